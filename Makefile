@@ -1,0 +1,44 @@
+# Lotsa: `make demo` runs the demo, `make test` runs the whole test suite. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+DEMO_ENV := LOTSA_DEMO=1
+PYTEST_ARGS ?=
+
+.PHONY: demo test serve bench lint messages clean-demo
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(PY)
+	$(PIP) install --quiet .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(PY)
+	$(PIP) install --quiet ".[test]"
+	touch $@ $(VENV)/.runtime
+
+## demo: virtualenv, install, keys (in var/, outside git), migrate, demo data, serve on 127.0.0.1:8000
+demo: $(VENV)/.runtime
+	$(DEMO_ENV) $(PY) -m lotsa.bootstrap
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## test: virtualenv if missing, install, the whole suite (DATABASE_URL picks the database)
+test: $(VENV)/.test
+	$(PY) -m lotsa.i18n locale
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+## messages: refresh the catalogues after changing user-facing text (needs GNU gettext)
+messages: $(VENV)/.test
+	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*"
+
+clean-demo:
+	rm -f var/lotsa.sqlite3

@@ -1,0 +1,68 @@
+"""Session policy: a verified second factor, an idle timeout and an absolute lifetime."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
+
+# Paths anyone may reach. Everything else needs a session with a verified second factor, so a page
+# added later is protected even if its view forgets to say so.
+PUBLIC_PREFIXES = ("/static/", "/i18n/", "/favicon.ico")
+PUBLIC_URL_NAMES = ("accounts:login", "accounts:second_factor", "accounts:enrol", "health")
+
+
+def _public_paths() -> tuple[str, ...]:
+    return tuple(reverse(name) for name in PUBLIC_URL_NAMES)
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = timezone.now().timestamp()
+            auth_at = request.session.get(SESSION_AUTH_AT, 0)
+            last_seen = request.session.get(SESSION_LAST_SEEN, 0)
+            reason = None
+            if now - last_seen > settings.LOTSA_IDLE_TIMEOUT.total_seconds():
+                reason = "idle timeout"
+            elif now - auth_at > settings.LOTSA_SESSION_LIFETIME.total_seconds():
+                reason = "session lifetime reached"
+            if reason:
+                request.lotsa_logout_reason = reason
+                logout(request)
+                messages.info(request, _("Your session has ended. Please log in again."))
+                return redirect(settings.LOGIN_URL)
+            request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class SecondFactorRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._public = None
+
+    def __call__(self, request):
+        if self._public is None:
+            self._public = _public_paths()
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES) or path in self._public:
+            return self.get_response(request)
+        user = request.user
+        if user.is_authenticated and not user.is_verified():
+            # A session without a verified second factor is not a login.
+            request.lotsa_logout_reason = "second factor missing"
+            logout(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+        return self.get_response(request)

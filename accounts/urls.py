@@ -1,0 +1,25 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.second_factor_view, name="second_factor"),
+    path("login/enrol/", views.enrol_view, name="enrol"),
+    path("logout/", views.logout_view, name="logout"),
+    path("admin/users/", views.user_list, name="user_list"),
+    path("admin/users/new/", views.user_create, name="user_create"),
+    path("admin/users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path(
+        "admin/users/<int:user_id>/reset-second-factor/",
+        views.user_reset_second_factor,
+        name="user_reset_second_factor",
+    ),
+    path("admin/users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
+    path("admin/users/<int:user_id>/password/", views.user_set_password, name="user_set_password"),
+    path("admin/organisations/", views.organisation_list, name="organisation_list"),
+    path("admin/organisations/new/", views.organisation_edit, name="organisation_create"),
+    path("admin/organisations/<int:organisation_id>/", views.organisation_edit, name="organisation_edit"),
+]

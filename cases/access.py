@@ -1,0 +1,85 @@
+"""Who may do what with a case or a person (registered with lotsa.access)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role
+from audit.models import Action
+from consent import policy as consent_policy
+from lotsa.access import Decision, Policy
+
+READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT})
+CASEWORK_ROLES = (Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT)
+
+
+def _assignment_exists(user):
+    from cases.models import CaseUserObjectPermission
+
+    return Exists(
+        CaseUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), user=user, permission__codename="view_case"
+        )
+    )
+
+
+def _separation_of_duties(user) -> Decision | None:
+    if user.has_role(Role.ADMINISTRATOR):
+        return Decision.deny("administrators manage accounts and cannot read cases")
+    if user.has_role(Role.COORDINATOR):
+        return Decision.deny("coordinators see de-identified aggregates only")
+    return None
+
+
+class CasePolicy(Policy):
+    def decide(self, user, action, case, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        if user.organisation_id != case.owner_unit_id:
+            return consent_policy.crossing_decision(
+                user=user,
+                action=action,
+                subject_id=case.person_id,
+                recorded_by_id=case.owner_unit_id,
+                purpose=purpose,
+            )
+        assigned = user.has_role(*CASEWORK_ROLES) and (
+            case.responsible_id == user.pk or user.has_perm("cases.view_case", case)
+        )
+        if assigned and (action in READ_ACTIONS or action == Action.UPDATE):
+            return Decision.allow("assigned to the case")
+        if user.has_role(Role.SUPERVISOR):
+            if action in READ_ACTIONS:
+                return Decision.allow("supervisor of the owning unit")
+            return Decision.deny("supervisors review cases and do not edit them")
+        return Decision.deny("not assigned to the case")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        own_unit = Q(owner_unit_id=user.organisation_id)
+        conditions = Q(pk__in=[])
+        if user.has_role(Role.SUPERVISOR):
+            conditions |= own_unit
+        if user.has_role(*CASEWORK_ROLES):
+            conditions |= own_unit & (Q(responsible_id=user.pk) | Q(_assignment_exists(user)))
+        return queryset.filter(conditions)
+
+
+class PersonPolicy(Policy):
+    """A person is as visible as the most visible of their cases."""
+
+    def decide(self, user, action, person, purpose) -> Decision:
+        from cases.models import Case
+
+        if denial := _separation_of_duties(user):
+            return denial
+        if CasePolicy().visible(user, Case.objects.filter(person=person)).exists():
+            return Decision.allow("has a case of the person")
+        return Decision.deny("no case of the person is open to the user")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from cases.models import Case
+
+        cases = CasePolicy().visible(user, Case.objects.all())
+        return queryset.filter(Exists(cases.filter(person_id=OuterRef("pk"))))

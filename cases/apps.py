@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = _("Cases")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from cases.access import CasePolicy, PersonPolicy
+        from cases.models import Case, Person
+        from lotsa import access
+
+        access.register(Case, CasePolicy())
+        access.register(Person, PersonPolicy())
+        # Change history through django-auditlog; encrypted fields never enter its records.
+        auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
+        auditlog.register(Case)

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+
+# Between transactional tests Django empties every table with TRUNCATE, which the append-only
+# trigger on the access log refuses. The test database's owner (a superuser) may switch triggers
+# off for that one statement; the application never can.
+_original_sql_flush = PostgresOperations.sql_flush
+
+
+def _sql_flush_past_triggers(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    statements = _original_sql_flush(
+        self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+    if not statements:
+        return statements
+    return ["SET session_replication_role = replica", *statements, "SET session_replication_role = origin"]
+
+
+PostgresOperations.sql_flush = _sql_flush_past_triggers
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    """Every test starts with no unwrapped data keys cached, as every request does."""
+    from lotsa import crypto
+
+    with crypto.key_cache():
+        yield
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium; it downloads no browser of its own."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

@@ -1,0 +1,169 @@
+"""The one decision point (architecture invariant 1).
+
+Every view asks, before it touches personal data::
+
+    decision = access.check(user, Action.VIEW, case, purpose="...")
+
+``check`` decides, writes the decision (allowed or denied) to the access log in the caller's
+transaction, and raises :class:`AccessDenied` when denied. If the event cannot be written, the
+exception propagates and the caller shows no data. Lists use ``visible_to`` (a SQL filter, constant
+number of queries) and ``record_list`` (one event per person shown, in one insert).
+
+Rules live in per-model policies that domain apps register (``access.register(Case, CasePolicy())``),
+so this module stays small. Anything without a policy is denied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from audit import services as audit
+from audit.models import Action, Outcome
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    ground: str = ""
+
+    @classmethod
+    def allow(cls, reason: str, ground: str = "") -> Decision:
+        return cls(True, reason, ground)
+
+    @classmethod
+    def deny(cls, reason: str) -> Decision:
+        return cls(False, reason)
+
+
+class AccessDenied(PermissionDenied):
+    """A denial that is already in the access log (``event_hash`` names its event)."""
+
+    def __init__(
+        self,
+        decision: Decision,
+        *,
+        action: str,
+        target_type: str,
+        target_id: str,
+        subject_id=None,
+        purpose: str = "",
+        event_hash: str = "",
+    ):
+        super().__init__(decision.reason)
+        self.decision = decision
+        self.action = action
+        self.target_type = target_type
+        self.target_id = target_id
+        self.subject_id = subject_id
+        self.purpose = purpose
+        self.event_hash = event_hash
+
+
+class Policy:
+    """What a model's policy answers. Subclasses override both."""
+
+    def decide(self, user, action: str, obj, purpose: str) -> Decision:
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.none()
+
+
+_policies: dict[type[models.Model], Policy] = {}
+
+
+def register(model: type[models.Model], policy: Policy) -> None:
+    _policies[model] = policy
+
+
+def policy_for(model: type[models.Model]) -> Policy | None:
+    return _policies.get(model)
+
+
+def subject_of(obj) -> uuid.UUID | None:
+    getter = getattr(obj, "access_subject_id", None)
+    return getter() if callable(getter) else None
+
+
+def _usable(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def decide(user, action: str, obj, purpose: str = "") -> Decision:
+    """The decision alone, without recording it. Views use :func:`check`."""
+    if not _usable(user):
+        return Decision.deny("not logged in")
+    policy = _policies.get(type(obj))
+    if policy is None:
+        return Decision.deny(f"no access policy for {obj._meta.label}")
+    return policy.decide(user, action, obj, purpose)
+
+
+def check(user, action: str, obj, *, purpose: str = "") -> Decision:
+    """Decide, record the decision, and raise :class:`AccessDenied` if it is a denial."""
+    decision = decide(user, action, obj, purpose)
+    target_type, target_id, subject = obj._meta.label_lower, str(obj.pk), subject_of(obj)
+    event = audit.record(
+        action=action,
+        outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
+        actor=user,
+        target_type=target_type,
+        target_id=target_id,
+        subject_id=subject,
+        purpose=purpose,
+        legal_ground=decision.ground,
+        reason=decision.reason,
+    )
+    if not decision.allowed:
+        raise AccessDenied(
+            decision,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            subject_id=subject,
+            purpose=purpose,
+            event_hash=event.hash,
+        )
+    return decision
+
+
+def require_role(user, *roles: str, action: str = Action.VIEW, target: str = "") -> None:
+    """For pages without personal data of a subject (account management, aggregates)."""
+    if _usable(user) and user.has_role(*roles):
+        return
+    decision = Decision.deny("role required: " + ",".join(sorted(str(r) for r in roles)))
+    event = audit.record_denial(action=action, reason=decision.reason, actor=user, target_type=target)
+    raise AccessDenied(decision, action=action, target_type=target, target_id="", event_hash=event.hash)
+
+
+def visible_to(user, queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` narrowed, in SQL, to what ``user`` may see. Unknown models: nothing."""
+    if not _usable(user):
+        return queryset.none()
+    policy = _policies.get(queryset.model)
+    if policy is None:
+        return queryset.none()
+    return policy.visible(user, queryset)
+
+
+def record_list(user, objects: Iterable, *, action: str = Action.LIST, purpose: str = "") -> None:
+    """One access event per object a list shows, in one insert, before the page is rendered."""
+    events = [
+        audit.Event(
+            action=action,
+            actor=user,
+            target_type=obj._meta.label_lower,
+            target_id=str(obj.pk),
+            subject_id=subject_of(obj),
+            purpose=purpose,
+            reason="listed",
+        )
+        for obj in objects
+    ]
+    audit.append(events)

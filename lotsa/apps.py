@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LotsaConfig(AppConfig):
+    name = "lotsa"
+    verbose_name = _("Lotsa kernel")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,32 @@
+"""Who is asking, for the request being served: read by the audit trail and the access kernel."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RequestInfo:
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    client_ip: str = ""
+    user: object | None = None
+
+
+_current: ContextVar[RequestInfo | None] = ContextVar("lotsa_request", default=None)
+
+
+def current() -> RequestInfo | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def bind(info: RequestInfo) -> Iterator[RequestInfo]:
+    token = _current.set(info)
+    try:
+        yield info
+    finally:
+        _current.reset(token)

@@ -1,0 +1,177 @@
+"""Demo data: organisations, one user per role, a few cases. Idempotent. Demo mode only."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
+from cases import personal_number
+from cases.models import Activity, Case, Milieu, Person, ProtectedIdentity
+
+DEMO_PASSWORD = "Lotsa-demo-2026"  # noqa: S105 - printed on purpose: the demo is the one place for it
+
+DISTRICTS = ("Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby")
+
+ORGANISATIONS = [
+    *[(f"{d} stadsdelsförvaltning", OrganisationKind.DISTRICT_ADMINISTRATION, d) for d in DISTRICTS],
+    ("Socialförvaltningen, VBE-teamet", OrganisationKind.VBE_TEAM, ""),
+    ("Socialförvaltningen, avhopparverksamheten", OrganisationKind.DEFECTOR_PROGRAMME, ""),
+    ("Socialförvaltningen, Behandlingsenheten", OrganisationKind.TREATMENT_UNIT, ""),
+    ("Polisen, lokalpolisområde Järva", OrganisationKind.POLICE, "Rinkeby-Kista"),
+    ("Polisen, BOPS", OrganisationKind.BOPS, ""),
+    ("Säkerhetspolisen", OrganisationKind.SECURITY_SERVICE, ""),
+    ("Kista grundskola", OrganisationKind.SCHOOL, "Rinkeby-Kista"),
+    ("Föreningen Fotboll i Järva", OrganisationKind.SPORTS_CLUB, "Rinkeby-Kista"),
+    ("Stadens systemförvaltning", OrganisationKind.SYSTEM_MANAGEMENT, ""),
+]
+
+# username, given name, surname, organisation, roles
+USERS = [
+    ("socialsekreterare.rk", "Amina", "Berg", "Rinkeby-Kista stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
+    ("socialsekreterare.st", "Jonas", "Ek", "Spånga-Tensta stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
+    ("socialsekreterare.hv", "Sara", "Lind", "Hässelby-Vällingby stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
+    ("enhetschef.rk", "Karin", "Holm", "Rinkeby-Kista stadsdelsförvaltning", [Role.SUPERVISOR]),
+    ("vbe-teamet", "Omar", "Nilsson", "Socialförvaltningen, VBE-teamet", [Role.VBE_TEAM]),
+    (
+        "avhopparverksamheten",
+        "Lena",
+        "Strand",
+        "Socialförvaltningen, avhopparverksamheten",
+        [Role.DEFECTOR_PROGRAMME],
+    ),
+    ("behandlingsenheten", "Erik", "Sjö", "Socialförvaltningen, Behandlingsenheten", [Role.TREATMENT_UNIT]),
+    ("polis.jarva", "Maria", "Falk", "Polisen, lokalpolisområde Järva", [Role.EXTERNAL_MEMBER]),
+    ("polis.bops", "Anders", "Vik", "Polisen, BOPS", [Role.EXTERNAL_MEMBER]),
+    ("skola.kista", "Fatima", "Ali", "Kista grundskola", [Role.EXTERNAL_MEMBER]),
+    ("forening.jarva", "Ahmed", "Yusuf", "Föreningen Fotboll i Järva", [Role.EXTERNAL_MEMBER]),
+    ("samordnare", "Eva", "Dahl", "Rinkeby-Kista stadsdelsförvaltning", [Role.COORDINATOR]),
+    ("administrator", "Nils", "Ström", "Stadens systemförvaltning", [Role.ADMINISTRATOR]),
+]
+
+# Fictitious people. Numbers are built from made-up dates with a correct check digit.
+PEOPLE = [
+    (
+        "Adam",
+        "Testsson",
+        "199203154",
+        "Rinkeby-Kista stadsdelsförvaltning",
+        "socialsekreterare.rk",
+        Activity.INTERVENTION_GROUP,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+    ),
+    (
+        "Bea",
+        "Provsdotter",
+        "200105227",
+        "Spånga-Tensta stadsdelsförvaltning",
+        "socialsekreterare.st",
+        Activity.RELATIVE_SUPPORT,
+        Milieu.NOT_RELEVANT,
+        ProtectedIdentity.NONE,
+    ),
+    (
+        "Cecilia",
+        "Exempelsson",
+        "198811308",
+        "Hässelby-Vällingby stadsdelsförvaltning",
+        "socialsekreterare.hv",
+        Activity.DEFECTOR_PROGRAMME,
+        Milieu.WHITE_POWER,
+        ProtectedIdentity.PROTECTED_REGISTRATION,
+    ),
+]
+
+
+def with_check_digit(first_nine: str) -> str:
+    """YYMMDDNNN plus the Luhn digit, as YYYYMMDDNNNC (born 1900-2099, as the text says)."""
+    for digit in "0123456789":
+        if personal_number.luhn_ok(first_nine + digit):
+            return personal_number.normalise(first_nine[:6] + "-" + first_nine[6:] + digit)
+    raise AssertionError("unreachable")
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations, users (one per role) and cases. Only with LOTSA_DEMO=1."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError("load_demo runs only in demo mode (LOTSA_DEMO=1): it prints passwords.")
+        with transaction.atomic():
+            organisations = self._organisations()
+            users = self._users(organisations)
+            self._cases(organisations, users)
+        self._print(users)
+
+    def _organisations(self) -> dict[str, Organisation]:
+        result = {}
+        for name, kind, district in ORGANISATIONS:
+            result[name], _ = Organisation.objects.update_or_create(
+                name=name, defaults={"kind": kind, "district": district, "is_active": True}
+            )
+        return result
+
+    def _users(self, organisations) -> dict[str, User]:
+        result = {}
+        for username, given, surname, organisation, roles in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username)
+                user.set_password(DEMO_PASSWORD)
+            user.first_name, user.last_name = given, surname
+            user.email = f"{username}@demo.lotsa.invalid"
+            user.organisation = organisations[organisation]
+            user.is_active = True
+            user.save()
+            for role in roles:
+                RoleGrant.objects.get_or_create(user=user, role=role)
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(user=user, name="Lotsa demo", confirmed=True)
+            result[username] = user
+        return result
+
+    def _cases(self, organisations, users) -> None:
+        for given, surname, nine, unit, handler, activity, milieu, protection in PEOPLE:
+            number = with_check_digit(nine)
+            person = Person.objects.filter(
+                **{"personal_number_index": Person._meta.get_field("personal_number_index").index_of(number)}
+            ).first()
+            if person is None:
+                person = Person(
+                    given_names=given,
+                    surname=surname,
+                    personal_number=number,
+                    contact={"phone": "070-000 00 00"},
+                    address={"street": "Demogatan 1", "postcode": "164 00", "town": "Stockholm"},
+                    protected_identity=protection,
+                )
+                person.save()
+            case = Case.objects.filter(person=person, owner_unit=organisations[unit]).first()
+            if case is None:
+                case = Case.objects.create(
+                    person=person,
+                    owner_unit=organisations[unit],
+                    responsible=users[handler],
+                    activity=activity,
+                    milieu=milieu,
+                )
+            assign_perm("cases.view_case", users[handler], case)
+
+    def _print(self, users) -> None:
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo users (every one logs in with password and a TOTP code):"))
+        self.stdout.write(f"  password for all: {DEMO_PASSWORD}")
+        for username, *_rest, roles in USERS:
+            device = TOTPDevice.objects.filter(user=users[username], confirmed=True).first()
+            secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
+            role_names = ", ".join(str(Role(r).label) for r in roles)
+            self.stdout.write(f"  {username:<22} {role_names:<26} TOTP secret {secret}")
+        self.stdout.write("")
+        self.stdout.write("Add a secret to any authenticator app, or print the current code with")
+        self.stdout.write("  .venv/bin/python manage.py demo_code <username>")

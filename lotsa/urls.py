@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from lotsa import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("cases/", include("cases.urls")),
+]
+
+handler400 = "lotsa.views.bad_request"
+handler403 = "lotsa.views.permission_denied"
+handler404 = "lotsa.views.page_not_found"
+handler500 = "lotsa.views.server_error"

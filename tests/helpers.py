@@ -1,0 +1,46 @@
+"""Helpers for logging in test clients the way a real login does."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from audit.models import AccessEvent
+
+
+def login_verified(client, user) -> TOTPDevice:
+    """Log ``client`` in as ``user`` with a verified second factor (without going through the pages)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    now = timezone.now().timestamp()
+    session[SESSION_AUTH_AT] = now
+    session[SESSION_LAST_SEEN] = now
+    session.save()
+    return device
+
+
+def current_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    code = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + offset_steps,
+    )
+    return f"{code:0{device.digits}d}"
+
+
+def events_since(seq: int):
+    return AccessEvent.objects.filter(seq__gt=seq).order_by("seq")
+
+
+def head_seq() -> int:
+    last = AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return last or 0
