@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,7 +36,7 @@ PENDING_SECONDS = 300
 def locked_out(request, response=None, credentials=None):
     """django-axes calls this when an account is locked."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return TemplateResponse(request, "accounts/locked_out.html", {"minutes": minutes}, status=403)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=403)
 
 
 def _safe_next(request, candidate: str | None) -> str:

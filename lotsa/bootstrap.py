@@ -34,6 +34,7 @@ def main() -> int:
         print(f"created the key file {key_file}")
     if "SECRET_KEY" not in os.environ and ensure_secret_key(secret_file):
         print(f"created {secret_file}")
+    (var / "static").mkdir(parents=True, exist_ok=True)
     i18n.compile_all(BASE_DIR / "locale")
     return 0
 

@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from lotsa import context, crypto
@@ -104,4 +104,4 @@ class AccessDeniedMiddleware:
                 reason=exception.decision.reason,
             )
         log.info("access denied: %s %s %s", exception.action, exception.target_type, exception.target_id)
-        return TemplateResponse(request, "403.html", {"reason": exception.decision.reason}, status=403)
+        return render(request, "403.html", status=403)

@@ -25,3 +25,5 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 TEST_RUNTIME_DIR = _test_dir
+STATIC_ROOT = _test_dir / "static"
+STATIC_ROOT.mkdir()
