@@ -59,7 +59,7 @@ PEOPLE = [
     (
         "Adam",
         "Testsson",
-        "199203154",
+        "920315123",
         "Rinkeby-Kista stadsdelsförvaltning",
         "socialsekreterare.rk",
         Activity.INTERVENTION_GROUP,
@@ -69,7 +69,7 @@ PEOPLE = [
     (
         "Bea",
         "Provsdotter",
-        "200105227",
+        "010522456",
         "Spånga-Tensta stadsdelsförvaltning",
         "socialsekreterare.st",
         Activity.RELATIVE_SUPPORT,
@@ -79,7 +79,7 @@ PEOPLE = [
     (
         "Cecilia",
         "Exempelsson",
-        "198811308",
+        "881130789",
         "Hässelby-Vällingby stadsdelsförvaltning",
         "socialsekreterare.hv",
         Activity.DEFECTOR_PROGRAMME,

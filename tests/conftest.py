@@ -1,0 +1,49 @@
+"""Scenario fixtures: two districts, a case in one, and a user of every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from guardian.shortcuts import assign_perm
+
+from accounts.models import OrganisationKind, Role
+from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
+
+MARKER = "Xylofonmarkör"  # appears in the case's person's name; must never reach the wrong eyes
+
+
+@dataclass
+class World:
+    district_a: object
+    district_b: object
+    police: object
+    case_a: object
+    case_b: object
+    users: dict
+
+
+@pytest.fixture
+def world(db) -> World:
+    district_a = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    district_b = OrganisationFactory(name="Spånga-Tensta stadsdelsförvaltning", district="Spånga-Tensta")
+    police = OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    admin_org = OrganisationFactory(name="Systemförvaltningen", kind=OrganisationKind.SYSTEM_MANAGEMENT)
+    users = {
+        "social_worker": UserFactory(username="sw_a", organisation=district_a, roles=[Role.SOCIAL_WORKER]),
+        "social_worker_unassigned": UserFactory(
+            username="sw_a2", organisation=district_a, roles=[Role.SOCIAL_WORKER]
+        ),
+        "social_worker_other_district": UserFactory(
+            username="sw_b", organisation=district_b, roles=[Role.SOCIAL_WORKER]
+        ),
+        "supervisor": UserFactory(username="sup_a", organisation=district_a, roles=[Role.SUPERVISOR]),
+        "coordinator": UserFactory(username="coord", organisation=district_a, roles=[Role.COORDINATOR]),
+        "administrator": UserFactory(username="admin", organisation=admin_org, roles=[Role.ADMINISTRATOR]),
+        "external_member": UserFactory(username="police", organisation=police, roles=[Role.EXTERNAL_MEMBER]),
+    }
+    case_a = CaseFactory(person=PersonFactory(given_names=MARKER, surname="Alfa"), owner_unit=district_a)
+    assign_perm("cases.view_case", users["social_worker"], case_a)
+    case_b = CaseFactory(person=PersonFactory(given_names="Beta", surname="Bravo"), owner_unit=district_b)
+    assign_perm("cases.view_case", users["social_worker_other_district"], case_b)
+    return World(district_a, district_b, police, case_a, case_b, users)

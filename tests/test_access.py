@@ -1,0 +1,151 @@
+"""lotsa.access: decisions, their audit events, failing closed, and the list filter."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+
+from audit import services as audit_services
+from audit.models import AccessEvent, Action, Outcome
+from cases.models import Case
+from lotsa import access
+from tests.conftest import MARKER
+from tests.factories import CaseFactory
+from tests.helpers import events_since, head_seq, login_verified
+
+
+def case_url(case):
+    return reverse("cases:detail", kwargs={"case_id": case.pk})
+
+
+def test_an_allowed_view_is_recorded_with_its_reason_and_subject(client, world):
+    login_verified(client, world.users["social_worker"])
+    start = head_seq()
+    response = client.get(case_url(world.case_a))
+    assert response.status_code == 200 and MARKER in response.content.decode()
+    event = events_since(start).get(action=Action.VIEW)
+    assert event.outcome == Outcome.ALLOWED
+    assert event.subject_id == world.case_a.person_id
+    assert event.target_type == "cases.case" and event.target_id == str(world.case_a.pk)
+    assert event.reason == "assigned to the case" and event.purpose == "casework"
+    assert event.request_id == response["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("role", "reason"),
+    [
+        ("social_worker_other_district", "no consent or legal ground covers sharing with this organisation"),
+        ("social_worker_unassigned", "not assigned to the case"),
+        ("administrator", "administrators manage accounts and cannot read cases"),
+        ("coordinator", "coordinators see de-identified aggregates only"),
+        ("external_member", "no consent or legal ground covers sharing with this organisation"),
+    ],
+)
+def test_a_denied_view_shows_nothing_and_leaves_a_denial_event(client, world, role, reason):
+    login_verified(client, world.users[role])
+    start = head_seq()
+    response = client.get(case_url(world.case_a))
+    assert response.status_code == 403
+    assert MARKER not in response.content.decode()
+    event = events_since(start).get(outcome=Outcome.DENIED)
+    assert event.action == Action.VIEW and event.reason == reason
+    assert event.actor_id == world.users[role].pk
+
+
+def test_the_supervisor_reads_the_units_cases_but_may_not_edit_them(world):
+    supervisor = world.users["supervisor"]
+    assert access.decide(supervisor, Action.VIEW, world.case_a).allowed
+    assert not access.decide(supervisor, Action.UPDATE, world.case_a).allowed
+    assert not access.decide(supervisor, Action.VIEW, world.case_b).allowed
+
+
+def test_the_assigned_social_worker_may_update_and_the_rules_default_to_deny(world):
+    assert access.decide(world.users["social_worker"], Action.UPDATE, world.case_a).allowed
+    assert not access.decide(world.users["social_worker"], Action.DELETE, world.case_a).allowed
+    # A model without a policy: denied, whoever asks.
+    assert not access.decide(world.users["social_worker"], Action.VIEW, world.users["supervisor"]).allowed
+
+
+def test_the_denial_survives_the_rolled_back_transaction_of_the_view(client, world):
+    """The case view checks inside a transaction that the denial rolls back; the event must remain."""
+    login_verified(client, world.users["social_worker_other_district"])
+    start = head_seq()
+    client.get(case_url(world.case_a))
+    assert events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk)).count() == 1
+
+
+def test_if_the_access_event_cannot_be_written_no_data_is_shown(world, monkeypatch):
+    client = Client(raise_request_exception=False)
+    login_verified(client, world.users["social_worker"])
+
+    def refuse(events):
+        raise DatabaseError("the audit table is unavailable")
+
+    monkeypatch.setattr(audit_services, "append", refuse)
+    response = client.get(case_url(world.case_a))
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert MARKER not in body and "Alfa" not in body
+    assert "inga uppgifter har visats" in body
+
+
+def test_pages_with_personal_data_are_not_cached(client, world):
+    login_verified(client, world.users["social_worker"])
+    response = client.get(case_url(world.case_a))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_visible_to_filters_in_sql_in_a_constant_number_of_queries(world, django_assert_num_queries):
+    worker = world.users["social_worker"]
+    worker.role_codes()  # roles are loaded once per request
+    with django_assert_num_queries(1):
+        few = list(access.visible_to(worker, Case.objects.all()))
+    assert few == [world.case_a]
+    from guardian.shortcuts import assign_perm
+
+    for _ in range(15):
+        assign_perm("cases.view_case", worker, CaseFactory(owner_unit=world.district_a))
+    with django_assert_num_queries(1):
+        many = list(access.visible_to(worker, Case.objects.all()))
+    assert len(many) == 16
+    assert world.case_b not in many
+
+
+@pytest.mark.parametrize("role", ["administrator", "coordinator"])
+def test_separation_of_duties_empties_every_list(world, role):
+    assert list(access.visible_to(world.users[role], Case.objects.all())) == []
+
+
+def test_supervisor_lists_the_whole_unit_and_nothing_else(world):
+    CaseFactory(owner_unit=world.district_a)
+    visible = set(access.visible_to(world.users["supervisor"], Case.objects.all()))
+    assert visible == set(Case.objects.filter(owner_unit=world.district_a))
+
+
+def test_record_list_writes_one_event_per_object_in_one_chain_append(world):
+    start = head_seq()
+    access.record_list(world.users["supervisor"], [world.case_a, world.case_a])
+    events = list(events_since(start))
+    assert len(events) == 2 and all(e.action == Action.LIST for e in events)
+    assert events[1].prev_hash == events[0].hash
+
+
+def test_client_address_comes_only_from_trusted_proxies(client, world, settings):
+    login_verified(client, world.users["social_worker"])
+    start = head_seq()
+    client.get(case_url(world.case_a), HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="10.0.0.5")
+    assert events_since(start).get(action=Action.VIEW).client_ip == "10.0.0.5"
+    settings.LOTSA_TRUSTED_PROXIES = ["10.0.0.5"]
+    start = head_seq()
+    client.get(case_url(world.case_a), HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7", REMOTE_ADDR="10.0.0.5")
+    assert events_since(start).get(action=Action.VIEW).client_ip == "192.0.2.7"
+
+
+def test_access_events_never_hold_decrypted_personal_data(client, world):
+    for role in world.users:
+        login_verified(client, world.users[role])
+        client.get(case_url(world.case_a))
+    for row in AccessEvent.objects.values():
+        assert MARKER not in " ".join(str(value) for value in row.values())

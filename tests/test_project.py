@@ -1,0 +1,119 @@
+"""Project-level guarantees: production settings, translations, demo data, key bootstrap."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Organisation, Role, RoleGrant, User
+from cases.models import Case, Person
+from lotsa import bootstrap
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, env_extra, tmp_path):
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LOTSA_", "DJANGO_", "SECRET_KEY", "DEBUG"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="lotsa.settings",
+        LOTSA_VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env_extra,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deployment_check(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={"SECRET_KEY": "p" + os.urandom(40).hex(), "ALLOWED_HOSTS": "lotsa.example.se"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_manage("check", env_extra={}, tmp_path=tmp_path)
+    assert result.returncode != 0 and "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked():
+    assert settings.DEBUG is False
+
+
+def test_every_swedish_message_is_translated():
+    catalogue = polib.pofile(str(ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
+    assert catalogue.percent_translated() == 100, [e.msgid for e in catalogue.untranslated_entries()]
+    assert not catalogue.fuzzy_entries()
+    assert settings.LANGUAGE_CODE == "sv"
+
+
+def test_bootstrap_creates_keys_once_and_never_overwrites(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOTSA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("LOTSA_KEY_FILE", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("SECRET_KEY_FILE", raising=False)
+    bootstrap.main()
+    keys, secret = tmp_path / "keys.json", tmp_path / "secret_key"
+    first = keys.read_bytes(), secret.read_bytes()
+    assert oct(keys.stat().st_mode & 0o777) == "0o600" and oct(secret.stat().st_mode & 0o777) == "0o600"
+    bootstrap.main()
+    assert (keys.read_bytes(), secret.read_bytes()) == first
+
+
+def test_keys_are_outside_git():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "var/keys.json", "var/secret_key"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ignored.stdout.split() == ["var/keys.json", "var/secret_key"]
+
+
+@pytest.mark.django_db
+def test_load_demo_is_idempotent_and_demo_only(capsys):
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("load_demo")
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo")
+        counts = (
+            Organisation.objects.count(),
+            User.objects.count(),
+            Person.objects.count(),
+            Case.objects.count(),
+        )
+        call_command("load_demo")
+        assert counts == (
+            Organisation.objects.count(),
+            User.objects.count(),
+            Person.objects.count(),
+            Case.objects.count(),
+        )
+    districts = Organisation.objects.filter(kind="district_administration").values_list("district", flat=True)
+    assert set(districts) == {"Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby"}
+    assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
+    assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count()
+    assert Person.objects.filter(protected_identity="protected_registration").exists()
+    output = capsys.readouterr().out
+    assert "TOTP secret" in output and "Lotsa-demo-2026" in output
+
+
+@pytest.mark.django_db
+def test_demo_code_refuses_outside_demo_mode():
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("demo_code", "anyone")

@@ -1,0 +1,132 @@
+"""The authorisation matrix: every URL pattern of the project × every role → the expected outcome.
+
+Adding a URL without adding it here fails ``test_every_url_pattern_is_in_the_matrix``, so no page can
+be added unguarded. Every 403 must leave a denial event.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import Outcome
+from tests.conftest import MARKER
+from tests.helpers import events_since, head_seq, login_verified
+
+ROLES = [
+    "anonymous",
+    "social_worker",
+    "social_worker_unassigned",
+    "social_worker_other_district",
+    "supervisor",
+    "coordinator",
+    "administrator",
+    "external_member",
+]
+LOGGED_IN = [role for role in ROLES if role != "anonymous"]
+
+
+def everyone(code):
+    return dict.fromkeys(ROLES, code)
+
+
+def logged_in(code, anonymous=302):
+    return {**dict.fromkeys(LOGGED_IN, code), "anonymous": anonymous}
+
+
+def only(allowed: dict, otherwise=403, anonymous=302):
+    return {**dict.fromkeys(LOGGED_IN, otherwise), **allowed, "anonymous": anonymous}
+
+
+ADMIN_ONLY = only({"administrator": 200})
+ADMIN_ONLY_POST = only({"administrator": 302})
+
+# name: (method, kwargs builder, expected status per role)
+MATRIX = {
+    "home": ("get", None, logged_in(200)),
+    "health": ("get", None, everyone(200)),
+    "set_language": ("post", None, everyone(302)),
+    "accounts:login": ("get", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 200}),
+    "accounts:second_factor": ("get", None, everyone(302)),
+    "accounts:enrol": ("get", None, everyone(302)),
+    "accounts:logout": ("post", None, everyone(302)),
+    "accounts:user_list": ("get", None, ADMIN_ONLY),
+    "accounts:user_create": ("get", None, ADMIN_ONLY),
+    "accounts:user_edit": ("get", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY),
+    "accounts:user_reset_second_factor": (
+        "post",
+        lambda w: {"user_id": w.users["social_worker"].pk},
+        ADMIN_ONLY_POST,
+    ),
+    "accounts:user_unlock": ("post", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY_POST),
+    "accounts:user_set_password": (
+        "post",
+        lambda w: {"user_id": w.users["social_worker"].pk},
+        ADMIN_ONLY_POST,
+    ),
+    "accounts:organisation_list": ("get", None, ADMIN_ONLY),
+    "accounts:organisation_create": ("get", None, ADMIN_ONLY),
+    "accounts:organisation_edit": ("get", lambda w: {"organisation_id": w.district_a.pk}, ADMIN_ONLY),
+    "cases:detail": (
+        "get",
+        lambda w: {"case_id": w.case_a.pk},
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
+}
+
+# Pages that may show case content, and the roles that must never see it there.
+CASE_CONTENT_PAGES = {"cases:detail"}
+
+
+def url_names(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.pattern}>"
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    names = set(url_names())
+    missing = names - MATRIX.keys()
+    assert not missing, f"URL patterns without a row in the authorisation matrix: {sorted(missing)}"
+    stale = MATRIX.keys() - names
+    assert not stale, f"matrix rows for URLs that no longer exist: {sorted(stale)}"
+
+
+CASES = [(name, role) for name in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_matrix(client, world, name, role):
+    method, build, expected = MATRIX[name]
+    if role != "anonymous":
+        login_verified(client, world.users[role])
+    url = reverse(name, kwargs=build(world) if build else None)
+    start = head_seq()
+    data = {"language": "sv", "next": "/"} if name == "set_language" else {}
+    response = getattr(client, method)(url, data)
+    assert response.status_code == expected[role], (name, role, response.status_code)
+    if response.status_code == 403:
+        assert events_since(start).filter(outcome=Outcome.DENIED).exists(), "a denial must be logged"
+    if (
+        response.status_code == 302
+        and expected[role] == 302
+        and role == "anonymous"
+        and name
+        not in {"set_language", "health", "accounts:second_factor", "accounts:enrol", "accounts:logout"}
+    ):
+        assert reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "role", ["administrator", "coordinator", "external_member", "social_worker_other_district"]
+)
+def test_no_page_shows_these_roles_case_content(client, world, role):
+    login_verified(client, world.users[role])
+    for name, (method, build, _expected) in MATRIX.items():
+        if method != "get":
+            continue
+        response = client.get(reverse(name, kwargs=build(world) if build else None))
+        assert MARKER not in response.content.decode(errors="replace"), name
