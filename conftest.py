@@ -32,7 +32,7 @@ def _fresh_key_cache():
         yield
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Playwright drives Debian's Chromium; it downloads no browser of its own."""
     return {

@@ -7,7 +7,9 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from lotsa import context, crypto
@@ -105,3 +107,15 @@ class AccessDeniedMiddleware:
             )
         log.info("access denied: %s %s %s", exception.action, exception.target_type, exception.target_id)
         return render(request, "403.html", status=403)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Swedish unless the user chose otherwise (the language cookie). The browser's
+    Accept-Language is not consulted: the interface language of the service is Swedish."""
+
+    def process_request(self, request):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,4 +1,4 @@
-"""The authorisation matrix: every URL pattern of the project × every role → the expected outcome.
+"""The authorisation matrix: every URL pattern of the project, for every role, and the expected outcome.
 
 Adding a URL without adding it here fails ``test_every_url_pattern_is_in_the_matrix``, so no page can
 be added unguarded. Every 403 must leave a denial event.

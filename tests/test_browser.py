@@ -1,0 +1,74 @@
+"""A real browser (Playwright driving Debian's Chromium) logs in with the second factor.
+
+Each page visited is checked with axe-core for accessibility violations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import current_code
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+# synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def assert_accessible(page):
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_first_login_enrols_the_second_factor_and_reaches_the_start_page(live_server, page):
+    user = UserFactory(username="browser.user", first_name="Britta")
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert_accessible(page)
+    page.get_by_label("Användarnamn").fill(user.username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Fortsätt").click()
+
+    page.wait_for_url(re.compile(r"/accounts/login/enrol/$"))
+    assert_accessible(page)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    shown = page.locator("#totp-secret").inner_text().replace(" ", "")
+    from base64 import b32encode
+
+    assert shown == b32encode(device.bin_key).decode().rstrip("=")
+    page.get_by_label("Kod från din autentiseringsapp").fill(current_code(device))
+    page.get_by_role("button", name="Bekräfta och logga in").click()
+
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Välkommen, Britta"
+    assert_accessible(page)
+
+    # English is one click away.
+    page.get_by_label("Språk").select_option("en")
+    page.get_by_role("button", name="Byt").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Britta"
+    assert_accessible(page)
+
+
+def test_returning_user_logs_in_with_a_code(live_server, page):
+    user = UserFactory(username="returning.user", first_name="Rolf")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    page.goto(f"{live_server.url}/")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Användarnamn").fill(user.username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Fortsätt").click()
+    page.wait_for_url(re.compile(r"/accounts/login/code/$"))
+    assert_accessible(page)
+    page.get_by_label("Kod från din autentiseringsapp").fill(current_code(device))
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Välkommen, Rolf"
