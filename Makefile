@@ -30,6 +30,8 @@ demo: $(VENV)/.runtime
 
 ## test: virtualenv if missing, install, the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.test
+	@command -v chromium >/dev/null 2>&1 || { echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(PY) -m lotsa.i18n locale
 	$(PY) -m pytest $(PYTEST_ARGS)
 
