@@ -174,4 +174,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<22} {role_names:<26} TOTP secret {secret}")
         self.stdout.write("")
         self.stdout.write("Add a secret to any authenticator app, or print the current code with")
-        self.stdout.write("  .venv/bin/python manage.py demo_code <username>")
+        self.stdout.write("  LOTSA_DEMO=1 .venv/bin/python manage.py demo_code <username>")
