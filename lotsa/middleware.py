@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import uuid
 
+from auditlog.context import set_actor
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
@@ -119,3 +120,20 @@ class LanguageMiddleware(LocaleMiddleware):
             code = settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AuditlogActorMiddleware:
+    """Names the user (and the trusted client address) in django-auditlog's change records.
+
+    Used instead of auditlog's own middleware, which believes any X-Forwarded-For a client sends.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        with set_actor(user, remote_addr=request.lotsa.client_ip or None):
+            return self.get_response(request)

@@ -43,11 +43,16 @@ def new_user_form(**overrides):
 
 def test_an_administrator_creates_a_user_and_it_is_audited(admin_client):
     start = head_seq()
-    response = admin_client.post(reverse("accounts:user_create"), new_user_form())
+    response = admin_client.post(
+        reverse("accounts:user_create"), new_user_form(), HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="10.1.2.3"
+    )
     assert response.status_code == 302
     user = User.objects.get(username="new.user")
     assert user.role_codes() == {Role.SOCIAL_WORKER}
     assert events_since(start).filter(action=Action.CREATE, target_id=str(user.pk)).exists()
+    # django-auditlog's change record names the administrator, and the address it can trust.
+    change = LogEntry.objects.get_for_object(user).get()
+    assert change.actor == admin_client.admin and change.remote_addr == "10.1.2.3"
 
 
 @pytest.mark.parametrize(
