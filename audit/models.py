@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     UPDATE = "update", _("update")
     DELETE = "delete", _("delete")
     EXPORT = "export", _("export")
+    ASSIGN = "assign", _("assign")
     LOGIN = "login", _("login")
     LOGIN_FAILURE = "login_failure", _("login failure")
     LOCKOUT = "lockout", _("lockout")

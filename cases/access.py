@@ -23,6 +23,15 @@ def _assignment_exists(user):
     )
 
 
+def is_named_handler(user, case) -> bool:
+    """Responsible for the case, or assigned to it, in the owning unit."""
+    return (
+        user.organisation_id == case.owner_unit_id
+        and user.has_role(*CASEWORK_ROLES)
+        and (case.responsible_id == user.pk or user.has_perm("cases.view_case", case))
+    )
+
+
 def _separation_of_duties(user) -> Decision | None:
     if user.has_role(Role.ADMINISTRATOR):
         return Decision.deny("administrators manage accounts and cannot read cases")
@@ -32,9 +41,14 @@ def _separation_of_duties(user) -> Decision | None:
 
 
 class CasePolicy(Policy):
+    """VIEW, LIST, SEARCH, EXPORT read the case; UPDATE changes it or its journal; CREATE opens it;
+    ASSIGN changes its responsible social worker."""
+
     def decide(self, user, action, case, purpose) -> Decision:
         if denial := _separation_of_duties(user):
             return denial
+        if action == Action.CREATE:
+            return self._open(user, case)
         if user.organisation_id != case.owner_unit_id:
             return consent_policy.crossing_decision(
                 user=user,
@@ -43,16 +57,34 @@ class CasePolicy(Policy):
                 recorded_by_id=case.owner_unit_id,
                 purpose=purpose,
             )
-        assigned = user.has_role(*CASEWORK_ROLES) and (
-            case.responsible_id == user.pk or user.has_perm("cases.view_case", case)
-        )
-        if assigned and (action in READ_ACTIONS or action == Action.UPDATE):
+        assigned = is_named_handler(user, case)
+        if assigned and action in READ_ACTIONS:
+            return Decision.allow("assigned to the case")
+        if assigned and action == Action.UPDATE:
+            if case.is_closed:
+                return Decision.deny("the case is closed")
             return Decision.allow("assigned to the case")
         if user.has_role(Role.SUPERVISOR):
             if action in READ_ACTIONS:
                 return Decision.allow("supervisor of the owning unit")
+            if action == Action.ASSIGN:
+                if case.is_closed:
+                    return Decision.deny("the case is closed")
+                return Decision.allow("supervisor of the owning unit")
             return Decision.deny("supervisors review cases and do not edit them")
+        if action == Action.ASSIGN:
+            return Decision.deny("only the unit's supervisor reassigns cases")
         return Decision.deny("not assigned to the case")
+
+    def _open(self, user, case) -> Decision:
+        if not user.has_role(*CASEWORK_ROLES):
+            return Decision.deny("only social services open cases")
+        organisation = user.organisation
+        if organisation is None or not organisation.is_social_services:
+            return Decision.deny("only social services open cases")
+        if case.owner_unit_id != organisation.pk:
+            return Decision.deny("cases are opened in the user's own unit only")
+        return Decision.allow("social worker of the unit")
 
     def visible(self, user, queryset: QuerySet) -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:

@@ -6,6 +6,7 @@ identity number is also kept as a blind index for exact-match search.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -25,10 +26,17 @@ class ProtectedIdentity(models.TextChoices):
 
 
 class Person(models.Model):
+    """A person as one unit knows them. Each organisation keeps its own record of a person, so that
+    nothing one unit recorded reaches another except through the consent policy; the blind index of
+    the personal identity number links the records of the same person where a rule allows it."""
+
     ENCRYPTED_FIELDS = ["given_names", "surname", "personal_number", "contact", "address"]
     encryption_subject_field = "pk"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("kept by"), on_delete=models.PROTECT, related_name="people"
+    )
     given_names = EncryptedTextField(_("given names"))
     surname = EncryptedTextField(_("surname"))
     personal_number = EncryptedTextField(_("personal identity number"))
@@ -46,9 +54,22 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "personal_number_index"], name="one_person_per_number_per_unit"
+            )
+        ]
 
     def __str__(self) -> str:  # never personal data: this ends up in logs and change histories
         return f"Person {self.pk}"
+
+    def save(self, *args, **kwargs):
+        # The number is always kept in its canonical twelve digits (or refused), so that its blind
+        # index finds it however it is typed.
+        number = self.personal_number
+        if number is not None and not (len(number) == 12 and number.isdigit()):
+            self.personal_number = pnr.normalise(number)
+        super().save(*args, **kwargs)
 
     def access_subject_id(self):
         return self.pk
@@ -56,6 +77,23 @@ class Person(models.Model):
     @property
     def is_protected(self) -> bool:
         return self.protected_identity != ProtectedIdentity.NONE
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        number = self.personal_number
+        return pnr.birth_date(number) if number and len(number) == 12 and number.isdigit() else None
+
+    def age(self, today: dt.date | None = None) -> int | None:
+        born = self.birth_date
+        if born is None:
+            return None
+        today = today or dt.date.today()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def personal_number_display(self) -> str:
+        number = self.personal_number or ""
+        return pnr.formatted(number) if len(number) == 12 and number.isdigit() else number
 
 
 class Activity(models.TextChoices):
@@ -79,6 +117,32 @@ class CaseStatus(models.TextChoices):
     OPENED = "opened", _("Opened")
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Closed")
+
+
+class CloseReason(models.TextChoices):
+    GOALS_MET = "goals_met", _("The goals of the support were met")
+    DECLINED = "declined", _("The person declined further support")
+    HANDED_OVER = "handed_over", _("Handed over to another unit")
+    MOVED = "moved", _("The person moved from the municipality")
+    NO_CONTACT = "no_contact", _("No contact could be established")
+    NOT_RELEVANT = "not_relevant", _("No longer relevant")
+    DECEASED = "deceased", _("The person has died")
+    OTHER = "other", _("Other reason (described in the text)")
+
+
+class InformationCategory(models.TextChoices):
+    """The categories of the journal; consents name the ones they cover."""
+
+    IDENTITY_CONTACT = "identity_contact", _("Identity and contact")
+    FAMILY_SOCIAL = "family_social", _("Family and social situation")
+    HOUSING = "housing", _("Housing")
+    SCHOOL_EDUCATION = "school_education", _("School and education")
+    WORK_INCOME = "work_income", _("Work and income")
+    HEALTH_SUBSTANCE = "health_substance", _("Health and substance use")
+    CRIME_POLICE = "crime_police", _("Crime and police information")
+    THREAT_PROTECTION = "threat_protection", _("Threat and protection")
+    IDEOLOGY_MILIEU = "ideology_milieu", _("Ideology and milieu")
+    INTERVENTIONS_PLANS = "interventions_plans", _("Interventions and plans")
 
 
 class Case(models.Model):
@@ -114,6 +178,120 @@ class Case(models.Model):
 
     def access_subject_id(self):
         return self.person_id
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class CaseStatusChange(models.Model):
+    """The full history of a case's status. The free text may hold personal data: it is encrypted."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=CloseReason.choices, blank=True)
+    reason_text = EncryptedTextField(_("description"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.status}"
+
+
+class CaseReassignment(models.Model):
+    """A supervisor's change of the responsible social worker."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reassignments")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_user_id} -> {self.to_user_id}"
+
+
+class SignedEntryError(Exception):
+    """A signed journal entry is never changed or deleted; it is corrected by a new entry."""
+
+
+class JournalQuerySet(models.QuerySet):
+    """Bulk writes would bypass the rule that signed entries never change: they are refused."""
+
+    def update(self, **kwargs):
+        raise SignedEntryError("journal entries change only through cases.services")
+
+    def delete(self):
+        raise SignedEntryError("journal entries change only through cases.services")
+
+
+class JournalEntry(models.Model):
+    ENCRYPTED_FIELDS = ["text"]
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="journal")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
+    text = EncryptedTextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        null=True,
+        blank=True,
+    )
+
+    objects = JournalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+
+    def __str__(self) -> str:
+        return f"JournalEntry {self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self._stored_as_signed():
+            raise SignedEntryError(f"journal entry {self.pk} is signed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._stored_as_signed():
+            raise SignedEntryError(f"journal entry {self.pk} is signed")
+        return super().delete(*args, **kwargs)
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    def _stored_as_signed(self) -> bool:
+        return JournalEntry.objects.filter(pk=self.pk, signed_at__isnull=False).exists()
 
 
 # django-guardian object permissions with direct foreign keys (faster than the generic ones, and

@@ -5,5 +5,14 @@ from cases import views
 app_name = "cases"
 
 urlpatterns = [
+    path("", views.my_cases, name="my_cases"),
+    path("search/", views.search, name="search"),
+    path("open/", views.open_case, name="open"),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
+    path("<uuid:case_id>/activate/", views.case_activate, name="activate"),
+    path("<uuid:case_id>/close/", views.case_close, name="close"),
+    path("<uuid:case_id>/reassign/", views.case_reassign, name="reassign"),
+    path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
+    path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
+    path("<uuid:case_id>/journal/<uuid:entry_id>/correct/", views.journal_correct, name="journal_correct"),
 ]

@@ -1,10 +1,102 @@
-from django.db import transaction
-from django.shortcuts import get_object_or_404, render
+"""The social worker's pages. Views parse input, call one service or selector, and render.
 
+Every page that shows personal data asks lotsa.access first (directly or through a service), and
+the decision is in the access log before anything is decrypted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
 from audit.models import Action
-from cases import personal_number
-from cases.models import Case
-from lotsa import access
+from cases import forms, services
+from cases.access import CASEWORK_ROLES, is_named_handler
+from cases.models import Case, CaseStatus, JournalEntry
+from lotsa import access, crypto
+
+CASE_PAGE_ROLES = (*CASEWORK_ROLES, Role.SUPERVISOR)
+
+
+def _detail(case_or_id) -> str:
+    case_id = getattr(case_or_id, "pk", case_or_id)
+    return reverse("cases:detail", kwargs={"case_id": case_id})
+
+
+def my_cases(request):
+    """The user's cases (a supervisor: the unit's), filtered and paginated; one access event per
+    person shown, written before the page is rendered."""
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.LIST, target="cases.case")
+    filters = forms.CaseFilterForm(request.GET or None)
+    cases = access.visible_to(request.user, Case.objects.all())
+    size = 25
+    if filters.is_valid():
+        if filters.cleaned_data["status"]:
+            cases = cases.filter(status=filters.cleaned_data["status"])
+        if filters.cleaned_data["activity"]:
+            cases = cases.filter(activity=filters.cleaned_data["activity"])
+        size = filters.cleaned_data["size"] or 25
+    cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
+    page = Paginator(cases, size).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    with transaction.atomic():
+        access.record_list(request.user, rows, purpose="my cases")
+    crypto.prefetch_data_keys(case.person_id for case in rows)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/my_cases.html",
+        {"page": page, "rows": rows, "filters": filters, "query": query.urlencode()},
+    )
+
+
+def search(request):
+    """Exact match on the personal identity number, through the blind index. POST only, so the
+    number never appears in a URL or a server log."""
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.SEARCH, target="cases.person")
+    form = forms.SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            results = services.person_search(by=request.user, number=form.cleaned_data["personal_number"])
+        crypto.prefetch_data_keys(case.person_id for case in results)
+    can_open = request.user.has_role(*CASEWORK_ROLES)
+    return render(request, "cases/search.html", {"form": form, "results": results, "can_open": can_open})
+
+
+def open_case(request):
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.CREATE, target="cases.case")
+    if request.method == "POST" and request.POST.get("prefill"):
+        form = forms.OpenCaseForm(initial={"personal_number": request.POST.get("personal_number", "")})
+    else:
+        form = forms.OpenCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        details = services.PersonDetails(
+            given_names=data["given_names"],
+            surname=data["surname"],
+            contact=form.contact(),
+            address=form.address(),
+            protected_identity=data["protected_identity"],
+        )
+        case = services.case_open(
+            by=request.user,
+            number=data["personal_number"],
+            details=details,
+            activity=data["activity"],
+            milieu=data["milieu"],
+        )
+        messages.success(request, _("The case was opened."))
+        return redirect(_detail(case))
+    return render(request, "cases/open.html", {"form": form})
 
 
 def case_detail(request, case_id):
@@ -12,11 +104,150 @@ def case_detail(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
     with transaction.atomic():
         access.check(request.user, Action.VIEW, case, purpose="casework")
-    person = case.person
-    number = person.personal_number
+    entries = list(
+        JournalEntry.objects.filter(case=case)
+        .select_related("author", "signed_by", "corrects")
+        .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
+        .order_by("created_at")
+    )
+    can_write = access.decide(request.user, Action.UPDATE, case).allowed
     context = {
         "case": case,
-        "person": person,
-        "personal_number": personal_number.formatted(number) if len(number or "") == 12 else number,
+        "person": case.person,
+        "show_address": not case.person.is_protected or is_named_handler(request.user, case),
+        "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
+        "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
+        "entries": entries,
+        "can_write": can_write,
+        "can_reassign": access.decide(request.user, Action.ASSIGN, case).allowed,
+        "entry_form": forms.JournalEntryForm(),
+        "statuses": CaseStatus,
     }
     return render(request, "cases/case_detail.html", context)
+
+
+@require_POST
+def journal_add(request, case_id):
+    case = get_object_or_404(Case, pk=case_id)
+    form = forms.JournalEntryForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_detail(case) + "#journal")
+    try:
+        services.journal_add(
+            by=request.user,
+            case_id=case.pk,
+            category=form.cleaned_data["category"],
+            text=form.cleaned_data["text"],
+        )
+    except services.CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The entry was saved as a draft. Sign it when it is final."))
+    return redirect(_detail(case) + "#journal")
+
+
+@require_POST
+def journal_sign(request, case_id, entry_id):
+    entry = get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id)
+    try:
+        services.journal_sign(by=request.user, entry_id=entry.pk)
+    except services.CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The entry was signed. It can no longer be changed, only corrected."))
+    return redirect(_detail(case_id) + "#journal")
+
+
+def journal_correct(request, case_id, entry_id):
+    entry = get_object_or_404(
+        JournalEntry.objects.select_related("case", "author"), pk=entry_id, case_id=case_id
+    )
+    case = entry.case
+    with transaction.atomic():
+        access.check(request.user, Action.UPDATE, case, purpose="correct a journal entry")
+    form = forms.JournalEntryForm(request.POST or None, initial={"category": entry.category})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journal_add(
+                by=request.user,
+                case_id=case.pk,
+                category=form.cleaned_data["category"],
+                text=form.cleaned_data["text"],
+                corrects_id=entry.pk,
+            )
+        except services.CaseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The correction was saved as a draft. Sign it when it is final."))
+            return redirect(_detail(case) + "#journal")
+    return render(request, "cases/journal_correct.html", {"case": case, "entry": entry, "form": form})
+
+
+@require_POST
+def case_activate(request, case_id):
+    case = get_object_or_404(Case, pk=case_id)
+    form = forms.VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Nothing was changed."))
+        return redirect(_detail(case))
+    try:
+        services.case_activate(
+            by=request.user, case_id=case.pk, expected_version=form.cleaned_data["version"]
+        )
+    except services.CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The case is now active."))
+    return redirect(_detail(case))
+
+
+def case_close(request, case_id):
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    with transaction.atomic():
+        access.check(request.user, Action.UPDATE, case, purpose="close the case")
+    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_close(
+                by=request.user,
+                case_id=case.pk,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            )
+        except services.StaleVersion as error:
+            messages.error(request, error.message)
+            return redirect(_detail(case))
+        except services.CaseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The case was closed."))
+            return redirect(_detail(case))
+    return render(request, "cases/close.html", {"case": case, "form": form})
+
+
+def case_reassign(request, case_id):
+    case = get_object_or_404(Case.objects.select_related("person", "responsible"), pk=case_id)
+    with transaction.atomic():
+        access.check(request.user, Action.ASSIGN, case, purpose="reassign the case")
+    form = forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_reassign(
+                by=request.user,
+                case_id=case.pk,
+                expected_version=form.cleaned_data["version"],
+                to_user=form.cleaned_data["to_user"],
+            )
+        except services.StaleVersion as error:
+            messages.error(request, error.message)
+            return redirect(_detail(case))
+        except services.CaseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The case has a new responsible social worker."))
+            return redirect(_detail(case))
+    return render(request, "cases/reassign.html", {"case": case, "form": form})

@@ -121,6 +121,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "lotsa.db.sqlite3"
     # IMMEDIATE takes the write lock when a transaction starts, so two transactions can never both
     # read the audit chain's head and then both append to it.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})

@@ -21,6 +21,8 @@ class World:
     case_a: object
     case_b: object
     users: dict
+    signed_entry: object = None
+    draft_entry: object = None
 
 
 @pytest.fixture
@@ -42,8 +44,22 @@ def world(db) -> World:
         "administrator": UserFactory(username="admin", organisation=admin_org, roles=[Role.ADMINISTRATOR]),
         "external_member": UserFactory(username="police", organisation=police, roles=[Role.EXTERNAL_MEMBER]),
     }
-    case_a = CaseFactory(person=PersonFactory(given_names=MARKER, surname="Alfa"), owner_unit=district_a)
+    case_a = CaseFactory(
+        person=PersonFactory(given_names=MARKER, surname="Alfa", organisation=district_a),
+        owner_unit=district_a,
+    )
     assign_perm("cases.view_case", users["social_worker"], case_a)
-    case_b = CaseFactory(person=PersonFactory(given_names="Beta", surname="Bravo"), owner_unit=district_b)
+    case_a.responsible = users["social_worker"]
+    case_a.save()
+    case_b = CaseFactory(
+        person=PersonFactory(given_names="Beta", surname="Bravo", organisation=district_b),
+        owner_unit=district_b,
+    )
     assign_perm("cases.view_case", users["social_worker_other_district"], case_b)
-    return World(district_a, district_b, police, case_a, case_b, users)
+    from cases import services
+
+    worker = users["social_worker"]
+    signed = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text=f"Signerad {MARKER}")
+    services.journal_sign(by=worker, entry_id=signed.pk)
+    draft = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text="Utkast")
+    return World(district_a, district_b, police, case_a, case_b, users, signed, draft)

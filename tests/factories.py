@@ -10,8 +10,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from cases.models import Activity, Case, Person
+from cases.personal_number import luhn_ok, normalise
 
 PASSWORD = "correct horse battery staple"
+
+
+def valid_number(n: int) -> str:
+    """A distinct, valid personal identity number for every n (born 1950 onwards)."""
+    base = f"{50 + n // 3650 % 50:02d}{(n // 300) % 12 + 1:02d}{n % 28 + 1:02d}{(n // 28) % 1000:03d}"
+    for digit in "0123456789":
+        if luhn_ok(base + digit):
+            return normalise(base[:6] + "-" + base[6:] + digit)
+    raise AssertionError("unreachable")
 
 
 @functools.cache
@@ -60,9 +70,10 @@ class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
 
+    organisation = factory.SubFactory(OrganisationFactory)
     given_names = "Anna"
     surname = "Andersson"
-    personal_number = "19121212-1212"
+    personal_number = factory.Sequence(lambda n: valid_number(n))
     contact = factory.LazyFunction(lambda: {"phone": "070-123 45 67"})
     address = factory.LazyFunction(lambda: {"street": "Gatan 1", "town": "Stockholm"})
 
@@ -71,6 +82,6 @@ class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
 
-    person = factory.SubFactory(PersonFactory)
     owner_unit = factory.SubFactory(OrganisationFactory)
+    person = factory.SubFactory(PersonFactory, organisation=factory.SelfAttribute("..owner_unit"))
     activity = Activity.INTERVENTION_GROUP

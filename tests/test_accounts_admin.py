@@ -44,7 +44,10 @@ def new_user_form(**overrides):
 def test_an_administrator_creates_a_user_and_it_is_audited(admin_client):
     start = head_seq()
     response = admin_client.post(
-        reverse("accounts:user_create"), new_user_form(), HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="10.1.2.3"
+        reverse("accounts:user_create"),
+        new_user_form(),
+        HTTP_X_FORWARDED_FOR="6.6.6.6",
+        REMOTE_ADDR="10.1.2.3",
     )
     assert response.status_code == 302
     user = User.objects.get(username="new.user")

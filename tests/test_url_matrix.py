@@ -40,6 +40,17 @@ def only(allowed: dict, otherwise=403, anonymous=302):
 
 ADMIN_ONLY = only({"administrator": 200})
 ADMIN_ONLY_POST = only({"administrator": 302})
+CASEWORKERS = {"social_worker": 200, "social_worker_unassigned": 200, "social_worker_other_district": 200}
+CASE_PAGES = only({**CASEWORKERS, "supervisor": 200})
+
+
+def case_a(w):
+    return {"case_id": w.case_a.pk}
+
+
+def version_of_a(w):
+    return {"version": w.case_a.version}
+
 
 # name: (method, kwargs builder, expected status per role)
 MATRIX = {
@@ -67,10 +78,28 @@ MATRIX = {
     "accounts:organisation_list": ("get", None, ADMIN_ONLY),
     "accounts:organisation_create": ("get", None, ADMIN_ONLY),
     "accounts:organisation_edit": ("get", lambda w: {"organisation_id": w.district_a.pk}, ADMIN_ONLY),
-    "cases:detail": (
+    "cases:detail": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "cases:my_cases": ("get", None, CASE_PAGES),
+    "cases:search": ("get", None, CASE_PAGES),
+    "cases:open": ("get", None, only(CASEWORKERS)),
+    "cases:activate": ("post", case_a, only({"social_worker": 302}), version_of_a),
+    "cases:close": ("get", case_a, only({"social_worker": 200})),
+    "cases:reassign": ("get", case_a, only({"supervisor": 200})),
+    "cases:journal_add": (
+        "post",
+        case_a,
+        only({"social_worker": 302}),
+        lambda w: {"category": "housing", "text": "Ny"},
+    ),
+    "cases:journal_sign": (
+        "post",
+        lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
+        only({"social_worker": 302}),
+    ),
+    "cases:journal_correct": (
         "get",
-        lambda w: {"case_id": w.case_a.pk},
-        only({"social_worker": 200, "supervisor": 200}),
+        lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
+        only({"social_worker": 200}),
     ),
 }
 
@@ -100,12 +129,14 @@ CASES = [(name, role) for name in MATRIX for role in ROLES]
 
 @pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
 def test_matrix(client, world, name, role):
-    method, build, expected = MATRIX[name]
+    method, build, expected, *rest = MATRIX[name]
     if role != "anonymous":
         login_verified(client, world.users[role])
     url = reverse(name, kwargs=build(world) if build else None)
     start = head_seq()
     data = {"language": "sv", "next": "/"} if name == "set_language" else {}
+    if rest:
+        data = rest[0](world)
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)
     if response.status_code == 403:
@@ -125,7 +156,7 @@ def test_matrix(client, world, name, role):
 )
 def test_no_page_shows_these_roles_case_content(client, world, role):
     login_verified(client, world.users[role])
-    for name, (method, build, _expected) in MATRIX.items():
+    for name, (method, build, _expected, *_data) in MATRIX.items():
         if method != "get":
             continue
         response = client.get(reverse(name, kwargs=build(world) if build else None))

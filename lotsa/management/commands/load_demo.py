@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
-from cases import personal_number
-from cases.models import Activity, Case, Milieu, Person, ProtectedIdentity
+from cases import personal_number, services
+from cases.models import Activity, Case, CloseReason, Milieu, ProtectedIdentity
 
 DEMO_PASSWORD = "Lotsa-demo-2026"  # noqa: S105 - printed on purpose: the demo is the one place for it
 
@@ -54,37 +53,161 @@ USERS = [
     ("administrator", "Nils", "Ström", "Stadens systemförvaltning", [Role.ADMINISTRATOR]),
 ]
 
-# Fictitious people. Numbers are built from made-up dates with a correct check digit.
+# Fictitious people: given names, surname, YYMMDDNNN (the check digit is computed), unit, handler,
+# activity, milieu, protection, journal entries (category, text), closed with this reason or "".
+RK, ST, HV = (f"{d} stadsdelsförvaltning" for d in DISTRICTS)
 PEOPLE = [
     (
         "Adam",
         "Testsson",
         "920315123",
-        "Rinkeby-Kista stadsdelsförvaltning",
+        RK,
         "socialsekreterare.rk",
         Activity.INTERVENTION_GROUP,
         Milieu.VIOLENT_ISLAMIST,
         ProtectedIdentity.NONE,
+        [
+            ("family_social", "Bor med mamma och två yngre syskon. Mamma är orolig och vill ha stöd."),
+            ("school_education", "Har avbrutit gymnasiet. Vill gärna läsa in betygen på komvux."),
+        ],
+        "",
     ),
     (
         "Bea",
         "Provsdotter",
         "010522456",
-        "Spånga-Tensta stadsdelsförvaltning",
+        ST,
         "socialsekreterare.st",
         Activity.RELATIVE_SUPPORT,
         Milieu.NOT_RELEVANT,
         ProtectedIdentity.NONE,
+        [("family_social", "Stödsamtal om oron för brodern. Nästa samtal om två veckor.")],
+        "",
     ),
     (
         "Cecilia",
         "Exempelsson",
         "881130789",
-        "Hässelby-Vällingby stadsdelsförvaltning",
+        HV,
         "socialsekreterare.hv",
         Activity.DEFECTOR_PROGRAMME,
         Milieu.WHITE_POWER,
         ProtectedIdentity.PROTECTED_REGISTRATION,
+        [
+            (
+                "threat_protection",
+                "Polisen bedömer hotbilden som hög. Tillfälligt boende ordnat utanför länet.",
+            )
+        ],
+        "",
+    ),
+    (
+        "David",
+        "Prövare",
+        "950101234",
+        RK,
+        "socialsekreterare.rk",
+        Activity.VBE_FIRST_CONTACT,
+        Milieu.AUTONOMOUS,
+        ProtectedIdentity.NONE,
+        [("interventions_plans", "Första kontakt tillsammans med polisen. Tackade ja till stöd.")],
+        "",
+    ),
+    (
+        "Elin",
+        "Fiktiv",
+        "030817345",
+        RK,
+        "socialsekreterare.rk",
+        Activity.INTERVENTION_GROUP,
+        Milieu.UNCLEAR,
+        ProtectedIdentity.NONE,
+        [("school_education", "Skolan rapporterar hög frånvaro under hösten.")],
+        "",
+    ),
+    (
+        "Farid",
+        "Påhittad",
+        "990612456",
+        ST,
+        "socialsekreterare.st",
+        Activity.INTERVENTION_GROUP,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+        [("work_income", "Inskriven på Jobbtorg. Praktikplats söks.")],
+        "",
+    ),
+    (
+        "Greta",
+        "Låtsas",
+        "870203567",
+        ST,
+        "socialsekreterare.st",
+        Activity.OTHER,
+        Milieu.OTHER_IDEOLOGY,
+        ProtectedIdentity.NONE,
+        [("health_substance", "Har fått tid hos beroendemottagningen.")],
+        CloseReason.GOALS_MET,
+    ),
+    (
+        "Hugo",
+        "Exempel",
+        "000909678",
+        HV,
+        "socialsekreterare.hv",
+        Activity.INTERVENTION_GROUP,
+        Milieu.WHITE_POWER,
+        ProtectedIdentity.NONE,
+        [("ideology_milieu", "Har tagit avstånd från sina tidigare kontakter i miljön.")],
+        "",
+    ),
+    (
+        "Ida",
+        "Testdotter",
+        "940424789",
+        HV,
+        "socialsekreterare.hv",
+        Activity.RELATIVE_SUPPORT,
+        Milieu.NOT_RELEVANT,
+        ProtectedIdentity.NONE,
+        [("family_social", "Partner till en person i avhopparverksamheten. Stödsamtal inlett.")],
+        "",
+    ),
+    (
+        "Jamal",
+        "Provsson",
+        "970707890",
+        RK,
+        "socialsekreterare.rk",
+        Activity.DEFECTOR_PROGRAMME,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+        [("housing", "Behöver boende med stöd. Ansökan om träningslägenhet skickad.")],
+        "",
+    ),
+    (
+        "Klara",
+        "Påhitt",
+        "020219901",
+        HV,
+        "socialsekreterare.hv",
+        Activity.VBE_FIRST_CONTACT,
+        Milieu.AUTONOMOUS,
+        ProtectedIdentity.NONE,
+        [("interventions_plans", "Vill inte ha kontakt just nu. Erbjudandet står kvar.")],
+        "",
+    ),
+    (
+        "Lars",
+        "Demosson",
+        "781111012",
+        ST,
+        "socialsekreterare.st",
+        Activity.INTERVENTION_GROUP,
+        Milieu.UNCLEAR,
+        ProtectedIdentity.NONE,
+        [("crime_police", "Polisen informerade gruppen om en pågående förundersökning.")],
+        "",
     ),
 ]
 
@@ -137,31 +260,41 @@ class Command(BaseCommand):
         return result
 
     def _cases(self, organisations, users) -> None:
-        for given, surname, nine, unit, handler, activity, milieu, protection in PEOPLE:
+        for (
+            given,
+            surname,
+            nine,
+            unit,
+            handler,
+            activity,
+            milieu,
+            protection,
+            journal,
+            closed_reason,
+        ) in PEOPLE:
             number = with_check_digit(nine)
-            person = Person.objects.filter(
-                **{"personal_number_index": Person._meta.get_field("personal_number_index").index_of(number)}
-            ).first()
-            if person is None:
-                person = Person(
-                    given_names=given,
-                    surname=surname,
-                    personal_number=number,
-                    contact={"phone": "070-000 00 00"},
-                    address={"street": "Demogatan 1", "postcode": "164 00", "town": "Stockholm"},
-                    protected_identity=protection,
+            worker = users[handler]
+            person = services.person_find(organisation=organisations[unit], number=number)
+            if person is not None and Case.objects.filter(person=person).exists():
+                continue
+            details = services.PersonDetails(
+                given_names=given,
+                surname=surname,
+                contact={"phone": "070-000 00 00"},
+                address={"street": "Demogatan 1", "postcode": "164 00", "town": "Stockholm"},
+                protected_identity=protection,
+            )
+            case = services.case_open(
+                by=worker, number=number, details=details, activity=activity, milieu=milieu
+            )
+            case = services.case_activate(by=worker, case_id=case.pk, expected_version=case.version)
+            for category, text in journal:
+                entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
+                services.journal_sign(by=worker, entry_id=entry.pk)
+            if closed_reason:
+                services.case_close(
+                    by=worker, case_id=case.pk, expected_version=case.version, reason=closed_reason, text=""
                 )
-                person.save()
-            case = Case.objects.filter(person=person, owner_unit=organisations[unit]).first()
-            if case is None:
-                case = Case.objects.create(
-                    person=person,
-                    owner_unit=organisations[unit],
-                    responsible=users[handler],
-                    activity=activity,
-                    milieu=milieu,
-                )
-            assign_perm("cases.view_case", users[handler], case)
 
     def _print(self, users) -> None:
         self.stdout.write("")

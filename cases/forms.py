@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cases import personal_number as pnr
+from cases.access import CASEWORK_ROLES
+from cases.models import Activity, CaseStatus, CloseReason, InformationCategory, Milieu, ProtectedIdentity
+
+
+class PersonalNumberField(forms.CharField):
+    """Takes what people type; cleans to the twelve canonical digits, or a translated message."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Personal identity number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", _("YYYYMMDD-NNNN, YYMMDD-NNNN, or YYMMDD+NNNN for people over 100."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return pnr.normalise(value)
+        except pnr.InvalidPersonalNumber as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+
+class SearchForm(forms.Form):
+    personal_number = PersonalNumberField()
+
+
+class OpenCaseForm(forms.Form):
+    personal_number = PersonalNumberField()
+    given_names = forms.CharField(label=_("Given names"), max_length=200)
+    surname = forms.CharField(label=_("Surname"), max_length=200)
+    phone = forms.CharField(label=_("Telephone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    street = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
+    town = forms.CharField(label=_("Town"), max_length=100, required=False)
+    protected_identity = forms.ChoiceField(
+        label=_("Protected identity"), choices=ProtectedIdentity.choices, initial=ProtectedIdentity.NONE
+    )
+    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    milieu = forms.ChoiceField(label=_("Milieu"), choices=Milieu.choices, initial=Milieu.UNCLEAR)
+
+    def contact(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("phone", "email") if self.cleaned_data[k]}
+
+    def address(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("street", "postcode", "town") if self.cleaned_data[k]}
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *CaseStatus.choices]
+    )
+    activity = forms.ChoiceField(
+        label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]
+    )
+    size = forms.TypedChoiceField(
+        label=_("Per page"),
+        required=False,
+        coerce=int,
+        empty_value=25,
+        choices=[(25, "25"), (50, "50"), (100, "100")],
+    )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class JournalEntryForm(forms.Form):
+    category = forms.ChoiceField(label=_("Information category"), choices=InformationCategory.choices)
+    text = forms.CharField(
+        label=_("Entry"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        strip=True,
+        error_messages={"required": _("Write something in the entry.")},
+    )
+
+
+class CloseCaseForm(VersionForm):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason")), *CloseReason.choices],
+        error_messages={"required": _("Choose why the case is closed.")},
+    )
+    text = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == CloseReason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", _("Describe the reason when you choose 'other reason'."))
+        return cleaned
+
+
+class ReassignForm(VersionForm):
+    to_user = forms.ModelChoiceField(label=_("New responsible social worker"), queryset=User.objects.none())
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = (
+            User.objects.filter(
+                organisation_id=case.owner_unit_id, is_active=True, role_grants__role__in=CASEWORK_ROLES
+            )
+            .exclude(pk=case.responsible_id)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["to_user"].label_from_instance = lambda user: user.get_full_name() or user.username

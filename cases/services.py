@@ -1,0 +1,217 @@
+"""Every change to people, cases and journals. Each function is atomic, asks lotsa.access first, and
+is recorded in the access log in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.models import User
+from audit import services as audit
+from audit.models import Action, Outcome
+from cases import personal_number as pnr
+from cases.access import CASEWORK_ROLES
+from cases.models import (
+    Case,
+    CaseReassignment,
+    CaseStatus,
+    CaseStatusChange,
+    CloseReason,
+    JournalEntry,
+    Person,
+)
+from lotsa import access
+from lotsa.crypto import blind_index_lookup
+
+
+class CaseError(Exception):
+    """A refusal with a message for the user (translated). Nothing was changed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class StaleVersion(CaseError):
+    def __init__(self):
+        super().__init__(
+            _(
+                "Someone else changed this case while you were working on it. Nothing was saved: "
+                "the page now shows the case as it is."
+            )
+        )
+
+
+@dataclass
+class PersonDetails:
+    given_names: str
+    surname: str
+    contact: dict
+    address: dict
+    protected_identity: str
+
+
+def person_find(*, organisation, number: str) -> Person | None:
+    """The unit's record of the person with this personal identity number, through the blind index."""
+    return (
+        Person.objects.filter(organisation=organisation)
+        .filter(**blind_index_lookup(Person, "personal_number_index", number))
+        .first()
+    )
+
+
+def person_search(*, by: User, number: str) -> list[Case]:
+    """Exact-match search by personal identity number. The search is an access event with its
+    outcome; it returns only the cases the user may open, and says nothing of any other."""
+    canonical = pnr.normalise(number)  # InvalidPersonalNumber propagates: nothing searched
+    person = person_find(organisation=by.organisation, number=canonical) if by.organisation_id else None
+    cases = []
+    if person is not None:
+        cases = list(
+            access.visible_to(by, Case.objects.filter(person=person))
+            .select_related("person", "owner_unit", "responsible")
+            .order_by("-opened_at")
+        )
+    audit.record(
+        action=Action.SEARCH,
+        outcome=Outcome.ALLOWED,
+        actor=by,
+        target_type="cases.person",
+        target_id=str(person.pk) if cases else "",
+        subject_id=person.pk if cases else None,
+        purpose="find a person",
+        reason=f"personal identity number: {len(cases)} case(s) shown",
+    )
+    return cases
+
+
+@transaction.atomic
+def case_open(*, by: User, number: str, details: PersonDetails, activity: str, milieu: str) -> Case:
+    """Open a case in the user's own unit, for the unit's record of the person (found or created)."""
+    canonical = pnr.normalise(number)
+    person = person_find(organisation=by.organisation, number=canonical)
+    created_person = person is None
+    if created_person:
+        person = Person(organisation=by.organisation, personal_number=canonical)
+    case = Case(person=person, owner_unit=by.organisation, responsible=by, activity=activity, milieu=milieu)
+    access.check(by, Action.CREATE, case, purpose="open a case")
+    if created_person:
+        person.given_names = details.given_names
+        person.surname = details.surname
+        person.contact = details.contact
+        person.address = details.address
+        person.protected_identity = details.protected_identity
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # opened at the same moment by a colleague: use theirs
+            person = person_find(organisation=by.organisation, number=canonical)
+            case.person = person
+    case.save()
+    CaseStatusChange.objects.create(case=case, person=person, status=CaseStatus.OPENED, changed_by=by)
+    assign_perm("cases.view_case", by, case)
+    return case
+
+
+def _locked_case(case_id) -> Case:
+    return Case.objects.select_for_update().select_related("person").get(pk=case_id)
+
+
+def _require_version(case: Case, expected_version: int) -> None:
+    """Optimistic locking: refuse a change made from a page that showed an older version."""
+    if case.version != expected_version:
+        raise StaleVersion()
+
+
+@transaction.atomic
+def case_activate(*, by: User, case_id, expected_version: int) -> Case:
+    case = _locked_case(case_id)
+    access.check(by, Action.UPDATE, case, purpose="activate the case")
+    _require_version(case, expected_version)
+    if case.status != CaseStatus.OPENED:
+        raise CaseError(_("Only a newly opened case can be made active."))
+    return _set_status(case, by=by, status=CaseStatus.ACTIVE)
+
+
+@transaction.atomic
+def case_close(*, by: User, case_id, expected_version: int, reason: str, text: str) -> Case:
+    case = _locked_case(case_id)
+    access.check(by, Action.UPDATE, case, purpose="close the case")
+    _require_version(case, expected_version)
+    if reason not in CloseReason.values:
+        raise CaseError(_("Choose why the case is closed."))
+    if reason == CloseReason.OTHER and not text.strip():
+        raise CaseError(_("Describe the reason when you choose 'other reason'."))
+    case.closed_at = timezone.now()
+    return _set_status(case, by=by, status=CaseStatus.CLOSED, reason=reason, text=text.strip())
+
+
+def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: str = "") -> Case:
+    case.status = status
+    case.version += 1
+    case.save(update_fields=["status", "closed_at", "version"])
+    change = CaseStatusChange(
+        case=case, person_id=case.person_id, status=status, reason=reason, changed_by=by
+    )
+    change.reason_text = text or None
+    change.save()
+    return case
+
+
+@transaction.atomic
+def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) -> Case:
+    case = _locked_case(case_id)
+    access.check(by, Action.ASSIGN, case, purpose="reassign the case")
+    _require_version(case, expected_version)
+    if (
+        to_user.organisation_id != case.owner_unit_id
+        or not to_user.is_active
+        or not to_user.has_role(*CASEWORK_ROLES)
+    ):
+        raise CaseError(_("Choose a social worker of the unit that owns the case."))
+    previous = case.responsible
+    if previous is not None and previous.pk == to_user.pk:
+        raise CaseError(_("That social worker is already responsible for the case."))
+    case.responsible = to_user
+    case.version += 1
+    case.save(update_fields=["responsible", "version"])
+    if previous is not None:
+        remove_perm("cases.view_case", previous, case)
+    assign_perm("cases.view_case", to_user, case)
+    CaseReassignment.objects.create(case=case, from_user=previous, to_user=to_user, by=by)
+    return case
+
+
+@transaction.atomic
+def journal_add(*, by: User, case_id, category: str, text: str, corrects_id=None) -> JournalEntry:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    access.check(by, Action.UPDATE, case, purpose="write in the journal")
+    text = (text or "").strip()
+    if not text:
+        raise CaseError(_("Write something in the entry."))
+    corrects = None
+    if corrects_id is not None:
+        corrects = JournalEntry.objects.filter(pk=corrects_id, case=case).first()
+        if corrects is None or not corrects.is_signed:
+            raise CaseError(_("Only a signed entry of this case can be corrected."))
+    entry = JournalEntry(case=case, person_id=case.person_id, category=category, author=by, corrects=corrects)
+    entry.text = text
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def journal_sign(*, by: User, entry_id) -> JournalEntry:
+    entry = JournalEntry.objects.select_for_update().select_related("case").get(pk=entry_id)
+    access.check(by, Action.UPDATE, entry.case, purpose="sign a journal entry")
+    if entry.is_signed:
+        raise CaseError(_("The entry is already signed."))
+    if entry.author_id != by.pk:
+        raise CaseError(_("Only the author signs an entry."))
+    entry.signed_at, entry.signed_by = timezone.now(), by
+    entry.save(update_fields=["signed_at", "signed_by"])
+    return entry
