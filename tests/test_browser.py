@@ -72,3 +72,65 @@ def test_returning_user_logs_in_with_a_code(live_server, page):
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Välkommen, Rolf"
+
+
+def log_in(page, live_server, user) -> None:
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Användarnamn").fill(user.username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Fortsätt").click()
+    page.get_by_label("Kod från din autentiseringsapp").fill(current_code(device))
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(live_server, page):
+    from accounts.models import Role
+    from tests.factories import OrganisationFactory, valid_number
+
+    unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    worker = UserFactory(username="amina", first_name="Amina", organisation=unit, roles=[Role.SOCIAL_WORKER])
+    log_in(page, live_server, worker)
+    number = valid_number(777)
+
+    page.get_by_role("link", name="Hitta en person").first.click()
+    assert_accessible(page)
+    page.get_by_label("Personnummer").fill(number)
+    page.get_by_role("button", name="Sök").click()
+    page.get_by_text("Du har inget ärende för en person med det här numret.").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Öppna ett ärende för det här numret").click()
+
+    assert page.get_by_label("Personnummer").input_value() == number
+    assert_accessible(page)
+    page.get_by_label("Förnamn").fill("Sam")
+    page.get_by_label("Efternamn").fill("Exempelsson")
+    page.get_by_label("Verksamhet").select_option("intervention_group")
+    page.get_by_role("button", name="Öppna ärendet").click()
+    page.get_by_role("heading", name="Sam Exempelsson").wait_for()
+    assert_accessible(page)
+
+    page.get_by_label("Informationskategori").select_option("housing")
+    page.get_by_label("Anteckning").fill("Har fått en träningslägenhet.")
+    page.get_by_role("button", name="Spara utkast").click()
+    page.get_by_text("Utkast, inte signerad").wait_for()
+    page.get_by_role("button", name="Signera").click()
+    page.get_by_text("Anteckningen signerades.").wait_for()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Rätta").click()
+    assert_accessible(page)
+    page.get_by_label("Anteckning").fill("Har fått en träningslägenhet i Kista, inte i Tensta.")
+    page.get_by_role("button", name="Spara rättelsen som utkast").click()
+    page.get_by_role("button", name="Signera").click()
+    page.get_by_text("Anteckningen signerades.").wait_for()
+    journal = page.locator("section.journal")
+    assert journal.get_by_text("Har fått en träningslägenhet.").is_visible()
+    assert journal.get_by_text("Har fått en träningslägenhet i Kista, inte i Tensta.").is_visible()
+    assert journal.get_by_text("Rättad genom anteckningen från").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Mina ärenden").first.click()
+    page.get_by_role("link", name="Exempelsson, Sam").wait_for()
+    assert_accessible(page)

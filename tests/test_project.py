@@ -15,7 +15,7 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, Role, RoleGrant, User
-from cases.models import Case, Person
+from cases.models import Activity, Case, JournalEntry, Person
 from lotsa import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +108,12 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert set(districts) == {"Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby"}
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count()
-    assert Person.objects.filter(protected_identity="protected_registration").exists()
+    assert Person.objects.filter(protected_identity="protected_registration").count() == 1
+    assert Case.objects.count() >= 12
+    assert set(Case.objects.values_list("owner_unit__district", flat=True)) == set(districts)
+    assert set(Case.objects.values_list("activity", flat=True)) == set(Activity.values)
+    assert Case.objects.filter(status="closed").count() == 1
+    assert JournalEntry.objects.filter(signed_at__isnull=False).count() >= 12
     output = capsys.readouterr().out
     assert "TOTP secret" in output and "Lotsa-demo-2026" in output
 
