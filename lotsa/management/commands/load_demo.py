@@ -306,5 +306,10 @@ class Command(BaseCommand):
             role_names = ", ".join(str(Role(r).label) for r in roles)
             self.stdout.write(f"  {username:<22} {role_names:<26} TOTP secret {secret}")
         self.stdout.write("")
+        first = PEOPLE[0]
+        self.stdout.write(
+            f"Try: log in as {first[4]}, choose 'Hitta en person' and search for "
+            f"{personal_number.formatted(with_check_digit(first[2]))} ({first[0]} {first[1]}, fictitious)."
+        )
         self.stdout.write("Add a secret to any authenticator app, or print the current code with")
         self.stdout.write("  LOTSA_DEMO=1 .venv/bin/python manage.py demo_code <username>")
