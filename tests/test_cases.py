@@ -383,3 +383,21 @@ def test_the_number_is_unique_per_unit_and_never_stored_in_clear(world):
     number = world.case_a.person.personal_number
     assert number not in str(row)
     assert AccessEvent.objects.filter(reason__contains=number).count() == 0
+
+
+def test_a_social_worker_of_another_district_can_neither_open_list_search_nor_post(client, world):
+    login_verified(client, world.users["social_worker_other_district"])
+    start = head_seq()
+    assert client.get(case_url(world.case_a)).status_code == 403
+    assert MARKER not in client.get(reverse("cases:my_cases")).content.decode()
+    found = client.post(reverse("cases:search"), {"personal_number": world.case_a.person.personal_number})
+    assert MARKER not in found.content.decode()
+    for name in ("cases:journal_add", "cases:activate", "cases:close", "cases:reassign"):
+        response = client.post(
+            case_url(world.case_a, name),
+            {"version": 1, "category": "housing", "text": "x", "reason": "goals_met"},
+        )
+        assert response.status_code == 403, name
+    denials = events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk))
+    assert denials.count() == 5
+    assert Case.objects.get(pk=world.case_a.pk).version == world.case_a.version
