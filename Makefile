@@ -36,6 +36,11 @@ test: $(VENV)/.test
 	$(PY) -m lotsa.i18n locale
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## bench: every benchmark on SQLite and PostgreSQL, as a table (QUICK=1 for small data sets)
+bench: $(VENV)/.test
+	$(PY) -m lotsa.i18n locale
+	$(PY) -m bench.run $(if $(QUICK),--quick,)
+
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 

@@ -25,7 +25,32 @@ class ProtectedIdentity(models.TextChoices):
     FICTITIOUS_IDENTITY = "fictitious_identity", _("Fictitious identity (fingerade personuppgifter)")
 
 
-class Person(models.Model):
+class PersonFacts:
+    """What is derived from a person's stored fields, for every model that holds a person's identity."""
+
+    @property
+    def is_protected(self) -> bool:
+        return self.protected_identity != ProtectedIdentity.NONE
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        number = self.personal_number
+        return pnr.birth_date(number) if number and len(number) == 12 and number.isdigit() else None
+
+    def age(self, today: dt.date | None = None) -> int | None:
+        born = self.birth_date
+        if born is None:
+            return None
+        today = today or dt.date.today()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def personal_number_display(self) -> str:
+        number = self.personal_number or ""
+        return pnr.formatted(number) if len(number) == 12 and number.isdigit() else number
+
+
+class Person(PersonFacts, models.Model):
     """A person as one unit knows them. Each organisation keeps its own record of a person, so that
     nothing one unit recorded reaches another except through the consent policy; the blind index of
     the personal identity number links the records of the same person where a rule allows it."""
@@ -73,27 +98,6 @@ class Person(models.Model):
 
     def access_subject_id(self):
         return self.pk
-
-    @property
-    def is_protected(self) -> bool:
-        return self.protected_identity != ProtectedIdentity.NONE
-
-    @property
-    def birth_date(self) -> dt.date | None:
-        number = self.personal_number
-        return pnr.birth_date(number) if number and len(number) == 12 and number.isdigit() else None
-
-    def age(self, today: dt.date | None = None) -> int | None:
-        born = self.birth_date
-        if born is None:
-            return None
-        today = today or dt.date.today()
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-    @property
-    def personal_number_display(self) -> str:
-        number = self.personal_number or ""
-        return pnr.formatted(number) if len(number) == 12 and number.isdigit() else number
 
 
 class Activity(models.TextChoices):

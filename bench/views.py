@@ -1,0 +1,52 @@
+"""The baseline pages: the same templates, from the plaintext copy, with no access decision and no
+audit event. Everything else a request goes through (session, second factor, middleware) is the same."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from bench.models import PlainCase, PlainJournalEntry
+from cases import forms
+from cases.models import CaseStatus
+
+
+def plain_my_cases(request):
+    filters = forms.CaseFilterForm(request.GET or None)
+    size = 25
+    if filters.is_valid():
+        size = filters.cleaned_data["size"] or 25
+    cases = (
+        PlainCase.objects.filter(responsible=request.user)
+        .select_related("person", "owner_unit", "responsible")
+        .order_by("-opened_at", "pk")
+    )
+    page = Paginator(cases, size).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/my_cases.html",
+        {"page": page, "rows": list(page.object_list), "filters": filters, "query": ""},
+    )
+
+
+def plain_case_detail(request, case_id):
+    case = get_object_or_404(
+        PlainCase.objects.select_related("person", "owner_unit", "responsible"), pk=case_id
+    )
+    entries = list(
+        PlainJournalEntry.objects.filter(case=case)
+        .select_related("author", "signed_by", "corrects")
+        .prefetch_related("corrections")
+        .order_by("created_at")
+    )
+    context = {
+        "case": case,
+        "person": case.person,
+        "show_address": True,
+        "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
+        "reassignments": [],
+        "entries": entries,
+        "can_write": True,
+        "can_reassign": False,
+        "entry_form": forms.JournalEntryForm(),
+        "statuses": CaseStatus,
+    }
+    return render(request, "cases/case_detail.html", context)
