@@ -93,17 +93,19 @@ def master_key(version: int) -> bytes:
 # --- The primitive -------------------------------------------------------------------------------
 
 
-def seal(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+def seal(key: bytes | AESGCM, plaintext: bytes, associated_data: bytes) -> bytes:
     """Encrypt with a fresh random nonce; returns ``nonce | ciphertext | tag``."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
+    return nonce + cipher.encrypt(nonce, plaintext, associated_data)
 
 
-def unseal(key: bytes, sealed: bytes, associated_data: bytes) -> bytes:
+def unseal(key: bytes | AESGCM, sealed: bytes, associated_data: bytes) -> bytes:
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise DecryptionError("ciphertext is too short")
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
+        return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
     except InvalidTag:
         raise DecryptionError("ciphertext failed authentication") from None
 
@@ -123,9 +125,11 @@ def unwrap_data_key(subject_id: uuid.UUID, wrapped: bytes, version: int) -> byte
     return unseal(master_key(version), bytes(wrapped), _wrap_aad(subject_id, version))
 
 
-# Unwrapped data keys are kept only for the length of one request (or one explicit block), so a
-# shredded key stops working everywhere at the next request.
-_key_cache: ContextVar[dict[uuid.UUID, bytes] | None] = ContextVar("lotsa_key_cache", default=None)
+# Unwrapped data keys (with their prepared AES-GCM contexts) are kept only for the length of one
+# request (or one explicit block), so a shredded key stops working everywhere at the next request.
+_key_cache: ContextVar[dict[uuid.UUID, tuple[bytes, AESGCM]] | None] = ContextVar(
+    "lotsa_key_cache", default=None
+)
 
 
 @contextlib.contextmanager
@@ -155,6 +159,15 @@ def _unwrap_row(row) -> bytes:
 
 def data_key(subject_id, *, create: bool = False) -> bytes:
     """The subject's data key, unwrapped. With ``create``, make one if the subject has none."""
+    return _data_key_and_cipher(subject_id, create=create)[0]
+
+
+def data_cipher(subject_id, *, create: bool = False) -> AESGCM:
+    """The subject's data key as a prepared AES-GCM context (its key schedule made once a request)."""
+    return _data_key_and_cipher(subject_id, create=create)[1]
+
+
+def _data_key_and_cipher(subject_id, *, create: bool) -> tuple[bytes, AESGCM]:
     subject_id = _as_uuid(subject_id)
     cache = _key_cache.get()
     if cache is not None and subject_id in cache:
@@ -166,9 +179,10 @@ def data_key(subject_id, *, create: bool = False) -> bytes:
             raise MissingKey(f"subject {subject_id} has no data key")
         row = _create_data_key(subject_id)
     key = _unwrap_row(row)
+    entry = (key, AESGCM(key))
     if cache is not None:
-        cache[subject_id] = key
-    return key
+        cache[subject_id] = entry
+    return entry
 
 
 def _create_data_key(subject_id: uuid.UUID):
@@ -195,7 +209,8 @@ def prefetch_data_keys(subject_ids: Iterable) -> None:
     if not wanted:
         return
     for row in _data_key_model().objects.filter(subject_id__in=wanted, shredded_at__isnull=True):
-        cache[row.subject_id] = _unwrap_row(row)
+        key = _unwrap_row(row)
+        cache[row.subject_id] = (key, AESGCM(key))
 
 
 @transaction.atomic
@@ -249,11 +264,18 @@ def field_associated_data(label: str, field: str, pk, subject_id: uuid.UUID) -> 
 def encrypt_value(plaintext: bytes, *, label: str, field: str, pk, subject_id) -> bytes:
     subject_id = _as_uuid(subject_id)
     return encrypt_with_key(
-        data_key(subject_id, create=True), plaintext, label=label, field=field, pk=pk, subject_id=subject_id
+        data_cipher(subject_id, create=True),
+        plaintext,
+        label=label,
+        field=field,
+        pk=pk,
+        subject_id=subject_id,
     )
 
 
-def encrypt_with_key(key: bytes, plaintext: bytes, *, label: str, field: str, pk, subject_id) -> bytes:
+def encrypt_with_key(
+    key: bytes | AESGCM, plaintext: bytes, *, label: str, field: str, pk, subject_id
+) -> bytes:
     """The field ciphertext under an already unwrapped data key (bulk loading, benchmarks)."""
     subject_id = _as_uuid(subject_id)
     header = FORMAT_V1 + subject_id.bytes
@@ -272,7 +294,7 @@ def decrypt_value(blob: bytes, *, label: str, field: str, pk, subject_id) -> byt
     header = blob[: 1 + SUBJECT_BYTES]
     aad = header + field_associated_data(label, field, pk, subject_id)
     try:
-        return unseal(data_key(subject_id), blob[len(header) :], aad)
+        return unseal(data_cipher(subject_id), blob[len(header) :], aad)
     except SubjectShredded:
         raise
     except DecryptionError as exc:
