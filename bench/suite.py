@@ -201,7 +201,6 @@ def measure_pages(n: int, mode: str) -> list[dict]:
 def measure_lookup(mode: str) -> list[dict]:
     from bench.data import SIZES
     from cases.models import Person
-    from lotsa import crypto
     from lotsa.crypto import blind_index_lookup
 
     info = built()
@@ -217,9 +216,9 @@ def measure_lookup(mode: str) -> list[dict]:
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
-            found = queryset.filter(**lookup).values_list("pk", flat=True).first()
+            found = list(queryset.filter(**lookup).values_list("pk", flat=True))
             times.append(time.perf_counter() - started)
-        assert found is not None
+        assert len(found) == 1
         indexed = statistics.median(times)
         started = time.perf_counter()
         scanned = _decrypt_and_compare(queryset, target)
@@ -230,40 +229,35 @@ def measure_lookup(mode: str) -> list[dict]:
                 3,
                 f"find by personal identity number among {count:,} people ({scope})",
                 round(indexed * 1000, 3),
-                "ms median",
+                "ms",
                 "decrypt and compare every row",
                 round(scan * 1000, 1),
                 round(scan / indexed, 1),
-                "blind index (HMAC) vs reading, unwrapping and decrypting each row",
+                f"index: median of {repeats} lookups; scan: one pass decrypting every row",
             )
         )
-    crypto.key_material()
     return rows
 
 
-def _decrypt_and_compare(queryset, target: str):
+def _decrypt_and_compare(queryset, target: str) -> list:
     """What an encrypted column without a blind index forces: read every row, unwrap its data key,
-    decrypt the number, compare. Data keys are fetched in bulk per chunk, the best such code can do."""
-
-    chunk = []
+    decrypt the number, compare. Every row, because a person can have a record in several units.
+    Data keys are fetched in bulk per chunk, the best such code can do."""
+    matches, chunk = [], []
     for person in queryset.only("id", "personal_number").iterator(chunk_size=5000):
         chunk.append(person)
         if len(chunk) == 5000:
-            if (hit := _scan_chunk(chunk, target)) is not None:
-                return hit
+            matches += _scan_chunk(chunk, target)
             chunk = []
-    return _scan_chunk(chunk, target) if chunk else None
+    return matches + _scan_chunk(chunk, target)
 
 
-def _scan_chunk(chunk, target):
+def _scan_chunk(chunk, target) -> list:
     from lotsa import crypto
 
     with crypto.key_cache():
         crypto.prefetch_data_keys(p.pk for p in chunk)
-        for person in chunk:
-            if person.personal_number == target:
-                return person.pk
-    return None
+        return [person.pk for person in chunk if person.personal_number == target]
 
 
 # --- Row 4: field encryption ---------------------------------------------------------------------

@@ -13,12 +13,14 @@ READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT
 CASEWORK_ROLES = (Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT)
 
 
-def _assignment_exists(user):
+def _assigned_case_ids(user) -> list:
+    """The cases the user is assigned to through django-guardian (one query). Fetched first so that
+    the list filter below stays an index-friendly OR, not a correlated subquery over every case."""
     from cases.models import CaseUserObjectPermission
 
-    return Exists(
-        CaseUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), user=user, permission__codename="view_case"
+    return list(
+        CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case").values_list(
+            "content_object_id", flat=True
         )
     )
 
@@ -94,7 +96,7 @@ class CasePolicy(Policy):
         if user.has_role(Role.SUPERVISOR):
             conditions |= own_unit
         if user.has_role(*CASEWORK_ROLES):
-            conditions |= own_unit & (Q(responsible_id=user.pk) | Q(_assignment_exists(user)))
+            conditions |= own_unit & (Q(responsible_id=user.pk) | Q(pk__in=_assigned_case_ids(user)))
         return queryset.filter(conditions)
 
 

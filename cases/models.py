@@ -175,7 +175,12 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["owner_unit", "status"])]
+        indexes = [
+            models.Index(fields=["owner_unit", "status"]),
+            # The lists: my cases (newest first) and the unit's cases for its supervisor.
+            models.Index(fields=["responsible", "-opened_at"], name="case_responsible_newest"),
+            models.Index(fields=["owner_unit", "-opened_at"], name="case_unit_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}"
