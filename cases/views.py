@@ -204,29 +204,41 @@ def case_activate(request, case_id):
     return redirect(_detail(case))
 
 
-def case_close(request, case_id):
-    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    with transaction.atomic():
-        access.check(request.user, Action.UPDATE, case, purpose="close the case")
-    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
+def _case_change_page(request, case, form, *, change, done: str, template: str):
+    """A page whose form changes the case under optimistic locking: a stale version sends the user
+    back to the case as it now is; any other refusal stays on the form with its message."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_close(
-                by=request.user,
-                case_id=case.pk,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-            )
+            change(form.cleaned_data)
         except services.StaleVersion as error:
             messages.error(request, error.message)
             return redirect(_detail(case))
         except services.CaseError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("The case was closed."))
+            messages.success(request, done)
             return redirect(_detail(case))
-    return render(request, "cases/close.html", {"case": case, "form": form})
+    return render(request, template, {"case": case, "form": form})
+
+
+def case_close(request, case_id):
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    with transaction.atomic():
+        access.check(request.user, Action.UPDATE, case, purpose="close the case")
+    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
+
+    def close(data):
+        services.case_close(
+            by=request.user,
+            case_id=case.pk,
+            expected_version=data["version"],
+            reason=data["reason"],
+            text=data["text"],
+        )
+
+    return _case_change_page(
+        request, case, form, change=close, done=_("The case was closed."), template="cases/close.html"
+    )
 
 
 def case_reassign(request, case_id):
@@ -234,20 +246,17 @@ def case_reassign(request, case_id):
     with transaction.atomic():
         access.check(request.user, Action.ASSIGN, case, purpose="reassign the case")
     form = forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.case_reassign(
-                by=request.user,
-                case_id=case.pk,
-                expected_version=form.cleaned_data["version"],
-                to_user=form.cleaned_data["to_user"],
-            )
-        except services.StaleVersion as error:
-            messages.error(request, error.message)
-            return redirect(_detail(case))
-        except services.CaseError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The case has a new responsible social worker."))
-            return redirect(_detail(case))
-    return render(request, "cases/reassign.html", {"case": case, "form": form})
+
+    def reassign(data):
+        services.case_reassign(
+            by=request.user, case_id=case.pk, expected_version=data["version"], to_user=data["to_user"]
+        )
+
+    return _case_change_page(
+        request,
+        case,
+        form,
+        change=reassign,
+        done=_("The case has a new responsible social worker."),
+        template="cases/reassign.html",
+    )

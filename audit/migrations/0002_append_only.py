@@ -7,6 +7,8 @@ the anchors detect what a superuser might do.
 
 from django.db import migrations
 
+from lotsa.db.postgres import run_on_postgres
+
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_accessevent_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -30,20 +32,6 @@ DROP FUNCTION IF EXISTS audit_accessevent_append_only();
 """
 
 
-def _run(schema_editor, sql):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(sql)  # no parameters: the '%' in RAISE is PL/pgSQL's, not a placeholder
-
-
-def create(apps, schema_editor):
-    _run(schema_editor, CREATE)
-
-
-def drop(apps, schema_editor):
-    _run(schema_editor, DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(run_on_postgres(CREATE), run_on_postgres(DROP))]

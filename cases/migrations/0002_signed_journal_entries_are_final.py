@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from lotsa.db.postgres import run_on_postgres
+
 CREATE = """
 CREATE OR REPLACE FUNCTION cases_journalentry_signed_is_final() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -22,20 +24,6 @@ DROP FUNCTION IF EXISTS cases_journalentry_signed_is_final();
 """
 
 
-def _run(schema_editor, sql):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(sql)
-
-
-def create(apps, schema_editor):
-    _run(schema_editor, CREATE)
-
-
-def drop(apps, schema_editor):
-    _run(schema_editor, DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("cases", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(run_on_postgres(CREATE), run_on_postgres(DROP))]
