@@ -34,6 +34,12 @@ def is_named_handler(user, case) -> bool:
     )
 
 
+def _emergency_open(user, case) -> bool:
+    from consent.services import emergency_access_open_for
+
+    return emergency_access_open_for(user, case) is not None
+
+
 def _separation_of_duties(user) -> Decision | None:
     if user.has_role(Role.ADMINISTRATOR):
         return Decision.deny("administrators manage accounts and cannot read cases")
@@ -60,8 +66,16 @@ class CasePolicy(Policy):
                 purpose=purpose,
             )
         assigned = is_named_handler(user, case)
+        if action == Action.EMERGENCY_ACCESS:
+            if assigned:
+                return Decision.deny("assigned already: no emergency access needed")
+            if user.has_role(*CASEWORK_ROLES):
+                return Decision.allow("social worker of the owning unit, reason stated")
+            return Decision.deny("emergency access is for the owning unit's social workers")
         if assigned and action in READ_ACTIONS:
             return Decision.allow("assigned to the case")
+        if action == Action.VIEW and user.has_role(*CASEWORK_ROLES) and _emergency_open(user, case):
+            return Decision.allow("emergency access", ground="emergency access (nödåtkomst)")
         if assigned and action == Action.UPDATE:
             if case.is_closed:
                 return Decision.deny("the case is closed")
@@ -101,19 +115,71 @@ class CasePolicy(Policy):
 
 
 class PersonPolicy(Policy):
-    """A person is as visible as the most visible of their cases."""
+    """A person is as visible as the most visible of their cases; to another organisation, as far
+    as a consent or a recorded legal ground shares something of them with it."""
 
     def decide(self, user, action, person, purpose) -> Decision:
         from cases.models import Case
+        from consent.policy import shared_scope
 
         if denial := _separation_of_duties(user):
             return denial
-        if CasePolicy().visible(user, Case.objects.filter(person=person)).exists():
-            return Decision.allow("has a case of the person")
-        return Decision.deny("no case of the person is open to the user")
+        if user.organisation_id == person.organisation_id:
+            if CasePolicy().visible(user, Case.objects.filter(person=person)).exists():
+                return Decision.allow("has a case of the person")
+            return Decision.deny("no case of the person is open to the user")
+        if action not in READ_ACTIONS or _civil_society(user):
+            return Decision.deny("no consent or legal ground covers sharing with this organisation")
+        scope = shared_scope(viewer_org_id=user.organisation_id, person_ids=[person.pk])
+        if scope.get(person.pk):
+            grounds = sorted({g for per_category in scope[person.pk].values() for g in per_category})
+            return Decision.allow("shared with the user's organisation", ground=grounds[0])
+        return Decision.deny("no consent or legal ground covers sharing with this organisation")
 
     def visible(self, user, queryset: QuerySet) -> QuerySet:
         from cases.models import Case
 
         cases = CasePolicy().visible(user, Case.objects.all())
         return queryset.filter(Exists(cases.filter(person_id=OuterRef("pk"))))
+
+
+def _civil_society(user) -> bool:
+    return user.organisation is not None and user.organisation.is_civil_society
+
+
+class JournalEntryPolicy(Policy):
+    """An entry is read by the owning unit under the case's rules, and by another organisation only
+    while a consent or a recorded ground covers its category (never by civil society: they get only
+    summaries written for them)."""
+
+    def decide(self, user, action, entry, purpose) -> Decision:
+        from consent import policy
+
+        if denial := _separation_of_duties(user):
+            return denial
+        case = entry.case
+        if user.organisation_id == case.owner_unit_id:
+            return CasePolicy().decide(user, action, case, purpose)
+        if action not in READ_ACTIONS or _civil_society(user):
+            return Decision.deny(policy.NO_GROUND)
+        return policy.decide(
+            person_id=entry.person_id,
+            category=entry.category,
+            recorded_by_id=case.owner_unit_id,
+            viewer_org_id=user.organisation_id,
+            purpose=purpose or None,
+        )
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from cases.models import Case
+        from consent.policy import shared_scope
+
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        own = Q(case__in=CasePolicy().visible(user, Case.objects.all()))
+        if _civil_society(user):
+            return queryset.filter(own)
+        shared = Q(pk__in=[])
+        for person_id, categories in shared_scope(viewer_org_id=user.organisation_id).items():
+            shared |= Q(person_id=person_id, category__in=list(categories))
+        return queryset.filter(own | shared)

@@ -10,12 +10,13 @@ class CasesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from cases.access import CasePolicy, PersonPolicy
-        from cases.models import Case, Person
+        from cases.access import CasePolicy, JournalEntryPolicy, PersonPolicy
+        from cases.models import Case, JournalEntry, Person
         from lotsa import access
 
         access.register(Case, CasePolicy())
         access.register(Person, PersonPolicy())
+        access.register(JournalEntry, JournalEntryPolicy())
         # Change history through django-auditlog; encrypted fields never enter its records.
         auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
         auditlog.register(Case)

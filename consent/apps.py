@@ -6,3 +6,17 @@ class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Consent")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from consent.models import Consent, Disclosure, EmergencyAccess, Review
+
+        auditlog.register(
+            Consent,
+            exclude_fields=["purpose_text", "signed_form", "witness", "withdrawal_note"],
+            m2m_fields={"recipients"},
+        )
+        auditlog.register(Disclosure, exclude_fields=["what", "why"])
+        auditlog.register(EmergencyAccess, exclude_fields=["reason"])
+        auditlog.register(Review, exclude_fields=["comment"])

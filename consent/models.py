@@ -1,1 +1,252 @@
-"""Consent records arrive with the consent issue; until then no consent exists, so nothing crosses."""
+"""Consent under OSL 10 kap. 1 §, disclosures under other legal grounds, and emergency access.
+
+A recorded consent is never edited: a change is a new consent that supersedes the old one, and a
+withdrawal is recorded on it (when, by whom, how the person said it). Withdrawing stops sharing only;
+it deletes nothing from the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lotsa.crypto import EncryptedTextField
+
+
+class Purpose(models.TextChoices):
+    INTERVENTION_GROUP = "intervention_group", _("Intervention group")
+    DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
+    HANDOVER = "handover", _("Hand-over from the VBE team to the district")
+    RELATIVE_SUPPORT = "relative_support", _("Relative support")
+    OTHER = "other", _("Other purpose")
+
+
+class GivenHow(models.TextChoices):
+    WRITTEN = "written", _("In writing")
+    ORAL = "oral", _("Orally")
+
+
+class ConsentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PENDING = "pending", _("Not yet valid")
+    INCOMPLETE = "incomplete", _("Waiting for the guardians' consent")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ConsentQuerySet(models.QuerySet):
+    def in_force(self, at: dt.datetime | None = None):
+        """Consents that may be in force at ``at``; the guardian rule is checked per consent."""
+        at = at or timezone.now()
+        return self.filter(
+            withdrawn_at__isnull=True,
+            superseded_by__isnull=True,
+            valid_from__lte=at.date(),
+            valid_until__gte=at.date(),
+        )
+
+    def update(self, **kwargs):
+        raise TypeError(
+            "a recorded consent is never edited: supersede or withdraw it through consent.services"
+        )
+
+
+class Consent(models.Model):
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="consents")
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("recorded by unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    purpose_text = EncryptedTextField(_("purpose, in words"))
+    recipients = models.ManyToManyField(
+        "accounts.Organisation", verbose_name=_("named recipients"), related_name="consents_received"
+    )
+    categories = models.JSONField(_("information categories"), default=list)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    given_how = models.CharField(_("given"), max_length=16, choices=GivenHow.choices)
+    signed_form = EncryptedTextField(_("signed form"))  # base64 of the uploaded file, encrypted
+    signed_form_name = models.CharField(max_length=200, blank=True)
+    witness = EncryptedTextField(_("witness"))
+    # A child: the guardians' consents beside the child's own.
+    child_at_consent = models.BooleanField(default=False)
+    guardians_consented = models.PositiveSmallIntegerField(_("guardians who consented"), default=0)
+    guardians_required = models.PositiveSmallIntegerField(_("guardians required"), default=0)
+    child_own_consent = models.BooleanField(_("the child consented too"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    withdrawal_how = models.CharField(
+        _("how the person withdrew"), max_length=16, choices=GivenHow.choices, blank=True
+    )
+    withdrawal_note = EncryptedTextField(_("note on the withdrawal"))
+    superseded_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, related_name="supersedes", null=True, blank=True
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["person", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def guardians_satisfied(self) -> bool:
+        return not self.child_at_consent or self.guardians_consented >= max(1, self.guardians_required)
+
+    def status(self, at: dt.datetime | None = None) -> str:
+        at = at or timezone.now()
+        if self.superseded_by_id:
+            return ConsentStatus.SUPERSEDED
+        if self.withdrawn_at is not None and self.withdrawn_at <= at:
+            return ConsentStatus.WITHDRAWN
+        if at.date() > self.valid_until:
+            return ConsentStatus.EXPIRED
+        if at.date() < self.valid_from:
+            return ConsentStatus.PENDING
+        if not self.guardians_satisfied:
+            return ConsentStatus.INCOMPLETE
+        return ConsentStatus.ACTIVE
+
+    def get_status_display(self) -> str:
+        return ConsentStatus(self.status()).label
+
+    def covers(
+        self,
+        *,
+        category: str,
+        organisation_id: int,
+        purpose: str | None,
+        at: dt.datetime,
+        recipient_ids: set[int],
+    ) -> bool:
+        return (
+            self.status(at) == ConsentStatus.ACTIVE
+            and category in self.categories
+            and organisation_id in recipient_ids
+            and (purpose is None or purpose == "" or purpose == self.purpose)
+        )
+
+
+class Disclosure(models.Model):
+    """Information disclosed without consent, under a legal ground from consent.grounds. It lets
+    the recipient see the named categories until ``access_until``, and waits for a supervisor's review."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="disclosures")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+"
+    )
+    ground = models.CharField(_("legal ground"), max_length=40)
+    categories = models.JSONField(_("information categories"), default=list)
+    what = EncryptedTextField(_("what was disclosed"))
+    why = EncryptedTextField(_("why"))
+    access_until = models.DateField(_("the recipient may see it until"))
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    disclosed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-disclosed_at"]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class EmergencyAccess(models.Model):
+    """Nödåtkomst: a user of the owning unit, not assigned to the case, opens it for a stated reason
+    for a limited time. Every use waits for a supervisor's review."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="emergency_accesses")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField(_("reason"))
+    started_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "case", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"EmergencyAccess {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    def is_open(self, at: dt.datetime | None = None) -> bool:
+        return (at or timezone.now()) < self.expires_at
+
+
+class ReviewOutcome(models.TextChoices):
+    APPROVED = "approved", _("Signed off")
+    MISUSE = "misuse", _("Flagged as misuse")
+
+
+class Review(models.Model):
+    """A supervisor's review of a disclosure or an emergency access. Until it is signed off the item
+    stays in the owning unit's review queue."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    emergency_access = models.OneToOneField(
+        EmergencyAccess, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    due_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    comment = EncryptedTextField(_("comment"))
+    subject = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    encryption_subject_field = "subject_id"
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(disclosure__isnull=False) ^ models.Q(emergency_access__isnull=False),
+                name="review_of_exactly_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.reviewed_at is None and timezone.now() > self.due_at

@@ -257,3 +257,14 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING", "propagate": True},
     },
 }
+
+# --- Consent, disclosures, emergency access (see consent/) ----------------------------------------
+LOTSA_CONSENT_DEFAULT_MONTHS = int(os.environ.get("LOTSA_CONSENT_DEFAULT_MONTHS", "12"))
+LOTSA_CONSENT_EXPIRY_WARNING_DAYS = int(os.environ.get("LOTSA_CONSENT_EXPIRY_WARNING_DAYS", "30"))
+# Until this age the guardians consent for a child; from LOTSA_CHILD_OWN_CONSENT_AGE the child's own
+# consent is recorded beside theirs (age and maturity: the social worker confirms the child's view).
+LOTSA_ADULT_AGE = int(os.environ.get("LOTSA_ADULT_AGE", "18"))
+LOTSA_CHILD_OWN_CONSENT_AGE = int(os.environ.get("LOTSA_CHILD_OWN_CONSENT_AGE", "12"))
+LOTSA_DISCLOSURE_ACCESS_DAYS = int(os.environ.get("LOTSA_DISCLOSURE_ACCESS_DAYS", "14"))
+LOTSA_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("LOTSA_EMERGENCY_ACCESS_MINUTES", "60"))
+LOTSA_REVIEW_DUE_DAYS = int(os.environ.get("LOTSA_REVIEW_DUE_DAYS", "7"))

@@ -1,0 +1,261 @@
+"""consent.policy: who may see what of another organisation's records, and on what ground."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import OrganisationKind
+from cases.models import InformationCategory
+from consent import policy
+from consent.models import Consent, Disclosure, GivenHow, Purpose
+from tests.factories import OrganisationFactory, PersonFactory, UserFactory, valid_number
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.make_aware(dt.datetime(2026, 11, 22, 12, 0))
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def parties():
+    district = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    police = OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    jobbtorg = OrganisationFactory(name="Jobbtorg", kind=OrganisationKind.JOBBTORG)
+    school = OrganisationFactory(name="Skolan", kind=OrganisationKind.SCHOOL)
+    worker = UserFactory(organisation=district)
+    adult = PersonFactory(organisation=district, personal_number=valid_number(5))  # born in the 1950s
+    return {
+        "district": district,
+        "police": police,
+        "jobbtorg": jobbtorg,
+        "school": school,
+        "worker": worker,
+        "adult": adult,
+    }
+
+
+def consent_for(
+    parties,
+    *,
+    person=None,
+    recipients=("police", "jobbtorg"),
+    categories=("housing", "work_income"),
+    purpose=Purpose.INTERVENTION_GROUP,
+    valid_from=TODAY - dt.timedelta(days=30),
+    valid_until=TODAY + dt.timedelta(days=300),
+    **extra,
+):
+    consent = Consent(
+        person=person or parties["adult"],
+        organisation=parties["district"],
+        purpose=purpose,
+        categories=list(categories),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        given_how=GivenHow.ORAL,
+        recorded_by=parties["worker"],
+        **extra,
+    )
+    consent.witness = "Vittne"
+    consent.save()
+    consent.recipients.set([parties[name].pk for name in recipients] + [parties["district"].pk])
+    return consent
+
+
+def ask(parties, viewer, *, category="housing", purpose=None, at=NOW, person=None):
+    person = person or parties["adult"]
+    return policy.decide(
+        person_id=person.pk,
+        category=category,
+        recorded_by_id=parties["district"].pk,
+        viewer_org_id=parties[viewer].pk,
+        purpose=purpose,
+        at=at,
+    )
+
+
+# (description, consent changes, viewer, category, purpose, moment, expected)
+CASES = [
+    (
+        "the recording unit sees its own, consent or not",
+        None,
+        "district",
+        "health_substance",
+        None,
+        NOW,
+        True,
+    ),
+    ("no consent: nothing", None, "police", "housing", None, NOW, False),
+    ("named recipient, covered category, within validity", {}, "police", "housing", None, NOW, True),
+    (
+        "named recipient, the purpose asked is the consent's",
+        {},
+        "police",
+        "housing",
+        "intervention_group",
+        NOW,
+        True,
+    ),
+    ("named recipient, another purpose", {}, "police", "housing", "defector_programme", NOW, False),
+    ("named recipient, category not covered", {}, "police", "health_substance", None, NOW, False),
+    ("organisation not named", {}, "school", "housing", None, NOW, False),
+    (
+        "before the consent begins",
+        {"valid_from": TODAY + dt.timedelta(days=1)},
+        "police",
+        "housing",
+        None,
+        NOW,
+        False,
+    ),
+    ("on its last day", {"valid_until": TODAY}, "police", "housing", None, NOW, True),
+    (
+        "after it expired",
+        {"valid_until": TODAY - dt.timedelta(days=1)},
+        "police",
+        "housing",
+        None,
+        NOW,
+        False,
+    ),
+    ("withdrawn", {"withdrawn_at": NOW - dt.timedelta(minutes=1)}, "police", "housing", None, NOW, False),
+    (
+        "a child without the guardians' consent",
+        {"child_at_consent": True, "guardians_required": 2, "guardians_consented": 1},
+        "police",
+        "housing",
+        None,
+        NOW,
+        False,
+    ),
+    (
+        "a child with every guardian's consent",
+        {"child_at_consent": True, "guardians_required": 2, "guardians_consented": 2},
+        "police",
+        "housing",
+        None,
+        NOW,
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "changes", "viewer", "category", "purpose", "at", "expected"),
+    CASES,
+    ids=[case[0] for case in CASES],
+)
+def test_the_policy_table(parties, description, changes, viewer, category, purpose, at, expected):
+    if changes is not None:
+        consent_for(parties, **changes)
+    decision = ask(parties, viewer, category=category, purpose=purpose, at=at)
+    assert decision.allowed is expected, decision
+    if expected and viewer != "district":
+        assert decision.ground.startswith("consent:")
+
+
+def test_a_superseded_consent_no_longer_counts_but_its_successor_does(parties):
+    old = consent_for(parties, categories=("housing",))
+    new = consent_for(parties, categories=("work_income",))
+    old.superseded_by = new
+    old.save(update_fields=["superseded_by"])
+    assert not ask(parties, "police", category="housing").allowed
+    assert ask(parties, "police", category="work_income").ground == f"consent:{new.pk}"
+
+
+def test_a_disclosure_under_a_legal_ground_opens_its_categories_until_it_ends(parties):
+    disclosure = Disclosure(
+        person=parties["adult"],
+        organisation=parties["district"],
+        recipient=parties["police"],
+        ground="prevent_terrorism",
+        categories=["threat_protection"],
+        access_until=TODAY + dt.timedelta(days=3),
+        disclosed_by=parties["worker"],
+    )
+    disclosure.what, disclosure.why = "Hotbild", "Förhindra terrorbrott"
+    disclosure.save()
+    decision = ask(parties, "police", category="threat_protection")
+    assert decision.allowed and decision.ground == "ground:prevent_terrorism"
+    assert not ask(parties, "police", category="housing").allowed
+    assert not ask(parties, "police", category="threat_protection", at=NOW + dt.timedelta(days=4)).allowed
+
+
+def test_consents_of_one_person_say_nothing_about_another(parties):
+    consent_for(parties)
+    other = PersonFactory(organisation=parties["district"])
+    assert not ask(parties, "police", person=other).allowed
+
+
+categories = st.sampled_from(InformationCategory.values)
+viewers = st.sampled_from(["police", "jobbtorg", "school"])
+purposes = st.sampled_from([None, *Purpose.values])
+offsets = st.integers(min_value=-400, max_value=400)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    consent_specs=st.lists(
+        st.fixed_dictionaries(
+            {
+                "recipients": st.lists(viewers, max_size=3, unique=True),
+                "categories": st.lists(categories, min_size=1, max_size=4, unique=True),
+                "purpose": st.sampled_from(Purpose.values),
+                "start": offsets,
+                "length": st.integers(min_value=0, max_value=400),
+                "withdrawn": st.booleans(),
+                "superseded": st.booleans(),
+            }
+        ),
+        max_size=3,
+    ),
+    viewer=viewers,
+    category=categories,
+    purpose=purposes,
+    moment=offsets,
+)
+def test_nothing_is_ever_allowed_without_a_covering_consent(
+    parties, consent_specs, viewer, category, purpose, moment
+):
+    person = PersonFactory(organisation=parties["district"])
+    made = []
+    for spec in consent_specs:
+        valid_from = TODAY + dt.timedelta(days=spec["start"])
+        consent = consent_for(
+            parties,
+            person=person,
+            recipients=spec["recipients"],
+            categories=spec["categories"],
+            purpose=spec["purpose"],
+            valid_from=valid_from,
+            valid_until=valid_from + dt.timedelta(days=spec["length"]),
+            withdrawn_at=NOW - dt.timedelta(days=1) if spec["withdrawn"] else None,
+        )
+        made.append((consent, spec))
+    for (consent, spec), (successor, _spec) in zip(made, made[1:], strict=False):
+        if spec["superseded"]:
+            consent.superseded_by = successor
+            consent.save(update_fields=["superseded_by"])
+            spec["superseded_by"] = successor
+    at = NOW + dt.timedelta(days=moment)
+    decision = ask(parties, viewer, category=category, purpose=purpose, at=at, person=person)
+
+    def covers(consent, spec):
+        return (
+            viewer in spec["recipients"]
+            and category in spec["categories"]
+            and (purpose is None or purpose == spec["purpose"])
+            and consent.valid_from <= at.date() <= consent.valid_until
+            and not spec["withdrawn"]
+            and "superseded_by" not in spec
+        )
+
+    covering = [consent for consent, spec in made if covers(consent, spec)]
+    assert decision.allowed == bool(covering), (decision, consent_specs)
+    if decision.allowed:
+        assert decision.ground in {f"consent:{c.pk}" for c in covering}
