@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -237,7 +238,7 @@ def test_nothing_is_ever_allowed_without_a_covering_consent(
             withdrawn_at=NOW - dt.timedelta(days=1) if spec["withdrawn"] else None,
         )
         made.append((consent, spec))
-    for (consent, spec), (successor, _spec) in zip(made, made[1:], strict=False):
+    for (consent, spec), (successor, _spec) in itertools.pairwise(made):
         if spec["superseded"]:
             consent.superseded_by = successor
             consent.save(update_fields=["superseded_by"])
