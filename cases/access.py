@@ -138,9 +138,16 @@ class PersonPolicy(Policy):
 
     def visible(self, user, queryset: QuerySet) -> QuerySet:
         from cases.models import Case
+        from consent.policy import shared_scope
 
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
         cases = CasePolicy().visible(user, Case.objects.all())
-        return queryset.filter(Exists(cases.filter(person_id=OuterRef("pk"))))
+        own = Q(Exists(cases.filter(person_id=OuterRef("pk"))))
+        if _civil_society(user):
+            return queryset.filter(own)
+        shared = list(shared_scope(viewer_org_id=user.organisation_id))
+        return queryset.filter(own | Q(pk__in=shared))
 
 
 def _civil_society(user) -> bool:

@@ -89,6 +89,19 @@ def person_search(*, by: User, number: str) -> list[Case]:
     return cases
 
 
+def cases_in_unit_not_open_to(*, by: User, number: str) -> list[Case]:
+    """Step one of emergency access: that the user's own unit has a case of the person, and where.
+    Nothing about the person is shown; the user typed the number."""
+    person = person_find(organisation=by.organisation, number=number) if by.organisation_id else None
+    if person is None:
+        return []
+    return list(
+        Case.objects.filter(person=person, owner_unit=by.organisation)
+        .exclude(status="closed")
+        .select_related("owner_unit", "responsible")
+    )
+
+
 @transaction.atomic
 def case_open(*, by: User, number: str, details: PersonDetails, activity: str, milieu: str) -> Case:
     """Open a case in the user's own unit, for the unit's record of the person (found or created)."""

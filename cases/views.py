@@ -19,7 +19,9 @@ from accounts.models import Role
 from audit.models import Action
 from cases import forms, services
 from cases.access import CASEWORK_ROLES, is_named_handler
-from cases.models import Case, CaseStatus, JournalEntry
+from cases.models import Case, CaseStatus, InformationCategory, JournalEntry
+from consent import selectors as consent_selectors
+from consent.services import emergency_access_open_for
 from lotsa import access, crypto
 
 CASE_PAGE_ROLES = (*CASEWORK_ROLES, Role.SUPERVISOR)
@@ -63,13 +65,20 @@ def search(request):
     number never appears in a URL or a server log."""
     access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.SEARCH, target="cases.person")
     form = forms.SearchForm(request.POST or None)
-    results = None
+    results, elsewhere = None, []
     if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["personal_number"]
         with transaction.atomic():
-            results = services.person_search(by=request.user, number=form.cleaned_data["personal_number"])
+            results = services.person_search(by=request.user, number=number)
         crypto.prefetch_data_keys(case.person_id for case in results)
+        if not results and request.user.has_role(*CASEWORK_ROLES):
+            elsewhere = services.cases_in_unit_not_open_to(by=request.user, number=number)
     can_open = request.user.has_role(*CASEWORK_ROLES)
-    return render(request, "cases/search.html", {"form": form, "results": results, "can_open": can_open})
+    return render(
+        request,
+        "cases/search.html",
+        {"form": form, "results": results, "can_open": can_open, "elsewhere": elsewhere},
+    )
 
 
 def open_case(request):
@@ -111,7 +120,14 @@ def case_detail(request, case_id):
         .order_by("created_at")
     )
     can_write = access.decide(request.user, Action.UPDATE, case).allowed
+    matrix = consent_selectors.matrix_for(case)
+    for entry in entries:
+        entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
     context = {
+        "consents": consent_selectors.consents_of(case),
+        "matrix": matrix,
+        "categories": InformationCategory.choices,
+        "emergency": emergency_access_open_for(request.user, case),
         "case": case,
         "person": case.person,
         "show_address": not case.person.is_protected or is_named_handler(request.user, case),

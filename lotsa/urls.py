@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("consent/", include("consent.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,8 @@ class World:
     users: dict
     signed_entry: object = None
     draft_entry: object = None
+    consent: object = None
+    review: object = None
 
 
 @pytest.fixture
@@ -57,9 +60,35 @@ def world(db) -> World:
     )
     assign_perm("cases.view_case", users["social_worker_other_district"], case_b)
     from cases import services
+    from consent import services as consent_services
 
     worker = users["social_worker"]
     signed = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text=f"Signerad {MARKER}")
     services.journal_sign(by=worker, entry_id=signed.pk)
     draft = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text="Utkast")
-    return World(district_a, district_b, police, case_a, case_b, users, signed, draft)
+    consent = consent_services.consent_record(
+        by=worker,
+        case_id=case_a.pk,
+        terms=consent_services.ConsentTerms(
+            purpose="intervention_group",
+            purpose_text="",
+            recipient_ids=[police.pk],
+            categories=["work_income"],
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=365),
+            given_how="oral",
+            witness="Vittne Vittnesson",
+        ),
+    )
+    disclosure = consent_services.disclosure_record(
+        by=worker,
+        case_id=case_a.pk,
+        recipient_id=police.pk,
+        ground_code="own_task",
+        categories=["housing"],
+        what="Adressuppgift",
+        why="Nödvändigt för uppdraget",
+    )
+    return World(
+        district_a, district_b, police, case_a, case_b, users, signed, draft, consent, disclosure.review
+    )

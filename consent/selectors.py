@@ -1,0 +1,86 @@
+"""Reading consents: the scope in plain words, and who outside the owning unit may see what now."""
+
+from __future__ import annotations
+
+from django.utils import formats, timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from cases.models import InformationCategory
+from consent import grounds
+from consent.models import Consent, Disclosure, Purpose
+
+
+def scope_sentence(consent: Consent) -> str:
+    """What the person agrees to, in words they can read and sign."""
+    organisations = [o.name for o in consent.recipients.all()]
+    categories = [str(InformationCategory(c).label).lower() for c in consent.categories]
+    purpose = (
+        consent.purpose_text
+        if consent.purpose == Purpose.OTHER and consent.purpose_text
+        else str(Purpose(consent.purpose).label).lower()
+    )
+    return _(
+        "You agree that %(organisations)s may share information about %(categories)s with each other "
+        "for %(purpose)s, from %(start)s until %(end)s."
+    ) % {
+        "organisations": get_text_list(organisations, _("and")),
+        "categories": get_text_list(categories, _("and")),
+        "purpose": purpose,
+        "start": formats.date_format(consent.valid_from, "j F Y"),
+        "end": formats.date_format(consent.valid_until, "j F Y"),
+    }
+
+
+def consents_of(case):
+    return (
+        Consent.objects.filter(person_id=case.person_id)
+        .prefetch_related("recipients")
+        .select_related("recorded_by", "withdrawn_by")
+    )
+
+
+def matrix_for(case, at=None) -> list[dict]:
+    """Which organisations outside the owning unit may see which categories now, and on what ground."""
+    at = at or timezone.now()
+    rows: dict[int, dict] = {}
+
+    def cell(organisation_id: int, category: str, label: str):
+        rows.setdefault(organisation_id, {})
+        rows[organisation_id].setdefault(category, []).append(label)
+
+    for consent in (
+        Consent.objects.in_force(at).filter(person_id=case.person_id).prefetch_related("recipients")
+    ):
+        recipients = {o.pk for o in consent.recipients.all()}
+        for organisation_id in recipients - {case.owner_unit_id}:
+            for category in consent.categories:
+                if consent.covers(
+                    category=category,
+                    organisation_id=organisation_id,
+                    purpose=None,
+                    at=at,
+                    recipient_ids=recipients,
+                ):
+                    cell(
+                        organisation_id,
+                        category,
+                        _("consent until %(date)s")
+                        % {"date": formats.date_format(consent.valid_until, "Y-m-d")},
+                    )
+    for disclosure in Disclosure.objects.filter(person_id=case.person_id, access_until__gte=at.date()):
+        ground = grounds.ground(disclosure.ground)
+        for category in disclosure.categories:
+            cell(disclosure.recipient_id, category, ground.citation if ground else disclosure.ground)
+    organisations = Organisation.objects.in_bulk(list(rows))
+    return [
+        {
+            "organisation": organisations[organisation_id],
+            "cells": [
+                (value, "; ".join(cells.get(value, []))) for value, _label in InformationCategory.choices
+            ],
+            "categories": set(cells),
+        }
+        for organisation_id, cells in sorted(rows.items(), key=lambda item: organisations[item[0]].name)
+    ]

@@ -1,0 +1,247 @@
+"""Consent pages: record, read, print, supersede and withdraw; disclosures; the review queue;
+what other organisations see of what is shared with them; emergency access."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from audit.models import Action
+from cases.access import CASEWORK_ROLES
+from cases.models import Case, JournalEntry, Person
+from consent import forms, selectors, services
+from consent.models import Consent, Review
+from lotsa import access, crypto
+
+
+def _case(request, case_id, action=Action.VIEW, purpose="consents"):
+    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+    with transaction.atomic():
+        access.check(request.user, action, case, purpose=purpose)
+    return case
+
+
+def _consent(case, consent_id) -> Consent:
+    consent = (
+        Consent.objects.filter(pk=consent_id, person_id=case.person_id).prefetch_related("recipients").first()
+    )
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def _detail_url(case, consent) -> str:
+    return reverse("consent:detail", kwargs={"case_id": case.pk, "consent_id": consent.pk})
+
+
+def record(request, case_id):
+    case = _case(request, case_id, Action.UPDATE, "record a consent")
+    form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.consent_record(by=request.user, case_id=case.pk, terms=form.terms())
+        except services.ConsentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect(_detail_url(case, consent))
+    return render(request, "consent/record.html", {"case": case, "form": form})
+
+
+def detail(request, case_id, consent_id):
+    case = _case(request, case_id)
+    consent = _consent(case, consent_id)
+    context = {
+        "case": case,
+        "consent": consent,
+        "scope": selectors.scope_sentence(consent),
+        "can_write": access.decide(request.user, Action.UPDATE, case).allowed,
+        "withdraw_form": forms.WithdrawForm(),
+    }
+    return render(request, "consent/detail.html", context)
+
+
+def print_form(request, case_id, consent_id):
+    case = _case(request, case_id, purpose="print a consent form")
+    consent = _consent(case, consent_id)
+    return render(
+        request,
+        "consent/print.html",
+        {"case": case, "consent": consent, "scope": selectors.scope_sentence(consent)},
+    )
+
+
+def supersede(request, case_id, consent_id):
+    case = _case(request, case_id, Action.UPDATE, "supersede a consent")
+    old = _consent(case, consent_id)
+    initial = forms.ConsentForm.initial_from(old)
+    form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.consent_supersede(
+                by=request.user, consent_id=old.pk, case_id=case.pk, terms=form.terms()
+            )
+        except services.ConsentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The new consent was recorded and replaces the old one."))
+            return redirect(_detail_url(case, consent))
+    return render(request, "consent/record.html", {"case": case, "form": form, "superseding": old})
+
+
+@require_POST
+def withdraw(request, case_id, consent_id):
+    case = get_object_or_404(Case, pk=case_id)
+    consent = _consent(case, consent_id)
+    form = forms.WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say how the person withdrew the consent."))
+        return redirect(_detail_url(case, consent))
+    try:
+        services.consent_withdraw(
+            by=request.user,
+            consent_id=consent.pk,
+            case_id=case.pk,
+            how=form.cleaned_data["how"],
+            note=form.cleaned_data["note"],
+        )
+    except services.ConsentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The consent was withdrawn. Nothing is shared under it from now on; "
+                "nothing was deleted from the case."
+            ),
+        )
+    return redirect(_detail_url(case, consent))
+
+
+def expiring(request):
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.LIST, target="consent.consent")
+    consents = list(services.consents_expiring(user=request.user))
+    with transaction.atomic():
+        access.record_list(request.user, consents, purpose="consents about to expire")
+    crypto.prefetch_data_keys(c.person_id for c in consents)
+    return render(request, "consent/expiring.html", {"consents": consents})
+
+
+def disclose(request, case_id):
+    case = _case(request, case_id, Action.UPDATE, "record a disclosure")
+    form = forms.DisclosureForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.disclosure_record(
+                by=request.user,
+                case_id=case.pk,
+                recipient_id=data["recipient"].pk,
+                ground_code=data["ground"],
+                categories=list(data["categories"]),
+                what=data["what"],
+                why=data["why"],
+            )
+        except services.ConsentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The disclosure was recorded and is waiting for a supervisor's review.")
+            )
+            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#sharing")
+    return render(request, "consent/disclose.html", {"case": case, "form": form})
+
+
+def review_queue(request):
+    access.require_role(request.user, Role.SUPERVISOR, action=Action.LIST, target="consent.review")
+    reviews = list(services.review_queue(user=request.user))
+    return render(request, "consent/review_queue.html", {"reviews": reviews})
+
+
+def review(request, review_id):
+    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
+    item = get_object_or_404(
+        Review.objects.select_related(
+            "disclosure__recipient",
+            "disclosure__disclosed_by",
+            "emergency_access__user",
+            "emergency_access__case",
+            "subject",
+        ),
+        pk=review_id,
+        organisation_id=request.user.organisation_id,
+    )
+    form = forms.ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_sign_off(
+                by=request.user,
+                review_id=item.pk,
+                outcome=form.cleaned_data["outcome"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.ConsentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The review was recorded."))
+            return redirect("consent:review_queue")
+    return render(request, "consent/review.html", {"item": item, "form": form})
+
+
+def shared(request):
+    """For other organisations: the people whose information is shared with the user's organisation now."""
+    access.require_role(
+        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.LIST, target="cases.person"
+    )
+    people = list(
+        access.visible_to(request.user, Person.objects.exclude(organisation=request.user.organisation))
+    )
+    with transaction.atomic():
+        access.record_list(request.user, people, purpose="shared with my organisation")
+    crypto.prefetch_data_keys(p.pk for p in people)
+    return render(request, "consent/shared.html", {"people": people})
+
+
+def shared_person(request, person_id):
+    person = get_object_or_404(Person, pk=person_id)
+    if person.organisation_id == request.user.organisation_id:
+        raise Http404
+    with transaction.atomic():
+        access.check(request.user, Action.VIEW, person, purpose="shared information")
+        entries = list(
+            access.visible_to(
+                request.user, JournalEntry.objects.filter(person=person, signed_at__isnull=False)
+            )
+            .select_related("author", "case__owner_unit")
+            .order_by("created_at")
+        )
+        access.record_list(request.user, entries, action=Action.VIEW, purpose="shared information")
+    return render(request, "consent/shared_person.html", {"person": person, "entries": entries})
+
+
+def emergency(request, case_id):
+    """Nödåtkomst, step one: that information exists, and where. Step two: a stated reason opens it."""
+    case = get_object_or_404(Case.objects.select_related("owner_unit", "responsible"), pk=case_id)
+    decision = access.decide(request.user, Action.EMERGENCY_ACCESS, case)
+    if not decision.allowed:
+        with transaction.atomic():
+            access.check(request.user, Action.EMERGENCY_ACCESS, case, purpose="emergency access")
+    form = forms.EmergencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.emergency_access_start(by=request.user, case_id=case.pk, reason=form.cleaned_data["reason"])
+        messages.warning(
+            request, _("Emergency access is open. It is logged and reviewed by your supervisor.")
+        )
+        return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "consent/emergency.html",
+        {"case": case, "form": form, "minutes": settings.LOTSA_EMERGENCY_ACCESS_MINUTES},
+    )
