@@ -134,10 +134,7 @@ class DisclosureForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = _other_organisations(case)
-        self.fields["ground"].choices = [
-            (g.code, g.label if g.confirmed else f"{g.label}: {_('to be checked by the legal department')}")
-            for g in grounds.grounds()
-        ]
+        self.fields["ground"].choices = grounds.choices()
 
 
 class EmergencyForm(forms.Form):

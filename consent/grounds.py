@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+UNCONFIRMED = _("to be checked by the legal department")
+
 
 @dataclass(frozen=True)
 class LegalGround:
@@ -24,7 +26,9 @@ class LegalGround:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.citation})"
+        """How users see the ground: an unconfirmed citation says so."""
+        text = f"{self.title} ({self.citation})"
+        return text if self.confirmed else f"{text}: {UNCONFIRMED}"
 
 
 DEFAULT_GROUNDS = (
