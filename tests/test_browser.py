@@ -134,3 +134,47 @@ def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(liv
     page.get_by_role("link", name="Mina ärenden").first.click()
     page.get_by_role("link", name="Exempelsson, Sam").wait_for()
     assert_accessible(page)
+
+
+def test_a_social_worker_records_and_withdraws_a_consent(live_server, page):
+    from accounts.models import OrganisationKind, Role
+    from cases import services
+    from tests.factories import OrganisationFactory, valid_number
+
+    unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    OrganisationFactory(name="Jobbtorg Stockholm", kind=OrganisationKind.JOBBTORG)
+    worker = UserFactory(username="karin", first_name="Karin", organisation=unit, roles=[Role.SOCIAL_WORKER])
+    case = services.case_open(
+        by=worker,
+        number=valid_number(31),
+        details=services.PersonDetails(
+            given_names="Alva", surname="Exempel", contact={}, address={}, protected_identity="none"
+        ),
+        activity="intervention_group",
+        milieu="unclear",
+    )
+    log_in(page, live_server, worker)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.get_by_role("link", name="Registrera ett samtycke").click()
+    assert_accessible(page)
+    page.get_by_label("Polisen Järva").check()
+    page.get_by_label("Jobbtorg Stockholm").check()
+    page.get_by_label("Boende").check()
+    page.get_by_label("Arbete och försörjning").check()
+    page.get_by_role("radio", name="Muntligt").check()
+    page.get_by_label("Vittne (för ett muntligt samtycke)").fill("Vera Vittne")
+    page.get_by_role("button", name="Registrera samtycket").click()
+    page.get_by_text("Samtycket registrerades.").wait_for()
+    scope = page.locator("blockquote.scope").inner_text()
+    assert "Polisen Järva" in scope and "boende" in scope and "arbete och försörjning" in scope
+    assert_accessible(page)
+
+    page.get_by_role("radio", name="Muntligt").check()
+    page.get_by_role("button", name="Återkalla").click()
+    page.get_by_text("Samtycket återkallades.").wait_for()
+    assert page.get_by_role("heading", level=1).inner_text() == "Samtycke: Återkallat"
+    assert_accessible(page)
+    page.get_by_role("link", name="Tillbaka till ärendet").click()
+    page.get_by_text("Ingen organisation utanför enheten får se något om personen just nu.").wait_for()
+    assert_accessible(page)

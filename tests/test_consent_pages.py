@@ -265,3 +265,32 @@ def test_consents_about_to_expire_are_listed_for_the_responsible_worker(client, 
     login_verified(client, world.users["social_worker"])
     body = client.get(reverse("consent:expiring")).content.decode()
     assert MARKER in body and "Överlämning från VBE-teamet" in body
+
+
+def test_the_duty_to_report_concern_for_a_child_is_never_blocked_by_a_missing_consent(client, world):
+    from consent.grounds import ground
+    from consent.models import Disclosure
+
+    assert ground("child_concern_report").never_blocked
+    district_b = world.district_b
+    login_verified(client, world.users["social_worker"])
+    response = client.post(
+        reverse("consent:disclose", kwargs={"case_id": world.case_a.pk}),
+        {
+            "recipient": district_b.pk,
+            "ground": "child_concern_report",
+            "categories": ["family_social"],
+            "what": "Oro för barnen i familjen",
+            "why": "Anmälningsskyldighet",
+        },
+    )
+    assert response.status_code == 302
+    disclosure = Disclosure.objects.get(recipient=district_b)
+    assert disclosure.review is not None
+
+
+def test_unconfirmed_grounds_say_so(client, world):
+    login_verified(client, world.users["social_worker"])
+    body = client.get(reverse("consent:disclose", kwargs={"case_id": world.case_a.pk})).content.decode()
+    assert body.count("ska kontrolleras av juridiska avdelningen") == 2
+    assert "10 kap. 27" not in body  # the general clause is not offered
