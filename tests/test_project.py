@@ -114,6 +114,9 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert set(Case.objects.values_list("activity", flat=True)) == set(Activity.values)
     assert Case.objects.filter(status="closed").count() == 1
     assert JournalEntry.objects.filter(signed_at__isnull=False).count() >= 12
+    from consent.models import Consent
+
+    assert Consent.objects.count() == 1
     output = capsys.readouterr().out
     assert "TOTP secret" in output and "Lotsa-demo-2026" in output
 

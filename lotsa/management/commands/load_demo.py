@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from base64 import b32encode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
@@ -27,6 +29,7 @@ ORGANISATIONS = [
     ("Säkerhetspolisen", OrganisationKind.SECURITY_SERVICE, ""),
     ("Kista grundskola", OrganisationKind.SCHOOL, "Rinkeby-Kista"),
     ("Föreningen Fotboll i Järva", OrganisationKind.SPORTS_CLUB, "Rinkeby-Kista"),
+    ("Jobbtorg Stockholm", OrganisationKind.JOBBTORG, ""),
     ("Stadens systemförvaltning", OrganisationKind.SYSTEM_MANAGEMENT, ""),
 ]
 
@@ -295,6 +298,39 @@ class Command(BaseCommand):
                 services.case_close(
                     by=worker, case_id=case.pk, expected_version=case.version, reason=closed_reason, text=""
                 )
+        self._consents(organisations, users)
+
+    def _consents(self, organisations, users) -> None:
+        """Adam Testsson consents to sharing school and work with the police in Järva and Jobbtorg."""
+        from consent import services as consent_services
+        from consent.models import Consent
+
+        worker = users["socialsekreterare.rk"]
+        case = (
+            Case.objects.filter(responsible=worker, activity=Activity.INTERVENTION_GROUP)
+            .order_by("opened_at")
+            .first()
+        )
+        if case is None or Consent.objects.filter(person_id=case.person_id).exists():
+            return
+        today = timezone.localdate()
+        consent_services.consent_record(
+            by=worker,
+            case_id=case.pk,
+            terms=consent_services.ConsentTerms(
+                purpose="intervention_group",
+                purpose_text="",
+                recipient_ids=[
+                    organisations["Polisen, lokalpolisområde Järva"].pk,
+                    organisations["Jobbtorg Stockholm"].pk,
+                ],
+                categories=["school_education", "work_income"],
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=365),
+                given_how="oral",
+                witness="Karin Holm",
+            ),
+        )
 
     def _print(self, users) -> None:
         self.stdout.write("")
