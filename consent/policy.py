@@ -32,7 +32,13 @@ def decide(
         return Decision.deny(NO_GROUND)
     if recorded_by_id == viewer_org_id:
         return Decision.allow(OWN)
-    scope = shared_scope(viewer_org_id=viewer_org_id, person_ids=[person_id], purpose=purpose, at=at)
+    scope = shared_scope(
+        viewer_org_id=viewer_org_id,
+        person_ids=[person_id],
+        purpose=purpose,
+        at=at,
+        recorded_by_id=recorded_by_id,
+    )
     grounds = scope.get(person_id, {}).get(category)
     if grounds:
         return Decision.allow("covered", ground=sorted(grounds)[0])
@@ -40,10 +46,19 @@ def decide(
 
 
 def shared_scope(
-    *, viewer_org_id: int, person_ids=None, purpose: str | None = None, at: dt.datetime | None = None
+    *,
+    viewer_org_id: int,
+    person_ids=None,
+    purpose: str | None = None,
+    at: dt.datetime | None = None,
+    recorded_by_id: int | None = None,
 ) -> dict:
     """person id → category → grounds, for everything ``viewer_org_id`` may see of other units'
-    records right now. Two queries however many people, for list pages."""
+    records right now. Two queries however many people, for list pages.
+
+    With ``recorded_by_id``, only what that organisation recorded: a consent covers information
+    passing between the organisations it names, so the recording one must be named too; and a
+    disclosure gives away only the discloser's own information."""
     from consent.models import Consent, Disclosure
 
     at = at or timezone.now()
@@ -53,6 +68,8 @@ def shared_scope(
         consents = consents.filter(person_id__in=list(person_ids))
     for consent in consents:
         recipients = {organisation.pk for organisation in consent.recipients.all()}
+        if recorded_by_id is not None and recorded_by_id not in recipients:
+            continue
         for category in consent.categories:
             if consent.covers(
                 category=category,
@@ -63,6 +80,8 @@ def shared_scope(
             ):
                 scope[consent.person_id][category].add(f"consent:{consent.pk}")
     disclosures = Disclosure.objects.filter(recipient_id=viewer_org_id, access_until__gte=at.date())
+    if recorded_by_id is not None:
+        disclosures = disclosures.filter(organisation_id=recorded_by_id)
     if person_ids is not None:
         disclosures = disclosures.filter(person_id__in=list(person_ids))
     for disclosure in disclosures:

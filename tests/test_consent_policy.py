@@ -260,3 +260,25 @@ def test_nothing_is_ever_allowed_without_a_covering_consent(
     assert decision.allowed == bool(covering), (decision, consent_specs)
     if decision.allowed:
         assert decision.ground in {f"consent:{c.pk}" for c in covering}
+
+
+def test_information_recorded_by_an_organisation_the_consent_does_not_name_does_not_pass(parties):
+    consent_for(parties, recipients=("police", "jobbtorg"))
+    person = parties["adult"]
+    # The school recorded something (say, in an intervention group): the consent does not name it.
+    decision = policy.decide(
+        person_id=person.pk,
+        category="housing",
+        recorded_by_id=parties["school"].pk,
+        viewer_org_id=parties["police"].pk,
+        at=NOW,
+    )
+    assert not decision.allowed
+    decision = policy.decide(
+        person_id=person.pk,
+        category="housing",
+        recorded_by_id=parties["jobbtorg"].pk,
+        viewer_org_id=parties["police"].pk,
+        at=NOW,
+    )
+    assert decision.allowed
