@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django import forms
@@ -13,6 +12,7 @@ from cases.models import InformationCategory
 from consent import grounds
 from consent.models import GivenHow, Purpose, ReviewOutcome
 from consent.services import MAX_FORM_BYTES, ConsentTerms
+from lotsa.dates import add_months
 
 
 def _other_organisations(case):
@@ -155,7 +155,4 @@ class ReviewForm(forms.Form):
 
 
 def default_valid_until(start: dt.date) -> dt.date:
-    """The configured number of months on (the last day of a shorter month where needed)."""
-    months = start.month - 1 + settings.LOTSA_CONSENT_DEFAULT_MONTHS
-    year, month = start.year + months // 12, months % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return add_months(start, settings.LOTSA_CONSENT_DEFAULT_MONTHS)

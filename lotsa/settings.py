@@ -268,3 +268,12 @@ LOTSA_CHILD_OWN_CONSENT_AGE = int(os.environ.get("LOTSA_CHILD_OWN_CONSENT_AGE", 
 LOTSA_DISCLOSURE_ACCESS_DAYS = int(os.environ.get("LOTSA_DISCLOSURE_ACCESS_DAYS", "14"))
 LOTSA_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("LOTSA_EMERGENCY_ACCESS_MINUTES", "60"))
 LOTSA_REVIEW_DUE_DAYS = int(os.environ.get("LOTSA_REVIEW_DUE_DAYS", "7"))
+
+# --- Intervention groups (see sig/) -----------------------------------------------------------------
+# Age bands are configuration: the city runs 12-18 and 19-29; one district runs 15-29. A person
+# outside every band gets a warning, not a refusal.
+LOTSA_SIG_BANDS = [
+    ("young", _("Young people 12-18"), 12, 18),
+    ("young_adults", _("Young adults 19-29"), 19, 29),
+]
+LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3"))

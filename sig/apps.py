@@ -6,3 +6,13 @@ class SigConfig(AppConfig):
     name = "sig"
     verbose_name = _("Intervention groups")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from sig.models import InterventionGroup, Membership, PlanAction, ThreatAssessment
+
+        auditlog.register(InterventionGroup)
+        auditlog.register(Membership)
+        auditlog.register(ThreatAssessment, exclude_fields=["notes"])
+        auditlog.register(PlanAction, exclude_fields=["text", "follow_up"])

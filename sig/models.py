@@ -1,1 +1,247 @@
-"""Models arrive with the issue that builds this app."""
+"""Social intervention groups (SIG): a multi-agency group around one consenting person.
+
+Social services and the police are always members; school, prison and probation, employment
+services, Jobbtorg, healthcare and civil society can join. What one member organisation records is
+seen by another only while consent.policy allows that crossing; civil-society members see only the
+summaries written for them, and accept a confidentiality undertaking when they join.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import InformationCategory
+from lotsa.crypto import EncryptedTextField
+
+
+class GroupStatus(models.TextChoices):
+    FORMING = "forming", _("Forming")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class GroupOutcome(models.TextChoices):
+    GOALS_MET = "goals_met", _("The goals were met")
+    DECLINED = "declined", _("The person left the group")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("The consent was withdrawn")
+    REFERRED = "referred", _("Referred to the defector programme")
+    OTHER = "other", _("Other")
+
+
+class MemberRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator (social services)")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    POLICE_CONTACT = "police_contact", _("Police contact")
+    SCHOOL_CONTACT = "school_contact", _("School contact")
+    MENTOR = "mentor", _("Mentor")
+    EMPLOYMENT = "employment", _("Employment and Jobbtorg")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    PROBATION = "probation", _("Prison and probation")
+    OTHER = "other", _("Other")
+
+
+class InterventionGroup(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="intervention_group")
+    band = models.CharField(_("band"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=GroupStatus.choices, default=GroupStatus.FORMING
+    )
+    outcome = models.CharField(_("outcome"), max_length=32, choices=GroupOutcome.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intervention group")
+        verbose_name_plural = _("intervention groups")
+
+    def __str__(self) -> str:
+        return f"InterventionGroup {self.pk}"
+
+    def access_subject_id(self):
+        return self.case.person_id
+
+
+class Membership(models.Model):
+    group = models.ForeignKey(InterventionGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sig_memberships"
+    )
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role in the group"), max_length=32, choices=MemberRole.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    undertaking_accepted_at = models.DateTimeField(
+        _("confidentiality undertaking accepted"), null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_current_membership_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership {self.pk}"
+
+
+class ThreatLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    ELEVATED = "elevated", _("Elevated")
+    HIGH = "high", _("High")
+
+
+class ThreatAssessment(models.Model):
+    """The police's continuous assessment of threat and protection need (hotbild och skyddsbehov)."""
+
+    encryption_subject_field = "person_id"
+    CATEGORY = InformationCategory.THREAT_PROTECTION
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="assessments")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
+    protection_need = models.BooleanField(_("protection need"), default=False)
+    notes = EncryptedTextField(_("notes"))
+    assessed_at = models.DateTimeField(auto_now_add=True)
+    next_review = models.DateField(_("next review"))
+
+    class Meta:
+        ordering = ["-assessed_at"]
+
+    def __str__(self) -> str:
+        return f"ThreatAssessment {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def review_overdue(self) -> bool:
+        return timezone.localdate() > self.next_review
+
+
+class SharedEntry(models.Model):
+    """What a member records for the group. ``for_civil_society`` marks a summary written for the
+    civil-society members: the only kind of entry they ever see."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="shared_entries")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
+    text = EncryptedTextField(_("text"))
+    for_civil_society = models.BooleanField(_("summary written for civil-society members"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"SharedEntry {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class Meeting(models.Model):
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="meetings")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("date"))
+    decisions = EncryptedTextField(_("decisions"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return f"Meeting {self.pk}"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Attendance {self.pk}"
+
+
+class MinutesItem(models.Model):
+    """One item of the minutes, with its information category: recorded by the coordinator's
+    organisation and shared like any other entry."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
+    text = EncryptedTextField(_("text"))
+
+    def __str__(self) -> str:
+        return f"MinutesItem {self.pk}"
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Goal(models.Model):
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="goals")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField(_("goal"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class PlanAction(models.Model):
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("owned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = EncryptedTextField(_("action"))
+    due = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
+    )
+    follow_up = EncryptedTextField(_("follow-up"))
+
+    class Meta:
+        ordering = ["due"]
+
+    def __str__(self) -> str:
+        return f"PlanAction {self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in {ActionStatus.PLANNED, ActionStatus.ONGOING} and self.due < timezone.localdate()

@@ -1,0 +1,475 @@
+"""Intervention groups: forming, membership under consent, activation, meetings, the action plan,
+shared entries and threat assessments. Every change asks lotsa.access and leaves an access event;
+every read across organisations goes through consent.policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, SOCIAL_SERVICES_KINDS, OrganisationKind, User
+from audit import services as audit
+from audit.models import Action
+from cases.models import Case, InformationCategory
+from consent import policy
+from consent.models import Consent, Purpose
+from lotsa import access
+from lotsa.dates import add_months
+from sig.models import (
+    ActionStatus,
+    Attendance,
+    Goal,
+    GroupOutcome,
+    GroupStatus,
+    InterventionGroup,
+    Meeting,
+    MemberRole,
+    Membership,
+    MinutesItem,
+    PlanAction,
+    SharedEntry,
+    ThreatAssessment,
+    ThreatLevel,
+)
+
+PURPOSE = Purpose.INTERVENTION_GROUP
+
+
+class GroupError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def band_for(age: int | None) -> tuple[str, bool]:
+    """The band a person of ``age`` belongs to, and whether they are inside it. Outside every band:
+    the nearest one, with a warning (not a refusal)."""
+    bands = settings.LOTSA_SIG_BANDS
+    if age is not None:
+        for code, _label, low, high in bands:
+            if low <= age <= high:
+                return code, True
+        nearest = min(bands, key=lambda band: min(abs(age - band[2]), abs(age - band[3])))
+        return nearest[0], False
+    return bands[0][0], False
+
+
+def band_label(code: str) -> str:
+    return next((str(label) for band, label, _low, _high in settings.LOTSA_SIG_BANDS if band == code), code)
+
+
+def consents_in_force(group: InterventionGroup, at=None) -> list[Consent]:
+    return [
+        consent
+        for consent in Consent.objects.in_force(at)
+        .filter(person_id=group.case.person_id, purpose=PURPOSE)
+        .prefetch_related("recipients")
+        if consent.status(at) == "active"
+    ]
+
+
+def organisations_named(group: InterventionGroup, at=None) -> set[int]:
+    named: set[int] = set()
+    for consent in consents_in_force(group, at):
+        named |= {organisation.pk for organisation in consent.recipients.all()}
+    return named
+
+
+def current_members(group: InterventionGroup):
+    return group.memberships.filter(left_at__isnull=True).select_related("user", "organisation")
+
+
+def membership_of(user, group: InterventionGroup) -> Membership | None:
+    return group.memberships.filter(user=user, left_at__isnull=True).select_related("organisation").first()
+
+
+def missing_consent(group: InterventionGroup, at=None) -> list:
+    """Member organisations that no consent in force names: they see nothing until one does."""
+    named = organisations_named(group, at)
+    return [
+        m.organisation
+        for m in current_members(group)
+        if m.organisation_id != group.case.owner_unit_id and m.organisation_id not in named
+    ]
+
+
+@transaction.atomic
+def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
+    """Form a group around a case; the social worker becomes its coordinator. Returns the group and
+    whether the person is inside the band."""
+    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
+    access.check(by, Action.UPDATE, case, purpose="form an intervention group")
+    if InterventionGroup.objects.filter(case=case).exists():
+        raise GroupError(_("The case has an intervention group already."))
+    band, inside = band_for(case.person.age())
+    group = InterventionGroup.objects.create(case=case, band=band)
+    Membership.objects.create(
+        group=group, user=by, organisation_id=by.organisation_id, role=MemberRole.COORDINATOR
+    )
+    audit.record(
+        action=Action.CREATE, actor=by, target=group, subject_id=case.person_id, reason="group formed"
+    )
+    return group, inside
+
+
+def _coordinator_check(by: User, group: InterventionGroup, purpose: str) -> None:
+    """Changing the group is the coordinator's: the case's social worker, under the case's rules."""
+    access.check(by, Action.UPDATE, group.case, purpose=purpose)
+
+
+@transaction.atomic
+def member_add(*, by: User, group_id, user: User, role: str) -> Membership:
+    group = InterventionGroup.objects.select_for_update().select_related("case__person").get(pk=group_id)
+    _coordinator_check(by, group, "add a group member")
+    if group.status == GroupStatus.CLOSED:
+        raise GroupError(_("The group is closed."))
+    if role not in MemberRole.values:
+        raise GroupError(_("Choose the member's role in the group."))
+    organisation = user.organisation
+    if organisation is None or not user.is_active:
+        raise GroupError(_("Only active users of an organisation can join."))
+    if membership_of(user, group):
+        raise GroupError(_("%(name)s is a member already.") % {"name": user.get_full_name()})
+    if organisation.pk != group.case.owner_unit_id and organisation.pk not in organisations_named(group):
+        raise GroupError(
+            _(
+                "No consent for the intervention group names %(organisation)s: "
+                "record the person's consent first."
+            )
+            % {"organisation": organisation.name}
+        )
+    membership = Membership.objects.create(group=group, user=user, organisation=organisation, role=role)
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=group,
+        subject_id=group.case.person_id,
+        reason=f"member added: {user.pk} ({organisation.kind})",
+    )
+    return membership
+
+
+@transaction.atomic
+def undertaking_accept(*, by: User, group_id) -> Membership:
+    group = InterventionGroup.objects.get(pk=group_id)
+    membership = membership_of(by, group)
+    if membership is None:
+        raise GroupError(_("You are not a member of this group."))
+    membership.undertaking_accepted_at = membership.undertaking_accepted_at or timezone.now()
+    membership.save(update_fields=["undertaking_accepted_at"])
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=group,
+        subject_id=group.case.person_id,
+        reason="confidentiality undertaking accepted",
+    )
+    return membership
+
+
+def activation_problems(group: InterventionGroup) -> list[str]:
+    kinds = {m.organisation.kind for m in current_members(group)}
+    problems = []
+    if not kinds & SOCIAL_SERVICES_KINDS:
+        problems.append(_("Social services must be a member."))
+    if not kinds & {OrganisationKind.POLICE}:
+        problems.append(_("The police must be a member."))
+    if not consents_in_force(group):
+        problems.append(_("No consent for the intervention group is in force."))
+    for organisation in missing_consent(group):
+        problems.append(_("No consent names %(organisation)s.") % {"organisation": organisation.name})
+    return problems
+
+
+@transaction.atomic
+def group_activate(*, by: User, group_id) -> InterventionGroup:
+    group = InterventionGroup.objects.select_for_update().select_related("case__person").get(pk=group_id)
+    _coordinator_check(by, group, "activate the group")
+    if group.status != GroupStatus.FORMING:
+        raise GroupError(_("Only a forming group can be made active."))
+    if problems := activation_problems(group):
+        raise GroupError(" ".join(str(problem) for problem in problems))
+    group.status, group.activated_at = GroupStatus.ACTIVE, timezone.now()
+    group.save(update_fields=["status", "activated_at"])
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=group,
+        subject_id=group.case.person_id,
+        reason="group activated",
+    )
+    return group
+
+
+@transaction.atomic
+def group_close(*, by: User, group_id, outcome: str) -> InterventionGroup:
+    group = InterventionGroup.objects.select_for_update().select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "close the group")
+    if outcome not in GroupOutcome.values:
+        raise GroupError(_("Choose the outcome."))
+    group.status, group.outcome, group.closed_at = GroupStatus.CLOSED, outcome, timezone.now()
+    group.save(update_fields=["status", "outcome", "closed_at"])
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=group,
+        subject_id=group.case.person_id,
+        reason=f"group closed: {outcome}",
+    )
+    return group
+
+
+# --- What members record ----------------------------------------------------------------------------
+
+
+def _member_writing(by: User, group: InterventionGroup, purpose: str) -> Membership:
+    """A member writes for the group while it is active (the coordinator also while it forms)."""
+    membership = membership_of(by, group)
+    if membership is None or group.status == GroupStatus.CLOSED:
+        audit.record_denial(
+            action=Action.UPDATE,
+            reason="not a member of an open group",
+            actor=by,
+            target_type="sig.interventiongroup",
+            target_id=str(group.pk),
+            subject_id=group.case.person_id,
+            purpose=purpose,
+        )
+        raise access.AccessDenied(
+            access.Decision.deny("not a member of an open group"),
+            action=Action.UPDATE,
+            target_type="sig.interventiongroup",
+            target_id=str(group.pk),
+        )
+    if by.organisation.kind in CIVIL_SOCIETY_KINDS and membership.undertaking_accepted_at is None:
+        raise GroupError(_("Accept the confidentiality undertaking first."))
+    return membership
+
+
+@transaction.atomic
+def shared_entry_add(
+    *, by: User, group_id, category: str, text: str, for_civil_society: bool = False
+) -> SharedEntry:
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    membership = _member_writing(by, group, "share with the group")
+    if category not in InformationCategory.values:
+        raise GroupError(_("Choose an information category."))
+    if not text.strip():
+        raise GroupError(_("Write something in the entry."))
+    if for_civil_society and membership.organisation.kind not in SOCIAL_SERVICES_KINDS:
+        raise GroupError(_("Summaries for civil-society members are written by social services."))
+    entry = SharedEntry(
+        group=group,
+        person_id=group.case.person_id,
+        organisation_id=membership.organisation_id,
+        author=by,
+        category=category,
+        for_civil_society=for_civil_society,
+    )
+    entry.text = text.strip()
+    entry.save()
+    audit.record(
+        action=Action.CREATE, actor=by, target=entry, subject_id=group.case.person_id, reason="shared entry"
+    )
+    return entry
+
+
+@transaction.atomic
+def threat_assess(
+    *, by: User, group_id, level: str, protection_need: bool, notes: str, next_review: dt.date | None = None
+) -> ThreatAssessment:
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    membership = _member_writing(by, group, "assess threat and protection need")
+    if membership.organisation.kind not in POLICE_KINDS:
+        raise GroupError(_("Threat assessments are made by the police."))
+    if level not in ThreatLevel.values:
+        raise GroupError(_("Choose the threat level."))
+    today = timezone.localdate()
+    if next_review is None:
+        next_review = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if next_review <= today:
+        raise GroupError(_("The next review lies in the future."))
+    assessment = ThreatAssessment(
+        group=group,
+        person_id=group.case.person_id,
+        organisation_id=membership.organisation_id,
+        author=by,
+        level=level,
+        protection_need=protection_need,
+        next_review=next_review,
+    )
+    assessment.notes = notes.strip() or None
+    assessment.save()
+    audit.record(
+        action=Action.CREATE,
+        actor=by,
+        target=assessment,
+        subject_id=group.case.person_id,
+        reason=f"threat assessment: {level}",
+    )
+    return assessment
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    by: User,
+    group_id,
+    held_on: dt.date,
+    present_ids: set[int],
+    items: list[tuple[str, str]],
+    decisions: str,
+) -> Meeting:
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "record a meeting")
+    membership = membership_of(by, group)
+    if membership is None:
+        raise GroupError(_("You are not a member of this group."))
+    items = [(category, text.strip()) for category, text in items if text.strip()]
+    if any(category not in InformationCategory.values for category, _text in items):
+        raise GroupError(_("Choose an information category for every item."))
+    if not items and not decisions.strip():
+        raise GroupError(_("Write the minutes or the decisions of the meeting."))
+    meeting = Meeting(group=group, person_id=group.case.person_id, held_on=held_on, created_by=by)
+    meeting.decisions = decisions.strip() or None
+    meeting.save()
+    for member in current_members(group):
+        Attendance.objects.create(meeting=meeting, membership=member, present=member.pk in present_ids)
+    for category, text in items:
+        item = MinutesItem(
+            meeting=meeting,
+            person_id=group.case.person_id,
+            organisation_id=membership.organisation_id,
+            category=category,
+        )
+        item.text = text
+        item.save()
+    audit.record(
+        action=Action.CREATE,
+        actor=by,
+        target=meeting,
+        subject_id=group.case.person_id,
+        reason="meeting recorded",
+    )
+    return meeting
+
+
+@transaction.atomic
+def goal_add(*, by: User, group_id, text: str) -> Goal:
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "add a goal")
+    if not text.strip():
+        raise GroupError(_("Write the goal."))
+    goal = Goal(group=group, person_id=group.case.person_id)
+    goal.text = text.strip()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def action_add(*, by: User, goal_id, owner_id: int, text: str, due: dt.date) -> PlanAction:
+    goal = Goal.objects.select_related("group__case").get(pk=goal_id)
+    _coordinator_check(by, goal.group, "plan an action")
+    if not text.strip():
+        raise GroupError(_("Write the action."))
+    if owner_id not in {m.organisation_id for m in current_members(goal.group)}:
+        raise GroupError(_("An action is owned by a member organisation."))
+    action = PlanAction(goal=goal, person_id=goal.person_id, owner_id=owner_id, due=due)
+    action.text = text.strip()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_update(*, by: User, action_id, status: str, follow_up: str) -> PlanAction:
+    action = PlanAction.objects.select_for_update().select_related("goal__group__case").get(pk=action_id)
+    membership = _member_writing(by, action.goal.group, "follow up an action")
+    if (
+        membership.organisation_id != action.owner_id
+        and not access.decide(by, Action.UPDATE, action.goal.group.case).allowed
+    ):
+        raise GroupError(_("The owning organisation or the coordinator follows up an action."))
+    if status not in ActionStatus.values:
+        raise GroupError(_("Choose a status."))
+    action.status = status
+    action.follow_up = follow_up.strip() or None
+    action.save(update_fields=["status", "follow_up"])
+    return action
+
+
+# --- What members see -------------------------------------------------------------------------------
+
+
+def _may_see(viewer: User, *, person_id, organisation_id: int, category: str) -> bool:
+    return policy.decide(
+        person_id=person_id,
+        category=category,
+        recorded_by_id=organisation_id,
+        viewer_org_id=viewer.organisation_id,
+        purpose=PURPOSE,
+    ).allowed
+
+
+def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
+    """Exactly what the viewer may see: own organisation's entries, other members' entries while
+    the consent allows the crossing, and for civil society only the summaries written for them."""
+    membership = membership_of(viewer, group)
+    if membership is None:
+        return []
+    civil = viewer.organisation.kind in CIVIL_SOCIETY_KINDS
+    if civil and membership.undertaking_accepted_at is None:
+        return []
+    entries = (
+        SharedEntry.objects.filter(group=group)
+        .select_related("author", "organisation")
+        .order_by("created_at")
+    )
+    if civil:
+        entries = entries.filter(for_civil_society=True)
+    return [
+        entry
+        for entry in entries
+        if entry.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer, person_id=entry.person_id, organisation_id=entry.organisation_id, category=entry.category
+        )
+    ]
+
+
+def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
+    membership = membership_of(viewer, group)
+    if membership is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return []
+    return [
+        assessment
+        for assessment in group.assessments.select_related("author", "organisation")
+        if assessment.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer,
+            person_id=assessment.person_id,
+            organisation_id=assessment.organisation_id,
+            category=ThreatAssessment.CATEGORY,
+        )
+    ]
+
+
+def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
+    if viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return []
+    return [
+        item
+        for item in meeting.items.all()
+        if item.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer, person_id=item.person_id, organisation_id=item.organisation_id, category=item.category
+        )
+    ]
+
+
+def referral_offered(assessment: ThreatAssessment | None) -> bool:
+    """A high threat with a protection need offers a referral to the defector programme."""
+    return bool(assessment and assessment.level == ThreatLevel.HIGH and assessment.protection_need)
