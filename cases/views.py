@@ -23,6 +23,7 @@ from cases.models import Case, CaseStatus, InformationCategory, JournalEntry
 from consent import selectors as consent_selectors
 from consent.services import emergency_access_open_for
 from lotsa import access, crypto
+from sig.models import InterventionGroup
 
 CASE_PAGE_ROLES = (*CASEWORK_ROLES, Role.SUPERVISOR)
 
@@ -124,6 +125,7 @@ def case_detail(request, case_id):
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
     context = {
+        "group": InterventionGroup.objects.filter(case=case).first(),
         "consents": consent_selectors.consents_of(case),
         "matrix": matrix,
         "categories": InformationCategory.choices,

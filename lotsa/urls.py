@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("consent/", include("consent.urls")),
+    path("sig/", include("sig.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

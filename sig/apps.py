@@ -10,7 +10,11 @@ class SigConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from lotsa import access
+        from sig.access import GroupPolicy
         from sig.models import InterventionGroup, Membership, PlanAction, ThreatAssessment
+
+        access.register(InterventionGroup, GroupPolicy())
 
         auditlog.register(InterventionGroup)
         auditlog.register(Membership)

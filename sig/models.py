@@ -56,6 +56,7 @@ class InterventionGroup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    next_meeting_on = models.DateField(_("next meeting"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("intervention group")

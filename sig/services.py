@@ -155,10 +155,8 @@ def member_add(*, by: User, group_id, user: User, role: str) -> Membership:
 
 @transaction.atomic
 def undertaking_accept(*, by: User, group_id) -> Membership:
-    group = InterventionGroup.objects.get(pk=group_id)
-    membership = membership_of(by, group)
-    if membership is None:
-        raise GroupError(_("You are not a member of this group."))
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    membership = require_member(by, group, "accept the confidentiality undertaking")
     membership.undertaking_accepted_at = membership.undertaking_accepted_at or timezone.now()
     membership.save(update_fields=["undertaking_accepted_at"])
     audit.record(
@@ -226,11 +224,11 @@ def group_close(*, by: User, group_id, outcome: str) -> InterventionGroup:
 # --- What members record ----------------------------------------------------------------------------
 
 
-def _member_writing(by: User, group: InterventionGroup, purpose: str) -> Membership:
-    """A member writes for the group while it is active (the coordinator also while it forms)."""
+def require_member(by: User, group: InterventionGroup, purpose: str) -> Membership:
+    """The user's current membership of an open group, or a denial that is already in the access log."""
     membership = membership_of(by, group)
     if membership is None or group.status == GroupStatus.CLOSED:
-        audit.record_denial(
+        event = audit.record_denial(
             action=Action.UPDATE,
             reason="not a member of an open group",
             actor=by,
@@ -244,7 +242,16 @@ def _member_writing(by: User, group: InterventionGroup, purpose: str) -> Members
             action=Action.UPDATE,
             target_type="sig.interventiongroup",
             target_id=str(group.pk),
+            subject_id=group.case.person_id,
+            purpose=purpose,
+            event_hash=event.hash,
         )
+    return membership
+
+
+def _member_writing(by: User, group: InterventionGroup, purpose: str) -> Membership:
+    """A member writes for the group while it is open; civil society after the undertaking."""
+    membership = require_member(by, group, purpose)
     if by.organisation.kind in CIVIL_SOCIETY_KINDS and membership.undertaking_accepted_at is None:
         raise GroupError(_("Accept the confidentiality undertaking first."))
     return membership
@@ -473,3 +480,14 @@ def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
 def referral_offered(assessment: ThreatAssessment | None) -> bool:
     """A high threat with a protection need offers a referral to the defector programme."""
     return bool(assessment and assessment.level == ThreatLevel.HIGH and assessment.protection_need)
+
+
+@transaction.atomic
+def next_meeting_set(*, by: User, group_id, on: dt.date) -> InterventionGroup:
+    group = InterventionGroup.objects.select_for_update().select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "plan the next meeting")
+    if on < timezone.localdate():
+        raise GroupError(_("The next meeting lies ahead."))
+    group.next_meeting_on = on
+    group.save(update_fields=["next_meeting_on"])
+    return group

@@ -26,6 +26,8 @@ class World:
     draft_entry: object = None
     consent: object = None
     review: object = None
+    group: object = None
+    plan_action: object = None
 
 
 @pytest.fixture
@@ -89,6 +91,27 @@ def world(db) -> World:
         what="Adressuppgift",
         why="Nödvändigt för uppdraget",
     )
+    from sig import services as sig_services
+
+    group, _inside = sig_services.group_form(by=worker, case_id=case_a.pk)
+    sig_services.member_add(
+        by=worker, group_id=group.pk, user=users["external_member"], role="police_contact"
+    )
+    goal = sig_services.goal_add(by=worker, group_id=group.pk, text="Ett arbete")
+    plan_action = sig_services.action_add(
+        by=worker, goal_id=goal.pk, owner_id=police.pk, text="Samtal", due=dt.date.today()
+    )
     return World(
-        district_a, district_b, police, case_a, case_b, users, signed, draft, consent, disclosure.review
+        district_a,
+        district_b,
+        police,
+        case_a,
+        case_b,
+        users,
+        signed,
+        draft,
+        consent,
+        disclosure.review,
+        group,
+        plan_action,
     )

@@ -48,6 +48,10 @@ def case_a(w):
     return {"case_id": w.case_a.pk}
 
 
+def group_of_a(w):
+    return {"group_id": w.group.pk}
+
+
 def version_of_a(w):
     return {"version": w.case_a.version}
 
@@ -137,6 +141,37 @@ MATRIX = {
         only({"social_worker": 302}),
         lambda w: {"how": "oral", "note": ""},
     ),
+    "sig:overview": ("get", None, only({**CASEWORKERS, "supervisor": 200, "external_member": 200})),
+    "sig:form": ("post", case_a, only({"social_worker": 302})),
+    "sig:detail": (
+        "get",
+        group_of_a,
+        only({"social_worker": 200, "supervisor": 200, "external_member": 200}),
+    ),
+    "sig:member_add": ("get", group_of_a, only({"social_worker": 200})),
+    "sig:activate": ("post", group_of_a, only({"social_worker": 302})),
+    "sig:undertaking": ("post", group_of_a, only({"social_worker": 302, "external_member": 302})),
+    "sig:entry_add": (
+        "post",
+        group_of_a,
+        only({"social_worker": 302, "external_member": 302}),
+        lambda w: {"category": "work_income", "text": "Delat"},
+    ),
+    "sig:assess": (
+        "post",
+        group_of_a,
+        only({"social_worker": 302, "external_member": 302}),
+        lambda w: {"level": "low", "notes": ""},
+    ),
+    "sig:meeting_new": ("get", group_of_a, only({"social_worker": 200})),
+    "sig:goal_add": ("post", group_of_a, only({"social_worker": 302}), lambda w: {"text": "Mål"}),
+    "sig:action_add": ("post", group_of_a, only({"social_worker": 302})),
+    "sig:action_update": (
+        "post",
+        lambda w: {"group_id": w.group.pk, "action_id": w.plan_action.pk},
+        only({"social_worker": 302, "external_member": 302}),
+        lambda w: {"status": "done", "follow_up": "Klart"},
+    ),
     "cases:journal_correct": (
         "get",
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
@@ -193,6 +228,7 @@ def test_matrix(client, world, name, role):
 
 
 SHARED_PAGES = {"consent:shared", "consent:shared_person"}
+GROUP_PAGES = {"sig:overview", "sig:detail"}  # the police member belongs to the person's group
 
 
 @pytest.mark.parametrize(
@@ -220,7 +256,7 @@ def test_no_page_shows_these_roles_case_content(client, world, role, consented):
                 shown.add(name)
         return shown
 
-    assert pages_showing_the_person() == (SHARED_PAGES if consented else set())
+    assert pages_showing_the_person() == (SHARED_PAGES | GROUP_PAGES if consented else set())
     consent_services.consent_withdraw(
         by=world.users["social_worker"],
         consent_id=world.consent.pk,

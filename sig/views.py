@@ -1,0 +1,331 @@
+"""Intervention group pages. Each member sees exactly what the consent gives their organisation and
+nothing about the rest; every page asks lotsa.access first."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, Role
+from audit.models import Action
+from cases.access import CASEWORK_ROLES
+from lotsa import access
+from sig import forms, services
+from sig.models import InterventionGroup, PlanAction, ThreatAssessment
+
+
+def _group(request, group_id, purpose="intervention group", action=Action.VIEW) -> InterventionGroup:
+    group = get_object_or_404(
+        InterventionGroup.objects.select_related("case__person", "case__owner_unit"), pk=group_id
+    )
+    with transaction.atomic():
+        access.check(request.user, action, group, purpose=purpose)
+    return group
+
+
+def _coordinator(request, group_id, purpose) -> InterventionGroup:
+    """Pages that change the group itself are the coordinator's (the case's social worker)."""
+    return _group(request, group_id, purpose, action=Action.UPDATE)
+
+
+def _member(request, group_id, purpose) -> InterventionGroup:
+    group = get_object_or_404(InterventionGroup.objects.select_related("case"), pk=group_id)
+    with transaction.atomic():
+        services.require_member(request.user, group, purpose)
+    return group
+
+
+def _back(group, anchor=""):
+    return redirect(reverse("sig:detail", kwargs={"group_id": group.pk}) + anchor)
+
+
+def _run(request, group, change, done: str, anchor=""):
+    try:
+        change()
+    except services.GroupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _back(group, anchor)
+
+
+def overview(request):
+    """My groups, next meetings, overdue actions and threat reviews, consents about to expire."""
+    access.require_role(
+        request.user,
+        *CASEWORK_ROLES,
+        Role.SUPERVISOR,
+        Role.EXTERNAL_MEMBER,
+        action=Action.LIST,
+        target="sig.interventiongroup",
+    )
+    groups = list(
+        access.visible_to(request.user, InterventionGroup.objects.all())
+        .select_related("case__person", "case__owner_unit")
+        .order_by("next_meeting_on", "created_at")
+    )
+    with transaction.atomic():
+        access.record_list(request.user, groups, purpose="my intervention groups")
+    today = timezone.localdate()
+    overdue_actions = [
+        action
+        for action in PlanAction.objects.filter(
+            goal__group__in=groups, due__lt=today, status__in=["planned", "ongoing"]
+        ).select_related("goal__group", "owner")
+        if action.owner_id == request.user.organisation_id or request.user.has_role(*CASEWORK_ROLES)
+    ]
+    latest = {}
+    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
+        latest[assessment.group_id] = assessment
+    overdue_reviews = [
+        a
+        for a in latest.values()
+        if a.review_overdue
+        and (a.organisation_id == request.user.organisation_id or request.user.has_role(*CASEWORK_ROLES))
+    ]
+    expiring = []
+    if request.user.has_role(*CASEWORK_ROLES):
+        from consent.services import consents_expiring
+
+        expiring = list(consents_expiring(user=request.user).filter(purpose="intervention_group"))
+    return render(
+        request,
+        "sig/overview.html",
+        {
+            "groups": groups,
+            "overdue_actions": overdue_actions,
+            "overdue_reviews": overdue_reviews,
+            "expiring": expiring,
+            "band_label": services.band_label,
+        },
+    )
+
+
+@require_POST
+def form_group(request, case_id):
+    try:
+        group, inside = services.group_form(by=request.user, case_id=case_id)
+    except services.GroupError as error:
+        messages.error(request, error.message)
+        return redirect("cases:detail", case_id=case_id)
+    messages.success(request, _("The intervention group was formed. Add its members."))
+    if not inside:
+        messages.warning(
+            request,
+            _("The person's age is outside the group's band. Check that the group is right for them."),
+        )
+    return _back(group)
+
+
+def detail(request, group_id):
+    group = _group(request, group_id)
+    user = request.user
+    membership = services.membership_of(user, group)
+    civil = user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
+    entries = services.visible_shared_entries(user, group)
+    assessments = services.visible_assessments(user, group)
+    meetings = (
+        [
+            (meeting, services.visible_minutes(user, meeting))
+            for meeting in group.meetings.prefetch_related("items", "attendance__membership__user")
+        ]
+        if not civil
+        else []
+    )
+    is_coordinator = access.decide(user, Action.UPDATE, group.case).allowed
+    with transaction.atomic():
+        access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
+    context = {
+        "group": group,
+        "membership": membership,
+        "civil": civil,
+        "is_coordinator": is_coordinator,
+        "is_police": user.organisation is not None and user.organisation.kind in POLICE_KINDS,
+        "members": services.current_members(group),
+        "missing": services.missing_consent(group),
+        "problems": services.activation_problems(group) if group.status == "forming" else [],
+        "entries": entries,
+        "assessments": assessments,
+        "meetings": meetings,
+        "referral": services.referral_offered(assessments[0] if assessments else None),
+        "goals": [] if civil else group.goals.prefetch_related("actions__owner").order_by("created_at"),
+        "band": services.band_label(group.band),
+        "entry_form": forms.SharedEntryForm(),
+        "assessment_form": forms.AssessmentForm(),
+        "goal_form": forms.GoalForm(),
+        "action_form": forms.ActionForm(group=group),
+    }
+    return render(request, "sig/detail.html", context)
+
+
+def member_add(request, group_id):
+    group = _coordinator(request, group_id, "add a member")
+    form = forms.MemberForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_add(
+                by=request.user,
+                group_id=group.pk,
+                user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+            )
+        except services.GroupError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The member was added."))
+            return _back(group, "#members")
+    return render(request, "sig/member_add.html", {"group": group, "form": form})
+
+
+@require_POST
+def activate(request, group_id):
+    group = _coordinator(request, group_id, "activate the group")
+    return _run(
+        request,
+        group,
+        lambda: services.group_activate(by=request.user, group_id=group.pk),
+        _("The group is active."),
+    )
+
+
+@require_POST
+def undertaking(request, group_id):
+    group = _member(request, group_id, "accept the confidentiality undertaking")
+    return _run(
+        request,
+        group,
+        lambda: services.undertaking_accept(by=request.user, group_id=group.pk),
+        _("You have accepted the confidentiality undertaking."),
+    )
+
+
+@require_POST
+def entry_add(request, group_id):
+    group = _member(request, group_id, "share with the group")
+    form = forms.SharedEntryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write something in the entry."))
+        return _back(group, "#shared")
+    data = form.cleaned_data
+    return _run(
+        request,
+        group,
+        lambda: services.shared_entry_add(
+            by=request.user,
+            group_id=group.pk,
+            category=data["category"],
+            text=data["text"],
+            for_civil_society=data["for_civil_society"],
+        ),
+        _("The entry was shared with the group."),
+        "#shared",
+    )
+
+
+@require_POST
+def assess(request, group_id):
+    group = _member(request, group_id, "assess threat and protection need")
+    form = forms.AssessmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the threat level."))
+        return _back(group, "#threat")
+    data = form.cleaned_data
+    return _run(
+        request,
+        group,
+        lambda: services.threat_assess(
+            by=request.user,
+            group_id=group.pk,
+            level=data["level"],
+            protection_need=data["protection_need"],
+            notes=data["notes"],
+            next_review=data["next_review"],
+        ),
+        _("The assessment was recorded."),
+        "#threat",
+    )
+
+
+def meeting_new(request, group_id):
+    group = _coordinator(request, group_id, "record a meeting")
+    form = forms.MeetingForm(request.POST or None, group=group, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_record(
+                by=request.user,
+                group_id=group.pk,
+                held_on=data["held_on"],
+                present_ids={int(pk) for pk in data["present"]},
+                items=[(data["category"], data["minutes"])],
+                decisions=data["decisions"],
+            )
+            if data["next_meeting_on"]:
+                services.next_meeting_set(by=request.user, group_id=group.pk, on=data["next_meeting_on"])
+        except services.GroupError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The meeting was recorded."))
+            return _back(group, "#meetings")
+    return render(request, "sig/meeting_new.html", {"group": group, "form": form})
+
+
+@require_POST
+def goal_add(request, group_id):
+    group = _coordinator(request, group_id, "add a goal")
+    form = forms.GoalForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    return _run(
+        request,
+        group,
+        lambda: services.goal_add(by=request.user, group_id=group.pk, text=text),
+        _("The goal was added."),
+        "#plan",
+    )
+
+
+@require_POST
+def action_add(request, group_id):
+    group = _coordinator(request, group_id, "plan an action")
+    form = forms.ActionForm(request.POST, group=group)
+    if not form.is_valid():
+        messages.error(request, _("Fill in the action: goal, owner, text and due date."))
+        return _back(group, "#plan")
+    data = form.cleaned_data
+    return _run(
+        request,
+        group,
+        lambda: services.action_add(
+            by=request.user,
+            goal_id=data["goal"],
+            owner_id=int(data["owner"]),
+            text=data["text"],
+            due=data["due"],
+        ),
+        _("The action was added to the plan."),
+        "#plan",
+    )
+
+
+@require_POST
+def action_update(request, group_id, action_id):
+    group = _member(request, group_id, "follow up an action")
+    form = forms.ActionUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return _back(group, "#plan")
+    data = form.cleaned_data
+    return _run(
+        request,
+        group,
+        lambda: services.action_update(
+            by=request.user, action_id=action_id, status=data["status"], follow_up=data["follow_up"]
+        ),
+        _("The action was followed up."),
+        "#plan",
+    )
