@@ -440,7 +440,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
     prepare_database(args.dataset, args.mode)
-    n = {"full": 300, "quick": 60, "smoke": 3}[args.mode]
+    n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
     rows = []
     if args.dataset == "cases":
         steps = [

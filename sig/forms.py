@@ -33,6 +33,8 @@ class MemberForm(forms.Form):
 
 
 class SharedEntryForm(forms.Form):
+    prefix = "entry"  # several forms share the group page: their field ids must not clash
+
     category = forms.ChoiceField(label=_("Information category"), choices=InformationCategory.choices)
     text = forms.CharField(
         label=_("Entry"),
@@ -45,6 +47,8 @@ class SharedEntryForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
+    prefix = "threat"  # several forms share the group page: their field ids must not clash
+
     level = forms.ChoiceField(label=_("Threat level"), choices=ThreatLevel.choices, widget=forms.RadioSelect)
     protection_need = forms.BooleanField(label=_("Protection need"), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -57,6 +61,8 @@ class AssessmentForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
+    prefix = "meeting"  # several forms share the group page: their field ids must not clash
+
     held_on = forms.DateField(label=_("Date"), widget=DateInput)
     present = forms.MultipleChoiceField(
         label=_("Present"), choices=(), widget=forms.CheckboxSelectMultiple, required=False
@@ -79,10 +85,14 @@ class MeetingForm(forms.Form):
 
 
 class GoalForm(forms.Form):
+    prefix = "goal"  # several forms share the group page: their field ids must not clash
+
     text = forms.CharField(label=_("Goal"), max_length=500, error_messages={"required": _("Write the goal.")})
 
 
 class ActionForm(forms.Form):
+    prefix = "action"  # several forms share the group page: their field ids must not clash
+
     goal = forms.ChoiceField(label=_("Goal"), choices=())
     owner = forms.ChoiceField(label=_("Owned by"), choices=())
     text = forms.CharField(

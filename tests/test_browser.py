@@ -178,3 +178,89 @@ def test_a_social_worker_records_and_withdraws_a_consent(live_server, page):
     page.get_by_role("link", name="Tillbaka till ärendet").click()
     page.get_by_text("Ingen organisation utanför enheten får se något om personen just nu.").wait_for()
     assert_accessible(page)
+
+
+def test_a_coordinator_takes_a_group_from_forming_to_active_holds_a_meeting_and_plans_an_action(
+    live_server, page
+):
+    import datetime as dt
+
+    from accounts.models import OrganisationKind, Role
+    from cases import services as case_services
+    from consent import services as consent_services
+    from tests.factories import OrganisationFactory, valid_number
+
+    unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    police_org = OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    coordinator = UserFactory(
+        username="samir",
+        first_name="Samir",
+        last_name="Koordinator",
+        organisation=unit,
+        roles=[Role.SOCIAL_WORKER],
+    )
+    UserFactory(
+        username="maria",
+        first_name="Maria",
+        last_name="Polis",
+        organisation=police_org,
+        roles=[Role.EXTERNAL_MEMBER],
+    )
+    case = case_services.case_open(
+        by=coordinator,
+        number=valid_number(2024),
+        details=case_services.PersonDetails(
+            given_names="Elin", surname="Fiktiv", contact={}, address={}, protected_identity="none"
+        ),
+        activity="intervention_group",
+        milieu="unclear",
+    )
+    consent_services.consent_record(
+        by=coordinator,
+        case_id=case.pk,
+        terms=consent_services.ConsentTerms(
+            purpose="intervention_group",
+            purpose_text="",
+            recipient_ids=[police_org.pk],
+            categories=["work_income", "interventions_plans"],
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=365),
+            given_how="oral",
+            witness="V",
+        ),
+    )
+    log_in(page, live_server, coordinator)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.get_by_role("button", name="Bilda en insatsgrupp").click()
+    page.get_by_text("Insatsgruppen bildades.").wait_for()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Lägg till en medlem").click()
+    assert_accessible(page)
+    page.get_by_label("Medlem").select_option(label="Maria Polis (Polisen Järva)")
+    page.get_by_label("Roll i gruppen").select_option("police_contact")
+    page.get_by_role("button", name="Lägg till", exact=True).click()
+    page.get_by_text("Medlemmen lades till.").wait_for()
+    page.get_by_role("button", name="Aktivera gruppen").click()
+    page.get_by_text("Gruppen är aktiv.").wait_for()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Registrera ett möte").click()
+    assert_accessible(page)
+    page.get_by_label("Samir Koordinator (Rinkeby-Kista stadsdelsförvaltning)").check()
+    page.get_by_label("Maria Polis (Polisen Järva)").check()
+    page.get_by_label("Protokollets informationskategori").select_option("interventions_plans")
+    page.get_by_role("textbox", name="Protokoll").fill("Gruppen gick igenom läget.")
+    page.get_by_role("button", name="Spara mötet").click()
+    page.get_by_text("Mötet registrerades.").wait_for()
+
+    page.get_by_label("Mål:", exact=True).fill("Ett arbete")
+    page.get_by_role("button", name="Lägg till målet").click()
+    page.get_by_text("Målet lades till.").wait_for()
+    page.get_by_label("Åtgärd:", exact=True).fill("Praktik via polisens kontakter")
+    page.get_by_label("Ansvarig organisation").select_option(label="Polisen Järva")
+    page.get_by_label("Senast").fill((dt.date.today() + dt.timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Lägg till åtgärden").click()
+    page.get_by_text("Åtgärden lades till i planen.").wait_for()
+    assert page.get_by_text("Praktik via polisens kontakter").is_visible()
+    assert_accessible(page)

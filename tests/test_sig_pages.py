@@ -1,0 +1,140 @@
+"""Intervention groups through the pages: each member, logged in as themselves, sees exactly what
+the consent allows (asserted on the rendered page), and nothing of what it does not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from audit.models import Outcome
+from consent import services as consent_services
+from sig import services
+from sig.models import ThreatAssessment
+from tests.helpers import events_since, head_seq, login_verified
+from tests.test_sig import consent, formed, sig_world  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+HEALTH = "Har börjat på beroendemottagningen"
+SCHOOL = "Närvaron har ökat"
+POLICE = "Inga nya misstankar"
+SUMMARY = "Går bra i skolan"
+
+
+@pytest.fixture
+def group_with_entries(sig_world):  # noqa: F811
+    given = consent(sig_world, ["police", "school", "club"], ["school_education", "crime_police"])
+    group = formed(sig_world, members=("police", "school", "coach"))
+    users = sig_world["users"]
+    services.shared_entry_add(
+        by=users["coordinator"], group_id=group.pk, category="school_education", text=SCHOOL
+    )
+    services.shared_entry_add(
+        by=users["coordinator"], group_id=group.pk, category="health_substance", text=HEALTH
+    )
+    services.shared_entry_add(by=users["police"], group_id=group.pk, category="crime_police", text=POLICE)
+    services.shared_entry_add(
+        by=users["coordinator"],
+        group_id=group.pk,
+        category="school_education",
+        text=SUMMARY,
+        for_civil_society=True,
+    )
+    return sig_world, group, given
+
+
+def page(client, user, group):
+    login_verified(client, user)
+    response = client.get(reverse("sig:detail", kwargs={"group_id": group.pk}))
+    return response.status_code, response.content.decode()
+
+
+def test_each_member_sees_exactly_what_the_consent_allows_on_the_page(client, group_with_entries):
+    w, group, _given = group_with_entries
+    users = w["users"]
+    status, body = page(client, users["coordinator"], group)
+    assert status == 200 and all(text in body for text in (SCHOOL, HEALTH, POLICE, SUMMARY))
+    for member in ("police", "school"):
+        status, body = page(client, users[member], group)
+        assert status == 200
+        assert SCHOOL in body and POLICE in body and SUMMARY in body
+        # Nothing about the hidden entry: not its text, nor its category, nor a count.
+        assert HEALTH not in body and "· Hälsa och missbruk ·" not in body  # no entry heading either
+
+
+def test_civil_society_sees_the_undertaking_then_only_the_summary(client, group_with_entries):
+    w, group, _given = group_with_entries
+    coach = w["users"]["coach"]
+    status, body = page(client, coach, group)
+    assert status == 200 and "Tystnadsförbindelse" in body
+    assert not any(text in body for text in (SCHOOL, HEALTH, POLICE, SUMMARY))
+    client.post(reverse("sig:undertaking", kwargs={"group_id": group.pk}))
+    status, body = page(client, coach, group)
+    assert SUMMARY in body and not any(text in body for text in (SCHOOL, HEALTH, POLICE))
+    assert "Hotbild och skyddsbehov" not in body and "Handlingsplan" not in body
+
+
+def test_after_withdrawal_the_next_request_of_every_other_organisation_shows_nothing(
+    client, group_with_entries
+):
+    w, group, given = group_with_entries
+    consent_services.consent_withdraw(
+        by=w["users"]["coordinator"], consent_id=given.pk, case_id=w["case"].pk, how="oral", note=""
+    )
+    person_name = w["case"].person.surname
+    for member in ("police", "school", "coach"):
+        start = head_seq()
+        status, body = page(client, w["users"][member], group)
+        assert status == 403 and person_name not in body and SCHOOL not in body
+        assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+        overview = client.get(reverse("sig:overview")).content.decode()
+        assert person_name not in overview
+    status, body = page(client, w["users"]["coordinator"], group)
+    assert status == 200 and HEALTH in body and "Inget gällande samtycke omfattar" in body
+
+
+def test_activation_is_refused_on_the_page_with_the_reason(client, sig_world):  # noqa: F811
+    consent(sig_world, ["school"], ["school_education"])
+    group = formed(sig_world, members=("school",))
+    login_verified(client, sig_world["users"]["coordinator"])
+    response = client.post(reverse("sig:activate", kwargs={"group_id": group.pk}), follow=True)
+    assert "Polisen måste vara medlem" in response.content.decode()
+    group.refresh_from_db()
+    assert group.status == "forming"
+
+
+def test_adding_an_organisation_without_consent_names_the_missing_consent(client, sig_world):  # noqa: F811
+    consent(sig_world, ["police"], ["school_education"])
+    group = formed(sig_world, members=("police",))
+    login_verified(client, sig_world["users"]["coordinator"])
+    page_ = client.get(reverse("sig:member_add", kwargs={"group_id": group.pk})).content.decode()
+    assert sig_world["users"]["school"].last_name not in page_  # not even offered
+    services_error = None
+    try:
+        services.member_add(
+            by=sig_world["users"]["coordinator"],
+            group_id=group.pk,
+            user=sig_world["users"]["school"],
+            role="school_contact",
+        )
+    except services.GroupError as error:
+        services_error = str(error.message)
+    assert "Kista skola" in services_error
+
+
+def test_an_overdue_threat_review_is_flagged_in_the_group_and_the_overview(client, group_with_entries):
+    w, group, _given = group_with_entries
+    consent(w, ["police", "school"], ["threat_protection"])
+    assessment = services.threat_assess(
+        by=w["users"]["police"], group_id=group.pk, level="high", protection_need=True, notes="Hot"
+    )
+    ThreatAssessment.objects.filter(pk=assessment.pk).update(
+        next_review=dt.date.today() - dt.timedelta(days=1)
+    )
+    login_verified(client, w["users"]["coordinator"])
+    body = client.get(reverse("sig:detail", kwargs={"group_id": group.pk})).content.decode()
+    assert "försenad" in body and "överväg en hänvisning till avhopparverksamheten" in body
+    overview = client.get(reverse("sig:overview")).content.decode()
+    assert "Hotbedömning skulle ha omprövats" in overview
