@@ -96,20 +96,24 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
     return consent
 
 
-@transaction.atomic
-def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
-    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
-    access.check(by, Action.UPDATE, case, purpose="record a consent")
-    _check_terms(case, terms)
-    consent = _create(case, by, terms)
+def _consent_event(by, consent: Consent, case: Case, reason: str) -> None:
     audit.record(
         action=Action.CONSENT_CHANGE,
         actor=by,
         target=consent,
         subject_id=case.person_id,
         legal_ground="OSL 10 kap. 1 §",
-        reason="consent recorded",
+        reason=reason,
     )
+
+
+@transaction.atomic
+def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
+    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
+    access.check(by, Action.UPDATE, case, purpose="record a consent")
+    _check_terms(case, terms)
+    consent = _create(case, by, terms)
+    _consent_event(by, consent, case, "consent recorded")
     return consent
 
 
@@ -125,14 +129,7 @@ def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consen
     new = _create(case, by, terms)
     old.superseded_by = new
     old.save(update_fields=["superseded_by"])
-    audit.record(
-        action=Action.CONSENT_CHANGE,
-        actor=by,
-        target=new,
-        subject_id=case.person_id,
-        legal_ground="OSL 10 kap. 1 §",
-        reason=f"supersedes consent {old.pk}",
-    )
+    _consent_event(by, new, case, f"supersedes consent {old.pk}")
     return new
 
 
@@ -151,14 +148,7 @@ def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent
     consent.withdrawn_at, consent.withdrawn_by, consent.withdrawal_how = timezone.now(), by, how
     consent.withdrawal_note = note.strip() or None
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_how", "withdrawal_note"])
-    audit.record(
-        action=Action.CONSENT_CHANGE,
-        actor=by,
-        target=consent,
-        subject_id=case.person_id,
-        legal_ground="OSL 10 kap. 1 §",
-        reason="consent withdrawn",
-    )
+    _consent_event(by, consent, case, "consent withdrawn")
     return consent
 
 
