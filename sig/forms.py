@@ -117,4 +117,6 @@ class ActionUpdateForm(forms.Form):
 
 
 class CloseGroupForm(forms.Form):
+    prefix = "close"  # several forms share the group page: their field ids must not clash
+
     outcome = forms.ChoiceField(label=_("Outcome"), choices=GroupOutcome.choices)

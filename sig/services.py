@@ -491,3 +491,25 @@ def next_meeting_set(*, by: User, group_id, on: dt.date) -> InterventionGroup:
     group.next_meeting_on = on
     group.save(update_fields=["next_meeting_on"])
     return group
+
+
+@transaction.atomic
+def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
+    """A member leaves the group: from the next request on they see nothing of it."""
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "remove a group member")
+    membership = group.memberships.filter(pk=membership_id, left_at__isnull=True).first()
+    if membership is None:
+        raise GroupError(_("That person is not a member of the group."))
+    if membership.role == MemberRole.COORDINATOR:
+        raise GroupError(_("The coordinator cannot leave the group; reassign the case instead."))
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["left_at"])
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=group,
+        subject_id=group.case.person_id,
+        reason=f"member removed: {membership.user_id}",
+    )
+    return membership

@@ -158,6 +158,7 @@ def detail(request, group_id):
         "entry_form": forms.SharedEntryForm(),
         "assessment_form": forms.AssessmentForm(),
         "goal_form": forms.GoalForm(),
+        "close_form": forms.CloseGroupForm(),
         "action_form": forms.ActionForm(group=group),
     }
     return render(request, "sig/detail.html", context)
@@ -328,4 +329,32 @@ def action_update(request, group_id, action_id):
         ),
         _("The action was followed up."),
         "#plan",
+    )
+
+
+@require_POST
+def member_remove(request, group_id, membership_id):
+    group = _coordinator(request, group_id, "remove a group member")
+    return _run(
+        request,
+        group,
+        lambda: services.member_remove(by=request.user, group_id=group.pk, membership_id=membership_id),
+        _("The member left the group."),
+        "#members",
+    )
+
+
+@require_POST
+def close(request, group_id):
+    group = _coordinator(request, group_id, "close the group")
+    form = forms.CloseGroupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the outcome."))
+        return _back(group)
+    outcome = form.cleaned_data["outcome"]
+    return _run(
+        request,
+        group,
+        lambda: services.group_close(by=request.user, group_id=group.pk, outcome=outcome),
+        _("The group was closed."),
     )

@@ -138,3 +138,27 @@ def test_an_overdue_threat_review_is_flagged_in_the_group_and_the_overview(clien
     assert "försenad" in body and "överväg en hänvisning till avhopparverksamheten" in body
     overview = client.get(reverse("sig:overview")).content.decode()
     assert "Hotbedömning skulle ha omprövats" in overview
+
+
+def test_a_removed_member_sees_nothing_from_the_next_request_and_a_closed_group_takes_no_more(
+    client, group_with_entries
+):
+    w, group, _given = group_with_entries
+    police_membership = group.memberships.get(user=w["users"]["police"])
+    login_verified(client, w["users"]["coordinator"])
+    client.post(
+        reverse("sig:member_remove", kwargs={"group_id": group.pk, "membership_id": police_membership.pk})
+    )
+    status, body = page(client, w["users"]["police"], group)
+    assert status == 403 and POLICE not in body
+    login_verified(client, w["users"]["coordinator"])
+    response = client.post(
+        reverse("sig:close", kwargs={"group_id": group.pk}), {"close-outcome": "goals_met"}, follow=True
+    )
+    assert "Gruppen avslutades" in response.content.decode()
+    group.refresh_from_db()
+    assert group.status == "closed" and group.outcome == "goals_met"
+    with pytest.raises(services.GroupError):
+        services.member_add(
+            by=w["users"]["coordinator"], group_id=group.pk, user=w["users"]["police"], role="police_contact"
+        )

@@ -149,6 +149,15 @@ MATRIX = {
         only({"social_worker": 200, "supervisor": 200, "external_member": 200}),
     ),
     "sig:member_add": ("get", group_of_a, only({"social_worker": 200})),
+    "sig:member_remove": (
+        "post",
+        lambda w: {
+            "group_id": w.group.pk,
+            "membership_id": w.group.memberships.get(role="police_contact").pk,
+        },
+        only({"social_worker": 302}),
+    ),
+    "sig:close": ("post", group_of_a, only({"social_worker": 302}), lambda w: {"close-outcome": "goals_met"}),
     "sig:activate": ("post", group_of_a, only({"social_worker": 302})),
     "sig:undertaking": ("post", group_of_a, only({"social_worker": 302, "external_member": 302})),
     "sig:entry_add": (
