@@ -120,3 +120,20 @@ class CloseGroupForm(forms.Form):
     prefix = "close"  # several forms share the group page: their field ids must not clash
 
     outcome = forms.ChoiceField(label=_("Outcome"), choices=GroupOutcome.choices)
+
+
+class ReferralForm(forms.Form):
+    prefix = "referral"  # several forms share the group page: their field ids must not clash
+
+    organisation = forms.ModelChoiceField(label=_("Defector programme"), queryset=None)
+    note = forms.CharField(
+        label=_("Note to the programme"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            kind__in=services.DEFECTOR_KINDS, is_active=True
+        )

@@ -513,3 +513,65 @@ def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
         reason=f"member removed: {membership.user_id}",
     )
     return membership
+
+
+DEFECTOR_KINDS = {OrganisationKind.DEFECTOR_PROGRAMME, OrganisationKind.PRIVATE_DEFECTOR_PROGRAMME}
+
+
+@transaction.atomic
+def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, note: str):
+    """The coordinator refers the person on; allowed only after a high threat with a protection need,
+    and only to a programme that a consent for the defector programme names."""
+    from accounts.models import Organisation
+    from sig.models import Referral
+
+    group = InterventionGroup.objects.select_related("case").get(pk=group_id)
+    _coordinator_check(by, group, "refer to the defector programme")
+    latest = group.assessments.order_by("-assessed_at").first()
+    if not referral_offered(latest):
+        raise GroupError(_("A referral follows a police assessment of high threat with a protection need."))
+    programme = Organisation.objects.filter(pk=organisation_id, kind__in=DEFECTOR_KINDS).first()
+    if programme is None:
+        raise GroupError(_("Choose a defector programme."))
+    named = set()
+    for consent in Consent.objects.in_force().filter(
+        person_id=group.case.person_id, purpose=Purpose.DEFECTOR_PROGRAMME
+    ):
+        if consent.status() == "active":
+            named |= {organisation.pk for organisation in consent.recipients.all()}
+    if programme.pk not in named:
+        raise GroupError(
+            _("No consent for the defector programme names %(organisation)s: record it first.")
+            % {"organisation": programme.name}
+        )
+    referral = Referral(
+        group=group,
+        assessment=latest,
+        person_id=group.case.person_id,
+        to_organisation=programme,
+        referred_by=by,
+    )
+    referral.note = note.strip() or None
+    referral.save()
+    audit.record(
+        action=Action.CREATE,
+        actor=by,
+        target=referral,
+        subject_id=group.case.person_id,
+        legal_ground="OSL 10 kap. 1 §",
+        reason="referral to the defector programme",
+    )
+    return referral
+
+
+def referrals_received(*, user):
+    """Referrals to the user's own defector programme, while the consent still names it."""
+    from sig.models import Referral
+
+    if user.organisation is None or user.organisation.kind not in DEFECTOR_KINDS:
+        return []
+    referrals = Referral.objects.filter(to_organisation=user.organisation).select_related(
+        "group__case__owner_unit", "person", "referred_by"
+    )
+    scope = policy.shared_scope(viewer_org_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME)
+    return [referral for referral in referrals if referral.person_id in scope]

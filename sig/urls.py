@@ -6,6 +6,7 @@ app_name = "sig"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("referrals/", views.referrals, name="referrals"),
     path("form/<uuid:case_id>/", views.form_group, name="form"),
     path("<uuid:group_id>/", views.detail, name="detail"),
     path("<uuid:group_id>/members/", views.member_add, name="member_add"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<uuid:group_id>/undertaking/", views.undertaking, name="undertaking"),
     path("<uuid:group_id>/entries/", views.entry_add, name="entry_add"),
     path("<uuid:group_id>/assessments/", views.assess, name="assess"),
+    path("<uuid:group_id>/refer/", views.refer, name="refer"),
     path("<uuid:group_id>/meetings/", views.meeting_new, name="meeting_new"),
     path("<uuid:group_id>/goals/", views.goal_add, name="goal_add"),
     path("<uuid:group_id>/actions/", views.action_add, name="action_add"),

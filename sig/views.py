@@ -159,6 +159,8 @@ def detail(request, group_id):
         "assessment_form": forms.AssessmentForm(),
         "goal_form": forms.GoalForm(),
         "close_form": forms.CloseGroupForm(),
+        "referral_form": forms.ReferralForm(),
+        "referrals": group.referrals.select_related("to_organisation") if not civil else [],
         "action_form": forms.ActionForm(group=group),
     }
     return render(request, "sig/detail.html", context)
@@ -358,3 +360,31 @@ def close(request, group_id):
         lambda: services.group_close(by=request.user, group_id=group.pk, outcome=outcome),
         _("The group was closed."),
     )
+
+
+@require_POST
+def refer(request, group_id):
+    group = _coordinator(request, group_id, "refer to the defector programme")
+    form = forms.ReferralForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a defector programme."))
+        return _back(group, "#threat")
+    data = form.cleaned_data
+    return _run(
+        request,
+        group,
+        lambda: services.refer_to_defector_programme(
+            by=request.user, group_id=group.pk, organisation_id=data["organisation"].pk, note=data["note"]
+        ),
+        _("The referral was sent to the defector programme."),
+        "#threat",
+    )
+
+
+def referrals(request):
+    """For the defector programme: the referrals it has received, while the consent names it."""
+    access.require_role(request.user, Role.DEFECTOR_PROGRAMME, action=Action.LIST, target="sig.referral")
+    received = services.referrals_received(user=request.user)
+    with transaction.atomic():
+        access.record_list(request.user, received, purpose="referrals to the defector programme")
+    return render(request, "sig/referrals.html", {"referrals": received})

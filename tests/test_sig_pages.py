@@ -162,3 +162,57 @@ def test_a_removed_member_sees_nothing_from_the_next_request_and_a_closed_group_
         services.member_add(
             by=w["users"]["coordinator"], group_id=group.pk, user=w["users"]["police"], role="police_contact"
         )
+
+
+def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_consent(
+    client, group_with_entries
+):
+    from accounts.models import OrganisationKind, Role
+    from sig.models import Referral
+    from tests.factories import OrganisationFactory, UserFactory
+
+    w, group, _given = group_with_entries
+    programme = OrganisationFactory(name="Avhopparverksamheten", kind=OrganisationKind.DEFECTOR_PROGRAMME)
+    programme_worker = UserFactory(organisation=programme, roles=[Role.DEFECTOR_PROGRAMME])
+    coordinator = w["users"]["coordinator"]
+    consent(w, ["police", "school"], ["threat_protection"])
+    services.threat_assess(
+        by=w["users"]["police"], group_id=group.pk, level="high", protection_need=True, notes="Hot"
+    )
+    refer_url = reverse("sig:refer", kwargs={"group_id": group.pk})
+    login_verified(client, coordinator)
+    response = client.post(
+        refer_url, {"referral-organisation": programme.pk, "referral-note": "Brådskande"}, follow=True
+    )
+    assert (
+        "Inget samtycke för avhopparverksamheten omfattar Avhopparverksamheten" in response.content.decode()
+    )
+    assert not Referral.objects.exists()
+    given = consent_services.consent_record(
+        by=coordinator,
+        case_id=w["case"].pk,
+        terms=consent_services.ConsentTerms(
+            purpose="defector_programme",
+            purpose_text="",
+            recipient_ids=[programme.pk],
+            categories=["threat_protection"],
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=90),
+            given_how="oral",
+            witness="V",
+            guardians_required=2,
+            guardians_consented=2,
+            child_own_consent=True,
+        ),
+    )
+    response = client.post(
+        refer_url, {"referral-organisation": programme.pk, "referral-note": "Brådskande"}, follow=True
+    )
+    assert "Hänvisningen skickades till avhopparverksamheten" in response.content.decode()
+    login_verified(client, programme_worker)
+    listed = client.get(reverse("sig:referrals")).content.decode()
+    assert w["case"].person.surname in listed and "Brådskande" in listed
+    consent_services.consent_withdraw(
+        by=coordinator, consent_id=given.pk, case_id=w["case"].pk, how="oral", note=""
+    )
+    assert w["case"].person.surname not in client.get(reverse("sig:referrals")).content.decode()

@@ -149,6 +149,8 @@ MATRIX = {
         only({"social_worker": 200, "supervisor": 200, "external_member": 200}),
     ),
     "sig:member_add": ("get", group_of_a, only({"social_worker": 200})),
+    "sig:refer": ("post", group_of_a, only({"social_worker": 302})),
+    "sig:referrals": ("get", None, only({})),  # the defector programme's page: no such user in this world
     "sig:member_remove": (
         "post",
         lambda w: {
