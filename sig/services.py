@@ -110,10 +110,13 @@ def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     Membership.objects.create(
         group=group, user=by, organisation_id=by.organisation_id, role=MemberRole.COORDINATOR
     )
-    audit.record(
-        action=Action.CREATE, actor=by, target=group, subject_id=case.person_id, reason="group formed"
-    )
+    _event(by, group, group, "group formed", Action.CREATE)
     return group, inside
+
+
+def _event(by: User, target, group: InterventionGroup, reason: str, action: str = Action.UPDATE) -> None:
+    """The access event of a change to a group or to what its members record."""
+    audit.record(action=action, actor=by, target=target, subject_id=group.case.person_id, reason=reason)
 
 
 def _coordinator_check(by: User, group: InterventionGroup, purpose: str) -> None:
@@ -143,13 +146,7 @@ def member_add(*, by: User, group_id, user: User, role: str) -> Membership:
             % {"organisation": organisation.name}
         )
     membership = Membership.objects.create(group=group, user=user, organisation=organisation, role=role)
-    audit.record(
-        action=Action.UPDATE,
-        actor=by,
-        target=group,
-        subject_id=group.case.person_id,
-        reason=f"member added: {user.pk} ({organisation.kind})",
-    )
+    _event(by, group, group, f"member added: {user.pk} ({organisation.kind})", Action.UPDATE)
     return membership
 
 
@@ -159,13 +156,7 @@ def undertaking_accept(*, by: User, group_id) -> Membership:
     membership = require_member(by, group, "accept the confidentiality undertaking")
     membership.undertaking_accepted_at = membership.undertaking_accepted_at or timezone.now()
     membership.save(update_fields=["undertaking_accepted_at"])
-    audit.record(
-        action=Action.UPDATE,
-        actor=by,
-        target=group,
-        subject_id=group.case.person_id,
-        reason="confidentiality undertaking accepted",
-    )
+    _event(by, group, group, "confidentiality undertaking accepted", Action.UPDATE)
     return membership
 
 
@@ -193,13 +184,7 @@ def group_activate(*, by: User, group_id) -> InterventionGroup:
         raise GroupError(" ".join(str(problem) for problem in problems))
     group.status, group.activated_at = GroupStatus.ACTIVE, timezone.now()
     group.save(update_fields=["status", "activated_at"])
-    audit.record(
-        action=Action.UPDATE,
-        actor=by,
-        target=group,
-        subject_id=group.case.person_id,
-        reason="group activated",
-    )
+    _event(by, group, group, "group activated", Action.UPDATE)
     return group
 
 
@@ -211,13 +196,7 @@ def group_close(*, by: User, group_id, outcome: str) -> InterventionGroup:
         raise GroupError(_("Choose the outcome."))
     group.status, group.outcome, group.closed_at = GroupStatus.CLOSED, outcome, timezone.now()
     group.save(update_fields=["status", "outcome", "closed_at"])
-    audit.record(
-        action=Action.UPDATE,
-        actor=by,
-        target=group,
-        subject_id=group.case.person_id,
-        reason=f"group closed: {outcome}",
-    )
+    _event(by, group, group, f"group closed: {outcome}", Action.UPDATE)
     return group
 
 
@@ -279,9 +258,7 @@ def shared_entry_add(
     )
     entry.text = text.strip()
     entry.save()
-    audit.record(
-        action=Action.CREATE, actor=by, target=entry, subject_id=group.case.person_id, reason="shared entry"
-    )
+    _event(by, entry, group, "shared entry", Action.CREATE)
     return entry
 
 
@@ -311,13 +288,7 @@ def threat_assess(
     )
     assessment.notes = notes.strip() or None
     assessment.save()
-    audit.record(
-        action=Action.CREATE,
-        actor=by,
-        target=assessment,
-        subject_id=group.case.person_id,
-        reason=f"threat assessment: {level}",
-    )
+    _event(by, assessment, group, f"threat assessment: {level}", Action.CREATE)
     return assessment
 
 
@@ -355,13 +326,7 @@ def meeting_record(
         )
         item.text = text
         item.save()
-    audit.record(
-        action=Action.CREATE,
-        actor=by,
-        target=meeting,
-        subject_id=group.case.person_id,
-        reason="meeting recorded",
-    )
+    _event(by, meeting, group, "meeting recorded", Action.CREATE)
     return meeting
 
 
@@ -505,13 +470,7 @@ def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
         raise GroupError(_("The coordinator cannot leave the group; reassign the case instead."))
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
-    audit.record(
-        action=Action.UPDATE,
-        actor=by,
-        target=group,
-        subject_id=group.case.person_id,
-        reason=f"member removed: {membership.user_id}",
-    )
+    _event(by, group, group, f"member removed: {membership.user_id}", Action.UPDATE)
     return membership
 
 
