@@ -168,7 +168,11 @@ def logout_view(request):
 
 
 def _admin(request, action: str = Action.VIEW, target: str = "accounts.user"):
+    """Administrators only. A page that shows accounts is itself an access event; changes are
+    recorded by the services that make them."""
     access.require_role(request.user, Role.ADMINISTRATOR, action=action, target=target)
+    if request.method == "GET":
+        audit.record(action=action, actor=request.user, target_type=target, reason="account administration")
 
 
 def user_list(request):

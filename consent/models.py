@@ -247,6 +247,9 @@ class Review(models.Model):
     def __str__(self) -> str:
         return f"Review {self.pk}"
 
+    def access_subject_id(self):
+        return self.subject_id
+
     @property
     def is_overdue(self) -> bool:
         return self.reviewed_at is None and timezone.now() > self.due_at

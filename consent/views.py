@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from audit import services as audit
 from audit.models import Action
 from cases.access import CASEWORK_ROLES
 from cases.models import Case, JournalEntry, Person
@@ -162,6 +163,8 @@ def disclose(request, case_id):
 def review_queue(request):
     access.require_role(request.user, Role.SUPERVISOR, action=Action.LIST, target="consent.review")
     reviews = list(services.review_queue(user=request.user))
+    with transaction.atomic():
+        access.record_list(request.user, reviews, purpose="review queue")
     return render(request, "consent/review_queue.html", {"reviews": reviews})
 
 
@@ -178,6 +181,15 @@ def review(request, review_id):
         pk=review_id,
         organisation_id=request.user.organisation_id,
     )
+    if request.method == "GET":
+        audit.record(
+            action=Action.VIEW,
+            actor=request.user,
+            target=item,
+            subject_id=item.subject_id,
+            purpose="review",
+            reason="supervisor of the owning unit",
+        )
     form = forms.ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,10 +241,8 @@ def shared_person(request, person_id):
 def emergency(request, case_id):
     """Nödåtkomst, step one: that information exists, and where. Step two: a stated reason opens it."""
     case = get_object_or_404(Case.objects.select_related("owner_unit", "responsible"), pk=case_id)
-    decision = access.decide(request.user, Action.EMERGENCY_ACCESS, case)
-    if not decision.allowed:
-        with transaction.atomic():
-            access.check(request.user, Action.EMERGENCY_ACCESS, case, purpose="emergency access")
+    with transaction.atomic():  # step one is an access too: that a case exists, and where
+        access.check(request.user, Action.EMERGENCY_ACCESS, case, purpose="emergency access, step one")
     form = forms.EmergencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.emergency_access_start(by=request.user, case_id=case.pk, reason=form.cleaned_data["reason"])

@@ -2,12 +2,16 @@ from django.conf import settings
 
 
 def lotsa(request):
+    from cases.access import CASEWORK_ROLES
     from cases.views import CASE_PAGE_ROLES
 
     user = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated
     return {
-        "open_emergency_accesses": _open_emergency_accesses(user) if authenticated else [],
+        # Only social workers can hold emergency access: nobody else pays for the query.
+        "open_emergency_accesses": _open_emergency_accesses(user)
+        if authenticated and user.has_role(*CASEWORK_ROLES)
+        else [],
         "works_with_cases_nav": authenticated and user.has_role(*CASE_PAGE_ROLES),
         "DEMO_MODE": settings.DEMO_MODE,
         "LANGUAGES": settings.LANGUAGES,

@@ -442,6 +442,19 @@ def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
     ]
 
 
+def plan_visible(viewer: User, group: InterventionGroup) -> bool:
+    """The action plan is the coordinator's record (category: interventions and plans): other
+    organisations see it only while the consent gives them that category; civil society never."""
+    if viewer.organisation is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return False
+    return _may_see(
+        viewer,
+        person_id=group.case.person_id,
+        organisation_id=group.case.owner_unit_id,
+        category=InformationCategory.INTERVENTIONS_PLANS,
+    )
+
+
 def referral_offered(assessment: ThreatAssessment | None) -> bool:
     """A high threat with a protection need offers a referral to the defector programme."""
     return bool(assessment and assessment.level == ThreatLevel.HIGH and assessment.protection_need)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, Role
 from audit.models import Action
 from cases.access import CASEWORK_ROLES
+from cases.models import Case
 from lotsa import access
 from sig import forms, services
 from sig.models import InterventionGroup, PlanAction, ThreatAssessment
@@ -72,10 +73,11 @@ def overview(request):
     with transaction.atomic():
         access.record_list(request.user, groups, purpose="my intervention groups")
     today = timezone.localdate()
+    plan_groups = [group for group in groups if services.plan_visible(request.user, group)]
     overdue_actions = [
         action
         for action in PlanAction.objects.filter(
-            goal__group__in=groups, due__lt=today, status__in=["planned", "ongoing"]
+            goal__group__in=plan_groups, due__lt=today, status__in=["planned", "ongoing"]
         ).select_related("goal__group", "owner")
         if action.owner_id == request.user.organisation_id or request.user.has_role(*CASEWORK_ROLES)
     ]
@@ -108,6 +110,7 @@ def overview(request):
 
 @require_POST
 def form_group(request, case_id):
+    get_object_or_404(Case, pk=case_id)
     try:
         group, inside = services.group_form(by=request.user, case_id=case_id)
     except services.GroupError as error:
@@ -153,7 +156,10 @@ def detail(request, group_id):
         "assessments": assessments,
         "meetings": meetings,
         "referral": services.referral_offered(assessments[0] if assessments else None),
-        "goals": [] if civil else group.goals.prefetch_related("actions__owner").order_by("created_at"),
+        "goals": group.goals.prefetch_related("actions__owner").order_by("created_at")
+        if services.plan_visible(user, group)
+        else [],
+        "plan_visible": services.plan_visible(user, group),
         "band": services.band_label(group.band),
         "entry_form": forms.SharedEntryForm(),
         "assessment_form": forms.AssessmentForm(),
@@ -318,6 +324,7 @@ def action_add(request, group_id):
 @require_POST
 def action_update(request, group_id, action_id):
     group = _member(request, group_id, "follow up an action")
+    get_object_or_404(PlanAction, pk=action_id, goal__group=group)
     form = forms.ActionUpdateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a status."))

@@ -127,3 +127,14 @@ def test_change_histories_hold_no_plaintext_of_encrypted_fields():
         text = f"{entry.object_repr} {entry.changes} {entry.changes_text} {entry.serialized_data}"
         for marker in (MARKER, "Efternamnsmarkör", "Andramarkör", "19121212"):
             assert marker not in text
+
+
+def test_reading_the_account_pages_is_logged(admin_client):
+    from audit.models import Outcome
+
+    start = head_seq()
+    admin_client.get(reverse("accounts:user_list"))
+    admin_client.get(reverse("accounts:organisation_list"))
+    events = events_since(start)
+    assert events.filter(action=Action.LIST, target_type="accounts.user", outcome=Outcome.ALLOWED).exists()
+    assert events.filter(action=Action.LIST, target_type="accounts.organisation").exists()

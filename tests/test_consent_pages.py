@@ -294,3 +294,23 @@ def test_unconfirmed_grounds_say_so(client, world):
     body = client.get(reverse("consent:disclose", kwargs={"case_id": world.case_a.pk})).content.decode()
     assert body.count("ska kontrolleras av juridiska avdelningen") == 2
     assert "10 kap. 27" not in body  # the general clause is not offered
+
+
+def test_reading_the_review_queue_a_review_and_step_one_of_emergency_access_is_logged(client, world):
+    from audit.models import AccessEvent
+
+    login_verified(client, world.users["supervisor"])
+    start = head_seq()
+    client.get(reverse("consent:review_queue"))
+    client.get(reverse("consent:review", kwargs={"review_id": world.review.pk}))
+    events = events_since(start)
+    assert events.filter(action=Action.LIST, subject_id=world.case_a.person_id).exists()
+    assert events.filter(
+        action=Action.VIEW, target_type="consent.review", target_id=str(world.review.pk)
+    ).exists()
+    login_verified(client, world.users["social_worker_unassigned"])
+    start = head_seq()
+    client.get(reverse("consent:emergency", kwargs={"case_id": world.case_a.pk}))
+    step_one = events_since(start).get(action=Action.EMERGENCY_ACCESS)
+    assert step_one.outcome == Outcome.ALLOWED and step_one.purpose == "emergency access, step one"
+    assert AccessEvent.objects.filter(seq__gt=start).count() == 1

@@ -216,3 +216,26 @@ def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_c
         by=coordinator, consent_id=given.pk, case_id=w["case"].pk, how="oral", note=""
     )
     assert w["case"].person.surname not in client.get(reverse("sig:referrals")).content.decode()
+
+
+def test_the_action_plan_reaches_other_organisations_only_under_the_consent(client, group_with_entries):
+    w, group, _given = group_with_entries  # the consent covers school and crime, not plans
+    services.goal_add(by=w["users"]["coordinator"], group_id=group.pk, text="Ett hemligt mål")
+    status, body = page(client, w["users"]["police"], group)
+    assert status == 200 and "Ett hemligt mål" not in body and "Handlingsplan" not in body
+    consent(w, ["police", "school"], ["interventions_plans"])
+    status, body = page(client, w["users"]["police"], group)
+    assert "Ett hemligt mål" in body
+
+
+def test_unknown_ids_get_not_found_not_an_error(client, group_with_entries):
+    import uuid
+
+    w, group, _given = group_with_entries
+    login_verified(client, w["users"]["coordinator"])
+    assert client.post(reverse("sig:form", kwargs={"case_id": uuid.uuid4()})).status_code == 404
+    response = client.post(
+        reverse("sig:action_update", kwargs={"group_id": group.pk, "action_id": uuid.uuid4()}),
+        {"status": "done"},
+    )
+    assert response.status_code == 404
