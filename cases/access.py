@@ -34,6 +34,19 @@ def is_named_handler(user, case) -> bool:
     )
 
 
+HELD_BY_UNIT = "the unit keeps a record of the person in cases the user does not handle"
+
+
+def handles_a_case_of(user, person) -> bool:
+    """A named handler (responsible, or assigned) of any of the unit's cases of the person."""
+    from cases.models import Case
+
+    if user.organisation_id != person.organisation_id or not user.has_role(*CASEWORK_ROLES):
+        return False
+    cases = Case.objects.filter(person=person, owner_unit_id=user.organisation_id)
+    return cases.filter(Q(responsible_id=user.pk) | Q(pk__in=_assigned_case_ids(user))).exists()
+
+
 def _emergency_open(user, case) -> bool:
     from consent.services import emergency_access_open_for
 
@@ -100,6 +113,14 @@ class CasePolicy(Policy):
             return Decision.deny("only social services open cases")
         if case.owner_unit_id != organisation.pk:
             return Decision.deny("cases are opened in the user's own unit only")
+        person = case.person
+        if person.pk is not None and not person._state.adding:
+            # The unit already keeps a record of the person: a new case would show it. Only a named
+            # handler of one of the person's cases may open another; anyone else asks to be assigned
+            # or uses emergency access, both of which someone reviews.
+            if not handles_a_case_of(user, person):
+                return Decision.deny(HELD_BY_UNIT)
+            return Decision.allow("handler of a case of the person, opening another")
         return Decision.allow("social worker of the unit")
 
     def visible(self, user, queryset: QuerySet) -> QuerySet:
@@ -190,3 +211,45 @@ class JournalEntryPolicy(Policy):
         for person_id, categories in shared_scope(viewer_org_id=user.organisation_id).items():
             shared |= Q(person_id=person_id, category__in=list(categories))
         return queryset.filter(own | shared)
+
+
+class AssignmentRequestPolicy(Policy):
+    """A social worker of the owning unit who handles none of the person's cases asks to be assigned
+    to one (CREATE); the unit's supervisor or the case's responsible social worker grants or refuses
+    it (UPDATE), never the one who asked. VIEW is the decider's, and the requester's own."""
+
+    def decide(self, user, action, request, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        case = request.case
+        if user.organisation_id != case.owner_unit_id:
+            return Decision.deny("requests are made and decided in the owning unit")
+        if action == Action.CREATE:
+            if not user.has_role(*CASEWORK_ROLES):
+                return Decision.deny("only the unit's social workers ask to be assigned")
+            if is_named_handler(user, case):
+                return Decision.deny("assigned already")
+            return Decision.allow("social worker of the owning unit asks to be assigned")
+        if action == Action.UPDATE:
+            if request.requested_by_id == user.pk:
+                return Decision.deny("nobody decides their own request")
+            if user.has_role(Role.SUPERVISOR):
+                return Decision.allow("supervisor of the owning unit")
+            if case.responsible_id == user.pk and user.has_role(*CASEWORK_ROLES):
+                return Decision.allow("responsible social worker of the case")
+            return Decision.deny("only the supervisor or the responsible social worker decides")
+        if action in READ_ACTIONS:
+            if request.requested_by_id == user.pk:
+                return Decision.allow("the requester's own request")
+            if user.has_role(Role.SUPERVISOR) or case.responsible_id == user.pk:
+                return Decision.allow("decides the request")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        unit = Q(case__owner_unit_id=user.organisation_id)
+        conditions = unit & (Q(requested_by_id=user.pk) | Q(case__responsible_id=user.pk))
+        if user.has_role(Role.SUPERVISOR):
+            conditions |= unit
+        return queryset.filter(conditions)

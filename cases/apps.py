@@ -10,13 +10,15 @@ class CasesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from cases.access import CasePolicy, JournalEntryPolicy, PersonPolicy
-        from cases.models import Case, JournalEntry, Person
+        from cases.access import AssignmentRequestPolicy, CasePolicy, JournalEntryPolicy, PersonPolicy
+        from cases.models import AssignmentRequest, Case, JournalEntry, Person
         from lotsa import access
 
         access.register(Case, CasePolicy())
         access.register(Person, PersonPolicy())
         access.register(JournalEntry, JournalEntryPolicy())
+        access.register(AssignmentRequest, AssignmentRequestPolicy())
         # Change history through django-auditlog; encrypted fields never enter its records.
         auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
         auditlog.register(Case)
+        auditlog.register(AssignmentRequest, exclude_fields=["reason"])

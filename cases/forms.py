@@ -112,3 +112,11 @@ class ReassignForm(VersionForm):
             .order_by("last_name", "first_name")
         )
         self.fields["to_user"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class AssignmentRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the case?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The supervisor or the responsible social worker reads this and decides."),
+    )

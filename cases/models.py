@@ -311,3 +311,47 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class AssignmentRequest(models.Model):
+    """A social worker of the owning unit asks to be assigned to a case of a person the unit already
+    keeps a record of. Until the supervisor or the responsible social worker grants it, the asker
+    sees nothing of the person. The reason may name the person: it is encrypted."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignment_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reason = EncryptedTextField(_("why you need the case"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "requested_by"],
+                condition=models.Q(status="pending"),
+                name="one_pending_assignment_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"AssignmentRequest {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id

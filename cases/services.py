@@ -16,6 +16,7 @@ from audit.models import Action, Outcome
 from cases import personal_number as pnr
 from cases.access import CASEWORK_ROLES
 from cases.models import (
+    AssignmentRequest,
     Case,
     CaseReassignment,
     CaseStatus,
@@ -23,6 +24,7 @@ from cases.models import (
     CloseReason,
     JournalEntry,
     Person,
+    RequestStatus,
 )
 from lotsa import access
 from lotsa.crypto import blind_index_lookup
@@ -89,22 +91,11 @@ def person_search(*, by: User, number: str) -> list[Case]:
     return cases
 
 
-def cases_in_unit_not_open_to(*, by: User, number: str) -> list[Case]:
-    """Step one of emergency access: that the user's own unit has a case of the person, and where.
-    Nothing about the person is shown; the user typed the number."""
-    person = person_find(organisation=by.organisation, number=number) if by.organisation_id else None
-    if person is None:
-        return []
-    return list(
-        Case.objects.filter(person=person, owner_unit=by.organisation)
-        .exclude(status="closed")
-        .select_related("owner_unit", "responsible")
-    )
-
-
 @transaction.atomic
 def case_open(*, by: User, number: str, details: PersonDetails, activity: str, milieu: str) -> Case:
-    """Open a case in the user's own unit, for the unit's record of the person (found or created)."""
+    """Open a case in the user's own unit. A person the unit does not know yet gets a new record; a
+    person it knows gets a new case only from someone who already handles one of theirs (the policy
+    refuses anyone else, who asks to be assigned or uses emergency access instead)."""
     canonical = pnr.normalise(number)
     person = person_find(organisation=by.organisation, number=canonical)
     created_person = person is None
@@ -121,13 +112,47 @@ def case_open(*, by: User, number: str, details: PersonDetails, activity: str, m
         try:
             with transaction.atomic():
                 person.save()
-        except IntegrityError:  # opened at the same moment by a colleague: use theirs
-            person = person_find(organisation=by.organisation, number=canonical)
-            case.person = person
+        except IntegrityError:
+            # A colleague created the unit's record of the person at the same moment: that record is
+            # theirs now, and the same rule decides again whether this user may attach a case to it.
+            case.person = person_find(organisation=by.organisation, number=canonical)
+            access.check(by, Action.CREATE, case, purpose="open a case")
     case.save()
-    CaseStatusChange.objects.create(case=case, person=person, status=CaseStatus.OPENED, changed_by=by)
+    CaseStatusChange.objects.create(case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by)
     assign_perm("cases.view_case", by, case)
     return case
+
+
+@transaction.atomic
+def assignment_request_create(*, by: User, case_id, reason: str) -> AssignmentRequest:
+    """Ask to be assigned to a case of a person the unit keeps and the user does not handle."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    request = AssignmentRequest(case=case, person_id=case.person_id, requested_by=by)
+    access.check(by, Action.CREATE, request, purpose="ask to be assigned")
+    if not (reason or "").strip():
+        raise CaseError(_("Say why you need the case."))
+    if AssignmentRequest.objects.filter(case=case, requested_by=by, status=RequestStatus.PENDING).exists():
+        raise CaseError(_("You have already asked to be assigned to this case."))
+    request.reason = reason.strip()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def assignment_request_decide(*, by: User, request_id, grant: bool) -> AssignmentRequest:
+    """The supervisor or the responsible social worker grants (the asker is assigned) or refuses."""
+    request = AssignmentRequest.objects.select_for_update().select_related("case").get(pk=request_id)
+    access.check(
+        by, Action.UPDATE, request, purpose="grant an assignment" if grant else "refuse an assignment"
+    )
+    if request.status != RequestStatus.PENDING:
+        raise CaseError(_("The request has been decided already."))
+    request.status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
+    request.decided_by, request.decided_at = by, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    if grant:
+        assign_perm("cases.view_case", request.requested_by, request.case)
+    return request
 
 
 def _locked_case(case_id) -> Case:

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from audit.models import Action
-from cases import forms, services
-from cases.access import CASEWORK_ROLES, is_named_handler
-from cases.models import Case, CaseStatus, InformationCategory, JournalEntry
+from cases import forms, selectors, services
+from cases import personal_number as pnr
+from cases.access import CASEWORK_ROLES, HELD_BY_UNIT, is_named_handler
+from cases.models import AssignmentRequest, Case, CaseStatus, InformationCategory, JournalEntry
 from consent import selectors as consent_selectors
 from consent.services import emergency_access_open_for
 from lotsa import access, crypto
@@ -73,7 +74,9 @@ def search(request):
             results = services.person_search(by=request.user, number=number)
         crypto.prefetch_data_keys(case.person_id for case in results)
         if not results and request.user.has_role(*CASEWORK_ROLES):
-            elsewhere = services.cases_in_unit_not_open_to(by=request.user, number=number)
+            elsewhere = selectors.unit_cases_not_handled_by(
+                user=request.user, canonical_number=pnr.normalise(number)
+            )
     can_open = request.user.has_role(*CASEWORK_ROLES)
     return render(
         request,
@@ -97,16 +100,78 @@ def open_case(request):
             address=form.address(),
             protected_identity=data["protected_identity"],
         )
-        case = services.case_open(
-            by=request.user,
-            number=data["personal_number"],
-            details=details,
-            activity=data["activity"],
-            milieu=data["milieu"],
-        )
+        try:
+            case = services.case_open(
+                by=request.user,
+                number=data["personal_number"],
+                details=details,
+                activity=data["activity"],
+                milieu=data["milieu"],
+            )
+        except access.AccessDenied as denial:
+            if denial.decision.reason != HELD_BY_UNIT:
+                raise
+            # The unit keeps a record of this person in cases the user does not handle: nothing of it
+            # is shown; the user is sent to those who can assign them, or to emergency access.
+            access.ensure_recorded(denial, actor=request.user)
+            held = selectors.unit_cases_not_handled_by(
+                user=request.user, canonical_number=pnr.normalise(data["personal_number"])
+            )
+            return render(
+                request,
+                "cases/held_by_unit.html",
+                {"cases": held, "reason_form": forms.AssignmentRequestForm()},
+                status=403,
+            )
         messages.success(request, _("The case was opened."))
         return redirect(_detail(case))
     return render(request, "cases/open.html", {"form": form})
+
+
+def request_assignment(request, case_id):
+    """Ask to be assigned to a case of the unit. The form shows nothing of the case or the person."""
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.CREATE, target="cases.assignmentrequest")
+    case = get_object_or_404(Case.objects.only("pk", "owner_unit_id"), pk=case_id)
+    form = forms.AssignmentRequestForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            services.assignment_request_create(
+                by=request.user, case_id=case.pk, reason=form.data.get("reason", "")
+            )
+        except services.CaseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request was sent to the supervisor and the responsible social worker. "
+                    "You will see the case in My cases once it is granted."
+                ),
+            )
+            return redirect("cases:assignment_requests")
+    return render(request, "cases/request_assignment.html", {"case_id": case.pk, "form": form})
+
+
+def assignment_requests(request):
+    """Requests to be assigned: those waiting for the user's decision, and the user's own."""
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.LIST, target="cases.assignmentrequest")
+    waiting = selectors.assignment_requests_waiting_for(user=request.user)
+    crypto.prefetch_data_keys(row.person_id for row in waiting)
+    own = selectors.assignment_requests_of(user=request.user)
+    return render(request, "cases/assignment_requests.html", {"waiting": waiting, "own": own})
+
+
+@require_POST
+def assignment_decide(request, request_id):
+    assignment = get_object_or_404(AssignmentRequest, pk=request_id)
+    grant = request.POST.get("decision") == "grant"
+    try:
+        services.assignment_request_decide(by=request.user, request_id=assignment.pk, grant=grant)
+    except services.CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The request was granted.") if grant else _("The request was refused."))
+    return redirect("cases:assignment_requests")
 
 
 def case_detail(request, case_id):

@@ -10,7 +10,11 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from consent.access import ConsentPolicy
         from consent.models import Consent, Disclosure, EmergencyAccess, Review
+        from lotsa import access
+
+        access.register(Consent, ConsentPolicy())
 
         auditlog.register(
             Consent,

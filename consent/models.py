@@ -62,6 +62,10 @@ class Consent(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="consents")
+    # The case it was recorded in: that case's handlers manage it (supersede, withdraw).
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="consents", null=True, blank=True
+    )
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("recorded by unit"),

@@ -74,6 +74,7 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
     age = case.person.age()
     consent = Consent(
         person=case.person,
+        case=case,
         organisation_id=case.owner_unit_id,
         purpose=terms.purpose,
         categories=sorted(set(terms.categories)),
@@ -120,9 +121,9 @@ def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
 @transaction.atomic
 def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consent:
     """A recorded consent is never edited: the change is a new consent that supersedes it."""
-    old = Consent.objects.select_for_update().get(pk=consent_id, person__cases__pk=case_id)
+    old = Consent.objects.select_for_update().select_related("case").get(pk=consent_id, case_id=case_id)
     case = Case.objects.select_related("person").get(pk=case_id)
-    access.check(by, Action.UPDATE, case, purpose="supersede a consent")
+    access.check(by, Action.UPDATE, old, purpose="supersede a consent")
     if old.superseded_by_id or old.withdrawn_at:
         raise ConsentError(_("Only a consent still on record can be superseded."))
     _check_terms(case, terms)
@@ -136,9 +137,9 @@ def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consen
 @transaction.atomic
 def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent:
     """Stops sharing from the next request on. Deletes nothing from the case."""
-    consent = Consent.objects.select_for_update().get(pk=consent_id, person__cases__pk=case_id)
-    case = Case.objects.select_related("person").get(pk=case_id)
-    access.check(by, Action.UPDATE, case, purpose="withdraw a consent")
+    consent = Consent.objects.select_for_update().select_related("case").get(pk=consent_id, case_id=case_id)
+    case = consent.case
+    access.check(by, Action.UPDATE, consent, purpose="withdraw a consent")
     if consent.withdrawn_at is not None:
         raise ConsentError(_("The consent is already withdrawn."))
     if consent.superseded_by_id:

@@ -63,7 +63,7 @@ def detail(request, case_id, consent_id):
         "case": case,
         "consent": consent,
         "scope": selectors.scope_sentence(consent),
-        "can_write": access.decide(request.user, Action.UPDATE, case).allowed,
+        "can_write": access.decide(request.user, Action.UPDATE, consent).allowed,
         "withdraw_form": forms.WithdrawForm(),
     }
     return render(request, "consent/detail.html", context)
@@ -80,8 +80,12 @@ def print_form(request, case_id, consent_id):
 
 
 def supersede(request, case_id, consent_id):
-    case = _case(request, case_id, Action.UPDATE, "supersede a consent")
-    old = _consent(case, consent_id)
+    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+    old = get_object_or_404(
+        Consent.objects.select_related("case").prefetch_related("recipients"), pk=consent_id, case_id=case.pk
+    )
+    with transaction.atomic():
+        access.check(request.user, Action.UPDATE, old, purpose="supersede a consent")
     initial = forms.ConsentForm.initial_from(old)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -100,7 +104,7 @@ def supersede(request, case_id, consent_id):
 @require_POST
 def withdraw(request, case_id, consent_id):
     case = get_object_or_404(Case, pk=case_id)
-    consent = _consent(case, consent_id)
+    consent = get_object_or_404(Consent, pk=consent_id, case_id=case.pk)
     form = forms.WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say how the person withdrew the consent."))

@@ -108,7 +108,8 @@ def decide(user, action: str, obj, purpose: str = "") -> Decision:
 def check(user, action: str, obj, *, purpose: str = "") -> Decision:
     """Decide, record the decision, and raise :class:`AccessDenied` if it is a denial."""
     decision = decide(user, action, obj, purpose)
-    target_type, target_id, subject = obj._meta.label_lower, str(obj.pk), subject_of(obj)
+    target_type, subject = obj._meta.label_lower, subject_of(obj)
+    target_id = "" if obj.pk is None else str(obj.pk)
     event = audit.record(
         action=action,
         outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
@@ -140,6 +141,28 @@ def require_role(user, *roles: str, action: str = Action.VIEW, target: str = "")
     decision = Decision.deny("role required: " + ",".join(sorted(str(r) for r in roles)))
     event = audit.record_denial(action=action, reason=decision.reason, actor=user, target_type=target)
     raise AccessDenied(decision, action=action, target_type=target, target_id="", event_hash=event.hash)
+
+
+def ensure_recorded(denial: AccessDenied, *, actor) -> None:
+    """Make sure a denial is in the access log. ``check`` records it where it is called; if that was
+    inside a transaction that was then rolled back, the event is gone, so it is written again here.
+    Whoever catches an :class:`AccessDenied` to show something else calls this, outside the rolled-back
+    transaction (the 403 middleware does it for every denial that reaches it)."""
+    from audit.models import AccessEvent
+
+    if denial.event_hash and AccessEvent.objects.filter(hash=denial.event_hash).exists():
+        return
+    event = audit.record(
+        action=denial.action,
+        outcome=Outcome.DENIED,
+        actor=actor,
+        target_type=denial.target_type,
+        target_id=denial.target_id,
+        subject_id=denial.subject_id,
+        purpose=denial.purpose,
+        reason=denial.decision.reason,
+    )
+    denial.event_hash = event.hash
 
 
 def visible_to(user, queryset: models.QuerySet) -> models.QuerySet:

@@ -89,23 +89,11 @@ class AccessDeniedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from audit import services as audit
-        from audit.models import AccessEvent, Outcome
-        from lotsa.access import AccessDenied
+        from lotsa.access import AccessDenied, ensure_recorded
 
         if not isinstance(exception, AccessDenied):
             return None
-        if not AccessEvent.objects.filter(hash=exception.event_hash).exists():
-            audit.record(
-                action=exception.action,
-                outcome=Outcome.DENIED,
-                actor=request.user,
-                target_type=exception.target_type,
-                target_id=exception.target_id,
-                subject_id=exception.subject_id,
-                purpose=exception.purpose,
-                reason=exception.decision.reason,
-            )
+        ensure_recorded(exception, actor=request.user)
         log.info("access denied: %s %s %s", exception.action, exception.target_type, exception.target_id)
         return render(request, "403.html", status=403)
 

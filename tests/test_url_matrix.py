@@ -52,6 +52,14 @@ def group_of_a(w):
     return {"group_id": w.group.pk}
 
 
+def assignment_request(w):
+    from cases.services import assignment_request_create
+
+    return assignment_request_create(
+        by=w.users["social_worker_unassigned"], case_id=w.case_a.pk, reason="Behöver ärendet"
+    )
+
+
 def version_of_a(w):
     return {"version": w.case_a.version}
 
@@ -85,6 +93,14 @@ MATRIX = {
     "cases:detail": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:my_cases": ("get", None, CASE_PAGES),
     "cases:search": ("get", None, CASE_PAGES),
+    "cases:assignment_requests": ("get", None, CASE_PAGES),
+    "cases:request_assignment": ("get", case_a, only(CASEWORKERS)),
+    "cases:assignment_decide": (
+        "post",
+        lambda w: {"request_id": assignment_request(w).pk},
+        only({"social_worker": 302, "supervisor": 302}),
+        lambda w: {"decision": "refuse"},
+    ),
     "cases:open": ("get", None, only(CASEWORKERS)),
     "cases:activate": ("post", case_a, only({"social_worker": 302}), version_of_a),
     "cases:close": ("get", case_a, only({"social_worker": 200})),

@@ -1,0 +1,34 @@
+"""Who may manage a consent (registered with lotsa.access).
+
+A consent is managed (superseded, withdrawn) by the named handlers of the case it was recorded in,
+and by nobody else: opening another case of the same person gives no hold over the consents another
+social worker's case depends on. It is read under the rules of that case."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from audit.models import Action
+from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
+from lotsa.access import Decision, Policy
+
+
+class ConsentPolicy(Policy):
+    def decide(self, user, action, consent, purpose) -> Decision:
+        case = consent.case
+        if case is None:
+            return Decision.deny("the consent is linked to no case")
+        if action in READ_ACTIONS:
+            return CasePolicy().decide(user, Action.VIEW, case, purpose)
+        if action == Action.UPDATE:
+            if user.has_role("administrator", "coordinator"):
+                return Decision.deny("administrators and coordinators read no case content")
+            if is_named_handler(user, case):
+                return Decision.allow("handler of the case the consent was recorded in")
+            return Decision.deny("consents are managed by the handlers of the case they were recorded in")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from cases.models import Case
+
+        return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
