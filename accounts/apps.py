@@ -11,7 +11,12 @@ class AccountsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts import signals  # noqa: F401
-        from accounts.models import Organisation, RoleGrant, User
+        from accounts.access import AccountRequestPolicy
+        from accounts.models import AccountRequest, Organisation, RoleGrant, User
+        from lotsa import access
+
+        access.register(AccountRequest, AccountRequestPolicy())
+        auditlog.register(AccountRequest)
 
         auditlog.register(Organisation)
         auditlog.register(

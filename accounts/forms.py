@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Role, User, role_conflicts
+from accounts.models import Organisation, Role, User, role_conflicts, roles_not_fitting
 
 
 class LoginForm(forms.Form):
@@ -55,8 +54,13 @@ class _AccountFields(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for problem in role_conflicts(set(cleaned.get("roles") or [])):
+        roles = set(cleaned.get("roles") or [])
+        for problem in role_conflicts(roles):
             self.add_error("roles", problem)
+        organisation = cleaned.get("organisation")
+        if organisation is not None:
+            for problem in roles_not_fitting(roles, organisation.kind):
+                self.add_error("roles", problem)
         return cleaned
 
 
@@ -67,31 +71,13 @@ class UserCreateForm(_AccountFields):
         regex=r"^[\w.@+-]+$",
         error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
     )
-    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput)
-
-    field_order = ["username", "first_name", "last_name", "email", "organisation", "roles", "password"]
+    field_order = ["username", "first_name", "last_name", "email", "organisation", "roles"]
 
     def clean_username(self):
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("That username is taken."))
         return username
-
-    def clean(self):
-        cleaned = super().clean()
-        password = cleaned.get("password")
-        if password:
-            probe = User(
-                username=cleaned.get("username", ""),
-                first_name=cleaned.get("first_name", ""),
-                last_name=cleaned.get("last_name", ""),
-                email=cleaned.get("email", ""),
-            )
-            try:
-                password_validation.validate_password(password, probe)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
-        return cleaned
 
 
 class UserEditForm(_AccountFields):
@@ -100,17 +86,47 @@ class UserEditForm(_AccountFields):
     )
 
 
-class PasswordSetForm(forms.Form):
-    password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose approve or refuse.")},
+    )
+    note = forms.CharField(label=_("Note (the administrator sees it)"), max_length=300, required=False)
 
-    def __init__(self, *args, user: User, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        password_validation.validate_password(password, self.user)
-        return password
+class ActivationForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    first_part = forms.CharField(
+        label=_("Code from your administrator"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    second_part = forms.CharField(
+        label=_("Code from your supervisor (if you were given one)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
 
 
 class OrganisationForm(forms.ModelForm):

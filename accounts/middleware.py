@@ -16,7 +16,13 @@ from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
 # Paths anyone may reach. Everything else needs a session with a verified second factor, so a page
 # added later is protected even if its view forgets to say so.
 PUBLIC_PREFIXES = ("/static/", "/i18n/", "/favicon.ico")
-PUBLIC_URL_NAMES = ("accounts:login", "accounts:second_factor", "accounts:enrol", "health")
+PUBLIC_URL_NAMES = (
+    "accounts:login",
+    "accounts:second_factor",
+    "accounts:enrol",
+    "accounts:activate",
+    "health",
+)
 
 
 def _public_paths() -> tuple[str, ...]:
@@ -34,7 +40,10 @@ class SessionPolicyMiddleware:
             auth_at = request.session.get(SESSION_AUTH_AT, 0)
             last_seen = request.session.get(SESSION_LAST_SEEN, 0)
             reason = None
-            if now - last_seen > settings.LOTSA_IDLE_TIMEOUT.total_seconds():
+            organisation = user.organisation
+            if organisation is None or not organisation.is_active:
+                reason = "organisation deactivated"
+            elif now - last_seen > settings.LOTSA_IDLE_TIMEOUT.total_seconds():
                 reason = "idle timeout"
             elif now - auth_at > settings.LOTSA_SESSION_LIFETIME.total_seconds():
                 reason = "session lifetime reached"

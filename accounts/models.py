@@ -103,6 +103,44 @@ CASE_ROLES = frozenset(
 SOCIAL_SERVICES_ROLES = frozenset(
     {Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT, Role.SUPERVISOR}
 )
+# Roles that read personal data. Granting one, or moving an account that holds one to another
+# organisation, or resetting the login of such an account, takes effect only when a second person
+# approves it (invariant 5): an administrator alone can never reach case data.
+PERSONAL_DATA_ROLES = CASE_ROLES | {Role.SUPERVISOR}
+# Casework roles, each only in the social-services organisation of its own kind.
+CASEWORK_ROLE_KINDS = {
+    Role.SOCIAL_WORKER: OrganisationKind.DISTRICT_ADMINISTRATION,
+    Role.VBE_TEAM: OrganisationKind.VBE_TEAM,
+    Role.DEFECTOR_PROGRAMME: OrganisationKind.DEFECTOR_PROGRAMME,
+    Role.TREATMENT_UNIT: OrganisationKind.TREATMENT_UNIT,
+}
+
+
+def role_fits(role: str, kind: str) -> bool:
+    """Whether an organisation of ``kind`` may hold ``role``."""
+    if role in CASEWORK_ROLE_KINDS:
+        return kind == CASEWORK_ROLE_KINDS[role]
+    if role in (Role.SUPERVISOR, Role.COORDINATOR):
+        return kind in SOCIAL_SERVICES_KINDS
+    if role == Role.EXTERNAL_MEMBER:
+        return (
+            kind not in SOCIAL_SERVICES_KINDS
+            and kind not in KINDS_WITHOUT_USERS
+            and kind != (OrganisationKind.SYSTEM_MANAGEMENT)
+        )
+    if role == Role.ADMINISTRATOR:
+        return kind == OrganisationKind.SYSTEM_MANAGEMENT
+    return False
+
+
+def roles_not_fitting(roles, kind: str) -> list[str]:
+    """A message for each role an organisation of ``kind`` may not hold."""
+    return [
+        _("An organisation of the kind %(kind)s cannot hold the role %(role)s.")
+        % {"kind": OrganisationKind(kind).label, "role": Role(role).label}
+        for role in sorted(roles)
+        if not role_fits(role, kind)
+    ]
 
 
 def role_conflicts(roles: set[str]) -> list[str]:
@@ -114,6 +152,10 @@ def role_conflicts(roles: set[str]) -> list[str]:
         problems.append(_("A coordinator sees aggregates only and cannot also work with cases."))
     if Role.EXTERNAL_MEMBER in roles and roles & SOCIAL_SERVICES_ROLES:
         problems.append(_("An external group member cannot also hold a social-services role."))
+    if Role.SUPERVISOR in roles and roles & set(CASEWORK_ROLE_KINDS):
+        problems.append(
+            _("A supervisor reviews the unit's work and cannot also work with its cases as a social worker.")
+        )
     return problems
 
 
@@ -127,6 +169,12 @@ class User(AbstractUser):
         blank=True,
     )
     # Kept short and free of personal data beyond what an account needs: name and work e-mail.
+    credentials_issued_at = models.DateTimeField(
+        _("login issued"),
+        null=True,
+        blank=True,
+        help_text=_("When the account was created or its login last reset."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -183,3 +231,86 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+class RequestKind(models.TextChoices):
+    ROLES = "roles", _("Roles or organisation of an account")
+    CREDENTIAL_RESET = "credential_reset", _("Reset of a login")
+    ORGANISATION_KIND = "organisation_kind", _("Kind of an organisation")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class AccountRequest(models.Model):
+    """A change an administrator asked for that reaches case data: it takes effect only when a second
+    person approves it (invariant 5). Holds no personal data of any client."""
+
+    kind = models.CharField(_("what"), max_length=32, choices=RequestKind.choices)
+    subject_user = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    roles = models.JSONField(_("roles"), default=list, blank=True)
+    new_kind = models.CharField(_("new kind"), max_length=40, choices=OrganisationKind.choices, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+
+    def __str__(self) -> str:
+        return f"AccountRequest {self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RequestStatus.PENDING
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in sorted(self.roles)]
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code with which the account's owner sets their own password and enrols an
+    authenticator. Only hashes are kept. For an account that reads personal data it has two parts: the
+    administrator is shown one, the approver the other, so that neither alone holds a working
+    credential. It is usable for 24 hours from the moment it is complete."""
+
+    MAX_FAILURES = 5
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    request = models.ForeignKey(
+        AccountRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_part_hash = models.CharField(max_length=64)
+    second_part_hash = models.CharField(max_length=64, blank=True)
+    needs_second_part = models.BooleanField(default=False)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"EnrolmentCode {self.pk}"

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
 from axes.utils import reset as axes_reset
-from django.contrib.auth import login
+from django.conf import settings
+from django.contrib.auth import login, password_validation
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Organisation, RoleGrant, User, UserSession
+from accounts.models import (
+    PERSONAL_DATA_ROLES,
+    AccountRequest,
+    EnrolmentCode,
+    Organisation,
+    RequestKind,
+    RequestStatus,
+    Role,
+    RoleGrant,
+    User,
+    UserSession,
+    role_conflicts,
+    roles_not_fitting,
+)
 from audit import services as audit
-from audit.models import Action
+from audit.models import Action, Outcome
+from lotsa import access
 
 SESSION_AUTH_AT = "lotsa_auth_at"
 SESSION_LAST_SEEN = "lotsa_last_seen"
@@ -37,12 +60,121 @@ def end_sessions(*, user: User) -> int:
     return len(keys)
 
 
+KIND_DOES_NOT_FIT = _(
+    "Some accounts of the organisation hold roles its new kind cannot hold. Change them first."
+)
+
+
+class AccountError(Exception):
+    """A refusal with a message for the administrator (translated). Nothing was changed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A part of an enrolment code, shown once to whoever is given it and never stored in clear."""
+
+    text: str
+    complete: bool  # False: the other part comes from the approver
+    expires_at: dt.datetime | None
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
+CODE_LENGTH = 12
+
+
+def _new_code_text() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def _code_hash(user_id: int, part: str, which: str) -> str:
+    key = hashlib.sha256(b"lotsa enrolment code|" + settings.SECRET_KEY.encode()).digest()
+    canonical = "".join(ch for ch in part.upper() if ch in CODE_ALPHABET)
+    return hmac.new(key, f"{user_id}|{which}|{canonical}".encode(), hashlib.sha256).hexdigest()
+
+
+def _code_expiry() -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=settings.LOTSA_ENROLMENT_CODE_HOURS)
+
+
+def _void_codes(user: User) -> None:
+    for code in EnrolmentCode.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True):
+        code.voided_at = timezone.now()
+        code.save(update_fields=["voided_at"])
+
+
+def _issue_code(user: User, *, request: AccountRequest | None) -> IssuedCode:
+    """A new code for ``user``, replacing any earlier one. With a request, only its first part now;
+    the approver is given the second part when they approve."""
+    _void_codes(user)
+    text = _new_code_text()
+    two_parts = request is not None
+    code = EnrolmentCode.objects.create(
+        user=user,
+        request=request,
+        first_part_hash=_code_hash(user.pk, text, "first"),
+        needs_second_part=two_parts,
+        expires_at=None if two_parts else _code_expiry(),
+    )
+    return IssuedCode(text=text, complete=not two_parts, expires_at=code.expires_at)
+
+
+def _complete_code(request: AccountRequest) -> IssuedCode:
+    code = (
+        EnrolmentCode.objects.select_for_update()
+        .filter(request=request, used_at__isnull=True, voided_at__isnull=True)
+        .first()
+    )
+    if code is None:
+        raise AccountError(_("The enrolment code of this request is no longer valid. Ask for a new reset."))
+    text = _new_code_text()
+    code.second_part_hash = _code_hash(code.user_id, text, "second")
+    code.expires_at = _code_expiry()
+    code.save(update_fields=["second_part_hash", "expires_at"])
+    return IssuedCode(text=text, complete=True, expires_at=code.expires_at)
+
+
+def _disable_credentials(user: User) -> None:
+    user.set_unusable_password()
+    user.credentials_issued_at = timezone.now()
+    user.save(update_fields=["password", "credentials_issued_at"])
+    TOTPDevice.objects.filter(user=user).delete()
+    end_sessions(user=user)
+
+
 @transaction.atomic
 def user_set_roles(*, user: User, roles: set[str]) -> None:
     RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
     for role in roles:
         RoleGrant.objects.get_or_create(user=user, role=role)
     user.forget_roles()
+
+
+def _check_roles(roles: set[str], organisation: Organisation) -> None:
+    problems = role_conflicts(roles) + roles_not_fitting(roles, organisation.kind)
+    if problems:
+        raise AccountError(" ".join(str(problem) for problem in problems))
+
+
+def _request(*, by: User, kind: str, organisation: Organisation, subject: User | None = None, **fields):
+    request = AccountRequest.objects.create(
+        kind=kind, organisation=organisation, subject_user=subject, requested_by=by, **fields
+    )
+    audit.record(
+        action=Action.CREATE,
+        actor=by,
+        target=request,
+        reason=f"account request: {kind}, waiting for approval",
+    )
+    return request
+
+
+def _pending(kind: str, **filters) -> AccountRequest | None:
+    return AccountRequest.objects.filter(kind=kind, status=RequestStatus.PENDING, **filters).first()
 
 
 @transaction.atomic
@@ -55,16 +187,28 @@ def user_create(
     email: str,
     organisation: Organisation,
     roles: set[str],
-    password: str,
-) -> User:
+) -> tuple[User, IssuedCode, AccountRequest | None]:
+    """Create an account without a usable password. Its owner sets their own with an enrolment code.
+    Roles that read personal data wait for a second person's approval; the others apply at once."""
+    _check_roles(roles, organisation)
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, organisation=organisation
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        organisation=organisation,
+        credentials_issued_at=timezone.now(),
     )
-    user.set_password(password)
+    user.set_unusable_password()
     user.save()
-    user_set_roles(user=user, roles=roles)
+    user_set_roles(user=user, roles=roles - PERSONAL_DATA_ROLES)
     audit.record(action=Action.CREATE, actor=by, target=user, reason="account created")
-    return user
+    request = None
+    if roles & PERSONAL_DATA_ROLES:
+        request = _request(
+            by=by, kind=RequestKind.ROLES, organisation=organisation, subject=user, roles=sorted(roles)
+        )
+    return user, _issue_code(user, request=request), request
 
 
 @transaction.atomic
@@ -78,34 +222,186 @@ def user_update(
     organisation: Organisation,
     roles: set[str],
     is_active: bool,
-) -> User:
+) -> AccountRequest | None:
+    """Names, e-mail and disabling apply at once, and so does anything that narrows what the account
+    reaches. Granting a role that reads personal data, or moving an account that holds one to another
+    organisation, becomes a request that waits for approval (returned)."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == by.pk and not is_active:
+        raise AccountError(_("You cannot disable your own account."))
+    if user.pk == by.pk and Role.ADMINISTRATOR not in roles:
+        raise AccountError(_("You cannot remove your own administrator role."))
+    _check_roles(roles, organisation)
+    current = set(user.role_codes())
+    moving = organisation.pk != user.organisation_id
+    widening = bool((roles - current) & PERSONAL_DATA_ROLES) or (moving and bool(roles & PERSONAL_DATA_ROLES))
     was_active = user.is_active
-    user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.organisation, user.is_active = organisation, is_active
-    user.save(update_fields=["first_name", "last_name", "email", "organisation", "is_active"])
-    user_set_roles(user=user, roles=roles)
+    user.first_name, user.last_name, user.email, user.is_active = first_name, last_name, email, is_active
+    fields = ["first_name", "last_name", "email", "is_active"]
+    request = None
+    if widening:
+        # Until approved, the account keeps only what it has and is not removed, in its present
+        # organisation; if it is moving, it loses its personal-data roles there at once.
+        kept = (current & roles) - (PERSONAL_DATA_ROLES if moving else set())
+        user_set_roles(user=user, roles=kept | (roles - PERSONAL_DATA_ROLES))
+        AccountRequest.objects.filter(
+            kind=RequestKind.ROLES, subject_user=user, status=RequestStatus.PENDING
+        ).update(status=RequestStatus.REFUSED, decision_note="replaced by a newer request")
+        request = _request(
+            by=by, kind=RequestKind.ROLES, organisation=organisation, subject=user, roles=sorted(roles)
+        )
+    else:
+        user.organisation = organisation
+        fields.append("organisation")
+        user_set_roles(user=user, roles=roles)
+    user.save(update_fields=fields)
     audit.record(action=Action.UPDATE, actor=by, target=user, reason="account updated")
     if was_active and not is_active:
         ended = end_sessions(user=user)
         audit.record(action=Action.ACCOUNT_DISABLED, actor=by, target=user, reason=f"{ended} sessions ended")
+    return request
+
+
+@transaction.atomic
+def user_reset_credentials(*, by: User, user: User) -> tuple[IssuedCode, AccountRequest | None]:
+    """The owner sets a new password and enrols a new authenticator with an enrolment code. For an
+    account that reads personal data the reset waits for approval, and the code has two parts."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == by.pk:
+        raise AccountError(_("Another administrator resets your own login."))
+    if user.role_codes() & PERSONAL_DATA_ROLES:
+        if _pending(RequestKind.CREDENTIAL_RESET, subject_user=user):
+            raise AccountError(_("A reset of this login is already waiting for approval."))
+        request = _request(
+            by=by, kind=RequestKind.CREDENTIAL_RESET, organisation=user.organisation, subject=user
+        )
+        return _issue_code(user, request=request), request
+    _disable_credentials(user)
+    audit.record(action=Action.SECOND_FACTOR_RESET, actor=by, target=user, reason="login reset")
+    return _issue_code(user, request=None), None
+
+
+@transaction.atomic
+def account_request_decide(
+    *, by: User, request_id: int, approve: bool, note: str = ""
+) -> tuple[AccountRequest, IssuedCode | None]:
+    """The second person approves (the change takes effect) or refuses. Returns the second part of an
+    enrolment code when approving completes one, to be shown once to the approver."""
+    request = (
+        AccountRequest.objects.select_for_update(of=("self",))
+        .select_related("subject_user", "organisation")
+        .get(pk=request_id)
+    )
+    access.check(by, Action.UPDATE, request, purpose="approve" if approve else "refuse")
+    if not request.is_pending:
+        raise AccountError(_("This request has been decided already."))
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+    request.decided_by, request.decided_at = by, timezone.now()
+    request.decision_note = (note or "").strip()[:300]
+    issued = None
+    if approve:
+        issued = _apply(request)
+    elif request.kind in (RequestKind.ROLES, RequestKind.CREDENTIAL_RESET):
+        EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).update(
+            voided_at=timezone.now()
+        )
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return request, issued
+
+
+def _apply(request: AccountRequest) -> IssuedCode | None:
+    if request.kind == RequestKind.ORGANISATION_KIND:
+        organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
+        for member in organisation.users.filter(is_active=True):
+            if roles_not_fitting(member.role_codes(), request.new_kind):
+                raise AccountError(KIND_DOES_NOT_FIT)
+        organisation.kind = request.new_kind
+        organisation.save(update_fields=["kind"])
+        return None
+    user = User.objects.select_for_update().get(pk=request.subject_user_id)
+    if request.kind == RequestKind.CREDENTIAL_RESET:
+        _disable_credentials(user)
+        return _complete_code(request)
+    roles = set(request.roles)
+    _check_roles(roles, request.organisation)
+    user.organisation = request.organisation
+    user.save(update_fields=["organisation"])
+    user_set_roles(user=user, roles=roles)
+    if EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).exists():
+        return _complete_code(request)  # a new account: its owner can now set their login
+    return None
+
+
+class ActivationFailed(AccountError):
+    pass
+
+
+def _activation_refused() -> ActivationFailed:
+    return ActivationFailed(
+        _(
+            "The username or the code is not right, or the code has expired. "
+            "Ask your administrator for a new one."
+        )
+    )
+
+
+def user_activate(*, username: str, first_part: str, second_part: str, password: str) -> User:
+    """The account's owner sets their own password with an enrolment code (the authenticator is
+    enrolled next, at the login's second step). Wrong codes are counted and logged, and survive the
+    refusal; five void the code."""
+    username = username.strip()
+    with transaction.atomic():
+        user = User.objects.filter(
+            username__iexact=username, is_active=True, organisation__is_active=True
+        ).first()
+        code = None
+        if user is not None:
+            code = (
+                EnrolmentCode.objects.select_for_update()
+                .filter(
+                    user=user, used_at__isnull=True, voided_at__isnull=True, expires_at__gt=timezone.now()
+                )
+                .first()
+            )
+        if code is None or (code.needs_second_part and not code.second_part_hash):
+            failure = "enrolment code: none usable"
+        else:
+            ok = hmac.compare_digest(code.first_part_hash, _code_hash(user.pk, first_part, "first"))
+            if code.needs_second_part:
+                ok = (
+                    hmac.compare_digest(code.second_part_hash, _code_hash(user.pk, second_part, "second"))
+                    and ok
+                )
+            failure = "" if ok else "enrolment code: wrong"
+            if not ok:
+                code.failures += 1
+                if code.failures >= EnrolmentCode.MAX_FAILURES:
+                    code.voided_at = timezone.now()
+                code.save(update_fields=["failures", "voided_at"])
+        if failure:
+            audit.record(
+                action=Action.LOGIN_FAILURE,
+                outcome=Outcome.DENIED,
+                actor_username=username[:150],
+                reason=failure,
+            )
+    if failure:
+        raise _activation_refused()  # outside the transaction: the count and the event are kept
+    with transaction.atomic():
+        code = EnrolmentCode.objects.select_for_update().get(pk=code.pk)
+        if code.used_at is not None or code.voided_at is not None:
+            raise _activation_refused()  # used a moment ago by another request
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise AccountError(" ".join(error.messages)) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        code.used_at = timezone.now()
+        code.save(update_fields=["used_at"])
+        TOTPDevice.objects.filter(user=user).delete()
+        audit.record(action=Action.UPDATE, actor=user, target=user, reason="login set with an enrolment code")
     return user
-
-
-@transaction.atomic
-def user_reset_second_factor(*, by: User, user: User) -> None:
-    """The user enrols a new authenticator at their next login; their open sessions end now."""
-    TOTPDevice.objects.filter(user=user).delete()
-    end_sessions(user=user)
-    audit.record(action=Action.SECOND_FACTOR_RESET, actor=by, target=user, reason="second factor reset")
-
-
-@transaction.atomic
-def user_set_password(*, by: User, user: User, password: str) -> None:
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    end_sessions(user=user)
-    audit.record(action=Action.UPDATE, actor=by, target=user, reason="password set by administrator")
 
 
 def user_unlock(*, by: User, user: User) -> None:
@@ -114,8 +410,26 @@ def user_unlock(*, by: User, user: User) -> None:
 
 
 @transaction.atomic
-def organisation_save(*, by: User, organisation: Organisation) -> Organisation:
+def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest | None:
+    """Name, district and deactivation apply at once; deactivating ends its users' sessions. A new kind
+    changes what its members may see, so it becomes a request that waits for approval (returned)."""
     creating = organisation.pk is None
+    request = None
+    if not creating:
+        stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if organisation.kind != stored.kind:
+            if _pending(RequestKind.ORGANISATION_KIND, organisation=stored):
+                raise AccountError(_("A change of this organisation's kind is already waiting for approval."))
+            for member in stored.users.filter(is_active=True):
+                if roles_not_fitting(member.role_codes(), organisation.kind):
+                    raise AccountError(KIND_DOES_NOT_FIT)
+            request = _request(
+                by=by, kind=RequestKind.ORGANISATION_KIND, organisation=stored, new_kind=organisation.kind
+            )
+            organisation.kind = stored.kind
+        deactivating = stored.is_active and not organisation.is_active
+    else:
+        deactivating = False
     organisation.save()
     audit.record(
         action=Action.CREATE if creating else Action.UPDATE,
@@ -123,4 +437,12 @@ def organisation_save(*, by: User, organisation: Organisation) -> Organisation:
         target=organisation,
         reason="organisation created" if creating else "organisation updated",
     )
-    return organisation
+    if deactivating:
+        ended = sum(end_sessions(user=member) for member in organisation.users.all())
+        audit.record(
+            action=Action.ACCOUNT_DISABLED,
+            actor=by,
+            target=organisation,
+            reason=f"organisation deactivated: {ended} sessions ended",
+        )
+    return request

@@ -12,13 +12,13 @@ urlpatterns = [
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_create, name="user_create"),
     path("admin/users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("login/activate/", views.activate_view, name="activate"),
     path(
-        "admin/users/<int:user_id>/reset-second-factor/",
-        views.user_reset_second_factor,
-        name="user_reset_second_factor",
+        "admin/users/<int:user_id>/reset-login/", views.user_reset_credentials, name="user_reset_credentials"
     ),
     path("admin/users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
-    path("admin/users/<int:user_id>/password/", views.user_set_password, name="user_set_password"),
+    path("requests/", views.account_requests, name="requests"),
+    path("requests/<int:request_id>/decide/", views.account_request_decide, name="request_decide"),
     path("admin/organisations/", views.organisation_list, name="organisation_list"),
     path("admin/organisations/new/", views.organisation_edit, name="organisation_create"),
     path("admin/organisations/<int:organisation_id>/", views.organisation_edit, name="organisation_edit"),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,8 +22,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, services
-from accounts.models import Organisation, Role, RoleGrant, User
+from accounts import forms, selectors, services
+from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, Role, RoleGrant, User
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access
@@ -50,7 +51,7 @@ def _pending_user(request) -> User | None:
     started = request.session.get(PENDING_AT, 0)
     if not user_id or timezone.now().timestamp() - started > PENDING_SECONDS:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return User.objects.filter(pk=user_id, is_active=True, organisation__is_active=True).first()
 
 
 @sensitive_post_parameters("password")
@@ -75,6 +76,16 @@ def login_view(request):
                 reason="no organisation",
             )
             form.add_error(None, _("Your account belongs to no organisation. Contact your administrator."))
+        elif not user.organisation.is_active:
+            audit.record(
+                action=Action.LOGIN_FAILURE,
+                outcome=Outcome.DENIED,
+                actor_username=user.username,
+                reason="organisation deactivated",
+            )
+            form.add_error(
+                None, _("Your organisation no longer takes part in Lotsa. Contact your administrator.")
+            )
         else:
             request.session.cycle_key()
             request.session[PENDING_USER] = user.pk
@@ -187,30 +198,34 @@ def user_list(request):
     return render(request, "accounts/user_list.html", {"page": page, "roles": dict(Role.choices)})
 
 
+def _code_page(request, *, account, issued, request_obj=None, approver=False):
+    """Shows a part of an enrolment code once. It is never stored in clear and never shown again."""
+    return render(
+        request,
+        "accounts/code_issued.html",
+        {"account": account, "issued": issued, "account_request": request_obj, "approver": approver},
+    )
+
+
 def user_create(request):
     _admin(request, Action.CREATE)
     form = forms.UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = services.user_create(
-            by=request.user,
-            username=data["username"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            organisation=data["organisation"],
-            roles=set(data["roles"]),
-            password=data["password"],
-        )
-        messages.success(
-            request,
-            _(
-                "The account %(username)s was created. At the first login its owner "
-                "enrols an authenticator app."
+        try:
+            user, issued, pending = services.user_create(
+                by=request.user,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=set(data["roles"]),
             )
-            % {"username": user.username},
-        )
-        return redirect("accounts:user_edit", user_id=user.pk)
+        except services.AccountError as error:
+            form.add_error("roles", error.message)
+        else:
+            return _code_page(request, account=user, issued=issued, request_obj=pending)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
 
 
@@ -227,13 +242,9 @@ def user_edit(request, user_id: int):
     }
     form = forms.UserEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if user.pk == request.user.pk and not form.cleaned_data["is_active"]:
-            form.add_error("is_active", _("You cannot disable your own account."))
-        elif user.pk == request.user.pk and Role.ADMINISTRATOR not in form.cleaned_data["roles"]:
-            form.add_error("roles", _("You cannot remove your own administrator role."))
-        else:
-            data = form.cleaned_data
-            services.user_update(
+        data = form.cleaned_data
+        try:
+            pending = services.user_update(
                 by=request.user,
                 user=user,
                 first_name=data["first_name"],
@@ -243,24 +254,42 @@ def user_edit(request, user_id: int):
                 roles=set(data["roles"]),
                 is_active=data["is_active"],
             )
-            messages.success(request, _("The account was saved."))
+        except services.AccountError as error:
+            form.add_error(None, error.message)
+        else:
+            if pending is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "The account was saved. The new roles or organisation reach personal data: they "
+                        "take effect when a supervisor approves them."
+                    ),
+                )
+            else:
+                messages.success(request, _("The account was saved."))
             return redirect("accounts:user_edit", user_id=user.pk)
     context = {
         "form": form,
         "account": user,
         "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "password_form": forms.PasswordSetForm(user=user),
+        "has_password": user.has_usable_password(),
+        "pending": selectors.pending_requests_about(user=user),
     }
     return render(request, "accounts/user_form.html", context)
 
 
 @require_POST
-def user_reset_second_factor(request, user_id: int):
+def user_reset_credentials(request, user_id: int):
+    """Ends the account's password and authenticator (at once, or when approved) and issues a
+    one-time enrolment code: the administrator never learns a working credential."""
     _admin(request, Action.UPDATE)
     user = get_object_or_404(User, pk=user_id)
-    services.user_reset_second_factor(by=request.user, user=user)
-    messages.success(request, _("The second factor was reset. The user enrols a new one at the next login."))
-    return redirect("accounts:user_edit", user_id=user.pk)
+    try:
+        issued, pending = services.user_reset_credentials(by=request.user, user=user)
+    except services.AccountError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:user_edit", user_id=user.pk)
+    return _code_page(request, account=user, issued=issued, request_obj=pending)
 
 
 @require_POST
@@ -272,25 +301,17 @@ def user_unlock(request, user_id: int):
     return redirect("accounts:user_edit", user_id=user.pk)
 
 
-@sensitive_post_parameters("password")
-@require_POST
-def user_set_password(request, user_id: int):
-    _admin(request, Action.UPDATE)
-    user = get_object_or_404(User, pk=user_id)
-    form = forms.PasswordSetForm(request.POST, user=user)
-    if form.is_valid():
-        services.user_set_password(by=request.user, user=user, password=form.cleaned_data["password"])
-        messages.success(request, _("The password was set and the user's sessions were ended."))
-    else:
-        for error in form.errors.get("password", []):
-            messages.error(request, error)
-    return redirect("accounts:user_edit", user_id=user.pk)
-
-
 def organisation_list(request):
     _admin(request, Action.LIST, "accounts.organisation")
     organisations = Organisation.objects.annotate(user_count=Count("users")).order_by("name")
-    return render(request, "accounts/organisation_list.html", {"organisations": organisations})
+    pending = set(
+        AccountRequest.objects.filter(
+            kind=RequestKind.ORGANISATION_KIND, status=RequestStatus.PENDING
+        ).values_list("organisation_id", flat=True)
+    )
+    return render(
+        request, "accounts/organisation_list.html", {"organisations": organisations, "pending": pending}
+    )
 
 
 def organisation_edit(request, organisation_id: int | None = None):
@@ -303,7 +324,98 @@ def organisation_edit(request, organisation_id: int | None = None):
         if not organisation.accepts_users and organisation.pk and organisation.users.exists():
             form.add_error("kind", _("This kind of organisation has no users, and this one has some."))
         else:
-            services.organisation_save(by=request.user, organisation=organisation)
-            messages.success(request, _("The organisation was saved."))
-            return redirect("accounts:organisation_list")
+            try:
+                pending = services.organisation_save(by=request.user, organisation=organisation)
+            except services.AccountError as error:
+                form.add_error("kind", error.message)
+            else:
+                if pending is not None:
+                    messages.warning(
+                        request,
+                        _(
+                            "The organisation was saved. Its new kind changes what its members may see: "
+                            "it takes effect when a supervisor approves it."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The organisation was saved."))
+                return redirect("accounts:organisation_list")
     return render(request, "accounts/organisation_form.html", {"form": form, "creating": creating})
+
+
+# --- Four eyes: requests that reach case data, and their approval ------------------------------------
+
+
+def account_requests(request):
+    """Supervisors: what waits for their approval. Administrators: every request and its outcome."""
+    access.require_role(
+        request.user,
+        Role.SUPERVISOR,
+        Role.ADMINISTRATOR,
+        action=Action.LIST,
+        target="accounts.accountrequest",
+    )
+    if request.user.has_role(Role.ADMINISTRATOR):
+        rows, deciding = selectors.account_requests_recent(user=request.user), False
+    else:
+        rows, deciding = selectors.account_requests_waiting_for(user=request.user), True
+    return render(
+        request,
+        "accounts/requests.html",
+        {"rows": rows, "deciding": deciding, "form": forms.DecisionForm()},
+    )
+
+
+@require_POST
+def account_request_decide(request, request_id: int):
+    account_request = get_object_or_404(AccountRequest, pk=request_id)
+    form = forms.DecisionForm(request.POST)
+    if not form.is_valid():
+        # Asked first, so that the refusal of a stranger is recorded before any message is shown.
+        with transaction.atomic():
+            access.check(request.user, Action.UPDATE, account_request, purpose="decide an account request")
+        messages.error(request, _("Choose approve or refuse."))
+        return redirect("accounts:requests")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        decided, issued = services.account_request_decide(
+            by=request.user, request_id=account_request.pk, approve=approve, note=form.cleaned_data["note"]
+        )
+    except services.AccountError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:requests")
+    if issued is not None:
+        return _code_page(
+            request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
+        )
+    messages.success(request, _("The request was approved.") if approve else _("The request was refused."))
+    return redirect("accounts:requests")
+
+
+@sensitive_post_parameters("password", "password_again", "first_part", "second_part")
+@never_cache
+def activate_view(request):
+    """The account's owner sets their own password with their enrolment code, then enrols an
+    authenticator: nobody else ever knows a working credential."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = forms.ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_activate(
+                username=data["username"],
+                first_part=data["first_part"],
+                second_part=data["second_part"],
+                password=data["password"],
+            )
+        except services.AccountError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session.cycle_key()
+            request.session[PENDING_USER] = user.pk
+            request.session[PENDING_AT] = timezone.now().timestamp()
+            request.session[PENDING_NEXT] = reverse(settings.LOGIN_REDIRECT_URL)
+            messages.success(request, _("Your password is set. Now add Lotsa to your authenticator app."))
+            return redirect("accounts:enrol")
+    return render(request, "accounts/activate.html", {"form": form})

@@ -38,10 +38,10 @@ def number_for(i: int) -> str:
     """A distinct valid personal identity number for every i below about 29 million."""
     from cases.personal_number import luhn_ok
 
-    born = dt.date(1930, 1, 1) + dt.timedelta(days=i // 1000)
-    nine = f"{born:%y%m%d}{i % 1000:03d}"
+    born = dt.date(1930, 1, 1) + dt.timedelta(days=i // 999)
+    nine = f"{born:%y%m%d}{i % 999 + 1:03d}"
     check = next(d for d in "0123456789" if luhn_ok(nine + d))
-    return f"{born:%Y%m%d}{i % 1000:03d}{check}"
+    return f"{born:%Y%m%d}{i % 999 + 1:03d}{check}"
 
 
 def _person_rows(organisation, numbers):

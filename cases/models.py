@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -41,7 +42,7 @@ class PersonFacts:
         born = self.birth_date
         if born is None:
             return None
-        today = today or dt.date.today()
+        today = today or timezone.localdate()
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
     @property

@@ -1,8 +1,16 @@
 """Swedish personal identity numbers (personnummer) and coordination numbers (samordningsnummer).
 
-``normalise`` turns what people type into the canonical twelve digits ``YYYYMMDDNNNC``:
-``YYMMDD-NNNC``, ``YYMMDDNNNC``, ``YYYYMMDD-NNNC``, ``YYYYMMDDNNNC``, and ``YYMMDD+NNNC`` for people
-who have turned 100. It checks the date (day + 60 for a coordination number) and the Luhn digit.
+``normalise`` turns what people type into the canonical twelve digits ``YYYYMMDDNNNC``, following
+the tax agency's rules (Skatteverket, SKV 704):
+
+* ten digits ``YYMMDD-NNNC`` (or without the separator) until the year the person turns 100, and
+  ``YYMMDD+NNNC`` from that year on: the separator decides the century;
+* twelve digits ``YYYYMMDDNNNC``, ``YYYYMMDD-NNNC``, or ``YYYYMMDD+NNNC`` for someone who has turned
+  100 (or turns 100 this year);
+* the date must exist (day + 60 for a coordination number) and not lie in the future; the birth
+  number ``NNN`` is never ``000``; the last digit is the Luhn check digit of the ten-digit form.
+
+Spaces around the number are ignored; a space inside it is refused, never read as a separator.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+])?(?P<tail>\d{4})$")
@@ -39,17 +48,27 @@ def _birth_date(year: int, month: int, day: int) -> tuple[dt.date, bool]:
 
 def normalise(text: str, *, today: dt.date | None = None) -> str:
     """The twelve canonical digits, or :class:`InvalidPersonalNumber` with a translated message."""
-    today = today or dt.date.today()
-    compact = re.sub(r"\s", "", text or "")
-    match = _PATTERN.match(compact)
+    today = today or timezone.localdate()
+    stripped = (text or "").strip()
+    if re.search(r"\s", stripped):
+        raise InvalidPersonalNumber(
+            _("Write the personal identity number without spaces, with - or + before the last four digits.")
+        )
+    match = _PATTERN.match(stripped)
     if not match:
         raise InvalidPersonalNumber(_("Write the personal identity number as YYYYMMDD-NNNN or YYMMDD-NNNN."))
     yymmdd, tail, sep = match["yymmdd"], match["tail"], match["sep"]
     yy, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    if tail[:3] == "000":
+        raise InvalidPersonalNumber(
+            _("The three digits after the date are never 000 in a personal identity number.")
+        )
     if match["century"]:
         year = int(match["century"] + yymmdd[:2])
-        if sep == "+":
-            raise InvalidPersonalNumber(_("Use + only with a six-digit date."))
+        if sep == "+" and today.year - year < 100:
+            raise InvalidPersonalNumber(
+                _("Use + only for someone who has turned 100 or turns 100 this year.")
+            )
     else:
         year = (today.year // 100) * 100 + yy
         if year > today.year:

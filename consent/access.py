@@ -32,3 +32,23 @@ class ConsentPolicy(Policy):
         from cases.models import Case
 
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
+
+
+class ReviewPolicy(Policy):
+    """The owning unit's supervisor reviews a disclosure or an emergency access; never their own."""
+
+    def decide(self, user, action, review, purpose) -> Decision:
+        if not user.has_role("supervisor") or user.organisation_id != review.organisation_id:
+            return Decision.deny("reviews are made by the owning unit's supervisor")
+        if action in READ_ACTIONS:
+            return Decision.allow("supervisor of the owning unit")
+        if action == Action.UPDATE:
+            if review.actor_id == user.pk:
+                return Decision.deny("nobody reviews their own act")
+            return Decision.allow("supervisor of the owning unit")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        if not user.has_role("supervisor"):
+            return queryset.none()
+        return queryset.filter(organisation_id=user.organisation_id)

@@ -10,11 +10,12 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from consent.access import ConsentPolicy
+        from consent.access import ConsentPolicy, ReviewPolicy
         from consent.models import Consent, Disclosure, EmergencyAccess, Review
         from lotsa import access
 
         access.register(Consent, ConsentPolicy())
+        access.register(Review, ReviewPolicy())
 
         auditlog.register(
             Consent,

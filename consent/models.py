@@ -47,8 +47,8 @@ class ConsentQuerySet(models.QuerySet):
         return self.filter(
             withdrawn_at__isnull=True,
             superseded_by__isnull=True,
-            valid_from__lte=at.date(),
-            valid_until__gte=at.date(),
+            valid_from__lte=timezone.localdate(at),
+            valid_until__gte=timezone.localdate(at),
         )
 
     def update(self, **kwargs):
@@ -127,9 +127,9 @@ class Consent(models.Model):
             return ConsentStatus.SUPERSEDED
         if self.withdrawn_at is not None and self.withdrawn_at <= at:
             return ConsentStatus.WITHDRAWN
-        if at.date() > self.valid_until:
+        if timezone.localdate(at) > self.valid_until:
             return ConsentStatus.EXPIRED
-        if at.date() < self.valid_from:
+        if timezone.localdate(at) < self.valid_from:
             return ConsentStatus.PENDING
         if not self.guardians_satisfied:
             return ConsentStatus.INCOMPLETE
@@ -257,3 +257,10 @@ class Review(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.reviewed_at is None and timezone.now() > self.due_at
+
+    @property
+    def actor_id(self):
+        """Who made the disclosure or used the emergency access: never their reviewer."""
+        if self.disclosure_id:
+            return self.disclosure.disclosed_by_id
+        return self.emergency_access.user_id

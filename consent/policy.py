@@ -59,10 +59,13 @@ def shared_scope(
     With ``recorded_by_id``, only what that organisation recorded: a consent covers information
     passing between the organisations it names, so the recording one must be named too; and a
     disclosure gives away only the discloser's own information."""
+    from accounts.models import Organisation
     from consent.models import Consent, Disclosure
 
     at = at or timezone.now()
     scope: dict = defaultdict(lambda: defaultdict(set))
+    if not Organisation.objects.filter(pk=viewer_org_id, is_active=True).exists():
+        return {}  # a deactivated organisation is covered by no consent and no disclosure
     consents = Consent.objects.in_force(at).filter(recipients=viewer_org_id).prefetch_related("recipients")
     if person_ids is not None:
         consents = consents.filter(person_id__in=list(person_ids))
@@ -79,7 +82,9 @@ def shared_scope(
                 recipient_ids=recipients,
             ):
                 scope[consent.person_id][category].add(f"consent:{consent.pk}")
-    disclosures = Disclosure.objects.filter(recipient_id=viewer_org_id, access_until__gte=at.date())
+    disclosures = Disclosure.objects.filter(
+        recipient_id=viewer_org_id, access_until__gte=timezone.localdate(at)
+    )
     if recorded_by_id is not None:
         disclosures = disclosures.filter(organisation_id=recorded_by_id)
     if person_ids is not None:

@@ -69,7 +69,9 @@ def matrix_for(case, at=None) -> list[dict]:
                         _("consent until %(date)s")
                         % {"date": formats.date_format(consent.valid_until, "Y-m-d")},
                     )
-    for disclosure in Disclosure.objects.filter(person_id=case.person_id, access_until__gte=at.date()):
+    for disclosure in Disclosure.objects.filter(
+        person_id=case.person_id, access_until__gte=timezone.localdate(at)
+    ):
         ground = grounds.ground(disclosure.ground)
         for category in disclosure.categories:
             cell(disclosure.recipient_id, category, ground.citation if ground else disclosure.ground)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as accounts_selectors
 from accounts.models import Role
 from audit import services as audit
 from audit.models import Action
@@ -169,7 +170,12 @@ def review_queue(request):
     reviews = list(services.review_queue(user=request.user))
     with transaction.atomic():
         access.record_list(request.user, reviews, purpose="review queue")
-    return render(request, "consent/review_queue.html", {"reviews": reviews})
+    recent = accounts_selectors.accounts_recently_issued(organisation_id=request.user.organisation_id)
+    return render(
+        request,
+        "consent/review_queue.html",
+        {"reviews": reviews, "recent_accounts": recent, "recent_days": settings.LOTSA_RECENT_ACCOUNT_DAYS},
+    )
 
 
 def review(request, review_id):

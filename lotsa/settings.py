@@ -268,6 +268,10 @@ LOTSA_CHILD_OWN_CONSENT_AGE = int(os.environ.get("LOTSA_CHILD_OWN_CONSENT_AGE", 
 LOTSA_DISCLOSURE_ACCESS_DAYS = int(os.environ.get("LOTSA_DISCLOSURE_ACCESS_DAYS", "14"))
 LOTSA_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("LOTSA_EMERGENCY_ACCESS_MINUTES", "60"))
 LOTSA_REVIEW_DUE_DAYS = int(os.environ.get("LOTSA_REVIEW_DUE_DAYS", "7"))
+# An enrolment code (a new account, or a reset login) is usable this long once it is complete.
+LOTSA_ENROLMENT_CODE_HOURS = int(os.environ.get("LOTSA_ENROLMENT_CODE_HOURS", "24"))
+# Accounts created or reset this recently are flagged in the supervisor's review of access.
+LOTSA_RECENT_ACCOUNT_DAYS = int(os.environ.get("LOTSA_RECENT_ACCOUNT_DAYS", "14"))
 
 # --- Intervention groups (see sig/) -----------------------------------------------------------------
 # Age bands are configuration: the city runs 12-18 and 19-29; one district runs 15-29. A person

@@ -3,16 +3,25 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.models import Role
+from accounts.models import AccountRequest, RequestStatus, Role
 
 
 def home(request):
     """The start page: where each role begins. It shows no personal data itself."""
+    from accounts.access import may_decide
+    from accounts.selectors import pending_requests_about
+
     user = request.user
+    approvals = 0
+    if user.has_role(Role.SUPERVISOR):
+        pending = AccountRequest.objects.filter(status=RequestStatus.PENDING).select_related("organisation")
+        approvals = sum(1 for row in pending.exclude(requested_by=user) if may_decide(user, row).allowed)
     return render(
         request,
         "home.html",
         {
+            "approvals_waiting": approvals,
+            "about_me": pending_requests_about(user=user),
             "is_administrator": user.has_role(Role.ADMINISTRATOR),
             "works_with_cases": user.has_role(
                 Role.SOCIAL_WORKER,

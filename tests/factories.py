@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 
 def valid_number(n: int) -> str:
     """A distinct, valid personal identity number for every n (born 1950 onwards)."""
-    base = f"{50 + n // 3650 % 50:02d}{(n // 300) % 12 + 1:02d}{n % 28 + 1:02d}{(n // 28) % 1000:03d}"
+    base = f"{50 + n // 3650 % 50:02d}{(n // 300) % 12 + 1:02d}{n % 28 + 1:02d}{(n // 28) % 999 + 1:03d}"
     for digit in "0123456789":
         if luhn_ok(base + digit):
             return normalise(base[:6] + "-" + base[6:] + digit)

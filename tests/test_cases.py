@@ -29,28 +29,74 @@ def with_luhn(nine: str) -> str:
 
 @given(
     born=st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY),
-    serial=st.integers(0, 999),
+    serial=st.integers(1, 999),
     coordination=st.booleans(),
+    padding=st.sampled_from(["", " ", "  ", "\t", " \n"]),
 )
-def test_every_way_of_writing_a_valid_number_normalises_to_the_same_twelve_digits(born, serial, coordination):
+def test_every_written_form_of_a_valid_number_normalises_to_the_same_twelve_digits(
+    born, serial, coordination, padding
+):
+    """The tax agency's rules, for every form a number is written in (spaces around it are ignored)."""
     day = born.day + (60 if coordination else 0)
     ten = with_luhn(f"{born:%y%m}{day:02d}{serial:03d}")
     canonical = f"{born.year}{ten[2:]}"
     writings = [canonical, f"{canonical[:8]}-{canonical[8:]}"]
-    # The short form takes "-" until the year the person turns 100, and "+" from that year on.
+    # The short form takes "-" until the year the person turns 100, and "+" from that year on; the
+    # long form may say "+" too once the person has turned 100.
     if TODAY.year - born.year < 100:
         writings += [ten, f"{ten[:6]}-{ten[6:]}"]
+        refused = [f"{ten[:6]}+{ten[6:]}", f"{canonical[:8]}+{canonical[8:]}"]
     else:
-        writings += [f"{ten[:6]}+{ten[6:]}"]
+        writings += [f"{ten[:6]}+{ten[6:]}", f"{canonical[:8]}+{canonical[8:]}"]
+        refused = [f"{ten[:6]}-{ten[6:]}", ten] if born.year > TODAY.year - 200 else []
     for writing in writings:
-        assert pnr.normalise(writing, today=TODAY) == canonical, writing
+        assert pnr.normalise(padding + writing + padding, today=TODAY) == canonical, writing
+    for writing in refused:
+        # Read with the other century, the date lies in the future or the + is inconsistent.
+        try:
+            assert pnr.normalise(writing, today=TODAY) != canonical, writing
+        except pnr.InvalidPersonalNumber:
+            pass
+    # A space inside the number is never read as a separator.
+    for inner in (f"{ten[:6]} {ten[6:]}", f"{canonical[:8]} {canonical[8:]}", f"{ten[:3]} {ten[3:]}"):
+        with pytest.raises(pnr.InvalidPersonalNumber):
+            pnr.normalise(inner, today=TODAY)
     assert pnr.birth_date(canonical) == born
     assert pnr.is_coordination_number(canonical) == coordination
 
 
+@given(born=st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY), coordination=st.booleans())
+def test_a_birth_number_of_000_is_refused(born, coordination):
+    day = born.day + (60 if coordination else 0)
+    ten = with_luhn(f"{born:%y%m}{day:02d}000")
+    for writing in (f"{born.year}{ten[2:]}", f"{ten[:6]}-{ten[6:]}", f"{ten[:6]}+{ten[6:]}"):
+        with pytest.raises(pnr.InvalidPersonalNumber):
+            pnr.normalise(writing, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("090527 1474", None),  # a space is no separator: refused, never read as born in 2009
+        ("19090527+1474", "190905271474"),  # the long form with + for someone over 100
+        ("090527+1474", "190905271474"),
+        ("20090527+1474", None),  # + for someone who is 17
+        ("19090527-1474", "190905271474"),
+        ("121212-0008", None),  # birth number 000
+        ("  121212-1212 ", "201212121212"),
+    ],
+)
+def test_the_tax_agencys_rules_for_written_forms(text, expected):
+    if expected is None:
+        with pytest.raises(pnr.InvalidPersonalNumber):
+            pnr.normalise(text, today=TODAY)
+    else:
+        assert pnr.normalise(text, today=TODAY) == expected
+
+
 @given(
     born=st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY),
-    serial=st.integers(0, 999),
+    serial=st.integers(1, 999),
     wrong=st.integers(1, 9),
 )
 def test_a_wrong_check_digit_is_refused(born, serial, wrong):

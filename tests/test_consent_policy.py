@@ -282,3 +282,31 @@ def test_information_recorded_by_an_organisation_the_consent_does_not_name_does_
         at=NOW,
     )
     assert decision.allowed
+
+
+def test_consent_and_disclosure_validity_use_the_local_date(parties):
+    """At 00:30 in Stockholm on the day after a consent's last day it is no longer in force, although
+    the UTC date is still its last day (23:30 UTC); the same for a disclosure's last day."""
+    consent = consent_for(parties, valid_until=TODAY)
+    disclosure = Disclosure(
+        person=parties["adult"],
+        organisation=parties["district"],
+        recipient=parties["school"],
+        ground="prevent_terrorism",
+        categories=["housing"],
+        access_until=TODAY,
+        disclosed_by=parties["worker"],
+    )
+    disclosure.what, disclosure.why = "Uppgift", "Skäl"
+    disclosure.save()
+    # As timezone.now() gives them: in UTC.
+    last_evening = timezone.make_aware(dt.datetime.combine(TODAY, dt.time(23, 30))).astimezone(dt.UTC)
+    after_midnight = last_evening + dt.timedelta(hours=1)
+    assert after_midnight.date() == TODAY  # still the last day in UTC
+    assert consent.status(last_evening) == "active"
+    assert ask(parties, "police", at=last_evening).allowed
+    assert ask(parties, "school", at=last_evening).allowed
+    assert consent.status(after_midnight) == "expired"
+    assert not ask(parties, "police", at=after_midnight).allowed
+    assert not ask(parties, "school", at=after_midnight).allowed
+    assert not Consent.objects.in_force(after_midnight).filter(pk=consent.pk).exists()

@@ -60,6 +60,14 @@ def assignment_request(w):
     )
 
 
+def account_request(w):
+    """A request to reset the login of a social worker of district A, entered by the administrator."""
+    from accounts.services import user_reset_credentials
+
+    _code, request = user_reset_credentials(by=w.users["administrator"], user=w.users["social_worker"])
+    return request
+
+
 def version_of_a(w):
     return {"version": w.case_a.version}
 
@@ -76,17 +84,20 @@ MATRIX = {
     "accounts:user_list": ("get", None, ADMIN_ONLY),
     "accounts:user_create": ("get", None, ADMIN_ONLY),
     "accounts:user_edit": ("get", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY),
-    "accounts:user_reset_second_factor": (
+    "accounts:activate": ("get", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 200}),
+    "accounts:user_reset_credentials": (
         "post",
         lambda w: {"user_id": w.users["social_worker"].pk},
-        ADMIN_ONLY_POST,
+        only({"administrator": 200}),
+    ),
+    "accounts:requests": ("get", None, only({"administrator": 200, "supervisor": 200})),
+    "accounts:request_decide": (
+        "post",
+        lambda w: {"request_id": account_request(w).pk},
+        only({"supervisor": 302}),
+        lambda w: {"decision": "refuse", "note": ""},
     ),
     "accounts:user_unlock": ("post", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY_POST),
-    "accounts:user_set_password": (
-        "post",
-        lambda w: {"user_id": w.users["social_worker"].pk},
-        ADMIN_ONLY_POST,
-    ),
     "accounts:organisation_list": ("get", None, ADMIN_ONLY),
     "accounts:organisation_create": ("get", None, ADMIN_ONLY),
     "accounts:organisation_edit": ("get", lambda w: {"organisation_id": w.district_a.pk}, ADMIN_ONLY),
@@ -249,7 +260,14 @@ def test_matrix(client, world, name, role):
         and expected[role] == 302
         and role == "anonymous"
         and name
-        not in {"set_language", "health", "accounts:second_factor", "accounts:enrol", "accounts:logout"}
+        not in {
+            "set_language",
+            "health",
+            "accounts:second_factor",
+            "accounts:enrol",
+            "accounts:logout",
+            "accounts:activate",
+        }
     ):
         assert reverse("accounts:login") in response["Location"]
 

@@ -39,6 +39,8 @@ USERS = [
     ("socialsekreterare.st", "Jonas", "Ek", "Spånga-Tensta stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
     ("socialsekreterare.hv", "Sara", "Lind", "Hässelby-Vällingby stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
     ("enhetschef.rk", "Karin", "Holm", "Rinkeby-Kista stadsdelsförvaltning", [Role.SUPERVISOR]),
+    # A second supervisor: a request about a supervisor's own account is approved by another one.
+    ("enhetschef.st", "Petra", "Lund", "Spånga-Tensta stadsdelsförvaltning", [Role.SUPERVISOR]),
     ("vbe-teamet", "Omar", "Nilsson", "Socialförvaltningen, VBE-teamet", [Role.VBE_TEAM]),
     (
         "avhopparverksamheten",

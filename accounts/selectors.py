@@ -1,0 +1,67 @@
+"""Reads of account requests and recently issued logins. They hold no personal data of any client;
+each list is still an access event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import may_decide
+from accounts.models import AccountRequest, RequestStatus, User
+from audit import services as audit
+from audit.models import Action
+from lotsa import access
+
+
+def _requests():
+    return AccountRequest.objects.select_related("subject_user", "organisation", "requested_by", "decided_by")
+
+
+@transaction.atomic
+def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
+    """Pending requests ``user`` may approve or refuse, oldest first."""
+    rows = [
+        request
+        for request in access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
+        if may_decide(user, request).allowed
+    ]
+    audit.record(
+        action=Action.LIST,
+        actor=user,
+        target_type="accounts.accountrequest",
+        reason=f"account requests waiting for approval: {len(rows)}",
+    )
+    return rows
+
+
+@transaction.atomic
+def account_requests_recent(*, user: User, limit: int = 50) -> list[AccountRequest]:
+    """The administrators' view: every request, pending first, then the newest decided."""
+    rows = list(access.visible_to(user, _requests()).order_by("-requested_at")[:limit])
+    rows.sort(
+        key=lambda request: (request.status != RequestStatus.PENDING, -request.requested_at.timestamp())
+    )
+    audit.record(
+        action=Action.LIST, actor=user, target_type="accounts.accountrequest", reason="account requests"
+    )
+    return rows
+
+
+def pending_requests_about(*, user: User) -> list[AccountRequest]:
+    """What waits for approval about one account (shown to the account and its administrators)."""
+    return list(_requests().filter(subject_user=user, status=RequestStatus.PENDING))
+
+
+def accounts_recently_issued(*, organisation_id: int | None, days: int | None = None) -> list[User]:
+    """Accounts of the unit created or whose login was reset in the last ``days`` days: a new login is
+    where a borrowed or hijacked account would begin, so the supervisor's review flags them."""
+    days = settings.LOTSA_RECENT_ACCOUNT_DAYS if days is None else days
+    since = timezone.now() - dt.timedelta(days=days)
+    return list(
+        User.objects.filter(organisation_id=organisation_id, credentials_issued_at__gte=since)
+        .prefetch_related("role_grants")
+        .order_by("-credentials_issued_at")
+    )
