@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User, role_conflicts, roles_not_fitting
+from lotsa import forms as id_fields
 
 
 class LoginForm(forms.Form):
@@ -37,7 +38,7 @@ class _AccountFields(forms.Form):
     first_name = forms.CharField(label=_("Given name"), max_length=150)
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     email = forms.EmailField(label=_("Work e-mail"), required=False)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = id_fields.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
     )

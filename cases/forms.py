@@ -7,6 +7,7 @@ from accounts.models import User
 from cases import personal_number as pnr
 from cases.access import CASEWORK_ROLES
 from cases.models import Activity, CaseStatus, CloseReason, InformationCategory, Milieu, ProtectedIdentity
+from lotsa import forms as id_fields
 
 
 class PersonalNumberField(forms.CharField):
@@ -99,7 +100,9 @@ class CloseCaseForm(VersionForm):
 
 
 class ReassignForm(VersionForm):
-    to_user = forms.ModelChoiceField(label=_("New responsible social worker"), queryset=User.objects.none())
+    to_user = id_fields.ModelChoiceField(
+        label=_("New responsible social worker"), queryset=User.objects.none()
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ is recorded in the access log in the same transaction."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -165,11 +166,22 @@ def _require_version(case: Case, expected_version: int) -> None:
         raise StaleVersion()
 
 
+def _authorise_then_compare(by: User, action: str, case: Case, expected_version: int, purpose: str) -> None:
+    """For a change made from a page that showed ``expected_version``: first the access decision on
+    role and assignment (recorded), then the version, then the case's state. Whoever loses a race (a
+    colleague closed or reassigned the case meanwhile) is told the case changed, not that access was
+    denied: the state they act on is the one their page showed, and the version says it moved on."""
+    as_shown = copy.copy(case)
+    if case.version != expected_version and case.is_closed:
+        as_shown.status = CaseStatus.ACTIVE  # judged on who the user is, not on what happened meanwhile
+    access.check(by, action, as_shown, purpose=purpose)
+    _require_version(case, expected_version)
+
+
 @transaction.atomic
 def case_activate(*, by: User, case_id, expected_version: int) -> Case:
     case = _locked_case(case_id)
-    access.check(by, Action.UPDATE, case, purpose="activate the case")
-    _require_version(case, expected_version)
+    _authorise_then_compare(by, Action.UPDATE, case, expected_version, "activate the case")
     if case.status != CaseStatus.OPENED:
         raise CaseError(_("Only a newly opened case can be made active."))
     return _set_status(case, by=by, status=CaseStatus.ACTIVE)
@@ -178,8 +190,7 @@ def case_activate(*, by: User, case_id, expected_version: int) -> Case:
 @transaction.atomic
 def case_close(*, by: User, case_id, expected_version: int, reason: str, text: str) -> Case:
     case = _locked_case(case_id)
-    access.check(by, Action.UPDATE, case, purpose="close the case")
-    _require_version(case, expected_version)
+    _authorise_then_compare(by, Action.UPDATE, case, expected_version, "close the case")
     if reason not in CloseReason.values:
         raise CaseError(_("Choose why the case is closed."))
     if reason == CloseReason.OTHER and not text.strip():
@@ -203,8 +214,7 @@ def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: st
 @transaction.atomic
 def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) -> Case:
     case = _locked_case(case_id)
-    access.check(by, Action.ASSIGN, case, purpose="reassign the case")
-    _require_version(case, expected_version)
+    _authorise_then_compare(by, Action.ASSIGN, case, expected_version, "reassign the case")
     if (
         to_user.organisation_id != case.owner_unit_id
         or not to_user.is_active

@@ -287,9 +287,11 @@ def case_activate(request, case_id):
     return redirect(_detail(case))
 
 
-def _case_change_page(request, case, form, *, change, done: str, template: str):
-    """A page whose form changes the case under optimistic locking: a stale version sends the user
-    back to the case as it now is; any other refusal stays on the form with its message."""
+def _case_change_page(request, case, form, *, action, purpose, change, done: str, template: str):
+    """A page whose form changes the case under optimistic locking. A valid post goes to the service,
+    which decides access first and compares versions second: a stale version sends the user back to
+    the case as it now is; any other refusal stays on the form with its message. Otherwise (the form,
+    or its errors) access is decided here, before anything is shown."""
     if request.method == "POST" and form.is_valid():
         try:
             change(form.cleaned_data)
@@ -301,13 +303,14 @@ def _case_change_page(request, case, form, *, change, done: str, template: str):
         else:
             messages.success(request, done)
             return redirect(_detail(case))
+    else:
+        with transaction.atomic():
+            access.check(request.user, action, case, purpose=purpose)
     return render(request, template, {"case": case, "form": form})
 
 
 def case_close(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    with transaction.atomic():
-        access.check(request.user, Action.UPDATE, case, purpose="close the case")
     form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
 
     def close(data):
@@ -320,14 +323,19 @@ def case_close(request, case_id):
         )
 
     return _case_change_page(
-        request, case, form, change=close, done=_("The case was closed."), template="cases/close.html"
+        request,
+        case,
+        form,
+        action=Action.UPDATE,
+        purpose="close the case",
+        change=close,
+        done=_("The case was closed."),
+        template="cases/close.html",
     )
 
 
 def case_reassign(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "responsible"), pk=case_id)
-    with transaction.atomic():
-        access.check(request.user, Action.ASSIGN, case, purpose="reassign the case")
     form = forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version})
 
     def reassign(data):
@@ -339,6 +347,8 @@ def case_reassign(request, case_id):
         request,
         case,
         form,
+        action=Action.ASSIGN,
+        purpose="reassign the case",
         change=reassign,
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",

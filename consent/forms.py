@@ -12,6 +12,7 @@ from cases.models import InformationCategory
 from consent import grounds
 from consent.models import GivenHow, Purpose, ReviewOutcome
 from consent.services import MAX_FORM_BYTES, ConsentTerms
+from lotsa import forms as id_fields
 from lotsa.dates import add_months
 
 
@@ -34,7 +35,7 @@ class ConsentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = id_fields.ModelMultipleChoiceField(
         label=_("Organisations that may share information"),
         queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -121,7 +122,7 @@ class WithdrawForm(forms.Form):
 
 
 class DisclosureForm(forms.Form):
-    recipient = forms.ModelChoiceField(label=_("Disclosed to"), queryset=Organisation.objects.none())
+    recipient = id_fields.ModelChoiceField(label=_("Disclosed to"), queryset=Organisation.objects.none())
     ground = forms.ChoiceField(label=_("Legal ground"), choices=())
     categories = forms.MultipleChoiceField(
         label=_("Information disclosed"),

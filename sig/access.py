@@ -28,6 +28,8 @@ class GroupPolicy(Policy):
     def decide(self, user, action, group, purpose) -> Decision:
         if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR):
             return Decision.deny("administrators and coordinators read no case content")
+        if action == Action.CREATE:
+            return self._contribute(user, group)
         if action not in READ_ACTIONS:
             return CasePolicy().decide(user, action, group.case, purpose)
         if group.memberships.filter(user=user, left_at__isnull=True).exists():
@@ -40,6 +42,21 @@ class GroupPolicy(Policy):
         if case_decision.allowed:
             return case_decision
         return Decision.deny("not a member of the group")
+
+    def _contribute(self, user, group) -> Decision:
+        """What members record for the group (shared entries, assessments, follow-ups) crosses to the
+        other members: the same rule as reading it, asked again on every write."""
+        from sig.models import GroupStatus
+
+        if group.status == GroupStatus.CLOSED:
+            return Decision.deny("the group is closed")
+        if not group.memberships.filter(user=user, left_at__isnull=True).exists():
+            return Decision.deny("not a member of an open group")
+        if user.organisation_id == group.case.owner_unit_id:
+            return Decision.allow("member of the group")
+        if group.case.person_id in _covered_people(user):
+            return Decision.allow("member of the group, covered by the consent", ground="consent")
+        return Decision.deny("no consent in force covers the member's organisation")
 
     def visible(self, user, queryset: QuerySet) -> QuerySet:
         from cases.models import Case

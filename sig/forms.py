@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import InformationCategory
+from lotsa import forms as id_fields
 from sig import services
 from sig.models import ActionStatus, GroupOutcome, MemberRole, ThreatLevel
 
@@ -14,7 +15,7 @@ class DateInput(forms.DateInput):
 
 
 class MemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Member"), queryset=User.objects.none())
+    user = id_fields.ModelChoiceField(label=_("Member"), queryset=User.objects.none())
     role = forms.ChoiceField(label=_("Role in the group"), choices=MemberRole.choices)
 
     def __init__(self, *args, group, **kwargs):
@@ -125,7 +126,7 @@ class CloseGroupForm(forms.Form):
 class ReferralForm(forms.Form):
     prefix = "referral"  # several forms share the group page: their field ids must not clash
 
-    organisation = forms.ModelChoiceField(label=_("Defector programme"), queryset=None)
+    organisation = id_fields.ModelChoiceField(label=_("Defector programme"), queryset=None)
     note = forms.CharField(
         label=_("Note to the programme"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -1,0 +1,162 @@
+"""The smaller leaks found from the outside: writes after a withdrawal, ids out of range, races."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+from django.urls import reverse
+
+from audit.models import Outcome
+from cases import services as case_services
+from consent import services as consent_services
+from consent.models import Consent, Disclosure
+from sig.models import SharedEntry, ThreatAssessment
+from tests.helpers import events_since, head_seq, login_verified
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "99999999999999999999"
+
+
+def test_after_withdrawal_a_member_can_no_longer_write_to_the_group(client, world):
+    """Reads were refused after the withdrawal; writes must be too, with a denial event."""
+    police = world.users["external_member"]
+    login_verified(client, police)
+    entry_url = reverse("sig:entry_add", kwargs={"group_id": world.group.pk})
+    assess_url = reverse("sig:assess", kwargs={"group_id": world.group.pk})
+    assert client.post(entry_url, {"entry-category": "work_income", "entry-text": "Före"}).status_code == 302
+    assert SharedEntry.objects.filter(author=police).count() == 1
+    consent_services.consent_withdraw(
+        by=world.users["social_worker"],
+        consent_id=world.consent.pk,
+        case_id=world.case_a.pk,
+        how="oral",
+        note="",
+    )
+    # The world's disclosure to the police under a legal ground would still cover them: it ends too.
+    Disclosure.objects.filter(person=world.case_a.person).update(access_until="2000-01-01")
+    assert client.get(reverse("sig:detail", kwargs={"group_id": world.group.pk})).status_code == 403
+    start = head_seq()
+    response = client.post(entry_url, {"entry-category": "work_income", "entry-text": "Efter"})
+    assert response.status_code == 403
+    response = client.post(assess_url, {"threat-level": "high", "threat-notes": "Efter"})
+    assert response.status_code == 403
+    assert events_since(start).filter(outcome=Outcome.DENIED).count() == 2
+    assert SharedEntry.objects.filter(author=police).count() == 1
+    assert not ThreatAssessment.objects.filter(author=police).exists()
+
+
+def test_every_form_uses_the_id_fields_that_check_range_first():
+    """One field class, project-wide: no form uses Django's model choice fields directly."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in root.glob("*/forms.py"):
+        if path.parent.name in {"lotsa", ".venv"}:
+            continue
+        if re.search(r"\bforms\.Model(Multiple)?ChoiceField\(", path.read_text()):
+            offenders.append(str(path.relative_to(root)))
+    assert not offenders
+
+
+def test_out_of_range_ids_get_a_message_and_change_nothing(client, world):
+    worker = world.users["social_worker"]
+    login_verified(client, worker)
+    consents_before = Consent.objects.count()
+    for url in (
+        reverse("consent:record", kwargs={"case_id": world.case_a.pk}),
+        reverse("consent:supersede", kwargs={"case_id": world.case_a.pk, "consent_id": world.consent.pk}),
+    ):
+        response = client.post(
+            url,
+            {
+                "purpose": "intervention_group",
+                "recipients": [HUGE, "-1", "abc"],
+                "categories": ["housing"],
+                "valid_from": "2026-01-01",
+                "valid_until": "2026-12-31",
+                "given_how": "oral",
+                "witness": "Vittne",
+            },
+        )
+        assert response.status_code == 200
+        assert "Välj ett giltigt alternativ" in response.content.decode()
+    assert Consent.objects.count() == consents_before
+    response = client.post(
+        reverse("consent:disclose", kwargs={"case_id": world.case_a.pk}),
+        {"recipient": HUGE, "ground": "own_task", "categories": ["housing"], "what": "x", "why": "y"},
+    )
+    assert response.status_code == 200 and "Välj ett giltigt alternativ" in response.content.decode()
+    response = client.get(reverse("sig:member_add", kwargs={"group_id": world.group.pk}))
+    response = client.post(
+        reverse("sig:member_add", kwargs={"group_id": world.group.pk}),
+        {"member-user": HUGE, "member-role": "other", "user": HUGE, "role": "other"},
+    )
+    assert response.status_code in (200, 302)
+    login_verified(client, world.users["supervisor"])
+    response = client.post(
+        reverse("cases:reassign", kwargs={"case_id": world.case_a.pk}),
+        {"version": world.case_a.version, "to_user": HUGE},
+    )
+    assert response.status_code == 200 and "Välj ett giltigt alternativ" in response.content.decode()
+    login_verified(client, world.users["administrator"])
+    assert client.get(reverse("accounts:user_edit", kwargs={"user_id": int(HUGE)})).status_code == 404
+    response = client.post(
+        reverse("accounts:user_create"),
+        {
+            "username": "x.y",
+            "first_name": "X",
+            "last_name": "Y",
+            "organisation": HUGE,
+            "roles": ["coordinator"],
+        },
+    )
+    assert response.status_code == 200 and "Välj ett giltigt alternativ" in response.content.decode()
+
+
+def test_the_loser_of_a_close_race_is_told_the_case_changed_not_denied(client, world):
+    """Two handlers close the same case from pages showing the same version: the second is told the
+    case changed meanwhile, with no denial."""
+    from guardian.shortcuts import assign_perm
+
+    colleague = world.users["social_worker_unassigned"]
+    assign_perm("cases.view_case", colleague, world.case_a)
+    version = world.case_a.version
+    case_services.case_close(
+        by=world.users["social_worker"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        reason="goals_met",
+        text="",
+    )
+    login_verified(client, colleague)
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "reason": "goals_met", "text": ""},
+    )
+    assert response.status_code == 302
+    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Någon annan ändrade ärendet" in page
+
+
+def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(client, world):
+    version = world.case_a.version
+    case_services.case_close(
+        by=world.users["social_worker"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        reason="goals_met",
+        text="",
+    )
+    login_verified(client, world.users["supervisor"])
+    start = head_seq()
+    response = client.post(
+        reverse("cases:reassign", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "to_user": world.users["social_worker_unassigned"].pk},
+    )
+    assert response.status_code == 302
+    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert "Någon annan ändrade ärendet" in client.get(response["Location"]).content.decode()
