@@ -19,7 +19,7 @@ class ConsentConfig(AppConfig):
 
         auditlog.register(
             Consent,
-            exclude_fields=["purpose_text", "signed_form", "witness", "withdrawal_note"],
+            exclude_fields=["purpose_text", "signed_form", "signed_form_name", "witness", "withdrawal_note"],
             m2m_fields={"recipients"},
         )
         auditlog.register(Disclosure, exclude_fields=["what", "why"])

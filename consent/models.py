@@ -82,7 +82,8 @@ class Consent(models.Model):
     valid_until = models.DateField(_("valid until"))
     given_how = models.CharField(_("given"), max_length=16, choices=GivenHow.choices)
     signed_form = EncryptedTextField(_("signed form"))  # base64 of the uploaded file, encrypted
-    signed_form_name = models.CharField(max_length=200, blank=True)
+    # A file name often carries a name or a personal identity number: encrypted like the form itself.
+    signed_form_name = EncryptedTextField(_("name of the signed form's file"))
     witness = EncryptedTextField(_("witness"))
     # A child: the guardians' consents beside the child's own.
     child_at_consent = models.BooleanField(default=False)

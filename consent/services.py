@@ -81,7 +81,6 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
         valid_from=terms.valid_from,
         valid_until=terms.valid_until,
         given_how=terms.given_how,
-        signed_form_name=terms.signed_form_name[:200],
         recorded_by=by,
         child_at_consent=age is not None and age < settings.LOTSA_ADULT_AGE,
         guardians_required=terms.guardians_required,
@@ -91,6 +90,7 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
     consent.purpose_text = terms.purpose_text.strip() or None
     consent.witness = terms.witness.strip() or None
     consent.signed_form = base64.b64encode(terms.signed_form).decode("ascii") if terms.signed_form else None
+    consent.signed_form_name = terms.signed_form_name[:200] or None
     consent.save()
     # The unit that recorded the information is always a party to the sharing.
     consent.recipients.set({*terms.recipient_ids, case.owner_unit_id})
