@@ -126,7 +126,7 @@ class CasePolicy(Policy):
     def visible(self, user, queryset: QuerySet) -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
-        own_unit = Q(owner_unit_id=user.organisation_id)
+        own_unit = Q(owner_unit_id=user.organisation_id, person__erased_at__isnull=True)
         conditions = Q(pk__in=[])
         if user.has_role(Role.SUPERVISOR):
             conditions |= own_unit
@@ -168,7 +168,7 @@ class PersonPolicy(Policy):
         if _civil_society(user):
             return queryset.filter(own)
         shared = list(shared_scope(viewer_org_id=user.organisation_id))
-        return queryset.filter(own | Q(pk__in=shared))
+        return queryset.filter(own | Q(pk__in=shared)).filter(erased_at__isnull=True)
 
 
 def _civil_society(user) -> bool:

@@ -76,6 +76,9 @@ class Person(PersonFacts, models.Model):
         default=ProtectedIdentity.NONE,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Erased (crypto-shredded): the data key is destroyed, the blind index cleared, and the person's
+    # cases leave every list and search. The row stays, as the record that the erasure happened.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -90,6 +93,8 @@ class Person(PersonFacts, models.Model):
         return f"Person {self.pk}"
 
     def save(self, *args, **kwargs):
+        if self.erased_at is not None:
+            raise ValueError(f"person {self.pk} is erased and can no longer change")
         # The number is always kept in its canonical twelve digits (or refused), so that its blind
         # index finds it however it is typed.
         number = self.personal_number

@@ -27,7 +27,7 @@ from cases.models import (
     Person,
     RequestStatus,
 )
-from lotsa import access
+from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 
 
@@ -263,3 +263,37 @@ def journal_sign(*, by: User, entry_id) -> JournalEntry:
     entry.signed_at, entry.signed_by = timezone.now(), by
     entry.save(update_fields=["signed_at", "signed_by"])
     return entry
+
+
+def people_with_number(*, number: str) -> list[Person]:
+    """Every unit's record of the person with this number (erasure covers them all)."""
+    canonical = pnr.normalise(number)
+    return list(
+        Person.objects.filter(**blind_index_lookup(Person, "personal_number_index", canonical))
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+@transaction.atomic
+def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
+    """Erase one unit's record of a person for good (gallring, or an erasure the law requires): the
+    blind index is cleared, the record is marked erased so that its cases leave every list and
+    search, and the person's data key is destroyed, so that no ciphertext of theirs can ever be read
+    again, here or in a backup. Anything that still meets a value shows a fixed placeholder."""
+    person = Person.objects.select_for_update().get(pk=person_id)
+    if person.erased_at is not None:
+        return person
+    now = timezone.now()
+    # Not through save(): the record's values can no longer be (and need not be) re-encrypted.
+    Person.objects.filter(pk=person.pk).update(erased_at=now, personal_number_index=None)
+    crypto.shred_subject(person.pk)
+    audit.record(
+        action=Action.SHRED,
+        actor=by,
+        target=person,
+        subject_id=person.pk,
+        reason=f"person erased: {reason}"[:300],
+    )
+    person.erased_at, person.personal_number_index = now, None
+    return person

@@ -66,7 +66,11 @@ def shared_scope(
     scope: dict = defaultdict(lambda: defaultdict(set))
     if not Organisation.objects.filter(pk=viewer_org_id, is_active=True).exists():
         return {}  # a deactivated organisation is covered by no consent and no disclosure
-    consents = Consent.objects.in_force(at).filter(recipients=viewer_org_id).prefetch_related("recipients")
+    consents = (
+        Consent.objects.in_force(at)
+        .filter(recipients=viewer_org_id, person__erased_at__isnull=True)
+        .prefetch_related("recipients")
+    )
     if person_ids is not None:
         consents = consents.filter(person_id__in=list(person_ids))
     for consent in consents:

@@ -38,8 +38,12 @@ from django.core.exceptions import FieldError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from lotsa import keyfile
+
+# What the text of an erased subject reads as, everywhere.
+ERASED = gettext_lazy("[erased]")
 
 FORMAT_V1 = b"\x01"
 NONCE_BYTES = 12
@@ -348,7 +352,12 @@ class _EncryptedAttribute:
         if isinstance(state, _Plain):
             return state.value
         ciphertext = bytes(state)
-        value = self.field.decrypt(instance, ciphertext)
+        try:
+            value = self.field.decrypt(instance, ciphertext)
+        except SubjectShredded:
+            # Erased for good: every page, list and form that still meets the value shows a fixed
+            # placeholder instead of failing. (Any other decryption failure stays loud.)
+            value = self.field.shredded_placeholder()
         instance.__dict__[self.field.attname] = _Plain(value, ciphertext, self.field.binding(instance))
         return value
 
@@ -393,6 +402,10 @@ class EncryptedField(models.BinaryField):
 
     def check_plaintext(self, value):
         return value
+
+    def shredded_placeholder(self):
+        """What a value of an erased (crypto-shredded) subject reads as."""
+        return None
 
     # -- binding
     def subject_id(self, instance) -> uuid.UUID:
@@ -483,6 +496,9 @@ class EncryptedTextField(EncryptedField):
     def decode(self, data: bytes):
         return data.decode("utf-8")
 
+    def shredded_placeholder(self):
+        return str(ERASED)
+
 
 class EncryptedDateField(EncryptedField):
     description = "Encrypted date"
@@ -513,6 +529,9 @@ class EncryptedJSONField(EncryptedField):
 
     def decode(self, data: bytes):
         return json.loads(data.decode("utf-8"))
+
+    def shredded_placeholder(self):
+        return {}
 
 
 class BlindIndexField(models.CharField):
