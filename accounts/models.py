@@ -12,6 +12,9 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+# The roles and the role sets live in accounts/roles.py, below every app (Role is re-exported here).
+from accounts.roles import CASE_ROLES, SOCIAL_SERVICES_ROLES, Role
+
 
 class OrganisationKind(models.TextChoices):
     DISTRICT_ADMINISTRATION = "district_administration", _("District administration")
@@ -84,29 +87,6 @@ class Organisation(models.Model):
         return self.kind in CIVIL_SOCIETY_KINDS
 
 
-class Role(models.TextChoices):
-    SOCIAL_WORKER = "social_worker", _("Social worker")
-    VBE_TEAM = "vbe_team", _("VBE team")
-    DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
-    TREATMENT_UNIT = "treatment_unit", _("Treatment unit")
-    EXTERNAL_MEMBER = "external_member", _("External group member")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    COORDINATOR = "coordinator", _("Coordinator")
-    ADMINISTRATOR = "administrator", _("Administrator")
-
-
-# Roles that work with cases and their content.
-CASE_ROLES = frozenset(
-    {Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT, Role.EXTERNAL_MEMBER}
-)
-# Roles that only social-services organisations can hold.
-SOCIAL_SERVICES_ROLES = frozenset(
-    {Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT, Role.SUPERVISOR}
-)
-# Roles that read personal data. Granting one, or moving an account that holds one to another
-# organisation, or resetting the login of such an account, takes effect only when a second person
-# approves it (invariant 5): an administrator alone can never reach case data.
-PERSONAL_DATA_ROLES = CASE_ROLES | {Role.SUPERVISOR}
 # Casework roles, each only in the social-services organisation of its own kind.
 CASEWORK_ROLE_KINDS = {
     Role.SOCIAL_WORKER: OrganisationKind.DISTRICT_ADMINISTRATION,

@@ -20,7 +20,6 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import (
-    PERSONAL_DATA_ROLES,
     AccountRequest,
     EnrolmentCode,
     Organisation,
@@ -33,6 +32,7 @@ from accounts.models import (
     role_conflicts,
     roles_not_fitting,
 )
+from accounts.roles import PERSONAL_DATA_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role
+from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from consent import policy as consent_policy
 from lotsa.access import Decision, Policy
 
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT})
-CASEWORK_ROLES = (Role.SOCIAL_WORKER, Role.VBE_TEAM, Role.DEFECTOR_PROGRAMME, Role.TREATMENT_UNIT)
 
 
 def _assigned_case_ids(user) -> list:

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import CASEWORK_ROLES
 from cases import personal_number as pnr
-from cases.access import CASEWORK_ROLES
 from cases.models import Activity, CaseStatus, CloseReason, InformationCategory, Milieu, ProtectedIdentity
 from lotsa import forms as id_fields
 

@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
+from lotsa.vocabulary import InformationCategory
 
 
 class ProtectedIdentity(models.TextChoices):
@@ -138,21 +139,6 @@ class CloseReason(models.TextChoices):
     NOT_RELEVANT = "not_relevant", _("No longer relevant")
     DECEASED = "deceased", _("The person has died")
     OTHER = "other", _("Other reason (described in the text)")
-
-
-class InformationCategory(models.TextChoices):
-    """The categories of the journal; consents name the ones they cover."""
-
-    IDENTITY_CONTACT = "identity_contact", _("Identity and contact")
-    FAMILY_SOCIAL = "family_social", _("Family and social situation")
-    HOUSING = "housing", _("Housing")
-    SCHOOL_EDUCATION = "school_education", _("School and education")
-    WORK_INCOME = "work_income", _("Work and income")
-    HEALTH_SUBSTANCE = "health_substance", _("Health and substance use")
-    CRIME_POLICE = "crime_police", _("Crime and police information")
-    THREAT_PROTECTION = "threat_protection", _("Threat and protection")
-    IDEOLOGY_MILIEU = "ideology_milieu", _("Ideology and milieu")
-    INTERVENTIONS_PLANS = "interventions_plans", _("Interventions and plans")
 
 
 class Case(models.Model):

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import User
+from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from cases import personal_number as pnr
-from cases.access import CASEWORK_ROLES
 from cases.models import (
     AssignmentRequest,
     Case,

@@ -15,18 +15,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
-from cases.access import CASEWORK_ROLES, HELD_BY_UNIT, is_named_handler
+from cases.access import HELD_BY_UNIT, is_named_handler
 from cases.models import AssignmentRequest, Case, CaseStatus, InformationCategory, JournalEntry
 from consent import selectors as consent_selectors
 from consent.services import emergency_access_open_for
 from lotsa import access, crypto
 from sig.models import InterventionGroup
-
-CASE_PAGE_ROLES = (*CASEWORK_ROLES, Role.SUPERVISOR)
 
 
 def _detail(case_or_id) -> str:

@@ -16,14 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lotsa.crypto import EncryptedTextField
-
-
-class Purpose(models.TextChoices):
-    INTERVENTION_GROUP = "intervention_group", _("Intervention group")
-    DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
-    HANDOVER = "handover", _("Hand-over from the VBE team to the district")
-    RELATIVE_SUPPORT = "relative_support", _("Relative support")
-    OTHER = "other", _("Other purpose")
+from lotsa.vocabulary import Purpose
 
 
 class GivenHow(models.TextChoices):

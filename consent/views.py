@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts.models import Role
+from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
-from cases.access import CASEWORK_ROLES
 from cases.models import Case, JournalEntry, Person
 from consent import forms, selectors, services
 from consent.models import Consent, Review

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sig",
     "defectors",
     "relatives",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lotsa.context_processors.lotsa",
+                "consent.context_processors.emergency_banner",
             ],
         },
     },

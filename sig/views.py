@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, Role
+from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from cases.access import CASEWORK_ROLES
 from cases.models import Case
 from lotsa import access
 from sig import forms, services

@@ -131,3 +131,31 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
 def test_demo_code_refuses_outside_demo_mode():
     with pytest.raises(CommandError, match="demo mode"):
         call_command("demo_code", "anyone")
+
+
+KERNEL = ("lotsa", "accounts", "audit")
+DOMAIN = ("cases", "consent", "sig", "defectors", "relatives", "demo", "bench")
+
+
+def test_the_kernel_imports_no_domain_app():
+    """lotsa/, accounts/ and audit/ stay at the bottom: no import of an app above them, at any depth
+    of a module (url includes and settings name apps by string, which is not an import)."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    offences = []
+    for package in KERNEL:
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    if name.split(".")[0] in DOMAIN:
+                        offences.append(f"{path.relative_to(root)}:{node.lineno} imports {name}")
+    assert not offences, offences
