@@ -181,9 +181,9 @@ def logout_view(request):
 def _admin(request, action: str = Action.VIEW, target: str = "accounts.user"):
     """Administrators only. A page that shows accounts is itself an access event; changes are
     recorded by the services that make them."""
-    access.require_role(request.user, Role.ADMINISTRATOR, action=action, target=target)
-    if request.method == "GET":
-        audit.record(action=action, actor=request.user, target_type=target, reason="account administration")
+    access.require_role(
+        request.user, Role.ADMINISTRATOR, action=action, target=target, purpose="account administration"
+    )
 
 
 def user_list(request):
@@ -352,7 +352,7 @@ def account_requests(request):
         request.user,
         Role.SUPERVISOR,
         Role.ADMINISTRATOR,
-        action=Action.LIST,
+        action=Action.VIEW,
         target="accounts.accountrequest",
     )
     if request.user.has_role(Role.ADMINISTRATOR):

@@ -35,7 +35,7 @@ def _detail(case_or_id) -> str:
 def my_cases(request):
     """The user's cases (a supervisor: the unit's), filtered and paginated; one access event per
     person shown, written before the page is rendered."""
-    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.LIST, target="cases.case")
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
     filters = forms.CaseFilterForm(request.GET or None)
     cases = access.visible_to(request.user, Case.objects.all())
     size = 25
@@ -63,7 +63,7 @@ def my_cases(request):
 def search(request):
     """Exact match on the personal identity number, through the blind index. POST only, so the
     number never appears in a URL or a server log."""
-    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.SEARCH, target="cases.person")
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     form = forms.SearchForm(request.POST or None)
     results, elsewhere = None, []
     if request.method == "POST" and form.is_valid():
@@ -84,7 +84,7 @@ def search(request):
 
 
 def open_case(request):
-    access.require_role(request.user, *CASEWORK_ROLES, action=Action.CREATE, target="cases.case")
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.case")
     if request.method == "POST" and request.POST.get("prefill"):
         form = forms.OpenCaseForm(initial={"personal_number": request.POST.get("personal_number", "")})
     else:
@@ -128,7 +128,7 @@ def open_case(request):
 
 def request_assignment(request, case_id):
     """Ask to be assigned to a case of the unit. The form shows nothing of the case or the person."""
-    access.require_role(request.user, *CASEWORK_ROLES, action=Action.CREATE, target="cases.assignmentrequest")
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.assignmentrequest")
     case = get_object_or_404(Case.objects.only("pk", "owner_unit_id"), pk=case_id)
     form = forms.AssignmentRequestForm(request.POST or None)
     if request.method == "POST":
@@ -152,7 +152,7 @@ def request_assignment(request, case_id):
 
 def assignment_requests(request):
     """Requests to be assigned: those waiting for the user's decision, and the user's own."""
-    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.LIST, target="cases.assignmentrequest")
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.assignmentrequest")
     waiting = selectors.assignment_requests_waiting_for(user=request.user)
     crypto.prefetch_data_keys(row.person_id for row in waiting)
     own = selectors.assignment_requests_of(user=request.user)

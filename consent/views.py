@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from accounts import selectors as accounts_selectors
 from accounts.models import Role
 from accounts.roles import CASEWORK_ROLES
-from audit import services as audit
 from audit.models import Action
 from cases.models import Case, JournalEntry, Person
 from consent import forms, selectors, services
@@ -132,7 +131,7 @@ def withdraw(request, case_id, consent_id):
 
 
 def expiring(request):
-    access.require_role(request.user, *CASEWORK_ROLES, action=Action.LIST, target="consent.consent")
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="consent.consent")
     consents = list(services.consents_expiring(user=request.user))
     with transaction.atomic():
         access.record_list(request.user, consents, purpose="consents about to expire")
@@ -166,7 +165,7 @@ def disclose(request, case_id):
 
 
 def review_queue(request):
-    access.require_role(request.user, Role.SUPERVISOR, action=Action.LIST, target="consent.review")
+    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
     reviews = list(services.review_queue(user=request.user))
     with transaction.atomic():
         access.record_list(request.user, reviews, purpose="review queue")
@@ -179,7 +178,6 @@ def review_queue(request):
 
 
 def review(request, review_id):
-    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
     item = get_object_or_404(
         Review.objects.select_related(
             "disclosure__recipient",
@@ -189,19 +187,13 @@ def review(request, review_id):
             "subject",
         ),
         pk=review_id,
-        organisation_id=request.user.organisation_id,
     )
-    if request.method == "GET":
-        audit.record(
-            action=Action.VIEW,
-            actor=request.user,
-            target=item,
-            subject_id=item.subject_id,
-            purpose="review",
-            reason="supervisor of the owning unit",
-        )
     form = forms.ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if not (request.method == "POST" and form.is_valid()):
+        # The page or its errors: decided here. A valid post is decided by the service (one decision).
+        with transaction.atomic():
+            access.check(request.user, Action.VIEW, item, purpose="review")
+    else:
         try:
             services.review_sign_off(
                 by=request.user,
@@ -220,7 +212,7 @@ def review(request, review_id):
 def shared(request):
     """For other organisations: the people whose information is shared with the user's organisation now."""
     access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.LIST, target="cases.person"
+        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
     )
     people = list(
         access.visible_to(request.user, Person.objects.exclude(organisation=request.user.organisation))

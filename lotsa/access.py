@@ -24,6 +24,7 @@ from django.db import models
 
 from audit import services as audit
 from audit.models import Action, Outcome
+from lotsa import context
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,37 @@ def decide(user, action: str, obj, purpose: str = "") -> Decision:
     return policy.decide(user, action, obj, purpose)
 
 
+def _record_decision(**fields) -> audit.AccessEvent:
+    """Write a decision's event now, and remember it for the rest of the request (keep_decisions)."""
+    event = audit.append([audit.Event(**fields)])[0]
+    info = context.current()
+    if info is not None:
+        info.decisions[event.hash] = fields
+    return event
+
+
+def keep_decisions() -> None:
+    """At the end of a request: every decision it made is in the access log. A decision whose event
+    was rolled back with the change it allowed (a refusal after the decision, a failed write) is
+    written again, outside that transaction; if that fails, the response fails and shows nothing."""
+    from audit.models import AccessEvent
+
+    info = context.current()
+    if info is None or not info.decisions:
+        return
+    present = set(AccessEvent.objects.filter(hash__in=list(info.decisions)).values_list("hash", flat=True))
+    for old_hash in [h for h in info.decisions if h not in present]:
+        fields = info.decisions.pop(old_hash)
+        event = audit.append([audit.Event(**fields)])[0]
+        info.decisions[event.hash] = fields
+
+
 def check(user, action: str, obj, *, purpose: str = "") -> Decision:
     """Decide, record the decision, and raise :class:`AccessDenied` if it is a denial."""
     decision = decide(user, action, obj, purpose)
     target_type, subject = obj._meta.label_lower, subject_of(obj)
     target_id = "" if obj.pk is None else str(obj.pk)
-    event = audit.record(
+    event = _record_decision(
         action=action,
         outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
         actor=user,
@@ -134,12 +160,21 @@ def check(user, action: str, obj, *, purpose: str = "") -> Decision:
     return decision
 
 
-def require_role(user, *roles: str, action: str = Action.VIEW, target: str = "") -> None:
-    """For pages without personal data of a subject (account management, aggregates)."""
+def require_role(
+    user, *roles: str, action: str = Action.VIEW, target: str = "", purpose: str = ""
+) -> Decision:
+    """For pages decided by role alone (account management, lists whose rows are decided and recorded
+    one by one). The decision is recorded either way, so no page has to remember to."""
     if _usable(user) and user.has_role(*roles):
-        return
+        decision = Decision.allow("role: " + ",".join(sorted(str(r) for r in user.role_codes() & set(roles))))
+        _record_decision(
+            action=action, actor=user, target_type=target, purpose=purpose, reason=decision.reason
+        )
+        return decision
     decision = Decision.deny("role required: " + ",".join(sorted(str(r) for r in roles)))
-    event = audit.record_denial(action=action, reason=decision.reason, actor=user, target_type=target)
+    event = _record_decision(
+        action=action, outcome=Outcome.DENIED, actor=user, target_type=target, reason=decision.reason
+    )
     raise AccessDenied(decision, action=action, target_type=target, target_id="", event_hash=event.hash)
 
 
@@ -152,7 +187,10 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
 
     if denial.event_hash and AccessEvent.objects.filter(hash=denial.event_hash).exists():
         return
-    event = audit.record(
+    info = context.current()
+    if info is not None:
+        info.decisions.pop(denial.event_hash, None)
+    event = _record_decision(
         action=denial.action,
         outcome=Outcome.DENIED,
         actor=actor,

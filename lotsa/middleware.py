@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from lotsa import context, crypto
+from lotsa import access, context, crypto
 
 log = logging.getLogger("lotsa.access")
 
@@ -54,6 +54,7 @@ class RequestContextMiddleware:
         request.lotsa = info
         with context.bind(info), crypto.key_cache():
             response = self.get_response(request)
+            access.keep_decisions()
         response["X-Request-ID"] = info.request_id
         return response
 

@@ -62,7 +62,7 @@ def overview(request):
         *CASEWORK_ROLES,
         Role.SUPERVISOR,
         Role.EXTERNAL_MEMBER,
-        action=Action.LIST,
+        action=Action.VIEW,
         target="sig.interventiongroup",
     )
     groups = list(
@@ -390,7 +390,7 @@ def refer(request, group_id):
 
 def referrals(request):
     """For the defector programme: the referrals it has received, while the consent names it."""
-    access.require_role(request.user, Role.DEFECTOR_PROGRAMME, action=Action.LIST, target="sig.referral")
+    access.require_role(request.user, Role.DEFECTOR_PROGRAMME, action=Action.VIEW, target="sig.referral")
     received = services.referrals_received(user=request.user)
     with transaction.atomic():
         access.record_list(request.user, received, purpose="referrals to the defector programme")

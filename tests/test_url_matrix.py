@@ -238,6 +238,17 @@ def test_every_url_pattern_is_in_the_matrix():
     assert not stale, f"matrix rows for URLs that no longer exist: {sorted(stale)}"
 
 
+# Pages that decide nothing about anyone's data: the start page, the login steps, the language.
+WITHOUT_ACCESS = {
+    "home",
+    "health",
+    "set_language",
+    "accounts:login",
+    "accounts:second_factor",
+    "accounts:enrol",
+    "accounts:activate",
+    "accounts:logout",
+}
 CASES = [(name, role) for name in MATRIX for role in ROLES]
 
 
@@ -255,6 +266,9 @@ def test_matrix(client, world, name, role):
     assert response.status_code == expected[role], (name, role, response.status_code)
     if response.status_code == 403:
         assert events_since(start).filter(outcome=Outcome.DENIED).exists(), "a denial must be logged"
+    if role != "anonymous" and response.status_code in (200, 302) and name not in WITHOUT_ACCESS:
+        allowed = events_since(start).filter(outcome=Outcome.ALLOWED, actor_id=world.users[role].pk)
+        assert allowed.exists(), f"{name} as {role}: an allowed access must be logged too"
     if (
         response.status_code == 302
         and expected[role] == 302
