@@ -247,10 +247,11 @@ def journal_correct(request, case_id, entry_id):
         JournalEntry.objects.select_related("case", "author"), pk=entry_id, case_id=case_id
     )
     case = entry.case
-    with transaction.atomic():
-        access.check(request.user, Action.UPDATE, case, purpose="correct a journal entry")
     form = forms.JournalEntryForm(request.POST or None, initial={"category": entry.category})
-    if request.method == "POST" and form.is_valid():
+    if not (request.method == "POST" and form.is_valid()):
+        with transaction.atomic():  # a form page asks VIEW; the correction is decided by the service
+            access.check(request.user, Action.VIEW, case, purpose="the form to correct a journal entry")
+    else:
         try:
             services.journal_add(
                 by=request.user,
@@ -302,8 +303,8 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
             messages.success(request, done)
             return redirect(_detail(case))
     else:
-        with transaction.atomic():
-            access.check(request.user, action, case, purpose=purpose)
+        with transaction.atomic():  # a form page asks VIEW; the change is decided by the service
+            access.check(request.user, Action.VIEW, case, purpose=purpose)
     return render(request, template, {"case": case, "form": form})
 
 

@@ -42,10 +42,17 @@ def _detail_url(case, consent) -> str:
     return reverse("consent:detail", kwargs={"case_id": case.pk, "consent_id": consent.pk})
 
 
+def _posted(request, form) -> bool:
+    """A valid post goes to the service, which decides (one decision per act)."""
+    return request.method == "POST" and form.is_valid()
+
+
 def record(request, case_id):
-    case = _case(request, case_id, Action.UPDATE, "record a consent")
+    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    if not _posted(request, form):
+        _case(request, case_id, Action.VIEW, "the form for a consent")  # a form page asks VIEW
+    else:
         try:
             consent = services.consent_record(by=request.user, case_id=case.pk, terms=form.terms())
         except services.ConsentError as error:
@@ -84,11 +91,12 @@ def supersede(request, case_id, consent_id):
     old = get_object_or_404(
         Consent.objects.select_related("case").prefetch_related("recipients"), pk=consent_id, case_id=case.pk
     )
-    with transaction.atomic():
-        access.check(request.user, Action.UPDATE, old, purpose="supersede a consent")
     initial = forms.ConsentForm.initial_from(old)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if not _posted(request, form):
+        with transaction.atomic():
+            access.check(request.user, Action.VIEW, old, purpose="the form to supersede a consent")
+    else:
         try:
             consent = services.consent_supersede(
                 by=request.user, consent_id=old.pk, case_id=case.pk, terms=form.terms()
@@ -140,9 +148,11 @@ def expiring(request):
 
 
 def disclose(request, case_id):
-    case = _case(request, case_id, Action.UPDATE, "record a disclosure")
+    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
     form = forms.DisclosureForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    if not _posted(request, form):
+        _case(request, case_id, Action.VIEW, "the form for a disclosure")
+    else:
         data = form.cleaned_data
         try:
             services.disclosure_record(

@@ -12,7 +12,16 @@ class SigConfig(AppConfig):
 
         from lotsa import access
         from sig.access import GroupPolicy
-        from sig.models import InterventionGroup, Membership, PlanAction, ThreatAssessment
+        from sig.models import (
+            Goal,
+            InterventionGroup,
+            Meeting,
+            Membership,
+            MinutesItem,
+            PlanAction,
+            SharedEntry,
+            ThreatAssessment,
+        )
 
         access.register(InterventionGroup, GroupPolicy())
 
@@ -20,3 +29,8 @@ class SigConfig(AppConfig):
         auditlog.register(Membership)
         auditlog.register(ThreatAssessment, exclude_fields=["notes"])
         auditlog.register(PlanAction, exclude_fields=["text", "follow_up"])
+        # What members record: its change history names who and when; the text stays encrypted.
+        auditlog.register(SharedEntry, exclude_fields=["text"])
+        auditlog.register(Meeting, exclude_fields=["decisions"])
+        auditlog.register(MinutesItem, exclude_fields=["text"])
+        auditlog.register(Goal, exclude_fields=["text"])

@@ -110,13 +110,7 @@ def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     Membership.objects.create(
         group=group, user=by, organisation_id=by.organisation_id, role=MemberRole.COORDINATOR
     )
-    _event(by, group, group, "group formed", Action.CREATE)
     return group, inside
-
-
-def _event(by: User, target, group: InterventionGroup, reason: str, action: str = Action.UPDATE) -> None:
-    """The access event of a change to a group or to what its members record."""
-    audit.record(action=action, actor=by, target=target, subject_id=group.case.person_id, reason=reason)
 
 
 def _coordinator_check(by: User, group: InterventionGroup, purpose: str) -> None:
@@ -146,7 +140,6 @@ def member_add(*, by: User, group_id, user: User, role: str) -> Membership:
             % {"organisation": organisation.name}
         )
     membership = Membership.objects.create(group=group, user=user, organisation=organisation, role=role)
-    _event(by, group, group, f"member added: {user.pk} ({organisation.kind})", Action.UPDATE)
     return membership
 
 
@@ -156,7 +149,6 @@ def undertaking_accept(*, by: User, group_id) -> Membership:
     membership = require_member(by, group, "accept the confidentiality undertaking")
     membership.undertaking_accepted_at = membership.undertaking_accepted_at or timezone.now()
     membership.save(update_fields=["undertaking_accepted_at"])
-    _event(by, group, group, "confidentiality undertaking accepted", Action.UPDATE)
     return membership
 
 
@@ -184,7 +176,6 @@ def group_activate(*, by: User, group_id) -> InterventionGroup:
         raise GroupError(" ".join(str(problem) for problem in problems))
     group.status, group.activated_at = GroupStatus.ACTIVE, timezone.now()
     group.save(update_fields=["status", "activated_at"])
-    _event(by, group, group, "group activated", Action.UPDATE)
     return group
 
 
@@ -196,7 +187,6 @@ def group_close(*, by: User, group_id, outcome: str) -> InterventionGroup:
         raise GroupError(_("Choose the outcome."))
     group.status, group.outcome, group.closed_at = GroupStatus.CLOSED, outcome, timezone.now()
     group.save(update_fields=["status", "outcome", "closed_at"])
-    _event(by, group, group, f"group closed: {outcome}", Action.UPDATE)
     return group
 
 
@@ -240,7 +230,6 @@ def shared_entry_add(
     )
     entry.text = text.strip()
     entry.save()
-    _event(by, entry, group, "shared entry", Action.CREATE)
     return entry
 
 
@@ -270,7 +259,6 @@ def threat_assess(
     )
     assessment.notes = notes.strip() or None
     assessment.save()
-    _event(by, assessment, group, f"threat assessment: {level}", Action.CREATE)
     return assessment
 
 
@@ -308,7 +296,6 @@ def meeting_record(
         )
         item.text = text
         item.save()
-    _event(by, meeting, group, "meeting recorded", Action.CREATE)
     return meeting
 
 
@@ -465,7 +452,6 @@ def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
         raise GroupError(_("The coordinator cannot leave the group; reassign the case instead."))
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
-    _event(by, group, group, f"member removed: {membership.user_id}", Action.UPDATE)
     return membership
 
 

@@ -114,8 +114,9 @@ MATRIX = {
     ),
     "cases:open": ("get", None, only(CASEWORKERS)),
     "cases:activate": ("post", case_a, only({"social_worker": 302}), version_of_a),
-    "cases:close": ("get", case_a, only({"social_worker": 200})),
-    "cases:reassign": ("get", case_a, only({"supervisor": 200})),
+    # Form pages ask VIEW (the change itself is decided when it is posted): readers of the case see them.
+    "cases:close": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "cases:reassign": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
     "cases:journal_add": (
         "post",
         case_a,
@@ -144,8 +145,8 @@ MATRIX = {
     ),
     "consent:review_queue": ("get", None, only({"supervisor": 200})),
     "consent:review": ("get", lambda w: {"review_id": w.review.pk}, only({"supervisor": 200})),
-    "consent:record": ("get", case_a, only({"social_worker": 200})),
-    "consent:disclose": ("get", case_a, only({"social_worker": 200})),
+    "consent:record": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "consent:disclose": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "consent:emergency": ("get", case_a, only({"social_worker_unassigned": 200})),
     "consent:detail": (
         "get",
@@ -160,7 +161,7 @@ MATRIX = {
     "consent:supersede": (
         "get",
         lambda w: {"case_id": w.case_a.pk, "consent_id": w.consent.pk},
-        only({"social_worker": 200}),
+        only({"social_worker": 200, "supervisor": 200}),
     ),
     "consent:withdraw": (
         "post",
@@ -213,7 +214,7 @@ MATRIX = {
     "cases:journal_correct": (
         "get",
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
-        only({"social_worker": 200}),
+        only({"social_worker": 200, "supervisor": 200}),
     ),
 }
 
