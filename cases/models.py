@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 from lotsa.vocabulary import InformationCategory
 
 
@@ -80,6 +81,8 @@ class Person(PersonFacts, models.Model):
     # Erased (crypto-shredded): the data key is destroyed, the blind index cleared, and the person's
     # cases leave every list and search. The row stays, as the record that the erasure happened.
     erased_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
@@ -164,6 +167,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change.")
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -199,6 +204,8 @@ class CaseStatusChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("when"), auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["changed_at"]
 
@@ -228,7 +235,7 @@ class SignedEntryError(Exception):
     """A signed journal entry is never changed or deleted; it is corrected by a new entry."""
 
 
-class JournalQuerySet(models.QuerySet):
+class JournalQuerySet(GuardedQuerySet):
     """Bulk writes would bypass the rule that signed entries never change: they are refused."""
 
     def update(self, **kwargs):
@@ -331,6 +338,8 @@ class AssignmentRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["requested_at"]

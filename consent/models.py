@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lotsa.crypto import EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 from lotsa.vocabulary import Purpose
 
 
@@ -33,7 +34,7 @@ class ConsentStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-class ConsentQuerySet(models.QuerySet):
+class ConsentQuerySet(GuardedQuerySet):
     def in_force(self, at: dt.datetime | None = None):
         """Consents that may be in force at ``at``; the guardian rule is checked per consent."""
         at = at or timezone.now()
@@ -169,6 +170,8 @@ class Disclosure(models.Model):
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     disclosed_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-disclosed_at"]
 
@@ -192,6 +195,8 @@ class EmergencyAccess(models.Model):
     reason = EncryptedTextField(_("reason"))
     started_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -232,6 +237,8 @@ class Review(models.Model):
     comment = EncryptedTextField(_("comment"))
     subject = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     encryption_subject_field = "subject_id"
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import InformationCategory
 from lotsa.crypto import EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 
 
 class GroupStatus(models.TextChoices):
@@ -57,6 +58,8 @@ class InterventionGroup(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     next_meeting_on = models.DateField(_("next meeting"), null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("intervention group")
@@ -118,6 +121,8 @@ class ThreatAssessment(models.Model):
     assessed_at = models.DateTimeField(auto_now_add=True)
     next_review = models.DateField(_("next review"))
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-assessed_at"]
 
@@ -148,6 +153,8 @@ class SharedEntry(models.Model):
     for_civil_society = models.BooleanField(_("summary written for civil-society members"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
 
@@ -167,6 +174,8 @@ class Meeting(models.Model):
     held_on = models.DateField(_("date"))
     decisions = EncryptedTextField(_("decisions"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on"]
@@ -197,6 +206,8 @@ class MinutesItem(models.Model):
     category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
     text = EncryptedTextField(_("text"))
 
+    objects = GuardedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"MinutesItem {self.pk}"
 
@@ -217,6 +228,8 @@ class Goal(models.Model):
     text = EncryptedTextField(_("goal"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Goal {self.pk}"
 
@@ -236,6 +249,8 @@ class PlanAction(models.Model):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
     follow_up = EncryptedTextField(_("follow-up"))
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due"]
@@ -267,6 +282,8 @@ class Referral(models.Model):
     note = EncryptedTextField(_("note to the programme"))
     referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     referred_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-referred_at"]

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from cases.models import Person
 from lotsa import crypto, keyfile
 from lotsa.models import DataKey
+from lotsa.querysets import BulkWriteRefused, GuardedQuerySet
 from tests.factories import PersonFactory
 
 keys = st.binary(min_size=32, max_size=32)
@@ -174,8 +175,36 @@ def test_encrypted_fields_cannot_be_searched_or_bulk_written_in_plaintext():
         list(Person.objects.filter(surname="Andersson"))
     with pytest.raises(FieldError):
         list(Person.objects.filter(surname__icontains="And"))
+    with pytest.raises(BulkWriteRefused):
+        Person.objects.update(surname="Plain")  # refused by the queryset guard, before anything
     with pytest.raises(crypto.CryptoError):
-        Person.objects.update(surname="Plain")
+        Person.objects.bypassing_guard("test: the field refuses too").update(surname="Plain")
+
+
+@pytest.mark.django_db
+def test_bulk_writes_are_refused_on_every_model_with_personal_data():
+    from django.apps import apps
+
+    from cases.models import SignedEntryError
+    from lotsa.crypto import EncryptedField
+
+    guarded = [
+        model
+        for model in apps.get_models()
+        if any(isinstance(field, EncryptedField) for field in model._meta.concrete_fields)
+        and model._meta.app_label != "bench"
+    ]
+    assert len(guarded) > 10
+    for model in guarded:
+        assert isinstance(model.objects.all(), GuardedQuerySet), model._meta.label
+        for call in (
+            lambda m=model: m.objects.filter(pk__in=[]).update(),
+            lambda m=model: m.objects.bulk_create([]),
+            lambda m=model: m.objects.bulk_update([], ["pk"]),
+        ):
+            # Journals and consents refuse in their own words.
+            with pytest.raises((BulkWriteRefused, SignedEntryError, TypeError)):
+                call()
 
 
 @pytest.mark.django_db
