@@ -71,13 +71,9 @@ class CasePolicy(Policy):
         if action == Action.CREATE:
             return self._open(user, case)
         if user.organisation_id != case.owner_unit_id:
-            return consent_policy.crossing_decision(
-                user=user,
-                action=action,
-                subject_id=case.person_id,
-                recorded_by_id=case.owner_unit_id,
-                purpose=purpose,
-            )
+            # The case page is the owning unit's workspace: other organisations read what a consent
+            # shares with them on the shared pages, entry by entry, never the case as such.
+            return Decision.deny(consent_policy.NO_GROUND)
         assigned = is_named_handler(user, case)
         if action == Action.EMERGENCY_ACCESS:
             if assigned:
@@ -190,7 +186,7 @@ class JournalEntryPolicy(Policy):
             return CasePolicy().decide(user, action, case, purpose)
         if action not in READ_ACTIONS or _civil_society(user):
             return Decision.deny(policy.NO_GROUND)
-        return policy.decide(
+        return policy.sharing_decision(
             person_id=entry.person_id,
             category=entry.category,
             recorded_by_id=case.owner_unit_id,

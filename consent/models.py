@@ -12,6 +12,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,9 +38,12 @@ class ConsentStatus(models.TextChoices):
 
 class ConsentQuerySet(GuardedQuerySet):
     def in_force(self, at: dt.datetime | None = None):
-        """Consents that may be in force at ``at``; the guardian rule is checked per consent."""
+        """Consents in force at ``at``, in SQL: not withdrawn or superseded, within their dates (the local
+        day), and for a child with the guardians' consents beside the child's own."""
         at = at or timezone.now()
         return self.filter(
+            models.Q(child_at_consent=False)
+            | models.Q(guardians_consented__gte=Greatest(Value(1), F("guardians_required"))),
             withdrawn_at__isnull=True,
             superseded_by__isnull=True,
             valid_from__lte=timezone.localdate(at),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from cases.models import InformationCategory
-from consent import grounds
-from consent.models import Consent, Disclosure, Purpose
+from consent import grounds, policy
+from consent.models import Consent, Purpose
 
 
 def scope_sentence(consent: Consent) -> str:
@@ -42,39 +42,18 @@ def consents_of(case):
 
 
 def matrix_for(case, at=None) -> list[dict]:
-    """Which organisations outside the owning unit may see which categories now, and on what ground."""
-    at = at or timezone.now()
+    """Which organisations outside the owning unit may see which categories now, and on what ground
+    (the crossings come from consent.policy; this only words them)."""
     rows: dict[int, dict] = {}
-
-    def cell(organisation_id: int, category: str, label: str):
-        rows.setdefault(organisation_id, {})
-        rows[organisation_id].setdefault(category, []).append(label)
-
-    for consent in (
-        Consent.objects.in_force(at).filter(person_id=case.person_id).prefetch_related("recipients")
+    for organisation_id, category, consent, disclosure in policy.grants_for_person(
+        person_id=case.person_id, recorded_by_id=case.owner_unit_id, at=at
     ):
-        recipients = {o.pk for o in consent.recipients.all()}
-        for organisation_id in recipients - {case.owner_unit_id}:
-            for category in consent.categories:
-                if consent.covers(
-                    category=category,
-                    organisation_id=organisation_id,
-                    purpose=None,
-                    at=at,
-                    recipient_ids=recipients,
-                ):
-                    cell(
-                        organisation_id,
-                        category,
-                        _("consent until %(date)s")
-                        % {"date": formats.date_format(consent.valid_until, "Y-m-d")},
-                    )
-    for disclosure in Disclosure.objects.filter(
-        person_id=case.person_id, access_until__gte=timezone.localdate(at)
-    ):
-        ground = grounds.ground(disclosure.ground)
-        for category in disclosure.categories:
-            cell(disclosure.recipient_id, category, ground.citation if ground else disclosure.ground)
+        if consent is not None:
+            label = _("consent until %(date)s") % {"date": formats.date_format(consent.valid_until, "Y-m-d")}
+        else:
+            ground = grounds.ground(disclosure.ground)
+            label = ground.citation if ground else disclosure.ground
+        rows.setdefault(organisation_id, {}).setdefault(category, []).append(label)
     organisations = Organisation.objects.in_bulk(list(rows))
     return [
         {

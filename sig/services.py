@@ -63,20 +63,11 @@ def band_label(code: str) -> str:
 
 
 def consents_in_force(group: InterventionGroup, at=None) -> list[Consent]:
-    return [
-        consent
-        for consent in Consent.objects.in_force(at)
-        .filter(person_id=group.case.person_id, purpose=PURPOSE)
-        .prefetch_related("recipients")
-        if consent.status(at) == "active"
-    ]
+    return list(policy.consents_in_force(person_id=group.case.person_id, purpose=PURPOSE, at=at))
 
 
 def organisations_named(group: InterventionGroup, at=None) -> set[int]:
-    named: set[int] = set()
-    for consent in consents_in_force(group, at):
-        named |= {organisation.pk for organisation in consent.recipients.all()}
-    return named
+    return policy.organisations_named(person_id=group.case.person_id, purpose=PURPOSE, at=at)
 
 
 def current_members(group: InterventionGroup):
@@ -346,7 +337,7 @@ def action_update(*, by: User, action_id, status: str, follow_up: str) -> PlanAc
 
 
 def _may_see(viewer: User, *, person_id, organisation_id: int, category: str) -> bool:
-    return policy.decide(
+    return policy.sharing_decision(
         person_id=person_id,
         category=category,
         recorded_by_id=organisation_id,
@@ -473,12 +464,7 @@ def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, not
     programme = Organisation.objects.filter(pk=organisation_id, kind__in=DEFECTOR_KINDS).first()
     if programme is None:
         raise GroupError(_("Choose a defector programme."))
-    named = set()
-    for consent in Consent.objects.in_force().filter(
-        person_id=group.case.person_id, purpose=Purpose.DEFECTOR_PROGRAMME
-    ):
-        if consent.status() == "active":
-            named |= {organisation.pk for organisation in consent.recipients.all()}
+    named = policy.organisations_named(person_id=group.case.person_id, purpose=Purpose.DEFECTOR_PROGRAMME)
     if programme.pk not in named:
         raise GroupError(
             _("No consent for the defector programme names %(organisation)s: record it first.")

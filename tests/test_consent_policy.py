@@ -70,7 +70,7 @@ def consent_for(
 
 def ask(parties, viewer, *, category="housing", purpose=None, at=NOW, person=None):
     person = person or parties["adult"]
-    return policy.decide(
+    return policy.sharing_decision(
         person_id=person.pk,
         category=category,
         recorded_by_id=parties["district"].pk,
@@ -266,7 +266,7 @@ def test_information_recorded_by_an_organisation_the_consent_does_not_name_does_
     consent_for(parties, recipients=("police", "jobbtorg"))
     person = parties["adult"]
     # The school recorded something (say, in an intervention group): the consent does not name it.
-    decision = policy.decide(
+    decision = policy.sharing_decision(
         person_id=person.pk,
         category="housing",
         recorded_by_id=parties["school"].pk,
@@ -274,7 +274,7 @@ def test_information_recorded_by_an_organisation_the_consent_does_not_name_does_
         at=NOW,
     )
     assert not decision.allowed
-    decision = policy.decide(
+    decision = policy.sharing_decision(
         person_id=person.pk,
         category="housing",
         recorded_by_id=parties["jobbtorg"].pk,
