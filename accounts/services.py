@@ -36,6 +36,7 @@ from accounts.roles import PERSONAL_DATA_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access
+from lotsa.errors import DomainError
 
 SESSION_AUTH_AT = "lotsa_auth_at"
 SESSION_LAST_SEEN = "lotsa_last_seen"
@@ -63,14 +64,6 @@ def end_sessions(*, user: User) -> int:
 KIND_DOES_NOT_FIT = _(
     "Some accounts of the organisation hold roles its new kind cannot hold. Change them first."
 )
-
-
-class AccountError(Exception):
-    """A refusal with a message for the administrator (translated). Nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -130,7 +123,7 @@ def _complete_code(request: AccountRequest) -> IssuedCode:
         .first()
     )
     if code is None:
-        raise AccountError(_("The enrolment code of this request is no longer valid. Ask for a new reset."))
+        raise DomainError(_("The enrolment code of this request is no longer valid. Ask for a new reset."))
     text = _new_code_text()
     code.second_part_hash = _code_hash(code.user_id, text, "second")
     code.expires_at = _code_expiry()
@@ -157,7 +150,7 @@ def user_set_roles(*, user: User, roles: set[str]) -> None:
 def _check_roles(roles: set[str], organisation: Organisation) -> None:
     problems = role_conflicts(roles) + roles_not_fitting(roles, organisation.kind)
     if problems:
-        raise AccountError(" ".join(str(problem) for problem in problems))
+        raise DomainError(" ".join(str(problem) for problem in problems))
 
 
 def _request(*, by: User, kind: str, organisation: Organisation, subject: User | None = None, **fields):
@@ -228,9 +221,9 @@ def user_update(
     organisation, becomes a request that waits for approval (returned)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == by.pk and not is_active:
-        raise AccountError(_("You cannot disable your own account."))
+        raise DomainError(_("You cannot disable your own account."))
     if user.pk == by.pk and Role.ADMINISTRATOR not in roles:
-        raise AccountError(_("You cannot remove your own administrator role."))
+        raise DomainError(_("You cannot remove your own administrator role."))
     _check_roles(roles, organisation)
     current = set(user.role_codes())
     moving = organisation.pk != user.organisation_id
@@ -268,10 +261,10 @@ def user_reset_credentials(*, by: User, user: User) -> tuple[IssuedCode, Account
     account that reads personal data the reset waits for approval, and the code has two parts."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == by.pk:
-        raise AccountError(_("Another administrator resets your own login."))
+        raise DomainError(_("Another administrator resets your own login."))
     if user.role_codes() & PERSONAL_DATA_ROLES:
         if _pending(RequestKind.CREDENTIAL_RESET, subject_user=user):
-            raise AccountError(_("A reset of this login is already waiting for approval."))
+            raise DomainError(_("A reset of this login is already waiting for approval."))
         request = _request(
             by=by, kind=RequestKind.CREDENTIAL_RESET, organisation=user.organisation, subject=user
         )
@@ -294,7 +287,7 @@ def account_request_decide(
     )
     access.check(by, Action.UPDATE, request, purpose="approve" if approve else "refuse")
     if not request.is_pending:
-        raise AccountError(_("This request has been decided already."))
+        raise DomainError(_("This request has been decided already."))
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by, request.decided_at = by, timezone.now()
     request.decision_note = (note or "").strip()[:300]
@@ -314,7 +307,7 @@ def _apply(request: AccountRequest) -> IssuedCode | None:
         organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
         for member in organisation.users.filter(is_active=True):
             if roles_not_fitting(member.role_codes(), request.new_kind):
-                raise AccountError(KIND_DOES_NOT_FIT)
+                raise DomainError(KIND_DOES_NOT_FIT)
         organisation.kind = request.new_kind
         organisation.save(update_fields=["kind"])
         return None
@@ -332,7 +325,7 @@ def _apply(request: AccountRequest) -> IssuedCode | None:
     return None
 
 
-class ActivationFailed(AccountError):
+class ActivationFailed(DomainError):
     pass
 
 
@@ -394,7 +387,7 @@ def user_activate(*, username: str, first_part: str, second_part: str, password:
         try:
             password_validation.validate_password(password, user)
         except ValidationError as error:
-            raise AccountError(" ".join(error.messages)) from None
+            raise DomainError(" ".join(error.messages)) from None
         user.set_password(password)
         user.save(update_fields=["password"])
         code.used_at = timezone.now()
@@ -419,10 +412,10 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
         stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.kind != stored.kind:
             if _pending(RequestKind.ORGANISATION_KIND, organisation=stored):
-                raise AccountError(_("A change of this organisation's kind is already waiting for approval."))
+                raise DomainError(_("A change of this organisation's kind is already waiting for approval."))
             for member in stored.users.filter(is_active=True):
                 if roles_not_fitting(member.role_codes(), organisation.kind):
-                    raise AccountError(KIND_DOES_NOT_FIT)
+                    raise DomainError(KIND_DOES_NOT_FIT)
             request = _request(
                 by=by, kind=RequestKind.ORGANISATION_KIND, organisation=stored, new_kind=organisation.kind
             )

@@ -222,7 +222,7 @@ def user_create(request):
                 organisation=data["organisation"],
                 roles=set(data["roles"]),
             )
-        except services.AccountError as error:
+        except services.DomainError as error:
             form.add_error("roles", error.message)
         else:
             return _code_page(request, account=user, issued=issued, request_obj=pending)
@@ -254,7 +254,7 @@ def user_edit(request, user_id: int):
                 roles=set(data["roles"]),
                 is_active=data["is_active"],
             )
-        except services.AccountError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             if pending is not None:
@@ -286,7 +286,7 @@ def user_reset_credentials(request, user_id: int):
     user = get_object_or_404(User, pk=user_id)
     try:
         issued, pending = services.user_reset_credentials(by=request.user, user=user)
-    except services.AccountError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
         return redirect("accounts:user_edit", user_id=user.pk)
     return _code_page(request, account=user, issued=issued, request_obj=pending)
@@ -326,7 +326,7 @@ def organisation_edit(request, organisation_id: int | None = None):
         else:
             try:
                 pending = services.organisation_save(by=request.user, organisation=organisation)
-            except services.AccountError as error:
+            except services.DomainError as error:
                 form.add_error("kind", error.message)
             else:
                 if pending is not None:
@@ -381,7 +381,7 @@ def account_request_decide(request, request_id: int):
         decided, issued = services.account_request_decide(
             by=request.user, request_id=account_request.pk, approve=approve, note=form.cleaned_data["note"]
         )
-    except services.AccountError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
         return redirect("accounts:requests")
     if issued is not None:
@@ -409,7 +409,7 @@ def activate_view(request):
                 second_part=data["second_part"],
                 password=data["password"],
             )
-        except services.AccountError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             request.session.cycle_key()

@@ -346,7 +346,7 @@ class AssignmentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "requested_by"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=RequestStatus.PENDING),
                 name="one_pending_assignment_request",
             )
         ]

@@ -29,17 +29,10 @@ from cases.models import (
 )
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
+from lotsa.errors import DomainError
 
 
-class CaseError(Exception):
-    """A refusal with a message for the user (translated). Nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class StaleVersion(CaseError):
+class StaleVersion(DomainError):
     def __init__(self):
         super().__init__(
             _(
@@ -131,9 +124,9 @@ def assignment_request_create(*, by: User, case_id, reason: str) -> AssignmentRe
     request = AssignmentRequest(case=case, person_id=case.person_id, requested_by=by)
     access.check(by, Action.CREATE, request, purpose="ask to be assigned")
     if not (reason or "").strip():
-        raise CaseError(_("Say why you need the case."))
+        raise DomainError(_("Say why you need the case."))
     if AssignmentRequest.objects.filter(case=case, requested_by=by, status=RequestStatus.PENDING).exists():
-        raise CaseError(_("You have already asked to be assigned to this case."))
+        raise DomainError(_("You have already asked to be assigned to this case."))
     request.reason = reason.strip()
     request.save()
     return request
@@ -147,7 +140,7 @@ def assignment_request_decide(*, by: User, request_id, grant: bool) -> Assignmen
         by, Action.UPDATE, request, purpose="grant an assignment" if grant else "refuse an assignment"
     )
     if request.status != RequestStatus.PENDING:
-        raise CaseError(_("The request has been decided already."))
+        raise DomainError(_("The request has been decided already."))
     request.status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
     request.decided_by, request.decided_at = by, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
@@ -183,7 +176,7 @@ def case_activate(*, by: User, case_id, expected_version: int) -> Case:
     case = _locked_case(case_id)
     _authorise_then_compare(by, Action.UPDATE, case, expected_version, "activate the case")
     if case.status != CaseStatus.OPENED:
-        raise CaseError(_("Only a newly opened case can be made active."))
+        raise DomainError(_("Only a newly opened case can be made active."))
     return _set_status(case, by=by, status=CaseStatus.ACTIVE)
 
 
@@ -192,9 +185,9 @@ def case_close(*, by: User, case_id, expected_version: int, reason: str, text: s
     case = _locked_case(case_id)
     _authorise_then_compare(by, Action.UPDATE, case, expected_version, "close the case")
     if reason not in CloseReason.values:
-        raise CaseError(_("Choose why the case is closed."))
+        raise DomainError(_("Choose why the case is closed."))
     if reason == CloseReason.OTHER and not text.strip():
-        raise CaseError(_("Describe the reason when you choose 'other reason'."))
+        raise DomainError(_("Describe the reason when you choose 'other reason'."))
     case.closed_at = timezone.now()
     return _set_status(case, by=by, status=CaseStatus.CLOSED, reason=reason, text=text.strip())
 
@@ -220,10 +213,10 @@ def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) ->
         or not to_user.is_active
         or not to_user.has_role(*CASEWORK_ROLES)
     ):
-        raise CaseError(_("Choose a social worker of the unit that owns the case."))
+        raise DomainError(_("Choose a social worker of the unit that owns the case."))
     previous = case.responsible
     if previous is not None and previous.pk == to_user.pk:
-        raise CaseError(_("That social worker is already responsible for the case."))
+        raise DomainError(_("That social worker is already responsible for the case."))
     case.responsible = to_user
     case.version += 1
     case.save(update_fields=["responsible", "version"])
@@ -240,12 +233,12 @@ def journal_add(*, by: User, case_id, category: str, text: str, corrects_id=None
     access.check(by, Action.UPDATE, case, purpose="write in the journal")
     text = (text or "").strip()
     if not text:
-        raise CaseError(_("Write something in the entry."))
+        raise DomainError(_("Write something in the entry."))
     corrects = None
     if corrects_id is not None:
         corrects = JournalEntry.objects.filter(pk=corrects_id, case=case).first()
         if corrects is None or not corrects.is_signed:
-            raise CaseError(_("Only a signed entry of this case can be corrected."))
+            raise DomainError(_("Only a signed entry of this case can be corrected."))
     entry = JournalEntry(case=case, person_id=case.person_id, category=category, author=by, corrects=corrects)
     entry.text = text
     entry.save()
@@ -257,9 +250,9 @@ def journal_sign(*, by: User, entry_id) -> JournalEntry:
     entry = JournalEntry.objects.select_for_update().select_related("case").get(pk=entry_id)
     access.check(by, Action.UPDATE, entry.case, purpose="sign a journal entry")
     if entry.is_signed:
-        raise CaseError(_("The entry is already signed."))
+        raise DomainError(_("The entry is already signed."))
     if entry.author_id != by.pk:
-        raise CaseError(_("Only the author signs an entry."))
+        raise DomainError(_("Only the author signs an entry."))
     entry.signed_at, entry.signed_by = timezone.now(), by
     entry.save(update_fields=["signed_at", "signed_by"])
     return entry

@@ -136,7 +136,7 @@ def request_assignment(request, case_id):
             services.assignment_request_create(
                 by=request.user, case_id=case.pk, reason=form.data.get("reason", "")
             )
-        except services.CaseError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -165,7 +165,7 @@ def assignment_decide(request, request_id):
     grant = request.POST.get("decision") == "grant"
     try:
         services.assignment_request_decide(by=request.user, request_id=assignment.pk, grant=grant)
-    except services.CaseError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The request was granted.") if grant else _("The request was refused."))
@@ -223,7 +223,7 @@ def journal_add(request, case_id):
             category=form.cleaned_data["category"],
             text=form.cleaned_data["text"],
         )
-    except services.CaseError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The entry was saved as a draft. Sign it when it is final."))
@@ -235,7 +235,7 @@ def journal_sign(request, case_id, entry_id):
     entry = get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id)
     try:
         services.journal_sign(by=request.user, entry_id=entry.pk)
-    except services.CaseError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The entry was signed. It can no longer be changed, only corrected."))
@@ -260,7 +260,7 @@ def journal_correct(request, case_id, entry_id):
                 text=form.cleaned_data["text"],
                 corrects_id=entry.pk,
             )
-        except services.CaseError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The correction was saved as a draft. Sign it when it is final."))
@@ -279,7 +279,7 @@ def case_activate(request, case_id):
         services.case_activate(
             by=request.user, case_id=case.pk, expected_version=form.cleaned_data["version"]
         )
-    except services.CaseError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The case is now active."))
@@ -297,7 +297,7 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
         except services.StaleVersion as error:
             messages.error(request, error.message)
             return redirect(_detail(case))
-        except services.CaseError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, done)

@@ -18,14 +18,9 @@ from cases.models import Case, InformationCategory
 from consent import grounds
 from consent.models import Consent, Disclosure, EmergencyAccess, GivenHow, Purpose, Review, ReviewOutcome
 from lotsa import access
+from lotsa.errors import DomainError
 
 MAX_FORM_BYTES = 5 * 1024 * 1024
-
-
-class ConsentError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass
@@ -47,27 +42,27 @@ class ConsentTerms:
 
 def _check_terms(case: Case, terms: ConsentTerms) -> None:
     if not terms.recipient_ids:
-        raise ConsentError(_("Name the organisations that may share information: never 'all agencies'."))
+        raise DomainError(_("Name the organisations that may share information: never 'all agencies'."))
     if not terms.categories or set(terms.categories) - set(InformationCategory.values):
-        raise ConsentError(_("Choose the kinds of information the consent covers."))
+        raise DomainError(_("Choose the kinds of information the consent covers."))
     if terms.purpose not in Purpose.values:
-        raise ConsentError(_("Choose the purpose of the consent."))
+        raise DomainError(_("Choose the purpose of the consent."))
     if terms.purpose == Purpose.OTHER and not terms.purpose_text.strip():
-        raise ConsentError(_("Describe the purpose in words."))
+        raise DomainError(_("Describe the purpose in words."))
     if terms.valid_until < terms.valid_from:
-        raise ConsentError(_("The consent cannot end before it begins."))
+        raise DomainError(_("The consent cannot end before it begins."))
     if terms.given_how == GivenHow.WRITTEN and not terms.signed_form:
-        raise ConsentError(_("Attach the signed form of a written consent."))
+        raise DomainError(_("Attach the signed form of a written consent."))
     if terms.signed_form and len(terms.signed_form) > MAX_FORM_BYTES:
-        raise ConsentError(_("The signed form may be at most 5 MB."))
+        raise DomainError(_("The signed form may be at most 5 MB."))
     if terms.given_how == GivenHow.ORAL and not terms.witness.strip():
-        raise ConsentError(_("An oral consent is recorded with a witness."))
+        raise DomainError(_("An oral consent is recorded with a witness."))
     age = case.person.age()
     if age is not None and age < settings.LOTSA_ADULT_AGE:
         if terms.guardians_required < 1 or terms.guardians_consented < terms.guardians_required:
-            raise ConsentError(_("For a child, every guardian's consent is needed beside the child's own."))
+            raise DomainError(_("For a child, every guardian's consent is needed beside the child's own."))
         if age >= settings.LOTSA_CHILD_OWN_CONSENT_AGE and not terms.child_own_consent:
-            raise ConsentError(_("A child of this age consents too, according to age and maturity."))
+            raise DomainError(_("A child of this age consents too, according to age and maturity."))
 
 
 def _create(case: Case, by, terms: ConsentTerms) -> Consent:
@@ -125,7 +120,7 @@ def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consen
     case = Case.objects.select_related("person").get(pk=case_id)
     access.check(by, Action.UPDATE, old, purpose="supersede a consent")
     if old.superseded_by_id or old.withdrawn_at:
-        raise ConsentError(_("Only a consent still on record can be superseded."))
+        raise DomainError(_("Only a consent still on record can be superseded."))
     _check_terms(case, terms)
     new = _create(case, by, terms)
     old.superseded_by = new
@@ -141,11 +136,11 @@ def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent
     case = consent.case
     access.check(by, Action.UPDATE, consent, purpose="withdraw a consent")
     if consent.withdrawn_at is not None:
-        raise ConsentError(_("The consent is already withdrawn."))
+        raise DomainError(_("The consent is already withdrawn."))
     if consent.superseded_by_id:
-        raise ConsentError(_("The consent was superseded; withdraw the one that replaced it."))
+        raise DomainError(_("The consent was superseded; withdraw the one that replaced it."))
     if how not in GivenHow.values:
-        raise ConsentError(_("Say how the person withdrew the consent."))
+        raise DomainError(_("Say how the person withdrew the consent."))
     consent.withdrawn_at, consent.withdrawn_by, consent.withdrawal_how = timezone.now(), by, how
     consent.withdrawal_note = note.strip() or None
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_how", "withdrawal_note"])
@@ -179,13 +174,13 @@ def disclosure_record(
     ground = grounds.ground(ground_code)
     access.check(by, Action.UPDATE, case, purpose="record a disclosure")
     if ground is None:
-        raise ConsentError(_("Choose a legal ground from the list."))
+        raise DomainError(_("Choose a legal ground from the list."))
     if not categories or set(categories) - set(InformationCategory.values):
-        raise ConsentError(_("Choose the kinds of information that were disclosed."))
+        raise DomainError(_("Choose the kinds of information that were disclosed."))
     if not what.strip() or not why.strip():
-        raise ConsentError(_("Say what was disclosed and why."))
+        raise DomainError(_("Say what was disclosed and why."))
     if recipient_id == case.owner_unit_id:
-        raise ConsentError(_("A disclosure goes to another organisation."))
+        raise DomainError(_("A disclosure goes to another organisation."))
     disclosure = Disclosure(
         person=case.person,
         organisation_id=case.owner_unit_id,
@@ -224,7 +219,7 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     """Step two of nödåtkomst: the stated reason opens the case for a limited time."""
     case = Case.objects.select_related("person").get(pk=case_id)
     if not reason.strip():
-        raise ConsentError(_("State why you need to open the case."))
+        raise DomainError(_("State why you need to open the case."))
     decision = access.decide(by, Action.EMERGENCY_ACCESS, case)
     if not decision.allowed:
         access.check(by, Action.EMERGENCY_ACCESS, case, purpose="emergency access")  # records, raises
@@ -273,11 +268,11 @@ def review_sign_off(*, by, review_id: int, outcome: str, comment: str) -> Review
     review = Review.objects.select_for_update().get(pk=review_id)
     access.check(by, Action.UPDATE, review, purpose="review")
     if review.reviewed_at is not None:
-        raise ConsentError(_("This has been reviewed already."))
+        raise DomainError(_("This has been reviewed already."))
     if outcome not in ReviewOutcome.values:
-        raise ConsentError(_("Choose sign off or flag as misuse."))
+        raise DomainError(_("Choose sign off or flag as misuse."))
     if not comment.strip():
-        raise ConsentError(_("Write a comment on the review."))
+        raise DomainError(_("Write a comment on the review."))
     review.reviewed_at, review.reviewed_by, review.outcome = timezone.now(), by, outcome
     review.comment = comment.strip()
     review.save(update_fields=["reviewed_at", "reviewed_by", "outcome", "comment"])

@@ -55,7 +55,7 @@ def record(request, case_id):
     else:
         try:
             consent = services.consent_record(by=request.user, case_id=case.pk, terms=form.terms())
-        except services.ConsentError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The consent was recorded."))
@@ -101,7 +101,7 @@ def supersede(request, case_id, consent_id):
             consent = services.consent_supersede(
                 by=request.user, consent_id=old.pk, case_id=case.pk, terms=form.terms()
             )
-        except services.ConsentError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The new consent was recorded and replaces the old one."))
@@ -125,7 +125,7 @@ def withdraw(request, case_id, consent_id):
             how=form.cleaned_data["how"],
             note=form.cleaned_data["note"],
         )
-    except services.ConsentError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -164,7 +164,7 @@ def disclose(request, case_id):
                 what=data["what"],
                 why=data["why"],
             )
-        except services.ConsentError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -211,7 +211,7 @@ def review(request, review_id):
                 outcome=form.cleaned_data["outcome"],
                 comment=form.cleaned_data["comment"],
             )
-        except services.ConsentError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The review was recorded."))

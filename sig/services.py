@@ -19,6 +19,7 @@ from consent import policy
 from consent.models import Consent, Purpose
 from lotsa import access
 from lotsa.dates import add_months
+from lotsa.errors import DomainError
 from sig.models import (
     ActionStatus,
     Attendance,
@@ -37,12 +38,6 @@ from sig.models import (
 )
 
 PURPOSE = Purpose.INTERVENTION_GROUP
-
-
-class GroupError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def band_for(age: int | None) -> tuple[str, bool]:
@@ -95,7 +90,7 @@ def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
     access.check(by, Action.UPDATE, case, purpose="form an intervention group")
     if InterventionGroup.objects.filter(case=case).exists():
-        raise GroupError(_("The case has an intervention group already."))
+        raise DomainError(_("The case has an intervention group already."))
     band, inside = band_for(case.person.age())
     group = InterventionGroup.objects.create(case=case, band=band)
     Membership.objects.create(
@@ -114,16 +109,16 @@ def member_add(*, by: User, group_id, user: User, role: str) -> Membership:
     group = InterventionGroup.objects.select_for_update().select_related("case__person").get(pk=group_id)
     _coordinator_check(by, group, "add a group member")
     if group.status == GroupStatus.CLOSED:
-        raise GroupError(_("The group is closed."))
+        raise DomainError(_("The group is closed."))
     if role not in MemberRole.values:
-        raise GroupError(_("Choose the member's role in the group."))
+        raise DomainError(_("Choose the member's role in the group."))
     organisation = user.organisation
     if organisation is None or not user.is_active:
-        raise GroupError(_("Only active users of an organisation can join."))
+        raise DomainError(_("Only active users of an organisation can join."))
     if membership_of(user, group):
-        raise GroupError(_("%(name)s is a member already.") % {"name": user.get_full_name()})
+        raise DomainError(_("%(name)s is a member already.") % {"name": user.get_full_name()})
     if organisation.pk != group.case.owner_unit_id and organisation.pk not in organisations_named(group):
-        raise GroupError(
+        raise DomainError(
             _(
                 "No consent for the intervention group names %(organisation)s: "
                 "record the person's consent first."
@@ -162,9 +157,9 @@ def group_activate(*, by: User, group_id) -> InterventionGroup:
     group = InterventionGroup.objects.select_for_update().select_related("case__person").get(pk=group_id)
     _coordinator_check(by, group, "activate the group")
     if group.status != GroupStatus.FORMING:
-        raise GroupError(_("Only a forming group can be made active."))
+        raise DomainError(_("Only a forming group can be made active."))
     if problems := activation_problems(group):
-        raise GroupError(" ".join(str(problem) for problem in problems))
+        raise DomainError(" ".join(str(problem) for problem in problems))
     group.status, group.activated_at = GroupStatus.ACTIVE, timezone.now()
     group.save(update_fields=["status", "activated_at"])
     return group
@@ -175,7 +170,7 @@ def group_close(*, by: User, group_id, outcome: str) -> InterventionGroup:
     group = InterventionGroup.objects.select_for_update().select_related("case").get(pk=group_id)
     _coordinator_check(by, group, "close the group")
     if outcome not in GroupOutcome.values:
-        raise GroupError(_("Choose the outcome."))
+        raise DomainError(_("Choose the outcome."))
     group.status, group.outcome, group.closed_at = GroupStatus.CLOSED, outcome, timezone.now()
     group.save(update_fields=["status", "outcome", "closed_at"])
     return group
@@ -195,7 +190,7 @@ def _member_writing(by: User, group: InterventionGroup, purpose: str) -> Members
     """A member writes for the group while it is open; civil society after the undertaking."""
     membership = require_member(by, group, purpose)
     if by.organisation.kind in CIVIL_SOCIETY_KINDS and membership.undertaking_accepted_at is None:
-        raise GroupError(_("Accept the confidentiality undertaking first."))
+        raise DomainError(_("Accept the confidentiality undertaking first."))
     return membership
 
 
@@ -206,11 +201,11 @@ def shared_entry_add(
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     membership = _member_writing(by, group, "share with the group")
     if category not in InformationCategory.values:
-        raise GroupError(_("Choose an information category."))
+        raise DomainError(_("Choose an information category."))
     if not text.strip():
-        raise GroupError(_("Write something in the entry."))
+        raise DomainError(_("Write something in the entry."))
     if for_civil_society and membership.organisation.kind not in SOCIAL_SERVICES_KINDS:
-        raise GroupError(_("Summaries for civil-society members are written by social services."))
+        raise DomainError(_("Summaries for civil-society members are written by social services."))
     entry = SharedEntry(
         group=group,
         person_id=group.case.person_id,
@@ -231,14 +226,14 @@ def threat_assess(
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     membership = _member_writing(by, group, "assess threat and protection need")
     if membership.organisation.kind not in POLICE_KINDS:
-        raise GroupError(_("Threat assessments are made by the police."))
+        raise DomainError(_("Threat assessments are made by the police."))
     if level not in ThreatLevel.values:
-        raise GroupError(_("Choose the threat level."))
+        raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
     if next_review is None:
         next_review = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
     if next_review <= today:
-        raise GroupError(_("The next review lies in the future."))
+        raise DomainError(_("The next review lies in the future."))
     assessment = ThreatAssessment(
         group=group,
         person_id=group.case.person_id,
@@ -267,12 +262,12 @@ def meeting_record(
     _coordinator_check(by, group, "record a meeting")
     membership = membership_of(by, group)
     if membership is None:
-        raise GroupError(_("You are not a member of this group."))
+        raise DomainError(_("You are not a member of this group."))
     items = [(category, text.strip()) for category, text in items if text.strip()]
     if any(category not in InformationCategory.values for category, _text in items):
-        raise GroupError(_("Choose an information category for every item."))
+        raise DomainError(_("Choose an information category for every item."))
     if not items and not decisions.strip():
-        raise GroupError(_("Write the minutes or the decisions of the meeting."))
+        raise DomainError(_("Write the minutes or the decisions of the meeting."))
     meeting = Meeting(group=group, person_id=group.case.person_id, held_on=held_on, created_by=by)
     meeting.decisions = decisions.strip() or None
     meeting.save()
@@ -295,7 +290,7 @@ def goal_add(*, by: User, group_id, text: str) -> Goal:
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     _coordinator_check(by, group, "add a goal")
     if not text.strip():
-        raise GroupError(_("Write the goal."))
+        raise DomainError(_("Write the goal."))
     goal = Goal(group=group, person_id=group.case.person_id)
     goal.text = text.strip()
     goal.save()
@@ -307,9 +302,9 @@ def action_add(*, by: User, goal_id, owner_id: int, text: str, due: dt.date) -> 
     goal = Goal.objects.select_related("group__case").get(pk=goal_id)
     _coordinator_check(by, goal.group, "plan an action")
     if not text.strip():
-        raise GroupError(_("Write the action."))
+        raise DomainError(_("Write the action."))
     if owner_id not in {m.organisation_id for m in current_members(goal.group)}:
-        raise GroupError(_("An action is owned by a member organisation."))
+        raise DomainError(_("An action is owned by a member organisation."))
     action = PlanAction(goal=goal, person_id=goal.person_id, owner_id=owner_id, due=due)
     action.text = text.strip()
     action.save()
@@ -324,9 +319,9 @@ def action_update(*, by: User, action_id, status: str, follow_up: str) -> PlanAc
         membership.organisation_id != action.owner_id
         and not access.decide(by, Action.UPDATE, action.goal.group.case).allowed
     ):
-        raise GroupError(_("The owning organisation or the coordinator follows up an action."))
+        raise DomainError(_("The owning organisation or the coordinator follows up an action."))
     if status not in ActionStatus.values:
-        raise GroupError(_("Choose a status."))
+        raise DomainError(_("Choose a status."))
     action.status = status
     action.follow_up = follow_up.strip() or None
     action.save(update_fields=["status", "follow_up"])
@@ -425,7 +420,7 @@ def next_meeting_set(*, by: User, group_id, on: dt.date) -> InterventionGroup:
     group = InterventionGroup.objects.select_for_update().select_related("case").get(pk=group_id)
     _coordinator_check(by, group, "plan the next meeting")
     if on < timezone.localdate():
-        raise GroupError(_("The next meeting lies ahead."))
+        raise DomainError(_("The next meeting lies ahead."))
     group.next_meeting_on = on
     group.save(update_fields=["next_meeting_on"])
     return group
@@ -438,9 +433,9 @@ def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
     _coordinator_check(by, group, "remove a group member")
     membership = group.memberships.filter(pk=membership_id, left_at__isnull=True).first()
     if membership is None:
-        raise GroupError(_("That person is not a member of the group."))
+        raise DomainError(_("That person is not a member of the group."))
     if membership.role == MemberRole.COORDINATOR:
-        raise GroupError(_("The coordinator cannot leave the group; reassign the case instead."))
+        raise DomainError(_("The coordinator cannot leave the group; reassign the case instead."))
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
     return membership
@@ -460,13 +455,13 @@ def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, not
     _coordinator_check(by, group, "refer to the defector programme")
     latest = group.assessments.order_by("-assessed_at").first()
     if not referral_offered(latest):
-        raise GroupError(_("A referral follows a police assessment of high threat with a protection need."))
+        raise DomainError(_("A referral follows a police assessment of high threat with a protection need."))
     programme = Organisation.objects.filter(pk=organisation_id, kind__in=DEFECTOR_KINDS).first()
     if programme is None:
-        raise GroupError(_("Choose a defector programme."))
+        raise DomainError(_("Choose a defector programme."))
     named = policy.organisations_named(person_id=group.case.person_id, purpose=Purpose.DEFECTOR_PROGRAMME)
     if programme.pk not in named:
-        raise GroupError(
+        raise DomainError(
             _("No consent for the defector programme names %(organisation)s: record it first.")
             % {"organisation": programme.name}
         )

@@ -17,7 +17,7 @@ from audit.models import Action
 from cases.models import Case
 from lotsa import access
 from sig import forms, services
-from sig.models import InterventionGroup, PlanAction, ThreatAssessment
+from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
 
 
 def _group(request, group_id, purpose="intervention group", action=Action.VIEW) -> InterventionGroup:
@@ -48,7 +48,7 @@ def _back(group, anchor=""):
 def _run(request, group, change, done: str, anchor=""):
     try:
         change()
-    except services.GroupError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
@@ -113,7 +113,7 @@ def form_group(request, case_id):
     get_object_or_404(Case, pk=case_id)
     try:
         group, inside = services.group_form(by=request.user, case_id=case_id)
-    except services.GroupError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
         return redirect("cases:detail", case_id=case_id)
     messages.success(request, _("The intervention group was formed. Add its members."))
@@ -151,7 +151,7 @@ def detail(request, group_id):
         "is_police": user.organisation is not None and user.organisation.kind in POLICE_KINDS,
         "members": services.current_members(group),
         "missing": services.missing_consent(group),
-        "problems": services.activation_problems(group) if group.status == "forming" else [],
+        "problems": services.activation_problems(group) if group.status == GroupStatus.FORMING else [],
         "entries": entries,
         "assessments": assessments,
         "meetings": meetings,
@@ -183,7 +183,7 @@ def member_add(request, group_id):
                 user=form.cleaned_data["user"],
                 role=form.cleaned_data["role"],
             )
-        except services.GroupError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The member was added."))
@@ -276,7 +276,7 @@ def meeting_new(request, group_id):
             )
             if data["next_meeting_on"]:
                 services.next_meeting_set(by=request.user, group_id=group.pk, on=data["next_meeting_on"])
-        except services.GroupError as error:
+        except services.DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The meeting was recorded."))

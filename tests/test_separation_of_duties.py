@@ -221,7 +221,7 @@ def test_roles_fit_their_organisation_and_supervisors_are_not_also_social_worker
     )
     assert response.status_code == 200 and message in response.content.decode()
     assert not User.objects.filter(username="ny.handlaggare").exists()
-    with pytest.raises(services.AccountError):
+    with pytest.raises(services.DomainError):
         services.user_create(
             by=world.users["administrator"],
             username="ny.handlaggare",

@@ -119,7 +119,7 @@ def test_adding_an_organisation_without_consent_names_the_missing_consent(client
             user=sig_world["users"]["school"],
             role="school_contact",
         )
-    except services.GroupError as error:
+    except services.DomainError as error:
         services_error = str(error.message)
     assert "Kista skola" in services_error
 
@@ -158,7 +158,7 @@ def test_a_removed_member_sees_nothing_from_the_next_request_and_a_closed_group_
     assert "Gruppen avslutades" in response.content.decode()
     group.refresh_from_db()
     assert group.status == "closed" and group.outcome == "goals_met"
-    with pytest.raises(services.GroupError):
+    with pytest.raises(services.DomainError):
         services.member_add(
             by=w["users"]["coordinator"], group_id=group.pk, user=w["users"]["police"], role="police_contact"
         )
