@@ -22,7 +22,7 @@ from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT, is_named_handler
 from cases.models import AssignmentRequest, Case, CaseStatus, InformationCategory, JournalEntry
 from consent import selectors as consent_selectors
-from consent.services import emergency_access_open_for
+from consent.selectors import emergency_access_open_for
 from lotsa import access, crypto
 from sig.models import InterventionGroup
 

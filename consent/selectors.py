@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from django.utils import formats
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from cases.models import InformationCategory
+from audit.models import Action
+from cases.models import Case, InformationCategory, JournalEntry, Person
 from consent import grounds, policy
-from consent.models import Consent, Purpose
+from consent.models import Consent, EmergencyAccess, Purpose, Review
+from lotsa import access, crypto
 
 
 def scope_sentence(consent: Consent) -> str:
@@ -65,3 +72,81 @@ def matrix_for(case, at=None) -> list[dict]:
         }
         for organisation_id, cells in sorted(rows.items(), key=lambda item: organisations[item[0]].name)
     ]
+
+
+# --- Lists: each asks, records one access event per person it returns, and returns ----------------
+
+
+def consents_expiring_for(*, user, within_days: int | None = None, purpose: str | None = None) -> list:
+    """Consents of the user's own cases that end within the warning period (for ``purpose``, if given);
+    one access event per consent, naming its person, before anything is shown."""
+    within_days = settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS if within_days is None else within_days
+    today = timezone.localdate()
+    cases = access.visible_to(user, Case.objects.filter(responsible=user))
+    consents = (
+        Consent.objects.in_force()
+        .filter(person__cases__in=cases, valid_until__lte=today + dt.timedelta(days=within_days))
+        .select_related("person")
+        .distinct()
+        .order_by("valid_until")
+    )
+    if purpose:
+        consents = consents.filter(purpose=purpose)
+    rows = list(consents)
+    with transaction.atomic():
+        access.record_list(user, rows, purpose="consents about to expire")
+    return rows
+
+
+def review_queue_for(*, user) -> list[Review]:
+    """The unit's disclosures and emergency accesses waiting for the supervisor's review."""
+    rows = list(
+        access.visible_to(user, Review.objects.filter(reviewed_at__isnull=True))
+        .select_related(
+            "disclosure",
+            "emergency_access",
+            "emergency_access__user",
+            "disclosure__disclosed_by",
+            "disclosure__recipient",
+            "emergency_access__case",
+        )
+        .order_by("due_at")
+    )
+    with transaction.atomic():
+        access.record_list(user, rows, purpose="review queue")
+    return rows
+
+
+def emergency_access_open_for(user, case) -> EmergencyAccess | None:
+    """The user's own open emergency access to the case (the access decision reads it)."""
+    return (
+        EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def people_shared_with(*, user) -> list:
+    """For other organisations: the people whose information is shared with the user's organisation now."""
+    people = list(access.visible_to(user, Person.objects.exclude(organisation=user.organisation)))
+    with transaction.atomic():
+        access.record_list(user, people, purpose="shared with my organisation")
+    crypto.prefetch_data_keys(p.pk for p in people)
+    return people
+
+
+def shared_person_for(*, user, person_id) -> tuple:
+    """One person as shared with the user's organisation: the person (a recorded decision) and the
+    signed entries a consent or ground lets it see, each recorded."""
+    person = Person.objects.filter(pk=person_id).exclude(organisation_id=user.organisation_id).first()
+    if person is None:
+        raise Http404
+    with transaction.atomic():
+        access.check(user, Action.VIEW, person, purpose="shared information")
+        entries = list(
+            access.visible_to(user, JournalEntry.objects.filter(person=person, signed_at__isnull=False))
+            .select_related("author", "case__owner_unit")
+            .order_by("created_at")
+        )
+        access.record_list(user, entries, action=Action.VIEW, purpose="shared information")
+    return person, entries

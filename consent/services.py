@@ -148,20 +148,6 @@ def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent
     return consent
 
 
-def consents_expiring(*, user, within_days: int | None = None):
-    """Consents of the user's own cases that end within the warning period."""
-    within_days = settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS if within_days is None else within_days
-    today = timezone.localdate()
-    cases = access.visible_to(user, Case.objects.filter(responsible=user))
-    return (
-        Consent.objects.in_force()
-        .filter(person__cases__in=cases, valid_until__lte=today + dt.timedelta(days=within_days))
-        .select_related("person")
-        .distinct()
-        .order_by("valid_until")
-    )
-
-
 def _review_due():
     return timezone.now() + dt.timedelta(days=settings.LOTSA_REVIEW_DUE_DAYS)
 
@@ -206,14 +192,6 @@ def disclosure_record(
     return disclosure
 
 
-def emergency_access_open_for(user, case) -> EmergencyAccess | None:
-    return (
-        EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
-        .order_by("-expires_at")
-        .first()
-    )
-
-
 @transaction.atomic
 def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     """Step two of nödåtkomst: the stated reason opens the case for a limited time."""
@@ -246,21 +224,6 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
         reason="emergency access opened",
     )
     return emergency
-
-
-def review_queue(*, user):
-    return (
-        Review.objects.filter(organisation_id=user.organisation_id, reviewed_at__isnull=True)
-        .select_related(
-            "disclosure",
-            "emergency_access",
-            "emergency_access__user",
-            "disclosure__disclosed_by",
-            "disclosure__recipient",
-            "emergency_access__case",
-        )
-        .order_by("due_at")
-    )
 
 
 @transaction.atomic

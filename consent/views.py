@@ -16,7 +16,7 @@ from accounts import selectors as accounts_selectors
 from accounts.models import Role
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from cases.models import Case, JournalEntry, Person
+from cases.models import Case
 from consent import forms, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
@@ -140,9 +140,7 @@ def withdraw(request, case_id, consent_id):
 
 def expiring(request):
     access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="consent.consent")
-    consents = list(services.consents_expiring(user=request.user))
-    with transaction.atomic():
-        access.record_list(request.user, consents, purpose="consents about to expire")
+    consents = selectors.consents_expiring_for(user=request.user)
     crypto.prefetch_data_keys(c.person_id for c in consents)
     return render(request, "consent/expiring.html", {"consents": consents})
 
@@ -176,9 +174,7 @@ def disclose(request, case_id):
 
 def review_queue(request):
     access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
-    reviews = list(services.review_queue(user=request.user))
-    with transaction.atomic():
-        access.record_list(request.user, reviews, purpose="review queue")
+    reviews = selectors.review_queue_for(user=request.user)
     recent = accounts_selectors.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
         request,
@@ -224,29 +220,12 @@ def shared(request):
     access.require_role(
         request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
     )
-    people = list(
-        access.visible_to(request.user, Person.objects.exclude(organisation=request.user.organisation))
-    )
-    with transaction.atomic():
-        access.record_list(request.user, people, purpose="shared with my organisation")
-    crypto.prefetch_data_keys(p.pk for p in people)
+    people = selectors.people_shared_with(user=request.user)
     return render(request, "consent/shared.html", {"people": people})
 
 
 def shared_person(request, person_id):
-    person = get_object_or_404(Person, pk=person_id)
-    if person.organisation_id == request.user.organisation_id:
-        raise Http404
-    with transaction.atomic():
-        access.check(request.user, Action.VIEW, person, purpose="shared information")
-        entries = list(
-            access.visible_to(
-                request.user, JournalEntry.objects.filter(person=person, signed_at__isnull=False)
-            )
-            .select_related("author", "case__owner_unit")
-            .order_by("created_at")
-        )
-        access.record_list(request.user, entries, action=Action.VIEW, purpose="shared information")
+    person, entries = selectors.shared_person_for(user=request.user, person_id=person_id)
     return render(request, "consent/shared_person.html", {"person": person, "entries": entries})
 
 

@@ -16,6 +16,7 @@ from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases.models import Case
 from lotsa import access
+from lotsa.vocabulary import Purpose
 from sig import forms, services
 from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
 
@@ -92,9 +93,9 @@ def overview(request):
     ]
     expiring = []
     if request.user.has_role(*CASEWORK_ROLES):
-        from consent.services import consents_expiring
+        from consent.selectors import consents_expiring_for
 
-        expiring = list(consents_expiring(user=request.user).filter(purpose="intervention_group"))
+        expiring = consents_expiring_for(user=request.user, purpose=Purpose.INTERVENTION_GROUP)
     return render(
         request,
         "sig/overview.html",
