@@ -3,15 +3,19 @@ is already recorded)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from audit import services as audit
-from audit.models import Action
+from audit.models import Action, Outcome
+from cases import personal_number as pnr
 from cases.access import is_named_handler
-from cases.models import AssignmentRequest, Case, Person, RequestStatus
-from lotsa import access
+from cases.models import AssignmentRequest, Case, JournalEntry, Person, RequestStatus
+from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 
 
@@ -79,3 +83,97 @@ def assignment_requests_of(*, user: User) -> list[AssignmentRequest]:
         .select_related("case", "case__responsible", "decided_by")
         .order_by("-requested_at")[:20]
     )
+
+
+def cases_visible_to(*, user: User) -> QuerySet[Case]:
+    """The cases ``user`` may open, filtered in SQL (the case policy)."""
+    return access.visible_to(user, Case.objects.all())
+
+
+def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW) -> Case:
+    """The case, or a denial already in the access log (unknown ids are 404)."""
+    case = Case.objects.select_related("person", "owner_unit", "responsible").filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    with transaction.atomic():
+        access.check(user, action, case, purpose=purpose)
+    return case
+
+
+def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None, size: int = 25):
+    """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
+    per person shown, in one insert, before anything is rendered."""
+    cases = cases_visible_to(user=user)
+    if status:
+        cases = cases.filter(status=status)
+    if activity:
+        cases = cases.filter(activity=activity)
+    cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
+    shown = Paginator(cases, size).get_page(page)
+    rows = list(shown.object_list)
+    with transaction.atomic():
+        access.record_list(user, rows, purpose="my cases")
+    crypto.prefetch_data_keys(case.person_id for case in rows)
+    return shown, rows
+
+
+@transaction.atomic
+def cases_found_by_number(*, user: User, number: str) -> list[Case]:
+    """Exact-match search by personal identity number. The search is an access event with its
+    outcome; it returns only the cases the user may open, and says nothing of any other."""
+    canonical = pnr.normalise(number)  # InvalidPersonalNumber propagates: nothing searched
+    person = _unit_record(user, canonical)
+    cases = []
+    if person is not None:
+        cases = list(
+            access.visible_to(user, Case.objects.filter(person=person))
+            .select_related("person", "owner_unit", "responsible")
+            .order_by("-opened_at")
+        )
+    audit.record(
+        action=Action.SEARCH,
+        outcome=Outcome.ALLOWED,
+        actor=user,
+        target_type="cases.person",
+        target_id=str(person.pk) if cases else "",
+        subject_id=person.pk if cases else None,
+        purpose="find a person",
+        reason=f"personal identity number: {len(cases)} case(s) shown",
+    )
+    crypto.prefetch_data_keys(case.person_id for case in cases)
+    return cases
+
+
+def case_page_for(*, user: User, case_id) -> dict:
+    """Everything the case page shows, after one recorded decision to view the case."""
+    from consent import selectors as consent_selectors
+
+    case = case_get_for(user=user, case_id=case_id, purpose="casework")
+    entries = list(
+        JournalEntry.objects.filter(case=case)
+        .select_related("author", "signed_by", "corrects")
+        .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
+        .order_by("created_at")
+    )
+    matrix = consent_selectors.matrix_for(case)
+    for entry in entries:
+        entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
+    try:
+        group = case.intervention_group
+    except ObjectDoesNotExist:
+        group = None
+    return {
+        "case": case,
+        "person": case.person,
+        "group": group,
+        "consents": consent_selectors.consents_of(case),
+        "matrix": matrix,
+        "emergency": consent_selectors.emergency_access_open_for(user, case),
+        "show_address": not case.person.is_protected or is_named_handler(user, case),
+        "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
+        "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
+        "entries": entries,
+        # What the page offers (unrecorded: the act itself is decided when it is posted).
+        "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
+        "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+    }

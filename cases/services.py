@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import Action
 from cases import personal_number as pnr
 from cases.models import (
     AssignmentRequest,
@@ -58,31 +58,6 @@ def person_find(*, organisation, number: str) -> Person | None:
         .filter(**blind_index_lookup(Person, "personal_number_index", number))
         .first()
     )
-
-
-def person_search(*, by: User, number: str) -> list[Case]:
-    """Exact-match search by personal identity number. The search is an access event with its
-    outcome; it returns only the cases the user may open, and says nothing of any other."""
-    canonical = pnr.normalise(number)  # InvalidPersonalNumber propagates: nothing searched
-    person = person_find(organisation=by.organisation, number=canonical) if by.organisation_id else None
-    cases = []
-    if person is not None:
-        cases = list(
-            access.visible_to(by, Case.objects.filter(person=person))
-            .select_related("person", "owner_unit", "responsible")
-            .order_by("-opened_at")
-        )
-    audit.record(
-        action=Action.SEARCH,
-        outcome=Outcome.ALLOWED,
-        actor=by,
-        target_type="cases.person",
-        target_id=str(person.pk) if cases else "",
-        subject_id=person.pk if cases else None,
-        purpose="find a person",
-        reason=f"personal identity number: {len(cases)} case(s) shown",
-    )
-    return cases
 
 
 @transaction.atomic

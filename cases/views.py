@@ -7,9 +7,7 @@ the decision is in the access log before anything is decrypted.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,12 +17,9 @@ from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
-from cases.access import HELD_BY_UNIT, is_named_handler
+from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, CaseStatus, InformationCategory, JournalEntry
-from consent import selectors as consent_selectors
-from consent.selectors import emergency_access_open_for
 from lotsa import access, crypto
-from sig.models import InterventionGroup
 
 
 def _detail(case_or_id) -> str:
@@ -33,24 +28,17 @@ def _detail(case_or_id) -> str:
 
 
 def my_cases(request):
-    """The user's cases (a supervisor: the unit's), filtered and paginated; one access event per
-    person shown, written before the page is rendered."""
+    """The user's cases (a supervisor: the unit's), filtered and paginated."""
     access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
     filters = forms.CaseFilterForm(request.GET or None)
-    cases = access.visible_to(request.user, Case.objects.all())
-    size = 25
-    if filters.is_valid():
-        if filters.cleaned_data["status"]:
-            cases = cases.filter(status=filters.cleaned_data["status"])
-        if filters.cleaned_data["activity"]:
-            cases = cases.filter(activity=filters.cleaned_data["activity"])
-        size = filters.cleaned_data["size"] or 25
-    cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
-    page = Paginator(cases, size).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    with transaction.atomic():
-        access.record_list(request.user, rows, purpose="my cases")
-    crypto.prefetch_data_keys(case.person_id for case in rows)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    page, rows = selectors.my_cases_for(
+        user=request.user,
+        status=data.get("status", ""),
+        activity=data.get("activity", ""),
+        page=request.GET.get("page"),
+        size=data.get("size") or 25,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -68,9 +56,7 @@ def search(request):
     results, elsewhere = None, []
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["personal_number"]
-        with transaction.atomic():
-            results = services.person_search(by=request.user, number=number)
-        crypto.prefetch_data_keys(case.person_id for case in results)
+        results = selectors.cases_found_by_number(user=request.user, number=number)
         if not results and request.user.has_role(*CASEWORK_ROLES):
             elsewhere = selectors.unit_cases_not_handled_by(
                 user=request.user, canonical_number=pnr.normalise(number)
@@ -174,36 +160,10 @@ def assignment_decide(request, request_id):
 
 def case_detail(request, case_id):
     """The case page: the access decision is recorded before anything is decrypted or rendered."""
-    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
-    with transaction.atomic():
-        access.check(request.user, Action.VIEW, case, purpose="casework")
-    entries = list(
-        JournalEntry.objects.filter(case=case)
-        .select_related("author", "signed_by", "corrects")
-        .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
-        .order_by("created_at")
+    context = selectors.case_page_for(user=request.user, case_id=case_id)
+    context.update(
+        categories=InformationCategory.choices, entry_form=forms.JournalEntryForm(), statuses=CaseStatus
     )
-    can_write = access.decide(request.user, Action.UPDATE, case).allowed
-    matrix = consent_selectors.matrix_for(case)
-    for entry in entries:
-        entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
-    context = {
-        "group": InterventionGroup.objects.filter(case=case).first(),
-        "consents": consent_selectors.consents_of(case),
-        "matrix": matrix,
-        "categories": InformationCategory.choices,
-        "emergency": emergency_access_open_for(request.user, case),
-        "case": case,
-        "person": case.person,
-        "show_address": not case.person.is_protected or is_named_handler(request.user, case),
-        "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
-        "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
-        "entries": entries,
-        "can_write": can_write,
-        "can_reassign": access.decide(request.user, Action.ASSIGN, case).allowed,
-        "entry_form": forms.JournalEntryForm(),
-        "statuses": CaseStatus,
-    }
     return render(request, "cases/case_detail.html", context)
 
 
