@@ -328,88 +328,6 @@ def action_update(*, by: User, action_id, status: str, follow_up: str) -> PlanAc
     return action
 
 
-# --- What members see -------------------------------------------------------------------------------
-
-
-def _may_see(viewer: User, *, person_id, organisation_id: int, category: str) -> bool:
-    return policy.sharing_decision(
-        person_id=person_id,
-        category=category,
-        recorded_by_id=organisation_id,
-        viewer_org_id=viewer.organisation_id,
-        purpose=PURPOSE,
-    ).allowed
-
-
-def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
-    """Exactly what the viewer may see: own organisation's entries, other members' entries while
-    the consent allows the crossing, and for civil society only the summaries written for them."""
-    membership = membership_of(viewer, group)
-    if membership is None:
-        return []
-    civil = viewer.organisation.kind in CIVIL_SOCIETY_KINDS
-    if civil and membership.undertaking_accepted_at is None:
-        return []
-    entries = (
-        SharedEntry.objects.filter(group=group)
-        .select_related("author", "organisation")
-        .order_by("created_at")
-    )
-    if civil:
-        entries = entries.filter(for_civil_society=True)
-    return [
-        entry
-        for entry in entries
-        if entry.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer, person_id=entry.person_id, organisation_id=entry.organisation_id, category=entry.category
-        )
-    ]
-
-
-def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
-    membership = membership_of(viewer, group)
-    if membership is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return []
-    return [
-        assessment
-        for assessment in group.assessments.select_related("author", "organisation")
-        if assessment.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer,
-            person_id=assessment.person_id,
-            organisation_id=assessment.organisation_id,
-            category=ThreatAssessment.CATEGORY,
-        )
-    ]
-
-
-def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
-    if viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return []
-    return [
-        item
-        for item in meeting.items.all()
-        if item.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer, person_id=item.person_id, organisation_id=item.organisation_id, category=item.category
-        )
-    ]
-
-
-def plan_visible(viewer: User, group: InterventionGroup) -> bool:
-    """The action plan is the coordinator's record (category: interventions and plans): other
-    organisations see it only while the consent gives them that category; civil society never."""
-    if viewer.organisation is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return False
-    return _may_see(
-        viewer,
-        person_id=group.case.person_id,
-        organisation_id=group.case.owner_unit_id,
-        category=InformationCategory.INTERVENTIONS_PLANS,
-    )
-
-
 def referral_offered(assessment: ThreatAssessment | None) -> bool:
     """A high threat with a protection need offers a referral to the defector programme."""
     return bool(assessment and assessment.level == ThreatLevel.HIGH and assessment.protection_need)
@@ -483,16 +401,3 @@ def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, not
         reason="referral to the defector programme",
     )
     return referral
-
-
-def referrals_received(*, user):
-    """Referrals to the user's own defector programme, while the consent still names it."""
-    from sig.models import Referral
-
-    if user.organisation is None or user.organisation.kind not in DEFECTOR_KINDS:
-        return []
-    referrals = Referral.objects.filter(to_organisation=user.organisation).select_related(
-        "group__case__owner_unit", "person", "referred_by"
-    )
-    scope = policy.shared_scope(viewer_org_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME)
-    return [referral for referral in referrals if referral.person_id in scope]

@@ -11,14 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, Role
+from accounts.models import POLICE_KINDS, Role
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases.models import Case
 from lotsa import access
-from lotsa.vocabulary import Purpose
-from sig import forms, services
-from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
+from sig import forms, selectors, services
+from sig.models import GroupStatus, InterventionGroup, PlanAction
 
 
 def _group(request, group_id, purpose="intervention group", action=Action.VIEW) -> InterventionGroup:
@@ -66,47 +65,9 @@ def overview(request):
         action=Action.VIEW,
         target="sig.interventiongroup",
     )
-    groups = list(
-        access.visible_to(request.user, InterventionGroup.objects.all())
-        .select_related("case__person", "case__owner_unit")
-        .order_by("next_meeting_on", "created_at")
-    )
-    with transaction.atomic():
-        access.record_list(request.user, groups, purpose="my intervention groups")
-    today = timezone.localdate()
-    plan_groups = [group for group in groups if services.plan_visible(request.user, group)]
-    overdue_actions = [
-        action
-        for action in PlanAction.objects.filter(
-            goal__group__in=plan_groups, due__lt=today, status__in=["planned", "ongoing"]
-        ).select_related("goal__group", "owner")
-        if action.owner_id == request.user.organisation_id or request.user.has_role(*CASEWORK_ROLES)
-    ]
-    latest = {}
-    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
-        latest[assessment.group_id] = assessment
-    overdue_reviews = [
-        a
-        for a in latest.values()
-        if a.review_overdue
-        and (a.organisation_id == request.user.organisation_id or request.user.has_role(*CASEWORK_ROLES))
-    ]
-    expiring = []
-    if request.user.has_role(*CASEWORK_ROLES):
-        from consent.selectors import consents_expiring_for
-
-        expiring = consents_expiring_for(user=request.user, purpose=Purpose.INTERVENTION_GROUP)
-    return render(
-        request,
-        "sig/overview.html",
-        {
-            "groups": groups,
-            "overdue_actions": overdue_actions,
-            "overdue_reviews": overdue_reviews,
-            "expiring": expiring,
-            "band_label": services.band_label,
-        },
-    )
+    context = selectors.overview_for(user=request.user)
+    context["band_label"] = services.band_label
+    return render(request, "sig/overview.html", context)
 
 
 @require_POST
@@ -127,49 +88,24 @@ def form_group(request, case_id):
 
 
 def detail(request, group_id):
-    group = _group(request, group_id)
     user = request.user
-    membership = services.membership_of(user, group)
-    civil = user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
-    entries = services.visible_shared_entries(user, group)
-    assessments = services.visible_assessments(user, group)
-    meetings = (
-        [
-            (meeting, services.visible_minutes(user, meeting))
-            for meeting in group.meetings.prefetch_related("items", "attendance__membership__user")
-        ]
-        if not civil
-        else []
+    context = selectors.group_page_for(user=user, group_id=group_id)
+    group, assessments = context["group"], context["assessments"]
+    context.update(
+        is_coordinator=access.decide(user, Action.UPDATE, group.case).allowed,  # offers, unrecorded
+        is_police=user.organisation is not None and user.organisation.kind in POLICE_KINDS,
+        members=services.current_members(group),
+        missing=services.missing_consent(group),
+        problems=services.activation_problems(group) if group.status == GroupStatus.FORMING else [],
+        referral=services.referral_offered(assessments[0] if assessments else None),
+        band=services.band_label(group.band),
+        entry_form=forms.SharedEntryForm(),
+        assessment_form=forms.AssessmentForm(),
+        goal_form=forms.GoalForm(),
+        close_form=forms.CloseGroupForm(),
+        referral_form=forms.ReferralForm(),
+        action_form=forms.ActionForm(group=group),
     )
-    is_coordinator = access.decide(user, Action.UPDATE, group.case).allowed
-    with transaction.atomic():
-        access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
-    context = {
-        "group": group,
-        "membership": membership,
-        "civil": civil,
-        "is_coordinator": is_coordinator,
-        "is_police": user.organisation is not None and user.organisation.kind in POLICE_KINDS,
-        "members": services.current_members(group),
-        "missing": services.missing_consent(group),
-        "problems": services.activation_problems(group) if group.status == GroupStatus.FORMING else [],
-        "entries": entries,
-        "assessments": assessments,
-        "meetings": meetings,
-        "referral": services.referral_offered(assessments[0] if assessments else None),
-        "goals": group.goals.prefetch_related("actions__owner").order_by("created_at")
-        if services.plan_visible(user, group)
-        else [],
-        "plan_visible": services.plan_visible(user, group),
-        "band": services.band_label(group.band),
-        "entry_form": forms.SharedEntryForm(),
-        "assessment_form": forms.AssessmentForm(),
-        "goal_form": forms.GoalForm(),
-        "close_form": forms.CloseGroupForm(),
-        "referral_form": forms.ReferralForm(),
-        "referrals": group.referrals.select_related("to_organisation") if not civil else [],
-        "action_form": forms.ActionForm(group=group),
-    }
     return render(request, "sig/detail.html", context)
 
 
@@ -392,7 +328,5 @@ def refer(request, group_id):
 def referrals(request):
     """For the defector programme: the referrals it has received, while the consent names it."""
     access.require_role(request.user, Role.DEFECTOR_PROGRAMME, action=Action.VIEW, target="sig.referral")
-    received = services.referrals_received(user=request.user)
-    with transaction.atomic():
-        access.record_list(request.user, received, purpose="referrals to the defector programme")
+    received = selectors.referrals_received_by(user=request.user)
     return render(request, "sig/referrals.html", {"referrals": received})

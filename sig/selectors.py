@@ -1,0 +1,215 @@
+"""Reads of intervention groups: each asks lotsa.access (or consent.policy for what crosses between
+member organisations), records what it returns, and returns."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import CIVIL_SOCIETY_KINDS, User
+from accounts.roles import CASEWORK_ROLES
+from audit.models import Action
+from cases.models import InformationCategory
+from consent import policy
+from lotsa import access
+from lotsa.vocabulary import Purpose
+from sig.access import PURPOSE
+from sig.models import (
+    ActionStatus,
+    InterventionGroup,
+    Meeting,
+    MinutesItem,
+    PlanAction,
+    SharedEntry,
+    ThreatAssessment,
+)
+from sig.services import membership_of
+
+
+def _may_see(viewer: User, *, person_id, organisation_id: int, category: str) -> bool:
+    return policy.sharing_decision(
+        person_id=person_id,
+        category=category,
+        recorded_by_id=organisation_id,
+        viewer_org_id=viewer.organisation_id,
+        purpose=PURPOSE,
+    ).allowed
+
+
+def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
+    """Exactly what the viewer may see: own organisation's entries, other members' entries while
+    the consent allows the crossing, and for civil society only the summaries written for them."""
+    membership = membership_of(viewer, group)
+    if membership is None:
+        return []
+    civil = viewer.organisation.kind in CIVIL_SOCIETY_KINDS
+    if civil and membership.undertaking_accepted_at is None:
+        return []
+    entries = (
+        SharedEntry.objects.filter(group=group)
+        .select_related("author", "organisation")
+        .order_by("created_at")
+    )
+    if civil:
+        entries = entries.filter(for_civil_society=True)
+    return [
+        entry
+        for entry in entries
+        if entry.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer, person_id=entry.person_id, organisation_id=entry.organisation_id, category=entry.category
+        )
+    ]
+
+
+def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
+    membership = membership_of(viewer, group)
+    if membership is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return []
+    return [
+        assessment
+        for assessment in group.assessments.select_related("author", "organisation")
+        if assessment.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer,
+            person_id=assessment.person_id,
+            organisation_id=assessment.organisation_id,
+            category=ThreatAssessment.CATEGORY,
+        )
+    ]
+
+
+def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
+    if viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return []
+    return [
+        item
+        for item in meeting.items.all()
+        if item.organisation_id == viewer.organisation_id
+        or _may_see(
+            viewer, person_id=item.person_id, organisation_id=item.organisation_id, category=item.category
+        )
+    ]
+
+
+def plan_visible(viewer: User, group: InterventionGroup) -> bool:
+    """The action plan is the coordinator's record (category: interventions and plans): other
+    organisations see it only while the consent gives them that category; civil society never."""
+    if viewer.organisation is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
+        return False
+    return _may_see(
+        viewer,
+        person_id=group.case.person_id,
+        organisation_id=group.case.owner_unit_id,
+        category=InformationCategory.INTERVENTIONS_PLANS,
+    )
+
+
+def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:
+    return access.visible_to(user, InterventionGroup.objects.all())
+
+
+def group_get_for(*, user: User, group_id, purpose: str = "intervention group") -> InterventionGroup:
+    """The group, or a denial already in the access log (unknown ids are 404)."""
+    group = (
+        InterventionGroup.objects.select_related("case__person", "case__owner_unit")
+        .filter(pk=group_id)
+        .first()
+    )
+    if group is None:
+        raise Http404
+    with transaction.atomic():
+        access.check(user, Action.VIEW, group, purpose=purpose)
+    return group
+
+
+def overview_for(*, user: User) -> dict:
+    """My groups, overdue actions and threat reviews, and consents about to expire: every group and
+    every person shown is recorded before anything is rendered."""
+    from consent.selectors import consents_expiring_for
+
+    groups = list(
+        groups_visible_to(user=user)
+        .select_related("case__person", "case__owner_unit")
+        .order_by("next_meeting_on", "created_at")
+    )
+    with transaction.atomic():
+        access.record_list(user, groups, purpose="my intervention groups")
+    today = timezone.localdate()
+    casework = user.has_role(*CASEWORK_ROLES)
+    plan_groups = [group for group in groups if plan_visible(user, group)]
+    overdue_actions = [
+        action
+        for action in PlanAction.objects.filter(
+            goal__group__in=plan_groups,
+            due__lt=today,
+            status__in=[ActionStatus.PLANNED, ActionStatus.ONGOING],
+        ).select_related("goal__group", "owner")
+        if action.owner_id == user.organisation_id or casework
+    ]
+    latest = {}
+    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
+        latest[assessment.group_id] = assessment
+    overdue_reviews = [
+        a
+        for a in latest.values()
+        if a.review_overdue and (a.organisation_id == user.organisation_id or casework)
+    ]
+    expiring = consents_expiring_for(user=user, purpose=Purpose.INTERVENTION_GROUP) if casework else []
+    return {
+        "groups": groups,
+        "overdue_actions": overdue_actions,
+        "overdue_reviews": overdue_reviews,
+        "expiring": expiring,
+    }
+
+
+def group_page_for(*, user: User, group_id) -> dict:
+    """What one member (or the owning unit's supervisor) sees of a group, after one recorded decision;
+    every shared entry and assessment shown is recorded too."""
+    group = group_get_for(user=user, group_id=group_id)
+    civil = user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
+    entries = visible_shared_entries(user, group)
+    assessments = visible_assessments(user, group)
+    meetings = (
+        [
+            (meeting, visible_minutes(user, meeting))
+            for meeting in group.meetings.prefetch_related("items", "attendance__membership__user")
+        ]
+        if not civil
+        else []
+    )
+    with transaction.atomic():
+        access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
+    shows_plan = plan_visible(user, group)
+    return {
+        "group": group,
+        "membership": membership_of(user, group),
+        "civil": civil,
+        "entries": entries,
+        "assessments": assessments,
+        "meetings": meetings,
+        "plan_visible": shows_plan,
+        "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
+        "referrals": group.referrals.select_related("to_organisation") if not civil else [],
+    }
+
+
+def referrals_received_by(*, user: User) -> list:
+    """Referrals to the user's own defector programme, while a consent for the programme still names
+    it; one access event per referral shown, naming its person."""
+    from sig.models import Referral
+    from sig.services import DEFECTOR_KINDS
+
+    if user.organisation is None or user.organisation.kind not in DEFECTOR_KINDS:
+        return []
+    referrals = Referral.objects.filter(to_organisation=user.organisation).select_related(
+        "group__case__owner_unit", "person", "referred_by"
+    )
+    scope = policy.shared_scope(viewer_org_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME)
+    rows = [referral for referral in referrals if referral.person_id in scope]
+    with transaction.atomic():
+        access.record_list(user, rows, purpose="referrals to the defector programme")
+    return rows
