@@ -249,3 +249,17 @@ class AssignmentRequestPolicy(Policy):
         if user.has_role(Role.SUPERVISOR):
             conditions |= unit
         return queryset.filter(conditions)
+
+
+class CaseStatusChangePolicy(Policy):
+    """A case's status history is read under the case's own rules."""
+
+    def decide(self, user, action, change, purpose) -> Decision:
+        if action not in READ_ACTIONS:
+            return Decision.deny("a case's status changes through cases.services")
+        return CasePolicy().decide(user, Action.VIEW, change.case, purpose)
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from cases.models import Case
+
+        return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))

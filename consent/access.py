@@ -52,3 +52,50 @@ class ReviewPolicy(Policy):
         if not user.has_role("supervisor"):
             return queryset.none()
         return queryset.filter(organisation_id=user.organisation_id)
+
+
+class DisclosurePolicy(Policy):
+    """The record of a disclosure is read in the unit that made it: by the handlers of the person's
+    cases and by the supervisor who reviews it. (The recipient sees the information, under
+    consent.policy, never the record.)"""
+
+    def decide(self, user, action, disclosure, purpose) -> Decision:
+        from cases.access import handles_a_case_of
+
+        if action not in READ_ACTIONS:
+            return Decision.deny("disclosures are recorded through consent.services")
+        if user.organisation_id != disclosure.organisation_id:
+            return Decision.deny("the record of a disclosure stays in the unit that made it")
+        if user.has_role("supervisor"):
+            return Decision.allow("supervisor of the disclosing unit")
+        if handles_a_case_of(user, disclosure.person):
+            return Decision.allow("handler of a case of the person")
+        return Decision.deny("not a handler of the person's cases")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from cases.models import Case
+
+        if user.has_role("supervisor"):
+            return queryset.filter(organisation_id=user.organisation_id)
+        cases = CasePolicy().visible(user, Case.objects.all())
+        return queryset.filter(organisation_id=user.organisation_id, person__cases__in=cases).distinct()
+
+
+class EmergencyAccessPolicy(Policy):
+    """An emergency access is read by the one who used it and by the supervisor who reviews it."""
+
+    def decide(self, user, action, emergency, purpose) -> Decision:
+        if action not in READ_ACTIONS:
+            return Decision.deny("emergency access is opened through consent.services")
+        if emergency.user_id == user.pk:
+            return Decision.allow("the user's own emergency access")
+        if user.has_role("supervisor") and user.organisation_id == emergency.case.owner_unit_id:
+            return Decision.allow("supervisor of the owning unit")
+        return Decision.deny("not the user's emergency access")
+
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        from django.db.models import Q
+
+        if user.has_role("supervisor"):
+            return queryset.filter(Q(user=user) | Q(case__owner_unit_id=user.organisation_id))
+        return queryset.filter(user=user)

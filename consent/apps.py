@@ -10,12 +10,14 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from consent.access import ConsentPolicy, ReviewPolicy
+        from consent.access import ConsentPolicy, DisclosurePolicy, EmergencyAccessPolicy, ReviewPolicy
         from consent.models import Consent, Disclosure, EmergencyAccess, Review
         from lotsa import access
 
         access.register(Consent, ConsentPolicy())
         access.register(Review, ReviewPolicy())
+        access.register(Disclosure, DisclosurePolicy())
+        access.register(EmergencyAccess, EmergencyAccessPolicy())
 
         auditlog.register(
             Consent,

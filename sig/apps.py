@@ -11,7 +11,15 @@ class SigConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from lotsa import access
-        from sig.access import GroupPolicy
+        from sig.access import (
+            GroupPolicy,
+            MeetingPolicy,
+            MinutesItemPolicy,
+            PlanPolicy,
+            ReferralPolicy,
+            SharedEntryPolicy,
+            ThreatAssessmentPolicy,
+        )
         from sig.models import (
             Goal,
             InterventionGroup,
@@ -19,11 +27,19 @@ class SigConfig(AppConfig):
             Membership,
             MinutesItem,
             PlanAction,
+            Referral,
             SharedEntry,
             ThreatAssessment,
         )
 
         access.register(InterventionGroup, GroupPolicy())
+        access.register(SharedEntry, SharedEntryPolicy())
+        access.register(ThreatAssessment, ThreatAssessmentPolicy())
+        access.register(MinutesItem, MinutesItemPolicy())
+        access.register(Meeting, MeetingPolicy())
+        access.register(Goal, PlanPolicy())
+        access.register(PlanAction, PlanPolicy())
+        access.register(Referral, ReferralPolicy())
 
         auditlog.register(InterventionGroup)
         auditlog.register(Membership)

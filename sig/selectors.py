@@ -11,11 +11,10 @@ from django.utils import timezone
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from cases.models import InformationCategory
 from consent import policy
 from lotsa import access
 from lotsa.vocabulary import Purpose
-from sig.access import PURPOSE
+from sig.access import PlanPolicy
 from sig.models import (
     ActionStatus,
     InterventionGroup,
@@ -28,83 +27,28 @@ from sig.models import (
 from sig.services import membership_of
 
 
-def _may_see(viewer: User, *, person_id, organisation_id: int, category: str) -> bool:
-    return policy.sharing_decision(
-        person_id=person_id,
-        category=category,
-        recorded_by_id=organisation_id,
-        viewer_org_id=viewer.organisation_id,
-        purpose=PURPOSE,
-    ).allowed
+def _readable(user: User, rows) -> list:
+    """The rows the user may read, each decided by its policy (sig/access.py); recorded by the caller."""
+    return [row for row in rows if access.decide(user, Action.VIEW, row).allowed]
 
 
 def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
-    """Exactly what the viewer may see: own organisation's entries, other members' entries while
-    the consent allows the crossing, and for civil society only the summaries written for them."""
-    membership = membership_of(viewer, group)
-    if membership is None:
-        return []
-    civil = viewer.organisation.kind in CIVIL_SOCIETY_KINDS
-    if civil and membership.undertaking_accepted_at is None:
-        return []
-    entries = (
-        SharedEntry.objects.filter(group=group)
-        .select_related("author", "organisation")
-        .order_by("created_at")
-    )
-    if civil:
-        entries = entries.filter(for_civil_society=True)
-    return [
-        entry
-        for entry in entries
-        if entry.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer, person_id=entry.person_id, organisation_id=entry.organisation_id, category=entry.category
-        )
-    ]
+    """Exactly what the viewer may see of what members shared (the shared-entry policy)."""
+    entries = SharedEntry.objects.filter(group=group).select_related("author", "organisation", "group")
+    return _readable(viewer, entries.order_by("created_at"))
 
 
 def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
-    membership = membership_of(viewer, group)
-    if membership is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return []
-    return [
-        assessment
-        for assessment in group.assessments.select_related("author", "organisation")
-        if assessment.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer,
-            person_id=assessment.person_id,
-            organisation_id=assessment.organisation_id,
-            category=ThreatAssessment.CATEGORY,
-        )
-    ]
+    return _readable(viewer, group.assessments.select_related("author", "organisation", "group"))
 
 
 def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
-    if viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return []
-    return [
-        item
-        for item in meeting.items.all()
-        if item.organisation_id == viewer.organisation_id
-        or _may_see(
-            viewer, person_id=item.person_id, organisation_id=item.organisation_id, category=item.category
-        )
-    ]
+    return _readable(viewer, meeting.items.select_related("meeting__group__case"))
 
 
 def plan_visible(viewer: User, group: InterventionGroup) -> bool:
-    """The action plan is the coordinator's record (category: interventions and plans): other
-    organisations see it only while the consent gives them that category; civil society never."""
-    if viewer.organisation is None or viewer.organisation.kind in CIVIL_SOCIETY_KINDS:
-        return False
-    return _may_see(
-        viewer,
-        person_id=group.case.person_id,
-        organisation_id=group.case.owner_unit_id,
-        category=InformationCategory.INTERVENTIONS_PLANS,
-    )
+    """Whether the action plan is shared with the viewer's organisation (the plan policy)."""
+    return PlanPolicy().plan_visible(viewer, group)
 
 
 def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:

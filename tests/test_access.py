@@ -150,3 +150,40 @@ def test_access_events_never_hold_decrypted_personal_data(client, world):
         client.get(case_url(world.case_a))
     for row in AccessEvent.objects.values():
         assert MARKER not in " ".join(str(value) for value in row.values())
+
+
+def test_every_model_that_holds_personal_data_has_a_registered_policy():
+    """Default deny is the fallback, not the design: each such model says who may read it."""
+    from django.apps import apps
+
+    from lotsa import access
+    from lotsa.crypto import EncryptedField
+
+    unguarded = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label != "bench"
+        and any(isinstance(field, EncryptedField) for field in model._meta.concrete_fields)
+        and access.policy_for(model) is None
+    ]
+    assert not unguarded, unguarded
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("social_worker", True),
+        ("supervisor", True),
+        ("social_worker_unassigned", False),
+        ("social_worker_other_district", False),
+        ("external_member", False),  # the recipient sees the information, never the record
+        ("administrator", False),
+        ("coordinator", False),
+    ],
+)
+def test_the_record_of_a_disclosure_stays_with_the_handlers_and_the_reviewer(world, role, allowed):
+    from consent.models import Disclosure
+
+    disclosure = Disclosure.objects.get(person=world.case_a.person)
+    assert access.decide(world.users[role], Action.VIEW, disclosure).allowed is allowed
+    assert not access.decide(world.users[role], Action.UPDATE, disclosure).allowed
