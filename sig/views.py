@@ -19,26 +19,22 @@ from lotsa import access
 from sig import forms, selectors, services
 from sig.models import GroupStatus, InterventionGroup, PlanAction
 
+# What a post to the group needs: the coordinator's acts are decided as UPDATE on the group (the
+# case's rules), a member's as CREATE (the group's read rule, lotsa.access). A valid post is decided by
+# its service, once; an invalid one is decided here before its message is shown.
+COORDINATOR, MEMBER = Action.UPDATE, Action.CREATE
 
-def _group(request, group_id, purpose="intervention group", action=Action.VIEW) -> InterventionGroup:
-    group = get_object_or_404(
-        InterventionGroup.objects.select_related("case__person", "case__owner_unit"), pk=group_id
-    )
+
+def _fetch(group_id) -> InterventionGroup:
+    return get_object_or_404(InterventionGroup.objects.select_related("case__person"), pk=group_id)
+
+
+def _invalid(request, group, action: str, purpose: str, message, anchor: str = ""):
+    """Decide first (a stranger learns nothing from a validation message), then say what is missing."""
     with transaction.atomic():
         access.check(request.user, action, group, purpose=purpose)
-    return group
-
-
-def _coordinator(request, group_id, purpose) -> InterventionGroup:
-    """Pages that change the group itself are the coordinator's (the case's social worker)."""
-    return _group(request, group_id, purpose, action=Action.UPDATE)
-
-
-def _member(request, group_id, purpose) -> InterventionGroup:
-    group = get_object_or_404(InterventionGroup.objects.select_related("case"), pk=group_id)
-    with transaction.atomic():
-        services.require_member(request.user, group, purpose)
-    return group
+    messages.error(request, message)
+    return _back(group, anchor)
 
 
 def _back(group, anchor=""):
@@ -110,9 +106,13 @@ def detail(request, group_id):
 
 
 def member_add(request, group_id):
-    group = _coordinator(request, group_id, "add a member")
+    group = _fetch(group_id)
     form = forms.MemberForm(request.POST or None, group=group)
-    if request.method == "POST" and form.is_valid():
+    if not (request.method == "POST" and form.is_valid()):
+        # The coordinator's own form pages (they list the unit's staff): the coordinator's decision.
+        with transaction.atomic():
+            access.check(request.user, COORDINATOR, group, purpose="the form to add a member")
+    else:
         try:
             services.member_add(
                 by=request.user,
@@ -130,7 +130,7 @@ def member_add(request, group_id):
 
 @require_POST
 def activate(request, group_id):
-    group = _coordinator(request, group_id, "activate the group")
+    group = _fetch(group_id)
     return _run(
         request,
         group,
@@ -141,7 +141,7 @@ def activate(request, group_id):
 
 @require_POST
 def undertaking(request, group_id):
-    group = _member(request, group_id, "accept the confidentiality undertaking")
+    group = _fetch(group_id)
     return _run(
         request,
         group,
@@ -152,11 +152,12 @@ def undertaking(request, group_id):
 
 @require_POST
 def entry_add(request, group_id):
-    group = _member(request, group_id, "share with the group")
+    group = _fetch(group_id)
     form = forms.SharedEntryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write something in the entry."))
-        return _back(group, "#shared")
+        return _invalid(
+            request, group, MEMBER, "share with the group", _("Write something in the entry."), "#shared"
+        )
     data = form.cleaned_data
     return _run(
         request,
@@ -175,11 +176,17 @@ def entry_add(request, group_id):
 
 @require_POST
 def assess(request, group_id):
-    group = _member(request, group_id, "assess threat and protection need")
+    group = _fetch(group_id)
     form = forms.AssessmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose the threat level."))
-        return _back(group, "#threat")
+        return _invalid(
+            request,
+            group,
+            MEMBER,
+            "assess threat and protection need",
+            _("Choose the threat level."),
+            "#threat",
+        )
     data = form.cleaned_data
     return _run(
         request,
@@ -198,9 +205,13 @@ def assess(request, group_id):
 
 
 def meeting_new(request, group_id):
-    group = _coordinator(request, group_id, "record a meeting")
+    group = _fetch(group_id)
     form = forms.MeetingForm(request.POST or None, group=group, initial={"held_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+    if not (request.method == "POST" and form.is_valid()):
+        # The coordinator's own form pages (they list the unit's staff): the coordinator's decision.
+        with transaction.atomic():
+            access.check(request.user, COORDINATOR, group, purpose="the form for a meeting")
+    else:
         data = form.cleaned_data
         try:
             services.meeting_record(
@@ -223,7 +234,7 @@ def meeting_new(request, group_id):
 
 @require_POST
 def goal_add(request, group_id):
-    group = _coordinator(request, group_id, "add a goal")
+    group = _fetch(group_id)
     form = forms.GoalForm(request.POST)
     text = form.cleaned_data["text"] if form.is_valid() else ""
     return _run(
@@ -237,11 +248,11 @@ def goal_add(request, group_id):
 
 @require_POST
 def action_add(request, group_id):
-    group = _coordinator(request, group_id, "plan an action")
+    group = _fetch(group_id)
     form = forms.ActionForm(request.POST, group=group)
     if not form.is_valid():
-        messages.error(request, _("Fill in the action: goal, owner, text and due date."))
-        return _back(group, "#plan")
+        message = _("Fill in the action: goal, owner, text and due date.")
+        return _invalid(request, group, COORDINATOR, "plan an action", message, "#plan")
     data = form.cleaned_data
     return _run(
         request,
@@ -260,12 +271,11 @@ def action_add(request, group_id):
 
 @require_POST
 def action_update(request, group_id, action_id):
-    group = _member(request, group_id, "follow up an action")
+    group = _fetch(group_id)
     get_object_or_404(PlanAction, pk=action_id, goal__group=group)
     form = forms.ActionUpdateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return _back(group, "#plan")
+        return _invalid(request, group, MEMBER, "follow up an action", _("Choose a status."), "#plan")
     data = form.cleaned_data
     return _run(
         request,
@@ -280,7 +290,7 @@ def action_update(request, group_id, action_id):
 
 @require_POST
 def member_remove(request, group_id, membership_id):
-    group = _coordinator(request, group_id, "remove a group member")
+    group = _fetch(group_id)
     return _run(
         request,
         group,
@@ -292,11 +302,10 @@ def member_remove(request, group_id, membership_id):
 
 @require_POST
 def close(request, group_id):
-    group = _coordinator(request, group_id, "close the group")
+    group = _fetch(group_id)
     form = forms.CloseGroupForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose the outcome."))
-        return _back(group)
+        return _invalid(request, group, COORDINATOR, "close the group", _("Choose the outcome."))
     outcome = form.cleaned_data["outcome"]
     return _run(
         request,
@@ -308,11 +317,11 @@ def close(request, group_id):
 
 @require_POST
 def refer(request, group_id):
-    group = _coordinator(request, group_id, "refer to the defector programme")
+    group = _fetch(group_id)
     form = forms.ReferralForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a defector programme."))
-        return _back(group, "#threat")
+        message = _("Choose a defector programme.")
+        return _invalid(request, group, COORDINATOR, "refer to the defector programme", message, "#threat")
     data = form.cleaned_data
     return _run(
         request,
