@@ -119,7 +119,7 @@ class CasePolicy(Policy):
             return Decision.allow("handler of a case of the person, opening another")
         return Decision.allow("social worker of the unit")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         own_unit = Q(owner_unit_id=user.organisation_id, person__erased_at__isnull=True)
@@ -132,12 +132,13 @@ class CasePolicy(Policy):
 
 
 class PersonPolicy(Policy):
-    """A person is as visible as the most visible of their cases; to another organisation, as far
-    as a consent or a recorded legal ground shares something of them with it."""
+    """A person is as visible as the most visible of their cases; to another organisation, for one
+    purpose at a time, as far as a consent for that purpose or a recorded legal ground shares
+    something of them with it (consent.policy)."""
 
     def decide(self, user, action, person, purpose) -> Decision:
         from cases.models import Case
-        from consent.policy import shared_scope
+        from consent import policy
 
         if denial := _separation_of_duties(user):
             return denial
@@ -146,16 +147,21 @@ class PersonPolicy(Policy):
                 return Decision.allow("has a case of the person")
             return Decision.deny("no case of the person is open to the user")
         if action not in READ_ACTIONS or _civil_society(user):
-            return Decision.deny("no consent or legal ground covers sharing with this organisation")
-        scope = shared_scope(viewer_org_id=user.organisation_id, person_ids=[person.pk])
-        if scope.get(person.pk):
-            grounds = sorted({g for per_category in scope[person.pk].values() for g in per_category})
-            return Decision.allow("shared with the user's organisation", ground=grounds[0])
-        return Decision.deny("no consent or legal ground covers sharing with this organisation")
+            return Decision.deny(policy.NO_GROUND)
+        decision = policy.sharing_decision(
+            person_id=person.pk,
+            category=None,
+            recorded_by_id=None,
+            viewer_org_id=user.organisation_id,
+            purpose=purpose,
+        )
+        if decision.allowed:
+            return Decision.allow("shared with the user's organisation", ground=decision.ground)
+        return decision
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
-        from consent.policy import shared_scope
+        from consent import policy
 
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
@@ -163,8 +169,10 @@ class PersonPolicy(Policy):
         own = Q(Exists(cases.filter(person_id=OuterRef("pk"))))
         if _civil_society(user):
             return queryset.filter(own)
-        shared = list(shared_scope(viewer_org_id=user.organisation_id))
-        return queryset.filter(own | Q(pk__in=shared)).filter(erased_at__isnull=True)
+        shared = policy.shared_with(organisation_id=user.organisation_id, purpose=purpose) & ~Q(
+            organisation_id=user.organisation_id
+        )  # the unit's own people are seen through their cases only
+        return queryset.filter(own | shared).filter(erased_at__isnull=True)
 
 
 def _civil_society(user) -> bool:
@@ -191,21 +199,25 @@ class JournalEntryPolicy(Policy):
             category=entry.category,
             recorded_by_id=case.owner_unit_id,
             viewer_org_id=user.organisation_id,
-            purpose=purpose or None,
+            purpose=purpose,
         )
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
-        from consent.policy import shared_scope
+        from consent import policy
 
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         own = Q(case__in=CasePolicy().visible(user, Case.objects.all()))
         if _civil_society(user):
             return queryset.filter(own)
-        shared = Q(pk__in=[])
-        for person_id, categories in shared_scope(viewer_org_id=user.organisation_id).items():
-            shared |= Q(person_id=person_id, category__in=list(categories))
+        shared = policy.shared_with(
+            organisation_id=user.organisation_id,
+            purpose=purpose,
+            person="person_id",
+            category="category",
+            recorded_by="case__owner_unit_id",
+        ) & ~Q(case__owner_unit_id=user.organisation_id)  # the unit's own entries: under the case's rules
         return queryset.filter(own | shared)
 
 
@@ -241,7 +253,7 @@ class AssignmentRequestPolicy(Policy):
                 return Decision.allow("decides the request")
         return Decision.deny("no rule allows this")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         unit = Q(case__owner_unit_id=user.organisation_id)
@@ -259,7 +271,7 @@ class CaseStatusChangePolicy(Policy):
             return Decision.deny("a case's status changes through cases.services")
         return CasePolicy().decide(user, Action.VIEW, change.case, purpose)
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
 
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))

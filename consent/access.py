@@ -28,7 +28,7 @@ class ConsentPolicy(Policy):
             return Decision.deny("consents are managed by the handlers of the case they were recorded in")
         return Decision.deny("no rule allows this")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
 
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
@@ -48,7 +48,7 @@ class ReviewPolicy(Policy):
             return Decision.allow("supervisor of the owning unit")
         return Decision.deny("no rule allows this")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if not user.has_role("supervisor"):
             return queryset.none()
         return queryset.filter(organisation_id=user.organisation_id)
@@ -72,7 +72,7 @@ class DisclosurePolicy(Policy):
             return Decision.allow("handler of a case of the person")
         return Decision.deny("not a handler of the person's cases")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
 
         if user.has_role("supervisor"):
@@ -93,7 +93,7 @@ class EmergencyAccessPolicy(Policy):
             return Decision.allow("supervisor of the owning unit")
         return Decision.deny("not the user's emergency access")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from django.db.models import Q
 
         if user.has_role("supervisor"):

@@ -138,22 +138,6 @@ class Consent(models.Model):
     def get_status_display(self) -> str:
         return ConsentStatus(self.status()).label
 
-    def covers(
-        self,
-        *,
-        category: str,
-        organisation_id: int,
-        purpose: str | None,
-        at: dt.datetime,
-        recipient_ids: set[int],
-    ) -> bool:
-        return (
-            self.status(at) == ConsentStatus.ACTIVE
-            and category in self.categories
-            and organisation_id in recipient_ids
-            and (purpose is None or purpose == "" or purpose == self.purpose)
-        )
-
 
 class Disclosure(models.Model):
     """Information disclosed without consent, under a legal ground from consent.grounds. It lets

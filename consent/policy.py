@@ -1,108 +1,136 @@
 """The sharing policy under OSL 10 kap. 1 §: may information recorded by one organisation reach another?
 
-This module is the one place the consent rule is written. ``sharing_decision`` answers for one piece
-of information (its person, category and recording organisation),
-one viewer organisation, a purpose and a moment: allowed or denied, with its ground (the covering
-consent, or the legal ground of a recorded disclosure). Nothing is cached: every request asks
-again, so a withdrawal or an expiry takes effect on the very next request. ``shared_scope`` answers
-the same question for many people at once (list pages), ``organisations_named`` says which
-organisations a person's consents for a purpose name, and ``grants_for_person`` lists every crossing
-that holds for a person (the case page's matrix). A consent names the organisations that may share
-information *with each other*: the recording organisation must be among them; a deactivated
-organisation is covered by nothing; an erased person is shared with no one.
+This module is the one place the consent rule is written. Information crosses for one purpose at a
+time (``lotsa.vocabulary.CROSSING_PURPOSES``): under a consent *for that purpose* in force that names
+both the viewer's organisation and the recording one, or — the purpose ``LEGAL_GROUND`` — under a
+recorded disclosure (consent.grounds) to the viewer's organisation that has not run out. A read that
+names no such purpose crosses nothing. A deactivated organisation is covered by nothing; an erased
+person is shared with no one. Nothing is cached: every request asks again, so a withdrawal or an
+expiry takes effect on the very next request.
+
+- ``shared_with`` is the rule as a SQL expression over an outer queryset (policies' ``visible``);
+- ``sharing_decision`` answers for one piece of information, with its ground;
+- ``consents_in_force``, ``organisations_named`` and ``grants_for_person`` say what a person's consents
+  name (forming a group, the case page's matrix).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from lotsa.access import Decision
+from lotsa.vocabulary import LEGAL_GROUND, Purpose
 
 OWN = "recorded by the viewer's own organisation"
 NO_GROUND = "no consent or legal ground covers sharing with this organisation"
+NO_PURPOSE = "information crosses to another organisation only for a named purpose"
+
+
+def consents_sharing(*, organisation_id: int, purpose: str, at: dt.datetime | None = None) -> QuerySet:
+    """The consents in force for ``purpose`` that name ``organisation_id`` (while it is active), of
+    people who are not erased."""
+    from consent.models import Consent
+
+    return Consent.objects.in_force(at).filter(
+        purpose=purpose,
+        recipients=organisation_id,
+        recipients__is_active=True,
+        person__erased_at__isnull=True,
+    )
+
+
+def disclosures_to(*, organisation_id: int, at: dt.datetime | None = None) -> QuerySet:
+    """The disclosures under a legal ground to ``organisation_id`` (while it is active) that still let
+    it see what they name, of people who are not erased."""
+    from consent.models import Disclosure
+
+    return Disclosure.objects.filter(
+        recipient_id=organisation_id,
+        recipient__is_active=True,
+        access_until__gte=timezone.localdate(at or timezone.now()),
+        person__erased_at__isnull=True,
+    )
+
+
+def _grounds(*, organisation_id: int, purpose: str, at, recorded_by) -> QuerySet | None:
+    """What carries information to ``organisation_id`` for ``purpose``: consents or disclosures, or
+    None when the purpose crosses nothing. ``recorded_by`` (an id or an OuterRef) keeps only what can
+    carry that organisation's records: a consent that names it too, a disclosure it made."""
+    if purpose == LEGAL_GROUND:
+        rows = disclosures_to(organisation_id=organisation_id, at=at)
+        return rows if recorded_by is None else rows.filter(organisation_id=recorded_by)
+    if purpose in Purpose.values:
+        rows = consents_sharing(organisation_id=organisation_id, purpose=purpose, at=at)
+        return rows if recorded_by is None else rows.filter(recipients=recorded_by)
+    return None
+
+
+def shared_with(
+    *,
+    organisation_id: int | None,
+    purpose: str,
+    at: dt.datetime | None = None,
+    person: str = "pk",
+    category: str | None = None,
+    category_value: str | None = None,
+    recorded_by: str | None = None,
+) -> Q:
+    """The rule as a SQL expression on an outer queryset: its rows whose person (the field ``person``)
+    is shared with ``organisation_id`` for ``purpose`` — with ``category``, only rows whose category
+    (that field; or ``category_value`` for rows of one fixed category) the ground names; with
+    ``recorded_by``, only rows whose recording organisation (that field) the ground covers."""
+    if organisation_id is None:
+        return Q(pk__in=[])
+    rows = _grounds(
+        organisation_id=organisation_id,
+        purpose=purpose,
+        at=at,
+        recorded_by=OuterRef(recorded_by) if recorded_by else None,
+    )
+    if rows is None:
+        return Q(pk__in=[])
+    rows = rows.filter(person_id=OuterRef(person))
+    if category:
+        rows = rows.filter(categories__holds=OuterRef(category))
+    if category_value:
+        rows = rows.filter(categories__holds=category_value)
+    return Q(Exists(rows.values("pk")))
 
 
 def sharing_decision(
     *,
     person_id,
-    category: str,
-    recorded_by_id: int,
+    category: str | None,
+    recorded_by_id: int | None,
     viewer_org_id: int | None,
-    purpose: str | None = None,
+    purpose: str,
     at: dt.datetime | None = None,
 ) -> Decision:
+    """One piece of information (its person, category — or None for "anything" — and recording
+    organisation — or None for "any") for one viewer organisation and purpose: allowed with the
+    covering consent or the disclosure's legal ground as its ground, or denied."""
     if viewer_org_id is None:
         return Decision.deny(NO_GROUND)
-    if recorded_by_id == viewer_org_id:
+    if recorded_by_id is not None and recorded_by_id == viewer_org_id:
         return Decision.allow(OWN)
-    scope = shared_scope(
-        viewer_org_id=viewer_org_id,
-        person_ids=[person_id],
-        purpose=purpose,
-        at=at,
-        recorded_by_id=recorded_by_id,
-    )
-    grounds = scope.get(person_id, {}).get(category)
-    if grounds:
-        return Decision.allow("covered", ground=sorted(grounds)[0])
+    rows = _grounds(organisation_id=viewer_org_id, purpose=purpose, at=at, recorded_by=recorded_by_id)
+    if rows is None:
+        return Decision.deny(NO_PURPOSE)
+    rows = rows.filter(person_id=person_id)
+    if category:
+        rows = rows.filter(categories__holds=category)
+    if purpose == LEGAL_GROUND:
+        ground = rows.order_by("ground").values_list("ground", flat=True).first()
+        if ground:
+            return Decision.allow("disclosed under a legal ground", ground=f"ground:{ground}")
+    else:
+        consent_id = rows.order_by("pk").values_list("pk", flat=True).first()
+        if consent_id:
+            return Decision.allow("covered by a consent", ground=f"consent:{consent_id}")
     return Decision.deny(NO_GROUND)
-
-
-def shared_scope(
-    *,
-    viewer_org_id: int,
-    person_ids=None,
-    purpose: str | None = None,
-    at: dt.datetime | None = None,
-    recorded_by_id: int | None = None,
-) -> dict:
-    """person id → category → grounds, for everything ``viewer_org_id`` may see of other units'
-    records right now. Two queries however many people, for list pages.
-
-    With ``recorded_by_id``, only what that organisation recorded: a consent covers information
-    passing between the organisations it names, so the recording one must be named too; and a
-    disclosure gives away only the discloser's own information."""
-    from accounts.models import Organisation
-    from consent.models import Consent, Disclosure
-
-    at = at or timezone.now()
-    scope: dict = defaultdict(lambda: defaultdict(set))
-    if not Organisation.objects.filter(pk=viewer_org_id, is_active=True).exists():
-        return {}  # a deactivated organisation is covered by no consent and no disclosure
-    consents = (
-        Consent.objects.in_force(at)
-        .filter(recipients=viewer_org_id, person__erased_at__isnull=True)
-        .prefetch_related("recipients")
-    )
-    if person_ids is not None:
-        consents = consents.filter(person_id__in=list(person_ids))
-    for consent in consents:
-        recipients = {organisation.pk for organisation in consent.recipients.all()}
-        if recorded_by_id is not None and recorded_by_id not in recipients:
-            continue
-        for category in consent.categories:
-            if consent.covers(
-                category=category,
-                organisation_id=viewer_org_id,
-                purpose=purpose,
-                at=at,
-                recipient_ids=recipients,
-            ):
-                scope[consent.person_id][category].add(f"consent:{consent.pk}")
-    disclosures = Disclosure.objects.filter(
-        recipient_id=viewer_org_id, access_until__gte=timezone.localdate(at), person__erased_at__isnull=True
-    )
-    if recorded_by_id is not None:
-        disclosures = disclosures.filter(organisation_id=recorded_by_id)
-    if person_ids is not None:
-        disclosures = disclosures.filter(person_id__in=list(person_ids))
-    for disclosure in disclosures:
-        for category in disclosure.categories:
-            scope[disclosure.person_id][category].add(f"ground:{disclosure.ground}")
-    return {person: dict(categories) for person, categories in scope.items()}
 
 
 def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime | None = None):

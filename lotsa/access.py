@@ -72,7 +72,7 @@ class Policy:
     def decide(self, user, action: str, obj, purpose: str) -> Decision:
         return Decision.deny("no rule allows this")
 
-    def visible(self, user, queryset: models.QuerySet) -> models.QuerySet:
+    def visible(self, user, queryset: models.QuerySet, purpose: str = "") -> models.QuerySet:
         return queryset.none()
 
 
@@ -203,14 +203,15 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
     denial.event_hash = event.hash
 
 
-def visible_to(user, queryset: models.QuerySet) -> models.QuerySet:
-    """``queryset`` narrowed, in SQL, to what ``user`` may see. Unknown models: nothing."""
+def visible_to(user, queryset: models.QuerySet, *, purpose: str = "") -> models.QuerySet:
+    """``queryset`` narrowed, in SQL, to what ``user`` may see (for ``purpose``: what crosses from
+    another organisation crosses for a named purpose only). Unknown models: nothing."""
     if not _usable(user):
         return queryset.none()
     policy = _policies.get(queryset.model)
     if policy is None:
         return queryset.none()
-    return policy.visible(user, queryset)
+    return policy.visible(user, queryset, purpose)
 
 
 def record_list(user, objects: Iterable, *, action: str = Action.LIST, purpose: str = "") -> None:

@@ -28,3 +28,16 @@ class Purpose(models.TextChoices):
     HANDOVER = "handover", _("Hand-over from the VBE team to the district")
     RELATIVE_SUPPORT = "relative_support", _("Relative support")
     OTHER = "other", _("Other purpose")
+
+
+# Information crosses from one organisation to another for one purpose at a time: under a consent for
+# one of the purposes above, or under a recorded legal ground (a disclosure, consent.grounds), which is
+# a purpose of its own. A crossing read names one of these; anything else crosses nothing.
+LEGAL_GROUND = "legal_ground"
+CROSSING_PURPOSES = (*Purpose.values, LEGAL_GROUND)
+
+
+def crossing_purpose_label(value: str) -> str:
+    if value == LEGAL_GROUND:
+        return str(_("Under a legal ground"))
+    return str(Purpose(value).label)
