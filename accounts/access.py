@@ -74,7 +74,7 @@ class AccountRequestPolicy(Policy):
             return may_decide(user, request)
         return Decision.deny("no rule allows this")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if user.has_role(Role.ADMINISTRATOR):
             return queryset
         if not _is_approver(user):

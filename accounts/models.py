@@ -167,6 +167,8 @@ class User(AbstractUser):
     def _role_set(self) -> frozenset[str]:
         if self.pk is None:
             return frozenset()
+        if "role_grants" in getattr(self, "_prefetched_objects_cache", {}):
+            return frozenset(grant.role for grant in self.role_grants.all())  # lists prefetch them
         return frozenset(self.role_grants.values_list("role", flat=True))
 
     def role_codes(self) -> frozenset[str]:

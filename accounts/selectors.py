@@ -17,7 +17,9 @@ from lotsa import access
 
 
 def _requests():
-    return AccountRequest.objects.select_related("subject_user", "organisation", "requested_by", "decided_by")
+    return AccountRequest.objects.select_related(
+        "subject_user", "organisation", "requested_by", "decided_by"
+    ).prefetch_related("subject_user__role_grants")
 
 
 @transaction.atomic

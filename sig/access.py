@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy
 from lotsa.access import Decision, Policy
-from lotsa.vocabulary import InformationCategory
+from lotsa.vocabulary import InformationCategory, Purpose
 
-PURPOSE = "intervention_group"
+PURPOSE = Purpose.INTERVENTION_GROUP
 
 
-def _covered_people(user) -> list:
-    """The people a consent for the intervention group (or a recorded ground) shares with the user's
-    organisation now: a member from another organisation sees the group only while that holds."""
-    from consent.policy import shared_scope
+def _covered(user, group) -> bool:
+    """A member from another organisation takes part only while a consent for the intervention group
+    shares the person with their organisation."""
+    from consent import policy
 
-    return list(shared_scope(viewer_org_id=user.organisation_id, purpose=PURPOSE))
+    return policy.sharing_decision(
+        person_id=group.case.person_id,
+        category=None,
+        recorded_by_id=None,
+        viewer_org_id=user.organisation_id,
+        purpose=PURPOSE,
+    ).allowed
 
 
 class GroupPolicy(Policy):
@@ -36,7 +42,7 @@ class GroupPolicy(Policy):
         if group.memberships.filter(user=user, left_at__isnull=True).exists():
             if user.organisation_id == group.case.owner_unit_id:
                 return Decision.allow("member of the group")
-            if group.case.person_id in _covered_people(user):
+            if _covered(user, group):
                 return Decision.allow("member of the group, covered by the consent", ground="consent")
             return Decision.deny("no consent in force covers the member's organisation")
         case_decision = CasePolicy().decide(user, Action.VIEW, group.case, purpose)
@@ -55,18 +61,21 @@ class GroupPolicy(Policy):
             return Decision.deny("not a member of an open group")
         if user.organisation_id == group.case.owner_unit_id:
             return Decision.allow("member of the group")
-        if group.case.person_id in _covered_people(user):
+        if _covered(user, group):
             return Decision.allow("member of the group, covered by the consent", ground="consent")
         return Decision.deny("no consent in force covers the member's organisation")
 
-    def visible(self, user, queryset: QuerySet) -> QuerySet:
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         from cases.models import Case
+        from consent import policy
 
         if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) or user.organisation_id is None:
             return queryset.none()
         member = Q(memberships__user=user, memberships__left_at__isnull=True)
         own_unit_member = member & Q(case__owner_unit_id=user.organisation_id)
-        covered_member = member & Q(case__person_id__in=_covered_people(user))
+        covered_member = member & policy.shared_with(
+            organisation_id=user.organisation_id, purpose=PURPOSE, person="case__person_id"
+        )
         own_cases = Q(case__in=CasePolicy().visible(user, Case.objects.all()))
         return queryset.filter(own_unit_member | covered_member | own_cases).distinct()
 
@@ -82,6 +91,37 @@ def _civil(user) -> bool:
     from accounts.models import CIVIL_SOCIETY_KINDS
 
     return user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
+
+
+def _member_of(user, group_field: str, **membership) -> Q:
+    """SQL: the user is a current member of the row's group (the field ``group_field``)."""
+    from sig.models import Membership
+
+    return Q(
+        Exists(
+            Membership.objects.filter(
+                group_id=OuterRef(group_field), user_id=user.pk, left_at__isnull=True, **membership
+            )
+        )
+    )
+
+
+def _crossing(user, *, category: str | None = None, category_value: str | None = None) -> Q:
+    """SQL twin of ``_crosses`` for rows with ``person``, ``organisation`` and a category."""
+    from consent import policy
+
+    return Q(organisation_id=user.organisation_id) | policy.shared_with(
+        organisation_id=user.organisation_id,
+        purpose=PURPOSE,
+        person="person_id",
+        category=category,
+        category_value=category_value,
+        recorded_by="organisation_id",
+    )
+
+
+def _no_reader(user) -> bool:
+    return user.organisation_id is None or user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR)
 
 
 def _crosses(user, *, person_id, recorded_by_id: int, category: str) -> Decision:
@@ -122,6 +162,14 @@ class SharedEntryPolicy(Policy):
             user, person_id=entry.person_id, recorded_by_id=entry.organisation_id, category=entry.category
         )
 
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        if _no_reader(user):
+            return queryset.none()
+        if _civil(user):
+            member = _member_of(user, "group_id", undertaking_accepted_at__isnull=False)
+            return queryset.filter(member, _crossing(user, category="category"), for_civil_society=True)
+        return queryset.filter(_member_of(user, "group_id"), _crossing(user, category="category"))
+
 
 class ThreatAssessmentPolicy(Policy):
     """The police's assessments: members outside civil society, while the consent lets threat and
@@ -139,6 +187,15 @@ class ThreatAssessmentPolicy(Policy):
             person_id=assessment.person_id,
             recorded_by_id=assessment.organisation_id,
             category=assessment.CATEGORY,
+        )
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from sig.models import ThreatAssessment
+
+        if _no_reader(user) or _civil(user):
+            return queryset.none()
+        return queryset.filter(
+            _member_of(user, "group_id"), _crossing(user, category_value=ThreatAssessment.CATEGORY)
         )
 
 
@@ -161,6 +218,16 @@ class MinutesItemPolicy(Policy):
             user, person_id=item.person_id, recorded_by_id=item.organisation_id, category=item.category
         )
 
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+
+        if _no_reader(user) or _civil(user):
+            return queryset.none()
+        readers = _member_of(user, "meeting__group_id") | Q(
+            meeting__group__case__in=CasePolicy().visible(user, Case.objects.all())
+        )
+        return queryset.filter(readers, _crossing(user, category="category"))
+
 
 class PlanPolicy(Policy):
     """The action plan (goals and actions) is the coordinator's record, category interventions and
@@ -177,6 +244,21 @@ class PlanPolicy(Policy):
             category=InformationCategory.INTERVENTIONS_PLANS,
         ).allowed
 
+    def groups_with_plan_visible(self, user, groups: QuerySet) -> QuerySet:
+        """SQL twin of ``plan_visible``, for lists of groups."""
+        from consent import policy
+
+        if user.organisation is None or _civil(user):
+            return groups.none()
+        shared = policy.shared_with(
+            organisation_id=user.organisation_id,
+            purpose=PURPOSE,
+            person="case__person_id",
+            category_value=InformationCategory.INTERVENTIONS_PLANS,
+            recorded_by="case__owner_unit_id",
+        )
+        return groups.filter(Q(case__owner_unit_id=user.organisation_id) | shared)
+
     def decide(self, user, action, obj, purpose) -> Decision:
         if denial := _reads_only(action):
             return denial
@@ -189,6 +271,19 @@ class PlanPolicy(Policy):
             return Decision.allow("the plan, shared with the user's organisation")
         return Decision.deny("the plan is not shared with the user's organisation")
 
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+        from sig.models import InterventionGroup
+
+        if user.organisation is None or _civil(user):
+            return queryset.none()
+        group = "group" if queryset.model.__name__ == "Goal" else "goal__group"
+        readable = InterventionGroup.objects.filter(
+            _member_of(user, "pk") | Q(case__in=CasePolicy().visible(user, Case.objects.all()))
+        )
+        groups = self.groups_with_plan_visible(user, readable)
+        return queryset.filter(**{f"{group}__in": groups})
+
 
 class ReferralPolicy(Policy):
     """A referral is read by the owning unit (under the case's rules) and by the programme it names,
@@ -196,20 +291,35 @@ class ReferralPolicy(Policy):
 
     def decide(self, user, action, referral, purpose) -> Decision:
         from consent import policy
-        from consent.models import Purpose
 
         if denial := _reads_only(action):
             return denial
         if user.organisation_id == referral.to_organisation_id:
-            scope = policy.shared_scope(
+            decision = policy.sharing_decision(
+                person_id=referral.person_id,
+                category=None,
+                recorded_by_id=None,
                 viewer_org_id=user.organisation_id,
-                person_ids=[referral.person_id],
                 purpose=Purpose.DEFECTOR_PROGRAMME,
             )
-            if referral.person_id in scope:
-                return Decision.allow("the programme the referral names, under the consent", ground="consent")
+            if decision.allowed:
+                return Decision.allow(
+                    "the programme the referral names, under the consent", ground=decision.ground
+                )
             return Decision.deny("no consent for the defector programme names the programme")
         return CasePolicy().decide(user, Action.VIEW, referral.group.case, purpose)
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+        from consent import policy
+
+        if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) or user.organisation_id is None:
+            return queryset.none()
+        received = Q(to_organisation_id=user.organisation_id) & policy.shared_with(
+            organisation_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME, person="person_id"
+        )
+        sent = Q(group__case__in=CasePolicy().visible(user, Case.objects.all()))
+        return queryset.filter(received | sent)
 
 
 class MeetingPolicy(Policy):
@@ -225,3 +335,13 @@ class MeetingPolicy(Policy):
         if _member(user, group) is not None:
             return Decision.allow("member of the group in the owning unit")
         return CasePolicy().decide(user, Action.VIEW, group.case, purpose)
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+
+        if user.organisation_id is None:
+            return queryset.none()
+        readers = _member_of(user, "group_id") | Q(
+            group__case__in=CasePolicy().visible(user, Case.objects.all())
+        )
+        return queryset.filter(readers, group__case__owner_unit_id=user.organisation_id)

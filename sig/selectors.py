@@ -11,7 +11,6 @@ from django.utils import timezone
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from consent import policy
 from lotsa import access
 from lotsa.vocabulary import Purpose
 from sig.access import PlanPolicy
@@ -27,23 +26,19 @@ from sig.models import (
 from sig.services import membership_of
 
 
-def _readable(user: User, rows) -> list:
-    """The rows the user may read, each decided by its policy (sig/access.py); recorded by the caller."""
-    return [row for row in rows if access.decide(user, Action.VIEW, row).allowed]
-
-
 def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
-    """Exactly what the viewer may see of what members shared (the shared-entry policy)."""
-    entries = SharedEntry.objects.filter(group=group).select_related("author", "organisation", "group")
-    return _readable(viewer, entries.order_by("created_at"))
+    """Exactly what the viewer may see of what members shared (the shared-entry policy, in SQL)."""
+    entries = access.visible_to(viewer, SharedEntry.objects.filter(group=group))
+    return list(entries.select_related("author", "organisation", "group").order_by("created_at"))
 
 
 def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
-    return _readable(viewer, group.assessments.select_related("author", "organisation", "group"))
+    assessments = access.visible_to(viewer, group.assessments.all())
+    return list(assessments.select_related("author", "organisation", "group"))
 
 
 def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
-    return _readable(viewer, meeting.items.select_related("meeting__group__case"))
+    return list(access.visible_to(viewer, meeting.items.select_related("meeting__group__case")))
 
 
 def plan_visible(viewer: User, group: InterventionGroup) -> bool:
@@ -83,7 +78,7 @@ def overview_for(*, user: User) -> dict:
         access.record_list(user, groups, purpose="my intervention groups")
     today = timezone.localdate()
     casework = user.has_role(*CASEWORK_ROLES)
-    plan_groups = [group for group in groups if plan_visible(user, group)]
+    plan_groups = PlanPolicy().groups_with_plan_visible(user, groups_visible_to(user=user))
     overdue_actions = [
         action
         for action in PlanAction.objects.filter(
@@ -149,11 +144,11 @@ def referrals_received_by(*, user: User) -> list:
 
     if user.organisation is None or user.organisation.kind not in DEFECTOR_KINDS:
         return []
-    referrals = Referral.objects.filter(to_organisation=user.organisation).select_related(
-        "group__case__owner_unit", "person", "referred_by"
+    rows = list(
+        access.visible_to(user, Referral.objects.filter(to_organisation=user.organisation))
+        .select_related("group__case__owner_unit", "person", "referred_by")
+        .order_by("-referred_at")
     )
-    scope = policy.shared_scope(viewer_org_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME)
-    rows = [referral for referral in referrals if referral.person_id in scope]
     with transaction.atomic():
         access.record_list(user, rows, purpose="referrals to the defector programme")
     return rows

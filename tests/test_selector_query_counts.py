@@ -1,0 +1,204 @@
+"""Every list selector reads in a constant number of queries, whatever the number of rows it returns:
+measured at two sizes, side by side (a selector that asks or decrypts row by row fails here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.models import Role
+from cases import selectors as case_selectors
+from cases import services as case_services
+from consent import selectors as consent_selectors
+from consent import services as consent_services
+from sig import selectors as sig_selectors
+from sig import services as sig_services
+from tests.factories import CaseFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+_serial = itertools.count(1)
+
+
+def _count(run) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        result = run()
+    return len(queries.captured_queries), _size(result)
+
+
+def _size(result) -> int:
+    if isinstance(result, tuple):  # (object, rows) or (page, rows)
+        return len(result[1])
+    if isinstance(result, dict):
+        return sum(len(value) for value in result.values() if isinstance(value, list))
+    if result and isinstance(result[0], dict):  # sections
+        return sum(len(section["people"]) for section in result)
+    return len(result)
+
+
+def assert_constant(run, grow, *, small: int = 2, large: int = 7) -> None:
+    grow(small)
+    run()  # warm what is cached per process (content types, the user's roles)
+    queries_small, rows_small = _count(run)
+    grow(large - small)
+    queries_large, rows_large = _count(run)
+    assert rows_large > rows_small, "the second size must show more rows"
+    assert queries_large == queries_small, (
+        f"{queries_small} queries for {rows_small} rows, {queries_large} for {rows_large}"
+    )
+
+
+def _case_of(world, responsible):
+    case = CaseFactory(
+        owner_unit=world.district_a,
+        person=PersonFactory(organisation=world.district_a),
+        responsible=responsible,
+    )
+    return case
+
+
+def _consent(world, case, *, recipients, days=365, purpose="intervention_group", categories=("work_income",)):
+    return consent_services.consent_record(
+        by=world.users["social_worker"],
+        case_id=case.pk,
+        terms=consent_services.ConsentTerms(
+            purpose=purpose,
+            purpose_text="",
+            recipient_ids=recipients,
+            categories=list(categories),
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=days),
+            given_how="oral",
+            witness="Vittne",
+        ),
+    )
+
+
+def test_assignment_requests_waiting(world):
+    supervisor, asker = world.users["supervisor"], world.users["social_worker_unassigned"]
+
+    def grow(n):
+        for _ in range(n):
+            case = _case_of(world, world.users["social_worker"])
+            case_services.assignment_request_create(by=asker, case_id=case.pk, reason="Vikarie")
+
+    assert_constant(lambda: case_selectors.assignment_requests_waiting_for(user=supervisor), grow)
+
+
+def test_consents_about_to_expire(world):
+    worker = world.users["social_worker"]
+
+    def grow(n):
+        for _ in range(n):
+            _consent(world, _case_of(world, worker), recipients=[world.police.pk], days=5)
+
+    assert_constant(lambda: consent_selectors.consents_expiring_for(user=worker), grow)
+
+
+def test_review_queue(world):
+    supervisor, worker = world.users["supervisor"], world.users["social_worker"]
+
+    def grow(n):
+        for _ in range(n):
+            consent_services.disclosure_record(
+                by=worker,
+                case_id=world.case_a.pk,
+                recipient_id=world.police.pk,
+                ground_code="own_task",
+                categories=["housing"],
+                what="Uppgift",
+                why="Skäl",
+            )
+
+    assert_constant(lambda: consent_selectors.review_queue_for(user=supervisor), grow)
+
+
+def test_people_shared_with_another_organisation(world):
+    police, worker = world.users["external_member"], world.users["social_worker"]
+
+    def grow(n):
+        for _ in range(n):
+            _consent(world, _case_of(world, worker), recipients=[world.police.pk])
+
+    assert_constant(lambda: consent_selectors.people_shared_with(user=police), grow)
+
+
+def test_one_person_shared_for_a_purpose(world):
+    police, worker = world.users["external_member"], world.users["social_worker"]
+
+    def grow(n):
+        for _ in range(n):
+            entry = case_services.journal_add(
+                by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik"
+            )
+            case_services.journal_sign(by=worker, entry_id=entry.pk)
+
+    assert_constant(
+        lambda: consent_selectors.shared_person_for(
+            user=police, person_id=world.case_a.person_id, purpose="intervention_group"
+        ),
+        grow,
+    )
+
+
+def test_the_intervention_group_overview_of_a_member_from_another_organisation(world):
+    police, worker = world.users["external_member"], world.users["social_worker"]
+
+    def grow(n):
+        for _ in range(n):
+            case = _case_of(world, worker)
+            _consent(world, case, recipients=[world.police.pk], categories=("interventions_plans",))
+            group, _inside = sig_services.group_form(by=worker, case_id=case.pk)
+            sig_services.member_add(by=worker, group_id=group.pk, user=police, role="police_contact")
+            goal = sig_services.goal_add(by=worker, group_id=group.pk, text="Mål")
+            sig_services.action_add(
+                by=worker,
+                goal_id=goal.pk,
+                owner_id=world.police.pk,
+                text="Samtal",
+                due=dt.date.today() - dt.timedelta(days=1),
+            )
+
+    assert_constant(lambda: sig_selectors.overview_for(user=police), grow)
+
+
+def test_the_group_page_with_many_shared_entries(world):
+    worker = world.users["social_worker"]
+    group = world.group
+
+    def grow(n):
+        for _ in range(n):
+            sig_services.shared_entry_add(
+                by=worker,
+                group_id=group.pk,
+                category="work_income",
+                text="Delad uppgift",
+                for_civil_society=False,
+            )
+
+    assert_constant(lambda: sig_selectors.group_page_for(user=worker, group_id=group.pk), grow)
+
+
+def test_account_requests(world):
+    administrator, supervisor = world.users["administrator"], world.users["supervisor"]
+
+    def grow(n):
+        for _ in range(n):
+            account_services.user_create(
+                by=administrator,
+                username=f"ny{next(_serial)}",
+                first_name="Ny",
+                last_name="Användare",
+                email="",
+                organisation=world.district_a,
+                roles={Role.SOCIAL_WORKER},
+            )
+
+    assert_constant(lambda: account_selectors.account_requests_waiting_for(user=supervisor), grow)
+    assert_constant(lambda: account_selectors.account_requests_recent(user=administrator), grow)
