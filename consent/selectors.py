@@ -17,6 +17,7 @@ from cases.models import Case, InformationCategory, JournalEntry, Person
 from consent import grounds, policy
 from consent.models import Consent, EmergencyAccess, Purpose, Review
 from lotsa import access, crypto
+from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
 
 
 def scope_sentence(consent: Consent) -> str:
@@ -38,6 +39,20 @@ def scope_sentence(consent: Consent) -> str:
         "start": formats.date_format(consent.valid_from, "j F Y"),
         "end": formats.date_format(consent.valid_until, "j F Y"),
     }
+
+
+def consent_get_for(*, user, case_id, consent_id, purpose: str) -> tuple[Case, Consent]:
+    """A consent of the case's person, read from that case: one recorded decision to view the case
+    (the consent is read under its rules; unknown ids are 404)."""
+    from cases.selectors import case_get_for
+
+    case = case_get_for(user=user, case_id=case_id, purpose=purpose)
+    consent = (
+        Consent.objects.filter(pk=consent_id, person_id=case.person_id).prefetch_related("recipients").first()
+    )
+    if consent is None:
+        raise Http404
+    return case, consent
 
 
 def consents_of(case):
@@ -126,27 +141,46 @@ def emergency_access_open_for(user, case) -> EmergencyAccess | None:
     )
 
 
-def people_shared_with(*, user) -> list:
-    """For other organisations: the people whose information is shared with the user's organisation now."""
-    people = list(access.visible_to(user, Person.objects.exclude(organisation=user.organisation)))
+def people_shared_with(*, user) -> list[dict]:
+    """For other organisations: the people shared with the user's organisation now, one section per
+    purpose they are shared for (a consent for that purpose, or a disclosure under a legal ground);
+    one access event per person and purpose shown, naming the purpose."""
+    sections = []
     with transaction.atomic():
-        access.record_list(user, people, purpose="shared with my organisation")
-    crypto.prefetch_data_keys(p.pk for p in people)
-    return people
+        for purpose in CROSSING_PURPOSES:
+            people = list(
+                access.visible_to(
+                    user, Person.objects.exclude(organisation=user.organisation), purpose=purpose
+                ).order_by("pk")
+            )
+            if people:
+                access.record_list(user, people, purpose=purpose)
+                sections.append(
+                    {"purpose": purpose, "label": crossing_purpose_label(purpose), "people": people}
+                )
+    crypto.prefetch_data_keys(person.pk for section in sections for person in section["people"])
+    for section in sections:
+        section["people"].sort(key=lambda person: (person.surname.casefold(), person.given_names.casefold()))
+    return sections
 
 
-def shared_person_for(*, user, person_id) -> tuple:
-    """One person as shared with the user's organisation: the person (a recorded decision) and the
-    signed entries a consent or ground lets it see, each recorded."""
+def shared_person_for(*, user, person_id, purpose: str) -> tuple:
+    """One person as shared with the user's organisation for ``purpose``: the person (a recorded
+    decision) and the signed entries a consent for that purpose (or a legal ground) lets it see, each
+    recorded with the purpose."""
+    if purpose not in CROSSING_PURPOSES:
+        raise Http404
     person = Person.objects.filter(pk=person_id).exclude(organisation_id=user.organisation_id).first()
     if person is None:
         raise Http404
     with transaction.atomic():
-        access.check(user, Action.VIEW, person, purpose="shared information")
+        access.check(user, Action.VIEW, person, purpose=purpose)
         entries = list(
-            access.visible_to(user, JournalEntry.objects.filter(person=person, signed_at__isnull=False))
+            access.visible_to(
+                user, JournalEntry.objects.filter(person=person, signed_at__isnull=False), purpose=purpose
+            )
             .select_related("author", "case__owner_unit")
             .order_by("created_at")
         )
-        access.record_list(user, entries, action=Action.VIEW, purpose="shared information")
+        access.record_list(user, entries, action=Action.VIEW, purpose=purpose)
     return person, entries

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,26 +15,12 @@ from accounts import selectors as accounts_selectors
 from accounts.models import Role
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
+from cases import selectors as case_selectors
 from cases.models import Case
 from consent import forms, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
-
-
-def _case(request, case_id, action=Action.VIEW, purpose="consents"):
-    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
-    with transaction.atomic():
-        access.check(request.user, action, case, purpose=purpose)
-    return case
-
-
-def _consent(case, consent_id) -> Consent:
-    consent = (
-        Consent.objects.filter(pk=consent_id, person_id=case.person_id).prefetch_related("recipients").first()
-    )
-    if consent is None:
-        raise Http404
-    return consent
+from lotsa.vocabulary import crossing_purpose_label
 
 
 def _detail_url(case, consent) -> str:
@@ -51,7 +36,7 @@ def record(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
     if not _posted(request, form):
-        _case(request, case_id, Action.VIEW, "the form for a consent")  # a form page asks VIEW
+        case_selectors.case_get_for(user=request.user, case_id=case_id, purpose="the form for a consent")
     else:
         try:
             consent = services.consent_record(by=request.user, case_id=case.pk, terms=form.terms())
@@ -64,8 +49,9 @@ def record(request, case_id):
 
 
 def detail(request, case_id, consent_id):
-    case = _case(request, case_id)
-    consent = _consent(case, consent_id)
+    case, consent = selectors.consent_get_for(
+        user=request.user, case_id=case_id, consent_id=consent_id, purpose="consents"
+    )
     context = {
         "case": case,
         "consent": consent,
@@ -77,8 +63,9 @@ def detail(request, case_id, consent_id):
 
 
 def print_form(request, case_id, consent_id):
-    case = _case(request, case_id, purpose="print a consent form")
-    consent = _consent(case, consent_id)
+    case, consent = selectors.consent_get_for(
+        user=request.user, case_id=case_id, consent_id=consent_id, purpose="print a consent form"
+    )
     return render(
         request,
         "consent/print.html",
@@ -149,7 +136,7 @@ def disclose(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
     form = forms.DisclosureForm(request.POST or None, case=case)
     if not _posted(request, form):
-        _case(request, case_id, Action.VIEW, "the form for a disclosure")
+        case_selectors.case_get_for(user=request.user, case_id=case_id, purpose="the form for a disclosure")
     else:
         data = form.cleaned_data
         try:
@@ -220,13 +207,17 @@ def shared(request):
     access.require_role(
         request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
     )
-    people = selectors.people_shared_with(user=request.user)
-    return render(request, "consent/shared.html", {"people": people})
+    sections = selectors.people_shared_with(user=request.user)
+    return render(request, "consent/shared.html", {"sections": sections})
 
 
-def shared_person(request, person_id):
-    person, entries = selectors.shared_person_for(user=request.user, person_id=person_id)
-    return render(request, "consent/shared_person.html", {"person": person, "entries": entries})
+def shared_person(request, person_id, purpose):
+    person, entries = selectors.shared_person_for(user=request.user, person_id=person_id, purpose=purpose)
+    return render(
+        request,
+        "consent/shared_person.html",
+        {"person": person, "entries": entries, "purpose_label": crossing_purpose_label(purpose)},
+    )
 
 
 def emergency(request, case_id):

@@ -141,7 +141,9 @@ def test_withdrawal_takes_effect_on_the_very_next_request(client, world):
         by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik på Jobbtorg är ordnad"
     )
     case_services.journal_sign(by=worker, entry_id=entry.pk)
-    shared_url = reverse("consent:shared_person", kwargs={"person_id": world.case_a.person_id})
+    shared_url = reverse(
+        "consent:shared_person", kwargs={"person_id": world.case_a.person_id, "purpose": "intervention_group"}
+    )
     login_verified(client, police)
     body = client.get(shared_url).content.decode()
     assert "Praktik på Jobbtorg är ordnad" in body
@@ -241,7 +243,12 @@ def test_civil_society_never_reads_the_journal_even_when_named(client, world):
         ),
     )
     login_verified(client, coach)
-    response = client.get(reverse("consent:shared_person", kwargs={"person_id": world.case_a.person_id}))
+    response = client.get(
+        reverse(
+            "consent:shared_person",
+            kwargs={"person_id": world.case_a.person_id, "purpose": "intervention_group"},
+        )
+    )
     assert response.status_code == 403 and MARKER not in response.content.decode()
 
 
@@ -314,3 +321,52 @@ def test_reading_the_review_queue_a_review_and_step_one_of_emergency_access_is_l
     step_one = events_since(start).get(action=Action.EMERGENCY_ACCESS)
     assert step_one.outcome == Outcome.ALLOWED and step_one.purpose == "emergency access, step one"
     assert AccessEvent.objects.filter(seq__gt=start).count() == 1
+
+
+def test_what_is_shared_is_read_for_one_purpose_at_a_time_and_the_events_name_it(client, world):
+    """The world's consent is for the intervention group (work and income); the disclosure under a
+    legal ground gives housing. Each is read on its own page, for its own purpose, never mixed."""
+    worker, police = world.users["social_worker"], world.users["external_member"]
+    entry = case_services.journal_add(
+        by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik ordnad"
+    )
+    case_services.journal_sign(by=worker, entry_id=entry.pk)
+    person_id = world.case_a.person_id
+    login_verified(client, police)
+
+    start = head_seq()
+    listing = client.get(reverse("consent:shared")).content.decode()
+    assert 'id="purpose-intervention_group"' in listing and 'id="purpose-legal_ground"' in listing
+    for purpose in ("intervention_group", "legal_ground"):
+        assert (
+            reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": purpose}) in listing
+        )
+    assert (
+        reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "handover"})
+        not in listing
+    )
+    listed = events_since(start).filter(action=Action.LIST, subject_id=person_id)
+    assert set(listed.values_list("purpose", flat=True)) == {"intervention_group", "legal_ground"}
+
+    group_page = client.get(
+        reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "intervention_group"})
+    ).content.decode()
+    housing = f"Signerad {MARKER}"  # the world's signed housing entry
+    assert "Praktik ordnad" in group_page and housing not in group_page
+    start = head_seq()
+    ground_page = client.get(
+        reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "legal_ground"})
+    ).content.decode()
+    assert housing in ground_page and "Praktik ordnad" not in ground_page
+    assert set(events_since(start).values_list("purpose", flat=True)) == {"legal_ground"}
+
+    start = head_seq()
+    refused = client.get(
+        reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "handover"})
+    )
+    assert refused.status_code == 403 and housing not in refused.content.decode()
+    assert events_since(start).get(outcome=Outcome.DENIED).purpose == "handover"
+    unknown = client.get(
+        reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "casework"})
+    )
+    assert unknown.status_code == 404

@@ -25,6 +25,7 @@ from accounts.models import (
     UserSession,
 )
 from audit.models import Action, Outcome
+from lotsa.vocabulary import Purpose
 from tests.factories import PASSWORD, OrganisationFactory, TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
 
@@ -290,17 +291,17 @@ def test_a_reviewer_never_reviews_their_own_act(client, world):
 
 
 def test_a_deactivated_organisation_is_logged_out_cannot_log_in_and_is_covered_by_no_consent(client, world):
-    from consent.policy import shared_scope
+    from consent.policy import consents_sharing
 
     police_user = world.users["external_member"]
-    assert shared_scope(viewer_org_id=world.police.pk)
+    assert consents_sharing(organisation_id=world.police.pk, purpose=Purpose.INTERVENTION_GROUP).exists()
     login_verified(client, police_user)
     UserSession.objects.create(user=police_user, session_key=client.session.session_key)
     key = client.session.session_key
     world.police.is_active = False
     services.organisation_save(by=world.users["administrator"], organisation=world.police)
     assert not Session.objects.filter(session_key=key).exists()
-    assert shared_scope(viewer_org_id=world.police.pk) == {}
+    assert not consents_sharing(organisation_id=world.police.pk, purpose=Purpose.INTERVENTION_GROUP).exists()
     response = client.post(
         reverse("accounts:login"), {"username": police_user.username, "password": PASSWORD}
     )

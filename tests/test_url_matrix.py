@@ -132,7 +132,7 @@ MATRIX = {
     "consent:shared": ("get", None, only({**CASEWORKERS, "external_member": 200})),
     "consent:shared_person": (
         "get",
-        lambda w: {"person_id": w.case_a.person_id},
+        lambda w: {"person_id": w.case_a.person_id, "purpose": "intervention_group"},
         only(
             {
                 "external_member": 200,
