@@ -20,13 +20,14 @@ $(VENV)/.test: pyproject.toml | $(PY)
 	$(PIP) install --quiet ".[test]"
 	touch $@ $(VENV)/.runtime
 
-## demo: virtualenv, install, keys (in var/, outside git), migrate, demo data, serve on 127.0.0.1:8000
+## demo: virtualenv, install, keys (in var/, outside git), migrate, demo data, the sealer, serve on 127.0.0.1:8000
 demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) -m lotsa.bootstrap
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py load_demo
-	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C)"
-	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C); the access log's sealer runs beside it"
+	$(DEMO_ENV) $(PY) manage.py audit_sealer & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: virtualenv if missing, install, the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.test
@@ -49,4 +50,4 @@ messages: $(VENV)/.test
 	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*"
 
 clean-demo:
-	rm -f var/lotsa.sqlite3
+	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl

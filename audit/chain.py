@@ -1,22 +1,36 @@
-"""The hash chain: canonical encoding, streaming verification, signed anchors."""
+"""The chain: sealing committed events in batches, and verifying the seals against the stored rows.
+
+A seal covers every event after the previous seal's ``(txn, id)`` up to and including its own, in
+that order, and the per-person rows of those events. Its ``digest`` is a SHA-256 over the *stored
+form* of those rows: each row rendered by the database itself with ``quote()`` (SQLite) or
+``quote_nullable()`` (PostgreSQL) of every column, so a restyled value (an upper-case or dashed
+``subject_id``, a ``T`` in ``occurred_at``, a number stored as text) changes the digest exactly as a
+changed value does. Each seal's ``hash`` covers its own fields and the previous seal's hash.
+
+Only one sealer works at a time (a non-blocking advisory lock on PostgreSQL; SQLite's write lock),
+and ``seq`` and ``prev_hash`` are unique, so the chain never forks, however many application servers
+and sealers run against one database.
+"""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import uuid
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.db import connection, transaction
 
-# The fields a hash covers, in order. Changing this list breaks every existing chain.
-CHAINED_FIELDS = (
-    "seq",
+GENESIS_HASH = "0" * 64
+SEAL_BATCH = 5000
+# Any fixed 64-bit number, the same in every process: the key of the sealer's advisory lock.
+SEALER_LOCK_KEY = 0x4C4F5453415F5345  # "LOTSA_SE"
+
+# Every column of the two tables a seal covers, in the order their stored form is rendered.
+# Adding a column to either table means adding it here, in a new version of the digest.
+EVENT_COLUMNS = (
+    "id",
+    "txn",
     "occurred_at",
     "actor_id",
     "actor_username",
@@ -27,152 +41,300 @@ CHAINED_FIELDS = (
     "target_type",
     "target_id",
     "subject_id",
+    "subject_count",
     "purpose",
     "legal_ground",
     "outcome",
     "reason",
     "request_id",
     "client_ip",
-    "prev_hash",
 )
-HASH_PREFIX = b"lotsa-audit-v1\n"
+SUBJECT_COLUMNS = ("id", "event_id", "txn", "subject_id")
+DIGEST_PREFIX = b"lotsa-seal-digest-v1\n"
+SEAL_PREFIX = "lotsa-seal-v1"
+EVENTS = "audit_accessevent"
+SUBJECTS = "audit_accesseventsubject"
+SEALS = "audit_seal"
 
 
-def _canonical(value):
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+def stored_form_sql(columns) -> str:
+    """SQL for one row's stored form as text: every column quoted by the database, NULL as NULL."""
+    if connection.vendor == "postgresql":
+        return (
+            "pg_catalog.concat_ws(',', " + ", ".join(f"pg_catalog.quote_nullable({c})" for c in columns) + ")"
+        )
+    return " || ',' || ".join(f"quote({c})" for c in columns)
 
 
-def event_hash(values: dict) -> str:
-    payload = json.dumps(
-        [_canonical(values[name]) for name in CHAINED_FIELDS], ensure_ascii=False, separators=(",", ":")
+def _fixed_text_rendering(cursor) -> None:
+    """PostgreSQL renders timestamps by session settings: fix them for this transaction."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL TimeZone TO 'UTC'")
+        cursor.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
+
+
+def seal_hash(
+    *, seq, sealed_at_us, last_txn, last_event_id, events, subjects, total, digest, prev_hash
+) -> str:
+    text = "|".join(
+        str(v)
+        for v in (
+            SEAL_PREFIX,
+            seq,
+            sealed_at_us,
+            last_txn,
+            last_event_id,
+            events,
+            subjects,
+            total,
+            digest,
+            prev_hash,
+        )
     )
-    return hashlib.sha256(HASH_PREFIX + payload.encode("utf-8")).hexdigest()
-
-
-# --- Anchors ------------------------------------------------------------------------------------
-
-
-def _signing_key(seed: bytes) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(seed)
-
-
-def _anchor_message(seq: int, head_hash: str, anchored_at: str) -> bytes:
-    return f"lotsa-audit-anchor-v1|{seq}|{head_hash}|{anchored_at}".encode()
-
-
-def key_id(public: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
-
-
-def make_anchor(seq: int, head_hash: str, seed: bytes) -> dict:
-    anchored_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    private = _signing_key(seed)
-    signature = private.sign(_anchor_message(seq, head_hash, anchored_at))
-    return {
-        "seq": seq,
-        "hash": head_hash,
-        "anchored_at": anchored_at,
-        "key_id": key_id(private.public_key()),
-        "signature": base64.b64encode(signature).decode("ascii"),
-    }
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)
-class Anchor:
-    line: int
-    seq: int
-    hash: str
+class Range:
+    """The events after ``(after_txn, after_id)`` up to and including ``(last_txn, last_id)``."""
+
+    after_txn: int
+    after_id: int
+    last_txn: int
+    last_id: int
 
 
-class AnchorError(Exception):
-    pass
+def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
+    """(events, people rows, digest) of a range, streamed, in the order a seal covers them."""
+    digest = hashlib.sha256(DIGEST_PREFIX)
+    bounds = [span.after_txn, span.after_id, span.last_txn, span.last_id]
+    counts = []
+    for table, columns, key in (
+        (EVENTS, EVENT_COLUMNS, "txn, id"),
+        (SUBJECTS, SUBJECT_COLUMNS, "txn, event_id"),
+    ):
+        order = key + (", subject_id, id" if table == SUBJECTS else "")
+        sql = (
+            f"SELECT {stored_form_sql(columns)} FROM {table} "
+            f"WHERE ({key}) > (%s, %s) AND ({key}) <= (%s, %s) ORDER BY {order}"
+        )
+        if connection.vendor == "postgresql":
+            # The database joins the rows of the range; Python hashes one string.
+            cursor.execute(f"SELECT count(*), string_agg(f, E'\\n') FROM ({sql}) AS r(f)", bounds)
+            count, text = cursor.fetchone()
+            if count:
+                digest.update(text.encode("utf-8"))
+                digest.update(b"\n")
+        else:
+            cursor.execute(sql, bounds)
+            count = 0
+            while rows := cursor.fetchmany(2000):
+                count += len(rows)
+                digest.update("".join(row[0] + "\n" for row in rows).encode("utf-8"))
+        digest.update(b"--\n")
+        counts.append(count)
+    return counts[0], counts[1], digest.hexdigest()
 
 
-def read_anchors(path: Path, seed: bytes) -> list[Anchor]:
-    """Every anchor in the file, each signature checked against our own public key."""
-    if not path.exists():
-        return []
-    public = _signing_key(seed).public_key()
-    anchors = []
-    with path.open() as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                public.verify(
-                    base64.b64decode(record["signature"]),
-                    _anchor_message(int(record["seq"]), record["hash"], record["anchored_at"]),
-                )
-            except (ValueError, KeyError, TypeError, InvalidSignature) as exc:
-                raise AnchorError(
-                    f"anchor on line {number} of {path} is invalid or its signature fails"
-                ) from exc
-            anchors.append(Anchor(line=number, seq=int(record["seq"]), hash=record["hash"]))
-    return anchors
+def _head(cursor) -> tuple[int, str, int, int, int]:
+    cursor.execute(f"SELECT seq, hash, last_txn, last_event_id, total FROM {SEALS} ORDER BY seq DESC LIMIT 1")
+    row = cursor.fetchone()
+    return tuple(row) if row else (0, GENESIS_HASH, -1, 0, 0)
+
+
+def _sealable_upper_bound(cursor) -> tuple[str, list]:
+    """The condition on ``txn`` for events whose transactions have ended (PostgreSQL).
+
+    Below the oldest running transaction's id, every transaction has committed or rolled back, so no
+    event can appear there later. The caller's own transaction counts as ended when it is the oldest
+    running one (a sealer called inside a transaction, as the test suite does)."""
+    if connection.vendor != "postgresql":
+        return "", []  # one writer at a time, and the sealer holds the write lock
+    cursor.execute(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+        "pg_current_xact_id_if_assigned()::text::bigint"
+    )
+    watermark, own = cursor.fetchone()
+    if own is not None and own == watermark:
+        return "AND txn <= %s", [own]
+    return "AND txn < %s", [watermark]
+
+
+def seal_batch(batch_size: int = SEAL_BATCH) -> int:
+    """Seal up to ``batch_size`` pending events into one new seal. Returns how many; 0 when nothing
+    is pending or another sealer holds the lock."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return 0
+        _fixed_text_rendering(cursor)
+        seq, prev_hash, after_txn, after_id, total = _head(cursor)
+        bound, params = _sealable_upper_bound(cursor)
+        pending_sql = f"SELECT txn, id FROM {EVENTS} WHERE (txn, id) > (%s, %s) {bound} ORDER BY "
+        cursor.execute(
+            pending_sql + "txn, id LIMIT 1 OFFSET %s", [after_txn, after_id, *params, batch_size - 1]
+        )
+        last = cursor.fetchone()
+        if last is None:
+            cursor.execute(pending_sql + "txn DESC, id DESC LIMIT 1", [after_txn, after_id, *params])
+            last = cursor.fetchone()
+            if last is None:
+                return 0
+        span = Range(after_txn, after_id, last[0], last[1])
+        events, subjects, digest = _range_digest(cursor, span)
+        values = {
+            "seq": seq + 1,
+            "sealed_at_us": time.time_ns() // 1000,
+            "last_txn": span.last_txn,
+            "last_event_id": span.last_id,
+            "events": events,
+            "subjects": subjects,
+            "total": total + events,
+            "digest": digest,
+            "prev_hash": prev_hash,
+        }
+        values["hash"] = seal_hash(**values)
+        columns = list(values)
+        cursor.execute(
+            f"INSERT INTO {SEALS} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            [values[c] for c in columns],
+        )
+        return events
+
+
+def seal_pending(batch_size: int = SEAL_BATCH) -> int:
+    """Seal everything pending, batch by batch. Returns how many events were sealed."""
+    sealed = 0
+    while True:
+        count = seal_batch(batch_size)
+        sealed += count
+        if count < batch_size:
+            return sealed
 
 
 # --- Verification ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    message: str
-    first_bad_seq: int | None = None
+class SealRow:
+    seq: int
+    sealed_at_us: int
+    last_txn: int
+    last_event_id: int
+    events: int
+    subjects: int
+    total: int
+    digest: str
+    prev_hash: str
+    hash: str
 
 
-def verify_rows(rows: Iterable[dict], anchors: list[Anchor] = ()) -> VerifyResult:
-    """Check a stream of events in ``seq`` order: continuity, links, hashes and anchored heads.
+SEAL_FIELDS = tuple(SealRow.__dataclass_fields__)
 
-    Holds one event at a time, so memory does not grow with the length of the chain.
-    """
-    anchored = {anchor.seq: anchor for anchor in anchors}
-    expected_seq = 1
-    prev_hash = "0" * 64
-    checked = 0
-    for row in rows:
-        seq = row["seq"]
-        if seq != expected_seq:
-            return VerifyResult(
-                False, checked, f"event #{expected_seq} is missing: the chain jumps to #{seq}", expected_seq
+
+class ChainBroken(Exception):
+    def __init__(self, message: str, seq: int | None = None):
+        super().__init__(message)
+        self.seq = seq
+
+
+def seal_rows(cursor, since: int = 0) -> Iterator[SealRow]:
+    cursor.execute(f"SELECT {', '.join(SEAL_FIELDS)} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
+    while rows := cursor.fetchmany(1000):
+        for row in rows:
+            yield SealRow(*row)
+
+
+def _check_seal_form(seal: SealRow) -> None:
+    for name in ("digest", "prev_hash", "hash"):
+        value = getattr(seal, name)
+        if not (isinstance(value, str) and len(value) == 64 and value == value.lower()):
+            raise ChainBroken(f"seal #{seal.seq}: {name} is not in its stored form", seal.seq)
+    for name in ("seq", "sealed_at_us", "last_txn", "last_event_id", "events", "subjects", "total"):
+        if type(getattr(seal, name)) is not int:
+            raise ChainBroken(f"seal #{seal.seq}: {name} is not stored as an integer", seal.seq)
+
+
+@dataclass
+class ChainState:
+    """Where verification stands: the last good seal and the totals so far."""
+
+    seq: int = 0
+    hash: str = GENESIS_HASH
+    last_txn: int = -1
+    last_event_id: int = 0
+    total: int = 0
+    seals: int = 0
+    events: int = 0
+    subjects: int = 0
+    newest_sealed_at_us: int = 0
+
+
+def verify_chain(
+    cursor,
+    *,
+    start: ChainState | None = None,
+    on_seal: Callable[[SealRow], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ChainState:
+    """Walk the seals in order from ``start`` (the genesis, or a trusted checkpoint): continuity,
+    links, hashes, and each seal's digest against the stored rows of its range. Raises
+    :class:`ChainBroken` at the first fault; memory stays flat whatever the length."""
+    state = start or ChainState()
+    for seal in seal_rows(cursor, since=state.seq + 1):
+        _check_seal_form(seal)
+        if seal.seq != state.seq + 1:
+            raise ChainBroken(
+                f"seal #{state.seq + 1} is missing: the chain jumps to #{seal.seq}", state.seq + 1
             )
-        if row["prev_hash"] != prev_hash:
-            return VerifyResult(
-                False,
-                checked,
-                f"event #{seq} does not follow event #{seq - 1}: removed, inserted or reordered events",
-                seq,
+        if seal.prev_hash != state.hash:
+            raise ChainBroken(
+                f"seal #{seal.seq} does not follow seal #{state.seq}: seals removed, inserted or reordered",
+                seal.seq,
             )
-        if event_hash(row) != row["hash"]:
-            return VerifyResult(
-                False, checked, f"event #{seq} has been changed: its hash does not match", seq
+        fields = {name: getattr(seal, name) for name in SEAL_FIELDS if name != "hash"}
+        if seal_hash(**fields) != seal.hash:
+            raise ChainBroken(f"seal #{seal.seq} has been changed: its hash does not match", seal.seq)
+        if seal.total != state.total + seal.events:
+            raise ChainBroken(f"seal #{seal.seq}: its running total does not add up", seal.seq)
+        if (seal.last_txn, seal.last_event_id) <= (state.last_txn, state.last_event_id):
+            raise ChainBroken(f"seal #{seal.seq} goes backwards in the log", seal.seq)
+        span = Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
+        events, subjects, digest = _range_digest(cursor, span)
+        if events != seal.events:
+            raise ChainBroken(
+                f"seal #{seal.seq} covers {seal.events} events, the log holds {events} in its range: "
+                f"events {'removed' if events < seal.events else 'added'}",
+                seal.seq,
             )
-        anchor = anchored.get(seq)
-        if anchor is not None and anchor.hash != row["hash"]:
-            return VerifyResult(
-                False, checked, f"event #{seq} is not the head anchored on line {anchor.line}", seq
+        if subjects != seal.subjects:
+            raise ChainBroken(
+                f"seal #{seal.seq} covers {seal.subjects} rows naming people, the log holds {subjects}: "
+                f"rows {'removed' if subjects < seal.subjects else 'added'}",
+                seal.seq,
             )
-        prev_hash = row["hash"]
-        expected_seq += 1
-        checked += 1
-    beyond = [anchor for anchor in anchors if anchor.seq >= expected_seq]
-    if beyond:
-        cut = min(beyond, key=lambda anchor: anchor.seq)
-        return VerifyResult(
-            False,
-            checked,
-            f"the chain ends at #{expected_seq - 1}, below the head #{cut.seq} anchored on line {cut.line}: "
-            f"events have been cut off",
-            expected_seq,
-        )
-    return VerifyResult(True, checked, f"{checked} events intact, {len(anchors)} anchors hold")
+        if digest != seal.digest:
+            raise ChainBroken(
+                f"seal #{seal.seq}: an event or a row naming a person in it has been changed or restyled",
+                seal.seq,
+            )
+        state.seq, state.hash = seal.seq, seal.hash
+        state.last_txn, state.last_event_id, state.total = seal.last_txn, seal.last_event_id, seal.total
+        state.seals += 1
+        state.events += events
+        state.subjects += subjects
+        state.newest_sealed_at_us = seal.sealed_at_us
+        if on_seal is not None:
+            on_seal(seal)
+        if progress is not None:
+            progress(events)
+    return state
+
+
+def prepare_reading(cursor, *, outermost: bool) -> None:
+    """A read-only snapshot that sees one state of the log however long verification takes (when
+    verification opened the transaction; inside a caller's, the caller's snapshot rules)."""
+    if connection.vendor == "postgresql" and outermost:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    _fixed_text_rendering(cursor)

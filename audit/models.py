@@ -1,4 +1,9 @@
-"""The access log: one hash-chained, append-only event for every access (architecture invariant 3).
+"""The access log: an append-only event for every access, sealed into a hash chain (invariant 3).
+
+A request writes its events in its own transaction, without a global lock; the sealer (audit/seal.py)
+then chains them in batches, and the anchor writer signs checkpoints of the chain to a store outside
+the database (audit/anchors.py). Every table here is append-only: in the ORM, and on PostgreSQL by
+triggers that bind the application's role too.
 
 Events hold identifiers and decisions, never personal data in clear: who (user id and a snapshot
 of username, organisation and role), what (action, target type and id, the subject's id), why
@@ -42,19 +47,60 @@ class Outcome(models.TextChoices):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("audit events are append-only")
+        raise TypeError("the access log is append-only")
 
     def delete(self):
-        raise TypeError("audit events are append-only")
+        raise TypeError("the access log is append-only")
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise TypeError("audit events are append-only")
+        raise TypeError("the access log is append-only")
 
 
-class AccessEvent(models.Model):
-    GENESIS_HASH = "0" * 64
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
 
-    seq = models.BigIntegerField(unique=True)
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("the access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the access log is append-only")
+
+
+class AccessEventQuerySet(AppendOnlyQuerySet):
+    def naming(self, subject_id):
+        """Events that name a person: alone (``subject_id``) or among the people a list showed (one
+        indexed row each), in one query."""
+        listed = AccessEventSubject.objects.filter(subject_id=subject_id).values("event_id")
+        return self.filter(models.Q(subject_id=subject_id) | models.Q(pk__in=listed))
+
+
+class TransactionId(models.Func):
+    """The writing transaction's id, as the column default of every row of the log.
+
+    PostgreSQL: the top-level transaction id (xid8, 64 bits, never wraps). A transaction whose id is
+    below the oldest running one's has ended, so the sealer seals events in (transaction, id) order up
+    to that watermark and no event can later appear below a seal. SQLite: 0, because one transaction
+    writes at a time, so ids already follow commits.
+    """
+
+    template = "0"
+    output_field = models.BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
+class AccessEvent(AppendOnly):
+    """One act: a read, a list, a search, a change, a login. Written in the request's own transaction,
+    unchained; a :class:`Seal` later chains it. A list names its people in :class:`AccessEventSubject`
+    rows (``subject_count`` of them); a single act names its person in ``subject_id``."""
+
+    txn = models.BigIntegerField(db_default=TransactionId(), editable=False)
     occurred_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_username = models.CharField(max_length=150, blank=True)
@@ -65,31 +111,67 @@ class AccessEvent(models.Model):
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     subject_id = models.UUIDField(null=True, blank=True, db_index=True)
+    subject_count = models.PositiveIntegerField(default=0)
     purpose = models.CharField(max_length=100, blank=True)
     legal_ground = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     reason = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
-    # prev_hash is unique: two events can never claim the same predecessor, so the chain cannot fork
-    # even if the append lock were bypassed.
-    prev_hash = models.CharField(max_length=64, unique=True)
-    hash = models.CharField(max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AccessEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
+        indexes = [models.Index(fields=["txn", "id"], name="audit_event_seal_order")]
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
 
     def __str__(self) -> str:
-        return f"AccessEvent #{self.seq} {self.action} {self.outcome}"
+        return f"AccessEvent #{self.pk} {self.action} {self.outcome}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("audit events are append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise TypeError("audit events are append-only")
+class AccessEventSubject(AppendOnly):
+    """One person a list showed: one indexed row per person, sealed with its event."""
+
+    event = models.ForeignKey(AccessEvent, on_delete=models.DO_NOTHING, related_name="subjects")
+    txn = models.BigIntegerField(db_default=TransactionId(), editable=False)
+    subject_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["txn", "event", "subject_id"], name="audit_subject_seal_order")]
+        verbose_name = _("person named by an access event")
+        verbose_name_plural = _("people named by access events")
+
+    def __str__(self) -> str:
+        return f"AccessEventSubject of event #{self.event_id}"
+
+
+class Seal(AppendOnly):
+    """A batch of events chained to the batch before: it covers every event after the previous seal's
+    (txn, id) up to and including its own, and their per-person rows, by a digest of their stored form.
+
+    Every column is an integer or a lower-case hex string, so its stored form cannot be restyled
+    without changing the hash. ``seq`` and ``prev_hash`` are unique: the chain cannot fork.
+    """
+
+    GENESIS_HASH = "0" * 64
+
+    seq = models.BigIntegerField(unique=True)
+    sealed_at_us = models.BigIntegerField()  # microseconds since 1970-01-01 UTC
+    last_txn = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    events = models.PositiveIntegerField()
+    subjects = models.PositiveIntegerField()
+    total = models.BigIntegerField()  # events in this seal and every seal before it
+    digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("seal of the access log")
+        verbose_name_plural = _("seals of the access log")
+
+    def __str__(self) -> str:
+        return f"Seal #{self.seq} ({self.events} events)"

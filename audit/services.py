@@ -1,23 +1,25 @@
-"""Writing to the access log. Every append takes the chain's lock, so the chain never forks."""
+"""Writing to the access log, sealing it, anchoring it and verifying it.
+
+A request appends its events in its own transaction, with no global lock: they are durable before
+any data is shown (the callers show nothing if the append fails). The sealer (``audit_sealer``)
+then chains them in batches and signs checkpoints to the anchor file.
+"""
 
 from __future__ import annotations
 
-import json
-import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from audit.chain import CHAINED_FIELDS, event_hash, make_anchor, read_anchors, verify_rows
-from audit.models import AccessEvent, Action, Outcome
-from lotsa import context
-
-# Any fixed 64-bit number, the same in every process: the key of the PostgreSQL advisory lock.
-_CHAIN_LOCK_KEY = 0x4C4F5453415F4155  # "LOTSA_AU"
+from audit import anchors, chain
+from audit.models import AccessEvent, AccessEventSubject, Action, Outcome, Seal
+from lotsa import context, keyfile
 
 
 @dataclass
@@ -34,7 +36,8 @@ class Event:
     legal_ground: str = ""
     reason: str = ""
     actor_username: str | None = None
-    extra: dict = field(default_factory=dict)
+    # The people a list showed: one event names them all, one indexed row each.
+    subjects: list = field(default_factory=list)
 
 
 def _actor_snapshot(actor, username_override: str | None) -> dict:
@@ -57,27 +60,17 @@ def _actor_snapshot(actor, username_override: str | None) -> dict:
     }
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    # SQLite: the connection runs in IMMEDIATE mode, so the transaction already holds the write lock.
-
-
-def _head() -> tuple[int, str]:
-    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    return head if head else (0, AccessEvent.GENESIS_HASH)
-
-
 def _values(event: Event, info) -> dict:
     actor = event.actor if event.actor is not None else (info.user if info else None)
     values = _actor_snapshot(actor, event.actor_username)
+    subjects = sorted({str(subject) for subject in event.subjects if subject is not None})
     values.update(
         occurred_at=timezone.now(),
         action=str(event.action),
         target_type=event.target_type[:100],
         target_id=str(event.target_id)[:64],
         subject_id=event.subject_id,
+        subject_count=len(subjects),
         purpose=str(event.purpose)[:100],
         legal_ground=str(event.legal_ground)[:100],
         outcome=str(event.outcome),
@@ -85,11 +78,12 @@ def _values(event: Event, info) -> dict:
         request_id=(info.request_id if info else "")[:64],
         client_ip=(info.client_ip if info else "")[:45],
     )
-    return values
+    return values, subjects
 
 
 def append(events: Iterable[Event]) -> list[AccessEvent]:
-    """Chain and insert events, atomically, in the caller's transaction if there is one.
+    """Insert events, atomically, in the caller's transaction if there is one. No lock is taken:
+    the sealer chains them after commit.
 
     If anything fails, the exception propagates and nothing is written: callers must then show no
     data (the access kernel and the views rely on that).
@@ -99,17 +93,16 @@ def append(events: Iterable[Event]) -> list[AccessEvent]:
         return []
     info = context.current()
     with transaction.atomic():
-        _lock_chain()
-        seq, prev_hash = _head()
-        rows = []
-        for event in events:
-            seq += 1
-            values = _values(event, info)
-            values.update(seq=seq, prev_hash=prev_hash)
-            values["hash"] = event_hash(values)
-            prev_hash = values["hash"]
-            rows.append(AccessEvent(**values))
-        return AccessEvent.objects.bulk_create(rows)
+        prepared = [_values(event, info) for event in events]
+        rows = AccessEvent.objects.bulk_create([AccessEvent(**values) for values, _ in prepared])
+        named = [
+            AccessEventSubject(event_id=row.pk, subject_id=subject)
+            for row, (_, subjects) in zip(rows, prepared, strict=True)
+            for subject in subjects
+        ]
+        if named:
+            AccessEventSubject.objects.bulk_create(named, batch_size=2000)
+        return rows
 
 
 def record(**kwargs) -> AccessEvent:
@@ -125,52 +118,212 @@ def record_denial(*, action: str, reason: str, **kwargs) -> AccessEvent:
     return record(action=action, outcome=Outcome.DENIED, reason=reason, **kwargs)
 
 
-# --- Verification and anchoring -------------------------------------------------------------------
+def token(event: AccessEvent) -> str:
+    """Names one written event for the rest of the request (ids alone may be reused after a rollback)."""
+    return f"{event.pk}@{event.occurred_at.isoformat()}"
 
 
-def stream_events(chunk_size: int = 5000):
-    """Every event in chain order, streamed (a server-side cursor on PostgreSQL)."""
-    fields = (*CHAINED_FIELDS, "hash")
-    queryset = AccessEvent.objects.order_by("seq").values(*fields)
-    return queryset.iterator(chunk_size=chunk_size)
+def present(tokens) -> set[str]:
+    """Which of these events are in the log (not rolled back)."""
+    tokens = list(tokens)
+    ids = [int(t.split("@", 1)[0]) for t in tokens]
+    rows = AccessEvent.objects.filter(pk__in=ids).values_list("pk", "occurred_at")
+    written = {f"{pk}@{occurred_at.isoformat()}" for pk, occurred_at in rows}
+    return {t for t in tokens if t in written}
 
 
-def _anchor_seed() -> bytes:
-    from lotsa.crypto import key_material
-
-    return key_material().anchor_signing_key
+# --- Sealing, anchoring and verification ------------------------------------------------------------
 
 
 def anchor_path() -> Path:
     return Path(settings.LOTSA_AUDIT_ANCHOR_FILE)
 
 
-def verify(chunk_size: int = 5000):
-    anchors = read_anchors(anchor_path(), _anchor_seed())
-    if connection.vendor == "postgresql":
-        # A server-side cursor needs a transaction; a read-only snapshot one sees a single state
-        # of the chain however long the verification takes.
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            if outermost:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return verify_rows(stream_events(chunk_size), anchors)
-    return verify_rows(stream_events(chunk_size), anchors)
+def _public_key():
+    return keyfile.load_anchor_public(settings.LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE)
 
 
-def write_anchor() -> dict:
-    """Append the signed current head to the anchor file (outside the database) and return it."""
-    seq, head_hash = _head()
-    anchor = make_anchor(seq, head_hash, _anchor_seed())
-    path = anchor_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a") as handle:
-        handle.write(json.dumps(anchor, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return anchor
+class Sealer:
+    """The sequencer: seals what is pending, witnesses the head, and writes checkpoints.
+
+    One runs in ``audit_sealer`` (``make demo`` starts it); several may run against one database:
+    sealing takes a non-blocking lock, and each sealer writes its own anchor file."""
+
+    def __init__(self, *, path: Path | None = None, private=None):
+        private = private or keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
+        self.writer = anchors.Writer(path or anchor_path(), private)
+        last = self.writer.last
+        self.seen = (last.seal, last.seal_hash) if last and last.kind != anchors.ALARM else None
+        self.anchored_at = last.at if last else 0.0
+        self.anchored_seal = last.seal if last else 0
+
+    def _head(self) -> tuple[int, str, int]:
+        head = Seal.objects.order_by("-seq").values_list("seq", "hash", "total").first()
+        return head if head else (0, chain.GENESIS_HASH, 0)
+
+    def tick(self, now: float | None = None, *, force_anchor: bool = False) -> dict:
+        """One round: seal, witness, anchor if due (or if forced). Returns what it did."""
+        now = time.time() if now is None else now
+        sealed = chain.seal_pending()
+        seq, head_hash, total = self._head()
+        done = {"sealed": sealed, "anchor": None}
+        if self.seen is not None:
+            seen_seq, seen_hash = self.seen
+            if seen_seq and not Seal.objects.filter(seq=seen_seq, hash=seen_hash).exists():
+                self.writer.write(
+                    anchors.ALARM,
+                    seal=seq,
+                    seal_hash=head_hash,
+                    total=total,
+                    now=now,
+                    reason=f"seal #{seen_seq} that this sealer saw is no longer in the log: "
+                    f"the tail was cut or rewritten",
+                )
+                done["anchor"] = anchors.ALARM
+                self.anchored_at, self.anchored_seal, self.seen = now, seq, (seq, head_hash)
+                return done
+        self.seen = (seq, head_hash)
+        moved = seq > self.anchored_seal
+        due = moved and (
+            seq - self.anchored_seal >= settings.LOTSA_AUDIT_ANCHOR_EVERY_SEALS
+            or now - self.anchored_at >= settings.LOTSA_AUDIT_ANCHOR_INTERVAL
+            or self.anchored_seal == 0
+        )
+        kind = anchors.CHECKPOINT if due or force_anchor else None
+        if kind is None and now - self.anchored_at >= settings.LOTSA_AUDIT_HEARTBEAT:
+            kind = anchors.HEARTBEAT
+        if kind:
+            self.writer.write(kind, seal=seq, seal_hash=head_hash, total=total, now=now)
+            self.anchored_at, self.anchored_seal = now, seq
+            done["anchor"] = kind
+        return done
 
 
-__all__ = ["Action", "Event", "Outcome", "append", "record", "record_denial", "verify", "write_anchor"]
+@dataclass
+class VerifyResult:
+    ok: bool
+    message: str
+    seals: int = 0
+    events: int = 0
+    anchored_events: int = 0
+    pending: int = 0
+    newest_anchor_age: float | None = None
+    first_bad_seal: int | None = None
+
+
+def _seconds(value) -> float:
+    return value.timestamp()
+
+
+def verify(*, since: int | None = None, now: float | None = None, window: float | None = None, progress=None):
+    """Verify the chain from the genesis (or from checkpoint ``since``) against the stored rows and
+    the anchor file. Never raises for a broken log: the result says what is wrong."""
+    now = time.time() if now is None else now
+    window = settings.LOTSA_AUDIT_ANCHOR_WINDOW if window is None else window
+    try:
+        records = anchors.read(anchor_path(), _public_key())
+    except anchors.AnchorError as exc:
+        return VerifyResult(False, str(exc))
+    alarms = [r for r in records if r.kind == anchors.ALARM]
+    if alarms:
+        first = alarms[0]
+        return VerifyResult(False, f"the sealer raised an alarm on line {first.line}: {first.reason}")
+    by_seal: dict[int, list] = {}
+    for record in records:
+        by_seal.setdefault(record.seal, []).append(record)
+    anchored_seal = max((r.seal for r in records), default=0)
+    first_unanchored_at = []
+
+    def against_anchors(seal) -> None:
+        if seal.seq == anchored_seal + 1:
+            first_unanchored_at.append(seal.sealed_at_us / 1e6)
+        for record in by_seal.get(seal.seq, ()):
+            if record.seal_hash != seal.hash or record.total != seal.total:
+                raise chain.ChainBroken(
+                    f"seal #{seal.seq} disagrees with the anchor on line {record.line}: "
+                    f"the log was rewritten from there or before",
+                    seal.seq,
+                )
+
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        chain.prepare_reading(cursor, outermost=outermost)
+        start = None
+        if since is not None:
+            trusted = next((r for r in records if r.n == since), None)
+            if trusted is None:
+                return VerifyResult(False, f"there is no checkpoint number {since} in the anchor file")
+            row = Seal.objects.filter(seq=trusted.seal).values_list(
+                "seq", "hash", "last_txn", "last_event_id", "total"
+            ).first()  # fmt: skip
+            if row is None or row[1] != trusted.seal_hash or row[4] != trusted.total:
+                return VerifyResult(False, f"seal #{trusted.seal} disagrees with checkpoint {since}")
+            start = chain.ChainState(
+                seq=row[0], hash=row[1], last_txn=row[2], last_event_id=row[3], total=row[4]
+            )
+        try:
+            state = chain.verify_chain(cursor, start=start, on_seal=against_anchors, progress=progress)
+        except chain.ChainBroken as exc:
+            return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
+        waiting, oldest = (
+            AccessEvent.objects.filter(
+                Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, id__gt=state.last_event_id)
+            )
+            .aggregate(n=Count("id"), oldest=Min("occurred_at"))
+            .values()
+        )
+    result = VerifyResult(False, "", seals=state.seals, events=state.events, pending=waiting)
+    beyond = [r for r in records if r.seal > state.seq]
+    if beyond:
+        result.message = (
+            f"the log ends at seal #{state.seq}, below seal #{beyond[0].seal} anchored on line "
+            f"{beyond[0].line}: seals and their events have been cut off"
+        )
+        return result
+    anchored = max((r for r in records), key=lambda r: r.seal, default=None)
+    result.anchored_events = anchored.total if anchored else 0
+    if waiting and _seconds(oldest) < now - settings.LOTSA_AUDIT_SEAL_GRACE:
+        result.message = (
+            f"{waiting} events were never sealed, the oldest from {oldest:%Y-%m-%d %H:%M:%S} UTC "
+            f"(is the sealer running?)"
+        )
+        return result
+    if state.seq and not records:
+        result.message = "the log has seals but the anchor file is missing or empty"
+        return result
+    if records:
+        result.newest_anchor_age = now - records[-1].at
+        if result.newest_anchor_age > window:
+            result.message = (
+                f"the newest anchor is {result.newest_anchor_age:.0f} s old, the window is {window:.0f} s: "
+                f"a tail may have been cut (is the sealer running?)"
+            )
+            return result
+        if first_unanchored_at and first_unanchored_at[0] < now - window:
+            result.message = (
+                f"seal #{anchored.seal + 1} has waited longer than {window:.0f} s for an anchor "
+                f"(is the sealer running?)"
+            )
+            return result
+    result.ok = True
+    unanchored = state.total - result.anchored_events
+    age = "" if result.newest_anchor_age is None else f", newest anchor {result.newest_anchor_age:.0f} s old"
+    result.message = (
+        f"{state.total} events in {state.seq} seals intact; {result.anchored_events} anchored, "
+        f"{unanchored} in the unanchored tail{age}; {waiting} waiting to be sealed"
+    )
+    return result
+
+
+__all__ = [
+    "Action",
+    "Event",
+    "Outcome",
+    "Sealer",
+    "append",
+    "present",
+    "record",
+    "record_denial",
+    "token",
+    "verify",
+]

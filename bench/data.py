@@ -238,6 +238,9 @@ def build_cases(sizes: dict) -> dict:
         PlainStatusChange.objects.create(case=plain_case, status="opened", changed_by=worker)
 
     say(f"access log: {sizes['events']:,} events")
+    from django.conf import settings
+
+    settings.LOTSA_AUDIT_ANCHOR_FILE.unlink(missing_ok=True)  # a new database starts a new anchor file
     for offset in range(0, sizes["events"], 10_000):
         count = min(10_000, sizes["events"] - offset)
         audit.append(
@@ -246,6 +249,9 @@ def build_cases(sizes: dict) -> dict:
         )
         if (offset // 10_000) % 20 == 0:
             say(f"events {offset + count:,} of {sizes['events']:,}")
+    from audit import chain
+
+    say(f"sealed {chain.seal_pending():,} events")
     return {"journal": journal_sizes, "worker": worker.pk}
 
 

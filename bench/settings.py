@@ -1,5 +1,6 @@
 """Settings for the benchmarks: Lotsa's own, plus the plaintext baseline app, with cached keys."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -8,12 +9,19 @@ CACHE_DIR.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "b3nch" * 12)
 os.environ["LOTSA_HTTPS"] = "0"
 os.environ.setdefault("LOTSA_KEY_FILE", str(CACHE_DIR / "keys.json"))
-os.environ.setdefault("LOTSA_AUDIT_ANCHOR_FILE", str(CACHE_DIR / "anchors.jsonl"))
+# One anchor file per database: a sealer meeting another database's checkpoints raises an alarm.
+_database = hashlib.sha256(os.environ.get("DATABASE_URL", "").encode()).hexdigest()[:10]
+os.environ.setdefault("LOTSA_AUDIT_ANCHOR_FILE", str(CACHE_DIR / f"anchors-{_database}.jsonl"))
 os.environ.setdefault("LOTSA_VAR_DIR", str(CACHE_DIR))
+os.environ.setdefault("LOTSA_AUDIT_ANCHOR_KEY_FILE", str(CACHE_DIR / "audit-anchor.key"))
+os.environ.setdefault("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", str(CACHE_DIR / "audit-anchor.pub"))
 
 from lotsa import keyfile  # noqa: E402
 
 keyfile.generate_file(Path(os.environ["LOTSA_KEY_FILE"]))
+keyfile.generate_anchor_key(
+    Path(os.environ["LOTSA_AUDIT_ANCHOR_KEY_FILE"]), Path(os.environ["LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE"])
+)
 
 from lotsa.settings import *  # noqa: E402, F403
 

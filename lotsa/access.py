@@ -7,7 +7,7 @@ Every view asks, before it touches personal data::
 ``check`` decides, writes the decision (allowed or denied) to the access log in the caller's
 transaction, and raises :class:`AccessDenied` when denied. If the event cannot be written, the
 exception propagates and the caller shows no data. Lists use ``visible_to`` (a SQL filter, constant
-number of queries) and ``record_list`` (one event per person shown, in one insert).
+number of queries) and ``record_list`` (one event naming every person shown).
 
 Rules live in per-model policies that domain apps register (``access.register(Case, CasePolicy())``),
 so this module stays small. Anything without a policy is denied.
@@ -43,7 +43,7 @@ class Decision:
 
 
 class AccessDenied(PermissionDenied):
-    """A denial that is already in the access log (``event_hash`` names its event)."""
+    """A denial that is already in the access log (``event_token`` names its event)."""
 
     def __init__(
         self,
@@ -54,7 +54,7 @@ class AccessDenied(PermissionDenied):
         target_id: str,
         subject_id=None,
         purpose: str = "",
-        event_hash: str = "",
+        event_token: str = "",
     ):
         super().__init__(decision.reason)
         self.decision = decision
@@ -63,7 +63,7 @@ class AccessDenied(PermissionDenied):
         self.target_id = target_id
         self.subject_id = subject_id
         self.purpose = purpose
-        self.event_hash = event_hash
+        self.event_token = event_token
 
 
 class Policy:
@@ -111,7 +111,7 @@ def _record_decision(**fields) -> audit.AccessEvent:
     event = audit.append([audit.Event(**fields)])[0]
     info = context.current()
     if info is not None:
-        info.decisions[event.hash] = fields
+        info.decisions[audit.token(event)] = fields
     return event
 
 
@@ -119,16 +119,14 @@ def keep_decisions() -> None:
     """At the end of a request: every decision it made is in the access log. A decision whose event
     was rolled back with the change it allowed (a refusal after the decision, a failed write) is
     written again, outside that transaction; if that fails, the response fails and shows nothing."""
-    from audit.models import AccessEvent
-
     info = context.current()
     if info is None or not info.decisions:
         return
-    present = set(AccessEvent.objects.filter(hash__in=list(info.decisions)).values_list("hash", flat=True))
-    for old_hash in [h for h in info.decisions if h not in present]:
-        fields = info.decisions.pop(old_hash)
+    present = audit.present(info.decisions)
+    for old in [t for t in info.decisions if t not in present]:
+        fields = info.decisions.pop(old)
         event = audit.append([audit.Event(**fields)])[0]
-        info.decisions[event.hash] = fields
+        info.decisions[audit.token(event)] = fields
 
 
 def check(user, action: str, obj, *, purpose: str = "") -> Decision:
@@ -155,7 +153,7 @@ def check(user, action: str, obj, *, purpose: str = "") -> Decision:
             target_id=target_id,
             subject_id=subject,
             purpose=purpose,
-            event_hash=event.hash,
+            event_token=audit.token(event),
         )
     return decision
 
@@ -175,7 +173,9 @@ def require_role(
     event = _record_decision(
         action=action, outcome=Outcome.DENIED, actor=user, target_type=target, reason=decision.reason
     )
-    raise AccessDenied(decision, action=action, target_type=target, target_id="", event_hash=event.hash)
+    raise AccessDenied(
+        decision, action=action, target_type=target, target_id="", event_token=audit.token(event)
+    )
 
 
 def ensure_recorded(denial: AccessDenied, *, actor) -> None:
@@ -183,13 +183,11 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
     inside a transaction that was then rolled back, the event is gone, so it is written again here.
     Whoever catches an :class:`AccessDenied` to show something else calls this, outside the rolled-back
     transaction (the 403 middleware does it for every denial that reaches it)."""
-    from audit.models import AccessEvent
-
-    if denial.event_hash and AccessEvent.objects.filter(hash=denial.event_hash).exists():
+    if denial.event_token and audit.present([denial.event_token]):
         return
     info = context.current()
     if info is not None:
-        info.decisions.pop(denial.event_hash, None)
+        info.decisions.pop(denial.event_token, None)
     event = _record_decision(
         action=denial.action,
         outcome=Outcome.DENIED,
@@ -200,7 +198,7 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
         purpose=denial.purpose,
         reason=denial.decision.reason,
     )
-    denial.event_hash = event.hash
+    denial.event_token = audit.token(event)
 
 
 def visible_to(user, queryset: models.QuerySet, *, purpose: str = "") -> models.QuerySet:
@@ -215,17 +213,26 @@ def visible_to(user, queryset: models.QuerySet, *, purpose: str = "") -> models.
 
 
 def record_list(user, objects: Iterable, *, action: str = Action.LIST, purpose: str = "") -> None:
-    """One access event per object a list shows, in one insert, before the page is rendered."""
-    events = [
-        audit.Event(
-            action=action,
-            actor=user,
-            target_type=obj._meta.label_lower,
-            target_id=str(obj.pk),
-            subject_id=subject_of(obj),
-            purpose=purpose,
-            reason="listed",
-        )
-        for obj in objects
-    ]
-    audit.append(events)
+    """One access event for what a list shows, naming every person in it (one indexed row each),
+    written before the page is rendered. A list that shows one object names it as a single read does.
+    """
+    objects = list(objects)
+    if not objects:
+        return
+    subjects = [subject_of(obj) for obj in objects]
+    labels = sorted({obj._meta.label_lower for obj in objects})
+    single = len(objects) == 1
+    audit.append(
+        [
+            audit.Event(
+                action=action,
+                actor=user,
+                target_type=",".join(labels)[:100],
+                target_id=str(objects[0].pk) if single else "",
+                subject_id=subjects[0] if single else None,
+                subjects=[] if single else subjects,
+                purpose=purpose,
+                reason="listed" if single else f"listed {len(objects)}",
+            )
+        ]
+    )

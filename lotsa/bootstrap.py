@@ -1,6 +1,7 @@
 """First-run set-up that must work before Django can start: keys and the secret key.
 
-``python -m lotsa.bootstrap`` creates var/keys.json and var/secret_key (mode 0600) unless they
+``python -m lotsa.bootstrap`` creates var/keys.json, the anchor key var/audit-anchor.key (and .pub) and
+var/secret_key (mode 0600) unless they
 exist, and compiles the translations. It never overwrites a key.
 """
 
@@ -32,6 +33,10 @@ def main() -> int:
     secret_file = Path(os.environ.get("SECRET_KEY_FILE", var / "secret_key"))
     if keyfile.generate_file(key_file):
         print(f"created the key file {key_file}")
+    anchor_key = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_KEY_FILE", var / "audit-anchor.key"))
+    anchor_public = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", var / "audit-anchor.pub"))
+    if keyfile.generate_anchor_key(anchor_key, anchor_public):
+        print(f"created the access log's anchor key {anchor_key} and {anchor_public}")
     if "SECRET_KEY" not in os.environ and ensure_secret_key(secret_file):
         print(f"created {secret_file}")
     (var / "static").mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,13 @@
 Kept free of Django model imports so that settings and management commands can use it early.
 
 Sources, in order:
-1. The environment: ``LOTSA_MASTER_KEY_<version>`` (one per version), ``LOTSA_BLIND_INDEX_KEY`` and
-   ``LOTSA_ANCHOR_SIGNING_KEY``, each 32 bytes in URL-safe base64. Used as soon as one master key
-   variable is set.
+1. The environment: ``LOTSA_MASTER_KEY_<version>`` (one per version) and ``LOTSA_BLIND_INDEX_KEY``,
+   each 32 bytes in URL-safe base64. Used as soon as one master key variable is set.
 2. The key file (``settings.LOTSA_KEY_FILE``), a JSON document written with mode 0600 outside the
    repository.
+
+The access log's anchor key is not here: it lives in a file of its own that only the sealer reads
+(``settings.LOTSA_AUDIT_ANCHOR_KEY_FILE``), with its public half beside it for whoever verifies.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class KeyConfigurationError(RuntimeError):
 class KeyMaterial:
     master_keys: dict[int, bytes]
     blind_index_key: bytes
-    anchor_signing_key: bytes
     source: str  # "file" or "environment"
 
     @property
@@ -74,13 +75,11 @@ def _from_environment(environ) -> KeyMaterial | None:
             masters[int(suffix)] = decode_key(value, name=name)
     if not masters:
         return None
-    for required in ("LOTSA_BLIND_INDEX_KEY", "LOTSA_ANCHOR_SIGNING_KEY"):
-        if not environ.get(required):
-            raise KeyConfigurationError(f"{required} must be set together with the master keys")
+    if not environ.get("LOTSA_BLIND_INDEX_KEY"):
+        raise KeyConfigurationError("LOTSA_BLIND_INDEX_KEY must be set together with the master keys")
     return KeyMaterial(
         master_keys=masters,
         blind_index_key=decode_key(environ["LOTSA_BLIND_INDEX_KEY"], name="LOTSA_BLIND_INDEX_KEY"),
-        anchor_signing_key=decode_key(environ["LOTSA_ANCHOR_SIGNING_KEY"], name="LOTSA_ANCHOR_SIGNING_KEY"),
         source="environment",
     )
 
@@ -105,7 +104,6 @@ def _from_file(path: Path) -> KeyMaterial:
         return KeyMaterial(
             master_keys=masters,
             blind_index_key=decode_key(document["blind_index_key"], name="blind_index_key"),
-            anchor_signing_key=decode_key(document["anchor_signing_key"], name="anchor_signing_key"),
             source="file",
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -148,7 +146,6 @@ def generate_file(path: Path) -> bool:
             "created": datetime.now(UTC).isoformat(),
             "master_keys": {"1": encode_key(new_key())},
             "blind_index_key": encode_key(new_key()),
-            "anchor_signing_key": encode_key(new_key()),
         },
     )
     return True
@@ -166,3 +163,69 @@ def add_master_version(path: Path) -> int:
     document["master_keys"][str(version)] = encode_key(new_key())
     _write_atomically(path, document)
     return version
+
+
+# --- The access log's anchor key --------------------------------------------------------------------
+
+
+def generate_anchor_key(private_path: Path, public_path: Path) -> bool:
+    """Create the anchor signing key (mode 0600) and its public half. False if the key exists."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    private_path, public_path = Path(private_path), Path(public_path)
+    if private_path.exists():
+        if not public_path.exists():
+            _write_text(public_path, encode_key(_public_bytes(load_anchor_private(private_path))), 0o644)
+        return False
+    seed = new_key()
+    _write_text(private_path, encode_key(seed), 0o600)
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    _write_text(public_path, encode_key(public.public_bytes(Encoding.Raw, PublicFormat.Raw)), 0o644)
+    return True
+
+
+def _public_bytes(private) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _write_text(path: Path, text: str, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read_key(path: Path, what: str) -> bytes:
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError as exc:
+        raise KeyConfigurationError(
+            f"No {what} at {path}. Run `python manage.py generate_keys` (see README, 'The access log')."
+        ) from exc
+    return decode_key(text, name=what)
+
+
+def load_anchor_private(path: Path):
+    """The sealer's signing key. Only the sealer calls this."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(_read_key(path, "anchor signing key"))
+
+
+def load_anchor_public(path: Path):
+    """The key that verifies anchors."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return Ed25519PublicKey.from_public_bytes(_read_key(path, "anchor public key"))

@@ -210,11 +210,28 @@ CONTENT_SECURITY_POLICY = {
 LOTSA_TRUSTED_PROXIES = env_list("LOTSA_TRUSTED_PROXIES")
 
 # --- Keys -----------------------------------------------------------------------------------------
-# Master keys, the blind-index key and the audit-anchor signing key live in a JSON key file outside
-# the repository (see README, "Keys"), or in LOTSA_MASTER_KEY_<version>, LOTSA_BLIND_INDEX_KEY and
-# LOTSA_ANCHOR_SIGNING_KEY.
+# Master keys and the blind-index key live in a JSON key file outside the repository (see README,
+# "Keys"), or in LOTSA_MASTER_KEY_<version> and LOTSA_BLIND_INDEX_KEY.
 LOTSA_KEY_FILE = Path(os.environ.get("LOTSA_KEY_FILE", VAR_DIR / "keys.json"))
+
+# --- The access log: sealing and anchors (README, "The access log") ---------------------------------
+# The anchor file is the store the database cannot reach; in production a write-once mount or a
+# file fed to remote syslog. The signing key is read by the sealer only; verifiers need the public key.
 LOTSA_AUDIT_ANCHOR_FILE = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+LOTSA_AUDIT_ANCHOR_KEY_FILE = Path(
+    os.environ.get("LOTSA_AUDIT_ANCHOR_KEY_FILE", VAR_DIR / "audit-anchor.key")
+)
+LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE = Path(
+    os.environ.get("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", VAR_DIR / "audit-anchor.pub")
+)
+# A checkpoint after this many new seals, or this many seconds after the head moved; a heartbeat
+# when idle. Verification fails when the newest anchor is older than the window, or when events
+# have waited longer than the grace period to be sealed.
+LOTSA_AUDIT_ANCHOR_EVERY_SEALS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_EVERY_SEALS", "20"))
+LOTSA_AUDIT_ANCHOR_INTERVAL = float(os.environ.get("LOTSA_AUDIT_ANCHOR_INTERVAL", "10"))
+LOTSA_AUDIT_HEARTBEAT = float(os.environ.get("LOTSA_AUDIT_HEARTBEAT", "60"))
+LOTSA_AUDIT_ANCHOR_WINDOW = float(os.environ.get("LOTSA_AUDIT_ANCHOR_WINDOW", "120"))
+LOTSA_AUDIT_SEAL_GRACE = float(os.environ.get("LOTSA_AUDIT_SEAL_GRACE", "30"))
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "sv"

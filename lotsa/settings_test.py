@@ -12,10 +12,15 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "k3y-" * 16)
 os.environ["LOTSA_HTTPS"] = "0"
 os.environ.setdefault("LOTSA_KEY_FILE", str(_test_dir / "keys.json"))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_FILE", str(_test_dir / "anchors.jsonl"))
+os.environ.setdefault("LOTSA_AUDIT_ANCHOR_KEY_FILE", str(_test_dir / "audit-anchor.key"))
+os.environ.setdefault("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", str(_test_dir / "audit-anchor.pub"))
 
 from lotsa import keyfile  # noqa: E402
 
 keyfile.generate_file(Path(os.environ["LOTSA_KEY_FILE"]))
+keyfile.generate_anchor_key(
+    Path(os.environ["LOTSA_AUDIT_ANCHOR_KEY_FILE"]), Path(os.environ["LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE"])
+)
 
 from lotsa.settings import *  # noqa: E402, F403
 

@@ -37,10 +37,29 @@ def current_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
     return f"{code:0{device.digits}d}"
 
 
-def events_since(seq: int):
-    return AccessEvent.objects.filter(seq__gt=seq).order_by("seq")
+def events_since(event_id: int):
+    return AccessEvent.objects.filter(id__gt=event_id).order_by("id")
 
 
 def head_seq() -> int:
-    last = AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    """The newest event's id: events written after it have higher ids."""
+    last = AccessEvent.objects.order_by("-id").values_list("id", flat=True).first()
     return last or 0
+
+
+def named_by(events) -> list:
+    """Every person the events name, alone or among a list's people, in event order."""
+    from audit.models import AccessEventSubject
+
+    events = list(events)
+    listed: dict = {}
+    for event_id, subject_id in AccessEventSubject.objects.filter(event__in=events).values_list(
+        "event_id", "subject_id"
+    ):
+        listed.setdefault(event_id, []).append(subject_id)
+    named = []
+    for event in events:
+        if event.subject_id is not None:
+            named.append(event.subject_id)
+        named.extend(sorted(listed.get(event.pk, []), key=str))
+    return named

@@ -13,7 +13,7 @@ from cases.models import Case
 from lotsa import access
 from tests.conftest import MARKER
 from tests.factories import CaseFactory
-from tests.helpers import events_since, head_seq, login_verified
+from tests.helpers import events_since, head_seq, login_verified, named_by
 
 
 def case_url(case):
@@ -125,12 +125,22 @@ def test_supervisor_lists_the_whole_unit_and_nothing_else(world):
     assert visible == set(Case.objects.filter(owner_unit=world.district_a))
 
 
-def test_record_list_writes_one_event_per_object_in_one_chain_append(world):
+def test_record_list_writes_one_event_naming_every_person_once(world):
     start = head_seq()
-    access.record_list(world.users["supervisor"], [world.case_a, world.case_a])
+    other = CaseFactory(owner_unit=world.district_a)
+    access.record_list(world.users["supervisor"], [world.case_a, world.case_a, other])
     events = list(events_since(start))
-    assert len(events) == 2 and all(e.action == Action.LIST for e in events)
-    assert events[1].prev_hash == events[0].hash
+    assert len(events) == 1 and events[0].action == Action.LIST and events[0].subject_id is None
+    assert events[0].subject_count == 2
+    assert sorted(named_by(events), key=str) == sorted([world.case_a.person_id, other.person_id], key=str)
+    assert set(AccessEvent.objects.naming(other.person_id)) == {events[0]}
+
+
+def test_a_list_of_one_names_its_person_like_a_single_read(world):
+    start = head_seq()
+    access.record_list(world.users["supervisor"], [world.case_a])
+    (event,) = events_since(start)
+    assert event.subject_id == world.case_a.person_id and event.target_id == str(world.case_a.pk)
 
 
 def test_client_address_comes_only_from_trusted_proxies(client, world, settings):

@@ -16,7 +16,7 @@ from cases import personal_number as pnr
 from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
 from tests.conftest import MARKER
 from tests.factories import CaseFactory, PersonFactory, valid_number
-from tests.helpers import events_since, head_seq, login_verified
+from tests.helpers import events_since, head_seq, login_verified, named_by
 
 # --- Personal identity numbers ------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ def test_my_cases_records_one_event_per_person_shown(client, world):
     response = client.get(reverse("cases:my_cases"))
     assert MARKER in response.content.decode()
     listed = events_since(start).filter(action=Action.LIST)
-    assert list(listed.values_list("subject_id", flat=True)) == [world.case_a.person_id]
+    assert named_by(listed) == [world.case_a.person_id]
 
 
 def test_my_cases_marks_protected_people_and_shows_no_address(client, world):

@@ -17,7 +17,7 @@ from accounts.models import User
 from audit.models import AccessEvent
 from cases.models import Person
 from lotsa import crypto
-from tests.helpers import login_verified
+from tests.helpers import login_verified, named_by
 
 MAX_PAGES_PER_USER = 150
 SKIP = ("/static/", "/i18n/", "/accounts/logout/", "/health/", "/accounts/login/")
@@ -76,11 +76,7 @@ def test_every_person_a_page_shows_is_named_by_an_access_event_of_that_request(c
                 continue
             body = response.content.decode(errors="replace")
             request_id = response.get("X-Request-ID", "")
-            named = set(
-                AccessEvent.objects.filter(request_id=request_id, subject_id__isnull=False).values_list(
-                    "subject_id", flat=True
-                )
-            )
+            named = set(named_by(AccessEvent.objects.filter(request_id=request_id)))
             for mark, people in demo.items():
                 if mark in body:
                     shown += 1

@@ -317,7 +317,6 @@ def test_keys_from_the_environment_take_precedence(tmp_path):
         "LOTSA_MASTER_KEY_1": keyfile.encode_key(keyfile.new_key()),
         "LOTSA_MASTER_KEY_2": keyfile.encode_key(keyfile.new_key()),
         "LOTSA_BLIND_INDEX_KEY": keyfile.encode_key(keyfile.new_key()),
-        "LOTSA_ANCHOR_SIGNING_KEY": keyfile.encode_key(keyfile.new_key()),
     }
     material = keyfile.load(tmp_path / "absent.json", environ=environ)
     assert material.source == "environment" and material.current_version == 2

@@ -1,15 +1,25 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from audit import services
+from audit.anchors import AnchorError
+from lotsa.keyfile import KeyConfigurationError
 
 
 class Command(BaseCommand):
     help = (
-        "Write the access log's current head, signed with the anchor key, to the anchor file "
-        "(settings.LOTSA_AUDIT_ANCHOR_FILE). Run it regularly, e.g. hourly from cron; keep the file "
-        "where the database's administrators cannot rewrite it."
+        "Seal what is pending and write a signed checkpoint of the access log's head to the anchor file "
+        "now, whatever the schedule (for example before verifying a log whose sealer is stopped). "
+        "The sealer (audit_sealer) does this by itself while it runs."
     )
 
     def handle(self, *args, **options):
-        anchor = services.write_anchor()
-        self.stdout.write(f"anchored head #{anchor['seq']} {anchor['hash']} to {services.anchor_path()}")
+        try:
+            sealer = services.Sealer()
+        except (KeyConfigurationError, AnchorError) as exc:
+            raise CommandError(str(exc)) from exc
+        done = sealer.tick(force_anchor=True)
+        record = sealer.writer.last
+        self.stdout.write(
+            f"sealed {done['sealed']} events; anchored seal #{record.seal} ({record.total} events) "
+            f"as checkpoint {record.n} in {services.anchor_path()}"
+        )

@@ -9,7 +9,8 @@ from lotsa import keyfile
 
 class Command(BaseCommand):
     help = (
-        "Create the key file (master key version 1, blind-index key, audit-anchor key) and, for the demo, "
+        "Create the key file (master key version 1, blind-index key), the access log's anchor key (a file "
+        "of its own, read by the sealer only, and its public half) and, for the demo, "
         "var/secret_key. Existing files are never overwritten."
     )
 
@@ -30,6 +31,11 @@ class Command(BaseCommand):
             self.stdout.write(f"created the key file {path} (mode 0600)")
         else:
             self.stdout.write(f"the key file {path} exists; left as it is")
+        anchor_key = Path(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
+        if keyfile.generate_anchor_key(anchor_key, Path(settings.LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE)):
+            self.stdout.write(f"created the anchor key {anchor_key} (mode 0600) and its public half")
+        else:
+            self.stdout.write(f"the anchor key {anchor_key} exists; left as it is")
         if secret_key_file:
             self._secret_key(Path(secret_key_file))
 
