@@ -6,3 +6,6 @@ class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = _("Audit")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from audit import checks  # noqa: F401  (registers the deploy check)

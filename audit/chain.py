@@ -104,33 +104,50 @@ class Range:
     last_id: int
 
 
+def _pg_range_digest_sql(after_txn: str, after_id: str, last_txn: str, last_id: str) -> str:
+    """PostgreSQL: (events, people rows, digest) of a range, computed by the database in one pass.
+    The same bytes as the streamed form below: prefix, each row and a newline, ``--``, each person
+    row and a newline, ``--``."""
+    parts = []
+    for table, columns, key, order in (
+        (EVENTS, EVENT_COLUMNS, "txn, id", "txn, id"),
+        (SUBJECTS, SUBJECT_COLUMNS, "txn, event_id", "txn, event_id, subject_id, id"),
+    ):
+        parts.append(
+            f"(SELECT count(*) AS n, coalesce(string_agg(f || E'\\n', '' ORDER BY {order}), '') AS t "
+            f"FROM (SELECT {order}, {stored_form_sql(columns)} AS f FROM {table} "
+            f"WHERE ({key}) > ({after_txn}, {after_id}) AND ({key}) <= ({last_txn}, {last_id})) AS r)"
+        )
+    prefix = DIGEST_PREFIX.decode("ascii").rstrip("\n")
+    return (
+        f"SELECT ev.n, sb.n, encode(pg_catalog.sha256(convert_to('{prefix}' || E'\\n' || ev.t || "
+        f"'--' || E'\\n' || sb.t || '--' || E'\\n', 'UTF8')), 'hex') "
+        f"FROM {parts[0]} AS ev, {parts[1]} AS sb"
+    )
+
+
 def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
-    """(events, people rows, digest) of a range, streamed, in the order a seal covers them."""
-    digest = hashlib.sha256(DIGEST_PREFIX)
+    """(events, people rows, digest) of a range, in the order a seal covers them."""
     bounds = [span.after_txn, span.after_id, span.last_txn, span.last_id]
+    if connection.vendor == "postgresql":
+        cursor.execute(_pg_range_digest_sql("%s", "%s", "%s", "%s"), bounds * 2)
+        return cursor.fetchone()
+    digest = hashlib.sha256(DIGEST_PREFIX)
     counts = []
     for table, columns, key in (
         (EVENTS, EVENT_COLUMNS, "txn, id"),
         (SUBJECTS, SUBJECT_COLUMNS, "txn, event_id"),
     ):
         order = key + (", subject_id, id" if table == SUBJECTS else "")
-        sql = (
+        cursor.execute(
             f"SELECT {stored_form_sql(columns)} FROM {table} "
-            f"WHERE ({key}) > (%s, %s) AND ({key}) <= (%s, %s) ORDER BY {order}"
+            f"WHERE ({key}) > (%s, %s) AND ({key}) <= (%s, %s) ORDER BY {order}",
+            bounds,
         )
-        if connection.vendor == "postgresql":
-            # The database joins the rows of the range; Python hashes one string.
-            cursor.execute(f"SELECT count(*), string_agg(f, E'\\n') FROM ({sql}) AS r(f)", bounds)
-            count, text = cursor.fetchone()
-            if count:
-                digest.update(text.encode("utf-8"))
-                digest.update(b"\n")
-        else:
-            cursor.execute(sql, bounds)
-            count = 0
-            while rows := cursor.fetchmany(2000):
-                count += len(rows)
-                digest.update("".join(row[0] + "\n" for row in rows).encode("utf-8"))
+        count = 0
+        while rows := cursor.fetchmany(2000):
+            count += len(rows)
+            digest.update("".join(row[0] + "\n" for row in rows).encode("utf-8"))
         digest.update(b"--\n")
         counts.append(count)
     return counts[0], counts[1], digest.hexdigest()
@@ -146,8 +163,10 @@ def _sealable_upper_bound(cursor) -> tuple[str, list]:
     """The condition on ``txn`` for events whose transactions have ended (PostgreSQL).
 
     Below the oldest running transaction's id, every transaction has committed or rolled back, so no
-    event can appear there later. The caller's own transaction counts as ended when it is the oldest
-    running one (a sealer called inside a transaction, as the test suite does)."""
+    event can appear there later. (Transaction ids are cluster-wide: a long transaction in another
+    database only delays sealing.) A sealer called inside a transaction that has itself written (the
+    test suite does this; ``audit_sealer`` runs in autocommit) also seals that transaction's own
+    events, which it sees."""
     if connection.vendor != "postgresql":
         return "", []  # one writer at a time, and the sealer holds the write lock
     cursor.execute(
@@ -155,8 +174,8 @@ def _sealable_upper_bound(cursor) -> tuple[str, list]:
         "pg_current_xact_id_if_assigned()::text::bigint"
     )
     watermark, own = cursor.fetchone()
-    if own is not None and own == watermark:
-        return "AND txn <= %s", [own]
+    if own is not None:
+        return "AND (txn < %s OR txn = %s)", [watermark, own]
     return "AND txn < %s", [watermark]
 
 
@@ -239,11 +258,30 @@ class ChainBroken(Exception):
         self.seq = seq
 
 
-def seal_rows(cursor, since: int = 0) -> Iterator[SealRow]:
-    cursor.execute(f"SELECT {', '.join(SEAL_FIELDS)} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
-    while rows := cursor.fetchmany(1000):
+def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
+    """The seals from ``since`` on, in order; on PostgreSQL each with the digest of its range as the
+    log holds it now, computed in the same query (the range runs from the previous seal's end)."""
+    fields = ", ".join(SEAL_FIELDS)
+    if connection.vendor != "postgresql":
+        cursor.execute(f"SELECT {fields} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
+        while rows := cursor.fetchmany(1000):
+            for row in rows:
+                yield SealRow(*row), None
+        return
+    digest = _pg_range_digest_sql("s.after_txn", "s.after_id", "s.last_txn", "s.last_event_id")
+    cursor.execute(
+        f"WITH s AS (SELECT {fields}, "
+        f"lag(last_txn, 1, -1::bigint) OVER (ORDER BY seq) AS after_txn, "
+        f"lag(last_event_id, 1, 0::bigint) OVER (ORDER BY seq) AS after_id "
+        f"FROM {SEALS} WHERE seq >= %s - 1) "
+        f"SELECT {', '.join('s.' + f for f in SEAL_FIELDS)}, d.* FROM s CROSS JOIN LATERAL ({digest}) AS d "
+        f"WHERE s.seq >= %s ORDER BY s.seq",
+        [since, since],
+    )
+    width = len(SEAL_FIELDS)
+    while rows := cursor.fetchmany(200):
         for row in rows:
-            yield SealRow(*row)
+            yield SealRow(*row[:width]), tuple(row[width:])
 
 
 def _check_seal_form(seal: SealRow) -> None:
@@ -282,7 +320,7 @@ def verify_chain(
     links, hashes, and each seal's digest against the stored rows of its range. Raises
     :class:`ChainBroken` at the first fault; memory stays flat whatever the length."""
     state = start or ChainState()
-    for seal in seal_rows(cursor, since=state.seq + 1):
+    for seal, stored in seal_rows(cursor, since=state.seq + 1):
         _check_seal_form(seal)
         if seal.seq != state.seq + 1:
             raise ChainBroken(
@@ -300,8 +338,10 @@ def verify_chain(
             raise ChainBroken(f"seal #{seal.seq}: its running total does not add up", seal.seq)
         if (seal.last_txn, seal.last_event_id) <= (state.last_txn, state.last_event_id):
             raise ChainBroken(f"seal #{seal.seq} goes backwards in the log", seal.seq)
-        span = Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
-        events, subjects, digest = _range_digest(cursor, span)
+        if stored is None:
+            span = Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
+            stored = _range_digest(cursor, span)
+        events, subjects, digest = stored
         if events != seal.events:
             raise ChainBroken(
                 f"seal #{seal.seq} covers {seal.events} events, the log holds {events} in its range: "

@@ -8,6 +8,7 @@ import threading
 import time
 import tracemalloc
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,6 +22,7 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only")
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def append_n(n: int, *, people: int = 0) -> list[AccessEvent]:
@@ -516,3 +518,67 @@ class _Capture:
 
     def flush(self):
         pass
+
+
+# --- The locked-down database role (PostgreSQL) ---------------------------------------------------------
+
+APP_ROLE = "lotsa_app_ci"
+
+
+def _connect(user: str):
+    import psycopg
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        dbname=settings["NAME"],
+        user=user,
+        autocommit=True,
+    )
+
+
+@postgres_only
+def test_the_application_role_of_the_recipe_cannot_undo_the_log():
+    """deploy/postgres-roles.sql, applied as the README says; then, as that ordinary role, every way to
+    change, remove or unprotect the log is refused, and the deploy check is satisfied."""
+    import psycopg
+
+    from audit.checks import role_problems
+
+    owner = connection.settings_dict["USER"]
+    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
+    recipe = recipe.replace(':"app"', f'"{APP_ROLE}"').replace(':"owner"', f'"{owner}"')
+    with _connect(owner) as admin:
+        admin.execute(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+            f"THEN CREATE ROLE {APP_ROLE} LOGIN; END IF; END $$"
+        )
+        admin.execute(recipe)
+    with _connect(APP_ROLE) as app:
+        with app.cursor() as cursor:
+            assert role_problems(cursor) == []
+            cursor.execute("SELECT has_table_privilege('audit_accessevent', 'INSERT')")
+            assert cursor.fetchone()[0]
+        for statement in (
+            "UPDATE audit_accessevent SET reason = 'x'",
+            "DELETE FROM audit_accesseventsubject",
+            "TRUNCATE audit_seal",
+            "ALTER TABLE audit_accessevent DISABLE TRIGGER ALL",
+            "DROP TRIGGER audit_accessevent_no_change ON audit_accessevent",
+            "DROP FUNCTION audit_accessevent_append_only() CASCADE",
+            "CREATE TABLE audit_shadow (id int)",
+            "SET session_replication_role = replica",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app.execute(statement)
+
+
+@postgres_only
+def test_the_deploy_check_fails_for_a_superuser_that_owns_the_log():
+    from audit.checks import access_log_role_is_locked_down
+
+    messages = [error.msg for error in access_log_role_is_locked_down(None)]
+    assert any("superuser" in m for m in messages)
+    assert any("owns audit_accessevent" in m for m in messages)
+    assert any("trigger function" in m for m in messages)

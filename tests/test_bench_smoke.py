@@ -56,7 +56,7 @@ def test_the_benchmark_suite_runs_end_to_end(tmp_path):
     assert rotation["note"].startswith("0 keys left")
     if engine == "postgres":
         assert {r["what"] for r in rows if r["row"] == 5} >= {
-            "audit append, 1 concurrent writer",
-            "audit append, 2 concurrent writers",
-            "audit append, 8 concurrent writers",
+            "audit append, 1 concurrent writer, sealer alongside",
+            "audit append, 2 concurrent writers, sealer alongside",
+            "audit append, 8 concurrent writers, sealer alongside",
         }

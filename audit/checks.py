@@ -1,0 +1,62 @@
+"""``manage.py check --deploy``: the application's database role cannot undo the access log."""
+
+from __future__ import annotations
+
+from django.core.checks import Error, register
+from django.db import DatabaseError, connection
+
+LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal"]
+TRIGGER_FUNCTION = "audit_accessevent_append_only"
+
+
+def role_problems(cursor) -> list[str]:
+    """What the connected role could do to the access log that it must not (PostgreSQL)."""
+    problems = []
+    cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
+    user, superuser = cursor.fetchone()
+    if superuser:
+        problems.append(f"the database user {user} is a superuser: it can switch the log's triggers off")
+    cursor.execute(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+        "AND pg_has_role(current_user, relowner, 'USAGE') ORDER BY relname",
+        [LOG_TABLES],
+    )
+    for (table,) in cursor.fetchall():
+        problems.append(f"the database user {user} owns {table}: it can drop or disable its trigger")
+    cursor.execute(
+        "SELECT proname FROM pg_proc WHERE proname = %s AND pg_has_role(current_user, proowner, 'USAGE')",
+        [TRIGGER_FUNCTION],
+    )
+    if cursor.fetchone():
+        problems.append(f"the database user {user} owns the trigger function {TRIGGER_FUNCTION}")
+    cursor.execute(
+        "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL AND ("
+        "has_table_privilege(current_user, t, 'UPDATE') OR has_table_privilege(current_user, t, 'DELETE') "
+        "OR has_table_privilege(current_user, t, 'TRUNCATE')) ORDER BY t",
+        [LOG_TABLES],
+    )
+    for (table,) in cursor.fetchall():
+        problems.append(f"the database user {user} may UPDATE, DELETE or TRUNCATE {table}")
+    cursor.execute("SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')")
+    if cursor.fetchone()[0]:
+        problems.append(f"the database user {user} may CREATE in the schema")
+    return problems
+
+
+@register("lotsa", deploy=True)
+def access_log_role_is_locked_down(app_configs, **kwargs):
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            problems = role_problems(cursor)
+    except DatabaseError as exc:
+        return [Error(f"could not check the database role: {exc}", id="audit.E000")]
+    return [
+        Error(
+            problem,
+            hint="Run the application as the ordinary role of deploy/postgres-roles.sql (README).",
+            id="audit.E001",
+        )
+        for problem in problems
+    ]
