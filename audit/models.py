@@ -71,6 +71,39 @@ class AppendOnly(models.Model):
         raise TypeError("the access log is append-only")
 
 
+@models.UUIDField.register_lookup
+@models.DateTimeField.register_lookup
+class StoredCanonical(models.Lookup):
+    """``column__stored_canonical=True``, for CHECK constraints: on SQLite, whose columns take any text,
+    the value must be in the one form Django writes (a uuid as 32 lower-case hex digits, a timestamp
+    as ``YYYY-MM-DD HH:MM:SS[.ffffff]``), so a restyled value is refused on write. On PostgreSQL the
+    column's type already fixes the form: always true."""
+
+    lookup_name = "stored_canonical"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        return "1 = 1", []
+
+    def as_sqlite(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        if isinstance(self.lhs.output_field, models.UUIDField):
+            form = f"(length({column}) = 32 AND {column} NOT GLOB '*[^0-9a-f]*')"
+        else:
+            second = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+            form = f"({column} GLOB '{second}' OR {column} GLOB '{second}.[0-9][0-9][0-9][0-9][0-9][0-9]')"
+        return f"({column} IS NULL OR (typeof({column}) = 'text' AND {form}))", params
+
+
+def _canonical(*columns: str, model: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{column}__stored_canonical": True}), name=f"{model}_{column}_canonical"
+        )
+        for column in columns
+    ]
+
+
 class AccessEventQuerySet(AppendOnlyQuerySet):
     def naming(self, subject_id):
         """Events that name a person: alone (``subject_id``) or among the people a list showed (one
@@ -124,6 +157,7 @@ class AccessEvent(AppendOnly):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["txn", "id"], name="audit_event_seal_order")]
+        constraints = _canonical("occurred_at", "subject_id", model="audit_event")
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
 
@@ -140,6 +174,7 @@ class AccessEventSubject(AppendOnly):
 
     class Meta:
         indexes = [models.Index(fields=["txn", "event", "subject_id"], name="audit_subject_seal_order")]
+        constraints = _canonical("subject_id", model="audit_subject")
         verbose_name = _("person named by an access event")
         verbose_name_plural = _("people named by access events")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from audit import anchors, chain
 from audit import services as audit
@@ -43,9 +43,15 @@ def tamper(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = origin")
+        else:
+            cursor.execute("PRAGMA ignore_check_constraints = 1")
+        try:
+            cursor.execute(sql, params)
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL session_replication_role = origin")
+            else:
+                cursor.execute("PRAGMA ignore_check_constraints = 0")
 
 
 @pytest.fixture
@@ -220,6 +226,23 @@ def test_restyling_a_stored_value_is_detected(log, column, restyle):
     assert verify().ok
     tamper(f"UPDATE audit_accessevent SET {column} = {restyle}")
     assert broken(verify(), "seal #1", "changed or restyled")
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "value",
+    [
+        ("subject_id", "0123456789ABCDEF0123456789ABCDEF"),
+        ("subject_id", "01234567-89ab-cdef-0123-456789abcdef"),
+        ("occurred_at", "2026-12-05T10:00:00.000000"),
+        ("occurred_at", "2026-12-05 10:00:00+00:00"),
+    ],
+)
+def test_a_restyled_value_is_refused_on_write(value):
+    column, styled = value
+    (event,) = append_n(1)
+    with pytest.raises(IntegrityError, match="CHECK"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE audit_accessevent SET {column} = %s WHERE id = %s", [styled, event.pk])
 
 
 def test_a_changed_seal_is_detected(log):
