@@ -488,6 +488,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
+    from bench import load
+
     prepare_database(args.dataset, args.mode)
     n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
     rows = []
@@ -496,13 +498,16 @@ def main() -> int:
             lambda: measure_pages(n, args.mode),
             lambda: measure_fields(args.mode),
             lambda: measure_audit(args.mode, args.engine),
+            lambda: load.measure_load(args.mode, args.engine),
             measure_rotation,
         ]
     else:
         steps = [lambda: measure_lookup(args.mode)]
     for step in steps:
-        rows.extend(step())
-        print(f"  measured row {rows[-1]['row']}", file=sys.stderr, flush=True)
+        measured = step()
+        rows.extend(measured)
+        if measured:
+            print(f"  measured row {measured[-1]['row']}", file=sys.stderr, flush=True)
     for item in rows:
         item["engine"] = args.engine
     Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1))
