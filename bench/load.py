@@ -229,7 +229,7 @@ def measure_load(mode: str, engine: str) -> list[dict]:
     rows = [
         row(
             7,
-            f"load: {users} users clicking every 2-4 s for {seconds} s (gunicorn, {workers} workers, "
+            f"load: {users} users clicking every 0.5-1.5 s for {seconds} s (gunicorn, {workers} workers, "
             f"PostgreSQL)",
             float(total["95%"]),
             "ms p95",
