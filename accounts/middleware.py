@@ -25,6 +25,12 @@ PUBLIC_URL_NAMES = (
 )
 
 
+# "Last seen" is written at most this often (seconds), not on every request: one session write a
+# minute instead of one per page. The idle timeout can therefore end a session up to this much
+# early, never late.
+LAST_SEEN_RESOLUTION = 60
+
+
 def _public_paths() -> tuple[str, ...]:
     return tuple(reverse(name) for name in PUBLIC_URL_NAMES)
 
@@ -52,7 +58,8 @@ class SessionPolicyMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please log in again."))
                 return redirect(settings.LOGIN_URL)
-            request.session[SESSION_LAST_SEEN] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 

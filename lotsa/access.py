@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models, transaction
 
 from audit import services as audit
 from audit.models import Action, Outcome
@@ -107,18 +107,23 @@ def decide(user, action: str, obj, purpose: str = "") -> Decision:
 
 
 def _record_decision(**fields) -> audit.AccessEvent:
-    """Write a decision's event now, and remember it for the rest of the request (keep_decisions)."""
+    """Write a decision's event now, and remember it (keep_decisions) until its transaction commits;
+    written outside any transaction, it has committed already and cannot be rolled back."""
     event = audit.append([audit.Event(**fields)])[0]
     info = context.current()
-    if info is not None:
-        info.decisions[audit.token(event)] = fields
+    if info is not None and connection.in_atomic_block:
+        token = audit.token(event)
+        info.decisions[token] = fields
+        # Once the transaction commits, the event cannot be rolled back any more: stop tracking it.
+        transaction.on_commit(lambda: info.decisions.pop(token, None))
     return event
 
 
 def keep_decisions() -> None:
     """At the end of a request: every decision it made is in the access log. A decision whose event
     was rolled back with the change it allowed (a refusal after the decision, a failed write) is
-    written again, outside that transaction; if that fails, the response fails and shows nothing."""
+    written again, outside that transaction; if that fails, the response fails and shows nothing.
+    Decisions written in autocommit are not checked: they committed when they were written."""
     info = context.current()
     if info is None or not info.decisions:
         return

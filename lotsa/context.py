@@ -14,8 +14,8 @@ class RequestInfo:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     client_ip: str = ""
     user: object | None = None
-    # The access decisions of this request, by the hash of their event: kept until the response, so
-    # that one rolled back with a refused change is written again (lotsa.access.keep_decisions).
+    # The access decisions of this request whose transaction has not committed yet, by their event's
+    # token, so that one rolled back with a refused change is written again (access.keep_decisions).
     decisions: dict = field(default_factory=dict)
 
 

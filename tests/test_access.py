@@ -247,3 +247,30 @@ def test_every_policy_lists_in_sql_exactly_what_it_allows_one_by_one(world):
                     assert (obj.pk in listed) == allowed, (model.__name__, user.username, purpose, obj.pk)
                     checked += 1
     assert checked > 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_is_tracked_until_its_transaction_commits_and_rewritten_if_rolled_back():
+    from django.db import transaction
+
+    from lotsa import context
+    from tests.factories import CaseFactory, UserFactory
+
+    user = UserFactory(roles=["supervisor"])
+    case = CaseFactory(owner_unit=user.organisation)
+    with context.bind(context.RequestInfo(user=user)) as info:
+        with transaction.atomic():
+            access.check(user, Action.VIEW, case, purpose="committed")
+            assert len(info.decisions) == 1
+        assert info.decisions == {}  # committed: nothing left to check at the end of the request
+        try:
+            with transaction.atomic():
+                access.check(user, Action.VIEW, case, purpose="rolled back")
+                raise RuntimeError("the change it allowed failed")
+        except RuntimeError:
+            pass
+        assert len(info.decisions) == 1
+        assert not AccessEvent.objects.filter(purpose="rolled back").exists()
+        access.keep_decisions()
+    assert AccessEvent.objects.filter(purpose="rolled back").count() == 1
+    assert AccessEvent.objects.filter(purpose="committed").count() == 1

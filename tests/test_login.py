@@ -129,6 +129,29 @@ def test_idle_timeout_ends_the_session(client, settings):
     assert event.reason == "idle timeout"
 
 
+def test_last_seen_is_written_once_a_minute_and_the_timeout_is_never_late(client, settings):
+    """Pages within a minute do not write the session; the idle timeout counts from the last write,
+    so it ends a session at most a minute early, never late."""
+    from accounts.services import SESSION_LAST_SEEN
+
+    user = UserFactory()
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        login_verified(client, user)
+        client.get(reverse("home"))
+        written = client.session[SESSION_LAST_SEEN]
+        traveller.shift(dt.timedelta(seconds=59))
+        client.get(reverse("home"))
+        assert client.session[SESSION_LAST_SEEN] == written
+        traveller.shift(dt.timedelta(seconds=2))
+        client.get(reverse("home"))
+        assert client.session[SESSION_LAST_SEEN] == written + 61
+        traveller.shift(dt.timedelta(seconds=30))
+        client.get(reverse("home"))  # within the minute: not written
+        traveller.shift(settings.LOTSA_IDLE_TIMEOUT - dt.timedelta(seconds=29))
+        response = client.get(reverse("home"))  # idle 15 min since the last write, 14:31 since the page
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
 def test_absolute_lifetime_ends_even_an_active_session(client, settings):
     user = UserFactory()
     with time_machine.travel(dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC), tick=False) as traveller:
