@@ -281,7 +281,12 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
                 seq=row[0], hash=row[1], last_txn=row[2], last_event_id=row[3], total=row[4]
             )
         try:
-            state = chain.verify_chain(cursor, start=start, on_seal=against_anchors, progress=progress)
+            # In a snapshot of its own, the database's cores share the digests; inside a caller's
+            # transaction (the tests), one connection sees what the caller sees.
+            parallel = settings.LOTSA_AUDIT_VERIFY_WORKERS if outermost else 0
+            state = chain.verify_chain(
+                cursor, start=start, on_seal=against_anchors, progress=progress, workers=parallel
+            )
         except chain.ChainBroken as exc:
             return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
         waiting, oldest = (

@@ -499,6 +499,26 @@ def test_concurrent_writers_and_sealers_never_fork_the_chain(settings, tmp_path)
     assert Seal.objects.order_by("-seq").first().total == writers * per_writer == AccessEvent.objects.count()
 
 
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_parallel_verifier_agrees_and_detects_tampering(settings, tmp_path):
+    """Outside a caller's transaction, audit_verify shares the digests among connections in one
+    exported snapshot; it must see exactly what the single connection sees."""
+    settings.LOTSA_AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
+    settings.LOTSA_AUDIT_VERIFY_WORKERS = 2
+    for _ in range(5):
+        append_n(30)
+        append_n(3, people=4)
+        chain.seal_pending(batch_size=11)
+    audit.Sealer().tick(force_anchor=True)
+    result = audit.verify()
+    assert result.ok and result.events == 165 and result.seals == 15, result.message
+    victim = AccessEvent.objects.order_by("id")[100]
+    with transaction.atomic():
+        tamper("UPDATE audit_accessevent SET reason = 'forged' WHERE id = %s", [victim.pk])
+    assert broken(audit.verify(), "changed or restyled")
+
+
 def _peak_verify_memory(n: int, sealer) -> int:
     existing = AccessEvent.objects.count()
     append_n(n - existing)
