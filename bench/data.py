@@ -19,7 +19,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-DATA_VERSION = 3
+DATA_VERSION = 4  # 4: the access log is sealed (audit migration 0004)
 
 SIZES = {
     "full": {"cases": 100_000, "people": 1_000_000, "people_small": 100_000, "events": 1_000_000},
