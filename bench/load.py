@@ -161,7 +161,7 @@ def measure_load(mode: str, engine: str) -> list[dict]:
     from django.db.models import Max
 
     from audit.models import AccessEvent
-    from bench.suite import row
+    from bench.rows import row
 
     if engine != "postgres":
         return []  # the row is about PostgreSQL under concurrent load

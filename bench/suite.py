@@ -15,27 +15,10 @@ import time
 import timeit
 from pathlib import Path
 
+from bench.rows import percentile, row
+
 ROOT = Path(__file__).resolve().parent.parent
 STALE = 3  # exit code: the cached data set was made differently; the runner drops it and retries
-
-
-def percentile(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def row(number, what, figure, unit, baseline="", baseline_figure=None, ratio=None, note="", **extra):
-    return {
-        "row": number,
-        "what": what,
-        "figure": figure,
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_figure": baseline_figure,
-        "ratio": ratio,
-        "note": note,
-        **extra,
-    }
 
 
 # --- The database and its cached data ---------------------------------------------------------
