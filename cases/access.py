@@ -48,7 +48,7 @@ def handles_a_case_of(user, person) -> bool:
 
 
 def _emergency_open(user, case) -> bool:
-    from consent.selectors import emergency_access_open_for
+    from consent.policy import emergency_access_open_for
 
     return emergency_access_open_for(user, case) is not None
 

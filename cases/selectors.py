@@ -146,6 +146,7 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
 
 def case_page_for(*, user: User, case_id) -> dict:
     """Everything the case page shows, after one recorded decision to view the case."""
+    from consent import policy as consent_policy
     from consent import selectors as consent_selectors
 
     case = case_get_for(user=user, case_id=case_id, purpose="casework")
@@ -168,7 +169,7 @@ def case_page_for(*, user: User, case_id) -> dict:
         "group": group,
         "consents": consent_selectors.consents_of(case),
         "matrix": matrix,
-        "emergency": consent_selectors.emergency_access_open_for(user, case),
+        "emergency": consent_policy.emergency_access_open_for(user, case),
         "show_address": not case.person.is_protected or is_named_handler(user, case),
         "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
         "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),

@@ -176,3 +176,15 @@ def grants_for_person(*, person_id, recorded_by_id: int, at: dt.datetime | None 
         for category in disclosure.categories:
             grants.append((disclosure.recipient_id, category, None, disclosure))
     return grants
+
+
+def emergency_access_open_for(user, case):
+    """The user's own open emergency access to the case, if any: the access decision counts it (two
+    steps, with a reason, reviewed afterwards), and the case page shows it."""
+    from consent.models import EmergencyAccess
+
+    return (
+        EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )

@@ -15,7 +15,7 @@ from accounts.models import Organisation
 from audit.models import Action
 from cases.models import Case, InformationCategory, JournalEntry, Person
 from consent import grounds, policy
-from consent.models import Consent, EmergencyAccess, Purpose, Review
+from consent.models import Consent, Purpose, Review
 from lotsa import access, crypto
 from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
 
@@ -130,15 +130,6 @@ def review_queue_for(*, user) -> list[Review]:
     with transaction.atomic():
         access.record_list(user, rows, purpose="review queue")
     return rows
-
-
-def emergency_access_open_for(user, case) -> EmergencyAccess | None:
-    """The user's own open emergency access to the case (the access decision reads it)."""
-    return (
-        EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
-        .order_by("-expires_at")
-        .first()
-    )
 
 
 def people_shared_with(*, user) -> list[dict]:
