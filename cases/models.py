@@ -92,6 +92,11 @@ class Person(PersonFacts, models.Model):
                 fields=["organisation", "personal_number_index"], name="one_person_per_number_per_unit"
             )
         ]
+        # The few erased people, so that "not erased" is an anti-join against a small index rather
+        # than a join with every person (lists filter on it).
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(erased_at__isnull=False), name="person_erased")
+        ]
 
     def __str__(self) -> str:  # never personal data: this ends up in logs and change histories
         return f"Person {self.pk}"

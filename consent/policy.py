@@ -92,6 +92,10 @@ def shared_with(
     )
     if rows is None:
         return Q(pk__in=[])
+    if not (category or category_value or recorded_by):
+        # Only the person varies: an IN over the (few) people shared, which the database evaluates
+        # once (a semi-join or a hashed subplan), not once per outer row.
+        return Q(**{f"{person}__in": rows.values("person_id")})
     rows = rows.filter(person_id=OuterRef(person))
     if category:
         rows = rows.filter(categories__holds=OuterRef(category))
