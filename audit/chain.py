@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 GENESIS_HASH = "0" * 64
+# Where the first seal's range starts: below every (txn, id) (on PostgreSQL every txn is above -1; on
+# SQLite the first range has no lower bound), so that no row, not even one inserted with a made-up
+# id, can sit before the first seal unseen.
+GENESIS_TXN, GENESIS_ID = -1, -(2**63) + 1  # +1: "-9223372036854775808::bigint" overflows before the minus
 SEAL_BATCH = 5000
 # Any fixed 64-bit number, the same in every process: the key of the sealer's advisory lock.
 SEALER_LOCK_KEY = 0x4C4F5453415F5345  # "LOTSA_SE"
@@ -134,17 +138,19 @@ def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
     if connection.vendor == "postgresql":
         cursor.execute(_pg_range_digest_sql("%s", "%s", "%s", "%s"), bounds * 2)
         return cursor.fetchone()
+    # SQLite: every txn is 0 (one writer at a time), so a range is a range of ids, which the primary
+    # key's index serves (a row-value comparison would scan the table). A txn changed behind our
+    # back stays inside its id range and changes the digest like any other column.
     digest = hashlib.sha256(DIGEST_PREFIX)
     counts = []
-    for table, columns, key in (
-        (EVENTS, EVENT_COLUMNS, "txn, id"),
-        (SUBJECTS, SUBJECT_COLUMNS, "txn, event_id"),
+    for table, columns, key, order in (
+        (EVENTS, EVENT_COLUMNS, "id", "id"),
+        (SUBJECTS, SUBJECT_COLUMNS, "event_id", "event_id, subject_id, id"),
     ):
-        order = key + (", subject_id, id" if table == SUBJECTS else "")
+        lower, params = (f"{key} > %s AND ", [span.after_id]) if span.after_id > GENESIS_ID else ("", [])
         cursor.execute(
-            f"SELECT {stored_form_sql(columns)} FROM {table} "
-            f"WHERE ({key}) > (%s, %s) AND ({key}) <= (%s, %s) ORDER BY {order}",
-            bounds,
+            f"SELECT {stored_form_sql(columns)} FROM {table} WHERE {lower}{key} <= %s ORDER BY {order}",
+            [*params, span.last_id],
         )
         count = 0
         while rows := cursor.fetchmany(2000):
@@ -158,7 +164,7 @@ def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
 def _head(cursor) -> tuple[int, str, int, int, int]:
     cursor.execute(f"SELECT seq, hash, last_txn, last_event_id, total FROM {SEALS} ORDER BY seq DESC LIMIT 1")
     row = cursor.fetchone()
-    return tuple(row) if row else (0, GENESIS_HASH, -1, 0, 0)
+    return tuple(row) if row else (0, GENESIS_HASH, GENESIS_TXN, GENESIS_ID, 0)
 
 
 def _sealable_upper_bound(cursor) -> tuple[str, list]:
@@ -192,13 +198,17 @@ def seal_batch(batch_size: int = SEAL_BATCH) -> int:
         _fixed_text_rendering(cursor)
         seq, prev_hash, after_txn, after_id, total = _head(cursor)
         bound, params = _sealable_upper_bound(cursor)
-        pending_sql = f"SELECT txn, id FROM {EVENTS} WHERE (txn, id) > (%s, %s) {bound} ORDER BY "
-        cursor.execute(
-            pending_sql + "txn, id LIMIT 1 OFFSET %s", [after_txn, after_id, *params, batch_size - 1]
-        )
+        if connection.vendor == "postgresql":
+            pending_sql = f"SELECT txn, id FROM {EVENTS} WHERE (txn, id) > (%s, %s) {bound} ORDER BY "
+            after, forward, backward = [after_txn, after_id, *params], "txn, id", "txn DESC, id DESC"
+        else:  # every txn is 0: ids in the primary key's order (from the very first, before any seal)
+            lower, after = ("WHERE id > %s ", [after_id]) if after_id > GENESIS_ID else ("", [])
+            pending_sql = f"SELECT txn, id FROM {EVENTS} {lower}ORDER BY "
+            forward, backward = "id", "id DESC"
+        cursor.execute(pending_sql + forward + " LIMIT 1 OFFSET %s", [*after, batch_size - 1])
         last = cursor.fetchone()
         if last is None:
-            cursor.execute(pending_sql + "txn DESC, id DESC LIMIT 1", [after_txn, after_id, *params])
+            cursor.execute(pending_sql + backward + " LIMIT 1", after)
             last = cursor.fetchone()
             if last is None:
                 return 0
@@ -273,8 +283,8 @@ def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
     digest = _pg_range_digest_sql("s.after_txn", "s.after_id", "s.last_txn", "s.last_event_id")
     cursor.execute(
         f"WITH s AS (SELECT {fields}, "
-        f"lag(last_txn, 1, -1::bigint) OVER (ORDER BY seq) AS after_txn, "
-        f"lag(last_event_id, 1, 0::bigint) OVER (ORDER BY seq) AS after_id "
+        f"lag(last_txn, 1, {GENESIS_TXN}::bigint) OVER (ORDER BY seq) AS after_txn, "
+        f"lag(last_event_id, 1, ({GENESIS_ID})::bigint) OVER (ORDER BY seq) AS after_id "
         f"FROM {SEALS} WHERE seq >= %s - 1) "
         f"SELECT {', '.join('s.' + f for f in SEAL_FIELDS)}, d.* FROM s CROSS JOIN LATERAL ({digest}) AS d "
         f"WHERE s.seq >= %s ORDER BY s.seq",
@@ -321,7 +331,7 @@ def seal_rows_parallel(cursor, since: int, workers: int, chunk: int = 64) -> Ite
     cursor.execute(
         f"SELECT last_txn, last_event_id FROM {SEALS} WHERE seq = %s - 1", [since]
     )  # where the first range starts
-    before = cursor.fetchone() or (-1, 0)
+    before = cursor.fetchone() or (GENESIS_TXN, GENESIS_ID)
     fields = ", ".join(SEAL_FIELDS)
     cursor.execute(f"SELECT {fields} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
     after = before
@@ -364,8 +374,8 @@ class ChainState:
 
     seq: int = 0
     hash: str = GENESIS_HASH
-    last_txn: int = -1
-    last_event_id: int = 0
+    last_txn: int = GENESIS_TXN
+    last_event_id: int = GENESIS_ID
     total: int = 0
     seals: int = 0
     events: int = 0

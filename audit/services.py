@@ -321,10 +321,15 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             )
         except chain.ChainBroken as exc:
             return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
+        beyond_seal = (
+            Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, id__gt=state.last_event_id)
+            if connection.vendor == "postgresql"
+            else Q(id__gt=state.last_event_id)
+            if state.seq
+            else Q()  # every txn is 0 on SQLite
+        )
         waiting, oldest = (
-            AccessEvent.objects.filter(
-                Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, id__gt=state.last_event_id)
-            )
+            AccessEvent.objects.filter(beyond_seal)
             .aggregate(n=Count("id"), oldest=Min("occurred_at"))
             .values()
         )
