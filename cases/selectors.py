@@ -62,7 +62,8 @@ def assignment_requests_visible_to(*, user: User) -> QuerySet[AssignmentRequest]
 
 @transaction.atomic
 def assignment_requests_waiting_for(*, user: User) -> list[AssignmentRequest]:
-    """Pending requests ``user`` may decide, oldest first; one access event per request shown."""
+    """Pending requests ``user`` may decide, oldest first; one access event naming the people of the
+    requests shown."""
     rows = [
         request
         for request in assignment_requests_visible_to(user=user)

@@ -89,7 +89,7 @@ def matrix_for(case, at=None) -> list[dict]:
     ]
 
 
-# --- Lists: each asks, records one access event per person it returns, and returns ----------------
+# --- Lists: each asks, records one access event naming every person it returns, and returns ------
 
 
 def consents_expiring_for(*, user, within_days: int | None = None, purpose: str | None = None) -> list:
@@ -135,7 +135,7 @@ def review_queue_for(*, user) -> list[Review]:
 def people_shared_with(*, user) -> list[dict]:
     """For other organisations: the people shared with the user's organisation now, one section per
     purpose they are shared for (a consent for that purpose, or a disclosure under a legal ground);
-    one access event per person and purpose shown, naming the purpose."""
+    one access event per purpose shown, naming its people and the purpose."""
     sections = []
     with transaction.atomic():
         for purpose in CROSSING_PURPOSES:

@@ -138,7 +138,7 @@ def group_page_for(*, user: User, group_id) -> dict:
 
 def referrals_received_by(*, user: User) -> list:
     """Referrals to the user's own defector programme, while a consent for the programme still names
-    it; one access event per referral shown, naming its person."""
+    it; one access event naming the people of the referrals shown."""
     from sig.models import Referral
     from sig.services import DEFECTOR_KINDS
 

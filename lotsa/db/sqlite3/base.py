@@ -1,7 +1,7 @@
 """SQLite, with the parameter limit of the SQLite actually linked.
 
 Django assumes the 999 bound parameters of SQLite before 3.32; since 3.32 the limit is 32766. With
-the real limit, bulk inserts (one access event per person on a list page) stay one statement, so a
+the real limit, bulk inserts (the rows naming the people of a list page) stay one statement, so a
 list's query count does not grow with its page size on SQLite either.
 """
 
