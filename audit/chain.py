@@ -70,9 +70,10 @@ def stored_form_sql(columns) -> str:
     return " || ',' || ".join(f"quote({c})" for c in columns)
 
 
-def _fixed_text_rendering(cursor) -> None:
-    """PostgreSQL renders timestamps by session settings: fix them for this transaction. And no JIT:
-    compiling the digest queries costs more (a third of a second) than running them."""
+def _digest_session(cursor) -> None:
+    """The transaction's settings for rendering and hashing rows: PostgreSQL renders timestamps by
+    session settings, so they are fixed; and no JIT, whose compiling of the digest queries costs more
+    (a third of a second) than running them."""
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL TimeZone TO 'UTC'")
         cursor.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
@@ -195,7 +196,7 @@ def seal_batch(batch_size: int = SEAL_BATCH) -> int:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
             if not cursor.fetchone()[0]:
                 return 0
-        _fixed_text_rendering(cursor)
+        _digest_session(cursor)
         seq, prev_hash, after_txn, after_id, total = _head(cursor)
         bound, params = _sealable_upper_bound(cursor)
         if connection.vendor == "postgresql":
@@ -306,7 +307,7 @@ def _digest_ranges(snapshot: str, ranges: list[tuple]) -> dict[int, tuple]:
         with transaction.atomic(), worker.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-            _fixed_text_rendering(cursor)
+            _digest_session(cursor)
             values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(ranges))
             digest = _pg_range_digest_sql("v.after_txn", "v.after_id", "v.last_txn", "v.last_id")
             cursor.execute(
@@ -457,4 +458,4 @@ def prepare_reading(cursor, *, outermost: bool) -> None:
     verification opened the transaction; inside a caller's, the caller's snapshot rules)."""
     if connection.vendor == "postgresql" and outermost:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    _fixed_text_rendering(cursor)
+    _digest_session(cursor)

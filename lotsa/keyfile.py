@@ -118,20 +118,7 @@ def load(path: Path, environ=None) -> KeyMaterial:
 
 
 def _write_atomically(path: Path, document: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keys-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    _write_text(path, json.dumps(document, indent=2, sort_keys=True), 0o600)
 
 
 def generate_file(path: Path) -> bool:
@@ -171,17 +158,15 @@ def add_master_version(path: Path) -> int:
 def generate_anchor_key(private_path: Path, public_path: Path) -> bool:
     """Create the anchor signing key (mode 0600) and its public half. False if the key exists."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     private_path, public_path = Path(private_path), Path(public_path)
     if private_path.exists():
         if not public_path.exists():
             _write_text(public_path, encode_key(_public_bytes(load_anchor_private(private_path))), 0o644)
         return False
-    seed = new_key()
-    _write_text(private_path, encode_key(seed), 0o600)
-    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
-    _write_text(public_path, encode_key(public.public_bytes(Encoding.Raw, PublicFormat.Raw)), 0o644)
+    private = Ed25519PrivateKey.from_private_bytes(new_key())
+    _write_text(private_path, encode_key(private.private_bytes_raw()), 0o600)
+    _write_text(public_path, encode_key(_public_bytes(private)), 0o644)
     return True
 
 
@@ -192,6 +177,8 @@ def _public_bytes(private) -> bytes:
 
 
 def _write_text(path: Path, text: str, mode: int) -> None:
+    """Write a key file whole or not at all: a temporary file with its mode set first, synced, then
+    renamed over the old one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-", suffix=".tmp")
     try:

@@ -263,7 +263,7 @@ def test_a_rewritten_chain_disagrees_with_its_anchors(log):
 def _reseal_from(seq: int) -> None:
     """What an attacker with database access and the code would do: recompute digests and hashes."""
     with connection.cursor() as cursor:
-        chain._fixed_text_rendering(cursor)
+        chain._digest_session(cursor)
         before = Seal.objects.filter(seq=seq - 1).first()
         state = chain.ChainState()
         if before:
