@@ -38,6 +38,8 @@ class Action(models.TextChoices):
     DENIAL = "denial", _("denial")
     KEY_ROTATION = "key_rotation", _("key rotation")
     SHRED = "shred", _("crypto-shredding")
+    DECIDE = "decide", _("decide")
+    WITHDRAW = "withdraw", _("withdraw")
 
 
 class Outcome(models.TextChoices):

@@ -14,18 +14,23 @@ class CasesConfig(AppConfig):
             AssignmentRequestPolicy,
             CasePolicy,
             CaseStatusChangePolicy,
+            HandoverPolicy,
             JournalEntryPolicy,
             PersonPolicy,
         )
-        from cases.models import AssignmentRequest, Case, CaseStatusChange, JournalEntry, Person
-        from lotsa import access
+        from cases.models import AssignmentRequest, Case, CaseStatusChange, Handover, JournalEntry, Person
+        from cases.selectors import waiting_handovers
+        from lotsa import access, waiting
 
         access.register(Case, CasePolicy())
         access.register(Person, PersonPolicy())
         access.register(JournalEntry, JournalEntryPolicy())
         access.register(AssignmentRequest, AssignmentRequestPolicy())
         access.register(CaseStatusChange, CaseStatusChangePolicy())
+        access.register(Handover, HandoverPolicy())
+        waiting.register(waiting_handovers)
         # Change history through django-auditlog; encrypted fields never enter its records.
         auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
         auditlog.register(Case)
         auditlog.register(AssignmentRequest, exclude_fields=["reason"])
+        auditlog.register(Handover, exclude_fields=Handover.ENCRYPTED_FIELDS)

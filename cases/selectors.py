@@ -10,11 +10,20 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from accounts.roles import CASE_PAGE_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from cases import personal_number as pnr
 from cases.access import is_named_handler
-from cases.models import AssignmentRequest, Case, JournalEntry, Person, RequestStatus
+from cases.models import (
+    AssignmentRequest,
+    Case,
+    Handover,
+    HandoverStatus,
+    JournalEntry,
+    Person,
+    RequestStatus,
+)
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 
@@ -173,8 +182,81 @@ def case_page_for(*, user: User, case_id) -> dict:
         "show_address": not case.person.is_protected or is_named_handler(user, case),
         "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
         "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
+        # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
+        "handovers_sent": case.handovers_sent.select_related("to_unit").order_by("sent_at"),
+        "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
         "entries": entries,
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
     }
+
+
+# --- Hand-overs ------------------------------------------------------------------------------------
+
+
+def handovers_visible_to(*, user: User) -> QuerySet[Handover]:
+    return access.visible_to(user, Handover.objects.all())
+
+
+def _handover_rows(queryset) -> list[Handover]:
+    return list(
+        queryset.select_related(
+            "person", "from_unit", "to_unit", "sent_by", "decided_by", "from_case", "accepted_case"
+        )
+    )
+
+
+def handovers_for(*, user: User, recent: int = 50) -> dict:
+    """The hand-overs waiting for the user's unit (oldest first, overdue flagged), and those the user's
+    side sent or its unit decided lately; one access event naming the people shown."""
+    visible = handovers_visible_to(user=user)
+    waiting = _handover_rows(visible.undecided().filter(to_unit_id=user.organisation_id).order_by("sent_at"))
+    received = _handover_rows(
+        visible.filter(to_unit_id=user.organisation_id)
+        .exclude(status=HandoverStatus.SENT)
+        .order_by("-decided_at")[:recent]
+    )
+    sent = _handover_rows(visible.exclude(to_unit_id=user.organisation_id).order_by("-sent_at")[:recent])
+    with transaction.atomic():
+        access.record_list(user, [*waiting, *received, *sent], purpose="hand-overs")
+    crypto.prefetch_data_keys(h.person_id for h in [*waiting, *received, *sent])
+    return {"waiting": waiting, "received": received, "sent": sent}
+
+
+def handover_get_for(*, user: User, handover_id) -> Handover:
+    """One hand-over, or a denial already in the access log (unknown ids are 404)."""
+    handover = _handover_rows(Handover.objects.filter(pk=handover_id))
+    if not handover:
+        raise Http404
+    access.check(user, Action.VIEW, handover[0], purpose="hand-over")
+    return handover[0]
+
+
+def handovers_waiting_count(*, user: User) -> tuple[int, int]:
+    """How many hand-overs wait for the user's unit, and how many of them are overdue: numbers only,
+    for the start page (no person is shown)."""
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return 0, 0
+    waiting = handovers_visible_to(user=user).filter(to_unit_id=user.organisation_id)
+    return waiting.undecided().count(), waiting.overdue().count()
+
+
+def waiting_handovers(user: User) -> list:
+    """For the start page (lotsa.waiting): how many hand-overs wait for the unit, how many overdue."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from lotsa.waiting import Waiting
+
+    waiting, overdue = handovers_waiting_count(user=user)
+    if not waiting:
+        return []
+    text = ngettext(
+        "%(n)d hand-over waits for your unit's decision",
+        "%(n)d hand-overs wait for your unit's decision",
+        waiting,
+    ) % {"n": waiting}
+    if overdue:
+        text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
+    return [Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue))]

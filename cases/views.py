@@ -6,6 +6,7 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
 from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, CaseStatus, InformationCategory, JournalEntry
+from cases.models import AssignmentRequest, Case, CaseStatus, Handover, InformationCategory, JournalEntry
 from lotsa import access, crypto
 
 
@@ -311,4 +312,117 @@ def case_reassign(request, case_id):
         change=reassign,
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
+    )
+
+
+# --- Hand-overs between units ------------------------------------------------------------------------
+
+HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
+
+
+def _handover_page(handover_or_id) -> str:
+    handover_id = getattr(handover_or_id, "pk", handover_or_id)
+    return reverse("cases:handover", kwargs={"handover_id": handover_id})
+
+
+def handovers(request):
+    """What waits for the unit (oldest first, overdue flagged), what it decided, and what its side
+    sent, with the receiver's decision and reason."""
+    access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
+    context = selectors.handovers_for(user=request.user)
+    context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
+    return render(request, "cases/handovers.html", context)
+
+
+def handover_detail(request, handover_id):
+    user = request.user
+    handover = selectors.handover_get_for(user=user, handover_id=handover_id)
+    return render(
+        request,
+        "cases/handover_detail.html",
+        {
+            "handover": handover,
+            # What the page offers (unrecorded: the act is decided when it is posted).
+            "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
+            "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
+            "decline_form": forms.HandoverDeclineForm(),
+            "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
+        },
+    )
+
+
+def handover_send(request, case_id):
+    """The form to hand the person over to another unit (VIEW of the case to show it; the service
+    decides the sending)."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    form = forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.handover_send(
+                by=request.user,
+                case_id=case.pk,
+                to_unit_id=data["to_unit"].pk,
+                purpose=data["purpose"],
+                note=data["note"],
+            )
+        except services.DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The hand-over was sent. You see its decision under Hand-overs."))
+            return redirect(_detail(case))
+    elif request.method == "POST":
+        with transaction.atomic():  # decided before a validation message is shown
+            access.check(request.user, Action.UPDATE, case, purpose="send a hand-over")
+    else:
+        with transaction.atomic():
+            access.check(request.user, Action.VIEW, case, purpose="the form to send a hand-over")
+    return render(request, "cases/handover_send.html", {"case": case, "form": form})
+
+
+def _handover_change(request, handover_id, change, done: str):
+    handover = get_object_or_404(Handover.objects.only("pk"), pk=handover_id)
+    try:
+        result = change(handover)
+    except services.DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_handover_page(handover))
+    messages.success(request, done)
+    if isinstance(result, Case):
+        return redirect(
+            _detail(result) if access.decide(request.user, Action.VIEW, result).allowed else "cases:handovers"
+        )
+    return redirect(_handover_page(handover))
+
+
+@require_POST
+def handover_accept(request, handover_id):
+    return _handover_change(
+        request,
+        handover_id,
+        lambda h: services.handover_accept(by=request.user, handover_id=h.pk),
+        _("The hand-over was accepted and the unit's own case opened."),
+    )
+
+
+@require_POST
+def handover_decline(request, handover_id):
+    form = forms.HandoverDeclineForm(request.POST)
+    return _handover_change(
+        request,
+        handover_id,
+        lambda h: services.handover_decline(
+            by=request.user, handover_id=h.pk, reason=form.data.get("reason", "")[:2000]
+        ),
+        _("The hand-over was declined. The sender sees your reason."),
+    )
+
+
+@require_POST
+def handover_withdraw(request, handover_id):
+    return _handover_change(
+        request,
+        handover_id,
+        lambda h: services.handover_withdraw(by=request.user, handover_id=h.pk),
+        _("The hand-over was withdrawn."),
     )

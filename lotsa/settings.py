@@ -302,3 +302,8 @@ LOTSA_SIG_BANDS = [
     ("young_adults", _("Young adults 19-29"), 19, 29),
 ]
 LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3"))
+
+# --- Hand-overs between units and the defector programme (see cases/, defectors/) -------------------
+# A hand-over or referral left undecided this many days is flagged overdue for the receiving unit and
+# its supervisor: the seeds ask that measures be taken quickly (skyndsamt).
+LOTSA_HANDOVER_OVERDUE_DAYS = int(os.environ.get("LOTSA_HANDOVER_OVERDUE_DAYS", "14"))

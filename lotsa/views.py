@@ -9,7 +9,9 @@ from accounts.models import AccountRequest, RequestStatus, Role
 def home(request):
     """The start page: where each role begins. It shows no personal data itself."""
     from accounts.access import may_decide
+    from accounts.roles import CASEWORK_ROLES
     from accounts.selectors import pending_requests_about
+    from lotsa.waiting import waiting_for
 
     user = request.user
     approvals = 0
@@ -23,6 +25,8 @@ def home(request):
             "approvals_waiting": approvals,
             "about_me": pending_requests_about(user=user),
             "is_administrator": user.has_role(Role.ADMINISTRATOR),
+            "can_open_cases": user.has_role(*CASEWORK_ROLES),
+            "waiting": waiting_for(user),
             "works_with_cases": user.has_role(
                 Role.SOCIAL_WORKER,
                 Role.VBE_TEAM,

@@ -285,43 +285,6 @@ class PlanPolicy(Policy):
         return queryset.filter(**{f"{group}__in": groups})
 
 
-class ReferralPolicy(Policy):
-    """A referral is read by the owning unit (under the case's rules) and by the programme it names,
-    while a consent for the defector programme shares the person with it."""
-
-    def decide(self, user, action, referral, purpose) -> Decision:
-        from consent import policy
-
-        if denial := _reads_only(action):
-            return denial
-        if user.organisation_id == referral.to_organisation_id:
-            decision = policy.sharing_decision(
-                person_id=referral.person_id,
-                category=None,
-                recorded_by_id=None,
-                viewer_org_id=user.organisation_id,
-                purpose=Purpose.DEFECTOR_PROGRAMME,
-            )
-            if decision.allowed:
-                return Decision.allow(
-                    "the programme the referral names, under the consent", ground=decision.ground
-                )
-            return Decision.deny("no consent for the defector programme names the programme")
-        return CasePolicy().decide(user, Action.VIEW, referral.group.case, purpose)
-
-    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-        from consent import policy
-
-        if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) or user.organisation_id is None:
-            return queryset.none()
-        received = Q(to_organisation_id=user.organisation_id) & policy.shared_with(
-            organisation_id=user.organisation_id, purpose=Purpose.DEFECTOR_PROGRAMME, person="person_id"
-        )
-        sent = Q(group__case__in=CasePolicy().visible(user, Case.objects.all()))
-        return queryset.filter(received | sent)
-
-
 class MeetingPolicy(Policy):
     """A meeting's decisions are the coordinator's record, without a category: the owning unit reads
     them (its members, and under the case's rules); other organisations read the minutes' items."""

@@ -16,7 +16,6 @@ class SigConfig(AppConfig):
             MeetingPolicy,
             MinutesItemPolicy,
             PlanPolicy,
-            ReferralPolicy,
             SharedEntryPolicy,
             ThreatAssessmentPolicy,
         )
@@ -27,7 +26,6 @@ class SigConfig(AppConfig):
             Membership,
             MinutesItem,
             PlanAction,
-            Referral,
             SharedEntry,
             ThreatAssessment,
         )
@@ -39,7 +37,6 @@ class SigConfig(AppConfig):
         access.register(Meeting, MeetingPolicy())
         access.register(Goal, PlanPolicy())
         access.register(PlanAction, PlanPolicy())
-        access.register(Referral, ReferralPolicy())
 
         auditlog.register(InterventionGroup)
         auditlog.register(Membership)

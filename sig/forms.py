@@ -132,9 +132,9 @@ class ReferralForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import Organisation
+        from accounts.models import Organisation, OrganisationKind
 
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            kind__in=services.DEFECTOR_KINDS, is_active=True
+            kind=OrganisationKind.DEFECTOR_PROGRAMME, is_active=True
         )

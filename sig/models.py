@@ -261,35 +261,3 @@ class PlanAction(models.Model):
     @property
     def overdue(self) -> bool:
         return self.status in {ActionStatus.PLANNED, ActionStatus.ONGOING} and self.due < timezone.localdate()
-
-
-class Referral(models.Model):
-    """A referral to the defector programme, offered when the police assess a high threat with a
-    protection need. It reaches the programme only under a consent that names it."""
-
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="referrals")
-    assessment = models.ForeignKey(ThreatAssessment, on_delete=models.PROTECT, related_name="referrals")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
-    to_organisation = models.ForeignKey(
-        "accounts.Organisation",
-        verbose_name=_("defector programme"),
-        on_delete=models.PROTECT,
-        related_name="referrals_received",
-    )
-    note = EncryptedTextField(_("note to the programme"))
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    referred_at = models.DateTimeField(auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-referred_at"]
-
-    def __str__(self) -> str:
-        return f"Referral {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
+from cases.models import HandoverSource
 from lotsa import access
 from lotsa.vocabulary import Purpose
 from sig.access import PlanPolicy
@@ -132,23 +133,12 @@ def group_page_for(*, user: User, group_id) -> dict:
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
-        "referrals": group.referrals.select_related("to_organisation") if not civil else [],
+        # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
+        "referrals": (
+            group.case.handovers_sent.filter(source=HandoverSource.INTERVENTION_GROUP).select_related(
+                "to_unit"
+            )
+            if not civil
+            else []
+        ),
     }
-
-
-def referrals_received_by(*, user: User) -> list:
-    """Referrals to the user's own defector programme, while a consent for the programme still names
-    it; one access event naming the people of the referrals shown."""
-    from sig.models import Referral
-    from sig.services import DEFECTOR_KINDS
-
-    if user.organisation is None or user.organisation.kind not in DEFECTOR_KINDS:
-        return []
-    rows = list(
-        access.visible_to(user, Referral.objects.filter(to_organisation=user.organisation))
-        .select_related("group__case__owner_unit", "person", "referred_by")
-        .order_by("-referred_at")
-    )
-    with transaction.atomic():
-        access.record_list(user, rows, purpose="referrals to the defector programme")
-    return rows

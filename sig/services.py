@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, SOCIAL_SERVICES_KINDS, OrganisationKind, User
-from audit import services as audit
 from audit.models import Action
 from cases.models import Case, InformationCategory
 from consent import policy
@@ -359,45 +358,32 @@ def member_remove(*, by: User, group_id, membership_id: int) -> Membership:
     return membership
 
 
-DEFECTOR_KINDS = {OrganisationKind.DEFECTOR_PROGRAMME, OrganisationKind.PRIVATE_DEFECTOR_PROGRAMME}
-
-
-@transaction.atomic
 def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, note: str):
-    """The coordinator refers the person on; allowed only after a high threat with a protection need,
-    and only to a programme that a consent for the defector programme names."""
+    """The coordinator refers the person to the city's defector programme: a hand-over from the group's
+    case (cases.services, decided there as the case's change), offered only after a police assessment
+    of high threat with a protection need, and only to a programme that a consent for the defector
+    programme names."""
     from accounts.models import Organisation
-    from sig.models import Referral
+    from cases.models import HandoverSource
+    from cases.services import handover_send
 
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
-    _coordinator_check(by, group, "refer to the defector programme")
     latest = group.assessments.order_by("-assessed_at").first()
-    if not referral_offered(latest):
-        raise DomainError(_("A referral follows a police assessment of high threat with a protection need."))
-    programme = Organisation.objects.filter(pk=organisation_id, kind__in=DEFECTOR_KINDS).first()
-    if programme is None:
-        raise DomainError(_("Choose a defector programme."))
-    named = policy.organisations_named(person_id=group.case.person_id, purpose=Purpose.DEFECTOR_PROGRAMME)
-    if programme.pk not in named:
-        raise DomainError(
-            _("No consent for the defector programme names %(organisation)s: record it first.")
-            % {"organisation": programme.name}
-        )
-    referral = Referral(
-        group=group,
-        assessment=latest,
-        person_id=group.case.person_id,
-        to_organisation=programme,
-        referred_by=by,
+    refusal = ""
+    if group.status == GroupStatus.CLOSED:
+        refusal = _("The group is closed.")
+    elif not referral_offered(latest):
+        refusal = _("A referral follows a police assessment of high threat with a protection need.")
+    elif not Organisation.objects.filter(
+        pk=organisation_id, kind=OrganisationKind.DEFECTOR_PROGRAMME
+    ).exists():
+        refusal = _("Choose a defector programme.")
+    return handover_send(
+        by=by,
+        case_id=group.case_id,
+        to_unit_id=organisation_id,
+        purpose=Purpose.DEFECTOR_PROGRAMME,
+        note=note,
+        source=HandoverSource.INTERVENTION_GROUP,
+        refusal=refusal,
     )
-    referral.note = note.strip() or None
-    referral.save()
-    audit.record(
-        action=Action.CREATE,
-        actor=by,
-        target=referral,
-        subject_id=group.case.person_id,
-        legal_ground="OSL 10 kap. 1 §",
-        reason="referral to the defector programme",
-    )
-    return referral

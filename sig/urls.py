@@ -6,7 +6,6 @@ app_name = "sig"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("referrals/", views.referrals, name="referrals"),
     path("form/<uuid:case_id>/", views.form_group, name="form"),
     path("<uuid:group_id>/", views.detail, name="detail"),
     path("<uuid:group_id>/members/", views.member_add, name="member_add"),

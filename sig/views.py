@@ -332,10 +332,3 @@ def refer(request, group_id):
         _("The referral was sent to the defector programme."),
         "#threat",
     )
-
-
-def referrals(request):
-    """For the defector programme: the referrals it has received, while the consent names it."""
-    access.require_role(request.user, Role.DEFECTOR_PROGRAMME, action=Action.VIEW, target="sig.referral")
-    received = selectors.referrals_received_by(user=request.user)
-    return render(request, "sig/referrals.html", {"referrals": received})

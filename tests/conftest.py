@@ -28,6 +28,7 @@ class World:
     review: object = None
     group: object = None
     plan_action: object = None
+    programme: object = None
 
 
 @pytest.fixture
@@ -35,6 +36,9 @@ def world(db) -> World:
     district_a = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
     district_b = OrganisationFactory(name="Spånga-Tensta stadsdelsförvaltning", district="Spånga-Tensta")
     police = OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    programme = OrganisationFactory(
+        name="Avhopparverksamheten", kind=OrganisationKind.DEFECTOR_PROGRAMME, district=""
+    )
     admin_org = OrganisationFactory(name="Systemförvaltningen", kind=OrganisationKind.SYSTEM_MANAGEMENT)
     users = {
         "social_worker": UserFactory(username="sw_a", organisation=district_a, roles=[Role.SOCIAL_WORKER]),
@@ -48,6 +52,9 @@ def world(db) -> World:
         "coordinator": UserFactory(username="coord", organisation=district_a, roles=[Role.COORDINATOR]),
         "administrator": UserFactory(username="admin", organisation=admin_org, roles=[Role.ADMINISTRATOR]),
         "external_member": UserFactory(username="police", organisation=police, roles=[Role.EXTERNAL_MEMBER]),
+        "programme_worker": UserFactory(
+            username="avh", organisation=programme, roles=[Role.DEFECTOR_PROGRAMME]
+        ),
     }
     case_a = CaseFactory(
         person=PersonFactory(given_names=MARKER, surname="Alfa", organisation=district_a),
@@ -114,4 +121,5 @@ def world(db) -> World:
         disclosure.review,
         group,
         plan_action,
+        programme,
     )

@@ -168,7 +168,7 @@ def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_c
     client, group_with_entries
 ):
     from accounts.models import OrganisationKind, Role
-    from sig.models import Referral
+    from cases.models import Handover
     from tests.factories import OrganisationFactory, UserFactory
 
     w, group, _given = group_with_entries
@@ -185,9 +185,10 @@ def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_c
         refer_url, {"referral-organisation": programme.pk, "referral-note": "Brådskande"}, follow=True
     )
     assert (
-        "Inget samtycke för avhopparverksamheten omfattar Avhopparverksamheten" in response.content.decode()
+        "Inget samtycke för syftet Avhopparverksamhet nämner Avhopparverksamheten"
+        in response.content.decode()
     )
-    assert not Referral.objects.exists()
+    assert not Handover.objects.exists()
     given = consent_services.consent_record(
         by=coordinator,
         case_id=w["case"].pk,
@@ -210,12 +211,18 @@ def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_c
     )
     assert "Hänvisningen skickades till avhopparverksamheten" in response.content.decode()
     login_verified(client, programme_worker)
-    listed = client.get(reverse("sig:referrals")).content.decode()
-    assert w["case"].person.surname in listed and "Brådskande" in listed
+    listed = client.get(reverse("cases:handovers")).content.decode()
+    referral = Handover.objects.get()
+    assert referral.source == "intervention_group" and referral.status == "sent"
+    assert w["case"].person.surname in listed
+    shown = client.get(reverse("cases:handover", kwargs={"handover_id": referral.pk})).content.decode()
+    assert "Brådskande" in shown
     consent_services.consent_withdraw(
         by=coordinator, consent_id=given.pk, case_id=w["case"].pk, how="oral", note=""
     )
-    assert w["case"].person.surname not in client.get(reverse("sig:referrals")).content.decode()
+    assert w["case"].person.surname not in client.get(reverse("cases:handovers")).content.decode()
+    gone = client.get(reverse("cases:handover", kwargs={"handover_id": referral.pk}))
+    assert gone.status_code == 403 and w["case"].person.surname not in gone.content.decode()
 
 
 def test_the_action_plan_reaches_other_organisations_only_under_the_consent(client, group_with_entries):

@@ -22,6 +22,7 @@ ROLES = [
     "coordinator",
     "administrator",
     "external_member",
+    "programme_worker",
 ]
 LOGGED_IN = [role for role in ROLES if role != "anonymous"]
 
@@ -40,7 +41,12 @@ def only(allowed: dict, otherwise=403, anonymous=302):
 
 ADMIN_ONLY = only({"administrator": 200})
 ADMIN_ONLY_POST = only({"administrator": 302})
-CASEWORKERS = {"social_worker": 200, "social_worker_unassigned": 200, "social_worker_other_district": 200}
+CASEWORKERS = {
+    "social_worker": 200,
+    "social_worker_unassigned": 200,
+    "social_worker_other_district": 200,
+    "programme_worker": 200,
+}
 CASE_PAGES = only({**CASEWORKERS, "supervisor": 200})
 
 
@@ -66,6 +72,50 @@ def account_request(w):
 
     _code, request = user_reset_credentials(by=w.users["administrator"], user=w.users["social_worker"])
     return request
+
+
+def handover_of_a(w):
+    """Case A handed over to the defector programme, under a consent for the programme that names it."""
+    import datetime as dt
+
+    from cases.models import Handover
+    from cases.services import handover_send
+    from consent import services as consent_services
+
+    waiting = Handover.objects.undecided().filter(from_case=w.case_a, to_unit=w.programme).first()
+    if waiting is not None:
+        return {"handover_id": waiting.pk}
+    worker = w.users["social_worker"]
+    if type(w.case_a.person).objects.filter(pk=w.case_a.person_id, erased_at__isnull=False).exists():
+        # Sent before the person was erased (nothing can be recorded of them any more).
+        handover = Handover.objects.create(
+            person_id=w.case_a.person_id,
+            source="case",
+            from_case=w.case_a,
+            from_unit=w.district_a,
+            to_unit=w.programme,
+            purpose="defector_programme",
+            sent_by=worker,
+        )
+        return {"handover_id": handover.pk}
+    consent_services.consent_record(
+        by=worker,
+        case_id=w.case_a.pk,
+        terms=consent_services.ConsentTerms(
+            purpose="defector_programme",
+            purpose_text="",
+            recipient_ids=[w.programme.pk],
+            categories=["threat_protection"],
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=90),
+            given_how="oral",
+            witness="V",
+        ),
+    )
+    handover = handover_send(
+        by=worker, case_id=w.case_a.pk, to_unit_id=w.programme.pk, purpose="defector_programme", note=""
+    )
+    return {"handover_id": handover.pk}
 
 
 def version_of_a(w):
@@ -113,6 +163,21 @@ MATRIX = {
         lambda w: {"decision": "refuse"},
     ),
     "cases:open": ("get", None, only(CASEWORKERS)),
+    "cases:handovers": ("get", None, only({**CASE_PAGES, "external_member": 200})),
+    "cases:handover": (
+        "get",
+        handover_of_a,
+        only({"social_worker": 200, "supervisor": 200, "programme_worker": 200}),
+    ),
+    "cases:handover_send": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "cases:handover_accept": ("post", handover_of_a, only({"programme_worker": 302})),
+    "cases:handover_decline": (
+        "post",
+        handover_of_a,
+        only({"programme_worker": 302}),
+        lambda w: {"reason": "Inte aktuellt"},
+    ),
+    "cases:handover_withdraw": ("post", handover_of_a, only({"social_worker": 302})),
     "cases:activate": ("post", case_a, only({"social_worker": 302}), version_of_a),
     # Form pages ask VIEW (the change itself is decided when it is posted): readers of the case see them.
     "cases:close": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
@@ -178,7 +243,6 @@ MATRIX = {
     ),
     "sig:member_add": ("get", group_of_a, only({"social_worker": 200})),
     "sig:refer": ("post", group_of_a, only({"social_worker": 302})),
-    "sig:referrals": ("get", None, only({})),  # the defector programme's page: no such user in this world
     "sig:member_remove": (
         "post",
         lambda w: {
