@@ -33,6 +33,7 @@ from cases.models import (
     JournalEntry,
     Milieu,
     Person,
+    ProtectedIdentity,
     RequestStatus,
 )
 from consent import policy as consent_policy
@@ -433,3 +434,27 @@ def handover_withdraw(*, by: User, handover_id) -> Handover:
     _decided(handover, by, HandoverStatus.WITHDRAWN)
     handover.save(update_fields=["status", "decided_by", "decided_at"])
     return handover
+
+
+# The protected-identity levels, from none to the strongest: a level is only ever raised here.
+PROTECTION_ORDER = [
+    ProtectedIdentity.NONE,
+    ProtectedIdentity.SECRECY_MARKING,
+    ProtectedIdentity.PROTECTED_REGISTRATION,
+    ProtectedIdentity.FICTITIOUS_IDENTITY,
+]
+
+
+@transaction.atomic
+def person_protect(*, by: User, case_id, level: str) -> Person:
+    """Raise the protected-identity level of a case's person (placing someone in protected housing
+    offers it). Decided as a change of the case; a level is never lowered here."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case_id)
+    access.check(by, Action.UPDATE, case, purpose="set the protected-identity level")
+    if level not in PROTECTION_ORDER:
+        raise DomainError(_("Choose a protected-identity level."))
+    person = case.person
+    if PROTECTION_ORDER.index(level) > PROTECTION_ORDER.index(person.protected_identity):
+        person.protected_identity = level
+        person.save(update_fields=["protected_identity"])
+    return person

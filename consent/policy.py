@@ -147,6 +147,20 @@ def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime 
     return consents.prefetch_related("recipients")
 
 
+def consents_naming_kind(*, person_ids, purpose: str, kind: str, at: dt.datetime | None = None) -> QuerySet:
+    """The consents in force for ``purpose`` of these people that name an active organisation of
+    ``kind`` (the defector programme's gate: a consent that names BOPS)."""
+    from consent.models import Consent
+
+    return Consent.objects.in_force(at).filter(
+        purpose=purpose,
+        person_id__in=person_ids,
+        person__erased_at__isnull=True,
+        recipients__kind=kind,
+        recipients__is_active=True,
+    )
+
+
 def organisations_named(*, person_id, purpose: str, at: dt.datetime | None = None) -> set[int]:
     """The active organisations that the person's consents in force for ``purpose`` name."""
     named: set[int] = set()

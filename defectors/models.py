@@ -1,1 +1,287 @@
-"""Models arrive with the issue that builds this app."""
+"""The city-wide defector programme (avhopparverksamhet, seeds 000, 001, 002, 004).
+
+A person reaches the programme through a hand-over (cases.Handover: an intervention group, a
+district, or a request from the police) and the programme opens its own case (activity defector
+programme). Before support starts, five things must hold — the gate (defectors.gate): BOPS's
+assessment of high threat with a special protection need, the person's consent to sharing between
+social services and BOPS, the police conditions form signed, confirmation that the person is not a
+protected witness, and a social-services decision on support approved by the supervisor. Then the
+programme plans interventions from a catalogue (defectors.catalogue), places the person where needed
+(a placement's address is a protected address), and at closure records an outcome and follows up at
+6 and 12 months.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lotsa.crypto import EncryptedJSONField, EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
+from lotsa.vocabulary import InformationCategory, ThreatLevel
+
+
+class Outcome(models.TextChoices):
+    LEFT_THE_MILIEU = "left_the_milieu", _("Left the milieu")
+    ORDINARY_SERVICES = "ordinary_services", _("Moved on to ordinary social services")
+    ENDED_BY_PERSON = "ended_by_person", _("Ended by the person")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    OTHER = "other", _("Other")
+
+
+class Enrolment(models.Model):
+    """The programme's record of the gate for one case: the checks that are not documents of their
+    own. The conditions form's scan, if kept, is encrypted like every personal field."""
+
+    encryption_subject_field = "person_id"
+    ENCRYPTED_FIELDS = ["conditions_witness", "conditions_scan", "conditions_scan_name"]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="enrolment")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    # The police conditions form (villkorsblankett), signed by the person.
+    conditions_signed_on = models.DateField(_("conditions form signed on"), null=True, blank=True)
+    conditions_witness = EncryptedTextField(_("who witnessed the signature"))
+    conditions_scan = EncryptedTextField(_("scan of the signed form"))  # base64, encrypted
+    conditions_scan_name = EncryptedTextField(_("name of the scan's file"))
+    conditions_scan_type = models.CharField(
+        _("type of the scan"),
+        max_length=32,
+        blank=True,
+        choices=[("application/pdf", "PDF"), ("image/jpeg", "JPEG"), ("image/png", "PNG")],
+    )
+    conditions_scan_size = models.PositiveIntegerField(_("size of the scan (bytes)"), null=True, blank=True)
+    conditions_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Not a protected witness (the police confirm it; the programme records who and when).
+    not_protected_witness_confirmed_at = models.DateTimeField(null=True, blank=True)
+    not_protected_witness_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # When BOPS lowers the threat below high, the programme is told and decides whether to go on.
+    threat_lowered_at = models.DateTimeField(null=True, blank=True)
+    continue_decided_at = models.DateTimeField(null=True, blank=True)
+    continue_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=Outcome.choices)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = GuardedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def conditions_signed(self) -> bool:
+        return self.conditions_signed_on is not None
+
+    @property
+    def awaiting_continue_decision(self) -> bool:
+        return self.threat_lowered_at is not None and (
+            self.continue_decided_at is None or self.continue_decided_at < self.threat_lowered_at
+        )
+
+
+class BopsAssessment(models.Model):
+    """BOPS's assessment of threat and special protection need for a person in the programme, recorded
+    by a BOPS user, with a re-assessment date. The programme reads it while the consent between social
+    services and BOPS lets threat and protection cross."""
+
+    encryption_subject_field = "person_id"
+    CATEGORY = InformationCategory.THREAT_PROTECTION
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="bops_assessments")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
+    special_protection_need = models.BooleanField(_("special protection need"), default=False)
+    notes = EncryptedTextField(_("notes"))
+    assessed_at = models.DateTimeField(default=timezone.now)
+    next_review = models.DateField(_("re-assessment due"))
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_at"]
+        indexes = [models.Index(fields=["case", "-assessed_at"], name="bops_latest")]
+
+    def __str__(self) -> str:
+        return f"BopsAssessment {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def opens_the_programme(self) -> bool:
+        return self.level == ThreatLevel.HIGH and self.special_protection_need
+
+    @property
+    def review_overdue(self) -> bool:
+        return timezone.localdate() > self.next_review
+
+
+class DecisionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the supervisor's approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Sent back by the supervisor")
+
+
+class SupportDecision(models.Model):
+    """The social-services decision on support, citing a section from configuration. Prepared by a
+    handler, approved by the unit's supervisor — never by its author."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="support_decisions")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    section = models.CharField(_("under the section"), max_length=32)
+    text = EncryptedTextField(_("the decision"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DecisionStatus.choices, default=DecisionStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = EncryptedTextField(_("the supervisor's note"))
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"SupportDecision {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class InterventionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    ENDED = "ended", _("Ended")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Intervention(models.Model):
+    """One intervention from the catalogue: decided (by whom, under which section), provided by whom,
+    from when to when, with its status and encrypted follow-up notes."""
+
+    encryption_subject_field = "person_id"
+    ENCRYPTED_FIELDS = ["provider", "follow_up"]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="interventions")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("intervention"), max_length=40)
+    section = models.CharField(_("under the section"), max_length=32)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    provider = EncryptedTextField(_("provider"))
+    starts_on = models.DateField(_("start"))
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InterventionStatus.choices, default=InterventionStatus.PLANNED
+    )
+    follow_up = EncryptedTextField(_("follow-up notes"))
+    version = models.PositiveIntegerField(default=1)
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return f"Intervention {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class Placement(models.Model):
+    """Where an intervention places the person. The address is a protected address: shown only to the
+    case's named handlers, never in a list, an export or a letter, and to BOPS only while the consent
+    covers housing. A placement through a private defector programme names it as a recipient only
+    under a consent that names it."""
+
+    encryption_subject_field = "person_id"
+    ENCRYPTED_FIELDS = ["address"]
+    CATEGORY = InformationCategory.HOUSING
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intervention = models.OneToOneField(Intervention, on_delete=models.PROTECT, related_name="placement")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="placements")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    address = EncryptedJSONField(_("address"))
+    protected_housing = models.BooleanField(_("protected housing"), default=False)
+    outside_stockholm = models.BooleanField(_("outside Stockholm"), default=False)
+    private_programme = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("private defector programme"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Placement {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class FollowUp(models.Model):
+    """A follow-up 6 or 12 months after closure: due on the worker's start page until recorded."""
+
+    encryption_subject_field = "person_id"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="follow_ups")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    months = models.PositiveSmallIntegerField(_("months after closure"))
+    due_on = models.DateField(_("due"))
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # De-identified answers the coordinator's indicators count (no free text crosses).
+    in_work_or_education = models.BooleanField(_("in work or education"), null=True)
+    stable_housing = models.BooleanField(_("in stable housing"), null=True)
+    back_in_milieu = models.BooleanField(_("back in the milieu"), null=True)
+    notes = EncryptedTextField(_("notes"))
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [models.UniqueConstraint(fields=["case", "months"], name="one_follow_up_per_milestone")]
+
+    def __str__(self) -> str:
+        return f"FollowUp {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+    @property
+    def due(self) -> bool:
+        return self.recorded_at is None and self.due_on <= timezone.localdate()

@@ -11,4 +11,6 @@ def lotsa(request):
         "DEMO_MODE": settings.DEMO_MODE,
         "LANGUAGES": settings.LANGUAGES,
         "user_roles": user.role_codes() if authenticated else frozenset(),
+        # The kind of the user's organisation: which programme pages the menu offers.
+        "organisation_kind": user.organisation.kind if authenticated and user.organisation_id else "",
     }

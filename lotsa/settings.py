@@ -307,3 +307,7 @@ LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3
 # A hand-over or referral left undecided this many days is flagged overdue for the receiving unit and
 # its supervisor: the seeds ask that measures be taken quickly (skyndsamt).
 LOTSA_HANDOVER_OVERDUE_DAYS = int(os.environ.get("LOTSA_HANDOVER_OVERDUE_DAYS", "14"))
+# The police conditions form's scan: at most this many bytes (PDF, JPEG or PNG).
+LOTSA_SCAN_MAX_BYTES = int(os.environ.get("LOTSA_SCAN_MAX_BYTES", str(5 * 2**20)))
+# A follow-up after closure can be recorded this many days before it is due.
+LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "14"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("consent/", include("consent.urls")),
     path("sig/", include("sig.urls")),
+    path("defectors/", include("defectors.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

@@ -22,6 +22,15 @@ class InformationCategory(models.TextChoices):
     INTERVENTIONS_PLANS = "interventions_plans", _("Interventions and plans")
 
 
+class ThreatLevel(models.TextChoices):
+    """The police's assessment of the threat against a person (hotbild): in the intervention groups,
+    and BOPS's assessment that opens the defector programme."""
+
+    LOW = "low", _("Low")
+    ELEVATED = "elevated", _("Elevated")
+    HIGH = "high", _("High")
+
+
 class Purpose(models.TextChoices):
     INTERVENTION_GROUP = "intervention_group", _("Intervention group")
     DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import InformationCategory
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
+from lotsa.vocabulary import ThreatLevel
 
 
 class GroupStatus(models.TextChoices):
@@ -96,12 +97,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"Membership {self.pk}"
-
-
-class ThreatLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    ELEVATED = "elevated", _("Elevated")
-    HIGH = "high", _("High")
 
 
 class ThreatAssessment(models.Model):

@@ -264,3 +264,110 @@ def test_a_coordinator_takes_a_group_from_forming_to_active_holds_a_meeting_and_
     page.get_by_text("Åtgärden lades till i planen.").wait_for()
     assert page.get_by_text("Praktik via polisens kontakter").is_visible()
     assert_accessible(page)
+
+
+def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_gate(live_server, page):
+    import datetime as dt
+
+    from accounts.models import OrganisationKind, Role
+    from cases import services as case_services
+    from consent import services as consent_services
+    from defectors import services as programme
+    from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
+
+    district = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    unit = OrganisationFactory(name="Avhopparverksamheten", kind=OrganisationKind.DEFECTOR_PROGRAMME)
+    bops = OrganisationFactory(name="Polisen BOPS", kind=OrganisationKind.BOPS)
+    sender = UserFactory(username="amina", organisation=district, roles=[Role.SOCIAL_WORKER])
+    lena = UserFactory(username="lena", first_name="Lena", organisation=unit, roles=[Role.DEFECTOR_PROGRAMME])
+    chef = UserFactory(username="maja", organisation=unit, roles=[Role.SUPERVISOR])
+    anders = UserFactory(username="anders", organisation=bops, roles=[Role.EXTERNAL_MEMBER])
+    case = CaseFactory(
+        person=PersonFactory(given_names="Jamal", surname="Provsson", organisation=district),
+        owner_unit=district,
+        responsible=sender,
+        activity="defector_programme",
+    )
+    today = dt.date.today()
+
+    def consent(by, case_id, recipients, categories):
+        consent_services.consent_record(
+            by=by,
+            case_id=case_id,
+            terms=consent_services.ConsentTerms(
+                purpose="defector_programme",
+                purpose_text="",
+                recipient_ids=[r.pk for r in recipients],
+                categories=categories,
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=180),
+                given_how="oral",
+                witness="V",
+            ),
+        )
+
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("cases.view_case", sender, case)
+    consent(sender, case.pk, [unit, bops], ["threat_protection"])
+    case_services.handover_send(
+        by=sender,
+        case_id=case.pk,
+        to_unit_id=unit.pk,
+        purpose="defector_programme",
+        note="Vill lämna miljön.",
+    )
+
+    log_in(page, live_server, lena)
+    page.get_by_role("link", name="1 överlämning väntar på din enhets beslut").click()
+    page.get_by_role("heading", name="Överlämningar och hänvisningar").wait_for()
+    assert_accessible(page)
+    page.get_by_role("link", name="Provsson, Jamal").click()
+    page.get_by_text("Vill lämna miljön.").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Acceptera och öppna ett ärende").click()
+    page.get_by_text("Överlämningen accepterades").wait_for()
+    assert_accessible(page)
+    page.get_by_role("link", name="Avhopparverksamheten: grind och insatser").click()
+    page.get_by_role("heading", name="Villkoren innan stödet börjar").wait_for()
+    assert page.get_by_text("Stöd kan planeras när alla villkor är uppfyllda.").is_visible()
+    assert_accessible(page)
+
+    from cases.models import Case
+
+    own = Case.objects.get(owner_unit=unit)
+    consent(lena, own.pk, [bops], ["threat_protection"])
+    programme.bops_assess(
+        by=anders, person_id=own.person_id, level="high", special_protection_need=True, notes=""
+    )
+    page.reload()
+    page.get_by_label("Undertecknad den").fill(today.isoformat())
+    page.get_by_label("Vem som bevittnade underskriften").fill("Anders Vik, BOPS")
+    page.get_by_role("button", name="Registrera den undertecknade blanketten").click()
+    page.get_by_text("Den undertecknade villkorsblanketten registrerades.").wait_for()
+    page.get_by_role("button", name="Bekräfta: polisen uppger att personen inte är skyddat vittne").click()
+    page.get_by_text("Registrerat: personen är inte skyddat vittne.").wait_for()
+    page.get_by_label("Beslutet").fill("Bistånd i form av boende med stöd.")
+    page.get_by_role("button", name="Skicka beslutet för godkännande").click()
+    page.get_by_text("Beslutet väntar på enhetschefens godkännande.").wait_for()
+    assert_accessible(page)
+    decision = own.support_decisions.get()
+    programme.decision_review(by=chef, decision_id=decision.pk, approve=True, note="")
+
+    page.reload()
+    page.get_by_text("Alla fem villkor är uppfyllda: stöd kan planeras.").wait_for()
+    page.locator("#id_intervention-kind").select_option("training_flat")
+    page.get_by_label("Utförare").fill("Stadens bostadssociala enhet")
+    page.locator("#id_intervention-starts_on").fill(today.isoformat())
+    page.get_by_role("button", name="Lägg till i planen").click()
+    page.get_by_text("Insatsen lades till i planen.").wait_for()
+    assert_accessible(page)
+    page.get_by_text("Registrera placeringen").first.click()
+    page.get_by_label("Gatuadress").fill("Skyddad väg 12")
+    page.get_by_label("Ort").fill("Stockholm")
+    page.get_by_label("Skyddat boende").check()
+    page.get_by_role("button", name="Registrera placeringen").click()
+    page.get_by_text("Placeringen registrerades.").wait_for()
+    assert page.get_by_text("Skyddad väg 12").is_visible()
+    assert page.get_by_text("Sätta personens skyddsnivå?").is_visible()
+    assert_accessible(page)

@@ -170,6 +170,9 @@ NOT_PERSONAL = {
     "consent.Disclosure.ground": "a legal ground's code",
     "consent.Disclosure.categories": "information category codes",
     "sig.InterventionGroup.band": "an age band's code",
+    "defectors.Intervention.kind": "a code from the intervention catalogue (configuration)",
+    "defectors.Intervention.section": "a legal section's code (configuration)",
+    "defectors.SupportDecision.section": "a legal section's code (configuration)",
 }
 PROJECT_APPS = {"lotsa", "accounts", "audit", "cases", "consent", "sig", "defectors", "relatives"}
 

@@ -108,15 +108,25 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert set(districts) == {"Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby"}
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count()
-    assert Person.objects.filter(protected_identity="protected_registration").count() == 1
+    # Cecilia Exempelsson, in her district and in the defector programme (protection travels with her).
+    assert Person.objects.filter(protected_identity="protected_registration").count() == 2
     assert Case.objects.count() >= 12
-    assert set(Case.objects.values_list("owner_unit__district", flat=True)) == set(districts)
+    assert set(Case.objects.values_list("owner_unit__district", flat=True)) - {""} == set(districts)
+    from cases.models import Handover
+    from defectors.gate import gate_for
+
+    programme = Case.objects.filter(owner_unit__kind="defector_programme").order_by("opened_at")
+    assert programme.count() == 2  # one with the gate open and a placement, one with two items missing
+    assert [gate_for(case).held for case in programme] == [5, 3]
+    assert Handover.objects.overdue().count() == 1
     assert set(Case.objects.values_list("activity", flat=True)) == set(Activity.values)
     assert Case.objects.filter(status="closed").count() == 1
     assert JournalEntry.objects.filter(signed_at__isnull=False).count() >= 12
     from consent.models import Consent
 
-    assert Consent.objects.count() == 3  # Adam's, and one for each intervention group
+    # Adam's, one for each intervention group, and for the defector programme: three in the districts
+    # (each hand-over) and two in the programme (naming BOPS).
+    assert Consent.objects.count() == 3 + 5
     from sig.models import InterventionGroup
 
     groups = InterventionGroup.objects.all()

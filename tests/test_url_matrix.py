@@ -118,6 +118,73 @@ def handover_of_a(w):
     return {"handover_id": handover.pk}
 
 
+def programme_case(w):
+    """A case of the defector programme, its worker responsible (made once per world)."""
+    from guardian.shortcuts import assign_perm
+
+    from cases.models import Case
+    from tests.factories import CaseFactory, PersonFactory
+
+    case = Case.objects.filter(owner_unit=w.programme).first()
+    if case is None:
+        worker = w.users["programme_worker"]
+        case = CaseFactory(
+            person=PersonFactory(given_names="Programdeltagare", organisation=w.programme),
+            owner_unit=w.programme,
+            responsible=worker,
+            activity="defector_programme",
+        )
+        assign_perm("cases.view_case", worker, case)
+    return case
+
+
+def programme(w):
+    return {"case_id": programme_case(w).pk}
+
+
+def programme_intervention(w):
+    import datetime as dt
+
+    from defectors.models import Intervention
+
+    case = programme_case(w)
+    intervention = Intervention.objects.filter(case=case).first() or Intervention.objects.create(
+        case=case,
+        person_id=case.person_id,
+        kind="training_flat",
+        section="sol_4_1",
+        decided_by=w.users["programme_worker"],
+        starts_on=dt.date.today(),
+    )
+    return {"case_id": case.pk, "intervention_id": intervention.pk}
+
+
+def programme_decision(w):
+    from defectors.models import SupportDecision
+    from defectors.services import decision_prepare
+
+    case = programme_case(w)
+    decision = SupportDecision.objects.filter(case=case).first() or decision_prepare(
+        by=w.users["programme_worker"], case_id=case.pk, section="sol_4_1", text="Bistånd"
+    )
+    return {"case_id": case.pk, "decision_id": decision.pk}
+
+
+def programme_follow_up(w):
+    import datetime as dt
+
+    from defectors.models import FollowUp
+
+    case = programme_case(w)
+    row, _created = FollowUp.objects.get_or_create(
+        case=case, months=6, defaults={"person_id": case.person_id, "due_on": dt.date.today()}
+    )
+    return {"case_id": case.pk, "follow_up_id": row.pk}
+
+
+PROGRAMME_POST = only({"programme_worker": 302})
+
+
 def version_of_a(w):
     return {"version": w.case_a.version}
 
@@ -275,6 +342,27 @@ MATRIX = {
         only({"social_worker": 302, "external_member": 302}),
         lambda w: {"status": "done", "follow_up": "Klart"},
     ),
+    "defectors:overview": ("get", None, only({"programme_worker": 200, "supervisor": 200})),
+    "defectors:bops": ("get", None, only({"external_member": 200})),
+    "defectors:bops_person": ("get", lambda w: {"person_id": programme_case(w).person_id}, only({})),
+    "defectors:case": ("get", programme, only({"programme_worker": 200})),
+    "defectors:witness": ("post", programme, PROGRAMME_POST),
+    "defectors:conditions": ("post", programme, PROGRAMME_POST),
+    "defectors:decision_prepare": ("post", programme, PROGRAMME_POST),
+    # The worker wrote the decision: only the unit's supervisor approves it, never its author.
+    "defectors:decision_review": ("post", programme_decision, only({})),
+    "defectors:intervention_add": ("post", programme, PROGRAMME_POST),
+    "defectors:intervention_update": (
+        "post",
+        programme_intervention,
+        PROGRAMME_POST,
+        lambda w: {"status": "ongoing", "follow_up": "", "version": 1},
+    ),
+    "defectors:placement_add": ("post", programme_intervention, PROGRAMME_POST),
+    "defectors:protect": ("post", programme, PROGRAMME_POST),
+    "defectors:go_on": ("post", programme, PROGRAMME_POST),
+    "defectors:close": ("post", programme, PROGRAMME_POST),
+    "defectors:follow_up": ("post", programme_follow_up, PROGRAMME_POST),
     "cases:journal_correct": (
         "get",
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},

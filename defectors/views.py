@@ -1,0 +1,305 @@
+"""The defector programme's pages, and BOPS's. Views parse input, call one service or selector, and
+render; an invalid post is decided (recorded) before its message is shown."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from audit.models import Action
+from cases import services as case_services
+from cases.models import Case
+from defectors import forms, selectors, services
+from defectors.access import is_bops
+from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
+from lotsa import access
+from lotsa.errors import DomainError
+
+
+def _page(case_id, anchor="") -> str:
+    return reverse("defectors:case", kwargs={"case_id": case_id}) + anchor
+
+
+def _post(request, case_id, form, change, done: str, anchor="", *, action=Action.UPDATE, target=None):
+    """A valid form goes to its service (which decides first); an invalid one is decided here on the
+    case (or ``target``) before its message is shown. Back to the programme's page either way."""
+    if not form.is_valid():
+        with transaction.atomic():
+            access.check(
+                request.user, action, target or get_object_or_404(Case, pk=case_id), purpose="a form"
+            )
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_page(case_id, anchor))
+    try:
+        change(form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(_page(case_id, anchor))
+
+
+def overview(request):
+    access.require_role(
+        request.user,
+        Role.DEFECTOR_PROGRAMME,
+        Role.SUPERVISOR,
+        action=Action.VIEW,
+        target="defectors.enrolment",
+    )
+    return render(request, "defectors/overview.html", selectors.programme_overview_for(user=request.user))
+
+
+def case(request, case_id):
+    context = selectors.programme_page_for(user=request.user, case_id=case_id)
+    context.update(
+        conditions_form=forms.ConditionsForm(),
+        decision_form=forms.DecisionForm(),
+        review_form=forms.ReviewForm(),
+        intervention_form=forms.InterventionForm(),
+        placement_form=forms.PlacementForm(),
+        protect_form=forms.ProtectForm(),
+        close_form=forms.CloseForm(initial={"version": context["case"].version}),
+        follow_up_form=forms.FollowUpForm(),
+        statuses=InterventionStatus.choices,
+    )
+    return render(request, "defectors/case.html", context)
+
+
+@require_POST
+def witness(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.forms.Form(request.POST),
+        lambda data: services.not_protected_witness_confirm(by=request.user, case_id=case_id),
+        _("Recorded: the person is not a protected witness."),
+        "#gate",
+    )
+
+
+@require_POST
+def conditions(request, case_id):
+    form = forms.ConditionsForm(request.POST, request.FILES)
+
+    def record(data):
+        upload = data.get("scan")
+        services.conditions_record(
+            by=request.user,
+            case_id=case_id,
+            signed_on=data["signed_on"],
+            witness=data["witness"],
+            scan=upload.read() if upload else None,
+            scan_name=upload.name if upload else "",
+        )
+
+    return _post(request, case_id, form, record, _("The signed conditions form was recorded."), "#gate")
+
+
+@require_POST
+def decision_prepare(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.DecisionForm(request.POST),
+        lambda data: services.decision_prepare(
+            by=request.user, case_id=case_id, section=data["section"], text=data["text"]
+        ),
+        _("The decision waits for the supervisor's approval."),
+        "#gate",
+    )
+
+
+@require_POST
+def decision_review(request, case_id, decision_id):
+    decision = get_object_or_404(
+        SupportDecision.objects.select_related("case"), pk=decision_id, case_id=case_id
+    )
+    approve = request.POST.get("decision") == "approve"
+    return _post(
+        request,
+        case_id,
+        forms.ReviewForm(request.POST),
+        lambda data: services.decision_review(
+            by=request.user, decision_id=decision.pk, approve=approve, note=data["note"]
+        ),
+        _("The decision was approved.") if approve else _("The decision was sent back."),
+        "#gate",
+        action=Action.DECIDE,
+        target=decision,
+    )
+
+
+@require_POST
+def intervention_add(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.InterventionForm(request.POST),
+        lambda data: services.intervention_add(
+            by=request.user,
+            case_id=case_id,
+            kind=data["kind"],
+            section=data["section"],
+            provider=data["provider"],
+            starts_on=data["starts_on"],
+            planned_end=data["planned_end"],
+        ),
+        _("The intervention was added to the plan."),
+        "#interventions",
+    )
+
+
+@require_POST
+def intervention_update(request, case_id, intervention_id):
+    intervention = get_object_or_404(Intervention, pk=intervention_id, case_id=case_id)
+    return _post(
+        request,
+        case_id,
+        forms.InterventionUpdateForm(request.POST),
+        lambda data: services.intervention_update(
+            by=request.user,
+            intervention_id=intervention.pk,
+            status=data["status"],
+            follow_up=data["follow_up"],
+            expected_version=data["version"],
+        ),
+        _("The intervention was updated."),
+        "#interventions",
+    )
+
+
+@require_POST
+def placement_add(request, case_id, intervention_id):
+    intervention = get_object_or_404(Intervention, pk=intervention_id, case_id=case_id)
+
+    def add(data):
+        services.placement_add(
+            by=request.user,
+            intervention_id=intervention.pk,
+            address={"street": data["street"], "postcode": data["postcode"], "town": data["town"]},
+            protected_housing=data["protected_housing"],
+            outside_stockholm=data["outside_stockholm"],
+            private_programme_id=data["private_programme"].pk if data["private_programme"] else None,
+        )
+
+    return _post(
+        request,
+        case_id,
+        forms.PlacementForm(request.POST),
+        add,
+        _("The placement was recorded."),
+        "#interventions",
+    )
+
+
+@require_POST
+def protect(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.ProtectForm(request.POST),
+        lambda data: case_services.person_protect(by=request.user, case_id=case_id, level=data["level"]),
+        _("The person's protected-identity level was set."),
+        "#interventions",
+    )
+
+
+@require_POST
+def go_on(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.forms.Form(request.POST),
+        lambda data: services.programme_continue(by=request.user, case_id=case_id),
+        _("Recorded: the programme goes on after the lowered threat."),
+        "#gate",
+    )
+
+
+@require_POST
+def close(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.CloseForm(request.POST),
+        lambda data: services.programme_close(
+            by=request.user,
+            case_id=case_id,
+            expected_version=data["version"],
+            outcome=data["outcome"],
+            text=data["text"],
+        ),
+        _("The case was closed; follow-ups are due at 6 and 12 months."),
+        "#closure",
+    )
+
+
+@require_POST
+def follow_up(request, case_id, follow_up_id):
+    row = get_object_or_404(FollowUp, pk=follow_up_id, case_id=case_id)
+    return _post(
+        request,
+        case_id,
+        forms.FollowUpForm(request.POST),
+        lambda data: services.follow_up_record(
+            by=request.user,
+            follow_up_id=row.pk,
+            in_work_or_education=data["in_work_or_education"],
+            stable_housing=data["stable_housing"],
+            back_in_milieu=data["back_in_milieu"],
+            notes=data["notes"],
+        ),
+        _("The follow-up was recorded."),
+        "#closure",
+        target=row,
+    )
+
+
+# --- BOPS -------------------------------------------------------------------------------------------
+
+
+def bops(request):
+    """BOPS's list: the people in the programme whose consent names BOPS."""
+    access.require_role(
+        request.user, Role.EXTERNAL_MEMBER, action=Action.VIEW, target="defectors.bopsassessment"
+    )
+    return render(
+        request,
+        "defectors/bops.html",
+        {"rows": selectors.bops_people_for(user=request.user), "is_bops": is_bops(request.user)},
+    )
+
+
+def bops_person(request, person_id):
+    """One person for BOPS: BOPS's assessments, and the form to record a new one."""
+    access.require_role(request.user, Role.EXTERNAL_MEMBER, action=Action.VIEW, target="cases.person")
+    form = forms.BopsAssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.bops_assess(
+                by=request.user,
+                person_id=person_id,
+                level=data["level"],
+                special_protection_need=data["special_protection_need"],
+                notes=data["notes"],
+                next_review=data["next_review"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The assessment was recorded. The programme sees it under the consent.")
+            )
+            return redirect("defectors:bops_person", person_id=person_id)
+    context = selectors.bops_person_for(user=request.user, person_id=person_id)
+    context["form"] = form
+    return render(request, "defectors/bops_person.html", context)
