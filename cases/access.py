@@ -336,7 +336,10 @@ class HandoverPolicy(Policy):
                     return Decision.deny("requests come from the police")
                 if not user.has_role(Role.EXTERNAL_MEMBER):
                     return Decision.deny("requests come from the police")
-                if handover.to_unit.kind != OrganisationKind.DEFECTOR_PROGRAMME:
+                if (
+                    handover.to_unit_id is not None
+                    and handover.to_unit.kind != OrganisationKind.DEFECTOR_PROGRAMME
+                ):
                     return Decision.deny("the police ask the defector programme")
                 return Decision.allow("police request to the defector programme")
             return CasePolicy().decide(user, Action.UPDATE, handover.from_case, purpose)

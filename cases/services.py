@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, User
+from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
@@ -458,3 +458,47 @@ def person_protect(*, by: User, case_id, level: str) -> Person:
         person.protected_identity = level
         person.save(update_fields=["protected_identity"])
     return person
+
+
+@transaction.atomic
+def handover_request_from_police(
+    *, by: User, to_unit_id: int | None, number: str, given_names: str, surname: str, note: str, agreed: bool
+) -> Handover:
+    """BOPS or the police defector programme ask the defector programme to take a person on. The police
+    keep no case here: the request becomes the programme's own record of the person (found by the
+    blind index if the programme knows them already), and waits for its decision. The police state
+    that the person agreed to be contacted; the programme records the consent itself. Decided first;
+    the event names the person once they are known."""
+    to_unit = Organisation.objects.filter(pk=to_unit_id, is_active=True).first()
+    handover = Handover(
+        source=HandoverSource.POLICE_REQUEST,
+        from_unit_id=by.organisation_id,
+        to_unit=to_unit,
+        purpose=Purpose.DEFECTOR_PROGRAMME,
+        sent_by=by,
+    )
+    if not access.decide(by, Action.CREATE, handover).allowed:
+        access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
+    if to_unit is None or to_unit.kind != OrganisationKind.DEFECTOR_PROGRAMME:
+        raise DomainError(_("Choose the defector programme."))
+    if not agreed:
+        raise DomainError(_("The programme contacts only a person who has agreed to it."))
+    if not (given_names or "").strip() or not (surname or "").strip():
+        raise DomainError(_("Give the person's given names and surname."))
+    try:
+        canonical = pnr.normalise(number)
+    except pnr.InvalidPersonalNumber as error:
+        raise DomainError(error.message) from None
+    person = person_find(organisation=to_unit, number=canonical)
+    if person is None:
+        person = Person(organisation=to_unit, personal_number=canonical)
+        person.given_names, person.surname = given_names.strip(), surname.strip()
+        person.contact, person.address = {}, {}
+        person.save()
+    handover.person = person
+    access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
+    if Handover.objects.undecided().filter(person=person, to_unit=to_unit).exists():
+        raise DomainError(_("A request for this person is already waiting for the programme."))
+    handover.note = (note or "").strip() or None
+    handover.save()
+    return handover

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
+from cases.forms import PersonalNumberField
 from cases.models import ProtectedIdentity
 from defectors import catalogue
 from defectors.models import InterventionStatus, Outcome
@@ -141,3 +142,28 @@ class FollowUpForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
+
+
+class PoliceRequestForm(forms.Form):
+    """BOPS or the police defector programme ask the programme to take a person on."""
+
+    to_unit = id_fields.ModelChoiceField(label=_("Defector programme"), queryset=None)
+    personal_number = PersonalNumberField()
+    given_names = forms.CharField(label=_("Given names"), max_length=200)
+    surname = forms.CharField(label=_("Surname"), max_length=200)
+    note = forms.CharField(
+        label=_("Why the programme is needed"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+        help_text=_("The threat and protection need as you assess them, and what is urgent."),
+    )
+    agreed = forms.BooleanField(
+        label=_("The person has agreed that the programme contacts them"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.DEFECTOR_PROGRAMME, is_active=True
+        )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("bops/", views.bops, name="bops"),
     path("bops/<uuid:person_id>/", views.bops_person, name="bops_person"),
+    path("request/", views.police_request, name="police_request"),
     path("<uuid:case_id>/", views.case, name="case"),
     path("<uuid:case_id>/witness/", views.witness, name="witness"),
     path("<uuid:case_id>/conditions/", views.conditions, name="conditions"),

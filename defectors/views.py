@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from audit.models import Action
 from cases import services as case_services
-from cases.models import Case
+from cases.models import Case, Handover, HandoverSource
 from defectors import forms, selectors, services
 from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
@@ -303,3 +303,36 @@ def bops_person(request, person_id):
     context = selectors.bops_person_for(user=request.user, person_id=person_id)
     context["form"] = form
     return render(request, "defectors/bops_person.html", context)
+
+
+def police_request(request):
+    """BOPS or the police defector programme ask the programme to take a person on (a hand-over the
+    programme accepts or declines; the sender sees the decision under Hand-overs)."""
+    user = request.user
+    form = forms.PoliceRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_services.handover_request_from_police(
+                by=user,
+                to_unit_id=data["to_unit"].pk,
+                number=data["personal_number"],
+                given_names=data["given_names"],
+                surname=data["surname"],
+                note=data["note"],
+                agreed=data["agreed"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The request was sent. You see the programme's decision under Hand-overs.")
+            )
+            return redirect("cases:handovers")
+    else:
+        probe = Handover(
+            source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user
+        )
+        with transaction.atomic():  # decided before the form or its messages are shown
+            access.check(user, Action.CREATE, probe, purpose="the form to ask the defector programme")
+    return render(request, "defectors/police_request.html", {"form": form})

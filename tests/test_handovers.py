@@ -289,3 +289,72 @@ def test_the_pages_send_decide_and_refuse_bad_input_with_a_message(client, units
     assert response.status_code == 302 and response["Location"] == reverse(
         "cases:detail", kwargs={"case_id": case.pk}
     )
+
+
+def police_request(by, programme, number="199001011239", agreed=True, note="Hög hotbild"):
+    return services.handover_request_from_police(
+        by=by,
+        to_unit_id=programme.pk,
+        number=number,
+        given_names="Polisbegärd",
+        surname="Person",
+        note=note,
+        agreed=agreed,
+    )
+
+
+def test_bops_asks_the_programme_which_decides_and_the_police_see_the_decision(client, units):
+    u = units
+    bops = OrganisationFactory(name="Polisen BOPS", kind=OrganisationKind.BOPS)
+    officer = UserFactory(username="bops", organisation=bops, roles=[Role.EXTERNAL_MEMBER])
+    with pytest.raises(DomainError, match="samtyckt till det"):
+        police_request(officer, u["programme"], agreed=False)
+    with pytest.raises(DomainError):
+        police_request(officer, u["programme"], number="199001011230")  # a wrong check digit
+    assert not Handover.objects.exists() and not Person.objects.filter(organisation=u["programme"]).exists()
+    request = police_request(officer, u["programme"])
+    assert request.source == "police_request" and request.person.organisation_id == u["programme"].pk
+    with pytest.raises(DomainError, match="väntar redan"):
+        police_request(officer, u["programme"])
+    # The programme sees it without any consent (the police sent it to the programme), and decides.
+    assert [h.pk for h in selectors.handovers_for(user=u["programme_worker"])["waiting"]] == [request.pk]
+    case = services.handover_accept(by=u["programme_worker"], handover_id=request.pk)
+    assert case.person_id == request.person_id and case.activity == "defector_programme"
+    login_verified(client, officer)
+    page = client.get(reverse("cases:handovers")).content.decode()
+    assert "Polisbegärd" in page and "Accepterad" in page
+    # Nobody else in the police reads it; the district never sees it.
+    colleague = UserFactory(organisation=bops, roles=[Role.EXTERNAL_MEMBER])
+    assert selectors.handovers_for(user=colleague)["sent"] == []
+    assert selectors.handovers_for(user=u["worker"])["sent"] == []
+
+
+def test_only_the_police_ask_the_programme_and_only_the_programme(client, units):
+    u = units
+    school = OrganisationFactory(name="Skolan", kind=OrganisationKind.SCHOOL)
+    teacher = UserFactory(organisation=school, roles=[Role.EXTERNAL_MEMBER])
+    police = OrganisationFactory(name="Polisen Järva", kind=OrganisationKind.POLICE)
+    officer = UserFactory(organisation=police, roles=[Role.EXTERNAL_MEMBER])
+    for outsider in (teacher, u["worker"]):
+        with pytest.raises(access.AccessDenied):
+            police_request(outsider, u["programme"])
+        login_verified(client, outsider)
+        assert client.get(reverse("defectors:police_request")).status_code == 403
+    with pytest.raises(access.AccessDenied):
+        police_request(officer, u["treatment"])  # the police ask the defector programme only
+    login_verified(client, officer)
+    url = reverse("defectors:police_request")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"to_unit": u["programme"].pk, "personal_number": "nonsense"})
+    assert response.status_code == 200 and not Handover.objects.exists()
+    response = client.post(
+        url,
+        {
+            "to_unit": u["programme"].pk,
+            "personal_number": "19900101-1239",
+            "given_names": "Ny",
+            "surname": "Person",
+            "agreed": "on",
+        },
+    )
+    assert response.status_code == 302 and Handover.objects.get().sent_by_id == officer.pk

@@ -344,6 +344,7 @@ MATRIX = {
     ),
     "defectors:overview": ("get", None, only({"programme_worker": 200, "supervisor": 200})),
     "defectors:bops": ("get", None, only({"external_member": 200})),
+    "defectors:police_request": ("get", None, only({"external_member": 200})),
     "defectors:bops_person": ("get", lambda w: {"person_id": programme_case(w).person_id}, only({})),
     "defectors:case": ("get", programme, only({"programme_worker": 200})),
     "defectors:witness": ("post", programme, PROGRAMME_POST),
