@@ -382,3 +382,56 @@ class HandoverPolicy(Policy):
             sent = Q(from_case__in=CasePolicy().visible(user, Case.objects.all()))
             conditions = conditions | received | sent
         return queryset.filter(conditions)
+
+
+class CaseRecordPolicy(Policy):
+    """A record that belongs to a case (a first contact, its meetings): read under the case's rules;
+    changed only through cases.services, which decide the case's UPDATE."""
+
+    def decide(self, user, action, record, purpose) -> Decision:
+        if action not in READ_ACTIONS:
+            return Decision.deny("changes go through cases.services")
+        return CasePolicy().decide(user, Action.VIEW, record.case, purpose)
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+
+        case = "case" if hasattr(queryset.model, "case_id") else "first_contact__case"
+        return queryset.filter(**{f"{case}__in": CasePolicy().visible(user, Case.objects.all())})
+
+
+class ConcernReportPolicy(Policy):
+    """A report of concern for a child crosses under the duty to report (never a consent): the receiving
+    district's social workers and supervisor read it and assess it (DECIDE); the sending case's handlers
+    read what they sent and its status. CREATE is the sending case's change (its UPDATE rule)."""
+
+    def decide(self, user, action, report, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        if action == Action.CREATE:
+            return CasePolicy().decide(user, Action.UPDATE, report.from_case, purpose)
+        receiving = user.organisation_id == report.to_unit_id and user.has_role(
+            *CASEWORK_ROLES, Role.SUPERVISOR
+        )
+        if action == Action.DECIDE:
+            if receiving:
+                return Decision.allow("the responsible district assesses the report")
+            return Decision.deny("the responsible district assesses the report")
+        if action not in READ_ACTIONS:
+            return Decision.deny("reports of concern change through cases.services")
+        if receiving:
+            return Decision.allow("sent to the district under the duty to report", ground="OSL 10 kap. 28 §")
+        sending = CasePolicy().decide(user, Action.VIEW, report.from_case, purpose)
+        if sending.allowed:
+            return Decision.allow("the sending side")
+        return Decision.deny("neither the sending side nor the responsible district")
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        from cases.models import Case
+
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        sent = Q(from_case__in=CasePolicy().visible(user, Case.objects.all()))
+        if user.has_role(*CASEWORK_ROLES, Role.SUPERVISOR):
+            return queryset.filter(Q(to_unit_id=user.organisation_id) | sent)
+        return queryset.filter(sent)

@@ -13,13 +13,25 @@ class CasesConfig(AppConfig):
         from cases.access import (
             AssignmentRequestPolicy,
             CasePolicy,
+            CaseRecordPolicy,
             CaseStatusChangePolicy,
+            ConcernReportPolicy,
             HandoverPolicy,
             JournalEntryPolicy,
             PersonPolicy,
         )
-        from cases.models import AssignmentRequest, Case, CaseStatusChange, Handover, JournalEntry, Person
-        from cases.selectors import waiting_handovers
+        from cases.models import (
+            AssignmentRequest,
+            Case,
+            CaseStatusChange,
+            ConcernReport,
+            FirstContact,
+            FirstContactMeeting,
+            Handover,
+            JournalEntry,
+            Person,
+        )
+        from cases.selectors import waiting_concern_reports, waiting_handovers
         from lotsa import access, waiting
 
         access.register(Case, CasePolicy())
@@ -28,9 +40,16 @@ class CasesConfig(AppConfig):
         access.register(AssignmentRequest, AssignmentRequestPolicy())
         access.register(CaseStatusChange, CaseStatusChangePolicy())
         access.register(Handover, HandoverPolicy())
+        access.register(FirstContact, CaseRecordPolicy())
+        access.register(FirstContactMeeting, CaseRecordPolicy())
+        access.register(ConcernReport, ConcernReportPolicy())
         waiting.register(waiting_handovers)
+        waiting.register(waiting_concern_reports)
         # Change history through django-auditlog; encrypted fields never enter its records.
         auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
         auditlog.register(Case)
         auditlog.register(AssignmentRequest, exclude_fields=["reason"])
         auditlog.register(Handover, exclude_fields=Handover.ENCRYPTED_FIELDS)
+        auditlog.register(FirstContact, exclude_fields=FirstContact.ENCRYPTED_FIELDS)
+        auditlog.register(FirstContactMeeting, exclude_fields=FirstContactMeeting.ENCRYPTED_FIELDS)
+        auditlog.register(ConcernReport, exclude_fields=ConcernReport.ENCRYPTED_FIELDS)

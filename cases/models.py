@@ -120,7 +120,18 @@ class Activity(models.TextChoices):
     INTERVENTION_GROUP = "intervention_group", _("Intervention group")
     DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
     RELATIVE_SUPPORT = "relative_support", _("Relative support")
+    CHILD_CONCERN = "child_concern", _("A child's own case after a report of concern")
     OTHER = "other", _("Other")
+
+
+class TargetGroup(models.TextChoices):
+    """Whom the case is for: the person concerned, a relative in their own right (seed 000), or a person
+    harmed by violent extremism (drabbad, seed 002), supported on the principles for crime victims."""
+
+    PERSON_CONCERNED = "person_concerned", _("A person involved in or leaving violent extremism")
+    RELATIVE = "relative", _("A relative")
+    HARMED = "harmed", _("A person harmed by violent extremism")
+    CHILD = "child", _("A child (report of concern)")
 
 
 class Milieu(models.TextChoices):
@@ -165,6 +176,9 @@ class Case(models.Model):
     )
     activity = models.CharField(_("activity"), max_length=32, choices=Activity.choices)
     milieu = models.CharField(_("milieu"), max_length=32, choices=Milieu.choices, default=Milieu.UNCLEAR)
+    target_group = models.CharField(
+        _("target group"), max_length=32, choices=TargetGroup.choices, default=TargetGroup.PERSON_CONCERNED
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPENED
     )
@@ -472,3 +486,143 @@ class Handover(models.Model):
     def waiting_days(self) -> int:
         """Days from sending to the decision (or to now, while undecided)."""
         return ((self.decided_at or timezone.now()) - self.sent_at).days
+
+
+# --- VBE-team first contacts (seed 001) ---------------------------------------------------------------
+
+
+class Referrer(models.TextChoices):
+    POLICE = "police", _("The police")
+    SECURITY_SERVICE = "security_service", _("The Security Service, through the police")
+    CITY_SERVICE = "city_service", _("Another city service")
+
+
+class FirstContact(models.Model):
+    """A request for a first contact: who flagged the person and when, and whether they have minor
+    children (the target group is adults without children: the team goes on only with a reason). The
+    case it belongs to (the VBE team's) carries the milieu."""
+
+    encryption_subject_field = "person_id"
+    ENCRYPTED_FIELDS = ["referrer_detail", "children_reason"]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="first_contact")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    referrer = models.CharField(_("flagged by"), max_length=32, choices=Referrer.choices)
+    referrer_detail = EncryptedTextField(_("which unit or service"))
+    flagged_on = models.DateField(_("flagged on"))
+    has_minor_children = models.BooleanField(_("has minor children"), null=True)
+    children_reason = EncryptedTextField(_("why the team goes on although the person has children"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"FirstContact {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class ContactOutcome(models.TextChoices):
+    ACCEPTED = "accepted_help", _("Accepted help")
+    DECLINED = "declined", _("Declined")
+    NOT_REACHED = "not_reached", _("Not reached")
+    OTHER_HELP = "other_help", _("Needs other help")
+
+
+class FirstContactMeeting(models.Model):
+    """The meeting together with the police (one is the goal; more can be recorded)."""
+
+    encryption_subject_field = "person_id"
+    ENCRYPTED_FIELDS = ["vbe_participants", "police_participants", "notes"]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_contact = models.ForeignKey(FirstContact, on_delete=models.PROTECT, related_name="meetings")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("date"))
+    vbe_participants = EncryptedTextField(_("from the VBE team"))
+    police_participants = EncryptedTextField(_("from the police"))
+    outcome = models.CharField(_("outcome"), max_length=32, choices=ContactOutcome.choices)
+    attempts = models.PositiveSmallIntegerField(_("attempts to reach the person"), default=1)
+    notes = EncryptedTextField(_("notes"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["held_on"]
+
+    def __str__(self) -> str:
+        return f"FirstContactMeeting {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
+
+
+class ConcernStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, to be assessed")
+    CASE_OPENED = "case_opened", _("Assessed: a case of the child was opened")
+    NO_ACTION = "no_action", _("Assessed: no further action")
+
+
+class ConcernReport(models.Model):
+    """A report of concern for a child (orosanmälan): the police report concern for a person's minor
+    child to the responsible district, and the VBE team records it. It is sent under the duty to
+    report (OSL 10 kap. 28 §): never blocked by a missing consent, always reviewed. The child is the
+    receiving district's own record (``child``); the district's child and youth unit assesses it (up
+    to and including 20 years), and may open the child's own case."""
+
+    encryption_subject_field = "child_id"
+    ENCRYPTED_FIELDS = ["reported_by_police", "concern", "assessment_note"]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    from_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="concern_reports_sent")
+    from_unit = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("responsible district"),
+        on_delete=models.PROTECT,
+        related_name="concern_reports_received",
+    )
+    reported_by_police = EncryptedTextField(_("reported by (police)"))
+    concern = EncryptedTextField(_("the concern"))
+    reported_on = models.DateField(_("reported on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    # The disclosure it was sent under (consent.Disclosure's id: ground child_concern_report).
+    disclosure_ref = models.UUIDField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessment_note = EncryptedTextField(_("the assessment"))
+    child_case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="concern_reports", null=True, blank=True
+    )
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["to_unit", "status"], name="concern_inbox")]
+
+    def __str__(self) -> str:
+        return f"ConcernReport {self.pk}"
+
+    def access_subject_id(self):
+        return self.child_id
+
+    def child_age(self) -> int | None:
+        return self.child.age()
+
+    @property
+    def for_child_and_youth_unit(self) -> bool:
+        age = self.child.age()
+        return age is None or age <= settings.LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE

@@ -15,7 +15,16 @@ urlpatterns = [
     path("handovers/<uuid:handover_id>/accept/", views.handover_accept, name="handover_accept"),
     path("handovers/<uuid:handover_id>/decline/", views.handover_decline, name="handover_decline"),
     path("handovers/<uuid:handover_id>/withdraw/", views.handover_withdraw, name="handover_withdraw"),
+    path("first-contacts/new/", views.first_contact_open, name="first_contact_open"),
+    path("concern-reports/", views.concern_reports, name="concern_reports"),
+    path("concern-reports/<uuid:report_id>/", views.concern_report, name="concern_report"),
+    path(
+        "concern-reports/<uuid:report_id>/assess/", views.concern_report_assess, name="concern_report_assess"
+    ),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
+    path("<uuid:case_id>/first-contact/", views.first_contact, name="first_contact"),
+    path("<uuid:case_id>/first-contact/meeting/", views.first_contact_meeting, name="first_contact_meeting"),
+    path("<uuid:case_id>/first-contact/concern/", views.concern_report_create, name="concern_report_create"),
     path("<uuid:case_id>/handover/", views.handover_send, name="handover_send"),
     path("<uuid:case_id>/request-assignment/", views.request_assignment, name="request_assignment"),
     path("<uuid:case_id>/activate/", views.case_activate, name="activate"),

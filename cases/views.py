@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,15 @@ from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, CaseStatus, Handover, InformationCategory, JournalEntry
+from cases.models import (
+    AssignmentRequest,
+    Case,
+    CaseStatus,
+    ConcernReport,
+    Handover,
+    InformationCategory,
+    JournalEntry,
+)
 from lotsa import access, crypto
 
 
@@ -426,3 +435,158 @@ def handover_withdraw(request, handover_id):
         lambda h: services.handover_withdraw(by=request.user, handover_id=h.pk),
         _("The hand-over was withdrawn."),
     )
+
+
+# --- VBE-team first contacts and reports of concern --------------------------------------------------
+
+
+def _first_contact_page(case_id, anchor="") -> str:
+    return reverse("cases:first_contact", kwargs={"case_id": case_id}) + anchor
+
+
+def first_contact_open(request):
+    """The VBE team opens a first contact: the person, who flagged them and when, minor children."""
+    access.require_role(request.user, Role.VBE_TEAM, action=Action.VIEW, target="cases.firstcontact")
+    form = forms.FirstContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        details = services.PersonDetails(
+            given_names=data["given_names"],
+            surname=data["surname"],
+            contact=form.contact(),
+            address=form.address(),
+            protected_identity=data["protected_identity"],
+        )
+        try:
+            case = services.first_contact_open(
+                by=request.user,
+                number=data["personal_number"],
+                details=details,
+                milieu=data["milieu"],
+                request=services.FirstContactRequest(
+                    referrer=data["referrer"],
+                    referrer_detail=data["referrer_detail"],
+                    flagged_on=data["flagged_on"],
+                    has_minor_children=data["has_minor_children"],
+                    children_reason=data["children_reason"],
+                ),
+            )
+        except services.DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The first contact was opened. Record the meeting with the police."))
+            return redirect(_first_contact_page(case.pk))
+    return render(request, "cases/first_contact_open.html", {"form": form})
+
+
+def first_contact(request, case_id):
+    context = selectors.first_contact_page_for(user=request.user, case_id=case_id)
+    context.update(
+        meeting_form=forms.FirstContactMeetingForm(initial={"held_on": timezone.localdate()}),
+        concern_form=forms.ConcernReportForm(),
+    )
+    return render(request, "cases/first_contact.html", context)
+
+
+def _case_post(request, case_id, form, change, done: str, anchor: str):
+    """A valid form goes to its service (deciding first); an invalid one is decided here on the case
+    before its messages are shown. Back to the first-contact page either way."""
+    if not form.is_valid():
+        with transaction.atomic():
+            access.check(request.user, Action.UPDATE, get_object_or_404(Case, pk=case_id), purpose="a form")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_first_contact_page(case_id, anchor))
+    try:
+        change(form.cleaned_data)
+    except services.DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(_first_contact_page(case_id, anchor))
+
+
+@require_POST
+def first_contact_meeting(request, case_id):
+    return _case_post(
+        request,
+        case_id,
+        forms.FirstContactMeetingForm(request.POST),
+        lambda data: services.first_contact_meeting_record(
+            by=request.user,
+            case_id=case_id,
+            held_on=data["held_on"],
+            vbe_participants=data["vbe_participants"],
+            police_participants=data["police_participants"],
+            outcome=data["outcome"],
+            attempts=data["attempts"],
+            notes=data["notes"],
+        ),
+        _("The meeting was recorded."),
+        "#meetings",
+    )
+
+
+@require_POST
+def concern_report_create(request, case_id):
+    return _case_post(
+        request,
+        case_id,
+        forms.ConcernReportForm(request.POST),
+        lambda data: services.concern_report_record(
+            by=request.user,
+            case_id=case_id,
+            to_unit_id=data["to_unit"].pk,
+            child=services.ChildDetails(
+                number=data["child_number"],
+                given_names=data["child_given_names"],
+                surname=data["child_surname"],
+            ),
+            reported_by_police=data["reported_by_police"],
+            concern=data["concern"],
+            reported_on=data["reported_on"],
+        ),
+        _("The report of concern was sent to the district under the duty to report; it will be reviewed."),
+        "#concern",
+    )
+
+
+def concern_reports(request):
+    """Reports of concern for children: those the district has to assess, and those its side sent."""
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.concernreport")
+    return render(request, "cases/concern_reports.html", selectors.concern_reports_for(user=request.user))
+
+
+def concern_report(request, report_id):
+    report = selectors.concern_report_get_for(user=request.user, report_id=report_id)
+    return render(
+        request,
+        "cases/concern_report.html",
+        {
+            "report": report,
+            "can_assess": report.status == "received"
+            and access.decide(request.user, Action.DECIDE, report).allowed,
+            "form": forms.ConcernAssessForm(),
+        },
+    )
+
+
+@require_POST
+def concern_report_assess(request, report_id):
+    report = get_object_or_404(ConcernReport.objects.only("pk"), pk=report_id)
+    form = forms.ConcernAssessForm(request.POST)
+    note = form.data.get("note", "")[:4000]
+    open_case = request.POST.get("decision") == "open_case"
+    try:
+        assessed = services.concern_report_assess(
+            by=request.user, report_id=report.pk, open_case=open_case, note=note
+        )
+    except services.DomainError as error:
+        messages.error(request, error.message)
+        return redirect("cases:concern_report", report_id=report.pk)
+    if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk:
+        messages.success(request, _("The child's own case was opened."))
+        return redirect(_detail(assessed.child_case_id))
+    messages.success(request, _("The assessment was recorded."))
+    return redirect("cases:concern_report", report_id=report.pk)

@@ -311,3 +311,6 @@ LOTSA_HANDOVER_OVERDUE_DAYS = int(os.environ.get("LOTSA_HANDOVER_OVERDUE_DAYS", 
 LOTSA_SCAN_MAX_BYTES = int(os.environ.get("LOTSA_SCAN_MAX_BYTES", str(5 * 2**20)))
 # A follow-up after closure can be recorded this many days before it is due.
 LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "14"))
+# Up to and including this age, the district's child and youth unit is responsible (SoL, LVU, LUL):
+# a report of concern for a child is routed to it.
+LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE", "20"))

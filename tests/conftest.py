@@ -39,6 +39,7 @@ def world(db) -> World:
     programme = OrganisationFactory(
         name="Avhopparverksamheten", kind=OrganisationKind.DEFECTOR_PROGRAMME, district=""
     )
+    vbe_team = OrganisationFactory(name="VBE-teamet", kind=OrganisationKind.VBE_TEAM, district="")
     admin_org = OrganisationFactory(name="Systemförvaltningen", kind=OrganisationKind.SYSTEM_MANAGEMENT)
     users = {
         "social_worker": UserFactory(username="sw_a", organisation=district_a, roles=[Role.SOCIAL_WORKER]),
@@ -55,6 +56,7 @@ def world(db) -> World:
         "programme_worker": UserFactory(
             username="avh", organisation=programme, roles=[Role.DEFECTOR_PROGRAMME]
         ),
+        "vbe_worker": UserFactory(username="vbe", organisation=vbe_team, roles=[Role.VBE_TEAM]),
     }
     case_a = CaseFactory(
         person=PersonFactory(given_names=MARKER, surname="Alfa", organisation=district_a),

@@ -371,3 +371,63 @@ def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_
     assert page.get_by_text("Skyddad väg 12").is_visible()
     assert page.get_by_text("Sätta personens skyddsnivå?").is_visible()
     assert_accessible(page)
+
+
+def test_the_vbe_team_opens_a_first_contact_meets_the_person_and_reports_concern_for_a_child(
+    live_server, page
+):
+    import datetime as dt
+
+    from accounts.models import OrganisationKind, Role
+    from cases.models import ConcernReport
+    from tests.factories import OrganisationFactory, valid_number
+
+    team = OrganisationFactory(name="VBE-teamet", kind=OrganisationKind.VBE_TEAM)
+    OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning", district="Rinkeby-Kista")
+    omar = UserFactory(username="omar", first_name="Omar", organisation=team, roles=[Role.VBE_TEAM])
+    today = dt.date.today().isoformat()
+    log_in(page, live_server, omar)
+
+    page.get_by_role("link", name="Ny första kontakt").click()
+    page.get_by_role("heading", name="En begäran om första kontakt").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Personnummer").fill(valid_number(8080))
+    page.get_by_label("Förnamn").fill("Oskar")
+    page.get_by_label("Efternamn").fill("Demoson")
+    page.get_by_label("Uppmärksammad av").select_option("security_service")
+    page.get_by_label("Uppmärksammad den").fill(today)
+    page.get_by_label("Har minderåriga barn").select_option("true")
+    page.get_by_role("button", name="Öppna den första kontakten").click()
+    page.get_by_text("Personen har minderåriga barn: skriv varför teamet går vidare").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Om personen har barn: varför teamet går vidare").fill("Barnen bor hos mamman.")
+    page.get_by_role("button", name="Öppna den första kontakten").click()
+    page.get_by_role("heading", name="Första kontakt: Oskar Demoson").wait_for()
+    assert_accessible(page)
+
+    page.locator("#id_meeting-vbe_participants").fill("Omar Nilsson")
+    page.locator("#id_meeting-police_participants").fill("Maria Falk")
+    page.locator("#id_meeting-outcome").select_option("accepted_help")
+    page.get_by_role("button", name="Registrera mötet").click()
+    page.get_by_text("Mötet registrerades.").wait_for()
+    assert page.get_by_text("Tackade ja till stöd").first.is_visible()
+    assert_accessible(page)
+
+    page.get_by_text("Registrera en orosanmälan").click()
+    page.locator("#id_concern-to_unit").select_option(label="Rinkeby-Kista stadsdelsförvaltning")
+    page.locator("#id_concern-child_number").fill("20150301-1239")
+    page.locator("#id_concern-child_given_names").fill("Saga")
+    page.locator("#id_concern-child_surname").fill("Demoson")
+    page.locator("#id_concern-reported_by_police").fill("Maria Falk, Polisen Järva")
+    page.locator("#id_concern-reported_on").fill(today)
+    page.locator("#id_concern-concern").fill("Oro för barnet.")
+    page.get_by_role("button", name="Skicka anmälan till stadsdelsförvaltningen").click()
+    page.get_by_text("Orosanmälan skickades till stadsdelsförvaltningen").wait_for()
+    assert_accessible(page)
+    report = ConcernReport.objects.get()
+    assert report.child.given_names == "Saga" and report.disclosure_ref is not None
+
+    page.goto(f"{live_server.url}/cases/concern-reports/")
+    page.get_by_role("link", name="Demoson, Saga").click()
+    page.get_by_text("Anmälningsplikt vid oro för ett barn").wait_for()
+    assert_accessible(page)

@@ -125,8 +125,18 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     from consent.models import Consent
 
     # Adam's, one for each intervention group, and for the defector programme: three in the districts
-    # (each hand-over) and two in the programme (naming BOPS).
-    assert Consent.objects.count() == 3 + 5
+    # (each hand-over) and two in the programme (naming BOPS); and Oskar Demoson's for his hand-over from
+    # the VBE team to Rinkeby-Kista.
+    assert Consent.objects.count() == 3 + 5 + 1
+    from cases.models import ConcernReport, FirstContact
+
+    assert FirstContact.objects.count() == 3
+    assert sorted(FirstContact.objects.values_list("meetings__outcome", flat=True)) == [
+        "accepted_help",
+        "declined",
+        "other_help",
+    ]
+    assert ConcernReport.objects.get().child_case.activity == "child_concern"
     from sig.models import InterventionGroup
 
     groups = InterventionGroup.objects.all()

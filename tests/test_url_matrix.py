@@ -23,6 +23,7 @@ ROLES = [
     "administrator",
     "external_member",
     "programme_worker",
+    "vbe_worker",
 ]
 LOGGED_IN = [role for role in ROLES if role != "anonymous"]
 
@@ -46,6 +47,7 @@ CASEWORKERS = {
     "social_worker_unassigned": 200,
     "social_worker_other_district": 200,
     "programme_worker": 200,
+    "vbe_worker": 200,
 }
 CASE_PAGES = only({**CASEWORKERS, "supervisor": 200})
 
@@ -183,6 +185,61 @@ def programme_follow_up(w):
 
 
 PROGRAMME_POST = only({"programme_worker": 302})
+
+
+def first_contact_case(w):
+    """A first contact of the VBE team, its worker responsible (made once per world)."""
+    import datetime as dt
+
+    from cases import services
+    from cases.models import Case
+    from tests.factories import valid_number
+
+    case = Case.objects.filter(activity="vbe_first_contact", owner_unit__kind="vbe_team").first()
+    if case is None:
+        case = services.first_contact_open(
+            by=w.users["vbe_worker"],
+            number=valid_number(31337),
+            details=services.PersonDetails(
+                given_names="Kontakt", surname="Person", contact={}, address={}, protected_identity="none"
+            ),
+            milieu="unclear",
+            request=services.FirstContactRequest(
+                referrer="police",
+                referrer_detail="",
+                flagged_on=dt.date.today(),
+                has_minor_children=True,
+                children_reason="Oro för barnet",
+            ),
+        )
+    return case
+
+
+def first_contact(w):
+    return {"case_id": first_contact_case(w).pk}
+
+
+def concern_report(w):
+    import datetime as dt
+
+    from cases import services
+    from cases.models import ConcernReport
+
+    report = ConcernReport.objects.first()
+    if report is None:
+        report = services.concern_report_record(
+            by=w.users["vbe_worker"],
+            case_id=first_contact_case(w).pk,
+            to_unit_id=w.district_a.pk,
+            child=services.ChildDetails(number="20150301-1239", given_names="Barn", surname="Person"),
+            reported_by_police="Polisen",
+            concern="Oro",
+            reported_on=dt.date.today(),
+        )
+    return {"report_id": report.pk}
+
+
+DISTRICT_A = {"social_worker": 200, "social_worker_unassigned": 200, "supervisor": 200}
 
 
 def version_of_a(w):
@@ -341,6 +398,19 @@ MATRIX = {
         lambda w: {"group_id": w.group.pk, "action_id": w.plan_action.pk},
         only({"social_worker": 302, "external_member": 302}),
         lambda w: {"status": "done", "follow_up": "Klart"},
+    ),
+    "cases:first_contact_open": ("get", None, only({"vbe_worker": 200})),
+    "cases:first_contact": ("get", first_contact, only({"vbe_worker": 200})),
+    "cases:first_contact_meeting": ("post", first_contact, only({"vbe_worker": 302})),
+    "cases:concern_report_create": ("post", first_contact, only({"vbe_worker": 302})),
+    "cases:concern_reports": ("get", None, CASE_PAGES),
+    # The district the report went to reads and assesses it; the sending handler reads what was sent.
+    "cases:concern_report": ("get", concern_report, only({**DISTRICT_A, "vbe_worker": 200})),
+    "cases:concern_report_assess": (
+        "post",
+        concern_report,
+        only({k: 302 for k in DISTRICT_A}),
+        lambda w: {"decision": "no_action", "note": ""},
     ),
     "defectors:overview": ("get", None, only({"programme_worker": 200, "supervisor": 200})),
     "defectors:bops": ("get", None, only({"external_member": 200})),

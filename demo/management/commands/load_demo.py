@@ -324,6 +324,7 @@ class Command(BaseCommand):
         self._consents(organisations, users)
         self._groups(organisations, users)
         self._programme(organisations, users)
+        self._first_contacts(organisations, users)
 
     def _consents(self, organisations, users) -> None:
         """Adam Testsson consents to sharing school and work with the police in Järva and Jobbtorg."""
@@ -587,6 +588,99 @@ class Command(BaseCommand):
         # Demo only: sent 16 days ago, so the overdue flag shows.
         Handover.objects.bypassing_guard("demo: an overdue referral").filter(pk=farid.pk).update(
             sent_at=timezone.now() - dt.timedelta(days=16)
+        )
+
+    def _first_contacts(self, organisations, users) -> None:
+        """The VBE team's first contacts: Oskar Demoson accepted help and was handed over to
+        Rinkeby-Kista, which accepted; Petra Provsdotter declined; Rasmus Exempelson has a daughter, for
+        whom the police made a report of concern that Rinkeby-Kista assessed and opened a case for."""
+        from cases.models import FirstContact
+        from consent import services as consent_services
+
+        team = organisations["Socialförvaltningen, VBE-teamet"]
+        if FirstContact.objects.filter(case__owner_unit=team).exists():
+            return
+        omar, amina = users["vbe-teamet"], users["socialsekreterare.rk"]
+        rk = organisations[RK]
+        today = timezone.localdate()
+
+        def first_contact(given, surname, nine, milieu, outcome, children_reason=""):
+            case = services.first_contact_open(
+                by=omar,
+                number=with_check_digit(nine),
+                details=services.PersonDetails(
+                    given_names=given,
+                    surname=surname,
+                    contact={"phone": "070-000 00 00"},
+                    address={"street": "Demogatan 2", "postcode": "164 00", "town": "Stockholm"},
+                    protected_identity=ProtectedIdentity.NONE,
+                ),
+                milieu=milieu,
+                request=services.FirstContactRequest(
+                    referrer="security_service" if outcome == "accepted_help" else "police",
+                    referrer_detail="Polisregion Stockholm",
+                    flagged_on=today - dt.timedelta(days=20),
+                    has_minor_children=bool(children_reason),
+                    children_reason=children_reason,
+                ),
+            )
+            services.first_contact_meeting_record(
+                by=omar,
+                case_id=case.pk,
+                held_on=today - dt.timedelta(days=10),
+                vbe_participants="Omar Nilsson",
+                police_participants="Maria Falk, Polisen Järva",
+                outcome=outcome,
+                attempts=1,
+                notes="",
+            )
+            return case
+
+        oskar = first_contact("Oskar", "Demoson", "960214345", Milieu.WHITE_POWER, "accepted_help")
+        consent_services.consent_record(
+            by=omar,
+            case_id=oskar.pk,
+            terms=consent_services.ConsentTerms(
+                purpose="handover",
+                purpose_text="",
+                recipient_ids=[rk.pk],
+                categories=["identity_contact", "work_income"],
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=365),
+                given_how="oral",
+                witness="Maria Falk",
+            ),
+        )
+        entry = services.journal_add(
+            by=omar, case_id=oskar.pk, category="work_income", text="Vill ha hjälp att hitta ett arbete."
+        )
+        services.journal_sign(by=omar, entry_id=entry.pk)
+        handover = services.handover_send(
+            by=omar, case_id=oskar.pk, to_unit_id=rk.pk, purpose="handover", note="Tackade ja vid mötet."
+        )
+        services.handover_accept(by=amina, handover_id=handover.pk)
+        first_contact("Petra", "Provsdotter", "890909456", Milieu.UNCLEAR, "declined")
+        rasmus = first_contact(
+            "Rasmus",
+            "Exempelson",
+            "850505567",
+            Milieu.VIOLENT_ISLAMIST,
+            "other_help",
+            children_reason="Dottern bor med sin mamma; oro för henne anmäls av polisen.",
+        )
+        report = services.concern_report_record(
+            by=omar,
+            case_id=rasmus.pk,
+            to_unit_id=rk.pk,
+            child=services.ChildDetails(
+                number=with_check_digit("160606123"), given_names="Saga", surname="Exempelson"
+            ),
+            reported_by_police="Maria Falk, Polisen Järva",
+            concern="Pappan har tagit med dottern till möten i miljön.",
+            reported_on=today - dt.timedelta(days=9),
+        )
+        services.concern_report_assess(
+            by=amina, report_id=report.pk, open_case=True, note="Utredning inleds."
         )
 
     def _print(self, users) -> None:
