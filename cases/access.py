@@ -14,7 +14,7 @@ from lotsa.vocabulary import Purpose
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT})
 
 
-def _assigned_case_ids(user) -> list:
+def assigned_case_ids(user) -> list:
     """The cases the user is assigned to through django-guardian (one query). Fetched first so that
     the list filter below stays an index-friendly OR, not a correlated subquery over every case."""
     from cases.models import CaseUserObjectPermission
@@ -45,7 +45,7 @@ def handles_a_case_of(user, person) -> bool:
     if user.organisation_id != person.organisation_id or not user.has_role(*CASEWORK_ROLES):
         return False
     cases = Case.objects.filter(person=person, owner_unit_id=user.organisation_id)
-    return cases.filter(Q(responsible_id=user.pk) | Q(pk__in=_assigned_case_ids(user))).exists()
+    return cases.filter(Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user))).exists()
 
 
 def _emergency_open(user, case) -> bool:
@@ -131,7 +131,7 @@ class CasePolicy(Policy):
         if user.has_role(Role.SUPERVISOR):
             conditions |= own_unit
         if user.has_role(*CASEWORK_ROLES):
-            conditions |= own_unit & (Q(responsible_id=user.pk) | Q(pk__in=_assigned_case_ids(user)))
+            conditions |= own_unit & (Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user)))
         return queryset.filter(conditions)
 
 

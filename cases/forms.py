@@ -16,6 +16,7 @@ from cases.models import (
     Milieu,
     ProtectedIdentity,
     Referrer,
+    TargetGroup,
 )
 from lotsa import forms as id_fields
 
@@ -55,6 +56,16 @@ class OpenCaseForm(forms.Form):
         label=_("Protected identity"), choices=ProtectedIdentity.choices, initial=ProtectedIdentity.NONE
     )
     activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    target_group = forms.ChoiceField(
+        label=_("Target group"),
+        choices=[c for c in TargetGroup.choices if c[0] != TargetGroup.CHILD],
+        initial=TargetGroup.PERSON_CONCERNED,
+        required=False,
+        help_text=_(
+            "A relative, or a person harmed by violent extremism, is a client in their own right: their case "
+            "is theirs, not an annex of anyone else's."
+        ),
+    )
     milieu = forms.ChoiceField(label=_("Milieu"), choices=Milieu.choices, initial=Milieu.UNCLEAR)
 
     def contact(self) -> dict:
@@ -200,7 +211,7 @@ class FirstContactForm(OpenCaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.fields["activity"]
+        del self.fields["activity"], self.fields["target_group"]
 
 
 class FirstContactMeetingForm(forms.Form):

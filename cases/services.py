@@ -80,7 +80,15 @@ def person_find(*, organisation, number: str) -> Person | None:
 
 
 @transaction.atomic
-def case_open(*, by: User, number: str, details: PersonDetails, activity: str, milieu: str) -> Case:
+def case_open(
+    *,
+    by: User,
+    number: str,
+    details: PersonDetails,
+    activity: str,
+    milieu: str,
+    target_group: str = TargetGroup.PERSON_CONCERNED,
+) -> Case:
     """Open a case in the user's own unit. A person the unit does not know yet gets a new record; a
     person it knows gets a new case only from someone who already handles one of theirs (the policy
     refuses anyone else, who asks to be assigned or uses emergency access instead)."""
@@ -89,7 +97,14 @@ def case_open(*, by: User, number: str, details: PersonDetails, activity: str, m
     created_person = person is None
     if created_person:
         person = Person(organisation=by.organisation, personal_number=canonical)
-    case = Case(person=person, owner_unit=by.organisation, responsible=by, activity=activity, milieu=milieu)
+    case = Case(
+        person=person,
+        owner_unit=by.organisation,
+        responsible=by,
+        activity=activity,
+        milieu=milieu,
+        target_group=target_group if target_group in TargetGroup.values else TargetGroup.PERSON_CONCERNED,
+    )
     access.check(by, Action.CREATE, case, purpose="open a case")
     if created_person:
         person.given_names = details.given_names

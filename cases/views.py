@@ -101,6 +101,7 @@ def open_case(request):
                 details=details,
                 activity=data["activity"],
                 milieu=data["milieu"],
+                target_group=data["target_group"],
             )
         except access.AccessDenied as denial:
             if denial.decision.reason != HELD_BY_UNIT:

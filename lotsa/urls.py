@@ -11,6 +11,7 @@ urlpatterns = [
     path("consent/", include("consent.urls")),
     path("sig/", include("sig.urls")),
     path("defectors/", include("defectors.urls")),
+    path("relatives/", include("relatives.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

@@ -127,7 +127,7 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     # Adam's, one for each intervention group, and for the defector programme: three in the districts
     # (each hand-over) and two in the programme (naming BOPS); and Oskar Demoson's for his hand-over from
     # the VBE team to Rinkeby-Kista.
-    assert Consent.objects.count() == 3 + 5 + 1
+    assert Consent.objects.count() == 3 + 5 + 1 + 1  # and Maria Testsson's for relative support
     from cases.models import ConcernReport, FirstContact
 
     assert FirstContact.objects.count() == 3

@@ -239,6 +239,25 @@ def concern_report(w):
     return {"report_id": report.pk}
 
 
+def relative_case(w):
+    """A relative's own support case in district A, its social worker responsible (made once)."""
+    from cases import services
+    from cases.models import Case
+    from tests.factories import valid_number
+
+    case = Case.objects.filter(target_group="relative", owner_unit=w.district_a).first()
+    if case is None:
+        case = services.case_open(
+            by=w.users["social_worker"],
+            number=valid_number(27182),
+            details=services.PersonDetails("Anhörig", "Person", {}, {}, "none"),
+            activity="relative_support",
+            milieu="not_relevant",
+            target_group="relative",
+        )
+    return {"case_id": case.pk}
+
+
 DISTRICT_A = {"social_worker": 200, "social_worker_unassigned": 200, "supervisor": 200}
 
 
@@ -412,6 +431,9 @@ MATRIX = {
         only({k: 302 for k in DISTRICT_A}),
         lambda w: {"decision": "no_action", "note": ""},
     ),
+    "relatives:case": ("get", relative_case, only({"social_worker": 200, "supervisor": 200})),
+    "relatives:relation_add": ("post", relative_case, only({"social_worker": 302})),
+    "relatives:conversation_add": ("post", relative_case, only({"social_worker": 302})),
     "defectors:overview": ("get", None, only({"programme_worker": 200, "supervisor": 200})),
     "defectors:bops": ("get", None, only({"external_member": 200})),
     "defectors:police_request": ("get", None, only({"external_member": 200})),

@@ -57,6 +57,7 @@ USERS = [
         "Socialförvaltningen, avhopparverksamheten",
         [Role.SUPERVISOR],
     ),
+    ("enhetschef.vbe", "Sofia", "Berg", "Socialförvaltningen, VBE-teamet", [Role.SUPERVISOR]),
     ("behandlingsenheten", "Erik", "Sjö", "Socialförvaltningen, Behandlingsenheten", [Role.TREATMENT_UNIT]),
     ("polis.jarva", "Maria", "Falk", "Polisen, lokalpolisområde Järva", [Role.EXTERNAL_MEMBER]),
     ("polis.bops", "Anders", "Vik", "Polisen, BOPS", [Role.EXTERNAL_MEMBER]),
@@ -325,6 +326,7 @@ class Command(BaseCommand):
         self._groups(organisations, users)
         self._programme(organisations, users)
         self._first_contacts(organisations, users)
+        self._relatives(organisations, users)
 
     def _consents(self, organisations, users) -> None:
         """Adam Testsson consents to sharing school and work with the police in Järva and Jobbtorg."""
@@ -682,6 +684,76 @@ class Command(BaseCommand):
         services.concern_report_assess(
             by=amina, report_id=report.pk, open_case=True, note="Utredning inleds."
         )
+
+    def _relatives(self, organisations, users) -> None:
+        """Maria Testsson, Adam's mother, a client in her own right: Rinkeby-Kista opened her support
+        case, recorded the relation (seen only by her handler) and handed her over to the treatment unit
+        under her own consent; the unit accepted and holds support conversations with her."""
+        from consent import services as consent_services
+        from relatives import services as relatives
+
+        amina, erik = users["socialsekreterare.rk"], users["behandlingsenheten"]
+        number = with_check_digit("680412234")
+        if services.person_find(organisation=organisations[RK], number=number) is not None:
+            return
+        today = timezone.localdate()
+        treatment = organisations["Socialförvaltningen, Behandlingsenheten"]
+        mother = services.case_open(
+            by=amina,
+            number=number,
+            details=services.PersonDetails(
+                given_names="Maria",
+                surname="Testsson",
+                contact={"phone": "070-000 00 01"},
+                address={"street": "Demogatan 1", "postcode": "164 00", "town": "Stockholm"},
+                protected_identity=ProtectedIdentity.NONE,
+            ),
+            activity=Activity.RELATIVE_SUPPORT,
+            milieu=Milieu.NOT_RELEVANT,
+            target_group="relative",
+        )
+        relatives.relation_add(
+            by=amina,
+            case_id=mother.pk,
+            kind="parent",
+            concerned_name="Adam Testsson",
+            concerned_number=with_check_digit(PEOPLE[0][2]),
+            notes="Orolig för sonen; vill ha stöd för egen del.",
+        )
+        consent_services.consent_record(
+            by=amina,
+            case_id=mother.pk,
+            terms=consent_services.ConsentTerms(
+                purpose="relative_support",
+                purpose_text="",
+                recipient_ids=[treatment.pk],
+                categories=["identity_contact", "family_social"],
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=365),
+                given_how="oral",
+                witness="Karin Holm",
+            ),
+        )
+        handover = services.handover_send(
+            by=amina,
+            case_id=mother.pk,
+            to_unit_id=treatment.pk,
+            purpose="relative_support",
+            note="Stödsamtal.",
+        )
+        own = services.handover_accept(by=erik, handover_id=handover.pk)
+        for days, form, notes in (
+            (21, "individual", "Första samtalet: oron för sonen och den egna sömnen."),
+            (7, "parent_network", "Deltog i föräldranätverket för första gången."),
+        ):
+            relatives.conversation_record(
+                by=erik,
+                case_id=own.pk,
+                held_on=today - dt.timedelta(days=days),
+                form=form,
+                notes=notes,
+                follow_up_on=today + dt.timedelta(days=14),
+            )
 
     def _print(self, users) -> None:
         self.stdout.write("")

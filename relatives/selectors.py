@@ -1,0 +1,47 @@
+"""Reads of a relative's support, after the recorded decision to view the relative's case."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from accounts.models import User
+from audit import services as audit
+from audit.models import Action
+from cases import selectors as case_selectors
+from cases.models import Activity, TargetGroup
+from lotsa import access
+from relatives.models import Relation, SupportConversation
+
+
+def relative_page_for(*, user: User, case_id) -> dict:
+    """The relative's support: the relations (their named handlers only, each shown relation its own
+    access event), the support conversations, and what the page offers."""
+    case = case_selectors.case_get_for(user=user, case_id=case_id, purpose="relative support")
+    if case.activity != Activity.RELATIVE_SUPPORT and case.target_group not in (
+        TargetGroup.RELATIVE,
+        TargetGroup.HARMED,
+    ):
+        raise Http404
+    relations = list(access.visible_to(user, Relation.objects.filter(case=case)))
+    for relation in relations:
+        access.check(user, Action.VIEW, relation, purpose="relation to the person concerned")
+        if relation.concerned_person_id:
+            # The relation shows who the person concerned is: when the unit keeps a record of them,
+            # the access log names them too (their subject-access extract must leave these out: the
+            # relation is secret from them).
+            audit.record(
+                action=Action.VIEW,
+                actor=user,
+                target=relation,
+                subject_id=relation.concerned_person_id,
+                purpose="relation to the person concerned",
+                reason="named as the person concerned in a relative's case",
+            )
+    return {
+        "case": case,
+        "person": case.person,
+        "relations": relations,
+        "relations_hidden": not relations and Relation.objects.filter(case=case).exists(),
+        "conversations": list(SupportConversation.objects.filter(case=case).select_related("recorded_by")),
+        "can_write": access.decide(user, Action.UPDATE, case).allowed,
+    }

@@ -1,0 +1,85 @@
+"""A relative's support pages: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.models import Action
+from cases.models import Case
+from lotsa import access
+from lotsa.errors import DomainError
+from relatives import forms, selectors, services
+
+
+def _page(case_id, anchor="") -> str:
+    return reverse("relatives:case", kwargs={"case_id": case_id}) + anchor
+
+
+def case(request, case_id):
+    context = selectors.relative_page_for(user=request.user, case_id=case_id)
+    context.update(
+        relation_form=forms.RelationForm(),
+        conversation_form=forms.ConversationRecordForm(initial={"held_on": timezone.localdate()}),
+    )
+    return render(request, "relatives/case.html", context)
+
+
+def _post(request, case_id, form, change, done: str, anchor: str):
+    if not form.is_valid():
+        with transaction.atomic():  # decided before a message is shown
+            access.check(request.user, Action.UPDATE, get_object_or_404(Case, pk=case_id), purpose="a form")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_page(case_id, anchor))
+    try:
+        change(form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(_page(case_id, anchor))
+
+
+@require_POST
+def relation_add(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.RelationForm(request.POST),
+        lambda data: services.relation_add(
+            by=request.user,
+            case_id=case_id,
+            kind=data["kind"],
+            concerned_name=data["concerned_name"],
+            concerned_number=data["concerned_number"],
+            notes=data["notes"],
+        ),
+        _("The relation was recorded. Only the named handlers of this case see it."),
+        "#relation",
+    )
+
+
+@require_POST
+def conversation_add(request, case_id):
+    return _post(
+        request,
+        case_id,
+        forms.ConversationRecordForm(request.POST),
+        lambda data: services.conversation_record(
+            by=request.user,
+            case_id=case_id,
+            held_on=data["held_on"],
+            form=data["form"],
+            notes=data["notes"],
+            follow_up_on=data["follow_up_on"],
+        ),
+        _("The support conversation was recorded."),
+        "#conversations",
+    )
