@@ -3,11 +3,15 @@ is already recorded)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES
@@ -252,17 +256,55 @@ def waiting_handovers(user: User) -> list:
 
     from lotsa.waiting import Waiting
 
+    items = []
     waiting, overdue = handovers_waiting_count(user=user)
-    if not waiting:
-        return []
-    text = ngettext(
-        "%(n)d hand-over waits for your unit's decision",
-        "%(n)d hand-overs wait for your unit's decision",
-        waiting,
-    ) % {"n": waiting}
-    if overdue:
-        text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
-    return [Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue))]
+    if waiting:
+        text = ngettext(
+            "%(n)d hand-over waits for your unit's decision",
+            "%(n)d hand-overs wait for your unit's decision",
+            waiting,
+        ) % {"n": waiting}
+        if overdue:
+            text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
+        items.append(Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue)))
+    # The sender's side: what the receivers declined lately, to be acted on.
+    declined = (
+        handovers_visible_to(user=user)
+        .filter(status=HandoverStatus.DECLINED, sent_by=user)
+        .filter(decided_at__gte=timezone.now() - dt.timedelta(days=settings.LOTSA_HANDOVER_OVERDUE_DAYS))
+        .count()
+    )
+    if declined:
+        text = ngettext(
+            "%(n)d hand-over you sent was declined: read the reason",
+            "%(n)d hand-overs you sent were declined: read the reasons",
+            declined,
+        ) % {"n": declined}
+        items.append(Waiting(text=text, url=reverse("cases:handovers")))
+    return items
+
+
+def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
+    """For the coordinator's reports: the first contacts flagged in a period, counted by referrer and by
+    the outcome of their latest meeting ("no meeting yet" too). Counts only, never a name; the
+    coordinator's pages apply small-number suppression to them."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from cases.models import FirstContactMeeting
+
+    contacts = FirstContact.objects.filter(flagged_on__gte=since, flagged_on__lte=until)
+    latest = FirstContactMeeting.objects.filter(first_contact=OuterRef("pk")).order_by(
+        "-held_on", "-recorded_at"
+    )
+    by_outcome = contacts.annotate(outcome=Subquery(latest.values("outcome")[:1])).values("outcome")
+    return {
+        "by_referrer": {
+            row["referrer"]: row["n"] for row in contacts.values("referrer").annotate(n=Count("pk"))
+        },
+        "by_outcome": {
+            row["outcome"] or "no_meeting": row["n"] for row in by_outcome.annotate(n=Count("pk")).order_by()
+        },
+    }
 
 
 # --- First contacts and reports of concern -----------------------------------------------------------

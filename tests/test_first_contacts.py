@@ -236,7 +236,10 @@ def test_a_report_of_concern_refuses_bad_input_and_changes_nothing(vbe):
         ({"to_unit_id": vbe["team"].pk}, "stadsdelsförvaltningen"),
         ({"concern": " "}, "oron"),
         ({"reported_on": TODAY + dt.timedelta(days=2)}, "framtiden"),
-        ({"child": services.ChildDetails(number="20150101-0000", given_names="A", surname="B")}, ""),
+        (
+            {"child": services.ChildDetails(number="20150101-0000", given_names="A", surname="B")},
+            "aldrig 000",
+        ),
     ):
         with pytest.raises(DomainError, match=message):
             report(vbe, case, **bad)
@@ -288,3 +291,40 @@ def test_the_first_contact_pages_and_their_bad_input(client, vbe):
     assign_perm("cases.view_case", vbe["colleague"], case)  # assigned: may record
     login_verified(client, vbe["colleague"])
     assert client.get(reverse("cases:first_contact", kwargs={"case_id": case.pk})).status_code == 200
+
+
+def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
+    first = open_contact(vbe)
+    services.first_contact_meeting_record(
+        by=vbe["omar"],
+        case_id=first.pk,
+        held_on=TODAY - dt.timedelta(days=1),
+        vbe_participants="O",
+        police_participants="P",
+        outcome="not_reached",
+        attempts=2,
+        notes="",
+    )
+    services.first_contact_meeting_record(
+        by=vbe["omar"],
+        case_id=first.pk,
+        held_on=TODAY,
+        vbe_participants="O",
+        police_participants="P",
+        outcome="accepted_help",
+        attempts=1,
+        notes="",
+    )
+    services.first_contact_open(
+        by=vbe["omar"],
+        number=valid_number(4250),
+        details=details("Annan"),
+        milieu="autonomous",
+        request=services.FirstContactRequest("police", "", TODAY, False),
+    )
+    counted = selectors.first_contacts_counted(since=TODAY - dt.timedelta(days=30), until=TODAY)
+    assert counted == {
+        "by_referrer": {"security_service": 1, "police": 1},
+        "by_outcome": {"accepted_help": 1, "no_meeting": 1},  # the latest meeting counts
+    }
+    assert "Kontaktmarkör" not in str(counted)

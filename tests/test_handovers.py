@@ -358,3 +358,13 @@ def test_only_the_police_ask_the_programme_and_only_the_programme(client, units)
         },
     )
     assert response.status_code == 302 and Handover.objects.get().sent_by_id == officer.pk
+
+
+def test_the_senders_start_page_says_what_was_declined(client, units):
+    u = units
+    consent(u, [u["programme"]], ["threat_protection"])
+    handover = send(u)
+    services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="Inte aktuellt")
+    login_verified(client, u["worker"])
+    home = client.get(reverse("home")).content.decode()
+    assert "1 överlämning du skickade avböjdes" in home
