@@ -30,6 +30,7 @@ from cases.models import (
     JournalEntry,
 )
 from lotsa import access, crypto
+from lotsa.posting import post_form
 
 
 def _detail(case_or_id) -> str:
@@ -490,22 +491,16 @@ def first_contact(request, case_id):
 
 
 def _case_post(request, case_id, form, change, done: str, anchor: str):
-    """A valid form goes to its service (deciding first); an invalid one is decided here on the case
-    before its messages are shown. Back to the first-contact page either way."""
-    if not form.is_valid():
-        with transaction.atomic():
-            access.check(request.user, Action.UPDATE, get_object_or_404(Case, pk=case_id), purpose="a form")
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_first_contact_page(case_id, anchor))
-    try:
-        change(form.cleaned_data)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect(_first_contact_page(case_id, anchor))
+    """To the service, or decided on the case with its messages (lotsa.posting)."""
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_first_contact_page(case_id, anchor),
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.UPDATE,
+    )
 
 
 @require_POST

@@ -19,6 +19,7 @@ from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
 from lotsa import access
 from lotsa.errors import DomainError
+from lotsa.posting import post_form
 
 
 def _page(case_id, anchor="") -> str:
@@ -26,24 +27,16 @@ def _page(case_id, anchor="") -> str:
 
 
 def _post(request, case_id, form, change, done: str, anchor="", *, action=Action.UPDATE, target=None):
-    """A valid form goes to its service (which decides first); an invalid one is decided here on the
-    case (or ``target``) before its message is shown. Back to the programme's page either way."""
-    if not form.is_valid():
-        with transaction.atomic():
-            access.check(
-                request.user, action, target or get_object_or_404(Case, pk=case_id), purpose="a form"
-            )
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_page(case_id, anchor))
-    try:
-        change(form.cleaned_data)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect(_page(case_id, anchor))
+    """To the service, or decided on the case (or ``target``) with its messages (lotsa.posting)."""
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_page(case_id, anchor),
+        decide_on=lambda: target or get_object_or_404(Case, pk=case_id),
+        action=action,
+    )
 
 
 def overview(request):

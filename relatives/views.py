@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +10,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from cases.models import Case
-from lotsa import access
-from lotsa.errors import DomainError
+from lotsa.posting import post_form
 from relatives import forms, selectors, services
 
 
@@ -31,20 +28,16 @@ def case(request, case_id):
 
 
 def _post(request, case_id, form, change, done: str, anchor: str):
-    if not form.is_valid():
-        with transaction.atomic():  # decided before a message is shown
-            access.check(request.user, Action.UPDATE, get_object_or_404(Case, pk=case_id), purpose="a form")
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_page(case_id, anchor))
-    try:
-        change(form.cleaned_data)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect(_page(case_id, anchor))
+    """To the service, or decided on the case with its messages (lotsa.posting)."""
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_page(case_id, anchor),
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.UPDATE,
+    )
 
 
 @require_POST

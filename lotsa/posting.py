@@ -1,0 +1,34 @@
+"""How a page posts a form to a service, once for every app: a valid form goes to its service, which
+decides first (lotsa.access) and may refuse with a DomainError; an invalid form is decided here — the
+act's decision recorded — before any of its messages is shown, so a stranger learns nothing from a
+validation message. Back to ``back`` either way, with the outcome as a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+
+from lotsa import access
+from lotsa.errors import DomainError
+
+
+def post_form(request, form, *, change: Callable, done: str, back: str, decide_on: Callable, action: str):
+    """``change(cleaned_data)`` runs the service; ``decide_on()`` returns the object an invalid post is
+    decided on (with ``action``)."""
+    if not form.is_valid():
+        with transaction.atomic():
+            access.check(request.user, action, decide_on(), purpose="a form with errors")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        change(form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(back)
