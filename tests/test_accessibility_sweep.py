@@ -1,0 +1,77 @@
+"""Every page the crawl reaches, as every demo user, in a real browser, checked with axe-core.
+
+The crawl (tests/test_crawl.py) finds the pages with Django's test client; the browser then opens
+each kind of page (its URL name) once for each set of roles, so a new page or a new role's view of a
+page is checked without opening the same template a hundred times.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import Resolver404, resolve
+
+from accounts.models import User
+from tests.helpers import login_verified
+from tests.test_crawl import crawl
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _pages_to_check() -> list[tuple[User, list[str]]]:
+    """For each demo user, the pages (one per URL name and set of roles) the crawl reaches."""
+    chosen: dict[tuple, tuple[User, str]] = {}
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        client = Client()
+        login_verified(client, user)
+        roles = tuple(sorted(user.role_codes()))
+        for url, response in crawl(client):
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            try:
+                name = resolve(url.split("?")[0]).view_name
+            except Resolver404:
+                continue
+            chosen.setdefault((name, roles), (user, url))
+    by_user: dict[int, tuple[User, list[str]]] = {}
+    for user, url in chosen.values():
+        by_user.setdefault(user.pk, (user, []))[1].append(url)
+    return list(by_user.values())
+
+
+def test_every_page_the_crawl_reaches_passes_axe(live_server, browser):
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", stdout=io.StringIO())
+    pages = _pages_to_check()
+    assert sum(len(urls) for _, urls in pages) > 60, "the sweep reached too few pages to mean anything"
+    axe, failures, checked = Axe(), [], 0
+    for user, urls in pages:
+        client = Client()
+        login_verified(client, user)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        for url in urls:
+            page.goto(live_server.url + url)
+            results = axe.run(page)
+            checked += 1
+            if results.violations_count:
+                failures.append(f"{user.username} {url}:\n{results.generate_report()}")
+        context.close()
+    assert not failures, f"{len(failures)} of {checked} pages fail axe:\n" + "\n".join(failures)
