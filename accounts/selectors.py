@@ -67,3 +67,19 @@ def accounts_recently_issued(*, organisation_id: int | None, days: int | None = 
         .prefetch_related("role_grants")
         .order_by("-credentials_issued_at")
     )
+
+
+def accounts_new_or_reset(*, since: dt.datetime, until: dt.datetime) -> dict[int, list[dt.datetime]]:
+    """For the access-log review: the accounts created, or whose login reset was approved, in the
+    window, with the moments it happened (user id -> moments). No personal data of any client."""
+    moments: dict[int, list[dt.datetime]] = {}
+    for pk, joined in User.objects.filter(date_joined__gte=since, date_joined__lt=until).values_list(
+        "pk", "date_joined"
+    ):
+        moments.setdefault(pk, []).append(joined)
+    resets = AccountRequest.objects.filter(
+        kind="credential_reset", status=RequestStatus.APPROVED, decided_at__gte=since, decided_at__lt=until
+    ).values_list("subject_user_id", "decided_at")
+    for pk, decided in resets:
+        moments.setdefault(pk, []).append(decided)
+    return moments

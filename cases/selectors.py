@@ -383,3 +383,30 @@ def waiting_concern_reports(user: User) -> list:
         count,
     ) % {"n": count}
     return [Waiting(text=text, url=reverse("cases:concern_reports"), urgent=True)]
+
+
+# For the review of the access log (supervision/review.py): identifiers only, never a name, so these
+# reads show no one and record nothing.
+
+
+def people_kept_by(*, organisation_id) -> QuerySet:
+    """The ids of the people a unit keeps a record of, as a subquery."""
+    return Person.objects.filter(organisation_id=organisation_id).values("pk")
+
+
+def protected_people_kept_by(*, organisation_id) -> QuerySet:
+    people = Person.objects.filter(organisation_id=organisation_id)
+    return people.exclude(protected_identity="none").values("pk")
+
+
+def handlers_of_unit(*, organisation_id) -> set[tuple[int, object]]:
+    """(user id, person id) for every named handler — responsible or assigned — of the unit's cases."""
+    from cases.models import CaseUserObjectPermission
+
+    cases = Case.objects.filter(owner_unit_id=organisation_id)
+    pairs = {(user, person) for user, person in cases.values_list("responsible_id", "person_id") if user}
+    assigned = CaseUserObjectPermission.objects.filter(
+        permission__codename="view_case", content_object__owner_unit_id=organisation_id
+    ).values_list("user_id", "content_object__person_id")
+    pairs.update(assigned)
+    return pairs

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sig",
     "defectors",
     "relatives",
+    "supervision",
     "demo",
 ]
 
@@ -314,3 +315,15 @@ LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "1
 # Up to and including this age, the district's child and youth unit is responsible (SoL, LVU, LUL):
 # a report of concern for a child is routed to it.
 LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE", "20"))
+
+# The systematic review of the access log (supervision/review.py): what the risk rules look for.
+LOTSA_WORKING_HOURS = (
+    int(os.environ.get("LOTSA_WORKING_HOURS_FROM", "7")),
+    int(os.environ.get("LOTSA_WORKING_HOURS_TO", "18")),
+)
+LOTSA_REVIEW_BURST_PEOPLE = int(os.environ.get("LOTSA_REVIEW_BURST_PEOPLE", "10"))
+LOTSA_REVIEW_BURST_MINUTES = int(os.environ.get("LOTSA_REVIEW_BURST_MINUTES", "60"))
+LOTSA_REVIEW_REPEATED_DENIALS = int(os.environ.get("LOTSA_REVIEW_REPEATED_DENIALS", "3"))
+LOTSA_REVIEW_NEW_ACCOUNT_DAYS = int(os.environ.get("LOTSA_REVIEW_NEW_ACCOUNT_DAYS", "30"))
+# Reviews and access events are kept at least this long (HSLF-FS 2016:40: five years at least).
+LOTSA_REVIEW_RETENTION_YEARS = 5

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sig/", include("sig.urls")),
     path("defectors/", include("defectors.urls")),
     path("relatives/", include("relatives.urls")),
+    path("supervision/", include("supervision.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

@@ -266,6 +266,55 @@ def version_of_a(w):
 
 
 # name: (method, kwargs builder, expected status per role)
+def log_review(w):
+    """A drawn review of district A's last ten days, today's events included (drawn tomorrow, once
+    per world)."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from supervision import services
+    from supervision.models import LogReview
+
+    review = LogReview.objects.filter(organisation=w.district_a).first()
+    if review is None:
+        supervisor = w.users["supervisor"]
+        services.review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
+        today = timezone.localdate()
+        with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+            review = services.review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
+    return {"review_id": review.pk}
+
+
+def log_review_item(w):
+    from supervision.models import ReviewItem
+
+    ids = log_review(w)
+    item = ReviewItem.objects.filter(review_id=ids["review_id"]).first()
+    return {**ids, "item_id": item.pk}
+
+
+def analysis(w):
+    """A needs-and-risk analysis of district A's social workers, written by the administrator."""
+    from supervision import services
+    from supervision.models import NeedsRiskAnalysis
+
+    existing = NeedsRiskAnalysis.objects.filter(organisation=w.district_a).first()
+    if existing is None:
+        existing = services.analysis_write(
+            by=w.users["administrator"],
+            organisation_id=w.district_a.pk,
+            role="social_worker",
+            needs="N",
+            risks="R",
+        )
+    return {"analysis_id": existing.pk}
+
+
+SUPERVISOR_ONLY = only({"supervisor": 200})
+SUPERVISOR_POST = only({"supervisor": 302})
+
 MATRIX = {
     "home": ("get", None, logged_in(200)),
     "health": ("get", None, everyone(200)),
@@ -461,6 +510,40 @@ MATRIX = {
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
         only({"social_worker": 200, "supervisor": 200}),
     ),
+    "supervision:desk": ("get", None, SUPERVISOR_ONLY),
+    # Who accessed a person: the owning unit's supervisor only, never the handlers or an administrator.
+    "supervision:person_access": ("get", lambda w: {"person_id": w.case_a.person_id}, SUPERVISOR_ONLY),
+    "supervision:reviews": ("get", None, SUPERVISOR_ONLY),
+    "supervision:review_plan": (
+        "post",
+        None,
+        SUPERVISOR_POST,
+        lambda w: {"every_days": 30, "random_samples": 10, "per_rule": 3},
+    ),
+    "supervision:review_draw": (
+        "post",
+        None,
+        SUPERVISOR_POST,
+        lambda w: {"start": "2026-01-01", "end": "2026-01-31"},
+    ),
+    "supervision:review": ("get", log_review, SUPERVISOR_ONLY),
+    "supervision:review_mark": (
+        "post",
+        log_review_item,
+        SUPERVISOR_POST,
+        lambda w: {"mark": "in_order", "note": ""},
+    ),
+    "supervision:review_sign_off": ("post", log_review, SUPERVISOR_POST, lambda w: {"conclusion": "Klart"}),
+    "supervision:analyses": ("get", None, only({"supervisor": 200, "administrator": 200})),
+    "supervision:analysis_write": (
+        "post",
+        None,
+        only({"supervisor": 302, "administrator": 302}),
+        lambda w: {"organisation": w.district_a.pk, "role": "social_worker", "needs": "N", "risks": "R"},
+    ),
+    "supervision:analysis": ("get", analysis, only({"supervisor": 200, "administrator": 200})),
+    # The administrator wrote it: only the unit's supervisor approves it.
+    "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
 }
 
 # Pages that may show case content, and the roles that must never see it there.

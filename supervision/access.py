@@ -1,0 +1,87 @@
+"""Who may use the supervisor's desk (registered with lotsa.access).
+
+A person's access log, and the reviews of the unit's log, are for the supervisors of the unit that
+keeps the record. A needs-and-risk analysis is written by a supervisor or an administrator of the
+organisation (administrators give the roles it is about) and approved by a supervisor who did not
+write it. Nobody else reaches any of it; coordinators and administrators never see a person's log.
+"""
+
+from __future__ import annotations
+
+from accounts.roles import Role
+from audit.models import Action
+from lotsa.access import Decision, Policy
+
+ACCESS_REVIEW = "access review"
+SUPERVISOR_OF_THE_UNIT = "supervisor of the unit that keeps the record"
+
+
+def _supervisor_of(user, organisation_id) -> bool:
+    return user.has_role(Role.SUPERVISOR) and user.organisation_id == organisation_id
+
+
+class PersonAccessLogPolicy(Policy):
+    def decide(self, user, action, log, purpose) -> Decision:
+        if action not in (Action.VIEW, Action.EXPORT):
+            return Decision.deny("the access log is read, never changed")
+        if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR):
+            return Decision.deny("only a supervisor of the unit reviews access")
+        if not _supervisor_of(user, log.organisation_id):
+            return Decision.deny("only a supervisor of the unit that keeps the record reviews access to it")
+        return Decision.allow(SUPERVISOR_OF_THE_UNIT, ground=ACCESS_REVIEW)
+
+    def visible(self, user, queryset, purpose=""):
+        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
+            return queryset.none()
+        return queryset.filter(organisation_id=user.organisation_id)
+
+
+class ReviewPolicy(Policy):
+    """Reviews and the plan: VIEW, CREATE (draw), UPDATE (mark, plan), DECIDE (sign off)."""
+
+    def decide(self, user, action, review, purpose) -> Decision:
+        if not _supervisor_of(user, review.organisation_id):
+            return Decision.deny("only a supervisor of the unit reviews its access log")
+        if action in (Action.UPDATE, Action.DECIDE) and getattr(review, "is_signed_off", False):
+            return Decision.deny("the review is signed off and cannot change")
+        if action in (Action.VIEW, Action.LIST, Action.CREATE, Action.UPDATE, Action.DECIDE):
+            return Decision.allow("supervisor of the unit")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset, purpose=""):
+        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
+            return queryset.none()
+        return queryset.filter(organisation_id=user.organisation_id)
+
+
+class AnalysisPolicy(Policy):
+    """VIEW and CREATE (a new version): the organisation's supervisors, and administrators (who give
+    the roles, in every organisation); DECIDE
+    (approve): a supervisor of the organisation who did not write it."""
+
+    def decide(self, user, action, analysis, purpose) -> Decision:
+        own = _supervisor_of(user, analysis.organisation_id)
+        if not own and not user.has_role(Role.ADMINISTRATOR):
+            return Decision.deny(
+                "only the organisation's supervisors and the administrators keep its analyses"
+            )
+        if action in (Action.VIEW, Action.LIST, Action.CREATE):
+            return Decision.allow(
+                "supervisor of the organisation" if own else "administrator (gives the roles)"
+            )
+        if action == Action.DECIDE:
+            if analysis.is_approved:
+                return Decision.deny("this version is approved already")
+            if analysis.written_by_id == user.pk:
+                return Decision.deny("no one approves what they wrote")
+            if not own:
+                return Decision.deny("a supervisor of the organisation approves the analysis")
+            return Decision.allow("supervisor of the organisation, not the author")
+        return Decision.deny("an analysis is never edited: write a new version")
+
+    def visible(self, user, queryset, purpose=""):
+        if user.has_role(Role.ADMINISTRATOR):
+            return queryset
+        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
+            return queryset.none()
+        return queryset.filter(organisation_id=user.organisation_id)

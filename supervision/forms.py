@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from accounts.roles import PERSONAL_DATA_ROLES, Role
+from audit.models import Outcome
+from lotsa.forms import ModelChoiceField
+from supervision.models import Mark, ReviewPlan
+
+
+class AccessFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("All")), *Outcome.choices]
+    )
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        """Without ``organisations`` (before the read is allowed) any name up to 200 characters is
+        taken as the filter; with them, the field is a choice among them."""
+        super().__init__(*args, **kwargs)
+        if organisations is None:
+            self.fields["organisation"] = forms.CharField(required=False, max_length=200)
+            return
+        self.fields["organisation"].choices = [("", _("All"))] + [
+            (name, name or _("(no organisation)")) for name in organisations
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period must end on or after its first day."))
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = ReviewPlan
+        fields = ["every_days", "random_samples", "per_rule"]
+
+
+class DrawForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MarkForm(forms.Form):
+    mark = forms.ChoiceField(label=_("Mark"), choices=Mark.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("About the access, not the person: the event already says whom it concerns."),
+    )
+
+
+class SignOffForm(forms.Form):
+    conclusion = forms.CharField(
+        label=_("Conclusion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class AnalysisForm(forms.Form):
+    organisation = ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[(r.value, r.label) for r in Role if r.value in PERSONAL_DATA_ROLES]
+    )
+    needs = forms.CharField(
+        label=_("Needs: what the role must reach, and why"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    risks = forms.CharField(
+        label=_("Risks, and how they are met"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.filter(is_active=True).order_by("name")
+        if not user.has_role(Role.ADMINISTRATOR):
+            organisations = organisations.filter(pk=user.organisation_id)
+        self.fields["organisation"].queryset = organisations

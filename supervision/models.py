@@ -1,0 +1,195 @@
+"""The supervisor's desk: the plan and the documented reviews of the access log, and the versioned
+needs-and-risk analysis behind each role (HSLF-FS 2016:40 4 kap. 2 och 9 §§).
+
+A review names events of the access log by id and keeps the supervisor's marks. Once signed off it
+cannot change: the service refuses, the models refuse, and on PostgreSQL a trigger refuses UPDATE and
+DELETE of a signed review and its items, and DELETE of any review less than five years old. Notes are
+about the access, not the person: the event identifies the person, and the person's own access log is
+one click away (and is itself logged).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from audit.models import AccessEvent
+from cases.models import Person
+
+
+class PersonAccessLog(Person):
+    """A person, as the subject of the page that shows who accessed them: its own access rule (the
+    owning unit's supervisor), its own target in the access log."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("access log of a person")
+        verbose_name_plural = _("access logs of people")
+
+
+class SignedOff(Exception):
+    """A signed-off review, or an approved analysis, is never changed."""
+
+
+class ReviewPlan(models.Model):
+    """How often a unit reviews its access log, and how large the sample is."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="review_plan"
+    )
+    every_days = models.PositiveSmallIntegerField(
+        _("review every (days)"), default=30, validators=[MinValueValidator(7), MaxValueValidator(366)]
+    )
+    random_samples = models.PositiveSmallIntegerField(
+        _("random events per review"), default=10, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    per_rule = models.PositiveSmallIntegerField(
+        _("events per risk rule"), default=3, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("review plan")
+        verbose_name_plural = _("review plans")
+
+    def __str__(self) -> str:
+        return f"ReviewPlan of organisation {self.organisation_id}"
+
+
+class LogReview(models.Model):
+    """One period's review: the sample drawn (reproducible from ``seed`` and the period), the marks,
+    the sign-off."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    seed = models.BigIntegerField()
+    random_samples = models.PositiveSmallIntegerField()
+    per_rule = models.PositiveSmallIntegerField()
+    events_in_scope = models.PositiveIntegerField(default=0)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    conclusion = models.TextField(_("conclusion"), max_length=2000, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        verbose_name = _("review of the access log")
+        verbose_name_plural = _("reviews of the access log")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period_start", "period_end"], name="one_review_per_unit_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")), name="review_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"LogReview {self.pk} of organisation {self.organisation_id}"
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk, signed_off_at__isnull=False).exists()
+        ):
+            raise SignedOff(f"review {self.pk} is signed off")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedOff("reviews are kept")
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class Mark(models.TextChoices):
+    IN_ORDER = "in_order", _("In order")
+    FOLLOW_UP = "follow_up", _("Needs follow-up")
+
+
+class ReviewItem(models.Model):
+    """One sampled event and why it was drawn (random, or the risk rules that selected it)."""
+
+    review = models.ForeignKey(LogReview, on_delete=models.PROTECT, related_name="items")
+    event = models.ForeignKey(AccessEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    reasons = models.JSONField(default=list)
+    mark = models.CharField(_("mark"), max_length=16, choices=Mark.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event_id"]
+        constraints = [models.UniqueConstraint(fields=["review", "event"], name="one_item_per_event")]
+        verbose_name = _("sampled access event")
+        verbose_name_plural = _("sampled access events")
+
+    def __str__(self) -> str:
+        return f"ReviewItem {self.pk} (event {self.event_id})"
+
+    def save(self, *args, **kwargs):
+        if LogReview.objects.filter(pk=self.review_id, signed_off_at__isnull=False).exists():
+            raise SignedOff(f"review {self.review_id} is signed off")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedOff("reviews are kept")
+
+
+class NeedsRiskAnalysis(models.Model):
+    """The needs-and-risk analysis behind one role in one organisation: why the role needs the access
+    it has, and what risks that brings. Versioned: a new version is written, approved by a supervisor
+    of the organisation who did not write it, and from then on is the one in force."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    version = models.PositiveIntegerField()
+    needs = models.TextField(_("needs: what the role must reach, and why"), max_length=4000)
+    risks = models.TextField(_("risks, and how they are met"), max_length=4000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation_id", "role", "-version"]
+        verbose_name = _("needs-and-risk analysis")
+        verbose_name_plural = _("needs-and-risk analyses")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "role", "version"], name="one_analysis_version"),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("written_by")),
+                name="analysis_not_approved_by_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"NeedsRiskAnalysis {self.role} v{self.version} of organisation {self.organisation_id}"
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk, approved_at__isnull=False).exists()
+        ):
+            raise SignedOff(f"analysis {self.pk} is approved")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedOff("analyses are kept")
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

@@ -1,0 +1,313 @@
+"""Reads of the supervisor's desk: each asks lotsa.access, records the access event and returns (or
+raises a denial that is already recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, RoleGrant, User
+from accounts.roles import PERSONAL_DATA_ROLES, Role
+from audit.models import AccessEvent, Action, Outcome
+from cases.models import Person
+from lotsa import access, charts, waiting
+from supervision.access import ACCESS_REVIEW
+from supervision.models import LogReview, NeedsRiskAnalysis, PersonAccessLog, ReviewItem, ReviewPlan
+from supervision.review import rule_labels
+
+PAGE_SIZE = 50
+CHART_WEEKS = 12
+
+
+def _role_labels(codes: str) -> str:
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes.split(",") if code)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An access event as the desk shows it: who, when, what, why, the outcome."""
+
+    event: AccessEvent
+    roles: str
+    action: str
+    outcome: str
+
+    @classmethod
+    def of(cls, event: AccessEvent) -> EventRow:
+        return cls(
+            event,
+            _role_labels(event.actor_role),
+            str(dict(Action.choices).get(event.action, event.action)),
+            str(dict(Outcome.choices).get(event.outcome, event.outcome)),
+        )
+
+
+def _weeks(start: dt.date, end: dt.date) -> list[dt.date]:
+    monday = start - dt.timedelta(days=start.weekday())
+    weeks = []
+    while monday <= end:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def _chart(events, start: dt.date, end: dt.date) -> tuple:
+    """Accesses per week by organisation, as a picture and as a table."""
+    weeks = _weeks(start, end)
+    index = {week: i for i, week in enumerate(weeks)}
+    counts: dict[str, list[int]] = {}
+    for at, organisation in events.values_list("occurred_at", "actor_organisation"):
+        day = timezone.localtime(at).date()
+        week = day - dt.timedelta(days=day.weekday())
+        if week in index:
+            counts.setdefault(organisation or _("(no organisation)"), [0] * len(weeks))[index[week]] += 1
+    labels = [f"v{week.isocalendar()[1]}" for week in weeks]
+    series = [charts.Series(name, values) for name, values in sorted(counts.items())]
+    picture = charts.stacked_bars(
+        title=_("Accesses per week by organisation"),
+        description=_("Each bar is a week; its parts are the organisations whose staff accessed the person."),
+        columns=labels,
+        series=series,
+    )
+    return picture, labels, series
+
+
+def person_access_log_for(
+    *,
+    user: User,
+    person_id,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    organisation: str = "",
+    outcome: str = "",
+    page=None,
+) -> dict:
+    """Every access event naming the person, newest first, filtered, one page; with a picture of the
+    accesses per week. Opening it is itself an access event (the owning unit's supervisor only)."""
+    log = PersonAccessLog.objects.filter(pk=person_id).first()
+    if log is None:
+        raise Http404
+    access.check(user, Action.VIEW, log, purpose=ACCESS_REVIEW)
+    today = timezone.localdate()
+    end = end or today
+    start = start or end - dt.timedelta(weeks=CHART_WEEKS)
+    from supervision.review import period_bounds
+
+    begin, finish = period_bounds(start, end)
+    naming = AccessEvent.objects.naming(log.pk)
+    events = naming.filter(occurred_at__gte=begin, occurred_at__lt=finish)
+    organisations = sorted({name for name in naming.values_list("actor_organisation", flat=True).distinct()})
+    if organisation:
+        events = events.filter(actor_organisation=organisation)
+    if outcome:
+        events = events.filter(outcome=outcome)
+    picture, weeks, series = _chart(events, start, end)
+    shown = Paginator(events.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(page)
+    return {
+        # The names are read through the person's own model: its ciphertexts are bound to it.
+        "person": Person.objects.get(pk=log.pk),
+        "page_obj": shown,
+        "rows": [EventRow.of(event) for event in shown.object_list],
+        "picture": picture,
+        "weeks": weeks,
+        "series": series,
+        "organisations": organisations,
+        "start": start,
+        "end": end,
+        "total": shown.paginator.count,
+    }
+
+
+def _plan_for(organisation_id) -> ReviewPlan | None:
+    return ReviewPlan.objects.filter(organisation_id=organisation_id).first()
+
+
+def review_due(organisation_id, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """The next period to review, when it has ended (after the last review's period, or the plan's
+    length back from yesterday), or None when none is due yet or there is no plan."""
+    plan = _plan_for(organisation_id)
+    if plan is None:
+        return None
+    today = today or timezone.localdate()
+    last = LogReview.objects.filter(organisation_id=organisation_id).aggregate(last=Max("period_end"))["last"]
+    start = last + dt.timedelta(days=1) if last else today - dt.timedelta(days=plan.every_days)
+    end = start + dt.timedelta(days=plan.every_days - 1)
+    return (start, end) if end < today else None
+
+
+def reviews_for(*, user: User) -> dict:
+    access.require_role(user, Role.SUPERVISOR, target="supervision.logreview", purpose=ACCESS_REVIEW)
+    reviews = access.visible_to(user, LogReview.objects.select_related("drawn_by", "signed_off_by"))
+    return {
+        "reviews": list(reviews[:100]),
+        "plan": _plan_for(user.organisation_id),
+        "due": review_due(user.organisation_id),
+    }
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: ReviewItem
+    row: EventRow
+    reasons: list[str]
+    analysis: NeedsRiskAnalysis | None
+
+
+def analysis_in_force(organisation_id, role: str, at: dt.datetime) -> NeedsRiskAnalysis | None:
+    return (
+        NeedsRiskAnalysis.objects.filter(
+            organisation_id=organisation_id, role=role, approved_at__isnull=False, approved_at__lte=at
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def review_get_for(*, user: User, review_id) -> dict:
+    review = (
+        LogReview.objects.select_related("organisation", "drawn_by", "signed_off_by")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        raise Http404
+    access.check(user, Action.VIEW, review, purpose=ACCESS_REVIEW)
+    items = list(review.items.select_related("marked_by"))
+    events = AccessEvent.objects.in_bulk([item.event_id for item in items])
+    analyses = list(
+        NeedsRiskAnalysis.objects.filter(approved_at__isnull=False).order_by(
+            "organisation_id", "role", "version"
+        )
+    )
+    labels = rule_labels()
+    rows = []
+    for item in items:
+        event = events[item.event_id]
+        in_force = None
+        roles = [code for code in event.actor_role.split(",") if code]
+        for analysis in analyses:
+            if (
+                analysis.organisation_id == event.actor_organisation_id
+                and analysis.role in roles
+                and analysis.approved_at <= event.occurred_at
+            ):
+                in_force = analysis
+        rows.append(
+            ItemRow(item, EventRow.of(event), [labels.get(code, code) for code in item.reasons], in_force)
+        )
+    return {
+        "review": review,
+        "rows": rows,
+        "unmarked": sum(1 for item in items if not item.mark),
+        "rules": rule_labels(),
+    }
+
+
+def analyses_for(*, user: User) -> dict:
+    """The analyses the user keeps, by organisation and role: the version in force and any waiting for
+    approval; and the roles held in the organisation without an approved analysis."""
+    access.require_role(
+        user,
+        Role.SUPERVISOR,
+        Role.ADMINISTRATOR,
+        target="supervision.needsriskanalysis",
+        purpose="needs and risk",
+    )
+    rows = list(
+        access.visible_to(
+            user, NeedsRiskAnalysis.objects.select_related("organisation", "written_by", "approved_by")
+        )
+    )
+    return {
+        "analyses": rows,
+        "missing": roles_without_analysis(user=user),
+    }
+
+
+def roles_without_analysis(*, user: User) -> list[tuple[Organisation, str]]:
+    """(organisation, role label) for each role that reaches personal data, held by someone in an
+    organisation the user keeps analyses for, with no approved analysis."""
+    grants = RoleGrant.objects.filter(role__in=list(PERSONAL_DATA_ROLES), user__is_active=True)
+    if not user.has_role(Role.ADMINISTRATOR):
+        grants = grants.filter(user__organisation_id=user.organisation_id)
+    held = set(grants.values_list("user__organisation_id", "role").distinct())
+    approved = set(
+        NeedsRiskAnalysis.objects.filter(approved_at__isnull=False)
+        .values_list("organisation_id", "role")
+        .distinct()
+    )
+    organisations = Organisation.objects.in_bulk({org for org, _ in held})
+    labels = dict(Role.choices)
+    return sorted(
+        ((organisations[org], str(labels[role])) for org, role in held - approved if org in organisations),
+        key=lambda pair: (pair[0].name, pair[1]),
+    )
+
+
+def analysis_get_for(*, user: User, analysis_id) -> NeedsRiskAnalysis:
+    analysis = (
+        NeedsRiskAnalysis.objects.select_related("organisation", "written_by", "approved_by")
+        .filter(pk=analysis_id)
+        .first()
+    )
+    if analysis is None:
+        raise Http404
+    access.check(user, Action.VIEW, analysis, purpose="needs and risk")
+    return analysis
+
+
+def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
+    """The start page: a review due or waiting for sign-off, analyses to approve or missing. Counts only."""
+    from django.urls import reverse
+
+    items = []
+    if user.has_role(Role.SUPERVISOR) and user.organisation_id:
+        reviews = reverse("supervision:reviews")
+        if not ReviewPlan.objects.filter(organisation_id=user.organisation_id).exists():
+            items.append(
+                waiting.Waiting(_("The unit has no plan for reviewing its access log."), reviews, True)
+            )
+        elif review_due(user.organisation_id):
+            items.append(waiting.Waiting(_("A review of the access log is due."), reviews, True))
+        open_reviews = LogReview.objects.filter(
+            organisation_id=user.organisation_id, signed_off_at=None
+        ).count()
+        if open_reviews:
+            items.append(
+                waiting.Waiting(
+                    _("%(n)d review of the access log waits for sign-off.") % {"n": open_reviews}
+                    if open_reviews == 1
+                    else _("%(n)d reviews of the access log wait for sign-off.") % {"n": open_reviews},
+                    reviews,
+                )
+            )
+        to_approve = (
+            NeedsRiskAnalysis.objects.filter(organisation_id=user.organisation_id, approved_at=None)
+            .exclude(written_by=user)
+            .count()
+        )
+        if to_approve:
+            items.append(
+                waiting.Waiting(
+                    _("Needs-and-risk analyses waiting for your approval: %(n)d") % {"n": to_approve},
+                    reverse("supervision:analyses"),
+                )
+            )
+    if user.has_role(Role.ADMINISTRATOR, Role.SUPERVISOR):
+        missing = len(roles_without_analysis(user=user))
+        if missing:
+            items.append(
+                waiting.Waiting(
+                    _("Roles without an approved needs-and-risk analysis: %(n)d") % {"n": missing},
+                    reverse("supervision:analyses"),
+                    True,
+                )
+            )
+    return items

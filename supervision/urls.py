@@ -1,0 +1,20 @@
+from django.urls import path
+
+from supervision import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("people/<uuid:person_id>/access/", views.person_access, name="person_access"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/plan/", views.review_plan, name="review_plan"),
+    path("reviews/draw/", views.review_draw, name="review_draw"),
+    path("reviews/<int:review_id>/", views.review, name="review"),
+    path("reviews/<int:review_id>/items/<int:item_id>/", views.review_mark, name="review_mark"),
+    path("reviews/<int:review_id>/sign-off/", views.review_sign_off, name="review_sign_off"),
+    path("analyses/", views.analyses, name="analyses"),
+    path("analyses/new/", views.analysis_write, name="analysis_write"),
+    path("analyses/<int:analysis_id>/", views.analysis, name="analysis"),
+    path("analyses/<int:analysis_id>/approve/", views.analysis_approve, name="analysis_approve"),
+]

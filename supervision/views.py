@@ -1,0 +1,176 @@
+"""The supervisor's desk: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from audit.models import Action
+from lotsa import access
+from lotsa.posting import post_form
+from supervision import forms, selectors, services
+from supervision.access import ACCESS_REVIEW
+from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan
+
+
+def desk(request):
+    access.require_role(request.user, Role.SUPERVISOR, target="supervision.desk", purpose=ACCESS_REVIEW)
+    return render(
+        request, "supervision/desk.html", {"due": selectors.review_due(request.user.organisation_id)}
+    )
+
+
+def person_access(request, person_id):
+    form = forms.AccessFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    context = selectors.person_access_log_for(
+        user=request.user,
+        person_id=person_id,
+        start=filters.get("start"),
+        end=filters.get("end"),
+        organisation=filters.get("organisation", ""),
+        outcome=filters.get("outcome", ""),
+        page=request.GET.get("page"),
+    )
+    # The organisations to filter by are known only once the read is allowed and recorded.
+    form = forms.AccessFilterForm(request.GET or None, organisations=context["organisations"])
+    if form.is_bound:
+        form.is_valid()
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(form=form, query=query.urlencode())
+    return render(request, "supervision/person_access.html", context)
+
+
+def reviews(request):
+    context = selectors.reviews_for(user=request.user)
+    due = context["due"]
+    context.update(
+        plan_form=forms.PlanForm(instance=context["plan"]),
+        draw_form=forms.DrawForm(initial={"start": due[0], "end": due[1]} if due else None),
+    )
+    return render(request, "supervision/reviews.html", context)
+
+
+def _own_plan(request):
+    return ReviewPlan.objects.filter(organisation_id=request.user.organisation_id).first() or ReviewPlan(
+        organisation_id=request.user.organisation_id
+    )
+
+
+@require_POST
+def review_plan(request):
+    return post_form(
+        request,
+        forms.PlanForm(request.POST),
+        change=lambda data: services.review_plan_set(by=request.user, **data),
+        done=_("The review plan was saved."),
+        back=reverse("supervision:reviews"),
+        decide_on=lambda: _own_plan(request),
+        action=Action.UPDATE,
+    )
+
+
+@require_POST
+def review_draw(request):
+    form = forms.DrawForm(request.POST)
+    if not form.is_valid():
+        return post_form(
+            request,
+            form,
+            change=None,
+            done="",
+            back=reverse("supervision:reviews"),
+            decide_on=lambda: LogReview(organisation_id=request.user.organisation_id),
+            action=Action.CREATE,
+        )
+    try:
+        review = services.review_draw(by=request.user, **form.cleaned_data)
+    except services.DomainError as error:
+        messages.error(request, error.message)
+        return redirect("supervision:reviews")
+    messages.success(request, _("The sample was drawn. Mark each event, then sign the review off."))
+    return redirect("supervision:review", review_id=review.pk)
+
+
+def review(request, review_id):
+    context = selectors.review_get_for(user=request.user, review_id=review_id)
+    context.update(mark_form=forms.MarkForm(), sign_off_form=forms.SignOffForm())
+    return render(request, "supervision/review.html", context)
+
+
+@require_POST
+def review_mark(request, review_id, item_id):
+    return post_form(
+        request,
+        forms.MarkForm(request.POST),
+        change=lambda data: services.review_item_mark(by=request.user, item_id=item_id, **data),
+        done=_("The event was marked."),
+        back=reverse("supervision:review", kwargs={"review_id": review_id}) + f"#item-{item_id}",
+        decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
+        action=Action.UPDATE,
+    )
+
+
+@require_POST
+def review_sign_off(request, review_id):
+    return post_form(
+        request,
+        forms.SignOffForm(request.POST),
+        change=lambda data: services.review_sign_off(by=request.user, review_id=review_id, **data),
+        done=_("The review was signed off. It can no longer change."),
+        back=reverse("supervision:review", kwargs={"review_id": review_id}),
+        decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
+        action=Action.DECIDE,
+    )
+
+
+def analyses(request):
+    context = selectors.analyses_for(user=request.user)
+    context["form"] = forms.AnalysisForm(user=request.user)
+    return render(request, "supervision/analyses.html", context)
+
+
+@require_POST
+def analysis_write(request):
+    form = forms.AnalysisForm(request.POST, user=request.user)
+    return post_form(
+        request,
+        form,
+        change=lambda data: services.analysis_write(
+            by=request.user,
+            organisation_id=data["organisation"].pk,
+            role=data["role"],
+            needs=data["needs"],
+            risks=data["risks"],
+        ),
+        done=_(
+            "The new version was saved. It is in force once a supervisor who did not write it approves it."
+        ),
+        back=reverse("supervision:analyses"),
+        decide_on=lambda: NeedsRiskAnalysis(
+            organisation_id=request.user.organisation_id, written_by=request.user
+        ),
+        action=Action.CREATE,
+    )
+
+
+def analysis(request, analysis_id):
+    item = selectors.analysis_get_for(user=request.user, analysis_id=analysis_id)
+    may_approve = access.decide(request.user, Action.DECIDE, item).allowed
+    return render(request, "supervision/analysis.html", {"analysis": item, "may_approve": may_approve})
+
+
+@require_POST
+def analysis_approve(request, analysis_id):
+    try:
+        services.analysis_approve(by=request.user, analysis_id=analysis_id)
+    except services.DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The analysis was approved and is now in force."))
+    return redirect("supervision:analysis", analysis_id=analysis_id)
