@@ -410,3 +410,59 @@ def handlers_of_unit(*, organisation_id) -> set[tuple[int, object]]:
     ).values_list("user_id", "content_object__person_id")
     pairs.update(assigned)
     return pairs
+
+
+def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
+    """What the unit holds about the person, as (heading, lines), for the subject access extract.
+    Called only after the extract's EXPORT decision naming the person is recorded; it records nothing
+    itself. Journal texts are listed by date and category: the texts themselves are given out on
+    request after a secrecy assessment (OSL 12 kap.), not in this extract."""
+    from django.utils.translation import gettext as _
+
+    identity = [
+        _("Name: %(name)s") % {"name": f"{person.given_names} {person.surname}"},
+        _("Personal identity number: %(number)s") % {"number": person.personal_number_display},
+    ]
+    contact = person.contact or {}
+    if contact.get("phone") or contact.get("email"):
+        identity.append(
+            _("Contact details: %(details)s")
+            % {"details": ", ".join(v for v in (contact.get("phone"), contact.get("email")) if v)}
+        )
+    address = person.address or {}
+    if address:
+        identity.append(
+            _("Address: %(address)s")
+            % {
+                "address": ", ".join(
+                    v for v in (address.get("street"), address.get("postcode"), address.get("town")) if v
+                )
+            }
+        )
+    if person.is_protected:
+        identity.append(
+            _("Protected personal data: %(level)s") % {"level": person.get_protected_identity_display()}
+        )
+    cases = list(Case.objects.filter(person=person, owner_unit_id=organisation_id).order_by("opened_at"))
+    case_lines = []
+    for case in cases:
+        line = _("%(activity)s, opened %(opened)s, %(status)s") % {
+            "activity": case.get_activity_display(),
+            "opened": timezone.localtime(case.opened_at).date().isoformat(),
+            "status": case.get_status_display().lower(),
+        }
+        case_lines.append(line)
+    journal = []
+    entries = (
+        JournalEntry.objects.filter(case__in=cases)
+        .order_by("created_at")
+        .values_list("created_at", "category")
+    )
+    labels = dict(JournalEntry._meta.get_field("category").choices)
+    for created, category in entries:
+        journal.append(f"{timezone.localtime(created).date().isoformat()} - {labels.get(category, category)}")
+    return [
+        (_("Identity"), identity),
+        (_("Cases"), case_lines or [_("None")]),
+        (_("Journal entries (date and category)"), journal or [_("None")]),
+    ]

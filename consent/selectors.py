@@ -175,3 +175,45 @@ def shared_person_for(*, user, person_id, purpose: str) -> tuple:
         )
         access.record_list(user, entries, action=Action.VIEW, purpose=purpose)
     return person, entries
+
+
+def consents_and_disclosures_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
+    """The person's consents recorded by the unit and what the unit disclosed without consent, as
+    (heading, lines), for the subject access extract. Called only after the extract's EXPORT decision
+    naming the person is recorded; it records nothing itself."""
+    from consent.models import Disclosure
+
+    consents = []
+    for consent in (
+        Consent.objects.filter(person=person, organisation_id=organisation_id)
+        .prefetch_related("recipients")
+        .order_by("recorded_at")
+    ):
+        consents.append(
+            _("%(purpose)s: to %(recipients)s, from %(from)s to %(until)s (%(status)s)")
+            % {
+                "purpose": consent.get_purpose_display(),
+                "recipients": ", ".join(sorted(r.name for r in consent.recipients.all())) or "-",
+                "from": consent.valid_from.isoformat(),
+                "until": consent.valid_until.isoformat(),
+                "status": str(consent.get_status_display()).lower(),
+            }
+        )
+    disclosures = []
+    for disclosure in (
+        Disclosure.objects.filter(person=person, organisation_id=organisation_id)
+        .select_related("recipient")
+        .order_by("disclosed_at")
+    ):
+        disclosures.append(
+            _("%(when)s to %(recipient)s, on the ground %(ground)s")
+            % {
+                "when": timezone.localtime(disclosure.disclosed_at).date().isoformat(),
+                "recipient": disclosure.recipient.name,
+                "ground": getattr(grounds.ground(disclosure.ground), "label", disclosure.ground),
+            }
+        )
+    return [
+        (_("Consents to share information"), consents or [_("None")]),
+        (_("Information disclosed without consent"), disclosures or [_("None")]),
+    ]

@@ -40,8 +40,7 @@ def stacked_bars(*, title: str, description: str, columns: list[str], series: li
             y -= h
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    "<title>{}: {} ({})</title></rect>",
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} ({})</title></rect>',
                     _n(x),
                     _n(y),
                     _n(bar),

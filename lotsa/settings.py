@@ -327,3 +327,6 @@ LOTSA_REVIEW_REPEATED_DENIALS = int(os.environ.get("LOTSA_REVIEW_REPEATED_DENIAL
 LOTSA_REVIEW_NEW_ACCOUNT_DAYS = int(os.environ.get("LOTSA_REVIEW_NEW_ACCOUNT_DAYS", "30"))
 # Reviews and access events are kept at least this long (HSLF-FS 2016:40: five years at least).
 LOTSA_REVIEW_RETENTION_YEARS = 5
+# The font of PDFs (subject access extracts): any TrueType font covering the names Lotsa holds; without
+# it, PDFs use Helvetica (Latin-1 only). Debian's fonts-dejavu-core provides the default.
+LOTSA_PDF_FONT = os.environ.get("LOTSA_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

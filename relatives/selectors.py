@@ -12,6 +12,11 @@ from cases.models import Activity, TargetGroup
 from lotsa import access
 from relatives.models import Relation, SupportConversation
 
+# The reason of the event that names the person concerned when a relation is shown: the subject
+# access extract of the person concerned leaves these events out (the relation is secret from them,
+# OSL 26 kap. 1 §).
+NAMED_AS_CONCERNED = "named as the person concerned in a relative's case"
+
 
 def relative_page_for(*, user: User, case_id) -> dict:
     """The relative's support: the relations (their named handlers only, each shown relation its own
@@ -35,7 +40,7 @@ def relative_page_for(*, user: User, case_id) -> dict:
                 target=relation,
                 subject_id=relation.concerned_person_id,
                 purpose="relation to the person concerned",
-                reason="named as the person concerned in a relative's case",
+                reason=NAMED_AS_CONCERNED,
             )
     return {
         "case": case,

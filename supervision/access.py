@@ -85,3 +85,54 @@ class AnalysisPolicy(Policy):
         if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
             return queryset.none()
         return queryset.filter(organisation_id=user.organisation_id)
+
+
+class SubjectAccessPolicy(Policy):
+    """A subject access extract: CREATE by a named handler of one of the unit's cases of the person;
+    VIEW by its author or the unit's supervisor; DECIDE by the unit's supervisor who did not prepare
+    it; EXPORT (the PDF) once approved, by the same two."""
+
+    def decide(self, user, action, extract, purpose) -> Decision:
+        from cases.access import handles_a_case_of
+
+        if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR):
+            return Decision.deny("administrators and coordinators never read a person's data")
+        if user.organisation_id != extract.organisation_id:
+            return Decision.deny("extracts are made by the unit that keeps the record")
+        author = extract.prepared_by_id == user.pk
+        supervisor = _supervisor_of(user, extract.organisation_id)
+        if action == Action.CREATE:
+            if handles_a_case_of(user, extract.person):
+                return Decision.allow("handler of a case of the person")
+            return Decision.deny("only a handler of the person's case prepares an extract")
+        if action in (Action.VIEW, Action.LIST):
+            if author or supervisor:
+                return Decision.allow("author of the extract" if author else SUPERVISOR_OF_THE_UNIT)
+            return Decision.deny("only its author and the unit's supervisor see an extract")
+        if action == Action.DECIDE:
+            if extract.status != "pending":
+                return Decision.deny("the extract has been decided already")
+            if author:
+                return Decision.deny("no one approves what they prepared")
+            if supervisor:
+                return Decision.allow("supervisor of the unit, not the author")
+            return Decision.deny("the unit's supervisor approves an extract")
+        if action == Action.EXPORT:
+            if extract.status != "approved":
+                return Decision.deny("an extract is given out only once approved")
+            if author or supervisor:
+                return Decision.allow("approved extract", ground="GDPR Art. 15")
+            return Decision.deny("only its author and the unit's supervisor give out an extract")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset, purpose=""):
+        from django.db.models import Q
+
+        if user.organisation_id is None or (
+            user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR)
+        ):
+            return queryset.none()
+        own = queryset.filter(organisation_id=user.organisation_id)
+        if user.has_role(Role.SUPERVISOR):
+            return own
+        return own.filter(Q(prepared_by_id=user.pk))

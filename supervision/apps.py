@@ -15,14 +15,27 @@ class SupervisionConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from lotsa import access, waiting
-        from supervision.access import AnalysisPolicy, PersonAccessLogPolicy, ReviewPolicy
-        from supervision.models import LogReview, NeedsRiskAnalysis, PersonAccessLog, ReviewPlan
+        from supervision.access import (
+            AnalysisPolicy,
+            PersonAccessLogPolicy,
+            ReviewPolicy,
+            SubjectAccessPolicy,
+        )
+        from supervision.models import (
+            LogReview,
+            NeedsRiskAnalysis,
+            PersonAccessLog,
+            ReviewPlan,
+            SubjectAccessExtract,
+        )
         from supervision.selectors import waiting_at_the_desk
 
         access.register(PersonAccessLog, PersonAccessLogPolicy())
         access.register(LogReview, ReviewPolicy())
         access.register(ReviewPlan, ReviewPolicy())
         access.register(NeedsRiskAnalysis, AnalysisPolicy())
+        access.register(SubjectAccessExtract, SubjectAccessPolicy())
         waiting.register(waiting_at_the_desk)
         auditlog.register(ReviewPlan)
         auditlog.register(NeedsRiskAnalysis)
+        auditlog.register(SubjectAccessExtract)

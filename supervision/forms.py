@@ -83,3 +83,23 @@ class AnalysisForm(forms.Form):
         if not user.has_role(Role.ADMINISTRATOR):
             organisations = organisations.filter(pk=user.organisation_id)
         self.fields["organisation"].queryset = organisations
+
+
+class ExtractForm(forms.Form):
+    with_staff_names = forms.BooleanField(
+        label=_("Name the staff in the extract"),
+        required=False,
+        help_text=_(
+            "By default an extract gives the organisation of each consultation, not the person who made it."
+        ),
+    )
+    reason = forms.CharField(label=_("Why the staff are named"), required=False, max_length=300)
+
+
+class ExtractDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)

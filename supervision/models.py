@@ -193,3 +193,51 @@ class NeedsRiskAnalysis(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+class ExtractStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class SubjectAccessExtract(models.Model):
+    """A person's subject access extract (GDPR Art. 15): prepared by a handler, approved by the unit's
+    supervisor (never its author). It covers the access log up to ``last_event_id`` (the event of its
+    own preparation) and what the unit holds; the PDF is made from these on each download, and is
+    never stored."""
+
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    last_event_id = models.BigIntegerField(default=0)
+    with_staff_names = models.BooleanField(_("name the staff"), default=False)
+    staff_names_reason = models.CharField(_("why the staff are named"), max_length=300, blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=ExtractStatus.choices, default=ExtractStatus.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-prepared_at", "-pk"]
+        verbose_name = _("subject access extract")
+        verbose_name_plural = _("subject access extracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reviewed_by=models.F("prepared_by")),
+                name="extract_not_reviewed_by_author",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(with_staff_names=False) | ~models.Q(staff_names_reason=""),
+                name="extract_staff_names_have_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SubjectAccessExtract {self.pk} of {self.person_id}"
+
+    def access_subject_id(self):
+        return self.person_id

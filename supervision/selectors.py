@@ -18,7 +18,14 @@ from audit.models import AccessEvent, Action, Outcome
 from cases.models import Person
 from lotsa import access, charts, waiting
 from supervision.access import ACCESS_REVIEW
-from supervision.models import LogReview, NeedsRiskAnalysis, PersonAccessLog, ReviewItem, ReviewPlan
+from supervision.models import (
+    LogReview,
+    NeedsRiskAnalysis,
+    PersonAccessLog,
+    ReviewItem,
+    ReviewPlan,
+    SubjectAccessExtract,
+)
 from supervision.review import rule_labels
 
 PAGE_SIZE = 50
@@ -300,6 +307,25 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
                     reverse("supervision:analyses"),
                 )
             )
+    if user.organisation_id:
+        pending = SubjectAccessExtract.objects.filter(organisation_id=user.organisation_id, status="pending")
+        if user.has_role(Role.SUPERVISOR):
+            count = pending.exclude(prepared_by=user).count()
+            if count:
+                items.append(
+                    waiting.Waiting(
+                        _("Subject access extracts waiting for your approval: %(n)d") % {"n": count},
+                        reverse("supervision:subject_accesses"),
+                    )
+                )
+        mine = pending.filter(prepared_by=user).count()
+        if mine:
+            items.append(
+                waiting.Waiting(
+                    _("Your subject access extracts waiting for approval: %(n)d") % {"n": mine},
+                    reverse("supervision:subject_accesses"),
+                )
+            )
     if user.has_role(Role.ADMINISTRATOR, Role.SUPERVISOR):
         missing = len(roles_without_analysis(user=user))
         if missing:
@@ -311,3 +337,57 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
                 )
             )
     return items
+
+
+def subject_access_extracts_for(*, user: User) -> list[SubjectAccessExtract]:
+    """The extracts the user prepared, or (a supervisor) the unit's; one event naming every person."""
+    from accounts.roles import CASE_PAGE_ROLES
+
+    access.require_role(
+        user, *CASE_PAGE_ROLES, target="supervision.subjectaccessextract", purpose="subject access"
+    )
+    rows = list(
+        access.visible_to(
+            user, SubjectAccessExtract.objects.select_related("person", "prepared_by", "reviewed_by")
+        )[:200]
+    )
+    access.record_list(user, rows, purpose="subject access extracts")
+    return rows
+
+
+def subject_access_get_for(*, user: User, extract_id) -> dict:
+    extract = (
+        SubjectAccessExtract.objects.select_related("person", "organisation", "prepared_by", "reviewed_by")
+        .filter(pk=extract_id)
+        .first()
+    )
+    if extract is None:
+        raise Http404
+    access.check(user, Action.VIEW, extract, purpose="subject access extract")
+    from supervision.extract import extract_events
+
+    return {
+        "extract": extract,
+        "person": extract.person,
+        "events": extract_events(extract).count(),
+        "may_decide": access.decide(user, Action.DECIDE, extract).allowed,
+        "may_export": access.decide(user, Action.EXPORT, extract).allowed,
+    }
+
+
+def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
+    """The extract as a PDF: giving it out is an EXPORT event naming the person."""
+    from cases.selectors import holdings_of
+    from consent.selectors import consents_and_disclosures_of
+    from supervision.extract import extract_events, render
+
+    extract = (
+        SubjectAccessExtract.objects.select_related("person", "organisation").filter(pk=extract_id).first()
+    )
+    if extract is None:
+        raise Http404
+    access.check(user, Action.EXPORT, extract, purpose="subject access extract")
+    person = extract.person
+    holdings = holdings_of(person=person, organisation_id=extract.organisation_id)
+    holdings += consents_and_disclosures_of(person=person, organisation_id=extract.organisation_id)
+    return extract, render(extract=extract, person=person, holdings=holdings, events=extract_events(extract))

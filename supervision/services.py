@@ -18,7 +18,15 @@ from audit.models import Action
 from lotsa import access
 from lotsa.errors import DomainError
 from supervision.access import ACCESS_REVIEW
-from supervision.models import LogReview, Mark, NeedsRiskAnalysis, ReviewItem, ReviewPlan
+from supervision.models import (
+    ExtractStatus,
+    LogReview,
+    Mark,
+    NeedsRiskAnalysis,
+    ReviewItem,
+    ReviewPlan,
+    SubjectAccessExtract,
+)
 from supervision.review import draw, scope_of
 
 MAX_PERIOD_DAYS = 366
@@ -140,3 +148,48 @@ def analysis_approve(*, by: User, analysis_id) -> NeedsRiskAnalysis:
     analysis.approved_by, analysis.approved_at = by, timezone.now()
     analysis.save()
     return analysis
+
+
+@transaction.atomic
+def subject_access_prepare(*, by: User, case_id, with_staff_names: bool, reason: str) -> SubjectAccessExtract:
+    """A subject access extract of the case's person, waiting for the supervisor's approval. It covers
+    the access log up to the event of its own preparation."""
+    from audit.models import AccessEvent
+    from cases.models import Case
+
+    case = Case.objects.select_related("person").filter(pk=case_id).first()
+    if case is None:
+        raise DomainError(_("There is no such case."))
+    extract = SubjectAccessExtract(
+        person=case.person,
+        organisation_id=case.owner_unit_id,
+        prepared_by=by,
+        with_staff_names=with_staff_names,
+        staff_names_reason=reason.strip() if with_staff_names else "",
+    )
+    access.check(by, Action.CREATE, extract, purpose="subject access extract")
+    if with_staff_names and not extract.staff_names_reason:
+        raise DomainError(_("Say why the staff are named: by default an extract leaves them out."))
+    extract.last_event_id = (
+        AccessEvent.objects.filter(actor_id=by.pk, subject_id=case.person_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+    extract.save()
+    return extract
+
+
+@transaction.atomic
+def subject_access_decide(*, by: User, extract_id, approve: bool, note: str) -> SubjectAccessExtract:
+    extract = SubjectAccessExtract.objects.select_for_update().filter(pk=extract_id).first()
+    if extract is None:
+        raise DomainError(_("There is no such extract."))
+    access.check(by, Action.DECIDE, extract, purpose="subject access extract")
+    if not approve and not note.strip():
+        raise DomainError(_("Say why the extract is refused."))
+    extract.status = ExtractStatus.APPROVED if approve else ExtractStatus.REFUSED
+    extract.reviewed_by, extract.reviewed_at, extract.review_note = by, timezone.now(), note.strip()
+    extract.save()
+    return extract

@@ -18,3 +18,13 @@ urlpatterns = [
     path("analyses/<int:analysis_id>/", views.analysis, name="analysis"),
     path("analyses/<int:analysis_id>/approve/", views.analysis_approve, name="analysis_approve"),
 ]
+
+urlpatterns += [
+    path("subject-access/", views.subject_accesses, name="subject_accesses"),
+    path("subject-access/new/<uuid:case_id>/", views.subject_access_new, name="subject_access_new"),
+    path("subject-access/<int:extract_id>/", views.subject_access, name="subject_access"),
+    path(
+        "subject-access/<int:extract_id>/decide/", views.subject_access_decide, name="subject_access_decide"
+    ),
+    path("subject-access/<int:extract_id>/pdf/", views.subject_access_pdf, name="subject_access_pdf"),
+]

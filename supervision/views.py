@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from audit.models import Action
+from cases.models import Case
 from lotsa import access
 from lotsa.posting import post_form
 from supervision import forms, selectors, services
 from supervision.access import ACCESS_REVIEW
-from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan
+from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, SubjectAccessExtract
 
 
 def desk(request):
@@ -174,3 +176,74 @@ def analysis_approve(request, analysis_id):
     else:
         messages.success(request, _("The analysis was approved and is now in force."))
     return redirect("supervision:analysis", analysis_id=analysis_id)
+
+
+def subject_accesses(request):
+    extracts = selectors.subject_access_extracts_for(user=request.user)
+    return render(request, "supervision/subject_accesses.html", {"extracts": extracts})
+
+
+def subject_access_new(request, case_id):
+    from cases.selectors import case_get_for
+
+    if request.method == "POST":
+        form = forms.ExtractForm(request.POST)
+        if not form.is_valid():
+            return post_form(
+                request,
+                form,
+                change=None,
+                done="",
+                back=request.path,
+                decide_on=lambda: get_object_or_404(Case, pk=case_id),
+                action=Action.VIEW,
+            )
+        try:
+            extract = services.subject_access_prepare(
+                by=request.user,
+                case_id=case_id,
+                with_staff_names=form.cleaned_data["with_staff_names"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.DomainError as error:
+            messages.error(request, error.message)
+            return redirect(request.path)
+        messages.success(
+            request, _("The extract was prepared. It is given out once the unit's supervisor approves it.")
+        )
+        return redirect("supervision:subject_access", extract_id=extract.pk)
+    case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")
+    return render(
+        request,
+        "supervision/subject_access_new.html",
+        {"case": case, "person": case.person, "form": forms.ExtractForm()},
+    )
+
+
+def subject_access(request, extract_id):
+    context = selectors.subject_access_get_for(user=request.user, extract_id=extract_id)
+    context["form"] = forms.ExtractDecisionForm()
+    return render(request, "supervision/subject_access.html", context)
+
+
+@require_POST
+def subject_access_decide(request, extract_id):
+    return post_form(
+        request,
+        forms.ExtractDecisionForm(request.POST),
+        change=lambda data: services.subject_access_decide(
+            by=request.user, extract_id=extract_id, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        done=_("The decision on the extract was recorded."),
+        back=reverse("supervision:subject_access", kwargs={"extract_id": extract_id}),
+        decide_on=lambda: get_object_or_404(SubjectAccessExtract, pk=extract_id),
+        action=Action.DECIDE,
+    )
+
+
+def subject_access_pdf(request, extract_id):
+    extract, pdf = selectors.subject_access_pdf_for(user=request.user, extract_id=extract_id)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="registerutdrag-{extract.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -444,3 +444,113 @@ def test_bad_input_on_the_desk_gets_a_message_and_changes_nothing(client, world)
     assert response.status_code == 200
     assert not NeedsRiskAnalysis.objects.exists()
     assert AccessEvent.objects.filter(actor_id=supervisor.pk, purpose="a form with errors").count() == 3
+
+
+# --- Subject access extracts (GDPR Art. 15) ---------------------------------------------------------
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_an_extract_is_prepared_by_a_handler_approved_by_another_and_then_given_out(client, world):
+    from supervision import selectors
+    from supervision.models import SubjectAccessExtract
+
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    with pytest.raises(AccessDenied):
+        services.subject_access_prepare(
+            by=world.users["social_worker_unassigned"],
+            case_id=world.case_a.pk,
+            with_staff_names=False,
+            reason="",
+        )
+    with pytest.raises(AccessDenied):
+        services.subject_access_prepare(
+            by=supervisor, case_id=world.case_a.pk, with_staff_names=False, reason=""
+        )
+    with pytest.raises(DomainError):
+        services.subject_access_prepare(by=worker, case_id=world.case_a.pk, with_staff_names=True, reason=" ")
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    with pytest.raises(AccessDenied):
+        selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    with pytest.raises(AccessDenied):
+        services.subject_access_decide(by=worker, extract_id=extract.pk, approve=True, note="")
+    with pytest.raises(DomainError):
+        services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=False, note="")
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SubjectAccessExtract.objects.filter(pk=extract.pk).update(reviewed_by=worker)
+    login_verified(client, worker)
+    before = head_seq()
+    response = client.get(reverse("supervision:subject_access_pdf", kwargs={"extract_id": extract.pk}))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    exported = [e for e in events_since(before) if e.action == Action.EXPORT]
+    assert len(exported) == 1 and exported[0].subject_id == world.case_a.person_id
+    text = _pdf_text(response.content)
+    assert "Registerutdrag" in text and world.case_a.person.surname in text
+
+
+def test_the_extract_lists_exactly_the_events_naming_the_person_without_staff_names(world):
+    from supervision import selectors
+    from supervision.extract import extract_events
+
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    person = world.case_a.person
+    event(world.users["external_member"], person)
+    with at(WORKDAY):
+        audit.append(
+            [audit.Event(action=Action.LIST, actor=worker, subjects=[person.pk, world.case_b.person_id])]
+        )
+    event(worker, world.case_b.person)  # names someone else
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    later = event(worker, person, when=dt.datetime.now(tz=STOCKHOLM))  # after the extract: not in it
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    text = _pdf_text(pdf)
+    listed = {int(ref) for ref in re.findall(r"#(\d+)", text)}
+    expected = set(
+        AccessEvent.objects.naming(person.pk)
+        .filter(pk__lte=extract.last_event_id)
+        .values_list("pk", flat=True)
+    )
+    assert listed == expected == set(extract_events(extract).values_list("pk", flat=True))
+    assert later.pk not in listed
+    assert "Polisen Järva" in text
+    assert worker.username not in text and world.users["external_member"].username not in text
+
+
+def test_the_extract_of_a_person_concerned_leaves_out_the_relation_secret_from_them(world):
+    from relatives.selectors import NAMED_AS_CONCERNED
+    from supervision import selectors
+
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    person = world.case_a.person
+    secret = audit.append(
+        [
+            audit.Event(
+                action=Action.VIEW,
+                actor=worker,
+                target_type="relatives.relation",
+                subject_id=person.pk,
+                reason=NAMED_AS_CONCERNED,
+            )
+        ]
+    )[0]
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=True, reason="Begärt av personen, prövat"
+    )
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    _extract, pdf = selectors.subject_access_pdf_for(user=supervisor, extract_id=extract.pk)
+    text = _pdf_text(pdf)
+    assert f"#{secret.pk}" not in text
+    assert "OSL 26 kap. 1 §" in text
+    assert worker.username in text  # named, with the reason

@@ -312,6 +312,24 @@ def analysis(w):
     return {"analysis_id": existing.pk}
 
 
+def extract(w, *, approved: bool):
+    """A subject access extract of case A's person prepared by its handler (approved, or waiting)."""
+    from supervision import services
+    from supervision.models import SubjectAccessExtract
+
+    status = "approved" if approved else "pending"
+    existing = SubjectAccessExtract.objects.filter(status=status).first()
+    if existing is None:
+        existing = services.subject_access_prepare(
+            by=w.users["social_worker"], case_id=w.case_a.pk, with_staff_names=False, reason=""
+        )
+        if approved:
+            services.subject_access_decide(
+                by=w.users["supervisor"], extract_id=existing.pk, approve=True, note=""
+            )
+    return {"extract_id": existing.pk}
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -542,6 +560,25 @@ MATRIX = {
         lambda w: {"organisation": w.district_a.pk, "role": "social_worker", "needs": "N", "risks": "R"},
     ),
     "supervision:analysis": ("get", analysis, only({"supervisor": 200, "administrator": 200})),
+    "supervision:subject_accesses": ("get", None, CASE_PAGES),
+    "supervision:subject_access_new": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "supervision:subject_access": (
+        "get",
+        lambda w: extract(w, approved=False),
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
+    # The handler prepared it: only the unit's supervisor approves it.
+    "supervision:subject_access_decide": (
+        "post",
+        lambda w: extract(w, approved=False),
+        SUPERVISOR_POST,
+        lambda w: {"decision": "approve", "note": ""},
+    ),
+    "supervision:subject_access_pdf": (
+        "get",
+        lambda w: extract(w, approved=True),
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
 }

@@ -864,6 +864,15 @@ class Command(BaseCommand):
         supervision.review_draw(
             by=karin, start=today - dt.timedelta(days=30), end=today - dt.timedelta(days=1)
         )
+        # Adam asked what has been done with his data: Amina prepared the extract, Karin approved it;
+        # the next one waits for Karin.
+        cases = list(Case.objects.filter(owner_unit=district, responsible=amina).order_by("opened_at")[:2])
+        for case, approve in zip(cases, (True, False), strict=False):
+            extract = supervision.subject_access_prepare(
+                by=amina, case_id=case.pk, with_staff_names=False, reason=""
+            )
+            if approve:
+                supervision.subject_access_decide(by=karin, extract_id=extract.pk, approve=True, note="")
 
     def _print(self, users) -> None:
         self.stdout.write("")
