@@ -76,6 +76,8 @@ class CasePolicy(Policy):
             # shares with them on the shared pages, entry by entry, never the case as such.
             return Decision.deny(consent_policy.NO_GROUND)
         assigned = is_named_handler(user, case)
+        if action == Action.DECIDE:
+            return self._decide_closing(user, case)
         if action == Action.EMERGENCY_ACCESS:
             if assigned:
                 return Decision.deny("assigned already: no emergency access needed")
@@ -101,6 +103,24 @@ class CasePolicy(Policy):
         if action == Action.ASSIGN:
             return Decision.deny("only the unit's supervisor reassigns cases")
         return Decision.deny("not assigned to the case")
+
+    def _decide_closing(self, user, case) -> Decision:
+        """Four eyes on closing a case: the owning unit's supervisor, never the one who proposed it."""
+        from cases.models import CaseStatus, CaseStatusChange
+
+        if not user.has_role(Role.SUPERVISOR):
+            return Decision.deny("the unit's supervisor approves closing a case")
+        if case.status != CaseStatus.CLOSING:
+            return Decision.deny("no proposal to close the case waits for approval")
+        proposer = (
+            CaseStatusChange.objects.filter(case_id=case.pk, status=CaseStatus.CLOSING)
+            .order_by("-changed_at")
+            .values_list("changed_by_id", flat=True)
+            .first()
+        )
+        if proposer == user.pk:
+            return Decision.deny("no one approves closing a case they proposed to close")
+        return Decision.allow("supervisor of the owning unit, not the proposer")
 
     def _open(self, user, case) -> Decision:
         if not user.has_role(*CASEWORK_ROLES):

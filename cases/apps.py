@@ -31,7 +31,12 @@ class CasesConfig(AppConfig):
             JournalEntry,
             Person,
         )
-        from cases.selectors import waiting_concern_reports, waiting_handovers
+        from cases.selectors import (
+            waiting_closings,
+            waiting_concern_reports,
+            waiting_drafts,
+            waiting_handovers,
+        )
         from lotsa import access, waiting
 
         access.register(Case, CasePolicy())
@@ -45,6 +50,8 @@ class CasesConfig(AppConfig):
         access.register(ConcernReport, ConcernReportPolicy())
         waiting.register(waiting_handovers)
         waiting.register(waiting_concern_reports)
+        waiting.register(waiting_drafts)
+        waiting.register(waiting_closings)
         # Change history through django-auditlog; encrypted fields never enter its records.
         auditlog.register(Person, exclude_fields=[*Person.ENCRYPTED_FIELDS, "personal_number_index"])
         auditlog.register(Case)

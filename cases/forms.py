@@ -120,6 +120,16 @@ class CloseCaseForm(VersionForm):
         return cleaned
 
 
+class CloseDecisionForm(VersionForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve: close the case")), ("refuse", _("Refuse: the case goes on"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Approve or refuse closing the case.")},
+    )
+    note = forms.CharField(label=_("Why refused"), required=False, max_length=500)
+
+
 class ReassignForm(VersionForm):
     to_user = id_fields.ModelChoiceField(
         label=_("New responsible social worker"), queryset=User.objects.none()

@@ -146,6 +146,8 @@ class Milieu(models.TextChoices):
 class CaseStatus(models.TextChoices):
     OPENED = "opened", _("Opened")
     ACTIVE = "active", _("Active")
+    # The handler proposed closing: the case closes when the unit's supervisor approves (four eyes).
+    CLOSING = "closing", _("Closing, waiting for approval")
     CLOSED = "closed", _("Closed")
 
 

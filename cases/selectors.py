@@ -196,7 +196,15 @@ def case_page_for(*, user: User, case_id) -> dict:
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+        "closing": _closing_proposal(case),
+        "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
     }
+
+
+def _closing_proposal(case):
+    from cases.services import closing_proposal
+
+    return closing_proposal(case)
 
 
 # --- Hand-overs ------------------------------------------------------------------------------------
@@ -466,3 +474,56 @@ def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]
         (_("Cases"), case_lines or [_("None")]),
         (_("Journal entries (date and category)"), journal or [_("None")]),
     ]
+
+
+def waiting_drafts(user: User) -> list:
+    """For the start page: the user's own journal drafts, not yet signed (a count, never a person)."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from lotsa.waiting import Waiting
+
+    if not user.has_role(*CASE_PAGE_ROLES):
+        return []
+    drafts = JournalEntry.objects.filter(author=user, signed_at__isnull=True).count()
+    if not drafts:
+        return []
+    text = ngettext("%(n)d journal draft to sign", "%(n)d journal drafts to sign", drafts) % {"n": drafts}
+    return [Waiting(text=text, url=reverse("cases:my_cases"))]
+
+
+def waiting_closings(user: User) -> list:
+    """For the start page (counts only): proposals to close a case waiting for the unit's supervisor
+    (theirs to approve, unless they proposed it), and the user's own proposals still waiting."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from accounts.roles import Role
+    from cases.models import CaseStatus, CaseStatusChange
+    from lotsa.waiting import Waiting
+
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return []
+    closing = Case.objects.filter(owner_unit_id=user.organisation_id, status=CaseStatus.CLOSING)
+    proposals = CaseStatusChange.objects.filter(case__in=closing, status=CaseStatus.CLOSING)
+    mine = set(proposals.filter(changed_by=user).values_list("case_id", flat=True))
+    items = []
+    if user.has_role(Role.SUPERVISOR):
+        to_decide = closing.exclude(pk__in=mine).count()
+        if to_decide:
+            text = ngettext(
+                "%(n)d proposal to close a case waits for your approval",
+                "%(n)d proposals to close a case wait for your approval",
+                to_decide,
+            )
+            items.append(
+                Waiting(text % {"n": to_decide}, reverse("cases:my_cases") + "?status=closing", approval=True)
+            )
+    if mine:
+        text = ngettext(
+            "%(n)d of your proposals to close a case waits for the supervisor",
+            "%(n)d of your proposals to close a case wait for the supervisor",
+            len(mine),
+        )
+        items.append(Waiting(text % {"n": len(mine)}, reverse("cases:my_cases") + "?status=closing"))
+    return items

@@ -191,14 +191,47 @@ def case_activate(*, by: User, case_id, expected_version: int) -> Case:
 
 @transaction.atomic
 def case_close(*, by: User, case_id, expected_version: int, reason: str, text: str) -> Case:
+    """Propose closing the case: it closes when the unit's supervisor approves (``case_close_decide``),
+    never on its handler's word alone."""
     case = _locked_case(case_id)
     _authorise_then_compare(by, Action.UPDATE, case, expected_version, "close the case")
+    if case.status == CaseStatus.CLOSING:
+        raise DomainError(_("Closing the case already waits for the supervisor's approval."))
     if reason not in CloseReason.values:
         raise DomainError(_("Choose why the case is closed."))
     if reason == CloseReason.OTHER and not text.strip():
         raise DomainError(_("Describe the reason when you choose 'other reason'."))
-    case.closed_at = timezone.now()
-    return _set_status(case, by=by, status=CaseStatus.CLOSED, reason=reason, text=text.strip())
+    return _set_status(case, by=by, status=CaseStatus.CLOSING, reason=reason, text=text.strip())
+
+
+def closing_proposal(case: Case) -> CaseStatusChange | None:
+    """The handler's proposal to close the case, while it waits for approval."""
+    if case.status != CaseStatus.CLOSING:
+        return None
+    return case.status_changes.filter(status=CaseStatus.CLOSING).order_by("-changed_at").first()
+
+
+@transaction.atomic
+def case_close_decide(*, by: User, case_id, expected_version: int, approve: bool, note: str) -> Case:
+    """The supervisor approves closing (the case closes, with the proposal's reason) or refuses it
+    with a reason (the case goes on). Never the one who proposed it."""
+    from cases.signals import case_closing_decided
+
+    case = _locked_case(case_id)
+    access.check(by, Action.DECIDE, case, purpose="approve closing the case")
+    _require_version(case, expected_version)
+    proposal = closing_proposal(case)
+    if approve:
+        case.closed_at = timezone.now()
+        case = _set_status(
+            case, by=by, status=CaseStatus.CLOSED, reason=proposal.reason, text=proposal.reason_text or ""
+        )
+    else:
+        if not note.strip():
+            raise DomainError(_("Say why closing the case is refused."))
+        case = _set_status(case, by=by, status=CaseStatus.ACTIVE, text=note.strip())
+    case_closing_decided.send(sender=Case, case=case, by=by, approved=approve)
+    return case
 
 
 def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: str = "") -> Case:

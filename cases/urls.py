@@ -29,6 +29,7 @@ urlpatterns = [
     path("<uuid:case_id>/request-assignment/", views.request_assignment, name="request_assignment"),
     path("<uuid:case_id>/activate/", views.case_activate, name="activate"),
     path("<uuid:case_id>/close/", views.case_close, name="close"),
+    path("<uuid:case_id>/close/decide/", views.case_close_decide, name="close_decide"),
     path("<uuid:case_id>/reassign/", views.case_reassign, name="reassign"),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),

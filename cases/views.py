@@ -300,8 +300,28 @@ def case_close(request, case_id):
         action=Action.UPDATE,
         purpose="close the case",
         change=close,
-        done=_("The case was closed."),
+        done=_("Closing the case was proposed. It closes when the unit's supervisor approves."),
         template="cases/close.html",
+    )
+
+
+@require_POST
+def case_close_decide(request, case_id):
+    """The supervisor's decision on a proposal to close the case (four eyes)."""
+    return post_form(
+        request,
+        forms.CloseDecisionForm(request.POST),
+        change=lambda data: services.case_close_decide(
+            by=request.user,
+            case_id=case_id,
+            expected_version=data["version"],
+            approve=data["decision"] == "approve",
+            note=data["note"],
+        ),
+        done=_("The decision on closing the case was recorded."),
+        back=reverse("cases:detail", kwargs={"case_id": case_id}),
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.DECIDE,
     )
 
 

@@ -12,8 +12,10 @@ class ConsentConfig(AppConfig):
 
         from consent.access import ConsentPolicy, DisclosurePolicy, EmergencyAccessPolicy, ReviewPolicy
         from consent.models import Consent, Disclosure, EmergencyAccess, Review
-        from lotsa import access
+        from consent.selectors import waiting_about_consent
+        from lotsa import access, waiting
 
+        waiting.register(waiting_about_consent)
         access.register(Consent, ConsentPolicy())
         access.register(Review, ReviewPolicy())
         access.register(Disclosure, DisclosurePolicy())

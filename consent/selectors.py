@@ -217,3 +217,53 @@ def consents_and_disclosures_of(*, person: Person, organisation_id) -> list[tupl
         (_("Consents to share information"), consents or [_("None")]),
         (_("Information disclosed without consent"), disclosures or [_("None")]),
     ]
+
+
+def waiting_about_consent(user) -> list:
+    """For the start page (counts only, never a person): consents of the user's own cases about to
+    expire; for a supervisor, disclosures and emergency accesses waiting for review."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from accounts.roles import CASEWORK_ROLES, Role
+    from lotsa.waiting import Waiting
+
+    items = []
+    today = timezone.localdate()
+    if user.has_role(*CASEWORK_ROLES):
+        cases = access.visible_to(user, Case.objects.filter(responsible=user))
+        ending = (
+            Consent.objects.in_force()
+            .filter(
+                person__cases__in=cases,
+                valid_until__lte=today + dt.timedelta(days=settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS),
+            )
+            .distinct()
+            .count()
+        )
+        if ending:
+            items.append(
+                Waiting(
+                    ngettext("%(n)d consent is about to expire", "%(n)d consents are about to expire", ending)
+                    % {"n": ending},
+                    reverse("consent:expiring"),
+                )
+            )
+    if user.has_role(Role.SUPERVISOR):
+        reviews = access.visible_to(user, Review.objects.filter(reviewed_at__isnull=True))
+        waiting, late = reviews.count(), reviews.filter(due_at__lt=timezone.now()).count()
+        if waiting:
+            items.append(
+                Waiting(
+                    ngettext(
+                        "%(n)d disclosure or emergency access waits for your review",
+                        "%(n)d disclosures or emergency accesses wait for your review",
+                        waiting,
+                    )
+                    % {"n": waiting},
+                    reverse("consent:review_queue"),
+                    urgent=bool(late),
+                    approval=True,
+                )
+            )
+    return items

@@ -35,6 +35,10 @@ class DefectorsConfig(AppConfig):
         access.register(BopsAssessment, BopsAssessmentPolicy())
         access.register(Placement, PlacementPolicy())
         waiting.register(waiting_in_the_programme)
+        from cases.signals import case_closing_decided
+        from defectors.services import schedule_follow_ups
+
+        case_closing_decided.connect(schedule_follow_ups, dispatch_uid="defectors.schedule_follow_ups")
         # Change histories name who and when; encrypted fields never enter them.
         auditlog.register(Enrolment, exclude_fields=Enrolment.ENCRYPTED_FIELDS)
         auditlog.register(BopsAssessment, exclude_fields=["notes"])

@@ -265,6 +265,20 @@ def waiting_in_the_programme(user: User) -> list:
                     )
                     % {"n": pending},
                     url,
+                    approval=True,
                 )
             )
+    mine = SupportDecision.objects.filter(case__in=cases, status=DecisionStatus.PENDING, author=user).count()
+    if mine:
+        items.append(
+            Waiting(
+                ngettext(
+                    "%(n)d of your decisions on support waits for the supervisor's approval",
+                    "%(n)d of your decisions on support wait for the supervisor's approval",
+                    mine,
+                )
+                % {"n": mine},
+                url,
+            )
+        )
     return items

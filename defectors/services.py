@@ -341,8 +341,9 @@ CLOSE_REASONS = {
 
 @transaction.atomic
 def programme_close(*, by: User, case_id, expected_version: int, outcome: str, text: str) -> Case:
-    """Close the programme's case with its outcome (cases.services closes the case, decided there) and
-    schedule the follow-ups at 6 and 12 months."""
+    """Propose closing the programme's case with its outcome (cases.services decides it, and the
+    unit's supervisor approves it); the follow-ups at 6 and 12 months are scheduled when the closing
+    is approved (``schedule_follow_ups``), and the outcome is cleared if it is refused."""
     if outcome not in Outcome.values:
         reason = ""  # the case's own rule decides first; its message follows
     else:
@@ -355,12 +356,31 @@ def programme_close(*, by: User, case_id, expected_version: int, outcome: str, t
     enrolment = _enrolment(case)
     enrolment.outcome = outcome
     enrolment.save(update_fields=["outcome"])
+    return case
+
+
+def schedule_follow_ups(sender, *, case, by, approved: bool, **kwargs) -> None:
+    """When the supervisor decides the closing of a programme case (cases.signals): approved, the
+    follow-ups at 6 and 12 months are scheduled from the day it closed; refused, the outcome proposed
+    with it is cleared (the case goes on)."""
+    if case.activity != Activity.DEFECTOR_PROGRAMME:
+        return
+    enrolment = Enrolment.objects.filter(case=case).first()
+    if enrolment is None:
+        return
+    if not approved:
+        enrolment.outcome = ""
+        enrolment.save(update_fields=["outcome"])
+        return
+    if not enrolment.outcome:
+        return
     closed_on = timezone.localdate(case.closed_at)
     for months in FOLLOW_UP_MONTHS:
-        FollowUp.objects.create(
-            case=case, person_id=case.person_id, months=months, due_on=add_months(closed_on, months)
+        FollowUp.objects.get_or_create(
+            case=case,
+            months=months,
+            defaults={"person_id": case.person_id, "due_on": add_months(closed_on, months)},
         )
-    return case
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ class Waiting:
     text: str
     url: str
     urgent: bool = False
+    # Waits for this user's approval (four eyes): also listed on the supervisor's desk.
+    approval: bool = False
 
 
 _providers: list[Callable] = []

@@ -10,7 +10,7 @@ class SigConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from lotsa import access
+        from lotsa import access, waiting
         from sig.access import (
             GroupPolicy,
             MeetingPolicy,
@@ -29,7 +29,9 @@ class SigConfig(AppConfig):
             SharedEntry,
             ThreatAssessment,
         )
+        from sig.selectors import waiting_in_groups
 
+        waiting.register(waiting_in_groups)
         access.register(InterventionGroup, GroupPolicy())
         access.register(SharedEntry, SharedEntryPolicy())
         access.register(ThreatAssessment, ThreatAssessmentPolicy())

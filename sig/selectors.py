@@ -142,3 +142,46 @@ def group_page_for(*, user: User, group_id) -> dict:
             else []
         ),
     }
+
+
+def waiting_in_groups(user: User) -> list:
+    """For the start page (counts only, never a person): overdue actions of the groups' plans that are
+    the user's to carry out (a handler: all of them), and overdue police threat reviews."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from lotsa.waiting import Waiting
+
+    groups = groups_visible_to(user=user)
+    if not groups.exists():
+        return []
+    today = timezone.localdate()
+    casework = user.has_role(*CASEWORK_ROLES)
+    actions = PlanAction.objects.filter(
+        goal__group__in=PlanPolicy().groups_with_plan_visible(user, groups),
+        due__lt=today,
+        status__in=[ActionStatus.PLANNED, ActionStatus.ONGOING],
+    )
+    if not casework:
+        actions = actions.filter(owner_id=user.organisation_id)
+    latest = {}
+    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
+        latest[assessment.group_id] = assessment
+    reviews = sum(
+        1
+        for a in latest.values()
+        if a.review_overdue and (casework or a.organisation_id == user.organisation_id)
+    )
+    items, url = [], reverse("sig:overview")
+    overdue = actions.count()
+    if overdue:
+        text = ngettext("%(n)d planned action is overdue", "%(n)d planned actions are overdue", overdue)
+        items.append(Waiting(text % {"n": overdue}, url, urgent=True))
+    if reviews:
+        text = ngettext(
+            "%(n)d threat assessment is due for review",
+            "%(n)d threat assessments are due for review",
+            reviews,
+        )
+        items.append(Waiting(text % {"n": reviews}, url, urgent=True))
+    return items

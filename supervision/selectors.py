@@ -305,6 +305,7 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
                 waiting.Waiting(
                     _("Needs-and-risk analyses waiting for your approval: %(n)d") % {"n": to_approve},
                     reverse("supervision:analyses"),
+                    approval=True,
                 )
             )
     if user.organisation_id:
@@ -316,6 +317,7 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
                     waiting.Waiting(
                         _("Subject access extracts waiting for your approval: %(n)d") % {"n": count},
                         reverse("supervision:subject_accesses"),
+                        approval=True,
                     )
                 )
         mine = pending.filter(prepared_by=user).count()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from audit.models import Action
 from cases.models import Case
-from lotsa import access
+from lotsa import access, waiting
 from lotsa.posting import post_form
 from supervision import forms, selectors, services
 from supervision.access import ACCESS_REVIEW
@@ -21,8 +21,11 @@ from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, Subject
 
 def desk(request):
     access.require_role(request.user, Role.SUPERVISOR, target="supervision.desk", purpose=ACCESS_REVIEW)
+    approvals = [item for item in waiting.waiting_for(request.user) if item.approval]
     return render(
-        request, "supervision/desk.html", {"due": selectors.review_due(request.user.organisation_id)}
+        request,
+        "supervision/desk.html",
+        {"due": selectors.review_due(request.user.organisation_id), "approvals": approvals},
     )
 
 

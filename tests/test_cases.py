@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from audit.models import AccessEvent, Action, Outcome
 from cases import personal_number as pnr
+from cases import services
 from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
 from tests.conftest import MARKER
 from tests.factories import CaseFactory, PersonFactory, valid_number
@@ -366,9 +367,27 @@ def test_closing_records_the_history_and_ends_writing(client, world):
     )
     assert response.status_code == 302
     case = Case.objects.get(pk=world.case_a.pk)
+    # Proposed, not closed: the unit's supervisor approves (four eyes).
+    assert case.status == CaseStatus.CLOSING and case.closed_at is None
+    response = client.post(
+        case_url(case, "cases:close_decide"), {"version": case.version, "decision": "approve", "note": ""}
+    )
+    assert response.status_code == 403 and Case.objects.get(pk=case.pk).status == CaseStatus.CLOSING
+    client.logout()
+    login_verified(client, world.users["supervisor"])
+    body = client.get(case_url(case)).content.decode()
+    assert "föreslog att ärendet avslutas" in body
+    response = client.post(
+        case_url(case, "cases:close_decide"), {"version": case.version, "decision": "approve", "note": ""}
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(pk=world.case_a.pk)
     assert case.status == CaseStatus.CLOSED and case.closed_at is not None
     last = case.status_changes.order_by("-changed_at").first()
     assert last.reason == "moved" and last.reason_text == "Flyttat till Malmö"
+    assert last.changed_by == world.users["supervisor"]
+    client.logout()
+    login_verified(client, world.users["social_worker"])
     body = client.get(case_url(case)).content.decode()
     assert "Flyttat till Malmö" in body and "Spara utkast" not in body
     response = client.post(case_url(case, "cases:journal_add"), {"category": "housing", "text": "late"})
@@ -447,3 +466,58 @@ def test_a_social_worker_of_another_district_can_neither_open_list_search_nor_po
     denials = events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk))
     assert denials.count() == 5
     assert Case.objects.get(pk=world.case_a.pk).version == world.case_a.version
+
+
+def test_closing_is_approved_by_the_units_supervisor_never_by_whoever_proposed_it(world):
+    from accounts.models import Role
+    from lotsa.access import AccessDenied
+    from tests.factories import UserFactory
+
+    both = UserFactory(organisation=world.district_a, roles=[Role.SOCIAL_WORKER, Role.SUPERVISOR])
+    world.case_a.responsible = both
+    world.case_a.save()
+    case = services.case_close(
+        by=both, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    with pytest.raises(services.DomainError):
+        services.case_close(
+            by=both, case_id=case.pk, expected_version=case.version, reason="goals_met", text=""
+        )
+    with pytest.raises(AccessDenied):
+        services.case_close_decide(
+            by=both, case_id=case.pk, expected_version=case.version, approve=True, note=""
+        )
+    other_unit = UserFactory(organisation=world.district_b, roles=[Role.SUPERVISOR])
+    with pytest.raises(AccessDenied):
+        services.case_close_decide(
+            by=other_unit, case_id=case.pk, expected_version=case.version, approve=True, note=""
+        )
+    supervisor = world.users["supervisor"]
+    with pytest.raises(services.DomainError):
+        services.case_close_decide(
+            by=supervisor, case_id=case.pk, expected_version=case.version, approve=False, note=""
+        )
+    refused = services.case_close_decide(
+        by=supervisor, case_id=case.pk, expected_version=case.version, approve=False, note="Uppföljning kvar"
+    )
+    assert refused.status == CaseStatus.ACTIVE and refused.closed_at is None
+    with pytest.raises(AccessDenied):
+        services.case_close_decide(
+            by=supervisor, case_id=case.pk, expected_version=refused.version, approve=True, note=""
+        )
+
+
+def test_a_proposal_to_close_shows_on_both_start_pages(client, world):
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    services.case_close(
+        by=worker, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    login_verified(client, worker)
+    assert "1 av dina förslag att avsluta ett ärende väntar på chefen" in client.get("/").content.decode()
+    client.logout()
+    login_verified(client, supervisor)
+    assert "1 förslag att avsluta ett ärende väntar på ditt godkännande" in client.get("/").content.decode()
+    assert (
+        "1 förslag att avsluta ett ärende väntar på ditt godkännande"
+        in client.get("/supervision/").content.decode()
+    )

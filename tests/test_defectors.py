@@ -360,12 +360,26 @@ def test_a_lowered_threat_tells_the_programme_and_closes_nothing(prog):
 
 
 def test_closing_records_the_outcome_and_schedules_follow_ups_at_6_and_12_months(prog):
+    from cases import services as case_services
+
     case = services.programme_close(
         by=prog["worker"],
         case_id=prog["case"].pk,
         expected_version=prog["case"].version,
         outcome="left_the_milieu",
         text="",
+    )
+    # Proposed: nothing is scheduled until the supervisor approves; a refusal clears the outcome.
+    assert case.status == CaseStatus.CLOSING and not FollowUp.objects.filter(case=case).exists()
+    case = case_services.case_close_decide(
+        by=prog["supervisor"], case_id=case.pk, expected_version=case.version, approve=False, note="Inte än"
+    )
+    assert case.status == CaseStatus.ACTIVE and Enrolment.objects.get(case=case).outcome == ""
+    case = services.programme_close(
+        by=prog["worker"], case_id=case.pk, expected_version=case.version, outcome="left_the_milieu", text=""
+    )
+    case = case_services.case_close_decide(
+        by=prog["supervisor"], case_id=case.pk, expected_version=case.version, approve=True, note=""
     )
     assert case.status == CaseStatus.CLOSED and Enrolment.objects.get(case=case).outcome == "left_the_milieu"
     months = sorted(FollowUp.objects.filter(case=case).values_list("months", flat=True))

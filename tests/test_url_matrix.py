@@ -330,6 +330,29 @@ def extract(w, *, approved: bool):
     return {"extract_id": existing.pk}
 
 
+def closing_proposed(w):
+    """Case A, its handler having proposed closing it (once per world)."""
+    from cases.models import Case
+    from cases.services import case_close
+
+    case = Case.objects.get(pk=w.case_a.pk)
+    if case.status != "closing":
+        case_close(
+            by=w.users["social_worker"],
+            case_id=case.pk,
+            expected_version=case.version,
+            reason="goals_met",
+            text="",
+        )
+    return {"case_id": case.pk}
+
+
+def approve_closing(w):
+    from cases.models import Case
+
+    return {"version": Case.objects.get(pk=w.case_a.pk).version, "decision": "approve", "note": ""}
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -528,6 +551,8 @@ MATRIX = {
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
         only({"social_worker": 200, "supervisor": 200}),
     ),
+    # The handler proposed closing; the unit's supervisor approves (four eyes).
+    "cases:close_decide": ("post", closing_proposed, SUPERVISOR_POST, approve_closing),
     "supervision:desk": ("get", None, SUPERVISOR_ONLY),
     # Who accessed a person: the owning unit's supervisor only, never the handlers or an administrator.
     "supervision:person_access": ("get", lambda w: {"person_id": w.case_a.person_id}, SUPERVISOR_ONLY),

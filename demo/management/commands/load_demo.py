@@ -319,8 +319,15 @@ class Command(BaseCommand):
                 entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
                 services.journal_sign(by=worker, entry_id=entry.pk)
             if closed_reason:
-                services.case_close(
+                # The handler proposes closing; the unit's supervisor approves it (four eyes).
+                case = services.case_close(
                     by=worker, case_id=case.pk, expected_version=case.version, reason=closed_reason, text=""
+                )
+                supervisor = User.objects.filter(
+                    organisation=case.owner_unit, role_grants__role=Role.SUPERVISOR, is_active=True
+                ).first()
+                services.case_close_decide(
+                    by=supervisor, case_id=case.pk, expected_version=case.version, approve=True, note=""
                 )
         self._consents(organisations, users)
         self._groups(organisations, users)
