@@ -13,9 +13,11 @@ class AccountsConfig(AppConfig):
         from accounts import signals  # noqa: F401
         from accounts.access import AccountRequestPolicy
         from accounts.models import AccountRequest, Organisation, RoleGrant, User
-        from lotsa import access
+        from accounts.selectors import waiting_account_requests
+        from lotsa import access, waiting
 
         access.register(AccountRequest, AccountRequestPolicy())
+        waiting.register(waiting_account_requests)
         auditlog.register(AccountRequest)
 
         auditlog.register(Organisation)

@@ -83,3 +83,23 @@ def accounts_new_or_reset(*, since: dt.datetime, until: dt.datetime) -> dict[int
     for pk, decided in resets:
         moments.setdefault(pk, []).append(decided)
     return moments
+
+
+def waiting_account_requests(user: User) -> list:
+    """For the start page (counts only): the account requests a user entered that still wait for a
+    second person's approval. (What waits for a supervisor's own approval the start page counts
+    itself, decided request by request.)"""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from lotsa.waiting import Waiting
+
+    mine = AccountRequest.objects.filter(requested_by=user, status=RequestStatus.PENDING).count()
+    if not mine:
+        return []
+    text = ngettext(
+        "%(n)d account request you entered waits for approval",
+        "%(n)d account requests you entered wait for approval",
+        mine,
+    )
+    return [Waiting(text % {"n": mine}, reverse("accounts:requests"))]

@@ -185,3 +185,24 @@ def waiting_in_groups(user: User) -> list:
         )
         items.append(Waiting(text % {"n": reviews}, url, urgent=True))
     return items
+
+
+def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
+    """The person's intervention groups in the unit's cases, for the subject access extract (called
+    after its EXPORT decision naming the person; records nothing itself): when formed, the status and
+    the member organisations."""
+    from django.utils.translation import gettext as _
+
+    lines = []
+    groups = InterventionGroup.objects.filter(case__person=person, case__owner_unit_id=organisation_id)
+    for group in groups.prefetch_related("memberships__organisation").order_by("created_at"):
+        members = sorted({m.organisation.name for m in group.memberships.all() if m.left_at is None})
+        lines.append(
+            _("Formed %(formed)s, %(status)s; members from %(members)s")
+            % {
+                "formed": timezone.localtime(group.created_at).date().isoformat(),
+                "status": str(group.get_status_display()).lower(),
+                "members": ", ".join(members) or "-",
+            }
+        )
+    return [(_("Intervention groups"), lines)] if lines else []

@@ -14,10 +14,61 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 from audit.models import AccessEvent, Action
 from relatives.selectors import NAMED_AS_CONCERNED
+
+# The purposes the access log records most often, as a person reads them. Crossing purposes and
+# legal grounds have their own labels (lotsa.vocabulary, consent.grounds); anything else is shown as
+# the log recorded it.
+PURPOSE_LABELS = {
+    "casework": gettext_lazy("casework in the case"),
+    "my cases": gettext_lazy("the handler's list of cases"),
+    "find a person": gettext_lazy("a search by personal identity number"),
+    "open a case": gettext_lazy("opening a case"),
+    "write in the journal": gettext_lazy("writing in the journal"),
+    "sign a journal entry": gettext_lazy("signing a journal entry"),
+    "close the case": gettext_lazy("closing the case"),
+    "approve closing the case": gettext_lazy("approving the closing of the case"),
+    "intervention group": gettext_lazy("the intervention group"),
+    "my intervention groups": gettext_lazy("the list of intervention groups"),
+    "defector programme": gettext_lazy("the defector programme"),
+    "relative support": gettext_lazy("support for relatives"),
+    "first contact": gettext_lazy("the first contact"),
+    "hand-over": gettext_lazy("a hand-over between units"),
+    "hand-overs": gettext_lazy("the list of hand-overs"),
+    "send a hand-over": gettext_lazy("a hand-over between units"),
+    "accept a hand-over": gettext_lazy("a hand-over between units"),
+    "consents": gettext_lazy("consents"),
+    "record a consent": gettext_lazy("recording a consent"),
+    "withdraw a consent": gettext_lazy("withdrawing a consent"),
+    "consents about to expire": gettext_lazy("consents about to expire"),
+    "record a disclosure": gettext_lazy("a disclosure without consent"),
+    "review queue": gettext_lazy("the supervisor's review"),
+    "review": gettext_lazy("the supervisor's review"),
+    "emergency access": gettext_lazy("emergency access"),
+    "access review": gettext_lazy("review of the access log"),
+    "subject access extract": gettext_lazy("this register extract"),
+    "subject access extracts": gettext_lazy("this register extract"),
+    "a form with errors": gettext_lazy("a form that was not accepted"),
+}
+
+
+def purpose_label(event) -> str:
+    from consent import grounds
+    from lotsa.vocabulary import Purpose
+
+    if event.legal_ground:
+        ground = grounds.ground(event.legal_ground)
+        return str(ground.label) if ground else event.legal_ground
+    if event.purpose in PURPOSE_LABELS:
+        return str(PURPOSE_LABELS[event.purpose])
+    if event.purpose in Purpose.values:
+        return str(Purpose(event.purpose).label)
+    return event.purpose or "-"
+
 
 SECRET_FROM_THE_PERSON = Q(target_type="relatives.relation", reason=NAMED_AS_CONCERNED)
 
@@ -114,7 +165,7 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
     for event in events:
         when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
         what = str(actions.get(event.action, event.action))
-        why = event.legal_ground or event.purpose or "-"
+        why = purpose_label(event)
         row = f"{when} | {event.actor_organisation or _('(no organisation)')} | {what} | {why} | #{event.pk}"
         if extract.with_staff_names:
             row += f" | {event.actor_username or '-'}"

@@ -381,6 +381,9 @@ def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtr
     """The extract as a PDF: giving it out is an EXPORT event naming the person."""
     from cases.selectors import holdings_of
     from consent.selectors import consents_and_disclosures_of
+    from defectors.selectors import holdings_of as programme_holdings
+    from relatives.selectors import holdings_of as support_holdings
+    from sig.selectors import holdings_of as group_holdings
     from supervision.extract import extract_events, render
 
     extract = (
@@ -390,6 +393,10 @@ def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtr
         raise Http404
     access.check(user, Action.EXPORT, extract, purpose="subject access extract")
     person = extract.person
-    holdings = holdings_of(person=person, organisation_id=extract.organisation_id)
-    holdings += consents_and_disclosures_of(person=person, organisation_id=extract.organisation_id)
+    unit = extract.organisation_id
+    holdings = holdings_of(person=person, organisation_id=unit)
+    holdings += consents_and_disclosures_of(person=person, organisation_id=unit)
+    holdings += group_holdings(person=person, organisation_id=unit)
+    holdings += programme_holdings(person=person, organisation_id=unit)
+    holdings += support_holdings(person=person, organisation_id=unit)
     return extract, render(extract=extract, person=person, holdings=holdings, events=extract_events(extract))

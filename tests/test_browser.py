@@ -431,3 +431,73 @@ def test_the_vbe_team_opens_a_first_contact_meets_the_person_and_reports_concern
     page.get_by_role("link", name="Demoson, Saga").click()
     page.get_by_text("Anmälningsplikt vid oro för ett barn").wait_for()
     assert_accessible(page)
+
+
+def test_a_supervisor_reviews_the_access_log_and_sees_who_accessed_a_person(live_server, page):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from audit import services as audit
+    from audit.models import Action
+    from supervision.models import LogReview
+    from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
+
+    district = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
+    worker = UserFactory(username="amina", organisation=district, roles=[Role.SOCIAL_WORKER])
+    karin = UserFactory(username="karin", first_name="Karin", organisation=district, roles=[Role.SUPERVISOR])
+    case = CaseFactory(
+        person=PersonFactory(given_names="Adam", surname="Provsson", organisation=district),
+        owner_unit=district,
+        responsible=worker,
+    )
+    last_week = timezone.localdate() - dt.timedelta(days=7)
+    zone = timezone.get_current_timezone()
+    for hour in (10, 11, 22):
+        moment = timezone.make_aware(dt.datetime.combine(last_week, dt.time(hour, 15)), zone)
+        with time_machine.travel(moment, tick=False):
+            audit.append(
+                [
+                    audit.Event(
+                        action=Action.VIEW, actor=worker, target_type="cases.case", subject_id=case.person_id
+                    )
+                ]
+            )
+    log_in(page, live_server, karin)
+
+    page.get_by_role("link", name="Enheten har ingen plan för granskning av åtkomstloggen.").click()
+    page.get_by_role("heading", name="Granskningar av åtkomstloggen").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Slumpvisa händelser per granskning").fill("2")
+    page.get_by_label("Händelser per riskregel").fill("1")
+    page.get_by_role("button", name="Spara planen").click()
+    page.get_by_text("Granskningsplanen sparades.").wait_for()
+    page.get_by_label("Från").fill((last_week - dt.timedelta(days=3)).isoformat())
+    page.get_by_label("Till").fill((last_week + dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Dra urvalet").click()
+    page.get_by_text("Urvalet drogs.").wait_for()
+    assert_accessible(page)
+    review = LogReview.objects.get()
+    assert page.get_by_text("Utanför arbetstid").first.is_visible()
+    for item in review.items.all():
+        article = page.locator(f"#item-{item.pk}")
+        article.get_by_label("I sin ordning").check()
+        article.get_by_role("button", name="Spara bedömningen").click()
+        page.get_by_text("Händelsen bedömdes.").wait_for()
+    page.get_by_label("Slutsats").fill("Kvällsläsningen följs upp med handläggaren.")
+    page.get_by_role("button", name="Avsluta", exact=True).click()
+    page.get_by_text("Granskningen avslutades. Den kan inte längre ändras.").wait_for()
+    assert_accessible(page)
+    assert LogReview.objects.get().signed_off_by == karin
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.get_by_role("link", name="Vem har tagit del av personen").click()
+    page.get_by_role("heading", name="Vem har tagit del av Adam Provsson").wait_for()
+    assert page.locator("svg.chart").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Tillsyn").click()
+    page.get_by_role("heading", name="Chefens skrivbord").wait_for()
+    assert_accessible(page)

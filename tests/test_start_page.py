@@ -54,6 +54,10 @@ def test_overdue_actions_show_to_the_handler_and_not_to_a_member_the_plan_is_not
 def test_the_coordinator_and_the_administrator_get_their_own_start_pages(client, world):
     body = start_page(client, world.users["coordinator"])
     assert "avidentifierade sammanställningar" in body
+    from accounts.services import user_reset_credentials
+
+    user_reset_credentials(by=world.users["administrator"], user=world.users["social_worker"])
     body = start_page(client, world.users["administrator"])
     assert "Roller utan godkänd behovs- och riskanalys" in body
+    assert "1 kontobegäran som du registrerat väntar på godkännande" in body
     assert AccessEvent.objects.exists()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import Role
@@ -495,6 +496,7 @@ def test_an_extract_is_prepared_by_a_handler_approved_by_another_and_then_given_
     assert len(exported) == 1 and exported[0].subject_id == world.case_a.person_id
     text = _pdf_text(response.content)
     assert "Registerutdrag" in text and world.case_a.person.surname in text
+    assert "Sociala insatsgrupper" in text and "medlemmar från Polisen Järva" in text
 
 
 def test_the_extract_lists_exactly_the_events_naming_the_person_without_staff_names(world):
@@ -554,3 +556,31 @@ def test_the_extract_of_a_person_concerned_leaves_out_the_relation_secret_from_t
     assert f"#{secret.pk}" not in text
     assert "OSL 26 kap. 1 §" in text
     assert worker.username in text  # named, with the reason
+
+
+@pytest.mark.slow
+def test_the_extract_of_a_demo_person_lists_exactly_the_events_naming_them(db):
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from supervision import selectors
+    from supervision.extract import SECRET_FROM_THE_PERSON
+    from supervision.models import SubjectAccessExtract
+
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", stdout=io.StringIO())
+    extract = SubjectAccessExtract.objects.get(status="approved")
+    _extract, pdf = selectors.subject_access_pdf_for(user=extract.prepared_by, extract_id=extract.pk)
+    text = _pdf_text(pdf)
+    listed = [int(ref) for ref in re.findall(r"#(\d+)", text)]
+    naming = AccessEvent.objects.naming(extract.person_id).filter(pk__lte=extract.last_event_id)
+    expected = set(
+        naming.exclude(SECRET_FROM_THE_PERSON & Q(subject_id=extract.person_id)).values_list("pk", flat=True)
+    )
+    assert len(listed) == len(set(listed)) and set(listed) == expected
+    assert len(expected) > 20  # the demo's two months of reads
+    assert "Adam Testsson" in text and "Rinkeby-Kista stadsdelsförvaltning" in text
+    assert "Samtycken till att dela uppgifter" in text and "Journalanteckningar" in text
+    assert "socialsekreterare.rk" not in text
