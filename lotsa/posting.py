@@ -15,9 +15,20 @@ from lotsa import access
 from lotsa.errors import DomainError
 
 
-def post_form(request, form, *, change: Callable, done: str, back: str, decide_on: Callable, action: str):
+def post_form(
+    request,
+    form,
+    *,
+    change: Callable,
+    done: str,
+    back: str,
+    decide_on: Callable,
+    action: str,
+    then: Callable | None = None,
+):
     """``change(cleaned_data)`` runs the service; ``decide_on()`` returns the object an invalid post is
-    decided on (with ``action``)."""
+    decided on (with ``action``); ``then(result)``, if given, is where a successful change leads
+    (the page of what it made), instead of ``back``."""
     if not form.is_valid():
         with transaction.atomic():
             access.check(request.user, action, decide_on(), purpose="a form with errors")
@@ -26,9 +37,11 @@ def post_form(request, form, *, change: Callable, done: str, back: str, decide_o
                 messages.error(request, error)
         return redirect(back)
     try:
-        change(form.cleaned_data)
+        result = change(form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
+        if then is not None:
+            return redirect(then(result))
     return redirect(back)

@@ -82,24 +82,16 @@ def review_plan(request):
 
 @require_POST
 def review_draw(request):
-    form = forms.DrawForm(request.POST)
-    if not form.is_valid():
-        return post_form(
-            request,
-            form,
-            change=None,
-            done="",
-            back=reverse("supervision:reviews"),
-            decide_on=lambda: LogReview(organisation_id=request.user.organisation_id),
-            action=Action.CREATE,
-        )
-    try:
-        review = services.review_draw(by=request.user, **form.cleaned_data)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect("supervision:reviews")
-    messages.success(request, _("The sample was drawn. Mark each event, then sign the review off."))
-    return redirect("supervision:review", review_id=review.pk)
+    return post_form(
+        request,
+        forms.DrawForm(request.POST),
+        change=lambda data: services.review_draw(by=request.user, **data),
+        done=_("The sample was drawn. Mark each event, then sign the review off."),
+        back=reverse("supervision:reviews"),
+        decide_on=lambda: LogReview(organisation_id=request.user.organisation_id),
+        action=Action.CREATE,
+        then=lambda review: reverse("supervision:review", kwargs={"review_id": review.pk}),
+    )
 
 
 def review(request, review_id):
@@ -186,40 +178,42 @@ def subject_accesses(request):
     return render(request, "supervision/subject_accesses.html", {"extracts": extracts})
 
 
+def _draft_extract(request, case) -> SubjectAccessExtract:
+    return SubjectAccessExtract(
+        person=case.person, organisation_id=case.owner_unit_id, prepared_by=request.user
+    )
+
+
 def subject_access_new(request, case_id):
     from cases.selectors import case_get_for
 
     if request.method == "POST":
-        form = forms.ExtractForm(request.POST)
-        if not form.is_valid():
-            return post_form(
-                request,
-                form,
-                change=None,
-                done="",
-                back=request.path,
-                decide_on=lambda: get_object_or_404(Case, pk=case_id),
-                action=Action.VIEW,
-            )
-        try:
-            extract = services.subject_access_prepare(
+        return post_form(
+            request,
+            forms.ExtractForm(request.POST),
+            change=lambda data: services.subject_access_prepare(
                 by=request.user,
                 case_id=case_id,
-                with_staff_names=form.cleaned_data["with_staff_names"],
-                reason=form.cleaned_data["reason"],
-            )
-        except services.DomainError as error:
-            messages.error(request, error.message)
-            return redirect(request.path)
-        messages.success(
-            request, _("The extract was prepared. It is given out once the unit's supervisor approves it.")
+                with_staff_names=data["with_staff_names"],
+                reason=data["reason"],
+            ),
+            done=_("The extract was prepared. It is given out once the unit's supervisor approves it."),
+            back=request.path,
+            decide_on=lambda: _draft_extract(request, get_object_or_404(Case, pk=case_id)),
+            action=Action.CREATE,
+            then=lambda extract: reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}),
         )
-        return redirect("supervision:subject_access", extract_id=extract.pk)
     case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")
     return render(
         request,
         "supervision/subject_access_new.html",
-        {"case": case, "person": case.person, "form": forms.ExtractForm()},
+        {
+            "case": case,
+            "person": case.person,
+            "form": forms.ExtractForm(),
+            # What the page offers (unrecorded: preparing is decided when it is posted).
+            "may_prepare": access.decide(request.user, Action.CREATE, _draft_extract(request, case)).allowed,
+        },
     )
 
 

@@ -479,6 +479,10 @@ def test_an_extract_is_prepared_by_a_handler_approved_by_another_and_then_given_
     extract = services.subject_access_prepare(
         by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
     )
+    from lotsa.waiting import waiting_for
+
+    assert "Registerutdrag som väntar på ditt godkännande: 1" in [w.text for w in waiting_for(supervisor)]
+    assert "Dina registerutdrag som väntar på godkännande: 1" in [w.text for w in waiting_for(worker)]
     with pytest.raises(AccessDenied):
         selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
     with pytest.raises(AccessDenied):
@@ -584,3 +588,23 @@ def test_the_extract_of_a_demo_person_lists_exactly_the_events_naming_them(db):
     assert "Adam Testsson" in text and "Rinkeby-Kista stadsdelsförvaltning" in text
     assert "Samtycken till att dela uppgifter" in text and "Journalanteckningar" in text
     assert "socialsekreterare.rk" not in text
+
+
+def test_bad_input_for_an_extract_or_a_draw_is_decided_and_changes_nothing(client, world):
+    from supervision.models import SubjectAccessExtract
+
+    worker = world.users["social_worker"]
+    login_verified(client, worker)
+    url = reverse("supervision:subject_access_new", kwargs={"case_id": world.case_a.pk})
+    assert "Upprätta utdraget" in client.get(url).content.decode()
+    before = head_seq()
+    response = client.post(url, {"with_staff_names": "on", "reason": "x" * 400}, follow=True)
+    assert response.status_code == 200 and not SubjectAccessExtract.objects.exists()
+    decided = events_since(before).filter(target_type="supervision.subjectaccessextract")
+    assert [e.action for e in decided] == [Action.CREATE]
+    response = client.post(url, {"with_staff_names": "on", "reason": ""}, follow=True)
+    assert "Skriv varför personalen namnges" in response.content.decode()
+    assert not SubjectAccessExtract.objects.exists()
+    response = client.post(url, {"reason": ""})
+    extract = SubjectAccessExtract.objects.get()
+    assert response["Location"] == reverse("supervision:subject_access", kwargs={"extract_id": extract.pk})
