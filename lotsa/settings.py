@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "defectors",
     "relatives",
     "supervision",
+    "coordination",
     "demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("defectors/", include("defectors.urls")),
     path("relatives/", include("relatives.urls")),
     path("supervision/", include("supervision.urls")),
+    path("coordination/", include("coordination.urls")),
 ]
 
 handler400 = "lotsa.views.bad_request"

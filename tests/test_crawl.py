@@ -87,3 +87,52 @@ def test_every_person_a_page_shows_is_named_by_an_access_event_of_that_request(c
     assert not missing, "\n".join(
         f"{u} {url}: {mark!r} shown without an access event" for u, url, mark in missing
     )
+
+
+def case_texts() -> set[str]:
+    """Every encrypted free text the demo's cases hold (journal entries, notes, reasons, addresses):
+    what a coordinator must never see."""
+    from django.apps import apps
+
+    texts = set()
+    with crypto.key_cache():
+        for model in apps.get_models():
+            # Proxies read the same rows (and their ciphertexts are bound to the concrete model).
+            fields = [] if model._meta.proxy else getattr(model, "ENCRYPTED_FIELDS", [])
+            for obj in model.objects.all():
+                for field in fields:
+                    value = getattr(obj, field, None)
+                    if isinstance(value, str) and len(value.strip()) >= 12:
+                        texts.add(value.strip()[:60])
+    return texts
+
+
+@pytest.mark.slow
+def test_coordinators_see_no_name_number_or_case_text_on_any_page(client, demo):
+    """Every page a coordinator reaches (the local one and the central one): no demo person's name or
+    number, no free text from a case, and no access event naming a person."""
+    from cases.models import Person
+
+    with crypto.key_cache():
+        numbers = {p.personal_number for p in Person.objects.all()} | {
+            p.personal_number_display for p in Person.objects.all()
+        }
+    forbidden = set(demo) | numbers | case_texts()
+    assert len(forbidden) > 50
+    coordinators = User.objects.filter(role_grants__role="coordinator", is_active=True).distinct()
+    assert coordinators.count() >= 2
+    pages = 0
+    for user in coordinators:
+        client.logout()
+        login_verified(client, user)
+        for url, response in crawl(client):
+            assert response.status_code < 500, (user.username, url)
+            if response.status_code != 200:
+                continue
+            pages += 1
+            body = response.content.decode(errors="replace")
+            shown = [mark for mark in forbidden if mark in body]
+            assert not shown, (user.username, url, shown[:3])
+            events = AccessEvent.objects.filter(request_id=response.get("X-Request-ID", ""))
+            assert not named_by(events), (user.username, url)
+    assert pages >= 8, pages

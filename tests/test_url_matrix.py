@@ -52,6 +52,25 @@ CASEWORKERS = {
 CASE_PAGES = only({**CASEWORKERS, "supervisor": 200})
 
 
+def deidentified_report(w):
+    import datetime as dt
+
+    from coordination.services import deidentified_report_send
+
+    report = deidentified_report_send(
+        by=w.users["social_worker"],
+        administration_id=w.district_a.pk,
+        area="Rinkeby",
+        occurred_on=dt.date.today(),
+        kind="concern",
+        milieu="unclear",
+        setting="school",
+        age_band="13_15",
+        description="Klotter med symboler på skolgården.",
+    )
+    return {"report_id": report.pk}
+
+
 def case_a(w):
     return {"case_id": w.case_a.pk}
 
@@ -606,6 +625,10 @@ MATRIX = {
     ),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
+    # Any member of staff reports a concern; administrators manage accounts only.
+    "coordination:report_new": ("get", None, {**logged_in(200), "administrator": 403}),
+    "coordination:reports": ("get", None, only({"coordinator": 200})),
+    "coordination:report": ("get", deidentified_report, only({"coordinator": 200})),
 }
 
 # Pages that may show case content, and the roles that must never see it there.

@@ -65,6 +65,8 @@ USERS = [
     ("forening.jarva", "Ahmed", "Yusuf", "Föreningen Fotboll i Järva", [Role.EXTERNAL_MEMBER]),
     ("jobbtorg.stockholm", "Leila", "Berg", "Jobbtorg Stockholm", [Role.EXTERNAL_MEMBER]),
     ("samordnare", "Eva", "Dahl", "Rinkeby-Kista stadsdelsförvaltning", [Role.COORDINATOR]),
+    # The central coordinator sits in the city-wide social-services administration: every district.
+    ("samordnare.central", "Johan", "Åberg", "Socialförvaltningen, VBE-teamet", [Role.COORDINATOR]),
     ("administrator", "Nils", "Ström", "Stadens systemförvaltning", [Role.ADMINISTRATOR]),
 ]
 
@@ -335,6 +337,7 @@ class Command(BaseCommand):
         self._first_contacts(organisations, users)
         self._relatives(organisations, users)
         self._supervision(organisations, users)
+        self._coordination(organisations, users)
 
     def _consents(self, organisations, users) -> None:
         """Adam Testsson consents to sharing school and work with the police in Järva and Jobbtorg."""
@@ -880,6 +883,79 @@ class Command(BaseCommand):
             )
             if approve:
                 supervision.subject_access_decide(by=karin, extract_id=extract.pk, approve=True, note="")
+
+    def _coordination(self, organisations, users) -> None:
+        """A year of de-identified reports from staff in the three districts, more in some months than
+        in others, so that the coordinator's pictures show something. Seeded: the same every time."""
+        import random
+
+        from coordination.models import AgeBand, DeidentifiedReport, Setting
+        from coordination.services import deidentified_report_send
+
+        if DeidentifiedReport.objects.exists():
+            return
+        rng = random.Random(2026)
+        areas = {
+            RK: ["Rinkeby", "Kista", "Husby", "Akalla"],
+            ST: ["Tensta", "Hjulsta", "Spånga"],
+            HV: ["Hässelby", "Vällingby", "Råcksta"],
+        }
+        senders = [
+            users[name]
+            for name in (
+                "socialsekreterare.rk",
+                "socialsekreterare.st",
+                "socialsekreterare.hv",
+                "skola.kista",
+                "forening.jarva",
+                "polis.jarva",
+                "vbe-teamet",
+            )
+        ]
+        texts = {
+            Setting.SCHOOL: [
+                "Elev har visat symboler från en våldsbejakande rörelse på skolan och i klassrummet.",
+                "Lärare har hört elever tala positivt om attentat på rasten.",
+                "Propagandaklistermärken på skolans toaletter.",
+            ],
+            Setting.ONLINE: [
+                "Ungdom delar våldsbejakande filmklipp i en klassgrupp i sociala medier.",
+                "Rekrytering till en grupp i en chattapp, enligt flera ungdomar.",
+            ],
+            Setting.LEISURE: [
+                "Personal på fritidsgården har sett en grupp äldre värva yngre till träning med kampinslag.",
+                "Affischer för en extrem organisation uppsatta vid fritidsgården.",
+            ],
+            Setting.PUBLIC_PLACE: [
+                "Flygblad med hatbudskap delades ut vid tunnelbanan.",
+                "Klotter med hot mot en religiös församling i centrum.",
+            ],
+            Setting.HOME: ["Förälder berättar om oro för att tonåringen dras till en extrem miljö."],
+            Setting.SOCIAL_SERVICES: [
+                "I ett samtal om annat kom uppgifter fram om resor till en konfliktzon."
+            ],
+        }
+        milieus = [Milieu.VIOLENT_ISLAMIST, Milieu.WHITE_POWER, Milieu.AUTONOMOUS, Milieu.UNCLEAR]
+        today = timezone.localdate()
+        for back in range(365, 0, -1):
+            day = today - dt.timedelta(days=back)
+            # Autumn and spring terms bring more reports than the summer.
+            chance = 0.1 if day.month in (6, 7, 8) else 0.45
+            if rng.random() > chance:
+                continue
+            district = rng.choice([RK, RK, ST, HV])
+            setting = rng.choice(list(texts))
+            deidentified_report_send(
+                by=rng.choice(senders),
+                administration_id=organisations[district].pk,
+                area=rng.choice(areas[district]),
+                occurred_on=day,
+                kind=rng.choice(["concern", "concern", "event"]),
+                milieu=rng.choice(milieus),
+                setting=setting,
+                age_band=rng.choice([AgeBand.FROM_13_TO_15, AgeBand.FROM_16_TO_17, AgeBand.FROM_18_TO_24]),
+                description=rng.choice(texts[setting]),
+            )
 
     def _print(self, users) -> None:
         self.stdout.write("")
