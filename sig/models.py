@@ -244,6 +244,9 @@ class PlanAction(models.Model):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
     follow_up = EncryptedTextField(_("follow-up"))
+    # When it was marked done: whether plans are carried out on time is one of the coordinator's
+    # indicators of effect.
+    done_on = models.DateField(_("done on"), null=True, blank=True)
 
     objects = GuardedQuerySet.as_manager()
 

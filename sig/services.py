@@ -321,9 +321,13 @@ def action_update(*, by: User, action_id, status: str, follow_up: str) -> PlanAc
         raise DomainError(_("The owning organisation or the coordinator follows up an action."))
     if status not in ActionStatus.values:
         raise DomainError(_("Choose a status."))
+    if status == ActionStatus.DONE and action.status != ActionStatus.DONE:
+        action.done_on = timezone.localdate()
+    elif status != ActionStatus.DONE:
+        action.done_on = None
     action.status = status
     action.follow_up = follow_up.strip() or None
-    action.save(update_fields=["status", "follow_up"])
+    action.save(update_fields=["status", "follow_up", "done_on"])
     return action
 
 
