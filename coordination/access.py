@@ -57,3 +57,21 @@ class ReportPolicy(Policy):
         if not user.has_role(Role.COORDINATOR):
             return queryset.none()
         return queryset.filter(administration__in=administrations_of(user))
+
+
+class CoordinatorPolicy(Policy):
+    """The coordinator's own material (the situation picture and the aggregates): the coordinators of
+    the administration, and the central coordinator, read and write it; nobody else. A version is
+    never changed (a new one is written)."""
+
+    def decide(self, user, action, obj, purpose) -> Decision:
+        if action not in (Action.VIEW, Action.LIST, Action.EXPORT, Action.CREATE):
+            return Decision.deny("a version is never changed")
+        if not user.has_role(Role.COORDINATOR):
+            return Decision.deny("the coordinator's material")
+        if administrations_of(user).filter(pk=obj.administration_id).exists():
+            return Decision.allow("central coordinator" if is_central_coordinator(user) else "coordinator")
+        return Decision.deny("another administration's coordinator")
+
+    def visible(self, user, queryset, purpose=""):
+        return queryset.filter(administration__in=administrations_of(user))

@@ -12,8 +12,9 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from coordination.access import ReportPolicy
-        from coordination.models import DeidentifiedReport
+        from coordination.access import CoordinatorPolicy, ReportPolicy
+        from coordination.models import DeidentifiedReport, SituationPicture
         from lotsa import access
 
         access.register(DeidentifiedReport, ReportPolicy())
+        access.register(SituationPicture, CoordinatorPolicy())

@@ -6,9 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.models import Milieu
 from coordination.identity import identifying_parts
-from coordination.models import AgeBand, ReportKind, Setting
+from coordination.models import REPORTED_MILIEUS, AgeBand, ReportKind, Setting
 from lotsa.forms import ModelChoiceField
 
 
@@ -25,9 +24,7 @@ class DeidentifiedReportForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Concern or event"), choices=ReportKind.choices, widget=forms.RadioSelect
     )
-    milieu = forms.ChoiceField(
-        label=_("Milieu"), choices=[(m.value, m.label) for m in Milieu if m != Milieu.NOT_RELEVANT]
-    )
+    milieu = forms.ChoiceField(label=_("Milieu"), choices=[(m.value, m.label) for m in REPORTED_MILIEUS])
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
     age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices)
     description = forms.CharField(
@@ -83,7 +80,7 @@ class ReportFilterForm(forms.Form):
     )
     milieu = forms.ChoiceField(
         label=_("Milieu"),
-        choices=[("", "—"), *[(m.value, m.label) for m in Milieu if m != Milieu.NOT_RELEVANT]],
+        choices=[("", "—"), *[(m.value, m.label) for m in REPORTED_MILIEUS]],
         required=False,
     )
 
@@ -91,3 +88,30 @@ class ReportFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if administrations is not None:
             self.fields["administration"].queryset = administrations
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+
+
+class SituationForm(forms.Form):
+    coordinator_assessment = forms.CharField(
+        label=_("The coordinator's assessment"),
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What the reports, the cases and your contacts show about the area this year. No names."),
+    )
+    police_assessment = forms.CharField(
+        label=_("The police's assessment"),
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("The local police's assessment, as agreed at your yearly meeting. No names."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        for field in ("coordinator_assessment", "police_assessment"):
+            reasons = identifying_parts(data.get(field, ""))
+            if reasons:
+                self.add_error(field, reasons)
+        return data

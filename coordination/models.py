@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Milieu
 
+# A de-identified report is about something linked to violent extremism: "not relevant" is no answer.
+REPORTED_MILIEUS = [m for m in Milieu if m != Milieu.NOT_RELEVANT]
+
 
 class ReportKind(models.TextChoices):
     CONCERN = "concern", _("Concern")
@@ -67,3 +70,40 @@ class DeidentifiedReport(models.Model):
 
     def __str__(self) -> str:
         return f"DeidentifiedReport {self.pk}"
+
+
+class SituationPicture(models.Model):
+    """The local situation picture of one district administration for one year (lokal lägesbild),
+    updated with the police: the coordinator's and the police's assessments, and the counts of the
+    area as they were published when this version was written (already protected: a version holds
+    "fewer than 5", never the number behind it). Each save is a new version; none is ever changed."""
+
+    administration = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("administration"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    coordinator_assessment = models.TextField(_("the coordinator's assessment"), max_length=6000)
+    police_assessment = models.TextField(_("the police's assessment"), max_length=6000)
+    counts = models.JSONField(_("counts"), default=dict)
+    written_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["administration", "-year", "-version"]
+        verbose_name = _("local situation picture")
+        verbose_name_plural = _("local situation pictures")
+        constraints = [
+            models.UniqueConstraint(fields=["administration", "year", "version"], name="one_picture_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"SituationPicture {self.administration_id} {self.year} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        # A version is written once: a change is a new version (services.situation_picture_write).
+        if self.pk is not None:
+            raise ValueError("a version of the situation picture is never changed")
+        super().save(*args, **kwargs)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from audit.models import Action
-from coordination.access import administrations_of
-from coordination.models import DeidentifiedReport, ReportKind
+from coordination import indicators
+from coordination.access import administrations_of, is_central_coordinator
+from coordination.models import DeidentifiedReport, ReportKind, SituationPicture
 from lotsa import access, charts
 
 COORDINATION = "coordination, de-identified"
@@ -80,3 +81,164 @@ def report_get_for(*, user: User, report_id) -> DeidentifiedReport:
         raise Http404
     access.check(user, Action.VIEW, report, purpose=COORDINATION)
     return report
+
+
+# --- The situation picture, the indicators, the export ---------------------------------------------
+# Every table is computed over all administrations at once and protected as one (coordination/
+# suppression.py); a local coordinator sees their row of it, never a table of their own that could be
+# set against the city-wide one.
+
+TREND_YEARS = 3
+
+
+def _projected(user: User, table):
+    if is_central_coordinator(user):
+        return table
+    own = administrations_of(user).first()
+    return table.row(own.name) if own is not None and own.name in table.rows else None
+
+
+def _indicator_rows(user: User, result):
+    if is_central_coordinator(user):
+        return result.rows
+    names = set(administrations_of(user).values_list("name", flat=True))
+    return [row for row in result.rows if row.label in names]
+
+
+def _year(year: int | None) -> int:
+    return year or timezone.localdate().year
+
+
+def indicators_for(*, user: User, year: int | None = None) -> dict:
+    """Every indicator of effect for the year, as rows the coordinator may see (the whole city's
+    total among them), with a picture of the shares and their trend over the last years."""
+    access.require_role(user, Role.COORDINATOR, target="coordination.indicators", purpose=COORDINATION)
+    year = _year(year)
+    years = list(range(year - TREND_YEARS + 1, year + 1))
+    shown = []
+    trend = []
+    for indicator in indicators.INDICATORS:
+        per_year = {y: indicators.indicator_result(indicator, y) for y in years}
+        result = per_year[year]
+        rows = _indicator_rows(user, result)
+        shown.append({"result": result, "rows": rows, "total": result.total})
+        if indicator.median:
+            continue
+        own = rows[0].label if len(rows) == 1 and not is_central_coordinator(user) else None
+
+        def share(r, own=own):
+            match = [row for row in r.rows if row.label == own] if own else [r.total]
+            return match[0].share if match else None
+
+        trend.append(charts.Line(str(indicator.title), [share(per_year[y]) for y in years]))
+    picture = charts.lines(
+        title=_("Indicators of effect, %(first)s to %(last)s") % {"first": years[0], "last": years[-1]},
+        description=_(
+            "The share, in per cent, for each indicator and year; a gap where the numbers are too small "
+            "to show."
+        ),
+        columns=[str(y) for y in years],
+        series=trend,
+        unit=" %",
+    )
+    return {
+        "year": year,
+        "indicators": shown,
+        "picture": picture,
+        "years": [str(y) for y in years],
+        "trend": trend,
+        "central": is_central_coordinator(user),
+    }
+
+
+def situation_counts_for(*, user: User, year: int | None = None) -> dict:
+    """The counts of the situation picture for the year (reports, first contacts, groups, programme
+    cases by district and milieu), as the coordinator may see them."""
+    access.require_role(user, Role.COORDINATOR, target="coordination.counts", purpose=COORDINATION)
+    year = _year(year)
+    tables = indicators.situation_counts(year)
+    return {
+        "year": year,
+        "administrations": administrations_of(user),
+        "tables": [
+            (str(indicators.COUNT_TITLES[key]), _projected(user, table)) for key, table in tables.items()
+        ],
+    }
+
+
+def situation_for(*, user: User, administration_id, year: int | None = None) -> dict:
+    """One administration's situation picture for a year: its versions, newest first, and the counts
+    as they stand now (a new version is written from them)."""
+    year = _year(year)
+    access.check(
+        user,
+        Action.VIEW,
+        SituationPicture(administration_id=administration_id, year=year),
+        purpose=COORDINATION,
+    )
+    versions = list(
+        SituationPicture.objects.filter(administration_id=administration_id, year=year).select_related(
+            "written_by", "administration"
+        )
+    )
+    return {
+        "year": year,
+        "administration": administrations_of(user).get(pk=administration_id),
+        "versions": versions,
+        "latest": versions[0] if versions else None,
+        "counts": indicators.snapshot(administration_id, year),
+    }
+
+
+def situation_version_for(*, user: User, picture_id) -> SituationPicture:
+    picture = (
+        SituationPicture.objects.select_related("administration", "written_by").filter(pk=picture_id).first()
+    )
+    if picture is None:
+        raise Http404
+    access.check(user, Action.VIEW, picture, purpose=COORDINATION)
+    return picture
+
+
+def situation_pdf_for(*, user: User, picture_id) -> SituationPicture:
+    picture = (
+        SituationPicture.objects.select_related("administration", "written_by").filter(pk=picture_id).first()
+    )
+    if picture is None:
+        raise Http404
+    access.check(user, Action.EXPORT, picture, purpose=COORDINATION)
+    return picture
+
+
+def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
+    """The coordinator's aggregates for the year as CSV rows, protected exactly as on the pages."""
+    access.require_role(
+        user, Role.COORDINATOR, action=Action.EXPORT, target="coordination.export", purpose=COORDINATION
+    )
+    year = _year(year)
+    rows: list[list[str]] = [[_("Table"), _("Row"), _("Column"), _("Value")]]
+    for key, table in indicators.situation_counts(year).items():
+        table = _projected(user, table)
+        if table is None:
+            continue
+        title = str(indicators.COUNT_TITLES[key])
+        for label, cells, total in table.lines():
+            rows += [
+                [title, label, column, count.csv] for column, count in zip(table.columns, cells, strict=True)
+            ]
+            rows.append([title, label, str(_("Total")), total.csv])
+    for indicator in indicators.INDICATORS:
+        result = indicators.indicator_result(indicator, year)
+        for row in [*_indicator_rows(user, result), result.total]:
+            if indicator.median:
+                rows.append([str(indicator.title), row.label, str(_("referrals decided")), row.counted.csv])
+                rows.append([str(indicator.title), row.label, str(_("median days")), _num(row.median)])
+                continue
+            rows.append([str(indicator.title), row.label, str(_("met")), row.met.csv])
+            rows.append([str(indicator.title), row.label, str(_("not met")), row.not_met.csv])
+            rows.append([str(indicator.title), row.label, str(_("share, per cent")), _num(row.share)])
+    return rows
+
+
+def _num(value) -> str:
+    return ".." if value is None else str(value)

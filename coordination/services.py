@@ -12,15 +12,22 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from audit.models import Action
-from cases.models import Milieu
 from coordination.identity import identifying_parts
-from coordination.models import AgeBand, DeidentifiedReport, ReportKind, Setting
+from coordination.indicators import snapshot
+from coordination.models import (
+    REPORTED_MILIEUS,
+    AgeBand,
+    DeidentifiedReport,
+    ReportKind,
+    Setting,
+    SituationPicture,
+)
 from lotsa import access
 from lotsa.errors import DomainError
 
 SEND_PURPOSE = "de-identified report"
+SITUATION_PURPOSE = "local situation picture"
 # A report is about violent extremism: its milieu is named, or unclear — never "not relevant".
-REPORTED_MILIEUS = set(Milieu.values) - {Milieu.NOT_RELEVANT}
 
 
 @transaction.atomic
@@ -67,3 +74,36 @@ def deidentified_report_send(
         raise DomainError(" ".join(dict.fromkeys(reasons)))
     report.save()
     return report
+
+
+@transaction.atomic
+def situation_picture_write(
+    *, by: User, administration_id, year: int, coordinator_assessment: str, police_assessment: str
+) -> SituationPicture:
+    """A new version of an administration's situation picture: the two assessments, and the counts of
+    the area as they are published now (protected; the version keeps them as they were)."""
+    picture = SituationPicture(
+        administration_id=administration_id,
+        year=year,
+        coordinator_assessment=coordinator_assessment.strip(),
+        police_assessment=police_assessment.strip(),
+        written_by=by,
+    )
+    access.check(by, Action.CREATE, picture, purpose=SITUATION_PURPOSE)
+    if not 2000 <= year <= timezone.localdate().year:
+        raise DomainError(_("Choose a year up to this one."))
+    if not picture.coordinator_assessment or not picture.police_assessment:
+        raise DomainError(_("Write both assessments: the coordinator's and the police's."))
+    reasons = identifying_parts(picture.coordinator_assessment) + identifying_parts(picture.police_assessment)
+    if reasons:
+        raise DomainError(" ".join(dict.fromkeys(reasons)))
+    latest = (
+        SituationPicture.objects.select_for_update()
+        .filter(administration_id=administration_id, year=year)
+        .order_by("-version")
+        .first()
+    )
+    picture.version = (latest.version if latest else 0) + 1
+    picture.counts = {"tables": snapshot(administration_id, year)}
+    picture.save()
+    return picture

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from coordination import forms, selectors, services
-from coordination.models import DeidentifiedReport
+from coordination.models import DeidentifiedReport, SituationPicture
+from coordination.pdf import situation_pdf_render
 from lotsa import access
 from lotsa.errors import DomainError
 
@@ -66,3 +72,85 @@ def report(request, report_id):
         "coordination/report.html",
         {"report": selectors.report_get_for(user=request.user, report_id=report_id)},
     )
+
+
+def _year(request) -> int | None:
+    form = forms.YearForm(request.GET or None)
+    return form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
+
+
+def overview(request):
+    """The coordinator's start: the counts of the year by district and milieu."""
+    context = selectors.situation_counts_for(user=request.user, year=_year(request))
+    return render(request, "coordination/overview.html", context)
+
+
+def indicators(request):
+    context = selectors.indicators_for(user=request.user, year=_year(request))
+    return render(request, "coordination/indicators.html", context)
+
+
+def export(request):
+    rows = selectors.export_for(user=request.user, year=_year(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lotsa-samordning.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read the Swedish letters right
+    csv.writer(response, delimiter=";").writerows(rows)
+    return response
+
+
+def situation(request, administration_id):
+    context = selectors.situation_for(
+        user=request.user, administration_id=administration_id, year=_year(request)
+    )
+    latest = context["latest"]
+    context["form"] = forms.SituationForm(
+        initial={
+            "coordinator_assessment": latest.coordinator_assessment if latest else "",
+            "police_assessment": latest.police_assessment if latest else "",
+        }
+    )
+    return render(request, "coordination/situation.html", context)
+
+
+@require_POST
+def situation_write(request, administration_id, year):
+    """A new version; a refused one comes back with the text as written (assessments are long), never
+    lost to a redirect."""
+    form = forms.SituationForm(request.POST)
+    if not form.is_valid():
+        # Decided as the act it is before any message is shown.
+        with transaction.atomic():
+            access.check(
+                request.user,
+                Action.CREATE,
+                SituationPicture(administration_id=administration_id, year=year),
+                purpose="a form with errors",
+            )
+    else:
+        try:
+            picture = services.situation_picture_write(
+                by=request.user, administration_id=administration_id, year=year, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("A new version of the situation picture was saved."))
+            return redirect("coordination:situation_version", picture_id=picture.pk)
+    back = reverse("coordination:situation", kwargs={"administration_id": administration_id})
+    context = {"form": form, "year": year, "back": f"{back}?year={year}"}
+    context["administration_id"] = administration_id
+    return render(request, "coordination/situation_write.html", context, status=400)
+
+
+def situation_version(request, picture_id):
+    picture = selectors.situation_version_for(user=request.user, picture_id=picture_id)
+    return render(request, "coordination/situation_version.html", {"picture": picture})
+
+
+def situation_pdf(request, picture_id):
+    picture = selectors.situation_pdf_for(user=request.user, picture_id=picture_id)
+    response = HttpResponse(situation_pdf_render(picture), content_type="application/pdf")
+    name = f"lagesbild-{picture.year}-v{picture.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -111,3 +111,115 @@ def _n(value: float) -> str:
 
 def _slug(text: str) -> str:
     return "chart-" + "".join(c if c.isalnum() else "-" for c in text.lower())[:40]
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    values: list[float | None]  # None: not shown (the line breaks there)
+
+
+def lines(
+    *,
+    title: str,
+    description: str,
+    columns: list[str],
+    series: list[Line],
+    maximum: float = 100,
+    unit: str = "",
+) -> SafeString:
+    """Trend lines over columns (years), one per series, on a fixed scale (0 to ``maximum``); a value
+    that is not shown leaves a gap, never a zero."""
+    width, height, left, bottom, top = 640, 220, 44, 40, 12
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    step = plot_w / max(len(columns) - 1, 1)
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        return left + i * step, top + plot_h - plot_h * min(value, maximum) / (maximum or 1)
+
+    parts = []
+    for n, s in enumerate(series):
+        colour = PALETTE[n % len(PALETTE)]
+        run: list[tuple[float, float]] = []
+        for i, value in enumerate([*s.values, None]):
+            if value is not None:
+                run.append(point(i, value))
+                continue
+            if len(run) > 1:
+                parts.append(
+                    format_html(
+                        '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>',
+                        " ".join(f"{_n(x)},{_n(y)}" for x, y in run),
+                        colour,
+                    )
+                )
+            run = []
+        for i, value in enumerate(s.values):
+            if value is None:
+                continue
+            x, y = point(i, value)
+            parts.append(
+                format_html(
+                    '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{}, {}: {}{}</title></circle>',
+                    _n(x),
+                    _n(y),
+                    colour,
+                    s.label,
+                    columns[i],
+                    value,
+                    unit,
+                )
+            )
+    for i, column in enumerate(columns):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                _n(left + i * step),
+                height - bottom + 14,
+                column,
+            )
+        )
+    axis = format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#555"/>'
+        '<text x="{}" y="{}" font-size="10" text-anchor="end">{}{}</text>'
+        '<text x="{}" y="{}" font-size="10" text-anchor="end">0</text>',
+        left,
+        top + plot_h,
+        width - 10,
+        top + plot_h,
+        left - 4,
+        top + 10,
+        _n(maximum).removesuffix(".0"),
+        unit,
+        left - 4,
+        top + plot_h,
+    )
+    legend = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>',
+        (
+            (
+                left + (n % 2) * 300,
+                height - 18 + (n // 2) * 14,
+                PALETTE[n % len(PALETTE)],
+                left + (n % 2) * 300 + 14,
+                height - 9 + (n // 2) * 14,
+                s.label[:45],
+            )
+            for n, s in enumerate(series)
+        ),
+    )
+    rows = (len(series) + 1) // 2
+    return format_html(
+        '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
+        'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
+        "{axis}{parts}{legend}</svg>",
+        id=_slug(title),
+        w=width,
+        h=height + max(rows - 1, 0) * 14,
+        title=title,
+        desc=description,
+        axis=axis,
+        parts=format_html_join("", "{}", ((part,) for part in parts)),
+        legend=legend,
+    )

@@ -8,9 +8,6 @@ relative's case (the relation is secret from them, OSL 26 kap. 1 §).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 from audit.models import AccessEvent, Action
+from lotsa.pdf import body_font
 from relatives.selectors import NAMED_AS_CONCERNED
 
 # The purposes the access log records most often, as a person reads them. Crossing purposes and
@@ -84,23 +82,11 @@ def extract_events(extract) -> QuerySet:
     )
 
 
-def _font(pdf: FPDF) -> tuple[str, bool]:
-    """DejaVu Sans where the system has it (every character a name may hold); else the PDF's own
-    Helvetica, which covers Swedish (Latin-1) and shows anything else as '?'."""
-    path = Path(settings.LOTSA_PDF_FONT)
-    if path.is_file():
-        pdf.add_font("Body", "", str(path))
-        bold = path.with_name(path.name.replace(".ttf", "-Bold.ttf"))
-        pdf.add_font("Body", "B", str(bold if bold.is_file() else path))
-        return "Body", True
-    return "Helvetica", False
-
-
 def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(_("Subject access extract"))
     pdf.set_creator("Lotsa")
-    family, unicode = _font(pdf)
+    family, unicode = body_font(pdf)
 
     def text(value) -> str:
         value = str(value)

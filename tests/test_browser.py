@@ -501,3 +501,72 @@ def test_a_supervisor_reviews_the_access_log_and_sees_who_accessed_a_person(live
     page.get_by_role("link", name="Tillsyn").click()
     page.get_by_role("heading", name="Chefens skrivbord").wait_for()
     assert_accessible(page)
+
+
+def test_a_worker_reports_concern_de_identified_and_the_coordinator_sees_the_area_in_numbers(
+    live_server, page
+):
+    import datetime as dt
+
+    from accounts.models import OrganisationKind, Role
+    from coordination.models import DeidentifiedReport, SituationPicture
+    from tests.factories import OrganisationFactory
+
+    district = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning", district="Rinkeby-Kista")
+    OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
+    worker = UserFactory(
+        username="amina", first_name="Amina", organisation=district, roles=[Role.SOCIAL_WORKER]
+    )
+    coordinator = UserFactory(
+        username="sara", first_name="Sara", organisation=district, roles=[Role.COORDINATOR]
+    )
+    today = dt.date.today().isoformat()
+    log_in(page, live_server, worker)
+
+    page.get_by_role("link", name="Rapportera oro, avidentifierat").first.click()
+    page.get_by_role("heading", name="Rapportera oro, avidentifierat").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Förvaltning").select_option(label="Rinkeby-Kista stadsdelsförvaltning")
+    page.get_by_label("Område").fill("Rinkeby")
+    page.get_by_label("Datum").fill(today)
+    page.get_by_label("Oro", exact=True).check()
+    page.get_by_label("Miljö").select_option("white_power")
+    page.get_by_label("Sammanhang").select_option("school")
+    page.get_by_label("Ålder").select_option("13_15")
+    page.get_by_label("Kort beskrivning").fill("Eleven sprider symboler, ring mamman på 070-123 45 67.")
+    page.get_by_role("button", name="Skicka till samordnaren").click()
+    page.get_by_text("telefonnummer").first.wait_for()
+    assert_accessible(page)
+    assert not DeidentifiedReport.objects.exists()
+    page.get_by_label("Kort beskrivning").fill("En elev sprider symboler från vit makt-miljön i skolan.")
+    page.get_by_role("button", name="Skicka till samordnaren").click()
+    page.get_by_text("Rinkeby-Kista stadsdelsförvaltning").first.wait_for()
+    assert DeidentifiedReport.objects.get().from_unit == district
+
+    page.context.clear_cookies()
+    log_in(page, live_server, coordinator)
+    page.get_by_role("link", name="Samordning").click()
+    page.get_by_role("heading", name=re.compile("Området i siffror")).wait_for()
+    assert page.get_by_text("färre än 5").first.is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Effektindikatorer").first.click()
+    page.get_by_role("heading", name=re.compile("Effektindikatorer")).wait_for()
+    assert page.locator("svg.chart").first.is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Avidentifierade rapporter").first.click()
+    page.get_by_text("Rinkeby", exact=True).first.wait_for()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Området i siffror").first.click()
+    page.get_by_role("link", name="Rinkeby-Kista stadsdelsförvaltning").click()
+    page.get_by_role("heading", name=re.compile("Lokal lägesbild")).wait_for()
+    assert_accessible(page)
+    page.get_by_label("Samordnarens bedömning").fill("Oro för symboler i skolmiljön under hösten.")
+    page.get_by_label("Polisens bedömning").fill("Polisen ser ingen organiserad rekrytering.")
+    page.get_by_role("button", name="Spara som en ny version").click()
+    page.get_by_text("En ny version av lägesbilden sparades.").wait_for()
+    assert page.get_by_text("Polisen ser ingen organiserad rekrytering.").is_visible()
+    assert_accessible(page)
+    assert SituationPicture.objects.get().version == 1

@@ -71,6 +71,19 @@ def deidentified_report(w):
     return {"report_id": report.pk}
 
 
+def situation_picture(w):
+    from coordination.services import situation_picture_write
+
+    picture = situation_picture_write(
+        by=w.users["coordinator"],
+        administration_id=w.district_a.pk,
+        year=2026,
+        coordinator_assessment="Oron ökar.",
+        police_assessment="Fler affischer.",
+    )
+    return {"picture_id": picture.pk}
+
+
 def case_a(w):
     return {"case_id": w.case_a.pk}
 
@@ -629,6 +642,22 @@ MATRIX = {
     "coordination:report_new": ("get", None, {**logged_in(200), "administrator": 403}),
     "coordination:reports": ("get", None, only({"coordinator": 200})),
     "coordination:report": ("get", deidentified_report, only({"coordinator": 200})),
+    "coordination:overview": ("get", None, only({"coordinator": 200})),
+    "coordination:indicators": ("get", None, only({"coordinator": 200})),
+    "coordination:export": ("get", None, only({"coordinator": 200})),
+    "coordination:situation": (
+        "get",
+        lambda w: {"administration_id": w.district_a.pk},
+        only({"coordinator": 200}),
+    ),
+    "coordination:situation_write": (
+        "post",
+        lambda w: {"administration_id": w.district_a.pk, "year": 2026},
+        only({"coordinator": 302}),
+        lambda w: {"coordinator_assessment": "Oron ökar.", "police_assessment": "Fler affischer."},
+    ),
+    "coordination:situation_version": ("get", situation_picture, only({"coordinator": 200})),
+    "coordination:situation_pdf": ("get", situation_picture, only({"coordinator": 200})),
 }
 
 # Pages that may show case content, and the roles that must never see it there.

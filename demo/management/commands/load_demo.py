@@ -956,6 +956,34 @@ class Command(BaseCommand):
                 age_band=rng.choice([AgeBand.FROM_13_TO_15, AgeBand.FROM_16_TO_17, AgeBand.FROM_18_TO_24]),
                 description=rng.choice(texts[setting]),
             )
+        self._situation_picture(organisations, users)
+
+    def _situation_picture(self, organisations, users) -> None:
+        """Rinkeby-Kista's situation picture for this year, written after the meeting with the local
+        police and revised once."""
+        from coordination.models import SituationPicture
+        from coordination.services import situation_picture_write
+
+        district = organisations[RK]
+        year = timezone.localdate().year
+        if SituationPicture.objects.filter(administration=district, year=year).exists():
+            return
+        for police in (
+            "Lokalpolisen ser en fortsatt närvaro av våldsbejakande islamism i området och enstaka "
+            "aktiviteter från vit makt-miljön kring skolstarten.",
+            "Lokalpolisen ser en fortsatt närvaro av våldsbejakande islamism i området. Aktiviteterna "
+            "från vit makt-miljön har minskat under hösten.",
+        ):
+            situation_picture_write(
+                by=users["samordnare"],
+                administration_id=district.pk,
+                year=year,
+                coordinator_assessment=(
+                    "Rapporterna om oro kommer främst från skolor och fritidsgårdar, med fler under "
+                    "terminerna än under sommaren. Rekrytering sker allt oftare i sociala medier."
+                ),
+                police_assessment=police,
+            )
 
     def _print(self, users) -> None:
         self.stdout.write("")
