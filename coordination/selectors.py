@@ -121,9 +121,17 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
         per_year = {y: indicators.indicator_result(indicator, y) for y in years}
         result = per_year[year]
         rows = _indicator_rows(user, result)
-        shown.append({"result": result, "rows": rows, "total": result.total})
+        item = {"result": result, "rows": rows, "total": result.total}
+        shown.append(item)
         if indicator.median:
             continue
+        item["picture"] = charts.share_bars(
+            title=_("%(indicator)s, %(year)s, by administration")
+            % {"indicator": indicator.title, "year": year},
+            description=_("The share in per cent for each administration and the whole city."),
+            rows=[*((row.label, row.share) for row in rows), (_("The whole city"), result.total.share)],
+            missing=_("too few to show"),
+        )
         own = rows[0].label if len(rows) == 1 and not is_central_coordinator(user) else None
 
         def share(r, own=own):

@@ -6,6 +6,7 @@ numbers as a table, so the picture is for people who look and the table for peop
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
@@ -110,7 +111,9 @@ def _n(value: float) -> str:
 
 
 def _slug(text: str) -> str:
-    return "chart-" + "".join(c if c.isalnum() else "-" for c in text.lower())[:40]
+    # Readable, and unique on a page even where two titles begin alike.
+    digest = hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
+    return "chart-" + "".join(c if c.isalnum() else "-" for c in text.lower())[:32] + "-" + digest
 
 
 @dataclass(frozen=True)
@@ -194,22 +197,23 @@ def lines(
         left - 4,
         top + plot_h,
     )
+    # One series a line: the labels (an indicator's title) are long and often begin alike.
     legend = format_html_join(
         "",
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>',
         (
             (
-                left + (n % 2) * 300,
-                height - 18 + (n // 2) * 14,
+                left,
+                height - 18 + n * 14,
                 PALETTE[n % len(PALETTE)],
-                left + (n % 2) * 300 + 14,
-                height - 9 + (n // 2) * 14,
-                s.label[:45],
+                left + 14,
+                height - 9 + n * 14,
+                s.label[:90],
             )
             for n, s in enumerate(series)
         ),
     )
-    rows = (len(series) + 1) // 2
+    rows = len(series)
     return format_html(
         '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
@@ -222,4 +226,72 @@ def lines(
         axis=axis,
         parts=format_html_join("", "{}", ((part,) for part in parts)),
         legend=legend,
+    )
+
+
+def share_bars(
+    *, title: str, description: str, rows: list[tuple[str, int | None]], missing: str
+) -> SafeString:
+    """Horizontal bars of shares in per cent (0 to 100), one per row (a district, the whole city); a
+    share that is not shown gets no bar, only the word ``missing``, never a zero."""
+    width, label_w, bar_h, gap, top = 640, 260, 16, 8, 8
+    plot_w = width - label_w - 60
+    height = top * 2 + len(rows) * (bar_h + gap)
+    parts = []
+    for i, (label, share) in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>',
+                label_w - 8,
+                _n(y + bar_h - 4),
+                label[:42],
+            )
+        )
+        if share is None:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" font-size="11" fill="#555">{}</text>',
+                    label_w,
+                    _n(y + bar_h - 4),
+                    missing,
+                )
+            )
+            continue
+        w = plot_w * min(max(share, 0), 100) / 100
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} %</title></rect>'
+                '<text x="{}" y="{}" font-size="11">{} %</text>',
+                label_w,
+                _n(y),
+                _n(w),
+                bar_h,
+                PALETTE[0],
+                label,
+                share,
+                _n(label_w + w + 4),
+                _n(y + bar_h - 4),
+                share,
+            )
+        )
+    axis = format_html(
+        '<line x1="{x}" y1="{t}" x2="{x}" y2="{b}" stroke="#555"/>'
+        '<line x1="{e}" y1="{t}" x2="{e}" y2="{b}" stroke="#bbb" stroke-dasharray="3 3"/>',
+        x=label_w,
+        e=label_w + plot_w,
+        t=top,
+        b=height - top,
+    )
+    return format_html(
+        '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
+        'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
+        "{axis}{parts}</svg>",
+        id=_slug(title),
+        w=width,
+        h=height,
+        title=title,
+        desc=description,
+        axis=axis,
+        parts=format_html_join("", "{}", ((part,) for part in parts)),
     )

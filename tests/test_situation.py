@@ -210,3 +210,14 @@ def test_others_get_no_export_and_nonsense_years_are_ignored(client, world):
         assert client.get(reverse("coordination:export"), {"year": year}).status_code == 200
         assert client.get(reverse("coordination:indicators"), {"year": year}).status_code == 200
         assert client.get(reverse("coordination:overview"), {"year": year}).status_code == 200
+
+
+def test_the_indicators_page_draws_each_share_and_never_a_hidden_one(client, world):
+    login_verified(client, world.users["coordinator"])
+    body = client.get(reverse("coordination:indicators")).content.decode()
+    # The trend, and one picture of shares for each indicator that is a share (not the median).
+    assert body.count('<svg class="chart"') == 1 + 5
+    # With no cases counted, every share is too few to show: the word, never a bar of zero.
+    assert "för få för att visas" in body and ">0 %<" not in body
+    ids = [part.split('"')[0] for part in body.split('aria-labelledby="')[1:]]
+    assert len(ids) == len(set(ids))
