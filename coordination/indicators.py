@@ -80,6 +80,10 @@ class Indicator:
     # year → {district id or CITY_WIDE: [True/False for each one counted]} (shares), or [days] (medians)
     compute: Callable[[int], dict]
     median: bool = False
+    # Counted for the whole city only, not by district: the work is city-wide (the VBE team, the
+    # defector programme), and the ones who say no are handed over to no district, so a district's
+    # row would hold only the ones who said yes.
+    city_wide: bool = False
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -191,6 +195,7 @@ INDICATORS = [
             "ended with the person accepting help. People not reached count as not accepting."
         ),
         first_contact_accepted,
+        city_wide=True,
     ),
     Indicator(
         "follow_up_6",
@@ -200,6 +205,7 @@ INDICATORS = [
             "and was recorded: the share in work or education, or in stable housing."
         ),
         _follow_up(6),
+        city_wide=True,
     ),
     Indicator(
         "follow_up_12",
@@ -209,6 +215,7 @@ INDICATORS = [
             "were recorded."
         ),
         _follow_up(12),
+        city_wide=True,
     ),
     Indicator(
         "plans_on_time",
@@ -264,10 +271,15 @@ def _share(met: Count, not_met: Count) -> int | None:
 
 def indicator_result(indicator: Indicator, year: int) -> IndicatorResult:
     """One indicator for every district (and the city-wide units), protected as one table."""
-    where = districts()
-    keys = [o.pk for o in where] + [CITY_WIDE]
-    labels = _labels(where)
     values = indicator.compute(year)
+    if indicator.city_wide:
+        # One row, the whole city: what the table's total row shows; no district rows.
+        where, keys, labels = [], [CITY_WIDE], [str(_("The whole city"))]
+        values = {CITY_WIDE: [v for found in values.values() for v in found]}
+    else:
+        where = districts()
+        keys = [o.pk for o in where] + [CITY_WIDE]
+        labels = _labels(where)
     if indicator.median:
         counts = [[len(values.get(k, []))] for k in keys]
         table = protect(labels, [str(_("referrals decided"))], counts)
@@ -280,7 +292,7 @@ def indicator_result(indicator: Indicator, year: int) -> IndicatorResult:
         every = [d for k in keys for d in values.get(k, [])]
         median = None if table.total.hidden else _median(every)
         total = IndicatorRow(str(_("All")), table.total, Count(0), table.total, None, median)
-        return IndicatorResult(indicator, rows, total)
+        return IndicatorResult(indicator, [] if indicator.city_wide else rows, total)
     counts = [[sum(values.get(k, [])), len(values.get(k, [])) - sum(values.get(k, []))] for k in keys]
     table = protect(labels, [str(_("met")), str(_("not met"))], counts)
     rows = [
@@ -289,7 +301,7 @@ def indicator_result(indicator: Indicator, year: int) -> IndicatorResult:
     ]
     met, not_met = table.column_totals
     total = IndicatorRow(str(_("All")), met, not_met, table.total, _share(met, not_met))
-    return IndicatorResult(indicator, rows, total)
+    return IndicatorResult(indicator, [] if indicator.city_wide else rows, total)
 
 
 def _median(days: list[float]) -> float | None:

@@ -144,6 +144,15 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
         description=_(
             "The share, in per cent, for each indicator and year; a gap where the numbers are too small "
             "to show."
+        )
+        + (
+            ""
+            if is_central_coordinator(user)
+            else " "
+            + _(
+                "Your administration's share where an indicator is counted by administration; the whole "
+                "city's where the work is city-wide."
+            )
         ),
         columns=[str(y) for y in years],
         series=trend,

@@ -280,3 +280,25 @@ def test_the_situation_counts(world, units):
     assert groups.cells[groups.rows.index(units["a"].name)][
         groups.columns.index(str(Milieu.VIOLENT_ISLAMIST.label))
     ].small
+
+
+def test_a_city_wide_indicator_has_one_row_the_whole_city(world, units):
+    # The VBE team's first contacts: those who said yes were handed over to a district, those who said
+    # no to none; by district, a district's row would hold only yeses and never show a share.
+    for n in range(6):
+        first_contact(world, units, dt.date(2026, 3, 1 + n), [ContactOutcome.ACCEPTED], handed_to=units["a"])
+    for n in range(5):
+        first_contact(world, units, dt.date(2026, 4, 1 + n), [ContactOutcome.DECLINED])
+    indicator = next(i for i in indicators.INDICATORS if i.key == "first_contact_accepted")
+    assert indicator.city_wide
+    with time_machine.travel(TODAY, tick=False):
+        result = indicators.indicator_result(indicator, 2026)
+    assert result.rows == []
+    assert (result.total.met.value, result.total.not_met.value, result.total.counted.value) == (6, 5, 11)
+    assert result.total.share == 55
+    # By district the same data would show nothing at all.
+    by_district = indicators.indicator_result(
+        indicators.Indicator("d", "D", "how", indicators.first_contact_accepted), 2026
+    )
+    assert by_district.total.share is None
+    assert all(row.share is None for row in by_district.rows)

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, Role, RoleGrant, User
@@ -120,7 +121,17 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert [gate_for(case).held for case in programme] == [5, 3]
     assert Handover.objects.overdue().count() == 1
     assert set(Case.objects.values_list("activity", flat=True)) == set(Activity.values)
-    assert Case.objects.filter(status="closed").count() == 1
+    # One district case closed, and the VBE team's earlier first contacts, met and closed (the
+    # coordinator's indicator of accepted help has three years to show).
+    assert Case.objects.filter(status="closed").exclude(activity=Activity.VBE_FIRST_CONTACT).count() == 1
+    history = Case.objects.filter(status="closed", activity=Activity.VBE_FIRST_CONTACT)
+    assert history.count() == 48
+    from coordination.indicators import INDICATORS, indicator_result
+
+    accepted = next(i for i in INDICATORS if i.key == "first_contact_accepted")
+    year = timezone.localdate().year
+    shares = [indicator_result(accepted, y).total.share for y in (year - 2, year - 1, year)]
+    assert None not in shares and shares == sorted(shares)
     assert JournalEntry.objects.filter(signed_at__isnull=False).count() >= 12
     from consent.models import Consent
 
@@ -130,8 +141,9 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert Consent.objects.count() == 3 + 5 + 1 + 1  # and Maria Testsson's for relative support
     from cases.models import ConcernReport, FirstContact
 
-    assert FirstContact.objects.count() == 3
-    assert sorted(FirstContact.objects.values_list("meetings__outcome", flat=True)) == [
+    current = FirstContact.objects.exclude(case__status="closed")
+    assert current.count() == 3 and FirstContact.objects.count() == 3 + 48
+    assert sorted(current.values_list("meetings__outcome", flat=True)) == [
         "accepted_help",
         "declined",
         "other_help",

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from cases import personal_number, services
-from cases.models import Activity, Case, CloseReason, Milieu, ProtectedIdentity
+from cases.models import Activity, Case, CaseStatus, CloseReason, Milieu, ProtectedIdentity
 
 DEMO_PASSWORD = "Lotsa-demo-2026"  # noqa: S105 - printed on purpose: the demo is the one place for it
 
@@ -335,6 +335,7 @@ class Command(BaseCommand):
         self._groups(organisations, users)
         self._programme(organisations, users)
         self._first_contacts(organisations, users)
+        self._first_contact_history(organisations, users)
         self._relatives(organisations, users)
         self._supervision(organisations, users)
         self._coordination(organisations, users)
@@ -695,6 +696,95 @@ class Command(BaseCommand):
         services.concern_report_assess(
             by=amina, report_id=report.pk, open_case=True, note="Utredning inleds."
         )
+
+    def _first_contact_history(self, organisations, users) -> None:
+        """Three years of the VBE team's earlier first contacts, met and closed, so that the coordinator's
+        indicator of accepted help has a trend to show (more accepted each year). Fictitious people,
+        seeded: the same every time."""
+        import random
+
+        from cases.models import FirstContact
+
+        team = organisations["Socialförvaltningen, VBE-teamet"]
+        if FirstContact.objects.filter(case__owner_unit=team, case__status=CaseStatus.CLOSED).exists():
+            return
+        omar, sofia = users["vbe-teamet"], users["enhetschef.vbe"]
+        rng = random.Random(1917)
+        given = [
+            "Ali",
+            "Emil",
+            "Sara",
+            "Leo",
+            "Noah",
+            "Elias",
+            "Hugo",
+            "Maja",
+            "Yusuf",
+            "Liam",
+            "Ebba",
+            "Nora",
+        ]
+        surnames = ["Demoberg", "Provlund", "Teststrand", "Fiktivsson", "Exempeldal", "Påhittsson"]
+        milieus = [Milieu.VIOLENT_ISLAMIST, Milieu.WHITE_POWER, Milieu.AUTONOMOUS, Milieu.UNCLEAR]
+        closed_for = {
+            "accepted_help": CloseReason.GOALS_MET,
+            "declined": CloseReason.DECLINED,
+            "not_reached": CloseReason.NO_CONTACT,
+            "other_help": CloseReason.NOT_RELEVANT,
+        }
+        today = timezone.localdate()
+        serial = 0
+        # (years back, accepted, not accepted): this year's three open contacts come on top.
+        for back, accepted, other in ((2, 6, 10), (1, 9, 9), (0, 9, 5)):
+            year = today.year - back
+            last = today - dt.timedelta(days=40) if back == 0 else dt.date(year, 12, 1)
+            span = max((last - dt.date(year, 1, 1)).days, 1)  # early in January: all on the first
+            outcomes = ["accepted_help"] * accepted + [
+                rng.choice(["declined", "declined", "not_reached", "other_help"]) for _ in range(other)
+            ]
+            rng.shuffle(outcomes)
+            for outcome in outcomes:
+                serial += 1
+                flagged = min(dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(span)), today)
+                born = dt.date(1975 + rng.randrange(28), 1 + rng.randrange(12), 1 + rng.randrange(28))
+                case = services.first_contact_open(
+                    by=omar,
+                    number=with_check_digit(born.strftime("%y%m%d") + f"9{serial:02d}"),
+                    details=services.PersonDetails(
+                        given_names=rng.choice(given),
+                        surname=rng.choice(surnames),
+                        contact={},
+                        address={},
+                        protected_identity=ProtectedIdentity.NONE,
+                    ),
+                    milieu=rng.choice(milieus),
+                    request=services.FirstContactRequest(
+                        referrer=rng.choice(["police", "police", "security_service"]),
+                        referrer_detail="Polisregion Stockholm",
+                        flagged_on=flagged,
+                        has_minor_children=False,
+                    ),
+                )
+                services.first_contact_meeting_record(
+                    by=omar,
+                    case_id=case.pk,
+                    held_on=min(flagged + dt.timedelta(days=7 + rng.randrange(21)), today),
+                    vbe_participants="Omar Nilsson",
+                    police_participants="Maria Falk, Polisen Järva",
+                    outcome=outcome,
+                    attempts=1 + rng.randrange(3),
+                    notes="",
+                )
+                case = services.case_close(
+                    by=omar,
+                    case_id=case.pk,
+                    expected_version=case.version,
+                    reason=closed_for[outcome],
+                    text="",
+                )
+                services.case_close_decide(
+                    by=sofia, case_id=case.pk, expected_version=case.version, approve=True, note=""
+                )
 
     def _relatives(self, organisations, users) -> None:
         """Maria Testsson, Adam's mother, a client in her own right: Rinkeby-Kista opened her support
