@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
-from lotsa.pdf import body_font
+from lotsa.pdf import Document
 
 
 def situation_pdf_render(picture) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title(_("Local situation picture"))
-    pdf.set_creator("Lotsa")
-    family, unicode = body_font(pdf)
-
-    def text(value) -> str:
-        value = str(value)
-        return value if unicode else value.encode("latin-1", "replace").decode("latin-1")
-
-    def line(value, size=10, style="", height=5):
-        pdf.set_font(family, style, size)
-        pdf.multi_cell(0, height, text(value), new_x="LMARGIN", new_y="NEXT")
-
-    pdf.add_page()
+    document = Document(_("Local situation picture"))
+    pdf, line, text = document.pdf, document.line, document.text
     line(_("Local situation picture"), 16, "B", 8)
     line(
         _("%(administration)s, %(year)s, version %(version)s")
@@ -54,7 +41,7 @@ def situation_pdf_render(picture) -> bytes:
     for table in picture.counts.get("tables", []):
         pdf.ln(2)
         line(table["title"], 11, "B", 6)
-        pdf.set_font(family, "", 9)
+        pdf.set_font(document.family, "", 9)
         with pdf.table(text_align="LEFT", first_row_as_headings=True) as grid:
             head = grid.row()
             for column in [*table["columns"], _("Total")]:
@@ -62,4 +49,4 @@ def situation_pdf_render(picture) -> bytes:
             body = grid.row()
             for value in [*table["cells"], table["total"]]:
                 body.cell(text(value))
-    return bytes(pdf.output())
+    return document.output()

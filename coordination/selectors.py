@@ -91,18 +91,23 @@ def report_get_for(*, user: User, report_id) -> DeidentifiedReport:
 TREND_YEARS = 3
 
 
-def _projected(user: User, table):
-    if is_central_coordinator(user):
+def _projected(names: set[str] | None, table):
+    """The whole table for the central coordinator, the local one's row of it, or None."""
+    if names is None:
         return table
-    own = administrations_of(user).first()
-    return table.row(own.name) if own is not None and own.name in table.rows else None
+    own = [label for label in table.rows if label in names]
+    return table.row(own[0]) if own else None
 
 
-def _indicator_rows(user: User, result):
+def _own_names(user: User) -> set[str] | None:
+    """The rows a local coordinator sees (their administrations); None for the central one (all)."""
     if is_central_coordinator(user):
-        return result.rows
-    names = set(administrations_of(user).values_list("name", flat=True))
-    return [row for row in result.rows if row.label in names]
+        return None
+    return set(administrations_of(user).values_list("name", flat=True))
+
+
+def _indicator_rows(names: set[str] | None, result):
+    return result.rows if names is None else [row for row in result.rows if row.label in names]
 
 
 def _year(year: int | None) -> int:
@@ -117,10 +122,14 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
     years = list(range(year - TREND_YEARS + 1, year + 1))
     shown = []
     trend = []
+    names = _own_names(user)
     for indicator in indicators.INDICATORS:
-        per_year = {y: indicators.indicator_result(indicator, y) for y in years}
+        # A median has no trend line: only its year is computed.
+        per_year = {
+            y: indicators.indicator_result(indicator, y) for y in (years[-1:] if indicator.median else years)
+        }
         result = per_year[year]
-        rows = _indicator_rows(user, result)
+        rows = _indicator_rows(names, result)
         item = {"result": result, "rows": rows, "total": result.total}
         shown.append(item)
         if indicator.median:
@@ -132,7 +141,7 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
             rows=[*((row.label, row.share) for row in rows), (_("The whole city"), result.total.share)],
             missing=_("too few to show"),
         )
-        own = rows[0].label if len(rows) == 1 and not is_central_coordinator(user) else None
+        own = rows[0].label if len(rows) == 1 and names is not None else None
 
         def share(r, own=own):
             match = [row for row in r.rows if row.label == own] if own else [r.total]
@@ -147,7 +156,7 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
         )
         + (
             ""
-            if is_central_coordinator(user)
+            if names is None
             else " "
             + _(
                 "Your administration's share where an indicator is counted by administration; the whole "
@@ -164,7 +173,7 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
         "picture": picture,
         "years": [str(y) for y in years],
         "trend": trend,
-        "central": is_central_coordinator(user),
+        "central": names is None,
     }
 
 
@@ -174,11 +183,12 @@ def situation_counts_for(*, user: User, year: int | None = None) -> dict:
     access.require_role(user, Role.COORDINATOR, target="coordination.counts", purpose=COORDINATION)
     year = _year(year)
     tables = indicators.situation_counts(year)
+    names = _own_names(user)
     return {
         "year": year,
         "administrations": administrations_of(user),
         "tables": [
-            (str(indicators.COUNT_TITLES[key]), _projected(user, table)) for key, table in tables.items()
+            (str(indicators.COUNT_TITLES[key]), _projected(names, table)) for key, table in tables.items()
         ],
     }
 
@@ -207,24 +217,22 @@ def situation_for(*, user: User, administration_id, year: int | None = None) -> 
     }
 
 
-def situation_version_for(*, user: User, picture_id) -> SituationPicture:
+def _picture(user: User, picture_id, action: str) -> SituationPicture:
     picture = (
         SituationPicture.objects.select_related("administration", "written_by").filter(pk=picture_id).first()
     )
     if picture is None:
         raise Http404
-    access.check(user, Action.VIEW, picture, purpose=COORDINATION)
+    access.check(user, action, picture, purpose=COORDINATION)
     return picture
+
+
+def situation_version_for(*, user: User, picture_id) -> SituationPicture:
+    return _picture(user, picture_id, Action.VIEW)
 
 
 def situation_pdf_for(*, user: User, picture_id) -> SituationPicture:
-    picture = (
-        SituationPicture.objects.select_related("administration", "written_by").filter(pk=picture_id).first()
-    )
-    if picture is None:
-        raise Http404
-    access.check(user, Action.EXPORT, picture, purpose=COORDINATION)
-    return picture
+    return _picture(user, picture_id, Action.EXPORT)
 
 
 def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
@@ -234,8 +242,9 @@ def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
     )
     year = _year(year)
     rows: list[list[str]] = [[_("Table"), _("Row"), _("Column"), _("Value")]]
+    names = _own_names(user)
     for key, table in indicators.situation_counts(year).items():
-        table = _projected(user, table)
+        table = _projected(names, table)
         if table is None:
             continue
         title = str(indicators.COUNT_TITLES[key])
@@ -246,7 +255,7 @@ def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
             rows.append([title, label, str(_("Total")), total.csv])
     for indicator in indicators.INDICATORS:
         result = indicators.indicator_result(indicator, year)
-        for row in [*_indicator_rows(user, result), result.total]:
+        for row in [*_indicator_rows(names, result), result.total]:
             if indicator.median:
                 rows.append([str(indicator.title), row.label, str(_("referrals decided")), row.counted.csv])
                 rows.append([str(indicator.title), row.label, str(_("median days")), _num(row.median)])

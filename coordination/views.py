@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +15,8 @@ from audit.models import Action
 from coordination import forms, selectors, services
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
-from lotsa import access
 from lotsa.errors import DomainError
+from lotsa.posting import decide_invalid_form
 
 
 def report_new(request):
@@ -27,8 +26,7 @@ def report_new(request):
     form = forms.DeidentifiedReportForm(request.POST)
     if not form.is_valid():
         # Decided as the act it is before any message is shown; the text stays in the form to reword.
-        with transaction.atomic():
-            access.check(request.user, Action.CREATE, DeidentifiedReport(), purpose="a form with errors")
+        decide_invalid_form(request, Action.CREATE, DeidentifiedReport())
         return render(request, "coordination/report_new.html", {"form": form}, status=400)
     data = dict(form.cleaned_data)
     administration = data.pop("administration")
@@ -120,13 +118,9 @@ def situation_write(request, administration_id, year):
     form = forms.SituationForm(request.POST)
     if not form.is_valid():
         # Decided as the act it is before any message is shown.
-        with transaction.atomic():
-            access.check(
-                request.user,
-                Action.CREATE,
-                SituationPicture(administration_id=administration_id, year=year),
-                purpose="a form with errors",
-            )
+        decide_invalid_form(
+            request, Action.CREATE, SituationPicture(administration_id=administration_id, year=year)
+        )
     else:
         try:
             picture = services.situation_picture_write(

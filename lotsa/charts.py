@@ -75,34 +75,43 @@ def stacked_bars(*, title: str, description: str, columns: list[str], series: li
         left - 4,
         top + plot_h,
     )
+    labels = [s.label for s in series]
+    legend, rows = _legend(labels, left=left, top=height - 18, per_row=3, width=200, chars=30)
+    return _svg(title, description, width, height + max(rows - 1, 0) * 14, axis, *parts, legend)
+
+
+def _legend(labels: list[str], *, left, top, per_row: int, width: int, chars: int) -> tuple[SafeString, int]:
+    """A colour key, ``per_row`` labels a row; returns it and how many rows it takes."""
     legend = format_html_join(
         "",
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>',
         (
             (
-                left + (n % 3) * 200,
-                height - 18 + (n // 3) * 14,
+                left + (n % per_row) * width,
+                top + (n // per_row) * 14,
                 PALETTE[n % len(PALETTE)],
-                left + (n % 3) * 200 + 14,
-                height - 9 + (n // 3) * 14,
-                s.label[:30],
+                left + (n % per_row) * width + 14,
+                top + 9 + (n // per_row) * 14,
+                label[:chars],
             )
-            for n, s in enumerate(series)
+            for n, label in enumerate(labels)
         ),
     )
-    rows = (len(series) + 2) // 3
+    return legend, (len(labels) + per_row - 1) // per_row
+
+
+def _svg(title: str, description: str, width, height, *parts) -> SafeString:
+    """The picture: its title and description for a screen reader, and its parts in order."""
     return format_html(
         '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
-        "{axis}{bars}{legend}</svg>",
+        "{parts}</svg>",
         id=_slug(title),
         w=width,
-        h=height + max(rows - 1, 0) * 14,
+        h=height,
         title=title,
         desc=description,
-        axis=axis,
-        bars=format_html_join("", "{}", ((part,) for part in parts)),
-        legend=legend,
+        parts=format_html_join("", "{}", ((part,) for part in parts)),
     )
 
 
@@ -198,35 +207,9 @@ def lines(
         top + plot_h,
     )
     # One series a line: the labels (an indicator's title) are long and often begin alike.
-    legend = format_html_join(
-        "",
-        '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>',
-        (
-            (
-                left,
-                height - 18 + n * 14,
-                PALETTE[n % len(PALETTE)],
-                left + 14,
-                height - 9 + n * 14,
-                s.label[:90],
-            )
-            for n, s in enumerate(series)
-        ),
-    )
-    rows = len(series)
-    return format_html(
-        '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
-        'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
-        "{axis}{parts}{legend}</svg>",
-        id=_slug(title),
-        w=width,
-        h=height + max(rows - 1, 0) * 14,
-        title=title,
-        desc=description,
-        axis=axis,
-        parts=format_html_join("", "{}", ((part,) for part in parts)),
-        legend=legend,
-    )
+    labels = [s.label for s in series]
+    legend, rows = _legend(labels, left=left, top=height - 18, per_row=1, width=0, chars=90)
+    return _svg(title, description, width, height + max(rows - 1, 0) * 14, axis, *parts, legend)
 
 
 def share_bars(
@@ -283,15 +266,4 @@ def share_bars(
         t=top,
         b=height - top,
     )
-    return format_html(
-        '<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
-        'xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>'
-        "{axis}{parts}</svg>",
-        id=_slug(title),
-        w=width,
-        h=height,
-        title=title,
-        desc=description,
-        axis=axis,
-        parts=format_html_join("", "{}", ((part,) for part in parts)),
-    )
+    return _svg(title, description, width, height, axis, *parts)

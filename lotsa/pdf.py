@@ -1,4 +1,4 @@
-"""What every PDF Lotsa makes shares: the font."""
+"""What every PDF Lotsa makes shares: the font, the document's set-up and its lines of text."""
 
 from __future__ import annotations
 
@@ -19,3 +19,26 @@ def body_font(pdf: FPDF) -> tuple[str, bool]:
         pdf.add_font("Body", "B", str(bold if bold.is_file() else path))
         return "Body", True
     return "Helvetica", False
+
+
+class Document:
+    """An A4 PDF made by Lotsa, with one page begun: ``line`` writes a paragraph, ``text`` makes any value
+    printable in the body font (Latin-1 with '?' where the font has no Unicode)."""
+
+    def __init__(self, title: str):
+        self.pdf = FPDF(format="A4")
+        self.pdf.set_title(title)
+        self.pdf.set_creator("Lotsa")
+        self.family, self.unicode = body_font(self.pdf)
+        self.pdf.add_page()
+
+    def text(self, value) -> str:
+        value = str(value)
+        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+
+    def line(self, value, size=10, style="", height=5) -> None:
+        self.pdf.set_font(self.family, style, size)
+        self.pdf.multi_cell(0, height, self.text(value), new_x="LMARGIN", new_y="NEXT")
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())

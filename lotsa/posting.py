@@ -14,6 +14,16 @@ from django.shortcuts import redirect
 from lotsa import access
 from lotsa.errors import DomainError
 
+INVALID_FORM = "a form with errors"
+
+
+def decide_invalid_form(request, action: str, obj) -> None:
+    """An invalid post decided as the act it is (and the decision recorded) before any of its messages
+    is shown; raises the recorded denial for someone who may not do it. For a page that shows the
+    form again instead of going back."""
+    with transaction.atomic():
+        access.check(request.user, action, obj, purpose=INVALID_FORM)
+
 
 def post_form(
     request,
@@ -30,8 +40,7 @@ def post_form(
     decided on (with ``action``); ``then(result)``, if given, is where a successful change leads
     (the page of what it made), instead of ``back``."""
     if not form.is_valid():
-        with transaction.atomic():
-            access.check(request.user, action, decide_on(), purpose="a form with errors")
+        decide_invalid_form(request, action, decide_on())
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)

@@ -12,10 +12,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from fpdf import FPDF
 
 from audit.models import AccessEvent, Action
-from lotsa.pdf import body_font
+from lotsa.pdf import Document
 from relatives.selectors import NAMED_AS_CONCERNED
 
 # The purposes the access log records most often, as a person reads them. Crossing purposes and
@@ -83,20 +82,8 @@ def extract_events(extract) -> QuerySet:
 
 
 def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title(_("Subject access extract"))
-    pdf.set_creator("Lotsa")
-    family, unicode = body_font(pdf)
-
-    def text(value) -> str:
-        value = str(value)
-        return value if unicode else value.encode("latin-1", "replace").decode("latin-1")
-
-    def line(value, size=10, style="", height=5):
-        pdf.set_font(family, style, size)
-        pdf.multi_cell(0, height, text(value), new_x="LMARGIN", new_y="NEXT")
-
-    pdf.add_page()
+    document = Document(_("Subject access extract"))
+    pdf, line = document.pdf, document.line
     line(_("Subject access extract"), 16, "B", 8)
     line(_("Register extract under Article 15 of the General Data Protection Regulation"), 10)
     pdf.ln(2)
@@ -156,4 +143,4 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
         if extract.with_staff_names:
             row += f" | {event.actor_username or '-'}"
         line(row, 9, height=4.5)
-    return bytes(pdf.output())
+    return document.output()
