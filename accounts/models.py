@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 # The roles and the role sets live in accounts/roles.py, below every app (Role is re-exported here).
-from accounts.roles import CASE_ROLES, SOCIAL_SERVICES_ROLES, Role
+from accounts.roles import CASE_ROLES, GUARDED_ROLES, SOCIAL_SERVICES_ROLES, Role
 
 
 class OrganisationKind(models.TextChoices):
@@ -52,6 +52,11 @@ CIVIL_SOCIETY_KINDS = frozenset(
         OrganisationKind.ASSOCIATION,
         OrganisationKind.PRIVATE_DEFECTOR_PROGRAMME,
     }
+)
+# The social-services administration's own units (as against the districts, each a board of its own):
+# where its access approvers work.
+ADMINISTRATION_UNIT_KINDS = frozenset(
+    {OrganisationKind.VBE_TEAM, OrganisationKind.DEFECTOR_PROGRAMME, OrganisationKind.TREATMENT_UNIT}
 )
 # Organisations that refer people but never log in (the Security Service).
 KINDS_WITHOUT_USERS = frozenset({OrganisationKind.SECURITY_SERVICE})
@@ -110,6 +115,8 @@ def role_fits(role: str, kind: str) -> bool:
         )
     if role == Role.ADMINISTRATOR:
         return kind == OrganisationKind.SYSTEM_MANAGEMENT
+    if role == Role.ACCESS_APPROVER:
+        return kind in ADMINISTRATION_UNIT_KINDS
     return False
 
 
@@ -132,6 +139,13 @@ def role_conflicts(roles: set[str]) -> list[str]:
         problems.append(_("A coordinator sees aggregates only and cannot also work with cases."))
     if Role.EXTERNAL_MEMBER in roles and roles & SOCIAL_SERVICES_ROLES:
         problems.append(_("An external group member cannot also hold a social-services role."))
+    if Role.ACCESS_APPROVER in roles and roles & (CASE_ROLES | {Role.COORDINATOR}):
+        problems.append(
+            _(
+                "An access approver decides who else reaches cases and cannot also work with cases "
+                "or aggregates."
+            )
+        )
     if Role.SUPERVISOR in roles and roles & set(CASEWORK_ROLE_KINDS):
         problems.append(
             _("A supervisor reviews the unit's work and cannot also work with its cases as a social worker.")
@@ -155,6 +169,12 @@ class User(AbstractUser):
         blank=True,
         help_text=_("When the account was created or its login last reset."),
     )
+    # Where the login in use came from: the enrolment code it was set with (who was given its parts)
+    # and when. None with a usable password: set before Lotsa recorded it (the demo, older accounts).
+    login_code = models.ForeignKey(
+        "accounts.EnrolmentCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    login_set_at = models.DateTimeField(_("login set"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -177,6 +197,9 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self._role_set & set(roles))
 
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in sorted(self._role_set)]
+
     def forget_roles(self) -> None:
         self.__dict__.pop("_role_set", None)
 
@@ -184,10 +207,36 @@ class User(AbstractUser):
     def is_administrator(self) -> bool:
         return self.has_role(Role.ADMINISTRATOR)
 
+    @property
+    def login_kind(self) -> str:
+        """How the login in use was set: ``none`` (no usable password), ``whole`` (with a code one person
+        was given whole), ``split`` (with a code whose parts two people were given), ``unrecorded``."""
+        if not self.has_usable_password():
+            return LoginKind.NONE
+        if self.login_code_id is None:
+            return LoginKind.UNRECORDED
+        return LoginKind.SPLIT if self.login_code.needs_second_part else LoginKind.WHOLE
+
+    @property
+    def login_kind_label(self) -> str:
+        return str(LoginKind(self.login_kind).label)
+
+    @property
+    def login_held_alone(self) -> bool:
+        """The login in use was set with a code one person held whole: it never reaches personal data."""
+        return self.login_kind == LoginKind.WHOLE
+
     def clean(self):
         super().clean()
         if self.organisation_id and not self.organisation.accepts_users:
             raise ValidationError({"organisation": _("This organisation refers people but has no users.")})
+
+
+class LoginKind(models.TextChoices):
+    NONE = "none", _("no login set")
+    WHOLE = "whole", _("set with a whole code, held by one person alone")
+    SPLIT = "split", _("set with a two-part code, its parts given to two people")
+    UNRECORDED = "unrecorded", _("set before Lotsa recorded how")
 
 
 class RoleGrant(models.Model):
@@ -215,10 +264,18 @@ class UserSession(models.Model):
         return f"session of {self.user_id}"
 
 
+def widens(*, current: set[str], roles: set[str], moving: bool) -> bool:
+    """Whether going from ``current`` to ``roles`` (and to another organisation, when ``moving``) grants
+    a guarded role: then it waits for approval, and its approval re-issues the account's login."""
+    return bool((roles - current) & GUARDED_ROLES) or (moving and bool(roles & GUARDED_ROLES))
+
+
 class RequestKind(models.TextChoices):
     ROLES = "roles", _("Roles or organisation of an account")
     CREDENTIAL_RESET = "credential_reset", _("Reset of a login")
     ORGANISATION_KIND = "organisation_kind", _("Kind of an organisation")
+    ORGANISATION_ACTIVATE = "organisation_activate", _("A new or reactivated organisation")
+    ACCOUNT_DISABLE = "account_disable", _("Disabling an account that approves access")
 
 
 class RequestStatus(models.TextChoices):
@@ -253,6 +310,9 @@ class AccountRequest(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    # Who may approve, fixed when the request is made (accounts.access.approvers_for): disabling a
+    # supervisor or creating a unit afterwards never changes who decides it.
+    approvers = models.ManyToManyField(User, related_name="approvable_requests", blank=True)
 
     class Meta:
         ordering = ["requested_at"]
@@ -268,6 +328,19 @@ class AccountRequest(models.Model):
 
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in sorted(self.roles)]
+
+    @property
+    def reissues_login(self) -> bool:
+        """Approving grants a guarded role: the account's login in use stops working, and a new one is
+        set only with a two-part code (the administrator's part and the approver's)."""
+        subject = self.subject_user
+        if self.kind != RequestKind.ROLES or subject is None:
+            return False
+        return widens(
+            current=set(subject.role_codes()),
+            roles=set(self.roles),
+            moving=self.organisation_id != subject.organisation_id,
+        )
 
 
 class EnrolmentCode(models.Model):
@@ -290,6 +363,9 @@ class EnrolmentCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveSmallIntegerField(default=0)
+    # Who was given its parts: the administrator the first (or the whole code), the approver the second.
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    completed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-issued_at"]

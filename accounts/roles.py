@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     COORDINATOR = "coordinator", _("Coordinator")
     ADMINISTRATOR = "administrator", _("Administrator")
+    ACCESS_APPROVER = "access_approver", _("Access approver")
 
 
 # Roles that work with cases and their content.
@@ -37,3 +38,11 @@ SOCIAL_SERVICES_ROLES = frozenset(
 # organisation, or resetting the login of such an account, takes effect only when a second person
 # approves it (invariant 5): an administrator alone can never reach case data.
 PERSONAL_DATA_ROLES = CASE_ROLES | {Role.SUPERVISOR}
+# Roles that decide who else reaches personal data: the unit's supervisor approves its staff's
+# access, the social-services administration's access approver approves what no unit's supervisor may
+# (supervisors, external members, organisations, a unit without a supervisor).
+APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ACCESS_APPROVER})
+# Roles whose grant waits for a second person, whose login is re-issued as a two-part code when they
+# are granted, and whose removal (or the account's disabling) is itself a request: an account's login
+# that one person ever held alone never reaches personal data, nor the power to approve access to it.
+GUARDED_ROLES = PERSONAL_DATA_ROLES | APPROVER_ROLES

@@ -18,8 +18,13 @@ from lotsa import access
 
 def _requests():
     return AccountRequest.objects.select_related(
-        "subject_user", "organisation", "requested_by", "decided_by"
-    ).prefetch_related("subject_user__role_grants")
+        "subject_user",
+        "subject_user__login_code__issued_by",
+        "subject_user__login_code__completed_by",
+        "organisation",
+        "requested_by",
+        "decided_by",
+    ).prefetch_related("subject_user__role_grants", "approvers")
 
 
 @transaction.atomic
@@ -37,6 +42,12 @@ def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
         reason=f"account requests waiting for approval: {len(rows)}",
     )
     return rows
+
+
+def account_requests_waiting_count(*, user: User) -> int:
+    """For the start page (a count only): the pending requests ``user`` may decide."""
+    pending = access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
+    return sum(1 for request in pending if may_decide(user, request).allowed)
 
 
 @transaction.atomic

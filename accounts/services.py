@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.access import approvers_for
 from accounts.models import (
     AccountRequest,
     EnrolmentCode,
     Organisation,
+    OrganisationKind,
     RequestKind,
     RequestStatus,
     Role,
@@ -31,8 +33,9 @@ from accounts.models import (
     UserSession,
     role_conflicts,
     roles_not_fitting,
+    widens,
 )
-from accounts.roles import PERSONAL_DATA_ROLES
+from accounts.roles import APPROVER_ROLES, GUARDED_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access
@@ -100,7 +103,7 @@ def _void_codes(user: User) -> None:
         code.save(update_fields=["voided_at"])
 
 
-def _issue_code(user: User, *, request: AccountRequest | None) -> IssuedCode:
+def _issue_code(user: User, *, request: AccountRequest | None, by: User) -> IssuedCode:
     """A new code for ``user``, replacing any earlier one. With a request, only its first part now;
     the approver is given the second part when they approve."""
     _void_codes(user)
@@ -109,6 +112,7 @@ def _issue_code(user: User, *, request: AccountRequest | None) -> IssuedCode:
     code = EnrolmentCode.objects.create(
         user=user,
         request=request,
+        issued_by=by,
         first_part_hash=_code_hash(user.pk, text, "first"),
         needs_second_part=two_parts,
         expires_at=None if two_parts else _code_expiry(),
@@ -116,7 +120,7 @@ def _issue_code(user: User, *, request: AccountRequest | None) -> IssuedCode:
     return IssuedCode(text=text, complete=not two_parts, expires_at=code.expires_at)
 
 
-def _complete_code(request: AccountRequest) -> IssuedCode:
+def _complete_code(request: AccountRequest, *, by: User) -> IssuedCode:
     code = (
         EnrolmentCode.objects.select_for_update()
         .filter(request=request, used_at__isnull=True, voided_at__isnull=True)
@@ -127,14 +131,16 @@ def _complete_code(request: AccountRequest) -> IssuedCode:
     text = _new_code_text()
     code.second_part_hash = _code_hash(code.user_id, text, "second")
     code.expires_at = _code_expiry()
-    code.save(update_fields=["second_part_hash", "expires_at"])
+    code.completed_by = by
+    code.save(update_fields=["second_part_hash", "expires_at", "completed_by"])
     return IssuedCode(text=text, complete=True, expires_at=code.expires_at)
 
 
 def _disable_credentials(user: User) -> None:
     user.set_unusable_password()
     user.credentials_issued_at = timezone.now()
-    user.save(update_fields=["password", "credentials_issued_at"])
+    user.login_code, user.login_set_at = None, None
+    user.save(update_fields=["password", "credentials_issued_at", "login_code", "login_set_at"])
     TOTPDevice.objects.filter(user=user).delete()
     end_sessions(user=user)
 
@@ -157,6 +163,7 @@ def _request(*, by: User, kind: str, organisation: Organisation, subject: User |
     request = AccountRequest.objects.create(
         kind=kind, organisation=organisation, subject_user=subject, requested_by=by, **fields
     )
+    request.approvers.set(approvers_for(request))
     audit.record(
         action=Action.CREATE,
         actor=by,
@@ -182,7 +189,8 @@ def user_create(
     roles: set[str],
 ) -> tuple[User, IssuedCode, AccountRequest | None]:
     """Create an account without a usable password. Its owner sets their own with an enrolment code.
-    Roles that read personal data wait for a second person's approval; the others apply at once."""
+    Guarded roles (those that read personal data or approve access to it) wait for a second person's
+    approval, and the code then has two parts; the others apply at once, with a whole code."""
     _check_roles(roles, organisation)
     user = User(
         username=username,
@@ -194,14 +202,40 @@ def user_create(
     )
     user.set_unusable_password()
     user.save()
-    user_set_roles(user=user, roles=roles - PERSONAL_DATA_ROLES)
+    user_set_roles(user=user, roles=roles - GUARDED_ROLES)
     audit.record(action=Action.CREATE, actor=by, target=user, reason="account created")
     request = None
-    if roles & PERSONAL_DATA_ROLES:
+    if roles & GUARDED_ROLES:
         request = _request(
             by=by, kind=RequestKind.ROLES, organisation=organisation, subject=user, roles=sorted(roles)
         )
-    return user, _issue_code(user, request=request), request
+    return user, _issue_code(user, request=request, by=by), request
+
+
+def _refuse_pending(user: User, kinds, note: str) -> None:
+    AccountRequest.objects.filter(kind__in=kinds, subject_user=user, status=RequestStatus.PENDING).update(
+        status=RequestStatus.REFUSED, decision_note=note
+    )
+
+
+def _kept_until_approved(*, current: set[str], roles: set[str], moving: bool) -> set[str]:
+    """What an account holds while a request about it waits: what it has and keeps (its guarded roles
+    only if it stays; removing an approving role is itself the request), and new unguarded roles when
+    they fit with that."""
+    kept = (current & roles) - (GUARDED_ROLES if moving else set())
+    kept |= current & APPROVER_ROLES
+    if not role_conflicts(kept | (roles - GUARDED_ROLES)):
+        kept |= roles - GUARDED_ROLES
+    return kept
+
+
+@dataclass(frozen=True)
+class UserUpdated:
+    """What saving an account led to: a request waiting for approval, and the first part of a new
+    login's code when approval will re-issue the login."""
+
+    request: AccountRequest | None = None
+    issued: IssuedCode | None = None
 
 
 @transaction.atomic
@@ -215,10 +249,13 @@ def user_update(
     organisation: Organisation,
     roles: set[str],
     is_active: bool,
-) -> AccountRequest | None:
+) -> UserUpdated:
     """Names, e-mail and disabling apply at once, and so does anything that narrows what the account
-    reaches. Granting a role that reads personal data, or moving an account that holds one to another
-    organisation, becomes a request that waits for approval (returned)."""
+    reaches. Granting a guarded role, or moving an account that holds one to another organisation,
+    becomes a request that waits for approval, and its approval re-issues the account's login as a
+    two-part code (its first part is returned, for the administrator). Removing a supervisor's or an
+    access approver's role, or disabling such an account, changes who approves others: it is a request
+    too, and the account keeps its role until it is approved."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == by.pk and not is_active:
         raise DomainError(_("You cannot disable your own account."))
@@ -227,59 +264,78 @@ def user_update(
     _check_roles(roles, organisation)
     current = set(user.role_codes())
     moving = organisation.pk != user.organisation_id
-    widening = bool((roles - current) & PERSONAL_DATA_ROLES) or (moving and bool(roles & PERSONAL_DATA_ROLES))
-    was_active = user.is_active
-    user.first_name, user.last_name, user.email, user.is_active = first_name, last_name, email, is_active
-    fields = ["first_name", "last_name", "email", "is_active"]
-    request = None
-    if widening:
-        # Until approved, the account keeps only what it has and is not removed, in its present
-        # organisation; if it is moving, it loses its personal-data roles there at once.
-        kept = (current & roles) - (PERSONAL_DATA_ROLES if moving else set())
-        user_set_roles(user=user, roles=kept | (roles - PERSONAL_DATA_ROLES))
-        AccountRequest.objects.filter(
-            kind=RequestKind.ROLES, subject_user=user, status=RequestStatus.PENDING
-        ).update(status=RequestStatus.REFUSED, decision_note="replaced by a newer request")
+    widening = widens(current=current, roles=roles, moving=moving)
+    removing_approver = bool(current & APPROVER_ROLES - roles) or (moving and bool(current & APPROVER_ROLES))
+    disabling = user.is_active and not is_active
+    if disabling and current & APPROVER_ROLES and (widening or removing_approver):
+        raise DomainError(_("Disable the account, or change its roles: one at a time."))
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    fields = ["first_name", "last_name", "email"]
+    if is_active and not user.is_active:
+        user.is_active = True  # enabling again reaches only what the account already holds
+        fields.append("is_active")
+    outcome = UserUpdated()
+    if disabling and current & APPROVER_ROLES:
+        if _pending(RequestKind.ACCOUNT_DISABLE, subject_user=user):
+            raise DomainError(_("Disabling this account is already waiting for approval."))
+        outcome = UserUpdated(
+            request=_request(
+                by=by, kind=RequestKind.ACCOUNT_DISABLE, organisation=user.organisation, subject=user
+            )
+        )
+        disabling = False
+    elif widening or removing_approver:
+        # Until approved, the account keeps what it has in its present organisation.
+        user_set_roles(user=user, roles=_kept_until_approved(current=current, roles=roles, moving=moving))
+        _refuse_pending(user, [RequestKind.ROLES], "replaced by a newer request")
         request = _request(
             by=by, kind=RequestKind.ROLES, organisation=organisation, subject=user, roles=sorted(roles)
         )
+        issued = _issue_code(user, request=request, by=by) if widening else None
+        outcome = UserUpdated(request=request, issued=issued)
     else:
         user.organisation = organisation
         fields.append("organisation")
         user_set_roles(user=user, roles=roles)
+    if disabling:
+        user.is_active = False
+        fields.append("is_active")
     user.save(update_fields=fields)
     audit.record(action=Action.UPDATE, actor=by, target=user, reason="account updated")
-    if was_active and not is_active:
+    if disabling:
         ended = end_sessions(user=user)
         audit.record(action=Action.ACCOUNT_DISABLED, actor=by, target=user, reason=f"{ended} sessions ended")
-    return request
+    return outcome
 
 
 @transaction.atomic
 def user_reset_credentials(*, by: User, user: User) -> tuple[IssuedCode, AccountRequest | None]:
     """The owner sets a new password and enrols a new authenticator with an enrolment code. For an
-    account that reads personal data the reset waits for approval, and the code has two parts."""
+    account that holds a guarded role the reset waits for approval, and the code has two parts."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == by.pk:
         raise DomainError(_("Another administrator resets your own login."))
-    if user.role_codes() & PERSONAL_DATA_ROLES:
+    if user.role_codes() & GUARDED_ROLES:
         if _pending(RequestKind.CREDENTIAL_RESET, subject_user=user):
             raise DomainError(_("A reset of this login is already waiting for approval."))
         request = _request(
             by=by, kind=RequestKind.CREDENTIAL_RESET, organisation=user.organisation, subject=user
         )
-        return _issue_code(user, request=request), request
+        return _issue_code(user, request=request, by=by), request
+    # The new whole code replaces the two-part code of any request still waiting to widen the account.
+    _refuse_pending(user, [RequestKind.ROLES], "the login was reset meanwhile: enter the request again")
     _disable_credentials(user)
     audit.record(action=Action.SECOND_FACTOR_RESET, actor=by, target=user, reason="login reset")
-    return _issue_code(user, request=None), None
+    return _issue_code(user, request=None, by=by), None
 
 
 @transaction.atomic
 def account_request_decide(
     *, by: User, request_id: int, approve: bool, note: str = ""
 ) -> tuple[AccountRequest, IssuedCode | None]:
-    """The second person approves (the change takes effect) or refuses. Returns the second part of an
-    enrolment code when approving completes one, to be shown once to the approver."""
+    """One of the approvers fixed when the request was made approves it (the change takes effect) or
+    refuses it. Returns the second part of an enrolment code when approving completes one, to be shown
+    once to the approver."""
     request = (
         AccountRequest.objects.select_for_update(of=("self",))
         .select_related("subject_user", "organisation")
@@ -293,7 +349,7 @@ def account_request_decide(
     request.decision_note = (note or "").strip()[:300]
     issued = None
     if approve:
-        issued = _apply(request)
+        issued = _apply(request, by=by)
     elif request.kind in (RequestKind.ROLES, RequestKind.CREDENTIAL_RESET):
         EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).update(
             voided_at=timezone.now()
@@ -302,7 +358,7 @@ def account_request_decide(
     return request, issued
 
 
-def _apply(request: AccountRequest) -> IssuedCode | None:
+def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
     if request.kind == RequestKind.ORGANISATION_KIND:
         organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
         for member in organisation.users.filter(is_active=True):
@@ -311,18 +367,30 @@ def _apply(request: AccountRequest) -> IssuedCode | None:
         organisation.kind = request.new_kind
         organisation.save(update_fields=["kind"])
         return None
+    if request.kind == RequestKind.ORGANISATION_ACTIVATE:
+        Organisation.objects.filter(pk=request.organisation_id).update(is_active=True)
+        return None
     user = User.objects.select_for_update().get(pk=request.subject_user_id)
+    if request.kind == RequestKind.ACCOUNT_DISABLE:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = end_sessions(user=user)
+        audit.record(action=Action.ACCOUNT_DISABLED, actor=by, target=user, reason=f"{ended} sessions ended")
+        return None
     if request.kind == RequestKind.CREDENTIAL_RESET:
         _disable_credentials(user)
-        return _complete_code(request)
+        return _complete_code(request, by=by)
     roles = set(request.roles)
     _check_roles(roles, request.organisation)
+    reissue = request.reissues_login
+    if reissue:
+        # A credential one person ever held alone never reaches personal data: the login in use stops
+        # working now, and the next is set only with both parts of the request's code.
+        _disable_credentials(user)
     user.organisation = request.organisation
     user.save(update_fields=["organisation"])
     user_set_roles(user=user, roles=roles)
-    if EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).exists():
-        return _complete_code(request)  # a new account: its owner can now set their login
-    return None
+    return _complete_code(request, by=by) if reissue else None
 
 
 class ActivationFailed(DomainError):
@@ -389,7 +457,8 @@ def user_activate(*, username: str, first_part: str, second_part: str, password:
         except ValidationError as error:
             raise DomainError(" ".join(error.messages)) from None
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.login_code, user.login_set_at = code, timezone.now()
+        user.save(update_fields=["password", "login_code", "login_set_at"])
         code.used_at = timezone.now()
         code.save(update_fields=["used_at"])
         TOTPDevice.objects.filter(user=user).delete()
@@ -402,15 +471,28 @@ def user_unlock(*, by: User, user: User) -> None:
     audit.record(action=Action.UPDATE, actor=by, target=user, reason="lockout lifted")
 
 
+def _activation_needs_approval(kind: str) -> bool:
+    """Every organisation but system management holds or receives personal data (a unit holds cases,
+    the others are named by consents): it takes part only once a second person approves."""
+    return kind != OrganisationKind.SYSTEM_MANAGEMENT
+
+
 @transaction.atomic
 def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest | None:
-    """Name, district and deactivation apply at once; deactivating ends its users' sessions. A new kind
-    changes what its members may see, so it becomes a request that waits for approval (returned)."""
+    """Name, district and deactivation apply at once; deactivating ends its users' sessions. A new
+    organisation, or one activated again, takes part only when approved (it waits inactive), and so
+    does a new kind, which changes what its members may see: each is a request (returned)."""
     creating = organisation.pk is None
     request = None
+    activating = organisation.is_active and _activation_needs_approval(organisation.kind)
     if not creating:
         stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        activating = activating and not stored.is_active
+        if activating and _pending(RequestKind.ORGANISATION_ACTIVATE, organisation=stored):
+            raise DomainError(_("Activating this organisation is already waiting for approval."))
         if organisation.kind != stored.kind:
+            if activating:
+                raise DomainError(_("Activate the organisation, or change its kind: one at a time."))
             if _pending(RequestKind.ORGANISATION_KIND, organisation=stored):
                 raise DomainError(_("A change of this organisation's kind is already waiting for approval."))
             for member in stored.users.filter(is_active=True):
@@ -423,6 +505,8 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
         deactivating = stored.is_active and not organisation.is_active
     else:
         deactivating = False
+    if activating:
+        organisation.is_active = False  # until a second person approves
     organisation.save()
     audit.record(
         action=Action.CREATE if creating else Action.UPDATE,
@@ -430,6 +514,10 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
         target=organisation,
         reason="organisation created" if creating else "organisation updated",
     )
+    if activating:
+        request = _request(by=by, kind=RequestKind.ORGANISATION_ACTIVATE, organisation=organisation)
+    elif not organisation.is_active:
+        _refuse_pending_activation(organisation)  # left inactive: the activation is withdrawn
     if deactivating:
         ended = sum(end_sessions(user=member) for member in organisation.users.all())
         audit.record(
@@ -439,3 +527,9 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
             reason=f"organisation deactivated: {ended} sessions ended",
         )
     return request
+
+
+def _refuse_pending_activation(organisation: Organisation) -> None:
+    AccountRequest.objects.filter(
+        kind=RequestKind.ORGANISATION_ACTIVATE, organisation=organisation, status=RequestStatus.PENDING
+    ).update(status=RequestStatus.REFUSED, decision_note="withdrawn: the organisation was left inactive")

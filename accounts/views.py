@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, selectors, services
 from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, Role, RoleGrant, User
+from accounts.roles import GUARDED_ROLES
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access
@@ -76,6 +77,18 @@ def login_view(request):
                 reason="no organisation",
             )
             form.add_error(None, _("Your account belongs to no organisation. Contact your administrator."))
+        elif user.login_held_alone and user.has_role(*GUARDED_ROLES):
+            # Cannot happen through Lotsa's own services (granting re-issues the login); checked anyway.
+            audit.record(
+                action=Action.LOGIN_FAILURE,
+                outcome=Outcome.DENIED,
+                actor_username=user.username,
+                reason="a login one person held alone never reaches personal data",
+            )
+            form.add_error(
+                None,
+                _("Your login must be issued again before you can use this account. Ask your administrator."),
+            )
         elif not user.organisation.is_active:
             audit.record(
                 action=Action.LOGIN_FAILURE,
@@ -244,7 +257,7 @@ def user_edit(request, user_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            pending = services.user_update(
+            outcome = services.user_update(
                 by=request.user,
                 user=user,
                 first_name=data["first_name"],
@@ -257,12 +270,14 @@ def user_edit(request, user_id: int):
         except services.DomainError as error:
             form.add_error(None, error.message)
         else:
-            if pending is not None:
+            if outcome.issued is not None:
+                return _code_page(request, account=user, issued=outcome.issued, request_obj=outcome.request)
+            if outcome.request is not None:
                 messages.warning(
                     request,
                     _(
-                        "The account was saved. The new roles or organisation reach personal data: they "
-                        "take effect when a supervisor approves them."
+                        "The account was saved. The change reaches personal data, or who approves access "
+                        "to it: it takes effect when a second person approves it."
                     ),
                 )
             else:
@@ -306,7 +321,8 @@ def organisation_list(request):
     organisations = Organisation.objects.annotate(user_count=Count("users")).order_by("name")
     pending = set(
         AccountRequest.objects.filter(
-            kind=RequestKind.ORGANISATION_KIND, status=RequestStatus.PENDING
+            kind__in=[RequestKind.ORGANISATION_KIND, RequestKind.ORGANISATION_ACTIVATE],
+            status=RequestStatus.PENDING,
         ).values_list("organisation_id", flat=True)
     )
     return render(
@@ -333,8 +349,9 @@ def organisation_edit(request, organisation_id: int | None = None):
                     messages.warning(
                         request,
                         _(
-                            "The organisation was saved. Its new kind changes what its members may see: "
-                            "it takes effect when a supervisor approves it."
+                            "The organisation was saved. A new organisation, one activated again, or a new "
+                            "kind changes who may see personal data: it takes effect when an access "
+                            "approver approves it."
                         ),
                     )
                 else:
@@ -351,6 +368,7 @@ def account_requests(request):
     access.require_role(
         request.user,
         Role.SUPERVISOR,
+        Role.ACCESS_APPROVER,
         Role.ADMINISTRATOR,
         action=Action.VIEW,
         target="accounts.accountrequest",

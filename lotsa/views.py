@@ -3,21 +3,16 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.models import AccountRequest, RequestStatus, Role
+from accounts.models import Role
+from accounts.roles import APPROVER_ROLES, CASEWORK_ROLES
+from accounts.selectors import account_requests_waiting_count, pending_requests_about
+from lotsa.waiting import waiting_for
 
 
 def home(request):
     """The start page: where each role begins. It shows no personal data itself."""
-    from accounts.access import may_decide
-    from accounts.roles import CASEWORK_ROLES
-    from accounts.selectors import pending_requests_about
-    from lotsa.waiting import waiting_for
-
     user = request.user
-    approvals = 0
-    if user.has_role(Role.SUPERVISOR):
-        pending = AccountRequest.objects.filter(status=RequestStatus.PENDING).select_related("organisation")
-        approvals = sum(1 for row in pending.exclude(requested_by=user) if may_decide(user, row).allowed)
+    approvals = account_requests_waiting_count(user=user) if user.has_role(*APPROVER_ROLES) else 0
     return render(
         request,
         "home.html",

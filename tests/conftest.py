@@ -57,6 +57,9 @@ def world(db) -> World:
             username="avh", organisation=programme, roles=[Role.DEFECTOR_PROGRAMME]
         ),
         "vbe_worker": UserFactory(username="vbe", organisation=vbe_team, roles=[Role.VBE_TEAM]),
+        "access_approver": UserFactory(
+            username="behorig", organisation=vbe_team, roles=[Role.ACCESS_APPROVER]
+        ),
     }
     case_a = CaseFactory(
         person=PersonFactory(given_names=MARKER, surname="Alfa", organisation=district_a),

@@ -119,7 +119,7 @@ def test_no_page_lets_an_administrator_set_a_password():
         reverse("accounts:user_reset_second_factor", kwargs={"user_id": 1})
 
 
-def test_a_reset_of_a_supervisors_login_waits_for_another_supervisor(client, world):
+def test_a_reset_of_a_supervisors_login_waits_for_an_access_approver(client, world):
     admin, supervisor = world.users["administrator"], world.users["supervisor"]
     device = TOTPDeviceFactory(user=supervisor)
     login_verified(client, supervisor)
@@ -128,14 +128,18 @@ def test_a_reset_of_a_supervisors_login_waits_for_another_supervisor(client, wor
     # Nothing happens until approved: the supervisor still logs in as before.
     assert User.objects.get(pk=supervisor.pk).check_password(PASSWORD)
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
-    # The subject of a request never approves it; nor does a supervisor's own unit staff.
+    # The subject of a request never approves it; nor does a supervisor's own unit staff, nor any
+    # other supervisor: a supervisor's account is the access approver's to decide.
     decide = reverse("accounts:request_decide", kwargs={"request_id": request.pk})
     assert client.post(decide, {"decision": "approve"}).status_code == 403
     login_verified(client, world.users["social_worker"])
     assert client.post(decide, {"decision": "approve"}).status_code == 403
-
     other = UserFactory(organisation=world.district_b, roles=[Role.SUPERVISOR])
-    _request, second = services.account_request_decide(by=other, request_id=request.pk, approve=True)
+    login_verified(client, other)
+    assert client.post(decide, {"decision": "approve"}).status_code == 403
+
+    approver = world.users["access_approver"]
+    _request, second = services.account_request_decide(by=approver, request_id=request.pk, approve=True)
     assert second is not None and second.complete
     supervisor.refresh_from_db()
     assert not supervisor.has_usable_password()
@@ -164,7 +168,8 @@ def test_widening_an_account_to_a_role_that_reads_cases_is_a_request(world):
         roles={Role.SUPERVISOR},
         is_active=True,
     )
-    assert pending is not None and pending.roles == [Role.SUPERVISOR]
+    assert pending.request is not None and pending.request.roles == [Role.SUPERVISOR]
+    assert pending.issued is not None and not pending.issued.complete  # the login will be re-issued
     assert User.objects.get(pk=coordinator.pk).role_codes() == frozenset()
 
 
@@ -181,10 +186,13 @@ def test_moving_a_case_reading_account_to_another_unit_is_a_request(world):
         is_active=True,
     )
     worker = User.objects.get(pk=worker.pk)
-    assert pending is not None and worker.organisation == world.district_a
+    assert pending.request is not None and worker.organisation == world.district_a
     assert worker.role_codes() == frozenset()  # nothing in the old unit while the move waits
-    # District B has no supervisor of its own: a supervisor of social services approves.
-    services.account_request_decide(by=world.users["supervisor"], request_id=pending.pk, approve=True)
+    # District B has no supervisor of its own: not any supervisor, the access approver decides.
+    assert list(pending.request.approvers.all()) == [world.users["access_approver"]]
+    services.account_request_decide(
+        by=world.users["access_approver"], request_id=pending.request.pk, approve=True
+    )
     worker = User.objects.get(pk=worker.pk)
     assert worker.organisation == world.district_b and worker.role_codes() == {Role.SOCIAL_WORKER}
 
@@ -200,7 +208,7 @@ def test_changing_an_organisations_kind_waits_for_approval(client, world):
     assert Organisation.objects.get(pk=club.pk).kind == OrganisationKind.SPORTS_CLUB
     request = AccountRequest.objects.get(kind=RequestKind.ORGANISATION_KIND)
     assert request.new_kind == OrganisationKind.SCHOOL
-    services.account_request_decide(by=world.users["supervisor"], request_id=request.pk, approve=True)
+    services.account_request_decide(by=world.users["access_approver"], request_id=request.pk, approve=True)
     assert Organisation.objects.get(pk=club.pk).kind == OrganisationKind.SCHOOL
 
 

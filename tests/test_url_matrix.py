@@ -24,6 +24,7 @@ ROLES = [
     "external_member",
     "programme_worker",
     "vbe_worker",
+    "access_approver",
 ]
 LOGGED_IN = [role for role in ROLES if role != "anonymous"]
 
@@ -405,7 +406,11 @@ MATRIX = {
         lambda w: {"user_id": w.users["social_worker"].pk},
         only({"administrator": 200}),
     ),
-    "accounts:requests": ("get", None, only({"administrator": 200, "supervisor": 200})),
+    "accounts:requests": (
+        "get",
+        None,
+        only({"administrator": 200, "supervisor": 200, "access_approver": 200}),
+    ),
     "accounts:request_decide": (
         "post",
         lambda w: {"request_id": account_request(w).pk},

@@ -40,7 +40,7 @@ USERS = [
     ("socialsekreterare.st", "Jonas", "Ek", "Spånga-Tensta stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
     ("socialsekreterare.hv", "Sara", "Lind", "Hässelby-Vällingby stadsdelsförvaltning", [Role.SOCIAL_WORKER]),
     ("enhetschef.rk", "Karin", "Holm", "Rinkeby-Kista stadsdelsförvaltning", [Role.SUPERVISOR]),
-    # A second supervisor: a request about a supervisor's own account is approved by another one.
+    # A second district's supervisor: each district's staff are approved by their own supervisor.
     ("enhetschef.st", "Petra", "Lund", "Spånga-Tensta stadsdelsförvaltning", [Role.SUPERVISOR]),
     ("vbe-teamet", "Omar", "Nilsson", "Socialförvaltningen, VBE-teamet", [Role.VBE_TEAM]),
     (
@@ -68,6 +68,15 @@ USERS = [
     # The central coordinator sits in the city-wide social-services administration: every district.
     ("samordnare.central", "Johan", "Åberg", "Socialförvaltningen, VBE-teamet", [Role.COORDINATOR]),
     ("administrator", "Nils", "Ström", "Stadens systemförvaltning", [Role.ADMINISTRATOR]),
+    # The social-services administration's access approver: approves supervisors, external members,
+    # organisations and units without a supervisor (never any supervisor at all).
+    (
+        "behorighetsansvarig",
+        "Ingrid",
+        "Norberg",
+        "Socialförvaltningen, VBE-teamet",
+        [Role.ACCESS_APPROVER],
+    ),
 ]
 
 # Fictitious people: given names, surname, YYMMDDNNN (the check digit is computed), unit, handler,
