@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import may_decide
-from accounts.models import AccountRequest, RequestStatus, User
+from accounts.models import AccountRequest, EnrolmentCode, RequestStatus, User
 from audit import services as audit
 from audit.models import Action
 from lotsa import access
@@ -81,17 +81,18 @@ def accounts_recently_issued(*, organisation_id: int | None, days: int | None = 
 
 
 def accounts_new_or_reset(*, since: dt.datetime, until: dt.datetime) -> dict[int, list[dt.datetime]]:
-    """For the access-log review: the accounts created, or whose login reset was approved, in the
+    """For the access-log review: the accounts created, or whose login was re-issued on approval, in the
     window, with the moments it happened (user id -> moments). No personal data of any client."""
     moments: dict[int, list[dt.datetime]] = {}
     for pk, joined in User.objects.filter(date_joined__gte=since, date_joined__lt=until).values_list(
         "pk", "date_joined"
     ):
         moments.setdefault(pk, []).append(joined)
-    resets = AccountRequest.objects.filter(
-        kind="credential_reset", status=RequestStatus.APPROVED, decided_at__gte=since, decided_at__lt=until
-    ).values_list("subject_user_id", "decided_at")
-    for pk, decided in resets:
+    # A login re-issued with a two-part code: a reset, or a guarded role granted, once approved.
+    reissued = EnrolmentCode.objects.filter(
+        completed_by__isnull=False, request__decided_at__gte=since, request__decided_at__lt=until
+    ).values_list("user_id", "request__decided_at")
+    for pk, decided in reissued:
         moments.setdefault(pk, []).append(decided)
     return moments
 

@@ -370,3 +370,19 @@ def test_the_access_approver_role_cannot_be_held_with_case_or_aggregate_work():
     assert not role_conflicts({Role.ACCESS_APPROVER, Role.SUPERVISOR})
     assert roles_not_fitting({Role.ACCESS_APPROVER}, OrganisationKind.DISTRICT_ADMINISTRATION)
     assert not roles_not_fitting({Role.ACCESS_APPROVER}, OrganisationKind.VBE_TEAM)
+
+
+def test_a_login_reissued_on_approval_is_a_new_login_for_the_log_review(world):
+    """The log review's rule 'new or reset account' sees a login re-issued by a granted role too."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.selectors import accounts_new_or_reset
+
+    coordinator = world.users["coordinator"]
+    before = timezone.now() - dt.timedelta(seconds=1)
+    outcome = _update(world, coordinator, roles=[Role.SOCIAL_WORKER])
+    services.account_request_decide(by=world.users["supervisor"], request_id=outcome.request.pk, approve=True)
+    moments = accounts_new_or_reset(since=before, until=timezone.now() + dt.timedelta(seconds=1))
+    assert coordinator.pk in moments

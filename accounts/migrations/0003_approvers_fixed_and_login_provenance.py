@@ -59,6 +59,17 @@ def refuse_requests_without_fixed_approvers(apps, schema_editor):
     )
 
 
-Migration.operations.append(
-    migrations.RunPython(refuse_requests_without_fixed_approvers, migrations.RunPython.noop)
-)
+def codes_name_who_was_given_their_parts(apps, schema_editor):
+    """Codes issued on a request: its administrator was given the first part, its approver the second."""
+    EnrolmentCode = apps.get_model("accounts", "EnrolmentCode")
+    for code in EnrolmentCode.objects.filter(request__isnull=False).select_related("request"):
+        code.issued_by_id = code.request.requested_by_id
+        if code.second_part_hash:
+            code.completed_by_id = code.request.decided_by_id
+        code.save(update_fields=["issued_by", "completed_by"])
+
+
+Migration.operations += [
+    migrations.RunPython(codes_name_who_was_given_their_parts, migrations.RunPython.noop),
+    migrations.RunPython(refuse_requests_without_fixed_approvers, migrations.RunPython.noop),
+]
