@@ -1,7 +1,10 @@
 """How a page posts a form to a service, once for every app: a valid form goes to its service, which
 decides first (lotsa.access) and may refuse with a DomainError; an invalid form is decided here — the
 act's decision recorded — before any of its messages is shown, so a stranger learns nothing from a
-validation message. Back to ``back`` either way, with the outcome as a message."""
+validation message. Back to ``back`` either way, with the outcome as a message.
+
+The object a post is about is looked up first, valid form or not: an id in the address that names
+nothing is the "not found" page (404), and never reaches a service (where it would be a 500)."""
 
 from __future__ import annotations
 
@@ -36,11 +39,13 @@ def post_form(
     action: str,
     then: Callable | None = None,
 ):
-    """``change(cleaned_data)`` runs the service; ``decide_on()`` returns the object an invalid post is
-    decided on (with ``action``); ``then(result)``, if given, is where a successful change leads
-    (the page of what it made), instead of ``back``."""
+    """``change(cleaned_data)`` runs the service; ``decide_on()`` returns the object the post is about
+    (or raises Http404 when its id names nothing), which an invalid post is decided on (with
+    ``action``); ``then(result)``, if given, is where a successful change leads (the page of what it
+    made), instead of ``back``."""
+    target = decide_on()  # first: an unknown id is a 404 here, never a DoesNotExist in the service
     if not form.is_valid():
-        decide_invalid_form(request, action, decide_on())
+        decide_invalid_form(request, action, target)
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
