@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from lotsa import access
-from lotsa.errors import DomainError
+from lotsa.errors import Conflict, DomainError
 
 INVALID_FORM = "a form with errors"
 
@@ -26,6 +26,12 @@ def decide_invalid_form(request, action: str, obj) -> None:
     form again instead of going back."""
     with transaction.atomic():
         access.check(request.user, action, obj, purpose=INVALID_FORM)
+
+
+def conflict_page(request, error: Conflict, reload: str):
+    """A post made from a page that showed an older version: 409, the message, and a link to the
+    page as it now is. Nothing of the object is shown (the user may no longer see it)."""
+    return render(request, "409.html", {"message": error.message, "reload": reload}, status=409)
 
 
 def post_form(
@@ -52,6 +58,8 @@ def post_form(
         return redirect(back)
     try:
         result = change(form.cleaned_data)
+    except Conflict as error:
+        return conflict_page(request, error, back)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -259,10 +259,9 @@ def test_the_loser_of_a_close_race_is_told_the_case_changed_not_denied(client, w
         reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
         {"version": version, "reason": "goals_met", "text": ""},
     )
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
-    page = client.get(response["Location"]).content.decode()
-    assert "Någon annan ändrade ärendet" in page
+    assert "Någon annan ändrade ärendet" in response.content.decode()
 
 
 def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(client, world):
@@ -280,6 +279,79 @@ def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(cli
         reverse("cases:reassign", kwargs={"case_id": world.case_a.pk}),
         {"version": version, "to_user": world.users["social_worker_unassigned"].pk},
     )
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
-    assert "Någon annan ändrade ärendet" in client.get(response["Location"]).content.decode()
+    assert "Någon annan ändrade ärendet" in response.content.decode()
+
+
+def test_a_handler_reassigned_meanwhile_is_told_the_case_changed_not_denied(client, world):
+    """The supervisor reassigns the case just before its handler posts a closing proposal from the
+    same version: the handler's post is judged on the case as their page showed it (theirs), so the
+    one event is a conflict with the rule's reason, not a 'not assigned' denial; nothing changes."""
+    from cases.models import CaseStatus
+
+    handler = world.users["social_worker"]
+    version = world.case_a.version
+    case_services.case_reassign(
+        by=world.users["supervisor"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        to_user=world.users["social_worker_unassigned"],
+    )
+    login_verified(client, handler)
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "reason": "goals_met", "text": ""},
+    )
+    assert response.status_code == 409
+    assert "Någon annan ändrade ärendet" in response.content.decode()
+    events = list(events_since(start).filter(target_type="cases.case"))
+    assert [(e.outcome, e.action) for e in events] == [(Outcome.CONFLICT, "update")]
+    assert "assigned to the case" in events[0].reason and "changed meanwhile" in events[0].reason
+    world.case_a.refresh_from_db()
+    assert world.case_a.status != CaseStatus.CLOSING
+
+
+def test_a_stale_post_from_someone_the_rule_refused_then_too_is_still_denied(client, world):
+    """Judging against the page's version gives nobody more than that page would have: a colleague
+    never assigned to the case is denied, stale version or not."""
+    version = world.case_a.version
+    case_services.case_reassign(
+        by=world.users["supervisor"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        to_user=world.users["social_worker_unassigned"],
+    )
+    login_verified(client, world.users["social_worker_other_district"])
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "reason": "goals_met", "text": ""},
+    )
+    assert response.status_code == 403
+    assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert not events_since(start).filter(outcome=Outcome.CONFLICT).exists()
+
+
+def test_the_second_supervisor_to_decide_on_closing_is_told_the_case_changed(client, world):
+    """The same mechanism for every versioned post: two supervisors decide on one proposal."""
+    from tests.factories import UserFactory
+
+    worker = world.users["social_worker"]
+    case = case_services.case_close(
+        by=worker, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    case_services.case_close_decide(
+        by=world.users["supervisor"], case_id=case.pk, expected_version=case.version, approve=True, note=""
+    )
+    second = UserFactory(username="sup_a2", organisation=world.district_a, roles=["supervisor"])
+    login_verified(client, second)
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close_decide", kwargs={"case_id": case.pk}),
+        {"version": case.version, "decision": "approve", "note": ""},
+    )
+    assert response.status_code == 409
+    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert events_since(start).filter(outcome=Outcome.CONFLICT).count() == 1
