@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, selectors, services
+from accounts import forms, lockout, selectors, services
 from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, Role, RoleGrant, User
 from accounts.roles import GUARDED_ROLES
 from audit import services as audit
@@ -61,6 +61,8 @@ def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and lockout.address_locked_out(request):
+        return locked_out(request)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]

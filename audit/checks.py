@@ -40,7 +40,41 @@ def role_problems(cursor) -> list[str]:
     cursor.execute("SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')")
     if cursor.fetchone()[0]:
         problems.append(f"the database user {user} may CREATE in the schema")
+    # A member of the owner's role, even NOINHERIT (no USAGE above), can SET ROLE to it and then do
+    # everything the owner can: disable the triggers, drop them, truncate the log.
+    cursor.execute(
+        "SELECT DISTINCT r.rolname FROM pg_roles r WHERE r.rolname <> current_user AND ("
+        "r.oid IN (SELECT relowner FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r') "
+        "OR r.oid IN (SELECT proowner FROM pg_proc WHERE proname = %s)) "
+        "AND pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY r.rolname",
+        [LOG_TABLES, TRIGGER_FUNCTION],
+    )
+    for (owner,) in cursor.fetchall():
+        problems.append(
+            f"the database user {user} is a member of {owner}, which owns the log: "
+            "it can SET ROLE to it (even NOINHERIT) and switch the log's triggers off"
+        )
+    cursor.execute("SELECT has_database_privilege(current_user, current_database(), 'CREATE')")
+    if cursor.fetchone()[0]:
+        problems.append(f"the database user {user} may CREATE in the database (schemas of its own)")
     return problems
+
+
+@register("lotsa", deploy=True)
+def production_database_is_postgresql(app_configs, databases=None, **kwargs):
+    """SQLite is the demo's database: no roles, no triggers that bind anyone who can write the file."""
+    from django.core.checks import Warning
+
+    if connection.vendor != "sqlite":
+        return []
+    return [
+        Warning(
+            "the database is SQLite: in production the access log needs PostgreSQL, whose roles and "
+            "triggers keep the application from changing it",
+            hint="Set DATABASE_URL to PostgreSQL and apply deploy/postgres-roles.sql (README).",
+            id="audit.W001",
+        )
+    ]
 
 
 @register("lotsa", deploy=True)

@@ -45,6 +45,9 @@ class Action(models.TextChoices):
 class Outcome(models.TextChoices):
     ALLOWED = "allowed", _("allowed")
     DENIED = "denied", _("denied")
+    # Allowed on the object as the user's page showed it, which someone changed meanwhile: nothing
+    # was done (optimistic locking). Not a denial: the user lost a race, and was told so.
+    CONFLICT = "conflict", _("changed meanwhile")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

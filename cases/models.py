@@ -224,6 +224,9 @@ class CaseStatusChange(models.Model):
     reason_text = EncryptedTextField(_("description"))
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+    # The case's version this change made (its optimistic lock), so that a post made from an older
+    # page is judged on the case as that page showed it. Empty for changes made before it was kept.
+    version = models.PositiveIntegerField(null=True, blank=True)
 
     objects = GuardedQuerySet.as_manager()
 
@@ -244,6 +247,7 @@ class CaseReassignment(models.Model):
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(null=True, blank=True)  # the case's version it made
 
     class Meta:
         ordering = ["at"]

@@ -47,11 +47,11 @@ from cases.models import (
 from consent import policy as consent_policy
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
-from lotsa.errors import DomainError
+from lotsa.errors import Conflict, DomainError
 from lotsa.vocabulary import Purpose
 
 
-class StaleVersion(DomainError):
+class StaleVersion(Conflict):
     def __init__(self):
         super().__init__(
             _(
@@ -121,7 +121,9 @@ def case_open(
             case.person = person_find(organisation=by.organisation, number=canonical)
             access.check(by, Action.CREATE, case, purpose="open a case")
     case.save()
-    CaseStatusChange.objects.create(case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by)
+    CaseStatusChange.objects.create(
+        case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by, version=case.version
+    )
     assign_perm("cases.view_case", by, case)
     return case
 
@@ -162,28 +164,58 @@ def _locked_case(case_id) -> Case:
     return Case.objects.select_for_update().select_related("person").get(pk=case_id)
 
 
-def _require_version(case: Case, expected_version: int) -> None:
-    """Optimistic locking: refuse a change made from a page that showed an older version."""
-    if case.version != expected_version:
-        raise StaleVersion()
-
-
-def _authorise_then_compare(by: User, action: str, case: Case, expected_version: int, purpose: str) -> None:
-    """For a change made from a page that showed ``expected_version``: first the access decision on
-    role and assignment (recorded), then the version, then the case's state. Whoever loses a race (a
-    colleague closed or reassigned the case meanwhile) is told the case changed, not that access was
-    denied: the state they act on is the one their page showed, and the version says it moved on."""
+def case_as_shown(case: Case, version: int) -> Case:
+    """The case as a page that showed ``version`` showed it: its status and its responsible social
+    worker then, from the history each versioned change keeps (``version`` on the status changes and
+    the reassignments). What the history does not say stays as it is now."""
+    if version >= case.version:
+        return case
     as_shown = copy.copy(case)
-    if case.version != expected_version and case.is_closed:
-        as_shown.status = CaseStatus.ACTIVE  # judged on who the user is, not on what happened meanwhile
-    access.check(by, action, as_shown, purpose=purpose)
-    _require_version(case, expected_version)
+    status = (
+        CaseStatusChange.objects.filter(case_id=case.pk, version__isnull=False, version__lte=version)
+        .order_by("-version")
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is not None:
+        as_shown.status = status
+    elif case.is_closed:
+        as_shown.status = CaseStatus.ACTIVE  # closed since: the page showed it open
+    if as_shown.status != CaseStatus.CLOSED:
+        as_shown.closed_at = None
+    reassigned = (
+        CaseReassignment.objects.filter(case_id=case.pk, version__isnull=False, version__gt=version)
+        .order_by("version")
+        .values_list("from_user_id", flat=True)
+    )
+    if reassigned.exists():
+        as_shown.responsible_id = reassigned[0]
+    return as_shown
+
+
+def _decide_versioned(by: User, action: str, case: Case, expected_version: int, purpose: str) -> None:
+    """Every change made from a page that showed ``expected_version`` is decided here, once. The
+    case as it is, when the page was current; otherwise the case as the page showed it, so that
+    whoever loses a race (a colleague closed, reassigned or decided on the case meanwhile) is
+    recorded as a conflict and told the case changed, never denied for what happened meanwhile —
+    while anyone the rule would have refused then is denied as before."""
+    if case.version == expected_version:
+        access.check(by, action, case, purpose=purpose)
+        return
+    access.check_as_shown(
+        by,
+        action,
+        case_as_shown(case, expected_version),
+        purpose=purpose,
+        changed=f"the case changed meanwhile (version {expected_version} shown, {case.version} now)",
+    )
+    raise StaleVersion()
 
 
 @transaction.atomic
 def case_activate(*, by: User, case_id, expected_version: int) -> Case:
     case = _locked_case(case_id)
-    _authorise_then_compare(by, Action.UPDATE, case, expected_version, "activate the case")
+    _decide_versioned(by, Action.UPDATE, case, expected_version, "activate the case")
     if case.status != CaseStatus.OPENED:
         raise DomainError(_("Only a newly opened case can be made active."))
     return _set_status(case, by=by, status=CaseStatus.ACTIVE)
@@ -194,7 +226,7 @@ def case_close(*, by: User, case_id, expected_version: int, reason: str, text: s
     """Propose closing the case: it closes when the unit's supervisor approves (``case_close_decide``),
     never on its handler's word alone."""
     case = _locked_case(case_id)
-    _authorise_then_compare(by, Action.UPDATE, case, expected_version, "close the case")
+    _decide_versioned(by, Action.UPDATE, case, expected_version, "close the case")
     if case.status == CaseStatus.CLOSING:
         raise DomainError(_("Closing the case already waits for the supervisor's approval."))
     if reason not in CloseReason.values:
@@ -218,8 +250,7 @@ def case_close_decide(*, by: User, case_id, expected_version: int, approve: bool
     from cases.signals import case_closing_decided
 
     case = _locked_case(case_id)
-    access.check(by, Action.DECIDE, case, purpose="approve closing the case")
-    _require_version(case, expected_version)
+    _decide_versioned(by, Action.DECIDE, case, expected_version, "approve closing the case")
     proposal = closing_proposal(case)
     if approve:
         case.closed_at = timezone.now()
@@ -239,7 +270,7 @@ def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: st
     case.version += 1
     case.save(update_fields=["status", "closed_at", "version"])
     change = CaseStatusChange(
-        case=case, person_id=case.person_id, status=status, reason=reason, changed_by=by
+        case=case, person_id=case.person_id, status=status, reason=reason, changed_by=by, version=case.version
     )
     change.reason_text = text or None
     change.save()
@@ -249,7 +280,7 @@ def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: st
 @transaction.atomic
 def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) -> Case:
     case = _locked_case(case_id)
-    _authorise_then_compare(by, Action.ASSIGN, case, expected_version, "reassign the case")
+    _decide_versioned(by, Action.ASSIGN, case, expected_version, "reassign the case")
     if (
         to_user.organisation_id != case.owner_unit_id
         or not to_user.is_active
@@ -265,7 +296,9 @@ def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) ->
     if previous is not None:
         remove_perm("cases.view_case", previous, case)
     assign_perm("cases.view_case", to_user, case)
-    CaseReassignment.objects.create(case=case, from_user=previous, to_user=to_user, by=by)
+    CaseReassignment.objects.create(
+        case=case, from_user=previous, to_user=to_user, by=by, version=case.version
+    )
     return case
 
 
@@ -456,7 +489,9 @@ def handover_accept(*, by: User, handover_id) -> Case:
         activity=ACTIVITY_FOR_PURPOSE.get(handover.purpose, Activity.OTHER),
         milieu=handover.from_case.milieu if handover.from_case else Milieu.UNCLEAR,
     )
-    CaseStatusChange.objects.create(case=case, person=person, status=CaseStatus.OPENED, changed_by=by)
+    CaseStatusChange.objects.create(
+        case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version
+    )
     if handles:
         assign_perm("cases.view_case", by, case)
     _decided(handover, by, HandoverStatus.ACCEPTED)
@@ -743,7 +778,9 @@ def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) ->
             target_group=TargetGroup.CHILD,
             milieu=Milieu.NOT_RELEVANT,
         )
-        CaseStatusChange.objects.create(case=case, person=child, status=CaseStatus.OPENED, changed_by=by)
+        CaseStatusChange.objects.create(
+            case=case, person=child, status=CaseStatus.OPENED, changed_by=by, version=case.version
+        )
         if handles:
             assign_perm("cases.view_case", by, case)
         report.child_case = case

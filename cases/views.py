@@ -30,7 +30,7 @@ from cases.models import (
     JournalEntry,
 )
 from lotsa import access, crypto
-from lotsa.posting import post_form
+from lotsa.posting import conflict_page, post_form
 
 
 def _detail(case_or_id) -> str:
@@ -251,6 +251,8 @@ def case_activate(request, case_id):
         services.case_activate(
             by=request.user, case_id=case.pk, expected_version=form.cleaned_data["version"]
         )
+    except services.StaleVersion as error:
+        return conflict_page(request, error, _detail(case))
     except services.DomainError as error:
         messages.error(request, error.message)
     else:
@@ -267,8 +269,7 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
         try:
             change(form.cleaned_data)
         except services.StaleVersion as error:
-            messages.error(request, error.message)
-            return redirect(_detail(case))
+            return conflict_page(request, error, _detail(case))
         except services.DomainError as error:
             form.add_error(None, error.message)
         else:

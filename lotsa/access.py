@@ -163,6 +163,30 @@ def check(user, action: str, obj, *, purpose: str = "") -> Decision:
     return decision
 
 
+def check_as_shown(user, action: str, as_shown, *, purpose: str = "", changed: str) -> Decision:
+    """For a post made from a page showing an older version of an object, which has changed since
+    (``changed`` says how: recorded as the reason). It is judged against the object as that page
+    showed it (``as_shown``), so whoever loses a race is not recorded as denied: someone the rule
+    would have refused then is denied (recorded, raised) as by :func:`check`; anyone else's one
+    event is a conflict, with the rule's reason and what changed, and the caller refuses the change
+    (nothing is done)."""
+    decision = decide(user, action, as_shown, purpose)
+    if not decision.allowed:
+        return check(user, action, as_shown, purpose=purpose)
+    _record_decision(
+        action=action,
+        outcome=Outcome.CONFLICT,
+        actor=user,
+        target_type=as_shown._meta.label_lower,
+        target_id="" if as_shown.pk is None else str(as_shown.pk),
+        subject_id=subject_of(as_shown),
+        purpose=purpose,
+        legal_ground=decision.ground,
+        reason=f"{decision.reason}; {changed}",
+    )
+    return decision
+
+
 def require_role(
     user, *roles: str, action: str = Action.VIEW, target: str = "", purpose: str = ""
 ) -> Decision:

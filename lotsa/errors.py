@@ -12,3 +12,8 @@ class DomainError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class Conflict(DomainError):
+    """The object changed after the user's page showed it (optimistic locking): nothing was changed.
+    Answered with 409 and the message (``lotsa.posting.conflict_page``), not as a refusal of the user."""

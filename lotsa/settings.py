@@ -163,7 +163,13 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # An administrator can lift a lockout early.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOTSA_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOTSA_LOCKOUT_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A username is locked at one address, not the address itself: a district's staff share one outgoing
+# address, and one colleague's typos (or one attacker) must not lock them all out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address as a whole is locked only after this many failures over every username within the
+# cool-off time (guessing across many accounts). axes has one threshold, so this one is applied by
+# accounts.lockout, where the login page checks it before any password.
+LOTSA_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("LOTSA_LOCKOUT_ADDRESS_FAILURES", "100"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_IPWARE_PROXY_COUNT = None

@@ -148,6 +148,8 @@ class SharedEntryPolicy(Policy):
     the category cross, and civil society only the summaries written for them, after the undertaking."""
 
     def decide(self, user, action, entry, purpose) -> Decision:
+        if action == Action.CREATE:
+            return self._write(user, entry)
         if denial := _reads_only(action):
             return denial
         membership = _member(user, entry.group)
@@ -161,6 +163,20 @@ class SharedEntryPolicy(Policy):
         return _crosses(
             user, person_id=entry.person_id, recorded_by_id=entry.organisation_id, category=entry.category
         )
+
+    def _write(self, user, entry) -> Decision:
+        """Sharing with the group: the group's rule for contributing, civil society after the
+        undertaking, and summaries for civil society written by social services only."""
+        from accounts.models import SOCIAL_SERVICES_KINDS
+
+        decision = GroupPolicy()._contribute(user, entry.group)
+        if not decision.allowed:
+            return decision
+        if _civil(user) and _member(user, entry.group).undertaking_accepted_at is None:
+            return Decision.deny("the confidentiality undertaking is not accepted")
+        if entry.for_civil_society and user.organisation.kind not in SOCIAL_SERVICES_KINDS:
+            return Decision.deny("summaries for civil-society members are written by social services")
+        return decision
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _no_reader(user):
@@ -176,6 +192,13 @@ class ThreatAssessmentPolicy(Policy):
     protection cross."""
 
     def decide(self, user, action, assessment, purpose) -> Decision:
+        if action == Action.CREATE:
+            from accounts.models import POLICE_KINDS
+
+            decision = GroupPolicy()._contribute(user, assessment.group)
+            if decision.allowed and user.organisation.kind not in POLICE_KINDS:
+                return Decision.deny("threat assessments are made by the police")
+            return decision
         if denial := _reads_only(action):
             return denial
         if _civil(user):

@@ -625,3 +625,65 @@ def test_the_deploy_check_fails_for_a_superuser_that_owns_the_log():
     assert any("superuser" in m for m in messages)
     assert any("owns audit_accessevent" in m for m in messages)
     assert any("trigger function" in m for m in messages)
+
+
+def test_the_deploy_check_warns_about_sqlite_in_production():
+    from audit.checks import production_database_is_postgresql
+
+    ids = [message.id for message in production_database_is_postgresql(None)]
+    assert ids == (["audit.W001"] if connection.vendor == "sqlite" else [])
+
+
+def _roles_test_role(name: str, *extra: str):
+    owner = connection.settings_dict["USER"]
+    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
+    recipe = recipe.replace(':"app"', f'"{name}"').replace(':"owner"', f'"{owner}"')
+    with _connect(owner) as admin:
+        admin.execute(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') "
+            f"THEN CREATE ROLE {name} LOGIN NOINHERIT; END IF; END $$"
+        )
+        admin.execute(recipe)
+        for statement in extra:
+            admin.execute(statement)
+    return owner
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_the_deploy_check_fails_for_an_application_role_that_is_a_member_of_the_owner():
+    """Even NOINHERIT: a member can SET ROLE to the owner and switch the log's triggers off."""
+    from audit.checks import role_problems
+
+    name = "lotsa_small_member_ci"
+    owner = _roles_test_role(name)
+    with _connect(owner) as admin:
+        admin.execute(f'GRANT "{owner}" TO {name}')
+    try:
+        with _connect(name) as app, app.cursor() as cursor:
+            problems = role_problems(cursor)
+        assert any(f"member of {owner}" in problem for problem in problems), problems
+    finally:
+        with _connect(owner) as admin:
+            admin.execute(f'REVOKE "{owner}" FROM {name}')
+    with _connect(name) as app, app.cursor() as cursor:
+        assert role_problems(cursor) == []
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_the_deploy_check_fails_for_an_application_role_that_may_create_in_the_database():
+    from audit.checks import role_problems
+
+    name = "lotsa_small_creator_ci"
+    database = connection.settings_dict["NAME"]
+    owner = _roles_test_role(name)
+    with _connect(owner) as admin:
+        admin.execute(f'GRANT CREATE ON DATABASE "{database}" TO {name}')
+    try:
+        with _connect(name) as app, app.cursor() as cursor:
+            problems = role_problems(cursor)
+        assert any("CREATE in the database" in problem for problem in problems), problems
+    finally:
+        with _connect(owner) as admin:
+            admin.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM {name}')

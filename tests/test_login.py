@@ -230,3 +230,32 @@ def test_no_access_events_hold_passwords(client):
     password_step(client, user, password="Secret-Marker-42!")
     assert not AccessEvent.objects.filter(reason__contains="Secret-Marker").exists()
     assert not AccessEvent.objects.filter(actor_username__contains="Secret-Marker").exists()
+
+
+def test_one_users_failures_do_not_lock_a_colleague_at_the_same_address(client, settings):
+    """A district's staff share one outgoing address: the lockout is by username and address."""
+    typist, colleague = UserFactory(), UserFactory()
+    TOTPDeviceFactory(user=typist)
+    TOTPDeviceFactory(user=colleague)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_step(client, typist, password="wrong password!")
+    assert password_step(client, typist).status_code == 403  # the typist is locked
+    assert password_step(client, colleague).status_code == 302  # the colleague logs in
+
+
+def test_many_failures_from_one_address_over_many_usernames_lock_the_address(client, settings):
+    """Guessing across accounts: the address's own, higher limit locks it, for every username, and
+    the lockout is in the access log."""
+    settings.LOTSA_LOCKOUT_ADDRESS_FAILURES = 12
+    colleague = UserFactory()
+    TOTPDeviceFactory(user=colleague)
+    start = head_seq()
+    for n in range(12):
+        client.post(reverse("accounts:login"), {"username": f"guess{n}", "password": "wrong password!"})
+    response = password_step(client, colleague)
+    assert response.status_code == 403 and "låst" in response.content.decode()
+    assert events_since(start).filter(action=Action.LOCKOUT, reason__contains="address").exists()
+    from django.core.management import call_command
+
+    call_command("axes_reset_ip", "127.0.0.1")
+    assert password_step(client, colleague).status_code == 302

@@ -224,7 +224,9 @@ def test_after_withdrawal_members_of_other_organisations_see_nothing_of_the_pers
 def test_threat_assessments_are_the_polices_with_a_review_date_and_a_referral_when_high(sig_world):
     consent(sig_world, ["police", "school"], ["threat_protection"])
     group = formed(sig_world)
-    with pytest.raises(services.DomainError, match=r"(?i)polisen"):
+    from lotsa.access import AccessDenied
+
+    with pytest.raises(AccessDenied, match="made by the police"):  # the rule's denial, recorded
         services.threat_assess(
             by=sig_world["users"]["school"],
             group_id=group.pk,
@@ -268,3 +270,37 @@ def test_an_action_owned_by_a_member_is_flagged_when_overdue(sig_world):
             text="x",
             due=timezone.localdate(),
         )
+
+
+def test_a_group_post_refused_by_a_rule_is_recorded_as_that_denial_not_an_allowed_create(client, world):
+    """The police may not write the summaries for civil society, and only the police assess threats:
+    the one event of each post is a denial with the rule's reason, and nothing is stored."""
+    from django.urls import reverse
+
+    from audit.models import Outcome
+    from sig.models import SharedEntry, ThreatAssessment
+    from tests.helpers import events_since, head_seq, login_verified
+
+    police, worker = world.users["external_member"], world.users["social_worker"]
+    login_verified(client, police)
+    start = head_seq()
+    client.post(
+        reverse("sig:entry_add", kwargs={"group_id": world.group.pk}),
+        {"entry-category": "work_income", "entry-text": "Sammanfattning", "entry-for_civil_society": "on"},
+    )
+    events = list(events_since(start).filter(action="create"))
+    assert [(e.outcome, e.reason) for e in events] == [
+        (Outcome.DENIED, "summaries for civil-society members are written by social services")
+    ]
+    assert not SharedEntry.objects.filter(author=police).exists()
+    login_verified(client, worker)
+    start = head_seq()
+    client.post(
+        reverse("sig:assess", kwargs={"group_id": world.group.pk}),
+        {"threat-level": "high", "threat-notes": "Bedömning"},
+    )
+    events = list(events_since(start).filter(action="create"))
+    assert [(e.outcome, e.reason) for e in events] == [
+        (Outcome.DENIED, "threat assessments are made by the police")
+    ]
+    assert not ThreatAssessment.objects.exists()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import pathlib
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -60,6 +63,124 @@ def test_every_form_uses_the_id_fields_that_check_range_first():
         if re.search(r"\bforms\.Model(Multiple)?ChoiceField\(", path.read_text()):
             offenders.append(str(path.relative_to(root)))
     assert not offenders
+    assert not _ids_from_the_address_handed_to_a_service_unlooked_up(root)
+
+
+# Services that look the id up themselves and refuse an unknown one with a message (a DomainError).
+SERVICES_THAT_LOOK_UP_THEIR_ID = {
+    "situation_picture_write",
+    "member_remove",
+    "review_item_mark",
+    "analysis_approve",
+}
+
+
+def _called(func) -> tuple[str, str]:
+    if isinstance(func, ast.Attribute):
+        return (func.value.id if isinstance(func.value, ast.Name) else ""), func.attr
+    return "", func.id if isinstance(func, ast.Name) else ""
+
+
+def _ids_from_the_address_handed_to_a_service_unlooked_up(root) -> list[str]:
+    """The bypass of the id fields: a view hands an id from the address straight to a service, which
+    ``.get()``s it (a DoesNotExist, a 500, for an id that names nothing). A view looks its ids up
+    first (``get_object_or_404``, a selector), or posts through ``lotsa.posting.post_form``, which
+    looks up its object before anything else."""
+    offenders = []
+    for path in sorted(root.glob("*/views.py")):
+        tree = ast.parse(path.read_text())
+        functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+        posting = {
+            name
+            for name, function in functions.items()
+            if any(isinstance(c, ast.Call) and _called(c.func)[1] == "post_form" for c in ast.walk(function))
+        }
+        for name, function in functions.items():
+            ids = {argument.arg for argument in function.args.args if argument.arg.endswith("_id")}
+            looked_up, handed = set(), {}
+            for call in (node for node in ast.walk(function) if isinstance(node, ast.Call)):
+                values = [*call.args, *(keyword.value for keyword in call.keywords)]
+                passed = {v.id for v in values if isinstance(v, ast.Name) and v.id in ids}
+                module, called = _called(call.func)
+                if (
+                    called in {"get_object_or_404", "_fetch", "post_form"} | posting
+                    or module.endswith("selectors")
+                    or called.endswith("_for")
+                ):
+                    looked_up |= passed
+                elif module == "services" or module.endswith("_services"):
+                    if called not in SERVICES_THAT_LOOK_UP_THEIR_ID:
+                        handed.update(dict.fromkeys(passed, called))
+            offenders += [
+                f"{path.parent.name}.{name}: {i} -> {s}" for i, s in handed.items() if i not in looked_up
+            ]
+    return offenders
+
+
+def test_a_post_looks_up_its_object_before_the_form_or_the_service(rf):
+    """lotsa.posting: an id in the address that names nothing is a 404, even with a valid form; the
+    service never sees it."""
+    from django import forms
+    from django.http import Http404
+
+    from lotsa.posting import post_form
+
+    class Valid(forms.Form):
+        pass
+
+    def nothing():
+        raise Http404
+
+    changes = []
+    request = rf.post("/")
+    with pytest.raises(Http404):
+        post_form(
+            request, Valid({}), change=changes.append, done="", back="/", decide_on=nothing, action="update"
+        )
+    assert changes == []
+
+
+def test_an_unknown_case_in_the_address_of_a_valid_post_is_not_found_not_a_server_error(client, world):
+    """The relation, the support conversation and the first-contact meeting: a valid form posted to a
+    case id that names nothing gets the "not found" page, in Swedish, and changes nothing."""
+    from cases.models import FirstContactMeeting
+    from relatives.models import Relation, SupportConversation
+
+    client.raise_request_exception = False
+    unknown = uuid.uuid4()
+    today = dt.date.today().isoformat()
+    posts = [
+        (
+            world.users["social_worker"],
+            reverse("relatives:relation_add", kwargs={"case_id": unknown}),
+            {"relation-kind": "parent", "relation-concerned_name": "Namn", "relation-concerned_number": ""},
+        ),
+        (
+            world.users["social_worker"],
+            reverse("relatives:conversation_add", kwargs={"case_id": unknown}),
+            {"conversation-held_on": today, "conversation-form": "individual", "conversation-notes": "x"},
+        ),
+        (
+            world.users["vbe_worker"],
+            reverse("cases:first_contact_meeting", kwargs={"case_id": unknown}),
+            {
+                "meeting-held_on": today,
+                "meeting-vbe_participants": "Omar",
+                "meeting-police_participants": "Polis",
+                "meeting-outcome": "accepted_help",
+                "meeting-attempts": "1",
+                "meeting-notes": "",
+            },
+        ),
+    ]
+    for user, url, data in posts:
+        login_verified(client, user)
+        response = client.post(url, data)
+        assert response.status_code == 404, url
+        assert "Sidan finns inte" in response.content.decode()
+    assert not Relation.objects.exists()
+    assert not SupportConversation.objects.exists()
+    assert not FirstContactMeeting.objects.exists()
 
 
 def test_out_of_range_ids_get_a_message_and_change_nothing(client, world):
@@ -138,10 +259,9 @@ def test_the_loser_of_a_close_race_is_told_the_case_changed_not_denied(client, w
         reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
         {"version": version, "reason": "goals_met", "text": ""},
     )
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
-    page = client.get(response["Location"]).content.decode()
-    assert "Någon annan ändrade ärendet" in page
+    assert "Någon annan ändrade ärendet" in response.content.decode()
 
 
 def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(client, world):
@@ -159,6 +279,79 @@ def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(cli
         reverse("cases:reassign", kwargs={"case_id": world.case_a.pk}),
         {"version": version, "to_user": world.users["social_worker_unassigned"].pk},
     )
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
-    assert "Någon annan ändrade ärendet" in client.get(response["Location"]).content.decode()
+    assert "Någon annan ändrade ärendet" in response.content.decode()
+
+
+def test_a_handler_reassigned_meanwhile_is_told_the_case_changed_not_denied(client, world):
+    """The supervisor reassigns the case just before its handler posts a closing proposal from the
+    same version: the handler's post is judged on the case as their page showed it (theirs), so the
+    one event is a conflict with the rule's reason, not a 'not assigned' denial; nothing changes."""
+    from cases.models import CaseStatus
+
+    handler = world.users["social_worker"]
+    version = world.case_a.version
+    case_services.case_reassign(
+        by=world.users["supervisor"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        to_user=world.users["social_worker_unassigned"],
+    )
+    login_verified(client, handler)
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "reason": "goals_met", "text": ""},
+    )
+    assert response.status_code == 409
+    assert "Någon annan ändrade ärendet" in response.content.decode()
+    events = list(events_since(start).filter(target_type="cases.case"))
+    assert [(e.outcome, e.action) for e in events] == [(Outcome.CONFLICT, "update")]
+    assert "assigned to the case" in events[0].reason and "changed meanwhile" in events[0].reason
+    world.case_a.refresh_from_db()
+    assert world.case_a.status != CaseStatus.CLOSING
+
+
+def test_a_stale_post_from_someone_the_rule_refused_then_too_is_still_denied(client, world):
+    """Judging against the page's version gives nobody more than that page would have: a colleague
+    never assigned to the case is denied, stale version or not."""
+    version = world.case_a.version
+    case_services.case_reassign(
+        by=world.users["supervisor"],
+        case_id=world.case_a.pk,
+        expected_version=version,
+        to_user=world.users["social_worker_unassigned"],
+    )
+    login_verified(client, world.users["social_worker_other_district"])
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close", kwargs={"case_id": world.case_a.pk}),
+        {"version": version, "reason": "goals_met", "text": ""},
+    )
+    assert response.status_code == 403
+    assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert not events_since(start).filter(outcome=Outcome.CONFLICT).exists()
+
+
+def test_the_second_supervisor_to_decide_on_closing_is_told_the_case_changed(client, world):
+    """The same mechanism for every versioned post: two supervisors decide on one proposal."""
+    from tests.factories import UserFactory
+
+    worker = world.users["social_worker"]
+    case = case_services.case_close(
+        by=worker, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    case_services.case_close_decide(
+        by=world.users["supervisor"], case_id=case.pk, expected_version=case.version, approve=True, note=""
+    )
+    second = UserFactory(username="sup_a2", organisation=world.district_a, roles=["supervisor"])
+    login_verified(client, second)
+    start = head_seq()
+    response = client.post(
+        reverse("cases:close_decide", kwargs={"case_id": case.pk}),
+        {"version": case.version, "decision": "approve", "note": ""},
+    )
+    assert response.status_code == 409
+    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert events_since(start).filter(outcome=Outcome.CONFLICT).count() == 1

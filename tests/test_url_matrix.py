@@ -533,7 +533,7 @@ MATRIX = {
     "sig:assess": (
         "post",
         group_of_a,
-        only({"social_worker": 302, "external_member": 302}),
+        only({"external_member": 302}),  # a social worker member is denied: the police assess threat
         lambda w: {"threat-level": "low", "threat-notes": ""},
     ),
     "sig:meeting_new": ("get", group_of_a, only({"social_worker": 200})),
