@@ -112,9 +112,9 @@ class Range:
 
 
 def _pg_range_digest_sql(after_txn: str, after_id: str, last_txn: str, last_id: str) -> str:
-    """PostgreSQL: (events, people rows, digest) of a range, computed by the database in one pass.
-    The same bytes as the streamed form below: prefix, each row and a newline, ``--``, each person
-    row and a newline, ``--``."""
+    """PostgreSQL: (events, people rows, digest, events whose people rows disagree with them) of a
+    range, computed by the database in one pass. The digest is over the same bytes as the streamed
+    form below: prefix, each row and a newline, ``--``, each person row and a newline, ``--``."""
     parts = []
     for table, columns, key, order in (
         (EVENTS, EVENT_COLUMNS, "txn, id", "txn, id"),
@@ -125,30 +125,42 @@ def _pg_range_digest_sql(after_txn: str, after_id: str, last_txn: str, last_id: 
             f"FROM (SELECT {order}, {stored_form_sql(columns)} AS f FROM {table} "
             f"WHERE ({key}) > ({after_txn}, {after_id}) AND ({key}) <= ({last_txn}, {last_id})) AS r)"
         )
+    # Each event commits to how many people it names: a row planted for it, before or after, or one
+    # taken away, makes its count disagree; a row of no event in the range does too.
+    bound = f"> ({after_txn}, {after_id}) AND " + "{key}" + f" <= ({last_txn}, {last_id})"
+    disagreeing = (
+        f"(SELECT count(*) AS n FROM (SELECT id, subject_count FROM {EVENTS} "
+        f"WHERE (txn, id) {bound.format(key='(txn, id)')}) AS e FULL JOIN "
+        f"(SELECT event_id, count(*) AS c FROM {SUBJECTS} WHERE (txn, event_id) "
+        f"{bound.format(key='(txn, event_id)')} GROUP BY event_id) AS p ON p.event_id = e.id "
+        f"WHERE coalesce(e.subject_count, -1) <> coalesce(p.c, 0))"
+    )
     prefix = DIGEST_PREFIX.decode("ascii").rstrip("\n")
     return (
         f"SELECT ev.n, sb.n, encode(pg_catalog.sha256(convert_to('{prefix}' || E'\\n' || ev.t || "
-        f"'--' || E'\\n' || sb.t || '--' || E'\\n', 'UTF8')), 'hex') "
-        f"FROM {parts[0]} AS ev, {parts[1]} AS sb"
+        f"'--' || E'\\n' || sb.t || '--' || E'\\n', 'UTF8')), 'hex'), mm.n "
+        f"FROM {parts[0]} AS ev, {parts[1]} AS sb, {disagreeing} AS mm"
     )
 
 
-def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
-    """(events, people rows, digest) of a range, in the order a seal covers them."""
+def _range_digest(cursor, span: Range) -> tuple[int, int, str, int]:
+    """(events, people rows, digest, events whose people rows disagree with their count) of a range,
+    in the order a seal covers them."""
     bounds = [span.after_txn, span.after_id, span.last_txn, span.last_id]
     if connection.vendor == "postgresql":
-        cursor.execute(_pg_range_digest_sql("%s", "%s", "%s", "%s"), bounds * 2)
+        cursor.execute(_pg_range_digest_sql("%s", "%s", "%s", "%s"), bounds * 4)
         return cursor.fetchone()
     # SQLite: every txn is 0 (one writer at a time), so a range is a range of ids, which the primary
     # key's index serves (a row-value comparison would scan the table). A txn changed behind our
     # back stays inside its id range and changes the digest like any other column.
     digest = hashlib.sha256(DIGEST_PREFIX)
     counts = []
+    has_lower = span.after_id > GENESIS_ID
     for table, columns, key, order in (
         (EVENTS, EVENT_COLUMNS, "id", "id"),
         (SUBJECTS, SUBJECT_COLUMNS, "event_id", "event_id, subject_id, id"),
     ):
-        lower, params = (f"{key} > %s AND ", [span.after_id]) if span.after_id > GENESIS_ID else ("", [])
+        lower, params = (f"{key} > %s AND ", [span.after_id]) if has_lower else ("", [])
         cursor.execute(
             f"SELECT {stored_form_sql(columns)} FROM {table} WHERE {lower}{key} <= %s ORDER BY {order}",
             [*params, span.last_id],
@@ -159,7 +171,16 @@ def _range_digest(cursor, span: Range) -> tuple[int, int, str]:
             digest.update("".join(row[0] + "\n" for row in rows).encode("utf-8"))
         digest.update(b"--\n")
         counts.append(count)
-    return counts[0], counts[1], digest.hexdigest()
+    lower, params = ("{key} > %s AND ", [span.after_id]) if has_lower else ("", [])
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT id, subject_count FROM {EVENTS} "
+        f"WHERE {lower.format(key='id')}id <= %s) AS e FULL JOIN "
+        f"(SELECT event_id, count(*) AS c FROM {SUBJECTS} WHERE {lower.format(key='event_id')}event_id <= %s "
+        f"GROUP BY event_id) AS p ON p.event_id = e.id "
+        f"WHERE coalesce(e.subject_count, -1) <> coalesce(p.c, 0)",
+        [*params, span.last_id, *params, span.last_id],
+    )
+    return counts[0], counts[1], digest.hexdigest(), cursor.fetchone()[0]
 
 
 def _head(cursor) -> tuple[int, str, int, int, int]:
@@ -214,7 +235,8 @@ def seal_batch(batch_size: int = SEAL_BATCH) -> int:
             if last is None:
                 return 0
         span = Range(after_txn, after_id, last[0], last[1])
-        events, subjects, digest = _range_digest(cursor, span)
+        # An event whose people rows disagree with it is sealed as it stands: verification names it.
+        events, subjects, digest, _disagreeing = _range_digest(cursor, span)
         values = {
             "seq": seq + 1,
             "sealed_at_us": time.time_ns() // 1000,
@@ -276,10 +298,13 @@ def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
     log holds it now, computed in the same query (the range runs from the previous seal's end)."""
     fields = ", ".join(SEAL_FIELDS)
     if connection.vendor != "postgresql":
-        cursor.execute(f"SELECT {fields} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
-        while rows := cursor.fetchmany(1000):
-            for row in rows:
-                yield SealRow(*row), None
+        # A cursor of its own: the caller's computes each range's digest between two pages of seals,
+        # and a shared one would lose every seal after the first page.
+        with connection.cursor() as own:
+            own.execute(f"SELECT {fields} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
+            while rows := own.fetchmany(1000):
+                for row in rows:
+                    yield SealRow(*row), None
         return
     digest = _pg_range_digest_sql("s.after_txn", "s.after_id", "s.last_txn", "s.last_event_id")
     cursor.execute(
@@ -422,7 +447,7 @@ def verify_chain(
         if stored is None:
             span = Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
             stored = _range_digest(cursor, span)
-        events, subjects, digest = stored
+        events, subjects, digest, disagreeing = stored
         if events != seal.events:
             raise ChainBroken(
                 f"seal #{seal.seq} covers {seal.events} events, the log holds {events} in its range: "
@@ -438,6 +463,12 @@ def verify_chain(
         if digest != seal.digest:
             raise ChainBroken(
                 f"seal #{seal.seq}: an event or a row naming a person in it has been changed or restyled",
+                seal.seq,
+            )
+        if disagreeing:
+            raise ChainBroken(
+                f"seal #{seal.seq}: {disagreeing} events disagree with the rows naming their people "
+                f"(rows planted for them, or taken away, before they were sealed)",
                 seal.seq,
             )
         state.seq, state.hash = seal.seq, seal.hash

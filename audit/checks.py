@@ -7,6 +7,8 @@ from django.db import DatabaseError, connection
 
 LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal"]
 TRIGGER_FUNCTION = "audit_accessevent_append_only"
+# Every function behind the log's triggers: append-only, and rows bound to their own transaction.
+TRIGGER_FUNCTIONS = [TRIGGER_FUNCTION, "audit_row_own_transaction", "audit_subject_with_its_event"]
 
 
 def role_problems(cursor) -> list[str]:
@@ -24,11 +26,13 @@ def role_problems(cursor) -> list[str]:
     for (table,) in cursor.fetchall():
         problems.append(f"the database user {user} owns {table}: it can drop or disable its trigger")
     cursor.execute(
-        "SELECT proname FROM pg_proc WHERE proname = %s AND pg_has_role(current_user, proowner, 'USAGE')",
-        [TRIGGER_FUNCTION],
+        "SELECT proname FROM pg_proc WHERE proname = ANY(%s) "
+        "AND pg_has_role(current_user, proowner, 'USAGE') "
+        "ORDER BY proname",
+        [TRIGGER_FUNCTIONS],
     )
-    if cursor.fetchone():
-        problems.append(f"the database user {user} owns the trigger function {TRIGGER_FUNCTION}")
+    for (function,) in cursor.fetchall():
+        problems.append(f"the database user {user} owns the trigger function {function}")
     cursor.execute(
         "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL AND ("
         "has_table_privilege(current_user, t, 'UPDATE') OR has_table_privilege(current_user, t, 'DELETE') "
@@ -45,9 +49,9 @@ def role_problems(cursor) -> list[str]:
     cursor.execute(
         "SELECT DISTINCT r.rolname FROM pg_roles r WHERE r.rolname <> current_user AND ("
         "r.oid IN (SELECT relowner FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r') "
-        "OR r.oid IN (SELECT proowner FROM pg_proc WHERE proname = %s)) "
+        "OR r.oid IN (SELECT proowner FROM pg_proc WHERE proname = ANY(%s))) "
         "AND pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY r.rolname",
-        [LOG_TABLES, TRIGGER_FUNCTION],
+        [LOG_TABLES, TRIGGER_FUNCTIONS],
     )
     for (owner,) in cursor.fetchall():
         problems.append(

@@ -162,7 +162,11 @@ class AccessEvent(AppendOnly):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["txn", "id"], name="audit_event_seal_order")]
-        constraints = _canonical("occurred_at", "subject_id", model="audit_event")
+        # No row below the first seal's range: a transaction id is never negative.
+        constraints = [
+            *_canonical("occurred_at", "subject_id", model="audit_event"),
+            models.CheckConstraint(condition=models.Q(txn__gte=0), name="audit_event_txn_not_negative"),
+        ]
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
 
@@ -179,7 +183,10 @@ class AccessEventSubject(AppendOnly):
 
     class Meta:
         indexes = [models.Index(fields=["txn", "event", "subject_id"], name="audit_subject_seal_order")]
-        constraints = _canonical("subject_id", model="audit_subject")
+        constraints = [
+            *_canonical("subject_id", model="audit_subject"),
+            models.CheckConstraint(condition=models.Q(txn__gte=0), name="audit_subject_txn_not_negative"),
+        ]
         verbose_name = _("person named by an access event")
         verbose_name_plural = _("people named by access events")
 

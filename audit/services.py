@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from audit import anchors, chain
@@ -266,6 +266,48 @@ def _seconds(value) -> float:
     return value.timestamp()
 
 
+class SealedHead:
+    """The newest seal's end: whether an event is covered by a seal yet, or still waits for one."""
+
+    def __init__(self):
+        row = Seal.objects.order_by("-seq").values_list("last_txn", "last_event_id").first()
+        self.last = tuple(row) if row else (chain.GENESIS_TXN, chain.GENESIS_ID)
+
+    def covers(self, event: AccessEvent) -> bool:
+        if connection.vendor == "postgresql":
+            return (event.txn, event.pk) <= self.last
+        return event.pk <= self.last[1]  # every txn is 0 on SQLite
+
+
+def _beyond(state: chain.ChainState, key: str) -> Q:
+    """Rows after the newest seal's range (``key``: the event's id column of the table)."""
+    if connection.vendor == "postgresql":
+        return Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, **{f"{key}__gt": state.last_event_id})
+    return Q(**{f"{key}__gt": state.last_event_id}) if state.seq else Q()  # every txn is 0 on SQLite
+
+
+def _rows_no_seal_covers(state: chain.ChainState) -> str:
+    """Rows the desk or an extract could show that no seal covers and none ever will: rows below the
+    first seal's range, and rows naming a person after the newest seal that belong to no event
+    waiting there in their own transaction (planted for an event already sealed, or not yet written).
+    Rows inside a sealed range are the digests' to judge; events after the newest seal are pending."""
+    below = Q(txn__lt=chain.GENESIS_TXN)
+    if AccessEvent.objects.filter(below).exists() or AccessEventSubject.objects.filter(below).exists():
+        return "rows of the log lie below the first seal's range, outside every seal"
+    waiting_event = AccessEvent.objects.filter(
+        _beyond(state, "id"), pk=OuterRef("event_id"), txn=OuterRef("txn")
+    )
+    stray = (
+        AccessEventSubject.objects.filter(_beyond(state, "event_id")).exclude(Exists(waiting_event)).count()
+    )
+    if stray:
+        return (
+            f"{stray} rows naming people after the newest seal belong to no event waiting to be sealed: "
+            f"planted for an event sealed already, or for one not yet written"
+        )
+    return ""
+
+
 def verify(*, since: int | None = None, now: float | None = None, window: float | None = None, progress=None):
     """Verify the chain from the genesis (or from checkpoint ``since``) against the stored rows and
     the anchor file. Never raises for a broken log: the result says what is wrong."""
@@ -321,19 +363,17 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             )
         except chain.ChainBroken as exc:
             return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
-        beyond_seal = (
-            Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, id__gt=state.last_event_id)
-            if connection.vendor == "postgresql"
-            else Q(id__gt=state.last_event_id)
-            if state.seq
-            else Q()  # every txn is 0 on SQLite
-        )
+        beyond_seal = _beyond(state, "id")
         waiting, oldest = (
             AccessEvent.objects.filter(beyond_seal)
             .aggregate(n=Count("id"), oldest=Min("occurred_at"))
             .values()
         )
+        uncovered = _rows_no_seal_covers(state)
     result = VerifyResult(False, "", seals=state.seals, events=state.events, pending=waiting)
+    if uncovered:
+        result.message = uncovered
+        return result
     beyond = [r for r in records if r.seal > state.seq]
     if beyond:
         result.message = (

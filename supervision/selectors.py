@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import PERSONAL_DATA_ROLES, Role
+from audit import services as audit
 from audit.models import AccessEvent, Action, Outcome
 from cases.models import Person
 from lotsa import access, charts, waiting
@@ -45,14 +46,16 @@ class EventRow:
     roles: str
     action: str
     outcome: str
+    sealed: bool = True  # covered by a seal; otherwise shown as waiting for one
 
     @classmethod
-    def of(cls, event: AccessEvent) -> EventRow:
+    def of(cls, event: AccessEvent, head: audit.SealedHead | None = None) -> EventRow:
         return cls(
             event,
             _role_labels(event.actor_role),
             str(dict(Action.choices).get(event.action, event.action)),
             str(dict(Outcome.choices).get(event.outcome, event.outcome)),
+            head.covers(event) if head is not None else True,
         )
 
 
@@ -117,11 +120,12 @@ def person_access_log_for(
         events = events.filter(outcome=outcome)
     picture, weeks, series = _chart(events, start, end)
     shown = Paginator(events.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(page)
+    head = audit.SealedHead()
     return {
         # The names are read through the person's own model: its ciphertexts are bound to it.
         "person": Person.objects.get(pk=log.pk),
         "page_obj": shown,
-        "rows": [EventRow.of(event) for event in shown.object_list],
+        "rows": [EventRow.of(event, head) for event in shown.object_list],
         "picture": picture,
         "weeks": weeks,
         "series": series,

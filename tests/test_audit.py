@@ -273,7 +273,7 @@ def _reseal_from(seq: int) -> None:
             )  # fmt: skip
         for seal in Seal.objects.filter(seq__gte=seq).order_by("seq"):
             span = chain.Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
-            events, subjects, digest = chain._range_digest(cursor, span)
+            events, subjects, digest, _disagreeing = chain._range_digest(cursor, span)
             values = {
                 "seq": seal.seq, "sealed_at_us": seal.sealed_at_us, "last_txn": seal.last_txn,
                 "last_event_id": seal.last_event_id, "events": events, "subjects": subjects,
