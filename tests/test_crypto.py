@@ -332,3 +332,43 @@ class _Sink:
 
     def flush(self):
         pass
+
+
+@pytest.mark.django_db
+def test_a_rotation_killed_midway_leaves_in_the_log_exactly_what_it_did(tmp_path, monkeypatch):
+    """Each batch is recorded in the transaction that rewraps it: a run killed after two batches has
+    said so, and the resumed run's events add up to the rest, never to a different number."""
+    from audit.models import AccessEvent, Action
+
+    def rewrapped(events) -> int:
+        return sum(
+            int(reason.split()[1])
+            for reason in events.filter(action=Action.KEY_ROTATION).values_list("reason", flat=True)
+            if reason.startswith("rewrapped ")
+        )
+
+    with using_key_file(tmp_path / "keys.json"):
+        for i in range(7):
+            PersonFactory(surname=f"P{i}")
+        total = DataKey.objects.filter(wrapped_key__isnull=False).count()
+        real, calls = crypto.rewrap_batch, []
+
+        def killed_after_two(**kwargs):
+            calls.append(1)
+            if len(calls) > 2:
+                raise KeyboardInterrupt
+            return real(**kwargs)
+
+        monkeypatch.setattr(crypto, "rewrap_batch", killed_after_two)
+        with pytest.raises(KeyboardInterrupt):
+            call_command("rotate_keys", "--no-progress", "--batch-size", "2", stdout=_Sink(), stderr=_Sink())
+        version = crypto.key_material(reload=True).current_version
+        moved = DataKey.objects.filter(master_version=version).count()
+        assert moved == 4 and rewrapped(AccessEvent.objects.all()) == moved
+        monkeypatch.setattr(crypto, "rewrap_batch", real)
+        start = AccessEvent.objects.order_by("-id").first().pk
+        call_command("rotate_keys", "--no-progress", "--batch-size", "2", stdout=_Sink(), stderr=_Sink())
+        resumed = AccessEvent.objects.filter(pk__gt=start)
+        assert rewrapped(resumed) == total - moved
+        assert rewrapped(AccessEvent.objects.all()) == total
+        assert resumed.filter(reason__startswith=f"rotation to v{version} resumed").exists()

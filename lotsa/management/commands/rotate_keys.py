@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from tqdm import tqdm
 
 from audit import services as audit
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             return
         current = keys.current_version
         pending = self._pending(current)
+        resuming = bool(pending)
         if pending:
             self.stdout.write(f"resuming: {pending} data keys are not yet under master key v{current}")
         else:
@@ -41,15 +43,30 @@ class Command(BaseCommand):
             crypto.key_material(reload=True)
             self.stdout.write(f"added master key v{current} to {settings.LOTSA_KEY_FILE}")
             pending = self._pending(current)
+        how = "resumed" if resuming else "started"
+        audit.record(
+            action=Action.KEY_ROTATION, reason=f"rotation to v{current} {how}: {pending} data keys to rewrap"
+        )
         done = 0
         with tqdm(total=pending, unit="key", disable=no_progress, file=self.stderr._out) as bar:
             while True:
-                count = crypto.rewrap_batch(to_version=current, batch_size=batch_size)
+                # Each batch and its event commit together: a run killed midway leaves in the log
+                # exactly what it did, and the run that resumes it adds only what it does.
+                with transaction.atomic():
+                    count = crypto.rewrap_batch(to_version=current, batch_size=batch_size)
+                    if count:
+                        audit.record(
+                            action=Action.KEY_ROTATION, reason=f"rewrapped {count} data keys under v{current}"
+                        )
                 if not count:
                     break
                 done += count
                 bar.update(count)
-        audit.record(action=Action.KEY_ROTATION, reason=f"rewrapped {done} data keys under v{current}")
+        audit.record(
+            action=Action.KEY_ROTATION,
+            reason=f"rotation to v{current} complete: this run rewrapped {done} data keys; none is left "
+            f"under an older version",
+        )
         self.stdout.write(
             self.style.SUCCESS(f"{done} data keys rewrapped; every data key is under v{current}")
         )
