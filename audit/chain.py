@@ -189,24 +189,52 @@ def _head(cursor) -> tuple[int, str, int, int, int]:
     return tuple(row) if row else (0, GENESIS_HASH, GENESIS_TXN, GENESIS_ID, 0)
 
 
+# The lowest transaction id that may still write to this database's log: among the transactions
+# running when the snapshot was taken, those known to work in another database cannot (a backend never
+# changes database), so they do not hold sealing back; any other, or one gone meanwhile, counts. The
+# snapshot is taken before pg_stat_activity is read (its values are cached from the first read in a
+# transaction), so a transaction that began in between is in neither and lies above xmax anyway.
+# backend_xid is 32 bits: compared with the low 32 bits of the 64-bit ids.
+WATERMARK_SQL = (
+    "SELECT coalesce(min(x::text::bigint), pg_snapshot_xmax(%s::pg_snapshot)::text::bigint) "
+    "FROM pg_snapshot_xip(%s::pg_snapshot) AS x WHERE NOT EXISTS ("
+    "SELECT 1 FROM pg_stat_activity AS a WHERE a.backend_xid::text::bigint = x::text::bigint %% 4294967296 "
+    "AND a.datname IS NOT NULL AND a.datname <> current_database())"
+)
+
+
 def _sealable_upper_bound(cursor) -> tuple[str, list]:
     """The condition on ``txn`` for events whose transactions have ended (PostgreSQL).
 
-    Below the oldest running transaction's id, every transaction has committed or rolled back, so no
-    event can appear there later. (Transaction ids are cluster-wide: a long transaction in another
-    database only delays sealing.) A sealer called inside a transaction that has itself written (the
-    test suite does this; ``audit_sealer`` runs in autocommit) also seals that transaction's own
-    events, which it sees."""
+    Below the oldest transaction that may still write to this database, every transaction has
+    committed or rolled back, so no event can appear there later. Transactions in other databases of
+    the cluster do not hold sealing back; a long one in this database does (``stalled_behind`` names
+    it). A sealer called inside a transaction that has itself written (the test suite does this;
+    ``audit_sealer`` runs in autocommit) also seals that transaction's own events, which it sees."""
     if connection.vendor != "postgresql":
         return "", []  # one writer at a time, and the sealer holds the write lock
-    cursor.execute(
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-        "pg_current_xact_id_if_assigned()::text::bigint"
-    )
-    watermark, own = cursor.fetchone()
+    cursor.execute("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text::bigint")
+    snapshot, own = cursor.fetchone()
+    cursor.execute(WATERMARK_SQL, [snapshot, snapshot])
+    watermark = cursor.fetchone()[0]
     if own is not None:
         return "AND (txn < %s OR txn = %s)", [watermark, own]
     return "AND txn < %s", [watermark]
+
+
+def stalled_behind(cursor, oldest_waiting) -> tuple[int, str] | None:
+    """PostgreSQL: the process and start (UTC) of a transaction in this database, still open, that
+    began before the oldest event waiting to be sealed and so holds sealing back; None if none does."""
+    if connection.vendor != "postgresql":
+        return None
+    cursor.execute(
+        "SELECT a.pid, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+        "FROM pg_stat_activity AS a WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL "
+        "AND a.pid <> pg_backend_pid() AND a.xact_start <= %s ORDER BY a.xact_start LIMIT 1",
+        [oldest_waiting],
+    )
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def seal_batch(batch_size: int = SEAL_BATCH) -> int:

@@ -370,6 +370,7 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             .values()
         )
         uncovered = _rows_no_seal_covers(state)
+        stall = chain.stalled_behind(cursor, oldest) if waiting else None
     result = VerifyResult(False, "", seals=state.seals, events=state.events, pending=waiting)
     if uncovered:
         result.message = uncovered
@@ -384,10 +385,17 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     anchored = max((r for r in records), key=lambda r: r.seal, default=None)
     result.anchored_events = anchored.total if anchored else 0
     if waiting and _seconds(oldest) < now - settings.LOTSA_AUDIT_SEAL_GRACE:
-        result.message = (
-            f"{waiting} events were never sealed, the oldest from {oldest:%Y-%m-%d %H:%M:%S} UTC "
-            f"(is the sealer running?)"
-        )
+        if stall is not None:
+            result.message = (
+                f"sealing is stalled: {waiting} events wait, the oldest from {oldest:%Y-%m-%d %H:%M:%S} UTC, "
+                f"behind a transaction open since {stall[1]} UTC (process {stall[0]}); they are sealed "
+                f"when it ends"
+            )
+        else:
+            result.message = (
+                f"{waiting} events were never sealed, the oldest from {oldest:%Y-%m-%d %H:%M:%S} UTC "
+                f"(is the sealer running?)"
+            )
         return result
     if state.seq and not records:
         result.message = "the log has seals but the anchor file is missing or empty"

@@ -172,3 +172,55 @@ def test_the_desk_marks_an_event_not_yet_sealed(log):  # noqa: F811
     head = audit.SealedHead()
     assert head.covers(AccessEvent.objects.get(pk=sealed.pk))
     assert not head.covers(AccessEvent.objects.get(pk=waiting.pk))
+
+
+# --- A long transaction (issue 26, item 9) ------------------------------------------------------------
+
+
+def _open_transaction(database: str):
+    """Another session holding a transaction with an id open, as a long report or a stuck job would."""
+    import psycopg
+
+    params = connection.settings_dict
+    other = psycopg.connect(
+        dbname=database,
+        user=params["USER"],
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        password=params["PASSWORD"] or None,
+    )
+    other.execute("SELECT pg_current_xact_id()")  # psycopg opened the transaction; this gives it an id
+    return other
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_long_transaction_in_another_database_does_not_stall_sealing(settings, tmp_path):
+    """Transaction ids are cluster-wide, but a transaction in another database never writes this log:
+    it no longer holds sealing back."""
+    settings.LOTSA_AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
+    other = _open_transaction("postgres")
+    try:
+        append_n(3)
+        assert chain.seal_pending() == 3
+    finally:
+        other.close()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_long_transaction_in_this_database_is_reported_as_a_stall(settings, tmp_path):
+    """One in this database may still write events below the ones waiting: sealing waits for it, and
+    verification says so, naming the transaction, instead of 'never sealed'."""
+    import time
+
+    settings.LOTSA_AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
+    other = _open_transaction(connection.settings_dict["NAME"])
+    try:
+        append_n(2)
+        assert chain.seal_pending() == 0
+        result = audit.verify(now=time.time() + settings.LOTSA_AUDIT_SEAL_GRACE + 5, window=10**6)
+        assert broken(result, "sealing is stalled", "2 events wait", "behind a transaction open since")
+    finally:
+        other.close()
+    assert chain.seal_pending() == 2
