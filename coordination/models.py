@@ -9,10 +9,14 @@ records that a user sent a report, but not which one.)
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Milieu
+from lotsa.crypto import EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 
 # A de-identified report is about something linked to violent extremism: "not relevant" is no answer.
 REPORTED_MILIEUS = [m for m in Milieu if m != Milieu.NOT_RELEVANT]
@@ -45,22 +49,30 @@ class AgeBand(models.TextChoices):
 
 
 class DeidentifiedReport(models.Model):
+    """Its texts are encrypted under the receiving administration's key (they concern no person, and a
+    name that slips past the check must not sit in clear), bound to the row's own key."""
+
+    ENCRYPTED_FIELDS = ["area", "description"]
+    encryption_organisation_field = "administration_id"
+    encryption_row_field = "row_key"
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     administration = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("administration"), on_delete=models.PROTECT, related_name="+"
     )
-    area = models.CharField(
-        _("area"), max_length=80, help_text=_("A district or neighbourhood, not an address.")
-    )
+    area = EncryptedTextField(_("area"), help_text=_("A district or neighbourhood, not an address."))
     occurred_on = models.DateField(_("date of the concern or event"))
     kind = models.CharField(_("concern or event"), max_length=16, choices=ReportKind.choices)
     milieu = models.CharField(_("milieu"), max_length=32, choices=Milieu.choices)
     setting = models.CharField(_("setting"), max_length=32, choices=Setting.choices)
     age_band = models.CharField(_("age"), max_length=16, choices=AgeBand.choices)
-    description = models.TextField(_("short description"), max_length=1000)
+    description = EncryptedTextField(_("short description"))
     from_unit = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("sent from"), on_delete=models.PROTECT, related_name="+"
     )
     received_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]
@@ -76,20 +88,28 @@ class SituationPicture(models.Model):
     """The local situation picture of one district administration for one year (lokal lägesbild),
     updated with the police: the coordinator's and the police's assessments, and the counts of the
     area as they were published when this version was written (already protected: a version holds
-    "fewer than 5", never the number behind it). Each save is a new version; none is ever changed."""
+    "fewer than 5", never the number behind it). Each save is a new version; none is ever changed.
+    The assessments are encrypted under the administration's key."""
 
+    ENCRYPTED_FIELDS = ["coordinator_assessment", "police_assessment"]
+    encryption_organisation_field = "administration_id"
+    encryption_row_field = "row_key"
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     administration = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("administration"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
     version = models.PositiveSmallIntegerField(_("version"))
-    coordinator_assessment = models.TextField(_("the coordinator's assessment"), max_length=6000)
-    police_assessment = models.TextField(_("the police's assessment"), max_length=6000)
+    coordinator_assessment = EncryptedTextField(_("the coordinator's assessment"))
+    police_assessment = EncryptedTextField(_("the police's assessment"))
     counts = models.JSONField(_("counts"), default=dict)
     written_by = models.ForeignKey(
         "accounts.User", verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
     )
     written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["administration", "-year", "-version"]

@@ -12,7 +12,18 @@
 * A keyed blind index (HMAC-SHA256 under a key of its own, derived per field with HKDF) answers
   exact-match lookups without decrypting anything.
 
-Field ciphertext layout: ``0x01 | subject id (16) | nonce (12) | AES-GCM ciphertext and tag``.
+* Texts that concern no person (de-identified reports, situation pictures, the log review's notes,
+  needs-and-risk analyses) are encrypted the same way under their **organisation's** data key: its key
+  id is derived from the organisation (:func:`organisation_key_id`, a name-based UUID in a namespace of
+  Lotsa's own, so it can never be a person's id), it is wrapped by the master key and rotated like any
+  other, and the ciphertext's format byte says which kind of key it needs (0x01 a person's, 0x02 an
+  organisation's) and is itself bound by the associated data. A model names its organisation with
+  ``encryption_organisation_field`` instead of ``encryption_subject_field``.
+* A model whose primary key is assigned by the database on insert binds its ciphertexts to a row key
+  of its own, set before the insert (``encryption_row_field``, a UUID field); the others bind to the
+  primary key.
+
+Field ciphertext layout: ``format (0x01|0x02) | key id (16) | nonce (12) | AES-GCM ciphertext and tag``.
 """
 
 from __future__ import annotations
@@ -45,7 +56,11 @@ from lotsa import keyfile
 # What the text of an erased subject reads as, everywhere.
 ERASED = gettext_lazy("[erased]")
 
-FORMAT_V1 = b"\x01"
+FORMAT_V1 = b"\x01"  # under a person's data key (the key id is the person's id)
+FORMAT_ORGANISATION_V1 = b"\x02"  # under an organisation's data key (the key id: organisation_key_id)
+KEY_FORMATS = {FORMAT_V1: "a person's", FORMAT_ORGANISATION_V1: "an organisation's"}
+# The namespace of organisations' key ids (uuid5): fixed for good, changing it loses every such key.
+ORGANISATION_KEY_NAMESPACE = uuid.UUID("0b7a6f1e-4c1d-5a52-9e0f-6c6f7473612d")
 NONCE_BYTES = 12
 SUBJECT_BYTES = 16
 HEADER_BYTES = len(FORMAT_V1) + SUBJECT_BYTES + NONCE_BYTES
@@ -149,6 +164,13 @@ def _data_key_model():
     from lotsa.models import DataKey
 
     return DataKey
+
+
+def organisation_key_id(organisation_id) -> uuid.UUID:
+    """The key id (subject id of the data key) of an organisation's texts."""
+    if organisation_id is None:
+        raise CryptoError("an organisation's key needs the organisation")
+    return uuid.uuid5(ORGANISATION_KEY_NAMESPACE, f"lotsa:organisation:{organisation_id}")
 
 
 def _as_uuid(value) -> uuid.UUID:
@@ -265,7 +287,9 @@ def field_associated_data(label: str, field: str, pk, subject_id: uuid.UUID) -> 
     return b"|".join([b"lotsa:field:v1", label.encode(), field.encode(), str(pk).encode(), subject_id.bytes])
 
 
-def encrypt_value(plaintext: bytes, *, label: str, field: str, pk, subject_id) -> bytes:
+def encrypt_value(
+    plaintext: bytes, *, label: str, field: str, pk, subject_id, key_format: bytes = FORMAT_V1
+) -> bytes:
     subject_id = _as_uuid(subject_id)
     return encrypt_with_key(
         data_cipher(subject_id, create=True),
@@ -274,24 +298,41 @@ def encrypt_value(plaintext: bytes, *, label: str, field: str, pk, subject_id) -
         field=field,
         pk=pk,
         subject_id=subject_id,
+        key_format=key_format,
     )
 
 
 def encrypt_with_key(
-    key: bytes | AESGCM, plaintext: bytes, *, label: str, field: str, pk, subject_id
+    key: bytes | AESGCM,
+    plaintext: bytes,
+    *,
+    label: str,
+    field: str,
+    pk,
+    subject_id,
+    key_format: bytes = FORMAT_V1,
 ) -> bytes:
     """The field ciphertext under an already unwrapped data key (bulk loading, benchmarks)."""
+    if key_format not in KEY_FORMATS:
+        raise CryptoError(f"unknown key format {key_format!r}")
     subject_id = _as_uuid(subject_id)
-    header = FORMAT_V1 + subject_id.bytes
+    header = key_format + subject_id.bytes
     aad = header + field_associated_data(label, field, pk, subject_id)
     return header + seal(key, plaintext, aad)
 
 
-def decrypt_value(blob: bytes, *, label: str, field: str, pk, subject_id) -> bytes:
+def decrypt_value(
+    blob: bytes, *, label: str, field: str, pk, subject_id, key_format: bytes = FORMAT_V1
+) -> bytes:
     blob = bytes(blob)
     subject_id = _as_uuid(subject_id)
-    if len(blob) < HEADER_BYTES + TAG_BYTES or blob[:1] != FORMAT_V1:
+    if len(blob) < HEADER_BYTES + TAG_BYTES or blob[:1] not in KEY_FORMATS:
         raise DecryptionError(f"{label}.{field} of {pk}: not a Lotsa ciphertext")
+    if blob[:1] != key_format:
+        raise DecryptionError(
+            f"{label}.{field} of {pk}: ciphertext is under {KEY_FORMATS[blob[:1]]} key, "
+            f"not {KEY_FORMATS[key_format]}"
+        )
     stored_subject = uuid.UUID(bytes=blob[1 : 1 + SUBJECT_BYTES])
     if stored_subject != subject_id:
         raise DecryptionError(f"{label}.{field} of {pk}: ciphertext belongs to another subject")
@@ -303,6 +344,30 @@ def decrypt_value(blob: bytes, *, label: str, field: str, pk, subject_id) -> byt
         raise
     except DecryptionError as exc:
         raise DecryptionError(f"{label}.{field} of {pk}: {exc}") from None
+
+
+def encrypt_organisation_text(text: str, *, label: str, field: str, row, organisation_id) -> bytes:
+    """What an EncryptedTextField of a model with ``encryption_organisation_field`` stores for
+    ``text`` (for data migrations, whose historical models know nothing of the binding)."""
+    return encrypt_value(
+        text.encode("utf-8"),
+        label=label,
+        field=field,
+        pk=str(row),
+        subject_id=organisation_key_id(organisation_id),
+        key_format=FORMAT_ORGANISATION_V1,
+    )
+
+
+def decrypt_organisation_text(blob: bytes, *, label: str, field: str, row, organisation_id) -> str:
+    return decrypt_value(
+        blob,
+        label=label,
+        field=field,
+        pk=str(row),
+        subject_id=organisation_key_id(organisation_id),
+        key_format=FORMAT_ORGANISATION_V1,
+    ).decode("utf-8")
 
 
 # --- Blind index ---------------------------------------------------------------------------------
@@ -373,7 +438,11 @@ class EncryptedField(models.BinaryField):
     """Base class: stores ``FORMAT | subject | nonce | ciphertext`` in a binary column.
 
     The model names its subject with ``encryption_subject_field`` (the attname of a UUID field, "pk"
-    for the subject itself). Encrypted columns cannot be filtered or ordered on: use a blind index.
+    for the subject itself), or, for texts that concern no person, its organisation with
+    ``encryption_organisation_field`` (an attribute path such as "organisation_id" or
+    "review.organisation_id"). A model whose primary key the database assigns on insert names a UUID
+    row key with ``encryption_row_field``. Encrypted columns cannot be filtered or ordered on: use a
+    blind index.
     """
 
     empty_values = [None, ""]
@@ -408,25 +477,60 @@ class EncryptedField(models.BinaryField):
         return None
 
     # -- binding
+    def key_format(self, instance) -> bytes:
+        if getattr(type(instance), "encryption_organisation_field", None) is not None:
+            return FORMAT_ORGANISATION_V1
+        return FORMAT_V1
+
     def subject_id(self, instance) -> uuid.UUID:
+        organisation = getattr(type(instance), "encryption_organisation_field", None)
+        if organisation is not None:
+            value = instance
+            for part in organisation.split("."):
+                value = getattr(value, part)
+            if value is None:
+                raise CryptoError(f"{instance._meta.label}.{self.name}: the organisation is not set yet")
+            return organisation_key_id(value)
         attr = getattr(type(instance), "encryption_subject_field", None)
         if attr is None:
-            raise CryptoError(f"{instance._meta.label} must set encryption_subject_field")
+            raise CryptoError(
+                f"{instance._meta.label} must set encryption_subject_field or encryption_organisation_field"
+            )
         subject = instance.pk if attr == "pk" else getattr(instance, attr)
         if subject is None:
             raise CryptoError(f"{instance._meta.label}.{self.name}: the subject is not set yet")
         return _as_uuid(subject)
 
+    def row_id(self, instance) -> str:
+        attr = getattr(type(instance), "encryption_row_field", "pk")
+        row = getattr(instance, attr)
+        if row is None:
+            # Binding to a key the database has yet to assign would make the value unreadable.
+            raise CryptoError(f"{instance._meta.label}.{self.name}: the row has no key yet")
+        return str(row)
+
     def binding(self, instance) -> tuple:
-        return (instance._meta.label_lower, self.name, str(instance.pk), self.subject_id(instance))
+        return (
+            instance._meta.label_lower,
+            self.name,
+            self.row_id(instance),
+            self.subject_id(instance),
+            self.key_format(instance),
+        )
 
     def encrypt(self, instance, value) -> bytes:
-        label, field, pk, subject = self.binding(instance)
-        return encrypt_value(self.encode(value), label=label, field=field, pk=pk, subject_id=subject)
+        label, field, pk, subject, key_format = self.binding(instance)
+        return encrypt_value(
+            self.encode(value), label=label, field=field, pk=pk, subject_id=subject, key_format=key_format
+        )
 
     def decrypt(self, instance, ciphertext: bytes):
-        label, field, pk, subject = self.binding(instance)
-        return self.decode(decrypt_value(ciphertext, label=label, field=field, pk=pk, subject_id=subject))
+        label, field, pk, subject, key_format = self.binding(instance)
+        return self.decode(
+            decrypt_value(
+                ciphertext, label=label, field=field, pk=pk, subject_id=subject, key_format=key_format
+            )
+        )
 
     # -- persistence
     def pre_save(self, model_instance, add):

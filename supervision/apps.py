@@ -37,5 +37,5 @@ class SupervisionConfig(AppConfig):
         access.register(SubjectAccessExtract, SubjectAccessPolicy())
         waiting.register(waiting_at_the_desk)
         auditlog.register(ReviewPlan)
-        auditlog.register(NeedsRiskAnalysis)
+        auditlog.register(NeedsRiskAnalysis, exclude_fields=[*NeedsRiskAnalysis.ENCRYPTED_FIELDS, "row_key"])
         auditlog.register(SubjectAccessExtract)

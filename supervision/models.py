@@ -10,6 +10,8 @@ one click away (and is itself logged).
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import Person
+from lotsa.crypto import EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 
 
 class PersonAccessLog(Person):
@@ -62,8 +66,13 @@ class ReviewPlan(models.Model):
 
 class LogReview(models.Model):
     """One period's review: the sample drawn (reproducible from ``seed`` and the period), the marks,
-    the sign-off."""
+    the sign-off. The conclusion is encrypted under the unit's key."""
 
+    ENCRYPTED_FIELDS = ["conclusion"]
+    encryption_organisation_field = "organisation_id"
+    encryption_row_field = "row_key"
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
@@ -73,11 +82,13 @@ class LogReview(models.Model):
     events_in_scope = models.PositiveIntegerField(default=0)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     drawn_at = models.DateTimeField(auto_now_add=True)
-    conclusion = models.TextField(_("conclusion"), max_length=2000, blank=True)
+    conclusion = EncryptedTextField(_("conclusion"))
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_end", "-pk"]
@@ -117,17 +128,25 @@ class Mark(models.TextChoices):
 
 
 class ReviewItem(models.Model):
-    """One sampled event and why it was drawn (random, or the risk rules that selected it)."""
+    """One sampled event and why it was drawn (random, or the risk rules that selected it). The note is
+    encrypted under the reviewing unit's key."""
 
+    ENCRYPTED_FIELDS = ["note"]
+    encryption_organisation_field = "review.organisation_id"
+    encryption_row_field = "row_key"
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     review = models.ForeignKey(LogReview, on_delete=models.PROTECT, related_name="items")
     event = models.ForeignKey(AccessEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     reasons = models.JSONField(default=list)
     mark = models.CharField(_("mark"), max_length=16, choices=Mark.choices, blank=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = EncryptedTextField(_("note"))
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     marked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["event_id"]
@@ -150,19 +169,27 @@ class ReviewItem(models.Model):
 class NeedsRiskAnalysis(models.Model):
     """The needs-and-risk analysis behind one role in one organisation: why the role needs the access
     it has, and what risks that brings. Versioned: a new version is written, approved by a supervisor
-    of the organisation who did not write it, and from then on is the one in force."""
+    of the organisation who did not write it, and from then on is the one in force. Its texts are
+    encrypted under the organisation's key."""
 
+    ENCRYPTED_FIELDS = ["needs", "risks"]
+    encryption_organisation_field = "organisation_id"
+    encryption_row_field = "row_key"
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     version = models.PositiveIntegerField()
-    needs = models.TextField(_("needs: what the role must reach, and why"), max_length=4000)
-    risks = models.TextField(_("risks, and how they are met"), max_length=4000)
+    needs = EncryptedTextField(_("needs: what the role must reach, and why"))
+    risks = EncryptedTextField(_("risks, and how they are met"))
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation_id", "role", "-version"]

@@ -98,7 +98,10 @@ def case_texts() -> set[str]:
     with crypto.key_cache():
         for model in apps.get_models():
             # Proxies read the same rows (and their ciphertexts are bound to the concrete model).
-            fields = [] if model._meta.proxy else getattr(model, "ENCRYPTED_FIELDS", [])
+            # Texts under an organisation's key concern no person (the coordinator's own reports
+            # and situation pictures among them): not a case's.
+            of_a_person = getattr(model, "encryption_organisation_field", None) is None
+            fields = getattr(model, "ENCRYPTED_FIELDS", []) if of_a_person and not model._meta.proxy else []
             for obj in model.objects.all():
                 for field in fields:
                     value = getattr(obj, field, None)

@@ -372,3 +372,68 @@ def test_a_rotation_killed_midway_leaves_in_the_log_exactly_what_it_did(tmp_path
         assert rewrapped(resumed) == total - moved
         assert rewrapped(AccessEvent.objects.all()) == total
         assert resumed.filter(reason__startswith=f"rotation to v{version} resumed").exists()
+
+def test_an_organisations_texts_are_bound_to_its_key_its_row_and_its_column(world):
+    from coordination.models import DeidentifiedReport
+    from tests.test_coordination import send
+
+    first = send(world, description="Klotter vid fritidsgården.")
+    other = send(world, administration_id=world.district_b.pk, area="Tensta")
+    raw = bytes(DeidentifiedReport.objects.values_list("description", flat=True).get(pk=first.pk))
+    assert raw[:1] == crypto.FORMAT_ORGANISATION_V1
+    assert uuid.UUID(bytes=raw[1:17]) == crypto.organisation_key_id(world.district_a.pk)
+    assert crypto.organisation_key_id(world.district_a.pk) != crypto.organisation_key_id(world.district_b.pk)
+    assert DataKey.objects.filter(subject_id=crypto.organisation_key_id(world.district_a.pk)).exists()
+    # Another organisation's row, another row of the same organisation, another column: all fail.
+    moved = DeidentifiedReport.objects.get(pk=other.pk)
+    moved.__dict__["description"] = raw
+    with pytest.raises(crypto.DecryptionError):
+        _ = moved.description
+    second = DeidentifiedReport.objects.get(pk=send(world).pk)
+    second.__dict__["description"] = raw
+    with pytest.raises(crypto.DecryptionError):
+        _ = second.description
+    same = DeidentifiedReport.objects.get(pk=first.pk)
+    same.__dict__["area"] = raw
+    with pytest.raises(crypto.DecryptionError):
+        _ = same.area
+    # Read as a person's ciphertext (the format byte is bound too), it fails.
+    with pytest.raises(crypto.DecryptionError, match="organisation's key"):
+        crypto.decrypt_value(
+            raw,
+            label="coordination.deidentifiedreport",
+            field="description",
+            pk=str(first.row_key),
+            subject_id=crypto.organisation_key_id(world.district_a.pk),
+        )
+    forged = crypto.FORMAT_V1 + raw[1:]
+    same.__dict__["description"] = forged
+    with pytest.raises(crypto.DecryptionError):
+        _ = same.description
+    assert DeidentifiedReport.objects.get(pk=first.pk).description == "Klotter vid fritidsgården."
+
+
+@pytest.mark.django_db
+def test_organisation_keys_are_rewrapped_by_a_master_key_rotation(tmp_path):
+    from coordination.models import DeidentifiedReport
+    from tests.factories import OrganisationFactory
+
+    with using_key_file(tmp_path / "keys.json"):
+        district = OrganisationFactory(kind="district_administration")
+        report = DeidentifiedReport.objects.create(
+            administration=district,
+            from_unit=district,
+            area="Kista",
+            occurred_on=dt.date(2026, 3, 1),
+            kind="concern",
+            milieu="unclear",
+            setting="school",
+            age_band="13_15",
+            description="Flygblad vid tunnelbanan.",
+        )
+        key_id = crypto.organisation_key_id(district.pk)
+        before = crypto.key_material().current_version
+        call_command("rotate_keys", "--no-progress", stdout=_Sink(), stderr=_Sink())
+        assert DataKey.objects.get(subject_id=key_id).master_version == before + 1
+        with crypto.key_cache():
+            assert DeidentifiedReport.objects.get(pk=report.pk).description == "Flygblad vid tunnelbanan."
