@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -192,3 +193,13 @@ def test_the_kernel_imports_no_domain_app():
                     if name.split(".")[0] in DOMAIN:
                         offences.append(f"{path.relative_to(root)}:{node.lineno} imports {name}")
     assert not offences, offences
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """A choice or field changed without its migration would be migrated nowhere but here."""
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exit_:
+        raise AssertionError(out.getvalue()) from exit_
