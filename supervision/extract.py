@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit import services as audit
 from audit.models import AccessEvent, Action
 from lotsa.pdf import Document
 from relatives.selectors import NAMED_AS_CONCERNED
@@ -132,6 +133,7 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
     )
     pdf.ln(1)
     actions = dict(Action.choices)
+    head = audit.SealedHead()
     events = list(events)
     if not events:
         line(_("No one has consulted your data."))
@@ -142,5 +144,7 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
         row = f"{when} | {event.actor_organisation or _('(no organisation)')} | {what} | {why} | #{event.pk}"
         if extract.with_staff_names:
             row += f" | {event.actor_username or '-'}"
+        if not head.covers(event):
+            row += f" | ({_('not yet sealed')})"
         line(row, 9, height=4.5)
     return document.output()

@@ -198,6 +198,7 @@ def review_get_for(*, user: User, review_id) -> dict:
         )
     )
     labels = rule_labels()
+    head = audit.SealedHead()
     rows = []
     for item in items:
         event = events[item.event_id]
@@ -211,7 +212,9 @@ def review_get_for(*, user: User, review_id) -> dict:
             ):
                 in_force = analysis
         rows.append(
-            ItemRow(item, EventRow.of(event), [labels.get(code, code) for code in item.reasons], in_force)
+            ItemRow(
+                item, EventRow.of(event, head), [labels.get(code, code) for code in item.reasons], in_force
+            )
         )
     return {
         "review": review,

@@ -536,6 +536,24 @@ def test_the_extract_lists_exactly_the_events_naming_the_person_without_staff_na
     assert worker.username not in text and world.users["external_member"].username not in text
 
 
+def test_the_extract_marks_the_events_not_yet_sealed(world):
+    """What an extract lists is covered by a seal or says that it is not yet (issue 26)."""
+    from audit import chain
+    from supervision import selectors
+
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    event(world.users["external_member"], world.case_a.person)
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    assert "ännu inte förseglad" in _pdf_text(pdf)
+    chain.seal_pending()
+    _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    assert "ännu inte förseglad" not in _pdf_text(pdf)
+
+
 def test_the_extract_of_a_person_concerned_leaves_out_the_relation_secret_from_them(world):
     from relatives.selectors import NAMED_AS_CONCERNED
     from supervision import selectors
