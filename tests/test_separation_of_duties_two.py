@@ -386,3 +386,36 @@ def test_a_login_reissued_on_approval_is_a_new_login_for_the_log_review(world):
     services.account_request_decide(by=world.users["supervisor"], request_id=outcome.request.pk, approve=True)
     moments = accounts_new_or_reset(since=before, until=timezone.now() + dt.timedelta(seconds=1))
     assert coordinator.pk in moments
+
+
+def test_bad_input_on_the_changed_account_and_organisation_forms_changes_nothing(client, world):
+    """Disabling an approver while changing its roles, or activating an organisation while changing
+    its kind: a clear Swedish message, and nothing changed, no request made."""
+    supervisor = world.users["supervisor"]
+    login_verified(client, world.users["administrator"])
+    requests_before = AccountRequest.objects.count()
+    response = client.post(
+        reverse("accounts:user_edit", kwargs={"user_id": supervisor.pk}),
+        {
+            "first_name": "Ny",
+            "last_name": "Namn",
+            "email": "",
+            "organisation": world.district_a.pk,
+            "roles": [Role.COORDINATOR],
+        },  # is_active left out: disabling
+    )
+    assert response.status_code == 200
+    assert "Spärra kontot eller ändra dess roller: en sak i taget." in response.content.decode()
+    supervisor = User.objects.get(pk=supervisor.pk)
+    assert supervisor.is_active and supervisor.first_name != "Ny"
+    assert supervisor.role_codes() == {Role.SUPERVISOR}
+    club = Organisation.objects.create(name="Klubben", kind=OrganisationKind.SPORTS_CLUB, is_active=False)
+    response = client.post(
+        reverse("accounts:organisation_edit", kwargs={"organisation_id": club.pk}),
+        {"name": "Klubben", "kind": "school", "district": "", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "Aktivera organisationen eller ändra dess typ: en sak i taget." in response.content.decode()
+    club = Organisation.objects.get(pk=club.pk)
+    assert not club.is_active and club.kind == OrganisationKind.SPORTS_CLUB
+    assert AccountRequest.objects.count() == requests_before
