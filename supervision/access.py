@@ -54,6 +54,18 @@ class ReviewPolicy(Policy):
         return queryset.filter(organisation_id=user.organisation_id)
 
 
+class ReviewItemPolicy(Policy):
+    """A sampled event of a review and its note: the review's rule, for the review it belongs to."""
+
+    def decide(self, user, action, item, purpose) -> Decision:
+        return ReviewPolicy().decide(user, action, item.review, purpose)
+
+    def visible(self, user, queryset, purpose=""):
+        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
+            return queryset.none()
+        return queryset.filter(review__organisation_id=user.organisation_id)
+
+
 class AnalysisPolicy(Policy):
     """VIEW and CREATE (a new version): the organisation's supervisors, and administrators (who give
     the roles, in every organisation); DECIDE

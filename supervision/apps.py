@@ -18,6 +18,7 @@ class SupervisionConfig(AppConfig):
         from supervision.access import (
             AnalysisPolicy,
             PersonAccessLogPolicy,
+            ReviewItemPolicy,
             ReviewPolicy,
             SubjectAccessPolicy,
         )
@@ -25,6 +26,7 @@ class SupervisionConfig(AppConfig):
             LogReview,
             NeedsRiskAnalysis,
             PersonAccessLog,
+            ReviewItem,
             ReviewPlan,
             SubjectAccessExtract,
         )
@@ -33,6 +35,7 @@ class SupervisionConfig(AppConfig):
         access.register(PersonAccessLog, PersonAccessLogPolicy())
         access.register(LogReview, ReviewPolicy())
         access.register(ReviewPlan, ReviewPolicy())
+        access.register(ReviewItem, ReviewItemPolicy())
         access.register(NeedsRiskAnalysis, AnalysisPolicy())
         access.register(SubjectAccessExtract, SubjectAccessPolicy())
         waiting.register(waiting_at_the_desk)
