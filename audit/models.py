@@ -40,6 +40,8 @@ class Action(models.TextChoices):
     SHRED = "shred", _("crypto-shredding")
     DECIDE = "decide", _("decide")
     WITHDRAW = "withdraw", _("withdraw")
+    # The sealer remembering a record it wrote to the anchor file, and recoveries of the anchor file.
+    ANCHOR = "anchor", _("anchor of the access log")
 
 
 class Outcome(models.TextChoices):

@@ -8,6 +8,8 @@ then chains them in batches and signs checkpoints to the anchor file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import time
 import uuid
 from collections.abc import Iterable
@@ -194,60 +196,271 @@ def _public_key():
     return keyfile.load_anchor_public(settings.LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE)
 
 
+# The access log remembers every record the sealer writes to the anchor file (but heartbeats) as an
+# event with this target type, whose reason is the record's signed memo (anchors.memo).
+MEMORY = "audit.anchor"
+RECOVERY = "audit.anchor_recovery"
+_MEMORY_SCAN = 50  # how many of the newest remembered records are read to find the highest number
+
+
+def _event_bound(last_txn: int, last_id: int, *, above: bool, key: str = "id") -> Q:
+    """Rows after (``above``) or up to and including a seal's ``(txn, id)``; ``key`` is the column
+    holding the event's id (``event_id`` for the rows naming people). From the genesis, every row."""
+    if connection.vendor == "postgresql":
+        if above:
+            return Q(txn__gt=last_txn) | Q(txn=last_txn, **{f"{key}__gt": last_id})
+        return Q(txn__lt=last_txn) | Q(txn=last_txn, **{f"{key}__lte": last_id})
+    return Q(**{f"{key}__gt": last_id}) if above else Q(**{f"{key}__lte": last_id})  # every txn is 0
+
+
+def remember(record: anchors.Record, private, *, actor_username: str = "audit_sealer") -> None:
+    """Write the access log's own record of an anchor: a later seal covers it."""
+    append([
+        Event(
+            action=Action.ANCHOR, target_type=MEMORY, target_id=str(record.n),
+            reason=anchors.memo(record, private), actor_username=actor_username,
+        )
+    ])  # fmt: skip
+
+
+def remembered_anchor(*, up_to: tuple[int, int] | None = None, public=None) -> anchors.Memo | None:
+    """The highest-numbered anchor the access log remembers among its sealed events (up to the seal
+    ending at ``up_to``, else the head), its signed memo checked. Raises AnchorError for a forged one."""
+    if up_to is None:
+        head = Seal.objects.order_by("-seq").values_list("last_txn", "last_event_id").first()
+        if head is None:
+            return None
+        up_to = head
+    newest_first = ["-txn", "-id"] if connection.vendor == "postgresql" else ["-id"]
+    memos = (
+        AccessEvent.objects.filter(_event_bound(*up_to, above=False), target_type=MEMORY)
+        .filter(action=Action.ANCHOR)
+        .order_by(*newest_first)
+        .values_list("reason", flat=True)[:_MEMORY_SCAN]
+    )
+    public = public or _public_key()
+    return max((anchors.parse_memo(text, public) for text in memos), key=lambda m: m.n, default=None)
+
+
+def check_against_memory(records: list[anchors.Record], remembered: anchors.Memo | None, path) -> None:
+    """A file holding fewer anchors than the access log remembers, or another record under a
+    remembered number, has been deleted, emptied, rewound, truncated or replaced: AnchorError."""
+    if remembered is None:
+        return
+    if records and records[0].kind == anchors.RESTART and remembered.n < records[0].n:
+        return  # the file was started anew, by audit_anchor_recover, after the remembered anchor
+    held = next((r for r in records if r.n == remembered.n), None)
+    restart = f"`manage.py audit_anchor_recover restart --reason ...` starts a new one ({path})"
+    if held is None:
+        holds = f"ends at anchor {records[-1].n}" if records else "holds no anchor"
+        raise anchors.AnchorError(
+            f"the anchor file {holds}, but the access log remembers anchor {remembered.n} "
+            f"(a {remembered.kind} of seal #{remembered.seal}): the file was deleted, emptied, rewound or "
+            f"truncated; {restart}"
+        )
+    if (held.kind, held.seal, held.seal_hash) != (remembered.kind, remembered.seal, remembered.seal_hash):
+        raise anchors.AnchorError(
+            f"anchor {remembered.n} on line {held.line} is not the one the access log remembers: "
+            f"the file was replaced; {restart}"
+        )
+
+
 class Sealer:
     """The sequencer: seals what is pending, witnesses the head, and writes checkpoints.
 
-    One runs in ``audit_sealer`` (``make demo`` starts it); several may run against one database:
-    sealing takes a non-blocking lock, and each sealer writes its own anchor file."""
+    One runs in ``audit_sealer`` (``make demo`` starts it); several may run against one database and
+    share one anchor file: sealing takes a non-blocking lock, and each append to the file an
+    exclusive one. It refuses to start on a file holding fewer anchors than the access log remembers."""
 
     def __init__(self, *, path: Path | None = None, private=None):
         private = private or keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
+        self.private = private
         self.writer = anchors.Writer(path or anchor_path(), private)
+        records = anchors.read(self.writer.path, private.public_key())
+        check_against_memory(records, remembered_anchor(public=private.public_key()), self.writer.path)
         last = self.writer.last
         self.seen = (last.seal, last.seal_hash) if last and last.kind != anchors.ALARM else None
         self.anchored_at = last.at if last else 0.0
         self.anchored_seal = last.seal if last else 0
 
-    def _head(self) -> tuple[int, str, int]:
+    @staticmethod
+    def _head() -> tuple[int, str, int]:
         head = Seal.objects.order_by("-seq").values_list("seq", "hash", "total").first()
         return head if head else (0, chain.GENESIS_HASH, 0)
+
+    def _moved(self, seq: int) -> bool:
+        """Whether the seals after the anchored one hold any event but the log's own memory of
+        anchors (which would otherwise keep an idle log anchoring itself for ever)."""
+        if seq <= self.anchored_seal:
+            return False
+        if self.anchored_seal == 0:
+            return True
+        bounds = {
+            row[0]: row[1:]
+            for row in Seal.objects.filter(seq__in=[self.anchored_seal, seq]).values_list(
+                "seq", "last_txn", "last_event_id"
+            )
+        }
+        if self.anchored_seal not in bounds:
+            return True  # the anchored seal is gone: the witness reports it
+        after = _event_bound(*bounds[self.anchored_seal], above=True)
+        upto = _event_bound(*bounds[seq], above=False)
+        return AccessEvent.objects.filter(after, upto).exclude(target_type=MEMORY).exists()
+
+    def write(self, kind: str, *, now: float, reason: str = "", first_n: int = 1) -> anchors.Record:
+        """Append a record naming the head as it is under the file's lock; remember it in the log."""
+        record = self.writer.write(kind, head=self._head, now=now, reason=reason, first_n=first_n)
+        if record.kind != anchors.HEARTBEAT:
+            remember(record, self.private)
+        self.anchored_at, self.anchored_seal = now, record.seal
+        return record
 
     def tick(self, now: float | None = None, *, force_anchor: bool = False) -> dict:
         """One round: seal, witness, anchor if due (or if forced). Returns what it did."""
         now = time.time() if now is None else now
         sealed = chain.seal_pending()
-        seq, head_hash, total = self._head()
+        seq, head_hash, _ = self._head()
         done = {"sealed": sealed, "anchor": None}
         if self.seen is not None:
             seen_seq, seen_hash = self.seen
             if seen_seq and not Seal.objects.filter(seq=seen_seq, hash=seen_hash).exists():
-                self.writer.write(
+                record = self.write(
                     anchors.ALARM,
-                    seal=seq,
-                    seal_hash=head_hash,
-                    total=total,
                     now=now,
                     reason=f"seal #{seen_seq} that this sealer saw is no longer in the log: "
                     f"the tail was cut or rewritten",
                 )
                 done["anchor"] = anchors.ALARM
-                self.anchored_at, self.anchored_seal, self.seen = now, seq, (seq, head_hash)
+                self.seen = (record.seal, record.seal_hash)
                 return done
         self.seen = (seq, head_hash)
-        moved = seq > self.anchored_seal
+        moved = self._moved(seq)
+        # The clock was stepped back behind the last record: anchor now, and the record says so.
+        stepped = now < self.anchored_at
         due = moved and (
-            seq - self.anchored_seal >= settings.LOTSA_AUDIT_ANCHOR_EVERY_SEALS
+            stepped
+            or seq - self.anchored_seal >= settings.LOTSA_AUDIT_ANCHOR_EVERY_SEALS
             or now - self.anchored_at >= settings.LOTSA_AUDIT_ANCHOR_INTERVAL
             or self.anchored_seal == 0
         )
         kind = anchors.CHECKPOINT if due or force_anchor else None
-        if kind is None and now - self.anchored_at >= settings.LOTSA_AUDIT_HEARTBEAT:
+        if kind is None and (stepped or now - self.anchored_at >= settings.LOTSA_AUDIT_HEARTBEAT):
             kind = anchors.HEARTBEAT
         if kind:
-            self.writer.write(kind, seal=seq, seal_hash=head_hash, total=total, now=now)
-            self.anchored_at, self.anchored_seal = now, seq
-            done["anchor"] = kind
+            record = self.write(kind, now=now)
+            done["anchor"] = record.kind
+            if record.kind == anchors.ALARM:
+                self.seen = (record.seal, record.seal_hash)
         return done
+
+
+# --- Recovering the anchor file (audit_anchor_recover) ------------------------------------------------
+
+TORN_LINE, CLOCK_STEP, RESTART = "torn-line", "clock-step", "restart"
+
+
+class RecoveryRefused(Exception):
+    """The anchor file is not in the state the recovery is for; nothing was changed."""
+
+
+def _aside(path: Path, what: str, now: float) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    return path.with_name(f"{path.name}.{what}-{stamp}")
+
+
+def anchor_recover(*, situation: str, reason: str, operator: str, now: float | None = None) -> anchors.Record:
+    """Bring the anchor file out of a state in which the sealer refuses to start or verification fails
+    for a reason an operator has examined, and record what was done and why: a signed record in the
+    file (which the log also remembers) and an access event.
+
+    * ``torn-line``: the last line was cut short by an interrupted write. It is moved to a file beside
+      the anchor file, and a ``repair`` record says how many bytes it held and their hash.
+    * ``clock-step``: the sealer's clock was stepped (an anchor goes back in time, or lies in the
+      future, beyond the tolerance). A ``clock`` record says the steps before it were examined.
+    * ``restart``: the file was lost (deleted, emptied, rewound, truncated or unreadable: it is moved
+      aside and a new one started) or an alarm was examined (a backup restored, say). A ``restart``
+      record anchors the log's head anew, numbered after every anchor the log remembers; the records
+      before it are kept but no longer compared with the chain.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise RecoveryRefused("a reason is required")
+    now = time.time() if now is None else now
+    private = keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
+    public = private.public_key()
+    path = anchor_path()
+    chain.seal_pending()
+    if situation == TORN_LINE:
+        data = path.read_bytes() if path.exists() else b""
+        if not data or data.endswith(b"\n"):
+            raise RecoveryRefused(f"the last line of {path} is not torn")
+        keep = data[: data.rfind(b"\n") + 1]
+        torn = data[len(keep) :]
+        aside = _aside(path, "torn", now)
+        aside.write_bytes(torn)
+        with path.open("r+b") as handle:
+            handle.truncate(len(keep))
+            handle.flush()
+            os.fsync(handle.fileno())
+        anchors.read(path, public)  # what is left must read
+        kind = anchors.REPAIR
+        what = (
+            f"removed a torn last line ({len(torn)} bytes, sha256 {hashlib.sha256(torn).hexdigest()}) "
+            f"to {aside.name}"
+        )
+    elif situation == CLOCK_STEP:
+        records = anchors.read(path, public)
+        tolerance = settings.LOTSA_AUDIT_CLOCK_TOLERANCE
+        problem, _ = _clock(records, now)
+        if not problem:
+            raise RecoveryRefused(
+                f"no anchor goes back in time, or lies ahead, by more than {tolerance:.0f} s"
+            )
+        kind, what = anchors.CLOCK, f"examined a clock step: {problem.split(': check')[0]}"
+    elif situation == RESTART:
+        remembered = remembered_anchor(public=public)
+        try:
+            records = anchors.read(path, public)
+        except anchors.AnchorError:
+            records, lost = [], "unreadable"
+        else:
+            lost = "" if records else "missing or empty"
+            try:
+                check_against_memory(records, remembered, path)
+            except anchors.AnchorError:
+                records, lost = [], "it held fewer anchors than the log remembers"
+        start = max([r.n for r in records] + [remembered.n if remembered else 0]) + 1
+        if records:
+            what = f"anchored the log anew after the alarm or records before line {len(records) + 1}"
+        else:
+            moved = ""
+            if path.exists() and path.stat().st_size:
+                aside = _aside(path, "replaced", now)
+                path.rename(aside)
+                moved = f", the old file moved to {aside.name}"
+            what = f"started a new anchor file at anchor {start}{moved} ({lost})"
+        kind = anchors.RESTART
+    else:
+        raise RecoveryRefused(f"unknown situation {situation!r}")
+    sealer_writer = anchors.Writer(path, private)
+    record = sealer_writer.write(
+        kind,
+        head=Sealer._head,
+        now=now,
+        reason=f"{what}; by {operator}: {reason}"[:2000],
+        first_n=start if situation == RESTART else 1,
+    )
+    remember(record, private, actor_username=operator)
+    record_event = Event(
+        action=Action.ANCHOR,
+        target_type=RECOVERY,
+        target_id=f"{situation}:{record.n}",
+        reason=f"{reason} [{what}]"[:300],
+        actor_username=operator,
+    )
+    append([record_event])
+    chain.seal_pending()
+    return record
 
 
 @dataclass
@@ -279,13 +492,6 @@ class SealedHead:
         return event.pk <= self.last[1]  # every txn is 0 on SQLite
 
 
-def _beyond(state: chain.ChainState, key: str) -> Q:
-    """Rows after the newest seal's range (``key``: the event's id column of the table)."""
-    if connection.vendor == "postgresql":
-        return Q(txn__gt=state.last_txn) | Q(txn=state.last_txn, **{f"{key}__gt": state.last_event_id})
-    return Q(**{f"{key}__gt": state.last_event_id}) if state.seq else Q()  # every txn is 0 on SQLite
-
-
 def _rows_no_seal_covers(state: chain.ChainState) -> str:
     """Rows the desk or an extract could show that no seal covers and none ever will: rows below the
     first seal's range, and rows naming a person after the newest seal that belong to no event
@@ -295,10 +501,16 @@ def _rows_no_seal_covers(state: chain.ChainState) -> str:
     if AccessEvent.objects.filter(below).exists() or AccessEventSubject.objects.filter(below).exists():
         return "rows of the log lie below the first seal's range, outside every seal"
     waiting_event = AccessEvent.objects.filter(
-        _beyond(state, "id"), pk=OuterRef("event_id"), txn=OuterRef("txn")
+        _event_bound(state.last_txn, state.last_event_id, above=True),
+        pk=OuterRef("event_id"),
+        txn=OuterRef("txn"),
     )
     stray = (
-        AccessEventSubject.objects.filter(_beyond(state, "event_id")).exclude(Exists(waiting_event)).count()
+        AccessEventSubject.objects.filter(
+            _event_bound(state.last_txn, state.last_event_id, above=True, key="event_id")
+        )
+        .exclude(Exists(waiting_event))
+        .count()
     )
     if stray:
         return (
@@ -314,13 +526,25 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     now = time.time() if now is None else now
     window = settings.LOTSA_AUDIT_ANCHOR_WINDOW if window is None else window
     try:
-        records = anchors.read(anchor_path(), _public_key())
+        all_records = anchors.read(anchor_path(), _public_key())
     except anchors.AnchorError as exc:
         return VerifyResult(False, str(exc))
+    # A restart (audit_anchor_recover) starts the file's agreement with the chain anew: the records
+    # before it are history, read and reported, but no longer compared with the chain.
+    restarts = [i for i, r in enumerate(all_records) if r.kind == anchors.RESTART]
+    records = all_records[restarts[-1] :] if restarts else all_records
+    history = [r for r in all_records[: restarts[-1]] if r.kind == anchors.ALARM] if restarts else []
     alarms = [r for r in records if r.kind == anchors.ALARM]
     if alarms:
         first = alarms[0]
-        return VerifyResult(False, f"the sealer raised an alarm on line {first.line}: {first.reason}")
+        return VerifyResult(
+            False,
+            f"the sealer raised an alarm on line {first.line}: {first.reason} (once examined, "
+            f"`manage.py audit_anchor_recover restart --reason ...` anchors the log anew)",
+        )
+    clock_problem, clock_notes = _clock(all_records, now)
+    if clock_problem:
+        return VerifyResult(False, clock_problem)
     by_seal: dict[int, list] = {}
     for record in records:
         by_seal.setdefault(record.seal, []).append(record)
@@ -363,11 +587,16 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             )
         except chain.ChainBroken as exc:
             return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
-        beyond_seal = _beyond(state, "id")
+        try:
+            remembered = remembered_anchor(up_to=(state.last_txn, state.last_event_id)) if state.seq else None
+        except anchors.AnchorError as exc:
+            return VerifyResult(False, str(exc))
         waiting, oldest = (
-            AccessEvent.objects.filter(beyond_seal)
+            AccessEvent.objects.filter(_event_bound(state.last_txn, state.last_event_id, above=True))
             .aggregate(n=Count("id"), oldest=Min("occurred_at"))
             .values()
+            if state.seq
+            else AccessEvent.objects.aggregate(n=Count("id"), oldest=Min("occurred_at")).values()
         )
         uncovered = _rows_no_seal_covers(state)
         stall = chain.stalled_behind(cursor, oldest) if waiting else None
@@ -398,10 +627,18 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             )
         return result
     if state.seq and not records:
-        result.message = "the log has seals but the anchor file is missing or empty"
+        result.message = "the log has seals but the anchor file is missing or empty" + (
+            f": the access log remembers anchor {remembered.n}" if remembered else ""
+        )
+        return result
+    try:
+        check_against_memory(all_records, remembered, anchor_path())
+    except anchors.AnchorError as exc:
+        result.message = str(exc)
         return result
     if records:
-        result.newest_anchor_age = now - records[-1].at
+        # By number, not by time: the last record is the newest, whatever its clock said.
+        result.newest_anchor_age = max(0.0, now - records[-1].at)
         if result.newest_anchor_age > window:
             result.message = (
                 f"the newest anchor is {result.newest_anchor_age:.0f} s old, the window is {window:.0f} s: "
@@ -417,11 +654,54 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     result.ok = True
     unanchored = state.total - result.anchored_events
     age = "" if result.newest_anchor_age is None else f", newest anchor {result.newest_anchor_age:.0f} s old"
+    notes = clock_notes + [
+        f"the anchor file was restarted at anchor {r.n} (line {r.line}): {r.reason}"
+        for r in all_records
+        if r.kind == anchors.RESTART
+    ]
+    notes += [f"an alarm before that restart, on line {r.line}: {r.reason}" for r in history]
     result.message = (
         f"{state.total} events in {state.seq} seals intact; {result.anchored_events} anchored, "
         f"{unanchored} in the unanchored tail{age}; {waiting} waiting to be sealed"
-    )
+    ) + "".join(f"\nnote: {note}" for note in notes)
     return result
+
+
+def _clock(records: list[anchors.Record], now: float) -> tuple[str, list[str]]:
+    """The clock rules. Records are ordered by number; a record whose time goes back behind the one
+    before by at most the tolerance (an NTP step) is accepted and noted; a larger step, or a record
+    dated beyond the tolerance ahead of this clock (which would mask the freshness check), is
+    reported until a ``clock`` (or ``restart``) record, written by audit_anchor_recover at or after
+    it, says it was examined. Returns (the problem or "", notes)."""
+    tolerance = settings.LOTSA_AUDIT_CLOCK_TOLERANCE
+    examined = max(
+        (i for i, r in enumerate(records) if r.kind in (anchors.CLOCK, anchors.RESTART)), default=-1
+    )
+    notes, newest = [], 0.0
+    for i, record in enumerate(records):
+        back = max(record.clock_back, newest - record.at)
+        acknowledged = i <= examined
+        if back > tolerance and not acknowledged:
+            return (
+                f"the anchor on line {record.line} goes back in time by {back:.0f} s, more than the "
+                f"tolerance of {tolerance:.0f} s: check the sealer's clock, then record that with "
+                f"`manage.py audit_anchor_recover clock-step --reason ...`",
+                [],
+            )
+        if record.at > now + tolerance and not acknowledged:
+            return (
+                f"the anchor on line {record.line} is dated {record.at - now:.0f} s in the future, more "
+                f"than the tolerance of {tolerance:.0f} s (it would hide a stale log): check the sealer's "
+                f"clock, then `manage.py audit_anchor_recover clock-step --reason ...`",
+                [],
+            )
+        if back > 0:
+            notes.append(
+                f"the clock went back {back:.1f} s at line {record.line}"
+                + (" (examined)" if acknowledged else " (within the tolerance)")
+            )
+        newest = max(newest, record.at)
+    return "", notes
 
 
 __all__ = [

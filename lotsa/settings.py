@@ -240,6 +240,9 @@ LOTSA_AUDIT_ANCHOR_INTERVAL = float(os.environ.get("LOTSA_AUDIT_ANCHOR_INTERVAL"
 LOTSA_AUDIT_HEARTBEAT = float(os.environ.get("LOTSA_AUDIT_HEARTBEAT", "60"))
 LOTSA_AUDIT_ANCHOR_WINDOW = float(os.environ.get("LOTSA_AUDIT_ANCHOR_WINDOW", "120"))
 LOTSA_AUDIT_SEAL_GRACE = float(os.environ.get("LOTSA_AUDIT_SEAL_GRACE", "30"))
+# How far an anchor's time may go back behind the one before (a clock stepped by NTP), or lie ahead of
+# the verifier's clock, before verification reports it.
+LOTSA_AUDIT_CLOCK_TOLERANCE = float(os.environ.get("LOTSA_AUDIT_CLOCK_TOLERANCE", "60"))
 # audit_verify on PostgreSQL: how many database connections compute the seals' digests at once.
 LOTSA_AUDIT_VERIFY_WORKERS = int(os.environ.get("LOTSA_AUDIT_VERIFY_WORKERS", str(os.cpu_count() or 2)))
 

@@ -17,7 +17,10 @@ class Command(BaseCommand):
             sealer = services.Sealer()
         except (KeyConfigurationError, AnchorError) as exc:
             raise CommandError(str(exc)) from exc
-        done = sealer.tick(force_anchor=True)
+        try:
+            done = sealer.tick(force_anchor=True)
+        except AnchorError as exc:
+            raise CommandError(str(exc)) from exc
         record = sealer.writer.last
         self.stdout.write(
             f"sealed {done['sealed']} events; anchored seal #{record.seal} ({record.total} events) "

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "The access log's sequencer: seals committed events into the hash chain in batches (within a "
         "second of commit), and signs checkpoints to the anchor file every few seals, at least every "
         "LOTSA_AUDIT_ANCHOR_INTERVAL seconds while there is traffic and every LOTSA_AUDIT_HEARTBEAT "
-        "seconds when idle. It alone reads the anchor signing key. Several may run against one database."
+        "seconds when idle. It alone reads the anchor signing key. Several may run against one database and "
+        "share one anchor file (each append locks it). It refuses to start on a file holding fewer anchors "
+        "than the access log remembers, or with a torn last line: see audit_anchor_recover."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +35,10 @@ class Command(BaseCommand):
                 f"audit sealer: sealing every {interval} s, anchoring to {services.anchor_path()}"
             )
         while True:
-            done = sealer.tick()
+            try:
+                done = sealer.tick()
+            except AnchorError as exc:
+                raise CommandError(f"audit sealer stopped: {exc}") from exc
             if once or stopping:
                 if once:
                     self.stdout.write(
