@@ -840,8 +840,7 @@ def test_two_sealer_processes_share_one_anchor_file_under_load(tmp_path):
             [*manage, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
-    # Rounds of 0.1 s keep the chain below 1 000 seals, where verification on SQLite stops today
-    # (issue 26, item 1, mended elsewhere).
+    # Rounds of 0.1 s: two sealers racing for the lock and the file as often as the load allows.
     sealers = [start("audit_sealer", "--interval", "0.1") for _ in range(2)]
     load = start("shell", "-c", _LOAD.format(seconds=20))
     try:
