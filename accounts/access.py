@@ -18,12 +18,16 @@ the role that made them one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import (
     ADMINISTRATION_UNIT_KINDS,
     SOCIAL_SERVICES_KINDS,
     AccountRequest,
+    ApproverBasis,
+    RequestApprover,
     RequestKind,
     Role,
     User,
@@ -61,6 +65,7 @@ def _goes_to_access_approvers(request: AccountRequest) -> bool:
     if request.kind in (
         RequestKind.ORGANISATION_KIND,
         RequestKind.ORGANISATION_ACTIVATE,
+        RequestKind.ORGANISATION_DEACTIVATE,
         RequestKind.ACCOUNT_DISABLE,
     ):
         return True
@@ -71,31 +76,52 @@ def _goes_to_access_approvers(request: AccountRequest) -> bool:
     return bool(concerned & APPROVER_ROLES)
 
 
-def approvers_for(request: AccountRequest) -> list[int]:
-    """The ids of the people who may decide ``request``, worked out once, when it is made."""
+@dataclass(frozen=True)
+class Approver:
+    user_id: int
+    basis: str
+    organisation_id: int | None = None
+
+
+def approvers_for(request: AccountRequest) -> list[Approver]:
+    """Who may decide ``request``, and in which role, worked out once, when it is made."""
     excluded = [request.requested_by_id, request.subject_user_id or 0]
-    if _goes_to_access_approvers(request):
-        candidates = access_approvers()
+    if request.kind == RequestKind.ORGANISATION_DEACTIVATE:
+        excluded_orgs = [request.organisation_id]  # its own staff do not decide their unit's end
     else:
-        candidates = _unit_supervisors(request.organisation_id).exclude(pk__in=excluded)
-        if not candidates.exists():
-            candidates = access_approvers()  # a unit without a supervisor
-    ids = set(candidates.exclude(pk__in=excluded).values_list("pk", flat=True))
-    if not ids and Role.ACCESS_APPROVER in request.roles and not access_approvers().exists():
+        excluded_orgs = []
+    found: list[Approver] = []
+    if not _goes_to_access_approvers(request):
+        found = [
+            Approver(pk, ApproverBasis.UNIT_SUPERVISOR, request.organisation_id)
+            for pk in _unit_supervisors(request.organisation_id)
+            .exclude(pk__in=excluded)
+            .values_list("pk", flat=True)
+        ]
+    if not found:  # and a unit without a supervisor
+        found = [
+            Approver(pk, ApproverBasis.ACCESS_APPROVER)
+            for pk in access_approvers()
+            .exclude(pk__in=excluded)
+            .exclude(organisation_id__in=excluded_orgs)
+            .values_list("pk", flat=True)
+        ]
+    if not found and Role.ACCESS_APPROVER in request.roles and not access_approvers().exists():
         # The city's first access approver: the administration's own units' supervisors decide.
-        ids = set(
-            _active(
+        found = [
+            Approver(pk, ApproverBasis.ADMINISTRATION_SUPERVISOR)
+            for pk in _active(
                 User.objects.filter(
                     organisation__kind__in=ADMINISTRATION_UNIT_KINDS, role_grants__role=Role.SUPERVISOR
                 )
             )
             .exclude(pk__in=excluded)
             .values_list("pk", flat=True)
-        )
-    return sorted(ids)
+        ]
+    return sorted(set(found), key=lambda approver: approver.user_id)
 
 
-def _still_holds_the_role(user) -> bool:
+def _holds_an_approver_role(user) -> bool:
     organisation = user.organisation
     return bool(
         user.is_active
@@ -106,10 +132,22 @@ def _still_holds_the_role(user) -> bool:
     )
 
 
-def _approver_ids(request: AccountRequest) -> set[int]:
-    if "approvers" in getattr(request, "_prefetched_objects_cache", {}):
-        return {approver.pk for approver in request.approvers.all()}
-    return set(request.approvers.values_list("pk", flat=True))
+def _still_holds(user, row: RequestApprover) -> bool:
+    """Whether ``user`` still holds the role that made them an approver of the request."""
+    if not _holds_an_approver_role(user):
+        return False
+    if row.basis == ApproverBasis.UNIT_SUPERVISOR:
+        return user.organisation_id == row.organisation_id and user.has_role(Role.SUPERVISOR)
+    in_administration = user.organisation.kind in ADMINISTRATION_UNIT_KINDS
+    if row.basis == ApproverBasis.ACCESS_APPROVER:
+        return in_administration and user.has_role(Role.ACCESS_APPROVER)
+    return in_administration and user.has_role(Role.SUPERVISOR)
+
+
+def _approver_row(request: AccountRequest, user) -> RequestApprover | None:
+    if "approver_rows" in getattr(request, "_prefetched_objects_cache", {}):
+        return next((row for row in request.approver_rows.all() if row.user_id == user.pk), None)
+    return request.approver_rows.filter(user_id=user.pk).first()
 
 
 def may_decide(user, request: AccountRequest) -> Decision:
@@ -117,11 +155,12 @@ def may_decide(user, request: AccountRequest) -> Decision:
         return Decision.deny("nobody approves a request they entered")
     if request.subject_user_id == user.pk:
         return Decision.deny("nobody approves a request about their own account")
-    if user.pk not in _approver_ids(request):
+    row = _approver_row(request, user)
+    if row is None:
         return Decision.deny("not among the approvers fixed when the request was made")
-    if not _still_holds_the_role(user):
+    if not _still_holds(user, row):
         return Decision.deny("no longer holds the role that made them an approver")
-    return Decision.allow("among the approvers fixed when the request was made")
+    return Decision.allow(f"among the approvers fixed when the request was made ({row.basis})")
 
 
 class AccountRequestPolicy(Policy):
@@ -137,10 +176,10 @@ class AccountRequestPolicy(Policy):
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if user.has_role(Role.ADMINISTRATOR):
             return queryset
-        if not _still_holds_the_role(user):
+        if not _holds_an_approver_role(user):
             return queryset.filter(subject_user_id=user.pk)
         return (
-            queryset.filter(Q(approvers=user) | Q(subject_user_id=user.pk))
+            queryset.filter(Q(approver_rows__user=user) | Q(subject_user_id=user.pk))
             .exclude(requested_by_id=user.pk)
             .distinct()
         )

@@ -172,7 +172,7 @@ class User(AbstractUser):
     # Where the login in use came from: the enrolment code it was set with (who was given its parts)
     # and when. None with a usable password: set before Lotsa recorded it (the demo, older accounts).
     login_code = models.ForeignKey(
-        "accounts.EnrolmentCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.EnrolmentCode", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     login_set_at = models.DateTimeField(_("login set"), null=True, blank=True)
 
@@ -276,6 +276,10 @@ class RequestKind(models.TextChoices):
     ORGANISATION_KIND = "organisation_kind", _("Kind of an organisation")
     ORGANISATION_ACTIVATE = "organisation_activate", _("A new or reactivated organisation")
     ACCOUNT_DISABLE = "account_disable", _("Disabling an account that approves access")
+    ORGANISATION_DEACTIVATE = (
+        "organisation_deactivate",
+        _("Deactivating an organisation whose staff approve access"),
+    )
 
 
 class RequestStatus(models.TextChoices):
@@ -310,9 +314,12 @@ class AccountRequest(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
-    # Who may approve, fixed when the request is made (accounts.access.approvers_for): disabling a
-    # supervisor or creating a unit afterwards never changes who decides it.
-    approvers = models.ManyToManyField(User, related_name="approvable_requests", blank=True)
+    # Who may approve, fixed when the request is made (accounts.access.approvers_for), each with the
+    # role that made them one: disabling a supervisor or creating a unit afterwards never changes who
+    # decides it, and an approver decides only while they still hold that role.
+    approvers = models.ManyToManyField(
+        User, through="RequestApprover", related_name="approvable_requests", blank=True
+    )
 
     class Meta:
         ordering = ["requested_at"]
@@ -341,6 +348,33 @@ class AccountRequest(models.Model):
             roles=set(self.roles),
             moving=self.organisation_id != subject.organisation_id,
         )
+
+
+class ApproverBasis(models.TextChoices):
+    UNIT_SUPERVISOR = "unit_supervisor", _("supervisor of the unit")
+    ACCESS_APPROVER = "access_approver", _("access approver")
+    ADMINISTRATION_SUPERVISOR = (
+        "administration_supervisor",
+        _("supervisor of the social-services administration"),
+    )
+
+
+class RequestApprover(models.Model):
+    """One approver of a request, fixed when it was made, and the role that made them one (for a
+    unit's supervisor, the unit)."""
+
+    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="approver_rows")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=32, choices=ApproverBasis.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="one_row_per_approver")]
+
+    def __str__(self) -> str:
+        return f"RequestApprover {self.request_id}:{self.user_id}"
 
 
 class EnrolmentCode(models.Model):

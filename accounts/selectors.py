@@ -24,17 +24,18 @@ def _requests():
         "organisation",
         "requested_by",
         "decided_by",
-    ).prefetch_related("subject_user__role_grants", "approvers")
+    ).prefetch_related("subject_user__role_grants", "approver_rows")
+
+
+def _waiting_for(user: User) -> list[AccountRequest]:
+    pending = access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
+    return [request for request in pending if may_decide(user, request).allowed]
 
 
 @transaction.atomic
 def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
     """Pending requests ``user`` may approve or refuse, oldest first."""
-    rows = [
-        request
-        for request in access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
-        if may_decide(user, request).allowed
-    ]
+    rows = _waiting_for(user)
     audit.record(
         action=Action.LIST,
         actor=user,
@@ -46,8 +47,7 @@ def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
 
 def account_requests_waiting_count(*, user: User) -> int:
     """For the start page (a count only): the pending requests ``user`` may decide."""
-    pending = access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
-    return sum(1 for request in pending if may_decide(user, request).allowed)
+    return len(_waiting_for(user))
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from accounts.models import (
     EnrolmentCode,
     Organisation,
     OrganisationKind,
+    RequestApprover,
     RequestKind,
     RequestStatus,
     Role,
@@ -64,6 +65,10 @@ def end_sessions(*, user: User) -> int:
     return len(keys)
 
 
+NO_APPROVER = _(
+    "No one could approve this change: it needs an active access approver of the social-services "
+    "administration (or the unit's own supervisor), other than you and the account it concerns."
+)
 KIND_DOES_NOT_FIT = _(
     "Some accounts of the organisation hold roles its new kind cannot hold. Change them first."
 )
@@ -98,9 +103,17 @@ def _code_expiry() -> dt.datetime:
 
 
 def _void_codes(user: User) -> None:
-    for code in EnrolmentCode.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True):
+    """Void the account's unused codes; a request still waiting on one of them could never complete
+    it, so it is refused with them (enter it again)."""
+    codes = list(EnrolmentCode.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True))
+    for code in codes:
         code.voided_at = timezone.now()
         code.save(update_fields=["voided_at"])
+    AccountRequest.objects.filter(
+        pk__in=[code.request_id for code in codes if code.request_id], status=RequestStatus.PENDING
+    ).update(
+        status=RequestStatus.REFUSED, decision_note="its code was replaced by a newer one: enter it again"
+    )
 
 
 def _issue_code(user: User, *, request: AccountRequest | None, by: User) -> IssuedCode:
@@ -160,15 +173,23 @@ def _check_roles(roles: set[str], organisation: Organisation) -> None:
 
 
 def _request(*, by: User, kind: str, organisation: Organisation, subject: User | None = None, **fields):
+    """A request, with its approvers fixed now (refused, changing nothing, when nobody could approve it)."""
     request = AccountRequest.objects.create(
         kind=kind, organisation=organisation, subject_user=subject, requested_by=by, **fields
     )
-    request.approvers.set(approvers_for(request))
+    approvers = approvers_for(request)
+    if not approvers:
+        raise DomainError(NO_APPROVER)
+    RequestApprover.objects.bulk_create(
+        RequestApprover(request=request, user_id=a.user_id, basis=a.basis, organisation_id=a.organisation_id)
+        for a in approvers
+    )
     audit.record(
         action=Action.CREATE,
         actor=by,
         target=request,
-        reason=f"account request: {kind}, waiting for approval",
+        reason=f"account request: {kind}, waiting for approval by "
+        + ", ".join(f"#{a.user_id} ({a.basis})" for a in approvers),
     )
     return request
 
@@ -370,6 +391,12 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
     if request.kind == RequestKind.ORGANISATION_ACTIVATE:
         Organisation.objects.filter(pk=request.organisation_id).update(is_active=True)
         return None
+    if request.kind == RequestKind.ORGANISATION_DEACTIVATE:
+        organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
+        organisation.is_active = False
+        organisation.save(update_fields=["is_active"])
+        _end_organisation_sessions(by=by, organisation=organisation)
+        return None
     user = User.objects.select_for_update().get(pk=request.subject_user_id)
     if request.kind == RequestKind.ACCOUNT_DISABLE:
         user.is_active = False
@@ -503,6 +530,14 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
             )
             organisation.kind = stored.kind
         deactivating = stored.is_active and not organisation.is_active
+        if deactivating and _holds_approvers(stored):
+            if request is not None:
+                raise DomainError(_("Deactivate the organisation, or change its kind: one at a time."))
+            if _pending(RequestKind.ORGANISATION_DEACTIVATE, organisation=stored):
+                raise DomainError(_("Deactivating this organisation is already waiting for approval."))
+            # Its staff approve others' access: ending them changes who approves, so it waits.
+            request = _request(by=by, kind=RequestKind.ORGANISATION_DEACTIVATE, organisation=stored)
+            organisation.is_active, deactivating = True, False
     else:
         deactivating = False
     if activating:
@@ -519,14 +554,22 @@ def organisation_save(*, by: User, organisation: Organisation) -> AccountRequest
     elif not organisation.is_active:
         _refuse_pending_activation(organisation)  # left inactive: the activation is withdrawn
     if deactivating:
-        ended = sum(end_sessions(user=member) for member in organisation.users.all())
-        audit.record(
-            action=Action.ACCOUNT_DISABLED,
-            actor=by,
-            target=organisation,
-            reason=f"organisation deactivated: {ended} sessions ended",
-        )
+        _end_organisation_sessions(by=by, organisation=organisation)
     return request
+
+
+def _holds_approvers(organisation: Organisation) -> bool:
+    return organisation.users.filter(is_active=True, role_grants__role__in=list(APPROVER_ROLES)).exists()
+
+
+def _end_organisation_sessions(*, by: User, organisation: Organisation) -> None:
+    ended = sum(end_sessions(user=member) for member in organisation.users.all())
+    audit.record(
+        action=Action.ACCOUNT_DISABLED,
+        actor=by,
+        target=organisation,
+        reason=f"organisation deactivated: {ended} sessions ended",
+    )
 
 
 def _refuse_pending_activation(organisation: Organisation) -> None:

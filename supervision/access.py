@@ -11,6 +11,7 @@ from __future__ import annotations
 from accounts.roles import Role
 from audit.models import Action
 from lotsa.access import Decision, Policy
+from supervision.models import LogReview
 
 ACCESS_REVIEW = "access review"
 SUPERVISOR_OF_THE_UNIT = "supervisor of the unit that keeps the record"
@@ -61,9 +62,8 @@ class ReviewItemPolicy(Policy):
         return ReviewPolicy().decide(user, action, item.review, purpose)
 
     def visible(self, user, queryset, purpose=""):
-        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
-            return queryset.none()
-        return queryset.filter(review__organisation_id=user.organisation_id)
+        reviews = ReviewPolicy().visible(user, LogReview.objects.all(), purpose)
+        return queryset.filter(review__in=reviews)
 
 
 class AnalysisPolicy(Policy):

@@ -22,6 +22,12 @@ def admin_client(client):
         roles=[Role.ADMINISTRATOR],
         organisation=OrganisationFactory(kind=OrganisationKind.SYSTEM_MANAGEMENT),
     )
+    # Someone who can approve what reaches personal data: without one, such a change is refused.
+    UserFactory(
+        username="the.approver",
+        roles=[Role.ACCESS_APPROVER],
+        organisation=OrganisationFactory(kind=OrganisationKind.VBE_TEAM),
+    )
     login_verified(client, admin)
     client.admin = admin
     return client

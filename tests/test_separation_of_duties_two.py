@@ -419,3 +419,91 @@ def test_bad_input_on_the_changed_account_and_organisation_forms_changes_nothing
     club = Organisation.objects.get(pk=club.pk)
     assert not club.is_active and club.kind == OrganisationKind.SPORTS_CLUB
     assert AccountRequest.objects.count() == requests_before
+
+
+def test_an_approver_decides_only_while_holding_the_role_that_made_them_one(world):
+    """A district's supervisor fixed as approver, then moved to another district, no longer decides the
+    first district's request: districts are separate boards."""
+    supervisor = world.users["supervisor"]
+    _account, _code, request = services.user_create(
+        by=world.users["administrator"],
+        username="ny.rk2",
+        first_name="Ny",
+        last_name="Rk",
+        email="",
+        organisation=world.district_a,
+        roles={Role.SOCIAL_WORKER},
+    )
+    assert services.access.decide(supervisor, Action.UPDATE, request).allowed
+    User.objects.filter(pk=supervisor.pk).update(organisation=world.district_b)  # moved, approved
+    moved = User.objects.get(pk=supervisor.pk)
+    decision = services.access.decide(moved, Action.UPDATE, request)
+    assert not decision.allowed and "no longer holds the role" in decision.reason
+
+
+def test_deactivating_an_organisation_whose_staff_approve_access_is_a_request(world):
+    organisation = world.district_a  # its supervisor approves its staff
+    organisation.is_active = False
+    request = services.organisation_save(by=world.users["administrator"], organisation=organisation)
+    assert request.kind == RequestKind.ORGANISATION_DEACTIVATE
+    assert Organisation.objects.get(pk=organisation.pk).is_active
+    assert list(request.approvers.all()) == [world.users["access_approver"]]
+    services.account_request_decide(by=world.users["access_approver"], request_id=request.pk, approve=True)
+    assert not Organisation.objects.get(pk=organisation.pk).is_active
+
+
+def test_a_change_nobody_could_approve_is_refused_and_changes_nothing(world):
+    User.objects.filter(pk=world.users["access_approver"].pk).update(is_active=False)
+    before = User.objects.count(), AccountRequest.objects.count()
+    with pytest.raises(services.DomainError) as refused:
+        services.user_create(
+            by=world.users["administrator"],
+            username="ingen.godkanner",
+            first_name="In",
+            last_name="Gen",
+            email="",
+            organisation=world.district_b,  # no supervisor, and now no access approver
+            roles={Role.SOCIAL_WORKER},
+        )
+    assert "No one could approve" in str(refused.value.message)
+    assert (User.objects.count(), AccountRequest.objects.count()) == before
+
+
+def test_a_request_whose_code_was_replaced_is_refused_not_left_waiting(world):
+    """A reset of a guarded account waits; then the account is widened, which issues a new two-part
+    code and voids the reset's: the reset request is refused with its code instead of waiting for
+    ever for an approval that could never complete it."""
+    vbe_team = world.users["vbe_worker"].organisation
+    chief = UserFactory(username="chef.vbe2", organisation=vbe_team, roles=[Role.SUPERVISOR])
+    _part, reset = services.user_reset_credentials(by=world.users["administrator"], user=chief)
+    assert reset.status == RequestStatus.PENDING
+    widening = _update(world, chief, roles=[Role.SUPERVISOR, Role.ACCESS_APPROVER])
+    assert widening.issued is not None
+    reset = AccountRequest.objects.get(pk=reset.pk)
+    assert reset.status == RequestStatus.REFUSED and "replaced" in reset.decision_note
+    assert AccountRequest.objects.get(pk=widening.request.pk).status == RequestStatus.PENDING
+
+
+def test_the_migration_ends_logins_held_alone_that_already_hold_a_guarded_role(world):
+    """On upgrade, an account that was already widened after its owner (or its administrator) set the
+    login with a whole code loses that login; one without a guarded role keeps it, its code named."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0003_approvers_fixed_and_login_provenance")
+    admin = world.users["administrator"]
+    widened = UserFactory(username="breddad", organisation=world.district_a, roles=[Role.COORDINATOR])
+    kept = UserFactory(username="behallen", organisation=world.district_a, roles=[Role.COORDINATOR])
+    for account in (widened, kept):
+        code, _request = services.user_reset_credentials(by=admin, user=account)
+        services.user_activate(
+            username=account.username, first_part=code.text, second_part="", password=NEW_PASSWORD
+        )
+    # As before this version: the role granted without re-issuing, and no login provenance recorded.
+    services.user_set_roles(user=widened, roles={Role.SOCIAL_WORKER})
+    User.objects.filter(pk__in=[widened.pk, kept.pk]).update(login_code=None, login_set_at=None)
+    migration.logins_name_their_codes(apps, None)
+    widened, kept = User.objects.get(pk=widened.pk), User.objects.get(pk=kept.pk)
+    assert not widened.has_usable_password() and widened.login_kind == LoginKind.NONE
+    assert kept.check_password(NEW_PASSWORD) and kept.login_kind == LoginKind.WHOLE
