@@ -24,6 +24,7 @@ the log remembers has been deleted, emptied, rewound or truncated. Recovery reco
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -105,6 +106,32 @@ def _parse(text: str, public: Ed25519PublicKey, number: int, where: str) -> tupl
     except (ValueError, KeyError, TypeError, InvalidSignature) as exc:
         raise AnchorError(f"the anchor on {where} is malformed or its signature fails") from exc
     return parsed, record
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """The anchor file open for writing, under the exclusive lock every writer takes (its descriptor)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def read_all(fd: int) -> bytes:
+    return os.pread(fd, os.fstat(fd).st_size, 0)
+
+
+def check_text(data: bytes, public: Ed25519PublicKey, path: Path) -> list[Record]:
+    """The records of ``data`` (a file's content), checked as :func:`read` checks a file."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".check-", delete=True) as handle:
+        handle.write(data)
+        handle.flush()
+        return read(Path(handle.name), public)
 
 
 def torn_message(path: Path) -> str:
@@ -213,10 +240,7 @@ class Writer:
         """Append one record. ``head`` (a callable returning seal, hash and total) is called under
         the lock; if the head is below the seal of the file's last record, an alarm is written
         instead. ``first_n`` numbers the first record of an empty file (a restart)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with locked(self.path) as fd:
             try:
                 text = _last_line(fd)
             except TornLine:
@@ -252,8 +276,6 @@ class Writer:
             line = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
             os.write(fd, (line + "\n").encode("ascii"))
             os.fsync(fd)
-        finally:
-            os.close(fd)  # releases the lock
         self.n = record["n"]
         self.last = Record(0, self.n, kind, seal, seal_hash, total, now, reason, line, clock_back)
         return self.last

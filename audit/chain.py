@@ -111,7 +111,9 @@ class Range:
     last_id: int
 
 
-def _pg_range_digest_sql(after_txn: str, after_id: str, last_txn: str, last_id: str) -> str:
+def _pg_range_digest_sql(
+    after_txn: str, after_id: str, last_txn: str, last_id: str, *, people: bool = True
+) -> str:
     """PostgreSQL: (events, people rows, digest, events whose people rows disagree with them) of a
     range, computed by the database in one pass. The digest is over the same bytes as the streamed
     form below: prefix, each row and a newline, ``--``, each person row and a newline, ``--``."""
@@ -136,19 +138,22 @@ def _pg_range_digest_sql(after_txn: str, after_id: str, last_txn: str, last_id: 
         f"WHERE coalesce(e.subject_count, -1) <> coalesce(p.c, 0))"
     )
     prefix = DIGEST_PREFIX.decode("ascii").rstrip("\n")
-    return (
+    digest = (
         f"SELECT ev.n, sb.n, encode(pg_catalog.sha256(convert_to('{prefix}' || E'\\n' || ev.t || "
-        f"'--' || E'\\n' || sb.t || '--' || E'\\n', 'UTF8')), 'hex'), mm.n "
-        f"FROM {parts[0]} AS ev, {parts[1]} AS sb, {disagreeing} AS mm"
+        f"'--' || E'\\n' || sb.t || '--' || E'\\n', 'UTF8')), 'hex')"
     )
+    if not people:  # the sealer: it seals what it finds, and verification judges it
+        return f"{digest}, 0 FROM {parts[0]} AS ev, {parts[1]} AS sb"
+    return f"{digest}, mm.n FROM {parts[0]} AS ev, {parts[1]} AS sb, {disagreeing} AS mm"
 
 
-def _range_digest(cursor, span: Range) -> tuple[int, int, str, int]:
+def _range_digest(cursor, span: Range, *, people: bool = True) -> tuple[int, int, str, int]:
     """(events, people rows, digest, events whose people rows disagree with their count) of a range,
-    in the order a seal covers them."""
+    in the order a seal covers them. Without ``people`` (the sealer) the last is not counted: 0."""
     bounds = [span.after_txn, span.after_id, span.last_txn, span.last_id]
     if connection.vendor == "postgresql":
-        cursor.execute(_pg_range_digest_sql("%s", "%s", "%s", "%s"), bounds * 4)
+        sql = _pg_range_digest_sql("%s", "%s", "%s", "%s", people=people)
+        cursor.execute(sql, bounds * (4 if people else 2))
         return cursor.fetchone()
     # SQLite: every txn is 0 (one writer at a time), so a range is a range of ids, which the primary
     # key's index serves (a row-value comparison would scan the table). A txn changed behind our
@@ -171,6 +176,8 @@ def _range_digest(cursor, span: Range) -> tuple[int, int, str, int]:
             digest.update("".join(row[0] + "\n" for row in rows).encode("utf-8"))
         digest.update(b"--\n")
         counts.append(count)
+    if not people:
+        return counts[0], counts[1], digest.hexdigest(), 0
     lower, params = ("{key} > %s AND ", [span.after_id]) if has_lower else ("", [])
     cursor.execute(
         f"SELECT count(*) FROM (SELECT id, subject_count FROM {EVENTS} "
@@ -222,19 +229,31 @@ def _sealable_upper_bound(cursor) -> tuple[str, list]:
     return "AND txn < %s", [watermark]
 
 
-def stalled_behind(cursor, oldest_waiting) -> tuple[int, str] | None:
-    """PostgreSQL: the process and start (UTC) of a transaction in this database, still open, that
-    began before the oldest event waiting to be sealed and so holds sealing back; None if none does."""
+def stalled_behind(cursor, oldest_waiting_txn: int) -> str | None:
+    """PostgreSQL: what holds sealing back, if anything does: an open transaction of this database, or
+    a prepared one, whose id is below the oldest event waiting to be sealed (the 32-bit ids of
+    pg_stat_activity and pg_prepared_xacts widened to 64 bits against the current epoch)."""
     if connection.vendor != "postgresql":
         return None
+    widen = (
+        "(c.cur - c.cur %% 4294967296 + {x} - CASE WHEN {x} > c.cur %% 4294967296 THEN 4294967296 ELSE 0 END)"
+    )
+    held = widen.format(x="a.backend_xid::text::bigint")
+    prepared = widen.format(x="p.transaction::text::bigint")
     cursor.execute(
-        "SELECT a.pid, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
-        "FROM pg_stat_activity AS a WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL "
-        "AND a.pid <> pg_backend_pid() AND a.xact_start <= %s ORDER BY a.xact_start LIMIT 1",
-        [oldest_waiting],
+        "WITH c AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS cur) "
+        "SELECT what FROM ("
+        f"SELECT 'a transaction open since ' || to_char(a.xact_start AT TIME ZONE 'UTC', "
+        f"'YYYY-MM-DD HH24:MI:SS') || ' UTC (process ' || a.pid || ')' AS what, {held} AS x "
+        "FROM pg_stat_activity AS a, c WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL "
+        "AND a.pid <> pg_backend_pid() "
+        f"UNION ALL SELECT 'the prepared transaction ' || p.gid, {prepared} "
+        "FROM pg_prepared_xacts AS p, c WHERE p.database = current_database()"
+        ") AS h WHERE x <= %s ORDER BY x LIMIT 1",
+        [oldest_waiting_txn],
     )
     row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    return row[0] if row else None
 
 
 def seal_batch(batch_size: int = SEAL_BATCH) -> int:
@@ -264,7 +283,7 @@ def seal_batch(batch_size: int = SEAL_BATCH) -> int:
                 return 0
         span = Range(after_txn, after_id, last[0], last[1])
         # An event whose people rows disagree with it is sealed as it stands: verification names it.
-        events, subjects, digest, _disagreeing = _range_digest(cursor, span)
+        events, subjects, digest, _none = _range_digest(cursor, span, people=False)
         values = {
             "seq": seq + 1,
             "sealed_at_us": time.time_ns() // 1000,
@@ -352,7 +371,8 @@ def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
 
 def _digest_ranges(snapshot: str, ranges: list[tuple]) -> dict[int, tuple]:
     """In a worker thread, on its own connection and in the verifier's snapshot: the digest of each
-    seal's range, ``{seq: (events, people rows, digest)}``, in one query."""
+    seal's range, ``{seq: (events, people rows, digest, events disagreeing with their people rows)}``,
+    in one query."""
     from django.db import connections
 
     worker = connections["default"]

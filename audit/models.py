@@ -163,7 +163,15 @@ class AccessEvent(AppendOnly):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["txn", "id"], name="audit_event_seal_order")]
+        indexes = [
+            models.Index(fields=["txn", "id"], name="audit_event_seal_order"),
+            # The log's memory of its anchors (audit.services.remembered_anchor), by number.
+            models.Index(
+                fields=["target_id"],
+                name="audit_event_anchor_memory",
+                condition=models.Q(target_type="audit.anchor"),
+            ),
+        ]
         # No row below the first seal's range: a transaction id is never negative.
         constraints = [
             *_canonical("occurred_at", "subject_id", model="audit_event"),

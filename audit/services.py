@@ -217,29 +217,51 @@ def remember(record: anchors.Record, private, *, actor_username: str = "audit_se
     """Write the access log's own record of an anchor: a later seal covers it."""
     append([
         Event(
-            action=Action.ANCHOR, target_type=MEMORY, target_id=str(record.n),
+            action=Action.ANCHOR, target_type=MEMORY, target_id=f"{record.n:012d}",
             reason=anchors.memo(record, private), actor_username=actor_username,
         )
     ])  # fmt: skip
 
 
-def remembered_anchor(*, up_to: tuple[int, int] | None = None, public=None) -> anchors.Memo | None:
+def remembered_anchor(
+    *, up_to: tuple[int, int] | None = None, public=None, strict: bool = False
+) -> anchors.Memo | None:
     """The highest-numbered anchor the access log remembers among its sealed events (up to the seal
-    ending at ``up_to``, else the head), its signed memo checked. Raises AnchorError for a forged one."""
+    ending at ``up_to``, else the head), its signed memo checked. The memos are found by their number
+    (``target_id``, zero-padded, through a partial index), so copies of old memos replayed later push
+    nothing out; a malformed or forged one is passed over, and with ``strict`` (verification) it is
+    reported as an AnchorError, while the sealer and its recovery go on with the genuine ones."""
     if up_to is None:
         head = Seal.objects.order_by("-seq").values_list("last_txn", "last_event_id").first()
         if head is None:
             return None
         up_to = head
-    newest_first = ["-txn", "-id"] if connection.vendor == "postgresql" else ["-id"]
-    memos = (
+    rows = (
         AccessEvent.objects.filter(_event_bound(*up_to, above=False), target_type=MEMORY)
         .filter(action=Action.ANCHOR)
-        .order_by(*newest_first)
-        .values_list("reason", flat=True)[:_MEMORY_SCAN]
+        .order_by("-target_id")
+        .values_list("target_id", "reason")[:_MEMORY_SCAN]
     )
     public = public or _public_key()
-    return max((anchors.parse_memo(text, public) for text in memos), key=lambda m: m.n, default=None)
+    forged = 0
+    for number, text in rows:
+        try:
+            memo = anchors.parse_memo(text, public)
+        except anchors.AnchorError:
+            forged += 1
+            continue
+        if str(memo.n).zfill(12) != number:
+            forged += 1  # a genuine memo copied under another number
+            continue
+        if strict and forged:
+            break
+        return memo
+    if strict and forged:
+        raise anchors.AnchorError(
+            f"{forged} records of anchors in the access log are malformed, forged or copied under another "
+            f"number: someone wrote to the log as if they were the sealer"
+        )
+    return None
 
 
 def check_against_memory(records: list[anchors.Record], remembered: anchors.Memo | None, path) -> None:
@@ -391,18 +413,19 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
     path = anchor_path()
     chain.seal_pending()
     if situation == TORN_LINE:
-        data = path.read_bytes() if path.exists() else b""
-        if not data or data.endswith(b"\n"):
-            raise RecoveryRefused(f"the last line of {path} is not torn")
-        keep = data[: data.rfind(b"\n") + 1]
-        torn = data[len(keep) :]
-        aside = _aside(path, "torn", now)
-        aside.write_bytes(torn)
-        with path.open("r+b") as handle:
-            handle.truncate(len(keep))
-            handle.flush()
-            os.fsync(handle.fileno())
-        anchors.read(path, public)  # what is left must read
+        # Under the file's lock, so that no sealer sharing the file is writing a line this judges torn;
+        # what would be left is read before anything changes.
+        with anchors.locked(path) as fd:
+            data = anchors.read_all(fd)
+            if not data or data.endswith(b"\n"):
+                raise RecoveryRefused(f"the last line of {path} is not torn")
+            keep = data[: data.rfind(b"\n") + 1]
+            torn = data[len(keep) :]
+            anchors.check_text(keep, public, path)
+            aside = _aside(path, "torn", now)
+            aside.write_bytes(torn)
+            os.ftruncate(fd, len(keep))
+            os.fsync(fd)
         kind = anchors.REPAIR
         what = (
             f"removed a torn last line ({len(torn)} bytes, sha256 {hashlib.sha256(torn).hexdigest()}) "
@@ -436,7 +459,8 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
             moved = ""
             if path.exists() and path.stat().st_size:
                 aside = _aside(path, "replaced", now)
-                path.rename(aside)
+                with anchors.locked(path):  # no sealer is halfway through a line when it moves
+                    path.rename(aside)
                 moved = f", the old file moved to {aside.name}"
             what = f"started a new anchor file at anchor {start}{moved} ({lost})"
         kind = anchors.RESTART
@@ -588,18 +612,20 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
         except chain.ChainBroken as exc:
             return VerifyResult(False, str(exc), first_bad_seal=exc.seq)
         try:
-            remembered = remembered_anchor(up_to=(state.last_txn, state.last_event_id)) if state.seq else None
+            remembered = (
+                remembered_anchor(up_to=(state.last_txn, state.last_event_id), strict=True)
+                if state.seq
+                else None
+            )
         except anchors.AnchorError as exc:
             return VerifyResult(False, str(exc))
-        waiting, oldest = (
+        waiting, oldest, oldest_txn = (
             AccessEvent.objects.filter(_event_bound(state.last_txn, state.last_event_id, above=True))
-            .aggregate(n=Count("id"), oldest=Min("occurred_at"))
+            .aggregate(n=Count("id"), oldest=Min("occurred_at"), txn=Min("txn"))
             .values()
-            if state.seq
-            else AccessEvent.objects.aggregate(n=Count("id"), oldest=Min("occurred_at")).values()
         )
         uncovered = _rows_no_seal_covers(state)
-        stall = chain.stalled_behind(cursor, oldest) if waiting else None
+        stall = chain.stalled_behind(cursor, oldest_txn) if waiting else None
     result = VerifyResult(False, "", seals=state.seals, events=state.events, pending=waiting)
     if uncovered:
         result.message = uncovered
@@ -617,8 +643,7 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
         if stall is not None:
             result.message = (
                 f"sealing is stalled: {waiting} events wait, the oldest from {oldest:%Y-%m-%d %H:%M:%S} UTC, "
-                f"behind a transaction open since {stall[1]} UTC (process {stall[0]}); they are sealed "
-                f"when it ends"
+                f"behind {stall}; they are sealed when it ends"
             )
         else:
             result.message = (
@@ -667,6 +692,11 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     return result
 
 
+# Two sealers sharing a file interleave their clocks by fractions of a second: steps below this are
+# accepted without a note.
+CLOCK_NOTE_FROM = 1.0
+
+
 def _clock(records: list[anchors.Record], now: float) -> tuple[str, list[str]]:
     """The clock rules. Records are ordered by number; a record whose time goes back behind the one
     before by at most the tolerance (an NTP step) is accepted and noted; a larger step, or a record
@@ -695,12 +725,14 @@ def _clock(records: list[anchors.Record], now: float) -> tuple[str, list[str]]:
                 f"clock, then `manage.py audit_anchor_recover clock-step --reason ...`",
                 [],
             )
-        if back > 0:
+        if back >= CLOCK_NOTE_FROM:
             notes.append(
                 f"the clock went back {back:.1f} s at line {record.line}"
                 + (" (examined)" if acknowledged else " (within the tolerance)")
             )
-        newest = max(newest, record.at)
+        # From the record that says the clock was examined, time is judged against it: the records
+        # after it, written at the corrected time, do not go back behind a future one examined before.
+        newest = record.at if i == examined else max(newest, record.at)
     return "", notes
 
 

@@ -902,6 +902,11 @@ def test_an_anchor_written_an_hour_ahead_is_reported_and_recovered(log, settings
     result = verify()
     assert result.ok and "(examined)" in result.message, result.message
     assert AccessEvent.objects.filter(target_type=audit.RECOVERY, reason__contains="ticket 7").exists()
+    # The sealer goes on at the corrected time: its next anchors do not go back behind the examined one.
+    append_n(1)
+    assert sealer.tick(force_anchor=True)["anchor"] == anchors.CHECKPOINT
+    result = verify()
+    assert result.ok, result.message
     with pytest.raises(CommandError, match="nothing changed"):  # nothing left to acknowledge
         call_command("audit_anchor_recover", "clock-step", reason="again", stdout=_Capture())
 

@@ -224,3 +224,53 @@ def test_a_long_transaction_in_this_database_is_reported_as_a_stall(settings, tm
     finally:
         other.close()
     assert chain.seal_pending() == 2
+
+
+# --- The log's memory of its anchors (review of issue 26) ----------------------------------------------
+
+
+def test_a_forged_memory_of_an_anchor_is_reported_and_never_stops_the_sealer(log):  # noqa: F811
+    """One bogus row the application's role could write must not end sealing for good: the sealer
+    passes over it and goes on; verification names it."""
+    append_n(1)
+    log.tick(force_anchor=True)
+    audit.append(
+        [
+            audit.Event(
+                action=audit.Action.ANCHOR,
+                target_type=audit.MEMORY,
+                target_id="999999999999",
+                reason="checkpoint 999999999999 1 " + "0" * 64 + " bm90IGEgc2lnbmF0dXJl",
+            )
+        ]
+    )
+    sealer = audit.Sealer()  # starts
+    append_n(1)
+    assert sealer.tick(force_anchor=True)["sealed"] >= 1
+    assert broken(verify(), "forged")
+
+
+def test_an_old_memory_replayed_pushes_nothing_out(log):  # noqa: F811
+    """Copies of a genuine old memo, written again, do not hide the newest remembered anchor."""
+    append_n(1)
+    log.tick(force_anchor=True)
+    first = AccessEvent.objects.filter(target_type=audit.MEMORY).order_by("id").first()
+    for _ in range(3):
+        append_n(1)
+        log.tick(force_anchor=True)
+    chain.seal_pending()  # the newest memo too
+    newest = audit.remembered_anchor()
+    assert newest.n == AccessEvent.objects.filter(target_type=audit.MEMORY).count()
+    for _ in range(60):
+        audit.append(
+            [
+                audit.Event(
+                    action=audit.Action.ANCHOR,
+                    target_type=audit.MEMORY,
+                    target_id=first.target_id,
+                    reason=first.reason,
+                )
+            ]
+        )
+    chain.seal_pending()
+    assert audit.remembered_anchor() == newest
