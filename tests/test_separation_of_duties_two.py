@@ -465,7 +465,7 @@ def test_a_change_nobody_could_approve_is_refused_and_changes_nothing(world):
             organisation=world.district_b,  # no supervisor, and now no access approver
             roles={Role.SOCIAL_WORKER},
         )
-    assert "No one could approve" in str(refused.value.message)
+    assert "Ingen skulle kunna godkänna ändringen" in str(refused.value.message)
     assert (User.objects.count(), AccountRequest.objects.count()) == before
 
 
