@@ -56,22 +56,29 @@ def write_heartbeats(
 
 
 def split(source: Path, path: Path, rotate: int) -> None:
-    """The one file as the writer would have rotated it: archives of ``rotate`` records beside
-    ``path``, each next file opening with a copy of the last line of the one before."""
+    """The one file as the writer rotates it: archives beside ``path``, each next file opening with
+    a copy of the last line of the one before, and the active file full (``rotate`` records, the
+    worst case for verification); what is left over goes to the oldest archive."""
     from audit import anchors
 
-    def numbers(text: str) -> int:
-        return json.loads(text)["n"]
-
+    with source.open(encoding="ascii") as handle:
+        total = sum(1 for _ in handle)
+    # Files after the first hold rotate - 1 new records each (their first line is the copy).
+    first_size = (total - 1) % (rotate - 1) + 1 if total > rotate else total
     lines: list[str] = []
+    limit = first_size
     with source.open(encoding="ascii") as handle:
         for line in handle:
-            if len(lines) == rotate:
-                archive = anchors.archive_path(path, numbers(lines[0]), numbers(lines[-1]))
+            if len(lines) == limit:
+                archive = anchors.archive_path(path, _n(lines[0]), _n(lines[-1]))
                 archive.write_text("".join(lines), encoding="ascii")
-                lines = [lines[-1]]
+                lines, limit = [lines[-1]], rotate
             lines.append(line)
     path.write_text("".join(lines), encoding="ascii")
+
+
+def _n(text: str) -> int:
+    return json.loads(text)["n"]
 
 
 def measure_here(path: Path, public_file: Path, remembered: int) -> dict:
@@ -148,7 +155,7 @@ def _measure_in_child(path: Path, public_file: Path, remembered: int, rotate: in
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def measure_anchor_file(mode: str, *, count: int | None = None) -> list[dict]:
+def measure_anchor_file(mode: str, *, count: int | None = None, one_file: bool = True) -> list[dict]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from django.conf import settings
 
@@ -173,12 +180,12 @@ def measure_anchor_file(mode: str, *, count: int | None = None) -> list[dict]:
         rotated.parent.mkdir()
         split(one, rotated, rotate)
         remembered = max(1, count - 100)  # the log remembers a record near the end: the farthest look-up
-        for label, path, every in (
-            ("one file", one, 0),
-            (f"rotated every {rotate:,} records", rotated, rotate),
-        ):
+        layouts = [("one file", one, 0)] if one_file else []
+        layouts.append((f"rotated every {rotate:,} records", rotated, rotate))
+        for label, path, every in layouts:
             figures = _measure_in_child(path, tmp / "anchor.pub", remembered, every)
             files = len(list(path.parent.iterdir()))
+            active = sum(1 for _ in path.open(encoding="ascii"))
             what = f"anchor file, {count:,} heartbeats ({size / 2**20:.0f} MB), {label}"
             rows.append(
                 row(
@@ -194,7 +201,8 @@ def measure_anchor_file(mode: str, *, count: int | None = None) -> list[dict]:
                 row(
                     8, f"{what}: verification", round(figures["verify_s"], 2), "s",
                     note=(
-                        f"{'intact' if figures['ok'] else 'BROKEN: ' + figures['problem']}; {files} files; "
+                        f"{'intact' if figures['ok'] else 'BROKEN: ' + figures['problem']}; {files} files, "
+                        f"{active:,} records in the active file; "
                         f"peak memory {figures['peak_rss_mib']:.0f} MiB (the whole process, Django "
                         f"included; {figures['traced_mib']:.1f} MiB allocated by the reading); goal ≤ 2 s "
                         f"and ≤ 100 MiB with rotation; generated in {generated:.0f} s"
@@ -211,6 +219,7 @@ def main() -> int:
     )
     parser.add_argument("--count", type=int, default=YEAR)
     parser.add_argument("--measure", nargs=3, metavar=("PATH", "PUBLIC", "REMEMBERED"))
+    parser.add_argument("--rotated-only", action="store_true", help="skip the one file (minutes)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
@@ -221,7 +230,7 @@ def main() -> int:
         path, public, remembered = args.measure
         print(json.dumps(measure_here(Path(path), Path(public), int(remembered))))
         return 0
-    rows = measure_anchor_file("full", count=args.count)
+    rows = measure_anchor_file("full", count=args.count, one_file=not args.rotated_only)
     for item in rows:
         print(f"{item['what']}: {item['figure']} {item['unit']} — {item['note']}")
     print(json.dumps(rows))
