@@ -264,17 +264,26 @@ def remembered_anchor(
     return None
 
 
-def check_against_memory(records: list[anchors.Record], remembered: anchors.Memo | None, path) -> None:
+def check_against_memory(path: Path, remembered: anchors.Memo | None, public) -> None:
     """A file holding fewer anchors than the access log remembers, or another record under a
-    remembered number, has been deleted, emptied, rewound, truncated or replaced: AnchorError."""
+    remembered number, has been deleted, emptied, rewound, truncated or replaced: AnchorError. The
+    remembered record is looked up by its number, in the active file or the archive that holds it
+    (:func:`anchors.find`), without reading the records before it."""
     if remembered is None:
         return
-    if records and records[0].kind == anchors.RESTART and remembered.n < records[0].n:
-        return  # the file was started anew, by audit_anchor_recover, after the remembered anchor
-    held = next((r for r in records if r.n == remembered.n), None)
     restart = f"`manage.py audit_anchor_recover restart --reason ...` starts a new one ({path})"
+    held = anchors.find(path, public, remembered.n)
     if held is None:
-        holds = f"ends at anchor {records[-1].n}" if records else "holds no anchor"
+        if anchors.opens_anew_after(path, remembered.n):
+            return  # the file was started anew, by audit_anchor_recover, after the remembered anchor
+        newest = anchors.last(path, public)
+        if newest is not None and remembered.n < newest.n:
+            raise anchors.AnchorError(
+                f"the access log remembers anchor {remembered.n} (a {remembered.kind} of seal "
+                f"#{remembered.seal}), but neither the anchor file nor an archive beside it holds it: "
+                f"an archive was lost; restore it from its copy"
+            )
+        holds = f"ends at anchor {newest.n}" if newest else "holds no anchor"
         raise anchors.AnchorError(
             f"the anchor file {holds}, but the access log remembers anchor {remembered.n} "
             f"(a {remembered.kind} of seal #{remembered.seal}): the file was deleted, emptied, rewound or "
@@ -282,7 +291,7 @@ def check_against_memory(records: list[anchors.Record], remembered: anchors.Memo
         )
     if (held.kind, held.seal, held.seal_hash) != (remembered.kind, remembered.seal, remembered.seal_hash):
         raise anchors.AnchorError(
-            f"anchor {remembered.n} on line {held.line} is not the one the access log remembers: "
+            f"anchor {remembered.n} on {held.where} is not the one the access log remembers: "
             f"the file was replaced; {restart}"
         )
 
@@ -292,14 +301,18 @@ class Sealer:
 
     One runs in ``audit_sealer`` (``make demo`` starts it); several may run against one database and
     share one anchor file: sealing takes a non-blocking lock, and each append to the file an
-    exclusive one. It refuses to start on a file holding fewer anchors than the access log remembers."""
+    exclusive one. It refuses to start on a file holding fewer anchors than the access log remembers.
+    Starting reads the file's last line and the one record the log remembers, whatever the file's
+    length (verification reads the rest)."""
 
     def __init__(self, *, path: Path | None = None, private=None):
         private = private or keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
         self.private = private
-        self.writer = anchors.Writer(path or anchor_path(), private)
-        records = anchors.read(self.writer.path, private.public_key())
-        check_against_memory(records, remembered_anchor(public=private.public_key()), self.writer.path)
+        self.writer = anchors.Writer(
+            path or anchor_path(), private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS
+        )
+        public = private.public_key()
+        check_against_memory(self.writer.path, remembered_anchor(public=public), public)
         last = self.writer.last
         self.seen = (last.seal, last.seal_hash) if last and last.kind != anchors.ALARM else None
         self.anchored_at = last.at if last else 0.0
@@ -432,9 +445,8 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
             f"to {aside.name}"
         )
     elif situation == CLOCK_STEP:
-        records = anchors.read(path, public)
         tolerance = settings.LOTSA_AUDIT_CLOCK_TOLERANCE
-        problem, _ = _clock(records, now)
+        problem, _ = _clock(anchors.scan(path, public), now)
         if not problem:
             raise RecoveryRefused(
                 f"no anchor goes back in time, or lies ahead, by more than {tolerance:.0f} s"
@@ -442,19 +454,22 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
         kind, what = anchors.CLOCK, f"examined a clock step: {problem.split(': check')[0]}"
     elif situation == RESTART:
         remembered = remembered_anchor(public=public)
+        count, newest = 0, 0  # the file is streamed: its records are counted, not kept
         try:
-            records = anchors.read(path, public)
+            for record in anchors.scan(path, public):
+                count, newest = count + 1, record.n
         except anchors.AnchorError:
-            records, lost = [], "unreadable"
+            count, lost = 0, "unreadable"
         else:
-            lost = "" if records else "missing or empty"
+            lost = "" if count else "missing or empty"
             try:
-                check_against_memory(records, remembered, path)
+                check_against_memory(path, remembered, public)
             except anchors.AnchorError:
-                records, lost = [], "it held fewer anchors than the log remembers"
-        start = max([r.n for r in records] + [remembered.n if remembered else 0]) + 1
-        if records:
-            what = f"anchored the log anew after the alarm or records before line {len(records) + 1}"
+                count, lost = 0, "it held fewer anchors than the log remembers"
+        archived = max((last for _, last, _ in anchors.archives(path)), default=0)
+        start = max(newest if count else 0, remembered.n if remembered else 0, archived) + 1
+        if count:
+            what = f"anchored the log anew after the alarm or records before line {count + 1}"
         else:
             moved = ""
             if path.exists() and path.stat().st_size:
@@ -466,7 +481,7 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
         kind = anchors.RESTART
     else:
         raise RecoveryRefused(f"unknown situation {situation!r}")
-    sealer_writer = anchors.Writer(path, private)
+    sealer_writer = anchors.Writer(path, private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS)
     record = sealer_writer.write(
         kind,
         head=Sealer._head,
@@ -544,44 +559,98 @@ def _rows_no_seal_covers(state: chain.ChainState) -> str:
     return ""
 
 
-def verify(*, since: int | None = None, now: float | None = None, window: float | None = None, progress=None):
+class _Anchors:
+    """What verification keeps of the anchor file while streaming it: per anchored seal (since the
+    last restart) its hash, total and where it was first named, the last record, the first alarm,
+    the restarts and the clock rules' state; never the records themselves."""
+
+    def __init__(self, now: float, since: int | None):
+        self.clock = _ClockRules(now)
+        self.since = since
+        self.by_seal: dict[int, list[tuple[str, int, str]]] = {}
+        self.first = self.last = self.trusted = self.alarm = None
+        self.history: list[anchors.Record] = []  # alarms before the last restart
+        self.restarts: list[anchors.Record] = []
+
+    def add(self, record: anchors.Record) -> None:
+        self.clock.add(record)
+        if record.kind == anchors.RESTART:
+            # A restart (audit_anchor_recover) starts the file's agreement with the chain anew: the
+            # records before it are history, read and reported, but no longer compared with the chain.
+            self.restarts.append(record)
+            if self.alarm is not None:
+                self.history.append(self.alarm)
+            self.by_seal, self.first, self.alarm, self.trusted = {}, record, None, None
+        if self.first is None:
+            self.first = record
+        if record.kind == anchors.ALARM and self.alarm is None:
+            self.alarm = record
+        if record.n == self.since:
+            self.trusted = record
+        named = self.by_seal.setdefault(record.seal, [])
+        if not any(h == record.seal_hash and t == record.total for h, t, _ in named):
+            named.append((record.seal_hash, record.total, record.where))  # heartbeats repeat, once kept
+        self.last = record
+
+    @property
+    def anchored_seal(self) -> int:
+        return max(self.by_seal, default=0)
+
+
+def read_anchors(
+    path: Path, public, *, now: float, since: int | None = None, all_anchors: bool = False
+) -> _Anchors:
+    """The anchor file streamed into what verification keeps of it (:class:`_Anchors`); raises
+    AnchorError at the first fault of a file or a link between files."""
+    read = _Anchors(now, since)
+    stream = (
+        anchors.scan_all(path, public, signatures_from=since or 0)
+        if all_anchors
+        else anchors.scan(path, public, signatures_from=since or 0)
+    )
+    for record in stream:
+        read.add(record)
+    return read
+
+
+def verify(
+    *, since: int | None = None, now: float | None = None, window: float | None = None, progress=None,
+    all_anchors: bool = False,
+):  # fmt: skip
     """Verify the chain from the genesis (or from checkpoint ``since``) against the stored rows and
-    the anchor file. Never raises for a broken log: the result says what is wrong."""
+    the anchor file. Never raises for a broken log: the result says what is wrong.
+
+    The anchor file is streamed: by default the active file, every record (the rotation bounds it),
+    and its link to the archive before it; with ``all_anchors`` every archive too, in order. With
+    ``since``, records numbered below the trusted checkpoint are checked for numbering and links but
+    not signatures (the links from the checkpoint back vouch for them)."""
     now = time.time() if now is None else now
     window = settings.LOTSA_AUDIT_ANCHOR_WINDOW if window is None else window
+    path, public = anchor_path(), _public_key()
     try:
-        all_records = anchors.read(anchor_path(), _public_key())
+        read = read_anchors(path, public, now=now, since=since, all_anchors=all_anchors)
     except anchors.AnchorError as exc:
         return VerifyResult(False, str(exc))
-    # A restart (audit_anchor_recover) starts the file's agreement with the chain anew: the records
-    # before it are history, read and reported, but no longer compared with the chain.
-    restarts = [i for i, r in enumerate(all_records) if r.kind == anchors.RESTART]
-    records = all_records[restarts[-1] :] if restarts else all_records
-    history = [r for r in all_records[: restarts[-1]] if r.kind == anchors.ALARM] if restarts else []
-    alarms = [r for r in records if r.kind == anchors.ALARM]
-    if alarms:
-        first = alarms[0]
+    if read.alarm is not None:
         return VerifyResult(
             False,
-            f"the sealer raised an alarm on line {first.line}: {first.reason} (once examined, "
+            f"the sealer raised an alarm on {read.alarm.where}: {read.alarm.reason} (once examined, "
             f"`manage.py audit_anchor_recover restart --reason ...` anchors the log anew)",
         )
-    clock_problem, clock_notes = _clock(all_records, now)
+    clock_problem, clock_notes = read.clock.result()
     if clock_problem:
         return VerifyResult(False, clock_problem)
-    by_seal: dict[int, list] = {}
-    for record in records:
-        by_seal.setdefault(record.seal, []).append(record)
-    anchored_seal = max((r.seal for r in records), default=0)
+    by_seal = read.by_seal
+    anchored_seal = read.anchored_seal
     first_unanchored_at = []
 
     def against_anchors(seal) -> None:
         if seal.seq == anchored_seal + 1:
             first_unanchored_at.append(seal.sealed_at_us / 1e6)
-        for record in by_seal.get(seal.seq, ()):
-            if record.seal_hash != seal.hash or record.total != seal.total:
+        for seal_hash, total, where in by_seal.get(seal.seq, ()):
+            if seal_hash != seal.hash or total != seal.total:
                 raise chain.ChainBroken(
-                    f"seal #{seal.seq} disagrees with the anchor on line {record.line}: "
+                    f"seal #{seal.seq} disagrees with the anchor on {where}: "
                     f"the log was rewritten from there or before",
                     seal.seq,
                 )
@@ -591,7 +660,12 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
         chain.prepare_reading(cursor, outermost=outermost)
         start = None
         if since is not None:
-            trusted = next((r for r in records if r.n == since), None)
+            trusted = read.trusted
+            if trusted is None:
+                try:  # in an archive: looked up by its number, its signature checked
+                    trusted = anchors.find(path, public, since)
+                except anchors.AnchorError:
+                    trusted = None
             if trusted is None:
                 return VerifyResult(False, f"there is no checkpoint number {since} in the anchor file")
             row = Seal.objects.filter(seq=trusted.seal).values_list(
@@ -630,15 +704,14 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     if uncovered:
         result.message = uncovered
         return result
-    beyond = [r for r in records if r.seal > state.seq]
-    if beyond:
+    beyond = min((seal for seal in by_seal if seal > state.seq), default=None)
+    if beyond is not None:
         result.message = (
-            f"the log ends at seal #{state.seq}, below seal #{beyond[0].seal} anchored on line "
-            f"{beyond[0].line}: seals and their events have been cut off"
+            f"the log ends at seal #{state.seq}, below seal #{beyond} anchored on "
+            f"{by_seal[beyond][0][2]}: seals and their events have been cut off"
         )
         return result
-    anchored = max((r for r in records), key=lambda r: r.seal, default=None)
-    result.anchored_events = anchored.total if anchored else 0
+    result.anchored_events = by_seal[anchored_seal][0][1] if by_seal else 0
     if waiting and _seconds(oldest) < now - settings.LOTSA_AUDIT_SEAL_GRACE:
         if stall is not None:
             result.message = (
@@ -651,19 +724,19 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
                 f"(is the sealer running?)"
             )
         return result
-    if state.seq and not records:
+    if state.seq and read.last is None:
         result.message = "the log has seals but the anchor file is missing or empty" + (
             f": the access log remembers anchor {remembered.n}" if remembered else ""
         )
         return result
     try:
-        check_against_memory(all_records, remembered, anchor_path())
+        check_against_memory(path, remembered, public)
     except anchors.AnchorError as exc:
         result.message = str(exc)
         return result
-    if records:
+    if read.last is not None:
         # By number, not by time: the last record is the newest, whatever its clock said.
-        result.newest_anchor_age = max(0.0, now - records[-1].at)
+        result.newest_anchor_age = max(0.0, now - read.last.at)
         if result.newest_anchor_age > window:
             result.message = (
                 f"the newest anchor is {result.newest_anchor_age:.0f} s old, the window is {window:.0f} s: "
@@ -672,7 +745,7 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
             return result
         if first_unanchored_at and first_unanchored_at[0] < now - window:
             result.message = (
-                f"seal #{anchored.seal + 1} has waited longer than {window:.0f} s for an anchor "
+                f"seal #{anchored_seal + 1} has waited longer than {window:.0f} s for an anchor "
                 f"(is the sealer running?)"
             )
             return result
@@ -680,11 +753,9 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
     unanchored = state.total - result.anchored_events
     age = "" if result.newest_anchor_age is None else f", newest anchor {result.newest_anchor_age:.0f} s old"
     notes = clock_notes + [
-        f"the anchor file was restarted at anchor {r.n} (line {r.line}): {r.reason}"
-        for r in all_records
-        if r.kind == anchors.RESTART
+        f"the anchor file was restarted at anchor {r.n} ({r.where}): {r.reason}" for r in read.restarts
     ]
-    notes += [f"an alarm before that restart, on line {r.line}: {r.reason}" for r in history]
+    notes += [f"an alarm before that restart, on {r.where}: {r.reason}" for r in read.history]
     result.message = (
         f"{state.total} events in {state.seq} seals intact; {result.anchored_events} anchored, "
         f"{unanchored} in the unanchored tail{age}; {waiting} waiting to be sealed"
@@ -697,43 +768,74 @@ def verify(*, since: int | None = None, now: float | None = None, window: float 
 CLOCK_NOTE_FROM = 1.0
 
 
-def _clock(records: list[anchors.Record], now: float) -> tuple[str, list[str]]:
-    """The clock rules. Records are ordered by number; a record whose time goes back behind the one
-    before by at most the tolerance (an NTP step) is accepted and noted; a larger step, or a record
-    dated beyond the tolerance ahead of this clock (which would mask the freshness check), is
-    reported until a ``clock`` (or ``restart``) record, written by audit_anchor_recover at or after
-    it, says it was examined. Returns (the problem or "", notes)."""
-    tolerance = settings.LOTSA_AUDIT_CLOCK_TOLERANCE
-    examined = max(
-        (i for i, r in enumerate(records) if r.kind in (anchors.CLOCK, anchors.RESTART)), default=-1
-    )
-    notes, newest = [], 0.0
-    for i, record in enumerate(records):
-        back = max(record.clock_back, newest - record.at)
-        acknowledged = i <= examined
-        if back > tolerance and not acknowledged:
-            return (
-                f"the anchor on line {record.line} goes back in time by {back:.0f} s, more than the "
+class _ClockRules:
+    """The clock rules, fed one record at a time in the order of their numbers. A record whose time
+    goes back behind the one before by at most the tolerance (an NTP step) is accepted and noted; a
+    larger step, or a record dated beyond the tolerance ahead of this clock (which would mask the
+    freshness check), is reported until a ``clock`` (or ``restart``) record, written by
+    audit_anchor_recover at or after it, says it was examined."""
+
+    NOTES = 50  # clock steps noted in full; beyond them, counted
+
+    def __init__(self, now: float):
+        self.now = now
+        self.tolerance = settings.LOTSA_AUDIT_CLOCK_TOLERANCE
+        self.problem = ""  # the first step not yet examined
+        self.newest = 0.0
+        self.notes: list[list] = []  # [back, where, examined]
+        self.more = 0
+
+    def add(self, record: anchors.Record) -> None:
+        tolerance, now = self.tolerance, self.now
+        back = max(record.clock_back, self.newest - record.at)
+        if back > tolerance and not self.problem:
+            self.problem = (
+                f"the anchor on {record.where} goes back in time by {back:.0f} s, more than the "
                 f"tolerance of {tolerance:.0f} s: check the sealer's clock, then record that with "
-                f"`manage.py audit_anchor_recover clock-step --reason ...`",
-                [],
+                f"`manage.py audit_anchor_recover clock-step --reason ...`"
             )
-        if record.at > now + tolerance and not acknowledged:
-            return (
-                f"the anchor on line {record.line} is dated {record.at - now:.0f} s in the future, more "
+        if record.at > now + tolerance and not self.problem:
+            self.problem = (
+                f"the anchor on {record.where} is dated {record.at - now:.0f} s in the future, more "
                 f"than the tolerance of {tolerance:.0f} s (it would hide a stale log): check the sealer's "
-                f"clock, then `manage.py audit_anchor_recover clock-step --reason ...`",
-                [],
+                f"clock, then `manage.py audit_anchor_recover clock-step --reason ...`"
             )
         if back >= CLOCK_NOTE_FROM:
-            notes.append(
-                f"the clock went back {back:.1f} s at line {record.line}"
-                + (" (examined)" if acknowledged else " (within the tolerance)")
-            )
-        # From the record that says the clock was examined, time is judged against it: the records
-        # after it, written at the corrected time, do not go back behind a future one examined before.
-        newest = record.at if i == examined else max(newest, record.at)
-    return "", notes
+            if len(self.notes) < self.NOTES:
+                self.notes.append([back, record.where, False])
+            else:
+                self.more += 1
+        if record.kind in (anchors.CLOCK, anchors.RESTART):
+            # Examined: the steps up to here are acknowledged, and from here time is judged against
+            # this record: the records after it, written at the corrected time, do not go back
+            # behind a future one examined before.
+            self.problem = ""
+            for note in self.notes:
+                note[2] = True
+            self.newest = record.at
+        else:
+            self.newest = max(self.newest, record.at)
+
+    def result(self) -> tuple[str, list[str]]:
+        if self.problem:
+            return self.problem, []
+        notes = [
+            f"the clock went back {back:.1f} s at {where}"
+            + (" (examined)" if examined else " (within the tolerance)")
+            for back, where, examined in self.notes
+        ]
+        if self.more:
+            notes.append(f"and {self.more} more steps back of the clock")
+        return "", notes
+
+
+def _clock(records: Iterable[anchors.Record], now: float) -> tuple[str, list[str]]:
+    """The clock rules (:class:`_ClockRules`) over records in the order of their numbers: (the
+    problem or "", notes)."""
+    rules = _ClockRules(now)
+    for record in records:
+        rules.add(record)
+    return rules.result()
 
 
 __all__ = [

@@ -146,8 +146,7 @@ def _watch_anchors(stop: threading.Event, lags: list) -> None:
     try:
         while not stop.wait(1.0):
             head = Seal.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-            records = anchors.read(path, public) if path.exists() else []
-            newest = records[-1] if records else None
+            newest = anchors.last(path, public)
             covered = newest.seal if newest else 0
             if head > covered:
                 lags.append(time.time() - (newest.at if newest else time.time()))

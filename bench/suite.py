@@ -471,7 +471,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
-    from bench import load
+    from bench import anchorfile, load
 
     prepare_database(args.dataset, args.mode)
     n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
@@ -484,6 +484,10 @@ def main() -> int:
             lambda: load.measure_load(args.mode, args.engine),
             measure_rotation,
         ]
+        if args.mode != "smoke" and args.engine == "sqlite":
+            # The anchor file touches no database: measured once, beside SQLite's rows (the smoke run
+            # of the test suite calls it directly, tests/test_anchor_file.py).
+            steps.append(lambda: anchorfile.measure_anchor_file(args.mode))
     else:
         steps = [lambda: measure_lookup(args.mode)]
     for step in steps:

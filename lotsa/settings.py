@@ -243,6 +243,11 @@ LOTSA_AUDIT_SEAL_GRACE = float(os.environ.get("LOTSA_AUDIT_SEAL_GRACE", "30"))
 # How far an anchor's time may go back behind the one before (a clock stepped by NTP), or lie ahead of
 # the verifier's clock, before verification reports it.
 LOTSA_AUDIT_CLOCK_TOLERANCE = float(os.environ.get("LOTSA_AUDIT_CLOCK_TOLERANCE", "60"))
+# The anchor file is rotated when it holds this many records: it moves to an archive beside it
+# (named by its numbers) and the new file opens with a copy of its last line. Verification checks
+# every signature of the active file, so this bounds its cost (about a second for 5 000 on 2 busy cores);
+# 0 never rotates.
+LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS", "5000"))
 # audit_verify on PostgreSQL: how many database connections compute the seals' digests at once.
 LOTSA_AUDIT_VERIFY_WORKERS = int(os.environ.get("LOTSA_AUDIT_VERIFY_WORKERS", str(os.cpu_count() or 2)))
 

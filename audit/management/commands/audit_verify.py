@@ -20,7 +20,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--since", type=int, default=None, metavar="CHECKPOINT",
-            help="trust this checkpoint's signed seal and verify only what follows it",
+            help=(
+                "trust this checkpoint's signed seal and verify only what follows it; the anchors "
+                "numbered below it are checked for numbering and links, not signatures"
+            ),
+        )  # fmt: skip
+        parser.add_argument(
+            "--all-anchors", action="store_true",
+            help=(
+                "also verify every archive of the anchor file, oldest first (signatures, numbering, links "
+                "within and between the files); by default only the active file and its link to the "
+                "archive before it"
+            ),
         )  # fmt: skip
         parser.add_argument(
             "--max-age", type=float, default=None, metavar="SECONDS",
@@ -30,7 +41,7 @@ class Command(BaseCommand):
             "--progress", action="store_true", help="show a progress bar (on a terminal: always)"
         )
 
-    def handle(self, *args, since, max_age, progress, **options):
+    def handle(self, *args, since, max_age, progress, all_anchors, **options):
         bar = None
         if progress or sys.stderr.isatty():
             from tqdm import tqdm
@@ -39,7 +50,9 @@ class Command(BaseCommand):
             bar = tqdm(total=total, unit=" events", unit_scale=True, file=sys.stderr, desc="verifying")
         started = time.perf_counter()
         try:
-            result = services.verify(since=since, window=max_age, progress=bar.update if bar else None)
+            result = services.verify(
+                since=since, window=max_age, progress=bar.update if bar else None, all_anchors=all_anchors
+            )
         except KeyConfigurationError as exc:
             raise CommandError(str(exc)) from exc
         finally:
