@@ -25,6 +25,12 @@ The file is *rotated* so that its cost does not grow with its age: when it holds
 archive named by its range of numbers (``anchors.jsonl.000000000001-000000010000``) and starts the new
 file with an exact copy of the old file's last line. Whatever reads the file streams it; the sealer
 starts by reading its last line and the one record the log remembers.
+
+Every line is also appended, byte for byte, to a second store, the *witness* file (in production on
+another mount or host), under the witness's own lock and after the line is in the anchor file: a
+store deleted, emptied, rewound or replaced is contradicted by the other (:func:`compare`). The
+witness rotates like the anchor file. A crash between the two appends leaves the witness one line
+behind, which the next append repairs.
 """
 
 from __future__ import annotations
@@ -428,6 +434,189 @@ def parse_memo(text: str, public: Ed25519PublicKey) -> Memo:
     return remembered
 
 
+# --- Appending, rotating, and the witness --------------------------------------------------------------
+
+
+def _full(fd: int, last_n: int, rotate: int) -> int | None:
+    """The number of the file's first record if the file holds ``rotate`` records or more."""
+    if not rotate:
+        return None
+    head = os.pread(fd, 4096, 0)
+    first_n = _opening(head.split(b"\n", 1)[0].decode("utf-8", "replace"))[0]
+    return first_n if first_n and last_n - first_n + 1 >= rotate else None
+
+
+def _rotate(path: Path, first_n: int, last_n: int, last_text: str, line: str) -> None:
+    """Under the lock: the new file (the old last line, then ``line``) is written beside, the old
+    file gets its archive name as a second link, and the new one takes the file's name in one
+    rename, so the name never goes missing for a writer opening it meanwhile."""
+    archive = archive_path(path, first_n, last_n)
+    fresh = path.with_name(f".{path.name}.rotating")
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, (last_text + "\n" + line + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(path, archive)
+    except FileExistsError:
+        fresh.unlink()
+        raise AnchorError(f"cannot rotate {path}: {archive.name} exists already") from None
+    os.replace(fresh, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _append(path: Path, fd: int, last_text: str | None, line: str, rotate: int) -> None:
+    """Under the lock of ``path`` (open as ``fd``, ending with ``last_text``): append ``line`` and
+    fsync, or rotate first when the file is full."""
+    first_n = _full(fd, _opening(last_text)[0], rotate) if last_text else None
+    if first_n:
+        _rotate(path, first_n, _opening(last_text)[0], last_text, line)
+    else:
+        os.write(fd, (line + "\n").encode("ascii"))
+        os.fsync(fd)
+
+
+def _tail(fd: int) -> tuple[str | None, bytes]:
+    """The last complete line of a file (None if it has none) and the bytes after it (a torn line)."""
+    size = os.fstat(fd).st_size
+    chunk = 4096
+    while True:
+        start = max(0, size - chunk)
+        data = os.pread(fd, size - start, start)
+        end = data.rfind(b"\n")
+        if end >= 0:
+            cut = data.rfind(b"\n", 0, end)
+            if cut >= 0 or start == 0:
+                return data[cut + 1 : end].decode("utf-8", "replace"), data[end + 1 :]
+        elif start == 0:
+            return None, data
+        chunk *= 4
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How the witness stands to the anchor file: a ``problem`` (they disagree), or the one line it
+    lacks (``missing``, after a cut-short ``torn`` tail of that many bytes), or nothing (they agree)."""
+
+    problem: str = ""
+    missing: str = ""
+    torn: int = 0
+
+    @property
+    def note(self) -> str:
+        if not self.missing:
+            return ""
+        return (
+            f"the witness lacks the anchor file's last record, anchor {_opening(self.missing)[0]} (a crash "
+            f"between the two appends{', its line cut short' if self.torn else ''}): the sealer's next "
+            f"append writes it again"
+        )
+
+
+def _follows(last: Record, held: Record | None) -> bool:
+    """Whether ``last`` is the record written right after ``held`` (or the first of an empty store)."""
+    if held is None:
+        return last.prev == GENESIS_HASH
+    return last.n == held.n + 1 and last.prev == line_hash(held.text)
+
+
+def _agreement(
+    last: Record | None, text: str | None, torn: bytes, public: Ed25519PublicKey, witness: Path,
+    remembered=None,
+) -> Agreement:  # fmt: skip
+    """The anchor file's last record against the witness's last line (``text``, then ``torn`` bytes);
+    ``remembered`` (the access log's memory of an anchor) is named as a third opinion."""
+    try:
+        held = _parse(text, public, 0, f"the last line of the witness {witness}")[0] if text else None
+    except AnchorError as exc:
+        return Agreement(problem=f"{exc}: the witness was edited or replaced")
+    memory = (
+        f"; the access log remembers anchor {remembered.n} (a {remembered.kind} of seal #{remembered.seal})"
+        if remembered
+        else ""
+    )
+    restore = (
+        "restore the anchor file from the witness (its lines are the same), or "
+        "`manage.py audit_anchor_recover restart --reason ...` starts both anew"
+    )
+    if torn:
+        if last is not None and (last.text + "\n").encode("ascii").startswith(torn) and _follows(last, held):
+            return Agreement(missing=last.text, torn=len(torn))
+        return Agreement(
+            problem=f"the last line of the witness {witness} is torn and is not the anchor file's last record"
+        )
+    if last is None:
+        if held is None:
+            return Agreement()
+        return Agreement(
+            problem=(
+                f"the anchor file is missing or empty, but the witness {witness} ends at anchor {held.n}: "
+                f"the anchor file was deleted or emptied{memory}; {restore}"
+            )
+        )
+    if held is not None and held.text == last.text:
+        return Agreement()
+    if _follows(last, held):
+        return Agreement(missing=last.text)
+    anew = "`manage.py audit_anchor_recover restart --reason ...` starts the witness anew"
+    if held is None:
+        problem = (
+            f"the witness {witness} holds no anchor, but the anchor file ends at anchor {last.n}: the "
+            f"witness was deleted or emptied; {anew}"
+        )
+    elif held.n > last.n:
+        problem = (
+            f"the anchor file ends at anchor {last.n} ({last.where}), but the witness {witness} holds "
+            f"anchors up to {held.n}: the anchor file was rewound or truncated{memory}; {restore}"
+        )
+    elif held.n == last.n:
+        problem = (
+            f"anchor {last.n} on {last.where} of the anchor file is not the anchor {held.n} the witness "
+            f"{witness} holds: one of them was edited or replaced{memory}"
+        )
+    else:
+        problem = (
+            f"the witness {witness} ends at anchor {held.n}, but the anchor file at anchor {last.n}: the "
+            f"witness was rewound, truncated or replaced{memory}; {anew}"
+        )
+    return Agreement(problem=problem)
+
+
+def compare(last: Record | None, witness: Path, public: Ed25519PublicKey, remembered=None) -> Agreement:
+    """The anchor file's last record (``last``) against the witness, which is read from its end: they
+    agree when the witness ends with the same line, or lacks only that line (:class:`Agreement`)."""
+    try:
+        fd = os.open(witness, os.O_RDONLY)
+    except FileNotFoundError:
+        text, torn = None, b""
+    else:
+        try:
+            text, torn = _tail(fd)
+        finally:
+            os.close(fd)
+    return _agreement(last, text, torn, public, witness, remembered)
+
+
+def witness_numbers(witness: Path) -> int:
+    """The highest number the witness or an archive beside it holds (0 if none), its last line unchecked."""
+    highest = max((last_n for _, last_n, _ in archives(witness)), default=0)
+    try:
+        fd = os.open(witness, os.O_RDONLY)
+    except FileNotFoundError:
+        return highest
+    try:
+        text, _ = _tail(fd)
+    finally:
+        os.close(fd)
+    return max(highest, _opening(text)[0] if text else 0)
+
+
 class Writer:
     """Appends signed records to the anchor file, continuing the numbering of what is there.
 
@@ -439,60 +628,59 @@ class Writer:
     With ``rotate`` records in the file, the next append first moves it to an archive and starts the
     new file with a copy of its last line (:meth:`_rotate`)."""
 
-    def __init__(self, path: Path, private: Ed25519PrivateKey, *, rotate: int = 0):
+    def __init__(
+        self, path: Path, private: Ed25519PrivateKey, *, rotate: int = 0, witness: Path | None = None
+    ):
         self.path = Path(path)
         self.private = private
         self.public = private.public_key()
         self.key_id = key_id(self.public)
         self.rotate = max(rotate, 2) if rotate else 0
+        self.witness = Path(witness) if witness else None
         self.last = last(self.path, self.public)
         self.n = self.last.n if self.last else 0
 
-    def _full(self, fd: int, last_n: int) -> int | None:
-        """The number of the file's first record if the file holds ``rotate`` records or more."""
-        if not self.rotate:
-            return None
-        head = os.pread(fd, 4096, 0)
-        first_n = _opening(head.split(b"\n", 1)[0].decode("utf-8", "replace"))[0]
-        return first_n if first_n and last_n - first_n + 1 >= self.rotate else None
+    def _witness_ready(self, last: Record | None, *, anew: bool) -> None:
+        """Under the anchor file's lock: the witness must end with the file's last line, or lack only
+        that line (a crash between the two appends), which is appended again now. With ``anew`` (a
+        restart by audit_anchor_recover) an empty witness opens with the record about to be written."""
+        assert self.witness is not None
+        with locked(self.witness) as fd:
+            text, torn = _tail(fd)
+            if anew and text is None and not torn:
+                return
+            agreed = _agreement(last, text, torn, self.public, self.witness)
+            if agreed.problem:
+                raise AnchorError(agreed.problem)
+            if agreed.torn:
+                os.ftruncate(fd, os.fstat(fd).st_size - agreed.torn)
+                os.fsync(fd)
+        if agreed.missing:
+            self._witness_append(agreed.missing)
 
-    def _rotate(self, first_n: int, last: Record, line: str) -> None:
-        """Under the lock: the new file (the old last line, then ``line``) is written beside, the old
-        file gets its archive name as a second link, and the new one takes the file's name in one
-        rename, so the name never goes missing for a writer opening it meanwhile."""
-        archive = archive_path(self.path, first_n, last.n)
-        fresh = self.path.with_name(f".{self.path.name}.rotating")
-        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, (last.text + "\n" + line + "\n").encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(self.path, archive)
-        except FileExistsError:
-            fresh.unlink()
-            raise AnchorError(f"cannot rotate {self.path}: {archive.name} exists already") from None
-        os.replace(fresh, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    def _witness_append(self, line: str) -> None:
+        assert self.witness is not None
+        with locked(self.witness) as fd:
+            text, _ = _tail(fd)
+            _append(self.witness, fd, text, line, self.rotate)
 
     def write(
         self, kind: str, *, seal: int = 0, seal_hash: str = "", total: int = 0, now: float,
-        reason: str = "", head=None, first_n: int = 1,
+        reason: str = "", head=None, first_n: int = 1, witness_anew: bool = False,
     ) -> Record:  # fmt: skip
-        """Append one record. ``head`` (a callable returning seal, hash and total) is called under
-        the lock; if the head is below the seal of the file's last record, an alarm is written
-        instead. ``first_n`` numbers the first record of an empty file (a restart)."""
+        """Append one record, to the file and then to the witness. ``head`` (a callable returning
+        seal, hash and total) is called under the lock; if the head is below the seal of the file's
+        last record, an alarm is written instead. ``first_n`` numbers the first record of an empty
+        file (a restart); ``witness_anew`` lets the record open an empty witness (a restart). A witness
+        that disagrees with the file stops the write before anything is written (AnchorError)."""
         with locked(self.path) as fd:
             try:
                 text = _last_line(fd)
             except TornLine:
                 raise TornLine(torn_message(self.path)) from None
             last = _parse(text, self.public, 0, f"the last line of {self.path}")[0] if text else None
+            if self.witness is not None:
+                self._witness_ready(last, anew=witness_anew)
             if head is not None:
                 seal, seal_hash, total = head()
             if last and seal < last.seal and kind not in RESETS:
@@ -521,12 +709,9 @@ class Writer:
                 record["clock_back"] = clock_back
             record["sig"] = base64.b64encode(self.private.sign(_message(record))).decode("ascii")
             line = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-            first_n = self._full(fd, last.n) if last else None
-            if first_n:
-                self._rotate(first_n, last, line)
-            else:
-                os.write(fd, (line + "\n").encode("ascii"))
-                os.fsync(fd)
+            _append(self.path, fd, last.text if last else None, line, self.rotate)
+            if self.witness is not None:
+                self._witness_append(line)
         self.n = record["n"]
         self.last = Record(0, self.n, kind, seal, seal_hash, total, now, reason, line, clock_back)
         return self.last

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import logging.handlers
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterable
@@ -192,8 +195,43 @@ def anchor_path() -> Path:
     return Path(settings.LOTSA_AUDIT_ANCHOR_FILE)
 
 
+def witness_path(path: Path | None = None) -> Path:
+    """The witness file: ``LOTSA_AUDIT_ANCHOR_WITNESS_FILE``, else beside the anchor file under its own
+    name (``audit-anchors.jsonl`` is witnessed by ``audit-anchors.witness.jsonl``)."""
+    configured = settings.LOTSA_AUDIT_ANCHOR_WITNESS_FILE
+    if configured:
+        return Path(configured)
+    path = path or anchor_path()
+    return path.with_name(f"{path.stem}.witness{path.suffix}" if path.suffix else f"{path.name}.witness")
+
+
 def _public_key():
     return keyfile.load_anchor_public(settings.LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE)
+
+
+_syslog_handlers: dict[str, logging.Handler] = {}
+
+
+def publish(record: anchors.Record) -> None:
+    """Send the record's line to the system log at ``LOTSA_AUDIT_ANCHOR_SYSLOG`` (off by default): a
+    copy for an outside party to compare with the anchor file. Lotsa never reads it back, and a copy
+    that cannot be sent does not stop the sealer (the handler reports it on stderr)."""
+    address = settings.LOTSA_AUDIT_ANCHOR_SYSLOG
+    if not address:
+        return
+    logger = logging.getLogger("lotsa.audit.anchors")
+    handler = _syslog_handlers.get(address)
+    if handler is None:
+        if address.startswith("/"):
+            handler = logging.handlers.SysLogHandler(address=address)
+        else:
+            kind = socket.SOCK_STREAM if address.startswith("tcp://") else socket.SOCK_DGRAM
+            host, _, port = address.removeprefix("tcp://").removeprefix("udp://").rpartition(":")
+            handler = logging.handlers.SysLogHandler(address=(host, int(port)), socktype=kind)
+        handler.setFormatter(logging.Formatter("lotsa-anchor: %(message)s"))
+        _syslog_handlers[address] = handler
+    logger.setLevel(logging.INFO)
+    handler.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, record.text, (), None))
 
 
 # The access log remembers every record the sealer writes to the anchor file (but heartbeats) as an
@@ -308,11 +346,16 @@ class Sealer:
     def __init__(self, *, path: Path | None = None, private=None):
         private = private or keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
         self.private = private
+        path = path or anchor_path()
         self.writer = anchors.Writer(
-            path or anchor_path(), private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS
+            path, private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS, witness=witness_path(path)
         )
         public = private.public_key()
-        check_against_memory(self.writer.path, remembered_anchor(public=public), public)
+        remembered = remembered_anchor(public=public)
+        check_against_memory(self.writer.path, remembered, public)
+        agreed = anchors.compare(self.writer.last, self.writer.witness, public, remembered)
+        if agreed.problem:
+            raise anchors.AnchorError(agreed.problem)  # a lag of one line is repaired by the next write
         last = self.writer.last
         self.seen = (last.seal, last.seal_hash) if last and last.kind != anchors.ALARM else None
         self.anchored_at = last.at if last else 0.0
@@ -345,6 +388,7 @@ class Sealer:
     def write(self, kind: str, *, now: float, reason: str = "", first_n: int = 1) -> anchors.Record:
         """Append a record naming the head as it is under the file's lock; remember it in the log."""
         record = self.writer.write(kind, head=self._head, now=now, reason=reason, first_n=first_n)
+        publish(record)
         if record.kind != anchors.HEARTBEAT:
             remember(record, self.private)
         self.anchored_at, self.anchored_seal = now, record.seal
@@ -403,6 +447,26 @@ def _aside(path: Path, what: str, now: float) -> Path:
     return path.with_name(f"{path.name}.{what}-{stamp}")
 
 
+def _realign_witness(
+    path: Path, witness: Path, last: anchors.Record | None, public, now: float
+) -> tuple[str, bool]:
+    """For a restart: a witness that disagrees with the anchor file as it now stands is moved aside,
+    under both locks, and starts anew with the restart record; one that agrees (or lacks only the
+    file's last line, which the write repairs) goes on. Says what was done, for the record's reason,
+    and whether the witness starts anew."""
+    agreed = anchors.compare(last, witness, public)
+    if not agreed.problem:
+        return "", False
+    moved = ""
+    with anchors.locked(path), anchors.locked(witness):  # created empty if it was missing
+        if witness.stat().st_size:
+            aside = _aside(witness, "replaced", now)
+            witness.rename(aside)
+            moved = f", the old witness moved to {aside.name}"
+    why = agreed.problem.split(":")[0]
+    return f"; the witness disagreed ({why}) and starts anew with this record{moved}", True
+
+
 def anchor_recover(*, situation: str, reason: str, operator: str, now: float | None = None) -> anchors.Record:
     """Bring the anchor file out of a state in which the sealer refuses to start or verification fails
     for a reason an operator has examined, and record what was done and why: a signed record in the
@@ -424,6 +488,8 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
     private = keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
     public = private.public_key()
     path = anchor_path()
+    witness = witness_path(path)
+    witness_anew = False
     chain.seal_pending()
     if situation == TORN_LINE:
         # Under the file's lock, so that no sealer sharing the file is writing a line this judges torn;
@@ -434,7 +500,10 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
                 raise RecoveryRefused(f"the last line of {path} is not torn")
             keep = data[: data.rfind(b"\n") + 1]
             torn = data[len(keep) :]
-            anchors.check_text(keep, public, path)
+            kept = anchors.check_text(keep, public, path)
+            agreed = anchors.compare(kept[-1] if kept else None, witness, public)
+            if agreed.problem:
+                raise RecoveryRefused(agreed.problem)
             aside = _aside(path, "torn", now)
             aside.write_bytes(torn)
             os.ftruncate(fd, len(keep))
@@ -451,6 +520,9 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
             raise RecoveryRefused(
                 f"no anchor goes back in time, or lies ahead, by more than {tolerance:.0f} s"
             )
+        agreed = anchors.compare(anchors.last(path, public), witness, public)
+        if agreed.problem:
+            raise RecoveryRefused(agreed.problem)
         kind, what = anchors.CLOCK, f"examined a clock step: {problem.split(': check')[0]}"
     elif situation == RESTART:
         remembered = remembered_anchor(public=public)
@@ -467,6 +539,7 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
             except anchors.AnchorError:
                 count, lost = 0, "it held fewer anchors than the log remembers"
         archived = max((last for _, last, _ in anchors.archives(path)), default=0)
+        archived = max(archived, anchors.witness_numbers(witness))
         start = max(newest if count else 0, remembered.n if remembered else 0, archived) + 1
         if count:
             what = f"anchored the log anew after the alarm or records before line {count + 1}"
@@ -478,17 +551,23 @@ def anchor_recover(*, situation: str, reason: str, operator: str, now: float | N
                     path.rename(aside)
                 moved = f", the old file moved to {aside.name}"
             what = f"started a new anchor file at anchor {start}{moved} ({lost})"
+        realigned, witness_anew = _realign_witness(path, witness, anchors.last(path, public), public, now)
+        what += realigned
         kind = anchors.RESTART
     else:
         raise RecoveryRefused(f"unknown situation {situation!r}")
-    sealer_writer = anchors.Writer(path, private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS)
+    sealer_writer = anchors.Writer(
+        path, private, rotate=settings.LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS, witness=witness
+    )
     record = sealer_writer.write(
         kind,
         head=Sealer._head,
         now=now,
         reason=f"{what}; by {operator}: {reason}"[:2000],
         first_n=start if situation == RESTART else 1,
+        witness_anew=witness_anew,
     )
+    publish(record)
     remember(record, private, actor_username=operator)
     record_event = Event(
         action=Action.ANCHOR,
@@ -724,6 +803,11 @@ def verify(
                 f"(is the sealer running?)"
             )
         return result
+    witness = witness_path(path)
+    agreed = anchors.compare(read.last, witness, public, remembered)
+    if agreed.problem:
+        result.message = agreed.problem
+        return result
     if state.seq and read.last is None:
         result.message = "the log has seals but the anchor file is missing or empty" + (
             f": the access log remembers anchor {remembered.n}" if remembered else ""
@@ -756,6 +840,8 @@ def verify(
         f"the anchor file was restarted at anchor {r.n} ({r.where}): {r.reason}" for r in read.restarts
     ]
     notes += [f"an alarm before that restart, on {r.where}: {r.reason}" for r in read.history]
+    if agreed.note:
+        notes.append(agreed.note)
     result.message = (
         f"{state.total} events in {state.seq} seals intact; {result.anchored_events} anchored, "
         f"{unanchored} in the unanchored tail{age}; {waiting} waiting to be sealed"

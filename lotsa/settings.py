@@ -232,6 +232,13 @@ LOTSA_AUDIT_ANCHOR_KEY_FILE = Path(
 LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE = Path(
     os.environ.get("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", VAR_DIR / "audit-anchor.pub")
 )
+# The witness: a second store of the same anchor lines, appended after the anchor file under its own
+# lock; verification and the sealer compare the two. Empty: beside the anchor file under its own name
+# (audit-anchors.witness.jsonl); in production on another mount or host.
+LOTSA_AUDIT_ANCHOR_WITNESS_FILE = os.environ.get("LOTSA_AUDIT_ANCHOR_WITNESS_FILE", "")
+# Off by default: a syslog address ("/dev/log", "host:514" over UDP, "tcp://host:514") that receives a
+# copy of every anchor line, for an outside party to compare. Lotsa never reads it back.
+LOTSA_AUDIT_ANCHOR_SYSLOG = os.environ.get("LOTSA_AUDIT_ANCHOR_SYSLOG", "")
 # A checkpoint after this many new seals, or this many seconds after the head moved; a heartbeat
 # when idle. Verification fails when the newest anchor is older than the window, or when events
 # have waited longer than the grace period to be sealed.

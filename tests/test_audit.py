@@ -852,6 +852,7 @@ def test_two_sealer_processes_share_one_anchor_file_under_load(tmp_path):
     assert [code for code, _ in outcomes] == [0, 0], outcomes
     numbers = [json.loads(line)["n"] for line in path.read_text().splitlines()]
     assert len(numbers) > 50 and numbers == list(range(1, len(numbers) + 1))
+    assert (tmp_path / "anchors.witness.jsonl").read_text() == path.read_text()  # the witness, in step
     final = subprocess.run(
         [*manage, "audit_anchor"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
