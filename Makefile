@@ -50,4 +50,4 @@ messages: $(VENV)/.test
 	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*"
 
 clean-demo:
-	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl
+	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl var/audit-anchors.witness.jsonl

@@ -241,6 +241,7 @@ def build_cases(sizes: dict) -> dict:
     from django.conf import settings
 
     settings.LOTSA_AUDIT_ANCHOR_FILE.unlink(missing_ok=True)  # a new database starts a new anchor file
+    audit.witness_path().unlink(missing_ok=True)  # and a new witness
     for offset in range(0, sizes["events"], 10_000):
         count = min(10_000, sizes["events"] - offset)
         audit.append(
