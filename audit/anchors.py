@@ -572,12 +572,12 @@ def _agreement(
         )
     elif held.n > last.n:
         problem = (
-            f"the anchor file ends at anchor {last.n} ({last.where}), but the witness {witness} holds "
+            f"the anchor file ends at anchor {last.n}, but the witness {witness} holds "
             f"anchors up to {held.n}: the anchor file was rewound or truncated{memory}; {restore}"
         )
     elif held.n == last.n:
         problem = (
-            f"anchor {last.n} on {last.where} of the anchor file is not the anchor {held.n} the witness "
+            f"anchor {last.n}, the anchor file's last, is not the anchor {held.n} the witness "
             f"{witness} holds: one of them was edited or replaced{memory}"
         )
     else:
@@ -601,6 +601,32 @@ def compare(last: Record | None, witness: Path, public: Ed25519PublicKey, rememb
         finally:
             os.close(fd)
     return _agreement(last, text, torn, public, witness, remembered)
+
+
+def compare_now(path: Path, witness: Path, public: Ed25519PublicKey, remembered=None) -> Agreement:
+    """The two stores as they stand, compared under a shared lock on the anchor file: a writer holds
+    the exclusive lock through both appends, so none is halfway between them (a sealer or verifier
+    that compared what it read earlier would take another sealer's append for a rewind)."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return compare(None, witness, public, remembered)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:  # else rotated or moved aside meanwhile: open it again
+                try:
+                    text = _last_line(fd)
+                except TornLine:
+                    raise TornLine(torn_message(path)) from None
+                last = _parse(text, public, 0, f"the last line of {path}")[0] if text else None
+                return compare(last, witness, public, remembered)
+        finally:
+            os.close(fd)
 
 
 def witness_numbers(witness: Path) -> int:

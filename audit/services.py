@@ -353,7 +353,7 @@ class Sealer:
         public = private.public_key()
         remembered = remembered_anchor(public=public)
         check_against_memory(self.writer.path, remembered, public)
-        agreed = anchors.compare(self.writer.last, self.writer.witness, public, remembered)
+        agreed = anchors.compare_now(path, self.writer.witness, public, remembered)
         if agreed.problem:
             raise anchors.AnchorError(agreed.problem)  # a lag of one line is repaired by the next write
         last = self.writer.last
@@ -803,8 +803,10 @@ def verify(
                 f"(is the sealer running?)"
             )
         return result
-    witness = witness_path(path)
-    agreed = anchors.compare(read.last, witness, public, remembered)
+    try:
+        agreed = anchors.compare_now(path, witness_path(path), public, remembered)
+    except anchors.AnchorError as exc:
+        agreed = anchors.Agreement(problem=str(exc))
     if agreed.problem:
         result.message = agreed.problem
         return result

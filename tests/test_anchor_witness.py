@@ -115,7 +115,8 @@ def test_an_anchor_file_rewritten_with_the_key_disagrees_with_the_witness(log):
     lines = _lines(primary)
     lines[-1] = _resign(lines[-1], at=anchors._now_text(time.time() + 30))
     primary.write_text("".join(lines))
-    assert broken(audit.verify(), "anchor 5 on line 5", "not the anchor 5 the witness", "edited or replaced")
+    words = ("anchor 5, the anchor file's last", "not the anchor 5 the witness", "edited or replaced")
+    assert broken(audit.verify(), *words)
     with pytest.raises(anchors.AnchorError, match="edited or replaced"):
         audit.Sealer()
 
