@@ -24,6 +24,9 @@ $(VENV)/.test: pyproject.toml | $(PY)
 demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) -m lotsa.bootstrap
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	@# A demo from before the anchors' witness store: start the witness, as a logged recovery.
+	@if [ -s var/audit-anchors.jsonl ] && [ ! -e var/audit-anchors.witness.jsonl ]; then \
+	  $(DEMO_ENV) $(PY) manage.py audit_anchor_recover restart --reason "demo made before the witness store"; fi
 	$(DEMO_ENV) $(PY) manage.py load_demo
 	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C); the access log's sealer runs beside it"
 	$(DEMO_ENV) $(PY) manage.py audit_sealer & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
