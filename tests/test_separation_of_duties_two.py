@@ -52,6 +52,14 @@ def _update(world, account, *, roles, organisation=None, is_active=True):
     )
 
 
+def _create(by, username, organisation, roles):
+    """An account created by ``by`` through the service, as the administrator's page creates it."""
+    return services.user_create(
+        by=by, username=username, first_name="Ny", last_name="Konto", email="", organisation=organisation,
+        roles=set(roles),
+    )  # fmt: skip
+
+
 def _login_form(client, username, password):
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
@@ -233,15 +241,7 @@ def test_approvers_are_fixed_when_the_request_is_made(client, world):
     """Disabling the unit's supervisor after the request was made changes nothing: the request is still
     hers to decide, and no other supervisor ever may."""
     admin, supervisor = world.users["administrator"], world.users["supervisor"]
-    _account, _code, request = services.user_create(
-        by=admin,
-        username="ny.rk",
-        first_name="Ny",
-        last_name="Rk",
-        email="",
-        organisation=world.district_a,
-        roles={Role.SOCIAL_WORKER},
-    )
+    _account, _code, request = _create(admin, "ny.rk", world.district_a, {Role.SOCIAL_WORKER})
     assert list(request.approvers.all()) == [supervisor]
     other = UserFactory(username="sup_b", organisation=world.district_b, roles=[Role.SUPERVISOR])
     start = head_seq()
@@ -279,14 +279,8 @@ def test_disabling_or_removing_a_supervisor_is_a_request_for_the_access_approver
 
 
 def test_a_unit_without_a_supervisor_goes_to_the_access_approver_never_to_any_supervisor(world):
-    _account, _code, request = services.user_create(
-        by=world.users["administrator"],
-        username="ny.st",
-        first_name="Ny",
-        last_name="St",
-        email="",
-        organisation=world.district_b,
-        roles={Role.SOCIAL_WORKER},
+    _account, _code, request = _create(
+        world.users["administrator"], "ny.st", world.district_b, {Role.SOCIAL_WORKER}
     )
     assert list(request.approvers.all()) == [world.users["access_approver"]]
     decision = services.access.decide(world.users["supervisor"], Action.UPDATE, request)
@@ -295,14 +289,8 @@ def test_a_unit_without_a_supervisor_goes_to_the_access_approver_never_to_any_su
 
 def test_an_external_members_account_goes_to_the_access_approver(world):
     police = world.users["external_member"].organisation
-    _account, _code, request = services.user_create(
-        by=world.users["administrator"],
-        username="polis.ny",
-        first_name="Pol",
-        last_name="Is",
-        email="",
-        organisation=police,
-        roles={Role.EXTERNAL_MEMBER},
+    _account, _code, request = _create(
+        world.users["administrator"], "polis.ny", police, {Role.EXTERNAL_MEMBER}
     )
     assert list(request.approvers.all()) == [world.users["access_approver"]]
 
@@ -344,14 +332,11 @@ def test_the_first_access_approver_is_approved_by_the_administrations_supervisor
     vbe_supervisor = UserFactory(
         username="chef.vbe", organisation=world.users["vbe_worker"].organisation, roles=[Role.SUPERVISOR]
     )
-    _account, _code, request = services.user_create(
-        by=world.users["administrator"],
-        username="behorig.ny",
-        first_name="Be",
-        last_name="Hörig",
-        email="",
-        organisation=world.users["vbe_worker"].organisation,
-        roles={Role.ACCESS_APPROVER},
+    _account, _code, request = _create(
+        world.users["administrator"],
+        "behorig.ny",
+        world.users["vbe_worker"].organisation,
+        {Role.ACCESS_APPROVER},
     )
     assert list(request.approvers.all()) == [vbe_supervisor]
 
@@ -425,14 +410,8 @@ def test_an_approver_decides_only_while_holding_the_role_that_made_them_one(worl
     """A district's supervisor fixed as approver, then moved to another district, no longer decides the
     first district's request: districts are separate boards."""
     supervisor = world.users["supervisor"]
-    _account, _code, request = services.user_create(
-        by=world.users["administrator"],
-        username="ny.rk2",
-        first_name="Ny",
-        last_name="Rk",
-        email="",
-        organisation=world.district_a,
-        roles={Role.SOCIAL_WORKER},
+    _account, _code, request = _create(
+        world.users["administrator"], "ny.rk2", world.district_a, {Role.SOCIAL_WORKER}
     )
     assert services.access.decide(supervisor, Action.UPDATE, request).allowed
     User.objects.filter(pk=supervisor.pk).update(organisation=world.district_b)  # moved, approved
@@ -456,15 +435,9 @@ def test_a_change_nobody_could_approve_is_refused_and_changes_nothing(world):
     User.objects.filter(pk=world.users["access_approver"].pk).update(is_active=False)
     before = User.objects.count(), AccountRequest.objects.count()
     with pytest.raises(services.DomainError) as refused:
-        services.user_create(
-            by=world.users["administrator"],
-            username="ingen.godkanner",
-            first_name="In",
-            last_name="Gen",
-            email="",
-            organisation=world.district_b,  # no supervisor, and now no access approver
-            roles={Role.SOCIAL_WORKER},
-        )
+        _create(
+            world.users["administrator"], "ingen.godkanner", world.district_b, {Role.SOCIAL_WORKER}
+        )  # no supervisor, and now no access approver
     assert "Ingen skulle kunna godkänna ändringen" in str(refused.value.message)
     assert (User.objects.count(), AccountRequest.objects.count()) == before
 
