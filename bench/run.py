@@ -57,7 +57,9 @@ def ensure_database(engine: str, url: str, pg_url: str, *, fresh: bool = False) 
             raise
 
 
-def run_suite(engine: str, dataset: str, mode: str, pg_url: str, cache: Path, fresh: bool) -> list[dict]:
+def run_suite(
+    engine: str, dataset: str, mode: str, pg_url: str, cache: Path, fresh: bool, rows: str = ""
+) -> list[dict]:
     url = database_url(engine, dataset, mode, pg_url, cache)
     ensure_database(engine, url, pg_url, fresh=fresh)
     for attempt in (1, 2):
@@ -82,6 +84,7 @@ def run_suite(engine: str, dataset: str, mode: str, pg_url: str, cache: Path, fr
                 engine,
                 "--out",
                 str(out),
+                *(["--rows", rows] if rows else []),
             ],
             cwd=ROOT,
             env=env,
@@ -150,6 +153,8 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument("--rows", default="", help="only these row numbers, e.g. 5 (the results are "
+                        "written as latest-<mode>-rows-5.json, beside the full run's)")
     parser.add_argument("--cache", default=os.environ.get("BENCH_CACHE_DIR", str(ROOT / "bench" / ".cache")))
     args = parser.parse_args()
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
@@ -159,8 +164,10 @@ def main() -> int:
     rows = []
     for engine in engines:
         for dataset in ("cases", "people"):
+            if args.rows and (dataset == "people") != ("3" in args.rows.split(",")):
+                continue  # row 3 is the only one measured on the people data set
             print(f"== {engine}: {dataset} ({mode})", file=sys.stderr, flush=True)
-            rows.extend(run_suite(engine, dataset, mode, args.pg_url, cache, args.fresh))
+            rows.extend(run_suite(engine, dataset, mode, args.pg_url, cache, args.fresh, args.rows))
     about = machine(engines)
     text = table(rows)
     print(
@@ -172,6 +179,8 @@ def main() -> int:
     results.mkdir(parents=True, exist_ok=True)
     document = {"mode": mode, "about": about, "rows": rows}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    if args.rows:
+        mode = f"{mode}-rows-{args.rows.replace(',', '-')}"
     (results / f"{stamp}-{mode}.json").write_text(json.dumps(document, ensure_ascii=False, indent=1))
     (results / f"latest-{mode}.json").write_text(json.dumps(document, ensure_ascii=False, indent=1))
     return 0

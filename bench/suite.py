@@ -468,7 +468,9 @@ def main() -> int:
     parser.add_argument("--mode", choices=["full", "quick", "smoke"], default="full")
     parser.add_argument("--engine", choices=["sqlite", "postgres"], required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--rows", default="", help="only these row numbers, e.g. 5,8")
     args = parser.parse_args()
+    only = {int(number) for number in args.rows.split(",") if number.strip()}
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
     from bench import anchorfile, load
@@ -478,18 +480,19 @@ def main() -> int:
     rows = []
     if args.dataset == "cases":
         steps = [
-            lambda: measure_pages(n, args.mode),
-            lambda: measure_fields(args.mode),
-            lambda: measure_audit(args.mode, args.engine),
-            lambda: load.measure_load(args.mode, args.engine),
-            measure_rotation,
+            ({1, 2}, lambda: measure_pages(n, args.mode)),
+            ({4}, lambda: measure_fields(args.mode)),
+            ({5}, lambda: measure_audit(args.mode, args.engine)),
+            ({7}, lambda: load.measure_load(args.mode, args.engine)),
+            ({6}, measure_rotation),
         ]
         if args.mode != "smoke" and args.engine == "sqlite":
             # The anchor file touches no database: measured once, beside SQLite's rows (the smoke run
             # of the test suite calls it directly, tests/test_anchor_file.py).
-            steps.append(lambda: anchorfile.measure_anchor_file(args.mode))
+            steps.append(({8}, lambda: anchorfile.measure_anchor_file(args.mode)))
     else:
-        steps = [lambda: measure_lookup(args.mode)]
+        steps = [({3}, lambda: measure_lookup(args.mode))]
+    steps = [step for numbers, step in steps if not only or numbers & only]
     for step in steps:
         measured = step()
         rows.extend(measured)
