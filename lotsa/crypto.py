@@ -685,6 +685,32 @@ class BlindIndexField(models.CharField):
         return getattr(model_instance, self.attname)
 
 
+# --- A model's encrypted fields ----------------------------------------------------------------------
+
+
+def encrypted_fields(model) -> tuple[str, ...]:
+    """The names of ``model``'s encrypted fields, in the model's order, found from its field classes: a
+    field added to a model is in every list that walks them (change histories, tests, benchmarks)
+    without anyone remembering to add it there. A proxy has its concrete model's."""
+    return tuple(field.name for field in model._meta.get_fields() if isinstance(field, EncryptedField))
+
+
+def encryption_fields(model) -> tuple[str, ...]:
+    """What of ``model`` belongs to its encryption and never enters a change history: the encrypted
+    fields, the blind indexes of them, and the row key its ciphertexts are bound to (if not the
+    primary key). A history of ciphertexts would show nothing but that a value changed, and a blind
+    index is as good as the value to anyone who can compute it."""
+    names = [
+        field.name
+        for field in model._meta.get_fields()
+        if isinstance(field, EncryptedField | BlindIndexField)
+    ]
+    row = getattr(model, "encryption_row_field", None)
+    if row is not None and row != "pk" and row not in names:
+        names.append(row)
+    return tuple(names)
+
+
 def blind_index_lookup(model, field_name: str, value) -> dict:
     """``Model.objects.filter(**blind_index_lookup(Model, "x_index", typed))``: exact match."""
     field = model._meta.get_field(field_name)
