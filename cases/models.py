@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
+from cases.records import PersonalRecord
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
+from lotsa.records import GuardedRecord, Recorded
 from lotsa.vocabulary import InformationCategory, Purpose
 
 
@@ -53,13 +55,12 @@ class PersonFacts:
         return pnr.formatted(number) if len(number) == 12 and number.isdigit() else number
 
 
-class Person(PersonFacts, models.Model):
+class Person(PersonFacts, GuardedRecord):
     """A person as one unit knows them. Each organisation keeps its own record of a person, so that
     nothing one unit recorded reaches another except through the consent policy; the blind index of
     the personal identity number links the records of the same person where a rule allows it."""
 
-    ENCRYPTED_FIELDS = ["given_names", "surname", "personal_number", "contact", "address"]
-    encryption_subject_field = "pk"
+    encryption_subject_field = "pk"  # a person's fields are under their own key
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
@@ -82,8 +83,6 @@ class Person(PersonFacts, models.Model):
     # cases leave every list and search. The row stays, as the record that the erasure happened.
     erased_at = models.DateTimeField(null=True, blank=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -98,9 +97,6 @@ class Person(PersonFacts, models.Model):
             models.Index(fields=["id"], condition=models.Q(erased_at__isnull=False), name="person_erased")
         ]
 
-    def __str__(self) -> str:  # never personal data: this ends up in logs and change histories
-        return f"Person {self.pk}"
-
     def save(self, *args, **kwargs):
         if self.erased_at is not None:
             raise ValueError(f"person {self.pk} is erased and can no longer change")
@@ -110,9 +106,6 @@ class Person(PersonFacts, models.Model):
         if number is not None and not (len(number) == 12 and number.isdigit()):
             self.personal_number = pnr.normalise(number)
         super().save(*args, **kwargs)
-
-    def access_subject_id(self):
-        return self.pk
 
 
 class Activity(models.TextChoices):
@@ -162,8 +155,7 @@ class CloseReason(models.TextChoices):
     OTHER = "other", _("Other reason (described in the text)")
 
 
-class Case(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Case(PersonalRecord):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     owner_unit = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="cases"
@@ -188,8 +180,6 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change.")
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -200,25 +190,15 @@ class Case(models.Model):
             models.Index(fields=["owner_unit", "-opened_at"], name="case_unit_newest"),
         ]
 
-    def __str__(self) -> str:
-        return f"Case {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
-
     @property
     def is_closed(self) -> bool:
         return self.status == CaseStatus.CLOSED
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(PersonalRecord):
     """The full history of a case's status. The free text may hold personal data: it is encrypted."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=CloseReason.choices, blank=True)
     reason_text = EncryptedTextField(_("description"))
@@ -227,8 +207,6 @@ class CaseStatusChange(models.Model):
     # The case's version this change made (its optimistic lock), so that a post made from an older
     # page is judged on the case as that page showed it. Empty for changes made before it was kept.
     version = models.PositiveIntegerField(null=True, blank=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["changed_at"]
@@ -270,13 +248,8 @@ class JournalQuerySet(GuardedQuerySet):
         raise SignedEntryError("journal entries change only through cases.services")
 
 
-class JournalEntry(models.Model):
-    ENCRYPTED_FIELDS = ["text"]
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class JournalEntry(PersonalRecord):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="journal")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
     text = EncryptedTextField(_("text"))
     author = models.ForeignKey(
@@ -303,9 +276,6 @@ class JournalEntry(models.Model):
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
 
-    def __str__(self) -> str:
-        return f"JournalEntry {self.pk}"
-
     def save(self, *args, **kwargs):
         if not self._state.adding and self._stored_as_signed():
             raise SignedEntryError(f"journal entry {self.pk} is signed")
@@ -315,9 +285,6 @@ class JournalEntry(models.Model):
         if self._stored_as_signed():
             raise SignedEntryError(f"journal entry {self.pk} is signed")
         return super().delete(*args, **kwargs)
-
-    def access_subject_id(self):
-        return self.person_id
 
     @property
     def is_signed(self) -> bool:
@@ -343,16 +310,12 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class AssignmentRequest(models.Model):
+class AssignmentRequest(PersonalRecord):
     """A social worker of the owning unit asks to be assigned to a case of a person the unit already
     keeps a record of. Until the supervisor or the responsible social worker grants it, the asker
     sees nothing of the person. The reason may name the person: it is encrypted."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignment_requests")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     reason = EncryptedTextField(_("why you need the case"))
@@ -364,8 +327,6 @@ class AssignmentRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["requested_at"]
         constraints = [
@@ -375,12 +336,6 @@ class AssignmentRequest(models.Model):
                 name="one_pending_assignment_request",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"AssignmentRequest {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
 
 class HandoverStatus(models.TextChoices):
@@ -415,7 +370,7 @@ class HandoverQuerySet(GuardedQuerySet):
         return self.undecided().filter(sent_at__lt=at - dt.timedelta(days=days))
 
 
-class Handover(models.Model):
+class Handover(PersonalRecord):
     """A hand-over (or referral) of a person from one unit to another: the VBE team to a district, a
     district to the treatment unit, an intervention group to the defector programme, the programme to a
     district at closure, or a request from the police to the programme.
@@ -426,11 +381,6 @@ class Handover(models.Model):
     consent covers — or declined with a reason the sender sees, or withdrawn by the sender. ``person``
     is the sender's record of the person (for a police request, the receiving unit's own)."""
 
-    ENCRYPTED_FIELDS = ["note", "decline_reason"]
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(_("from"), max_length=32, choices=HandoverSource.choices)
     from_case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="handovers_sent", null=True, blank=True
@@ -473,12 +423,6 @@ class Handover(models.Model):
             models.Index(fields=["from_unit", "-sent_at"], name="handover_outbox"),
         ]
 
-    def __str__(self) -> str:
-        return f"Handover {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
-
     @property
     def is_open(self) -> bool:
         return self.status == HandoverStatus.SENT
@@ -503,17 +447,12 @@ class Referrer(models.TextChoices):
     CITY_SERVICE = "city_service", _("Another city service")
 
 
-class FirstContact(models.Model):
+class FirstContact(PersonalRecord):
     """A request for a first contact: who flagged the person and when, and whether they have minor
     children (the target group is adults without children: the team goes on only with a reason). The
     case it belongs to (the VBE team's) carries the milieu."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["referrer_detail", "children_reason"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="first_contact")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     referrer = models.CharField(_("flagged by"), max_length=32, choices=Referrer.choices)
     referrer_detail = EncryptedTextField(_("which unit or service"))
     flagged_on = models.DateField(_("flagged on"))
@@ -521,14 +460,6 @@ class FirstContact(models.Model):
     children_reason = EncryptedTextField(_("why the team goes on although the person has children"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"FirstContact {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
 
 class ContactOutcome(models.TextChoices):
@@ -538,34 +469,19 @@ class ContactOutcome(models.TextChoices):
     OTHER_HELP = "other_help", _("Needs other help")
 
 
-class FirstContactMeeting(models.Model):
+class FirstContactMeeting(Recorded, PersonalRecord):
     """The meeting together with the police (one is the goal; more can be recorded)."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["vbe_participants", "police_participants", "notes"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_contact = models.ForeignKey(FirstContact, on_delete=models.PROTECT, related_name="meetings")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("date"))
     vbe_participants = EncryptedTextField(_("from the VBE team"))
     police_participants = EncryptedTextField(_("from the police"))
     outcome = models.CharField(_("outcome"), max_length=32, choices=ContactOutcome.choices)
     attempts = models.PositiveSmallIntegerField(_("attempts to reach the person"), default=1)
     notes = EncryptedTextField(_("notes"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["held_on"]
-
-    def __str__(self) -> str:
-        return f"FirstContactMeeting {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
 
 class ConcernStatus(models.TextChoices):
@@ -574,7 +490,7 @@ class ConcernStatus(models.TextChoices):
     NO_ACTION = "no_action", _("Assessed: no further action")
 
 
-class ConcernReport(models.Model):
+class ConcernReport(Recorded, PersonalRecord):
     """A report of concern for a child (orosanmälan): the police report concern for a person's minor
     child to the responsible district, and the VBE team records it. It is sent under the duty to
     report (OSL 10 kap. 28 §): never blocked by a missing consent, always reviewed. The child is the
@@ -582,9 +498,8 @@ class ConcernReport(models.Model):
     to and including 20 years), and may open the child's own case."""
 
     encryption_subject_field = "child_id"
-    ENCRYPTED_FIELDS = ["reported_by_police", "concern", "assessment_note"]
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = None  # the person it is about is the child
     child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     from_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="concern_reports_sent")
     from_unit = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
@@ -597,8 +512,6 @@ class ConcernReport(models.Model):
     reported_by_police = EncryptedTextField(_("reported by (police)"))
     concern = EncryptedTextField(_("the concern"))
     reported_on = models.DateField(_("reported on"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
     # The disclosure it was sent under (consent.Disclosure's id: ground child_concern_report).
     disclosure_ref = models.UUIDField(null=True, blank=True)
     status = models.CharField(
@@ -613,17 +526,9 @@ class ConcernReport(models.Model):
         Case, on_delete=models.PROTECT, related_name="concern_reports", null=True, blank=True
     )
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-recorded_at"]
         indexes = [models.Index(fields=["to_unit", "status"], name="concern_inbox")]
-
-    def __str__(self) -> str:
-        return f"ConcernReport {self.pk}"
-
-    def access_subject_id(self):
-        return self.child_id
 
     def child_age(self) -> int | None:
         return self.child.age()

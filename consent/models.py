@@ -8,7 +8,6 @@ it deletes nothing from the case.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -17,8 +16,10 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
+from lotsa.records import GuardedRecord, Recorded
 from lotsa.vocabulary import Purpose
 
 
@@ -56,10 +57,7 @@ class ConsentQuerySet(GuardedQuerySet):
         )
 
 
-class Consent(models.Model):
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Consent(Recorded, PersonalRecord):
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="consents")
     # The case it was recorded in: that case's handlers manage it (supersede, withdraw).
     case = models.ForeignKey(
@@ -89,8 +87,6 @@ class Consent(models.Model):
     guardians_consented = models.PositiveSmallIntegerField(_("guardians who consented"), default=0)
     guardians_required = models.PositiveSmallIntegerField(_("guardians required"), default=0)
     child_own_consent = models.BooleanField(_("the child consented too"), default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -110,12 +106,6 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
         indexes = [models.Index(fields=["person", "valid_until"])]
-
-    def __str__(self) -> str:
-        return f"Consent {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
     @property
     def guardians_satisfied(self) -> bool:
@@ -139,13 +129,10 @@ class Consent(models.Model):
         return ConsentStatus(self.status()).label
 
 
-class Disclosure(models.Model):
+class Disclosure(PersonalRecord):
     """Information disclosed without consent, under a legal ground from consent.grounds. It lets
     the recipient see the named categories until ``access_until``, and waits for a supervisor's review."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="disclosures")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(
@@ -159,43 +146,23 @@ class Disclosure(models.Model):
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     disclosed_at = models.DateTimeField(auto_now_add=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-disclosed_at"]
 
-    def __str__(self) -> str:
-        return f"Disclosure {self.pk}"
 
-    def access_subject_id(self):
-        return self.person_id
-
-
-class EmergencyAccess(models.Model):
+class EmergencyAccess(PersonalRecord):
     """Nödåtkomst: a user of the owning unit, not assigned to the case, opens it for a stated reason
     for a limited time. Every use waits for a supervisor's review."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="emergency_accesses")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = EncryptedTextField(_("reason"))
     started_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["user", "case", "expires_at"])]
-
-    def __str__(self) -> str:
-        return f"EmergencyAccess {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
     def is_open(self, at: dt.datetime | None = None) -> bool:
         return (at or timezone.now()) < self.expires_at
@@ -206,9 +173,10 @@ class ReviewOutcome(models.TextChoices):
     MISUSE = "misuse", _("Flagged as misuse")
 
 
-class Review(models.Model):
+class Review(GuardedRecord):
     """A supervisor's review of a disclosure or an emergency access. Until it is signed off the item
-    stays in the owning unit's review queue."""
+    stays in the owning unit's review queue. (Not a PersonalRecord: its key is the database's, and
+    its person is the ``subject``.)"""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     disclosure = models.OneToOneField(
@@ -227,8 +195,6 @@ class Review(models.Model):
     subject = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     encryption_subject_field = "subject_id"
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["due_at"]
         constraints = [
@@ -237,12 +203,6 @@ class Review(models.Model):
                 name="review_of_exactly_one_thing",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"Review {self.pk}"
-
-    def access_subject_id(self):
-        return self.subject_id
 
     @property
     def is_overdue(self) -> bool:

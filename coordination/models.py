@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Milieu
 from lotsa.crypto import EncryptedTextField
-from lotsa.querysets import GuardedQuerySet
+from lotsa.records import GuardedRecord
 
 # A de-identified report is about something linked to violent extremism: "not relevant" is no answer.
 REPORTED_MILIEUS = [m for m in Milieu if m != Milieu.NOT_RELEVANT]
@@ -48,11 +48,10 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown, or several ages")
 
 
-class DeidentifiedReport(models.Model):
+class DeidentifiedReport(GuardedRecord):
     """Its texts are encrypted under the receiving administration's key (they concern no person, and a
     name that slips past the check must not sit in clear), bound to the row's own key."""
 
-    ENCRYPTED_FIELDS = ["area", "description"]
     encryption_organisation_field = "administration_id"
     encryption_row_field = "row_key"
 
@@ -72,26 +71,20 @@ class DeidentifiedReport(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-occurred_on", "-pk"]
         verbose_name = _("de-identified report")
         verbose_name_plural = _("de-identified reports")
         indexes = [models.Index(fields=["administration", "occurred_on"], name="report_admin_date")]
 
-    def __str__(self) -> str:
-        return f"DeidentifiedReport {self.pk}"
 
-
-class SituationPicture(models.Model):
+class SituationPicture(GuardedRecord):
     """The local situation picture of one district administration for one year (lokal lägesbild),
     updated with the police: the coordinator's and the police's assessments, and the counts of the
     area as they were published when this version was written (already protected: a version holds
     "fewer than 5", never the number behind it). Each save is a new version; none is ever changed.
     The assessments are encrypted under the administration's key."""
 
-    ENCRYPTED_FIELDS = ["coordinator_assessment", "police_assessment"]
     encryption_organisation_field = "administration_id"
     encryption_row_field = "row_key"
 
@@ -108,8 +101,6 @@ class SituationPicture(models.Model):
         "accounts.User", verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
     )
     written_at = models.DateTimeField(_("written"), auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["administration", "-year", "-version"]

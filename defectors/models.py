@@ -13,15 +13,13 @@ programme plans interventions from a catalogue (defectors.catalogue), places the
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedJSONField, EncryptedTextField
-from lotsa.querysets import GuardedQuerySet
 from lotsa.vocabulary import InformationCategory, ThreatLevel
 
 
@@ -33,16 +31,11 @@ class Outcome(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Enrolment(models.Model):
+class Enrolment(PersonalRecord):
     """The programme's record of the gate for one case: the checks that are not documents of their
     own. The conditions form's scan, if kept, is encrypted like every personal field."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["conditions_witness", "conditions_scan", "conditions_scan_name"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="enrolment")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     # The police conditions form (villkorsblankett), signed by the person.
     conditions_signed_on = models.DateField(_("conditions form signed on"), null=True, blank=True)
     conditions_witness = EncryptedTextField(_("who witnessed the signature"))
@@ -72,14 +65,6 @@ class Enrolment(models.Model):
     outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=Outcome.choices)
     version = models.PositiveIntegerField(default=1)
 
-    objects = GuardedQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"Enrolment {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
-
     @property
     def conditions_signed(self) -> bool:
         return self.conditions_signed_on is not None
@@ -91,17 +76,14 @@ class Enrolment(models.Model):
         )
 
 
-class BopsAssessment(models.Model):
+class BopsAssessment(PersonalRecord):
     """BOPS's assessment of threat and special protection need for a person in the programme, recorded
     by a BOPS user, with a re-assessment date. The programme reads it while the consent between social
     services and BOPS lets threat and protection cross."""
 
-    encryption_subject_field = "person_id"
     CATEGORY = InformationCategory.THREAT_PROTECTION
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="bops_assessments")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
@@ -110,17 +92,9 @@ class BopsAssessment(models.Model):
     assessed_at = models.DateTimeField(default=timezone.now)
     next_review = models.DateField(_("re-assessment due"))
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-assessed_at"]
         indexes = [models.Index(fields=["case", "-assessed_at"], name="bops_latest")]
-
-    def __str__(self) -> str:
-        return f"BopsAssessment {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
     @property
     def opens_the_programme(self) -> bool:
@@ -137,15 +111,11 @@ class DecisionStatus(models.TextChoices):
     REFUSED = "refused", _("Sent back by the supervisor")
 
 
-class SupportDecision(models.Model):
+class SupportDecision(PersonalRecord):
     """The social-services decision on support, citing a section from configuration. Prepared by a
     handler, approved by the unit's supervisor — never by its author."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="support_decisions")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     section = models.CharField(_("under the section"), max_length=32)
     text = EncryptedTextField(_("the decision"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -159,16 +129,8 @@ class SupportDecision(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = EncryptedTextField(_("the supervisor's note"))
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"SupportDecision {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
 
 class InterventionStatus(models.TextChoices):
@@ -178,16 +140,11 @@ class InterventionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Intervention(models.Model):
+class Intervention(PersonalRecord):
     """One intervention from the catalogue: decided (by whom, under which section), provided by whom,
     from when to when, with its status and encrypted follow-up notes."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["provider", "follow_up"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="interventions")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("intervention"), max_length=40)
     section = models.CharField(_("under the section"), max_length=32)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -201,32 +158,20 @@ class Intervention(models.Model):
     follow_up = EncryptedTextField(_("follow-up notes"))
     version = models.PositiveIntegerField(default=1)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["starts_on"]
 
-    def __str__(self) -> str:
-        return f"Intervention {self.pk}"
 
-    def access_subject_id(self):
-        return self.person_id
-
-
-class Placement(models.Model):
+class Placement(PersonalRecord):
     """Where an intervention places the person. The address is a protected address: shown only to the
     case's named handlers, never in a list, an export or a letter, and to BOPS only while the consent
     covers housing. A placement through a private defector programme names it as a recipient only
     under a consent that names it."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["address"]
     CATEGORY = InformationCategory.HOUSING
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intervention = models.OneToOneField(Intervention, on_delete=models.PROTECT, related_name="placement")
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="placements")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     address = EncryptedJSONField(_("address"))
     protected_housing = models.BooleanField(_("protected housing"), default=False)
     outside_stockholm = models.BooleanField(_("outside Stockholm"), default=False)
@@ -241,23 +186,11 @@ class Placement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = GuardedQuerySet.as_manager()
 
-    def __str__(self) -> str:
-        return f"Placement {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
-
-
-class FollowUp(models.Model):
+class FollowUp(PersonalRecord):
     """A follow-up 6 or 12 months after closure: due on the worker's start page until recorded."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="follow_ups")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     months = models.PositiveSmallIntegerField(_("months after closure"))
     due_on = models.DateField(_("due"))
     recorded_at = models.DateTimeField(null=True, blank=True)
@@ -270,17 +203,9 @@ class FollowUp(models.Model):
     back_in_milieu = models.BooleanField(_("back in the milieu"), null=True)
     notes = EncryptedTextField(_("notes"))
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["due_on"]
         constraints = [models.UniqueConstraint(fields=["case", "months"], name="one_follow_up_per_milestone")]
-
-    def __str__(self) -> str:
-        return f"FollowUp {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
     @property
     def due(self) -> bool:

@@ -11,14 +11,12 @@ pages, consent.policy).
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedTextField
-from lotsa.querysets import GuardedQuerySet
+from lotsa.records import Recorded
 
 
 class RelationKind(models.TextChoices):
@@ -29,15 +27,10 @@ class RelationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Relation(models.Model):
+class Relation(Recorded, PersonalRecord):
     """The relative's relation to the person concerned, in the relative's own case."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["concerned_name", "concerned_number", "notes"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="relations")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("relation"), max_length=16, choices=RelationKind.choices)
     concerned_name = EncryptedTextField(_("the person concerned"))
     concerned_number = EncryptedTextField(_("their personal identity number, if known"))
@@ -48,19 +41,9 @@ class Relation(models.Model):
         "cases.Person", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     notes = EncryptedTextField(_("notes"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["recorded_at"]
-
-    def __str__(self) -> str:
-        return f"Relation {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
 
 class ConversationForm(models.TextChoices):
@@ -69,29 +52,14 @@ class ConversationForm(models.TextChoices):
     PARENT_NETWORK = "parent_network", _("Parent network")
 
 
-class SupportConversation(models.Model):
+class SupportConversation(Recorded, PersonalRecord):
     """A support conversation with the relative (the treatment unit's, or a district's)."""
 
-    encryption_subject_field = "person_id"
-    ENCRYPTED_FIELDS = ["notes"]
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="support_conversations")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("date"))
     form = models.CharField(_("form"), max_length=16, choices=ConversationForm.choices)
     notes = EncryptedTextField(_("notes"))
     follow_up_on = models.DateField(_("planned follow-up"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["held_on"]
-
-    def __str__(self) -> str:
-        return f"SupportConversation {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import InformationCategory
+from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedTextField
-from lotsa.querysets import GuardedQuerySet
+from lotsa.records import GuardedRecord
 from lotsa.vocabulary import ThreatLevel
 
 
@@ -47,7 +48,7 @@ class MemberRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class InterventionGroup(models.Model):
+class InterventionGroup(GuardedRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="intervention_group")
     band = models.CharField(_("band"), max_length=32)
@@ -60,16 +61,12 @@ class InterventionGroup(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     next_meeting_on = models.DateField(_("next meeting"), null=True, blank=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("intervention group")
         verbose_name_plural = _("intervention groups")
 
-    def __str__(self) -> str:
-        return f"InterventionGroup {self.pk}"
-
     def access_subject_id(self):
+        # The group's person is its case's (the group records nothing under a key of its own).
         return self.case.person_id
 
 
@@ -99,15 +96,12 @@ class Membership(models.Model):
         return f"Membership {self.pk}"
 
 
-class ThreatAssessment(models.Model):
+class ThreatAssessment(PersonalRecord):
     """The police's continuous assessment of threat and protection need (hotbild och skyddsbehov)."""
 
-    encryption_subject_field = "person_id"
     CATEGORY = InformationCategory.THREAT_PROTECTION
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="assessments")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
@@ -116,31 +110,19 @@ class ThreatAssessment(models.Model):
     assessed_at = models.DateTimeField(auto_now_add=True)
     next_review = models.DateField(_("next review"))
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-assessed_at"]
-
-    def __str__(self) -> str:
-        return f"ThreatAssessment {self.pk}"
-
-    def access_subject_id(self):
-        return self.person_id
 
     @property
     def review_overdue(self) -> bool:
         return timezone.localdate() > self.next_review
 
 
-class SharedEntry(models.Model):
+class SharedEntry(PersonalRecord):
     """What a member records for the group. ``for_civil_society`` marks a summary written for the
     civil-society members: the only kind of entry they ever see."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="shared_entries")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
@@ -148,35 +130,18 @@ class SharedEntry(models.Model):
     for_civil_society = models.BooleanField(_("summary written for civil-society members"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at"]
 
-    def __str__(self) -> str:
-        return f"SharedEntry {self.pk}"
 
-    def access_subject_id(self):
-        return self.person_id
-
-
-class Meeting(models.Model):
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Meeting(PersonalRecord):
     group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="meetings")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("date"))
     decisions = EncryptedTextField(_("decisions"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-held_on"]
-
-    def __str__(self) -> str:
-        return f"Meeting {self.pk}"
 
 
 class Attendance(models.Model):
@@ -188,23 +153,14 @@ class Attendance(models.Model):
         return f"Attendance {self.pk}"
 
 
-class MinutesItem(models.Model):
+class MinutesItem(PersonalRecord):
     """One item of the minutes, with its information category: recorded by the coordinator's
     organisation and shared like any other entry."""
 
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("information category"), max_length=32, choices=InformationCategory.choices)
     text = EncryptedTextField(_("text"))
-
-    objects = GuardedQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"MinutesItem {self.pk}"
 
 
 class ActionStatus(models.TextChoices):
@@ -214,27 +170,14 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-class Goal(models.Model):
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Goal(PersonalRecord):
     group = models.ForeignKey(InterventionGroup, on_delete=models.PROTECT, related_name="goals")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     text = EncryptedTextField(_("goal"))
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = GuardedQuerySet.as_manager()
 
-    def __str__(self) -> str:
-        return f"Goal {self.pk}"
-
-
-class PlanAction(models.Model):
-    encryption_subject_field = "person_id"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class PlanAction(PersonalRecord):
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions")
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     owner = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("owned by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -248,13 +191,8 @@ class PlanAction(models.Model):
     # indicators of effect.
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
-    objects = GuardedQuerySet.as_manager()
-
     class Meta:
         ordering = ["due"]
-
-    def __str__(self) -> str:
-        return f"PlanAction {self.pk}"
 
     @property
     def overdue(self) -> bool:

@@ -21,7 +21,7 @@ from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import Person
 from lotsa.crypto import EncryptedTextField
-from lotsa.querysets import GuardedQuerySet
+from lotsa.records import GuardedRecord
 
 
 class PersonAccessLog(Person):
@@ -64,11 +64,10 @@ class ReviewPlan(models.Model):
         return f"ReviewPlan of organisation {self.organisation_id}"
 
 
-class LogReview(models.Model):
+class LogReview(GuardedRecord):
     """One period's review: the sample drawn (reproducible from ``seed`` and the period), the marks,
     the sign-off. The conclusion is encrypted under the unit's key."""
 
-    ENCRYPTED_FIELDS = ["conclusion"]
     encryption_organisation_field = "organisation_id"
     encryption_row_field = "row_key"
 
@@ -87,8 +86,6 @@ class LogReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_end", "-pk"]
@@ -127,11 +124,10 @@ class Mark(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Needs follow-up")
 
 
-class ReviewItem(models.Model):
+class ReviewItem(GuardedRecord):
     """One sampled event and why it was drawn (random, or the risk rules that selected it). The note is
     encrypted under the reviewing unit's key."""
 
-    ENCRYPTED_FIELDS = ["note"]
     encryption_organisation_field = "review.organisation_id"
     encryption_row_field = "row_key"
 
@@ -145,8 +141,6 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     marked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["event_id"]
@@ -166,13 +160,12 @@ class ReviewItem(models.Model):
         raise SignedOff("reviews are kept")
 
 
-class NeedsRiskAnalysis(models.Model):
+class NeedsRiskAnalysis(GuardedRecord):
     """The needs-and-risk analysis behind one role in one organisation: why the role needs the access
     it has, and what risks that brings. Versioned: a new version is written, approved by a supervisor
     of the organisation who did not write it, and from then on is the one in force. Its texts are
     encrypted under the organisation's key."""
 
-    ENCRYPTED_FIELDS = ["needs", "risks"]
     encryption_organisation_field = "organisation_id"
     encryption_row_field = "row_key"
 
@@ -188,8 +181,6 @@ class NeedsRiskAnalysis(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-
-    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation_id", "role", "-version"]
