@@ -1,28 +1,13 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lotsa.apps import LotsaAppConfig
 
-class AccountsConfig(AppConfig):
+
+class AccountsConfig(LotsaAppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from auditlog.registry import auditlog
-
-        from accounts import signals  # noqa: F401
-        from accounts.access import AccountRequestPolicy
-        from accounts.models import AccountRequest, Organisation, RoleGrant, User
-        from accounts.selectors import waiting_account_requests
-        from lotsa import access, waiting
-
-        access.register(AccountRequest, AccountRequestPolicy())
-        waiting.register(waiting_account_requests)
-        auditlog.register(AccountRequest)
-
-        auditlog.register(Organisation)
-        auditlog.register(
-            User,
-            exclude_fields=["password", "last_login"],
-        )
-        auditlog.register(RoleGrant)
+    import_on_ready = ["accounts.signals"]  # logins, lock-outs and log-outs into the access log
+    policies = {"AccountRequest": "accounts.access.AccountRequestPolicy"}
+    waiting_providers = ["accounts.selectors.waiting_account_requests"]
+    change_history = ["AccountRequest", "Organisation", "User", "RoleGrant"]
+    change_history_options = {"User": {"exclude_fields": ["password", "last_login"]}}

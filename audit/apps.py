@@ -1,11 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lotsa.apps import LotsaAppConfig
 
-class AuditConfig(AppConfig):
+
+class AuditConfig(LotsaAppConfig):
     name = "audit"
     verbose_name = _("Audit")
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from audit import checks  # noqa: F401  (registers the deploy check)
+    import_on_ready = ["audit.checks"]  # the deploy check

@@ -1,51 +1,29 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lotsa.apps import LotsaAppConfig
 
-class SigConfig(AppConfig):
+
+class SigConfig(LotsaAppConfig):
     name = "sig"
     verbose_name = _("Intervention groups")
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from auditlog.registry import auditlog
-
-        from lotsa import access, waiting
-        from sig.access import (
-            GroupPolicy,
-            MeetingPolicy,
-            MinutesItemPolicy,
-            PlanPolicy,
-            SharedEntryPolicy,
-            ThreatAssessmentPolicy,
-        )
-        from sig.models import (
-            Goal,
-            InterventionGroup,
-            Meeting,
-            Membership,
-            MinutesItem,
-            PlanAction,
-            SharedEntry,
-            ThreatAssessment,
-        )
-        from sig.selectors import waiting_in_groups
-
-        waiting.register(waiting_in_groups)
-        access.register(InterventionGroup, GroupPolicy())
-        access.register(SharedEntry, SharedEntryPolicy())
-        access.register(ThreatAssessment, ThreatAssessmentPolicy())
-        access.register(MinutesItem, MinutesItemPolicy())
-        access.register(Meeting, MeetingPolicy())
-        access.register(Goal, PlanPolicy())
-        access.register(PlanAction, PlanPolicy())
-
-        auditlog.register(InterventionGroup)
-        auditlog.register(Membership)
-        auditlog.register(ThreatAssessment, exclude_fields=["notes"])
-        auditlog.register(PlanAction, exclude_fields=["text", "follow_up"])
-        # What members record: its change history names who and when; the text stays encrypted.
-        auditlog.register(SharedEntry, exclude_fields=["text"])
-        auditlog.register(Meeting, exclude_fields=["decisions"])
-        auditlog.register(MinutesItem, exclude_fields=["text"])
-        auditlog.register(Goal, exclude_fields=["text"])
+    waiting_providers = ["sig.selectors.waiting_in_groups"]
+    policies = {
+        "InterventionGroup": "sig.access.GroupPolicy",
+        "SharedEntry": "sig.access.SharedEntryPolicy",
+        "ThreatAssessment": "sig.access.ThreatAssessmentPolicy",
+        "MinutesItem": "sig.access.MinutesItemPolicy",
+        "Meeting": "sig.access.MeetingPolicy",
+        "Goal": "sig.access.PlanPolicy",
+        "PlanAction": "sig.access.PlanPolicy",
+    }
+    # What members record: its change history names who and when; the texts stay encrypted.
+    change_history = [
+        "InterventionGroup",
+        "Membership",
+        "ThreatAssessment",
+        "PlanAction",
+        "SharedEntry",
+        "Meeting",
+        "MinutesItem",
+        "Goal",
+    ]
