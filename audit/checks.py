@@ -75,7 +75,7 @@ def production_database_is_postgresql(app_configs, databases=None, **kwargs):
         Warning(
             "the database is SQLite: in production the access log needs PostgreSQL, whose roles and "
             "triggers keep the application from changing it",
-            hint="Set DATABASE_URL to PostgreSQL and apply deploy/postgres-roles.sql (README).",
+            hint="Set DATABASE_URL to PostgreSQL and apply deploy/postgres-roles.sql (docs/operations.md).",
             id="audit.W001",
         )
     ]
@@ -93,7 +93,8 @@ def access_log_role_is_locked_down(app_configs, **kwargs):
     return [
         Error(
             problem,
-            hint="Run the application as the ordinary role of deploy/postgres-roles.sql (README).",
+            hint="Run the application as the ordinary role of deploy/postgres-roles.sql "
+            "(docs/operations.md).",
             id="audit.E001",
         )
         for problem in problems

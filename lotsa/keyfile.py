@@ -90,7 +90,7 @@ def _from_file(path: Path) -> KeyMaterial:
     except FileNotFoundError as exc:
         raise KeyConfigurationError(
             f"No key file at {path}. Run `python manage.py generate_keys`, or set LOTSA_KEY_FILE, "
-            f"or provide the keys through the environment (see README, 'Keys')."
+            f"or provide the keys through the environment (see docs/operations.md, 'Keys')."
         ) from exc
     except json.JSONDecodeError as exc:
         raise KeyConfigurationError(f"The key file {path} is not valid JSON") from exc
@@ -199,7 +199,7 @@ def _read_key(path: Path, what: str) -> bytes:
         text = Path(path).read_text()
     except FileNotFoundError as exc:
         raise KeyConfigurationError(
-            f"No {what} at {path}. Run `python manage.py generate_keys` (see README, 'The access log')."
+            f"No {what} at {path}. Run `python manage.py generate_keys` (see docs/operations.md, 'Keys')."
         ) from exc
     return decode_key(text, name=what)
 

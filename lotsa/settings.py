@@ -218,11 +218,11 @@ CONTENT_SECURITY_POLICY = {
 LOTSA_TRUSTED_PROXIES = env_list("LOTSA_TRUSTED_PROXIES")
 
 # --- Keys -----------------------------------------------------------------------------------------
-# Master keys and the blind-index key live in a JSON key file outside the repository (see README,
-# "Keys"), or in LOTSA_MASTER_KEY_<version> and LOTSA_BLIND_INDEX_KEY.
+# Master keys and the blind-index key live in a JSON key file outside the repository (see
+# docs/operations.md, "Keys"), or in LOTSA_MASTER_KEY_<version> and LOTSA_BLIND_INDEX_KEY.
 LOTSA_KEY_FILE = Path(os.environ.get("LOTSA_KEY_FILE", VAR_DIR / "keys.json"))
 
-# --- The access log: sealing and anchors (README, "The access log") ---------------------------------
+# --- The access log: sealing and anchors (docs/operations.md, "The sealer and the anchors") ------
 # The anchor file is the store the database cannot reach; in production a write-once mount or a
 # file fed to remote syslog. The signing key is read by the sealer only; verifiers need the public key.
 LOTSA_AUDIT_ANCHOR_FILE = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))

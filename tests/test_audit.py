@@ -611,8 +611,8 @@ def _connect(user: str):
 
 @postgres_only
 def test_the_application_role_of_the_recipe_cannot_undo_the_log():
-    """deploy/postgres-roles.sql, applied as the README says; then, as that ordinary role, every way to
-    change, remove or unprotect the log is refused, and the deploy check is satisfied."""
+    """deploy/postgres-roles.sql, applied as docs/operations.md says; then, as that ordinary role, every
+    way to change, remove or unprotect the log is refused, and the deploy check is satisfied."""
     import psycopg
 
     from audit.checks import role_problems
