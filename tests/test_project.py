@@ -28,7 +28,7 @@ def run_manage(*args, env_extra, tmp_path):
         k: v for k, v in os.environ.items() if not k.startswith(("LOTSA_", "DJANGO_", "SECRET_KEY", "DEBUG"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="lotsa.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         LOTSA_VAR_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         **env_extra,
