@@ -7,13 +7,17 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.access import may_decide
 from accounts.models import AccountRequest, EnrolmentCode, RequestStatus, User
+from accounts.roles import APPROVER_ROLES
 from audit import services as audit
 from audit.models import Action
 from lotsa import access
+from lotsa.waiting import Waiting
 
 
 def _requests():
@@ -43,11 +47,6 @@ def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
         reason=f"account requests waiting for approval: {len(rows)}",
     )
     return rows
-
-
-def account_requests_waiting_count(*, user: User) -> int:
-    """For the start page (a count only): the pending requests ``user`` may decide."""
-    return len(_waiting_for(user))
 
 
 @transaction.atomic
@@ -97,21 +96,24 @@ def accounts_new_or_reset(*, since: dt.datetime, until: dt.datetime) -> dict[int
     return moments
 
 
-def waiting_account_requests(user: User) -> list:
-    """For the start page (counts only): the account requests a user entered that still wait for a
-    second person's approval. (What waits for a supervisor's own approval the start page counts
-    itself, decided request by request.)"""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
+def waiting_account_requests(user: User) -> list[Waiting]:
+    """For the start page (counts only): the account requests that wait for ``user``'s approval (an
+    approver's, decided request by request; also on the supervisor's desk), and those ``user`` entered
+    that still wait for a second person's approval."""
+    items = []
+    if user.has_role(*APPROVER_ROLES) and (to_decide := len(_waiting_for(user))):
+        text = ngettext(
+            "%(n)s account request waits for your approval.",
+            "%(n)s account requests wait for your approval.",
+            to_decide,
+        )
+        items.append(Waiting(text % {"n": to_decide}, reverse("accounts:requests"), approval=True))
     mine = AccountRequest.objects.filter(requested_by=user, status=RequestStatus.PENDING).count()
-    if not mine:
-        return []
-    text = ngettext(
-        "%(n)d account request you entered waits for approval",
-        "%(n)d account requests you entered wait for approval",
-        mine,
-    )
-    return [Waiting(text % {"n": mine}, reverse("accounts:requests"))]
+    if mine:
+        text = ngettext(
+            "%(n)d account request you entered waits for approval",
+            "%(n)d account requests you entered wait for approval",
+            mine,
+        )
+        items.append(Waiting(text % {"n": mine}, reverse("accounts:requests")))
+    return items
