@@ -62,7 +62,8 @@ def prepare(users: int) -> dict:
     with the police under consent (made once, through the services)."""
     import datetime as dt
 
-    from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
+    from accounts.models import Organisation, OrganisationKind, RoleGrant, User
+    from accounts.roles import Role
     from bench.data import number_for
     from cases import services as case_services
     from cases.models import Case

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from consent import policy as consent_policy
 from lotsa.access import Decision, Policy

@@ -35,7 +35,6 @@ from cases.models import (
     Handover,
     HandoverSource,
     HandoverStatus,
-    InformationCategory,
     JournalEntry,
     Milieu,
     Person,
@@ -48,7 +47,7 @@ from consent import policy as consent_policy
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
-from lotsa.vocabulary import Purpose
+from lotsa.vocabulary import InformationCategory, Purpose
 
 
 class StaleVersion(Conflict):

@@ -3,8 +3,7 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.roles import CASEWORK_ROLES, Role
 from accounts.selectors import pending_requests_about
 from lotsa.waiting import waiting_for
 

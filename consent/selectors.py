@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from audit.models import Action
-from cases.models import Case, InformationCategory, JournalEntry, Person
+from cases.models import Case, JournalEntry, Person
 from consent import grounds, policy
-from consent.models import Consent, Purpose, Review
+from consent.models import Consent, Review
 from lotsa import access, crypto
-from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
+from lotsa.vocabulary import CROSSING_PURPOSES, InformationCategory, Purpose, crossing_purpose_label
 
 
 def scope_sentence(consent: Consent) -> str:

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Case

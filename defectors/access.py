@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
 from consent import policy

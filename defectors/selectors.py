@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role, User
-from accounts.roles import CASE_PAGE_ROLES
+from accounts.models import OrganisationKind, User
+from accounts.roles import CASE_PAGE_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Activity, Case, CaseStatus, Person

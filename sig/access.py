@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy
 from lotsa.access import Decision, Policy

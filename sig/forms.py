@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cases.models import InformationCategory
 from lotsa import forms as id_fields
+from lotsa.vocabulary import InformationCategory, ThreatLevel
 from sig import services
-from sig.models import ActionStatus, GroupOutcome, MemberRole, ThreatLevel
+from sig.models import ActionStatus, GroupOutcome, MemberRole
 
 
 class DateInput(forms.DateInput):

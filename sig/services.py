@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, OrganisationKind, User
 from audit.models import Action
-from cases.models import Case, InformationCategory
+from cases.models import Case
 from consent import policy
-from consent.models import Consent, Purpose
+from consent.models import Consent
 from lotsa import access
 from lotsa.dates import add_months
 from lotsa.errors import DomainError
+from lotsa.vocabulary import InformationCategory, Purpose, ThreatLevel
 from sig.models import (
     ActionStatus,
     Attendance,
@@ -33,7 +34,6 @@ from sig.models import (
     PlanAction,
     SharedEntry,
     ThreatAssessment,
-    ThreatLevel,
 )
 
 PURPOSE = Purpose.INTERVENTION_GROUP

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action
 from cases import selectors, services
 from cases.models import Case, ConcernReport, FirstContact, JournalEntry

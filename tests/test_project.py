@@ -16,7 +16,8 @@ from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Organisation, Role, RoleGrant, User
+from accounts.models import Organisation, RoleGrant, User
+from accounts.roles import Role
 from cases.models import Activity, Case, JournalEntry, Person
 from lotsa import bootstrap
 

@@ -23,12 +23,11 @@ from accounts.models import (
     OrganisationKind,
     RequestKind,
     RequestStatus,
-    Role,
     User,
     role_conflicts,
     roles_not_fitting,
 )
-from accounts.roles import GUARDED_ROLES
+from accounts.roles import GUARDED_ROLES, Role
 from audit.models import Action, Outcome
 from tests.factories import TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified

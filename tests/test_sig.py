@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from consent import services as consent_services
+from lotsa.vocabulary import ThreatLevel
 from sig import selectors, services
-from sig.models import GroupStatus, MemberRole, ThreatLevel
+from sig.models import GroupStatus, MemberRole
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
 
 pytestmark = pytest.mark.django_db
