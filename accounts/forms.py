@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Role, User, role_conflicts, roles_not_fitting
+from accounts.models import Organisation, User, role_conflicts, roles_not_fitting
+from accounts.roles import Role
 from lotsa import forms as id_fields
 
 

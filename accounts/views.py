@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
-from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, Role, RoleGrant, User
-from accounts.roles import GUARDED_ROLES
+from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, RoleGrant, User
+from accounts.roles import GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.db import DatabaseError, connection
 
 LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal"]
@@ -67,8 +67,6 @@ def role_problems(cursor) -> list[str]:
 @register("lotsa", deploy=True)
 def production_database_is_postgresql(app_configs, databases=None, **kwargs):
     """SQLite is the demo's database: no roles, no triggers that bind anyone who can write the file."""
-    from django.core.checks import Warning
-
     if connection.vendor != "sqlite":
         return []
     return [

@@ -12,13 +12,13 @@ from cases.models import (
     CaseStatus,
     CloseReason,
     ContactOutcome,
-    InformationCategory,
     Milieu,
     ProtectedIdentity,
     Referrer,
     TargetGroup,
 )
 from lotsa import forms as id_fields
+from lotsa.vocabulary import InformationCategory
 
 
 class PersonalNumberField(forms.CharField):

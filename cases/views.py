@@ -20,17 +20,10 @@ from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import (
-    AssignmentRequest,
-    Case,
-    CaseStatus,
-    ConcernReport,
-    Handover,
-    InformationCategory,
-    JournalEntry,
-)
+from cases.models import AssignmentRequest, Case, CaseStatus, ConcernReport, Handover, JournalEntry
 from lotsa import access, crypto
 from lotsa.posting import conflict_page, post_form
+from lotsa.vocabulary import InformationCategory
 
 
 def _detail(case_or_id) -> str:

@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors as accounts_selectors
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts import queries as accounts_queries
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Case
-from consent import forms, selectors, services
+from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
 from lotsa.vocabulary import crossing_purpose_label
@@ -55,7 +54,7 @@ def detail(request, case_id, consent_id):
     context = {
         "case": case,
         "consent": consent,
-        "scope": selectors.scope_sentence(consent),
+        "scope": queries.scope_sentence(consent),
         "can_write": access.decide(request.user, Action.UPDATE, consent).allowed,
         "withdraw_form": forms.WithdrawForm(),
     }
@@ -69,7 +68,7 @@ def print_form(request, case_id, consent_id):
     return render(
         request,
         "consent/print.html",
-        {"case": case, "consent": consent, "scope": selectors.scope_sentence(consent)},
+        {"case": case, "consent": consent, "scope": queries.scope_sentence(consent)},
     )
 
 
@@ -162,7 +161,7 @@ def disclose(request, case_id):
 def review_queue(request):
     access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
     reviews = selectors.review_queue_for(user=request.user)
-    recent = accounts_selectors.accounts_recently_issued(organisation_id=request.user.organisation_id)
+    recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
         request,
         "consent/review_queue.html",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import Action
 from cases import services as case_services
 from cases.models import Case, Handover, HandoverSource

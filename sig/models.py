@@ -15,10 +15,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import InformationCategory
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
-from lotsa.vocabulary import ThreatLevel
+from lotsa.vocabulary import InformationCategory, ThreatLevel
 
 
 class GroupStatus(models.TextChoices):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import POLICE_KINDS, Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.models import POLICE_KINDS
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases.models import Case
 from lotsa import access

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import Action
 from cases.models import Case
 from lotsa import access, waiting
 from lotsa.posting import post_form
-from supervision import forms, selectors, services
+from supervision import forms, queries, selectors, services
 from supervision.access import ACCESS_REVIEW
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, SubjectAccessExtract
 
@@ -25,7 +25,7 @@ def desk(request):
     return render(
         request,
         "supervision/desk.html",
-        {"due": selectors.review_due(request.user.organisation_id), "approvals": approvals},
+        {"due": queries.review_due(request.user.organisation_id), "approvals": approvals},
     )
 
 

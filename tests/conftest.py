@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 from guardian.shortcuts import assign_perm
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
 
 MARKER = "Xylofonmarkör"  # appears in the case's person's name; must never reach the wrong eyes

@@ -6,7 +6,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from accounts.models import Organisation, OrganisationKind, Role, User
+from accounts.models import Organisation, OrganisationKind, User
+from accounts.roles import Role
 from audit.models import Action
 from tests.conftest import MARKER
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory

@@ -829,7 +829,7 @@ def test_two_sealer_processes_share_one_anchor_file_under_load(tmp_path):
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     path = tmp_path / "anchors.jsonl"
     env = {
-        **os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "lotsa.settings_test",
+        **os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "LOTSA_AUDIT_ANCHOR_FILE": str(path), "LOTSA_AUDIT_ANCHOR_EVERY_SEALS": "1",
         "LOTSA_AUDIT_ANCHOR_INTERVAL": "0.05", "LOTSA_AUDIT_HEARTBEAT": "0.2",
     }  # fmt: skip

@@ -469,7 +469,7 @@ def test_a_social_worker_of_another_district_can_neither_open_list_search_nor_po
 
 
 def test_closing_is_approved_by_the_units_supervisor_never_by_whoever_proposed_it(world):
-    from accounts.models import Role
+    from accounts.roles import Role
     from lotsa.access import AccessDenied
     from tests.factories import UserFactory
 

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action, Outcome
 from cases import services as case_services
 from consent.models import Consent, EmergencyAccess, Review

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import OrganisationKind
-from cases.models import InformationCategory, Person
+from cases.models import Person
 from consent import policy
-from consent.models import Consent, Disclosure, GivenHow, Purpose
-from lotsa.vocabulary import LEGAL_GROUND
+from consent.models import Consent, Disclosure, GivenHow
+from lotsa.vocabulary import LEGAL_GROUND, InformationCategory, Purpose
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory, valid_number
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import AccessEvent, Action, Outcome
 from cases.personal_number import luhn_ok
 from coordination.identity import identifying_parts

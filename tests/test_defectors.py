@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import AccessEvent, Action, Outcome
 from cases.models import Case, CaseStatus
 from consent import services as consent_services

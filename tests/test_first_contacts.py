@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action
-from cases import selectors, services
+from cases import queries, selectors, services
 from cases.models import Case, ConcernReport, FirstContact, JournalEntry
 from consent import services as consent_services
 from consent.models import Disclosure, Review
@@ -322,7 +323,7 @@ def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
         milieu="autonomous",
         request=services.FirstContactRequest("police", "", TODAY, False),
     )
-    counted = selectors.first_contacts_counted(since=TODAY - dt.timedelta(days=30), until=TODAY)
+    counted = queries.first_contacts_counted(since=TODAY - dt.timedelta(days=30), until=TODAY)
     assert counted == {
         "by_referrer": {"security_service": 1, "police": 1},
         "by_outcome": {"accepted_help": 1, "no_meeting": 1},  # the latest meeting counts

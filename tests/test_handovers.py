@@ -13,7 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import AccessEvent, Action, Outcome
 from cases import selectors, services
 from cases.models import Case, Handover, HandoverStatus, Person

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import AccessEvent, Action, Outcome
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 from tests.helpers import current_code, events_since, head_seq, login_verified

@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from consent import services as consent_services
-from sig import selectors, services
-from sig.models import GroupStatus, MemberRole, ThreatLevel
+from lotsa.vocabulary import ThreatLevel
+from sig import queries, services
+from sig.models import GroupStatus, MemberRole
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +165,7 @@ def test_each_member_sees_exactly_what_the_consent_gives_their_organisation(sig_
         for_civil_society=True,
     )
     seen = {
-        name: {e.pk for e in selectors.visible_shared_entries(user, group)}
+        name: {e.pk for e in queries.visible_shared_entries(user, group)}
         for name, user in (
             ("coordinator", coordinator),
             ("police", police),
@@ -187,9 +189,9 @@ def test_civil_society_sees_nothing_before_the_undertaking(sig_world):
         text="Sammanfattning",
         for_civil_society=True,
     )
-    assert selectors.visible_shared_entries(sig_world["users"]["coach"], group) == []
+    assert queries.visible_shared_entries(sig_world["users"]["coach"], group) == []
     services.undertaking_accept(by=sig_world["users"]["coach"], group_id=group.pk)
-    assert len(selectors.visible_shared_entries(sig_world["users"]["coach"], group)) == 1
+    assert len(queries.visible_shared_entries(sig_world["users"]["coach"], group)) == 1
 
 
 def test_after_withdrawal_members_of_other_organisations_see_nothing_of_the_person(sig_world):
@@ -205,8 +207,8 @@ def test_after_withdrawal_members_of_other_organisations_see_nothing_of_the_pers
         protection_need=False,
         notes="Bedömning",
     )
-    assert selectors.visible_shared_entries(sig_world["users"]["school"], group)
-    assert selectors.visible_assessments(sig_world["users"]["school"], group)
+    assert queries.visible_shared_entries(sig_world["users"]["school"], group)
+    assert queries.visible_assessments(sig_world["users"]["school"], group)
     consent_services.consent_withdraw(
         by=sig_world["users"]["coordinator"],
         consent_id=given.pk,
@@ -214,11 +216,11 @@ def test_after_withdrawal_members_of_other_organisations_see_nothing_of_the_pers
         how="written",
         note="",
     )
-    assert selectors.visible_shared_entries(sig_world["users"]["school"], group) == []
-    assert selectors.visible_assessments(sig_world["users"]["school"], group) == []
+    assert queries.visible_shared_entries(sig_world["users"]["school"], group) == []
+    assert queries.visible_assessments(sig_world["users"]["school"], group) == []
     # Social services still see all their own, and the police their own assessment.
-    assert selectors.visible_shared_entries(sig_world["users"]["coordinator"], group)
-    assert selectors.visible_assessments(sig_world["users"]["police"], group)
+    assert queries.visible_shared_entries(sig_world["users"]["coordinator"], group)
+    assert queries.visible_assessments(sig_world["users"]["police"], group)
 
 
 def test_threat_assessments_are_the_polices_with_a_review_date_and_a_referral_when_high(sig_world):

@@ -167,7 +167,8 @@ def test_a_removed_member_sees_nothing_from_the_next_request_and_a_closed_group_
 def test_a_high_threat_offers_a_referral_that_reaches_the_programme_only_under_consent(
     client, group_with_entries
 ):
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from cases.models import Handover
     from tests.factories import OrganisationFactory, UserFactory
 

@@ -10,7 +10,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action, Outcome
 from coordination.models import SituationPicture
 from coordination.services import situation_picture_write

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit import services as audit
 from audit.models import AccessEvent, Action, Outcome
 from lotsa.access import AccessDenied

@@ -96,13 +96,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "lotsa.urls"
-WSGI_APPLICATION = "lotsa.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "lotsa" / "templates"],
+        "DIRS": [BASE_DIR / "config" / "templates", BASE_DIR / "lotsa" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -110,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "lotsa.context_processors.lotsa",
+                "config.context_processors.lotsa",
                 "consent.context_processors.emergency_banner",
             ],
         },

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from lotsa import views
+from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("coordination/", include("coordination.urls")),
 ]
 
-handler400 = "lotsa.views.bad_request"
-handler403 = "lotsa.views.permission_denied"
-handler404 = "lotsa.views.page_not_found"
-handler500 = "lotsa.views.server_error"
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

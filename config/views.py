@@ -3,21 +3,18 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.models import Role
-from accounts.roles import APPROVER_ROLES, CASEWORK_ROLES
-from accounts.selectors import account_requests_waiting_count, pending_requests_about
+from accounts.roles import CASEWORK_ROLES, Role
+from accounts.selectors import pending_requests_about
 from lotsa.waiting import waiting_for
 
 
 def home(request):
     """The start page: where each role begins. It shows no personal data itself."""
     user = request.user
-    approvals = account_requests_waiting_count(user=user) if user.has_role(*APPROVER_ROLES) else 0
     return render(
         request,
         "home.html",
         {
-            "approvals_waiting": approvals,
             "about_me": pending_requests_about(user=user),
             "is_administrator": user.has_role(Role.ADMINISTRATOR),
             "can_open_cases": user.has_role(*CASEWORK_ROLES),
