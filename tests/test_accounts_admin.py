@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from audit.models import Action
-from tests.conftest import MARKER
+from tests.fixtures import MARKER
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
 

@@ -15,7 +15,7 @@ from audit.models import AccessEvent, Action, Outcome
 from cases import personal_number as pnr
 from cases import services
 from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
-from tests.conftest import MARKER
+from tests.fixtures import MARKER
 from tests.factories import CaseFactory, PersonFactory, valid_number
 from tests.helpers import events_since, head_seq, login_verified, named_by
 

@@ -12,7 +12,7 @@ from cases import services
 from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, RequestStatus
 from consent.models import Consent
-from tests.conftest import MARKER
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 from tests.test_cases import open_form
 
