@@ -182,7 +182,7 @@ def test_the_name_lists_come_from_a_stated_source_and_are_substantial():
 
     from coordination.identity import name_lists
 
-    folder = Path(__file__).resolve().parent.parent / "coordination" / "names"
+    folder = Path(__file__).resolve().parent.parent.parent / "coordination" / "names"
     for kind in ("given_names", "surnames"):
         header = (folder / f"{kind}.txt").read_text(encoding="utf-8")
         assert "SCB" in header and "Updating" in header
@@ -198,7 +198,9 @@ def test_the_demo_texts_are_not_refused():
     import ast
     from pathlib import Path
 
-    source = Path(__file__).resolve().parent.parent / "demo" / "management" / "commands" / "load_demo.py"
+    source = (
+        Path(__file__).resolve().parent.parent.parent / "demo" / "management" / "commands" / "load_demo.py"
+    )
     tree = ast.parse(source.read_text(encoding="utf-8"))
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
     texts = [
