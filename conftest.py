@@ -7,6 +7,9 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 
 from lotsa import crypto
 
+# The scenario fixtures (``world``) reach every test: those in tests/ and those beside each app.
+pytest_plugins = ["tests.fixtures"]
+
 # Between transactional tests Django empties every table with TRUNCATE, which the append-only
 # trigger on the access log refuses. The test database's owner (a superuser) may switch triggers
 # off for that one statement; the application never can.

@@ -1,4 +1,8 @@
-"""Scenario fixtures: two districts, a case in one, and a user of every role."""
+"""Scenario fixtures: two districts, a case in one, and a user of every role.
+
+A pytest plugin, not a conftest: the root conftest.py names it in ``pytest_plugins``, so that the
+tests beside each app (``<app>/tests/``) reach ``world`` as the cross-app suites in ``tests/`` do.
+"""
 
 from __future__ import annotations
 

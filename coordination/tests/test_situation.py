@@ -15,11 +15,11 @@ from accounts.roles import Role
 from audit.models import Action, Outcome
 from coordination.models import SituationPicture
 from coordination.services import situation_picture_write
+from coordination.tests.test_coordination import send
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from tests.factories import OrganisationFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
-from tests.test_coordination import send
 
 THIS_YEAR = __import__("datetime").date.today().year
 

@@ -22,7 +22,7 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only")
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def append_n(n: int, *, people: int = 0) -> list[AccessEvent]:

@@ -12,7 +12,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from audit import chain
 from audit import services as audit
 from audit.models import AccessEvent, AccessEventSubject, Seal
-from tests.test_audit import append_n, broken, log, seal_and_anchor, tamper, verify  # noqa: F401
+from audit.tests.test_audit import append_n, broken, log, seal_and_anchor, tamper, verify  # noqa: F401
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only")

@@ -183,7 +183,7 @@ def test_the_name_lists_come_from_a_stated_source_and_are_substantial():
 
     from coordination.identity import name_lists
 
-    folder = Path(__file__).resolve().parent.parent / "coordination" / "names"
+    folder = Path(__file__).resolve().parent.parent.parent / "coordination" / "names"
     for kind in ("given_names", "surnames"):
         header = (folder / f"{kind}.txt").read_text(encoding="utf-8")
         assert "SCB" in header and "Updating" in header
@@ -199,13 +199,13 @@ def test_the_demo_texts_are_not_refused():
     import ast
     from pathlib import Path
 
-    source = Path(__file__).resolve().parent.parent / "demo" / "management" / "commands" / "load_demo.py"
+    source = Path(__file__).resolve().parent.parent.parent / "demo" / "scenes" / "coordination.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
     texts = [
         node.value
         for function in functions
-        if function.name in ("_coordination", "_situation_picture")
+        if function.name in ("load", "_situation_picture")
         for node in ast.walk(function)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 30
     ]

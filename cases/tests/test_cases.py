@@ -15,8 +15,8 @@ from audit.models import AccessEvent, Action, Outcome
 from cases import personal_number as pnr
 from cases import services
 from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
-from tests.conftest import MARKER
 from tests.factories import CaseFactory, PersonFactory, valid_number
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified, named_by
 
 # --- Personal identity numbers ------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.core.management import call_command
 from audit import anchors
 from audit import services as audit
 from audit.models import AccessEvent
+from audit.tests.test_audit import _Capture, append_n, broken, three_seals
 from lotsa import keyfile
-from tests.test_audit import _Capture, append_n, broken, three_seals
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from audit.models import Outcome
 from consent import services as consent_services
 from sig import services
 from sig.models import ThreatAssessment
+from sig.tests.test_sig import consent, formed, sig_world  # noqa: F401 - the fixture
 from tests.helpers import events_since, head_seq, login_verified
-from tests.test_sig import consent, formed, sig_world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from accounts.models import Organisation, OrganisationKind, User
 from accounts.roles import Role
 from audit.models import Action
-from tests.conftest import MARKER
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db

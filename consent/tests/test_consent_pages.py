@@ -16,8 +16,8 @@ from accounts.roles import Role
 from audit.models import Action, Outcome
 from cases import services as case_services
 from consent.models import Consent, EmergencyAccess, Review
-from tests.conftest import MARKER
 from tests.factories import OrganisationFactory, UserFactory
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db

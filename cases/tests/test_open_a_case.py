@@ -11,10 +11,10 @@ from audit.models import Action, Outcome
 from cases import services
 from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, RequestStatus
+from cases.tests.test_cases import open_form
 from consent.models import Consent
-from tests.conftest import MARKER
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
-from tests.test_cases import open_form
 
 pytestmark = pytest.mark.django_db
 
