@@ -184,6 +184,12 @@ DOMAIN = (
 )
 
 
+def _is_an_apps_tests(path) -> bool:
+    """An app's own tests (``<app>/tests/``) stand beside the app, not in it: like the cross-app suites
+    in tests/, they may use the shared factories and fixtures, which build a world of every app."""
+    return "tests" in path.resolve().relative_to(Path(__file__).resolve().parent.parent).parts[1:]
+
+
 def test_the_kernel_imports_no_domain_app():
     """lotsa/, accounts/ and audit/ stay at the bottom: no import of an app above them, at any depth
     of a module (url includes and settings name apps by string, which is not an import)."""
@@ -194,7 +200,7 @@ def test_the_kernel_imports_no_domain_app():
     offences = []
     for package in KERNEL:
         for path in (root / package).rglob("*.py"):
-            if "migrations" in path.parts:
+            if "migrations" in path.parts or _is_an_apps_tests(path):
                 continue
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
                 names = []
@@ -268,8 +274,7 @@ CROSS_APP_EXCEPTIONS = {
 }
 # Imports inside functions, where they are truly needed: an AppConfig's ready() runs when the apps are
 # loaded, and imports what cannot be imported before. The views are being rewritten by another change.
-# The tools are outside this rule: bench's entry points set Django up before they import a model, and
-# demo's load_demo is being split into scenes by another change.
+# bench is outside this rule: its entry points set Django up before they import a model.
 FUNCTION_IMPORT_EXCEPTIONS = {
     ("supervision/views.py", "subject_access_new"): "not needed; left to the rewrite of the views",
 }
@@ -283,7 +288,7 @@ def _module_name(path: Path) -> str:
 def _python_files(packages):
     for package in packages:
         for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" not in path.parts:
+            if "migrations" not in path.parts and not _is_an_apps_tests(path):
                 yield path
 
 
@@ -350,7 +355,7 @@ def test_no_import_hides_inside_a_function():
     """Imports sit at the top of the module, where a reader sees what it depends on; only an AppConfig's
     ready() and the documented exceptions import inside a function."""
     found, used = [], set()
-    for path in _python_files((*KERNEL, *APPS, "config")):
+    for path in _python_files((*KERNEL, *APPS, "config", "demo")):
         relative = str(path.relative_to(ROOT))
         for line, name, function in _imports(path):
             if function is None or (path.name == "apps.py" and function == "ready"):
