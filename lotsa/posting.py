@@ -114,7 +114,7 @@ def form_page(
     form,
     *,
     template: str,
-    context: dict | None = None,
+    context: dict | Callable[[], dict] | None = None,
     show: Callable[[], Any] | None = None,
     act: tuple[str, Any] | None = None,
     change: Callable,
@@ -124,29 +124,35 @@ def form_page(
 ):
     """A page with a form, GET and POST (see the module's docstring).
 
+    ``context`` is what the page shows besides the form (a function, for a page whose reading is
+    itself decided and recorded: called only when the page is shown, never before a redirect).
     ``show()`` is the page's own decision (when the view has not decided on entry, by role or
     otherwise); ``act`` is ``(action, target)`` an invalid post is decided as (without it, ``show()``
     decides an invalid post too: pages decided on entry by role need neither). ``change(data)`` runs
     the service; ``done`` (text, or a function of its result) is said on success; ``then`` (a URL, or
     a function of the result giving a URL or a response) is where a success leads. A refused post
     shows the form again with ``invalid_status``, the refusal at its top."""
-    page = {"form": form, **(context or {})}
+
+    def page(status=200):
+        extra = context() if callable(context) else context
+        return render(request, template, {"form": form, **(extra or {})}, status=status)
+
     if request.method != "POST":
         if show is not None:
             show()
-        return render(request, template, page)
+        return page()
     if not form.is_valid():
         if act is not None:
             decide_invalid_form(request, *act)
         elif show is not None:
             show()
-        return render(request, template, page, status=invalid_status)
+        return page(invalid_status)
     attempt = _attempt(request, change, form.cleaned_data, reload=request.path)
     if attempt.response is not None:
         return attempt.response
     if attempt.refusal is not None:
         form.add_error(None, attempt.refusal)
-        return render(request, template, page, status=invalid_status)
+        return page(invalid_status)
     _say(request, done, attempt.result)
     return _onward(then(attempt.result) if callable(then) else then)
 
