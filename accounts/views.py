@@ -366,22 +366,19 @@ def account_requests(request):
     )
 
 
+def _request_decided(request, decided, issued):
+    """The enrolment code, shown once, when approving completed a reset or an account; else back."""
+    if issued is not None:
+        return _code_page(
+            request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
+        )
+    approved = decided.status == RequestStatus.APPROVED
+    messages.success(request, _("The request was approved.") if approved else _("The request was refused."))
+    return "accounts:requests"
+
+
 @require_POST
 def account_request_decide(request, request_id: int):
-    def onward(decided_issued):
-        decided, issued = decided_issued
-        if issued is not None:
-            return _code_page(
-                request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
-            )
-        messages.success(
-            request,
-            _("The request was approved.")
-            if decided.status == RequestStatus.APPROVED
-            else _("The request was refused."),
-        )
-        return "accounts:requests"
-
     return post_form(
         request,
         forms.DecisionForm(request.POST),
@@ -392,7 +389,7 @@ def account_request_decide(request, request_id: int):
         back=reverse("accounts:requests"),
         decide_on=lambda: get_object_or_404(AccountRequest, pk=request_id),
         action=Action.UPDATE,
-        then=onward,
+        then=lambda decided: _request_decided(request, *decided),
     )
 
 

@@ -7,6 +7,7 @@ the decision is in the access log before anything is decrypted.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,7 @@ from cases.models import (
     JournalEntry,
 )
 from lotsa import access, crypto
-from lotsa.posting import decide, form_page, post_form
+from lotsa.posting import as_ids, decide, form_page, post_form, versioned
 
 
 def _detail(case_or_id) -> str:
@@ -264,24 +265,13 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
 
 def case_close(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
-
-    def close(data):
-        services.case_close(
-            by=request.user,
-            case_id=case.pk,
-            expected_version=data["version"],
-            reason=data["reason"],
-            text=data["text"],
-        )
-
     return _case_change_page(
         request,
         case,
-        form,
+        forms.CloseCaseForm(request.POST or None, initial={"version": case.version}),
         action=Action.UPDATE,
         purpose="close the case",
-        change=close,
+        change=lambda data: services.case_close(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("Closing the case was proposed. It closes when the unit's supervisor approves."),
         template="cases/close.html",
     )
@@ -294,14 +284,10 @@ def case_close_decide(request, case_id):
         request,
         forms.CloseDecisionForm(request.POST),
         change=lambda data: services.case_close_decide(
-            by=request.user,
-            case_id=case_id,
-            expected_version=data["version"],
-            approve=data["decision"] == "approve",
-            note=data["note"],
+            by=request.user, case_id=case_id, approve=data.pop("decision") == "approve", **versioned(data)
         ),
         done=_("The decision on closing the case was recorded."),
-        back=reverse("cases:detail", kwargs={"case_id": case_id}),
+        back=_detail(case_id),
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.DECIDE,
     )
@@ -309,20 +295,13 @@ def case_close_decide(request, case_id):
 
 def case_reassign(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "responsible"), pk=case_id)
-    form = forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version})
-
-    def reassign(data):
-        services.case_reassign(
-            by=request.user, case_id=case.pk, expected_version=data["version"], to_user=data["to_user"]
-        )
-
     return _case_change_page(
         request,
         case,
-        form,
+        forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version}),
         action=Action.ASSIGN,
         purpose="reassign the case",
-        change=reassign,
+        change=lambda data: services.case_reassign(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
     )
@@ -376,11 +355,7 @@ def handover_send(request, case_id):
         show=lambda: decide(request, Action.VIEW, case, purpose="the form to send a hand-over"),
         act=(Action.UPDATE, case),
         change=lambda data: services.handover_send(
-            by=request.user,
-            case_id=case.pk,
-            to_unit_id=data["to_unit"].pk,
-            purpose=data["purpose"],
-            note=data["note"],
+            by=request.user, case_id=case.pk, **as_ids(data, "to_unit")
         ),
         done=_("The hand-over was sent. You see its decision under Hand-overs."),
         then=_detail(case),
@@ -501,19 +476,20 @@ def first_contact_meeting(request, case_id):
         request,
         case_id,
         forms.FirstContactMeetingForm(request.POST),
-        lambda data: services.first_contact_meeting_record(
-            by=request.user,
-            case_id=case_id,
-            held_on=data["held_on"],
-            vbe_participants=data["vbe_participants"],
-            police_participants=data["police_participants"],
-            outcome=data["outcome"],
-            attempts=data["attempts"],
-            notes=data["notes"],
-        ),
+        lambda data: services.first_contact_meeting_record(by=request.user, case_id=case_id, **data),
         _("The meeting was recorded."),
         "#meetings",
     )
+
+
+def _child(data: dict) -> dict:
+    """The report's form as its service takes it: the child's details as one."""
+    child = services.ChildDetails(
+        number=data.pop("child_number"),
+        given_names=data.pop("child_given_names"),
+        surname=data.pop("child_surname"),
+    )
+    return {**as_ids(data, "to_unit"), "child": child}
 
 
 @require_POST
@@ -522,19 +498,7 @@ def concern_report_create(request, case_id):
         request,
         case_id,
         forms.ConcernReportForm(request.POST),
-        lambda data: services.concern_report_record(
-            by=request.user,
-            case_id=case_id,
-            to_unit_id=data["to_unit"].pk,
-            child=services.ChildDetails(
-                number=data["child_number"],
-                given_names=data["child_given_names"],
-                surname=data["child_surname"],
-            ),
-            reported_by_police=data["reported_by_police"],
-            concern=data["concern"],
-            reported_on=data["reported_on"],
-        ),
+        lambda data: services.concern_report_record(by=request.user, case_id=case_id, **_child(data)),
         _("The report of concern was sent to the district under the duty to report; it will be reviewed."),
         "#concern",
     )
@@ -560,26 +524,26 @@ def concern_report(request, report_id):
     )
 
 
+def _assessed(request, assessed) -> str:
+    """The child's own case, if the assessment opened it for this user; else back to the report."""
+    if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk:
+        messages.success(request, _("The child's own case was opened."))
+        return _detail(assessed.child_case_id)
+    messages.success(request, _("The assessment was recorded."))
+    return reverse("cases:concern_report", kwargs={"report_id": assessed.pk})
+
+
 @require_POST
 def concern_report_assess(request, report_id):
-    def onward(assessed):
-        if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk:
-            return _detail(assessed.child_case_id)
-        return reverse("cases:concern_report", kwargs={"report_id": report_id})
-
     return post_form(
         request,
         forms.ConcernAssessForm(request.POST),
         change=lambda data: services.concern_report_assess(
             by=request.user, report_id=report_id, open_case=data["decision"] == "open_case", note=data["note"]
         ),
-        done=lambda assessed: (
-            _("The child's own case was opened.")
-            if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk
-            else _("The assessment was recorded.")
-        ),
+        done=None,
         back=reverse("cases:concern_report", kwargs={"report_id": report_id}),
         decide_on=lambda: get_object_or_404(ConcernReport, pk=report_id),
         action=Action.DECIDE,
-        then=onward,
+        then=lambda assessed: _assessed(request, assessed),
     )

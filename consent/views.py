@@ -19,7 +19,7 @@ from cases.models import Case
 from consent import forms, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
-from lotsa.posting import decide, form_page, post_form
+from lotsa.posting import as_ids, decide, form_page, post_form
 from lotsa.vocabulary import crossing_purpose_label
 
 
@@ -135,13 +135,7 @@ def disclose(request, case_id):
         show=_read_case(request, case, "the form for a disclosure"),
         act=(Action.UPDATE, case),
         change=lambda data: services.disclosure_record(
-            by=request.user,
-            case_id=case.pk,
-            recipient_id=data["recipient"].pk,
-            ground_code=data["ground"],
-            categories=list(data["categories"]),
-            what=data["what"],
-            why=data["why"],
+            by=request.user, case_id=case.pk, ground_code=data.pop("ground"), **as_ids(data, "recipient")
         ),
         done=_("The disclosure was recorded and is waiting for a supervisor's review."),
         then=reverse("cases:detail", kwargs={"case_id": case.pk}) + "#sharing",
@@ -159,17 +153,17 @@ def review_queue(request):
     )
 
 
+REVIEW_SHOWS = (
+    "disclosure__recipient",
+    "disclosure__disclosed_by",
+    "emergency_access__user",
+    "emergency_access__case",
+    "subject",
+)
+
+
 def review(request, review_id):
-    item = get_object_or_404(
-        Review.objects.select_related(
-            "disclosure__recipient",
-            "disclosure__disclosed_by",
-            "emergency_access__user",
-            "emergency_access__case",
-            "subject",
-        ),
-        pk=review_id,
-    )
+    item = get_object_or_404(Review.objects.select_related(*REVIEW_SHOWS), pk=review_id)
     return form_page(
         request,
         forms.ReviewForm(request.POST or None),

@@ -14,7 +14,7 @@ from audit.models import Action
 from coordination import forms, selectors, services
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
-from lotsa.posting import form_page
+from lotsa.posting import as_ids, form_page
 
 
 def report_new(request):
@@ -34,16 +34,12 @@ def report_new(request):
         show=lambda: selectors.report_form_for(user=request.user),
         act=(Action.CREATE, DeidentifiedReport()),
         change=lambda data: services.deidentified_report_send(
-            by=request.user, administration_id=data["administration"].pk, **_without(data, "administration")
+            by=request.user, **as_ids(data, "administration")
         ),
         done=thanks,
         then="home",
         invalid_status=400,
     )
-
-
-def _without(data: dict, *keys) -> dict:
-    return {key: value for key, value in data.items() if key not in keys}
 
 
 def reports(request):

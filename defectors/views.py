@@ -16,7 +16,7 @@ from defectors import forms, selectors, services
 from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
 from lotsa import access
-from lotsa.posting import decide, form_page, post_form
+from lotsa.posting import as_ids, decide, form_page, post_form, versioned
 
 
 def _page(case_id, anchor="") -> str:
@@ -133,15 +133,7 @@ def intervention_add(request, case_id):
         request,
         case_id,
         forms.InterventionForm(request.POST),
-        lambda data: services.intervention_add(
-            by=request.user,
-            case_id=case_id,
-            kind=data["kind"],
-            section=data["section"],
-            provider=data["provider"],
-            starts_on=data["starts_on"],
-            planned_end=data["planned_end"],
-        ),
+        lambda data: services.intervention_add(by=request.user, case_id=case_id, **data),
         _("The intervention was added to the plan."),
         "#interventions",
     )
@@ -155,11 +147,7 @@ def intervention_update(request, case_id, intervention_id):
         case_id,
         forms.InterventionUpdateForm(request.POST),
         lambda data: services.intervention_update(
-            by=request.user,
-            intervention_id=intervention.pk,
-            status=data["status"],
-            follow_up=data["follow_up"],
-            expected_version=data["version"],
+            by=request.user, intervention_id=intervention.pk, **versioned(data)
         ),
         _("The intervention was updated."),
         "#interventions",
@@ -170,24 +158,22 @@ def intervention_update(request, case_id, intervention_id):
 def placement_add(request, case_id, intervention_id):
     intervention = get_object_or_404(Intervention, pk=intervention_id, case_id=case_id)
 
-    def add(data):
-        services.placement_add(
-            by=request.user,
-            intervention_id=intervention.pk,
-            address={"street": data["street"], "postcode": data["postcode"], "town": data["town"]},
-            protected_housing=data["protected_housing"],
-            outside_stockholm=data["outside_stockholm"],
-            private_programme_id=data["private_programme"].pk if data["private_programme"] else None,
-        )
-
     return _post(
         request,
         case_id,
         forms.PlacementForm(request.POST),
-        add,
+        lambda data: services.placement_add(
+            by=request.user, intervention_id=intervention.pk, **_placed(data)
+        ),
         _("The placement was recorded."),
         "#interventions",
     )
+
+
+def _placed(data: dict) -> dict:
+    """The placement's form as its service takes it: the address as one, the programme by its id."""
+    address = {key: data.pop(key) for key in ("street", "postcode", "town")}
+    return {**as_ids(data, "private_programme"), "address": address}
 
 
 @require_POST
@@ -220,13 +206,7 @@ def close(request, case_id):
         request,
         case_id,
         forms.CloseForm(request.POST),
-        lambda data: services.programme_close(
-            by=request.user,
-            case_id=case_id,
-            expected_version=data["version"],
-            outcome=data["outcome"],
-            text=data["text"],
-        ),
+        lambda data: services.programme_close(by=request.user, case_id=case_id, **versioned(data)),
         _("The case was closed; follow-ups are due at 6 and 12 months."),
         "#closure",
     )
@@ -239,14 +219,7 @@ def follow_up(request, case_id, follow_up_id):
         request,
         case_id,
         forms.FollowUpForm(request.POST),
-        lambda data: services.follow_up_record(
-            by=request.user,
-            follow_up_id=row.pk,
-            in_work_or_education=data["in_work_or_education"],
-            stable_housing=data["stable_housing"],
-            back_in_milieu=data["back_in_milieu"],
-            notes=data["notes"],
-        ),
+        lambda data: services.follow_up_record(by=request.user, follow_up_id=row.pk, **data),
         _("The follow-up was recorded."),
         "#closure",
         target=row,
@@ -294,7 +267,7 @@ def police_request(request):
         show=lambda: decide(request, Action.CREATE, probe, purpose="the form to ask the defector programme"),
         act=(Action.CREATE, probe),
         change=lambda data: case_services.handover_request_from_police(
-            by=user, to_unit_id=data.pop("to_unit").pk, number=data.pop("personal_number"), **data
+            by=user, number=data.pop("personal_number"), **as_ids(data, "to_unit")
         ),
         done=_("The request was sent. You see the programme's decision under Hand-overs."),
         then="cases:handovers",

@@ -189,3 +189,18 @@ def post_form(
         return redirect(back)
     _say(request, done, attempt.result)
     return _onward(then(attempt.result)) if then is not None else redirect(back)
+
+
+def as_ids(data: dict, *fields: str) -> dict:
+    """A form's cleaned data as a service takes it: each of ``fields`` (a chosen object) by its id,
+    as ``<field>_id``; the rest as it is."""
+    return {
+        f"{key}_id" if key in fields else key: value.pk if key in fields else value
+        for key, value in data.items()
+    }
+
+
+def versioned(data: dict) -> dict:
+    """A form's cleaned data with the version its page showed as a service takes it (optimistic
+    locking: ``expected_version``)."""
+    return {"expected_version" if key == "version" else key: value for key, value in data.items()}

@@ -61,17 +61,18 @@ def overview(request):
     return render(request, "sig/overview.html", context)
 
 
+def _formed(request, formed) -> str:
+    group, inside = formed
+    if not inside:
+        messages.warning(
+            request,
+            _("The person's age is outside the group's band. Check that the group is right for them."),
+        )
+    return _back(group.pk)
+
+
 @require_POST
 def form_group(request, case_id):
-    def onward(formed):
-        group, inside = formed
-        if not inside:
-            messages.warning(
-                request,
-                _("The person's age is outside the group's band. Check that the group is right for them."),
-            )
-        return _back(group.pk)
-
     return post_form(
         request,
         change=lambda data: services.group_form(by=request.user, case_id=case_id),
@@ -79,7 +80,7 @@ def form_group(request, case_id):
         back=reverse("cases:detail", kwargs={"case_id": case_id}),
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.UPDATE,
-        then=onward,
+        then=lambda formed: _formed(request, formed),
     )
 
 

@@ -13,7 +13,7 @@ from audit.models import Action
 from cases.models import Case
 from cases.selectors import case_get_for
 from lotsa import access, waiting
-from lotsa.posting import form_page, post_form
+from lotsa.posting import as_ids, form_page, post_form
 from supervision import forms, selectors, services
 from supervision.access import ACCESS_REVIEW
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, SubjectAccessExtract
@@ -134,24 +134,16 @@ def analyses(request):
 
 @require_POST
 def analysis_write(request):
-    form = forms.AnalysisForm(request.POST, user=request.user)
+    writing = NeedsRiskAnalysis(organisation_id=request.user.organisation_id, written_by=request.user)
     return post_form(
         request,
-        form,
-        change=lambda data: services.analysis_write(
-            by=request.user,
-            organisation_id=data["organisation"].pk,
-            role=data["role"],
-            needs=data["needs"],
-            risks=data["risks"],
-        ),
+        forms.AnalysisForm(request.POST, user=request.user),
+        change=lambda data: services.analysis_write(by=request.user, **as_ids(data, "organisation")),
         done=_(
             "The new version was saved. It is in force once a supervisor who did not write it approves it."
         ),
         back=reverse("supervision:analyses"),
-        decide_on=lambda: NeedsRiskAnalysis(
-            organisation_id=request.user.organisation_id, written_by=request.user
-        ),
+        decide_on=lambda: writing,
         action=Action.CREATE,
     )
 
