@@ -17,7 +17,7 @@ from cases.models import Case
 from lotsa import access
 from lotsa.posting import decide, form_page, post_form
 from sig import forms, selectors, services
-from sig.models import GroupStatus, InterventionGroup, PlanAction
+from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
 
 # What a post to the group needs: the coordinator's acts are decided as UPDATE on the group (the
 # case's rules), a member's as CREATE (the group's read rule, lotsa.access). A valid post is decided by
@@ -172,16 +172,22 @@ def entry_add(request, group_id):
     )
 
 
+def _assessment(request, group_id) -> ThreatAssessment:
+    """The act an assessment is (the police's, under the consent): what an invalid one is decided as."""
+    group = _fetch(group_id)
+    return ThreatAssessment(group=group, person_id=group.case.person_id, author=request.user)
+
+
 @require_POST
 def assess(request, group_id):
-    return _post(
+    return post_form(
         request,
-        group_id,
         forms.AssessmentForm(request.POST),
-        lambda data: services.threat_assess(by=request.user, group_id=group_id, **data),
-        _("The assessment was recorded."),
-        "#threat",
-        action=MEMBER,
+        change=lambda data: services.threat_assess(by=request.user, group_id=group_id, **data),
+        done=_("The assessment was recorded."),
+        back=_back(group_id, "#threat"),
+        decide_on=lambda: _assessment(request, group_id),
+        action=Action.CREATE,
     )
 
 
