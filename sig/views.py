@@ -172,9 +172,8 @@ def entry_add(request, group_id):
     )
 
 
-def _assessment(request, group_id) -> ThreatAssessment:
+def _assessment(request, group) -> ThreatAssessment:
     """The act an assessment is (the police's, under the consent): what an invalid one is decided as."""
-    group = _fetch(group_id)
     return ThreatAssessment(group=group, person_id=group.case.person_id, author=request.user)
 
 
@@ -186,7 +185,7 @@ def assess(request, group_id):
         change=lambda data: services.threat_assess(by=request.user, group_id=group_id, **data),
         done=_("The assessment was recorded."),
         back=_back(group_id, "#threat"),
-        decide_on=lambda: _assessment(request, group_id),
+        decide_on=lambda: _assessment(request, _fetch(group_id)),
         action=Action.CREATE,
     )
 
