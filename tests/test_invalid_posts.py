@@ -207,3 +207,35 @@ def test_an_invalid_post_is_decided_and_changes_nothing(client, world, name):
             assert response.status_code == 403, (name, role, response.status_code)
             assert decided.filter(outcome=Outcome.DENIED).exists(), (name, role, "no denial recorded")
         assert not _changed(before, _snapshot()), (name, role, _changed(before, _snapshot()))
+
+
+def test_a_form_page_shows_each_error_at_its_field_and_a_summary_linking_to_it(client, world):
+    """The GOV.UK pattern, from the one include every form page uses: a summary at the top of the
+    form (role alert, a heading, a link to each field with an error) and each error at its field, the
+    field's input naming it in aria-describedby."""
+    import re
+
+    login_verified(client, world.users["social_worker"])
+    response = client.post(reverse("cases:open"), {"personal_number": "inte ett nummer"})
+    body = response.content.decode()
+    summary = re.search(r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', body, re.S)
+    assert summary and "<h2" in summary.group(1)
+    linked = re.findall(r'href="#(id_[a-z_]+)"', summary.group(1))
+    assert {"id_personal_number", "id_given_names", "id_surname"} <= set(linked)
+    for field_id in linked:
+        described = re.search(rf'<[^>]*id="{field_id}"[^>]*>', body).group(0)
+        assert re.search(rf'aria-describedby="[^"]*\b{field_id}_error\b', described), described
+        assert f'id="{field_id}_error"' in body
+    assert summary.start() < body.index('id="id_personal_number"')  # at the top of the form
+
+
+def test_a_post_from_another_page_names_the_field_of_each_error(client, world):
+    """A post answered with a redirect (the journal's form on the case page): each field error comes
+    back as a message that names its field (lotsa.posting.field_messages)."""
+    from cases.forms import JournalEntryForm
+
+    login_verified(client, world.users["social_worker"])
+    response = client.post(reverse("cases:journal_add", kwargs={"case_id": world.case_a.pk}), {}, follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    labels = {str(field.label) for field in JournalEntryForm().fields.values()}
+    assert shown and all(any(message.startswith(f"{label}: ") for label in labels) for message in shown)
