@@ -25,7 +25,9 @@ and back buttons; a redirect keeps a reload from posting twice and keeps every h
 with one decision. What a message loses against the field is its place, so each names its field by
 its label; the form's own errors (and a service's refusal) belong to no field. The forms whose text
 is long or costly to retype (a situation picture, a new report) are form pages (``form_page``), so
-their text stays in the form.
+their text stays in the form; on the host pages an invalid form is nearly always a missing choice or
+an empty field, little to retype. A hidden field's error (the version a page showed) says that the
+form was incomplete, since no one can correct it at the field.
 
 ``_attempt`` is the one place a service's refusal is turned into what the user sees: a ``Conflict``
 (the object changed after the page showed it) is the 409 page with a link to the page as it now is;
