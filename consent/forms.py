@@ -117,6 +117,7 @@ class WithdrawForm(forms.Form):
         label=_("How did the person withdraw the consent?"),
         choices=GivenHow.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Say how the person withdrew the consent.")},
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
