@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
+from lotsa import crypto
+
+# The scenario fixtures (``world``) reach every test: those in tests/ and those beside each app.
+pytest_plugins = ["tests.fixtures"]
+
 # Between transactional tests Django empties every table with TRUNCATE, which the append-only
 # trigger on the access log refuses. The test database's owner (a superuser) may switch triggers
 # off for that one statement; the application never can.
@@ -26,8 +31,6 @@ PostgresOperations.sql_flush = _sql_flush_past_triggers
 @pytest.fixture(autouse=True)
 def _fresh_key_cache():
     """Every test starts with no unwrapped data keys cached, as every request does."""
-    from lotsa import crypto
-
     with crypto.key_cache():
         yield
 

@@ -29,10 +29,9 @@ from accounts.models import (
     ApproverBasis,
     RequestApprover,
     RequestKind,
-    Role,
     User,
 )
-from accounts.roles import APPROVER_ROLES
+from accounts.roles import APPROVER_ROLES, Role
 from audit.models import Action
 from lotsa.access import Decision, Policy
 

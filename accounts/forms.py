@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Role, User, role_conflicts, roles_not_fitting
+from accounts.models import Organisation, User, role_conflicts, roles_not_fitting
+from accounts.roles import Role
 from lotsa import forms as id_fields
 
 
@@ -134,3 +135,10 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "district", "is_active"]
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        changed = Organisation(kind=kind)
+        if not changed.accepts_users and self.instance.pk and self.instance.users.exists():
+            raise forms.ValidationError(_("This kind of organisation has no users, and this one has some."))
+        return kind

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-# The roles and the role sets live in accounts/roles.py, below every app (Role is re-exported here).
+# The roles and the role sets live in accounts/roles.py, below every app: import them from there.
 from accounts.roles import CASE_ROLES, GUARDED_ROLES, SOCIAL_SERVICES_ROLES, Role
 
 

@@ -28,7 +28,6 @@ from accounts.models import (
     RequestApprover,
     RequestKind,
     RequestStatus,
-    Role,
     RoleGrant,
     User,
     UserSession,
@@ -36,7 +35,7 @@ from accounts.models import (
     roles_not_fitting,
     widens,
 )
-from accounts.roles import APPROVER_ROLES, GUARDED_ROLES
+from accounts.roles import APPROVER_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access

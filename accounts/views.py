@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,11 +22,12 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
-from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, Role, RoleGrant, User
-from accounts.roles import GUARDED_ROLES
+from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, RoleGrant, User
+from accounts.roles import GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import Action, Outcome
 from lotsa import access
+from lotsa.posting import form_page, post_form
 
 PENDING_USER = "lotsa_pending_user"
 PENDING_AT = "lotsa_pending_at"
@@ -102,12 +102,9 @@ def login_view(request):
                 None, _("Your organisation no longer takes part in Lotsa. Contact your administrator.")
             )
         else:
-            request.session.cycle_key()
-            request.session[PENDING_USER] = user.pk
-            request.session[PENDING_AT] = timezone.now().timestamp()
-            request.session[PENDING_NEXT] = _safe_next(request, request.GET.get("next"))
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            return redirect("accounts:second_factor" if has_device else "accounts:enrol")
+            step = "accounts:second_factor" if has_device else "accounts:enrol"
+            return redirect(_pending(request, user, _safe_next(request, request.GET.get("next")), step))
     return render(request, "accounts/login.html", {"form": form})
 
 
@@ -224,75 +221,55 @@ def _code_page(request, *, account, issued, request_obj=None, approver=False):
 
 def user_create(request):
     _admin(request, Action.CREATE)
-    form = forms.UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user, issued, pending = services.user_create(
-                by=request.user,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                organisation=data["organisation"],
-                roles=set(data["roles"]),
-            )
-        except services.DomainError as error:
-            form.add_error("roles", error.message)
-        else:
-            return _code_page(request, account=user, issued=issued, request_obj=pending)
-    return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+    return form_page(
+        request,
+        forms.UserCreateForm(request.POST or None),
+        template="accounts/user_form.html",
+        context={"creating": True},
+        change=lambda data: services.user_create(by=request.user, **{**data, "roles": set(data["roles"])}),
+        then=lambda made: _code_page(request, account=made[0], issued=made[1], request_obj=made[2]),
+    )
+
+
+def _saved(request, user, outcome):
+    """Where saving an account leads: the enrolment code, shown once; or back, saying whether the
+    change waits for a second person."""
+    if outcome.issued is not None:
+        return _code_page(request, account=user, issued=outcome.issued, request_obj=outcome.request)
+    if outcome.request is not None:
+        messages.warning(
+            request,
+            _(
+                "The account was saved. The change reaches personal data, or who approves access "
+                "to it: it takes effect when a second person approves it."
+            ),
+        )
+    else:
+        messages.success(request, _("The account was saved."))
+    return reverse("accounts:user_edit", kwargs={"user_id": user.pk})
 
 
 def user_edit(request, user_id: int):
     _admin(request, Action.UPDATE if request.method == "POST" else Action.VIEW)
     user = get_object_or_404(User.objects.select_related("organisation"), pk=user_id)
-    initial = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "organisation": user.organisation,
-        "roles": sorted(user.role_codes()),
-        "is_active": user.is_active,
-    }
-    form = forms.UserEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            outcome = services.user_update(
-                by=request.user,
-                user=user,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                organisation=data["organisation"],
-                roles=set(data["roles"]),
-                is_active=data["is_active"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            if outcome.issued is not None:
-                return _code_page(request, account=user, issued=outcome.issued, request_obj=outcome.request)
-            if outcome.request is not None:
-                messages.warning(
-                    request,
-                    _(
-                        "The account was saved. The change reaches personal data, or who approves access "
-                        "to it: it takes effect when a second person approves it."
-                    ),
-                )
-            else:
-                messages.success(request, _("The account was saved."))
-            return redirect("accounts:user_edit", user_id=user.pk)
+    initial = {field: getattr(user, field) for field in ("first_name", "last_name", "email", "organisation")}
+    initial.update(roles=sorted(user.role_codes()), is_active=user.is_active)
     context = {
-        "form": form,
         "account": user,
         "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "has_password": user.has_usable_password(),
         "pending": selectors.pending_requests_about(user=user),
     }
-    return render(request, "accounts/user_form.html", context)
+    return form_page(
+        request,
+        forms.UserEditForm(request.POST or None, initial=initial),
+        template="accounts/user_form.html",
+        context=context,
+        change=lambda data: services.user_update(
+            by=request.user, user=user, **{**data, "roles": set(data["roles"])}
+        ),
+        then=lambda outcome: _saved(request, user, outcome),
+    )
 
 
 @require_POST
@@ -301,12 +278,15 @@ def user_reset_credentials(request, user_id: int):
     one-time enrolment code: the administrator never learns a working credential."""
     _admin(request, Action.UPDATE)
     user = get_object_or_404(User, pk=user_id)
-    try:
-        issued, pending = services.user_reset_credentials(by=request.user, user=user)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect("accounts:user_edit", user_id=user.pk)
-    return _code_page(request, account=user, issued=issued, request_obj=pending)
+    return post_form(
+        request,
+        change=lambda data: services.user_reset_credentials(by=request.user, user=user),
+        done=None,
+        back=reverse("accounts:user_edit", kwargs={"user_id": user.pk}),
+        decide_on=lambda: user,
+        action=Action.UPDATE,
+        then=lambda reset: _code_page(request, account=user, issued=reset[0], request_obj=reset[1]),
+    )
 
 
 @require_POST
@@ -337,29 +317,29 @@ def organisation_edit(request, organisation_id: int | None = None):
     _admin(request, Action.CREATE if creating else Action.UPDATE, "accounts.organisation")
     organisation = Organisation() if creating else get_object_or_404(Organisation, pk=organisation_id)
     form = forms.OrganisationForm(request.POST or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
-        organisation = form.save(commit=False)
-        if not organisation.accepts_users and organisation.pk and organisation.users.exists():
-            form.add_error("kind", _("This kind of organisation has no users, and this one has some."))
-        else:
-            try:
-                pending = services.organisation_save(by=request.user, organisation=organisation)
-            except services.DomainError as error:
-                form.add_error("kind", error.message)
-            else:
-                if pending is not None:
-                    messages.warning(
-                        request,
-                        _(
-                            "The organisation was saved. A new organisation, one activated again, or a new "
-                            "kind changes who may see personal data: it takes effect when an access "
-                            "approver approves it."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("The organisation was saved."))
-                return redirect("accounts:organisation_list")
-    return render(request, "accounts/organisation_form.html", {"form": form, "creating": creating})
+    return form_page(
+        request,
+        form,
+        template="accounts/organisation_form.html",
+        context={"creating": creating},
+        change=lambda data: services.organisation_save(by=request.user, organisation=form.save(commit=False)),
+        then=lambda pending: _organisation_saved(request, pending),
+    )
+
+
+def _organisation_saved(request, pending) -> str:
+    if pending is None:
+        messages.success(request, _("The organisation was saved."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "The organisation was saved. A new organisation, one activated again, or a new "
+                "kind changes who may see personal data: it takes effect when an access "
+                "approver approves it."
+            ),
+        )
+    return reverse("accounts:organisation_list")
 
 
 # --- Four eyes: requests that reach case data, and their approval ------------------------------------
@@ -386,30 +366,31 @@ def account_requests(request):
     )
 
 
-@require_POST
-def account_request_decide(request, request_id: int):
-    account_request = get_object_or_404(AccountRequest, pk=request_id)
-    form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        # Asked first, so that the refusal of a stranger is recorded before any message is shown.
-        with transaction.atomic():
-            access.check(request.user, Action.UPDATE, account_request, purpose="decide an account request")
-        messages.error(request, _("Choose approve or refuse."))
-        return redirect("accounts:requests")
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
-        decided, issued = services.account_request_decide(
-            by=request.user, request_id=account_request.pk, approve=approve, note=form.cleaned_data["note"]
-        )
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect("accounts:requests")
+def _request_decided(request, decided, issued):
+    """The enrolment code, shown once, when approving completed a reset or an account; else back."""
     if issued is not None:
         return _code_page(
             request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
         )
-    messages.success(request, _("The request was approved.") if approve else _("The request was refused."))
-    return redirect("accounts:requests")
+    approved = decided.status == RequestStatus.APPROVED
+    messages.success(request, _("The request was approved.") if approved else _("The request was refused."))
+    return "accounts:requests"
+
+
+@require_POST
+def account_request_decide(request, request_id: int):
+    return post_form(
+        request,
+        forms.DecisionForm(request.POST),
+        change=lambda data: services.account_request_decide(
+            by=request.user, request_id=request_id, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        done=None,
+        back=reverse("accounts:requests"),
+        decide_on=lambda: get_object_or_404(AccountRequest, pk=request_id),
+        action=Action.UPDATE,
+        then=lambda decided: _request_decided(request, *decided),
+    )
 
 
 @sensitive_post_parameters("password", "password_again", "first_part", "second_part")
@@ -419,23 +400,22 @@ def activate_view(request):
     authenticator: nobody else ever knows a working credential."""
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = forms.ActivationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.user_activate(
-                username=data["username"],
-                first_part=data["first_part"],
-                second_part=data["second_part"],
-                password=data["password"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            request.session.cycle_key()
-            request.session[PENDING_USER] = user.pk
-            request.session[PENDING_AT] = timezone.now().timestamp()
-            request.session[PENDING_NEXT] = reverse(settings.LOGIN_REDIRECT_URL)
-            messages.success(request, _("Your password is set. Now add Lotsa to your authenticator app."))
-            return redirect("accounts:enrol")
-    return render(request, "accounts/activate.html", {"form": form})
+    return form_page(
+        request,
+        forms.ActivationForm(request.POST or None),
+        template="accounts/activate.html",
+        change=lambda data: services.user_activate(
+            **{key: data[key] for key in ("username", "first_part", "second_part", "password")}
+        ),
+        done=_("Your password is set. Now add Lotsa to your authenticator app."),
+        then=lambda user: _pending(request, user, reverse(settings.LOGIN_REDIRECT_URL), "accounts:enrol"),
+    )
+
+
+def _pending(request, user: User, then: str, step: str) -> str:
+    """Password checked: the login waits for its second factor (a new session key, five minutes)."""
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_AT] = timezone.now().timestamp()
+    request.session[PENDING_NEXT] = then
+    return step

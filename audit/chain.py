@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 GENESIS_HASH = "0" * 64
 # Where the first seal's range starts: below every (txn, id) (on PostgreSQL every txn is above -1; on
@@ -373,8 +375,6 @@ def _digest_ranges(snapshot: str, ranges: list[tuple]) -> dict[int, tuple]:
     """In a worker thread, on its own connection and in the verifier's snapshot: the digest of each
     seal's range, ``{seq: (events, people rows, digest, events disagreeing with their people rows)}``,
     in one query."""
-    from django.db import connections
-
     worker = connections["default"]
     try:
         with transaction.atomic(), worker.cursor() as cursor:
@@ -397,9 +397,6 @@ def seal_rows_parallel(cursor, since: int, workers: int, chunk: int = 64) -> Ite
     """As :func:`seal_rows` on PostgreSQL, with the digests computed by ``workers`` connections at
     once, all in this transaction's snapshot (``pg_export_snapshot``): the database's cores, not one
     backend, set the pace. At most ``2 * workers`` chunks are in flight, so memory stays flat."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     cursor.execute("SELECT pg_export_snapshot()")
     snapshot = cursor.fetchone()[0]
     cursor.execute(

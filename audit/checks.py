@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.db import DatabaseError, connection
 
 LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal"]
@@ -67,15 +67,13 @@ def role_problems(cursor) -> list[str]:
 @register("lotsa", deploy=True)
 def production_database_is_postgresql(app_configs, databases=None, **kwargs):
     """SQLite is the demo's database: no roles, no triggers that bind anyone who can write the file."""
-    from django.core.checks import Warning
-
     if connection.vendor != "sqlite":
         return []
     return [
         Warning(
             "the database is SQLite: in production the access log needs PostgreSQL, whose roles and "
             "triggers keep the application from changing it",
-            hint="Set DATABASE_URL to PostgreSQL and apply deploy/postgres-roles.sql (README).",
+            hint="Set DATABASE_URL to PostgreSQL and apply deploy/postgres-roles.sql (docs/operations.md).",
             id="audit.W001",
         )
     ]
@@ -93,7 +91,8 @@ def access_log_role_is_locked_down(app_configs, **kwargs):
     return [
         Error(
             problem,
-            hint="Run the application as the ordinary role of deploy/postgres-roles.sql (README).",
+            hint="Run the application as the ordinary role of deploy/postgres-roles.sql "
+            "(docs/operations.md).",
             id="audit.E001",
         )
         for problem in problems

@@ -7,7 +7,7 @@ writer reading the last line, and the log's remembered anchor looked up by its n
 ``audit_verify`` does with the anchor file (streamed, every signature of the active file checked,
 its link to the archive), the time and the process's peak memory.
 
-    python -m bench.anchorfile --count 525600        # the row on its own, as the README reports it
+    python -m bench.anchorfile --count 525600        # the row on its own, as docs/benchmarks.md reports it
 """
 
 from __future__ import annotations

@@ -117,7 +117,8 @@ def _organisations():
 
 
 def _users(unit):
-    from accounts.models import Role, RoleGrant, User
+    from accounts.models import RoleGrant, User
+    from accounts.roles import Role
 
     users = {}
     for username, role in (

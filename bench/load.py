@@ -62,7 +62,8 @@ def prepare(users: int) -> dict:
     with the police under consent (made once, through the services)."""
     import datetime as dt
 
-    from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
+    from accounts.models import Organisation, OrganisationKind, RoleGrant, User
+    from accounts.roles import Role
     from bench.data import number_for
     from cases import services as case_services
     from cases.models import Case
@@ -182,7 +183,7 @@ def measure_load(mode: str, engine: str) -> list[dict]:
     }
     workers = str(max(2, (os.cpu_count() or 2) * 2))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "lotsa.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", workers, "--access-logfile", "-", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

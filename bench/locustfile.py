@@ -1,4 +1,4 @@
-"""The load row's simulated users (run by bench/load.py; see README, "Benchmarks").
+"""The load row's simulated users (run by bench/load.py; see docs/benchmarks.md).
 
 Social workers list their cases, open case pages, search by personal identity number and write
 journal entries; police members of intervention groups read what is shared with them. Every user

@@ -8,15 +8,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from cases.models import (
-    Activity,
-    CaseStatus,
-    CloseReason,
-    InformationCategory,
-    Milieu,
-    PersonFacts,
-    ProtectedIdentity,
-)
+from cases.models import Activity, CaseStatus, CloseReason, Milieu, PersonFacts, ProtectedIdentity
+from lotsa.vocabulary import InformationCategory
 
 
 class BenchMeta(models.Model):

@@ -23,7 +23,7 @@ keyfile.generate_anchor_key(
     Path(os.environ["LOTSA_AUDIT_ANCHOR_KEY_FILE"]), Path(os.environ["LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE"])
 )
 
-from lotsa.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: E402, F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 MIGRATION_MODULES = {"bench": None}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.models import POLICE_KINDS, OrganisationKind
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
+from cases.models import Case, CaseStatus, CaseStatusChange, CaseUserObjectPermission, HandoverSource, Person
+from consent import policy
 from consent import policy as consent_policy
+from consent.policy import emergency_access_open_for
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import Purpose
 
@@ -17,8 +20,6 @@ READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT
 def assigned_case_ids(user) -> list:
     """The cases the user is assigned to through django-guardian (one query). Fetched first so that
     the list filter below stays an index-friendly OR, not a correlated subquery over every case."""
-    from cases.models import CaseUserObjectPermission
-
     return list(
         CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case").values_list(
             "content_object_id", flat=True
@@ -40,8 +41,6 @@ HELD_BY_UNIT = "the unit keeps a record of the person in cases the user does not
 
 def handles_a_case_of(user, person) -> bool:
     """A named handler (responsible, or assigned) of any of the unit's cases of the person."""
-    from cases.models import Case
-
     if user.organisation_id != person.organisation_id or not user.has_role(*CASEWORK_ROLES):
         return False
     cases = Case.objects.filter(person=person, owner_unit_id=user.organisation_id)
@@ -49,8 +48,6 @@ def handles_a_case_of(user, person) -> bool:
 
 
 def _emergency_open(user, case) -> bool:
-    from consent.policy import emergency_access_open_for
-
     return emergency_access_open_for(user, case) is not None
 
 
@@ -106,8 +103,6 @@ class CasePolicy(Policy):
 
     def _decide_closing(self, user, case) -> Decision:
         """Four eyes on closing a case: the owning unit's supervisor, never the one who proposed it."""
-        from cases.models import CaseStatus, CaseStatusChange
-
         if not user.has_role(Role.SUPERVISOR):
             return Decision.deny("the unit's supervisor approves closing a case")
         if case.status != CaseStatus.CLOSING:
@@ -143,7 +138,6 @@ class CasePolicy(Policy):
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
-        from cases.models import Person
 
         erased = Person.objects.filter(pk=OuterRef("person_id"), erased_at__isnull=False)
         own_unit = Q(owner_unit_id=user.organisation_id) & ~Q(Exists(erased))
@@ -161,9 +155,6 @@ class PersonPolicy(Policy):
     something of them with it (consent.policy)."""
 
     def decide(self, user, action, person, purpose) -> Decision:
-        from cases.models import Case
-        from consent import policy
-
         if denial := _separation_of_duties(user):
             return denial
         if user.organisation_id == person.organisation_id:
@@ -184,9 +175,6 @@ class PersonPolicy(Policy):
         return decision
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-        from consent import policy
-
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         sees_cases = user.has_role(Role.SUPERVISOR, *CASEWORK_ROLES)
@@ -212,8 +200,6 @@ class JournalEntryPolicy(Policy):
     summaries written for them)."""
 
     def decide(self, user, action, entry, purpose) -> Decision:
-        from consent import policy
-
         if denial := _separation_of_duties(user):
             return denial
         case = entry.case
@@ -230,9 +216,6 @@ class JournalEntryPolicy(Policy):
         )
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-        from consent import policy
-
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         own = Q(case__in=CasePolicy().visible(user, Case.objects.all()))
@@ -299,16 +282,12 @@ class CaseStatusChangePolicy(Policy):
         return CasePolicy().decide(user, Action.VIEW, change.case, purpose)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
 
 
 def _handover_crosses(user, handover) -> Decision:
     """What another unit sent crosses to the receiving unit only while a consent for the hand-over's
     purpose names it (consent.policy); a police request is the receiving unit's own record."""
-    from cases.models import HandoverSource
-
     if handover.source == HandoverSource.POLICE_REQUEST:
         return Decision.allow("a request from the police to the unit")
     return consent_policy.sharing_decision(
@@ -327,8 +306,6 @@ def _receives(user, handover) -> bool:
 def _sends(user, handover) -> Decision:
     """The sending side: the handlers of the case it was sent from (its supervisor reads it), or the
     police user who sent a request."""
-    from cases.models import HandoverSource
-
     if handover.source == HandoverSource.POLICE_REQUEST:
         if user.pk == handover.sent_by_id:
             return Decision.allow("sent the request")
@@ -344,9 +321,6 @@ class HandoverPolicy(Policy):
     it is undecided. VIEW and LIST: both sides, the receiving one under the consent."""
 
     def decide(self, user, action, handover, purpose) -> Decision:
-        from accounts.models import POLICE_KINDS, OrganisationKind
-        from cases.models import HandoverSource
-
         if denial := _separation_of_duties(user):
             return denial
         if action == Action.CREATE:
@@ -385,8 +359,6 @@ class HandoverPolicy(Policy):
         return Decision.deny("neither the sending side nor the receiving unit under a consent")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case, HandoverSource
-
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         conditions = Q(source=HandoverSource.POLICE_REQUEST, sent_by_id=user.pk)
@@ -414,8 +386,6 @@ class CaseRecordPolicy(Policy):
         return CasePolicy().decide(user, Action.VIEW, record.case, purpose)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         case = "case" if hasattr(queryset.model, "case_id") else "first_contact__case"
         return queryset.filter(**{f"{case}__in": CasePolicy().visible(user, Case.objects.all())})
 
@@ -447,8 +417,6 @@ class ConcernReportPolicy(Policy):
         return Decision.deny("neither the sending side nor the responsible district")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
         sent = Q(from_case__in=CasePolicy().visible(user, Case.objects.all()))

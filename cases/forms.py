@@ -12,13 +12,13 @@ from cases.models import (
     CaseStatus,
     CloseReason,
     ContactOutcome,
-    InformationCategory,
     Milieu,
     ProtectedIdentity,
     Referrer,
     TargetGroup,
 )
 from lotsa import forms as id_fields
+from lotsa.vocabulary import InformationCategory
 
 
 class PersonalNumberField(forms.CharField):
@@ -92,7 +92,15 @@ class CaseFilterForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    """The version of the case the page showed (optimistic locking); without it, nothing is changed."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value"), _("The form was incomplete. Nothing was changed.")
+        ),
+    )
 
 
 class JournalEntryForm(forms.Form):
@@ -152,8 +160,15 @@ class AssignmentRequestForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need the case?"),
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why you need the case.")},
         help_text=_("The supervisor or the responsible social worker reads this and decides."),
     )
+
+
+class AssignmentDecisionForm(forms.Form):
+    """Grant or refuse a request to be assigned: the button pressed."""
+
+    decision = id_fields.button_choice([("grant", _("Grant")), ("refuse", _("Refuse"))])
 
 
 class HandoverForm(forms.Form):
@@ -186,6 +201,7 @@ class HandoverDeclineForm(forms.Form):
         label=_("Why the hand-over is declined"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Say why the hand-over is declined: the sender sees it.")},
         help_text=_("The sender sees this reason."),
     )
 
@@ -260,6 +276,9 @@ class ConcernReportForm(forms.Form):
 
 
 class ConcernAssessForm(forms.Form):
+    decision = id_fields.button_choice(
+        [("open_case", _("Open the child's own case")), ("no_action", _("No further action"))]
+    )
     note = forms.CharField(
         label=_("The assessment (required when no further action follows)"),
         widget=forms.Textarea(attrs={"rows": 3}),

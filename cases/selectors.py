@@ -11,10 +11,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import CASE_PAGE_ROLES
+from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
 from audit.models import Action, Outcome
 from cases import personal_number as pnr
@@ -22,6 +24,8 @@ from cases.access import is_named_handler
 from cases.models import (
     AssignmentRequest,
     Case,
+    CaseStatus,
+    CaseStatusChange,
     ConcernReport,
     ConcernStatus,
     FirstContact,
@@ -31,8 +35,12 @@ from cases.models import (
     Person,
     RequestStatus,
 )
+from cases.services import closing_proposal
+from consent import policy as consent_policy
+from consent import queries as consent_queries
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
+from lotsa.waiting import Waiting
 
 
 def _unit_record(user: User, canonical_number: str) -> Person | None:
@@ -162,9 +170,6 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
 
 def case_page_for(*, user: User, case_id) -> dict:
     """Everything the case page shows, after one recorded decision to view the case."""
-    from consent import policy as consent_policy
-    from consent import selectors as consent_selectors
-
     case = case_get_for(user=user, case_id=case_id, purpose="casework")
     entries = list(
         JournalEntry.objects.filter(case=case)
@@ -172,7 +177,7 @@ def case_page_for(*, user: User, case_id) -> dict:
         .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
         .order_by("created_at")
     )
-    matrix = consent_selectors.matrix_for(case)
+    matrix = consent_queries.matrix_for(case)
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
     try:
@@ -183,7 +188,7 @@ def case_page_for(*, user: User, case_id) -> dict:
         "case": case,
         "person": case.person,
         "group": group,
-        "consents": consent_selectors.consents_of(case),
+        "consents": consent_queries.consents_of(case),
         "matrix": matrix,
         "emergency": consent_policy.emergency_access_open_for(user, case),
         "show_address": not case.person.is_protected or is_named_handler(user, case),
@@ -202,8 +207,6 @@ def case_page_for(*, user: User, case_id) -> dict:
 
 
 def _closing_proposal(case):
-    from cases.services import closing_proposal
-
     return closing_proposal(case)
 
 
@@ -259,11 +262,6 @@ def handovers_waiting_count(*, user: User) -> tuple[int, int]:
 
 def waiting_handovers(user: User) -> list:
     """For the start page (lotsa.waiting): how many hand-overs wait for the unit, how many overdue."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
     items = []
     waiting, overdue = handovers_waiting_count(user=user)
     if waiting:
@@ -290,29 +288,6 @@ def waiting_handovers(user: User) -> list:
         ) % {"n": declined}
         items.append(Waiting(text=text, url=reverse("cases:handovers")))
     return items
-
-
-def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
-    """For the coordinator's reports: the first contacts flagged in a period, counted by referrer and by
-    the outcome of their latest meeting ("no meeting yet" too). Counts only, never a name; the
-    coordinator's pages apply small-number suppression to them."""
-    from django.db.models import Count, OuterRef, Subquery
-
-    from cases.models import FirstContactMeeting
-
-    contacts = FirstContact.objects.filter(flagged_on__gte=since, flagged_on__lte=until)
-    latest = FirstContactMeeting.objects.filter(first_contact=OuterRef("pk")).order_by(
-        "-held_on", "-recorded_at"
-    )
-    by_outcome = contacts.annotate(outcome=Subquery(latest.values("outcome")[:1])).values("outcome")
-    return {
-        "by_referrer": {
-            row["referrer"]: row["n"] for row in contacts.values("referrer").annotate(n=Count("pk"))
-        },
-        "by_outcome": {
-            row["outcome"] or "no_meeting": row["n"] for row in by_outcome.annotate(n=Count("pk")).order_by()
-        },
-    }
 
 
 # --- First contacts and reports of concern -----------------------------------------------------------
@@ -371,11 +346,6 @@ def concern_report_get_for(*, user: User, report_id) -> ConcernReport:
 
 def waiting_concern_reports(user: User) -> list:
     """For the start page (lotsa.waiting): reports of concern the district has to assess."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
     if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
         return []
     count = (
@@ -393,96 +363,8 @@ def waiting_concern_reports(user: User) -> list:
     return [Waiting(text=text, url=reverse("cases:concern_reports"), urgent=True)]
 
 
-# For the review of the access log (supervision/review.py): identifiers only, never a name, so these
-# reads show no one and record nothing.
-
-
-def people_kept_by(*, organisation_id) -> QuerySet:
-    """The ids of the people a unit keeps a record of, as a subquery."""
-    return Person.objects.filter(organisation_id=organisation_id).values("pk")
-
-
-def protected_people_kept_by(*, organisation_id) -> QuerySet:
-    people = Person.objects.filter(organisation_id=organisation_id)
-    return people.exclude(protected_identity="none").values("pk")
-
-
-def handlers_of_unit(*, organisation_id) -> set[tuple[int, object]]:
-    """(user id, person id) for every named handler — responsible or assigned — of the unit's cases."""
-    from cases.models import CaseUserObjectPermission
-
-    cases = Case.objects.filter(owner_unit_id=organisation_id)
-    pairs = {(user, person) for user, person in cases.values_list("responsible_id", "person_id") if user}
-    assigned = CaseUserObjectPermission.objects.filter(
-        permission__codename="view_case", content_object__owner_unit_id=organisation_id
-    ).values_list("user_id", "content_object__person_id")
-    pairs.update(assigned)
-    return pairs
-
-
-def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
-    """What the unit holds about the person, as (heading, lines), for the subject access extract.
-    Called only after the extract's EXPORT decision naming the person is recorded; it records nothing
-    itself. Journal texts are listed by date and category: the texts themselves are given out on
-    request after a secrecy assessment (OSL 12 kap.), not in this extract."""
-    from django.utils.translation import gettext as _
-
-    identity = [
-        _("Name: %(name)s") % {"name": f"{person.given_names} {person.surname}"},
-        _("Personal identity number: %(number)s") % {"number": person.personal_number_display},
-    ]
-    contact = person.contact or {}
-    if contact.get("phone") or contact.get("email"):
-        identity.append(
-            _("Contact details: %(details)s")
-            % {"details": ", ".join(v for v in (contact.get("phone"), contact.get("email")) if v)}
-        )
-    address = person.address or {}
-    if address:
-        identity.append(
-            _("Address: %(address)s")
-            % {
-                "address": ", ".join(
-                    v for v in (address.get("street"), address.get("postcode"), address.get("town")) if v
-                )
-            }
-        )
-    if person.is_protected:
-        identity.append(
-            _("Protected personal data: %(level)s") % {"level": person.get_protected_identity_display()}
-        )
-    cases = list(Case.objects.filter(person=person, owner_unit_id=organisation_id).order_by("opened_at"))
-    case_lines = []
-    for case in cases:
-        line = _("%(activity)s, opened %(opened)s, %(status)s") % {
-            "activity": case.get_activity_display(),
-            "opened": timezone.localtime(case.opened_at).date().isoformat(),
-            "status": case.get_status_display().lower(),
-        }
-        case_lines.append(line)
-    journal = []
-    entries = (
-        JournalEntry.objects.filter(case__in=cases)
-        .order_by("created_at")
-        .values_list("created_at", "category")
-    )
-    labels = dict(JournalEntry._meta.get_field("category").choices)
-    for created, category in entries:
-        journal.append(f"{timezone.localtime(created).date().isoformat()} - {labels.get(category, category)}")
-    return [
-        (_("Identity"), identity),
-        (_("Cases"), case_lines or [_("None")]),
-        (_("Journal entries (date and category)"), journal or [_("None")]),
-    ]
-
-
 def waiting_drafts(user: User) -> list:
     """For the start page: the user's own journal drafts, not yet signed (a count, never a person)."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
     if not user.has_role(*CASE_PAGE_ROLES):
         return []
     drafts = JournalEntry.objects.filter(author=user, signed_at__isnull=True).count()
@@ -495,13 +377,6 @@ def waiting_drafts(user: User) -> list:
 def waiting_closings(user: User) -> list:
     """For the start page (counts only): proposals to close a case waiting for the unit's supervisor
     (theirs to approve, unless they proposed it), and the user's own proposals still waiting."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from accounts.roles import Role
-    from cases.models import CaseStatus, CaseStatusChange
-    from lotsa.waiting import Waiting
-
     if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
         return []
     closing = Case.objects.filter(owner_unit_id=user.organisation_id, status=CaseStatus.CLOSING)

@@ -35,7 +35,6 @@ from cases.models import (
     Handover,
     HandoverSource,
     HandoverStatus,
-    InformationCategory,
     JournalEntry,
     Milieu,
     Person,
@@ -44,11 +43,13 @@ from cases.models import (
     RequestStatus,
     TargetGroup,
 )
+from cases.signals import case_closing_decided
 from consent import policy as consent_policy
+from consent import services as consent_services
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
-from lotsa.vocabulary import Purpose
+from lotsa.vocabulary import InformationCategory, Purpose
 
 
 class StaleVersion(Conflict):
@@ -247,8 +248,6 @@ def closing_proposal(case: Case) -> CaseStatusChange | None:
 def case_close_decide(*, by: User, case_id, expected_version: int, approve: bool, note: str) -> Case:
     """The supervisor approves closing (the case closes, with the proposal's reason) or refuses it
     with a reason (the case goes on). Never the one who proposed it."""
-    from cases.signals import case_closing_decided
-
     case = _locked_case(case_id)
     _decide_versioned(by, Action.DECIDE, case, expected_version, "approve closing the case")
     proposal = closing_proposal(case)
@@ -707,8 +706,6 @@ def concern_report_record(
     It is never blocked by a missing consent: it is disclosed under the duty to report (OSL 10 kap.
     28 §, consent.grounds), which the sending unit's supervisor reviews. The child becomes the
     district's own record, to be assessed there."""
-    from consent import services as consent_services
-
     case = Case.objects.select_related("person", "owner_unit").get(pk=case_id)
     report = ConcernReport(
         from_case=case, from_unit_id=case.owner_unit_id, to_unit_id=to_unit_id, recorded_by=by

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,17 +19,10 @@ from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import (
-    AssignmentRequest,
-    Case,
-    CaseStatus,
-    ConcernReport,
-    Handover,
-    InformationCategory,
-    JournalEntry,
-)
+from cases.models import AssignmentRequest, Case, CaseStatus, ConcernReport, Handover, JournalEntry
 from lotsa import access, crypto
-from lotsa.posting import conflict_page, post_form
+from lotsa.posting import as_ids, decide, form_page, post_form, versioned
+from lotsa.vocabulary import InformationCategory
 
 
 def _detail(case_or_id) -> str:
@@ -80,72 +72,76 @@ def search(request):
     )
 
 
+def _person_details(form) -> services.PersonDetails:
+    data = form.cleaned_data
+    return services.PersonDetails(
+        given_names=data["given_names"],
+        surname=data["surname"],
+        contact=form.contact(),
+        address=form.address(),
+        protected_identity=data["protected_identity"],
+    )
+
+
+def _open_or_held(request, form):
+    """The case opened, or (the unit keeps a record of this person in cases the user does not handle)
+    the page that sends the user to those who can assign them: nothing of those cases is shown."""
+    data = form.cleaned_data
+    try:
+        return services.case_open(
+            by=request.user,
+            number=data["personal_number"],
+            details=_person_details(form),
+            **{key: data[key] for key in ("activity", "milieu", "target_group")},
+        )
+    except access.AccessDenied as denial:
+        if denial.decision.reason != HELD_BY_UNIT:
+            raise
+        access.ensure_recorded(denial, actor=request.user)
+    held = selectors.unit_cases_not_handled_by(
+        user=request.user, canonical_number=pnr.normalise(data["personal_number"])
+    )
+    context = {"cases": held, "reason_form": forms.AssignmentRequestForm()}
+    return render(request, "cases/held_by_unit.html", context, status=403)
+
+
 def open_case(request):
     access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.case")
-    if request.method == "POST" and request.POST.get("prefill"):
+    if request.POST.get("prefill"):  # from the search: the number typed there, nothing checked yet
         form = forms.OpenCaseForm(initial={"personal_number": request.POST.get("personal_number", "")})
     else:
         form = forms.OpenCaseForm(request.POST or None)
-    if request.method == "POST" and form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        details = services.PersonDetails(
-            given_names=data["given_names"],
-            surname=data["surname"],
-            contact=form.contact(),
-            address=form.address(),
-            protected_identity=data["protected_identity"],
-        )
-        try:
-            case = services.case_open(
-                by=request.user,
-                number=data["personal_number"],
-                details=details,
-                activity=data["activity"],
-                milieu=data["milieu"],
-                target_group=data["target_group"],
-            )
-        except access.AccessDenied as denial:
-            if denial.decision.reason != HELD_BY_UNIT:
-                raise
-            # The unit keeps a record of this person in cases the user does not handle: nothing of it
-            # is shown; the user is sent to those who can assign them, or to emergency access.
-            access.ensure_recorded(denial, actor=request.user)
-            held = selectors.unit_cases_not_handled_by(
-                user=request.user, canonical_number=pnr.normalise(data["personal_number"])
-            )
-            return render(
-                request,
-                "cases/held_by_unit.html",
-                {"cases": held, "reason_form": forms.AssignmentRequestForm()},
-                status=403,
-            )
-        messages.success(request, _("The case was opened."))
-        return redirect(_detail(case))
-    return render(request, "cases/open.html", {"form": form})
+    opened = lambda result: isinstance(result, Case)  # noqa: E731
+    return form_page(
+        request,
+        form,
+        template="cases/open.html",
+        change=lambda data: _open_or_held(request, form),
+        done=lambda result: _("The case was opened.") if opened(result) else None,
+        then=lambda result: _detail(result) if opened(result) else result,
+    )
 
 
 def request_assignment(request, case_id):
     """Ask to be assigned to a case of the unit. The form shows nothing of the case or the person."""
     access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.assignmentrequest")
-    case = get_object_or_404(Case.objects.only("pk", "owner_unit_id"), pk=case_id)
-    form = forms.AssignmentRequestForm(request.POST or None)
-    if request.method == "POST":
-        try:
-            services.assignment_request_create(
-                by=request.user, case_id=case.pk, reason=form.data.get("reason", "")
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your request was sent to the supervisor and the responsible social worker. "
-                    "You will see the case in My cases once it is granted."
-                ),
-            )
-            return redirect("cases:assignment_requests")
-    return render(request, "cases/request_assignment.html", {"case_id": case.pk, "form": form})
+    case = get_object_or_404(Case.objects.only("pk", "owner_unit_id", "person_id"), pk=case_id)
+    asking = AssignmentRequest(case=case, person_id=case.person_id, requested_by=request.user)
+    return form_page(
+        request,
+        forms.AssignmentRequestForm(request.POST or None),
+        template="cases/request_assignment.html",
+        context={"case_id": case.pk},
+        act=(Action.CREATE, asking),
+        change=lambda data: services.assignment_request_create(
+            by=request.user, case_id=case.pk, reason=data["reason"]
+        ),
+        done=_(
+            "Your request was sent to the supervisor and the responsible social worker. "
+            "You will see the case in My cases once it is granted."
+        ),
+        then="cases:assignment_requests",
+    )
 
 
 def assignment_requests(request):
@@ -159,15 +155,19 @@ def assignment_requests(request):
 
 @require_POST
 def assignment_decide(request, request_id):
-    assignment = get_object_or_404(AssignmentRequest, pk=request_id)
-    grant = request.POST.get("decision") == "grant"
-    try:
-        services.assignment_request_decide(by=request.user, request_id=assignment.pk, grant=grant)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The request was granted.") if grant else _("The request was refused."))
-    return redirect("cases:assignment_requests")
+    return post_form(
+        request,
+        forms.AssignmentDecisionForm(request.POST),
+        change=lambda data: services.assignment_request_decide(
+            by=request.user, request_id=request_id, grant=data["decision"] == "grant"
+        ),
+        done=lambda decided: (
+            _("The request was granted.") if decided.status == "granted" else _("The request was refused.")
+        ),
+        back=reverse("cases:assignment_requests"),
+        decide_on=lambda: get_object_or_404(AssignmentRequest, pk=request_id),
+        action=Action.UPDATE,
+    )
 
 
 def case_detail(request, case_id):
@@ -181,37 +181,27 @@ def case_detail(request, case_id):
 
 @require_POST
 def journal_add(request, case_id):
-    case = get_object_or_404(Case, pk=case_id)
-    form = forms.JournalEntryForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_detail(case) + "#journal")
-    try:
-        services.journal_add(
-            by=request.user,
-            case_id=case.pk,
-            category=form.cleaned_data["category"],
-            text=form.cleaned_data["text"],
-        )
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The entry was saved as a draft. Sign it when it is final."))
-    return redirect(_detail(case) + "#journal")
+    return post_form(
+        request,
+        forms.JournalEntryForm(request.POST),
+        change=lambda data: services.journal_add(by=request.user, case_id=case_id, **data),
+        done=_("The entry was saved as a draft. Sign it when it is final."),
+        back=_detail(case_id) + "#journal",
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.UPDATE,
+    )
 
 
 @require_POST
 def journal_sign(request, case_id, entry_id):
-    entry = get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id)
-    try:
-        services.journal_sign(by=request.user, entry_id=entry.pk)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The entry was signed. It can no longer be changed, only corrected."))
-    return redirect(_detail(case_id) + "#journal")
+    return post_form(
+        request,
+        change=lambda data: services.journal_sign(by=request.user, entry_id=entry_id),
+        done=_("The entry was signed. It can no longer be changed, only corrected."),
+        back=_detail(case_id) + "#journal",
+        decide_on=lambda: get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id).case,
+        action=Action.UPDATE,
+    )
 
 
 def journal_correct(request, case_id, entry_id):
@@ -219,88 +209,62 @@ def journal_correct(request, case_id, entry_id):
         JournalEntry.objects.select_related("case", "author"), pk=entry_id, case_id=case_id
     )
     case = entry.case
-    form = forms.JournalEntryForm(request.POST or None, initial={"category": entry.category})
-    if not (request.method == "POST" and form.is_valid()):
-        with transaction.atomic():  # a form page asks VIEW; the correction is decided by the service
-            access.check(request.user, Action.VIEW, case, purpose="the form to correct a journal entry")
-    else:
-        try:
-            services.journal_add(
-                by=request.user,
-                case_id=case.pk,
-                category=form.cleaned_data["category"],
-                text=form.cleaned_data["text"],
-                corrects_id=entry.pk,
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The correction was saved as a draft. Sign it when it is final."))
-            return redirect(_detail(case) + "#journal")
-    return render(request, "cases/journal_correct.html", {"case": case, "entry": entry, "form": form})
+    return form_page(
+        request,
+        forms.JournalEntryForm(request.POST or None, initial={"category": entry.category}),
+        template="cases/journal_correct.html",
+        context={"case": case, "entry": entry},
+        show=lambda: decide(request, Action.VIEW, case, purpose="the form to correct a journal entry"),
+        act=(Action.UPDATE, case),
+        change=lambda data: services.journal_add(
+            by=request.user, case_id=case.pk, corrects_id=entry.pk, **data
+        ),
+        done=_("The correction was saved as a draft. Sign it when it is final."),
+        then=_detail(case) + "#journal",
+    )
 
 
 @require_POST
 def case_activate(request, case_id):
-    case = get_object_or_404(Case, pk=case_id)
-    form = forms.VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete. Nothing was changed."))
-        return redirect(_detail(case))
-    try:
-        services.case_activate(
-            by=request.user, case_id=case.pk, expected_version=form.cleaned_data["version"]
-        )
-    except services.StaleVersion as error:
-        return conflict_page(request, error, _detail(case))
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The case is now active."))
-    return redirect(_detail(case))
+    return post_form(
+        request,
+        forms.VersionForm(request.POST),
+        change=lambda data: services.case_activate(
+            by=request.user, case_id=case_id, expected_version=data["version"]
+        ),
+        done=_("The case is now active."),
+        back=_detail(case_id),
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.UPDATE,
+    )
 
 
 def _case_change_page(request, case, form, *, action, purpose, change, done: str, template: str):
-    """A page whose form changes the case under optimistic locking. A valid post goes to the service,
-    which decides access first and compares versions second: a stale version sends the user back to
-    the case as it now is; any other refusal stays on the form with its message. Otherwise (the form,
-    or its errors) access is decided here, before anything is shown."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            change(form.cleaned_data)
-        except services.StaleVersion as error:
-            return conflict_page(request, error, _detail(case))
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, done)
-            return redirect(_detail(case))
-    else:
-        with transaction.atomic():  # a form page asks VIEW; the change is decided by the service
-            access.check(request.user, Action.VIEW, case, purpose=purpose)
-    return render(request, template, {"case": case, "form": form})
+    """A page whose form changes the case under optimistic locking: the form is shown to those who
+    may read the case (VIEW, decided here); a valid post goes to the service, which decides the act
+    and compares versions (a stale version is the 409 page); an invalid one is decided as the act."""
+    return form_page(
+        request,
+        form,
+        template=template,
+        context={"case": case},
+        show=lambda: decide(request, Action.VIEW, case, purpose=purpose),
+        act=(action, case),
+        change=change,
+        done=done,
+        then=_detail(case),
+    )
 
 
 def case_close(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
-
-    def close(data):
-        services.case_close(
-            by=request.user,
-            case_id=case.pk,
-            expected_version=data["version"],
-            reason=data["reason"],
-            text=data["text"],
-        )
-
     return _case_change_page(
         request,
         case,
-        form,
+        forms.CloseCaseForm(request.POST or None, initial={"version": case.version}),
         action=Action.UPDATE,
         purpose="close the case",
-        change=close,
+        change=lambda data: services.case_close(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("Closing the case was proposed. It closes when the unit's supervisor approves."),
         template="cases/close.html",
     )
@@ -313,14 +277,10 @@ def case_close_decide(request, case_id):
         request,
         forms.CloseDecisionForm(request.POST),
         change=lambda data: services.case_close_decide(
-            by=request.user,
-            case_id=case_id,
-            expected_version=data["version"],
-            approve=data["decision"] == "approve",
-            note=data["note"],
+            by=request.user, case_id=case_id, approve=data.pop("decision") == "approve", **versioned(data)
         ),
         done=_("The decision on closing the case was recorded."),
-        back=reverse("cases:detail", kwargs={"case_id": case_id}),
+        back=_detail(case_id),
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.DECIDE,
     )
@@ -328,20 +288,13 @@ def case_close_decide(request, case_id):
 
 def case_reassign(request, case_id):
     case = get_object_or_404(Case.objects.select_related("person", "responsible"), pk=case_id)
-    form = forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version})
-
-    def reassign(data):
-        services.case_reassign(
-            by=request.user, case_id=case.pk, expected_version=data["version"], to_user=data["to_user"]
-        )
-
     return _case_change_page(
         request,
         case,
-        form,
+        forms.ReassignForm(request.POST or None, case=case, initial={"version": case.version}),
         action=Action.ASSIGN,
         purpose="reassign the case",
-        change=reassign,
+        change=lambda data: services.case_reassign(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
     )
@@ -387,44 +340,41 @@ def handover_send(request, case_id):
     """The form to hand the person over to another unit (VIEW of the case to show it; the service
     decides the sending)."""
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    form = forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.handover_send(
-                by=request.user,
-                case_id=case.pk,
-                to_unit_id=data["to_unit"].pk,
-                purpose=data["purpose"],
-                note=data["note"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The hand-over was sent. You see its decision under Hand-overs."))
-            return redirect(_detail(case))
-    elif request.method == "POST":
-        with transaction.atomic():  # decided before a validation message is shown
-            access.check(request.user, Action.UPDATE, case, purpose="send a hand-over")
-    else:
-        with transaction.atomic():
-            access.check(request.user, Action.VIEW, case, purpose="the form to send a hand-over")
-    return render(request, "cases/handover_send.html", {"case": case, "form": form})
+    return form_page(
+        request,
+        forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id),
+        template="cases/handover_send.html",
+        context={"case": case},
+        show=lambda: decide(request, Action.VIEW, case, purpose="the form to send a hand-over"),
+        act=(Action.UPDATE, case),
+        change=lambda data: services.handover_send(
+            by=request.user, case_id=case.pk, **as_ids(data, "to_unit")
+        ),
+        done=_("The hand-over was sent. You see its decision under Hand-overs."),
+        then=_detail(case),
+    )
 
 
-def _handover_change(request, handover_id, change, done: str):
-    handover = get_object_or_404(Handover.objects.only("pk"), pk=handover_id)
-    try:
-        result = change(handover)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect(_handover_page(handover))
-    messages.success(request, done)
-    if isinstance(result, Case):
-        return redirect(
-            _detail(result) if access.decide(request.user, Action.VIEW, result).allowed else "cases:handovers"
-        )
-    return redirect(_handover_page(handover))
+def _handover_change(request, handover_id, change, done: str, *, action, form=None):
+    """An act on a hand-over from its page; accepting leads to the case it opened (if the user may
+    read it), anything else back to the hand-over."""
+
+    def onward(result):
+        if not isinstance(result, Case):
+            return _handover_page(handover_id)
+        may_read = access.decide(request.user, Action.VIEW, result).allowed
+        return _detail(result) if may_read else "cases:handovers"
+
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_handover_page(handover_id),
+        decide_on=lambda: get_object_or_404(Handover, pk=handover_id),
+        action=action,
+        then=onward,
+    )
 
 
 @require_POST
@@ -432,21 +382,21 @@ def handover_accept(request, handover_id):
     return _handover_change(
         request,
         handover_id,
-        lambda h: services.handover_accept(by=request.user, handover_id=h.pk),
+        lambda data: services.handover_accept(by=request.user, handover_id=handover_id),
         _("The hand-over was accepted and the unit's own case opened."),
+        action=Action.DECIDE,
     )
 
 
 @require_POST
 def handover_decline(request, handover_id):
-    form = forms.HandoverDeclineForm(request.POST)
     return _handover_change(
         request,
         handover_id,
-        lambda h: services.handover_decline(
-            by=request.user, handover_id=h.pk, reason=form.data.get("reason", "")[:2000]
-        ),
+        lambda data: services.handover_decline(by=request.user, handover_id=handover_id, **data),
         _("The hand-over was declined. The sender sees your reason."),
+        action=Action.DECIDE,
+        form=forms.HandoverDeclineForm(request.POST),
     )
 
 
@@ -455,8 +405,9 @@ def handover_withdraw(request, handover_id):
     return _handover_change(
         request,
         handover_id,
-        lambda h: services.handover_withdraw(by=request.user, handover_id=h.pk),
+        lambda data: services.handover_withdraw(by=request.user, handover_id=handover_id),
         _("The hand-over was withdrawn."),
+        action=Action.WITHDRAW,
     )
 
 
@@ -471,35 +422,23 @@ def first_contact_open(request):
     """The VBE team opens a first contact: the person, who flagged them and when, minor children."""
     access.require_role(request.user, Role.VBE_TEAM, action=Action.VIEW, target="cases.firstcontact")
     form = forms.FirstContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        details = services.PersonDetails(
-            given_names=data["given_names"],
-            surname=data["surname"],
-            contact=form.contact(),
-            address=form.address(),
-            protected_identity=data["protected_identity"],
-        )
-        try:
-            case = services.first_contact_open(
-                by=request.user,
-                number=data["personal_number"],
-                details=details,
-                milieu=data["milieu"],
-                request=services.FirstContactRequest(
-                    referrer=data["referrer"],
-                    referrer_detail=data["referrer_detail"],
-                    flagged_on=data["flagged_on"],
-                    has_minor_children=data["has_minor_children"],
-                    children_reason=data["children_reason"],
-                ),
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The first contact was opened. Record the meeting with the police."))
-            return redirect(_first_contact_page(case.pk))
-    return render(request, "cases/first_contact_open.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        template="cases/first_contact_open.html",
+        change=lambda data: services.first_contact_open(
+            by=request.user,
+            number=data["personal_number"],
+            details=_person_details(form),
+            milieu=data["milieu"],
+            request=services.FirstContactRequest(**{key: data[key] for key in FIRST_CONTACT_REQUEST}),
+        ),
+        done=_("The first contact was opened. Record the meeting with the police."),
+        then=lambda case: _first_contact_page(case.pk),
+    )
+
+
+FIRST_CONTACT_REQUEST = ("referrer", "referrer_detail", "flagged_on", "has_minor_children", "children_reason")
 
 
 def first_contact(request, case_id):
@@ -530,19 +469,20 @@ def first_contact_meeting(request, case_id):
         request,
         case_id,
         forms.FirstContactMeetingForm(request.POST),
-        lambda data: services.first_contact_meeting_record(
-            by=request.user,
-            case_id=case_id,
-            held_on=data["held_on"],
-            vbe_participants=data["vbe_participants"],
-            police_participants=data["police_participants"],
-            outcome=data["outcome"],
-            attempts=data["attempts"],
-            notes=data["notes"],
-        ),
+        lambda data: services.first_contact_meeting_record(by=request.user, case_id=case_id, **data),
         _("The meeting was recorded."),
         "#meetings",
     )
+
+
+def _child(data: dict) -> dict:
+    """The report's form as its service takes it: the child's details as one."""
+    child = services.ChildDetails(
+        number=data.pop("child_number"),
+        given_names=data.pop("child_given_names"),
+        surname=data.pop("child_surname"),
+    )
+    return {**as_ids(data, "to_unit"), "child": child}
 
 
 @require_POST
@@ -551,19 +491,7 @@ def concern_report_create(request, case_id):
         request,
         case_id,
         forms.ConcernReportForm(request.POST),
-        lambda data: services.concern_report_record(
-            by=request.user,
-            case_id=case_id,
-            to_unit_id=data["to_unit"].pk,
-            child=services.ChildDetails(
-                number=data["child_number"],
-                given_names=data["child_given_names"],
-                surname=data["child_surname"],
-            ),
-            reported_by_police=data["reported_by_police"],
-            concern=data["concern"],
-            reported_on=data["reported_on"],
-        ),
+        lambda data: services.concern_report_record(by=request.user, case_id=case_id, **_child(data)),
         _("The report of concern was sent to the district under the duty to report; it will be reviewed."),
         "#concern",
     )
@@ -589,21 +517,26 @@ def concern_report(request, report_id):
     )
 
 
-@require_POST
-def concern_report_assess(request, report_id):
-    report = get_object_or_404(ConcernReport.objects.only("pk"), pk=report_id)
-    form = forms.ConcernAssessForm(request.POST)
-    note = form.data.get("note", "")[:4000]
-    open_case = request.POST.get("decision") == "open_case"
-    try:
-        assessed = services.concern_report_assess(
-            by=request.user, report_id=report.pk, open_case=open_case, note=note
-        )
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect("cases:concern_report", report_id=report.pk)
+def _assessed(request, assessed) -> str:
+    """The child's own case, if the assessment opened it for this user; else back to the report."""
     if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk:
         messages.success(request, _("The child's own case was opened."))
-        return redirect(_detail(assessed.child_case_id))
+        return _detail(assessed.child_case_id)
     messages.success(request, _("The assessment was recorded."))
-    return redirect("cases:concern_report", report_id=report.pk)
+    return reverse("cases:concern_report", kwargs={"report_id": assessed.pk})
+
+
+@require_POST
+def concern_report_assess(request, report_id):
+    return post_form(
+        request,
+        forms.ConcernAssessForm(request.POST),
+        change=lambda data: services.concern_report_assess(
+            by=request.user, report_id=report_id, open_case=data["decision"] == "open_case", note=data["note"]
+        ),
+        done=None,
+        back=reverse("cases:concern_report", kwargs={"report_id": report_id}),
+        decide_on=lambda: get_object_or_404(ConcernReport, pk=report_id),
+        action=Action.DECIDE,
+        then=lambda assessed: _assessed(request, assessed),
+    )

@@ -6,10 +6,11 @@ social worker's case depends on. It is read under the rules of that case."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.models import Action
-from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
+from cases.access import READ_ACTIONS, CasePolicy, handles_a_case_of, is_named_handler
+from cases.models import Case
 from lotsa.access import Decision, Policy
 
 
@@ -29,8 +30,6 @@ class ConsentPolicy(Policy):
         return Decision.deny("no rule allows this")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
 
 
@@ -60,8 +59,6 @@ class DisclosurePolicy(Policy):
     consent.policy, never the record.)"""
 
     def decide(self, user, action, disclosure, purpose) -> Decision:
-        from cases.access import handles_a_case_of
-
         if action not in READ_ACTIONS:
             return Decision.deny("disclosures are recorded through consent.services")
         if user.organisation_id != disclosure.organisation_id:
@@ -73,8 +70,6 @@ class DisclosurePolicy(Policy):
         return Decision.deny("not a handler of the person's cases")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         if user.has_role("supervisor"):
             return queryset.filter(organisation_id=user.organisation_id)
         cases = CasePolicy().visible(user, Case.objects.all())
@@ -94,8 +89,6 @@ class EmergencyAccessPolicy(Policy):
         return Decision.deny("not the user's emergency access")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from django.db.models import Q
-
         if user.has_role("supervisor"):
             return queryset.filter(Q(user=user) | Q(case__owner_unit_id=user.organisation_id))
         return queryset.filter(user=user)

@@ -1,13 +1,12 @@
+from django.utils import timezone
+
 from accounts.roles import CASEWORK_ROLES
+from consent.models import EmergencyAccess
 
 
 def emergency_banner(request):
     """Marked on every page while an emergency access of the user is open (and only then). Only
     social workers can hold one: nobody else pays for the query."""
-    from django.utils import timezone
-
-    from consent.models import EmergencyAccess
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.has_role(*CASEWORK_ROLES):
         return {"open_emergency_accesses": []}

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KINDS_WITHOUT_USERS, Organisation
-from cases.models import InformationCategory
 from consent import grounds
-from consent.models import GivenHow, Purpose, ReviewOutcome
+from consent.models import GivenHow, ReviewOutcome
 from consent.services import MAX_FORM_BYTES, ConsentTerms
 from lotsa import forms as id_fields
 from lotsa.dates import add_months
+from lotsa.vocabulary import InformationCategory, Purpose
 
 
 def _other_organisations(case):
@@ -117,6 +117,7 @@ class WithdrawForm(forms.Form):
         label=_("How did the person withdraw the consent?"),
         choices=GivenHow.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Say how the person withdrew the consent.")},
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

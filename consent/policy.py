@@ -21,6 +21,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from consent.models import Consent, Disclosure, EmergencyAccess
 from lotsa.access import Decision
 from lotsa.vocabulary import LEGAL_GROUND, Purpose
 
@@ -32,8 +33,6 @@ NO_PURPOSE = "information crosses to another organisation only for a named purpo
 def consents_sharing(*, organisation_id: int, purpose: str, at: dt.datetime | None = None) -> QuerySet:
     """The consents in force for ``purpose`` that name ``organisation_id`` (while it is active), of
     people who are not erased."""
-    from consent.models import Consent
-
     return Consent.objects.in_force(at).filter(
         purpose=purpose,
         recipients=organisation_id,
@@ -45,8 +44,6 @@ def consents_sharing(*, organisation_id: int, purpose: str, at: dt.datetime | No
 def disclosures_to(*, organisation_id: int, at: dt.datetime | None = None) -> QuerySet:
     """The disclosures under a legal ground to ``organisation_id`` (while it is active) that still let
     it see what they name, of people who are not erased."""
-    from consent.models import Disclosure
-
     return Disclosure.objects.filter(
         recipient_id=organisation_id,
         recipient__is_active=True,
@@ -139,8 +136,6 @@ def sharing_decision(
 
 def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime | None = None):
     """The person's consents in force at ``at`` (for ``purpose``, if given), with their recipients."""
-    from consent.models import Consent
-
     consents = Consent.objects.in_force(at).filter(person_id=person_id, person__erased_at__isnull=True)
     if purpose:
         consents = consents.filter(purpose=purpose)
@@ -150,8 +145,6 @@ def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime 
 def consents_naming_kind(*, person_ids, purpose: str, kind: str, at: dt.datetime | None = None) -> QuerySet:
     """The consents in force for ``purpose`` of these people that name an active organisation of
     ``kind`` (the defector programme's gate: a consent that names BOPS)."""
-    from consent.models import Consent
-
     return Consent.objects.in_force(at).filter(
         purpose=purpose,
         person_id__in=person_ids,
@@ -173,8 +166,6 @@ def grants_for_person(*, person_id, recorded_by_id: int, at: dt.datetime | None 
     """Every crossing that holds now for what ``recorded_by_id`` recorded of the person:
     ``(organisation id, category, consent or None, disclosure or None)``, the recording organisation
     itself left out."""
-    from consent.models import Disclosure
-
     at = at or timezone.now()
     grants = []
     for consent in consents_in_force(person_id=person_id, at=at):
@@ -199,8 +190,6 @@ def grants_for_person(*, person_id, recorded_by_id: int, at: dt.datetime | None 
 def emergency_access_open_for(user, case):
     """The user's own open emergency access to the case, if any: the access decision counts it (two
     steps, with a reason, reviewed afterwards), and the case page shows it."""
-    from consent.models import EmergencyAccess
-
     return (
         EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
         .order_by("-expires_at")

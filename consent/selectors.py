@@ -7,86 +7,33 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
-from django.utils import formats, timezone
-from django.utils.text import get_text_list
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
 
-from accounts.models import Organisation
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.models import Case, InformationCategory, JournalEntry, Person
-from consent import grounds, policy
-from consent.models import Consent, Purpose, Review
+from cases.models import Case, JournalEntry, Person
+from consent.models import Consent, Review
 from lotsa import access, crypto
 from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
-
-
-def scope_sentence(consent: Consent) -> str:
-    """What the person agrees to, in words they can read and sign."""
-    organisations = [o.name for o in consent.recipients.all()]
-    categories = [str(InformationCategory(c).label).lower() for c in consent.categories]
-    purpose = (
-        consent.purpose_text
-        if consent.purpose == Purpose.OTHER and consent.purpose_text
-        else str(Purpose(consent.purpose).label).lower()
-    )
-    return _(
-        "You agree that %(organisations)s may share information about %(categories)s with each other "
-        "for %(purpose)s, from %(start)s until %(end)s."
-    ) % {
-        "organisations": get_text_list(organisations, _("and")),
-        "categories": get_text_list(categories, _("and")),
-        "purpose": purpose,
-        "start": formats.date_format(consent.valid_from, "j F Y"),
-        "end": formats.date_format(consent.valid_until, "j F Y"),
-    }
+from lotsa.waiting import Waiting
 
 
 def consent_get_for(*, user, case_id, consent_id, purpose: str) -> tuple[Case, Consent]:
     """A consent of the case's person, read from that case: one recorded decision to view the case
-    (the consent is read under its rules; unknown ids are 404)."""
-    from cases.selectors import case_get_for
-
-    case = case_get_for(user=user, case_id=case_id, purpose=purpose)
+    (the consent is read under its rules; unknown ids are 404). The decision is asked of lotsa.access
+    here, as cases.selectors.case_get_for asks it, so the two selectors never import each other."""
+    case = Case.objects.select_related("person", "owner_unit", "responsible").filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    access.check(user, Action.VIEW, case, purpose=purpose)  # one INSERT that commits by itself
     consent = (
         Consent.objects.filter(pk=consent_id, person_id=case.person_id).prefetch_related("recipients").first()
     )
     if consent is None:
         raise Http404
     return case, consent
-
-
-def consents_of(case):
-    return (
-        Consent.objects.filter(person_id=case.person_id)
-        .prefetch_related("recipients")
-        .select_related("recorded_by", "withdrawn_by")
-    )
-
-
-def matrix_for(case, at=None) -> list[dict]:
-    """Which organisations outside the owning unit may see which categories now, and on what ground
-    (the crossings come from consent.policy; this only words them)."""
-    rows: dict[int, dict] = {}
-    for organisation_id, category, consent, disclosure in policy.grants_for_person(
-        person_id=case.person_id, recorded_by_id=case.owner_unit_id, at=at
-    ):
-        if consent is not None:
-            label = _("consent until %(date)s") % {"date": formats.date_format(consent.valid_until, "Y-m-d")}
-        else:
-            ground = grounds.ground(disclosure.ground)
-            label = ground.citation if ground else disclosure.ground
-        rows.setdefault(organisation_id, {}).setdefault(category, []).append(label)
-    organisations = Organisation.objects.in_bulk(list(rows))
-    return [
-        {
-            "organisation": organisations[organisation_id],
-            "cells": [
-                (value, "; ".join(cells.get(value, []))) for value, _label in InformationCategory.choices
-            ],
-            "categories": set(cells),
-        }
-        for organisation_id, cells in sorted(rows.items(), key=lambda item: organisations[item[0]].name)
-    ]
 
 
 # --- Lists: each asks, records one access event naming every person it returns, and returns ------
@@ -177,57 +124,9 @@ def shared_person_for(*, user, person_id, purpose: str) -> tuple:
     return person, entries
 
 
-def consents_and_disclosures_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
-    """The person's consents recorded by the unit and what the unit disclosed without consent, as
-    (heading, lines), for the subject access extract. Called only after the extract's EXPORT decision
-    naming the person is recorded; it records nothing itself."""
-    from consent.models import Disclosure
-
-    consents = []
-    for consent in (
-        Consent.objects.filter(person=person, organisation_id=organisation_id)
-        .prefetch_related("recipients")
-        .order_by("recorded_at")
-    ):
-        consents.append(
-            _("%(purpose)s: to %(recipients)s, from %(from)s to %(until)s (%(status)s)")
-            % {
-                "purpose": consent.get_purpose_display(),
-                "recipients": ", ".join(sorted(r.name for r in consent.recipients.all())) or "-",
-                "from": consent.valid_from.isoformat(),
-                "until": consent.valid_until.isoformat(),
-                "status": str(consent.get_status_display()).lower(),
-            }
-        )
-    disclosures = []
-    for disclosure in (
-        Disclosure.objects.filter(person=person, organisation_id=organisation_id)
-        .select_related("recipient")
-        .order_by("disclosed_at")
-    ):
-        disclosures.append(
-            _("%(when)s to %(recipient)s, on the ground %(ground)s")
-            % {
-                "when": timezone.localtime(disclosure.disclosed_at).date().isoformat(),
-                "recipient": disclosure.recipient.name,
-                "ground": getattr(grounds.ground(disclosure.ground), "label", disclosure.ground),
-            }
-        )
-    return [
-        (_("Consents to share information"), consents or [_("None")]),
-        (_("Information disclosed without consent"), disclosures or [_("None")]),
-    ]
-
-
 def waiting_about_consent(user) -> list:
     """For the start page (counts only, never a person): consents of the user's own cases about to
     expire; for a supervisor, disclosures and emergency accesses waiting for review."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from accounts.roles import CASEWORK_ROLES, Role
-    from lotsa.waiting import Waiting
-
     items = []
     today = timezone.localdate()
     if user.has_role(*CASEWORK_ROLES):

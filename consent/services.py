@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import services as audit
 from audit.models import Action
-from cases.models import Case, InformationCategory
+from cases.models import Case
 from consent import grounds
-from consent.models import Consent, Disclosure, EmergencyAccess, GivenHow, Purpose, Review, ReviewOutcome
+from consent.models import Consent, Disclosure, EmergencyAccess, GivenHow, Review, ReviewOutcome
 from lotsa import access
 from lotsa.errors import DomainError
+from lotsa.vocabulary import InformationCategory, Purpose
 
 MAX_FORM_BYTES = 5 * 1024 * 1024
 

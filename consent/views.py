@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors as accounts_selectors
-from accounts.models import Role
-from accounts.roles import CASEWORK_ROLES
+from accounts import queries as accounts_queries
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Case
-from consent import forms, selectors, services
+from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
+from lotsa.posting import as_ids, decide, form_page, post_form
 from lotsa.vocabulary import crossing_purpose_label
 
 
@@ -27,25 +26,29 @@ def _detail_url(case, consent) -> str:
     return reverse("consent:detail", kwargs={"case_id": case.pk, "consent_id": consent.pk})
 
 
-def _posted(request, form) -> bool:
-    """A valid post goes to the service, which decides (one decision per act)."""
-    return request.method == "POST" and form.is_valid()
+def _case(case_id) -> Case:
+    return get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+
+
+def _read_case(request, case, purpose: str):
+    """A form page's own decision: the case is read (VIEW); the act is decided when it is posted."""
+    return lambda: case_selectors.case_get_for(user=request.user, case_id=case.pk, purpose=purpose)
 
 
 def record(request, case_id):
-    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+    case = _case(case_id)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
-    if not _posted(request, form):
-        case_selectors.case_get_for(user=request.user, case_id=case_id, purpose="the form for a consent")
-    else:
-        try:
-            consent = services.consent_record(by=request.user, case_id=case.pk, terms=form.terms())
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The consent was recorded."))
-            return redirect(_detail_url(case, consent))
-    return render(request, "consent/record.html", {"case": case, "form": form})
+    return form_page(
+        request,
+        form,
+        template="consent/record.html",
+        context={"case": case},
+        show=_read_case(request, case, "the form for a consent"),
+        act=(Action.UPDATE, case),
+        change=lambda data: services.consent_record(by=request.user, case_id=case.pk, terms=form.terms()),
+        done=_("The consent was recorded."),
+        then=lambda consent: _detail_url(case, consent),
+    )
 
 
 def detail(request, case_id, consent_id):
@@ -55,7 +58,7 @@ def detail(request, case_id, consent_id):
     context = {
         "case": case,
         "consent": consent,
-        "scope": selectors.scope_sentence(consent),
+        "scope": queries.scope_sentence(consent),
         "can_write": access.decide(request.user, Action.UPDATE, consent).allowed,
         "withdraw_form": forms.WithdrawForm(),
     }
@@ -69,60 +72,49 @@ def print_form(request, case_id, consent_id):
     return render(
         request,
         "consent/print.html",
-        {"case": case, "consent": consent, "scope": selectors.scope_sentence(consent)},
+        {"case": case, "consent": consent, "scope": queries.scope_sentence(consent)},
     )
 
 
 def supersede(request, case_id, consent_id):
-    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+    case = _case(case_id)
     old = get_object_or_404(
         Consent.objects.select_related("case").prefetch_related("recipients"), pk=consent_id, case_id=case.pk
     )
     initial = forms.ConsentForm.initial_from(old)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case, initial=initial)
-    if not _posted(request, form):
-        with transaction.atomic():
-            access.check(request.user, Action.VIEW, old, purpose="the form to supersede a consent")
-    else:
-        try:
-            consent = services.consent_supersede(
-                by=request.user, consent_id=old.pk, case_id=case.pk, terms=form.terms()
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The new consent was recorded and replaces the old one."))
-            return redirect(_detail_url(case, consent))
-    return render(request, "consent/record.html", {"case": case, "form": form, "superseding": old})
+    return form_page(
+        request,
+        form,
+        template="consent/record.html",
+        context={"case": case, "superseding": old},
+        show=lambda: decide(request, Action.VIEW, old, purpose="the form to supersede a consent"),
+        act=(Action.UPDATE, old),
+        change=lambda data: services.consent_supersede(
+            by=request.user, consent_id=old.pk, case_id=case.pk, terms=form.terms()
+        ),
+        done=_("The new consent was recorded and replaces the old one."),
+        then=lambda consent: _detail_url(case, consent),
+    )
 
 
 @require_POST
 def withdraw(request, case_id, consent_id):
-    case = get_object_or_404(Case, pk=case_id)
-    consent = get_object_or_404(Consent, pk=consent_id, case_id=case.pk)
-    form = forms.WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say how the person withdrew the consent."))
-        return redirect(_detail_url(case, consent))
-    try:
-        services.consent_withdraw(
-            by=request.user,
-            consent_id=consent.pk,
-            case_id=case.pk,
-            how=form.cleaned_data["how"],
-            note=form.cleaned_data["note"],
-        )
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _(
-                "The consent was withdrawn. Nothing is shared under it from now on; "
-                "nothing was deleted from the case."
-            ),
-        )
-    return redirect(_detail_url(case, consent))
+    consent = get_object_or_404(Consent.objects.select_related("case"), pk=consent_id, case_id=case_id)
+    return post_form(
+        request,
+        forms.WithdrawForm(request.POST),
+        change=lambda data: services.consent_withdraw(
+            by=request.user, consent_id=consent.pk, case_id=consent.case_id, **data
+        ),
+        done=_(
+            "The consent was withdrawn. Nothing is shared under it from now on; "
+            "nothing was deleted from the case."
+        ),
+        back=_detail_url(consent.case, consent),
+        decide_on=lambda: consent,
+        action=Action.UPDATE,
+    )
 
 
 def expiring(request):
@@ -133,36 +125,26 @@ def expiring(request):
 
 
 def disclose(request, case_id):
-    case = get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
-    form = forms.DisclosureForm(request.POST or None, case=case)
-    if not _posted(request, form):
-        case_selectors.case_get_for(user=request.user, case_id=case_id, purpose="the form for a disclosure")
-    else:
-        data = form.cleaned_data
-        try:
-            services.disclosure_record(
-                by=request.user,
-                case_id=case.pk,
-                recipient_id=data["recipient"].pk,
-                ground_code=data["ground"],
-                categories=list(data["categories"]),
-                what=data["what"],
-                why=data["why"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("The disclosure was recorded and is waiting for a supervisor's review.")
-            )
-            return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}) + "#sharing")
-    return render(request, "consent/disclose.html", {"case": case, "form": form})
+    case = _case(case_id)
+    return form_page(
+        request,
+        forms.DisclosureForm(request.POST or None, case=case),
+        template="consent/disclose.html",
+        context={"case": case},
+        show=_read_case(request, case, "the form for a disclosure"),
+        act=(Action.UPDATE, case),
+        change=lambda data: services.disclosure_record(
+            by=request.user, case_id=case.pk, ground_code=data.pop("ground"), **as_ids(data, "recipient")
+        ),
+        done=_("The disclosure was recorded and is waiting for a supervisor's review."),
+        then=reverse("cases:detail", kwargs={"case_id": case.pk}) + "#sharing",
+    )
 
 
 def review_queue(request):
     access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
     reviews = selectors.review_queue_for(user=request.user)
-    recent = accounts_selectors.accounts_recently_issued(organisation_id=request.user.organisation_id)
+    recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
         request,
         "consent/review_queue.html",
@@ -170,36 +152,28 @@ def review_queue(request):
     )
 
 
+REVIEW_SHOWS = (
+    "disclosure__recipient",
+    "disclosure__disclosed_by",
+    "emergency_access__user",
+    "emergency_access__case",
+    "subject",
+)
+
+
 def review(request, review_id):
-    item = get_object_or_404(
-        Review.objects.select_related(
-            "disclosure__recipient",
-            "disclosure__disclosed_by",
-            "emergency_access__user",
-            "emergency_access__case",
-            "subject",
-        ),
-        pk=review_id,
+    item = get_object_or_404(Review.objects.select_related(*REVIEW_SHOWS), pk=review_id)
+    return form_page(
+        request,
+        forms.ReviewForm(request.POST or None),
+        template="consent/review.html",
+        context={"item": item},
+        show=lambda: decide(request, Action.VIEW, item, purpose="review"),
+        act=(Action.UPDATE, item),
+        change=lambda data: services.review_sign_off(by=request.user, review_id=item.pk, **data),
+        done=_("The review was recorded."),
+        then="consent:review_queue",
     )
-    form = forms.ReviewForm(request.POST or None)
-    if not (request.method == "POST" and form.is_valid()):
-        # The page or its errors: decided here. A valid post is decided by the service (one decision).
-        with transaction.atomic():
-            access.check(request.user, Action.VIEW, item, purpose="review")
-    else:
-        try:
-            services.review_sign_off(
-                by=request.user,
-                review_id=item.pk,
-                outcome=form.cleaned_data["outcome"],
-                comment=form.cleaned_data["comment"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The review was recorded."))
-            return redirect("consent:review_queue")
-    return render(request, "consent/review.html", {"item": item, "form": form})
 
 
 def shared(request):
@@ -223,17 +197,20 @@ def shared_person(request, person_id, purpose):
 def emergency(request, case_id):
     """Nödåtkomst, step one: that information exists, and where. Step two: a stated reason opens it."""
     case = get_object_or_404(Case.objects.select_related("owner_unit", "responsible"), pk=case_id)
-    with transaction.atomic():  # step one is an access too: that a case exists, and where
-        access.check(request.user, Action.EMERGENCY_ACCESS, case, purpose="emergency access, step one")
-    form = forms.EmergencyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.emergency_access_start(by=request.user, case_id=case.pk, reason=form.cleaned_data["reason"])
-        messages.warning(
-            request, _("Emergency access is open. It is logged and reviewed by your supervisor.")
-        )
-        return redirect("cases:detail", case_id=case.pk)
-    return render(
+    # Step one is an access too (that a case exists, and where): decided on entry, for every method.
+    decide(request, Action.EMERGENCY_ACCESS, case, purpose="emergency access, step one")
+    return form_page(
         request,
-        "consent/emergency.html",
-        {"case": case, "form": form, "minutes": settings.LOTSA_EMERGENCY_ACCESS_MINUTES},
+        forms.EmergencyForm(request.POST or None),
+        template="consent/emergency.html",
+        context={"case": case, "minutes": settings.LOTSA_EMERGENCY_ACCESS_MINUTES},
+        change=lambda data: services.emergency_access_start(
+            by=request.user, case_id=case.pk, reason=data["reason"]
+        ),
+        then=lambda started: _emergency_open(request, case),
     )
+
+
+def _emergency_open(request, case) -> str:
+    messages.warning(request, _("Emergency access is open. It is logged and reviewed by your supervisor."))
+    return reverse("cases:detail", kwargs={"case_id": case.pk})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,32 +14,32 @@ from audit.models import Action
 from coordination import forms, selectors, services
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
-from lotsa.errors import DomainError
-from lotsa.posting import decide_invalid_form
+from lotsa.posting import as_ids, form_page
 
 
 def report_new(request):
-    if request.method != "POST":
-        selectors.report_form_for(user=request.user)
-        return render(request, "coordination/report_new.html", {"form": forms.DeidentifiedReportForm()})
-    form = forms.DeidentifiedReportForm(request.POST)
-    if not form.is_valid():
-        # Decided as the act it is before any message is shown; the text stays in the form to reword.
-        decide_invalid_form(request, Action.CREATE, DeidentifiedReport())
-        return render(request, "coordination/report_new.html", {"form": form}, status=400)
-    data = dict(form.cleaned_data)
-    administration = data.pop("administration")
-    try:
-        services.deidentified_report_send(by=request.user, administration_id=administration.pk, **data)
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return render(request, "coordination/report_new.html", {"form": form}, status=400)
-    messages.success(
+    form = forms.DeidentifiedReportForm(request.POST or None)
+
+    def thanks(report) -> str:
+        administration = form.cleaned_data["administration"]
+        return _("Thank you. The report went to the coordinator of %(administration)s.") % {
+            "administration": administration.name
+        }
+
+    # A refused post comes back with its text as written, to be reworded (400).
+    return form_page(
         request,
-        _("Thank you. The report went to the coordinator of %(administration)s.")
-        % {"administration": administration.name},
+        form,
+        template="coordination/report_new.html",
+        show=lambda: selectors.report_form_for(user=request.user),
+        act=(Action.CREATE, DeidentifiedReport()),
+        change=lambda data: services.deidentified_report_send(
+            by=request.user, **as_ids(data, "administration")
+        ),
+        done=thanks,
+        then="home",
+        invalid_status=400,
     )
-    return redirect("home")
 
 
 def reports(request):
@@ -115,26 +114,20 @@ def situation(request, administration_id):
 def situation_write(request, administration_id, year):
     """A new version; a refused one comes back with the text as written (assessments are long), never
     lost to a redirect."""
-    form = forms.SituationForm(request.POST)
-    if not form.is_valid():
-        # Decided as the act it is before any message is shown.
-        decide_invalid_form(
-            request, Action.CREATE, SituationPicture(administration_id=administration_id, year=year)
-        )
-    else:
-        try:
-            picture = services.situation_picture_write(
-                by=request.user, administration_id=administration_id, year=year, **form.cleaned_data
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("A new version of the situation picture was saved."))
-            return redirect("coordination:situation_version", picture_id=picture.pk)
     back = reverse("coordination:situation", kwargs={"administration_id": administration_id})
-    context = {"form": form, "year": year, "back": f"{back}?year={year}"}
-    context["administration_id"] = administration_id
-    return render(request, "coordination/situation_write.html", context, status=400)
+    return form_page(
+        request,
+        forms.SituationForm(request.POST),
+        template="coordination/situation_write.html",
+        context={"year": year, "back": f"{back}?year={year}", "administration_id": administration_id},
+        act=(Action.CREATE, SituationPicture(administration_id=administration_id, year=year)),
+        change=lambda data: services.situation_picture_write(
+            by=request.user, administration_id=administration_id, year=year, **data
+        ),
+        done=_("A new version of the situation picture was saved."),
+        then=lambda picture: reverse("coordination:situation_version", kwargs={"picture_id": picture.pk}),
+        invalid_status=400,
+    )
 
 
 def situation_version(request, picture_id):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind
+from accounts.roles import Role
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
+from cases.models import Case
 from consent import policy
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -31,8 +33,6 @@ def is_bops(user) -> bool:
 
 
 def _case_visible(user):
-    from cases.models import Case
-
     return CasePolicy().visible(user, Case.objects.all())
 
 

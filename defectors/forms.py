@@ -73,6 +73,7 @@ class DecisionForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    decision = id_fields.button_choice([("approve", _("Approve")), ("refuse", _("Send back"))])
     note = forms.CharField(
         label=_("Note (required when you send it back)"),
         widget=forms.Textarea(attrs={"rows": 2}),

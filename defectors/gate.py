@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationKind
+from consent import policy
+from defectors.models import BopsAssessment, DecisionStatus, Enrolment, SupportDecision
 from lotsa.vocabulary import Purpose
 
 BOPS, CONSENT, CONDITIONS, NOT_WITNESS, DECISION = "bops", "consent", "conditions", "not_witness", "decision"
@@ -77,9 +79,6 @@ def _bops_item(latest) -> GateItem:
 
 def gates_for(cases) -> dict:
     """The gate of each case (by case id), in five queries whatever the number of cases."""
-    from consent import policy
-    from defectors.models import BopsAssessment, DecisionStatus, Enrolment, SupportDecision
-
     cases = list(cases)
     ids = [case.pk for case in cases]
     enrolments = {e.case_id: e for e in Enrolment.objects.filter(case_id__in=ids)}

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from accounts.models import OrganisationKind, Role, User
-from accounts.roles import CASE_PAGE_ROLES
+from accounts.models import OrganisationKind, User
+from accounts.roles import CASE_PAGE_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Activity, Case, CaseStatus, Person
@@ -27,6 +29,7 @@ from defectors.models import (
 )
 from lotsa import access, crypto
 from lotsa.vocabulary import Purpose
+from lotsa.waiting import Waiting
 
 PURPOSE = Purpose.DEFECTOR_PROGRAMME
 
@@ -190,11 +193,6 @@ def bops_person_for(*, user: User, person_id) -> dict:
 
 def waiting_in_the_programme(user: User) -> list:
     """For the start page (lotsa.waiting): counts only, never a person."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
     items = []
     if is_bops(user):
         due = BopsAssessment.objects.filter(organisation_id=user.organisation_id).order_by(
@@ -282,26 +280,3 @@ def waiting_in_the_programme(user: User) -> list:
             )
         )
     return items
-
-
-def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
-    """The person's interventions in the programme, for the subject access extract (called after its
-    EXPORT decision naming the person; records nothing itself). A placement is named as such, never
-    with its address."""
-    from django.utils.translation import gettext as _
-
-    from defectors import catalogue
-
-    lines = []
-    interventions = Intervention.objects.filter(case__person=person, case__owner_unit_id=organisation_id)
-    for intervention in interventions.order_by("starts_on"):
-        kind = catalogue.intervention(intervention.kind)
-        lines.append(
-            _("%(kind)s from %(start)s (%(status)s)")
-            % {
-                "kind": kind.title if kind else intervention.kind,
-                "start": intervention.starts_on.isoformat(),
-                "status": str(intervention.get_status_display()).lower(),
-            }
-        )
-    return [(_("Interventions in the defector programme"), lines)] if lines else []

@@ -3,14 +3,12 @@ render; an invalid post is decided (recorded) before its message is shown."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import Action
 from cases import services as case_services
 from cases.models import Case, Handover, HandoverSource
@@ -18,8 +16,7 @@ from defectors import forms, selectors, services
 from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
 from lotsa import access
-from lotsa.errors import DomainError
-from lotsa.posting import post_form
+from lotsa.posting import as_ids, decide, form_page, post_form, versioned
 
 
 def _page(case_id, anchor="") -> str:
@@ -115,13 +112,13 @@ def decision_review(request, case_id, decision_id):
     decision = get_object_or_404(
         SupportDecision.objects.select_related("case"), pk=decision_id, case_id=case_id
     )
-    approve = request.POST.get("decision") == "approve"
+    approve = request.POST.get("decision") == "approve"  # for the message; the form requires one
     return _post(
         request,
         case_id,
         forms.ReviewForm(request.POST),
         lambda data: services.decision_review(
-            by=request.user, decision_id=decision.pk, approve=approve, note=data["note"]
+            by=request.user, decision_id=decision.pk, approve=data["decision"] == "approve", note=data["note"]
         ),
         _("The decision was approved.") if approve else _("The decision was sent back."),
         "#gate",
@@ -136,15 +133,7 @@ def intervention_add(request, case_id):
         request,
         case_id,
         forms.InterventionForm(request.POST),
-        lambda data: services.intervention_add(
-            by=request.user,
-            case_id=case_id,
-            kind=data["kind"],
-            section=data["section"],
-            provider=data["provider"],
-            starts_on=data["starts_on"],
-            planned_end=data["planned_end"],
-        ),
+        lambda data: services.intervention_add(by=request.user, case_id=case_id, **data),
         _("The intervention was added to the plan."),
         "#interventions",
     )
@@ -158,11 +147,7 @@ def intervention_update(request, case_id, intervention_id):
         case_id,
         forms.InterventionUpdateForm(request.POST),
         lambda data: services.intervention_update(
-            by=request.user,
-            intervention_id=intervention.pk,
-            status=data["status"],
-            follow_up=data["follow_up"],
-            expected_version=data["version"],
+            by=request.user, intervention_id=intervention.pk, **versioned(data)
         ),
         _("The intervention was updated."),
         "#interventions",
@@ -173,24 +158,22 @@ def intervention_update(request, case_id, intervention_id):
 def placement_add(request, case_id, intervention_id):
     intervention = get_object_or_404(Intervention, pk=intervention_id, case_id=case_id)
 
-    def add(data):
-        services.placement_add(
-            by=request.user,
-            intervention_id=intervention.pk,
-            address={"street": data["street"], "postcode": data["postcode"], "town": data["town"]},
-            protected_housing=data["protected_housing"],
-            outside_stockholm=data["outside_stockholm"],
-            private_programme_id=data["private_programme"].pk if data["private_programme"] else None,
-        )
-
     return _post(
         request,
         case_id,
         forms.PlacementForm(request.POST),
-        add,
+        lambda data: services.placement_add(
+            by=request.user, intervention_id=intervention.pk, **_placed(data)
+        ),
         _("The placement was recorded."),
         "#interventions",
     )
+
+
+def _placed(data: dict) -> dict:
+    """The placement's form as its service takes it: the address as one, the programme by its id."""
+    address = {key: data.pop(key) for key in ("street", "postcode", "town")}
+    return {**as_ids(data, "private_programme"), "address": address}
 
 
 @require_POST
@@ -223,13 +206,7 @@ def close(request, case_id):
         request,
         case_id,
         forms.CloseForm(request.POST),
-        lambda data: services.programme_close(
-            by=request.user,
-            case_id=case_id,
-            expected_version=data["version"],
-            outcome=data["outcome"],
-            text=data["text"],
-        ),
+        lambda data: services.programme_close(by=request.user, case_id=case_id, **versioned(data)),
         _("The case was closed; follow-ups are due at 6 and 12 months."),
         "#closure",
     )
@@ -242,14 +219,7 @@ def follow_up(request, case_id, follow_up_id):
         request,
         case_id,
         forms.FollowUpForm(request.POST),
-        lambda data: services.follow_up_record(
-            by=request.user,
-            follow_up_id=row.pk,
-            in_work_or_education=data["in_work_or_education"],
-            stable_housing=data["stable_housing"],
-            back_in_milieu=data["back_in_milieu"],
-            notes=data["notes"],
-        ),
+        lambda data: services.follow_up_record(by=request.user, follow_up_id=row.pk, **data),
         _("The follow-up was recorded."),
         "#closure",
         target=row,
@@ -274,58 +244,31 @@ def bops(request):
 def bops_person(request, person_id):
     """One person for BOPS: BOPS's assessments, and the form to record a new one."""
     access.require_role(request.user, Role.EXTERNAL_MEMBER, action=Action.VIEW, target="cases.person")
-    form = forms.BopsAssessmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.bops_assess(
-                by=request.user,
-                person_id=person_id,
-                level=data["level"],
-                special_protection_need=data["special_protection_need"],
-                notes=data["notes"],
-                next_review=data["next_review"],
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("The assessment was recorded. The programme sees it under the consent.")
-            )
-            return redirect("defectors:bops_person", person_id=person_id)
-    context = selectors.bops_person_for(user=request.user, person_id=person_id)
-    context["form"] = form
-    return render(request, "defectors/bops_person.html", context)
+    return form_page(
+        request,
+        forms.BopsAssessmentForm(request.POST or None),
+        template="defectors/bops_person.html",
+        context=lambda: selectors.bops_person_for(user=request.user, person_id=person_id),
+        change=lambda data: services.bops_assess(by=request.user, person_id=person_id, **data),
+        done=_("The assessment was recorded. The programme sees it under the consent."),
+        then=reverse("defectors:bops_person", kwargs={"person_id": person_id}),
+    )
 
 
 def police_request(request):
     """BOPS or the police defector programme ask the programme to take a person on (a hand-over the
     programme accepts or declines; the sender sees the decision under Hand-overs)."""
     user = request.user
-    form = forms.PoliceRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case_services.handover_request_from_police(
-                by=user,
-                to_unit_id=data["to_unit"].pk,
-                number=data["personal_number"],
-                given_names=data["given_names"],
-                surname=data["surname"],
-                note=data["note"],
-                agreed=data["agreed"],
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("The request was sent. You see the programme's decision under Hand-overs.")
-            )
-            return redirect("cases:handovers")
-    else:
-        probe = Handover(
-            source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user
-        )
-        with transaction.atomic():  # decided before the form or its messages are shown
-            access.check(user, Action.CREATE, probe, purpose="the form to ask the defector programme")
-    return render(request, "defectors/police_request.html", {"form": form})
+    probe = Handover(source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user)
+    return form_page(
+        request,
+        forms.PoliceRequestForm(request.POST or None),
+        template="defectors/police_request.html",
+        show=lambda: decide(request, Action.CREATE, probe, purpose="the form to ask the defector programme"),
+        act=(Action.CREATE, probe),
+        change=lambda data: case_services.handover_request_from_police(
+            by=user, number=data.pop("personal_number"), **as_ids(data, "to_unit")
+        ),
+        done=_("The request was sent. You see the programme's decision under Hand-overs."),
+        then="cases:handovers",
+    )

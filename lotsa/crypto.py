@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from lotsa import keyfile
+from lotsa.models import DataKey
 
 # What the text of an erased subject reads as, everywhere.
 ERASED = gettext_lazy("[erased]")
@@ -161,8 +162,6 @@ def key_cache() -> Iterator[None]:
 
 
 def _data_key_model():
-    from lotsa.models import DataKey
-
     return DataKey
 
 

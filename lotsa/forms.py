@@ -14,6 +14,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 MAX_ID = 2**63 - 1
 
@@ -55,3 +56,20 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": str(key)[:40]},
                 )
         return super()._check_values(value)
+
+
+class ByButton(forms.HiddenInput):
+    """The value of a field that the form's submit buttons carry (``<button name="decision"
+    value="approve">``): the field itself renders nothing, its error shows in the form's summary."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+
+def button_choice(choices) -> forms.ChoiceField:
+    """A required choice made by pressing one of the form's buttons: a post without it (or with a
+    value no button sends) is an invalid form, decided and answered as one (lotsa.posting)."""
+    message = _("Choose one of the form's buttons.")
+    return forms.ChoiceField(
+        choices=choices, widget=ByButton, error_messages={"required": message, "invalid_choice": message}
+    )

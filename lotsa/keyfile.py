@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 KEY_BYTES = 32
 ENV_MASTER_PREFIX = "LOTSA_MASTER_KEY_"
 
@@ -90,7 +93,7 @@ def _from_file(path: Path) -> KeyMaterial:
     except FileNotFoundError as exc:
         raise KeyConfigurationError(
             f"No key file at {path}. Run `python manage.py generate_keys`, or set LOTSA_KEY_FILE, "
-            f"or provide the keys through the environment (see README, 'Keys')."
+            f"or provide the keys through the environment (see docs/operations.md, 'Keys')."
         ) from exc
     except json.JSONDecodeError as exc:
         raise KeyConfigurationError(f"The key file {path} is not valid JSON") from exc
@@ -157,8 +160,6 @@ def add_master_version(path: Path) -> int:
 
 def generate_anchor_key(private_path: Path, public_path: Path) -> bool:
     """Create the anchor signing key (mode 0600) and its public half. False if the key exists."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     private_path, public_path = Path(private_path), Path(public_path)
     if private_path.exists():
         if not public_path.exists():
@@ -171,8 +172,6 @@ def generate_anchor_key(private_path: Path, public_path: Path) -> bool:
 
 
 def _public_bytes(private) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
@@ -199,20 +198,16 @@ def _read_key(path: Path, what: str) -> bytes:
         text = Path(path).read_text()
     except FileNotFoundError as exc:
         raise KeyConfigurationError(
-            f"No {what} at {path}. Run `python manage.py generate_keys` (see README, 'The access log')."
+            f"No {what} at {path}. Run `python manage.py generate_keys` (see docs/operations.md, 'Keys')."
         ) from exc
     return decode_key(text, name=what)
 
 
 def load_anchor_private(path: Path):
     """The sealer's signing key. Only the sealer calls this."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     return Ed25519PrivateKey.from_private_bytes(_read_key(path, "anchor signing key"))
 
 
 def load_anchor_public(path: Path):
     """The key that verifies anchors."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     return Ed25519PublicKey.from_public_bytes(_read_key(path, "anchor public key"))

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from lotsa import access, context, crypto
+from lotsa.access import AccessDenied, ensure_recorded
 
 log = logging.getLogger("lotsa.access")
 
@@ -90,8 +91,6 @@ class AccessDeniedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from lotsa.access import AccessDenied, ensure_recorded
-
         if not isinstance(exception, AccessDenied):
             return None
         ensure_recorded(exception, actor=request.user)

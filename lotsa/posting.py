@@ -1,17 +1,50 @@
-"""How a page posts a form to a service, once for every app: a valid form goes to its service, which
-decides first (lotsa.access) and may refuse with a DomainError; an invalid form is decided here — the
-act's decision recorded — before any of its messages is shown, so a stranger learns nothing from a
-validation message. Back to ``back`` either way, with the outcome as a message.
+"""How a page posts, once for every app. Two helpers, and the one place a refusal becomes something
+the user sees.
 
-The object a post is about is looked up first, valid form or not: an id in the address that names
-nothing is the "not found" page (404), and never reaches a service (where it would be a 500)."""
+``form_page`` — a page that shows a form and takes its post (GET and POST at one address):
+  * GET: the page's own decision (``show()``: VIEW of the case, a role, ...) recorded, then the form.
+  * An invalid post: decided as the act it is (``act=(action, target)``, purpose ``INVALID_FORM``)
+    and recorded before any of its messages is shown — a stranger learns nothing from a validation
+    message, and is denied (recorded) instead. Then the form again, each error at its field and a
+    summary at the top linking to each (``form_fields.html``).
+  * A valid post: ``change(cleaned_data)`` runs the service, which decides first (lotsa.access) and
+    may refuse. Then ``done`` as a message and on to ``then``.
+
+``post_form`` — a post from a form that lives on another page (the case page's journal form, a
+button on the group's page), answered with a redirect back to that page (``back``):
+  * The object the post is about is looked up first (``decide_on()``), valid form or not: an id in
+    the address that names nothing is the "not found" page (404), and never reaches a service.
+  * An invalid post is decided as the act it is (``action``, purpose ``INVALID_FORM``), then each
+    error goes back as a message **that names its field** ("Text: Write something ...").
+  * A valid post goes to ``change(cleaned_data)``; its outcome goes back as a message.
+
+Why messages for post-and-redirect, not the host page re-rendered with the bound form: the host pages
+(the case page, the programme's page, the group's page) carry up to nine forms each, are built by one
+selector that records its own reading of the case, and are reached again with the browser's reload
+and back buttons; a redirect keeps a reload from posting twice and keeps every host page one view
+with one decision. What a message loses against the field is its place, so each names its field by
+its label; the form's own errors (and a service's refusal) belong to no field. The forms whose text
+is long or costly to retype (a situation picture, a new report) are form pages (``form_page``), so
+their text stays in the form; on the host pages an invalid form is nearly always a missing choice or
+an empty field, little to retype. A hidden field's error (the version a page showed) says that the
+form was incomplete, since no one can correct it at the field.
+
+``_attempt`` is the one place a service's refusal is turned into what the user sees: a ``Conflict``
+(the object changed after the page showed it) is the 409 page with a link to the page as it now is;
+any other ``DomainError`` is a message — at the top of the form on a form page, a message on the page
+posted from otherwise. No view catches a ``DomainError`` itself (tests/test_project.py keeps it so).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from lotsa import access
@@ -20,12 +53,18 @@ from lotsa.errors import Conflict, DomainError
 INVALID_FORM = "a form with errors"
 
 
+def decide(request, action: str, obj, *, purpose: str) -> None:
+    """A page's own decision, recorded before anything is shown; raises the recorded denial for
+    someone who may not. (For a form page: VIEW of what the form is about; the act itself is decided
+    by its service when the form is posted.)"""
+    with transaction.atomic():
+        access.check(request.user, action, obj, purpose=purpose)
+
+
 def decide_invalid_form(request, action: str, obj) -> None:
     """An invalid post decided as the act it is (and the decision recorded) before any of its messages
-    is shown; raises the recorded denial for someone who may not do it. For a page that shows the
-    form again instead of going back."""
-    with transaction.atomic():
-        access.check(request.user, action, obj, purpose=INVALID_FORM)
+    is shown; raises the recorded denial for someone who may not do it."""
+    decide(request, action, obj, purpose=INVALID_FORM)
 
 
 def conflict_page(request, error: Conflict, reload: str):
@@ -34,36 +73,136 @@ def conflict_page(request, error: Conflict, reload: str):
     return render(request, "409.html", {"message": error.message, "reload": reload}, status=409)
 
 
-def post_form(
+def field_messages(form) -> list[str]:
+    """Each error of an invalid form as one message; a field's error names the field by its label."""
+    shown = []
+    for name, errors in form.errors.items():
+        field = form[name] if name in form.fields else None
+        label = field.label if field is not None and not field.is_hidden else None
+        shown += [f"{label}: {error}" if label else str(error) for error in errors]
+    return shown
+
+
+@dataclass
+class _Attempt:
+    result: Any = None
+    refusal: str | None = None  # a DomainError's message: nothing was changed
+    response: HttpResponseBase | None = None  # the 409 page of a Conflict
+
+
+def _attempt(request, change: Callable, data, *, reload: str) -> _Attempt:
+    """The service runs; its refusal becomes what the user sees, here and nowhere else."""
+    try:
+        return _Attempt(result=change(data))
+    except Conflict as error:
+        return _Attempt(response=conflict_page(request, error, reload))
+    except DomainError as error:
+        return _Attempt(refusal=error.message)
+
+
+def _onward(destination):
+    """``then`` may name a page (a URL or a URL name) or be the response itself (a page shown once)."""
+    return destination if isinstance(destination, HttpResponseBase) else redirect(destination)
+
+
+def _say(request, done, result) -> None:
+    text = done(result) if callable(done) else done
+    if text:
+        messages.success(request, text)
+
+
+def form_page(
     request,
     form,
     *,
+    template: str,
+    context: dict | Callable[[], dict] | None = None,
+    show: Callable[[], Any] | None = None,
+    act: tuple[str, Any] | None = None,
     change: Callable,
-    done: str,
+    done=None,
+    then,
+    invalid_status: int = 200,
+):
+    """A page with a form, GET and POST (see the module's docstring).
+
+    ``context`` is what the page shows besides the form (a function, for a page whose reading is
+    itself decided and recorded: called only when the page is shown, never before a redirect).
+    ``show()`` is the page's own decision (when the view has not decided on entry, by role or
+    otherwise); ``act`` is ``(action, target)`` an invalid post is decided as (without it, ``show()``
+    decides an invalid post too: pages decided on entry by role need neither). ``change(data)`` runs
+    the service; ``done`` (text, or a function of its result) is said on success; ``then`` (a URL, or
+    a function of the result giving a URL or a response) is where a success leads. A refused post
+    shows the form again with ``invalid_status``, the refusal at its top."""
+
+    def page(status=200):
+        extra = context() if callable(context) else context
+        return render(request, template, {"form": form, **(extra or {})}, status=status)
+
+    if request.method != "POST":
+        if show is not None:
+            show()
+        return page()
+    if not form.is_valid():
+        if act is not None:
+            decide_invalid_form(request, *act)
+        elif show is not None:
+            show()
+        return page(invalid_status)
+    attempt = _attempt(request, change, form.cleaned_data, reload=request.path)
+    if attempt.response is not None:
+        return attempt.response
+    if attempt.refusal is not None:
+        form.add_error(None, attempt.refusal)
+        return page(invalid_status)
+    _say(request, done, attempt.result)
+    return _onward(then(attempt.result) if callable(then) else then)
+
+
+def post_form(
+    request,
+    form=None,
+    *,
+    change: Callable,
+    done,
     back: str,
     decide_on: Callable,
     action: str,
     then: Callable | None = None,
 ):
-    """``change(cleaned_data)`` runs the service; ``decide_on()`` returns the object the post is about
-    (or raises Http404 when its id names nothing), which an invalid post is decided on (with
-    ``action``); ``then(result)``, if given, is where a successful change leads (the page of what it
-    made), instead of ``back``."""
+    """A post answered with a redirect (see the module's docstring). ``form`` is None for a button
+    (nothing to validate); ``change(cleaned_data)`` runs the service; ``decide_on()`` returns the
+    object the post is about (or raises Http404 when its id names nothing), which an invalid post is
+    decided on (with ``action``); ``done`` is the text said on success (or a function of the result
+    giving it); ``then(result)``, if given, is where a success leads (a URL, or a response) instead of
+    ``back``."""
     target = decide_on()  # first: an unknown id is a 404 here, never a DoesNotExist in the service
+    form = form if form is not None else django_forms.Form(request.POST)
     if not form.is_valid():
         decide_invalid_form(request, action, target)
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for message in field_messages(form):
+            messages.error(request, message)
         return redirect(back)
-    try:
-        result = change(form.cleaned_data)
-    except Conflict as error:
-        return conflict_page(request, error, back)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-        if then is not None:
-            return redirect(then(result))
-    return redirect(back)
+    attempt = _attempt(request, change, form.cleaned_data, reload=back)
+    if attempt.response is not None:
+        return attempt.response
+    if attempt.refusal is not None:
+        messages.error(request, attempt.refusal)
+        return redirect(back)
+    _say(request, done, attempt.result)
+    return _onward(then(attempt.result)) if then is not None else redirect(back)
+
+
+def as_ids(data: dict, *fields: str) -> dict:
+    """A form's cleaned data as a service takes it: each of ``fields`` (a chosen object) by its id,
+    as ``<field>_id``; the rest as it is."""
+    return {
+        f"{key}_id" if key in fields else key: value.pk if key in fields else value
+        for key, value in data.items()
+    }
+
+
+def versioned(data: dict) -> dict:
+    """A form's cleaned data with the version its page showed as a service takes it (optimistic
+    locking: ``expected_version``)."""
+    return {"expected_version" if key == "version" else key: value for key, value in data.items()}

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy, CaseRecordPolicy, assigned_case_ids, is_named_handler
+from cases.models import Case
 from lotsa.access import Decision, Policy
 
 
@@ -21,8 +22,6 @@ class RelationPolicy(Policy):
         return Decision.deny("the relation is shown only to the relative case's named handlers")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         handled = (
             CasePolicy()
             .visible(user, Case.objects.all())

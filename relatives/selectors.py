@@ -50,14 +50,3 @@ def relative_page_for(*, user: User, case_id) -> dict:
         "conversations": list(SupportConversation.objects.filter(case=case).select_related("recorded_by")),
         "can_write": access.decide(user, Action.UPDATE, case).allowed,
     }
-
-
-def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
-    """The support conversations held with the person in the unit's cases, for the subject access
-    extract (called after its EXPORT decision naming the person; records nothing itself). Dates and
-    forms only; the relation to the person concerned is the relative's own and is not repeated."""
-    from django.utils.translation import gettext as _
-
-    conversations = SupportConversation.objects.filter(person=person, case__owner_unit_id=organisation_id)
-    lines = [f"{c.held_on.isoformat()}: {c.get_form_display()}" for c in conversations.order_by("held_on")]
-    return [(_("Support conversations"), lines)] if lines else []

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, SOCIAL_SERVICES_KINDS
+from accounts.roles import Role
 from audit.models import Action
 from cases.access import READ_ACTIONS, CasePolicy
+from cases.models import Case
+from consent import policy
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
+from sig.models import GroupStatus, InterventionGroup, Membership, ThreatAssessment
 
 PURPOSE = Purpose.INTERVENTION_GROUP
 
@@ -16,8 +20,6 @@ PURPOSE = Purpose.INTERVENTION_GROUP
 def _covered(user, group) -> bool:
     """A member from another organisation takes part only while a consent for the intervention group
     shares the person with their organisation."""
-    from consent import policy
-
     return policy.sharing_decision(
         person_id=group.case.person_id,
         category=None,
@@ -53,8 +55,6 @@ class GroupPolicy(Policy):
     def _contribute(self, user, group) -> Decision:
         """What members record for the group (shared entries, assessments, follow-ups) crosses to the
         other members: the same rule as reading it, asked again on every write."""
-        from sig.models import GroupStatus
-
         if group.status == GroupStatus.CLOSED:
             return Decision.deny("the group is closed")
         if not group.memberships.filter(user=user, left_at__isnull=True).exists():
@@ -66,9 +66,6 @@ class GroupPolicy(Policy):
         return Decision.deny("no consent in force covers the member's organisation")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-        from consent import policy
-
         if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) or user.organisation_id is None:
             return queryset.none()
         member = Q(memberships__user=user, memberships__left_at__isnull=True)
@@ -88,15 +85,11 @@ def _member(user, group):
 
 
 def _civil(user) -> bool:
-    from accounts.models import CIVIL_SOCIETY_KINDS
-
     return user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
 
 
 def _member_of(user, group_field: str, **membership) -> Q:
     """SQL: the user is a current member of the row's group (the field ``group_field``)."""
-    from sig.models import Membership
-
     return Q(
         Exists(
             Membership.objects.filter(
@@ -108,8 +101,6 @@ def _member_of(user, group_field: str, **membership) -> Q:
 
 def _crossing(user, *, category: str | None = None, category_value: str | None = None) -> Q:
     """SQL twin of ``_crosses`` for rows with ``person``, ``organisation`` and a category."""
-    from consent import policy
-
     return Q(organisation_id=user.organisation_id) | policy.shared_with(
         organisation_id=user.organisation_id,
         purpose=PURPOSE,
@@ -126,8 +117,6 @@ def _no_reader(user) -> bool:
 
 def _crosses(user, *, person_id, recorded_by_id: int, category: str) -> Decision:
     """Recorded by the user's own organisation, or shared with it for the intervention group."""
-    from consent import policy
-
     return policy.sharing_decision(
         person_id=person_id,
         category=category,
@@ -167,8 +156,6 @@ class SharedEntryPolicy(Policy):
     def _write(self, user, entry) -> Decision:
         """Sharing with the group: the group's rule for contributing, civil society after the
         undertaking, and summaries for civil society written by social services only."""
-        from accounts.models import SOCIAL_SERVICES_KINDS
-
         decision = GroupPolicy()._contribute(user, entry.group)
         if not decision.allowed:
             return decision
@@ -193,8 +180,6 @@ class ThreatAssessmentPolicy(Policy):
 
     def decide(self, user, action, assessment, purpose) -> Decision:
         if action == Action.CREATE:
-            from accounts.models import POLICE_KINDS
-
             decision = GroupPolicy()._contribute(user, assessment.group)
             if decision.allowed and user.organisation.kind not in POLICE_KINDS:
                 return Decision.deny("threat assessments are made by the police")
@@ -213,8 +198,6 @@ class ThreatAssessmentPolicy(Policy):
         )
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from sig.models import ThreatAssessment
-
         if _no_reader(user) or _civil(user):
             return queryset.none()
         return queryset.filter(
@@ -242,8 +225,6 @@ class MinutesItemPolicy(Policy):
         )
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         if _no_reader(user) or _civil(user):
             return queryset.none()
         readers = _member_of(user, "meeting__group_id") | Q(
@@ -269,8 +250,6 @@ class PlanPolicy(Policy):
 
     def groups_with_plan_visible(self, user, groups: QuerySet) -> QuerySet:
         """SQL twin of ``plan_visible``, for lists of groups."""
-        from consent import policy
-
         if user.organisation is None or _civil(user):
             return groups.none()
         shared = policy.shared_with(
@@ -295,9 +274,6 @@ class PlanPolicy(Policy):
         return Decision.deny("the plan is not shared with the user's organisation")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-        from sig.models import InterventionGroup
-
         if user.organisation is None or _civil(user):
             return queryset.none()
         group = "group" if queryset.model.__name__ == "Goal" else "goal__group"
@@ -323,8 +299,6 @@ class MeetingPolicy(Policy):
         return CasePolicy().decide(user, Action.VIEW, group.case, purpose)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        from cases.models import Case
-
         if user.organisation_id is None:
             return queryset.none()
         readers = _member_of(user, "group_id") | Q(

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from cases.models import InformationCategory
+from accounts.models import Organisation, OrganisationKind, User
 from lotsa import forms as id_fields
+from lotsa.vocabulary import InformationCategory, ThreatLevel
 from sig import services
-from sig.models import ActionStatus, GroupOutcome, MemberRole, ThreatLevel
+from sig.models import ActionStatus, GroupOutcome, MemberRole
 
 
 class DateInput(forms.DateInput):
@@ -132,8 +132,6 @@ class ReferralForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import Organisation, OrganisationKind
-
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.DEFECTOR_PROGRAMME, is_active=True

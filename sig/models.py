@@ -15,11 +15,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import InformationCategory
 from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedTextField
 from lotsa.records import GuardedRecord
-from lotsa.vocabulary import ThreatLevel
+from lotsa.vocabulary import InformationCategory, ThreatLevel
 
 
 class GroupStatus(models.TextChoices):

@@ -6,45 +6,27 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases.models import HandoverSource
+from consent.selectors import consents_expiring_for
 from lotsa import access
 from lotsa.vocabulary import Purpose
+from lotsa.waiting import Waiting
+from sig import queries
 from sig.access import PlanPolicy
 from sig.models import (
     ActionStatus,
     InterventionGroup,
-    Meeting,
-    MinutesItem,
     PlanAction,
-    SharedEntry,
     ThreatAssessment,
 )
 from sig.services import membership_of
-
-
-def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[SharedEntry]:
-    """Exactly what the viewer may see of what members shared (the shared-entry policy, in SQL)."""
-    entries = access.visible_to(viewer, SharedEntry.objects.filter(group=group))
-    return list(entries.select_related("author", "organisation", "group").order_by("created_at"))
-
-
-def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
-    assessments = access.visible_to(viewer, group.assessments.all())
-    return list(assessments.select_related("author", "organisation", "group"))
-
-
-def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
-    return list(access.visible_to(viewer, meeting.items.select_related("meeting__group__case")))
-
-
-def plan_visible(viewer: User, group: InterventionGroup) -> bool:
-    """Whether the action plan is shared with the viewer's organisation (the plan policy)."""
-    return PlanPolicy().plan_visible(viewer, group)
 
 
 def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:
@@ -68,8 +50,6 @@ def group_get_for(*, user: User, group_id, purpose: str = "intervention group") 
 def overview_for(*, user: User) -> dict:
     """My groups, overdue actions and threat reviews, and consents about to expire: every group and
     every person shown is recorded before anything is rendered."""
-    from consent.selectors import consents_expiring_for
-
     groups = list(
         groups_visible_to(user=user)
         .select_related("case__person", "case__owner_unit")
@@ -111,11 +91,11 @@ def group_page_for(*, user: User, group_id) -> dict:
     every shared entry and assessment shown is recorded too."""
     group = group_get_for(user=user, group_id=group_id)
     civil = user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
-    entries = visible_shared_entries(user, group)
-    assessments = visible_assessments(user, group)
+    entries = queries.visible_shared_entries(user, group)
+    assessments = queries.visible_assessments(user, group)
     meetings = (
         [
-            (meeting, visible_minutes(user, meeting))
+            (meeting, queries.visible_minutes(user, meeting))
             for meeting in group.meetings.prefetch_related("items", "attendance__membership__user")
         ]
         if not civil
@@ -123,7 +103,7 @@ def group_page_for(*, user: User, group_id) -> dict:
     )
     with transaction.atomic():
         access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
-    shows_plan = plan_visible(user, group)
+    shows_plan = queries.plan_visible(user, group)
     return {
         "group": group,
         "membership": membership_of(user, group),
@@ -147,11 +127,6 @@ def group_page_for(*, user: User, group_id) -> dict:
 def waiting_in_groups(user: User) -> list:
     """For the start page (counts only, never a person): overdue actions of the groups' plans that are
     the user's to carry out (a handler: all of them), and overdue police threat reviews."""
-    from django.urls import reverse
-    from django.utils.translation import ngettext
-
-    from lotsa.waiting import Waiting
-
     groups = groups_visible_to(user=user)
     if not groups.exists():
         return []
@@ -185,24 +160,3 @@ def waiting_in_groups(user: User) -> list:
         )
         items.append(Waiting(text % {"n": reviews}, url, urgent=True))
     return items
-
-
-def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
-    """The person's intervention groups in the unit's cases, for the subject access extract (called
-    after its EXPORT decision naming the person; records nothing itself): when formed, the status and
-    the member organisations."""
-    from django.utils.translation import gettext as _
-
-    lines = []
-    groups = InterventionGroup.objects.filter(case__person=person, case__owner_unit_id=organisation_id)
-    for group in groups.prefetch_related("memberships__organisation").order_by("created_at"):
-        members = sorted({m.organisation.name for m in group.memberships.all() if m.left_at is None})
-        lines.append(
-            _("Formed %(formed)s, %(status)s; members from %(members)s")
-            % {
-                "formed": timezone.localtime(group.created_at).date().isoformat(),
-                "status": str(group.get_status_display()).lower(),
-                "members": ", ".join(members) or "-",
-            }
-        )
-    return [(_("Intervention groups"), lines)] if lines else []

@@ -11,14 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, OrganisationKind, User
+from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from audit.models import Action
-from cases.models import Case, InformationCategory
+from cases.models import Case, HandoverSource
+from cases.services import handover_send
 from consent import policy
-from consent.models import Consent, Purpose
+from consent.models import Consent
 from lotsa import access
 from lotsa.dates import add_months
 from lotsa.errors import DomainError
+from lotsa.vocabulary import InformationCategory, Purpose, ThreatLevel
 from sig.models import (
     ActionStatus,
     Attendance,
@@ -33,7 +35,6 @@ from sig.models import (
     PlanAction,
     SharedEntry,
     ThreatAssessment,
-    ThreatLevel,
 )
 
 PURPOSE = Purpose.INTERVENTION_GROUP
@@ -367,10 +368,6 @@ def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, not
     case (cases.services, decided there as the case's change), offered only after a police assessment
     of high threat with a protection need, and only to a programme that a consent for the defector
     programme names."""
-    from accounts.models import Organisation
-    from cases.models import HandoverSource
-    from cases.services import handover_send
-
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     latest = group.assessments.order_by("-assessed_at").first()
     refusal = ""

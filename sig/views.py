@@ -4,20 +4,20 @@ nothing about the rest; every page asks lotsa.access first."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import POLICE_KINDS, Role
-from accounts.roles import CASEWORK_ROLES
+from accounts.models import POLICE_KINDS
+from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases.models import Case
 from lotsa import access
+from lotsa.posting import decide, form_page, post_form
 from sig import forms, selectors, services
-from sig.models import GroupStatus, InterventionGroup, PlanAction
+from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
 
 # What a post to the group needs: the coordinator's acts are decided as UPDATE on the group (the
 # case's rules), a member's as CREATE (the group's read rule, lotsa.access). A valid post is decided by
@@ -29,26 +29,21 @@ def _fetch(group_id) -> InterventionGroup:
     return get_object_or_404(InterventionGroup.objects.select_related("case__person"), pk=group_id)
 
 
-def _invalid(request, group, action: str, purpose: str, message, anchor: str = ""):
-    """Decide first (a stranger learns nothing from a validation message), then say what is missing."""
-    with transaction.atomic():
-        access.check(request.user, action, group, purpose=purpose)
-    messages.error(request, message)
-    return _back(group, anchor)
+def _back(group_id, anchor="") -> str:
+    return reverse("sig:detail", kwargs={"group_id": group_id}) + anchor
 
 
-def _back(group, anchor=""):
-    return redirect(reverse("sig:detail", kwargs={"group_id": group.pk}) + anchor)
-
-
-def _run(request, group, change, done: str, anchor=""):
-    try:
-        change()
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _back(group, anchor)
+def _post(request, group_id, form, change, done: str, anchor="", *, action=COORDINATOR):
+    """A post from the group's page (lotsa.posting): decided on the group, back to its page."""
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_back(group_id, anchor),
+        decide_on=lambda: _fetch(group_id),
+        action=action,
+    )
 
 
 def overview(request):
@@ -66,21 +61,27 @@ def overview(request):
     return render(request, "sig/overview.html", context)
 
 
-@require_POST
-def form_group(request, case_id):
-    get_object_or_404(Case, pk=case_id)
-    try:
-        group, inside = services.group_form(by=request.user, case_id=case_id)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-        return redirect("cases:detail", case_id=case_id)
-    messages.success(request, _("The intervention group was formed. Add its members."))
+def _formed(request, formed) -> str:
+    group, inside = formed
     if not inside:
         messages.warning(
             request,
             _("The person's age is outside the group's band. Check that the group is right for them."),
         )
-    return _back(group)
+    return _back(group.pk)
+
+
+@require_POST
+def form_group(request, case_id):
+    return post_form(
+        request,
+        change=lambda data: services.group_form(by=request.user, case_id=case_id),
+        done=_("The intervention group was formed. Add its members."),
+        back=reverse("cases:detail", kwargs={"case_id": case_id}),
+        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        action=Action.UPDATE,
+        then=lambda formed: _formed(request, formed),
+    )
 
 
 def detail(request, group_id):
@@ -105,142 +106,124 @@ def detail(request, group_id):
     return render(request, "sig/detail.html", context)
 
 
+def _coordinators_page(request, group, form, *, template, purpose, change, done, anchor):
+    """The coordinator's own form pages (they list the unit's staff): the coordinator's decision, on
+    the page and on an invalid post alike."""
+    return form_page(
+        request,
+        form,
+        template=template,
+        context={"group": group},
+        show=lambda: decide(request, COORDINATOR, group, purpose=purpose),
+        act=(COORDINATOR, group),
+        change=change,
+        done=done,
+        then=_back(group.pk, anchor),
+    )
+
+
 def member_add(request, group_id):
     group = _fetch(group_id)
-    form = forms.MemberForm(request.POST or None, group=group)
-    if not (request.method == "POST" and form.is_valid()):
-        # The coordinator's own form pages (they list the unit's staff): the coordinator's decision.
-        with transaction.atomic():
-            access.check(request.user, COORDINATOR, group, purpose="the form to add a member")
-    else:
-        try:
-            services.member_add(
-                by=request.user,
-                group_id=group.pk,
-                user=form.cleaned_data["user"],
-                role=form.cleaned_data["role"],
-            )
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The member was added."))
-            return _back(group, "#members")
-    return render(request, "sig/member_add.html", {"group": group, "form": form})
+    return _coordinators_page(
+        request,
+        group,
+        forms.MemberForm(request.POST or None, group=group),
+        template="sig/member_add.html",
+        purpose="the form to add a member",
+        change=lambda data: services.member_add(by=request.user, group_id=group.pk, **data),
+        done=_("The member was added."),
+        anchor="#members",
+    )
 
 
 @require_POST
 def activate(request, group_id):
-    group = _fetch(group_id)
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.group_activate(by=request.user, group_id=group.pk),
+        group_id,
+        None,
+        lambda data: services.group_activate(by=request.user, group_id=group_id),
         _("The group is active."),
     )
 
 
 @require_POST
 def undertaking(request, group_id):
-    group = _fetch(group_id)
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.undertaking_accept(by=request.user, group_id=group.pk),
+        group_id,
+        None,
+        lambda data: services.undertaking_accept(by=request.user, group_id=group_id),
         _("You have accepted the confidentiality undertaking."),
+        action=MEMBER,
     )
 
 
 @require_POST
 def entry_add(request, group_id):
-    group = _fetch(group_id)
-    form = forms.SharedEntryForm(request.POST)
-    if not form.is_valid():
-        return _invalid(
-            request, group, MEMBER, "share with the group", _("Write something in the entry."), "#shared"
-        )
-    data = form.cleaned_data
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.shared_entry_add(
-            by=request.user,
-            group_id=group.pk,
-            category=data["category"],
-            text=data["text"],
-            for_civil_society=data["for_civil_society"],
-        ),
+        group_id,
+        forms.SharedEntryForm(request.POST),
+        lambda data: services.shared_entry_add(by=request.user, group_id=group_id, **data),
         _("The entry was shared with the group."),
         "#shared",
+        action=MEMBER,
     )
+
+
+def _assessment(request, group) -> ThreatAssessment:
+    """The act an assessment is (the police's, under the consent): what an invalid one is decided as."""
+    return ThreatAssessment(group=group, person_id=group.case.person_id, author=request.user)
 
 
 @require_POST
 def assess(request, group_id):
-    group = _fetch(group_id)
-    form = forms.AssessmentForm(request.POST)
-    if not form.is_valid():
-        return _invalid(
-            request,
-            group,
-            MEMBER,
-            "assess threat and protection need",
-            _("Choose the threat level."),
-            "#threat",
-        )
-    data = form.cleaned_data
-    return _run(
+    return post_form(
         request,
-        group,
-        lambda: services.threat_assess(
-            by=request.user,
-            group_id=group.pk,
-            level=data["level"],
-            protection_need=data["protection_need"],
-            notes=data["notes"],
-            next_review=data["next_review"],
-        ),
-        _("The assessment was recorded."),
-        "#threat",
+        forms.AssessmentForm(request.POST),
+        change=lambda data: services.threat_assess(by=request.user, group_id=group_id, **data),
+        done=_("The assessment was recorded."),
+        back=_back(group_id, "#threat"),
+        decide_on=lambda: _assessment(request, _fetch(group_id)),
+        action=Action.CREATE,
     )
+
+
+def _meeting_record(request, group, data) -> None:
+    services.meeting_record(
+        by=request.user,
+        group_id=group.pk,
+        held_on=data["held_on"],
+        present_ids={int(pk) for pk in data["present"]},
+        items=[(data["category"], data["minutes"])],
+        decisions=data["decisions"],
+    )
+    if data["next_meeting_on"]:
+        services.next_meeting_set(by=request.user, group_id=group.pk, on=data["next_meeting_on"])
 
 
 def meeting_new(request, group_id):
     group = _fetch(group_id)
-    form = forms.MeetingForm(request.POST or None, group=group, initial={"held_on": timezone.localdate()})
-    if not (request.method == "POST" and form.is_valid()):
-        # The coordinator's own form pages (they list the unit's staff): the coordinator's decision.
-        with transaction.atomic():
-            access.check(request.user, COORDINATOR, group, purpose="the form for a meeting")
-    else:
-        data = form.cleaned_data
-        try:
-            services.meeting_record(
-                by=request.user,
-                group_id=group.pk,
-                held_on=data["held_on"],
-                present_ids={int(pk) for pk in data["present"]},
-                items=[(data["category"], data["minutes"])],
-                decisions=data["decisions"],
-            )
-            if data["next_meeting_on"]:
-                services.next_meeting_set(by=request.user, group_id=group.pk, on=data["next_meeting_on"])
-        except services.DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The meeting was recorded."))
-            return _back(group, "#meetings")
-    return render(request, "sig/meeting_new.html", {"group": group, "form": form})
+    return _coordinators_page(
+        request,
+        group,
+        forms.MeetingForm(request.POST or None, group=group, initial={"held_on": timezone.localdate()}),
+        template="sig/meeting_new.html",
+        purpose="the form for a meeting",
+        change=lambda data: _meeting_record(request, group, data),
+        done=_("The meeting was recorded."),
+        anchor="#meetings",
+    )
 
 
 @require_POST
 def goal_add(request, group_id):
-    group = _fetch(group_id)
-    form = forms.GoalForm(request.POST)
-    text = form.cleaned_data["text"] if form.is_valid() else ""
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.goal_add(by=request.user, group_id=group.pk, text=text),
+        group_id,
+        forms.GoalForm(request.POST),
+        lambda data: services.goal_add(by=request.user, group_id=group_id, **data),
         _("The goal was added."),
         "#plan",
     )
@@ -248,16 +231,11 @@ def goal_add(request, group_id):
 
 @require_POST
 def action_add(request, group_id):
-    group = _fetch(group_id)
-    form = forms.ActionForm(request.POST, group=group)
-    if not form.is_valid():
-        message = _("Fill in the action: goal, owner, text and due date.")
-        return _invalid(request, group, COORDINATOR, "plan an action", message, "#plan")
-    data = form.cleaned_data
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.action_add(
+        group_id,
+        forms.ActionForm(request.POST, group=_fetch(group_id)),
+        lambda data: services.action_add(
             by=request.user,
             goal_id=data["goal"],
             owner_id=int(data["owner"]),
@@ -271,30 +249,25 @@ def action_add(request, group_id):
 
 @require_POST
 def action_update(request, group_id, action_id):
-    group = _fetch(group_id)
-    get_object_or_404(PlanAction, pk=action_id, goal__group=group)
-    form = forms.ActionUpdateForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, group, MEMBER, "follow up an action", _("Choose a status."), "#plan")
-    data = form.cleaned_data
-    return _run(
+    get_object_or_404(PlanAction, pk=action_id, goal__group_id=group_id)
+    return _post(
         request,
-        group,
-        lambda: services.action_update(
-            by=request.user, action_id=action_id, status=data["status"], follow_up=data["follow_up"]
-        ),
+        group_id,
+        forms.ActionUpdateForm(request.POST),
+        lambda data: services.action_update(by=request.user, action_id=action_id, **data),
         _("The action was followed up."),
         "#plan",
+        action=MEMBER,
     )
 
 
 @require_POST
 def member_remove(request, group_id, membership_id):
-    group = _fetch(group_id)
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.member_remove(by=request.user, group_id=group.pk, membership_id=membership_id),
+        group_id,
+        None,
+        lambda data: services.member_remove(by=request.user, group_id=group_id, membership_id=membership_id),
         _("The member left the group."),
         "#members",
     )
@@ -302,32 +275,23 @@ def member_remove(request, group_id, membership_id):
 
 @require_POST
 def close(request, group_id):
-    group = _fetch(group_id)
-    form = forms.CloseGroupForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, group, COORDINATOR, "close the group", _("Choose the outcome."))
-    outcome = form.cleaned_data["outcome"]
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.group_close(by=request.user, group_id=group.pk, outcome=outcome),
+        group_id,
+        forms.CloseGroupForm(request.POST),
+        lambda data: services.group_close(by=request.user, group_id=group_id, **data),
         _("The group was closed."),
     )
 
 
 @require_POST
 def refer(request, group_id):
-    group = _fetch(group_id)
-    form = forms.ReferralForm(request.POST)
-    if not form.is_valid():
-        message = _("Choose a defector programme.")
-        return _invalid(request, group, COORDINATOR, "refer to the defector programme", message, "#threat")
-    data = form.cleaned_data
-    return _run(
+    return _post(
         request,
-        group,
-        lambda: services.refer_to_defector_programme(
-            by=request.user, group_id=group.pk, organisation_id=data["organisation"].pk, note=data["note"]
+        group_id,
+        forms.ReferralForm(request.POST),
+        lambda data: services.refer_to_defector_programme(
+            by=request.user, group_id=group_id, organisation_id=data["organisation"].pk, note=data["note"]
         ),
         _("The referral was sent to the defector programme."),
         "#threat",

@@ -8,8 +8,11 @@ write it. Nobody else reaches any of it; coordinators and administrators never s
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from accounts.roles import Role
 from audit.models import Action
+from cases.access import handles_a_case_of
 from lotsa.access import Decision, Policy
 from supervision.models import LogReview
 
@@ -105,8 +108,6 @@ class SubjectAccessPolicy(Policy):
     it; EXPORT (the PDF) once approved, by the same two."""
 
     def decide(self, user, action, extract, purpose) -> Decision:
-        from cases.access import handles_a_case_of
-
         if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR):
             return Decision.deny("administrators and coordinators never read a person's data")
         if user.organisation_id != extract.organisation_id:
@@ -138,8 +139,6 @@ class SubjectAccessPolicy(Policy):
         return Decision.deny("no rule allows this")
 
     def visible(self, user, queryset, purpose=""):
-        from django.db.models import Q
-
         if user.organisation_id is None or (
             user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR)
         ):

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.models import AccessEvent, Action
+from consent import grounds
 from lotsa.pdf import Document
+from lotsa.vocabulary import Purpose
 from relatives.selectors import NAMED_AS_CONCERNED
 
 # The purposes the access log records most often, as a person reads them. Crossing purposes and
@@ -55,9 +57,6 @@ PURPOSE_LABELS = {
 
 
 def purpose_label(event) -> str:
-    from consent import grounds
-    from lotsa.vocabulary import Purpose
-
     if event.legal_ground:
         ground = grounds.ground(event.legal_ground)
         return str(ground.label) if ground else event.legal_ground

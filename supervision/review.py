@@ -20,7 +20,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.queries import accounts_new_or_reset
 from audit.models import AccessEvent, AccessEventSubject, Action, Outcome
+from cases.queries import handlers_of_unit, people_kept_by, protected_people_kept_by
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,6 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
 
 
 def scope_of(organisation_id: int, start: dt.date, end: dt.date) -> Scope:
-    from cases.selectors import people_kept_by
-
     begin, finish = period_bounds(start, end)
     people = people_kept_by(organisation_id=organisation_id)
     listed = AccessEventSubject.objects.filter(subject_id__in=people).values("event_id")
@@ -122,8 +122,6 @@ def _repeated_denials(scope: Scope) -> list[int]:
 def _new_accounts(scope: Scope) -> list[int]:
     """Events by an account created, or whose login was reset, within ``LOTSA_REVIEW_NEW_ACCOUNT_DAYS``
     before the event."""
-    from accounts.selectors import accounts_new_or_reset
-
     days = dt.timedelta(days=settings.LOTSA_REVIEW_NEW_ACCOUNT_DAYS)
     since = accounts_new_or_reset(since=scope.start - days, until=scope.end)
     if not since:
@@ -143,8 +141,6 @@ def _new_accounts(scope: Scope) -> list[int]:
 def _not_assigned(scope: Scope) -> list[int]:
     """Reads of one of the unit's people by its own staff who handle no case of that person (the
     supervisors' reads are theirs to review, not this rule's)."""
-    from cases.selectors import handlers_of_unit
-
     handled = handlers_of_unit(organisation_id=scope.organisation_id)
     rows = (
         scope.events.filter(actor_organisation_id=scope.organisation_id, outcome=Outcome.ALLOWED)
@@ -158,8 +154,6 @@ def _not_assigned(scope: Scope) -> list[int]:
 
 
 def _protected(scope: Scope) -> list[int]:
-    from cases.selectors import protected_people_kept_by
-
     protected = protected_people_kept_by(organisation_id=scope.organisation_id)
     listed = AccessEventSubject.objects.filter(subject_id__in=protected).values("event_id")
     return _ids(scope.events.filter(Q(subject_id__in=protected) | Q(pk__in=listed)))

@@ -7,18 +7,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleGrant, User
-from accounts.roles import PERSONAL_DATA_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, Action, Outcome
 from cases.models import Person
+from cases.queries import holdings_of
+from consent.queries import consents_and_disclosures_of
+from defectors.queries import holdings_of as programme_holdings
 from lotsa import access, charts, waiting
+from relatives.queries import holdings_of as support_holdings
+from sig.queries import holdings_of as group_holdings
+from supervision import queries
 from supervision.access import ACCESS_REVIEW
+from supervision.extract import extract_events, render
 from supervision.models import (
     LogReview,
     NeedsRiskAnalysis,
@@ -27,7 +34,7 @@ from supervision.models import (
     ReviewPlan,
     SubjectAccessExtract,
 )
-from supervision.review import rule_labels
+from supervision.review import period_bounds, rule_labels
 
 PAGE_SIZE = 50
 CHART_WEEKS = 12
@@ -108,7 +115,6 @@ def person_access_log_for(
     today = timezone.localdate()
     end = end or today
     start = start or end - dt.timedelta(weeks=CHART_WEEKS)
-    from supervision.review import period_bounds
 
     begin, finish = period_bounds(start, end)
     naming = AccessEvent.objects.naming(log.pk)
@@ -136,30 +142,13 @@ def person_access_log_for(
     }
 
 
-def _plan_for(organisation_id) -> ReviewPlan | None:
-    return ReviewPlan.objects.filter(organisation_id=organisation_id).first()
-
-
-def review_due(organisation_id, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """The next period to review, when it has ended (after the last review's period, or the plan's
-    length back from yesterday), or None when none is due yet or there is no plan."""
-    plan = _plan_for(organisation_id)
-    if plan is None:
-        return None
-    today = today or timezone.localdate()
-    last = LogReview.objects.filter(organisation_id=organisation_id).aggregate(last=Max("period_end"))["last"]
-    start = last + dt.timedelta(days=1) if last else today - dt.timedelta(days=plan.every_days)
-    end = start + dt.timedelta(days=plan.every_days - 1)
-    return (start, end) if end < today else None
-
-
 def reviews_for(*, user: User) -> dict:
     access.require_role(user, Role.SUPERVISOR, target="supervision.logreview", purpose=ACCESS_REVIEW)
     reviews = access.visible_to(user, LogReview.objects.select_related("drawn_by", "signed_off_by"))
     return {
         "reviews": list(reviews[:100]),
-        "plan": _plan_for(user.organisation_id),
-        "due": review_due(user.organisation_id),
+        "plan": queries.review_plan_of(user.organisation_id),
+        "due": queries.review_due(user.organisation_id),
     }
 
 
@@ -169,16 +158,6 @@ class ItemRow:
     row: EventRow
     reasons: list[str]
     analysis: NeedsRiskAnalysis | None
-
-
-def analysis_in_force(organisation_id, role: str, at: dt.datetime) -> NeedsRiskAnalysis | None:
-    return (
-        NeedsRiskAnalysis.objects.filter(
-            organisation_id=organisation_id, role=role, approved_at__isnull=False, approved_at__lte=at
-        )
-        .order_by("-version")
-        .first()
-    )
 
 
 def review_get_for(*, user: User, review_id) -> dict:
@@ -279,8 +258,6 @@ def analysis_get_for(*, user: User, analysis_id) -> NeedsRiskAnalysis:
 
 def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
     """The start page: a review due or waiting for sign-off, analyses to approve or missing. Counts only."""
-    from django.urls import reverse
-
     items = []
     if user.has_role(Role.SUPERVISOR) and user.organisation_id:
         reviews = reverse("supervision:reviews")
@@ -288,7 +265,7 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
             items.append(
                 waiting.Waiting(_("The unit has no plan for reviewing its access log."), reviews, True)
             )
-        elif review_due(user.organisation_id):
+        elif queries.review_due(user.organisation_id):
             items.append(waiting.Waiting(_("A review of the access log is due."), reviews, True))
         open_reviews = LogReview.objects.filter(
             organisation_id=user.organisation_id, signed_off_at=None
@@ -350,8 +327,6 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
 
 def subject_access_extracts_for(*, user: User) -> list[SubjectAccessExtract]:
     """The extracts the user prepared, or (a supervisor) the unit's; one event naming every person."""
-    from accounts.roles import CASE_PAGE_ROLES
-
     access.require_role(
         user, *CASE_PAGE_ROLES, target="supervision.subjectaccessextract", purpose="subject access"
     )
@@ -373,7 +348,6 @@ def subject_access_get_for(*, user: User, extract_id) -> dict:
     if extract is None:
         raise Http404
     access.check(user, Action.VIEW, extract, purpose="subject access extract")
-    from supervision.extract import extract_events
 
     return {
         "extract": extract,
@@ -386,13 +360,6 @@ def subject_access_get_for(*, user: User, extract_id) -> dict:
 
 def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
     """The extract as a PDF: giving it out is an EXPORT event naming the person."""
-    from cases.selectors import holdings_of
-    from consent.selectors import consents_and_disclosures_of
-    from defectors.selectors import holdings_of as programme_holdings
-    from relatives.selectors import holdings_of as support_holdings
-    from sig.selectors import holdings_of as group_holdings
-    from supervision.extract import extract_events, render
-
     extract = (
         SubjectAccessExtract.objects.select_related("person", "organisation").filter(pk=extract_id).first()
     )

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
-from audit.models import Action
+from audit.models import AccessEvent, Action
+from cases.models import Case
 from lotsa import access
 from lotsa.errors import DomainError
 from supervision.access import ACCESS_REVIEW
@@ -155,9 +156,6 @@ def analysis_approve(*, by: User, analysis_id) -> NeedsRiskAnalysis:
 def subject_access_prepare(*, by: User, case_id, with_staff_names: bool, reason: str) -> SubjectAccessExtract:
     """A subject access extract of the case's person, waiting for the supervisor's approval. It covers
     the access log up to the event of its own preparation."""
-    from audit.models import AccessEvent
-    from cases.models import Case
-
     case = Case.objects.select_related("person").filter(pk=case_id).first()
     if case is None:
         raise DomainError(_("There is no such case."))

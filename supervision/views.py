@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import Action
 from cases.models import Case
+from cases.selectors import case_get_for
 from lotsa import access, waiting
-from lotsa.posting import post_form
-from supervision import forms, selectors, services
+from lotsa.posting import as_ids, form_page, post_form
+from supervision import forms, queries, selectors, services
 from supervision.access import ACCESS_REVIEW
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, SubjectAccessExtract
 
@@ -25,7 +25,7 @@ def desk(request):
     return render(
         request,
         "supervision/desk.html",
-        {"due": selectors.review_due(request.user.organisation_id), "approvals": approvals},
+        {"due": queries.review_due(request.user.organisation_id), "approvals": approvals},
     )
 
 
@@ -134,24 +134,16 @@ def analyses(request):
 
 @require_POST
 def analysis_write(request):
-    form = forms.AnalysisForm(request.POST, user=request.user)
+    writing = NeedsRiskAnalysis(organisation_id=request.user.organisation_id, written_by=request.user)
     return post_form(
         request,
-        form,
-        change=lambda data: services.analysis_write(
-            by=request.user,
-            organisation_id=data["organisation"].pk,
-            role=data["role"],
-            needs=data["needs"],
-            risks=data["risks"],
-        ),
+        forms.AnalysisForm(request.POST, user=request.user),
+        change=lambda data: services.analysis_write(by=request.user, **as_ids(data, "organisation")),
         done=_(
             "The new version was saved. It is in force once a supervisor who did not write it approves it."
         ),
         back=reverse("supervision:analyses"),
-        decide_on=lambda: NeedsRiskAnalysis(
-            organisation_id=request.user.organisation_id, written_by=request.user
-        ),
+        decide_on=lambda: writing,
         action=Action.CREATE,
     )
 
@@ -164,13 +156,14 @@ def analysis(request, analysis_id):
 
 @require_POST
 def analysis_approve(request, analysis_id):
-    try:
-        services.analysis_approve(by=request.user, analysis_id=analysis_id)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The analysis was approved and is now in force."))
-    return redirect("supervision:analysis", analysis_id=analysis_id)
+    return post_form(
+        request,
+        change=lambda data: services.analysis_approve(by=request.user, analysis_id=analysis_id),
+        done=_("The analysis was approved and is now in force."),
+        back=reverse("supervision:analysis", kwargs={"analysis_id": analysis_id}),
+        decide_on=lambda: get_object_or_404(NeedsRiskAnalysis, pk=analysis_id),
+        action=Action.DECIDE,
+    )
 
 
 def subject_accesses(request):
@@ -185,35 +178,23 @@ def _draft_extract(request, case) -> SubjectAccessExtract:
 
 
 def subject_access_new(request, case_id):
-    from cases.selectors import case_get_for
+    draft = _draft_extract(request, get_object_or_404(Case.objects.select_related("person"), pk=case_id))
 
-    if request.method == "POST":
-        return post_form(
-            request,
-            forms.ExtractForm(request.POST),
-            change=lambda data: services.subject_access_prepare(
-                by=request.user,
-                case_id=case_id,
-                with_staff_names=data["with_staff_names"],
-                reason=data["reason"],
-            ),
-            done=_("The extract was prepared. It is given out once the unit's supervisor approves it."),
-            back=request.path,
-            decide_on=lambda: _draft_extract(request, get_object_or_404(Case, pk=case_id)),
-            action=Action.CREATE,
-            then=lambda extract: reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}),
-        )
-    case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")
-    return render(
+    def page() -> dict:
+        case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")
+        # What the page offers (unrecorded: preparing is decided when it is posted).
+        may_prepare = access.decide(request.user, Action.CREATE, _draft_extract(request, case)).allowed
+        return {"case": case, "person": case.person, "may_prepare": may_prepare}
+
+    return form_page(
         request,
-        "supervision/subject_access_new.html",
-        {
-            "case": case,
-            "person": case.person,
-            "form": forms.ExtractForm(),
-            # What the page offers (unrecorded: preparing is decided when it is posted).
-            "may_prepare": access.decide(request.user, Action.CREATE, _draft_extract(request, case)).allowed,
-        },
+        forms.ExtractForm(request.POST or None),
+        template="supervision/subject_access_new.html",
+        context=page,
+        act=(Action.CREATE, draft),
+        change=lambda data: services.subject_access_prepare(by=request.user, case_id=case_id, **data),
+        done=_("The extract was prepared. It is given out once the unit's supervisor approves it."),
+        then=lambda extract: reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}),
     )
 
 

@@ -8,7 +8,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
+from accounts.models import Organisation, OrganisationKind, RoleGrant, User
+from accounts.roles import Role
 from cases.models import Activity, Case, Person
 from cases.personal_number import luhn_ok, normalise
 

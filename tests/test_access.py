@@ -11,8 +11,8 @@ from audit import services as audit_services
 from audit.models import AccessEvent, Action, Outcome
 from cases.models import Case
 from lotsa import access
-from tests.conftest import MARKER
 from tests.factories import CaseFactory
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified, named_by
 
 

@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 
 from audit import anchors
 from audit import services as audit
+from audit.tests.test_audit import _Capture, append_n, broken, three_seals
 from bench.anchorfile import measure_anchor_file, write_heartbeats
 from lotsa import keyfile
-from tests.test_audit import _Capture, append_n, broken, three_seals
 
 pytestmark = pytest.mark.django_db
 

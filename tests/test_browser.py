@@ -86,7 +86,7 @@ def log_in(page, live_server, user) -> None:
 
 
 def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(live_server, page):
-    from accounts.models import Role
+    from accounts.roles import Role
     from tests.factories import OrganisationFactory, valid_number
 
     unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
@@ -137,7 +137,8 @@ def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(liv
 
 
 def test_a_social_worker_records_and_withdraws_a_consent(live_server, page):
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from cases import services
     from tests.factories import OrganisationFactory, valid_number
 
@@ -185,7 +186,8 @@ def test_a_coordinator_takes_a_group_from_forming_to_active_holds_a_meeting_and_
 ):
     import datetime as dt
 
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from cases import services as case_services
     from consent import services as consent_services
     from tests.factories import OrganisationFactory, valid_number
@@ -269,7 +271,8 @@ def test_a_coordinator_takes_a_group_from_forming_to_active_holds_a_meeting_and_
 def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_gate(live_server, page):
     import datetime as dt
 
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from cases import services as case_services
     from consent import services as consent_services
     from defectors import services as programme
@@ -378,7 +381,8 @@ def test_the_vbe_team_opens_a_first_contact_meets_the_person_and_reports_concern
 ):
     import datetime as dt
 
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from cases.models import ConcernReport
     from tests.factories import OrganisationFactory, valid_number
 
@@ -439,7 +443,7 @@ def test_a_supervisor_reviews_the_access_log_and_sees_who_accessed_a_person(live
     import time_machine
     from django.utils import timezone
 
-    from accounts.models import Role
+    from accounts.roles import Role
     from audit import services as audit
     from audit.models import Action
     from supervision.models import LogReview
@@ -508,7 +512,8 @@ def test_a_worker_reports_concern_de_identified_and_the_coordinator_sees_the_are
 ):
     import datetime as dt
 
-    from accounts.models import OrganisationKind, Role
+    from accounts.models import OrganisationKind
+    from accounts.roles import Role
     from coordination.models import DeidentifiedReport, SituationPicture
     from tests.factories import OrganisationFactory
 

@@ -375,7 +375,7 @@ def test_a_rotation_killed_midway_leaves_in_the_log_exactly_what_it_did(tmp_path
 
 def test_an_organisations_texts_are_bound_to_its_key_its_row_and_its_column(world):
     from coordination.models import DeidentifiedReport
-    from tests.test_coordination import send
+    from coordination.tests.test_coordination import send
 
     first = send(world, description="Klotter vid fritidsgården.")
     other = send(world, administration_id=world.district_b.pk, area="Tensta")

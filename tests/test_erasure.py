@@ -13,8 +13,8 @@ from guardian.shortcuts import assign_perm
 
 from audit.models import Action
 from cases.models import Person
-from tests.conftest import MARKER
 from tests.factories import CaseFactory, PersonFactory
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 from tests.test_url_matrix import LOGGED_IN, MATRIX
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import Case, JournalEntry
 from tests.factories import OrganisationFactory, UserFactory, valid_number

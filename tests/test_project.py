@@ -16,7 +16,8 @@ from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Organisation, Role, RoleGrant, User
+from accounts.models import Organisation, RoleGrant, User
+from accounts.roles import Role
 from cases.models import Activity, Case, JournalEntry, Person
 from lotsa import bootstrap
 
@@ -28,7 +29,7 @@ def run_manage(*args, env_extra, tmp_path):
         k: v for k, v in os.environ.items() if not k.startswith(("LOTSA_", "DJANGO_", "SECRET_KEY", "DEBUG"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="lotsa.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         LOTSA_VAR_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         **env_extra,
@@ -168,7 +169,25 @@ def test_demo_code_refuses_outside_demo_mode():
 
 
 KERNEL = ("lotsa", "accounts", "audit")
-DOMAIN = ("cases", "consent", "sig", "defectors", "relatives", "demo", "bench")
+DOMAIN = (
+    "cases",
+    "consent",
+    "sig",
+    "defectors",
+    "relatives",
+    "supervision",
+    "coordination",
+    "demo",
+    "bench",
+    "config",
+    "tests",
+)
+
+
+def _is_an_apps_tests(path) -> bool:
+    """An app's own tests (``<app>/tests/``) stand beside the app, not in it: like the cross-app suites
+    in tests/, they may use the shared factories and fixtures, which build a world of every app."""
+    return "tests" in path.resolve().relative_to(Path(__file__).resolve().parent.parent).parts[1:]
 
 
 def test_the_kernel_imports_no_domain_app():
@@ -181,7 +200,7 @@ def test_the_kernel_imports_no_domain_app():
     offences = []
     for package in KERNEL:
         for path in (root / package).rglob("*.py"):
-            if "migrations" in path.parts:
+            if "migrations" in path.parts or _is_an_apps_tests(path):
                 continue
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
                 names = []
@@ -195,6 +214,189 @@ def test_the_kernel_imports_no_domain_app():
     assert not offences, offences
 
 
+# --- The import contract -------------------------------------------------------------------------
+# The kernel (lotsa/, accounts/, audit/) is at the bottom; the domain apps sit on it and reach each other
+# only through doors and published words; the shell (config/) and the tools (demo/, bench/, tests/)
+# sit on top and may import anything. Nothing imports the shell or the tools.
+APPS = ("cases", "consent", "sig", "defectors", "relatives", "supervision", "coordination")
+OUTER = ("config", "demo", "bench", "tests")
+# What one domain app may import of another: its doors (selectors), its acts (services), the reads that
+# trust a decision already made (queries), its policies (access, policy), and the words and events it
+# publishes (consent's legal grounds, the personal identity number's rules, cases' signals), and the
+# base every personal record is built on (cases.records: it holds the person, so it lives beside them).
+PUBLIC_MODULES = (
+    "selectors",
+    "services",
+    "queries",
+    "access",
+    "policy",
+    "grounds",
+    "personal_number",
+    "signals",
+    "records",
+)
+# The documented exceptions: a domain app reaching into another app's models (or forms), each with why.
+# A new edge fails the test; an edge that is gone fails it too, so the list only shrinks.
+CROSS_APP_EXCEPTIONS = {
+    # The coordinator's indicators count codes (activities, outcomes, statuses) over whole tables,
+    # de-identified and suppressed; they read no person and go through no door on purpose.
+    ("coordination.indicators", "cases.models"): "indicators count codes over the cases' tables",
+    ("coordination.indicators", "sig.models"): "indicators count codes over the groups' tables",
+    ("coordination.indicators", "defectors.models"): "indicators count follow-ups over the programme",
+    ("coordination.models", "cases.models"): "a de-identified report names a milieu by its code (Milieu)",
+    # Models that point at a case or a person, and the codes (TextChoices) of cases, which other apps'
+    # forms and services name: a foreign key and a code are not a read of personal data.
+    ("supervision.models", "cases.models"): "an access log of a person points at the person",
+    ("supervision.selectors", "cases.models"): "the person whose access log is read (a door of its own)",
+    ("supervision.services", "cases.models"): "a subject access extract is prepared for a case's person",
+    ("supervision.views", "cases.models"): "the subject access page finds the case",
+    (
+        "consent.selectors",
+        "cases.models",
+    ): "consents are read from a case and its journal (a door of its own)",
+    ("consent.queries", "cases.models"): "a person's consents, for a subject access extract",
+    ("consent.services", "cases.models"): "a consent is recorded on a case",
+    ("consent.views", "cases.models"): "the consent pages find the case",
+    ("consent.access", "cases.models"): "the consent policy asks which cases a user handles",
+    ("sig.access", "cases.models"): "the group policy asks which cases a user handles",
+    ("sig.services", "cases.models"): "a group is opened on a case",
+    ("sig.services", "consent.models"): "a group's consent is looked up for its members",
+    ("sig.selectors", "cases.models"): "a group's referral names where a hand-over came from (a code)",
+    ("sig.views", "cases.models"): "the group pages find the case",
+    ("defectors.access", "cases.models"): "the programme policy asks which cases a user handles",
+    ("defectors.selectors", "cases.models"): "the programme's cases are cases (a door of its own)",
+    ("defectors.services", "cases.models"): "the programme opens and closes cases",
+    ("defectors.views", "cases.models"): "the programme pages find the case",
+    ("defectors.forms", "cases.models"): "a protected identity is a case code",
+    ("defectors.forms", "cases.forms"): "the personal identity number field",
+    ("relatives.access", "cases.models"): "the relatives policy asks which cases a user handles",
+    ("relatives.selectors", "cases.models"): "relatives' cases are cases (codes)",
+    ("relatives.services", "cases.models"): "a relative's case is a case",
+    ("relatives.views", "cases.models"): "the relatives pages find the case",
+}
+# Imports inside functions, where they are truly needed: an AppConfig's ready() runs when the apps are
+# loaded, and imports what cannot be imported before.
+# bench is outside this rule: its entry points set Django up before they import a model.
+FUNCTION_IMPORT_EXCEPTIONS: dict[tuple[str, str], str] = {}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _python_files(packages):
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts and not _is_an_apps_tests(path):
+                yield path
+
+
+def _imports(path: Path):
+    """(line, imported module, function name or None) for every import of the project's own code;
+    ``from app import module`` names the module."""
+    import ast
+
+    tree = ast.parse(path.read_text(), filename=str(path))
+    inside: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import | ast.ImportFrom) and id(inner) not in inside:
+                    inside[id(inner)] = node.name
+    own = (*KERNEL, *APPS, *OUTER)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = []
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                as_path = ROOT.joinpath(*candidate.split("."))
+                is_module = as_path.with_suffix(".py").exists() or (as_path / "__init__.py").exists()
+                names.append(candidate if is_module else node.module)
+        else:
+            continue
+        for name in dict.fromkeys(names):
+            if name.split(".")[0] in own:
+                yield node.lineno, name, inside.get(id(node))
+
+
+def test_the_import_graph_has_no_cycle_at_import_time():
+    """Module-level imports of the project's own modules form no cycle: what a module needs at import
+    time is below it. (A function-level import is not part of this graph; see the next test.)"""
+    graph: dict[str, set[str]] = {}
+    for path in _python_files((*KERNEL, *APPS, *OUTER)):
+        module = _module_name(path)
+        graph.setdefault(module, set())
+        for _line, name, function in _imports(path):
+            if function is None and name != module:
+                graph[module].add(name)
+    cycles, state = [], {}
+
+    def visit(module, stack):
+        state[module] = "open"
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join([*stack[stack.index(target) :], target]))
+            elif target not in state:
+                visit(target, stack)
+        stack.pop()
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_no_import_hides_inside_a_function():
+    """Imports sit at the top of the module, where a reader sees what it depends on; only an AppConfig's
+    ready() and the documented exceptions import inside a function."""
+    found, used = [], set()
+    for path in _python_files((*KERNEL, *APPS, "config", "demo")):
+        relative = str(path.relative_to(ROOT))
+        for line, name, function in _imports(path):
+            if function is None or (path.name == "apps.py" and function == "ready"):
+                continue
+            if (relative, function) in FUNCTION_IMPORT_EXCEPTIONS:
+                used.add((relative, function))
+                continue
+            found.append(f"{relative}:{line} {function}() imports {name}")
+    assert not found, "imports inside functions:\n" + "\n".join(found)
+    assert used == set(FUNCTION_IMPORT_EXCEPTIONS), set(FUNCTION_IMPORT_EXCEPTIONS) - used
+
+
+def test_a_domain_app_reaches_another_only_through_its_doors():
+    """A domain app imports another domain app only from its selectors, services, queries, policies and
+    published words, or through a documented exception; no kernel module imports a domain app, the
+    shell or a tool; nothing imports the shell or a tool but the shell and the tools."""
+    offences, used = [], set()
+    for path in _python_files((*KERNEL, *APPS, *OUTER)):
+        module = _module_name(path)
+        app = module.split(".")[0]
+        for line, name, _function in _imports(path):
+            target_app = name.split(".")[0]
+            where = f"{path.relative_to(ROOT)}:{line} {module} -> {name}"
+            if app in KERNEL and target_app not in KERNEL:
+                offences.append(f"{where} (the kernel imports above itself)")
+            elif app in APPS and target_app in OUTER:
+                offences.append(f"{where} (a domain app imports the shell or a tool)")
+            elif app in APPS and target_app in APPS and target_app != app:
+                parts = name.split(".")
+                if len(parts) > 1 and parts[1] in PUBLIC_MODULES:
+                    continue
+                key = (module, ".".join(parts[:2]))
+                if key in CROSS_APP_EXCEPTIONS:
+                    used.add(key)
+                    continue
+                offences.append(f"{where} (not a door: selectors, services, queries, policies or words)")
+    assert not offences, "import contract broken:\n" + "\n".join(offences)
+    stale = set(CROSS_APP_EXCEPTIONS) - used
+    assert not stale, f"exceptions no longer needed, remove them: {sorted(stale)}"
+
+
 @pytest.mark.django_db
 def test_every_model_change_has_its_migration():
     """A choice or field changed without its migration would be migrated nowhere but here."""
@@ -203,3 +405,77 @@ def test_every_model_change_has_its_migration():
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit as exit_:
         raise AssertionError(out.getvalue()) from exit_
+
+
+def _view_modules():
+    """Every app's views.py (the project's own, wherever its shell lives)."""
+    return sorted(path for path in ROOT.glob("*/views.py") if ".venv" not in path.parts)
+
+
+def _body_lines(function) -> int:
+    """A function's length: its body, docstring included, decorators and signature not."""
+    return function.end_lineno - function.body[0].lineno + 1
+
+
+def test_views_stay_thin():
+    """Views parse, call one service or selector (through lotsa.posting when they post), and render.
+    Issue 27 found 14 view functions over 25 lines and 52 over 15 (measured as here: every function in
+    a views.py, by its body's lines); half of each is the most there may be."""
+    import ast
+
+    lengths = {}
+    for path in _view_modules():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lengths[f"{path.parent.name}.{node.name}"] = _body_lines(node)
+    over_25 = sorted(name for name, lines in lengths.items() if lines > 25)
+    over_15 = sorted(name for name, lines in lengths.items() if lines > 15)
+    assert len(over_25) <= 7, over_25
+    assert len(over_15) <= 26, over_15
+
+
+def test_no_view_catches_a_domain_error():
+    """A service's refusal becomes what the user sees in one place, lotsa.posting (a Conflict the 409
+    page, any other DomainError a message): no view catches a DomainError, a subclass of it, or
+    anything that would catch one (Exception), by whatever name it is imported."""
+    import ast
+    import importlib
+
+    from django.apps import apps
+
+    from lotsa.errors import DomainError
+
+    def catches_a_refusal(caught) -> bool:
+        kinds = caught if isinstance(caught, tuple) else (caught,)
+        return any(
+            isinstance(kind, type) and (issubclass(kind, DomainError) or issubclass(DomainError, kind))
+            for kind in kinds
+        )
+
+    def subclasses(kind):
+        return {kind, *(sub for child in kind.__subclasses__() for sub in subclasses(child))}
+
+    refusal_names = {kind.__name__ for kind in subclasses(DomainError)} | {"Exception", "BaseException"}
+
+    def caught_by_name(handler) -> bool:  # a views.py of an app not installed here (bench/)
+        names = handler.elts if isinstance(handler, ast.Tuple) else [handler]
+        return any(ast.unparse(name).split(".")[-1] in refusal_names for name in names)
+
+    offences = []
+    for path in _view_modules():
+        app = path.parent.name
+        module = importlib.import_module(f"{app}.views") if apps.is_installed(app) else None
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ExceptHandler):
+                continue
+            if node.type is None:
+                offences.append(f"{path.parent.name}/views.py:{node.lineno} bare except")
+                continue
+            if module is None:
+                refused = caught_by_name(node.type)
+            else:
+                caught = eval(compile(ast.Expression(node.type), str(path), "eval"), vars(module))  # noqa: S307
+                refused = catches_a_refusal(caught)
+            if refused:
+                offences.append(f"{path.parent.name}/views.py:{node.lineno} except {ast.unparse(node.type)}")
+    assert not offences, offences

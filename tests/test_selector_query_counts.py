@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import Role
+from accounts.roles import Role
 from cases import selectors as case_selectors
 from cases import services as case_services
 from consent import selectors as consent_selectors

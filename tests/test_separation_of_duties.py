@@ -20,10 +20,10 @@ from accounts.models import (
     OrganisationKind,
     RequestKind,
     RequestStatus,
-    Role,
     User,
     UserSession,
 )
+from accounts.roles import Role
 from audit.models import Action, Outcome
 from lotsa.vocabulary import Purpose
 from tests.factories import PASSWORD, OrganisationFactory, TOTPDeviceFactory, UserFactory

@@ -23,12 +23,11 @@ from accounts.models import (
     OrganisationKind,
     RequestKind,
     RequestStatus,
-    Role,
     User,
     role_conflicts,
     roles_not_fitting,
 )
-from accounts.roles import GUARDED_ROLES
+from accounts.roles import GUARDED_ROLES, Role
 from audit.models import Action, Outcome
 from tests.factories import TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
@@ -363,7 +362,7 @@ def test_a_login_reissued_on_approval_is_a_new_login_for_the_log_review(world):
 
     from django.utils import timezone
 
-    from accounts.selectors import accounts_new_or_reset
+    from accounts.queries import accounts_new_or_reset
 
     coordinator = world.users["coordinator"]
     before = timezone.now() - dt.timedelta(seconds=1)

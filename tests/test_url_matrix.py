@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import Outcome
-from tests.conftest import MARKER
+from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 
 ROLES = [

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Max
+from tqdm import tqdm
 
 from audit import services
 from audit.models import Seal
@@ -44,8 +45,6 @@ class Command(BaseCommand):
     def handle(self, *args, since, max_age, progress, all_anchors, **options):
         bar = None
         if progress or sys.stderr.isatty():
-            from tqdm import tqdm
-
             total = Seal.objects.aggregate(total=Max("total"))["total"] or 0
             bar = tqdm(total=total, unit=" events", unit_scale=True, file=sys.stderr, desc="verifying")
         started = time.perf_counter()

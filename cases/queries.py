@@ -1,0 +1,116 @@
+"""Reads of cases that trust a decision already made and recorded by the caller (a selector of this app or
+another): counts, subqueries and a person's holdings for a subject access extract. None of them asks
+lotsa.access; every read that decides is a selector."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import (
+    Case,
+    CaseUserObjectPermission,
+    FirstContact,
+    FirstContactMeeting,
+    JournalEntry,
+    Person,
+)
+
+
+def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
+    """For the coordinator's reports: the first contacts flagged in a period, counted by referrer and by
+    the outcome of their latest meeting ("no meeting yet" too). Counts only, never a name; the
+    coordinator's pages apply small-number suppression to them."""
+    contacts = FirstContact.objects.filter(flagged_on__gte=since, flagged_on__lte=until)
+    latest = FirstContactMeeting.objects.filter(first_contact=OuterRef("pk")).order_by(
+        "-held_on", "-recorded_at"
+    )
+    by_outcome = contacts.annotate(outcome=Subquery(latest.values("outcome")[:1])).values("outcome")
+    return {
+        "by_referrer": {
+            row["referrer"]: row["n"] for row in contacts.values("referrer").annotate(n=Count("pk"))
+        },
+        "by_outcome": {
+            row["outcome"] or "no_meeting": row["n"] for row in by_outcome.annotate(n=Count("pk")).order_by()
+        },
+    }
+
+
+# For the review of the access log (supervision/review.py): identifiers only, never a name, so these
+# reads show no one and record nothing.
+def people_kept_by(*, organisation_id) -> QuerySet:
+    """The ids of the people a unit keeps a record of, as a subquery."""
+    return Person.objects.filter(organisation_id=organisation_id).values("pk")
+
+
+def protected_people_kept_by(*, organisation_id) -> QuerySet:
+    people = Person.objects.filter(organisation_id=organisation_id)
+    return people.exclude(protected_identity="none").values("pk")
+
+
+def handlers_of_unit(*, organisation_id) -> set[tuple[int, object]]:
+    """(user id, person id) for every named handler — responsible or assigned — of the unit's cases."""
+    cases = Case.objects.filter(owner_unit_id=organisation_id)
+    pairs = {(user, person) for user, person in cases.values_list("responsible_id", "person_id") if user}
+    assigned = CaseUserObjectPermission.objects.filter(
+        permission__codename="view_case", content_object__owner_unit_id=organisation_id
+    ).values_list("user_id", "content_object__person_id")
+    pairs.update(assigned)
+    return pairs
+
+
+def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
+    """What the unit holds about the person, as (heading, lines), for the subject access extract.
+    Called only after the extract's EXPORT decision naming the person is recorded; it records nothing
+    itself. Journal texts are listed by date and category: the texts themselves are given out on
+    request after a secrecy assessment (OSL 12 kap.), not in this extract."""
+    identity = [
+        _("Name: %(name)s") % {"name": f"{person.given_names} {person.surname}"},
+        _("Personal identity number: %(number)s") % {"number": person.personal_number_display},
+    ]
+    contact = person.contact or {}
+    if contact.get("phone") or contact.get("email"):
+        identity.append(
+            _("Contact details: %(details)s")
+            % {"details": ", ".join(v for v in (contact.get("phone"), contact.get("email")) if v)}
+        )
+    address = person.address or {}
+    if address:
+        identity.append(
+            _("Address: %(address)s")
+            % {
+                "address": ", ".join(
+                    v for v in (address.get("street"), address.get("postcode"), address.get("town")) if v
+                )
+            }
+        )
+    if person.is_protected:
+        identity.append(
+            _("Protected personal data: %(level)s") % {"level": person.get_protected_identity_display()}
+        )
+    cases = list(Case.objects.filter(person=person, owner_unit_id=organisation_id).order_by("opened_at"))
+    case_lines = []
+    for case in cases:
+        line = _("%(activity)s, opened %(opened)s, %(status)s") % {
+            "activity": case.get_activity_display(),
+            "opened": timezone.localtime(case.opened_at).date().isoformat(),
+            "status": case.get_status_display().lower(),
+        }
+        case_lines.append(line)
+    journal = []
+    entries = (
+        JournalEntry.objects.filter(case__in=cases)
+        .order_by("created_at")
+        .values_list("created_at", "category")
+    )
+    labels = dict(JournalEntry._meta.get_field("category").choices)
+    for created, category in entries:
+        journal.append(f"{timezone.localtime(created).date().isoformat()} - {labels.get(category, category)}")
+    return [
+        (_("Identity"), identity),
+        (_("Cases"), case_lines or [_("None")]),
+        (_("Journal entries (date and category)"), journal or [_("None")]),
+    ]

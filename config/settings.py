@@ -1,0 +1,354 @@
+"""Lotsa settings, read from the environment.
+
+Production is the default: DEBUG is off and HTTPS is assumed. The demo (``make demo``) sets
+``LOTSA_DEMO=1``, which serves over plain HTTP on the loopback address and allows demo data.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("LOTSA_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEMO_MODE = env_bool("LOTSA_DEMO")
+DEBUG = env_bool("DEBUG")
+HTTPS = env_bool("LOTSA_HTTPS", default=not DEMO_MODE)
+
+
+def _secret_key() -> str:
+    if value := os.environ.get("SECRET_KEY"):
+        return value
+    key_file = Path(os.environ.get("SECRET_KEY_FILE", VAR_DIR / "secret_key"))
+    if key_file.exists():
+        return key_file.read_text().strip()
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set the SECRET_KEY environment variable, point SECRET_KEY_FILE at a "
+        "file holding it, or run `python manage.py generate_keys` to create var/secret_key."
+    )
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "guardian",
+    "auditlog",
+    "axes",
+    "csp",
+    "lotsa",
+    "audit",
+    "accounts",
+    "cases",
+    "consent",
+    "sig",
+    "defectors",
+    "relatives",
+    "supervision",
+    "coordination",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lotsa.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "lotsa.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
+    "lotsa.middleware.AuditlogActorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lotsa.middleware.NoStoreMiddleware",
+    "lotsa.middleware.AccessDeniedMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "config" / "templates", BASE_DIR / "lotsa" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.lotsa",
+                "consent.context_processors.emergency_banner",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lotsa.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "lotsa.db.sqlite3"
+    # IMMEDIATE takes the write lock when a transaction starts, so two transactions can never both
+    # read the audit chain's head and then both append to it.
+    # WAL lets readers work while one transaction writes, and commits without a full sync each time.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout after repeated failures (django-axes), counted per username (so spreading attempts
+# over many addresses does not help) and per address (so spraying many usernames does not either).
+# An administrator can lift a lockout early.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOTSA_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOTSA_LOCKOUT_MINUTES", "30")))
+# A username is locked at one address, not the address itself: a district's staff share one outgoing
+# address, and one colleague's typos (or one attacker) must not lock them all out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address as a whole is locked only after this many failures over every username within the
+# cool-off time (guessing across many accounts). axes has one threshold, so this one is applied by
+# accounts.lockout, where the login page checks it before any password.
+LOTSA_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("LOTSA_LOCKOUT_ADDRESS_FAILURES", "100"))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = None
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_CLIENT_IP_CALLABLE = "lotsa.middleware.client_ip_for_axes"
+
+# Sessions: idle timeout and absolute lifetime are enforced by accounts.middleware.
+LOTSA_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("LOTSA_IDLE_TIMEOUT_MINUTES", "15")))
+LOTSA_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("LOTSA_SESSION_LIFETIME_HOURS", "10")))
+SESSION_COOKIE_AGE = int(LOTSA_SESSION_LIFETIME.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_NAME = "lotsa_session"
+CSRF_COOKIE_HTTPONLY = True
+OTP_TOTP_ISSUER = "Lotsa"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# --- HTTPS and headers --------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 63072000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS and env_bool("LOTSA_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The addresses of reverse proxies whose X-Forwarded-For we believe. Nobody else's.
+LOTSA_TRUSTED_PROXIES = env_list("LOTSA_TRUSTED_PROXIES")
+
+# --- Keys -----------------------------------------------------------------------------------------
+# Master keys and the blind-index key live in a JSON key file outside the repository (see
+# docs/operations.md, "Keys"), or in LOTSA_MASTER_KEY_<version> and LOTSA_BLIND_INDEX_KEY.
+LOTSA_KEY_FILE = Path(os.environ.get("LOTSA_KEY_FILE", VAR_DIR / "keys.json"))
+
+# --- The access log: sealing and anchors (docs/operations.md, "The sealer and the anchors") ------
+# The anchor file is the store the database cannot reach; in production a write-once mount or a
+# file fed to remote syslog. The signing key is read by the sealer only; verifiers need the public key.
+LOTSA_AUDIT_ANCHOR_FILE = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+LOTSA_AUDIT_ANCHOR_KEY_FILE = Path(
+    os.environ.get("LOTSA_AUDIT_ANCHOR_KEY_FILE", VAR_DIR / "audit-anchor.key")
+)
+LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE = Path(
+    os.environ.get("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", VAR_DIR / "audit-anchor.pub")
+)
+# The witness: a second store of the same anchor lines, appended after the anchor file under its own
+# lock; verification and the sealer compare the two. Empty: beside the anchor file under its own name
+# (audit-anchors.witness.jsonl); in production on another mount or host.
+LOTSA_AUDIT_ANCHOR_WITNESS_FILE = os.environ.get("LOTSA_AUDIT_ANCHOR_WITNESS_FILE", "")
+# Off by default: a syslog address ("/dev/log", "host:514" over UDP, "tcp://host:514") that receives a
+# copy of every anchor line, for an outside party to compare. Lotsa never reads it back.
+LOTSA_AUDIT_ANCHOR_SYSLOG = os.environ.get("LOTSA_AUDIT_ANCHOR_SYSLOG", "")
+# A checkpoint after this many new seals, or this many seconds after the head moved; a heartbeat
+# when idle. Verification fails when the newest anchor is older than the window, or when events
+# have waited longer than the grace period to be sealed.
+LOTSA_AUDIT_ANCHOR_EVERY_SEALS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_EVERY_SEALS", "20"))
+LOTSA_AUDIT_ANCHOR_INTERVAL = float(os.environ.get("LOTSA_AUDIT_ANCHOR_INTERVAL", "10"))
+LOTSA_AUDIT_HEARTBEAT = float(os.environ.get("LOTSA_AUDIT_HEARTBEAT", "60"))
+LOTSA_AUDIT_ANCHOR_WINDOW = float(os.environ.get("LOTSA_AUDIT_ANCHOR_WINDOW", "120"))
+LOTSA_AUDIT_SEAL_GRACE = float(os.environ.get("LOTSA_AUDIT_SEAL_GRACE", "30"))
+# How far an anchor's time may go back behind the one before (a clock stepped by NTP), or lie ahead of
+# the verifier's clock, before verification reports it.
+LOTSA_AUDIT_CLOCK_TOLERANCE = float(os.environ.get("LOTSA_AUDIT_CLOCK_TOLERANCE", "60"))
+# The anchor file is rotated when it holds this many records: it moves to an archive beside it
+# (named by its numbers) and the new file opens with a copy of its last line. Verification checks
+# every signature of the active file, so this bounds its cost (about a second for 5 000 on 2 busy cores);
+# 0 never rotates.
+LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS", "5000"))
+# audit_verify on PostgreSQL: how many database connections compute the seals' digests at once.
+LOTSA_AUDIT_VERIFY_WORKERS = int(os.environ.get("LOTSA_AUDIT_VERIFY_WORKERS", str(os.cpu_count() or 2)))
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "lotsa_language"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("LOTSA_STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or DEMO_MODE
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEMO_MODE or DEBUG
+
+# --- django-auditlog and django-guardian -------------------------------------------------------------
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+# --- Logging ------------------------------------------------------------------------------------------
+LOG_LEVEL = os.environ.get("LOTSA_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django logs the SQL of every query at DEBUG; keep it off so ciphertext parameters and
+        # search terms never end up in a log file.
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+    },
+}
+
+# --- Consent, disclosures, emergency access (see consent/) ----------------------------------------
+LOTSA_CONSENT_DEFAULT_MONTHS = int(os.environ.get("LOTSA_CONSENT_DEFAULT_MONTHS", "12"))
+LOTSA_CONSENT_EXPIRY_WARNING_DAYS = int(os.environ.get("LOTSA_CONSENT_EXPIRY_WARNING_DAYS", "30"))
+# Until this age the guardians consent for a child; from LOTSA_CHILD_OWN_CONSENT_AGE the child's own
+# consent is recorded beside theirs (age and maturity: the social worker confirms the child's view).
+LOTSA_ADULT_AGE = int(os.environ.get("LOTSA_ADULT_AGE", "18"))
+LOTSA_CHILD_OWN_CONSENT_AGE = int(os.environ.get("LOTSA_CHILD_OWN_CONSENT_AGE", "12"))
+LOTSA_DISCLOSURE_ACCESS_DAYS = int(os.environ.get("LOTSA_DISCLOSURE_ACCESS_DAYS", "14"))
+LOTSA_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("LOTSA_EMERGENCY_ACCESS_MINUTES", "60"))
+LOTSA_REVIEW_DUE_DAYS = int(os.environ.get("LOTSA_REVIEW_DUE_DAYS", "7"))
+# An enrolment code (a new account, or a reset login) is usable this long once it is complete.
+LOTSA_ENROLMENT_CODE_HOURS = int(os.environ.get("LOTSA_ENROLMENT_CODE_HOURS", "24"))
+# Accounts created or reset this recently are flagged in the supervisor's review of access.
+LOTSA_RECENT_ACCOUNT_DAYS = int(os.environ.get("LOTSA_RECENT_ACCOUNT_DAYS", "14"))
+
+# --- Intervention groups (see sig/) -----------------------------------------------------------------
+# Age bands are configuration: the city runs 12-18 and 19-29; one district runs 15-29. A person
+# outside every band gets a warning, not a refusal.
+LOTSA_SIG_BANDS = [
+    ("young", _("Young people 12-18"), 12, 18),
+    ("young_adults", _("Young adults 19-29"), 19, 29),
+]
+LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3"))
+
+# --- Hand-overs between units and the defector programme (see cases/, defectors/) -------------------
+# A hand-over or referral left undecided this many days is flagged overdue for the receiving unit and
+# its supervisor: the seeds ask that measures be taken quickly (skyndsamt).
+LOTSA_HANDOVER_OVERDUE_DAYS = int(os.environ.get("LOTSA_HANDOVER_OVERDUE_DAYS", "14"))
+# The police conditions form's scan: at most this many bytes (PDF, JPEG or PNG).
+LOTSA_SCAN_MAX_BYTES = int(os.environ.get("LOTSA_SCAN_MAX_BYTES", str(5 * 2**20)))
+# A follow-up after closure can be recorded this many days before it is due.
+LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "14"))
+# Up to and including this age, the district's child and youth unit is responsible (SoL, LVU, LUL):
+# a report of concern for a child is routed to it.
+LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE", "20"))
+
+# The systematic review of the access log (supervision/review.py): what the risk rules look for.
+LOTSA_WORKING_HOURS = (
+    int(os.environ.get("LOTSA_WORKING_HOURS_FROM", "7")),
+    int(os.environ.get("LOTSA_WORKING_HOURS_TO", "18")),
+)
+LOTSA_REVIEW_BURST_PEOPLE = int(os.environ.get("LOTSA_REVIEW_BURST_PEOPLE", "10"))
+LOTSA_REVIEW_BURST_MINUTES = int(os.environ.get("LOTSA_REVIEW_BURST_MINUTES", "60"))
+LOTSA_REVIEW_REPEATED_DENIALS = int(os.environ.get("LOTSA_REVIEW_REPEATED_DENIALS", "3"))
+LOTSA_REVIEW_NEW_ACCOUNT_DAYS = int(os.environ.get("LOTSA_REVIEW_NEW_ACCOUNT_DAYS", "30"))
+# Reviews and access events are kept at least this long (HSLF-FS 2016:40: five years at least).
+LOTSA_REVIEW_RETENTION_YEARS = 5
+# The font of PDFs (subject access extracts): any TrueType font covering the names Lotsa holds; without
+# it, PDFs use Helvetica (Latin-1 only). Debian's fonts-dejavu-core provides the default.
+LOTSA_PDF_FONT = os.environ.get("LOTSA_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

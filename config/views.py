@@ -1,0 +1,56 @@
+from django.db import connection
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+from accounts.roles import CASEWORK_ROLES, Role
+from accounts.selectors import pending_requests_about
+from lotsa.waiting import waiting_for
+
+
+def home(request):
+    """The start page: where each role begins. It shows no personal data itself."""
+    user = request.user
+    return render(
+        request,
+        "home.html",
+        {
+            "about_me": pending_requests_about(user=user),
+            "is_administrator": user.has_role(Role.ADMINISTRATOR),
+            "can_open_cases": user.has_role(*CASEWORK_ROLES),
+            "waiting": waiting_for(user),
+            "works_with_cases": user.has_role(
+                Role.SOCIAL_WORKER,
+                Role.VBE_TEAM,
+                Role.DEFECTOR_PROGRAMME,
+                Role.TREATMENT_UNIT,
+                Role.SUPERVISOR,
+                Role.EXTERNAL_MEMBER,
+            ),
+        },
+    )
+
+
+def health(request):
+    """For a load balancer: the database answers. Says nothing else."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": ""}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors, no request data: the page must render even when the database is down,
+    # and must never show what the failed request was about.
+    return HttpResponseServerError(loader.get_template("500.html").render())

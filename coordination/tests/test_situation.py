@@ -1,0 +1,224 @@
+"""The local situation picture, the coordinator's export and the pages around them: versions are
+written, never changed; what identifies is refused; another administration's coordinator is denied and
+recorded; the PDF and the CSV publish the protected numbers, never the small ones behind them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import OrganisationKind
+from accounts.roles import Role
+from audit.models import Action, Outcome
+from coordination.models import SituationPicture
+from coordination.services import situation_picture_write
+from coordination.tests.test_coordination import send
+from lotsa.access import AccessDenied
+from lotsa.errors import DomainError
+from tests.factories import OrganisationFactory, UserFactory
+from tests.helpers import events_since, head_seq, login_verified
+
+THIS_YEAR = __import__("datetime").date.today().year
+
+
+@pytest.fixture
+def reported(world):
+    """Six white-power reports and two of unclear milieu in district A, one in district B."""
+    for _ in range(6):
+        send(world, milieu="white_power")
+    for _ in range(2):
+        send(world)
+    send(world, administration_id=world.district_b.pk, area="Tensta")
+    return world
+
+
+def write(world, by=None, **changes):
+    fields = {
+        "administration_id": world.district_a.pk,
+        "year": THIS_YEAR,
+        "coordinator_assessment": "Oro för rekrytering via sociala medier bland högstadieelever.",
+        "police_assessment": "Polisen ser en ökad aktivitet i vitmaktmiljön under hösten.",
+        **changes,
+    }
+    return situation_picture_write(by=by or world.users["coordinator"], **fields)
+
+
+def cells(picture, key="reports") -> dict:
+    table = next(t for t in picture.counts["tables"] if t["key"] == key)
+    return dict(zip(table["columns"], table["cells"], strict=True)) | {"total": table["total"]}
+
+
+def test_a_version_keeps_what_was_published_when_it_was_written(reported):
+    first = write(reported)
+    published = cells(first)
+    assert first.version == 1
+    assert published["Vit makt-miljön"] == "6" and published["Oklart"] == "<5"
+    # A small count is kept as the words that were shown, never as the number behind them.
+    assert "2" not in published.values() and published["total"] == ".."
+    for _ in range(4):
+        send(reported)
+    second = write(reported, police_assessment="Polisen bedömer läget som oförändrat.")
+    assert second.version == 2 and cells(second)["Oklart"] == "6"
+    first.refresh_from_db()
+    assert cells(first) == published and first.police_assessment.startswith("Polisen ser")
+    with pytest.raises(ValueError):
+        first.save()
+    # Each administration and year counts its own versions.
+    assert write(reported, year=THIS_YEAR - 1).version == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"coordinator_assessment": "Eleven 920315-1234 är orolig."},
+        {"police_assessment": "Ring kontaktpersonen på 070-123 45 67."},
+        {"police_assessment": "Samlingar på Rinkebystråket 12."},
+        {"coordinator_assessment": "  "},
+        {"year": THIS_YEAR + 1},
+        {"year": 1999},
+    ],
+)
+def test_a_refused_version_stores_nothing(world, changes):
+    with pytest.raises(DomainError):
+        write(world, **changes)
+    assert not SituationPicture.objects.exists()
+
+
+def test_only_the_administrations_coordinators_write_and_read_it(client, world):
+    picture = write(world)
+    other = OrganisationFactory(name="Hässelby-Vällingby stadsdelsförvaltning", district="Hässelby")
+    outsider = UserFactory(username="coord_c", organisation=other, roles=[Role.COORDINATOR])
+    for user in (
+        outsider,
+        world.users["supervisor"],
+        world.users["social_worker"],
+        world.users["administrator"],
+    ):
+        with pytest.raises(AccessDenied):
+            write(world, by=user)
+    login_verified(client, outsider)
+    start = head_seq()
+    for url in (
+        reverse("coordination:situation", args=[world.district_a.pk]),
+        reverse("coordination:situation_version", args=[picture.pk]),
+        reverse("coordination:situation_pdf", args=[picture.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+    posted = client.post(
+        reverse("coordination:situation_write", args=[world.district_a.pk, THIS_YEAR]),
+        {"coordinator_assessment": "x", "police_assessment": "y"},
+    )
+    assert posted.status_code == 403
+    denied = events_since(start).filter(actor_id=outsider.pk)
+    assert denied.count() == 4 and set(denied.values_list("outcome", flat=True)) == {Outcome.DENIED}
+    assert SituationPicture.objects.count() == 1
+
+    central_unit = OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
+    central = UserFactory(username="central", organisation=central_unit, roles=[Role.COORDINATOR])
+    assert write(world, by=central).version == 2
+    assert write(world, by=central, administration_id=other.pk).version == 1
+
+
+def test_writing_through_the_page_leads_to_the_new_version(client, reported):
+    coordinator = reported.users["coordinator"]
+    login_verified(client, coordinator)
+    url = reverse("coordination:situation_write", args=[reported.district_a.pk, THIS_YEAR])
+    start = head_seq()
+    refused = client.post(
+        url, {"coordinator_assessment": "Mejla mig: a@example.se", "police_assessment": "x"}
+    )
+    # Refused with the reason, and the text comes back as written, to be reworded.
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "e-postadress" in body and "Mejla mig: a@example.se" in body
+    assert not SituationPicture.objects.exists()
+    decided = events_since(start).filter(actor_id=coordinator.pk)
+    assert decided.count() == 1 and decided.get().action == Action.CREATE
+
+    response = client.post(
+        url, {"coordinator_assessment": "Lugnt i området.", "police_assessment": "Inga nya signaler."}
+    )
+    picture = SituationPicture.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("coordination:situation_version", args=[picture.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Lugnt i området." in page and "Inga nya signaler." in page and "färre än 5" in page
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_shows_the_assessments_and_the_protected_counts(client, reported):
+    picture = write(reported)
+    login_verified(client, reported.users["coordinator"])
+    start = head_seq()
+    response = client.get(reverse("coordination:situation_pdf", args=[picture.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(_pdf_text(response.content).split())
+    assert "Rinkeby-Kista stadsdelsförvaltning" in text and str(THIS_YEAR) in text
+    assert "rekrytering via sociala medier" in text and "vitmaktmiljön under hösten" in text
+    assert "färre än 5" in text or "<5" in text
+    exported = events_since(start).get(actor_id=reported.users["coordinator"].pk)
+    assert exported.action == Action.EXPORT and exported.outcome == Outcome.ALLOWED
+
+
+def _csv(response) -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_the_export_obeys_the_same_protection_and_a_local_coordinator_gets_their_row(client, reported):
+    reports = "Avidentifierade rapporter om oro, efter datum för det som hände"
+    login_verified(client, reported.users["coordinator"])
+    start = head_seq()
+    rows = _csv(client.get(reverse("coordination:export")))
+    assert events_since(start).get().action == Action.EXPORT
+    header, *rows = rows
+    assert header == ["Tabell", "Rad", "Kolumn", "Värde"]
+    mine = {(r[1], r[2]): r[3] for r in rows if r[0] == reports}
+    assert {label for label, _c in mine} == {"Rinkeby-Kista stadsdelsförvaltning"}
+    assert mine["Rinkeby-Kista stadsdelsförvaltning", "Vit makt-miljön"] == "6"
+    assert mine["Rinkeby-Kista stadsdelsförvaltning", "Oklart"] == "<5"
+    assert mine["Rinkeby-Kista stadsdelsförvaltning", "Totalt"] == ".."
+    # No cell of the export is a number below five.
+    values = [r[3] for r in rows if r[2] not in ("median dagar", "andel, procent")]
+    assert not [v for v in values if v.isdigit() and int(v) < 5]
+
+    central_unit = OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
+    central = UserFactory(username="central", organisation=central_unit, roles=[Role.COORDINATOR])
+    client.logout()
+    login_verified(client, central)
+    every = _csv(client.get(reverse("coordination:export")))[1:]
+    theirs = {(r[1], r[2]): r[3] for r in every if r[0] == reports}
+    assert "Spånga-Tensta stadsdelsförvaltning" in {label for label, _c in theirs}
+    # The local coordinator's row is exactly the central coordinator's row of the same table.
+    assert {k: v for k, v in theirs.items() if k[0] == "Rinkeby-Kista stadsdelsförvaltning"} == mine
+
+
+def test_others_get_no_export_and_nonsense_years_are_ignored(client, world):
+    login_verified(client, world.users["supervisor"])
+    assert client.get(reverse("coordination:export")).status_code == 403
+    client.logout()
+    login_verified(client, world.users["coordinator"])
+    for year in ("x", "-1", "99999", "2026'"):
+        assert client.get(reverse("coordination:export"), {"year": year}).status_code == 200
+        assert client.get(reverse("coordination:indicators"), {"year": year}).status_code == 200
+        assert client.get(reverse("coordination:overview"), {"year": year}).status_code == 200
+
+
+def test_the_indicators_page_draws_each_share_and_never_a_hidden_one(client, world):
+    login_verified(client, world.users["coordinator"])
+    body = client.get(reverse("coordination:indicators")).content.decode()
+    # The trend, and one picture of shares for each indicator that is a share (not the median).
+    assert body.count('<svg class="chart"') == 1 + 5
+    # With no cases counted, every share is too few to show: the word, never a bar of zero.
+    assert "för få för att visas" in body and ">0 %<" not in body
+    ids = [part.split('"')[0] for part in body.split('aria-labelledby="')[1:]]
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,229 @@
+"""The demo's people and their cases: opened, activated, journals signed, some closed with the
+supervisor's approval. Idempotent: a person who already has a case is skipped."""
+
+from __future__ import annotations
+
+from accounts.models import Role, User
+from cases import personal_number, services
+from cases.models import Activity, Case, CloseReason, Milieu, ProtectedIdentity
+from demo.scenes.accounts import HV, RK, ST, Organisations, Users
+
+# Fictitious people: given names, surname, YYMMDDNNN (the check digit is computed), unit, handler,
+# activity, milieu, protection, journal entries (category, text), closed with this reason or "".
+PEOPLE = [
+    (
+        "Adam",
+        "Testsson",
+        "920315123",
+        RK,
+        "socialsekreterare.rk",
+        Activity.INTERVENTION_GROUP,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+        [
+            ("family_social", "Bor med mamma och två yngre syskon. Mamma är orolig och vill ha stöd."),
+            ("school_education", "Har avbrutit gymnasiet. Vill gärna läsa in betygen på komvux."),
+        ],
+        "",
+    ),
+    (
+        "Bea",
+        "Provsdotter",
+        "010522456",
+        ST,
+        "socialsekreterare.st",
+        Activity.RELATIVE_SUPPORT,
+        Milieu.NOT_RELEVANT,
+        ProtectedIdentity.NONE,
+        [("family_social", "Stödsamtal om oron för brodern. Nästa samtal om två veckor.")],
+        "",
+    ),
+    (
+        "Cecilia",
+        "Exempelsson",
+        "881130789",
+        HV,
+        "socialsekreterare.hv",
+        Activity.DEFECTOR_PROGRAMME,
+        Milieu.WHITE_POWER,
+        ProtectedIdentity.PROTECTED_REGISTRATION,
+        [
+            (
+                "threat_protection",
+                "Polisen bedömer hotbilden som hög. Tillfälligt boende ordnat utanför länet.",
+            )
+        ],
+        "",
+    ),
+    (
+        "David",
+        "Prövare",
+        "950101234",
+        RK,
+        "socialsekreterare.rk",
+        Activity.VBE_FIRST_CONTACT,
+        Milieu.AUTONOMOUS,
+        ProtectedIdentity.NONE,
+        [("interventions_plans", "Första kontakt tillsammans med polisen. Tackade ja till stöd.")],
+        "",
+    ),
+    (
+        "Elin",
+        "Fiktiv",
+        "030817345",
+        RK,
+        "socialsekreterare.rk",
+        Activity.INTERVENTION_GROUP,
+        Milieu.UNCLEAR,
+        ProtectedIdentity.NONE,
+        [("school_education", "Skolan rapporterar hög frånvaro under hösten.")],
+        "",
+    ),
+    (
+        "Farid",
+        "Påhittad",
+        "990612456",
+        ST,
+        "socialsekreterare.st",
+        Activity.INTERVENTION_GROUP,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+        [("work_income", "Inskriven på Jobbtorg. Praktikplats söks.")],
+        "",
+    ),
+    (
+        "Greta",
+        "Låtsas",
+        "870203567",
+        ST,
+        "socialsekreterare.st",
+        Activity.OTHER,
+        Milieu.OTHER_IDEOLOGY,
+        ProtectedIdentity.NONE,
+        [("health_substance", "Har fått tid hos beroendemottagningen.")],
+        CloseReason.GOALS_MET,
+    ),
+    (
+        "Hugo",
+        "Exempel",
+        "000909678",
+        HV,
+        "socialsekreterare.hv",
+        Activity.INTERVENTION_GROUP,
+        Milieu.WHITE_POWER,
+        ProtectedIdentity.NONE,
+        [("ideology_milieu", "Har tagit avstånd från sina tidigare kontakter i miljön.")],
+        "",
+    ),
+    (
+        "Ida",
+        "Testdotter",
+        "940424789",
+        HV,
+        "socialsekreterare.hv",
+        Activity.RELATIVE_SUPPORT,
+        Milieu.NOT_RELEVANT,
+        ProtectedIdentity.NONE,
+        [("family_social", "Partner till en person i avhopparverksamheten. Stödsamtal inlett.")],
+        "",
+    ),
+    (
+        "Jamal",
+        "Provsson",
+        "970707890",
+        RK,
+        "socialsekreterare.rk",
+        Activity.DEFECTOR_PROGRAMME,
+        Milieu.VIOLENT_ISLAMIST,
+        ProtectedIdentity.NONE,
+        [("housing", "Behöver boende med stöd. Ansökan om träningslägenhet skickad.")],
+        "",
+    ),
+    (
+        "Klara",
+        "Påhitt",
+        "020219901",
+        HV,
+        "socialsekreterare.hv",
+        Activity.VBE_FIRST_CONTACT,
+        Milieu.AUTONOMOUS,
+        ProtectedIdentity.NONE,
+        [("interventions_plans", "Vill inte ha kontakt just nu. Erbjudandet står kvar.")],
+        "",
+    ),
+    (
+        "Lars",
+        "Demosson",
+        "781111012",
+        ST,
+        "socialsekreterare.st",
+        Activity.INTERVENTION_GROUP,
+        Milieu.UNCLEAR,
+        ProtectedIdentity.NONE,
+        [("crime_police", "Polisen informerade gruppen om en pågående förundersökning.")],
+        "",
+    ),
+    (
+        "Nora",
+        "Prövare",
+        "100412345",
+        RK,
+        "socialsekreterare.rk",
+        Activity.INTERVENTION_GROUP,
+        Milieu.AUTONOMOUS,
+        ProtectedIdentity.NONE,
+        [("school_education", "Skolan oroar sig för kontakter utanför skolan. Vårdnadshavarna är med.")],
+        "",
+    ),
+]
+
+
+def with_check_digit(first_nine: str) -> str:
+    """YYMMDDNNN plus the Luhn digit, as YYYYMMDDNNNC (born 1900-2099, as the text says)."""
+    for digit in "0123456789":
+        if personal_number.luhn_ok(first_nine + digit):
+            return personal_number.normalise(first_nine[:6] + "-" + first_nine[6:] + digit)
+    raise AssertionError("unreachable")
+
+
+def load(*, organisations: Organisations, users: Users) -> None:
+    for (
+        given,
+        surname,
+        nine,
+        unit,
+        handler,
+        activity,
+        milieu,
+        protection,
+        journal,
+        closed_reason,
+    ) in PEOPLE:
+        number = with_check_digit(nine)
+        worker = users[handler]
+        person = services.person_find(organisation=organisations[unit], number=number)
+        if person is not None and Case.objects.filter(person=person).exists():
+            continue
+        details = services.PersonDetails(
+            given_names=given,
+            surname=surname,
+            contact={"phone": "070-000 00 00"},
+            address={"street": "Demogatan 1", "postcode": "164 00", "town": "Stockholm"},
+            protected_identity=protection,
+        )
+        case = services.case_open(by=worker, number=number, details=details, activity=activity, milieu=milieu)
+        case = services.case_activate(by=worker, case_id=case.pk, expected_version=case.version)
+        for category, text in journal:
+            entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
+            services.journal_sign(by=worker, entry_id=entry.pk)
+        if closed_reason:
+            # The handler proposes closing; the unit's supervisor approves it (four eyes).
+            case = services.case_close(
+                by=worker, case_id=case.pk, expected_version=case.version, reason=closed_reason, text=""
+            )
+            supervisor = User.objects.filter(
+                organisation=case.owner_unit, role_grants__role=Role.SUPERVISOR, is_active=True
+            ).first()
+            services.case_close_decide(
+                by=supervisor, case_id=case.pk, expected_version=case.version, approve=True, note=""
+            )

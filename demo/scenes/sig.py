@@ -1,0 +1,124 @@
+"""Intervention-group scene: two active groups with their consents, members, meeting, plan, shared
+entries and an overdue threat review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from cases.models import Activity, Case
+from consent import services as consent_services
+from demo.scenes.accounts import Organisations, Users
+from sig import services as sig
+from sig.models import InterventionGroup, ThreatAssessment
+
+
+def load(*, organisations: Organisations, users: Users) -> None:
+    """Two active intervention groups, one per band, with consent, members, a meeting, a plan,
+    shared entries and a threat assessment whose review has fallen due."""
+    worker = users["socialsekreterare.rk"]
+    police, school = users["polis.jarva"], users["skola.kista"]
+    club = users["forening.jarva"]
+    today = timezone.localdate()
+    for surname, partner, partner_org, child in (
+        ("Fiktiv", users["jobbtorg.stockholm"], "Jobbtorg Stockholm", False),
+        ("Prövare", school, "Kista grundskola", True),
+    ):
+        case = next(
+            (
+                c
+                for c in Case.objects.filter(
+                    responsible=worker, activity=Activity.INTERVENTION_GROUP
+                ).select_related("person")
+                if c.person.surname == surname
+            ),
+            None,
+        )
+        if case is None or InterventionGroup.objects.filter(case=case).exists():
+            continue
+        named = [
+            organisations[name].pk
+            for name in ("Polisen, lokalpolisområde Järva", partner_org, "Föreningen Fotboll i Järva")
+        ]
+        consent_services.consent_record(
+            by=worker,
+            case_id=case.pk,
+            terms=consent_services.ConsentTerms(
+                purpose="intervention_group",
+                purpose_text="",
+                recipient_ids=named,
+                categories=[
+                    "school_education",
+                    "work_income",
+                    "threat_protection",
+                    "interventions_plans",
+                ],
+                valid_from=today,
+                valid_until=today + dt.timedelta(days=365),
+                given_how="oral",
+                witness="Karin Holm",
+                guardians_required=2 if child else 0,
+                guardians_consented=2 if child else 0,
+                child_own_consent=child,
+            ),
+        )
+        group, _inside = sig.group_form(by=worker, case_id=case.pk)
+        sig.member_add(by=worker, group_id=group.pk, user=police, role="police_contact")
+        if partner is not None:
+            role = "employment" if partner_org.startswith("Jobbtorg") else "school_contact"
+            sig.member_add(by=worker, group_id=group.pk, user=partner, role=role)
+        sig.member_add(by=worker, group_id=group.pk, user=club, role="mentor")
+        sig.group_activate(by=worker, group_id=group.pk)
+        sig.shared_entry_add(
+            by=worker,
+            group_id=group.pk,
+            category="school_education",
+            text="Närvaron har blivit bättre sedan förra mötet.",
+        )
+        sig.shared_entry_add(
+            by=worker,
+            group_id=group.pk,
+            category="interventions_plans",
+            text="Går på träningarna två gånger i veckan och trivs.",
+            for_civil_society=True,
+        )
+        sig.shared_entry_add(
+            by=police, group_id=group.pk, category="threat_protection", text="Inga kända hot just nu."
+        )
+        assessment = sig.threat_assess(
+            by=police,
+            group_id=group.pk,
+            level="elevated",
+            protection_need=False,
+            notes="Kontakter i miljön finns kvar.",
+        )
+        # Demo only: this review has fallen due, so the flag shows.
+        ThreatAssessment.objects.bypassing_guard("demo: an overdue review").filter(pk=assessment.pk).update(
+            next_review=today - dt.timedelta(days=2)
+        )
+        sig.meeting_record(
+            by=worker,
+            group_id=group.pk,
+            held_on=today - dt.timedelta(days=7),
+            present_ids={m.pk for m in sig.current_members(group)},
+            items=[("interventions_plans", "Gruppen gick igenom planen.")],
+            decisions="Nästa möte om fyra veckor.",
+        )
+        sig.next_meeting_set(by=worker, group_id=group.pk, on=today + dt.timedelta(days=21))
+        goal = sig.goal_add(by=worker, group_id=group.pk, text="En meningsfull sysselsättning")
+        owner = organisations[partner_org].pk
+        sig.action_add(
+            by=worker,
+            goal_id=goal.pk,
+            owner_id=owner,
+            text="Ett första samtal om praktik",
+            due=today - dt.timedelta(days=3),
+        )
+        sig.action_add(
+            by=worker,
+            goal_id=goal.pk,
+            owner_id=organisations["Polisen, lokalpolisområde Järva"].pk,
+            text="Uppföljande samtal med polisen",
+            due=today + dt.timedelta(days=14),
+        )
