@@ -18,6 +18,7 @@ from cases.models import (
     TargetGroup,
 )
 from lotsa import forms as id_fields
+from lotsa.forms import DateInput
 from lotsa.vocabulary import InformationCategory
 
 
@@ -205,9 +206,6 @@ class HandoverDeclineForm(forms.Form):
         help_text=_("The sender sees this reason."),
     )
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 YES_NO_UNKNOWN = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]

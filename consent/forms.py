@@ -13,6 +13,7 @@ from consent.models import GivenHow, ReviewOutcome
 from consent.services import MAX_FORM_BYTES, ConsentTerms
 from lotsa import forms as id_fields
 from lotsa.dates import add_months
+from lotsa.forms import DateInput
 from lotsa.vocabulary import InformationCategory, Purpose
 
 
@@ -23,9 +24,6 @@ def _other_organisations(case):
         .exclude(kind__in=KINDS_WITHOUT_USERS)
     )
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ConsentForm(forms.Form):

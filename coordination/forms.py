@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, OrganisationKind
 from coordination.identity import identifying_parts
 from coordination.models import REPORTED_MILIEUS, AgeBand, ReportKind, Setting
-from lotsa.forms import ModelChoiceField
+from lotsa.forms import DateInput, ModelChoiceField
 
 
 class DeidentifiedReportForm(forms.Form):
@@ -20,7 +20,7 @@ class DeidentifiedReportForm(forms.Form):
     area = forms.CharField(
         label=_("Area"), max_length=80, help_text=_("A district or neighbourhood, not an address.")
     )
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput)
     kind = forms.ChoiceField(
         label=_("Concern or event"), choices=ReportKind.choices, widget=forms.RadioSelect
     )

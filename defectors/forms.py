@@ -10,12 +10,8 @@ from cases.models import ProtectedIdentity
 from defectors import catalogue
 from defectors.models import InterventionStatus, Outcome
 from lotsa import forms as id_fields
+from lotsa.forms import DateInput
 from lotsa.vocabulary import ThreatLevel
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
 
 YES_NO_UNKNOWN = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]
 

@@ -19,6 +19,13 @@ from django.utils.translation import gettext_lazy as _
 MAX_ID = 2**63 - 1
 
 
+class DateInput(forms.DateInput):
+    """The one date input: the browser's date picker (``type="date"``), which submits ISO dates
+    whatever the user's locale; every date field in Lotsa uses it (a test keeps it so)."""
+
+    input_type = "date"
+
+
 def _well_formed(queryset, value) -> bool:
     pk = queryset.model._meta.pk
     text = str(value).strip()

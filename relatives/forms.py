@@ -3,11 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lotsa.forms import DateInput
 from relatives.models import ConversationForm, RelationKind
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class RelationForm(forms.Form):

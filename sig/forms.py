@@ -5,13 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from lotsa import forms as id_fields
+from lotsa.forms import DateInput
 from lotsa.vocabulary import InformationCategory, ThreatLevel
 from sig import services
 from sig.models import ActionStatus, GroupOutcome, MemberRole
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MemberForm(forms.Form):

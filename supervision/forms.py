@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from accounts.roles import PERSONAL_DATA_ROLES, Role
 from audit.models import Outcome
-from lotsa.forms import ModelChoiceField
+from lotsa.forms import DateInput, ModelChoiceField
 from supervision.models import Mark, ReviewPlan
 
 
 class AccessFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput)
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", _("All")), *Outcome.choices]
@@ -43,8 +43,8 @@ class PlanForm(forms.ModelForm):
 
 
 class DrawForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput)
+    end = forms.DateField(label=_("To"), widget=DateInput)
 
 
 class MarkForm(forms.Form):

@@ -479,3 +479,33 @@ def test_no_view_catches_a_domain_error():
             if refused:
                 offences.append(f"{path.parent.name}/views.py:{node.lineno} except {ast.unparse(node.type)}")
     assert not offences, offences
+
+
+def test_every_date_field_uses_the_one_date_input():
+    """One date input (lotsa.forms.DateInput, the browser's date picker) for every date in every form:
+    no app defines its own, and no date field falls back to Django's text box."""
+    import importlib
+    import inspect
+
+    from django import forms as django_forms
+
+    from lotsa.forms import DateInput
+
+    offences, seen = [], 0
+    for path in sorted([*ROOT.glob("*/forms.py"), *ROOT.glob("*/*/forms.py")]):
+        if ".venv" in path.parts or "build" in path.parts:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            if issubclass(cls, django_forms.DateInput) and cls is not DateInput:
+                offences.append(f"{module.__name__}.{name} is a date input of its own")
+            if issubclass(cls, django_forms.BaseForm):
+                for field_name, field in cls.base_fields.items():
+                    if isinstance(field, django_forms.DateField):
+                        seen += 1
+                        if not isinstance(field.widget, DateInput):
+                            offences.append(f"{module.__name__}.{name}.{field_name}")
+    assert seen > 10, "the forms' date fields were not found"
+    assert not offences, offences
