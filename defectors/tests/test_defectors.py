@@ -493,3 +493,20 @@ def test_the_placement_address_and_the_programmes_texts_are_nowhere_at_rest(clie
     log_text = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (STREET, "Uppföljningsmarkör", "Bistånd beviljas", "Polisen Vittne", NAME):
         assert secret not in dump and secret not in others and secret not in log_text, secret
+
+
+def test_a_placement_is_recorded_through_its_form_without_a_private_programme(client, prog):
+    """The page's post, not only the service: the optional choice of a private programme left empty
+    reaches the service as no programme (it was a 500 when the posting helper read its id)."""
+    open_gate(prog)
+    intervention = plan(prog, kind="training_flat")
+    login_verified(client, prog["worker"])
+    url = reverse(
+        "defectors:placement_add", kwargs={"case_id": prog["case"].pk, "intervention_id": intervention.pk}
+    )
+    response = client.post(
+        url, {"placement-street": STREET, "placement-postcode": "123 45", "placement-town": "Ort"}
+    )
+    assert response.status_code == 302
+    placement = Placement.objects.get(intervention=intervention)
+    assert placement.private_programme_id is None and not placement.protected_housing
