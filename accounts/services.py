@@ -37,7 +37,7 @@ from accounts.models import (
 )
 from accounts.roles import APPROVER_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.errors import DomainError
 
@@ -468,7 +468,7 @@ def user_activate(*, username: str, first_part: str, second_part: str, password:
         if failure:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=username[:150],
                 reason=failure,
             )

@@ -25,7 +25,7 @@ from accounts import forms, lockout, selectors, services
 from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, RoleGrant, User
 from accounts.roles import GUARDED_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.posting import form_page, post_form
 
@@ -74,7 +74,7 @@ def login_view(request):
         elif user.organisation_id is None or not user.organisation.accepts_users:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="no organisation",
             )
@@ -83,7 +83,7 @@ def login_view(request):
             # Cannot happen through Lotsa's own services (granting re-issues the login); checked anyway.
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="a login one person held alone never reaches personal data",
             )
@@ -94,7 +94,7 @@ def login_view(request):
         elif not user.organisation.is_active:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="organisation deactivated",
             )
@@ -118,7 +118,7 @@ def _finish(request, user: User, device: TOTPDevice):
 
 def _second_factor_failed(request, user: User, form, reason: str):
     audit.record(
-        action=Action.LOGIN_FAILURE, outcome=Outcome.DENIED, actor_username=user.username, reason=reason
+        action=Action.LOGIN_FAILURE, outcome=AccessOutcome.DENIED, actor_username=user.username, reason=reason
     )
     form.add_error("token", _("That code is not right, or it has been used already. Try the next one."))
 

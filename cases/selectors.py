@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
 from cases.models import (
@@ -156,7 +156,7 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
         )
     audit.record(
         action=Action.SEARCH,
-        outcome=Outcome.ALLOWED,
+        outcome=AccessOutcome.ALLOWED,
         actor=user,
         target_type="cases.person",
         target_id=str(person.pk) if cases else "",

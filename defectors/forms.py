@@ -8,7 +8,7 @@ from accounts.models import Organisation, OrganisationKind
 from cases.forms import PersonalNumberField
 from cases.models import ProtectedIdentity
 from defectors import catalogue
-from defectors.models import InterventionStatus, Outcome
+from defectors.models import InterventionStatus, ProgrammeOutcome
 from lotsa import forms as id_fields
 from lotsa.forms import DateInput
 from lotsa.vocabulary import ThreatLevel
@@ -125,7 +125,7 @@ class ProtectForm(forms.Form):
 class CloseForm(forms.Form):
     prefix = "close"
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ProgrammeOutcome.choices)
     text = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )

@@ -23,7 +23,7 @@ from lotsa.crypto import EncryptedJSONField, EncryptedTextField
 from lotsa.vocabulary import InformationCategory, ThreatLevel
 
 
-class Outcome(models.TextChoices):
+class ProgrammeOutcome(models.TextChoices):
     LEFT_THE_MILIEU = "left_the_milieu", _("Left the milieu")
     ORDINARY_SERVICES = "ordinary_services", _("Moved on to ordinary social services")
     ENDED_BY_PERSON = "ended_by_person", _("Ended by the person")
@@ -62,7 +62,7 @@ class Enrolment(PersonalRecord):
     continue_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=ProgrammeOutcome.choices)
     version = models.PositiveIntegerField(default=1)
 
     @property

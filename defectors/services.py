@@ -28,8 +28,8 @@ from defectors.models import (
     FollowUp,
     Intervention,
     InterventionStatus,
-    Outcome,
     Placement,
+    ProgrammeOutcome,
     SupportDecision,
 )
 from lotsa import access
@@ -331,11 +331,11 @@ def placement_add(
 # --- Closure and follow-up ---------------------------------------------------------------------------
 
 CLOSE_REASONS = {
-    Outcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
-    Outcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
-    Outcome.ENDED_BY_PERSON: CloseReason.DECLINED,
-    Outcome.MOVED_AWAY: CloseReason.MOVED,
-    Outcome.OTHER: CloseReason.OTHER,
+    ProgrammeOutcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
+    ProgrammeOutcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
+    ProgrammeOutcome.ENDED_BY_PERSON: CloseReason.DECLINED,
+    ProgrammeOutcome.MOVED_AWAY: CloseReason.MOVED,
+    ProgrammeOutcome.OTHER: CloseReason.OTHER,
 }
 
 
@@ -344,7 +344,7 @@ def programme_close(*, by: User, case_id, expected_version: int, outcome: str, t
     """Propose closing the programme's case with its outcome (cases.services decides it, and the
     unit's supervisor approves it); the follow-ups at 6 and 12 months are scheduled when the closing
     is approved (``schedule_follow_ups``), and the outcome is cleared if it is refused."""
-    if outcome not in Outcome.values:
+    if outcome not in ProgrammeOutcome.values:
         reason = ""  # the case's own rule decides first; its message follows
     else:
         reason = CLOSE_REASONS[outcome]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, Role
 from audit import services as audit
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Person
 from cases.queries import holdings_of
 from consent.queries import consents_and_disclosures_of
@@ -61,7 +61,7 @@ class EventRow:
             event,
             _role_labels(event.actor_role),
             str(dict(Action.choices).get(event.action, event.action)),
-            str(dict(Outcome.choices).get(event.outcome, event.outcome)),
+            str(dict(AccessOutcome.choices).get(event.outcome, event.outcome)),
             head.covers(event) if head is not None else True,
         )
 

@@ -28,7 +28,7 @@ from accounts.models import (
     roles_not_fitting,
 )
 from accounts.roles import GUARDED_ROLES, Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from tests.factories import TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
 from tests.test_separation_of_duties import NEW_PASSWORD, activate, code_on
@@ -232,7 +232,7 @@ def test_a_login_held_alone_is_refused_at_the_door_if_it_ever_holds_a_guarded_ro
     response = _login_form(client, "ensam", NEW_PASSWORD)
     assert response.status_code == 200 and "måste utfärdas på nytt" in response.content.decode()
     refusal = events_since(start).get(action=Action.LOGIN_FAILURE)
-    assert refusal.outcome == Outcome.DENIED and "held alone" in refusal.reason
+    assert refusal.outcome == AccessOutcome.DENIED and "held alone" in refusal.reason
     assert "_auth_user_id" not in client.session
 
 
@@ -248,7 +248,7 @@ def test_approvers_are_fixed_when_the_request_is_made(client, world):
     decide = reverse("accounts:request_decide", kwargs={"request_id": request.pk})
     assert client.post(decide, {"decision": "approve"}).status_code == 403
     denial = events_since(start).get(target_type="accounts.accountrequest")
-    assert denial.outcome == Outcome.DENIED and "fixed" in denial.reason
+    assert denial.outcome == AccessOutcome.DENIED and "fixed" in denial.reason
     # The administrator cannot make the unit "a unit without a supervisor" by himself ...
     outcome = _update(world, supervisor, roles=[Role.SUPERVISOR], is_active=False)
     assert outcome.request.kind == RequestKind.ACCOUNT_DISABLE
@@ -345,7 +345,7 @@ def test_an_access_approver_reads_no_case(client, world):
     start = head_seq()
     response = client.get(reverse("cases:detail", kwargs={"case_id": world.case_a.pk}))
     assert response.status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
 
 
 def test_the_access_approver_role_cannot_be_held_with_case_or_aggregate_work():

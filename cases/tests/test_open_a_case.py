@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import services
 from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, RequestStatus
@@ -33,7 +33,7 @@ def test_open_a_case_for_a_person_the_unit_holds_does_not_attach_an_unassigned_w
     # Routed to whoever can assign them, or to emergency access; nothing of the record is shown.
     assert reverse("cases:request_assignment", kwargs={"case_id": world.case_a.pk}) in page
     assert reverse("consent:emergency", kwargs={"case_id": world.case_a.pk}) in page
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.action == Action.CREATE and denial.reason == HELD_BY_UNIT
     assert denial.subject_id == world.case_a.person_id
     # The case page stays closed to them.
@@ -120,7 +120,7 @@ def test_consents_are_managed_by_the_handlers_of_the_case_they_were_recorded_in(
     start = head_seq()
     direct = reverse("consent:withdraw", kwargs={"case_id": world.case_a.pk, "consent_id": world.consent.pk})
     assert client.post(direct, {"how": "oral", "note": ""}).status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.consent.pk)).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(world.consent.pk)).exists()
     supersede = reverse(
         "consent:supersede", kwargs={"case_id": world.case_a.pk, "consent_id": world.consent.pk}
     )

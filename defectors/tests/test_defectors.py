@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Case, CaseStatus
 from consent import services as consent_services
 from defectors import selectors, services
@@ -460,7 +460,7 @@ def test_every_change_and_read_is_an_access_event(prog):
     plan(prog)
     events = AccessEvent.objects.filter(subject_id=prog["case"].person_id)
     assert events.filter(
-        action=Action.CREATE, target_type="defectors.bopsassessment", outcome=Outcome.ALLOWED
+        action=Action.CREATE, target_type="defectors.bopsassessment", outcome=AccessOutcome.ALLOWED
     ).exists()
     assert events.filter(action=Action.DECIDE, target_type="defectors.supportdecision").exists()
     assert events.filter(action=Action.UPDATE, target_type="cases.case").count() >= 4

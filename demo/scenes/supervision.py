@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases.models import Case
 from demo.scenes.accounts import RK, Organisations, Users
 from supervision import services as supervision
@@ -94,7 +94,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
                     14,
                     minute,
                     action=Action.VIEW,
-                    outcome=Outcome.DENIED,
+                    outcome=AccessOutcome.DENIED,
                     actor=colleague,
                     target_type="cases.case",
                     subject_id=people[-1],

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from consent import services as consent_services
 from sig import services
 from sig.models import ThreatAssessment
@@ -88,7 +88,7 @@ def test_after_withdrawal_the_next_request_of_every_other_organisation_shows_not
         start = head_seq()
         status, body = page(client, w["users"][member], group)
         assert status == 403 and person_name not in body and SCHOOL not in body
-        assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+        assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
         overview = client.get(reverse("sig:overview")).content.decode()
         assert person_name not in overview
     status, body = page(client, w["users"]["coordinator"], group)

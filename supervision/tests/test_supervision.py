@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit import services as audit
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from supervision import services
@@ -34,7 +34,7 @@ def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
 
-def event(user, person=None, *, action=Action.VIEW, outcome=Outcome.ALLOWED, ground="", when=WORKDAY):
+def event(user, person=None, *, action=Action.VIEW, outcome=AccessOutcome.ALLOWED, ground="", when=WORKDAY):
     with at(when):
         return audit.append(
             [
@@ -64,7 +64,7 @@ def test_the_supervisor_sees_every_event_naming_the_person_and_the_look_is_itsel
     person = world.case_a.person
     supervisor = world.users["supervisor"]
     event(world.users["social_worker"], person)
-    event(world.users["external_member"], person, outcome=Outcome.DENIED)
+    event(world.users["external_member"], person, outcome=AccessOutcome.DENIED)
     with at(WORKDAY):
         audit.append(
             [
@@ -85,7 +85,9 @@ def test_the_supervisor_sees_every_event_naming_the_person_and_the_look_is_itsel
     assert "Polisen Järva" in body and "sw_a" in body
     assert "<svg" in body and "Åtkomster per vecka" in body
     looked = [e for e in events_since(before) if e.target_type == "supervision.personaccesslog"]
-    assert len(looked) == 1 and looked[0].subject_id == person.pk and looked[0].outcome == Outcome.ALLOWED
+    assert (
+        len(looked) == 1 and looked[0].subject_id == person.pk and looked[0].outcome == AccessOutcome.ALLOWED
+    )
     # Filters: the police's denial only.
     response = client.get(url, {"start": "2026-11-01", "end": "2026-11-30", "organisation": "Polisen Järva"})
     assert "1 händelse" in response.content.decode()
@@ -107,7 +109,7 @@ def test_only_the_owning_units_supervisor_sees_who_accessed_a_person(client, wor
         )
         assert response.status_code == 403
         assert [e.outcome for e in events_since(before) if e.subject_id == world.case_a.person_id] == [
-            Outcome.DENIED
+            AccessOutcome.DENIED
         ]
 
 
@@ -214,12 +216,12 @@ def test_rule_repeated_denials_picks_a_user_denied_again_and_again(world):
         event(
             world.users["social_worker_unassigned"],
             world.case_a.person,
-            outcome=Outcome.DENIED,
+            outcome=AccessOutcome.DENIED,
             when=WORKDAY + dt.timedelta(minutes=n),
         )
         for n in range(3)
     ]
-    once = event(world.users["social_worker"], world.case_a.person, outcome=Outcome.DENIED)
+    once = event(world.users["social_worker"], world.case_a.person, outcome=AccessOutcome.DENIED)
     picked = _picked(world, "repeated_denials")
     assert {d.pk for d in denials} <= picked and once.pk not in picked
 
