@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
-from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, RoleGrant, User
+from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
 from accounts.roles import GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
@@ -304,7 +304,7 @@ def organisation_list(request):
     pending = set(
         AccountRequest.objects.filter(
             kind__in=[RequestKind.ORGANISATION_KIND, RequestKind.ORGANISATION_ACTIVATE],
-            status=RequestStatus.PENDING,
+            status=AccountRequestStatus.PENDING,
         ).values_list("organisation_id", flat=True)
     )
     return render(
@@ -372,7 +372,7 @@ def _request_decided(request, decided, issued):
         return _code_page(
             request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
         )
-    approved = decided.status == RequestStatus.APPROVED
+    approved = decided.status == AccountRequestStatus.APPROVED
     messages.success(request, _("The request was approved.") if approved else _("The request was refused."))
     return "accounts:requests"
 

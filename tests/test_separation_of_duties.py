@@ -15,11 +15,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import (
     AccountRequest,
+    AccountRequestStatus,
     EnrolmentCode,
     Organisation,
     OrganisationKind,
     RequestKind,
-    RequestStatus,
     User,
     UserSession,
 )
@@ -80,7 +80,7 @@ def test_an_administrator_cannot_create_an_account_that_reads_cases_without_appr
     # No role that reads personal data yet, and no usable password: nothing the administrator typed works.
     assert user.role_codes() == frozenset() and not user.has_usable_password()
     request = AccountRequest.objects.get(subject_user=user)
-    assert request.kind == RequestKind.ROLES and request.status == RequestStatus.PENDING
+    assert request.kind == RequestKind.ROLES and request.status == AccountRequestStatus.PENDING
     assert events_since(start).filter(action=Action.CREATE, target_type="accounts.accountrequest").exists()
     # The administrator's part alone activates nothing.
     client.logout()
