@@ -70,7 +70,7 @@ def test_every_form_uses_the_id_fields_that_check_range_first():
 SERVICES_THAT_LOOK_UP_THEIR_ID = {
     "situation_picture_write",
     "member_remove",
-    "review_item_mark",
+    "log_review_item_mark",
     "analysis_approve",
 }
 

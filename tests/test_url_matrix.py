@@ -313,10 +313,10 @@ def log_review(w):
     review = LogReview.objects.filter(organisation=w.district_a).first()
     if review is None:
         supervisor = w.users["supervisor"]
-        services.review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
+        services.log_review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
         today = timezone.localdate()
         with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
-            review = services.review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
+            review = services.log_review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
     return {"review_id": review.pk}
 
 
