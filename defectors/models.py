@@ -90,7 +90,7 @@ class BopsAssessment(PersonalRecord):
     special_protection_need = models.BooleanField(_("special protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
     assessed_at = models.DateTimeField(default=timezone.now)
-    next_review = models.DateField(_("re-assessment due"))
+    reassessment_due = models.DateField(_("re-assessment due"))
 
     class Meta:
         ordering = ["-assessed_at"]
@@ -101,8 +101,8 @@ class BopsAssessment(PersonalRecord):
         return self.level == ThreatLevel.HIGH and self.special_protection_need
 
     @property
-    def review_overdue(self) -> bool:
-        return timezone.localdate() > self.next_review
+    def reassessment_overdue(self) -> bool:
+        return timezone.localdate() > self.reassessment_due
 
 
 class DecisionStatus(models.TextChoices):

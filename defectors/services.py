@@ -77,7 +77,7 @@ def _enrolment(case: Case) -> Enrolment:
 
 @transaction.atomic
 def bops_assess(
-    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, next_review=None
+    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, reassessment_due=None
 ) -> BopsAssessment:
     """BOPS assesses threat and special protection need for a person in the programme whose consent
     names BOPS. If the threat falls below high (or the need goes) after support started on a high
@@ -93,13 +93,13 @@ def bops_assess(
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
-    next_review = next_review or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if next_review <= today:
+    reassessment_due = reassessment_due or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= today:
         raise DomainError(_("The re-assessment lies ahead."))
     previous = BopsAssessment.objects.filter(case=case).order_by("-assessed_at").first()
     assessment.special_protection_need = bool(special_protection_need)
     assessment.notes = (notes or "").strip() or None
-    assessment.next_review = next_review
+    assessment.reassessment_due = reassessment_due
     assessment.save()
     if previous is not None and previous.opens_the_programme and not assessment.opens_the_programme:
         enrolment = _enrolment(case)

@@ -244,10 +244,10 @@ def test_threat_assessments_are_the_polices_with_a_review_date_and_a_referral_wh
         notes="Hot från tidigare kontakter",
     )
     today = timezone.localdate()
-    assert 89 <= (assessment.next_review - today).days <= 92  # three months
+    assert 89 <= (assessment.reassessment_due - today).days <= 92  # three months
     assert services.referral_offered(assessment)
-    assessment.next_review = today - dt.timedelta(days=1)
-    assert assessment.review_overdue
+    assessment.reassessment_due = today - dt.timedelta(days=1)
+    assert assessment.reassessment_overdue
 
 
 def test_an_action_owned_by_a_member_is_flagged_when_overdue(sig_world):

@@ -131,7 +131,7 @@ def test_an_overdue_threat_review_is_flagged_in_the_group_and_the_overview(clien
         by=w["users"]["police"], group_id=group.pk, level="high", protection_need=True, notes="Hot"
     )
     ThreatAssessment.objects.bypassing_guard("test: an overdue review").filter(pk=assessment.pk).update(
-        next_review=dt.date.today() - dt.timedelta(days=1)
+        reassessment_due=dt.date.today() - dt.timedelta(days=1)
     )
     login_verified(client, w["users"]["coordinator"])
     body = client.get(reverse("sig:detail", kwargs={"group_id": group.pk})).content.decode()
