@@ -304,7 +304,7 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
-class RequestStatus(models.TextChoices):
+class AssignmentRequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
     GRANTED = "granted", _("Granted")
     REFUSED = "refused", _("Refused")
@@ -320,7 +320,10 @@ class AssignmentRequest(PersonalRecord):
     requested_at = models.DateTimeField(auto_now_add=True)
     reason = EncryptedTextField(_("why you need the case"))
     status = models.CharField(
-        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+        _("status"),
+        max_length=16,
+        choices=AssignmentRequestStatus.choices,
+        default=AssignmentRequestStatus.PENDING,
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -332,7 +335,7 @@ class AssignmentRequest(PersonalRecord):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "requested_by"],
-                condition=models.Q(status=RequestStatus.PENDING),
+                condition=models.Q(status=AssignmentRequestStatus.PENDING),
                 name="one_pending_assignment_request",
             )
         ]

@@ -39,7 +39,7 @@ def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
     }
 
 
-# For the review of the access log (supervision/review.py): identifiers only, never a name, so these
+# For the review of the access log (supervision/log_review.py): identifiers only, never a name, so these
 # reads show no one and record nothing.
 def people_kept_by(*, organisation_id) -> QuerySet:
     """The ids of the people a unit keeps a record of, as a subquery."""

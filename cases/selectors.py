@@ -18,11 +18,12 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
 from cases.models import (
     AssignmentRequest,
+    AssignmentRequestStatus,
     Case,
     CaseStatus,
     CaseStatusChange,
@@ -33,7 +34,6 @@ from cases.models import (
     HandoverStatus,
     JournalEntry,
     Person,
-    RequestStatus,
 )
 from cases.services import closing_proposal
 from consent import policy as consent_policy
@@ -91,7 +91,7 @@ def assignment_requests_waiting_for(*, user: User) -> list[AssignmentRequest]:
     rows = [
         request
         for request in assignment_requests_visible_to(user=user)
-        .filter(status=RequestStatus.PENDING)
+        .filter(status=AssignmentRequestStatus.PENDING)
         .exclude(requested_by=user)
         .select_related("case", "case__responsible", "requested_by")
         .order_by("requested_at")
@@ -156,7 +156,7 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
         )
     audit.record(
         action=Action.SEARCH,
-        outcome=Outcome.ALLOWED,
+        outcome=AccessOutcome.ALLOWED,
         actor=user,
         target_type="cases.person",
         target_id=str(person.pk) if cases else "",

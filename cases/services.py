@@ -22,6 +22,7 @@ from cases.models import (
     HANDOVER_PURPOSES,
     Activity,
     AssignmentRequest,
+    AssignmentRequestStatus,
     Case,
     CaseReassignment,
     CaseStatus,
@@ -40,7 +41,6 @@ from cases.models import (
     Person,
     ProtectedIdentity,
     Referrer,
-    RequestStatus,
     TargetGroup,
 )
 from cases.signals import case_closing_decided
@@ -137,7 +137,9 @@ def assignment_request_create(*, by: User, case_id, reason: str) -> AssignmentRe
     access.check(by, Action.CREATE, request, purpose="ask to be assigned")
     if not (reason or "").strip():
         raise DomainError(_("Say why you need the case."))
-    if AssignmentRequest.objects.filter(case=case, requested_by=by, status=RequestStatus.PENDING).exists():
+    if AssignmentRequest.objects.filter(
+        case=case, requested_by=by, status=AssignmentRequestStatus.PENDING
+    ).exists():
         raise DomainError(_("You have already asked to be assigned to this case."))
     request.reason = reason.strip()
     request.save()
@@ -151,9 +153,9 @@ def assignment_request_decide(*, by: User, request_id, grant: bool) -> Assignmen
     access.check(
         by, Action.UPDATE, request, purpose="grant an assignment" if grant else "refuse an assignment"
     )
-    if request.status != RequestStatus.PENDING:
+    if request.status != AssignmentRequestStatus.PENDING:
         raise DomainError(_("The request has been decided already."))
-    request.status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
+    request.status = AssignmentRequestStatus.GRANTED if grant else AssignmentRequestStatus.REFUSED
     request.decided_by, request.decided_at = by, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     if grant:

@@ -33,7 +33,7 @@ class ConsentPolicy(Policy):
         return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
 
 
-class ReviewPolicy(Policy):
+class ConsentReviewPolicy(Policy):
     """The owning unit's supervisor reviews a disclosure or an emergency access; never their own."""
 
     def decide(self, user, action, review, purpose) -> Decision:

@@ -9,7 +9,7 @@ class ConsentConfig(LotsaAppConfig):
     waiting_providers = ["consent.selectors.waiting_about_consent"]
     policies = {
         "Consent": "consent.access.ConsentPolicy",
-        "Review": "consent.access.ReviewPolicy",
+        "Review": "consent.access.ConsentReviewPolicy",
         "Disclosure": "consent.access.DisclosurePolicy",
         "EmergencyAccess": "consent.access.EmergencyAccessPolicy",
     }

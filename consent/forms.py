@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KINDS_WITHOUT_USERS, Organisation
 from consent import grounds
-from consent.models import GivenHow, ReviewOutcome
+from consent.models import ConsentReviewOutcome, GivenHow
 from consent.services import MAX_FORM_BYTES, ConsentTerms
 from lotsa import forms as id_fields
 from lotsa.dates import add_months
@@ -23,7 +23,6 @@ def _other_organisations(case):
         .exclude(pk=case.owner_unit_id)
         .exclude(kind__in=KINDS_WITHOUT_USERS)
     )
-
 
 
 class ConsentForm(forms.Form):
@@ -145,8 +144,10 @@ class EmergencyForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+class ConsentReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ConsentReviewOutcome.choices, widget=forms.RadioSelect
+    )
     comment = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -168,7 +168,7 @@ class EmergencyAccess(PersonalRecord):
         return (at or timezone.now()) < self.expires_at
 
 
-class ReviewOutcome(models.TextChoices):
+class ConsentReviewOutcome(models.TextChoices):
     APPROVED = "approved", _("Signed off")
     MISUSE = "misuse", _("Flagged as misuse")
 
@@ -190,7 +190,7 @@ class Review(GuardedRecord):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=ConsentReviewOutcome.choices, blank=True)
     comment = EncryptedTextField(_("comment"))
     subject = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     encryption_subject_field = "subject_id"

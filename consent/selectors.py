@@ -60,7 +60,7 @@ def consents_expiring_for(*, user, within_days: int | None = None, purpose: str 
     return rows
 
 
-def review_queue_for(*, user) -> list[Review]:
+def consent_review_queue_for(*, user) -> list[Review]:
     """The unit's disclosures and emergency accesses waiting for the supervisor's review."""
     rows = list(
         access.visible_to(user, Review.objects.filter(reviewed_at__isnull=True))

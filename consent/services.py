@@ -16,7 +16,7 @@ from audit import services as audit
 from audit.models import Action
 from cases.models import Case
 from consent import grounds
-from consent.models import Consent, Disclosure, EmergencyAccess, GivenHow, Review, ReviewOutcome
+from consent.models import Consent, ConsentReviewOutcome, Disclosure, EmergencyAccess, GivenHow, Review
 from lotsa import access
 from lotsa.errors import DomainError
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -149,7 +149,7 @@ def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent
     return consent
 
 
-def _review_due():
+def _consent_review_due():
     return timezone.now() + dt.timedelta(days=settings.LOTSA_REVIEW_DUE_DAYS)
 
 
@@ -180,7 +180,10 @@ def disclosure_record(
     disclosure.what, disclosure.why = what.strip(), why.strip()
     disclosure.save()
     Review.objects.create(
-        organisation_id=case.owner_unit_id, disclosure=disclosure, due_at=_review_due(), subject=case.person
+        organisation_id=case.owner_unit_id,
+        disclosure=disclosure,
+        due_at=_consent_review_due(),
+        subject=case.person,
     )
     audit.record(
         action=Action.EXPORT,
@@ -213,7 +216,7 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     Review.objects.create(
         organisation_id=case.owner_unit_id,
         emergency_access=emergency,
-        due_at=_review_due(),
+        due_at=_consent_review_due(),
         subject=case.person,
     )
     audit.record(
@@ -228,12 +231,12 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
 
 
 @transaction.atomic
-def review_sign_off(*, by, review_id: int, outcome: str, comment: str) -> Review:
+def consent_review_sign_off(*, by, review_id: int, outcome: str, comment: str) -> Review:
     review = Review.objects.select_for_update().get(pk=review_id)
     access.check(by, Action.UPDATE, review, purpose="review")
     if review.reviewed_at is not None:
         raise DomainError(_("This has been reviewed already."))
-    if outcome not in ReviewOutcome.values:
+    if outcome not in ConsentReviewOutcome.values:
         raise DomainError(_("Choose sign off or flag as misuse."))
     if not comment.strip():
         raise DomainError(_("Write a comment on the review."))

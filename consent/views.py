@@ -141,9 +141,9 @@ def disclose(request, case_id):
     )
 
 
-def review_queue(request):
+def consent_review_queue(request):
     access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
-    reviews = selectors.review_queue_for(user=request.user)
+    reviews = selectors.consent_review_queue_for(user=request.user)
     recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
         request,
@@ -152,7 +152,7 @@ def review_queue(request):
     )
 
 
-REVIEW_SHOWS = (
+CONSENT_REVIEW_SHOWS = (
     "disclosure__recipient",
     "disclosure__disclosed_by",
     "emergency_access__user",
@@ -161,16 +161,16 @@ REVIEW_SHOWS = (
 )
 
 
-def review(request, review_id):
-    item = get_object_or_404(Review.objects.select_related(*REVIEW_SHOWS), pk=review_id)
+def consent_review(request, review_id):
+    item = get_object_or_404(Review.objects.select_related(*CONSENT_REVIEW_SHOWS), pk=review_id)
     return form_page(
         request,
-        forms.ReviewForm(request.POST or None),
+        forms.ConsentReviewForm(request.POST or None),
         template="consent/review.html",
         context={"item": item},
         show=lambda: decide(request, Action.VIEW, item, purpose="review"),
         act=(Action.UPDATE, item),
-        change=lambda data: services.review_sign_off(by=request.user, review_id=item.pk, **data),
+        change=lambda data: services.consent_review_sign_off(by=request.user, review_id=item.pk, **data),
         done=_("The review was recorded."),
         then="consent:review_queue",
     )

@@ -201,7 +201,7 @@ def waiting_in_the_programme(user: User) -> list:
         latest = {}
         for assessment in due:
             latest.setdefault(assessment.person_id, assessment)
-        overdue = sum(1 for a in latest.values() if a.review_overdue)
+        overdue = sum(1 for a in latest.values() if a.reassessment_overdue)
         if overdue:
             items.append(
                 Waiting(

@@ -28,8 +28,8 @@ from defectors.models import (
     FollowUp,
     Intervention,
     InterventionStatus,
-    Outcome,
     Placement,
+    ProgrammeOutcome,
     SupportDecision,
 )
 from lotsa import access
@@ -77,7 +77,7 @@ def _enrolment(case: Case) -> Enrolment:
 
 @transaction.atomic
 def bops_assess(
-    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, next_review=None
+    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, reassessment_due=None
 ) -> BopsAssessment:
     """BOPS assesses threat and special protection need for a person in the programme whose consent
     names BOPS. If the threat falls below high (or the need goes) after support started on a high
@@ -93,13 +93,13 @@ def bops_assess(
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
-    next_review = next_review or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if next_review <= today:
+    reassessment_due = reassessment_due or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= today:
         raise DomainError(_("The re-assessment lies ahead."))
     previous = BopsAssessment.objects.filter(case=case).order_by("-assessed_at").first()
     assessment.special_protection_need = bool(special_protection_need)
     assessment.notes = (notes or "").strip() or None
-    assessment.next_review = next_review
+    assessment.reassessment_due = reassessment_due
     assessment.save()
     if previous is not None and previous.opens_the_programme and not assessment.opens_the_programme:
         enrolment = _enrolment(case)
@@ -331,11 +331,11 @@ def placement_add(
 # --- Closure and follow-up ---------------------------------------------------------------------------
 
 CLOSE_REASONS = {
-    Outcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
-    Outcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
-    Outcome.ENDED_BY_PERSON: CloseReason.DECLINED,
-    Outcome.MOVED_AWAY: CloseReason.MOVED,
-    Outcome.OTHER: CloseReason.OTHER,
+    ProgrammeOutcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
+    ProgrammeOutcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
+    ProgrammeOutcome.ENDED_BY_PERSON: CloseReason.DECLINED,
+    ProgrammeOutcome.MOVED_AWAY: CloseReason.MOVED,
+    ProgrammeOutcome.OTHER: CloseReason.OTHER,
 }
 
 
@@ -344,7 +344,7 @@ def programme_close(*, by: User, case_id, expected_version: int, outcome: str, t
     """Propose closing the programme's case with its outcome (cases.services decides it, and the
     unit's supervisor approves it); the follow-ups at 6 and 12 months are scheduled when the closing
     is approved (``schedule_follow_ups``), and the outcome is cleared if it is refused."""
-    if outcome not in Outcome.values:
+    if outcome not in ProgrammeOutcome.values:
         reason = ""  # the case's own rule decides first; its message follows
     else:
         reason = CLOSE_REASONS[outcome]

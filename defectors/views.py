@@ -52,7 +52,7 @@ def case(request, case_id):
     context.update(
         conditions_form=forms.ConditionsForm(),
         decision_form=forms.DecisionForm(),
-        review_form=forms.ReviewForm(),
+        decision_review_form=forms.DecisionReviewForm(),
         intervention_form=forms.InterventionForm(),
         placement_form=forms.PlacementForm(),
         protect_form=forms.ProtectForm(),
@@ -116,7 +116,7 @@ def decision_review(request, case_id, decision_id):
     return _post(
         request,
         case_id,
-        forms.ReviewForm(request.POST),
+        forms.DecisionReviewForm(request.POST),
         lambda data: services.decision_review(
             by=request.user, decision_id=decision.pk, approve=data["decision"] == "approve", note=data["note"]
         ),

@@ -48,7 +48,7 @@ def group_get_for(*, user: User, group_id, purpose: str = "intervention group") 
 
 
 def overview_for(*, user: User) -> dict:
-    """My groups, overdue actions and threat reviews, and consents about to expire: every group and
+    """My groups, overdue actions and threat re-assessments, and consents about to expire: every group and
     every person shown is recorded before anything is rendered."""
     groups = list(
         groups_visible_to(user=user)
@@ -72,16 +72,16 @@ def overview_for(*, user: User) -> dict:
     latest = {}
     for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
         latest[assessment.group_id] = assessment
-    overdue_reviews = [
+    overdue_reassessments = [
         a
         for a in latest.values()
-        if a.review_overdue and (a.organisation_id == user.organisation_id or casework)
+        if a.reassessment_overdue and (a.organisation_id == user.organisation_id or casework)
     ]
     expiring = consents_expiring_for(user=user, purpose=Purpose.INTERVENTION_GROUP) if casework else []
     return {
         "groups": groups,
         "overdue_actions": overdue_actions,
-        "overdue_reviews": overdue_reviews,
+        "overdue_reassessments": overdue_reassessments,
         "expiring": expiring,
     }
 
@@ -126,7 +126,7 @@ def group_page_for(*, user: User, group_id) -> dict:
 
 def waiting_in_groups(user: User) -> list:
     """For the start page (counts only, never a person): overdue actions of the groups' plans that are
-    the user's to carry out (a handler: all of them), and overdue police threat reviews."""
+    the user's to carry out (a handler: all of them), and overdue threat re-assessments of the police."""
     groups = groups_visible_to(user=user)
     if not groups.exists():
         return []
@@ -142,21 +142,21 @@ def waiting_in_groups(user: User) -> list:
     latest = {}
     for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
         latest[assessment.group_id] = assessment
-    reviews = sum(
+    reassessments = sum(
         1
         for a in latest.values()
-        if a.review_overdue and (casework or a.organisation_id == user.organisation_id)
+        if a.reassessment_overdue and (casework or a.organisation_id == user.organisation_id)
     )
     items, url = [], reverse("sig:overview")
     overdue = actions.count()
     if overdue:
         text = ngettext("%(n)d planned action is overdue", "%(n)d planned actions are overdue", overdue)
         items.append(Waiting(text % {"n": overdue}, url, urgent=True))
-    if reviews:
+    if reassessments:
         text = ngettext(
-            "%(n)d threat assessment is due for review",
-            "%(n)d threat assessments are due for review",
-            reviews,
+            "%(n)d threat assessment is due for re-assessment",
+            "%(n)d threat assessments are due for re-assessment",
+            reassessments,
         )
-        items.append(Waiting(text % {"n": reviews}, url, urgent=True))
+        items.append(Waiting(text % {"n": reassessments}, url, urgent=True))
     return items

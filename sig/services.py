@@ -222,7 +222,13 @@ def shared_entry_add(
 
 @transaction.atomic
 def threat_assess(
-    *, by: User, group_id, level: str, protection_need: bool, notes: str, next_review: dt.date | None = None
+    *,
+    by: User,
+    group_id,
+    level: str,
+    protection_need: bool,
+    notes: str,
+    reassessment_due: dt.date | None = None,
 ) -> ThreatAssessment:
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     assessment = ThreatAssessment(
@@ -238,11 +244,11 @@ def threat_assess(
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
-    if next_review is None:
-        next_review = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if next_review <= today:
-        raise DomainError(_("The next review lies in the future."))
-    assessment.next_review = next_review
+    if reassessment_due is None:
+        reassessment_due = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= today:
+        raise DomainError(_("The re-assessment lies ahead."))
+    assessment.reassessment_due = reassessment_due
     assessment.notes = notes.strip() or None
     assessment.save()
     return assessment

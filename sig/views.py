@@ -47,7 +47,7 @@ def _post(request, group_id, form, change, done: str, anchor="", *, action=COORD
 
 
 def overview(request):
-    """My groups, next meetings, overdue actions and threat reviews, consents about to expire."""
+    """My groups, next meetings, overdue actions and threat re-assessments, consents about to expire."""
     access.require_role(
         request.user,
         *CASEWORK_ROLES,

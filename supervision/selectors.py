@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, Role
 from audit import services as audit
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Person
 from cases.queries import holdings_of
 from consent.queries import consents_and_disclosures_of
@@ -26,6 +26,7 @@ from sig.queries import holdings_of as group_holdings
 from supervision import queries
 from supervision.access import ACCESS_REVIEW
 from supervision.extract import extract_events, render
+from supervision.log_review import period_bounds, rule_labels
 from supervision.models import (
     LogReview,
     NeedsRiskAnalysis,
@@ -34,7 +35,6 @@ from supervision.models import (
     ReviewPlan,
     SubjectAccessExtract,
 )
-from supervision.review import period_bounds, rule_labels
 
 PAGE_SIZE = 50
 CHART_WEEKS = 12
@@ -61,7 +61,7 @@ class EventRow:
             event,
             _role_labels(event.actor_role),
             str(dict(Action.choices).get(event.action, event.action)),
-            str(dict(Outcome.choices).get(event.outcome, event.outcome)),
+            str(dict(AccessOutcome.choices).get(event.outcome, event.outcome)),
             head.covers(event) if head is not None else True,
         )
 
@@ -142,13 +142,13 @@ def person_access_log_for(
     }
 
 
-def reviews_for(*, user: User) -> dict:
+def log_reviews_for(*, user: User) -> dict:
     access.require_role(user, Role.SUPERVISOR, target="supervision.logreview", purpose=ACCESS_REVIEW)
     reviews = access.visible_to(user, LogReview.objects.select_related("drawn_by", "signed_off_by"))
     return {
         "reviews": list(reviews[:100]),
-        "plan": queries.review_plan_of(user.organisation_id),
-        "due": queries.review_due(user.organisation_id),
+        "plan": queries.log_review_plan_of(user.organisation_id),
+        "due": queries.log_review_due(user.organisation_id),
     }
 
 
@@ -160,7 +160,7 @@ class ItemRow:
     analysis: NeedsRiskAnalysis | None
 
 
-def review_get_for(*, user: User, review_id) -> dict:
+def log_review_get_for(*, user: User, review_id) -> dict:
     review = (
         LogReview.objects.select_related("organisation", "drawn_by", "signed_off_by")
         .filter(pk=review_id)
@@ -265,7 +265,7 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
             items.append(
                 waiting.Waiting(_("The unit has no plan for reviewing its access log."), reviews, True)
             )
-        elif queries.review_due(user.organisation_id):
+        elif queries.log_review_due(user.organisation_id):
             items.append(waiting.Waiting(_("A review of the access log is due."), reviews, True))
         open_reviews = LogReview.objects.filter(
             organisation_id=user.organisation_id, signed_off_at=None

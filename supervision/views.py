@@ -25,7 +25,7 @@ def desk(request):
     return render(
         request,
         "supervision/desk.html",
-        {"due": queries.review_due(request.user.organisation_id), "approvals": approvals},
+        {"due": queries.log_review_due(request.user.organisation_id), "approvals": approvals},
     )
 
 
@@ -51,8 +51,8 @@ def person_access(request, person_id):
     return render(request, "supervision/person_access.html", context)
 
 
-def reviews(request):
-    context = selectors.reviews_for(user=request.user)
+def log_reviews(request):
+    context = selectors.log_reviews_for(user=request.user)
     due = context["due"]
     context.update(
         plan_form=forms.PlanForm(instance=context["plan"]),
@@ -68,11 +68,11 @@ def _own_plan(request):
 
 
 @require_POST
-def review_plan(request):
+def log_review_plan(request):
     return post_form(
         request,
         forms.PlanForm(request.POST),
-        change=lambda data: services.review_plan_set(by=request.user, **data),
+        change=lambda data: services.log_review_plan_set(by=request.user, **data),
         done=_("The review plan was saved."),
         back=reverse("supervision:reviews"),
         decide_on=lambda: _own_plan(request),
@@ -81,11 +81,11 @@ def review_plan(request):
 
 
 @require_POST
-def review_draw(request):
+def log_review_draw(request):
     return post_form(
         request,
         forms.DrawForm(request.POST),
-        change=lambda data: services.review_draw(by=request.user, **data),
+        change=lambda data: services.log_review_draw(by=request.user, **data),
         done=_("The sample was drawn. Mark each event, then sign the review off."),
         back=reverse("supervision:reviews"),
         decide_on=lambda: LogReview(organisation_id=request.user.organisation_id),
@@ -94,18 +94,18 @@ def review_draw(request):
     )
 
 
-def review(request, review_id):
-    context = selectors.review_get_for(user=request.user, review_id=review_id)
+def log_review(request, review_id):
+    context = selectors.log_review_get_for(user=request.user, review_id=review_id)
     context.update(mark_form=forms.MarkForm(), sign_off_form=forms.SignOffForm())
     return render(request, "supervision/review.html", context)
 
 
 @require_POST
-def review_mark(request, review_id, item_id):
+def log_review_mark(request, review_id, item_id):
     return post_form(
         request,
         forms.MarkForm(request.POST),
-        change=lambda data: services.review_item_mark(by=request.user, item_id=item_id, **data),
+        change=lambda data: services.log_review_item_mark(by=request.user, item_id=item_id, **data),
         done=_("The event was marked."),
         back=reverse("supervision:review", kwargs={"review_id": review_id}) + f"#item-{item_id}",
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
@@ -114,11 +114,11 @@ def review_mark(request, review_id, item_id):
 
 
 @require_POST
-def review_sign_off(request, review_id):
+def log_review_sign_off(request, review_id):
     return post_form(
         request,
         forms.SignOffForm(request.POST),
-        change=lambda data: services.review_sign_off(by=request.user, review_id=review_id, **data),
+        change=lambda data: services.log_review_sign_off(by=request.user, review_id=review_id, **data),
         done=_("The review was signed off. It can no longer change."),
         back=reverse("supervision:review", kwargs={"review_id": review_id}),
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),

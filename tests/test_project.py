@@ -157,7 +157,7 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     groups = InterventionGroup.objects.all()
     assert sorted(g.band for g in groups) == ["young", "young_adults"]
     assert all(g.status == "active" and g.meetings.exists() and g.goals.exists() for g in groups)
-    assert all(g.assessments.first().review_overdue for g in groups)
+    assert all(g.assessments.first().reassessment_overdue for g in groups)
     output = capsys.readouterr().out
     assert "TOTP secret" in output and "Lotsa-demo-2026" in output
 

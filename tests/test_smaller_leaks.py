@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from cases import services as case_services
 from consent import services as consent_services
 from consent.models import Consent, Disclosure
@@ -48,7 +48,7 @@ def test_after_withdrawal_a_member_can_no_longer_write_to_the_group(client, worl
     assert response.status_code == 403
     response = client.post(assess_url, {"threat-level": "high", "threat-notes": "Efter"})
     assert response.status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED).count() == 2
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED).count() == 2
     assert SharedEntry.objects.filter(author=police).count() == 1
     assert not ThreatAssessment.objects.filter(author=police).exists()
 
@@ -70,7 +70,7 @@ def test_every_form_uses_the_id_fields_that_check_range_first():
 SERVICES_THAT_LOOK_UP_THEIR_ID = {
     "situation_picture_write",
     "member_remove",
-    "review_item_mark",
+    "log_review_item_mark",
     "analysis_approve",
 }
 
@@ -260,7 +260,7 @@ def test_the_loser_of_a_close_race_is_told_the_case_changed_not_denied(client, w
         {"version": version, "reason": "goals_met", "text": ""},
     )
     assert response.status_code == 409
-    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert not events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
     assert "Någon annan ändrade ärendet" in response.content.decode()
 
 
@@ -280,7 +280,7 @@ def test_the_loser_of_a_close_against_reassign_race_is_told_the_case_changed(cli
         {"version": version, "to_user": world.users["social_worker_unassigned"].pk},
     )
     assert response.status_code == 409
-    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert not events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
     assert "Någon annan ändrade ärendet" in response.content.decode()
 
 
@@ -307,7 +307,7 @@ def test_a_handler_reassigned_meanwhile_is_told_the_case_changed_not_denied(clie
     assert response.status_code == 409
     assert "Någon annan ändrade ärendet" in response.content.decode()
     events = list(events_since(start).filter(target_type="cases.case"))
-    assert [(e.outcome, e.action) for e in events] == [(Outcome.CONFLICT, "update")]
+    assert [(e.outcome, e.action) for e in events] == [(AccessOutcome.CONFLICT, "update")]
     assert "assigned to the case" in events[0].reason and "changed meanwhile" in events[0].reason
     world.case_a.refresh_from_db()
     assert world.case_a.status != CaseStatus.CLOSING
@@ -330,8 +330,8 @@ def test_a_stale_post_from_someone_the_rule_refused_then_too_is_still_denied(cli
         {"version": version, "reason": "goals_met", "text": ""},
     )
     assert response.status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED).exists()
-    assert not events_since(start).filter(outcome=Outcome.CONFLICT).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
+    assert not events_since(start).filter(outcome=AccessOutcome.CONFLICT).exists()
 
 
 def test_the_second_supervisor_to_decide_on_closing_is_told_the_case_changed(client, world):
@@ -353,5 +353,5 @@ def test_the_second_supervisor_to_decide_on_closing_is_told_the_case_changed(cli
         {"version": case.version, "decision": "approve", "note": ""},
     )
     assert response.status_code == 409
-    assert not events_since(start).filter(outcome=Outcome.DENIED).exists()
-    assert events_since(start).filter(outcome=Outcome.CONFLICT).count() == 1
+    assert not events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.CONFLICT).count() == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 
@@ -313,10 +313,10 @@ def log_review(w):
     review = LogReview.objects.filter(organisation=w.district_a).first()
     if review is None:
         supervisor = w.users["supervisor"]
-        services.review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
+        services.log_review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
         today = timezone.localdate()
         with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
-            review = services.review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
+            review = services.log_review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
     return {"review_id": review.pk}
 
 
@@ -713,9 +713,9 @@ def test_matrix(client, world, name, role):
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)
     if response.status_code == 403:
-        assert events_since(start).filter(outcome=Outcome.DENIED).exists(), "a denial must be logged"
+        assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists(), "a denial must be logged"
     if role != "anonymous" and response.status_code in (200, 302) and name not in WITHOUT_ACCESS:
-        allowed = events_since(start).filter(outcome=Outcome.ALLOWED, actor_id=world.users[role].pk)
+        allowed = events_since(start).filter(outcome=AccessOutcome.ALLOWED, actor_id=world.users[role].pk)
         assert allowed.exists(), f"{name} as {role}: an allowed access must be logged too"
     if (
         response.status_code == 302

@@ -11,7 +11,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import services
 from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
@@ -175,7 +175,7 @@ def test_search_finds_only_the_users_own_cases_and_is_audited(client, world):
     response = client.post(reverse("cases:search"), {"personal_number": number})
     assert MARKER in response.content.decode()
     event = events_since(start).get(action=Action.SEARCH)
-    assert event.outcome == Outcome.ALLOWED and event.subject_id == world.case_a.person_id
+    assert event.outcome == AccessOutcome.ALLOWED and event.subject_id == world.case_a.person_id
     # Another district's social worker learns nothing, not even that the person exists elsewhere.
     login_verified(client, world.users["social_worker_other_district"])
     start = head_seq()
@@ -336,7 +336,7 @@ def test_a_forged_post_to_another_units_case_changes_nothing_and_is_logged(clien
         case_url(world.case_b, "cases:journal_add"), {"category": "housing", "text": "forged"}
     )
     assert response.status_code == 403 and JournalEntry.objects.count() == before
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.target_id == str(world.case_b.pk) and denial.actor_id == world.users["social_worker"].pk
     response = client.post(case_url(world.case_b, "cases:close"), {"version": 1, "reason": "goals_met"})
     assert response.status_code == 403 and Case.objects.get(pk=world.case_b.pk).status == "opened"
@@ -463,7 +463,7 @@ def test_a_social_worker_of_another_district_can_neither_open_list_search_nor_po
             {"version": 1, "category": "housing", "text": "x", "reason": "goals_met"},
         )
         assert response.status_code == 403, name
-    denials = events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk))
+    denials = events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(world.case_a.pk))
     assert denials.count() == 5
     assert Case.objects.get(pk=world.case_a.pk).version == world.case_a.version
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases import selectors, services
 from cases.models import Case, Handover, HandoverStatus, Person
 from consent import services as consent_services
@@ -121,7 +121,7 @@ def test_only_the_cases_handlers_send_and_the_decision_comes_before_any_message(
         url = reverse("cases:handover_send", kwargs={"case_id": u["case"].pk})
         response = client.post(url, {"to_unit": "", "purpose": "nonsense"})
         assert response.status_code == 403 and MARK not in response.content.decode()
-        assert AccessEvent.objects.filter(actor_id=stranger.pk, outcome=Outcome.DENIED).exists()
+        assert AccessEvent.objects.filter(actor_id=stranger.pk, outcome=AccessOutcome.DENIED).exists()
 
 
 def test_accepting_opens_the_receivers_own_case_with_only_what_the_consent_covers(units):
@@ -257,7 +257,7 @@ def test_every_state_change_is_an_access_event_naming_the_person(units):
     third = send(u)
     services.handover_accept(by=u["programme_worker"], handover_id=third.pk)
     events = AccessEvent.objects.filter(
-        target_type="cases.handover", subject_id=person, outcome=Outcome.ALLOWED
+        target_type="cases.handover", subject_id=person, outcome=AccessOutcome.ALLOWED
     )
     assert sorted(events.values_list("action", flat=True)) == sorted(
         [Action.CREATE] * 3 + [Action.DECIDE] * 2 + [Action.WITHDRAW]

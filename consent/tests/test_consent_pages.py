@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import services as case_services
 from consent.models import Consent, EmergencyAccess, Review
 from tests.factories import OrganisationFactory, UserFactory
@@ -160,7 +160,7 @@ def test_withdrawal_takes_effect_on_the_very_next_request(client, world):
     response = client.get(shared_url)
     assert response.status_code == 403
     assert "Praktik" not in response.content.decode() and MARKER not in response.content.decode()
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.actor_id == police.pk and denial.subject_id == world.case_a.person_id
     # Withdrawing deleted nothing from the case.
     assert world.case_a.journal.filter(pk=entry.pk).exists()
@@ -320,7 +320,7 @@ def test_reading_the_review_queue_a_review_and_step_one_of_emergency_access_is_l
     start = head_seq()
     client.get(reverse("consent:emergency", kwargs={"case_id": world.case_a.pk}))
     step_one = events_since(start).get(action=Action.EMERGENCY_ACCESS)
-    assert step_one.outcome == Outcome.ALLOWED and step_one.purpose == "emergency access, step one"
+    assert step_one.outcome == AccessOutcome.ALLOWED and step_one.purpose == "emergency access, step one"
     assert AccessEvent.objects.filter(id__gt=start).count() == 1
 
 
@@ -366,7 +366,7 @@ def test_what_is_shared_is_read_for_one_purpose_at_a_time_and_the_events_name_it
         reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "handover"})
     )
     assert refused.status_code == 403 and housing not in refused.content.decode()
-    assert events_since(start).get(outcome=Outcome.DENIED).purpose == "handover"
+    assert events_since(start).get(outcome=AccessOutcome.DENIED).purpose == "handover"
     unknown = client.get(
         reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "casework"})
     )

@@ -52,7 +52,7 @@ def assess(world, group, level, when):
             organisation=world.police,
             author=world.users["external_member"],
             level=level,
-            next_review=dt.date(2027, 6, 1),
+            reassessment_due=dt.date(2027, 6, 1),
         )
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from coordination.models import SituationPicture
 from coordination.services import situation_picture_write
 from coordination.tests.test_coordination import send
@@ -113,7 +113,7 @@ def test_only_the_administrations_coordinators_write_and_read_it(client, world):
     )
     assert posted.status_code == 403
     denied = events_since(start).filter(actor_id=outsider.pk)
-    assert denied.count() == 4 and set(denied.values_list("outcome", flat=True)) == {Outcome.DENIED}
+    assert denied.count() == 4 and set(denied.values_list("outcome", flat=True)) == {AccessOutcome.DENIED}
     assert SituationPicture.objects.count() == 1
 
     central_unit = OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
@@ -165,7 +165,7 @@ def test_the_pdf_shows_the_assessments_and_the_protected_counts(client, reported
     assert "rekrytering via sociala medier" in text and "vitmaktmiljön under hösten" in text
     assert "färre än 5" in text or "<5" in text
     exported = events_since(start).get(actor_id=reported.users["coordinator"].pk)
-    assert exported.action == Action.EXPORT and exported.outcome == Outcome.ALLOWED
+    assert exported.action == Action.EXPORT and exported.outcome == AccessOutcome.ALLOWED
 
 
 def _csv(response) -> list[list[str]]:

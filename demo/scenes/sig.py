@@ -95,7 +95,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         )
         # Demo only: this review has fallen due, so the flag shows.
         ThreatAssessment.objects.bypassing_guard("demo: an overdue review").filter(pk=assessment.pk).update(
-            next_review=today - dt.timedelta(days=2)
+            reassessment_due=today - dt.timedelta(days=2)
         )
         sig.meeting_record(
             by=worker,
