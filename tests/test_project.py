@@ -400,6 +400,33 @@ def test_a_domain_app_reaches_another_only_through_its_doors():
     assert not stale, f"exceptions no longer needed, remove them: {sorted(stale)}"
 
 
+# Sub-domain packages inside an app (one package per concept, the app label unchanged). The app's core
+# (its other modules) is below them: it imports a sub-domain only in models.py, where Django registers
+# the sub-domain's models with the app, and in urls.py, which routes its pages.
+SUB_DOMAINS = {"cases": ("handovers", "first_contacts")}
+CORE_MODULES_NAMING_SUB_DOMAINS = ("models", "urls")
+
+
+def test_a_sub_domain_sits_on_its_apps_core_and_apart_from_its_siblings():
+    """A sub-domain imports its app's core and itself, never a sibling sub-domain; the core imports a
+    sub-domain only to register its models and route its pages. Every declared sub-domain exists."""
+    offences = []
+    for app, subs in SUB_DOMAINS.items():
+        assert all((ROOT / app / sub / "__init__.py").exists() for sub in subs), subs
+        for path in _python_files((app,)):
+            module = _module_name(path)
+            here = module.split(".")[1] if module.count(".") else None
+            for line, name, _function in _imports(path):
+                parts = name.split(".")
+                if parts[0] != app or len(parts) < 2 or parts[1] not in subs or parts[1] == here:
+                    continue
+                where = f"{path.relative_to(ROOT)}:{line} {module} -> {name}"
+                if here in subs:
+                    offences.append(f"{where} (a sub-domain imports a sibling)")
+                elif module not in {f"{app}.{core}" for core in CORE_MODULES_NAMING_SUB_DOMAINS}:
+                    offences.append(f"{where} (the app's core imports a sub-domain)")
+    assert not offences, "sub-domains out of place:\n" + "\n".join(offences)
+
 
 @pytest.mark.django_db
 def test_every_model_change_has_its_migration():
