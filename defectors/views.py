@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role
 from audit.models import Action
 from cases import services as case_services
+from cases.handovers import services as handover_services
 from cases.models import Case, Handover, HandoverSource
 from defectors import forms, selectors, services
 from defectors.access import is_bops
@@ -266,7 +267,7 @@ def police_request(request):
         template="defectors/police_request.html",
         show=lambda: decide(request, Action.CREATE, probe, purpose="the form to ask the defector programme"),
         act=(Action.CREATE, probe),
-        change=lambda data: case_services.handover_request_from_police(
+        change=lambda data: handover_services.handover_request_from_police(
             by=user, number=data.pop("personal_number"), **as_ids(data, "to_unit")
         ),
         done=_("The request was sent. You see the programme's decision under Hand-overs."),

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from audit.models import Action
+from cases.handovers.services import handover_send
 from cases.models import Case, HandoverSource
-from cases.services import handover_send
 from consent import policy
 from consent.models import Consent
 from lotsa import access

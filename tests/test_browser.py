@@ -273,7 +273,7 @@ def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_
 
     from accounts.models import OrganisationKind
     from accounts.roles import Role
-    from cases import services as case_services
+    from cases.handovers import services as handover_services
     from consent import services as consent_services
     from defectors import services as programme
     from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
@@ -313,7 +313,7 @@ def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_
 
     assign_perm("cases.view_case", sender, case)
     consent(sender, case.pk, [unit, bops], ["threat_protection"])
-    case_services.handover_send(
+    handover_services.handover_send(
         by=sender,
         case_id=case.pk,
         to_unit_id=unit.pk,

@@ -224,6 +224,8 @@ OUTER = ("config", "demo", "bench", "tests")
 # trust a decision already made (queries), its policies (access, policy), and the words and events it
 # publishes (consent's legal grounds, the personal identity number's rules, cases' signals), and the
 # base every personal record is built on (cases.records: it holds the person, so it lives beside them).
+# The door is the last part of the module's name, so that a sub-domain package of an app has doors of
+# the same names (cases.handovers.services is a door; cases.handovers.models and cases.handovers are not).
 PUBLIC_MODULES = (
     "selectors",
     "services",
@@ -235,7 +237,8 @@ PUBLIC_MODULES = (
     "signals",
     "records",
 )
-# The documented exceptions: a domain app reaching into another app's models (or forms), each with why.
+# The documented exceptions: a domain app reaching into another app's models (or forms), each with why,
+# keyed by the importing module and the whole name of the module it imports.
 # A new edge fails the test; an edge that is gone fails it too, so the list only shrinks.
 CROSS_APP_EXCEPTIONS = {
     # The coordinator's indicators count codes (activities, outcomes, statuses) over whole tables,
@@ -385,9 +388,9 @@ def test_a_domain_app_reaches_another_only_through_its_doors():
                 offences.append(f"{where} (a domain app imports the shell or a tool)")
             elif app in APPS and target_app in APPS and target_app != app:
                 parts = name.split(".")
-                if len(parts) > 1 and parts[1] in PUBLIC_MODULES:
+                if len(parts) > 1 and parts[-1] in PUBLIC_MODULES:
                     continue
-                key = (module, ".".join(parts[:2]))
+                key = (module, name)
                 if key in CROSS_APP_EXCEPTIONS:
                     used.add(key)
                     continue
@@ -395,6 +398,34 @@ def test_a_domain_app_reaches_another_only_through_its_doors():
     assert not offences, "import contract broken:\n" + "\n".join(offences)
     stale = set(CROSS_APP_EXCEPTIONS) - used
     assert not stale, f"exceptions no longer needed, remove them: {sorted(stale)}"
+
+
+# Sub-domain packages inside an app (one package per concept, the app label unchanged). The app's core
+# (its other modules) is below them: it imports a sub-domain only in models.py, where Django registers
+# the sub-domain's models with the app, and in urls.py, which routes its pages.
+SUB_DOMAINS = {"cases": ("handovers", "first_contacts")}
+CORE_MODULES_NAMING_SUB_DOMAINS = ("models", "urls")
+
+
+def test_a_sub_domain_sits_on_its_apps_core_and_apart_from_its_siblings():
+    """A sub-domain imports its app's core and itself, never a sibling sub-domain; the core imports a
+    sub-domain only to register its models and route its pages. Every declared sub-domain exists."""
+    offences = []
+    for app, subs in SUB_DOMAINS.items():
+        assert all((ROOT / app / sub / "__init__.py").exists() for sub in subs), subs
+        for path in _python_files((app,)):
+            module = _module_name(path)
+            here = module.split(".")[1] if module.count(".") else None
+            for line, name, _function in _imports(path):
+                parts = name.split(".")
+                if parts[0] != app or len(parts) < 2 or parts[1] not in subs or parts[1] == here:
+                    continue
+                where = f"{path.relative_to(ROOT)}:{line} {module} -> {name}"
+                if here in subs:
+                    offences.append(f"{where} (a sub-domain imports a sibling)")
+                elif module not in {f"{app}.{core}" for core in CORE_MODULES_NAMING_SUB_DOMAINS}:
+                    offences.append(f"{where} (the app's core imports a sub-domain)")
+    assert not offences, "sub-domains out of place:\n" + "\n".join(offences)
 
 
 @pytest.mark.django_db
@@ -408,8 +439,10 @@ def test_every_model_change_has_its_migration():
 
 
 def _view_modules():
-    """Every app's views.py (the project's own, wherever its shell lives)."""
-    return sorted(path for path in ROOT.glob("*/views.py") if ".venv" not in path.parts)
+    """Every views.py of the project's own (wherever its shell lives), an app's or one of its
+    sub-domain packages' (cases/handovers/views.py), at any depth."""
+    tops = [top for top in ROOT.iterdir() if top.is_dir() and not top.name.startswith((".", "build"))]
+    return sorted(path for top in tops for path in top.rglob("views.py") if "migrations" not in path.parts)
 
 
 def _body_lines(function) -> int:
@@ -427,7 +460,7 @@ def test_views_stay_thin():
     for path in _view_modules():
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                lengths[f"{path.parent.name}.{node.name}"] = _body_lines(node)
+                lengths[f"{_module_name(path.parent)}.{node.name}"] = _body_lines(node)
     over_25 = sorted(name for name, lines in lengths.items() if lines > 25)
     over_15 = sorted(name for name, lines in lengths.items() if lines > 15)
     assert len(over_25) <= 7, over_25
@@ -463,13 +496,13 @@ def test_no_view_catches_a_domain_error():
 
     offences = []
     for path in _view_modules():
-        app = path.parent.name
-        module = importlib.import_module(f"{app}.views") if apps.is_installed(app) else None
+        name = _module_name(path)
+        module = importlib.import_module(name) if apps.is_installed(name.split(".")[0]) else None
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.ExceptHandler):
                 continue
             if node.type is None:
-                offences.append(f"{path.parent.name}/views.py:{node.lineno} bare except")
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno} bare except")
                 continue
             if module is None:
                 refused = caught_by_name(node.type)
@@ -477,7 +510,7 @@ def test_no_view_catches_a_domain_error():
                 caught = eval(compile(ast.Expression(node.type), str(path), "eval"), vars(module))  # noqa: S307
                 refused = catches_a_refusal(caught)
             if refused:
-                offences.append(f"{path.parent.name}/views.py:{node.lineno} except {ast.unparse(node.type)}")
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno} except {ast.unparse(node.type)}")
     assert not offences, offences
 
 

@@ -113,8 +113,8 @@ def handover_of_a(w):
     """Case A handed over to the defector programme, under a consent for the programme that names it."""
     import datetime as dt
 
+    from cases.handovers.services import handover_send
     from cases.models import Handover
-    from cases.services import handover_send
     from consent import services as consent_services
 
     waiting = Handover.objects.undecided().filter(from_case=w.case_a, to_unit=w.programme).first()
@@ -225,19 +225,20 @@ def first_contact_case(w):
     import datetime as dt
 
     from cases import services
+    from cases.first_contacts import services as first_contact_services
     from cases.models import Case
     from tests.factories import valid_number
 
     case = Case.objects.filter(activity="vbe_first_contact", owner_unit__kind="vbe_team").first()
     if case is None:
-        case = services.first_contact_open(
+        case = first_contact_services.first_contact_open(
             by=w.users["vbe_worker"],
             number=valid_number(31337),
             details=services.PersonDetails(
                 given_names="Kontakt", surname="Person", contact={}, address={}, protected_identity="none"
             ),
             milieu="unclear",
-            request=services.FirstContactRequest(
+            request=first_contact_services.FirstContactRequest(
                 referrer="police",
                 referrer_detail="",
                 flagged_on=dt.date.today(),
@@ -255,16 +256,18 @@ def first_contact(w):
 def concern_report(w):
     import datetime as dt
 
-    from cases import services
+    from cases.first_contacts import services as first_contact_services
     from cases.models import ConcernReport
 
     report = ConcernReport.objects.first()
     if report is None:
-        report = services.concern_report_record(
+        report = first_contact_services.concern_report_record(
             by=w.users["vbe_worker"],
             case_id=first_contact_case(w).pk,
             to_unit_id=w.district_a.pk,
-            child=services.ChildDetails(number="20150301-1239", given_names="Barn", surname="Person"),
+            child=first_contact_services.ChildDetails(
+                number="20150301-1239", given_names="Barn", surname="Person"
+            ),
             reported_by_police="Polisen",
             concern="Oro",
             reported_on=dt.date.today(),

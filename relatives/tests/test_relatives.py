@@ -15,6 +15,7 @@ from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
 from cases import services as case_services
+from cases.handovers import services as handover_services
 from consent import services as consent_services
 from lotsa import access
 from lotsa.errors import DomainError
@@ -119,7 +120,7 @@ def test_the_relation_is_never_visible_from_the_persons_side(client, family):
 def test_the_district_hands_a_relative_over_to_the_treatment_unit_for_support_conversations(family):
     f = family
     with pytest.raises(DomainError, match="Inget samtycke"):
-        case_services.handover_send(
+        handover_services.handover_send(
             by=f["amina"],
             case_id=f["mother"].pk,
             to_unit_id=f["treatment"].pk,
@@ -140,14 +141,14 @@ def test_the_district_hands_a_relative_over_to_the_treatment_unit_for_support_co
             witness="V",
         ),
     )
-    handover = case_services.handover_send(
+    handover = handover_services.handover_send(
         by=f["amina"],
         case_id=f["mother"].pk,
         to_unit_id=f["treatment"].pk,
         purpose="relative_support",
         note="Behöver stödsamtal",
     )
-    own = case_services.handover_accept(by=f["erik"], handover_id=handover.pk)
+    own = handover_services.handover_accept(by=f["erik"], handover_id=handover.pk)
     assert own.owner_unit_id == f["treatment"].pk and own.activity == "relative_support"
     assert own.person.contact == {}  # identity and contact not among the consented categories
     assert not Relation.objects.filter(case=own).exists()  # the relation stays with the district's case
