@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, FIRST_CONTACT_ROLES, HANDOVER_PAGE_ROLES
 from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
@@ -302,8 +302,6 @@ def case_reassign(request, case_id):
 
 # --- Hand-overs between units ------------------------------------------------------------------------
 
-HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
-
 
 def _handover_page(handover_or_id) -> str:
     handover_id = getattr(handover_or_id, "pk", handover_or_id)
@@ -420,7 +418,7 @@ def _first_contact_page(case_id, anchor="") -> str:
 
 def first_contact_open(request):
     """The VBE team opens a first contact: the person, who flagged them and when, minor children."""
-    access.require_role(request.user, Role.VBE_TEAM, action=Action.VIEW, target="cases.firstcontact")
+    access.require_role(request.user, *FIRST_CONTACT_ROLES, action=Action.VIEW, target="cases.firstcontact")
     form = forms.FirstContactForm(request.POST or None)
     return form_page(
         request,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import queries as accounts_queries
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Case
@@ -142,7 +142,7 @@ def disclose(request, case_id):
 
 
 def review_queue(request):
-    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
+    access.require_role(request.user, *SUPERVISOR_ROLES, action=Action.VIEW, target="consent.review")
     reviews = selectors.review_queue_for(user=request.user)
     recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
@@ -178,9 +178,7 @@ def review(request, review_id):
 
 def shared(request):
     """For other organisations: the people whose information is shared with the user's organisation now."""
-    access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
-    )
+    access.require_role(request.user, *SHARED_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     sections = selectors.people_shared_with(user=request.user)
     return render(request, "consent/shared.html", {"sections": sections})
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts.roles import SUPERVISOR_ROLES
 from audit.models import Action
 from cases.models import Case
 from cases.selectors import case_get_for
@@ -20,7 +20,7 @@ from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, Subject
 
 
 def desk(request):
-    access.require_role(request.user, Role.SUPERVISOR, target="supervision.desk", purpose=ACCESS_REVIEW)
+    access.require_role(request.user, *SUPERVISOR_ROLES, target="supervision.desk", purpose=ACCESS_REVIEW)
     approvals = [item for item in waiting.waiting_for(request.user) if item.approval]
     return render(
         request,
