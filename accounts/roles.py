@@ -48,7 +48,7 @@ APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ACCESS_APPROVER})
 GUARDED_ROLES = PERSONAL_DATA_ROLES | APPROVER_ROLES
 
 # The pages decided by role alone, each by its named set: the page requires it (lotsa.access.require_role)
-# and the menu and the start page offer the page by the same set (config/menu.py), never by a copy.
+# and the menu and the start page offer the page by the same set (lotsa/menu.py), never by a copy.
 # Hand-overs: the units' handlers and supervisors, and the police and BOPS, who ask the defector
 # programme to take a person on and see its answer there.
 HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)

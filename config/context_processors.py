@@ -1,13 +1,13 @@
 from django.conf import settings
 
-from config.menu import MENU, links_for
+from lotsa.menu import MENU, links_for
 
 
 def lotsa(request):
     user = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated
     return {
-        # What the menu offers: only the pages that open for the user (config.menu).
+        # What the menu offers: only the pages that open for the user (lotsa.menu).
         "menu": links_for(user, MENU) if authenticated else [],
         "DEMO_MODE": settings.DEMO_MODE,
         "LANGUAGES": settings.LANGUAGES,

@@ -5,12 +5,12 @@ from django.template import loader
 
 from accounts.roles import CASE_PAGE_ROLES, Role
 from accounts.selectors import pending_requests_about
-from config.menu import START, links_for
+from lotsa.menu import START, links_for
 from lotsa.waiting import waiting_for
 
 
 def home(request):
-    """The start page: what waits for the user first, then the pages that open for them (config.menu:
+    """The start page: what waits for the user first, then the pages that open for them (lotsa.menu:
     never one that would refuse them). It shows no personal data itself: counts and links."""
     user = request.user
     return render(

@@ -53,3 +53,30 @@ def test_every_link_on_every_demo_users_start_page_and_menu_opens_for_that_user(
                 refused.append(f"{user.username}: {link} answers {status}{' (a denial logged)' * denied}")
     assert users > 10
     assert not refused, "\n".join(refused)
+
+
+WAITING = re.compile(r'<ul class="waiting">(.*?)</ul>', re.S)
+ITEM = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
+
+
+@pytest.mark.slow
+def test_the_supervisors_desk_gathers_everything_the_start_page_lists_for_a_supervisor(client, demo):
+    """What waits for a supervisor, and the supervisor's own pages (the log review, the review queue,
+    the account requests, the analyses, the extracts): on the start page and on the desk alike."""
+    supervisors = User.objects.filter(role_grants__role="supervisor", is_active=True).distinct()
+    assert supervisors.count() >= 3
+    for user in supervisors:
+        client.logout()
+        login_verified(client, user)
+        start, desk = client.get("/").content.decode(), client.get("/supervision/").content.decode()
+        waiting = {item for part in WAITING.findall(start) for item in ITEM.findall(part)}
+        desk_waiting = {item for part in WAITING.findall(desk) for item in ITEM.findall(part)}
+        assert waiting and waiting <= desk_waiting, (user.username, waiting - desk_waiting)
+        own = {
+            "/supervision/reviews/",
+            "/supervision/subject-access/",
+            "/supervision/analyses/",
+            "/consent/reviews/",
+            "/accounts/requests/",
+        }
+        assert own <= offered(start) and own <= offered(desk), user.username

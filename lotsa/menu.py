@@ -8,18 +8,20 @@ enters by, and is offered only to those the rule lets in:
   ``lotsa.access.require_role`` with the same set), asked here unrecorded with
   ``lotsa.access.holds_role``;
 * ``asks``: for a page decided by a policy on a blank object (a form that prepares an act), the
-  action and the blank, asked here unrecorded with ``lotsa.access.decide``.
+  action and the blank's model (by its label: the kernel imports no domain app), asked here
+  unrecorded with ``lotsa.access.decide``.
 
 There is no second copy of an access rule here. ``offered_to`` and ``kinds`` only narrow whom a page
 is offered to (a page meant for BOPS, for a supervisor's desk), never widen it. One link serves the
-menu, the start page and the desk alike, so a page has one name wherever it is offered.
+menu, the start page and the desk alike, so a page has one name wherever it is offered. It lives in
+the kernel because the shell (the menu, the start page) and the supervisor's desk both offer from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +44,6 @@ from accounts.roles import (
     Role,
 )
 from audit.models import Action
-from coordination.models import DeidentifiedReport
 from lotsa import access
 
 MENU, START, DESK = "menu", "start", "desk"
@@ -53,7 +54,7 @@ class Link:
     url: str  # the URL's name
     label: str | Promise
     roles: tuple = ()  # the role set the page requires
-    asks: tuple[str, Callable[[], object]] | None = None  # or: the action the page decides on a blank
+    asks: tuple[str, str] | None = None  # or: the action the page decides on a blank of a model
     places: frozenset = frozenset({START})
     offered_to: tuple = ()  # narrows: only these roles are offered it
     kinds: frozenset = frozenset()  # narrows: only users of these kinds of organisation
@@ -61,8 +62,8 @@ class Link:
     def opens_for(self, user) -> bool:
         """What the page itself would answer (unrecorded)."""
         if self.asks is not None:
-            action, blank = self.asks
-            return access.decide(user, action, blank()).allowed
+            action, model = self.asks
+            return access.decide(user, action, apps.get_model(model)()).allowed
         return access.holds_role(user, *self.roles)
 
     def offered(self, user) -> bool:
@@ -159,7 +160,7 @@ LINKS = (
     Link(
         "coordination:report_new",
         _("Report a concern, de-identified"),
-        asks=(Action.VIEW, DeidentifiedReport),
+        asks=(Action.VIEW, "coordination.DeidentifiedReport"),
     ),
 )
 
