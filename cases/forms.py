@@ -8,6 +8,7 @@ from accounts.roles import CASEWORK_ROLES
 from cases import personal_number as pnr
 from cases.models import (
     HANDOVER_PURPOSES,
+    NOT_CLOSED,
     Activity,
     CaseStatus,
     CloseReason,
@@ -78,7 +79,10 @@ class OpenCaseForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *CaseStatus.choices]
+        label=_("Status"),
+        required=False,
+        initial=NOT_CLOSED,
+        choices=[(NOT_CLOSED, _("Not closed")), ("", _("All statuses")), *CaseStatus.choices],
     )
     activity = forms.ChoiceField(
         label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]
