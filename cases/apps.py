@@ -20,6 +20,7 @@ class CasesConfig(LotsaAppConfig):
     waiting_providers = [
         "cases.selectors.waiting_handovers",
         "cases.selectors.waiting_concern_reports",
+        "cases.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
         "cases.selectors.waiting_closings",
     ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import CASE_PAGE_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, FIRST_CONTACT_ROLES, Role
 from audit import services as audit
 from audit.models import Action, Outcome
 from cases import personal_number as pnr
@@ -295,6 +295,36 @@ def waiting_handovers(user: User) -> list:
 
 
 # --- First contacts and reports of concern -----------------------------------------------------------
+
+
+def waiting_first_contacts(user: User) -> list:
+    """For the start page (lotsa.waiting): the VBE team's live first contacts, counts only: those
+    waiting for the meeting with the police, and those met but neither closed nor proposed for closing
+    (the team hands the person over, or closes the contact)."""
+    if not user.has_role(*FIRST_CONTACT_ROLES):
+        return []
+    live = cases_visible_to(user=user).filter(
+        first_contact__isnull=False, status__in=(CaseStatus.OPENED, CaseStatus.ACTIVE)
+    )
+    unmet = live.filter(first_contact__meetings__isnull=True).count()
+    met = live.filter(first_contact__meetings__isnull=False).distinct().count()
+    url = reverse("cases:my_cases")
+    items = []
+    if unmet:
+        text = ngettext(
+            "%(n)d first contact waits for the meeting with the police",
+            "%(n)d first contacts wait for the meeting with the police",
+            unmet,
+        ) % {"n": unmet}
+        items.append(Waiting(text=text, url=url))
+    if met:
+        text = ngettext(
+            "%(n)d first contact is met and not yet closed",
+            "%(n)d first contacts are met and not yet closed",
+            met,
+        ) % {"n": met}
+        items.append(Waiting(text=text, url=url))
+    return items
 
 
 def first_contact_page_for(*, user: User, case_id) -> dict:
