@@ -35,6 +35,16 @@ def _read_case(request, case, purpose: str):
     return lambda: case_selectors.case_get_for(user=request.user, case_id=case.pk, purpose=purpose)
 
 
+def _consent_page(form, **context):
+    """What the consent form's page shows, once the case is read: the guardians' fields for a child."""
+
+    def shown() -> dict:
+        form.guardians_only_for_a_child()
+        return context
+
+    return shown
+
+
 def record(request, case_id):
     case = _case(case_id)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
@@ -42,7 +52,7 @@ def record(request, case_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case},
+        context=_consent_page(form, case=case),
         show=_read_case(request, case, "the form for a consent"),
         act=(Action.UPDATE, case),
         change=lambda data: services.consent_record(by=request.user, case_id=case.pk, terms=form.terms()),
@@ -87,7 +97,7 @@ def supersede(request, case_id, consent_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case, "superseding": old},
+        context=_consent_page(form, case=case, superseding=old),
         show=lambda: decide(request, Action.VIEW, old, purpose="the form to supersede a consent"),
         act=(Action.UPDATE, old),
         change=lambda data: services.consent_supersede(
