@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
 from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
-from accounts.roles import GUARDED_ROLES, Role
+from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 from lotsa import access
@@ -194,7 +194,7 @@ def _admin(request, action: str = Action.VIEW, target: str = "accounts.user"):
     """Administrators only. A page that shows accounts is itself an access event; changes are
     recorded by the services that make them."""
     access.require_role(
-        request.user, Role.ADMINISTRATOR, action=action, target=target, purpose="account administration"
+        request.user, *ADMINISTRATOR_ROLES, action=action, target=target, purpose="account administration"
     )
 
 
@@ -348,12 +348,7 @@ def _organisation_saved(request, pending) -> str:
 def account_requests(request):
     """Supervisors: what waits for their approval. Administrators: every request and its outcome."""
     access.require_role(
-        request.user,
-        Role.SUPERVISOR,
-        Role.ACCESS_APPROVER,
-        Role.ADMINISTRATOR,
-        action=Action.VIEW,
-        target="accounts.accountrequest",
+        request.user, *ACCOUNT_REQUEST_ROLES, action=Action.VIEW, target="accounts.accountrequest"
     )
     if request.user.has_role(Role.ADMINISTRATOR):
         rows, deciding = selectors.account_requests_recent(user=request.user), False

@@ -20,6 +20,7 @@ class CasesConfig(LotsaAppConfig):
     waiting_providers = [
         "cases.handovers.selectors.waiting_handovers",
         "cases.first_contacts.selectors.waiting_concern_reports",
+        "cases.first_contacts.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
         "cases.selectors.waiting_closings",
     ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from cases import personal_number as pnr
-from cases.models import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
+from cases.models import NOT_CLOSED, Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.vocabulary import InformationCategory
 
@@ -67,7 +67,10 @@ class OpenCaseForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *CaseStatus.choices]
+        label=_("Status"),
+        required=False,
+        initial=NOT_CLOSED,
+        choices=[(NOT_CLOSED, _("Not closed")), ("", _("All statuses")), *CaseStatus.choices],
     )
     activity = forms.ChoiceField(
         label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]

@@ -145,6 +145,11 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# The lists' filter for every status but closed: what a list of cases opens on (live work first; a
+# closed case is one choice away, never the first page of a team's list).
+NOT_CLOSED = "not_closed"
+
+
 class CloseReason(models.TextChoices):
     GOALS_MET = "goals_met", _("The goals of the support were met")
     DECLINED = "declined", _("The person declined further support")

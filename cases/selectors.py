@@ -18,6 +18,7 @@ from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
 from cases.models import (
+    NOT_CLOSED,
     AssignmentRequest,
     AssignmentRequestStatus,
     Case,
@@ -117,9 +118,12 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
 
 def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None, size: int = 25):
     """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
-    per person shown, in one insert, before anything is rendered."""
+    per person shown, in one insert, before anything is rendered. ``status`` NOT_CLOSED: every case but
+    the closed ones; empty: every case."""
     cases = cases_visible_to(user=user)
-    if status:
+    if status == NOT_CLOSED:
+        cases = cases.exclude(status=CaseStatus.CLOSED)
+    elif status:
         cases = cases.filter(status=status)
     if activity:
         cases = cases.filter(activity=activity)

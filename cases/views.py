@@ -19,7 +19,7 @@ from audit.models import Action
 from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, CaseStatus, JournalEntry
+from cases.models import NOT_CLOSED, AssignmentRequest, Case, CaseStatus, JournalEntry
 from lotsa import access, crypto
 from lotsa.posting import decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
@@ -32,7 +32,8 @@ def my_cases(request):
     data = filters.cleaned_data if filters.is_valid() else {}
     page, rows = selectors.my_cases_for(
         user=request.user,
-        status=data.get("status", ""),
+        # Live work first: a list opened without a choice (or paged from one) shows no closed case.
+        status=data.get("status", "") if "status" in request.GET else NOT_CLOSED,
         activity=data.get("activity", ""),
         page=request.GET.get("page"),
         size=data.get("size") or 25,

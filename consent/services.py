@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation, OrganisationKind
 from audit import services as audit
 from audit.models import Action
 from cases.models import Case
@@ -44,6 +45,8 @@ class ConsentTerms:
 def _check_terms(case: Case, terms: ConsentTerms) -> None:
     if not terms.recipient_ids:
         raise DomainError(_("Name the organisations that may share information: never 'all agencies'."))
+    if Organisation.objects.filter(pk__in=terms.recipient_ids, kind=OrganisationKind.SYSTEM_MANAGEMENT):
+        raise DomainError(_("The administrators' organisation reads no case: a consent never names it."))
     if not terms.categories or set(terms.categories) - set(InformationCategory.values):
         raise DomainError(_("Choose the kinds of information the consent covers."))
     if terms.purpose not in Purpose.values:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import queries as accounts_queries
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
 from audit.models import Action
 from cases import selectors as case_selectors
 from cases.models import Case
@@ -35,6 +35,16 @@ def _read_case(request, case, purpose: str):
     return lambda: case_selectors.case_get_for(user=request.user, case_id=case.pk, purpose=purpose)
 
 
+def _consent_page(form, **context):
+    """What the consent form's page shows, once the case is read: the guardians' fields for a child."""
+
+    def shown() -> dict:
+        form.guardians_only_for_a_child()
+        return context
+
+    return shown
+
+
 def record(request, case_id):
     case = _case(case_id)
     form = forms.ConsentForm(request.POST or None, request.FILES or None, case=case)
@@ -42,7 +52,7 @@ def record(request, case_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case},
+        context=_consent_page(form, case=case),
         show=_read_case(request, case, "the form for a consent"),
         act=(Action.UPDATE, case),
         change=lambda data: services.consent_record(by=request.user, case_id=case.pk, terms=form.terms()),
@@ -87,7 +97,7 @@ def supersede(request, case_id, consent_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case, "superseding": old},
+        context=_consent_page(form, case=case, superseding=old),
         show=lambda: decide(request, Action.VIEW, old, purpose="the form to supersede a consent"),
         act=(Action.UPDATE, old),
         change=lambda data: services.consent_supersede(
@@ -142,7 +152,7 @@ def disclose(request, case_id):
 
 
 def consent_review_queue(request):
-    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
+    access.require_role(request.user, *SUPERVISOR_ROLES, action=Action.VIEW, target="consent.review")
     reviews = selectors.consent_review_queue_for(user=request.user)
     recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
@@ -178,9 +188,7 @@ def consent_review(request, review_id):
 
 def shared(request):
     """For other organisations: the people whose information is shared with the user's organisation now."""
-    access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
-    )
+    access.require_role(request.user, *SHARED_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     sections = selectors.people_shared_with(user=request.user)
     return render(request, "consent/shared.html", {"sections": sections})
 

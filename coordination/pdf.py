@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.suppression import Count
 from lotsa.pdf import Document
 
 
@@ -33,8 +34,8 @@ def situation_pdf_render(picture) -> bytes:
     line(_("The area in numbers"), 13, "B", 7)
     line(
         _(
-            "Counts below 5 are shown as <5, and counts that would give them away as '..'. The numbers are "
-            "those published when this version was written."
+            "Counts below 5 are shown as “fewer than 5”, and counts that would give them away as hidden. "
+            "The numbers are those published when this version was written."
         ),
         9,
     )
@@ -48,5 +49,5 @@ def situation_pdf_render(picture) -> bytes:
                 head.cell(text(column))
             body = grid.row()
             for value in [*table["cells"], table["total"]]:
-                body.cell(text(value))
+                body.cell(text(str(Count.from_csv(value))))
     return document.output()

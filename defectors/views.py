@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts.roles import BOPS_PAGE_ROLES, PROGRAMME_PAGE_ROLES, Role
 from audit.models import Action
 from cases import services as case_services
 from cases.handovers import services as handover_services
@@ -38,13 +38,7 @@ def _post(request, case_id, form, change, done: str, anchor="", *, action=Action
 
 
 def overview(request):
-    access.require_role(
-        request.user,
-        Role.DEFECTOR_PROGRAMME,
-        Role.SUPERVISOR,
-        action=Action.VIEW,
-        target="defectors.enrolment",
-    )
+    access.require_role(request.user, *PROGRAMME_PAGE_ROLES, action=Action.VIEW, target="defectors.enrolment")
     return render(request, "defectors/overview.html", selectors.programme_overview_for(user=request.user))
 
 
@@ -232,9 +226,7 @@ def follow_up(request, case_id, follow_up_id):
 
 def bops(request):
     """BOPS's list: the people in the programme whose consent names BOPS."""
-    access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, action=Action.VIEW, target="defectors.bopsassessment"
-    )
+    access.require_role(request.user, *BOPS_PAGE_ROLES, action=Action.VIEW, target="defectors.bopsassessment")
     return render(
         request,
         "defectors/bops.html",

@@ -187,12 +187,18 @@ def check_as_shown(user, action: str, as_shown, *, purpose: str = "", changed: s
     return decision
 
 
+def holds_role(user, *roles: str) -> bool:
+    """What :func:`require_role` would answer, unrecorded: for a menu or a link that offers a page
+    decided by role, so that it offers the page to exactly those the page lets in."""
+    return _usable(user) and user.has_role(*roles)
+
+
 def require_role(
     user, *roles: str, action: str = Action.VIEW, target: str = "", purpose: str = ""
 ) -> Decision:
     """For pages decided by role alone (account management, lists whose rows are decided and recorded
     one by one). The decision is recorded either way, so no page has to remember to."""
-    if _usable(user) and user.has_role(*roles):
+    if holds_role(user, *roles):
         decision = Decision.allow("role: " + ",".join(sorted(str(r) for r in user.role_codes() & set(roles))))
         _record_decision(
             action=action, actor=user, target_type=target, purpose=purpose, reason=decision.reason

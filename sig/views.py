@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import POLICE_KINDS
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import GROUP_PAGE_ROLES
 from audit.models import Action
 from cases.models import Case
 from lotsa import access
@@ -48,14 +48,7 @@ def _post(request, group_id, form, change, done: str, anchor="", *, action=COORD
 
 def overview(request):
     """My groups, next meetings, overdue actions and threat re-assessments, consents about to expire."""
-    access.require_role(
-        request.user,
-        *CASEWORK_ROLES,
-        Role.SUPERVISOR,
-        Role.EXTERNAL_MEMBER,
-        action=Action.VIEW,
-        target="sig.interventiongroup",
-    )
+    access.require_role(request.user, *GROUP_PAGE_ROLES, action=Action.VIEW, target="sig.interventiongroup")
     context = selectors.overview_for(user=request.user)
     context["band_label"] = services.band_label
     return render(request, "sig/overview.html", context)

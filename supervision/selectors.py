@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleGrant, User
-from accounts.roles import CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, Role
+from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Person
@@ -143,7 +143,7 @@ def person_access_log_for(
 
 
 def log_reviews_for(*, user: User) -> dict:
-    access.require_role(user, Role.SUPERVISOR, target="supervision.logreview", purpose=ACCESS_REVIEW)
+    access.require_role(user, *SUPERVISOR_ROLES, target="supervision.logreview", purpose=ACCESS_REVIEW)
     reviews = access.visible_to(user, LogReview.objects.select_related("drawn_by", "signed_off_by"))
     return {
         "reviews": list(reviews[:100]),
@@ -207,11 +207,7 @@ def analyses_for(*, user: User) -> dict:
     """The analyses the user keeps, by organisation and role: the version in force and any waiting for
     approval; and the roles held in the organisation without an approved analysis."""
     access.require_role(
-        user,
-        Role.SUPERVISOR,
-        Role.ADMINISTRATOR,
-        target="supervision.needsriskanalysis",
-        purpose="needs and risk",
+        user, *ANALYSIS_ROLES, target="supervision.needsriskanalysis", purpose="needs and risk"
     )
     rows = list(
         access.visible_to(

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts.roles import SUPERVISOR_ROLES
 from audit.models import Action
 from cases.models import Case
 from cases.selectors import case_get_for
-from lotsa import access, waiting
+from lotsa import access, menu, waiting
 from lotsa.posting import as_ids, form_page, post_form
 from supervision import forms, queries, selectors, services
 from supervision.access import ACCESS_REVIEW
@@ -20,12 +20,19 @@ from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, Subject
 
 
 def desk(request):
-    access.require_role(request.user, Role.SUPERVISOR, target="supervision.desk", purpose=ACCESS_REVIEW)
-    approvals = [item for item in waiting.waiting_for(request.user) if item.approval]
+    """Everything the start page lists for a supervisor, gathered: what waits (approvals first), and
+    the supervisor's pages (lotsa.menu), the log review and the account requests among them."""
+    access.require_role(request.user, *SUPERVISOR_ROLES, target="supervision.desk", purpose=ACCESS_REVIEW)
+    waiting_items = waiting.waiting_for(request.user)
     return render(
         request,
         "supervision/desk.html",
-        {"due": queries.log_review_due(request.user.organisation_id), "approvals": approvals},
+        {
+            "due": queries.log_review_due(request.user.organisation_id),
+            "approvals": [item for item in waiting_items if item.approval],
+            "others": [item for item in waiting_items if not item.approval],
+            "links": menu.links_for(request.user, menu.DESK),
+        },
     )
 
 

@@ -9,12 +9,43 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import CASE_PAGE_ROLES
+from accounts.roles import CASE_PAGE_ROLES, FIRST_CONTACT_ROLES
 from audit.models import Action
 from cases.first_contacts.models import ConcernReport, ConcernStatus, FirstContact
-from cases.selectors import case_get_for
+from cases.models import CaseStatus
+from cases.selectors import case_get_for, cases_visible_to
 from lotsa import access, crypto
 from lotsa.waiting import Waiting
+
+
+def waiting_first_contacts(user: User) -> list:
+    """For the start page (lotsa.waiting): the VBE team's live first contacts, counts only: those
+    waiting for the meeting with the police, and those met but neither closed nor proposed for closing
+    (the team hands the person over, or closes the contact)."""
+    if not user.has_role(*FIRST_CONTACT_ROLES):
+        return []
+    live = cases_visible_to(user=user).filter(
+        first_contact__isnull=False, status__in=(CaseStatus.OPENED, CaseStatus.ACTIVE)
+    )
+    unmet = live.filter(first_contact__meetings__isnull=True).count()
+    met = live.filter(first_contact__meetings__isnull=False).distinct().count()
+    url = reverse("cases:my_cases")
+    items = []
+    if unmet:
+        text = ngettext(
+            "%(n)d first contact waits for the meeting with the police",
+            "%(n)d first contacts wait for the meeting with the police",
+            unmet,
+        ) % {"n": unmet}
+        items.append(Waiting(text=text, url=url))
+    if met:
+        text = ngettext(
+            "%(n)d first contact is met and not yet closed",
+            "%(n)d first contacts are met and not yet closed",
+            met,
+        ) % {"n": met}
+        items.append(Waiting(text=text, url=url))
+    return items
 
 
 def first_contact_page_for(*, user: User, case_id) -> dict:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import CASE_PAGE_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, FIRST_CONTACT_ROLES
 from audit.models import Action
 from cases import pages
 from cases.first_contacts import forms, selectors, services
@@ -26,7 +26,7 @@ def _first_contact_page(case_id, anchor="") -> str:
 
 def first_contact_open(request):
     """The VBE team opens a first contact: the person, who flagged them and when, minor children."""
-    access.require_role(request.user, Role.VBE_TEAM, action=Action.VIEW, target="cases.firstcontact")
+    access.require_role(request.user, *FIRST_CONTACT_ROLES, action=Action.VIEW, target="cases.firstcontact")
     form = forms.FirstContactForm(request.POST or None)
     return form_page(
         request,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import CASE_PAGE_ROLES, Role
+from accounts.roles import HANDOVER_PAGE_ROLES
 from audit.models import Action
 from cases import pages
 from cases.handovers import forms, selectors, services
@@ -17,8 +17,6 @@ from cases.handovers.models import Handover
 from cases.models import Case
 from lotsa import access
 from lotsa.posting import as_ids, decide, form_page, post_form
-
-HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
 
 
 def _handover_page(handover_or_id) -> str:

@@ -521,3 +521,20 @@ def test_a_proposal_to_close_shows_on_both_start_pages(client, world):
         "1 förslag att avsluta ett ärende väntar på ditt godkännande"
         in client.get("/supervision/").content.decode()
     )
+
+
+def test_my_cases_opens_on_the_live_cases_and_shows_the_closed_ones_when_asked(client, world):
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    case = services.case_close(
+        by=worker, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    services.case_close_decide(
+        by=supervisor, case_id=case.pk, expected_version=case.version, approve=True, note=""
+    )
+    login_verified(client, worker)
+    opened = client.get("/cases/").content.decode()
+    assert "Alfa" not in opened and "Avslutade ärenden visas inte." in opened
+    # Paging a list opened without a choice keeps it on the live cases.
+    assert "Alfa" not in client.get("/cases/?page=1").content.decode()
+    assert "Alfa" in client.get("/cases/?status=").content.decode()
+    assert "Alfa" in client.get("/cases/?status=closed").content.decode()

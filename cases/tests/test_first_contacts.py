@@ -346,3 +346,33 @@ def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
         "by_outcome": {"accepted_help": 1, "no_meeting": 1},  # the latest meeting counts
     }
     assert "Kontaktmarkör" not in str(counted)
+
+
+def test_the_vbe_teams_live_first_contacts_wait_on_its_start_page(client, vbe):
+    """Counts, never a person: a first contact waits for the meeting with the police, then (met) to
+    be handed over or closed; once proposed for closing it waits for the supervisor instead."""
+
+    def texts(user):
+        return [item.text for item in first_contact_selectors.waiting_first_contacts(user)]
+
+    case = open_contact(vbe)
+    assert texts(vbe["omar"]) == ["1 första kontakt väntar på mötet med polisen"]
+    assert texts(vbe["amina"]) == []  # not the team's
+    services.first_contact_meeting_record(
+        by=vbe["omar"],
+        case_id=case.pk,
+        held_on=TODAY,
+        vbe_participants="Omar Nilsson",
+        police_participants="Maria Falk",
+        outcome="declined",
+        attempts=1,
+        notes="",
+    )
+    assert texts(vbe["omar"]) == ["1 första kontakt är genomförd men inte avslutad"]
+    login_verified(client, vbe["omar"])
+    assert "1 första kontakt är genomförd men inte avslutad" in client.get("/").content.decode()
+    case.refresh_from_db()
+    services.case_close(
+        by=vbe["omar"], case_id=case.pk, expected_version=case.version, reason="declined", text=""
+    )
+    assert texts(vbe["omar"]) == []

@@ -168,6 +168,20 @@ def test_the_pdf_shows_the_assessments_and_the_protected_counts(client, reported
     assert exported.action == Action.EXPORT and exported.outcome == AccessOutcome.ALLOWED
 
 
+def test_a_stored_version_names_a_small_count_as_the_live_tables_do(client, reported):
+    """One name for one thing: "fewer than 5" on the version's page and in its PDF, as on the live
+    tables; ``<5`` is the CSV's notation only."""
+    picture = write(reported)
+    assert "<5" in str(picture.counts)  # stored as published
+    login_verified(client, reported.users["coordinator"])
+    page = client.get(reverse("coordination:situation_version", args=[picture.pk])).content.decode()
+    assert "färre än 5" in page and "&lt;5" not in page
+    pdf = " ".join(
+        _pdf_text(client.get(reverse("coordination:situation_pdf", args=[picture.pk])).content).split()
+    )
+    assert "färre än 5" in pdf and "<5" not in pdf
+
+
 def _csv(response) -> list[list[str]]:
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -21,6 +22,7 @@ from lotsa import access
 from lotsa.errors import DomainError
 from relatives import services
 from relatives.models import Relation, SupportConversation
+from relatives.selectors import waiting_follow_ups
 from tests.factories import OrganisationFactory, UserFactory, valid_number
 from tests.helpers import login_verified
 
@@ -231,3 +233,38 @@ def test_showing_a_relation_names_the_person_concerned_in_the_access_log_when_th
     login_verified(client, f["son_worker"])
     page = client.get(reverse("cases:detail", kwargs={"case_id": f["son"].pk})).content.decode()
     assert "Maria" not in page and "förälder" not in page.lower()
+
+
+def test_follow_ups_planned_with_relatives_wait_on_their_handlers_start_page(family):
+    """The follow-up a case's latest conversation plans waits on its handlers' start page (a count,
+    never a person) from two weeks before it is due, urgent once overdue; a later conversation is the
+    follow-up held, and a stranger's start page shows nothing of it."""
+    f = family
+
+    def texts(user):
+        return [(item.text, item.urgent) for item in waiting_follow_ups(user)]
+
+    services.conversation_record(
+        by=f["amina"],
+        case_id=f["mother"].pk,
+        held_on=TODAY,
+        form="individual",
+        notes="",
+        follow_up_on=TODAY + dt.timedelta(days=20),
+    )
+    assert texts(f["amina"]) == []  # three weeks ahead: not yet
+    with time_machine.travel(TODAY + dt.timedelta(days=7)):
+        assert texts(f["amina"]) == [("1 uppföljning med en anhörig är planerad inom två veckor", False)]
+    with time_machine.travel(TODAY + dt.timedelta(days=21)):
+        assert texts(f["amina"]) == [("1 uppföljning med en anhörig är försenad", True)]
+        # Neither the unit's other social worker nor its supervisor handles the case.
+        assert texts(f["son_worker"]) == [] and texts(f["supervisor"]) == []
+        services.conversation_record(
+            by=f["amina"],
+            case_id=f["mother"].pk,
+            held_on=TODAY + dt.timedelta(days=21),
+            form="individual",
+            notes="",
+            follow_up_on=None,
+        )
+        assert texts(f["amina"]) == []  # the follow-up was held
