@@ -358,7 +358,7 @@ def test_the_vbe_teams_live_first_contacts_wait_on_its_start_page(client, vbe):
     case = open_contact(vbe)
     assert texts(vbe["omar"]) == ["1 första kontakt väntar på mötet med polisen"]
     assert texts(vbe["amina"]) == []  # not the team's
-    services.first_contact_meeting_record(
+    first_contact_services.first_contact_meeting_record(
         by=vbe["omar"],
         case_id=case.pk,
         held_on=TODAY,
