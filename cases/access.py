@@ -7,7 +7,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import POLICE_KINDS, OrganisationKind
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.models import Case, CaseStatus, CaseStatusChange, CaseUserObjectPermission, HandoverSource, Person
+from cases.models import Case, CaseStatusChange, CaseUserObjectPermission, HandoverSource, Person
+from cases.words import CaseStatus
 from consent import policy
 from consent import policy as consent_policy
 from consent.policy import emergency_access_open_for

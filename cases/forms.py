@@ -6,17 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from cases import personal_number as pnr
-from cases.models import (
-    HANDOVER_PURPOSES,
-    Activity,
-    CaseStatus,
-    CloseReason,
-    ContactOutcome,
-    Milieu,
-    ProtectedIdentity,
-    Referrer,
-    TargetGroup,
-)
+from cases.models import HANDOVER_PURPOSES, ContactOutcome, Referrer
+from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.forms import DateInput
 from lotsa.vocabulary import InformationCategory
@@ -205,7 +196,6 @@ class HandoverDeclineForm(forms.Form):
         error_messages={"required": _("Say why the hand-over is declined: the sender sees it.")},
         help_text=_("The sender sees this reason."),
     )
-
 
 
 YES_NO_UNKNOWN = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]

@@ -24,7 +24,6 @@ from cases.access import is_named_handler
 from cases.models import (
     AssignmentRequest,
     Case,
-    CaseStatus,
     CaseStatusChange,
     ConcernReport,
     ConcernStatus,
@@ -36,6 +35,7 @@ from cases.models import (
     RequestStatus,
 )
 from cases.services import closing_proposal
+from cases.words import CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto

@@ -20,13 +20,10 @@ from cases import personal_number as pnr
 from cases.access import handles_a_case_of
 from cases.models import (
     HANDOVER_PURPOSES,
-    Activity,
     AssignmentRequest,
     Case,
     CaseReassignment,
-    CaseStatus,
     CaseStatusChange,
-    CloseReason,
     ConcernReport,
     ConcernStatus,
     ContactOutcome,
@@ -36,14 +33,12 @@ from cases.models import (
     HandoverSource,
     HandoverStatus,
     JournalEntry,
-    Milieu,
     Person,
-    ProtectedIdentity,
     Referrer,
     RequestStatus,
-    TargetGroup,
 )
 from cases.signals import case_closing_decided
+from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from consent import policy as consent_policy
 from consent import services as consent_services
 from lotsa import access, crypto

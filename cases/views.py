@@ -19,7 +19,8 @@ from audit.models import Action
 from cases import forms, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, CaseStatus, ConcernReport, Handover, JournalEntry
+from cases.models import AssignmentRequest, Case, ConcernReport, Handover, JournalEntry
+from cases.words import CaseStatus
 from lotsa import access, crypto
 from lotsa.posting import as_ids, decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
 from cases.forms import PersonalNumberField
-from cases.models import ProtectedIdentity
+from cases.words import ProtectedIdentity
 from defectors import catalogue
 from defectors.models import InterventionStatus, Outcome
 from lotsa import forms as id_fields

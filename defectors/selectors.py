@@ -14,7 +14,8 @@ from accounts.models import OrganisationKind, User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit.models import Action
 from cases import selectors as case_selectors
-from cases.models import Activity, Case, CaseStatus, Person
+from cases.models import Case, Person
+from cases.words import Activity, CaseStatus
 from defectors import catalogue
 from defectors.access import is_bops
 from defectors.gate import gate_for, gates_for

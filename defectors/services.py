@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, OrganisationKind, User
 from audit.models import Action
 from cases import services as case_services
-from cases.models import Activity, Case, CaseStatus, CloseReason
+from cases.models import Case
+from cases.words import Activity, CaseStatus, CloseReason
 from consent import policy
 from defectors import catalogue
 from defectors.gate import gate_for

@@ -8,7 +8,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.models import Action
 from cases import selectors as case_selectors
-from cases.models import Activity, TargetGroup
+from cases.words import Activity, TargetGroup
 from lotsa import access
 from relatives.models import Relation, SupportConversation
 
