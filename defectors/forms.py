@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.forms import PersonalNumberField
+from cases.personal_number import PersonalNumberField
 from cases.words import ProtectedIdentity
 from defectors import catalogue
 from defectors.models import InterventionStatus, Outcome

@@ -270,7 +270,6 @@ CROSS_APP_EXCEPTIONS = {
     ("defectors.selectors", "cases.models"): "the programme's cases are cases (a door of its own)",
     ("defectors.services", "cases.models"): "the programme opens and closes cases",
     ("defectors.views", "cases.models"): "the programme pages find the case",
-    ("defectors.forms", "cases.forms"): "the personal identity number field",
     ("relatives.access", "cases.models"): "the relatives policy asks which cases a user handles",
     ("relatives.services", "cases.models"): "a relative's case is a case",
     ("relatives.views", "cases.models"): "the relatives pages find the case",
