@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.models import Case, CaseStatus, CaseStatusChange, CaseUserObjectPermission, Person
+from cases.models import Case, CaseStatusChange, CaseUserObjectPermission, Person
+from cases.words import CaseStatus
 from consent import policy
 from consent import policy as consent_policy
 from consent.policy import emergency_access_open_for

@@ -5,28 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
-from cases import personal_number as pnr
-from cases.models import NOT_CLOSED, Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
+from cases.personal_number import PersonalNumberField
+from cases.words import NOT_CLOSED, Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.vocabulary import InformationCategory
-
-
-class PersonalNumberField(forms.CharField):
-    """Takes what people type; cleans to the twelve canonical digits, or a translated message."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Personal identity number"))
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("help_text", _("YYYYMMDD-NNNN, YYMMDD-NNNN, or YYMMDD+NNNN for people over 100."))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            return pnr.normalise(value)
-        except pnr.InvalidPersonalNumber as error:
-            raise forms.ValidationError(error.message, code="invalid") from None
 
 
 class SearchForm(forms.Form):

@@ -18,17 +18,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
 from cases.records import PersonalRecord
+from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord
 from lotsa.vocabulary import InformationCategory
-
-
-class ProtectedIdentity(models.TextChoices):
-    NONE = "none", _("None")
-    SECRECY_MARKING = "secrecy_marking", _("Secrecy marking (sekretessmarkering)")
-    PROTECTED_REGISTRATION = "protected_registration", _("Protected registration (skyddad folkbokföring)")
-    FICTITIOUS_IDENTITY = "fictitious_identity", _("Fictitious identity (fingerade personuppgifter)")
 
 
 class PersonFacts:
@@ -107,58 +101,6 @@ class Person(PersonFacts, GuardedRecord):
         if number is not None and not (len(number) == 12 and number.isdigit()):
             self.personal_number = pnr.normalise(number)
         super().save(*args, **kwargs)
-
-
-class Activity(models.TextChoices):
-    VBE_FIRST_CONTACT = "vbe_first_contact", _("VBE-team first contact")
-    INTERVENTION_GROUP = "intervention_group", _("Intervention group")
-    DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
-    RELATIVE_SUPPORT = "relative_support", _("Relative support")
-    CHILD_CONCERN = "child_concern", _("A child's own case after a report of concern")
-    OTHER = "other", _("Other")
-
-
-class TargetGroup(models.TextChoices):
-    """Whom the case is for: the person concerned, a relative in their own right (seed 000), or a person
-    harmed by violent extremism (drabbad, seed 002), supported on the principles for crime victims."""
-
-    PERSON_CONCERNED = "person_concerned", _("A person involved in or leaving violent extremism")
-    RELATIVE = "relative", _("A relative")
-    HARMED = "harmed", _("A person harmed by violent extremism")
-    CHILD = "child", _("A child (report of concern)")
-
-
-class Milieu(models.TextChoices):
-    AUTONOMOUS = "autonomous", _("Autonomous milieu")
-    WHITE_POWER = "white_power", _("White-power milieu")
-    VIOLENT_ISLAMIST = "violent_islamist", _("Violent Islamist milieu")
-    OTHER_IDEOLOGY = "other_ideology", _("Other ideology")
-    UNCLEAR = "unclear", _("Unclear")
-    NOT_RELEVANT = "not_relevant", _("Not relevant")
-
-
-class CaseStatus(models.TextChoices):
-    OPENED = "opened", _("Opened")
-    ACTIVE = "active", _("Active")
-    # The handler proposed closing: the case closes when the unit's supervisor approves (four eyes).
-    CLOSING = "closing", _("Closing, waiting for approval")
-    CLOSED = "closed", _("Closed")
-
-
-# The lists' filter for every status but closed: what a list of cases opens on (live work first; a
-# closed case is one choice away, never the first page of a team's list).
-NOT_CLOSED = "not_closed"
-
-
-class CloseReason(models.TextChoices):
-    GOALS_MET = "goals_met", _("The goals of the support were met")
-    DECLINED = "declined", _("The person declined further support")
-    HANDED_OVER = "handed_over", _("Handed over to another unit")
-    MOVED = "moved", _("The person moved from the municipality")
-    NO_CONTACT = "no_contact", _("No contact could be established")
-    NOT_RELEVANT = "not_relevant", _("No longer relevant")
-    DECEASED = "deceased", _("The person has died")
-    OTHER = "other", _("Other reason (described in the text)")
 
 
 class Case(PersonalRecord):

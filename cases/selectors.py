@@ -18,16 +18,15 @@ from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
 from cases.models import (
-    NOT_CLOSED,
     AssignmentRequest,
     AssignmentRequestStatus,
     Case,
-    CaseStatus,
     CaseStatusChange,
     JournalEntry,
     Person,
 )
 from cases.services import closing_proposal
+from cases.words import NOT_CLOSED, CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto

@@ -21,15 +21,12 @@ from cases.models import (
     AssignmentRequestStatus,
     Case,
     CaseReassignment,
-    CaseStatus,
     CaseStatusChange,
-    CloseReason,
     JournalEntry,
     Person,
-    ProtectedIdentity,
-    TargetGroup,
 )
 from cases.signals import case_closing_decided
+from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError

@@ -19,7 +19,8 @@ from audit.models import Action
 from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import NOT_CLOSED, AssignmentRequest, Case, CaseStatus, JournalEntry
+from cases.models import AssignmentRequest, Case, JournalEntry
+from cases.words import NOT_CLOSED, CaseStatus
 from lotsa import access, crypto
 from lotsa.posting import decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory

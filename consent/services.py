@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, OrganisationKind
 from audit import services as audit
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from consent import grounds
 from consent.models import Consent, ConsentReviewOutcome, Disclosure, EmergencyAccess, GivenHow, Review
 from lotsa import access
@@ -42,7 +42,7 @@ class ConsentTerms:
     child_own_consent: bool = False
 
 
-def _check_terms(case: Case, terms: ConsentTerms) -> None:
+def _check_terms(case, terms: ConsentTerms) -> None:
     if not terms.recipient_ids:
         raise DomainError(_("Name the organisations that may share information: never 'all agencies'."))
     if Organisation.objects.filter(pk__in=terms.recipient_ids, kind=OrganisationKind.SYSTEM_MANAGEMENT):
@@ -69,7 +69,7 @@ def _check_terms(case: Case, terms: ConsentTerms) -> None:
             raise DomainError(_("A child of this age consents too, according to age and maturity."))
 
 
-def _create(case: Case, by, terms: ConsentTerms) -> Consent:
+def _create(case, by, terms: ConsentTerms) -> Consent:
     age = case.person.age()
     consent = Consent(
         person=case.person,
@@ -96,7 +96,7 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
     return consent
 
 
-def _consent_event(by, consent: Consent, case: Case, reason: str) -> None:
+def _consent_event(by, consent: Consent, case, reason: str) -> None:
     audit.record(
         action=Action.CONSENT_CHANGE,
         actor=by,
@@ -109,7 +109,7 @@ def _consent_event(by, consent: Consent, case: Case, reason: str) -> None:
 
 @transaction.atomic
 def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
-    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id, lock=True)
     access.check(by, Action.UPDATE, case, purpose="record a consent")
     _check_terms(case, terms)
     consent = _create(case, by, terms)
@@ -121,7 +121,7 @@ def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
 def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consent:
     """A recorded consent is never edited: the change is a new consent that supersedes it."""
     old = Consent.objects.select_for_update().select_related("case").get(pk=consent_id, case_id=case_id)
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     access.check(by, Action.UPDATE, old, purpose="supersede a consent")
     if old.superseded_by_id or old.withdrawn_at:
         raise DomainError(_("Only a consent still on record can be superseded."))
@@ -160,7 +160,7 @@ def _consent_review_due():
 def disclosure_record(
     *, by, case_id, recipient_id: int, ground_code: str, categories: list[str], what: str, why: str
 ) -> Disclosure:
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     ground = grounds.ground(ground_code)
     access.check(by, Action.UPDATE, case, purpose="record a disclosure")
     if ground is None:
@@ -202,7 +202,7 @@ def disclosure_record(
 @transaction.atomic
 def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     """Step two of nödåtkomst: the stated reason opens the case for a limited time."""
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     if not reason.strip():
         raise DomainError(_("State why you need to open the case."))
     decision = access.decide(by, Action.EMERGENCY_ACCESS, case)

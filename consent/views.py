@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts import queries as accounts_queries
 from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
 from audit.models import Action
+from cases import queries as case_queries
 from cases import selectors as case_selectors
-from cases.models import Case
 from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
@@ -26,8 +26,8 @@ def _detail_url(case, consent) -> str:
     return reverse("consent:detail", kwargs={"case_id": case.pk, "consent_id": consent.pk})
 
 
-def _case(case_id) -> Case:
-    return get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+def _case(case_id):
+    return case_queries.case_found(case_id=case_id, related=("person", "owner_unit", "responsible"))
 
 
 def _read_case(request, case, purpose: str):
@@ -204,7 +204,7 @@ def shared_person(request, person_id, purpose):
 
 def emergency(request, case_id):
     """Nödåtkomst, step one: that information exists, and where. Step two: a stated reason opens it."""
-    case = get_object_or_404(Case.objects.select_related("owner_unit", "responsible"), pk=case_id)
+    case = case_queries.case_found(case_id=case_id, related=("owner_unit", "responsible"))
     # Step one is an access too (that a case exists, and where): decided on entry, for every method.
     decide(request, Action.EMERGENCY_ACCESS, case, purpose="emergency access, step one")
     return form_page(

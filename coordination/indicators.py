@@ -22,16 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.models import (
-    Activity,
-    Case,
-    ContactOutcome,
-    FirstContact,
-    FirstContactMeeting,
-    Handover,
-    HandoverStatus,
-    Milieu,
-)
+from cases.models import Case, ContactOutcome, FirstContact, FirstContactMeeting, Handover, HandoverStatus
+from cases.words import Activity, Milieu
 from coordination.models import REPORTED_MILIEUS, DeidentifiedReport
 from coordination.suppression import THRESHOLD, Count, ProtectedTable, protect
 from defectors.models import FollowUp

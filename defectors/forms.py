@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.forms import PersonalNumberField
-from cases.models import ProtectedIdentity
+from cases.personal_number import PersonalNumberField
+from cases.words import ProtectedIdentity
 from defectors import catalogue
 from defectors.models import InterventionStatus, ProgrammeOutcome
 from lotsa import forms as id_fields

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import BOPS_PAGE_ROLES, PROGRAMME_PAGE_ROLES, Role
 from audit.models import Action
+from cases import queries as case_queries
 from cases import services as case_services
 from cases.handovers import services as handover_services
-from cases.models import Case, Handover, HandoverSource
 from defectors import forms, selectors, services
 from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
@@ -32,7 +32,7 @@ def _post(request, case_id, form, change, done: str, anchor="", *, action=Action
         change=change,
         done=done,
         back=_page(case_id, anchor),
-        decide_on=lambda: target or get_object_or_404(Case, pk=case_id),
+        decide_on=lambda: target or case_queries.case_found(case_id=case_id),
         action=action,
     )
 
@@ -252,7 +252,7 @@ def police_request(request):
     """BOPS or the police defector programme ask the programme to take a person on (a hand-over the
     programme accepts or declines; the sender sees the decision under Hand-overs)."""
     user = request.user
-    probe = Handover(source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user)
+    probe = case_queries.police_request_probe(user=user)
     return form_page(
         request,
         forms.PoliceRequestForm(request.POST or None),

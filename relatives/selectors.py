@@ -15,7 +15,7 @@ from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import selectors as case_selectors
-from cases.models import Activity, CaseStatus, TargetGroup
+from cases.words import Activity, CaseStatus, TargetGroup
 from lotsa import access
 from lotsa.waiting import Waiting
 from relatives.models import Relation, SupportConversation

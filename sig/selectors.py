@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from cases.models import HandoverSource
+from cases import queries as case_queries
 from consent.selectors import consents_expiring_for
 from lotsa import access
 from lotsa.vocabulary import Purpose
@@ -114,13 +114,7 @@ def group_page_for(*, user: User, group_id) -> dict:
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
-        "referrals": (
-            group.case.handovers_sent.filter(source=HandoverSource.INTERVENTION_GROUP).select_related(
-                "to_unit"
-            )
-            if not civil
-            else []
-        ),
+        "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
     }
 
 

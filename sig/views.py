@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import POLICE_KINDS
 from accounts.roles import GROUP_PAGE_ROLES
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from lotsa import access
 from lotsa.posting import decide, form_page, post_form
 from sig import forms, selectors, services
@@ -71,7 +71,7 @@ def form_group(request, case_id):
         change=lambda data: services.group_form(by=request.user, case_id=case_id),
         done=_("The intervention group was formed. Add its members."),
         back=reverse("cases:detail", kwargs={"case_id": case_id}),
-        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        decide_on=lambda: case_queries.case_found(case_id=case_id),
         action=Action.UPDATE,
         then=lambda formed: _formed(request, formed),
     )

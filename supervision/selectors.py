@@ -16,8 +16,7 @@ from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
-from cases.models import Person
-from cases.queries import holdings_of
+from cases.queries import holdings_of, person_found
 from consent.queries import consents_and_disclosures_of
 from defectors.queries import holdings_of as programme_holdings
 from lotsa import access, charts, waiting
@@ -129,7 +128,7 @@ def person_access_log_for(
     head = audit.SealedHead()
     return {
         # The names are read through the person's own model: its ciphertexts are bound to it.
-        "person": Person.objects.get(pk=log.pk),
+        "person": person_found(person_id=log.pk),
         "page_obj": shown,
         "rows": [EventRow.of(event, head) for event in shown.object_list],
         "picture": picture,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
-from cases.models import Case
+from cases import queries as case_queries
 from lotsa import access
 from lotsa.errors import DomainError
 from supervision.access import ACCESS_REVIEW
@@ -156,9 +157,10 @@ def analysis_approve(*, by: User, analysis_id) -> NeedsRiskAnalysis:
 def subject_access_prepare(*, by: User, case_id, with_staff_names: bool, reason: str) -> SubjectAccessExtract:
     """A subject access extract of the case's person, waiting for the supervisor's approval. It covers
     the access log up to the event of its own preparation."""
-    case = Case.objects.select_related("person").filter(pk=case_id).first()
-    if case is None:
-        raise DomainError(_("There is no such case."))
+    try:
+        case = case_queries.case_for_service(case_id=case_id)
+    except ObjectDoesNotExist:
+        raise DomainError(_("There is no such case.")) from None
     extract = SubjectAccessExtract(
         person=case.person,
         organisation_id=case.owner_unit_id,

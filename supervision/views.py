@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import SUPERVISOR_ROLES
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from cases.selectors import case_get_for
 from lotsa import access, menu, waiting
 from lotsa.posting import as_ids, form_page, post_form
@@ -185,7 +185,7 @@ def _draft_extract(request, case) -> SubjectAccessExtract:
 
 
 def subject_access_new(request, case_id):
-    draft = _draft_extract(request, get_object_or_404(Case.objects.select_related("person"), pk=case_id))
+    draft = _draft_extract(request, case_queries.case_found(case_id=case_id, related=("person",)))
 
     def page() -> dict:
         case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")

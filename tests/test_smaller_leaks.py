@@ -294,7 +294,7 @@ def test_a_handler_reassigned_meanwhile_is_told_the_case_changed_not_denied(clie
     """The supervisor reassigns the case just before its handler posts a closing proposal from the
     same version: the handler's post is judged on the case as their page showed it (theirs), so the
     one event is a conflict with the rule's reason, not a 'not assigned' denial; nothing changes."""
-    from cases.models import CaseStatus
+    from cases.words import CaseStatus
 
     handler = world.users["social_worker"]
     version = world.case_a.version

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.handovers.words import HandoverSource
 from cases.records import PersonalRecord
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
@@ -22,16 +23,6 @@ class HandoverStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn by the sender")
-
-
-class HandoverSource(models.TextChoices):
-    """Where a hand-over comes from: a unit's case (a district, the VBE team, the defector programme at
-    closure), an intervention group, or a request from the police (BOPS, the police defector
-    programme), who keep no case here."""
-
-    CASE = "case", _("A unit's case")
-    INTERVENTION_GROUP = "intervention_group", _("An intervention group")
-    POLICE_REQUEST = "police_request", _("A request from the police")
 
 
 # The purposes a hand-over is sent for; a consent of the person for it must name the receiving unit.

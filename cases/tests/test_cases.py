@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import services
-from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
+from cases.models import Case, JournalEntry, Person, SignedEntryError
+from cases.words import CaseStatus
 from tests.factories import CaseFactory, PersonFactory, valid_number
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified, named_by

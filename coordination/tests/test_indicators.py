@@ -8,15 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from cases.models import (
-    Activity,
-    ContactOutcome,
-    FirstContact,
-    FirstContactMeeting,
-    Handover,
-    HandoverStatus,
-    Milieu,
-)
+from cases.models import ContactOutcome, FirstContact, FirstContactMeeting, Handover, HandoverStatus
+from cases.words import Activity, Milieu
 from coordination import indicators
 from coordination.indicators import CITY_WIDE
 from coordination.models import DeidentifiedReport

@@ -18,7 +18,8 @@ from guardian.shortcuts import assign_perm
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import AccessEvent, AccessOutcome, Action
-from cases.models import Case, CaseStatus
+from cases.models import Case
+from cases.words import CaseStatus
 from consent import services as consent_services
 from defectors import selectors, services
 from defectors.gate import BOPS, CONDITIONS, CONSENT, DECISION, NOT_WITNESS, gate_for

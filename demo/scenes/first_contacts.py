@@ -11,7 +11,8 @@ from django.utils import timezone
 from cases import services
 from cases.first_contacts import services as first_contact_services
 from cases.handovers import services as handover_services
-from cases.models import CaseStatus, CloseReason, FirstContact, Milieu, ProtectedIdentity
+from cases.models import FirstContact
+from cases.words import CaseStatus, CloseReason, Milieu, ProtectedIdentity
 from consent import services as consent_services
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import with_check_digit

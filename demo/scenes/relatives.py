@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.handovers import services as handover_services
-from cases.models import Activity, Milieu, ProtectedIdentity
+from cases.words import Activity, Milieu, ProtectedIdentity
 from consent import services as consent_services
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import PEOPLE, with_check_digit

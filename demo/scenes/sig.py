@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases.models import Activity, Case
+from cases.models import Case
+from cases.words import Activity
 from consent import services as consent_services
 from demo.scenes.accounts import Organisations, Users
 from sig import services as sig
