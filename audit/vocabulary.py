@@ -52,6 +52,8 @@ PURPOSES = {
         "access purpose", "assessing the threat and the need for protection"
     ),
     "assignment requests": pgettext_lazy("access purpose", "the requests to be assigned"),
+    # Written by the demo's replayed history before it replayed what the case page writes (casework):
+    # demo databases made then still hold it.
     "case page": pgettext_lazy("access purpose", "the case page"),
     "casework": pgettext_lazy("access purpose", "casework in the case"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),

@@ -11,6 +11,7 @@ reason=, legal_ground=)``, ``audit.Event(...)``. Every value given to a sink is 
 * a conditional → both branches; a slice of a string → the string;
 * a module's constant (``ACCESS_REVIEW``, ``policy.NO_GROUND``, ``Purpose.INTERVENTION_GROUP``) →
   its value, read from the imported module;
+* a function that hands its ``**keywords`` on to a sink is a sink too;
 * a local variable → every value assigned to it in the function; a parameter → every argument given
   for it by the calls in the same module (a parameter named like the sink's keyword, with no such call
   in its module, passes on what its callers give: those callers are sinks of their own);
@@ -264,6 +265,24 @@ class _Module:
         return values
 
 
+def _forwarders(module: _Module) -> dict[str, dict[str, str]]:
+    """Functions of the module that hand their keyword arguments on to a sink (``**fields``): sinks
+    too (the demo's replay of a history writes events so)."""
+    found = {}
+    for function in module.functions.values():
+        kwarg = function.args.kwarg
+        if kwarg is None:
+            continue
+        for call in ast.walk(function):
+            if isinstance(call, ast.Call) and _callee(call) in SINKS:
+                if any(
+                    k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg.arg
+                    for k in call.keywords
+                ):
+                    found[function.name] = SINKS[_callee(call)]
+    return found
+
+
 ATTRIBUTES: dict[str, list] = {}  # attribute name -> (module, value, function) of each assignment to it
 
 
@@ -280,12 +299,13 @@ def scan() -> Found:
                             (module, node.value, module.function_of(node))
                         )
     for module in modules:
+        forwarders = _forwarders(module)
         for call in ast.walk(module.tree):
             if not isinstance(call, ast.Call):
                 continue
             callee = _callee(call)
             given = []
-            columns = dict(SINKS.get(callee, {}))
+            columns = dict(SINKS.get(callee, forwarders.get(callee, {})))
             for keyword in call.keywords:
                 if keyword.arg == "purpose" or keyword.arg in columns:
                     given.append((columns.get(keyword.arg, "purpose"), keyword.arg, keyword.value))
