@@ -109,13 +109,10 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events, pr
             line(month.label, 10, "B", 5)
             for row in month.rows:
                 line(f"  {row.text}", 9, height=4.5)
-                line(
-                    f"    {_('References: %(references)s') % {'references': ', '.join(row.references)}}",
-                    8,
-                    height=4,
-                )
+                line(f"    {row.references_text}", 8, height=4)
                 if row.staff:
-                    line(f"    {_('Staff: %(names)s') % {'names': ', '.join(row.staff)}}", 8, height=4)
+                    staff = _("Staff: %(names)s") % {"names": ", ".join(row.staff)}
+                    line(f"    {staff}", 8, height=4)
     return document.output()
 
 
@@ -130,7 +127,19 @@ class Row:
     why: str
     days: list[dt.date] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
+    unsealed: list[str] = field(default_factory=list)  # references no seal covers yet
     staff: list[str] = field(default_factory=list)
+
+    @property
+    def references_text(self) -> str:
+        sealed = [reference for reference in self.references if reference not in self.unsealed]
+        parts = [_("References: %(references)s") % {"references": ", ".join(sealed)}] if sealed else []
+        if self.unsealed:
+            parts.append(
+                _("References (%(not_sealed)s): %(references)s")
+                % {"not_sealed": _("not yet sealed"), "references": ", ".join(self.unsealed)}
+            )
+        return "; ".join(parts)
 
     @property
     def text(self) -> str:
@@ -184,9 +193,9 @@ def consultations(events, *, with_staff_names: bool) -> list[Organisation]:
         if when.date() not in row.days:
             row.days.append(when.date())
         reference = f"#{event.pk}"
-        if not head.covers(event):
-            reference += f" ({_('not yet sealed')})"
         row.references.append(reference)
+        if not head.covers(event):
+            row.unsealed.append(reference)
         if with_staff_names and (event.actor_username or "-") not in row.staff:
             row.staff.append(event.actor_username or "-")
     result = []
