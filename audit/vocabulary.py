@@ -91,6 +91,7 @@ PURPOSES = {
     "police request to the defector programme": pgettext_lazy(
         "access purpose", "a request from the police to the defector programme"
     ),
+    "preview a subject access extract": pgettext_lazy("access purpose", "previewing a register extract"),
     "prepare a decision on support": pgettext_lazy("access purpose", "preparing a decision on support"),
     "print a consent form": pgettext_lazy("access purpose", "printing a consent form"),
     "reassign the case": pgettext_lazy("access purpose", "reassigning the case"),

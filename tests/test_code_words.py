@@ -85,7 +85,7 @@ PATTERN_EXAMPLES = {
     "role: social_worker,supervisor": "roll: Socialsekreterare, Enhetschef",
     "role required: coordinator": "en av dessa roller krävs: Samordnare",
     "account request: roles, waiting for approval by #4 (unit_supervisor), #9 (access_approver)": (
-        "kontobegäran (Roller eller organisation för ett konto), väntar på godkännande av "
+        "kontobegäran (Ett kontos roller eller organisation), väntar på godkännande av "
         "#4 (enhetens chef), #9 (behörighetsansvarig)"
     ),
     "account requests waiting for approval: 3": "kontobegäranden som väntar på godkännande: 3",
@@ -101,7 +101,7 @@ PATTERN_EXAMPLES = {
         "personen raderades: Begäran om radering, beslut 2026-03"
     ),
     "personal identity number: 2 case(s) shown": "sökning på personnummer: 2 ärende(n) visades",
-    "review: misuse": "granskning: Flaggad som missbruk",
+    "review: misuse": "granskning: Markerad som missbruk",
     "rewrapped 40 data keys under v3": "40 datanycklar omslutna under huvudnyckelns version 3",
     "rotation to v3 complete: this run rewrapped 40 data keys; none is left under an older version": (
         "bytet till huvudnyckelns version 3 klart: 40 datanycklar omslutna, ingen kvar under en äldre version"
@@ -200,7 +200,7 @@ def codes_in(text: str) -> list[str]:
 def test_a_code_is_found_where_it_is_shown_and_not_in_swedish_words():
     assert codes_in("Ändamål: intervention_group") == ["intervention_group"]
     assert codes_in("Skäl: assigned to the case") == ["assigned to the case"]
-    assert "case page" in codes_in("visning | case page | #336")
+    assert "casework" in codes_in("visning | casework | #336")
     with translation.override("sv"):
         assert not codes_in(vocabulary.reason_words("assigned to the case"))
         assert not codes_in(vocabulary.purpose_words("intervention_group"))
