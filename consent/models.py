@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.records import PersonalRecord
+from consent import grounds
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord, Recorded
@@ -148,6 +149,11 @@ class Disclosure(PersonalRecord):
 
     class Meta:
         ordering = ["-disclosed_at"]
+
+    @property
+    def ground_label(self) -> str:
+        """The legal ground in words (as written, if it is no longer in consent.grounds)."""
+        return grounds.ground_words(self.ground) or self.ground
 
 
 class EmergencyAccess(PersonalRecord):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.indicators import snapshot_tables
 from coordination.suppression import Count
 from lotsa.pdf import Document
 
@@ -39,7 +40,7 @@ def situation_pdf_render(picture) -> bytes:
         ),
         9,
     )
-    for table in picture.counts.get("tables", []):
+    for table in snapshot_tables(picture.counts.get("tables", [])):
         pdf.ln(2)
         line(table["title"], 11, "B", 6)
         pdf.set_font(document.family, "", 9)

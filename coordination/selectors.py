@@ -213,7 +213,7 @@ def situation_for(*, user: User, administration_id, year: int | None = None) -> 
         "administration": administrations_of(user).get(pk=administration_id),
         "versions": versions,
         "latest": versions[0] if versions else None,
-        "counts": indicators.snapshot(administration_id, year),
+        "counts": indicators.snapshot_tables(indicators.snapshot(administration_id, year)),
     }
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role
 from audit import services as audit
+from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases.queries import holdings_of, person_found
 from consent.queries import consents_and_disclosures_of
@@ -46,13 +47,16 @@ def _role_labels(codes: str) -> str:
 
 @dataclass(frozen=True)
 class EventRow:
-    """An access event as the desk shows it: who, when, what, why, the outcome."""
+    """An access event as the desk shows it: who, when, what, why, the outcome, in the reader's words
+    (audit.vocabulary), never the codes the log keeps."""
 
     event: AccessEvent
     roles: str
     action: str
     outcome: str
     sealed: bool = True  # covered by a seal; otherwise shown as waiting for one
+    why: str = ""  # the purpose and the ground
+    reason: str = ""  # the decision's reason
 
     @classmethod
     def of(cls, event: AccessEvent, head: audit.SealedHead | None = None) -> EventRow:
@@ -62,6 +66,8 @@ class EventRow:
             str(dict(Action.choices).get(event.action, event.action)),
             str(dict(AccessOutcome.choices).get(event.outcome, event.outcome)),
             head.covers(event) if head is not None else True,
+            vocabulary.why(event),
+            vocabulary.reason_words(event.reason) if event.reason else "",
         )
 
 
@@ -349,18 +355,37 @@ def subject_access_get_for(*, user: User, extract_id) -> dict:
         "person": extract.person,
         "events": extract_events(extract).count(),
         "may_decide": access.decide(user, Action.DECIDE, extract).allowed,
+        "may_preview": extract.status == "pending",
         "may_export": access.decide(user, Action.EXPORT, extract).allowed,
     }
 
 
 def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
     """The extract as a PDF: giving it out is an EXPORT event naming the person."""
+    extract = _extract(extract_id)
+    access.check(user, Action.EXPORT, extract, purpose="subject access extract")
+    return extract, _pdf(extract)
+
+
+def subject_access_preview_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
+    """The extract as the person would get it, marked as a preview, for its author and the supervisor
+    who approves it: reading it is a VIEW event naming the person."""
+    extract = _extract(extract_id)
+    access.check(user, Action.VIEW, extract, purpose="preview a subject access extract")
+    return extract, _pdf(extract, preview=True)
+
+
+def _extract(extract_id) -> SubjectAccessExtract:
     extract = (
         SubjectAccessExtract.objects.select_related("person", "organisation").filter(pk=extract_id).first()
     )
     if extract is None:
         raise Http404
-    access.check(user, Action.EXPORT, extract, purpose="subject access extract")
+    return extract
+
+
+def _pdf(extract: SubjectAccessExtract, *, preview: bool = False) -> bytes:
+    """Called only after a decision naming the person is recorded."""
     person = extract.person
     unit = extract.organisation_id
     holdings = holdings_of(person=person, organisation_id=unit)
@@ -368,4 +393,5 @@ def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtr
     holdings += group_holdings(person=person, organisation_id=unit)
     holdings += programme_holdings(person=person, organisation_id=unit)
     holdings += support_holdings(person=person, organisation_id=unit)
-    return extract, render(extract=extract, person=person, holdings=holdings, events=extract_events(extract))
+    events = extract_events(extract)
+    return render(extract=extract, person=person, holdings=holdings, events=events, preview=preview)

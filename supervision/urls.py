@@ -27,4 +27,9 @@ urlpatterns += [
         "subject-access/<int:extract_id>/decide/", views.subject_access_decide, name="subject_access_decide"
     ),
     path("subject-access/<int:extract_id>/pdf/", views.subject_access_pdf, name="subject_access_pdf"),
+    path(
+        "subject-access/<int:extract_id>/preview/",
+        views.subject_access_preview,
+        name="subject_access_preview",
+    ),
 ]

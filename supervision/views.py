@@ -228,7 +228,16 @@ def subject_access_decide(request, extract_id):
 
 def subject_access_pdf(request, extract_id):
     extract, pdf = selectors.subject_access_pdf_for(user=request.user, extract_id=extract_id)
+    return _pdf_response(pdf, f'attachment; filename="registerutdrag-{extract.pk}.pdf"')
+
+
+def subject_access_preview(request, extract_id):
+    extract, pdf = selectors.subject_access_preview_for(user=request.user, extract_id=extract_id)
+    return _pdf_response(pdf, f'inline; filename="registerutdrag-{extract.pk}-forhandsvisning.pdf"')
+
+
+def _pdf_response(pdf: bytes, disposition: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="registerutdrag-{extract.pk}.pdf"'
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store"
     return response

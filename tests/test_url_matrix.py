@@ -644,6 +644,12 @@ MATRIX = {
         lambda w: extract(w, approved=True),
         only({"social_worker": 200, "supervisor": 200}),
     ),
+    # Before it is approved: its author and the supervisor who decides read what the person will get.
+    "supervision:subject_access_preview": (
+        "get",
+        lambda w: extract(w, approved=False),
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
     # Any member of staff reports a concern; administrators manage accounts only.

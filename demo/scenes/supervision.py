@@ -72,7 +72,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
                 actor=amina,
                 target_type="cases.case",
                 subject_id=person,
-                purpose="case page",
+                purpose="casework",
                 reason="assigned to the case",
             )
         if back % 9 == 0:
@@ -84,7 +84,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
                 actor=amina,
                 target_type="cases.case",
                 subject_id=people[0],
-                purpose="case page",
+                purpose="casework",
                 reason="assigned to the case",
             )
         if back % 10 == 3:
@@ -98,7 +98,8 @@ def load(*, organisations: Organisations, users: Users) -> None:
                     actor=colleague,
                     target_type="cases.case",
                     subject_id=people[-1],
-                    reason="consent: no ground",
+                    purpose="casework",
+                    reason="not assigned to the case",
                 )
     supervision.log_review_plan_set(by=karin, every_days=30, random_samples=6, per_rule=2)
     first = supervision.log_review_draw(

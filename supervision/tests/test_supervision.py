@@ -556,6 +556,95 @@ def test_the_extract_marks_the_events_not_yet_sealed(world):
     assert "ännu inte förseglad" not in _pdf_text(pdf)
 
 
+def test_the_extract_groups_consultations_by_organisation_and_month_in_words(world):
+    """A person reads who consulted their data by organisation, then month, then what was done and
+    why, with the days: not one line of codes per event (issue 28)."""
+    from supervision import selectors
+
+    worker, supervisor, police = (world.users[k] for k in ("social_worker", "supervisor", "external_member"))
+    person = world.case_a.person
+    consent = "consent:4f0c8f0e-5b7a-4c55-9a53-3f1f3f3c2b10"
+    with at(dt.datetime(2026, 10, 3, 10, 0, tzinfo=STOCKHOLM)):
+        first = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=police,
+                    subject_id=person.pk,
+                    purpose="intervention_group",
+                    legal_ground=consent,
+                )
+            ]
+        )[0]
+    with at(dt.datetime(2026, 10, 5, 10, 0, tzinfo=STOCKHOLM)):
+        second = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=police,
+                    subject_id=person.pk,
+                    purpose="intervention_group",
+                    legal_ground=consent,
+                )
+            ]
+        )[0]
+    with at(dt.datetime(2026, 11, 12, 9, 0, tzinfo=STOCKHOLM)):
+        third = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=worker,
+                    subject_id=person.pk,
+                    purpose="casework",
+                    reason="assigned to the case",
+                )
+            ]
+        )[0]
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    _extract, preview = selectors.subject_access_preview_for(user=supervisor, extract_id=extract.pk)
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    text = " ".join(_pdf_text(pdf).split())
+    police_part = text[text.index("Polisen Järva") :]
+    assert "Oktober 2026 Visning, Social insatsgrupp; med personens samtycke: 2 gånger (3 och 5 oktober)" in (
+        police_part
+    )
+    assert f"#{first.pk}" in police_part and f"#{second.pk}" in police_part
+    assert "November 2026 Visning, handläggning i ärendet: 1 gång (12 november)" in text
+    assert f"#{third.pk}" in text and "Referenser" in text
+    for code in ("intervention_group", "casework", "4f0c8f0e", "consent:", " | "):
+        assert code not in text
+    # The preview is the same document, marked as one.
+    preview_text = " ".join(_pdf_text(preview).split())
+    assert "FÖRHANDSVISNING" in preview_text and "FÖRHANDSVISNING" not in text
+    assert "3 och 5 oktober" in preview_text
+
+
+def test_the_preview_is_for_the_author_and_the_supervisor_and_is_recorded(client, world):
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    url = reverse("supervision:subject_access_preview", kwargs={"extract_id": extract.pk})
+    login_verified(client, supervisor)
+    page = client.get(reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}))
+    assert url in page.content.decode()
+    before = head_seq()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    viewed = events_since(before).get(target_type="supervision.subjectaccessextract")
+    assert viewed.action == Action.VIEW and viewed.subject_id == world.case_a.person_id
+    assert viewed.purpose == "preview a subject access extract"
+    client.logout()
+    login_verified(client, world.users["social_worker_unassigned"])
+    before = head_seq()
+    assert client.get(url).status_code == 403
+    assert events_since(before).get().outcome == AccessOutcome.DENIED
+
+
 def test_the_extract_of_a_person_concerned_leaves_out_the_relation_secret_from_them(world):
     from relatives.selectors import NAMED_AS_CONCERNED
     from supervision import selectors
