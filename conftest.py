@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.utils import translation
 
 from lotsa import crypto
 
@@ -26,6 +28,15 @@ def _sql_flush_past_triggers(self, style, tables, *, reset_sequences=False, allo
 
 
 PostgresOperations.sql_flush = _sql_flush_past_triggers
+
+
+@pytest.fixture(autouse=True)
+def _interface_language():
+    """Every test starts in the interface's language (Swedish), as every request does: a page asked for
+    in English activates it for the thread, which a later test's service messages would otherwise read."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -87,6 +87,11 @@ def _called(func) -> tuple[str, str]:
     return "", func.id if isinstance(func, ast.Name) else ""
 
 
+# What looks an id up before a service sees it; cases.queries' finders answer an id that names nothing
+# with a 404, as get_object_or_404 does.
+LOOKUPS = {"get_object_or_404", "_fetch", "post_form", "case_found", "person_found"}
+
+
 def _ids_from_the_address_handed_to_a_service_unlooked_up(root) -> list[str]:
     """The bypass of the id fields: a view hands an id from the address straight to a service, which
     ``.get()``s it (a DoesNotExist, a 500, for an id that names nothing). A view looks its ids up
@@ -108,11 +113,7 @@ def _ids_from_the_address_handed_to_a_service_unlooked_up(root) -> list[str]:
                 values = [*call.args, *(keyword.value for keyword in call.keywords)]
                 passed = {v.id for v in values if isinstance(v, ast.Name) and v.id in ids}
                 module, called = _called(call.func)
-                if (
-                    called in {"get_object_or_404", "_fetch", "post_form"} | posting
-                    or module.endswith("selectors")
-                    or called.endswith("_for")
-                ):
+                if called in LOOKUPS | posting or module.endswith("selectors") or called.endswith("_for"):
                     looked_up |= passed
                 elif module == "services" or module.endswith("_services"):
                     if called not in SERVICES_THAT_LOOK_UP_THEIR_ID:
