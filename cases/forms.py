@@ -207,7 +207,6 @@ class HandoverDeclineForm(forms.Form):
     )
 
 
-
 YES_NO_UNKNOWN = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]
 
 
