@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 
 
 def address_failures(ip_address: str | None) -> int:
@@ -39,7 +39,7 @@ def address_locked_out(request) -> bool:
         return False
     audit.record(
         action=Action.LOCKOUT,
-        outcome=Outcome.DENIED,
+        outcome=AccessOutcome.DENIED,
         actor_username=str(request.POST.get("username", ""))[:150],
         reason="too many failures from the address, over many usernames",
     )

@@ -282,7 +282,7 @@ class RequestKind(models.TextChoices):
     )
 
 
-class RequestStatus(models.TextChoices):
+class AccountRequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
@@ -309,7 +309,7 @@ class AccountRequest(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+        _("status"), max_length=16, choices=AccountRequestStatus.choices, default=AccountRequestStatus.PENDING
     )
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -331,7 +331,7 @@ class AccountRequest(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return self.status == RequestStatus.PENDING
+        return self.status == AccountRequestStatus.PENDING
 
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in sorted(self.roles)]

@@ -46,3 +46,29 @@ APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ACCESS_APPROVER})
 # are granted, and whose removal (or the account's disabling) is itself a request: an account's login
 # that one person ever held alone never reaches personal data, nor the power to approve access to it.
 GUARDED_ROLES = PERSONAL_DATA_ROLES | APPROVER_ROLES
+
+# The pages decided by role alone, each by its named set: the page requires it (lotsa.access.require_role)
+# and the menu and the start page offer the page by the same set (lotsa/menu.py), never by a copy.
+# Hand-overs: the units' handlers and supervisors, and the police and BOPS, who ask the defector
+# programme to take a person on and see its answer there.
+HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
+# What people have agreed to share with the user's organisation (a relative's handler looks there too).
+SHARED_PAGE_ROLES = (Role.EXTERNAL_MEMBER, *CASEWORK_ROLES)
+# The intervention groups' overview: the handlers, the supervisors and the groups' external members.
+GROUP_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
+# The defector programme's overview: its handlers and its supervisor.
+PROGRAMME_PAGE_ROLES = (Role.DEFECTOR_PROGRAMME, Role.SUPERVISOR)
+# BOPS's list of the people in the programme whose consent names BOPS (an external member's page).
+BOPS_PAGE_ROLES = (Role.EXTERNAL_MEMBER,)
+# Opening a VBE-team first contact.
+FIRST_CONTACT_ROLES = (Role.VBE_TEAM,)
+# The supervisor's own pages: the desk, the review queue, the reviews of the access log.
+SUPERVISOR_ROLES = (Role.SUPERVISOR,)
+# Account requests: the approvers decide them, the administrators follow them.
+ACCOUNT_REQUEST_ROLES = (Role.SUPERVISOR, Role.ACCESS_APPROVER, Role.ADMINISTRATOR)
+# Needs-and-risk analyses: the supervisors write and approve them, the administrators follow them.
+ANALYSIS_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+# Account and organisation management.
+ADMINISTRATOR_ROLES = (Role.ADMINISTRATOR,)
+# The coordinator's de-identified aggregates and reports.
+COORDINATOR_ROLES = (Role.COORDINATOR,)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from accounts.access import may_decide
-from accounts.models import AccountRequest, RequestStatus, User
+from accounts.models import AccountRequest, AccountRequestStatus, User
 from accounts.roles import APPROVER_ROLES
 from audit import services as audit
 from audit.models import Action
@@ -28,7 +28,7 @@ def _requests():
 
 
 def _waiting_for(user: User) -> list[AccountRequest]:
-    pending = access.visible_to(user, _requests().filter(status=RequestStatus.PENDING))
+    pending = access.visible_to(user, _requests().filter(status=AccountRequestStatus.PENDING))
     return [request for request in pending if may_decide(user, request).allowed]
 
 
@@ -50,7 +50,10 @@ def account_requests_recent(*, user: User, limit: int = 50) -> list[AccountReque
     """The administrators' view: every request, pending first, then the newest decided."""
     rows = list(access.visible_to(user, _requests()).order_by("-requested_at")[:limit])
     rows.sort(
-        key=lambda request: (request.status != RequestStatus.PENDING, -request.requested_at.timestamp())
+        key=lambda request: (
+            request.status != AccountRequestStatus.PENDING,
+            -request.requested_at.timestamp(),
+        )
     )
     audit.record(
         action=Action.LIST, actor=user, target_type="accounts.accountrequest", reason="account requests"
@@ -60,7 +63,7 @@ def account_requests_recent(*, user: User, limit: int = 50) -> list[AccountReque
 
 def pending_requests_about(*, user: User) -> list[AccountRequest]:
     """What waits for approval about one account (shown to the account and its administrators)."""
-    return list(_requests().filter(subject_user=user, status=RequestStatus.PENDING))
+    return list(_requests().filter(subject_user=user, status=AccountRequestStatus.PENDING))
 
 
 def waiting_account_requests(user: User) -> list[Waiting]:
@@ -75,7 +78,7 @@ def waiting_account_requests(user: User) -> list[Waiting]:
             to_decide,
         )
         items.append(Waiting(text % {"n": to_decide}, reverse("accounts:requests"), approval=True))
-    mine = AccountRequest.objects.filter(requested_by=user, status=RequestStatus.PENDING).count()
+    mine = AccountRequest.objects.filter(requested_by=user, status=AccountRequestStatus.PENDING).count()
     if mine:
         text = ngettext(
             "%(n)d account request you entered waits for approval",

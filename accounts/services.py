@@ -22,12 +22,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.access import approvers_for
 from accounts.models import (
     AccountRequest,
+    AccountRequestStatus,
     EnrolmentCode,
     Organisation,
     OrganisationKind,
     RequestApprover,
     RequestKind,
-    RequestStatus,
     RoleGrant,
     User,
     UserSession,
@@ -37,7 +37,7 @@ from accounts.models import (
 )
 from accounts.roles import APPROVER_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.errors import DomainError
 
@@ -109,9 +109,10 @@ def _void_codes(user: User) -> None:
         code.voided_at = timezone.now()
         code.save(update_fields=["voided_at"])
     AccountRequest.objects.filter(
-        pk__in=[code.request_id for code in codes if code.request_id], status=RequestStatus.PENDING
+        pk__in=[code.request_id for code in codes if code.request_id], status=AccountRequestStatus.PENDING
     ).update(
-        status=RequestStatus.REFUSED, decision_note="its code was replaced by a newer one: enter it again"
+        status=AccountRequestStatus.REFUSED,
+        decision_note="its code was replaced by a newer one: enter it again",
     )
 
 
@@ -194,7 +195,7 @@ def _request(*, by: User, kind: str, organisation: Organisation, subject: User |
 
 
 def _pending(kind: str, **filters) -> AccountRequest | None:
-    return AccountRequest.objects.filter(kind=kind, status=RequestStatus.PENDING, **filters).first()
+    return AccountRequest.objects.filter(kind=kind, status=AccountRequestStatus.PENDING, **filters).first()
 
 
 @transaction.atomic
@@ -233,9 +234,9 @@ def user_create(
 
 
 def _refuse_pending(user: User, kinds, note: str) -> None:
-    AccountRequest.objects.filter(kind__in=kinds, subject_user=user, status=RequestStatus.PENDING).update(
-        status=RequestStatus.REFUSED, decision_note=note
-    )
+    AccountRequest.objects.filter(
+        kind__in=kinds, subject_user=user, status=AccountRequestStatus.PENDING
+    ).update(status=AccountRequestStatus.REFUSED, decision_note=note)
 
 
 def _kept_until_approved(*, current: set[str], roles: set[str], moving: bool) -> set[str]:
@@ -364,7 +365,7 @@ def account_request_decide(
     access.check(by, Action.UPDATE, request, purpose="approve" if approve else "refuse")
     if not request.is_pending:
         raise DomainError(_("This request has been decided already."))
-    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+    request.status = AccountRequestStatus.APPROVED if approve else AccountRequestStatus.REFUSED
     request.decided_by, request.decided_at = by, timezone.now()
     request.decision_note = (note or "").strip()[:300]
     issued = None
@@ -468,7 +469,7 @@ def user_activate(*, username: str, first_part: str, second_part: str, password:
         if failure:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=username[:150],
                 reason=failure,
             )
@@ -573,5 +574,7 @@ def _end_organisation_sessions(*, by: User, organisation: Organisation) -> None:
 
 def _refuse_pending_activation(organisation: Organisation) -> None:
     AccountRequest.objects.filter(
-        kind=RequestKind.ORGANISATION_ACTIVATE, organisation=organisation, status=RequestStatus.PENDING
-    ).update(status=RequestStatus.REFUSED, decision_note="withdrawn: the organisation was left inactive")
+        kind=RequestKind.ORGANISATION_ACTIVATE, organisation=organisation, status=AccountRequestStatus.PENDING
+    ).update(
+        status=AccountRequestStatus.REFUSED, decision_note="withdrawn: the organisation was left inactive"
+    )

@@ -5,14 +5,14 @@ from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 
 
 @receiver(user_login_failed, dispatch_uid="lotsa_login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = (credentials or {}).get("username", "")
     audit.record(
-        action=Action.LOGIN_FAILURE, outcome=Outcome.DENIED, actor_username=username, reason="password"
+        action=Action.LOGIN_FAILURE, outcome=AccessOutcome.DENIED, actor_username=username, reason="password"
     )
 
 
@@ -20,7 +20,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
     audit.record(
         action=Action.LOCKOUT,
-        outcome=Outcome.DENIED,
+        outcome=AccessOutcome.DENIED,
         actor_username=username or "",
         reason="too many failures",
     )

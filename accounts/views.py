@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
-from accounts.models import AccountRequest, Organisation, RequestKind, RequestStatus, RoleGrant, User
-from accounts.roles import GUARDED_ROLES, Role
+from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
+from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.posting import form_page, post_form
 
@@ -74,7 +74,7 @@ def login_view(request):
         elif user.organisation_id is None or not user.organisation.accepts_users:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="no organisation",
             )
@@ -83,7 +83,7 @@ def login_view(request):
             # Cannot happen through Lotsa's own services (granting re-issues the login); checked anyway.
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="a login one person held alone never reaches personal data",
             )
@@ -94,7 +94,7 @@ def login_view(request):
         elif not user.organisation.is_active:
             audit.record(
                 action=Action.LOGIN_FAILURE,
-                outcome=Outcome.DENIED,
+                outcome=AccessOutcome.DENIED,
                 actor_username=user.username,
                 reason="organisation deactivated",
             )
@@ -118,7 +118,7 @@ def _finish(request, user: User, device: TOTPDevice):
 
 def _second_factor_failed(request, user: User, form, reason: str):
     audit.record(
-        action=Action.LOGIN_FAILURE, outcome=Outcome.DENIED, actor_username=user.username, reason=reason
+        action=Action.LOGIN_FAILURE, outcome=AccessOutcome.DENIED, actor_username=user.username, reason=reason
     )
     form.add_error("token", _("That code is not right, or it has been used already. Try the next one."))
 
@@ -194,7 +194,7 @@ def _admin(request, action: str = Action.VIEW, target: str = "accounts.user"):
     """Administrators only. A page that shows accounts is itself an access event; changes are
     recorded by the services that make them."""
     access.require_role(
-        request.user, Role.ADMINISTRATOR, action=action, target=target, purpose="account administration"
+        request.user, *ADMINISTRATOR_ROLES, action=action, target=target, purpose="account administration"
     )
 
 
@@ -304,7 +304,7 @@ def organisation_list(request):
     pending = set(
         AccountRequest.objects.filter(
             kind__in=[RequestKind.ORGANISATION_KIND, RequestKind.ORGANISATION_ACTIVATE],
-            status=RequestStatus.PENDING,
+            status=AccountRequestStatus.PENDING,
         ).values_list("organisation_id", flat=True)
     )
     return render(
@@ -348,12 +348,7 @@ def _organisation_saved(request, pending) -> str:
 def account_requests(request):
     """Supervisors: what waits for their approval. Administrators: every request and its outcome."""
     access.require_role(
-        request.user,
-        Role.SUPERVISOR,
-        Role.ACCESS_APPROVER,
-        Role.ADMINISTRATOR,
-        action=Action.VIEW,
-        target="accounts.accountrequest",
+        request.user, *ACCOUNT_REQUEST_ROLES, action=Action.VIEW, target="accounts.accountrequest"
     )
     if request.user.has_role(Role.ADMINISTRATOR):
         rows, deciding = selectors.account_requests_recent(user=request.user), False
@@ -372,7 +367,7 @@ def _request_decided(request, decided, issued):
         return _code_page(
             request, account=decided.subject_user, issued=issued, request_obj=decided, approver=True
         )
-    approved = decided.status == RequestStatus.APPROVED
+    approved = decided.status == AccountRequestStatus.APPROVED
     messages.success(request, _("The request was approved.") if approved else _("The request was refused."))
     return "accounts:requests"
 

@@ -44,7 +44,7 @@ class Action(models.TextChoices):
     ANCHOR = "anchor", _("anchor of the access log")
 
 
-class Outcome(models.TextChoices):
+class AccessOutcome(models.TextChoices):
     ALLOWED = "allowed", _("allowed")
     DENIED = "denied", _("denied")
     # Allowed on the object as the user's page showed it, which someone changed meanwhile: nothing
@@ -154,7 +154,7 @@ class AccessEvent(AppendOnly):
     subject_count = models.PositiveIntegerField(default=0)
     purpose = models.CharField(max_length=100, blank=True)
     legal_ground = models.CharField(max_length=100, blank=True)
-    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(max_length=8, choices=AccessOutcome.choices)
     reason = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)

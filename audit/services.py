@@ -25,7 +25,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from audit import anchors, chain
-from audit.models import AccessEvent, AccessEventSubject, Action, Outcome, Seal
+from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action, Seal
 from lotsa import context, keyfile
 
 
@@ -34,7 +34,7 @@ class Event:
     """An event not yet chained. Reason, purpose and ground are codes or short texts, never personal data."""
 
     action: str
-    outcome: str = Outcome.ALLOWED
+    outcome: str = AccessOutcome.ALLOWED
     actor: object | None = None
     target_type: str = ""
     target_id: str = ""
@@ -171,7 +171,7 @@ def record(**kwargs) -> AccessEvent:
 
 
 def record_denial(*, action: str, reason: str, **kwargs) -> AccessEvent:
-    return record(action=action, outcome=Outcome.DENIED, reason=reason, **kwargs)
+    return record(action=action, outcome=AccessOutcome.DENIED, reason=reason, **kwargs)
 
 
 def token(event: AccessEvent) -> str:
@@ -927,9 +927,9 @@ def _clock(records: Iterable[anchors.Record], now: float) -> tuple[str, list[str
 
 
 __all__ = [
+    "AccessOutcome",
     "Action",
     "Event",
-    "Outcome",
     "Sealer",
     "append",
     "present",

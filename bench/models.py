@@ -8,7 +8,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from cases.models import Activity, CaseStatus, CloseReason, Milieu, PersonFacts, ProtectedIdentity
+from cases.models import PersonFacts
+from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity
 from lotsa.vocabulary import InformationCategory
 
 

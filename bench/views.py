@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from bench.models import PlainCase, PlainJournalEntry
 from cases import forms
-from cases.models import CaseStatus
+from cases.words import CaseStatus
 
 
 def plain_my_cases(request):

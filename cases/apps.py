@@ -12,14 +12,15 @@ class CasesConfig(LotsaAppConfig):
         "JournalEntry": "cases.access.JournalEntryPolicy",
         "AssignmentRequest": "cases.access.AssignmentRequestPolicy",
         "CaseStatusChange": "cases.access.CaseStatusChangePolicy",
-        "Handover": "cases.access.HandoverPolicy",
+        "Handover": "cases.handovers.access.HandoverPolicy",
         "FirstContact": "cases.access.CaseRecordPolicy",
         "FirstContactMeeting": "cases.access.CaseRecordPolicy",
-        "ConcernReport": "cases.access.ConcernReportPolicy",
+        "ConcernReport": "cases.first_contacts.access.ConcernReportPolicy",
     }
     waiting_providers = [
-        "cases.selectors.waiting_handovers",
-        "cases.selectors.waiting_concern_reports",
+        "cases.handovers.selectors.waiting_handovers",
+        "cases.first_contacts.selectors.waiting_concern_reports",
+        "cases.first_contacts.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
         "cases.selectors.waiting_closings",
     ]

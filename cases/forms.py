@@ -3,41 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
+from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
-from cases import personal_number as pnr
-from cases.models import (
-    HANDOVER_PURPOSES,
-    Activity,
-    CaseStatus,
-    CloseReason,
-    ContactOutcome,
-    Milieu,
-    ProtectedIdentity,
-    Referrer,
-    TargetGroup,
-)
+from cases.personal_number import PersonalNumberField
+from cases.words import NOT_CLOSED, Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
-from lotsa.forms import DateInput
 from lotsa.vocabulary import InformationCategory
-
-
-class PersonalNumberField(forms.CharField):
-    """Takes what people type; cleans to the twelve canonical digits, or a translated message."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Personal identity number"))
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("help_text", _("YYYYMMDD-NNNN, YYMMDD-NNNN, or YYMMDD+NNNN for people over 100."))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            return pnr.normalise(value)
-        except pnr.InvalidPersonalNumber as error:
-            raise forms.ValidationError(error.message, code="invalid") from None
 
 
 class SearchForm(forms.Form):
@@ -78,7 +49,10 @@ class OpenCaseForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *CaseStatus.choices]
+        label=_("Status"),
+        required=False,
+        initial=NOT_CLOSED,
+        choices=[(NOT_CLOSED, _("Not closed")), ("", _("All statuses")), *CaseStatus.choices],
     )
     activity = forms.ChoiceField(
         label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]
@@ -170,115 +144,3 @@ class AssignmentDecisionForm(forms.Form):
     """Grant or refuse a request to be assigned: the button pressed."""
 
     decision = id_fields.button_choice([("grant", _("Grant")), ("refuse", _("Refuse"))])
-
-
-class HandoverForm(forms.Form):
-    """Send the person to another social-services unit. The service checks that a consent for the
-    purpose names the unit; the list offers every active unit but the user's own."""
-
-    to_unit = id_fields.ModelChoiceField(label=_("Receiving unit"), queryset=Organisation.objects.none())
-    purpose = forms.ChoiceField(
-        label=_("Purpose"),
-        choices=[(purpose.value, purpose.label) for purpose in HANDOVER_PURPOSES],
-        help_text=_("A consent of the person for this purpose must name the receiving unit."),
-    )
-    note = forms.CharField(
-        label=_("Note to the receiving unit"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=4000,
-        help_text=_("What the receiving unit needs to decide. It sees nothing else of the case."),
-    )
-
-    def __init__(self, *args, own_unit_id=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = Organisation.objects.filter(
-            is_active=True, kind__in=SOCIAL_SERVICES_KINDS
-        ).exclude(pk=own_unit_id)
-
-
-class HandoverDeclineForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why the hand-over is declined"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("Say why the hand-over is declined: the sender sees it.")},
-        help_text=_("The sender sees this reason."),
-    )
-
-
-YES_NO_UNKNOWN = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]
-
-
-class FirstContactForm(OpenCaseForm):
-    """A request for a first contact: the person, who flagged them and when, the milieu (unclear is an
-    answer), and whether they have minor children."""
-
-    referrer = forms.ChoiceField(label=_("Flagged by"), choices=Referrer.choices)
-    referrer_detail = forms.CharField(label=_("Which unit or service"), max_length=200, required=False)
-    flagged_on = forms.DateField(label=_("Flagged on"), widget=DateInput)
-    has_minor_children = forms.TypedChoiceField(
-        label=_("Has minor children"),
-        choices=YES_NO_UNKNOWN,
-        required=False,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        help_text=_("The first contact is for adults without children."),
-    )
-    children_reason = forms.CharField(
-        label=_("If the person has children: why the team goes on"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=2000,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["activity"], self.fields["target_group"]
-
-
-class FirstContactMeetingForm(forms.Form):
-    prefix = "meeting"
-
-    held_on = forms.DateField(label=_("Date"), widget=DateInput)
-    vbe_participants = forms.CharField(label=_("From the VBE team"), max_length=400)
-    police_participants = forms.CharField(label=_("From the police"), max_length=400)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
-    attempts = forms.IntegerField(
-        label=_("Attempts to reach the person"), min_value=1, max_value=50, initial=1
-    )
-    notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
-    )
-
-
-class ConcernReportForm(forms.Form):
-    prefix = "concern"
-
-    to_unit = id_fields.ModelChoiceField(label=_("Responsible district"), queryset=None)
-    child_number = PersonalNumberField(label=_("The child's personal identity number"))
-    child_given_names = forms.CharField(label=_("The child's given names"), max_length=200)
-    child_surname = forms.CharField(label=_("The child's surname"), max_length=200)
-    reported_by_police = forms.CharField(label=_("Reported by (police)"), max_length=200)
-    reported_on = forms.DateField(label=_("Reported on"), widget=DateInput)
-    concern = forms.CharField(
-        label=_("The concern"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = Organisation.objects.filter(
-            kind=OrganisationKind.DISTRICT_ADMINISTRATION, is_active=True
-        )
-
-
-class ConcernAssessForm(forms.Form):
-    decision = id_fields.button_choice(
-        [("open_case", _("Open the child's own case")), ("no_action", _("No further action"))]
-    )
-    note = forms.CharField(
-        label=_("The assessment (required when no further action follows)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=4000,
-    )

@@ -1,4 +1,5 @@
-"""People and their cases.
+"""People and their cases (the case core), and the models of the hand-overs and first contacts, which
+are defined in their packages and registered here.
 
 Every personal field of a person is encrypted under the person's own data key; the personal
 identity number is also kept as a blind index for exact-match search.
@@ -17,17 +18,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
 from cases.records import PersonalRecord
+from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
-from lotsa.records import GuardedRecord, Recorded
-from lotsa.vocabulary import InformationCategory, Purpose
-
-
-class ProtectedIdentity(models.TextChoices):
-    NONE = "none", _("None")
-    SECRECY_MARKING = "secrecy_marking", _("Secrecy marking (sekretessmarkering)")
-    PROTECTED_REGISTRATION = "protected_registration", _("Protected registration (skyddad folkbokföring)")
-    FICTITIOUS_IDENTITY = "fictitious_identity", _("Fictitious identity (fingerade personuppgifter)")
+from lotsa.records import GuardedRecord
+from lotsa.vocabulary import InformationCategory
 
 
 class PersonFacts:
@@ -106,53 +101,6 @@ class Person(PersonFacts, GuardedRecord):
         if number is not None and not (len(number) == 12 and number.isdigit()):
             self.personal_number = pnr.normalise(number)
         super().save(*args, **kwargs)
-
-
-class Activity(models.TextChoices):
-    VBE_FIRST_CONTACT = "vbe_first_contact", _("VBE-team first contact")
-    INTERVENTION_GROUP = "intervention_group", _("Intervention group")
-    DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
-    RELATIVE_SUPPORT = "relative_support", _("Relative support")
-    CHILD_CONCERN = "child_concern", _("A child's own case after a report of concern")
-    OTHER = "other", _("Other")
-
-
-class TargetGroup(models.TextChoices):
-    """Whom the case is for: the person concerned, a relative in their own right (seed 000), or a person
-    harmed by violent extremism (drabbad, seed 002), supported on the principles for crime victims."""
-
-    PERSON_CONCERNED = "person_concerned", _("A person involved in or leaving violent extremism")
-    RELATIVE = "relative", _("A relative")
-    HARMED = "harmed", _("A person harmed by violent extremism")
-    CHILD = "child", _("A child (report of concern)")
-
-
-class Milieu(models.TextChoices):
-    AUTONOMOUS = "autonomous", _("Autonomous milieu")
-    WHITE_POWER = "white_power", _("White-power milieu")
-    VIOLENT_ISLAMIST = "violent_islamist", _("Violent Islamist milieu")
-    OTHER_IDEOLOGY = "other_ideology", _("Other ideology")
-    UNCLEAR = "unclear", _("Unclear")
-    NOT_RELEVANT = "not_relevant", _("Not relevant")
-
-
-class CaseStatus(models.TextChoices):
-    OPENED = "opened", _("Opened")
-    ACTIVE = "active", _("Active")
-    # The handler proposed closing: the case closes when the unit's supervisor approves (four eyes).
-    CLOSING = "closing", _("Closing, waiting for approval")
-    CLOSED = "closed", _("Closed")
-
-
-class CloseReason(models.TextChoices):
-    GOALS_MET = "goals_met", _("The goals of the support were met")
-    DECLINED = "declined", _("The person declined further support")
-    HANDED_OVER = "handed_over", _("Handed over to another unit")
-    MOVED = "moved", _("The person moved from the municipality")
-    NO_CONTACT = "no_contact", _("No contact could be established")
-    NOT_RELEVANT = "not_relevant", _("No longer relevant")
-    DECEASED = "deceased", _("The person has died")
-    OTHER = "other", _("Other reason (described in the text)")
 
 
 class Case(PersonalRecord):
@@ -304,7 +252,7 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
-class RequestStatus(models.TextChoices):
+class AssignmentRequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
     GRANTED = "granted", _("Granted")
     REFUSED = "refused", _("Refused")
@@ -320,7 +268,10 @@ class AssignmentRequest(PersonalRecord):
     requested_at = models.DateTimeField(auto_now_add=True)
     reason = EncryptedTextField(_("why you need the case"))
     status = models.CharField(
-        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+        _("status"),
+        max_length=16,
+        choices=AssignmentRequestStatus.choices,
+        default=AssignmentRequestStatus.PENDING,
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -332,208 +283,31 @@ class AssignmentRequest(PersonalRecord):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "requested_by"],
-                condition=models.Q(status=RequestStatus.PENDING),
+                condition=models.Q(status=AssignmentRequestStatus.PENDING),
                 name="one_pending_assignment_request",
             )
         ]
 
 
-class HandoverStatus(models.TextChoices):
-    SENT = "sent", _("Sent, waiting for a decision")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    WITHDRAWN = "withdrawn", _("Withdrawn by the sender")
+# The sub-domains' models, imported here because Django registers an app's models from its models
+# module: they keep the app label ``cases`` (their tables and migrations are those they always had),
+# and they are named from here like every model of the app (``from cases.models import Handover``:
+# other apps, the tests), wherever they are defined. Imported in the order they were defined in
+# before, which is the order Django registers them in.
+from cases.handovers.models import (  # noqa: E402, F401
+    HANDOVER_PURPOSES,
+    Handover,
+    HandoverQuerySet,
+    HandoverSource,
+    HandoverStatus,
+)
 
-
-class HandoverSource(models.TextChoices):
-    """Where a hand-over comes from: a unit's case (a district, the VBE team, the defector programme at
-    closure), an intervention group, or a request from the police (BOPS, the police defector
-    programme), who keep no case here."""
-
-    CASE = "case", _("A unit's case")
-    INTERVENTION_GROUP = "intervention_group", _("An intervention group")
-    POLICE_REQUEST = "police_request", _("A request from the police")
-
-
-# The purposes a hand-over is sent for; a consent of the person for it must name the receiving unit.
-HANDOVER_PURPOSES = (Purpose.HANDOVER, Purpose.DEFECTOR_PROGRAMME, Purpose.RELATIVE_SUPPORT)
-
-
-class HandoverQuerySet(GuardedQuerySet):
-    def undecided(self):
-        return self.filter(status=HandoverStatus.SENT)
-
-    def overdue(self, at: dt.datetime | None = None):
-        """Undecided for longer than LOTSA_HANDOVER_OVERDUE_DAYS."""
-        at = at or timezone.now()
-        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
-        return self.undecided().filter(sent_at__lt=at - dt.timedelta(days=days))
-
-
-class Handover(PersonalRecord):
-    """A hand-over (or referral) of a person from one unit to another: the VBE team to a district, a
-    district to the treatment unit, an intervention group to the defector programme, the programme to a
-    district at closure, or a request from the police to the programme.
-
-    It is sent under a consent for its purpose that names the receiving unit (a police request: the
-    police state the person agreed to be contacted, and the programme records the consent itself),
-    then accepted — the receiving unit opens its own case of the person, carrying over only what that
-    consent covers — or declined with a reason the sender sees, or withdrawn by the sender. ``person``
-    is the sender's record of the person (for a police request, the receiving unit's own)."""
-
-    source = models.CharField(_("from"), max_length=32, choices=HandoverSource.choices)
-    from_case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="handovers_sent", null=True, blank=True
-    )
-    from_unit = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("sent by unit"), on_delete=models.PROTECT, related_name="+"
-    )
-    to_unit = models.ForeignKey(
-        "accounts.Organisation",
-        verbose_name=_("receiving unit"),
-        on_delete=models.PROTECT,
-        related_name="handovers_received",
-    )
-    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
-    # The consent it was sent under (consent.Consent's id; a police request has none).
-    consent_ref = models.UUIDField(null=True, blank=True)
-    note = EncryptedTextField(_("note to the receiving unit"))
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
-    status = models.CharField(
-        _("status"), max_length=16, choices=HandoverStatus.choices, default=HandoverStatus.SENT
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decline_reason = EncryptedTextField(_("reason for declining"))
-    accepted_case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="handovers_accepted", null=True, blank=True
-    )
-
-    objects = HandoverQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-sent_at"]
-        verbose_name = _("hand-over")
-        verbose_name_plural = _("hand-overs")
-        indexes = [
-            models.Index(fields=["to_unit", "status", "sent_at"], name="handover_inbox"),
-            models.Index(fields=["from_unit", "-sent_at"], name="handover_outbox"),
-        ]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == HandoverStatus.SENT
-
-    @property
-    def overdue(self) -> bool:
-        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
-        return self.is_open and timezone.now() - self.sent_at > dt.timedelta(days=days)
-
-    @property
-    def waiting_days(self) -> int:
-        """Days from sending to the decision (or to now, while undecided)."""
-        return ((self.decided_at or timezone.now()) - self.sent_at).days
-
-
-# --- VBE-team first contacts (seed 001) ---------------------------------------------------------------
-
-
-class Referrer(models.TextChoices):
-    POLICE = "police", _("The police")
-    SECURITY_SERVICE = "security_service", _("The Security Service, through the police")
-    CITY_SERVICE = "city_service", _("Another city service")
-
-
-class FirstContact(PersonalRecord):
-    """A request for a first contact: who flagged the person and when, and whether they have minor
-    children (the target group is adults without children: the team goes on only with a reason). The
-    case it belongs to (the VBE team's) carries the milieu."""
-
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="first_contact")
-    referrer = models.CharField(_("flagged by"), max_length=32, choices=Referrer.choices)
-    referrer_detail = EncryptedTextField(_("which unit or service"))
-    flagged_on = models.DateField(_("flagged on"))
-    has_minor_children = models.BooleanField(_("has minor children"), null=True)
-    children_reason = EncryptedTextField(_("why the team goes on although the person has children"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-
-class ContactOutcome(models.TextChoices):
-    ACCEPTED = "accepted_help", _("Accepted help")
-    DECLINED = "declined", _("Declined")
-    NOT_REACHED = "not_reached", _("Not reached")
-    OTHER_HELP = "other_help", _("Needs other help")
-
-
-class FirstContactMeeting(Recorded, PersonalRecord):
-    """The meeting together with the police (one is the goal; more can be recorded)."""
-
-    first_contact = models.ForeignKey(FirstContact, on_delete=models.PROTECT, related_name="meetings")
-    held_on = models.DateField(_("date"))
-    vbe_participants = EncryptedTextField(_("from the VBE team"))
-    police_participants = EncryptedTextField(_("from the police"))
-    outcome = models.CharField(_("outcome"), max_length=32, choices=ContactOutcome.choices)
-    attempts = models.PositiveSmallIntegerField(_("attempts to reach the person"), default=1)
-    notes = EncryptedTextField(_("notes"))
-
-    class Meta:
-        ordering = ["held_on"]
-
-
-class ConcernStatus(models.TextChoices):
-    RECEIVED = "received", _("Received, to be assessed")
-    CASE_OPENED = "case_opened", _("Assessed: a case of the child was opened")
-    NO_ACTION = "no_action", _("Assessed: no further action")
-
-
-class ConcernReport(Recorded, PersonalRecord):
-    """A report of concern for a child (orosanmälan): the police report concern for a person's minor
-    child to the responsible district, and the VBE team records it. It is sent under the duty to
-    report (OSL 10 kap. 28 §): never blocked by a missing consent, always reviewed. The child is the
-    receiving district's own record (``child``); the district's child and youth unit assesses it (up
-    to and including 20 years), and may open the child's own case."""
-
-    encryption_subject_field = "child_id"
-
-    person = None  # the person it is about is the child
-    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    from_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="concern_reports_sent")
-    from_unit = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    to_unit = models.ForeignKey(
-        "accounts.Organisation",
-        verbose_name=_("responsible district"),
-        on_delete=models.PROTECT,
-        related_name="concern_reports_received",
-    )
-    reported_by_police = EncryptedTextField(_("reported by (police)"))
-    concern = EncryptedTextField(_("the concern"))
-    reported_on = models.DateField(_("reported on"))
-    # The disclosure it was sent under (consent.Disclosure's id: ground child_concern_report).
-    disclosure_ref = models.UUIDField(null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED
-    )
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    assessed_at = models.DateTimeField(null=True, blank=True)
-    assessment_note = EncryptedTextField(_("the assessment"))
-    child_case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="concern_reports", null=True, blank=True
-    )
-
-    class Meta:
-        ordering = ["-recorded_at"]
-        indexes = [models.Index(fields=["to_unit", "status"], name="concern_inbox")]
-
-    def child_age(self) -> int | None:
-        return self.child.age()
-
-    @property
-    def for_child_and_youth_unit(self) -> bool:
-        age = self.child.age()
-        return age is None or age <= settings.LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE
+# isort: split
+from cases.first_contacts.models import (  # noqa: E402, F401
+    ConcernReport,
+    ConcernStatus,
+    ContactOutcome,
+    FirstContact,
+    FirstContactMeeting,
+    Referrer,
+)

@@ -11,6 +11,9 @@ the tax agency's rules (Skatteverket, SKV 704):
   number ``NNN`` is never ``000``; the last digit is the Luhn check digit of the ten-digit form.
 
 Spaces around the number are ignored; a space inside it is refused, never read as a separator.
+
+``PersonalNumberField`` applies these rules to what a form takes (in this app and in others: the module
+is published, tests/test_project.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,3 +105,22 @@ def normalise_or_none(text) -> str | None:
         return normalise(str(text))
     except InvalidPersonalNumber:
         return str(text).strip() or None
+
+
+# The field every form that takes a number uses (this app's and others'): the rules above, applied.
+class PersonalNumberField(forms.CharField):
+    """Takes what people type; cleans to the twelve canonical digits, or a translated message."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Personal identity number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", _("YYYYMMDD-NNNN, YYMMDD-NNNN, or YYMMDD+NNNN for people over 100."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return normalise(value)
+        except InvalidPersonalNumber as error:
+            raise forms.ValidationError(error.message, code="invalid") from None

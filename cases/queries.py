@@ -1,20 +1,26 @@
 """Reads of cases that trust a decision already made and recorded by the caller (a selector of this app or
-another): counts, subqueries and a person's holdings for a subject access extract. None of them asks
-lotsa.access; every read that decides is a selector."""
+another): counts, subqueries and a person's holdings for a subject access extract; and, for other apps,
+the case or the people a door of theirs decides on (found, never shown: the caller asks lotsa.access
+before anything of it is read). None of them asks lotsa.access; every read that decides is a selector."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.access import CasePolicy
 from cases.models import (
     Case,
     CaseUserObjectPermission,
     FirstContact,
     FirstContactMeeting,
+    Handover,
+    HandoverSource,
     JournalEntry,
     Person,
 )
@@ -39,7 +45,7 @@ def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
     }
 
 
-# For the review of the access log (supervision/review.py): identifiers only, never a name, so these
+# For the review of the access log (supervision/log_review.py): identifiers only, never a name, so these
 # reads show no one and record nothing.
 def people_kept_by(*, organisation_id) -> QuerySet:
     """The ids of the people a unit keeps a record of, as a subquery."""
@@ -114,3 +120,76 @@ def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]
         (_("Cases"), case_lines or [_("None")]),
         (_("Journal entries (date and category)"), journal or [_("None")]),
     ]
+
+
+# --- For other apps' doors ---------------------------------------------------------------------------
+# Another app reaches cases' rows through these, not through cases.models (tests/test_project.py, the
+# import contract). Each finds or narrows and reads nothing: the caller decides (lotsa.access) and
+# records before anything of what it returns is shown.
+
+
+def case_policy_visible(*, user) -> QuerySet[Case]:
+    """The cases the case policy lets ``user`` see, as a subquery: for the policies of records that are
+    read under the rules of their case (a consent, a group, the programme's records, a relation)."""
+    return CasePolicy().visible(user, Case.objects.all())
+
+
+def case_found(*, case_id, related: tuple[str, ...] = ()) -> Case:
+    """The case a page decides on, with ``related`` joined (404 when there is no such case). Nothing of
+    it is shown before the page's own decision (lotsa.posting, or a selector) is recorded."""
+    cases = Case.objects.select_related(*related) if related else Case.objects.all()
+    return get_object_or_404(cases, pk=case_id)
+
+
+def case_for_service(
+    *, case_id, related: tuple[str, ...] = ("person",), lock: bool = False, lock_of: tuple[str, ...] = ()
+) -> Case:
+    """The case a service decides on and changes (``Case.DoesNotExist`` when there is none), locked
+    for the transaction when ``lock`` (only its own row with ``lock_of=("self",)``)."""
+    cases = Case.objects.select_related(*related)
+    if lock:
+        cases = cases.select_for_update(of=lock_of)
+    return cases.get(pk=case_id)
+
+
+def cases_of_person(*, person_id) -> QuerySet[Case]:
+    """Every case of a person record, for the caller to narrow."""
+    return Case.objects.filter(person_id=person_id)
+
+
+def cases_responsible(*, user) -> QuerySet[Case]:
+    """The cases ``user`` is the responsible social worker of, for the caller to narrow with
+    lotsa.access."""
+    return Case.objects.filter(responsible=user)
+
+
+def people() -> QuerySet[Person]:
+    """Every person record, for a door to narrow with lotsa.access (a list), or to find one by id and
+    decide on it (a page)."""
+    return Person.objects.all()
+
+
+def person_found(*, person_id) -> Person:
+    """The person a page decides on (404 when there is no such person)."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def signed_entries_of(*, person) -> QuerySet[JournalEntry]:
+    """The person's signed journal entries, for the caller to narrow with lotsa.access (what crosses
+    to another organisation is only ever signed)."""
+    return JournalEntry.objects.filter(person=person, signed_at__isnull=False)
+
+
+def referrals_from_group(*, case) -> QuerySet[Handover]:
+    """The hand-overs an intervention group sent from its case (its referrals to the defector
+    programme): units and dates, for the group's page after its own recorded decision."""
+    return case.handovers_sent.filter(source=HandoverSource.INTERVENTION_GROUP).select_related("to_unit")
+
+
+def police_request_probe(*, user) -> Handover:
+    """The hand-over a police request by ``user`` would be, unsaved: what the request form's page decides
+    on (lotsa.access) before the request exists."""
+    return Handover(source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user)

@@ -3,39 +3,30 @@ is already recorded)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
 from cases.models import (
     AssignmentRequest,
+    AssignmentRequestStatus,
     Case,
-    CaseStatus,
     CaseStatusChange,
-    ConcernReport,
-    ConcernStatus,
-    FirstContact,
-    Handover,
-    HandoverStatus,
     JournalEntry,
     Person,
-    RequestStatus,
 )
 from cases.services import closing_proposal
+from cases.words import NOT_CLOSED, CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto
@@ -91,7 +82,7 @@ def assignment_requests_waiting_for(*, user: User) -> list[AssignmentRequest]:
     rows = [
         request
         for request in assignment_requests_visible_to(user=user)
-        .filter(status=RequestStatus.PENDING)
+        .filter(status=AssignmentRequestStatus.PENDING)
         .exclude(requested_by=user)
         .select_related("case", "case__responsible", "requested_by")
         .order_by("requested_at")
@@ -126,9 +117,12 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
 
 def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None, size: int = 25):
     """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
-    per person shown, in one insert, before anything is rendered."""
+    per person shown, in one insert, before anything is rendered. ``status`` NOT_CLOSED: every case but
+    the closed ones; empty: every case."""
     cases = cases_visible_to(user=user)
-    if status:
+    if status == NOT_CLOSED:
+        cases = cases.exclude(status=CaseStatus.CLOSED)
+    elif status:
         cases = cases.filter(status=status)
     if activity:
         cases = cases.filter(activity=activity)
@@ -156,7 +150,7 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
         )
     audit.record(
         action=Action.SEARCH,
-        outcome=Outcome.ALLOWED,
+        outcome=AccessOutcome.ALLOWED,
         actor=user,
         target_type="cases.person",
         target_id=str(person.pk) if cases else "",
@@ -208,159 +202,6 @@ def case_page_for(*, user: User, case_id) -> dict:
 
 def _closing_proposal(case):
     return closing_proposal(case)
-
-
-# --- Hand-overs ------------------------------------------------------------------------------------
-
-
-def handovers_visible_to(*, user: User) -> QuerySet[Handover]:
-    return access.visible_to(user, Handover.objects.all())
-
-
-def _handover_rows(queryset) -> list[Handover]:
-    return list(
-        queryset.select_related(
-            "person", "from_unit", "to_unit", "sent_by", "decided_by", "from_case", "accepted_case"
-        )
-    )
-
-
-def handovers_for(*, user: User, recent: int = 50) -> dict:
-    """The hand-overs waiting for the user's unit (oldest first, overdue flagged), and those the user's
-    side sent or its unit decided lately; one access event naming the people shown."""
-    visible = handovers_visible_to(user=user)
-    waiting = _handover_rows(visible.undecided().filter(to_unit_id=user.organisation_id).order_by("sent_at"))
-    received = _handover_rows(
-        visible.filter(to_unit_id=user.organisation_id)
-        .exclude(status=HandoverStatus.SENT)
-        .order_by("-decided_at")[:recent]
-    )
-    sent = _handover_rows(visible.exclude(to_unit_id=user.organisation_id).order_by("-sent_at")[:recent])
-    with transaction.atomic():
-        access.record_list(user, [*waiting, *received, *sent], purpose="hand-overs")
-    crypto.prefetch_data_keys(h.person_id for h in [*waiting, *received, *sent])
-    return {"waiting": waiting, "received": received, "sent": sent}
-
-
-def handover_get_for(*, user: User, handover_id) -> Handover:
-    """One hand-over, or a denial already in the access log (unknown ids are 404)."""
-    handover = _handover_rows(Handover.objects.filter(pk=handover_id))
-    if not handover:
-        raise Http404
-    access.check(user, Action.VIEW, handover[0], purpose="hand-over")
-    return handover[0]
-
-
-def handovers_waiting_count(*, user: User) -> tuple[int, int]:
-    """How many hand-overs wait for the user's unit, and how many of them are overdue: numbers only,
-    for the start page (no person is shown)."""
-    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
-        return 0, 0
-    waiting = handovers_visible_to(user=user).filter(to_unit_id=user.organisation_id)
-    return waiting.undecided().count(), waiting.overdue().count()
-
-
-def waiting_handovers(user: User) -> list:
-    """For the start page (lotsa.waiting): how many hand-overs wait for the unit, how many overdue."""
-    items = []
-    waiting, overdue = handovers_waiting_count(user=user)
-    if waiting:
-        text = ngettext(
-            "%(n)d hand-over waits for your unit's decision",
-            "%(n)d hand-overs wait for your unit's decision",
-            waiting,
-        ) % {"n": waiting}
-        if overdue:
-            text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
-        items.append(Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue)))
-    # The sender's side: what the receivers declined lately, to be acted on.
-    declined = (
-        handovers_visible_to(user=user)
-        .filter(status=HandoverStatus.DECLINED, sent_by=user)
-        .filter(decided_at__gte=timezone.now() - dt.timedelta(days=settings.LOTSA_HANDOVER_OVERDUE_DAYS))
-        .count()
-    )
-    if declined:
-        text = ngettext(
-            "%(n)d hand-over you sent was declined: read the reason",
-            "%(n)d hand-overs you sent were declined: read the reasons",
-            declined,
-        ) % {"n": declined}
-        items.append(Waiting(text=text, url=reverse("cases:handovers")))
-    return items
-
-
-# --- First contacts and reports of concern -----------------------------------------------------------
-
-
-def first_contact_page_for(*, user: User, case_id) -> dict:
-    """The first contact of a VBE-team case, after one recorded decision to view the case: the request,
-    the meetings with the police, the reports of concern and hand-overs sent from it."""
-    case = case_get_for(user=user, case_id=case_id, purpose="first contact")
-    contact = FirstContact.objects.filter(case=case).select_related("created_by").first()
-    if contact is None:
-        raise Http404
-    return {
-        "case": case,
-        "person": case.person,
-        "contact": contact,
-        "meetings": list(contact.meetings.select_related("recorded_by")),
-        "reports": list(case.concern_reports_sent.select_related("to_unit", "child")),
-        "handovers_sent": list(case.handovers_sent.select_related("to_unit")),
-        "can_write": access.decide(user, Action.UPDATE, case).allowed,
-    }
-
-
-def concern_reports_for(*, user: User, recent: int = 50) -> dict:
-    """Reports of concern the unit received (those to assess first, oldest first) and those its side
-    sent; one access event naming the children shown."""
-    visible = access.visible_to(user, ConcernReport.objects.all()).select_related(
-        "child", "from_unit", "to_unit", "assessed_by"
-    )
-    to_assess = list(
-        visible.filter(to_unit_id=user.organisation_id, status=ConcernStatus.RECEIVED).order_by("recorded_at")
-    )
-    assessed = list(
-        visible.filter(to_unit_id=user.organisation_id)
-        .exclude(status=ConcernStatus.RECEIVED)
-        .order_by("-assessed_at")[:recent]
-    )
-    sent = list(visible.exclude(to_unit_id=user.organisation_id).order_by("-recorded_at")[:recent])
-    with transaction.atomic():
-        access.record_list(user, [*to_assess, *assessed, *sent], purpose="reports of concern")
-    crypto.prefetch_data_keys(r.child_id for r in [*to_assess, *assessed, *sent])
-    return {"to_assess": to_assess, "assessed": assessed, "sent": sent}
-
-
-def concern_report_get_for(*, user: User, report_id) -> ConcernReport:
-    report = (
-        ConcernReport.objects.select_related("child", "from_unit", "to_unit", "recorded_by", "assessed_by")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    access.check(user, Action.VIEW, report, purpose="report of concern")
-    return report
-
-
-def waiting_concern_reports(user: User) -> list:
-    """For the start page (lotsa.waiting): reports of concern the district has to assess."""
-    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
-        return []
-    count = (
-        access.visible_to(user, ConcernReport.objects.all())
-        .filter(to_unit_id=user.organisation_id, status=ConcernStatus.RECEIVED)
-        .count()
-    )
-    if not count:
-        return []
-    text = ngettext(
-        "%(n)d report of concern for a child waits to be assessed",
-        "%(n)d reports of concern for children wait to be assessed",
-        count,
-    ) % {"n": count}
-    return [Waiting(text=text, url=reverse("cases:concern_reports"), urgent=True)]
 
 
 def waiting_drafts(user: User) -> list:

@@ -4,7 +4,6 @@ is recorded in the access log in the same transaction."""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -12,44 +11,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
+from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import personal_number as pnr
-from cases.access import handles_a_case_of
 from cases.models import (
-    HANDOVER_PURPOSES,
-    Activity,
     AssignmentRequest,
+    AssignmentRequestStatus,
     Case,
     CaseReassignment,
-    CaseStatus,
     CaseStatusChange,
-    CloseReason,
-    ConcernReport,
-    ConcernStatus,
-    ContactOutcome,
-    FirstContact,
-    FirstContactMeeting,
-    Handover,
-    HandoverSource,
-    HandoverStatus,
     JournalEntry,
-    Milieu,
     Person,
-    ProtectedIdentity,
-    Referrer,
-    RequestStatus,
-    TargetGroup,
 )
 from cases.signals import case_closing_decided
-from consent import policy as consent_policy
-from consent import services as consent_services
+from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
-from lotsa.vocabulary import InformationCategory, Purpose
 
 
 class StaleVersion(Conflict):
@@ -137,7 +117,9 @@ def assignment_request_create(*, by: User, case_id, reason: str) -> AssignmentRe
     access.check(by, Action.CREATE, request, purpose="ask to be assigned")
     if not (reason or "").strip():
         raise DomainError(_("Say why you need the case."))
-    if AssignmentRequest.objects.filter(case=case, requested_by=by, status=RequestStatus.PENDING).exists():
+    if AssignmentRequest.objects.filter(
+        case=case, requested_by=by, status=AssignmentRequestStatus.PENDING
+    ).exists():
         raise DomainError(_("You have already asked to be assigned to this case."))
     request.reason = reason.strip()
     request.save()
@@ -151,9 +133,9 @@ def assignment_request_decide(*, by: User, request_id, grant: bool) -> Assignmen
     access.check(
         by, Action.UPDATE, request, purpose="grant an assignment" if grant else "refuse an assignment"
     )
-    if request.status != RequestStatus.PENDING:
+    if request.status != AssignmentRequestStatus.PENDING:
         raise DomainError(_("The request has been decided already."))
-    request.status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
+    request.status = AssignmentRequestStatus.GRANTED if grant else AssignmentRequestStatus.REFUSED
     request.decided_by, request.decided_at = by, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     if grant:
@@ -368,164 +350,6 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
     return person
 
 
-# --- Hand-overs between units ------------------------------------------------------------------------
-
-# The activity of the case the receiving unit opens, by the hand-over's purpose.
-ACTIVITY_FOR_PURPOSE = {
-    Purpose.DEFECTOR_PROGRAMME: Activity.DEFECTOR_PROGRAMME,
-    Purpose.RELATIVE_SUPPORT: Activity.RELATIVE_SUPPORT,
-    Purpose.INTERVENTION_GROUP: Activity.INTERVENTION_GROUP,
-}
-
-
-@transaction.atomic
-def handover_send(
-    *,
-    by: User,
-    case_id,
-    to_unit_id: int | None,
-    purpose: str,
-    note: str,
-    source: str = HandoverSource.CASE,
-    refusal: str = "",
-) -> Handover:
-    """Send the person of a case to another unit. Decided first (the case's handlers send); then the
-    receiving unit must be another active social-services unit that a consent for the purpose names,
-    and nothing else may be waiting there. ``refusal``, if given, is the caller's own reason not to send
-    (an intervention group refers only after a high threat), said only after the decision."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
-    handover = Handover(
-        person_id=case.person_id,
-        source=source,
-        from_case=case,
-        from_unit_id=case.owner_unit_id,
-        to_unit_id=to_unit_id,
-        purpose=purpose,
-        sent_by=by,
-    )
-    access.check(by, Action.CREATE, handover, purpose="send a hand-over")
-    if refusal:
-        raise DomainError(refusal)
-    if purpose not in HANDOVER_PURPOSES:
-        raise DomainError(_("Choose the purpose of the hand-over."))
-    units = Organisation.objects.filter(is_active=True, kind__in=SOCIAL_SERVICES_KINDS)
-    to_unit = units.filter(pk=to_unit_id).first()
-    if to_unit is None or to_unit.pk == case.owner_unit_id:
-        raise DomainError(_("Choose another social-services unit to hand over to."))
-    decision = consent_policy.sharing_decision(
-        person_id=case.person_id,
-        category=None,
-        recorded_by_id=None,
-        viewer_org_id=to_unit.pk,
-        purpose=purpose,
-    )
-    if not decision.allowed:
-        raise DomainError(
-            _("No consent for %(purpose)s names %(organisation)s: record the person's consent first.")
-            % {"purpose": Purpose(purpose).label, "organisation": to_unit.name}
-        )
-    if Handover.objects.undecided().filter(from_case=case, to_unit=to_unit).exists():
-        raise DomainError(
-            _("A hand-over of this case to %(organisation)s is already waiting.")
-            % {"organisation": to_unit.name}
-        )
-    handover.to_unit = to_unit
-    handover.consent_ref = decision.ground.removeprefix("consent:") or None
-    handover.note = note.strip() or None
-    handover.save()
-    return handover
-
-
-def _decided(handover: Handover, by: User, status: str) -> None:
-    handover.status, handover.decided_by, handover.decided_at = status, by, timezone.now()
-
-
-def _locked_handover(handover_id) -> Handover:
-    return (
-        Handover.objects.select_for_update(of=("self",))
-        .select_related("person", "from_case", "to_unit", "from_unit")
-        .get(pk=handover_id)
-    )
-
-
-@transaction.atomic
-def handover_accept(*, by: User, handover_id) -> Case:
-    """The receiving unit accepts: it opens its own case of the person, carrying over the identity the
-    hand-over names and, only where the consent covers identity and contact, the contact details and
-    the address. The unit's own earlier record of the person is used if it has one; then the case gets
-    a responsible social worker only if the one accepting already handles a case of the person (the
-    rule of cases.access), otherwise the supervisor assigns it."""
-    handover = _locked_handover(handover_id)
-    access.check(by, Action.DECIDE, handover, purpose="accept a hand-over")
-    if not handover.is_open:
-        raise DomainError(_("The hand-over has been decided already."))
-    unit = handover.to_unit
-    sent = handover.person
-    if handover.source == HandoverSource.POLICE_REQUEST:
-        person, known = sent, Case.objects.filter(person=sent).exists()
-    else:
-        person = person_find(organisation=unit, number=sent.personal_number)
-        known = person is not None
-        if person is None:
-            person = Person(organisation=unit, personal_number=sent.personal_number)
-            person.given_names, person.surname = sent.given_names, sent.surname
-            person.protected_identity = sent.protected_identity  # protection always travels
-            contact_crosses = consent_policy.sharing_decision(
-                person_id=sent.pk,
-                category=InformationCategory.IDENTITY_CONTACT,
-                recorded_by_id=None,
-                viewer_org_id=unit.pk,
-                purpose=handover.purpose,
-            ).allowed
-            person.contact = sent.contact if contact_crosses else {}
-            person.address = sent.address if contact_crosses else {}
-            person.save()
-    handles = by.has_role(*CASEWORK_ROLES) and (not known or handles_a_case_of(by, person))
-    case = Case.objects.create(
-        person=person,
-        owner_unit=unit,
-        responsible=by if handles else None,
-        activity=ACTIVITY_FOR_PURPOSE.get(handover.purpose, Activity.OTHER),
-        milieu=handover.from_case.milieu if handover.from_case else Milieu.UNCLEAR,
-    )
-    CaseStatusChange.objects.create(
-        case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version
-    )
-    if handles:
-        assign_perm("cases.view_case", by, case)
-    _decided(handover, by, HandoverStatus.ACCEPTED)
-    handover.accepted_case = case
-    handover.save(update_fields=["status", "decided_by", "decided_at", "accepted_case"])
-    return case
-
-
-@transaction.atomic
-def handover_decline(*, by: User, handover_id, reason: str) -> Handover:
-    """The receiving unit declines, with a reason the sender sees."""
-    handover = _locked_handover(handover_id)
-    access.check(by, Action.DECIDE, handover, purpose="decline a hand-over")
-    if not handover.is_open:
-        raise DomainError(_("The hand-over has been decided already."))
-    if not (reason or "").strip():
-        raise DomainError(_("Say why the hand-over is declined: the sender sees it."))
-    _decided(handover, by, HandoverStatus.DECLINED)
-    handover.decline_reason = reason.strip()
-    handover.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
-    return handover
-
-
-@transaction.atomic
-def handover_withdraw(*, by: User, handover_id) -> Handover:
-    """The sending side takes back a hand-over that is still undecided."""
-    handover = _locked_handover(handover_id)
-    access.check(by, Action.WITHDRAW, handover, purpose="withdraw a hand-over")
-    if not handover.is_open:
-        raise DomainError(_("The hand-over has been decided already."))
-    _decided(handover, by, HandoverStatus.WITHDRAWN)
-    handover.save(update_fields=["status", "decided_by", "decided_at"])
-    return handover
-
-
 # The protected-identity levels, from none to the strongest: a level is only ever raised here.
 PROTECTION_ORDER = [
     ProtectedIdentity.NONE,
@@ -548,241 +372,3 @@ def person_protect(*, by: User, case_id, level: str) -> Person:
         person.protected_identity = level
         person.save(update_fields=["protected_identity"])
     return person
-
-
-@transaction.atomic
-def handover_request_from_police(
-    *, by: User, to_unit_id: int | None, number: str, given_names: str, surname: str, note: str, agreed: bool
-) -> Handover:
-    """BOPS or the police defector programme ask the defector programme to take a person on. The police
-    keep no case here: the request becomes the programme's own record of the person (found by the
-    blind index if the programme knows them already), and waits for its decision. The police state
-    that the person agreed to be contacted; the programme records the consent itself. Decided first;
-    the event names the person once they are known."""
-    to_unit = Organisation.objects.filter(pk=to_unit_id, is_active=True).first()
-    handover = Handover(
-        source=HandoverSource.POLICE_REQUEST,
-        from_unit_id=by.organisation_id,
-        to_unit=to_unit,
-        purpose=Purpose.DEFECTOR_PROGRAMME,
-        sent_by=by,
-    )
-    if not access.decide(by, Action.CREATE, handover).allowed:
-        access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
-    if to_unit is None or to_unit.kind != OrganisationKind.DEFECTOR_PROGRAMME:
-        raise DomainError(_("Choose the defector programme."))
-    if not agreed:
-        raise DomainError(_("The programme contacts only a person who has agreed to it."))
-    if not (given_names or "").strip() or not (surname or "").strip():
-        raise DomainError(_("Give the person's given names and surname."))
-    try:
-        canonical = pnr.normalise(number)
-    except pnr.InvalidPersonalNumber as error:
-        raise DomainError(error.message) from None
-    person = person_find(organisation=to_unit, number=canonical)
-    if person is None:
-        person = Person(organisation=to_unit, personal_number=canonical)
-        person.given_names, person.surname = given_names.strip(), surname.strip()
-        person.contact, person.address = {}, {}
-        person.save()
-    handover.person = person
-    access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
-    if Handover.objects.undecided().filter(person=person, to_unit=to_unit).exists():
-        raise DomainError(_("A request for this person is already waiting for the programme."))
-    handover.note = (note or "").strip() or None
-    handover.save()
-    return handover
-
-
-# --- VBE-team first contacts and reports of concern --------------------------------------------------
-
-
-@dataclass
-class FirstContactRequest:
-    referrer: str
-    referrer_detail: str
-    flagged_on: dt.date | None
-    has_minor_children: bool | None
-    children_reason: str = ""
-
-
-@transaction.atomic
-def first_contact_open(
-    *, by: User, number: str, details: PersonDetails, milieu: str, request: FirstContactRequest
-) -> Case:
-    """The VBE team opens a first contact with a person the police or the Security Service flagged: a
-    case of the team (the case's own rule decides), with who flagged the person and when. The target
-    group is adults without children: with minor children the team goes on only with a reason."""
-    case = case_open(
-        by=by, number=number, details=details, activity=Activity.VBE_FIRST_CONTACT, milieu=milieu
-    )
-    if by.organisation.kind != OrganisationKind.VBE_TEAM:
-        raise DomainError(_("First contacts are opened by the VBE team."))
-    if request.referrer not in Referrer.values:
-        raise DomainError(_("Say who flagged the person."))
-    if request.flagged_on is None or request.flagged_on > timezone.localdate():
-        raise DomainError(_("Give the date the person was flagged (not in the future)."))
-    if request.has_minor_children and not (request.children_reason or "").strip():
-        raise DomainError(
-            _(
-                "The first contact is for adults without children. The person has minor children: say why "
-                "the team goes on, and consider a report of concern."
-            )
-        )
-    contact = FirstContact(
-        case=case,
-        person_id=case.person_id,
-        referrer=request.referrer,
-        flagged_on=request.flagged_on,
-        has_minor_children=request.has_minor_children,
-        created_by=by,
-    )
-    contact.referrer_detail = (request.referrer_detail or "").strip() or None
-    contact.children_reason = (request.children_reason or "").strip() or None
-    contact.save()
-    return case
-
-
-@transaction.atomic
-def first_contact_meeting_record(
-    *,
-    by: User,
-    case_id,
-    held_on: dt.date | None,
-    vbe_participants: str,
-    police_participants: str,
-    outcome: str,
-    attempts: int | None,
-    notes: str,
-) -> FirstContactMeeting:
-    """The meeting with the police: who took part from each side, and the outcome."""
-    case = _locked_case(case_id)
-    access.check(by, Action.UPDATE, case, purpose="record a first-contact meeting")
-    contact = FirstContact.objects.filter(case=case).first()
-    if contact is None:
-        raise DomainError(_("This case is not a first contact."))
-    if held_on is None or held_on > timezone.localdate():
-        raise DomainError(_("Give the date of the meeting (not in the future)."))
-    if outcome not in ContactOutcome.values:
-        raise DomainError(_("Choose the outcome."))
-    if not (vbe_participants or "").strip() or not (police_participants or "").strip():
-        raise DomainError(_("Name who took part from the VBE team and from the police."))
-    if not attempts or attempts < 1:
-        raise DomainError(_("Give the number of attempts to reach the person (at least one)."))
-    meeting = FirstContactMeeting(
-        first_contact=contact,
-        person_id=case.person_id,
-        held_on=held_on,
-        outcome=outcome,
-        attempts=attempts,
-        recorded_by=by,
-    )
-    meeting.vbe_participants = vbe_participants.strip()
-    meeting.police_participants = police_participants.strip()
-    meeting.notes = (notes or "").strip() or None
-    meeting.save()
-    return meeting
-
-
-@dataclass
-class ChildDetails:
-    number: str
-    given_names: str
-    surname: str
-
-
-@transaction.atomic
-def concern_report_record(
-    *,
-    by: User,
-    case_id,
-    to_unit_id: int | None,
-    child: ChildDetails,
-    reported_by_police: str,
-    concern: str,
-    reported_on: dt.date | None,
-) -> ConcernReport:
-    """Record the police's report of concern for a person's minor child to the responsible district.
-    It is never blocked by a missing consent: it is disclosed under the duty to report (OSL 10 kap.
-    28 §, consent.grounds), which the sending unit's supervisor reviews. The child becomes the
-    district's own record, to be assessed there."""
-    case = Case.objects.select_related("person", "owner_unit").get(pk=case_id)
-    report = ConcernReport(
-        from_case=case, from_unit_id=case.owner_unit_id, to_unit_id=to_unit_id, recorded_by=by
-    )
-    access.check(by, Action.CREATE, report, purpose="record a report of concern")
-    district = Organisation.objects.filter(
-        pk=to_unit_id, kind=OrganisationKind.DISTRICT_ADMINISTRATION, is_active=True
-    ).first()
-    if district is None:
-        raise DomainError(_("Choose the responsible district."))
-    if not (child.given_names or "").strip() or not (child.surname or "").strip():
-        raise DomainError(_("Give the child's given names and surname."))
-    try:
-        canonical = pnr.normalise(child.number)
-    except pnr.InvalidPersonalNumber as error:
-        raise DomainError(error.message) from None
-    if not (concern or "").strip() or not (reported_by_police or "").strip():
-        raise DomainError(_("Say what the concern is and who in the police reported it."))
-    if reported_on is None or reported_on > timezone.localdate():
-        raise DomainError(_("Give the date of the report (not in the future)."))
-    person = person_find(organisation=district, number=canonical)
-    if person is None:
-        person = Person(organisation=district, personal_number=canonical)
-        person.given_names, person.surname = child.given_names.strip(), child.surname.strip()
-        person.contact, person.address = {}, {}
-        person.save()
-    disclosure = consent_services.disclosure_record(
-        by=by,
-        case_id=case.pk,
-        recipient_id=district.pk,
-        ground_code="child_concern_report",
-        categories=[InformationCategory.FAMILY_SOCIAL],
-        what=str(_("A report of concern for the person's child")),
-        why=str(_("The police report concern for a minor child (duty to report).")),
-    )
-    report.child, report.to_unit, report.reported_on = person, district, reported_on
-    report.disclosure_ref = disclosure.pk
-    report.reported_by_police = reported_by_police.strip()
-    report.concern = concern.strip()
-    report.save()
-    return report
-
-
-@transaction.atomic
-def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) -> ConcernReport:
-    """The district assesses the report: it opens the child's own case (the one assessing becomes
-    responsible when they may), or records that no further action follows, with a note."""
-    report = (
-        ConcernReport.objects.select_for_update(of=("self",))
-        .select_related("child", "to_unit")
-        .get(pk=report_id)
-    )
-    access.check(by, Action.DECIDE, report, purpose="assess a report of concern")
-    if report.status != ConcernStatus.RECEIVED:
-        raise DomainError(_("The report has been assessed already."))
-    if not open_case and not (note or "").strip():
-        raise DomainError(_("Say why no further action follows."))
-    if open_case:
-        child = report.child
-        known = Case.objects.filter(person=child).exists()
-        handles = by.has_role(*CASEWORK_ROLES) and (not known or handles_a_case_of(by, child))
-        case = Case.objects.create(
-            person=child,
-            owner_unit=report.to_unit,
-            responsible=by if handles else None,
-            activity=Activity.CHILD_CONCERN,
-            target_group=TargetGroup.CHILD,
-            milieu=Milieu.NOT_RELEVANT,
-        )
-        CaseStatusChange.objects.create(
-            case=case, person=child, status=CaseStatus.OPENED, changed_by=by, version=case.version
-        )
-        if handles:
-            assign_perm("cases.view_case", by, case)
-        report.child_case = case
-    report.status = ConcernStatus.CASE_OPENED if open_case else ConcernStatus.NO_ACTION
-    report.assessed_by, report.assessed_at = by, timezone.now()
-    report.assessment_note = (note or "").strip() or None
-    report.save(update_fields=["status", "assessed_by", "assessed_at", "assessment_note", "child_case"])
-    return report

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cases import views
 
@@ -10,22 +10,10 @@ urlpatterns = [
     path("open/", views.open_case, name="open"),
     path("assignment-requests/", views.assignment_requests, name="assignment_requests"),
     path("assignment-requests/<uuid:request_id>/decide/", views.assignment_decide, name="assignment_decide"),
-    path("handovers/", views.handovers, name="handovers"),
-    path("handovers/<uuid:handover_id>/", views.handover_detail, name="handover"),
-    path("handovers/<uuid:handover_id>/accept/", views.handover_accept, name="handover_accept"),
-    path("handovers/<uuid:handover_id>/decline/", views.handover_decline, name="handover_decline"),
-    path("handovers/<uuid:handover_id>/withdraw/", views.handover_withdraw, name="handover_withdraw"),
-    path("first-contacts/new/", views.first_contact_open, name="first_contact_open"),
-    path("concern-reports/", views.concern_reports, name="concern_reports"),
-    path("concern-reports/<uuid:report_id>/", views.concern_report, name="concern_report"),
-    path(
-        "concern-reports/<uuid:report_id>/assess/", views.concern_report_assess, name="concern_report_assess"
-    ),
+    # The sub-domains' pages, named in this app's namespace (cases:handovers, cases:first_contact, ...).
+    path("", include("cases.handovers.urls")),
+    path("", include("cases.first_contacts.urls")),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
-    path("<uuid:case_id>/first-contact/", views.first_contact, name="first_contact"),
-    path("<uuid:case_id>/first-contact/meeting/", views.first_contact_meeting, name="first_contact_meeting"),
-    path("<uuid:case_id>/first-contact/concern/", views.concern_report_create, name="concern_report_create"),
-    path("<uuid:case_id>/handover/", views.handover_send, name="handover_send"),
     path("<uuid:case_id>/request-assignment/", views.request_assignment, name="request_assignment"),
     path("<uuid:case_id>/activate/", views.case_activate, name="activate"),
     path("<uuid:case_id>/close/", views.case_close, name="close"),

@@ -1,4 +1,7 @@
-"""The social worker's pages. Views parse input, call one service or selector, and render.
+"""The social worker's pages of the case core: my cases, search, opening a case, requests to be
+assigned, the case page, the journal, closing and reassigning. The hand-overs' and the first
+contacts' pages are in their packages; what the pages share is in cases/pages.py. Views parse input,
+call one service or selector, and render.
 
 Every page that shows personal data asks lotsa.access first (directly or through a service), and
 the decision is in the access log before anything is decrypted.
@@ -6,28 +9,21 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
-from cases import forms, selectors, services
+from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, CaseStatus, ConcernReport, Handover, JournalEntry
+from cases.models import AssignmentRequest, Case, JournalEntry
+from cases.words import NOT_CLOSED, CaseStatus
 from lotsa import access, crypto
-from lotsa.posting import as_ids, decide, form_page, post_form, versioned
+from lotsa.posting import decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
-
-
-def _detail(case_or_id) -> str:
-    case_id = getattr(case_or_id, "pk", case_or_id)
-    return reverse("cases:detail", kwargs={"case_id": case_id})
 
 
 def my_cases(request):
@@ -37,7 +33,8 @@ def my_cases(request):
     data = filters.cleaned_data if filters.is_valid() else {}
     page, rows = selectors.my_cases_for(
         user=request.user,
-        status=data.get("status", ""),
+        # Live work first: a list opened without a choice (or paged from one) shows no closed case.
+        status=data.get("status", "") if "status" in request.GET else NOT_CLOSED,
         activity=data.get("activity", ""),
         page=request.GET.get("page"),
         size=data.get("size") or 25,
@@ -72,17 +69,6 @@ def search(request):
     )
 
 
-def _person_details(form) -> services.PersonDetails:
-    data = form.cleaned_data
-    return services.PersonDetails(
-        given_names=data["given_names"],
-        surname=data["surname"],
-        contact=form.contact(),
-        address=form.address(),
-        protected_identity=data["protected_identity"],
-    )
-
-
 def _open_or_held(request, form):
     """The case opened, or (the unit keeps a record of this person in cases the user does not handle)
     the page that sends the user to those who can assign them: nothing of those cases is shown."""
@@ -91,7 +77,7 @@ def _open_or_held(request, form):
         return services.case_open(
             by=request.user,
             number=data["personal_number"],
-            details=_person_details(form),
+            details=pages.person_details(form),
             **{key: data[key] for key in ("activity", "milieu", "target_group")},
         )
     except access.AccessDenied as denial:
@@ -118,7 +104,7 @@ def open_case(request):
         template="cases/open.html",
         change=lambda data: _open_or_held(request, form),
         done=lambda result: _("The case was opened.") if opened(result) else None,
-        then=lambda result: _detail(result) if opened(result) else result,
+        then=lambda result: pages.detail(result) if opened(result) else result,
     )
 
 
@@ -186,7 +172,7 @@ def journal_add(request, case_id):
         forms.JournalEntryForm(request.POST),
         change=lambda data: services.journal_add(by=request.user, case_id=case_id, **data),
         done=_("The entry was saved as a draft. Sign it when it is final."),
-        back=_detail(case_id) + "#journal",
+        back=pages.detail(case_id) + "#journal",
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.UPDATE,
     )
@@ -198,7 +184,7 @@ def journal_sign(request, case_id, entry_id):
         request,
         change=lambda data: services.journal_sign(by=request.user, entry_id=entry_id),
         done=_("The entry was signed. It can no longer be changed, only corrected."),
-        back=_detail(case_id) + "#journal",
+        back=pages.detail(case_id) + "#journal",
         decide_on=lambda: get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id).case,
         action=Action.UPDATE,
     )
@@ -220,7 +206,7 @@ def journal_correct(request, case_id, entry_id):
             by=request.user, case_id=case.pk, corrects_id=entry.pk, **data
         ),
         done=_("The correction was saved as a draft. Sign it when it is final."),
-        then=_detail(case) + "#journal",
+        then=pages.detail(case) + "#journal",
     )
 
 
@@ -233,7 +219,7 @@ def case_activate(request, case_id):
             by=request.user, case_id=case_id, expected_version=data["version"]
         ),
         done=_("The case is now active."),
-        back=_detail(case_id),
+        back=pages.detail(case_id),
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.UPDATE,
     )
@@ -252,7 +238,7 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
         act=(action, case),
         change=change,
         done=done,
-        then=_detail(case),
+        then=pages.detail(case),
     )
 
 
@@ -280,7 +266,7 @@ def case_close_decide(request, case_id):
             by=request.user, case_id=case_id, approve=data.pop("decision") == "approve", **versioned(data)
         ),
         done=_("The decision on closing the case was recorded."),
-        back=_detail(case_id),
+        back=pages.detail(case_id),
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.DECIDE,
     )
@@ -297,246 +283,4 @@ def case_reassign(request, case_id):
         change=lambda data: services.case_reassign(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
-    )
-
-
-# --- Hand-overs between units ------------------------------------------------------------------------
-
-HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
-
-
-def _handover_page(handover_or_id) -> str:
-    handover_id = getattr(handover_or_id, "pk", handover_or_id)
-    return reverse("cases:handover", kwargs={"handover_id": handover_id})
-
-
-def handovers(request):
-    """What waits for the unit (oldest first, overdue flagged), what it decided, and what its side
-    sent, with the receiver's decision and reason."""
-    access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
-    context = selectors.handovers_for(user=request.user)
-    context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
-    return render(request, "cases/handovers.html", context)
-
-
-def handover_detail(request, handover_id):
-    user = request.user
-    handover = selectors.handover_get_for(user=user, handover_id=handover_id)
-    return render(
-        request,
-        "cases/handover_detail.html",
-        {
-            "handover": handover,
-            # What the page offers (unrecorded: the act is decided when it is posted).
-            "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
-            "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
-            "decline_form": forms.HandoverDeclineForm(),
-            "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
-        },
-    )
-
-
-def handover_send(request, case_id):
-    """The form to hand the person over to another unit (VIEW of the case to show it; the service
-    decides the sending)."""
-    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
-    return form_page(
-        request,
-        forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id),
-        template="cases/handover_send.html",
-        context={"case": case},
-        show=lambda: decide(request, Action.VIEW, case, purpose="the form to send a hand-over"),
-        act=(Action.UPDATE, case),
-        change=lambda data: services.handover_send(
-            by=request.user, case_id=case.pk, **as_ids(data, "to_unit")
-        ),
-        done=_("The hand-over was sent. You see its decision under Hand-overs."),
-        then=_detail(case),
-    )
-
-
-def _handover_change(request, handover_id, change, done: str, *, action, form=None):
-    """An act on a hand-over from its page; accepting leads to the case it opened (if the user may
-    read it), anything else back to the hand-over."""
-
-    def onward(result):
-        if not isinstance(result, Case):
-            return _handover_page(handover_id)
-        may_read = access.decide(request.user, Action.VIEW, result).allowed
-        return _detail(result) if may_read else "cases:handovers"
-
-    return post_form(
-        request,
-        form,
-        change=change,
-        done=done,
-        back=_handover_page(handover_id),
-        decide_on=lambda: get_object_or_404(Handover, pk=handover_id),
-        action=action,
-        then=onward,
-    )
-
-
-@require_POST
-def handover_accept(request, handover_id):
-    return _handover_change(
-        request,
-        handover_id,
-        lambda data: services.handover_accept(by=request.user, handover_id=handover_id),
-        _("The hand-over was accepted and the unit's own case opened."),
-        action=Action.DECIDE,
-    )
-
-
-@require_POST
-def handover_decline(request, handover_id):
-    return _handover_change(
-        request,
-        handover_id,
-        lambda data: services.handover_decline(by=request.user, handover_id=handover_id, **data),
-        _("The hand-over was declined. The sender sees your reason."),
-        action=Action.DECIDE,
-        form=forms.HandoverDeclineForm(request.POST),
-    )
-
-
-@require_POST
-def handover_withdraw(request, handover_id):
-    return _handover_change(
-        request,
-        handover_id,
-        lambda data: services.handover_withdraw(by=request.user, handover_id=handover_id),
-        _("The hand-over was withdrawn."),
-        action=Action.WITHDRAW,
-    )
-
-
-# --- VBE-team first contacts and reports of concern --------------------------------------------------
-
-
-def _first_contact_page(case_id, anchor="") -> str:
-    return reverse("cases:first_contact", kwargs={"case_id": case_id}) + anchor
-
-
-def first_contact_open(request):
-    """The VBE team opens a first contact: the person, who flagged them and when, minor children."""
-    access.require_role(request.user, Role.VBE_TEAM, action=Action.VIEW, target="cases.firstcontact")
-    form = forms.FirstContactForm(request.POST or None)
-    return form_page(
-        request,
-        form,
-        template="cases/first_contact_open.html",
-        change=lambda data: services.first_contact_open(
-            by=request.user,
-            number=data["personal_number"],
-            details=_person_details(form),
-            milieu=data["milieu"],
-            request=services.FirstContactRequest(**{key: data[key] for key in FIRST_CONTACT_REQUEST}),
-        ),
-        done=_("The first contact was opened. Record the meeting with the police."),
-        then=lambda case: _first_contact_page(case.pk),
-    )
-
-
-FIRST_CONTACT_REQUEST = ("referrer", "referrer_detail", "flagged_on", "has_minor_children", "children_reason")
-
-
-def first_contact(request, case_id):
-    context = selectors.first_contact_page_for(user=request.user, case_id=case_id)
-    context.update(
-        meeting_form=forms.FirstContactMeetingForm(initial={"held_on": timezone.localdate()}),
-        concern_form=forms.ConcernReportForm(),
-    )
-    return render(request, "cases/first_contact.html", context)
-
-
-def _case_post(request, case_id, form, change, done: str, anchor: str):
-    """To the service, or decided on the case with its messages (lotsa.posting)."""
-    return post_form(
-        request,
-        form,
-        change=change,
-        done=done,
-        back=_first_contact_page(case_id, anchor),
-        decide_on=lambda: get_object_or_404(Case, pk=case_id),
-        action=Action.UPDATE,
-    )
-
-
-@require_POST
-def first_contact_meeting(request, case_id):
-    return _case_post(
-        request,
-        case_id,
-        forms.FirstContactMeetingForm(request.POST),
-        lambda data: services.first_contact_meeting_record(by=request.user, case_id=case_id, **data),
-        _("The meeting was recorded."),
-        "#meetings",
-    )
-
-
-def _child(data: dict) -> dict:
-    """The report's form as its service takes it: the child's details as one."""
-    child = services.ChildDetails(
-        number=data.pop("child_number"),
-        given_names=data.pop("child_given_names"),
-        surname=data.pop("child_surname"),
-    )
-    return {**as_ids(data, "to_unit"), "child": child}
-
-
-@require_POST
-def concern_report_create(request, case_id):
-    return _case_post(
-        request,
-        case_id,
-        forms.ConcernReportForm(request.POST),
-        lambda data: services.concern_report_record(by=request.user, case_id=case_id, **_child(data)),
-        _("The report of concern was sent to the district under the duty to report; it will be reviewed."),
-        "#concern",
-    )
-
-
-def concern_reports(request):
-    """Reports of concern for children: those the district has to assess, and those its side sent."""
-    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.concernreport")
-    return render(request, "cases/concern_reports.html", selectors.concern_reports_for(user=request.user))
-
-
-def concern_report(request, report_id):
-    report = selectors.concern_report_get_for(user=request.user, report_id=report_id)
-    return render(
-        request,
-        "cases/concern_report.html",
-        {
-            "report": report,
-            "can_assess": report.status == "received"
-            and access.decide(request.user, Action.DECIDE, report).allowed,
-            "form": forms.ConcernAssessForm(),
-        },
-    )
-
-
-def _assessed(request, assessed) -> str:
-    """The child's own case, if the assessment opened it for this user; else back to the report."""
-    if assessed.child_case_id and assessed.child_case.responsible_id == request.user.pk:
-        messages.success(request, _("The child's own case was opened."))
-        return _detail(assessed.child_case_id)
-    messages.success(request, _("The assessment was recorded."))
-    return reverse("cases:concern_report", kwargs={"report_id": assessed.pk})
-
-
-@require_POST
-def concern_report_assess(request, report_id):
-    return post_form(
-        request,
-        forms.ConcernAssessForm(request.POST),
-        change=lambda data: services.concern_report_assess(
-            by=request.user, report_id=report_id, open_case=data["decision"] == "open_case", note=data["note"]
-        ),
-        done=None,
-        back=reverse("cases:concern_report", kwargs={"report_id": report_id}),
-        decide_on=lambda: get_object_or_404(ConcernReport, pk=report_id),
-        action=Action.DECIDE,
-        then=lambda assessed: _assessed(request, assessed),
     )

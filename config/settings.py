@@ -338,7 +338,7 @@ LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "1
 # a report of concern for a child is routed to it.
 LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE", "20"))
 
-# The systematic review of the access log (supervision/review.py): what the risk rules look for.
+# The systematic review of the access log (supervision/log_review.py): what the risk rules look for.
 LOTSA_WORKING_HOURS = (
     int(os.environ.get("LOTSA_WORKING_HOURS_FROM", "7")),
     int(os.environ.get("LOTSA_WORKING_HOURS_TO", "18")),

@@ -3,30 +3,26 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, Role
 from accounts.selectors import pending_requests_about
+from lotsa.menu import START, links_for
 from lotsa.waiting import waiting_for
 
 
 def home(request):
-    """The start page: where each role begins. It shows no personal data itself."""
+    """The start page: what waits for the user first, then the pages that open for them (lotsa.menu:
+    never one that would refuse them). It shows no personal data itself: counts and links."""
     user = request.user
     return render(
         request,
         "home.html",
         {
             "about_me": pending_requests_about(user=user),
-            "is_administrator": user.has_role(Role.ADMINISTRATOR),
-            "can_open_cases": user.has_role(*CASEWORK_ROLES),
             "waiting": waiting_for(user),
-            "works_with_cases": user.has_role(
-                Role.SOCIAL_WORKER,
-                Role.VBE_TEAM,
-                Role.DEFECTOR_PROGRAMME,
-                Role.TREATMENT_UNIT,
-                Role.SUPERVISOR,
-                Role.EXTERNAL_MEMBER,
-            ),
+            "links": links_for(user, START),
+            # Which sentence says what the user does here (the links are decided above, not by these).
+            "is_administrator": user.has_role(Role.ADMINISTRATOR),
+            "works_with_cases": user.has_role(*CASE_PAGE_ROLES),
         },
     )
 

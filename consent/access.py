@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from audit.models import Action
+from cases import queries as case_queries
 from cases.access import READ_ACTIONS, CasePolicy, handles_a_case_of, is_named_handler
-from cases.models import Case
 from lotsa.access import Decision, Policy
 
 
@@ -30,10 +30,10 @@ class ConsentPolicy(Policy):
         return Decision.deny("no rule allows this")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        return queryset.filter(case__in=CasePolicy().visible(user, Case.objects.all()))
+        return queryset.filter(case__in=case_queries.case_policy_visible(user=user))
 
 
-class ReviewPolicy(Policy):
+class ConsentReviewPolicy(Policy):
     """The owning unit's supervisor reviews a disclosure or an emergency access; never their own."""
 
     def decide(self, user, action, review, purpose) -> Decision:
@@ -72,7 +72,7 @@ class DisclosurePolicy(Policy):
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if user.has_role("supervisor"):
             return queryset.filter(organisation_id=user.organisation_id)
-        cases = CasePolicy().visible(user, Case.objects.all())
+        cases = case_queries.case_policy_visible(user=user)
         return queryset.filter(organisation_id=user.organisation_id, person__cases__in=cases).distinct()
 
 

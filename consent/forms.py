@@ -7,9 +7,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import KINDS_WITHOUT_USERS, Organisation
+from accounts.models import KINDS_WITHOUT_USERS, Organisation, OrganisationKind
 from consent import grounds
-from consent.models import GivenHow, ReviewOutcome
+from consent.models import ConsentReviewOutcome, GivenHow
 from consent.services import MAX_FORM_BYTES, ConsentTerms
 from lotsa import forms as id_fields
 from lotsa.dates import add_months
@@ -18,12 +18,17 @@ from lotsa.vocabulary import InformationCategory, Purpose
 
 
 def _other_organisations(case):
+    """Whom a consent or a disclosure may name: never the unit itself, never an organisation without
+    users, and never the administrators' (system management reads no case, invariant 5)."""
     return (
         Organisation.objects.filter(is_active=True)
         .exclude(pk=case.owner_unit_id)
         .exclude(kind__in=KINDS_WITHOUT_USERS)
+        .exclude(kind=OrganisationKind.SYSTEM_MANAGEMENT)
     )
 
+
+GUARDIAN_FIELDS = ("guardians_required", "guardians_consented", "child_own_consent")
 
 
 class ConsentForm(forms.Form):
@@ -64,10 +69,19 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
+        self.case = case
         self.fields["recipients"].queryset = _other_organisations(case)
         today = timezone.localdate()
         self.fields["valid_from"].initial = today
         self.fields["valid_until"].initial = default_valid_until(today)
+
+    def guardians_only_for_a_child(self) -> None:
+        """The guardians' fields appear only for a child. Called when the page is shown, after the case
+        was read (the age comes from the personal identity number: never decrypted before that)."""
+        age = self.case.person.age()
+        if age is not None and age >= settings.LOTSA_ADULT_AGE:
+            for name in GUARDIAN_FIELDS:
+                self.fields.pop(name, None)
 
     def clean_signed_form(self):
         upload = self.cleaned_data.get("signed_form")
@@ -145,8 +159,10 @@ class EmergencyForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+class ConsentReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ConsentReviewOutcome.choices, widget=forms.RadioSelect
+    )
     comment = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -75,3 +75,15 @@ def ground(code: str) -> LegalGround | None:
 
 def choices() -> list[tuple[str, str]]:
     return [(g.code, g.label) for g in grounds()]
+
+
+def ground_words(code: str) -> str | None:
+    """A ground's code as the access log holds it (a disclosure's reason), in words."""
+    found = ground(code)
+    return str(found.label) if found else None
+
+
+def citation_words(citation: str) -> str | None:
+    """A ground's citation as the access log holds it (a disclosure's legal ground), in words."""
+    found = next((g for g in grounds() if g.citation == citation), None)
+    return str(found.label) if found else None

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.records import PersonalRecord
+from consent import grounds
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord, Recorded
@@ -149,6 +150,11 @@ class Disclosure(PersonalRecord):
     class Meta:
         ordering = ["-disclosed_at"]
 
+    @property
+    def ground_label(self) -> str:
+        """The legal ground in words (as written, if it is no longer in consent.grounds)."""
+        return grounds.ground_words(self.ground) or self.ground
+
 
 class EmergencyAccess(PersonalRecord):
     """Nödåtkomst: a user of the owning unit, not assigned to the case, opens it for a stated reason
@@ -168,7 +174,7 @@ class EmergencyAccess(PersonalRecord):
         return (at or timezone.now()) < self.expires_at
 
 
-class ReviewOutcome(models.TextChoices):
+class ConsentReviewOutcome(models.TextChoices):
     APPROVED = "approved", _("Signed off")
     MISUSE = "misuse", _("Flagged as misuse")
 
@@ -190,7 +196,7 @@ class Review(GuardedRecord):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=ConsentReviewOutcome.choices, blank=True)
     comment = EncryptedTextField(_("comment"))
     subject = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     encryption_subject_field = "subject_id"

@@ -9,7 +9,6 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from cases.models import Person
 from consent import grounds, policy
 from consent.models import Consent, Disclosure
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -70,7 +69,7 @@ def matrix_for(case, at=None) -> list[dict]:
     ]
 
 
-def consents_and_disclosures_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]]]:
+def consents_and_disclosures_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
     """The person's consents recorded by the unit and what the unit disclosed without consent, as
     (heading, lines), for the subject access extract. Called only after the extract's EXPORT decision
     naming the person is recorded; it records nothing itself."""

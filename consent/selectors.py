@@ -13,20 +13,18 @@ from django.utils.translation import ngettext
 
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.models import Case, JournalEntry, Person
+from cases import queries as case_queries
 from consent.models import Consent, Review
 from lotsa import access, crypto
 from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
 from lotsa.waiting import Waiting
 
 
-def consent_get_for(*, user, case_id, consent_id, purpose: str) -> tuple[Case, Consent]:
+def consent_get_for(*, user, case_id, consent_id, purpose: str) -> tuple:
     """A consent of the case's person, read from that case: one recorded decision to view the case
     (the consent is read under its rules; unknown ids are 404). The decision is asked of lotsa.access
     here, as cases.selectors.case_get_for asks it, so the two selectors never import each other."""
-    case = Case.objects.select_related("person", "owner_unit", "responsible").filter(pk=case_id).first()
-    if case is None:
-        raise Http404
+    case = case_queries.case_found(case_id=case_id, related=("person", "owner_unit", "responsible"))
     access.check(user, Action.VIEW, case, purpose=purpose)  # one INSERT that commits by itself
     consent = (
         Consent.objects.filter(pk=consent_id, person_id=case.person_id).prefetch_related("recipients").first()
@@ -44,7 +42,7 @@ def consents_expiring_for(*, user, within_days: int | None = None, purpose: str 
     one access event per consent, naming its person, before anything is shown."""
     within_days = settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS if within_days is None else within_days
     today = timezone.localdate()
-    cases = access.visible_to(user, Case.objects.filter(responsible=user))
+    cases = access.visible_to(user, case_queries.cases_responsible(user=user))
     consents = (
         Consent.objects.in_force()
         .filter(person__cases__in=cases, valid_until__lte=today + dt.timedelta(days=within_days))
@@ -60,7 +58,7 @@ def consents_expiring_for(*, user, within_days: int | None = None, purpose: str 
     return rows
 
 
-def review_queue_for(*, user) -> list[Review]:
+def consent_review_queue_for(*, user) -> list[Review]:
     """The unit's disclosures and emergency accesses waiting for the supervisor's review."""
     rows = list(
         access.visible_to(user, Review.objects.filter(reviewed_at__isnull=True))
@@ -88,7 +86,7 @@ def people_shared_with(*, user) -> list[dict]:
         for purpose in CROSSING_PURPOSES:
             people = list(
                 access.visible_to(
-                    user, Person.objects.exclude(organisation=user.organisation), purpose=purpose
+                    user, case_queries.people().exclude(organisation=user.organisation), purpose=purpose
                 ).order_by("pk")
             )
             if people:
@@ -108,15 +106,13 @@ def shared_person_for(*, user, person_id, purpose: str) -> tuple:
     recorded with the purpose."""
     if purpose not in CROSSING_PURPOSES:
         raise Http404
-    person = Person.objects.filter(pk=person_id).exclude(organisation_id=user.organisation_id).first()
+    person = case_queries.people().filter(pk=person_id).exclude(organisation_id=user.organisation_id).first()
     if person is None:
         raise Http404
     with transaction.atomic():
         access.check(user, Action.VIEW, person, purpose=purpose)
         entries = list(
-            access.visible_to(
-                user, JournalEntry.objects.filter(person=person, signed_at__isnull=False), purpose=purpose
-            )
+            access.visible_to(user, case_queries.signed_entries_of(person=person), purpose=purpose)
             .select_related("author", "case__owner_unit")
             .order_by("created_at")
         )
@@ -130,7 +126,7 @@ def waiting_about_consent(user) -> list:
     items = []
     today = timezone.localdate()
     if user.has_role(*CASEWORK_ROLES):
-        cases = access.visible_to(user, Case.objects.filter(responsible=user))
+        cases = access.visible_to(user, case_queries.cases_responsible(user=user))
         ending = (
             Consent.objects.in_force()
             .filter(

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation, OrganisationKind
 from audit import services as audit
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from consent import grounds
-from consent.models import Consent, Disclosure, EmergencyAccess, GivenHow, Review, ReviewOutcome
+from consent.models import Consent, ConsentReviewOutcome, Disclosure, EmergencyAccess, GivenHow, Review
 from lotsa import access
 from lotsa.errors import DomainError
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -41,9 +42,11 @@ class ConsentTerms:
     child_own_consent: bool = False
 
 
-def _check_terms(case: Case, terms: ConsentTerms) -> None:
+def _check_terms(case, terms: ConsentTerms) -> None:
     if not terms.recipient_ids:
         raise DomainError(_("Name the organisations that may share information: never 'all agencies'."))
+    if Organisation.objects.filter(pk__in=terms.recipient_ids, kind=OrganisationKind.SYSTEM_MANAGEMENT):
+        raise DomainError(_("The administrators' organisation reads no case: a consent never names it."))
     if not terms.categories or set(terms.categories) - set(InformationCategory.values):
         raise DomainError(_("Choose the kinds of information the consent covers."))
     if terms.purpose not in Purpose.values:
@@ -66,7 +69,7 @@ def _check_terms(case: Case, terms: ConsentTerms) -> None:
             raise DomainError(_("A child of this age consents too, according to age and maturity."))
 
 
-def _create(case: Case, by, terms: ConsentTerms) -> Consent:
+def _create(case, by, terms: ConsentTerms) -> Consent:
     age = case.person.age()
     consent = Consent(
         person=case.person,
@@ -93,7 +96,7 @@ def _create(case: Case, by, terms: ConsentTerms) -> Consent:
     return consent
 
 
-def _consent_event(by, consent: Consent, case: Case, reason: str) -> None:
+def _consent_event(by, consent: Consent, case, reason: str) -> None:
     audit.record(
         action=Action.CONSENT_CHANGE,
         actor=by,
@@ -106,7 +109,7 @@ def _consent_event(by, consent: Consent, case: Case, reason: str) -> None:
 
 @transaction.atomic
 def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
-    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id, lock=True)
     access.check(by, Action.UPDATE, case, purpose="record a consent")
     _check_terms(case, terms)
     consent = _create(case, by, terms)
@@ -118,7 +121,7 @@ def consent_record(*, by, case_id, terms: ConsentTerms) -> Consent:
 def consent_supersede(*, by, consent_id, case_id, terms: ConsentTerms) -> Consent:
     """A recorded consent is never edited: the change is a new consent that supersedes it."""
     old = Consent.objects.select_for_update().select_related("case").get(pk=consent_id, case_id=case_id)
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     access.check(by, Action.UPDATE, old, purpose="supersede a consent")
     if old.superseded_by_id or old.withdrawn_at:
         raise DomainError(_("Only a consent still on record can be superseded."))
@@ -149,7 +152,7 @@ def consent_withdraw(*, by, consent_id, case_id, how: str, note: str) -> Consent
     return consent
 
 
-def _review_due():
+def _consent_review_due():
     return timezone.now() + dt.timedelta(days=settings.LOTSA_REVIEW_DUE_DAYS)
 
 
@@ -157,7 +160,7 @@ def _review_due():
 def disclosure_record(
     *, by, case_id, recipient_id: int, ground_code: str, categories: list[str], what: str, why: str
 ) -> Disclosure:
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     ground = grounds.ground(ground_code)
     access.check(by, Action.UPDATE, case, purpose="record a disclosure")
     if ground is None:
@@ -180,7 +183,10 @@ def disclosure_record(
     disclosure.what, disclosure.why = what.strip(), why.strip()
     disclosure.save()
     Review.objects.create(
-        organisation_id=case.owner_unit_id, disclosure=disclosure, due_at=_review_due(), subject=case.person
+        organisation_id=case.owner_unit_id,
+        disclosure=disclosure,
+        due_at=_consent_review_due(),
+        subject=case.person,
     )
     audit.record(
         action=Action.EXPORT,
@@ -196,7 +202,7 @@ def disclosure_record(
 @transaction.atomic
 def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     """Step two of nödåtkomst: the stated reason opens the case for a limited time."""
-    case = Case.objects.select_related("person").get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id)
     if not reason.strip():
         raise DomainError(_("State why you need to open the case."))
     decision = access.decide(by, Action.EMERGENCY_ACCESS, case)
@@ -213,7 +219,7 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     Review.objects.create(
         organisation_id=case.owner_unit_id,
         emergency_access=emergency,
-        due_at=_review_due(),
+        due_at=_consent_review_due(),
         subject=case.person,
     )
     audit.record(
@@ -228,12 +234,12 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
 
 
 @transaction.atomic
-def review_sign_off(*, by, review_id: int, outcome: str, comment: str) -> Review:
+def consent_review_sign_off(*, by, review_id: int, outcome: str, comment: str) -> Review:
     review = Review.objects.select_for_update().get(pk=review_id)
     access.check(by, Action.UPDATE, review, purpose="review")
     if review.reviewed_at is not None:
         raise DomainError(_("This has been reviewed already."))
-    if outcome not in ReviewOutcome.values:
+    if outcome not in ConsentReviewOutcome.values:
         raise DomainError(_("Choose sign off or flag as misuse."))
     if not comment.strip():
         raise DomainError(_("Write a comment on the review."))

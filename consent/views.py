@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import queries as accounts_queries
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
 from audit.models import Action
+from cases import queries as case_queries
 from cases import selectors as case_selectors
-from cases.models import Case
 from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
@@ -26,13 +26,23 @@ def _detail_url(case, consent) -> str:
     return reverse("consent:detail", kwargs={"case_id": case.pk, "consent_id": consent.pk})
 
 
-def _case(case_id) -> Case:
-    return get_object_or_404(Case.objects.select_related("person", "owner_unit", "responsible"), pk=case_id)
+def _case(case_id):
+    return case_queries.case_found(case_id=case_id, related=("person", "owner_unit", "responsible"))
 
 
 def _read_case(request, case, purpose: str):
     """A form page's own decision: the case is read (VIEW); the act is decided when it is posted."""
     return lambda: case_selectors.case_get_for(user=request.user, case_id=case.pk, purpose=purpose)
+
+
+def _consent_page(form, **context):
+    """What the consent form's page shows, once the case is read: the guardians' fields for a child."""
+
+    def shown() -> dict:
+        form.guardians_only_for_a_child()
+        return context
+
+    return shown
 
 
 def record(request, case_id):
@@ -42,7 +52,7 @@ def record(request, case_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case},
+        context=_consent_page(form, case=case),
         show=_read_case(request, case, "the form for a consent"),
         act=(Action.UPDATE, case),
         change=lambda data: services.consent_record(by=request.user, case_id=case.pk, terms=form.terms()),
@@ -87,7 +97,7 @@ def supersede(request, case_id, consent_id):
         request,
         form,
         template="consent/record.html",
-        context={"case": case, "superseding": old},
+        context=_consent_page(form, case=case, superseding=old),
         show=lambda: decide(request, Action.VIEW, old, purpose="the form to supersede a consent"),
         act=(Action.UPDATE, old),
         change=lambda data: services.consent_supersede(
@@ -141,9 +151,9 @@ def disclose(request, case_id):
     )
 
 
-def review_queue(request):
-    access.require_role(request.user, Role.SUPERVISOR, action=Action.VIEW, target="consent.review")
-    reviews = selectors.review_queue_for(user=request.user)
+def consent_review_queue(request):
+    access.require_role(request.user, *SUPERVISOR_ROLES, action=Action.VIEW, target="consent.review")
+    reviews = selectors.consent_review_queue_for(user=request.user)
     recent = accounts_queries.accounts_recently_issued(organisation_id=request.user.organisation_id)
     return render(
         request,
@@ -152,7 +162,7 @@ def review_queue(request):
     )
 
 
-REVIEW_SHOWS = (
+CONSENT_REVIEW_SHOWS = (
     "disclosure__recipient",
     "disclosure__disclosed_by",
     "emergency_access__user",
@@ -161,16 +171,16 @@ REVIEW_SHOWS = (
 )
 
 
-def review(request, review_id):
-    item = get_object_or_404(Review.objects.select_related(*REVIEW_SHOWS), pk=review_id)
+def consent_review(request, review_id):
+    item = get_object_or_404(Review.objects.select_related(*CONSENT_REVIEW_SHOWS), pk=review_id)
     return form_page(
         request,
-        forms.ReviewForm(request.POST or None),
+        forms.ConsentReviewForm(request.POST or None),
         template="consent/review.html",
         context={"item": item},
         show=lambda: decide(request, Action.VIEW, item, purpose="review"),
         act=(Action.UPDATE, item),
-        change=lambda data: services.review_sign_off(by=request.user, review_id=item.pk, **data),
+        change=lambda data: services.consent_review_sign_off(by=request.user, review_id=item.pk, **data),
         done=_("The review was recorded."),
         then="consent:review_queue",
     )
@@ -178,9 +188,7 @@ def review(request, review_id):
 
 def shared(request):
     """For other organisations: the people whose information is shared with the user's organisation now."""
-    access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, *CASEWORK_ROLES, action=Action.VIEW, target="cases.person"
-    )
+    access.require_role(request.user, *SHARED_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     sections = selectors.people_shared_with(user=request.user)
     return render(request, "consent/shared.html", {"sections": sections})
 
@@ -196,7 +204,7 @@ def shared_person(request, person_id, purpose):
 
 def emergency(request, case_id):
     """Nödåtkomst, step one: that information exists, and where. Step two: a stated reason opens it."""
-    case = get_object_or_404(Case.objects.select_related("owner_unit", "responsible"), pk=case_id)
+    case = case_queries.case_found(case_id=case_id, related=("owner_unit", "responsible"))
     # Step one is an access too (that a case exists, and where): decided on entry, for every method.
     decide(request, Action.EMERGENCY_ACCESS, case, purpose="emergency access, step one")
     return form_page(

@@ -22,16 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.models import (
-    Activity,
-    Case,
-    ContactOutcome,
-    FirstContact,
-    FirstContactMeeting,
-    Handover,
-    HandoverStatus,
-    Milieu,
-)
+from cases.models import Case, ContactOutcome, FirstContact, FirstContactMeeting, Handover, HandoverStatus
+from cases.words import Activity, Milieu
 from coordination.models import REPORTED_MILIEUS, DeidentifiedReport
 from coordination.suppression import THRESHOLD, Count, ProtectedTable, protect
 from defectors.models import FollowUp
@@ -315,9 +307,8 @@ def _count_table(where: list[Organisation], per: dict, milieus) -> ProtectedTabl
     """A table by district and milieu. Only milieus that can occur are columns: a cell that is zero
     by definition would be hidden as a small count and take the totals with it, for nothing."""
     keys = [o.pk for o in where] + [CITY_WIDE]
-    columns = [(m.value, str(m.label)) for m in milieus]
-    counts = [[per.get((key, value), 0) for value, _label in columns] for key in keys]
-    return protect(_labels(where), [label for _value, label in columns], counts)
+    counts = [[per.get((key, milieu.value), 0) for milieu in milieus] for key in keys]
+    return protect(_labels(where), [str(milieu.label) for milieu in milieus], counts)
 
 
 COUNT_TITLES = {
@@ -325,6 +316,13 @@ COUNT_TITLES = {
     "first_contacts": _("First contacts, by the date the person was flagged"),
     "groups": _("Intervention groups active at some time in the year"),
     "programme": _("Defector-programme cases open at some time in the year"),
+}
+# The columns of each table: a de-identified report always names a milieu ("not relevant" is no answer).
+COUNT_MILIEUS = {
+    "reports": REPORTED_MILIEUS,
+    "first_contacts": list(Milieu),
+    "groups": list(Milieu),
+    "programme": list(Milieu),
 }
 
 
@@ -353,15 +351,14 @@ def situation_counts(year: int) -> dict[str, ProtectedTable]:
         where_case = district_of_cases({case for case, _m in rows})
         for case, milieu in rows:
             per[name][where_case[case], milieu] += 1
-    return {
-        name: _count_table(where, counts, REPORTED_MILIEUS if name == "reports" else list(Milieu))
-        for name, counts in per.items()
-    }
+    return {name: _count_table(where, counts, COUNT_MILIEUS[name]) for name, counts in per.items()}
 
 
 def snapshot(administration_id, year: int) -> list[dict]:
-    """The administration's row of each protected count table, as published words (what a version of
-    the situation picture keeps)."""
+    """The administration's row of each protected count table as published (what a version of the
+    situation picture keeps): the table and its columns by code, the counts as shown (a small count
+    as ``<5``, never the number behind it). Words are the reader's, added when it is shown
+    (:func:`snapshot_tables`), so a version reads in the language of whoever reads it."""
     name = Organisation.objects.get(pk=administration_id).name
     result = []
     for key, table in situation_counts(year).items():
@@ -369,10 +366,24 @@ def snapshot(administration_id, year: int) -> list[dict]:
         result.append(
             {
                 "key": key,
-                "title": str(COUNT_TITLES[key]),
-                "columns": row.columns,
+                "milieus": [milieu.value for milieu in COUNT_MILIEUS[key]],
                 "cells": [count.csv for count in row.cells[0]],
                 "total": row.total.csv,
             }
         )
     return result
+
+
+def snapshot_tables(tables: list[dict]) -> list[dict]:
+    """Stored tables (:func:`snapshot`) in the reader's language: each with its title and columns."""
+    milieus = dict(Milieu.choices)
+    return [
+        {
+            "key": table["key"],
+            "title": str(COUNT_TITLES.get(table["key"], table["key"])),
+            "columns": [str(milieus.get(code, code)) for code in table["milieus"]],
+            "cells": table["cells"],
+            "total": table["total"],
+        }
+        for table in tables
+    ]

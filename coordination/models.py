@@ -14,7 +14,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Milieu
+from cases.words import Milieu
 from lotsa.crypto import EncryptedTextField
 from lotsa.records import GuardedRecord
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.indicators import snapshot_tables
+from coordination.suppression import Count
 from lotsa.pdf import Document
 
 
@@ -33,12 +35,12 @@ def situation_pdf_render(picture) -> bytes:
     line(_("The area in numbers"), 13, "B", 7)
     line(
         _(
-            "Counts below 5 are shown as <5, and counts that would give them away as '..'. The numbers are "
-            "those published when this version was written."
+            "Counts below 5 are shown as “fewer than 5”, and counts that would give them away as hidden. "
+            "The numbers are those published when this version was written."
         ),
         9,
     )
-    for table in picture.counts.get("tables", []):
+    for table in snapshot_tables(picture.counts.get("tables", [])):
         pdf.ln(2)
         line(table["title"], 11, "B", 6)
         pdf.set_font(document.family, "", 9)
@@ -48,5 +50,5 @@ def situation_pdf_render(picture) -> bytes:
                 head.cell(text(column))
             body = grid.row()
             for value in [*table["cells"], table["total"]]:
-                body.cell(text(value))
+                body.cell(text(str(Count.from_csv(value))))
     return document.output()

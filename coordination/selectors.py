@@ -10,7 +10,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import COORDINATOR_ROLES
 from audit.models import Action
 from coordination import indicators
 from coordination.access import administrations_of, is_central_coordinator
@@ -34,7 +34,7 @@ def reports_visible_to(
     year, newest first, one page; with the reports per month by kind as a picture and a table."""
     access.require_role(
         user,
-        Role.COORDINATOR,
+        *COORDINATOR_ROLES,
         action=Action.LIST,
         target="coordination.deidentifiedreport",
         purpose=COORDINATION,
@@ -117,7 +117,7 @@ def _year(year: int | None) -> int:
 def indicators_for(*, user: User, year: int | None = None) -> dict:
     """Every indicator of effect for the year, as rows the coordinator may see (the whole city's
     total among them), with a picture of the shares and their trend over the last years."""
-    access.require_role(user, Role.COORDINATOR, target="coordination.indicators", purpose=COORDINATION)
+    access.require_role(user, *COORDINATOR_ROLES, target="coordination.indicators", purpose=COORDINATION)
     year = _year(year)
     years = list(range(year - TREND_YEARS + 1, year + 1))
     shown = []
@@ -180,7 +180,7 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
 def situation_counts_for(*, user: User, year: int | None = None) -> dict:
     """The counts of the situation picture for the year (reports, first contacts, groups, programme
     cases by district and milieu), as the coordinator may see them."""
-    access.require_role(user, Role.COORDINATOR, target="coordination.counts", purpose=COORDINATION)
+    access.require_role(user, *COORDINATOR_ROLES, target="coordination.counts", purpose=COORDINATION)
     year = _year(year)
     tables = indicators.situation_counts(year)
     names = _own_names(user)
@@ -213,7 +213,7 @@ def situation_for(*, user: User, administration_id, year: int | None = None) -> 
         "administration": administrations_of(user).get(pk=administration_id),
         "versions": versions,
         "latest": versions[0] if versions else None,
-        "counts": indicators.snapshot(administration_id, year),
+        "counts": indicators.snapshot_tables(indicators.snapshot(administration_id, year)),
     }
 
 
@@ -238,7 +238,7 @@ def situation_pdf_for(*, user: User, picture_id) -> SituationPicture:
 def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
     """The coordinator's aggregates for the year as CSV rows, protected exactly as on the pages."""
     access.require_role(
-        user, Role.COORDINATOR, action=Action.EXPORT, target="coordination.export", purpose=COORDINATION
+        user, *COORDINATOR_ROLES, action=Action.EXPORT, target="coordination.export", purpose=COORDINATION
     )
     year = _year(year)
     rows: list[list[str]] = [[_("Table"), _("Row"), _("Column"), _("Value")]]

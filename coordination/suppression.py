@@ -67,6 +67,16 @@ class Count:
             return ".."
         return str(self.value)
 
+    @classmethod
+    def from_csv(cls, text: str) -> Count:
+        """A count as :attr:`csv` wrote it (a stored version keeps its counts so), to be shown in the
+        same words as a live table: one name for a small count, "fewer than 5", never "<5"."""
+        if text == f"<{THRESHOLD}":
+            return cls(None, small=True)
+        if text == "..":
+            return cls(None, complementary=True)
+        return cls(int(text))
+
 
 @dataclass(frozen=True)
 class ProtectedTable:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from coordination import forms, selectors, services
+from coordination.indicators import snapshot_tables
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
 from lotsa.posting import as_ids, form_page
@@ -132,7 +133,8 @@ def situation_write(request, administration_id, year):
 
 def situation_version(request, picture_id):
     picture = selectors.situation_version_for(user=request.user, picture_id=picture_id)
-    return render(request, "coordination/situation_version.html", {"picture": picture})
+    tables = snapshot_tables(picture.counts.get("tables", []))
+    return render(request, "coordination/situation_version.html", {"picture": picture, "tables": tables})
 
 
 def situation_pdf(request, picture_id):

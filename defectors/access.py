@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import Action
+from cases import queries as case_queries
 from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
-from cases.models import Case
 from consent import policy
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -33,7 +33,7 @@ def is_bops(user) -> bool:
 
 
 def _case_visible(user):
-    return CasePolicy().visible(user, Case.objects.all())
+    return case_queries.case_policy_visible(user=user)
 
 
 class ProgrammeRecordPolicy(Policy):

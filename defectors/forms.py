@@ -5,10 +5,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from cases.forms import PersonalNumberField
-from cases.models import ProtectedIdentity
+from cases.personal_number import PersonalNumberField
+from cases.words import ProtectedIdentity
 from defectors import catalogue
-from defectors.models import InterventionStatus, Outcome
+from defectors.models import InterventionStatus, ProgrammeOutcome
 from lotsa import forms as id_fields
 from lotsa.forms import DateInput
 from lotsa.vocabulary import ThreatLevel
@@ -32,7 +32,7 @@ class BopsAssessmentForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
-    next_review = forms.DateField(
+    reassessment_due = forms.DateField(
         label=_("Re-assessment due"),
         widget=DateInput,
         required=False,
@@ -68,7 +68,7 @@ class DecisionForm(forms.Form):
     text = forms.CharField(label=_("The decision"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000)
 
 
-class ReviewForm(forms.Form):
+class DecisionReviewForm(forms.Form):
     decision = id_fields.button_choice([("approve", _("Approve")), ("refuse", _("Send back"))])
     note = forms.CharField(
         label=_("Note (required when you send it back)"),
@@ -125,7 +125,7 @@ class ProtectForm(forms.Form):
 class CloseForm(forms.Form):
     prefix = "close"
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ProgrammeOutcome.choices)
     text = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )

@@ -23,7 +23,7 @@ from lotsa.crypto import EncryptedJSONField, EncryptedTextField
 from lotsa.vocabulary import InformationCategory, ThreatLevel
 
 
-class Outcome(models.TextChoices):
+class ProgrammeOutcome(models.TextChoices):
     LEFT_THE_MILIEU = "left_the_milieu", _("Left the milieu")
     ORDINARY_SERVICES = "ordinary_services", _("Moved on to ordinary social services")
     ENDED_BY_PERSON = "ended_by_person", _("Ended by the person")
@@ -62,7 +62,7 @@ class Enrolment(PersonalRecord):
     continue_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True, choices=ProgrammeOutcome.choices)
     version = models.PositiveIntegerField(default=1)
 
     @property
@@ -90,7 +90,7 @@ class BopsAssessment(PersonalRecord):
     special_protection_need = models.BooleanField(_("special protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
     assessed_at = models.DateTimeField(default=timezone.now)
-    next_review = models.DateField(_("re-assessment due"))
+    reassessment_due = models.DateField(_("re-assessment due"))
 
     class Meta:
         ordering = ["-assessed_at"]
@@ -101,8 +101,8 @@ class BopsAssessment(PersonalRecord):
         return self.level == ThreatLevel.HIGH and self.special_protection_need
 
     @property
-    def review_overdue(self) -> bool:
-        return timezone.localdate() > self.next_review
+    def reassessment_overdue(self) -> bool:
+        return timezone.localdate() > self.reassessment_due
 
 
 class DecisionStatus(models.TextChoices):

@@ -13,8 +13,9 @@ from django.utils.translation import ngettext
 from accounts.models import OrganisationKind, User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit.models import Action
+from cases import queries as case_queries
 from cases import selectors as case_selectors
-from cases.models import Activity, Case, CaseStatus, Person
+from cases.words import Activity, CaseStatus
 from defectors import catalogue
 from defectors.access import is_bops
 from defectors.gate import gate_for, gates_for
@@ -34,7 +35,7 @@ from lotsa.waiting import Waiting
 PURPOSE = Purpose.DEFECTOR_PROGRAMME
 
 
-def programme_cases_visible_to(*, user: User) -> QuerySet[Case]:
+def programme_cases_visible_to(*, user: User) -> QuerySet:
     return case_selectors.cases_visible_to(user=user).filter(
         activity=Activity.DEFECTOR_PROGRAMME, owner_unit__kind=OrganisationKind.DEFECTOR_PROGRAMME
     )
@@ -141,7 +142,7 @@ def bops_people_for(*, user: User) -> list[dict]:
     if not is_bops(user):
         return []
     people = list(
-        access.visible_to(user, Person.objects.all(), purpose=PURPOSE)
+        access.visible_to(user, case_queries.people(), purpose=PURPOSE)
         .filter(
             cases__activity=Activity.DEFECTOR_PROGRAMME,
             cases__owner_unit__kind=OrganisationKind.DEFECTOR_PROGRAMME,
@@ -163,9 +164,7 @@ def bops_people_for(*, user: User) -> list[dict]:
 def bops_person_for(*, user: User, person_id) -> dict:
     """For BOPS: one person in the programme, after a recorded decision for the defector programme:
     BOPS's own assessments, and a placement's address only while the consent covers housing."""
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None:
-        raise Http404
+    person = case_queries.person_found(person_id=person_id)
     access.check(user, Action.VIEW, person, purpose=PURPOSE)
     if not is_bops(user):
         raise Http404
@@ -201,7 +200,7 @@ def waiting_in_the_programme(user: User) -> list:
         latest = {}
         for assessment in due:
             latest.setdefault(assessment.person_id, assessment)
-        overdue = sum(1 for a in latest.values() if a.review_overdue)
+        overdue = sum(1 for a in latest.values() if a.reassessment_overdue)
         if overdue:
             items.append(
                 Waiting(

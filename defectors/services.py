@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from audit.models import Action
+from cases import queries as case_queries
 from cases import services as case_services
-from cases.models import Activity, Case, CaseStatus, CloseReason
+from cases.words import Activity, CaseStatus, CloseReason
 from consent import policy
 from defectors import catalogue
 from defectors.gate import gate_for
@@ -28,8 +29,8 @@ from defectors.models import (
     FollowUp,
     Intervention,
     InterventionStatus,
-    Outcome,
     Placement,
+    ProgrammeOutcome,
     SupportDecision,
 )
 from lotsa import access
@@ -42,11 +43,11 @@ SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 FOLLOW_UP_MONTHS = (6, 12)
 
 
-def programme_cases_of(person_id) -> list[Case]:
+def programme_cases_of(person_id) -> list:
     """The programme's open cases of a person (the programme's own record of them)."""
     return list(
-        Case.objects.filter(
-            person_id=person_id,
+        case_queries.cases_of_person(person_id=person_id)
+        .filter(
             activity=Activity.DEFECTOR_PROGRAMME,
             owner_unit__kind=OrganisationKind.DEFECTOR_PROGRAMME,
         )
@@ -55,9 +56,11 @@ def programme_cases_of(person_id) -> list[Case]:
     )
 
 
-def _changing(by: User, case_id, purpose: str) -> Case:
+def _changing(by: User, case_id, purpose: str):
     """Lock the case, decide the change (the case's UPDATE rule), then check it is the programme's."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
+    case = case_queries.case_for_service(
+        case_id=case_id, related=("person", "owner_unit"), lock=True, lock_of=("self",)
+    )
     access.check(by, Action.UPDATE, case, purpose=purpose)
     if (
         case.activity != Activity.DEFECTOR_PROGRAMME
@@ -67,7 +70,7 @@ def _changing(by: User, case_id, purpose: str) -> Case:
     return case
 
 
-def _enrolment(case: Case) -> Enrolment:
+def _enrolment(case) -> Enrolment:
     enrolment, _created = Enrolment.objects.get_or_create(case=case, defaults={"person_id": case.person_id})
     return enrolment
 
@@ -77,7 +80,7 @@ def _enrolment(case: Case) -> Enrolment:
 
 @transaction.atomic
 def bops_assess(
-    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, next_review=None
+    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, reassessment_due=None
 ) -> BopsAssessment:
     """BOPS assesses threat and special protection need for a person in the programme whose consent
     names BOPS. If the threat falls below high (or the need goes) after support started on a high
@@ -93,13 +96,13 @@ def bops_assess(
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
-    next_review = next_review or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if next_review <= today:
+    reassessment_due = reassessment_due or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= today:
         raise DomainError(_("The re-assessment lies ahead."))
     previous = BopsAssessment.objects.filter(case=case).order_by("-assessed_at").first()
     assessment.special_protection_need = bool(special_protection_need)
     assessment.notes = (notes or "").strip() or None
-    assessment.next_review = next_review
+    assessment.reassessment_due = reassessment_due
     assessment.save()
     if previous is not None and previous.opens_the_programme and not assessment.opens_the_programme:
         enrolment = _enrolment(case)
@@ -331,20 +334,20 @@ def placement_add(
 # --- Closure and follow-up ---------------------------------------------------------------------------
 
 CLOSE_REASONS = {
-    Outcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
-    Outcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
-    Outcome.ENDED_BY_PERSON: CloseReason.DECLINED,
-    Outcome.MOVED_AWAY: CloseReason.MOVED,
-    Outcome.OTHER: CloseReason.OTHER,
+    ProgrammeOutcome.LEFT_THE_MILIEU: CloseReason.GOALS_MET,
+    ProgrammeOutcome.ORDINARY_SERVICES: CloseReason.HANDED_OVER,
+    ProgrammeOutcome.ENDED_BY_PERSON: CloseReason.DECLINED,
+    ProgrammeOutcome.MOVED_AWAY: CloseReason.MOVED,
+    ProgrammeOutcome.OTHER: CloseReason.OTHER,
 }
 
 
 @transaction.atomic
-def programme_close(*, by: User, case_id, expected_version: int, outcome: str, text: str) -> Case:
+def programme_close(*, by: User, case_id, expected_version: int, outcome: str, text: str):
     """Propose closing the programme's case with its outcome (cases.services decides it, and the
     unit's supervisor approves it); the follow-ups at 6 and 12 months are scheduled when the closing
     is approved (``schedule_follow_ups``), and the outcome is cleared if it is refused."""
-    if outcome not in Outcome.values:
+    if outcome not in ProgrammeOutcome.values:
         reason = ""  # the case's own rule decides first; its message follows
     else:
         reason = CLOSE_REASONS[outcome]

@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts.roles import BOPS_PAGE_ROLES, PROGRAMME_PAGE_ROLES, Role
 from audit.models import Action
+from cases import queries as case_queries
 from cases import services as case_services
-from cases.models import Case, Handover, HandoverSource
+from cases.handovers import services as handover_services
 from defectors import forms, selectors, services
 from defectors.access import is_bops
 from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
@@ -31,19 +32,13 @@ def _post(request, case_id, form, change, done: str, anchor="", *, action=Action
         change=change,
         done=done,
         back=_page(case_id, anchor),
-        decide_on=lambda: target or get_object_or_404(Case, pk=case_id),
+        decide_on=lambda: target or case_queries.case_found(case_id=case_id),
         action=action,
     )
 
 
 def overview(request):
-    access.require_role(
-        request.user,
-        Role.DEFECTOR_PROGRAMME,
-        Role.SUPERVISOR,
-        action=Action.VIEW,
-        target="defectors.enrolment",
-    )
+    access.require_role(request.user, *PROGRAMME_PAGE_ROLES, action=Action.VIEW, target="defectors.enrolment")
     return render(request, "defectors/overview.html", selectors.programme_overview_for(user=request.user))
 
 
@@ -52,7 +47,7 @@ def case(request, case_id):
     context.update(
         conditions_form=forms.ConditionsForm(),
         decision_form=forms.DecisionForm(),
-        review_form=forms.ReviewForm(),
+        decision_review_form=forms.DecisionReviewForm(),
         intervention_form=forms.InterventionForm(),
         placement_form=forms.PlacementForm(),
         protect_form=forms.ProtectForm(),
@@ -116,7 +111,7 @@ def decision_review(request, case_id, decision_id):
     return _post(
         request,
         case_id,
-        forms.ReviewForm(request.POST),
+        forms.DecisionReviewForm(request.POST),
         lambda data: services.decision_review(
             by=request.user, decision_id=decision.pk, approve=data["decision"] == "approve", note=data["note"]
         ),
@@ -231,9 +226,7 @@ def follow_up(request, case_id, follow_up_id):
 
 def bops(request):
     """BOPS's list: the people in the programme whose consent names BOPS."""
-    access.require_role(
-        request.user, Role.EXTERNAL_MEMBER, action=Action.VIEW, target="defectors.bopsassessment"
-    )
+    access.require_role(request.user, *BOPS_PAGE_ROLES, action=Action.VIEW, target="defectors.bopsassessment")
     return render(
         request,
         "defectors/bops.html",
@@ -259,14 +252,14 @@ def police_request(request):
     """BOPS or the police defector programme ask the programme to take a person on (a hand-over the
     programme accepts or declines; the sender sees the decision under Hand-overs)."""
     user = request.user
-    probe = Handover(source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user)
+    probe = case_queries.police_request_probe(user=user)
     return form_page(
         request,
         forms.PoliceRequestForm(request.POST or None),
         template="defectors/police_request.html",
         show=lambda: decide(request, Action.CREATE, probe, purpose="the form to ask the defector programme"),
         act=(Action.CREATE, probe),
-        change=lambda data: case_services.handover_request_from_police(
+        change=lambda data: handover_services.handover_request_from_police(
             by=user, number=data.pop("personal_number"), **as_ids(data, "to_unit")
         ),
         done=_("The request was sent. You see the programme's decision under Hand-overs."),

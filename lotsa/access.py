@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa import context
 
 
@@ -141,7 +141,7 @@ def check(user, action: str, obj, *, purpose: str = "") -> Decision:
     target_id = "" if obj.pk is None else str(obj.pk)
     event = _record_decision(
         action=action,
-        outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
+        outcome=AccessOutcome.ALLOWED if decision.allowed else AccessOutcome.DENIED,
         actor=user,
         target_type=target_type,
         target_id=target_id,
@@ -175,7 +175,7 @@ def check_as_shown(user, action: str, as_shown, *, purpose: str = "", changed: s
         return check(user, action, as_shown, purpose=purpose)
     _record_decision(
         action=action,
-        outcome=Outcome.CONFLICT,
+        outcome=AccessOutcome.CONFLICT,
         actor=user,
         target_type=as_shown._meta.label_lower,
         target_id="" if as_shown.pk is None else str(as_shown.pk),
@@ -187,12 +187,18 @@ def check_as_shown(user, action: str, as_shown, *, purpose: str = "", changed: s
     return decision
 
 
+def holds_role(user, *roles: str) -> bool:
+    """What :func:`require_role` would answer, unrecorded: for a menu or a link that offers a page
+    decided by role, so that it offers the page to exactly those the page lets in."""
+    return _usable(user) and user.has_role(*roles)
+
+
 def require_role(
     user, *roles: str, action: str = Action.VIEW, target: str = "", purpose: str = ""
 ) -> Decision:
     """For pages decided by role alone (account management, lists whose rows are decided and recorded
     one by one). The decision is recorded either way, so no page has to remember to."""
-    if _usable(user) and user.has_role(*roles):
+    if holds_role(user, *roles):
         decision = Decision.allow("role: " + ",".join(sorted(str(r) for r in user.role_codes() & set(roles))))
         _record_decision(
             action=action, actor=user, target_type=target, purpose=purpose, reason=decision.reason
@@ -200,7 +206,7 @@ def require_role(
         return decision
     decision = Decision.deny("role required: " + ",".join(sorted(str(r) for r in roles)))
     event = _record_decision(
-        action=action, outcome=Outcome.DENIED, actor=user, target_type=target, reason=decision.reason
+        action=action, outcome=AccessOutcome.DENIED, actor=user, target_type=target, reason=decision.reason
     )
     raise AccessDenied(
         decision, action=action, target_type=target, target_id="", event_token=audit.token(event)
@@ -219,7 +225,7 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
         info.decisions.pop(denial.event_token, None)
     event = _record_decision(
         action=denial.action,
-        outcome=Outcome.DENIED,
+        outcome=AccessOutcome.DENIED,
         actor=actor,
         target_type=denial.target_type,
         target_id=denial.target_id,

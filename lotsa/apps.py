@@ -11,7 +11,10 @@ An app declares what it registers and :class:`LotsaAppConfig` registers it when 
   ``change_history_options`` adds auditlog options per model (more ``exclude_fields``, ``m2m_fields``);
 * ``receivers``: (signal, receiver) pairs of dotted paths, connected once;
 * ``import_on_ready``: modules imported for what they register on import (signal receivers decorated
-  with ``@receiver``, system checks, lookups).
+  with ``@receiver``, system checks, lookups);
+* ``access_words``: word lists the app owns that the access log's codes name (a legal ground's code),
+  by name -> dotted path of a callable from a code to its words, or of a class of choices
+  (``audit.vocabulary.register``).
 
 Everything is named by dotted string and resolved here with ``import_string``, so the kernel imports
 no domain app, and an app's config names its own modules only.
@@ -41,6 +44,7 @@ class LotsaAppConfig(AppConfig):
     change_history_options: dict[str, dict] = {}
     receivers: list[tuple[str, str]] = []
     import_on_ready: list[str] = []
+    access_words: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -51,6 +55,7 @@ class LotsaAppConfig(AppConfig):
         # Django reads the apps' configs.
         from auditlog.registry import auditlog
 
+        from audit import vocabulary
         from lotsa import access, crypto, waiting
 
         for module in self.import_on_ready:
@@ -59,6 +64,8 @@ class LotsaAppConfig(AppConfig):
             access.register(self.get_model(model), import_string(policy)())
         for provider in self.waiting_providers:
             waiting.register(import_string(provider))
+        for name, words in self.access_words.items():
+            vocabulary.register(name, import_string(words))
         for signal, receiver in self.receivers:
             import_string(signal).connect(import_string(receiver), dispatch_uid=receiver)
         # Options for a model left out of the history would be dropped without a word (an exclusion!).

@@ -195,9 +195,9 @@ def post_form(
 
 def as_ids(data: dict, *fields: str) -> dict:
     """A form's cleaned data as a service takes it: each of ``fields`` (a chosen object) by its id,
-    as ``<field>_id``; the rest as it is."""
+    as ``<field>_id`` (None when an optional choice was left empty); the rest as it is."""
     return {
-        f"{key}_id" if key in fields else key: value.pk if key in fields else value
+        f"{key}_id" if key in fields else key: (getattr(value, "pk", None) if key in fields else value)
         for key, value in data.items()
     }
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from audit.models import Action
+from cases import queries as case_queries
 from cases.access import READ_ACTIONS, CasePolicy, CaseRecordPolicy, assigned_case_ids, is_named_handler
-from cases.models import Case
 from lotsa.access import Decision, Policy
 
 
@@ -22,10 +22,8 @@ class RelationPolicy(Policy):
         return Decision.deny("the relation is shown only to the relative case's named handlers")
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
-        handled = (
-            CasePolicy()
-            .visible(user, Case.objects.all())
-            .filter(Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user)))
+        handled = case_queries.case_policy_visible(user=user).filter(
+            Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user))
         )
         return queryset.filter(case__in=handled, case__owner_unit_id=user.organisation_id)
 

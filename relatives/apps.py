@@ -10,4 +10,5 @@ class RelativesConfig(LotsaAppConfig):
         "Relation": "relatives.access.RelationPolicy",
         "SupportConversation": "relatives.access.SupportConversationPolicy",
     }
+    waiting_providers = ["relatives.selectors.waiting_follow_ups"]
     change_history = ["Relation", "SupportConversation"]

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import selectors as case_selectors
-from cases.models import Activity, TargetGroup
+from cases.words import Activity, CaseStatus, TargetGroup
 from lotsa import access
+from lotsa.waiting import Waiting
 from relatives.models import Relation, SupportConversation
 
 # The reason of the event that names the person concerned when a relation is shown: the subject
@@ -50,3 +58,42 @@ def relative_page_for(*, user: User, case_id) -> dict:
         "conversations": list(SupportConversation.objects.filter(case=case).select_related("recorded_by")),
         "can_write": access.decide(user, Action.UPDATE, case).allowed,
     }
+
+
+# How far ahead the start page tells a handler of a planned follow-up with a relative.
+FOLLOW_UP_AHEAD = dt.timedelta(days=14)
+
+
+def waiting_follow_ups(user: User) -> list:
+    """For the start page (lotsa.waiting): the follow-ups planned with relatives in the live cases the
+    user handles, overdue or due within two weeks (counts of cases only, never a person). A case's
+    latest support conversation plans its follow-up; a later conversation is the follow-up held."""
+    if not user.has_role(*CASEWORK_ROLES):
+        return []
+    today = timezone.localdate()
+    later = SupportConversation.objects.filter(case=OuterRef("case"), held_on__gt=OuterRef("held_on"))
+    planned = (
+        access.visible_to(user, SupportConversation.objects.all())
+        .filter(follow_up_on__lte=today + FOLLOW_UP_AHEAD)
+        .exclude(case__status=CaseStatus.CLOSED)
+        .exclude(Exists(later))
+    )
+    overdue = planned.filter(follow_up_on__lt=today).values("case").distinct().count()
+    soon = planned.filter(follow_up_on__gte=today).values("case").distinct().count()
+    url = reverse("cases:my_cases")
+    items = []
+    if overdue:
+        text = ngettext(
+            "%(n)d follow-up with a relative is overdue",
+            "%(n)d follow-ups with relatives are overdue",
+            overdue,
+        ) % {"n": overdue}
+        items.append(Waiting(text=text, url=url, urgent=True))
+    if soon:
+        text = ngettext(
+            "%(n)d follow-up with a relative is planned within two weeks",
+            "%(n)d follow-ups with relatives are planned within two weeks",
+            soon,
+        ) % {"n": soon}
+        items.append(Waiting(text=text, url=url))
+    return items

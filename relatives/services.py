@@ -12,15 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from audit.models import Action
 from cases import personal_number as pnr
-from cases.models import Case
+from cases import queries as case_queries
 from cases.services import person_find
 from lotsa import access
 from lotsa.errors import DomainError
 from relatives.models import ConversationForm, Relation, RelationKind, SupportConversation
 
 
-def _changing(by: User, case_id, purpose: str) -> Case:
-    case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
+def _changing(by: User, case_id, purpose: str):
+    case = case_queries.case_for_service(
+        case_id=case_id, related=("person", "owner_unit"), lock=True, lock_of=("self",)
+    )
     access.check(by, Action.UPDATE, case, purpose=purpose)
     return case
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from lotsa.posting import post_form
 from relatives import forms, selectors, services
 
@@ -35,7 +35,7 @@ def _post(request, case_id, form, change, done: str, anchor: str):
         change=change,
         done=done,
         back=_page(case_id, anchor),
-        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        decide_on=lambda: case_queries.case_found(case_id=case_id),
         action=Action.UPDATE,
     )
 

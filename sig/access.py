@@ -7,8 +7,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, SOCIAL_SERVICES_KINDS
 from accounts.roles import Role
 from audit.models import Action
+from cases import queries as case_queries
 from cases.access import READ_ACTIONS, CasePolicy
-from cases.models import Case
 from consent import policy
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -73,7 +73,7 @@ class GroupPolicy(Policy):
         covered_member = member & policy.shared_with(
             organisation_id=user.organisation_id, purpose=PURPOSE, person="case__person_id"
         )
-        own_cases = Q(case__in=CasePolicy().visible(user, Case.objects.all()))
+        own_cases = Q(case__in=case_queries.case_policy_visible(user=user))
         return queryset.filter(own_unit_member | covered_member | own_cases).distinct()
 
 
@@ -228,7 +228,7 @@ class MinutesItemPolicy(Policy):
         if _no_reader(user) or _civil(user):
             return queryset.none()
         readers = _member_of(user, "meeting__group_id") | Q(
-            meeting__group__case__in=CasePolicy().visible(user, Case.objects.all())
+            meeting__group__case__in=case_queries.case_policy_visible(user=user)
         )
         return queryset.filter(readers, _crossing(user, category="category"))
 
@@ -278,7 +278,7 @@ class PlanPolicy(Policy):
             return queryset.none()
         group = "group" if queryset.model.__name__ == "Goal" else "goal__group"
         readable = InterventionGroup.objects.filter(
-            _member_of(user, "pk") | Q(case__in=CasePolicy().visible(user, Case.objects.all()))
+            _member_of(user, "pk") | Q(case__in=case_queries.case_policy_visible(user=user))
         )
         groups = self.groups_with_plan_visible(user, readable)
         return queryset.filter(**{f"{group}__in": groups})
@@ -302,6 +302,6 @@ class MeetingPolicy(Policy):
         if user.organisation_id is None:
             return queryset.none()
         readers = _member_of(user, "group_id") | Q(
-            group__case__in=CasePolicy().visible(user, Case.objects.all())
+            group__case__in=case_queries.case_policy_visible(user=user)
         )
         return queryset.filter(readers, group__case__owner_unit_id=user.organisation_id)

@@ -50,8 +50,8 @@ class AssessmentForm(forms.Form):
     level = forms.ChoiceField(label=_("Threat level"), choices=ThreatLevel.choices, widget=forms.RadioSelect)
     protection_need = forms.BooleanField(label=_("Protection need"), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    next_review = forms.DateField(
-        label=_("Next review"),
+    reassessment_due = forms.DateField(
+        label=_("Re-assessment due"),
         widget=DateInput,
         required=False,
         help_text=_("Three months from today if left empty."),

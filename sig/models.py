@@ -107,14 +107,14 @@ class ThreatAssessment(PersonalRecord):
     protection_need = models.BooleanField(_("protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
     assessed_at = models.DateTimeField(auto_now_add=True)
-    next_review = models.DateField(_("next review"))
+    reassessment_due = models.DateField(_("re-assessment due"))
 
     class Meta:
         ordering = ["-assessed_at"]
 
     @property
-    def review_overdue(self) -> bool:
-        return timezone.localdate() > self.next_review
+    def reassessment_overdue(self) -> bool:
+        return timezone.localdate() > self.reassessment_due
 
 
 class SharedEntry(PersonalRecord):

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
-from cases.models import HandoverSource
+from cases import queries as case_queries
 from consent.selectors import consents_expiring_for
 from lotsa import access
 from lotsa.vocabulary import Purpose
@@ -48,7 +48,7 @@ def group_get_for(*, user: User, group_id, purpose: str = "intervention group") 
 
 
 def overview_for(*, user: User) -> dict:
-    """My groups, overdue actions and threat reviews, and consents about to expire: every group and
+    """My groups, overdue actions and threat re-assessments, and consents about to expire: every group and
     every person shown is recorded before anything is rendered."""
     groups = list(
         groups_visible_to(user=user)
@@ -72,16 +72,16 @@ def overview_for(*, user: User) -> dict:
     latest = {}
     for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
         latest[assessment.group_id] = assessment
-    overdue_reviews = [
+    overdue_reassessments = [
         a
         for a in latest.values()
-        if a.review_overdue and (a.organisation_id == user.organisation_id or casework)
+        if a.reassessment_overdue and (a.organisation_id == user.organisation_id or casework)
     ]
     expiring = consents_expiring_for(user=user, purpose=Purpose.INTERVENTION_GROUP) if casework else []
     return {
         "groups": groups,
         "overdue_actions": overdue_actions,
-        "overdue_reviews": overdue_reviews,
+        "overdue_reassessments": overdue_reassessments,
         "expiring": expiring,
     }
 
@@ -114,19 +114,13 @@ def group_page_for(*, user: User, group_id) -> dict:
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
-        "referrals": (
-            group.case.handovers_sent.filter(source=HandoverSource.INTERVENTION_GROUP).select_related(
-                "to_unit"
-            )
-            if not civil
-            else []
-        ),
+        "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
     }
 
 
 def waiting_in_groups(user: User) -> list:
     """For the start page (counts only, never a person): overdue actions of the groups' plans that are
-    the user's to carry out (a handler: all of them), and overdue police threat reviews."""
+    the user's to carry out (a handler: all of them), and overdue threat re-assessments of the police."""
     groups = groups_visible_to(user=user)
     if not groups.exists():
         return []
@@ -142,21 +136,21 @@ def waiting_in_groups(user: User) -> list:
     latest = {}
     for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
         latest[assessment.group_id] = assessment
-    reviews = sum(
+    reassessments = sum(
         1
         for a in latest.values()
-        if a.review_overdue and (casework or a.organisation_id == user.organisation_id)
+        if a.reassessment_overdue and (casework or a.organisation_id == user.organisation_id)
     )
     items, url = [], reverse("sig:overview")
     overdue = actions.count()
     if overdue:
         text = ngettext("%(n)d planned action is overdue", "%(n)d planned actions are overdue", overdue)
         items.append(Waiting(text % {"n": overdue}, url, urgent=True))
-    if reviews:
+    if reassessments:
         text = ngettext(
-            "%(n)d threat assessment is due for review",
-            "%(n)d threat assessments are due for review",
-            reviews,
+            "%(n)d threat assessment is due for re-assessment",
+            "%(n)d threat assessments are due for re-assessment",
+            reassessments,
         )
-        items.append(Waiting(text % {"n": reviews}, url, urgent=True))
+        items.append(Waiting(text % {"n": reassessments}, url, urgent=True))
     return items

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from audit.models import Action
-from cases.models import Case, HandoverSource
-from cases.services import handover_send
+from cases import queries as case_queries
+from cases.handovers.services import handover_send
+from cases.handovers.words import HandoverSource
 from consent import policy
-from consent.models import Consent
 from lotsa import access
 from lotsa.dates import add_months
 from lotsa.errors import DomainError
@@ -57,7 +57,7 @@ def band_label(code: str) -> str:
     return next((str(label) for band, label, _low, _high in settings.LOTSA_SIG_BANDS if band == code), code)
 
 
-def consents_in_force(group: InterventionGroup, at=None) -> list[Consent]:
+def consents_in_force(group: InterventionGroup, at=None) -> list:
     return list(policy.consents_in_force(person_id=group.case.person_id, purpose=PURPOSE, at=at))
 
 
@@ -87,7 +87,7 @@ def missing_consent(group: InterventionGroup, at=None) -> list:
 def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     """Form a group around a case; the social worker becomes its coordinator. Returns the group and
     whether the person is inside the band."""
-    case = Case.objects.select_related("person").select_for_update().get(pk=case_id)
+    case = case_queries.case_for_service(case_id=case_id, lock=True)
     access.check(by, Action.UPDATE, case, purpose="form an intervention group")
     if InterventionGroup.objects.filter(case=case).exists():
         raise DomainError(_("The case has an intervention group already."))
@@ -222,7 +222,13 @@ def shared_entry_add(
 
 @transaction.atomic
 def threat_assess(
-    *, by: User, group_id, level: str, protection_need: bool, notes: str, next_review: dt.date | None = None
+    *,
+    by: User,
+    group_id,
+    level: str,
+    protection_need: bool,
+    notes: str,
+    reassessment_due: dt.date | None = None,
 ) -> ThreatAssessment:
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     assessment = ThreatAssessment(
@@ -238,11 +244,11 @@ def threat_assess(
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
     today = timezone.localdate()
-    if next_review is None:
-        next_review = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if next_review <= today:
-        raise DomainError(_("The next review lies in the future."))
-    assessment.next_review = next_review
+    if reassessment_due is None:
+        reassessment_due = add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= today:
+        raise DomainError(_("The re-assessment lies ahead."))
+    assessment.reassessment_due = reassessment_due
     assessment.notes = notes.strip() or None
     assessment.save()
     return assessment

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import POLICE_KINDS
-from accounts.roles import CASEWORK_ROLES, Role
+from accounts.roles import GROUP_PAGE_ROLES
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from lotsa import access
 from lotsa.posting import decide, form_page, post_form
 from sig import forms, selectors, services
@@ -47,15 +47,8 @@ def _post(request, group_id, form, change, done: str, anchor="", *, action=COORD
 
 
 def overview(request):
-    """My groups, next meetings, overdue actions and threat reviews, consents about to expire."""
-    access.require_role(
-        request.user,
-        *CASEWORK_ROLES,
-        Role.SUPERVISOR,
-        Role.EXTERNAL_MEMBER,
-        action=Action.VIEW,
-        target="sig.interventiongroup",
-    )
+    """My groups, next meetings, overdue actions and threat re-assessments, consents about to expire."""
+    access.require_role(request.user, *GROUP_PAGE_ROLES, action=Action.VIEW, target="sig.interventiongroup")
     context = selectors.overview_for(user=request.user)
     context["band_label"] = services.band_label
     return render(request, "sig/overview.html", context)
@@ -78,7 +71,7 @@ def form_group(request, case_id):
         change=lambda data: services.group_form(by=request.user, case_id=case_id),
         done=_("The intervention group was formed. Add its members."),
         back=reverse("cases:detail", kwargs={"case_id": case_id}),
-        decide_on=lambda: get_object_or_404(Case, pk=case_id),
+        decide_on=lambda: case_queries.case_found(case_id=case_id),
         action=Action.UPDATE,
         then=lambda formed: _formed(request, formed),
     )

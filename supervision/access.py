@@ -40,7 +40,7 @@ class PersonAccessLogPolicy(Policy):
         return queryset.filter(organisation_id=user.organisation_id)
 
 
-class ReviewPolicy(Policy):
+class LogReviewPolicy(Policy):
     """Reviews and the plan: VIEW, CREATE (draw), UPDATE (mark, plan), DECIDE (sign off)."""
 
     def decide(self, user, action, review, purpose) -> Decision:
@@ -58,14 +58,14 @@ class ReviewPolicy(Policy):
         return queryset.filter(organisation_id=user.organisation_id)
 
 
-class ReviewItemPolicy(Policy):
+class LogReviewItemPolicy(Policy):
     """A sampled event of a review and its note: the review's rule, for the review it belongs to."""
 
     def decide(self, user, action, item, purpose) -> Decision:
-        return ReviewPolicy().decide(user, action, item.review, purpose)
+        return LogReviewPolicy().decide(user, action, item.review, purpose)
 
     def visible(self, user, queryset, purpose=""):
-        reviews = ReviewPolicy().visible(user, LogReview.objects.all(), purpose)
+        reviews = LogReviewPolicy().visible(user, LogReview.objects.all(), purpose)
         return queryset.filter(review__in=reviews)
 
 

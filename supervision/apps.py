@@ -12,9 +12,9 @@ class SupervisionConfig(LotsaAppConfig):
     verbose_name = _("Supervision")
     policies = {
         "PersonAccessLog": "supervision.access.PersonAccessLogPolicy",
-        "LogReview": "supervision.access.ReviewPolicy",
-        "ReviewPlan": "supervision.access.ReviewPolicy",
-        "ReviewItem": "supervision.access.ReviewItemPolicy",
+        "LogReview": "supervision.access.LogReviewPolicy",
+        "ReviewPlan": "supervision.access.LogReviewPolicy",
+        "ReviewItem": "supervision.access.LogReviewItemPolicy",
         "NeedsRiskAnalysis": "supervision.access.AnalysisPolicy",
         "SubjectAccessExtract": "supervision.access.SubjectAccessPolicy",
     }

@@ -1,6 +1,8 @@
-"""The subject access extract (GDPR Art. 15) as a PDF: each consultation of the person's data —
-date, organisation, what was done, purpose or legal ground, and the log's reference — and what the
-unit holds about them. Staff are not named unless the extract says so, with a reason.
+"""The subject access extract (GDPR Art. 15) as a PDF: what the unit holds about the person, and each
+consultation of their data, grouped so that a person can read it: by organisation, then by month, then
+by what was done and why (in words, audit.vocabulary), with the days and the log's reference of each.
+Staff are not named unless the extract says so, with a reason. The supervisor who approves it first
+previews the same document, marked as a preview.
 
 Left out, and said so on the extract: the events that name the person as the person concerned in a
 relative's case (the relation is secret from them, OSL 26 kap. 1 §).
@@ -8,64 +10,19 @@ relative's case (the relation is secret from them, OSL 26 kap. 1 §).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from audit import services as audit
-from audit.models import AccessEvent, Action
-from consent import grounds
+from audit import vocabulary
+from audit.models import AccessEvent, AccessOutcome, Action
 from lotsa.pdf import Document
-from lotsa.vocabulary import Purpose
 from relatives.selectors import NAMED_AS_CONCERNED
-
-# The purposes the access log records most often, as a person reads them. Crossing purposes and
-# legal grounds have their own labels (lotsa.vocabulary, consent.grounds); anything else is shown as
-# the log recorded it.
-PURPOSE_LABELS = {
-    "casework": gettext_lazy("casework in the case"),
-    "my cases": gettext_lazy("the handler's list of cases"),
-    "find a person": gettext_lazy("a search by personal identity number"),
-    "open a case": gettext_lazy("opening a case"),
-    "write in the journal": gettext_lazy("writing in the journal"),
-    "sign a journal entry": gettext_lazy("signing a journal entry"),
-    "close the case": gettext_lazy("closing the case"),
-    "approve closing the case": gettext_lazy("approving the closing of the case"),
-    "intervention group": gettext_lazy("the intervention group"),
-    "my intervention groups": gettext_lazy("the list of intervention groups"),
-    "defector programme": gettext_lazy("the defector programme"),
-    "relative support": gettext_lazy("support for relatives"),
-    "first contact": gettext_lazy("the first contact"),
-    "hand-over": gettext_lazy("a hand-over between units"),
-    "hand-overs": gettext_lazy("the list of hand-overs"),
-    "send a hand-over": gettext_lazy("a hand-over between units"),
-    "accept a hand-over": gettext_lazy("a hand-over between units"),
-    "consents": gettext_lazy("consents"),
-    "record a consent": gettext_lazy("recording a consent"),
-    "withdraw a consent": gettext_lazy("withdrawing a consent"),
-    "consents about to expire": gettext_lazy("consents about to expire"),
-    "record a disclosure": gettext_lazy("a disclosure without consent"),
-    "review queue": gettext_lazy("the supervisor's review"),
-    "review": gettext_lazy("the supervisor's review"),
-    "emergency access": gettext_lazy("emergency access"),
-    "access review": gettext_lazy("review of the access log"),
-    "subject access extract": gettext_lazy("this register extract"),
-    "subject access extracts": gettext_lazy("this register extract"),
-    "a form with errors": gettext_lazy("a form that was not accepted"),
-}
-
-
-def purpose_label(event) -> str:
-    if event.legal_ground:
-        ground = grounds.ground(event.legal_ground)
-        return str(ground.label) if ground else event.legal_ground
-    if event.purpose in PURPOSE_LABELS:
-        return str(PURPOSE_LABELS[event.purpose])
-    if event.purpose in Purpose.values:
-        return str(Purpose(event.purpose).label)
-    return event.purpose or "-"
-
 
 SECRET_FROM_THE_PERSON = Q(target_type="relatives.relation", reason=NAMED_AS_CONCERNED)
 
@@ -81,10 +38,14 @@ def extract_events(extract) -> QuerySet:
     )
 
 
-def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) -> bytes:
+def render(*, extract, person, holdings: list[tuple[str, list[str]]], events, preview: bool = False) -> bytes:
+    """The extract as the person gets it; as a ``preview``, for the supervisor before approving it,
+    the same document marked so that it cannot pass for one given out."""
     document = Document(_("Subject access extract"))
     pdf, line = document.pdf, document.line
     line(_("Subject access extract"), 16, "B", 8)
+    if preview:
+        line(_("PREVIEW for the approving supervisor: not approved, not to be given out."), 11, "B")
     line(_("Register extract under Article 15 of the General Data Protection Regulation"), 10)
     pdf.ln(2)
     line(
@@ -120,8 +81,8 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
     else:
         line(
             _(
-                "Staff are not named: each row gives the organisation; the reference lets the unit answer "
-                "questions about it."
+                "Staff are not named: each consultation gives the organisation; its reference lets the "
+                "unit answer questions about it."
             )
         )
     line(
@@ -131,19 +92,116 @@ def render(*, extract, person, holdings: list[tuple[str, list[str]]], events) ->
         )
     )
     pdf.ln(1)
-    actions = dict(Action.choices)
-    head = audit.SealedHead()
-    events = list(events)
-    if not events:
+    groups = consultations(events, with_staff_names=extract.with_staff_names)
+    if not groups:
         line(_("No one has consulted your data."))
-    for event in events:
-        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-        what = str(actions.get(event.action, event.action))
-        why = purpose_label(event)
-        row = f"{when} | {event.actor_organisation or _('(no organisation)')} | {what} | {why} | #{event.pk}"
-        if extract.with_staff_names:
-            row += f" | {event.actor_username or '-'}"
-        if not head.covers(event):
-            row += f" | ({_('not yet sealed')})"
-        line(row, 9, height=4.5)
+    else:
+        line(
+            _(
+                "By organisation and month: what was done and why, how many times, on which days, and the "
+                "reference of each time in the access log."
+            )
+        )
+    for organisation in groups:
+        pdf.ln(2)
+        line(organisation.name, 12, "B", 6)
+        for month in organisation.months:
+            line(month.label, 10, "B", 5)
+            for row in month.rows:
+                line(f"  {row.text}", 9, height=4.5)
+                line(f"    {row.references_text}", 8, height=4)
+                if row.staff:
+                    staff = _("Staff: %(names)s") % {"names": ", ".join(row.staff)}
+                    line(f"    {staff}", 8, height=4)
     return document.output()
+
+
+# --- The consultations, grouped as a person reads them ---------------------------------------------
+
+
+@dataclass
+class Row:
+    """What was done and why, in one month by one organisation: how often, on which days."""
+
+    what: str
+    why: str
+    days: list[dt.date] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    unsealed: list[str] = field(default_factory=list)  # references no seal covers yet
+    staff: list[str] = field(default_factory=list)
+
+    @property
+    def references_text(self) -> str:
+        sealed = [reference for reference in self.references if reference not in self.unsealed]
+        parts = [_("References: %(references)s") % {"references": ", ".join(sealed)}] if sealed else []
+        if self.unsealed:
+            parts.append(
+                _("References (%(not_sealed)s): %(references)s")
+                % {"not_sealed": _("not yet sealed"), "references": ", ".join(self.unsealed)}
+            )
+        return "; ".join(parts)
+
+    @property
+    def text(self) -> str:
+        times = ngettext("%(n)d time", "%(n)d times", len(self.references)) % {"n": len(self.references)}
+        done = f"{self.what}, {self.why}" if self.why else self.what
+        return _("%(done)s: %(times)s (%(days)s)") % {"done": done, "times": times, "days": _days(self.days)}
+
+
+@dataclass
+class Month:
+    label: str
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Organisation:
+    name: str
+    months: list[Month] = field(default_factory=list)
+
+
+def _days(days: list[dt.date]) -> str:
+    """2, 3 and 5 March (one month's days, in the reader's language)."""
+    numbers = [formats.date_format(day, "j") for day in days[:-1]]
+    last = formats.date_format(days[-1], "j F")
+    if not numbers:
+        return last
+    return _("%(days)s and %(last)s") % {"days": ", ".join(numbers), "last": last}
+
+
+def consultations(events, *, with_staff_names: bool) -> list[Organisation]:
+    """The events by organisation (by name; none last), month (oldest first) and what was done and why
+    (in the order it first happened): every event once, with its reference, and marked if no seal
+    covers it yet."""
+    actions, outcomes = dict(Action.choices), dict(AccessOutcome.choices)
+    head = audit.SealedHead()
+    grouped: dict[str, dict[tuple, dict[tuple, Row]]] = {}
+    months: dict[tuple, str] = {}
+    for event in events:
+        when = timezone.localtime(event.occurred_at)
+        month = (when.year, when.month)
+        months.setdefault(month, formats.date_format(when.date(), "F Y").capitalize())
+        what = str(actions.get(event.action, event.action)).capitalize()
+        if event.outcome != AccessOutcome.ALLOWED:
+            what = f"{what} ({outcomes.get(event.outcome, event.outcome)})"
+        why = vocabulary.why(event)
+        row = (
+            grouped.setdefault(event.actor_organisation, {})
+            .setdefault(month, {})
+            .setdefault((what, why), Row(what, why))
+        )
+        if when.date() not in row.days:
+            row.days.append(when.date())
+        reference = f"#{event.pk}"
+        row.references.append(reference)
+        if not head.covers(event):
+            row.unsealed.append(reference)
+        if with_staff_names and (event.actor_username or "-") not in row.staff:
+            row.staff.append(event.actor_username or "-")
+    result = []
+    for name in sorted(grouped, key=lambda name: (not name, name)):
+        organisation = Organisation(name or _("(no organisation)"))
+        for month in sorted(grouped[name]):
+            organisation.months.append(Month(months[month], list(grouped[name][month].values())))
+        result.append(organisation)
+    return result

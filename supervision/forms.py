@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.roles import PERSONAL_DATA_ROLES, Role
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from lotsa.forms import DateInput, ModelChoiceField
 from supervision.models import Mark, ReviewPlan
 
@@ -15,7 +15,7 @@ class AccessFilterForm(forms.Form):
     end = forms.DateField(label=_("To"), required=False, widget=DateInput)
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
     outcome = forms.ChoiceField(
-        label=_("Outcome"), required=False, choices=[("", _("All")), *Outcome.choices]
+        label=_("Outcome"), required=False, choices=[("", _("All")), *AccessOutcome.choices]
     )
 
     def __init__(self, *args, organisations=None, **kwargs):

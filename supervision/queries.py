@@ -15,14 +15,14 @@ from supervision.models import (
 )
 
 
-def review_plan_of(organisation_id) -> ReviewPlan | None:
+def log_review_plan_of(organisation_id) -> ReviewPlan | None:
     return ReviewPlan.objects.filter(organisation_id=organisation_id).first()
 
 
-def review_due(organisation_id, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+def log_review_due(organisation_id, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
     """The next period to review, when it has ended (after the last review's period, or the plan's
     length back from yesterday), or None when none is due yet or there is no plan."""
-    plan = review_plan_of(organisation_id)
+    plan = log_review_plan_of(organisation_id)
     if plan is None:
         return None
     today = today or timezone.localdate()

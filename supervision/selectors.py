@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleGrant, User
-from accounts.roles import CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, Role
+from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role
 from audit import services as audit
-from audit.models import AccessEvent, Action, Outcome
-from cases.models import Person
-from cases.queries import holdings_of
+from audit import vocabulary
+from audit.models import AccessEvent, AccessOutcome, Action
+from cases.queries import holdings_of, person_found
 from consent.queries import consents_and_disclosures_of
 from defectors.queries import holdings_of as programme_holdings
 from lotsa import access, charts, waiting
@@ -26,6 +26,7 @@ from sig.queries import holdings_of as group_holdings
 from supervision import queries
 from supervision.access import ACCESS_REVIEW
 from supervision.extract import extract_events, render
+from supervision.log_review import period_bounds, rule_labels
 from supervision.models import (
     LogReview,
     NeedsRiskAnalysis,
@@ -34,7 +35,6 @@ from supervision.models import (
     ReviewPlan,
     SubjectAccessExtract,
 )
-from supervision.review import period_bounds, rule_labels
 
 PAGE_SIZE = 50
 CHART_WEEKS = 12
@@ -47,13 +47,16 @@ def _role_labels(codes: str) -> str:
 
 @dataclass(frozen=True)
 class EventRow:
-    """An access event as the desk shows it: who, when, what, why, the outcome."""
+    """An access event as the desk shows it: who, when, what, why, the outcome, in the reader's words
+    (audit.vocabulary), never the codes the log keeps."""
 
     event: AccessEvent
     roles: str
     action: str
     outcome: str
     sealed: bool = True  # covered by a seal; otherwise shown as waiting for one
+    why: str = ""  # the purpose and the ground
+    reason: str = ""  # the decision's reason
 
     @classmethod
     def of(cls, event: AccessEvent, head: audit.SealedHead | None = None) -> EventRow:
@@ -61,8 +64,10 @@ class EventRow:
             event,
             _role_labels(event.actor_role),
             str(dict(Action.choices).get(event.action, event.action)),
-            str(dict(Outcome.choices).get(event.outcome, event.outcome)),
+            str(dict(AccessOutcome.choices).get(event.outcome, event.outcome)),
             head.covers(event) if head is not None else True,
+            vocabulary.why(event),
+            vocabulary.reason_words(event.reason) if event.reason else "",
         )
 
 
@@ -129,7 +134,7 @@ def person_access_log_for(
     head = audit.SealedHead()
     return {
         # The names are read through the person's own model: its ciphertexts are bound to it.
-        "person": Person.objects.get(pk=log.pk),
+        "person": person_found(person_id=log.pk),
         "page_obj": shown,
         "rows": [EventRow.of(event, head) for event in shown.object_list],
         "picture": picture,
@@ -142,13 +147,13 @@ def person_access_log_for(
     }
 
 
-def reviews_for(*, user: User) -> dict:
-    access.require_role(user, Role.SUPERVISOR, target="supervision.logreview", purpose=ACCESS_REVIEW)
+def log_reviews_for(*, user: User) -> dict:
+    access.require_role(user, *SUPERVISOR_ROLES, target="supervision.logreview", purpose=ACCESS_REVIEW)
     reviews = access.visible_to(user, LogReview.objects.select_related("drawn_by", "signed_off_by"))
     return {
         "reviews": list(reviews[:100]),
-        "plan": queries.review_plan_of(user.organisation_id),
-        "due": queries.review_due(user.organisation_id),
+        "plan": queries.log_review_plan_of(user.organisation_id),
+        "due": queries.log_review_due(user.organisation_id),
     }
 
 
@@ -160,7 +165,7 @@ class ItemRow:
     analysis: NeedsRiskAnalysis | None
 
 
-def review_get_for(*, user: User, review_id) -> dict:
+def log_review_get_for(*, user: User, review_id) -> dict:
     review = (
         LogReview.objects.select_related("organisation", "drawn_by", "signed_off_by")
         .filter(pk=review_id)
@@ -207,11 +212,7 @@ def analyses_for(*, user: User) -> dict:
     """The analyses the user keeps, by organisation and role: the version in force and any waiting for
     approval; and the roles held in the organisation without an approved analysis."""
     access.require_role(
-        user,
-        Role.SUPERVISOR,
-        Role.ADMINISTRATOR,
-        target="supervision.needsriskanalysis",
-        purpose="needs and risk",
+        user, *ANALYSIS_ROLES, target="supervision.needsriskanalysis", purpose="needs and risk"
     )
     rows = list(
         access.visible_to(
@@ -265,7 +266,7 @@ def waiting_at_the_desk(user: User) -> list[waiting.Waiting]:
             items.append(
                 waiting.Waiting(_("The unit has no plan for reviewing its access log."), reviews, True)
             )
-        elif queries.review_due(user.organisation_id):
+        elif queries.log_review_due(user.organisation_id):
             items.append(waiting.Waiting(_("A review of the access log is due."), reviews, True))
         open_reviews = LogReview.objects.filter(
             organisation_id=user.organisation_id, signed_off_at=None
@@ -354,18 +355,37 @@ def subject_access_get_for(*, user: User, extract_id) -> dict:
         "person": extract.person,
         "events": extract_events(extract).count(),
         "may_decide": access.decide(user, Action.DECIDE, extract).allowed,
+        "may_preview": extract.status == "pending",
         "may_export": access.decide(user, Action.EXPORT, extract).allowed,
     }
 
 
 def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
     """The extract as a PDF: giving it out is an EXPORT event naming the person."""
+    extract = _extract(extract_id)
+    access.check(user, Action.EXPORT, extract, purpose="subject access extract")
+    return extract, _pdf(extract)
+
+
+def subject_access_preview_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
+    """The extract as the person would get it, marked as a preview, for its author and the supervisor
+    who approves it: reading it is a VIEW event naming the person."""
+    extract = _extract(extract_id)
+    access.check(user, Action.VIEW, extract, purpose="preview a subject access extract")
+    return extract, _pdf(extract, preview=True)
+
+
+def _extract(extract_id) -> SubjectAccessExtract:
     extract = (
         SubjectAccessExtract.objects.select_related("person", "organisation").filter(pk=extract_id).first()
     )
     if extract is None:
         raise Http404
-    access.check(user, Action.EXPORT, extract, purpose="subject access extract")
+    return extract
+
+
+def _pdf(extract: SubjectAccessExtract, *, preview: bool = False) -> bytes:
+    """Called only after a decision naming the person is recorded."""
     person = extract.person
     unit = extract.organisation_id
     holdings = holdings_of(person=person, organisation_id=unit)
@@ -373,4 +393,5 @@ def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtr
     holdings += group_holdings(person=person, organisation_id=unit)
     holdings += programme_holdings(person=person, organisation_id=unit)
     holdings += support_holdings(person=person, organisation_id=unit)
-    return extract, render(extract=extract, person=person, holdings=holdings, events=extract_events(extract))
+    events = extract_events(extract)
+    return render(extract=extract, person=person, holdings=holdings, events=events, preview=preview)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,10 +16,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
-from cases.models import Case
+from cases import queries as case_queries
 from lotsa import access
 from lotsa.errors import DomainError
 from supervision.access import ACCESS_REVIEW
+from supervision.log_review import draw, scope_of
 from supervision.models import (
     ExtractStatus,
     LogReview,
@@ -28,13 +30,12 @@ from supervision.models import (
     ReviewPlan,
     SubjectAccessExtract,
 )
-from supervision.review import draw, scope_of
 
 MAX_PERIOD_DAYS = 366
 
 
 @transaction.atomic
-def review_plan_set(*, by: User, every_days: int, random_samples: int, per_rule: int) -> ReviewPlan:
+def log_review_plan_set(*, by: User, every_days: int, random_samples: int, per_rule: int) -> ReviewPlan:
     plan = ReviewPlan.objects.select_for_update().filter(organisation_id=by.organisation_id).first()
     plan = plan or ReviewPlan(organisation_id=by.organisation_id, updated_by=by)
     access.check(by, Action.UPDATE, plan, purpose=ACCESS_REVIEW)
@@ -49,7 +50,7 @@ def review_plan_set(*, by: User, every_days: int, random_samples: int, per_rule:
     return plan
 
 
-def review_draw(*, by: User, start: dt.date, end: dt.date, seed: int | None = None) -> LogReview:
+def log_review_draw(*, by: User, start: dt.date, end: dt.date, seed: int | None = None) -> LogReview:
     """Draw the sample of a closed period: the plan's number of random events and of each risk rule's."""
     review = LogReview(organisation_id=by.organisation_id, period_start=start, period_end=end, drawn_by=by)
     with transaction.atomic():
@@ -80,7 +81,7 @@ def review_draw(*, by: User, start: dt.date, end: dt.date, seed: int | None = No
     return review
 
 
-def _locked_review(review_id) -> LogReview:
+def _locked_log_review(review_id) -> LogReview:
     review = LogReview.objects.select_for_update().filter(pk=review_id).first()
     if review is None:
         raise DomainError(_("There is no such review."))
@@ -88,11 +89,11 @@ def _locked_review(review_id) -> LogReview:
 
 
 @transaction.atomic
-def review_item_mark(*, by: User, item_id, mark: str, note: str) -> ReviewItem:
+def log_review_item_mark(*, by: User, item_id, mark: str, note: str) -> ReviewItem:
     item = ReviewItem.objects.filter(pk=item_id).first()
     if item is None:
         raise DomainError(_("There is no such event in the review."))
-    review = _locked_review(item.review_id)
+    review = _locked_log_review(item.review_id)
     access.check(by, Action.UPDATE, review, purpose=ACCESS_REVIEW)
     if mark not in Mark.values:
         raise DomainError(_("Mark the event as in order or as needing follow-up."))
@@ -104,8 +105,8 @@ def review_item_mark(*, by: User, item_id, mark: str, note: str) -> ReviewItem:
 
 
 @transaction.atomic
-def review_sign_off(*, by: User, review_id, conclusion: str) -> LogReview:
-    review = _locked_review(review_id)
+def log_review_sign_off(*, by: User, review_id, conclusion: str) -> LogReview:
+    review = _locked_log_review(review_id)
     access.check(by, Action.DECIDE, review, purpose=ACCESS_REVIEW)
     if review.items.filter(mark="").exists():
         raise DomainError(_("Mark every sampled event before signing the review off."))
@@ -156,9 +157,10 @@ def analysis_approve(*, by: User, analysis_id) -> NeedsRiskAnalysis:
 def subject_access_prepare(*, by: User, case_id, with_staff_names: bool, reason: str) -> SubjectAccessExtract:
     """A subject access extract of the case's person, waiting for the supervisor's approval. It covers
     the access log up to the event of its own preparation."""
-    case = Case.objects.select_related("person").filter(pk=case_id).first()
-    if case is None:
-        raise DomainError(_("There is no such case."))
+    try:
+        case = case_queries.case_for_service(case_id=case_id)
+    except ObjectDoesNotExist:
+        raise DomainError(_("There is no such case.")) from None
     extract = SubjectAccessExtract(
         person=case.person,
         organisation_id=case.owner_unit_id,

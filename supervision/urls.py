@@ -7,12 +7,12 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("people/<uuid:person_id>/access/", views.person_access, name="person_access"),
-    path("reviews/", views.reviews, name="reviews"),
-    path("reviews/plan/", views.review_plan, name="review_plan"),
-    path("reviews/draw/", views.review_draw, name="review_draw"),
-    path("reviews/<int:review_id>/", views.review, name="review"),
-    path("reviews/<int:review_id>/items/<int:item_id>/", views.review_mark, name="review_mark"),
-    path("reviews/<int:review_id>/sign-off/", views.review_sign_off, name="review_sign_off"),
+    path("reviews/", views.log_reviews, name="reviews"),
+    path("reviews/plan/", views.log_review_plan, name="review_plan"),
+    path("reviews/draw/", views.log_review_draw, name="review_draw"),
+    path("reviews/<int:review_id>/", views.log_review, name="review"),
+    path("reviews/<int:review_id>/items/<int:item_id>/", views.log_review_mark, name="review_mark"),
+    path("reviews/<int:review_id>/sign-off/", views.log_review_sign_off, name="review_sign_off"),
     path("analyses/", views.analyses, name="analyses"),
     path("analyses/new/", views.analysis_write, name="analysis_write"),
     path("analyses/<int:analysis_id>/", views.analysis, name="analysis"),
@@ -27,4 +27,9 @@ urlpatterns += [
         "subject-access/<int:extract_id>/decide/", views.subject_access_decide, name="subject_access_decide"
     ),
     path("subject-access/<int:extract_id>/pdf/", views.subject_access_pdf, name="subject_access_pdf"),
+    path(
+        "subject-access/<int:extract_id>/preview/",
+        views.subject_access_preview,
+        name="subject_access_preview",
+    ),
 ]

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts.roles import SUPERVISOR_ROLES
 from audit.models import Action
-from cases.models import Case
+from cases import queries as case_queries
 from cases.selectors import case_get_for
-from lotsa import access, waiting
+from lotsa import access, menu, waiting
 from lotsa.posting import as_ids, form_page, post_form
 from supervision import forms, queries, selectors, services
 from supervision.access import ACCESS_REVIEW
@@ -20,12 +20,19 @@ from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, Subject
 
 
 def desk(request):
-    access.require_role(request.user, Role.SUPERVISOR, target="supervision.desk", purpose=ACCESS_REVIEW)
-    approvals = [item for item in waiting.waiting_for(request.user) if item.approval]
+    """Everything the start page lists for a supervisor, gathered: what waits (approvals first), and
+    the supervisor's pages (lotsa.menu), the log review and the account requests among them."""
+    access.require_role(request.user, *SUPERVISOR_ROLES, target="supervision.desk", purpose=ACCESS_REVIEW)
+    waiting_items = waiting.waiting_for(request.user)
     return render(
         request,
         "supervision/desk.html",
-        {"due": queries.review_due(request.user.organisation_id), "approvals": approvals},
+        {
+            "due": queries.log_review_due(request.user.organisation_id),
+            "approvals": [item for item in waiting_items if item.approval],
+            "others": [item for item in waiting_items if not item.approval],
+            "links": menu.links_for(request.user, menu.DESK),
+        },
     )
 
 
@@ -51,8 +58,8 @@ def person_access(request, person_id):
     return render(request, "supervision/person_access.html", context)
 
 
-def reviews(request):
-    context = selectors.reviews_for(user=request.user)
+def log_reviews(request):
+    context = selectors.log_reviews_for(user=request.user)
     due = context["due"]
     context.update(
         plan_form=forms.PlanForm(instance=context["plan"]),
@@ -68,11 +75,11 @@ def _own_plan(request):
 
 
 @require_POST
-def review_plan(request):
+def log_review_plan(request):
     return post_form(
         request,
         forms.PlanForm(request.POST),
-        change=lambda data: services.review_plan_set(by=request.user, **data),
+        change=lambda data: services.log_review_plan_set(by=request.user, **data),
         done=_("The review plan was saved."),
         back=reverse("supervision:reviews"),
         decide_on=lambda: _own_plan(request),
@@ -81,11 +88,11 @@ def review_plan(request):
 
 
 @require_POST
-def review_draw(request):
+def log_review_draw(request):
     return post_form(
         request,
         forms.DrawForm(request.POST),
-        change=lambda data: services.review_draw(by=request.user, **data),
+        change=lambda data: services.log_review_draw(by=request.user, **data),
         done=_("The sample was drawn. Mark each event, then sign the review off."),
         back=reverse("supervision:reviews"),
         decide_on=lambda: LogReview(organisation_id=request.user.organisation_id),
@@ -94,18 +101,18 @@ def review_draw(request):
     )
 
 
-def review(request, review_id):
-    context = selectors.review_get_for(user=request.user, review_id=review_id)
+def log_review(request, review_id):
+    context = selectors.log_review_get_for(user=request.user, review_id=review_id)
     context.update(mark_form=forms.MarkForm(), sign_off_form=forms.SignOffForm())
     return render(request, "supervision/review.html", context)
 
 
 @require_POST
-def review_mark(request, review_id, item_id):
+def log_review_mark(request, review_id, item_id):
     return post_form(
         request,
         forms.MarkForm(request.POST),
-        change=lambda data: services.review_item_mark(by=request.user, item_id=item_id, **data),
+        change=lambda data: services.log_review_item_mark(by=request.user, item_id=item_id, **data),
         done=_("The event was marked."),
         back=reverse("supervision:review", kwargs={"review_id": review_id}) + f"#item-{item_id}",
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
@@ -114,11 +121,11 @@ def review_mark(request, review_id, item_id):
 
 
 @require_POST
-def review_sign_off(request, review_id):
+def log_review_sign_off(request, review_id):
     return post_form(
         request,
         forms.SignOffForm(request.POST),
-        change=lambda data: services.review_sign_off(by=request.user, review_id=review_id, **data),
+        change=lambda data: services.log_review_sign_off(by=request.user, review_id=review_id, **data),
         done=_("The review was signed off. It can no longer change."),
         back=reverse("supervision:review", kwargs={"review_id": review_id}),
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
@@ -178,7 +185,7 @@ def _draft_extract(request, case) -> SubjectAccessExtract:
 
 
 def subject_access_new(request, case_id):
-    draft = _draft_extract(request, get_object_or_404(Case.objects.select_related("person"), pk=case_id))
+    draft = _draft_extract(request, case_queries.case_found(case_id=case_id, related=("person",)))
 
     def page() -> dict:
         case = case_get_for(user=request.user, case_id=case_id, purpose="subject access extract")
@@ -221,7 +228,16 @@ def subject_access_decide(request, extract_id):
 
 def subject_access_pdf(request, extract_id):
     extract, pdf = selectors.subject_access_pdf_for(user=request.user, extract_id=extract_id)
+    return _pdf_response(pdf, f'attachment; filename="registerutdrag-{extract.pk}.pdf"')
+
+
+def subject_access_preview(request, extract_id):
+    extract, pdf = selectors.subject_access_preview_for(user=request.user, extract_id=extract_id)
+    return _pdf_response(pdf, f'inline; filename="registerutdrag-{extract.pk}-forhandsvisning.pdf"')
+
+
+def _pdf_response(pdf: bytes, disposition: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="registerutdrag-{extract.pk}.pdf"'
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store"
     return response

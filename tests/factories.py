@@ -10,8 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organisation, OrganisationKind, RoleGrant, User
 from accounts.roles import Role
-from cases.models import Activity, Case, Person
+from cases.models import Case, Person
 from cases.personal_number import luhn_ok, normalise
+from cases.words import Activity
 
 PASSWORD = "correct horse battery staple"
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit import services as audit_services
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Case
 from lotsa import access
 from tests.factories import CaseFactory
@@ -26,7 +26,7 @@ def test_an_allowed_view_is_recorded_with_its_reason_and_subject(client, world):
     response = client.get(case_url(world.case_a))
     assert response.status_code == 200 and MARKER in response.content.decode()
     event = events_since(start).get(action=Action.VIEW)
-    assert event.outcome == Outcome.ALLOWED
+    assert event.outcome == AccessOutcome.ALLOWED
     assert event.subject_id == world.case_a.person_id
     assert event.target_type == "cases.case" and event.target_id == str(world.case_a.pk)
     assert event.reason == "assigned to the case" and event.purpose == "casework"
@@ -49,7 +49,7 @@ def test_a_denied_view_shows_nothing_and_leaves_a_denial_event(client, world, ro
     response = client.get(case_url(world.case_a))
     assert response.status_code == 403
     assert MARKER not in response.content.decode()
-    event = events_since(start).get(outcome=Outcome.DENIED)
+    event = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert event.action == Action.VIEW and event.reason == reason
     assert event.actor_id == world.users[role].pk
 
@@ -73,7 +73,9 @@ def test_the_denial_survives_the_rolled_back_transaction_of_the_view(client, wor
     login_verified(client, world.users["social_worker_other_district"])
     start = head_seq()
     client.get(case_url(world.case_a))
-    assert events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk)).count() == 1
+    assert (
+        events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(world.case_a.pk)).count() == 1
+    )
 
 
 def test_if_the_access_event_cannot_be_written_no_data_is_shown(world, monkeypatch):

@@ -5,15 +5,20 @@ Each page visited is checked with axe-core for accessibility violations.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import current_code
+from tests.helpers import current_code, login_verified
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # synchronous and safe.
@@ -273,7 +278,7 @@ def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_
 
     from accounts.models import OrganisationKind
     from accounts.roles import Role
-    from cases import services as case_services
+    from cases.handovers import services as handover_services
     from consent import services as consent_services
     from defectors import services as programme
     from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
@@ -313,7 +318,7 @@ def test_the_defector_programme_accepts_a_referral_and_plans_support_behind_the_
 
     assign_perm("cases.view_case", sender, case)
     consent(sender, case.pk, [unit, bops], ["threat_protection"])
-    case_services.handover_send(
+    handover_services.handover_send(
         by=sender,
         case_id=case.pk,
         to_unit_id=unit.pk,
@@ -502,7 +507,7 @@ def test_a_supervisor_reviews_the_access_log_and_sees_who_accessed_a_person(live
     assert page.locator("svg.chart").is_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Tillsyn").click()
+    page.get_by_role("link", name="Chefens skrivbord").first.click()
     page.get_by_role("heading", name="Chefens skrivbord").wait_for()
     assert_accessible(page)
 
@@ -550,7 +555,7 @@ def test_a_worker_reports_concern_de_identified_and_the_coordinator_sees_the_are
 
     page.context.clear_cookies()
     log_in(page, live_server, coordinator)
-    page.get_by_role("link", name="Samordning").click()
+    page.get_by_role("link", name="Området i siffror").first.click()
     page.get_by_role("heading", name=re.compile("Området i siffror")).wait_for()
     assert page.get_by_text("färre än 5").first.is_visible()
     assert_accessible(page)
@@ -575,3 +580,39 @@ def test_a_worker_reports_concern_de_identified_and_the_coordinator_sees_the_are
     assert page.get_by_text("Polisen ser ingen organiserad rekrytering.").is_visible()
     assert_accessible(page)
     assert SituationPicture.objects.get().version == 1
+
+
+def test_each_roles_start_page_at_a_desk_and_on_a_phone(live_server, browser):
+    """One demo user of each set of roles: the start page at 1280 px and at 390 px, what waits first,
+    then only the pages that open for them (tests/test_start_links.py opens each), with axe."""
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", stdout=io.StringIO())
+    walked, failures = set(), []
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        roles = tuple(sorted(user.role_codes()))
+        if roles in walked:
+            continue
+        walked.add(roles)
+        client = Client()
+        login_verified(client, user)
+        cookie = {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale="sv-SE")
+            context.add_cookies([{**cookie, "url": live_server.url}])
+            page = context.new_page()
+            page.goto(live_server.url + "/")
+            page.get_by_role("heading", name=re.compile("Välkommen")).wait_for()
+            assert page.get_by_role("heading", name="Dina sidor").is_visible(), user.username
+            # Live work first: what waits comes before the pages.
+            headings = page.locator("main h2").all_inner_texts()
+            assert "Väntar på dig" not in headings or headings.index("Väntar på dig") == 0, headings
+            assert "Åtkomst nekad" not in page.content()
+            results = Axe().run(page)
+            if results.violations_count:
+                failures.append(f"{user.username} at {width} px:\n{results.generate_report()}")
+            context.close()
+    assert len(walked) >= 8, walked
+    assert not failures, "\n".join(failures)

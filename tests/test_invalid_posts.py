@@ -22,7 +22,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from lotsa.posting import INVALID_FORM
 from tests.helpers import events_since, head_seq, login_verified
 from tests.test_url_matrix import LOGGED_IN, MATRIX, WITHOUT_ACCESS
@@ -196,16 +196,20 @@ def test_an_invalid_post_is_decided_and_changes_nothing(client, world, name):
         decided = events_since(start).filter(actor_id=user.pk)
         if allowed:
             assert response.status_code in (200, 302, 400), (name, role, response.status_code)
-            assert decided.filter(outcome=Outcome.ALLOWED).exists(), (name, role, "no decision recorded")
+            assert decided.filter(outcome=AccessOutcome.ALLOWED).exists(), (
+                name,
+                role,
+                "no decision recorded",
+            )
             if name not in DECIDED_ON_ENTRY:
-                assert decided.filter(outcome=Outcome.ALLOWED, purpose=INVALID_FORM).exists(), (
+                assert decided.filter(outcome=AccessOutcome.ALLOWED, purpose=INVALID_FORM).exists(), (
                     name,
                     role,
                     [(e.action, e.target_type, e.purpose) for e in decided],
                 )
         else:
             assert response.status_code == 403, (name, role, response.status_code)
-            assert decided.filter(outcome=Outcome.DENIED).exists(), (name, role, "no denial recorded")
+            assert decided.filter(outcome=AccessOutcome.DENIED).exists(), (name, role, "no denial recorded")
         assert not _changed(before, _snapshot()), (name, role, _changed(before, _snapshot()))
 
 

@@ -274,7 +274,7 @@ def test_the_coordinators_and_the_supervisors_texts_are_encrypted_under_the_orga
         needs=TEXT_MARKERS["needs"],
         risks=TEXT_MARKERS["risks"],
     )
-    supervision.review_plan_set(by=supervisor, every_days=30, random_samples=1, per_rule=0)
+    supervision.log_review_plan_set(by=supervisor, every_days=30, random_samples=1, per_rule=0)
     yesterday = dt.date.today() - dt.timedelta(days=1)
     with time_machine.travel(dt.datetime.combine(yesterday, dt.time(10, 0)).astimezone(), tick=False):
         audit.append(
@@ -284,13 +284,13 @@ def test_the_coordinators_and_the_supervisors_texts_are_encrypted_under_the_orga
                 )
             ]
         )
-    review = supervision.review_draw(by=supervisor, start=yesterday - dt.timedelta(days=5), end=yesterday)
+    review = supervision.log_review_draw(by=supervisor, start=yesterday - dt.timedelta(days=5), end=yesterday)
     assert review.items.exists()
     for item in review.items.all():
-        supervision.review_item_mark(
+        supervision.log_review_item_mark(
             by=supervisor, item_id=item.pk, mark="follow_up", note=TEXT_MARKERS["note"]
         )
-    supervision.review_sign_off(by=supervisor, review_id=review.pk, conclusion=TEXT_MARKERS["conclusion"])
+    supervision.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion=TEXT_MARKERS["conclusion"])
 
     # Everything reads back through the models...
     with crypto.key_cache():

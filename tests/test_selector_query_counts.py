@@ -116,7 +116,7 @@ def test_review_queue(world):
                 why="Skäl",
             )
 
-    assert_constant(lambda: consent_selectors.review_queue_for(user=supervisor), grow)
+    assert_constant(lambda: consent_selectors.consent_review_queue_for(user=supervisor), grow)
 
 
 def test_people_shared_with_another_organisation(world):

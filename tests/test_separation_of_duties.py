@@ -15,16 +15,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import (
     AccountRequest,
+    AccountRequestStatus,
     EnrolmentCode,
     Organisation,
     OrganisationKind,
     RequestKind,
-    RequestStatus,
     User,
     UserSession,
 )
 from accounts.roles import Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from lotsa.vocabulary import Purpose
 from tests.factories import PASSWORD, OrganisationFactory, TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
@@ -80,7 +80,7 @@ def test_an_administrator_cannot_create_an_account_that_reads_cases_without_appr
     # No role that reads personal data yet, and no usable password: nothing the administrator typed works.
     assert user.role_codes() == frozenset() and not user.has_usable_password()
     request = AccountRequest.objects.get(subject_user=user)
-    assert request.kind == RequestKind.ROLES and request.status == RequestStatus.PENDING
+    assert request.kind == RequestKind.ROLES and request.status == AccountRequestStatus.PENDING
     assert events_since(start).filter(action=Action.CREATE, target_type="accounts.accountrequest").exists()
     # The administrator's part alone activates nothing.
     client.logout()
@@ -99,7 +99,7 @@ def test_an_administrator_cannot_create_an_account_that_reads_cases_without_appr
     assert response.status_code == 200
     supervisor_part = code_on(response)
     approval = events_since(start).get(target_type="accounts.accountrequest")
-    assert approval.action == Action.UPDATE and approval.outcome == Outcome.ALLOWED
+    assert approval.action == Action.UPDATE and approval.outcome == AccessOutcome.ALLOWED
     user = User.objects.get(pk=user.pk)
     assert user.role_codes() == {Role.SOCIAL_WORKER}
 
@@ -293,7 +293,11 @@ def test_a_reviewer_never_reviews_their_own_act(client, world):
         {"outcome": "approved", "comment": "OK"},
     )
     assert response.status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED, reason="nobody reviews their own act").exists()
+    assert (
+        events_since(start)
+        .filter(outcome=AccessOutcome.DENIED, reason="nobody reviews their own act")
+        .exists()
+    )
     disclosure.review.refresh_from_db()
     assert disclosure.review.reviewed_at is None
 

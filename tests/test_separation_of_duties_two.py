@@ -17,18 +17,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import (
     AccountRequest,
+    AccountRequestStatus,
     EnrolmentCode,
     LoginKind,
     Organisation,
     OrganisationKind,
     RequestKind,
-    RequestStatus,
     User,
     role_conflicts,
     roles_not_fitting,
 )
 from accounts.roles import GUARDED_ROLES, Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from tests.factories import TOTPDeviceFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
 from tests.test_separation_of_duties import NEW_PASSWORD, activate, code_on
@@ -101,7 +101,7 @@ def test_a_login_one_person_held_alone_never_reaches_personal_data(client, world
     )
     assert response.status_code == 200  # the first part of the new login's code, shown once
     admin_part = code_on(response)
-    request = AccountRequest.objects.get(subject_user=account, status=RequestStatus.PENDING)
+    request = AccountRequest.objects.get(subject_user=account, status=AccountRequestStatus.PENDING)
     assert request.reissues_login
     # Until approved the account reads nothing: its login still works, without the new role.
     account = User.objects.get(pk=account.pk)
@@ -232,7 +232,7 @@ def test_a_login_held_alone_is_refused_at_the_door_if_it_ever_holds_a_guarded_ro
     response = _login_form(client, "ensam", NEW_PASSWORD)
     assert response.status_code == 200 and "måste utfärdas på nytt" in response.content.decode()
     refusal = events_since(start).get(action=Action.LOGIN_FAILURE)
-    assert refusal.outcome == Outcome.DENIED and "held alone" in refusal.reason
+    assert refusal.outcome == AccessOutcome.DENIED and "held alone" in refusal.reason
     assert "_auth_user_id" not in client.session
 
 
@@ -248,7 +248,7 @@ def test_approvers_are_fixed_when_the_request_is_made(client, world):
     decide = reverse("accounts:request_decide", kwargs={"request_id": request.pk})
     assert client.post(decide, {"decision": "approve"}).status_code == 403
     denial = events_since(start).get(target_type="accounts.accountrequest")
-    assert denial.outcome == Outcome.DENIED and "fixed" in denial.reason
+    assert denial.outcome == AccessOutcome.DENIED and "fixed" in denial.reason
     # The administrator cannot make the unit "a unit without a supervisor" by himself ...
     outcome = _update(world, supervisor, roles=[Role.SUPERVISOR], is_active=False)
     assert outcome.request.kind == RequestKind.ACCOUNT_DISABLE
@@ -259,7 +259,7 @@ def test_approvers_are_fixed_when_the_request_is_made(client, world):
     )
     assert not User.objects.get(pk=supervisor.pk).is_active
     assert client.post(decide, {"decision": "approve"}).status_code == 403
-    assert AccountRequest.objects.get(pk=request.pk).status == RequestStatus.PENDING
+    assert AccountRequest.objects.get(pk=request.pk).status == AccountRequestStatus.PENDING
 
 
 def test_disabling_or_removing_a_supervisor_is_a_request_for_the_access_approver(world):
@@ -303,7 +303,7 @@ def test_a_new_organisation_takes_part_only_once_an_access_approver_approves(cli
     assert response.status_code == 302
     organisation = Organisation.objects.get(name="Nya stadsdelen")
     assert not organisation.is_active  # no consent covers it, none of its users logs in
-    request = AccountRequest.objects.get(organisation=organisation, status=RequestStatus.PENDING)
+    request = AccountRequest.objects.get(organisation=organisation, status=AccountRequestStatus.PENDING)
     assert request.kind == RequestKind.ORGANISATION_ACTIVATE
     assert list(request.approvers.all()) == [world.users["access_approver"]]
     assert not services.access.decide(world.users["supervisor"], Action.UPDATE, request).allowed
@@ -345,7 +345,7 @@ def test_an_access_approver_reads_no_case(client, world):
     start = head_seq()
     response = client.get(reverse("cases:detail", kwargs={"case_id": world.case_a.pk}))
     assert response.status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
 
 
 def test_the_access_approver_role_cannot_be_held_with_case_or_aggregate_work():
@@ -448,12 +448,12 @@ def test_a_request_whose_code_was_replaced_is_refused_not_left_waiting(world):
     vbe_team = world.users["vbe_worker"].organisation
     chief = UserFactory(username="chef.vbe2", organisation=vbe_team, roles=[Role.SUPERVISOR])
     _part, reset = services.user_reset_credentials(by=world.users["administrator"], user=chief)
-    assert reset.status == RequestStatus.PENDING
+    assert reset.status == AccountRequestStatus.PENDING
     widening = _update(world, chief, roles=[Role.SUPERVISOR, Role.ACCESS_APPROVER])
     assert widening.issued is not None
     reset = AccountRequest.objects.get(pk=reset.pk)
-    assert reset.status == RequestStatus.REFUSED and "replaced" in reset.decision_note
-    assert AccountRequest.objects.get(pk=widening.request.pk).status == RequestStatus.PENDING
+    assert reset.status == AccountRequestStatus.REFUSED and "replaced" in reset.decision_note
+    assert AccountRequest.objects.get(pk=widening.request.pk).status == AccountRequestStatus.PENDING
 
 
 def test_the_migration_ends_logins_held_alone_that_already_hold_a_guarded_role(world):

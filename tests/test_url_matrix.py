@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
 
@@ -113,8 +113,8 @@ def handover_of_a(w):
     """Case A handed over to the defector programme, under a consent for the programme that names it."""
     import datetime as dt
 
+    from cases.handovers.services import handover_send
     from cases.models import Handover
-    from cases.services import handover_send
     from consent import services as consent_services
 
     waiting = Handover.objects.undecided().filter(from_case=w.case_a, to_unit=w.programme).first()
@@ -225,19 +225,20 @@ def first_contact_case(w):
     import datetime as dt
 
     from cases import services
+    from cases.first_contacts import services as first_contact_services
     from cases.models import Case
     from tests.factories import valid_number
 
     case = Case.objects.filter(activity="vbe_first_contact", owner_unit__kind="vbe_team").first()
     if case is None:
-        case = services.first_contact_open(
+        case = first_contact_services.first_contact_open(
             by=w.users["vbe_worker"],
             number=valid_number(31337),
             details=services.PersonDetails(
                 given_names="Kontakt", surname="Person", contact={}, address={}, protected_identity="none"
             ),
             milieu="unclear",
-            request=services.FirstContactRequest(
+            request=first_contact_services.FirstContactRequest(
                 referrer="police",
                 referrer_detail="",
                 flagged_on=dt.date.today(),
@@ -255,16 +256,18 @@ def first_contact(w):
 def concern_report(w):
     import datetime as dt
 
-    from cases import services
+    from cases.first_contacts import services as first_contact_services
     from cases.models import ConcernReport
 
     report = ConcernReport.objects.first()
     if report is None:
-        report = services.concern_report_record(
+        report = first_contact_services.concern_report_record(
             by=w.users["vbe_worker"],
             case_id=first_contact_case(w).pk,
             to_unit_id=w.district_a.pk,
-            child=services.ChildDetails(number="20150301-1239", given_names="Barn", surname="Person"),
+            child=first_contact_services.ChildDetails(
+                number="20150301-1239", given_names="Barn", surname="Person"
+            ),
             reported_by_police="Polisen",
             concern="Oro",
             reported_on=dt.date.today(),
@@ -313,10 +316,10 @@ def log_review(w):
     review = LogReview.objects.filter(organisation=w.district_a).first()
     if review is None:
         supervisor = w.users["supervisor"]
-        services.review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
+        services.log_review_plan_set(by=supervisor, every_days=10, random_samples=5, per_rule=1)
         today = timezone.localdate()
         with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
-            review = services.review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
+            review = services.log_review_draw(by=supervisor, start=today - dt.timedelta(days=9), end=today)
     return {"review_id": review.pk}
 
 
@@ -641,6 +644,12 @@ MATRIX = {
         lambda w: extract(w, approved=True),
         only({"social_worker": 200, "supervisor": 200}),
     ),
+    # Before it is approved: its author and the supervisor who decides read what the person will get.
+    "supervision:subject_access_preview": (
+        "get",
+        lambda w: extract(w, approved=False),
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
     # Any member of staff reports a concern; administrators manage accounts only.
@@ -713,9 +722,9 @@ def test_matrix(client, world, name, role):
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)
     if response.status_code == 403:
-        assert events_since(start).filter(outcome=Outcome.DENIED).exists(), "a denial must be logged"
+        assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists(), "a denial must be logged"
     if role != "anonymous" and response.status_code in (200, 302) and name not in WITHOUT_ACCESS:
-        allowed = events_since(start).filter(outcome=Outcome.ALLOWED, actor_id=world.users[role].pk)
+        allowed = events_since(start).filter(outcome=AccessOutcome.ALLOWED, actor_id=world.users[role].pk)
         assert allowed.exists(), f"{name} as {role}: an allowed access must be logged too"
     if (
         response.status_code == 302

@@ -137,11 +137,13 @@ def test_change_histories_hold_no_plaintext_of_encrypted_fields():
 
 
 def test_reading_the_account_pages_is_logged(admin_client):
-    from audit.models import Outcome
+    from audit.models import AccessOutcome
 
     start = head_seq()
     admin_client.get(reverse("accounts:user_list"))
     admin_client.get(reverse("accounts:organisation_list"))
     events = events_since(start)
-    assert events.filter(action=Action.LIST, target_type="accounts.user", outcome=Outcome.ALLOWED).exists()
+    assert events.filter(
+        action=Action.LIST, target_type="accounts.user", outcome=AccessOutcome.ALLOWED
+    ).exists()
     assert events.filter(action=Action.LIST, target_type="accounts.organisation").exists()

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 from tests.helpers import current_code, events_since, head_seq, login_verified
 
@@ -44,7 +44,7 @@ def test_login_with_the_second_factor_reaches_the_start_page_and_is_audited(clie
     assert page.status_code == 200
     assert page["Cache-Control"].count("no-store") == 1
     login = events_since(start).get(action=Action.LOGIN)
-    assert login.actor_id == user.pk and login.outcome == Outcome.ALLOWED
+    assert login.actor_id == user.pk and login.outcome == AccessOutcome.ALLOWED
 
 
 def test_a_wrong_code_is_refused_and_audited(client):
@@ -56,7 +56,7 @@ def test_a_wrong_code_is_refused_and_audited(client):
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     failure = events_since(start).get(action=Action.LOGIN_FAILURE)
-    assert failure.outcome == Outcome.DENIED and failure.actor_username == user.username
+    assert failure.outcome == AccessOutcome.DENIED and failure.actor_username == user.username
 
 
 def test_malformed_code_gets_a_message_and_changes_nothing(client):

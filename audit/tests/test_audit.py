@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 
 from audit import anchors, chain
 from audit import services as audit
-from audit.models import AccessEvent, AccessEventSubject, Action, Outcome, Seal
+from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action, Seal
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only")
@@ -571,7 +571,7 @@ def test_events_keep_their_snapshot_of_the_actor():
     from tests.factories import UserFactory
 
     user = UserFactory(username="snapshot", roles=["social_worker", "vbe_team"])
-    event = audit.record(action=Action.VIEW, actor=user, outcome=Outcome.ALLOWED)
+    event = audit.record(action=Action.VIEW, actor=user, outcome=AccessOutcome.ALLOWED)
     user.username = "renamed"
     user.save()
     event = AccessEvent.objects.get(pk=event.pk)

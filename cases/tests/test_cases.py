@@ -11,10 +11,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import services
-from cases.models import Case, CaseStatus, JournalEntry, Person, SignedEntryError
+from cases.models import Case, JournalEntry, Person, SignedEntryError
+from cases.words import CaseStatus
 from tests.factories import CaseFactory, PersonFactory, valid_number
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified, named_by
@@ -175,7 +176,7 @@ def test_search_finds_only_the_users_own_cases_and_is_audited(client, world):
     response = client.post(reverse("cases:search"), {"personal_number": number})
     assert MARKER in response.content.decode()
     event = events_since(start).get(action=Action.SEARCH)
-    assert event.outcome == Outcome.ALLOWED and event.subject_id == world.case_a.person_id
+    assert event.outcome == AccessOutcome.ALLOWED and event.subject_id == world.case_a.person_id
     # Another district's social worker learns nothing, not even that the person exists elsewhere.
     login_verified(client, world.users["social_worker_other_district"])
     start = head_seq()
@@ -336,7 +337,7 @@ def test_a_forged_post_to_another_units_case_changes_nothing_and_is_logged(clien
         case_url(world.case_b, "cases:journal_add"), {"category": "housing", "text": "forged"}
     )
     assert response.status_code == 403 and JournalEntry.objects.count() == before
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.target_id == str(world.case_b.pk) and denial.actor_id == world.users["social_worker"].pk
     response = client.post(case_url(world.case_b, "cases:close"), {"version": 1, "reason": "goals_met"})
     assert response.status_code == 403 and Case.objects.get(pk=world.case_b.pk).status == "opened"
@@ -463,7 +464,7 @@ def test_a_social_worker_of_another_district_can_neither_open_list_search_nor_po
             {"version": 1, "category": "housing", "text": "x", "reason": "goals_met"},
         )
         assert response.status_code == 403, name
-    denials = events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.case_a.pk))
+    denials = events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(world.case_a.pk))
     assert denials.count() == 5
     assert Case.objects.get(pk=world.case_a.pk).version == world.case_a.version
 
@@ -521,3 +522,20 @@ def test_a_proposal_to_close_shows_on_both_start_pages(client, world):
         "1 förslag att avsluta ett ärende väntar på ditt godkännande"
         in client.get("/supervision/").content.decode()
     )
+
+
+def test_my_cases_opens_on_the_live_cases_and_shows_the_closed_ones_when_asked(client, world):
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    case = services.case_close(
+        by=worker, case_id=world.case_a.pk, expected_version=world.case_a.version, reason="goals_met", text=""
+    )
+    services.case_close_decide(
+        by=supervisor, case_id=case.pk, expected_version=case.version, approve=True, note=""
+    )
+    login_verified(client, worker)
+    opened = client.get("/cases/").content.decode()
+    assert "Alfa" not in opened and "Avslutade ärenden visas inte." in opened
+    # Paging a list opened without a choice keeps it on the live cases.
+    assert "Alfa" not in client.get("/cases/?page=1").content.decode()
+    assert "Alfa" in client.get("/cases/?status=").content.decode()
+    assert "Alfa" in client.get("/cases/?status=closed").content.decode()

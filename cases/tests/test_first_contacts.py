@@ -13,7 +13,10 @@ from guardian.shortcuts import assign_perm
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import Action
-from cases import queries, selectors, services
+from cases import queries, services
+from cases.first_contacts import selectors as first_contact_selectors
+from cases.first_contacts import services as first_contact_services
+from cases.handovers import services as handover_services
 from cases.models import Case, ConcernReport, FirstContact, JournalEntry
 from consent import services as consent_services
 from consent.models import Disclosure, Review
@@ -58,7 +61,7 @@ def details(name="Kontaktmarkör"):
 
 
 def request(children=False, reason=""):
-    return services.FirstContactRequest(
+    return first_contact_services.FirstContactRequest(
         referrer="security_service",
         referrer_detail="Polisregion Stockholm",
         flagged_on=TODAY - dt.timedelta(days=3),
@@ -68,7 +71,7 @@ def request(children=False, reason=""):
 
 
 def open_contact(v, **kwargs):
-    return services.first_contact_open(
+    return first_contact_services.first_contact_open(
         by=v["omar"],
         number=valid_number(4242),
         details=details(),
@@ -84,7 +87,7 @@ def test_the_vbe_team_opens_a_first_contact_with_who_flagged_the_person(vbe):
     assert contact.referrer == "security_service" and contact.referrer_detail == "Polisregion Stockholm"
     assert case.milieu == "unclear"  # "unclear" is an answer
     with pytest.raises(DomainError, match="VBE-teamet"):
-        services.first_contact_open(
+        first_contact_services.first_contact_open(
             by=vbe["amina"], number=valid_number(4243), details=details(), milieu="unclear", request=request()
         )
     assert not Case.objects.filter(owner_unit=vbe["district"]).exists()
@@ -113,7 +116,7 @@ def test_the_meeting_with_the_police_records_who_took_part_and_the_outcome(vbe):
             "notes": "",
         }
         values.update(kwargs)
-        return services.first_contact_meeting_record(by=vbe["omar"], case_id=case.pk, **values)
+        return first_contact_services.first_contact_meeting_record(by=vbe["omar"], case_id=case.pk, **values)
 
     for bad, message in (
         ({"held_on": TODAY + dt.timedelta(days=1)}, "framtiden"),
@@ -130,7 +133,7 @@ def test_the_meeting_with_the_police_records_who_took_part_and_the_outcome(vbe):
         "accepted_help",
     ]
     with pytest.raises(access.AccessDenied):
-        services.first_contact_meeting_record(
+        first_contact_services.first_contact_meeting_record(
             by=vbe["colleague"],
             case_id=case.pk,
             held_on=TODAY,
@@ -153,7 +156,7 @@ def test_the_hand_over_to_the_district_needs_the_consent_and_carries_only_what_i
     )
     services.journal_sign(by=vbe["omar"], entry_id=shared.pk)
     with pytest.raises(DomainError, match="Inget samtycke"):
-        services.handover_send(
+        handover_services.handover_send(
             by=vbe["omar"], case_id=case.pk, to_unit_id=vbe["district"].pk, purpose="handover", note=""
         )
     consent_services.consent_record(
@@ -170,14 +173,14 @@ def test_the_hand_over_to_the_district_needs_the_consent_and_carries_only_what_i
             witness="Polisen",
         ),
     )
-    handover = services.handover_send(
+    handover = handover_services.handover_send(
         by=vbe["omar"],
         case_id=case.pk,
         to_unit_id=vbe["district"].pk,
         purpose="handover",
         note="Vill ha stöd",
     )
-    district_case = services.handover_accept(by=vbe["amina"], handover_id=handover.pk)
+    district_case = handover_services.handover_accept(by=vbe["amina"], handover_id=handover.pk)
     person = district_case.person
     assert district_case.owner_unit_id == vbe["district"].pk and person.given_names == "Kontaktmarkör"
     assert person.contact == {}  # identity and contact is not among the consented categories
@@ -191,13 +194,15 @@ def test_the_hand_over_to_the_district_needs_the_consent_and_carries_only_what_i
 def report(v, case, **kwargs):
     values = {
         "to_unit_id": v["district"].pk,
-        "child": services.ChildDetails(number=child_number(), given_names="Barnmarkör", surname="Första"),
+        "child": first_contact_services.ChildDetails(
+            number=child_number(), given_names="Barnmarkör", surname="Första"
+        ),
         "reported_by_police": "Polisen Järva, Maria Falk",
         "concern": "Barnet har sett våld i hemmet.",
         "reported_on": TODAY,
     }
     values.update(kwargs)
-    return services.concern_report_record(by=v["omar"], case_id=case.pk, **values)
+    return first_contact_services.concern_report_record(by=v["omar"], case_id=case.pk, **values)
 
 
 def test_a_report_of_concern_is_sent_without_consent_reviewed_and_assessed_by_the_district(client, vbe):
@@ -210,18 +215,24 @@ def test_a_report_of_concern_is_sent_without_consent_reviewed_and_assessed_by_th
     assert review.organisation_id == vbe["team"].pk and review.reviewed_at is None  # the team's supervisor
     assert sent.child.organisation_id == vbe["district"].pk and sent.for_child_and_youth_unit
     # The district sees it to assess; the other district does not; the team sees what it sent.
-    assert [r.pk for r in selectors.concern_reports_for(user=vbe["amina"])["to_assess"]] == [sent.pk]
+    assert [r.pk for r in first_contact_selectors.concern_reports_for(user=vbe["amina"])["to_assess"]] == [
+        sent.pk
+    ]
     other = UserFactory(organisation=vbe["other"], roles=[Role.SOCIAL_WORKER])
-    assert selectors.concern_reports_for(user=other)["to_assess"] == []
-    assert [r.pk for r in selectors.concern_reports_for(user=vbe["omar"])["sent"]] == [sent.pk]
+    assert first_contact_selectors.concern_reports_for(user=other)["to_assess"] == []
+    assert [r.pk for r in first_contact_selectors.concern_reports_for(user=vbe["omar"])["sent"]] == [sent.pk]
     with pytest.raises(access.AccessDenied):
-        services.concern_report_assess(by=vbe["omar"], report_id=sent.pk, open_case=True, note="")
+        first_contact_services.concern_report_assess(
+            by=vbe["omar"], report_id=sent.pk, open_case=True, note=""
+        )
     with pytest.raises(DomainError, match="Skriv varför"):
-        services.concern_report_assess(by=vbe["amina"], report_id=sent.pk, open_case=False, note="")
+        first_contact_services.concern_report_assess(
+            by=vbe["amina"], report_id=sent.pk, open_case=False, note=""
+        )
     login_verified(client, vbe["amina"])
     home = client.get(reverse("home")).content.decode()
     assert "1 orosanmälan" in home
-    assessed = services.concern_report_assess(
+    assessed = first_contact_services.concern_report_assess(
         by=vbe["amina"], report_id=sent.pk, open_case=True, note="Utreds"
     )
     child_case = assessed.child_case
@@ -238,7 +249,11 @@ def test_a_report_of_concern_refuses_bad_input_and_changes_nothing(vbe):
         ({"concern": " "}, "oron"),
         ({"reported_on": TODAY + dt.timedelta(days=2)}, "framtiden"),
         (
-            {"child": services.ChildDetails(number="20150101-0000", given_names="A", surname="B")},
+            {
+                "child": first_contact_services.ChildDetails(
+                    number="20150101-0000", given_names="A", surname="B"
+                )
+            },
             "aldrig 000",
         ),
     ):
@@ -247,11 +262,13 @@ def test_a_report_of_concern_refuses_bad_input_and_changes_nothing(vbe):
     assert not ConcernReport.objects.exists() and not Disclosure.objects.exists()
     assert not case.person.consents.exists()
     with pytest.raises(access.AccessDenied):
-        services.concern_report_record(
+        first_contact_services.concern_report_record(
             by=vbe["colleague"],
             case_id=case.pk,
             to_unit_id=vbe["district"].pk,
-            child=services.ChildDetails(number=valid_number(9101), given_names="A", surname="B"),
+            child=first_contact_services.ChildDetails(
+                number=valid_number(9101), given_names="A", surname="B"
+            ),
             reported_by_police="P",
             concern="C",
             reported_on=TODAY,
@@ -296,7 +313,7 @@ def test_the_first_contact_pages_and_their_bad_input(client, vbe):
 
 def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
     first = open_contact(vbe)
-    services.first_contact_meeting_record(
+    first_contact_services.first_contact_meeting_record(
         by=vbe["omar"],
         case_id=first.pk,
         held_on=TODAY - dt.timedelta(days=1),
@@ -306,7 +323,7 @@ def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
         attempts=2,
         notes="",
     )
-    services.first_contact_meeting_record(
+    first_contact_services.first_contact_meeting_record(
         by=vbe["omar"],
         case_id=first.pk,
         held_on=TODAY,
@@ -316,12 +333,12 @@ def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
         attempts=1,
         notes="",
     )
-    services.first_contact_open(
+    first_contact_services.first_contact_open(
         by=vbe["omar"],
         number=valid_number(4250),
         details=details("Annan"),
         milieu="autonomous",
-        request=services.FirstContactRequest("police", "", TODAY, False),
+        request=first_contact_services.FirstContactRequest("police", "", TODAY, False),
     )
     counted = queries.first_contacts_counted(since=TODAY - dt.timedelta(days=30), until=TODAY)
     assert counted == {
@@ -329,3 +346,33 @@ def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
         "by_outcome": {"accepted_help": 1, "no_meeting": 1},  # the latest meeting counts
     }
     assert "Kontaktmarkör" not in str(counted)
+
+
+def test_the_vbe_teams_live_first_contacts_wait_on_its_start_page(client, vbe):
+    """Counts, never a person: a first contact waits for the meeting with the police, then (met) to
+    be handed over or closed; once proposed for closing it waits for the supervisor instead."""
+
+    def texts(user):
+        return [item.text for item in first_contact_selectors.waiting_first_contacts(user)]
+
+    case = open_contact(vbe)
+    assert texts(vbe["omar"]) == ["1 första kontakt väntar på mötet med polisen"]
+    assert texts(vbe["amina"]) == []  # not the team's
+    first_contact_services.first_contact_meeting_record(
+        by=vbe["omar"],
+        case_id=case.pk,
+        held_on=TODAY,
+        vbe_participants="Omar Nilsson",
+        police_participants="Maria Falk",
+        outcome="declined",
+        attempts=1,
+        notes="",
+    )
+    assert texts(vbe["omar"]) == ["1 första kontakt är genomförd men inte avslutad"]
+    login_verified(client, vbe["omar"])
+    assert "1 första kontakt är genomförd men inte avslutad" in client.get("/").content.decode()
+    case.refresh_from_db()
+    services.case_close(
+        by=vbe["omar"], case_id=case.pk, expected_version=case.version, reason="declined", text=""
+    )
+    assert texts(vbe["omar"]) == []

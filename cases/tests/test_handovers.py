@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
-from cases import selectors, services
+from audit.models import AccessEvent, AccessOutcome, Action
+from cases.handovers import selectors as handover_selectors
+from cases.handovers import services as handover_services
 from cases.models import Case, Handover, HandoverStatus, Person
 from consent import services as consent_services
 from lotsa import access
@@ -81,7 +82,7 @@ def consent(u, recipients, categories, purpose="defector_programme"):
 
 
 def send(u, to="programme", purpose="defector_programme", note="Brådskande"):
-    return services.handover_send(
+    return handover_services.handover_send(
         by=u["worker"], case_id=u["case"].pk, to_unit_id=u[to].pk, purpose=purpose, note=note
     )
 
@@ -102,7 +103,7 @@ def test_a_handover_is_sent_only_under_a_consent_for_its_purpose_that_names_the_
     with pytest.raises(DomainError, match="väntar redan"):
         send(u)
     with pytest.raises(DomainError, match="annan enhet inom socialtjänsten"):
-        services.handover_send(
+        handover_services.handover_send(
             by=u["worker"], case_id=u["case"].pk, to_unit_id=u["district"].pk, purpose="handover", note=""
         )
     assert Handover.objects.count() == 1
@@ -113,7 +114,7 @@ def test_only_the_cases_handlers_send_and_the_decision_comes_before_any_message(
     colleague = UserFactory(organisation=u["district"], roles=[Role.SOCIAL_WORKER])
     for stranger in (colleague, u["programme_worker"]):
         with pytest.raises(access.AccessDenied):
-            services.handover_send(
+            handover_services.handover_send(
                 by=stranger, case_id=u["case"].pk, to_unit_id=None, purpose="nonsense", note=""
             )
         # On the page, an invalid post is refused as a denial (in the log), not with a form message.
@@ -121,14 +122,14 @@ def test_only_the_cases_handlers_send_and_the_decision_comes_before_any_message(
         url = reverse("cases:handover_send", kwargs={"case_id": u["case"].pk})
         response = client.post(url, {"to_unit": "", "purpose": "nonsense"})
         assert response.status_code == 403 and MARK not in response.content.decode()
-        assert AccessEvent.objects.filter(actor_id=stranger.pk, outcome=Outcome.DENIED).exists()
+        assert AccessEvent.objects.filter(actor_id=stranger.pk, outcome=AccessOutcome.DENIED).exists()
 
 
 def test_accepting_opens_the_receivers_own_case_with_only_what_the_consent_covers(units):
     u = units
     consent(u, [u["programme"]], ["threat_protection"])  # not identity and contact
     handover = send(u)
-    case = services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
+    case = handover_services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
     handover.refresh_from_db()
     assert handover.status == HandoverStatus.ACCEPTED and handover.accepted_case_id == case.pk
     assert handover.decided_by_id == u["programme_worker"].pk
@@ -144,14 +145,14 @@ def test_accepting_opens_the_receivers_own_case_with_only_what_the_consent_cover
     # The sender sees the decision, and nothing of the receiver's case.
     assert not access.decide(u["worker"], Action.VIEW, case).allowed
     with pytest.raises(DomainError, match="redan beslutad"):
-        services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="Nej")
+        handover_services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="Nej")
 
 
 def test_contact_details_cross_when_the_consent_covers_identity_and_contact(units):
     u = units
     consent(u, [u["treatment"]], ["identity_contact"], purpose="relative_support")
     handover = send(u, to="treatment", purpose="relative_support")
-    case = services.handover_accept(by=u["treatment_worker"], handover_id=handover.pk)
+    case = handover_services.handover_accept(by=u["treatment_worker"], handover_id=handover.pk)
     person = Person.objects.get(pk=case.person_id)
     assert person.contact == {"phone": "070-123 45 67"} and person.address == {"street": "Hemliga gatan 3"}
     assert case.activity == "relative_support"
@@ -164,7 +165,7 @@ def test_a_unit_that_knows_the_person_gets_a_case_its_supervisor_assigns(units):
     )
     CaseFactory(person=known, owner_unit=u["programme"])  # handled by someone else
     consent(u, [u["programme"]], ["threat_protection"])
-    case = services.handover_accept(by=u["programme_worker"], handover_id=send(u).pk)
+    case = handover_services.handover_accept(by=u["programme_worker"], handover_id=send(u).pk)
     assert case.person_id == known.pk and case.responsible_id is None
     assert not access.decide(u["programme_worker"], Action.VIEW, case).allowed
     assert access.decide(u["programme_supervisor"], Action.VIEW, case).allowed
@@ -175,9 +176,9 @@ def test_declining_needs_a_reason_that_the_sender_sees(client, units):
     consent(u, [u["programme"]], ["threat_protection"])
     handover = send(u)
     with pytest.raises(DomainError, match="Skriv varför"):
-        services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="  ")
+        handover_services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="  ")
     assert Handover.objects.get().status == HandoverStatus.SENT
-    services.handover_decline(
+    handover_services.handover_decline(
         by=u["programme_supervisor"], handover_id=handover.pk, reason="Hotbilden är inte hög"
     )
     login_verified(client, u["worker"])
@@ -192,13 +193,13 @@ def test_only_the_receiving_unit_decides_and_never_the_sender_and_only_the_sende
     handover = send(u)
     for outsider in (u["worker"], u["treatment_worker"]):
         with pytest.raises(access.AccessDenied):
-            services.handover_accept(by=outsider, handover_id=handover.pk)
+            handover_services.handover_accept(by=outsider, handover_id=handover.pk)
     with pytest.raises(access.AccessDenied):
-        services.handover_withdraw(by=u["programme_worker"], handover_id=handover.pk)
-    services.handover_withdraw(by=u["worker"], handover_id=handover.pk)
+        handover_services.handover_withdraw(by=u["programme_worker"], handover_id=handover.pk)
+    handover_services.handover_withdraw(by=u["worker"], handover_id=handover.pk)
     assert Handover.objects.get().status == HandoverStatus.WITHDRAWN
     with pytest.raises(DomainError, match="redan beslutad"):
-        services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
+        handover_services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
 
 
 def test_the_receiver_sees_a_handover_only_while_the_consent_names_it(units):
@@ -206,21 +207,21 @@ def test_the_receiver_sees_a_handover_only_while_the_consent_names_it(units):
     given = consent(u, [u["programme"]], ["threat_protection"])
     handover = send(u)
     reader = u["programme_worker"]
-    assert [h.pk for h in selectors.handovers_for(user=reader)["waiting"]] == [handover.pk]
-    assert selectors.handovers_waiting_count(user=reader) == (1, 0)
+    assert [h.pk for h in handover_selectors.handovers_for(user=reader)["waiting"]] == [handover.pk]
+    assert handover_selectors.handovers_waiting_count(user=reader) == (1, 0)
     consent_services.consent_withdraw(
         by=u["worker"], consent_id=given.pk, case_id=u["case"].pk, how="oral", note=""
     )
-    assert selectors.handovers_for(user=reader)["waiting"] == []
-    assert selectors.handovers_waiting_count(user=reader) == (0, 0)
+    assert handover_selectors.handovers_for(user=reader)["waiting"] == []
+    assert handover_selectors.handovers_waiting_count(user=reader) == (0, 0)
     with pytest.raises(access.AccessDenied):
-        selectors.handover_get_for(user=reader, handover_id=handover.pk)
+        handover_selectors.handover_get_for(user=reader, handover_id=handover.pk)
     with pytest.raises(access.AccessDenied):
-        services.handover_accept(by=reader, handover_id=handover.pk)
+        handover_services.handover_accept(by=reader, handover_id=handover.pk)
     # The sender still sees what they sent; nobody else in the district does.
-    assert [h.pk for h in selectors.handovers_for(user=u["worker"])["sent"]] == [handover.pk]
+    assert [h.pk for h in handover_selectors.handovers_for(user=u["worker"])["sent"]] == [handover.pk]
     colleague = UserFactory(organisation=u["district"], roles=[Role.SOCIAL_WORKER])
-    assert selectors.handovers_for(user=colleague)["sent"] == []
+    assert handover_selectors.handovers_for(user=colleague)["sent"] == []
 
 
 @override_settings(LOTSA_HANDOVER_OVERDUE_DAYS=14)
@@ -235,13 +236,13 @@ def test_an_undecided_handover_is_flagged_overdue_for_the_unit_and_its_superviso
     handover.refresh_from_db()
     assert handover.overdue and handover.waiting_days == 15
     for reader in (u["programme_worker"], u["programme_supervisor"]):
-        assert selectors.handovers_waiting_count(user=reader) == (1, 1)
+        assert handover_selectors.handovers_waiting_count(user=reader) == (1, 1)
         login_verified(client, reader)
         page = client.get(reverse("cases:handovers")).content.decode()
         assert "Obeslutad i mer än 14 dagar" in page
         home = client.get(reverse("home")).content.decode()
         assert "1 överlämning väntar" in home and "1 är försenad" in home
-    services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
+    handover_services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
     handover.refresh_from_db()
     assert not handover.overdue and handover.waiting_days == 15
 
@@ -251,13 +252,13 @@ def test_every_state_change_is_an_access_event_naming_the_person(units):
     consent(u, [u["programme"]], ["threat_protection"])
     person = u["case"].person_id
     first = send(u)
-    services.handover_decline(by=u["programme_worker"], handover_id=first.pk, reason="Nej")
+    handover_services.handover_decline(by=u["programme_worker"], handover_id=first.pk, reason="Nej")
     second = send(u)
-    services.handover_withdraw(by=u["worker"], handover_id=second.pk)
+    handover_services.handover_withdraw(by=u["worker"], handover_id=second.pk)
     third = send(u)
-    services.handover_accept(by=u["programme_worker"], handover_id=third.pk)
+    handover_services.handover_accept(by=u["programme_worker"], handover_id=third.pk)
     events = AccessEvent.objects.filter(
-        target_type="cases.handover", subject_id=person, outcome=Outcome.ALLOWED
+        target_type="cases.handover", subject_id=person, outcome=AccessOutcome.ALLOWED
     )
     assert sorted(events.values_list("action", flat=True)) == sorted(
         [Action.CREATE] * 3 + [Action.DECIDE] * 2 + [Action.WITHDRAW]
@@ -305,7 +306,7 @@ def test_a_handover_refused_for_want_of_consent_leads_to_recording_one(client, u
 
 
 def police_request(by, programme, number="199001011239", agreed=True, note="Hög hotbild"):
-    return services.handover_request_from_police(
+    return handover_services.handover_request_from_police(
         by=by,
         to_unit_id=programme.pk,
         number=number,
@@ -330,16 +331,18 @@ def test_bops_asks_the_programme_which_decides_and_the_police_see_the_decision(c
     with pytest.raises(DomainError, match="väntar redan"):
         police_request(officer, u["programme"])
     # The programme sees it without any consent (the police sent it to the programme), and decides.
-    assert [h.pk for h in selectors.handovers_for(user=u["programme_worker"])["waiting"]] == [request.pk]
-    case = services.handover_accept(by=u["programme_worker"], handover_id=request.pk)
+    assert [h.pk for h in handover_selectors.handovers_for(user=u["programme_worker"])["waiting"]] == [
+        request.pk
+    ]
+    case = handover_services.handover_accept(by=u["programme_worker"], handover_id=request.pk)
     assert case.person_id == request.person_id and case.activity == "defector_programme"
     login_verified(client, officer)
     page = client.get(reverse("cases:handovers")).content.decode()
     assert "Polisbegärd" in page and "Accepterad" in page
     # Nobody else in the police reads it; the district never sees it.
     colleague = UserFactory(organisation=bops, roles=[Role.EXTERNAL_MEMBER])
-    assert selectors.handovers_for(user=colleague)["sent"] == []
-    assert selectors.handovers_for(user=u["worker"])["sent"] == []
+    assert handover_selectors.handovers_for(user=colleague)["sent"] == []
+    assert handover_selectors.handovers_for(user=u["worker"])["sent"] == []
 
 
 def test_only_the_police_ask_the_programme_and_only_the_programme(client, units):
@@ -377,7 +380,9 @@ def test_the_senders_start_page_says_what_was_declined(client, units):
     u = units
     consent(u, [u["programme"]], ["threat_protection"])
     handover = send(u)
-    services.handover_decline(by=u["programme_worker"], handover_id=handover.pk, reason="Inte aktuellt")
+    handover_services.handover_decline(
+        by=u["programme_worker"], handover_id=handover.pk, reason="Inte aktuellt"
+    )
     login_verified(client, u["worker"])
     home = client.get(reverse("home")).content.decode()
     assert "1 överlämning du skickade avböjdes" in home

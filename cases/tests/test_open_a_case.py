@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import services
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, RequestStatus
+from cases.models import AssignmentRequest, AssignmentRequestStatus, Case
 from cases.tests.test_cases import open_form
 from consent.models import Consent
 from tests.fixtures import MARKER
@@ -33,7 +33,7 @@ def test_open_a_case_for_a_person_the_unit_holds_does_not_attach_an_unassigned_w
     # Routed to whoever can assign them, or to emergency access; nothing of the record is shown.
     assert reverse("cases:request_assignment", kwargs={"case_id": world.case_a.pk}) in page
     assert reverse("consent:emergency", kwargs={"case_id": world.case_a.pk}) in page
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.action == Action.CREATE and denial.reason == HELD_BY_UNIT
     assert denial.subject_id == world.case_a.person_id
     # The case page stays closed to them.
@@ -59,7 +59,7 @@ def test_a_request_to_be_assigned_is_granted_by_the_responsible_worker_and_then_
     start = head_seq()
     assert client.post(url, {"reason": "Jag har haft kontakt med familjen"}).status_code == 302
     request = AssignmentRequest.objects.get()
-    assert request.status == RequestStatus.PENDING
+    assert request.status == AssignmentRequestStatus.PENDING
     assert events_since(start).get(action=Action.CREATE).subject_id == world.case_a.person_id
     # The asker cannot grant their own request.
     response = client.post(
@@ -76,7 +76,7 @@ def test_a_request_to_be_assigned_is_granted_by_the_responsible_worker_and_then_
     )
     assert response.status_code == 302
     request.refresh_from_db()
-    assert request.status == RequestStatus.GRANTED and request.decided_by == responsible
+    assert request.status == AssignmentRequestStatus.GRANTED and request.decided_by == responsible
 
     login_verified(client, outsider)
     assert client.get(reverse("cases:detail", kwargs={"case_id": world.case_a.pk})).status_code == 200
@@ -92,7 +92,7 @@ def test_a_refused_request_assigns_nobody_and_another_unit_cannot_decide(client,
     login_verified(client, world.users["supervisor"])
     assert client.post(decide, {"decision": "refuse"}).status_code == 302
     request.refresh_from_db()
-    assert request.status == RequestStatus.REFUSED
+    assert request.status == AssignmentRequestStatus.REFUSED
     login_verified(client, world.users["social_worker_unassigned"])
     assert client.get(reverse("cases:detail", kwargs={"case_id": world.case_a.pk})).status_code == 403
 
@@ -120,7 +120,7 @@ def test_consents_are_managed_by_the_handlers_of_the_case_they_were_recorded_in(
     start = head_seq()
     direct = reverse("consent:withdraw", kwargs={"case_id": world.case_a.pk, "consent_id": world.consent.pk})
     assert client.post(direct, {"how": "oral", "note": ""}).status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED, target_id=str(world.consent.pk)).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(world.consent.pk)).exists()
     supersede = reverse(
         "consent:supersede", kwargs={"case_id": world.case_a.pk, "consent_id": world.consent.pk}
     )

@@ -11,11 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import OrganisationKind
+from accounts.models import Organisation, OrganisationKind
 from accounts.roles import Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases import services as case_services
+from cases.personal_number import luhn_ok
+from consent import services as consent_services
 from consent.models import Consent, EmergencyAccess, Review
+from lotsa.errors import DomainError
 from tests.factories import OrganisationFactory, UserFactory
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified
@@ -160,7 +163,7 @@ def test_withdrawal_takes_effect_on_the_very_next_request(client, world):
     response = client.get(shared_url)
     assert response.status_code == 403
     assert "Praktik" not in response.content.decode() and MARKER not in response.content.decode()
-    denial = events_since(start).get(outcome=Outcome.DENIED)
+    denial = events_since(start).get(outcome=AccessOutcome.DENIED)
     assert denial.actor_id == police.pk and denial.subject_id == world.case_a.person_id
     # Withdrawing deleted nothing from the case.
     assert world.case_a.journal.filter(pk=entry.pk).exists()
@@ -320,7 +323,7 @@ def test_reading_the_review_queue_a_review_and_step_one_of_emergency_access_is_l
     start = head_seq()
     client.get(reverse("consent:emergency", kwargs={"case_id": world.case_a.pk}))
     step_one = events_since(start).get(action=Action.EMERGENCY_ACCESS)
-    assert step_one.outcome == Outcome.ALLOWED and step_one.purpose == "emergency access, step one"
+    assert step_one.outcome == AccessOutcome.ALLOWED and step_one.purpose == "emergency access, step one"
     assert AccessEvent.objects.filter(id__gt=start).count() == 1
 
 
@@ -366,8 +369,44 @@ def test_what_is_shared_is_read_for_one_purpose_at_a_time_and_the_events_name_it
         reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "handover"})
     )
     assert refused.status_code == 403 and housing not in refused.content.decode()
-    assert events_since(start).get(outcome=Outcome.DENIED).purpose == "handover"
+    assert events_since(start).get(outcome=AccessOutcome.DENIED).purpose == "handover"
     unknown = client.get(
         reverse("consent:shared_person", kwargs={"person_id": person_id, "purpose": "casework"})
     )
     assert unknown.status_code == 404
+
+
+def test_the_consent_form_offers_guardians_fields_only_for_a_child_and_never_the_administrators(
+    client, world
+):
+    administrators = Organisation.objects.get(kind=OrganisationKind.SYSTEM_MANAGEMENT)
+    login_verified(client, world.users["social_worker"])
+    adult = client.get(record_url(world)).content.decode()
+    assert world.case_a.person.age() >= 18
+    assert 'name="guardians_required"' not in adult and 'name="child_own_consent"' not in adult
+    assert f'value="{world.police.pk}"' in adult and f'value="{administrators.pk}"' not in adult
+    # Posted anyway (a page kept from before), the administrators are refused and nothing is recorded.
+    consents = Consent.objects.count()
+    refused = client.post(record_url(world), consent_form(world, recipients=[administrators.pk]))
+    assert refused.status_code == 200 and Consent.objects.count() == consents
+    with pytest.raises(DomainError, match="Administratörernas organisation"):
+        consent_services.consent_record(
+            by=world.users["social_worker"],
+            case_id=world.case_a.pk,
+            terms=consent_services.ConsentTerms(
+                purpose="intervention_group",
+                purpose_text="",
+                recipient_ids=[administrators.pk],
+                categories=["housing"],
+                valid_from=timezone.localdate(),
+                valid_until=timezone.localdate() + dt.timedelta(days=30),
+                given_how="oral",
+                witness="V",
+            ),
+        )
+    nine = "120101123"  # born 1 January 2012: a child
+    person = world.case_a.person
+    person.personal_number = "20" + nine + next(d for d in "0123456789" if luhn_ok(nine + d))
+    person.save()
+    child = client.get(record_url(world)).content.decode()
+    assert 'name="guardians_required"' in child and 'name="child_own_consent"' in child

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases.personal_number import luhn_ok
 from coordination.identity import identifying_parts
 from coordination.models import DeidentifiedReport
@@ -242,7 +242,7 @@ def test_a_report_keeps_the_unit_never_the_sender(world):
     sent = events_since(start).get(action=Action.CREATE, target_type="coordination.deidentifiedreport")
     # The log says the user sent a report, not which one.
     assert sent.target_id == "" and sent.subject_id is None
-    assert sent.outcome == Outcome.ALLOWED
+    assert sent.outcome == AccessOutcome.ALLOWED
 
 
 @pytest.mark.parametrize(
@@ -329,7 +329,7 @@ def test_the_coordinator_sees_their_administration_and_the_central_one_all(clien
     assert reverse("coordination:report", args=[theirs.pk]) not in body
     start = head_seq()
     assert client.get(reverse("coordination:report", args=[theirs.pk])).status_code == 403
-    assert events_since(start).filter(outcome=Outcome.DENIED, target_id=str(theirs.pk)).exists()
+    assert events_since(start).filter(outcome=AccessOutcome.DENIED, target_id=str(theirs.pk)).exists()
 
     central_unit = OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
     central = UserFactory(username="central", organisation=central_unit, roles=[Role.COORDINATOR])

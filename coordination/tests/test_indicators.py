@@ -8,15 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from cases.models import (
-    Activity,
-    ContactOutcome,
-    FirstContact,
-    FirstContactMeeting,
-    Handover,
-    HandoverStatus,
-    Milieu,
-)
+from cases.models import ContactOutcome, FirstContact, FirstContactMeeting, Handover, HandoverStatus
+from cases.words import Activity, Milieu
 from coordination import indicators
 from coordination.indicators import CITY_WIDE
 from coordination.models import DeidentifiedReport
@@ -52,7 +45,7 @@ def assess(world, group, level, when):
             organisation=world.police,
             author=world.users["external_member"],
             level=level,
-            next_review=dt.date(2027, 6, 1),
+            reassessment_due=dt.date(2027, 6, 1),
         )
 
 

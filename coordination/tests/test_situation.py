@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
+from coordination.indicators import snapshot_tables
 from coordination.models import SituationPicture
 from coordination.services import situation_picture_write
 from coordination.tests.test_coordination import send
@@ -47,7 +53,8 @@ def write(world, by=None, **changes):
 
 
 def cells(picture, key="reports") -> dict:
-    table = next(t for t in picture.counts["tables"] if t["key"] == key)
+    """A stored table as it reads (in the test's language, Swedish): columns by their words."""
+    table = next(t for t in snapshot_tables(picture.counts["tables"]) if t["key"] == key)
     return dict(zip(table["columns"], table["cells"], strict=True)) | {"total": table["total"]}
 
 
@@ -113,7 +120,7 @@ def test_only_the_administrations_coordinators_write_and_read_it(client, world):
     )
     assert posted.status_code == 403
     denied = events_since(start).filter(actor_id=outsider.pk)
-    assert denied.count() == 4 and set(denied.values_list("outcome", flat=True)) == {Outcome.DENIED}
+    assert denied.count() == 4 and set(denied.values_list("outcome", flat=True)) == {AccessOutcome.DENIED}
     assert SituationPicture.objects.count() == 1
 
     central_unit = OrganisationFactory(name="Socialförvaltningen, VBE-teamet", kind=OrganisationKind.VBE_TEAM)
@@ -165,7 +172,21 @@ def test_the_pdf_shows_the_assessments_and_the_protected_counts(client, reported
     assert "rekrytering via sociala medier" in text and "vitmaktmiljön under hösten" in text
     assert "färre än 5" in text or "<5" in text
     exported = events_since(start).get(actor_id=reported.users["coordinator"].pk)
-    assert exported.action == Action.EXPORT and exported.outcome == Outcome.ALLOWED
+    assert exported.action == Action.EXPORT and exported.outcome == AccessOutcome.ALLOWED
+
+
+def test_a_stored_version_names_a_small_count_as_the_live_tables_do(client, reported):
+    """One name for one thing: "fewer than 5" on the version's page and in its PDF, as on the live
+    tables; ``<5`` is the CSV's notation only."""
+    picture = write(reported)
+    assert "<5" in str(picture.counts)  # stored as published
+    login_verified(client, reported.users["coordinator"])
+    page = client.get(reverse("coordination:situation_version", args=[picture.pk])).content.decode()
+    assert "färre än 5" in page and "&lt;5" not in page
+    pdf = " ".join(
+        _pdf_text(client.get(reverse("coordination:situation_pdf", args=[picture.pk])).content).split()
+    )
+    assert "färre än 5" in pdf and "<5" not in pdf
 
 
 def _csv(response) -> list[list[str]]:
@@ -222,3 +243,100 @@ def test_the_indicators_page_draws_each_share_and_never_a_hidden_one(client, wor
     assert "för få för att visas" in body and ">0 %<" not in body
     ids = [part.split('"')[0] for part in body.split('aria-labelledby="')[1:]]
     assert len(ids) == len(set(ids))
+
+
+def test_a_version_reads_in_the_readers_language_whoever_wrote_it(client, reported):
+    """The stored tables keep codes (the table's key, the milieus); titles and columns are the reader's
+    words, on the page and in the PDF."""
+    with translation.override("sv"):
+        picture = write(reported)
+    stored = json.dumps(picture.counts)
+    assert "white_power" in stored and "Vit makt" not in stored and "White-power" not in stored
+    with translation.override("en"):
+        english = {t["key"]: t for t in snapshot_tables(picture.counts["tables"])}
+    assert english["reports"]["title"] == "De-identified reports of concern, by the date of what happened"
+    assert "White-power milieu" in english["reports"]["columns"]
+    assert cells(picture)["Vit makt-miljön"] == "6"
+    login_verified(client, reported.users["coordinator"])
+    page = reverse("coordination:situation_version", args=[picture.pk])
+    assert "Vit makt-miljön" in client.get(page).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(page).content.decode()
+    assert "White-power milieu" in body and "Vit makt-miljön" not in body
+    text = _pdf_text(client.get(reverse("coordination:situation_pdf", args=[picture.pk])).content)
+    assert "White-power milieu" in " ".join(text.split())
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+SNAPSHOT = ("coordination", "0006_snapshot_codes")
+BEFORE_SNAPSHOT = ("coordination", "0005_texts_encrypted")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_versions_are_migrated_to_codes_and_back():
+    """Versions written before, in either language, keep what they said: their columns become codes
+    (by label, or by place when a label has changed since), and going back gives Swedish labels."""
+    district = OrganisationFactory(kind=OrganisationKind.DISTRICT_ADMINISTRATION)
+    user = UserFactory(organisation=district, roles=[Role.COORDINATOR])
+    swedish = ["Den autonoma miljön", "Vit makt-miljön", "Den våldsbejakande islamistiska miljön"]
+    swedish += ["Annan ideologi", "Oklart"]
+    english = ["Autonomous milieu", "White-power milieu", "Violent Islamist milieu", "Other ideology"]
+    english += ["Unclear", "Not relevant"]
+    renamed = ["Autonoma", "Vit makt", "Islamism", "Annan", "Oklart", "Ej aktuellt"]
+    old = {
+        "tables": [
+            {
+                "key": "reports",
+                "title": "Avidentifierade",
+                "columns": swedish,
+                "cells": list("61..<5"[:5]),
+                "total": "..",
+            },
+            {
+                "key": "groups",
+                "title": "Interventionsgrupper",
+                "columns": english,
+                "cells": ["0"] * 6,
+                "total": "0",
+            },
+            {"key": "programme", "title": "Ärenden", "columns": renamed, "cells": ["<5"] * 6, "total": ".."},
+        ]
+    }
+    try:
+        picture = SituationPicture.objects.create(
+            administration=district,
+            year=2025,
+            version=1,
+            coordinator_assessment="Lugnt.",
+            police_assessment="Oförändrat.",
+            counts=old,
+            written_by=user,
+        )
+        _migrate(BEFORE_SNAPSHOT)  # going back leaves a table that has no codes as it is
+        assert SituationPicture.objects.get(pk=picture.pk).counts == old
+        _migrate(SNAPSHOT)
+        tables = SituationPicture.objects.get(pk=picture.pk).counts["tables"]
+        every = ["autonomous", "white_power", "violent_islamist", "other_ideology", "unclear", "not_relevant"]
+        assert [t["milieus"] for t in tables] == [every[:5], every, every]
+        assert [t["cells"] for t in tables] == [t["cells"] for t in old["tables"]]
+        assert all(set(t) == {"key", "milieus", "cells", "total"} for t in tables)
+        _migrate(BEFORE_SNAPSHOT)
+        back = SituationPicture.objects.get(pk=picture.pk).counts["tables"]
+        assert back[0]["columns"] == swedish and back[1]["columns"][1] == "Vit makt-miljön"
+        assert back[0]["title"] == "Avidentifierade rapporter om oro, efter datum för det som hände"
+        # A table whose columns are not the milieus its key always had is not guessed at.
+        SituationPicture.objects.bypassing_guard("an old version by hand").filter(pk=picture.pk).update(
+            counts={"tables": [{**old["tables"][0], "columns": ["A", "B"], "cells": ["1", "2"]}]}
+        )
+        with pytest.raises(ValueError, match="not milieus"):
+            _migrate(SNAPSHOT)
+        SituationPicture.objects.bypassing_guard("an old version by hand").filter(pk=picture.pk).update(
+            counts=old
+        )
+    finally:
+        _migrate(SNAPSHOT)

@@ -8,13 +8,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
-from audit.models import AccessEvent, Action, Outcome
-from cases.models import Case, CaseStatus
+from audit.models import AccessEvent, AccessOutcome, Action
+from cases.models import Case
+from cases.words import CaseStatus
 from consent import services as consent_services
 from defectors import selectors, services
 from defectors.gate import BOPS, CONDITIONS, CONSENT, DECISION, NOT_WITNESS, gate_for
@@ -168,8 +173,8 @@ def test_only_a_bops_user_records_the_assessment_and_only_under_the_consent(prog
                 notes="",
             )
     assessment = assess(prog)
-    assert assessment.organisation_id == prog["bops"].pk and assessment.next_review > dt.date.today()
-    assert (assessment.next_review - dt.date.today()).days >= 89  # three months on by default
+    assert assessment.organisation_id == prog["bops"].pk and assessment.reassessment_due > dt.date.today()
+    assert (assessment.reassessment_due - dt.date.today()).days >= 89  # three months on by default
 
 
 def test_bops_sees_nothing_without_the_consent_and_loses_it_on_withdrawal(client, prog):
@@ -480,7 +485,7 @@ def test_every_change_and_read_is_an_access_event(prog):
     plan(prog)
     events = AccessEvent.objects.filter(subject_id=prog["case"].person_id)
     assert events.filter(
-        action=Action.CREATE, target_type="defectors.bopsassessment", outcome=Outcome.ALLOWED
+        action=Action.CREATE, target_type="defectors.bopsassessment", outcome=AccessOutcome.ALLOWED
     ).exists()
     assert events.filter(action=Action.DECIDE, target_type="defectors.supportdecision").exists()
     assert events.filter(action=Action.UPDATE, target_type="cases.case").count() >= 4
@@ -513,3 +518,63 @@ def test_the_placement_address_and_the_programmes_texts_are_nowhere_at_rest(clie
     log_text = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (STREET, "Uppföljningsmarkör", "Bistånd beviljas", "Polisen Vittne", NAME):
         assert secret not in dump and secret not in others and secret not in log_text, secret
+
+
+def test_a_placement_is_recorded_through_its_form_without_a_private_programme(client, prog):
+    """The page's post, not only the service: the optional choice of a private programme left empty
+    reaches the service as no programme (it was a 500 when the posting helper read its id)."""
+    open_gate(prog)
+    intervention = plan(prog, kind="training_flat")
+    login_verified(client, prog["worker"])
+    url = reverse(
+        "defectors:placement_add", kwargs={"case_id": prog["case"].pk, "intervention_id": intervention.pk}
+    )
+    response = client.post(
+        url, {"placement-street": STREET, "placement-postcode": "123 45", "placement-town": "Ort"}
+    )
+    assert response.status_code == 302
+    placement = Placement.objects.get(intervention=intervention)
+    assert placement.private_programme_id is None and not placement.protected_housing
+
+
+def _columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {column.name for column in connection.introspection.get_table_description(cursor, table)}
+
+
+def _migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reassessment_date_is_renamed_both_ways_keeps_its_dates_and_old_histories_still_render(prog):
+    """``next_review`` became ``reassessment_due`` (a review is a supervisor's sign-off, not BOPS's
+    next assessment): the rename moves no data, goes back, and a change history written under the
+    old name still renders."""
+    consent(prog, ["bops"], ["threat_protection"])
+    assessment = assess(prog)
+    due = assessment.reassessment_due
+    before = [("defectors", "0001_programme"), ("sig", "0006_plan_action_done_on")]
+    after = [("defectors", "0002_reassessment_due"), ("sig", "0007_reassessment_due")]
+    try:
+        _migrate(before)
+        for table in ("defectors_bopsassessment", "sig_threatassessment"):
+            assert "next_review" in _columns(table) and "reassessment_due" not in _columns(table)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT next_review FROM defectors_bopsassessment")  # the one assessment
+            assert [str(row[0]) for row in cursor.fetchall()] == [due.isoformat()]
+    finally:
+        _migrate(after)
+    for table in ("defectors_bopsassessment", "sig_threatassessment"):
+        assert "reassessment_due" in _columns(table) and "next_review" not in _columns(table)
+    assert BopsAssessment.objects.get(pk=assessment.pk).reassessment_due == due
+    old = LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(BopsAssessment),
+        object_pk=str(assessment.pk),
+        object_repr=str(assessment),
+        action=LogEntry.Action.UPDATE,
+        changes={"next_review": ["2026-03-01", "2026-06-01"]},
+    )
+    assert old.changes_display_dict == {"next_review": ["2026-03-01", "2026-06-01"]}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from accounts.models import Role, User
 from cases import personal_number, services
-from cases.models import Activity, Case, CloseReason, Milieu, ProtectedIdentity
+from cases.models import Case
+from cases.words import Activity, CloseReason, Milieu, ProtectedIdentity
 from demo.scenes.accounts import HV, RK, ST, Organisations, Users
 
 # Fictitious people: given names, surname, YYMMDDNNN (the check digit is computed), unit, handler,

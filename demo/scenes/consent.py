@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases.models import Activity, Case
+from cases.models import Case
+from cases.words import Activity
 from consent import services as consent_services
 from consent.models import Consent
 from demo.scenes.accounts import Organisations, Users

@@ -7,7 +7,7 @@ import random
 
 from django.utils import timezone
 
-from cases.models import Milieu
+from cases.words import Milieu
 from coordination.models import AgeBand, DeidentifiedReport, Setting, SituationPicture
 from coordination.services import deidentified_report_send, situation_picture_write
 from demo.scenes.accounts import HV, RK, ST, Organisations, Users

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases import services
+from cases.handovers import services as handover_services
 from cases.models import Case, Handover
 from consent import services as consent_services
 from defectors import services as programme
@@ -49,11 +49,11 @@ def load(*, organisations: Organisations, users: Users) -> None:
             if c.person.surname == surname
         )
         consent(worker, case, [unit, bops], ["identity_contact", "threat_protection"])
-        return services.handover_send(
+        return handover_services.handover_send(
             by=worker, case_id=case.pk, to_unit_id=unit.pk, purpose="defector_programme", note=note
         )
 
-    jamal = services.handover_accept(
+    jamal = handover_services.handover_accept(
         by=lena,
         handover_id=hand_over(
             "Provsson",
@@ -112,7 +112,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         protected_housing=True,
         outside_stockholm=False,
     )
-    cecilia = services.handover_accept(
+    cecilia = handover_services.handover_accept(
         by=lena,
         handover_id=hand_over("Exempelsson", users["socialsekreterare.hv"], "Behöver skydd skyndsamt.").pk,
     )

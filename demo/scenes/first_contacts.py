@@ -9,7 +9,10 @@ import random
 from django.utils import timezone
 
 from cases import services
-from cases.models import CaseStatus, CloseReason, FirstContact, Milieu, ProtectedIdentity
+from cases.first_contacts import services as first_contact_services
+from cases.handovers import services as handover_services
+from cases.models import FirstContact
+from cases.words import CaseStatus, CloseReason, Milieu, ProtectedIdentity
 from consent import services as consent_services
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import with_check_digit
@@ -33,7 +36,7 @@ def _current(*, organisations: Organisations, users: Users) -> None:
     today = timezone.localdate()
 
     def first_contact(given, surname, nine, milieu, outcome, children_reason=""):
-        case = services.first_contact_open(
+        case = first_contact_services.first_contact_open(
             by=omar,
             number=with_check_digit(nine),
             details=services.PersonDetails(
@@ -44,7 +47,7 @@ def _current(*, organisations: Organisations, users: Users) -> None:
                 protected_identity=ProtectedIdentity.NONE,
             ),
             milieu=milieu,
-            request=services.FirstContactRequest(
+            request=first_contact_services.FirstContactRequest(
                 referrer="security_service" if outcome == "accepted_help" else "police",
                 referrer_detail="Polisregion Stockholm",
                 flagged_on=today - dt.timedelta(days=20),
@@ -52,7 +55,7 @@ def _current(*, organisations: Organisations, users: Users) -> None:
                 children_reason=children_reason,
             ),
         )
-        services.first_contact_meeting_record(
+        first_contact_services.first_contact_meeting_record(
             by=omar,
             case_id=case.pk,
             held_on=today - dt.timedelta(days=10),
@@ -83,10 +86,10 @@ def _current(*, organisations: Organisations, users: Users) -> None:
         by=omar, case_id=oskar.pk, category="work_income", text="Vill ha hjälp att hitta ett arbete."
     )
     services.journal_sign(by=omar, entry_id=entry.pk)
-    handover = services.handover_send(
+    handover = handover_services.handover_send(
         by=omar, case_id=oskar.pk, to_unit_id=rk.pk, purpose="handover", note="Tackade ja vid mötet."
     )
-    services.handover_accept(by=amina, handover_id=handover.pk)
+    handover_services.handover_accept(by=amina, handover_id=handover.pk)
     first_contact("Petra", "Provsdotter", "890909456", Milieu.UNCLEAR, "declined")
     rasmus = first_contact(
         "Rasmus",
@@ -96,18 +99,20 @@ def _current(*, organisations: Organisations, users: Users) -> None:
         "other_help",
         children_reason="Dottern bor med sin mamma; oro för henne anmäls av polisen.",
     )
-    report = services.concern_report_record(
+    report = first_contact_services.concern_report_record(
         by=omar,
         case_id=rasmus.pk,
         to_unit_id=rk.pk,
-        child=services.ChildDetails(
+        child=first_contact_services.ChildDetails(
             number=with_check_digit("160606123"), given_names="Saga", surname="Exempelson"
         ),
         reported_by_police="Maria Falk, Polisen Järva",
         concern="Pappan har tagit med dottern till möten i miljön.",
         reported_on=today - dt.timedelta(days=9),
     )
-    services.concern_report_assess(by=amina, report_id=report.pk, open_case=True, note="Utredning inleds.")
+    first_contact_services.concern_report_assess(
+        by=amina, report_id=report.pk, open_case=True, note="Utredning inleds."
+    )
 
 
 def _history(*, organisations: Organisations, users: Users) -> None:
@@ -156,7 +161,7 @@ def _history(*, organisations: Organisations, users: Users) -> None:
             serial += 1
             flagged = min(dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(span)), today)
             born = dt.date(1975 + rng.randrange(28), 1 + rng.randrange(12), 1 + rng.randrange(28))
-            case = services.first_contact_open(
+            case = first_contact_services.first_contact_open(
                 by=omar,
                 number=with_check_digit(born.strftime("%y%m%d") + f"9{serial:02d}"),
                 details=services.PersonDetails(
@@ -167,14 +172,14 @@ def _history(*, organisations: Organisations, users: Users) -> None:
                     protected_identity=ProtectedIdentity.NONE,
                 ),
                 milieu=rng.choice(milieus),
-                request=services.FirstContactRequest(
+                request=first_contact_services.FirstContactRequest(
                     referrer=rng.choice(["police", "police", "security_service"]),
                     referrer_detail="Polisregion Stockholm",
                     flagged_on=flagged,
                     has_minor_children=False,
                 ),
             )
-            services.first_contact_meeting_record(
+            first_contact_services.first_contact_meeting_record(
                 by=omar,
                 case_id=case.pk,
                 held_on=min(flagged + dt.timedelta(days=7 + rng.randrange(21)), today),

@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 
 from cases import services
-from cases.models import Activity, Milieu, ProtectedIdentity
+from cases.handovers import services as handover_services
+from cases.words import Activity, Milieu, ProtectedIdentity
 from consent import services as consent_services
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import PEOPLE, with_check_digit
@@ -60,14 +61,14 @@ def load(*, organisations: Organisations, users: Users) -> None:
             witness="Karin Holm",
         ),
     )
-    handover = services.handover_send(
+    handover = handover_services.handover_send(
         by=amina,
         case_id=mother.pk,
         to_unit_id=treatment.pk,
         purpose="relative_support",
         note="Stödsamtal.",
     )
-    own = services.handover_accept(by=erik, handover_id=handover.pk)
+    own = handover_services.handover_accept(by=erik, handover_id=handover.pk)
     for days, form, notes in (
         (21, "individual", "Första samtalet: oron för sonen och den egna sömnen."),
         (7, "parent_network", "Deltog i föräldranätverket för första gången."),

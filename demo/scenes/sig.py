@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases.models import Activity, Case
+from cases.models import Case
+from cases.words import Activity
 from consent import services as consent_services
 from demo.scenes.accounts import Organisations, Users
 from sig import services as sig
@@ -95,7 +96,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         )
         # Demo only: this review has fallen due, so the flag shows.
         ThreatAssessment.objects.bypassing_guard("demo: an overdue review").filter(pk=assessment.pk).update(
-            next_review=today - dt.timedelta(days=2)
+            reassessment_due=today - dt.timedelta(days=2)
         )
         sig.meeting_record(
             by=worker,

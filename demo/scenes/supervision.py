@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit import services as audit
-from audit.models import Action, Outcome
+from audit.models import AccessOutcome, Action
 from cases.models import Case
 from demo.scenes.accounts import RK, Organisations, Users
 from supervision import services as supervision
@@ -72,7 +72,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
                 actor=amina,
                 target_type="cases.case",
                 subject_id=person,
-                purpose="case page",
+                purpose="casework",
                 reason="assigned to the case",
             )
         if back % 9 == 0:
@@ -84,7 +84,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
                 actor=amina,
                 target_type="cases.case",
                 subject_id=people[0],
-                purpose="case page",
+                purpose="casework",
                 reason="assigned to the case",
             )
         if back % 10 == 3:
@@ -94,28 +94,31 @@ def load(*, organisations: Organisations, users: Users) -> None:
                     14,
                     minute,
                     action=Action.VIEW,
-                    outcome=Outcome.DENIED,
+                    outcome=AccessOutcome.DENIED,
                     actor=colleague,
                     target_type="cases.case",
                     subject_id=people[-1],
-                    reason="consent: no ground",
+                    purpose="casework",
+                    reason="not assigned to the case",
                 )
-    supervision.review_plan_set(by=karin, every_days=30, random_samples=6, per_rule=2)
-    first = supervision.review_draw(
+    supervision.log_review_plan_set(by=karin, every_days=30, random_samples=6, per_rule=2)
+    first = supervision.log_review_draw(
         by=karin, start=today - dt.timedelta(days=60), end=today - dt.timedelta(days=31)
     )
     for item in first.items.all():
         if "outside_hours" in item.reasons:
             note = "Kvällsbesök efter larm från skolan; kontrollerat med handläggaren."
-            supervision.review_item_mark(by=karin, item_id=item.pk, mark="follow_up", note=note)
+            supervision.log_review_item_mark(by=karin, item_id=item.pk, mark="follow_up", note=note)
         else:
-            supervision.review_item_mark(by=karin, item_id=item.pk, mark="in_order", note="")
-    supervision.review_sign_off(
+            supervision.log_review_item_mark(by=karin, item_id=item.pk, mark="in_order", note="")
+    supervision.log_review_sign_off(
         by=karin,
         review_id=first.pk,
         conclusion="Åtkomsten var i sin ordning. Kvällsläsningar följs upp på nästa arbetsplatsträff.",
     )
-    supervision.review_draw(by=karin, start=today - dt.timedelta(days=30), end=today - dt.timedelta(days=1))
+    supervision.log_review_draw(
+        by=karin, start=today - dt.timedelta(days=30), end=today - dt.timedelta(days=1)
+    )
     # Adam asked what has been done with his data: Amina prepared the extract, Karin approved it;
     # the next one waits for Karin.
     cases = list(Case.objects.filter(owner_unit=district, responsible=amina).order_by("opened_at")[:2])

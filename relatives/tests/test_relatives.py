@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -15,11 +16,13 @@ from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
 from cases import services as case_services
+from cases.handovers import services as handover_services
 from consent import services as consent_services
 from lotsa import access
 from lotsa.errors import DomainError
 from relatives import services
 from relatives.models import Relation, SupportConversation
+from relatives.selectors import waiting_follow_ups
 from tests.factories import OrganisationFactory, UserFactory, valid_number
 from tests.helpers import login_verified
 
@@ -119,7 +122,7 @@ def test_the_relation_is_never_visible_from_the_persons_side(client, family):
 def test_the_district_hands_a_relative_over_to_the_treatment_unit_for_support_conversations(family):
     f = family
     with pytest.raises(DomainError, match="Inget samtycke"):
-        case_services.handover_send(
+        handover_services.handover_send(
             by=f["amina"],
             case_id=f["mother"].pk,
             to_unit_id=f["treatment"].pk,
@@ -140,14 +143,14 @@ def test_the_district_hands_a_relative_over_to_the_treatment_unit_for_support_co
             witness="V",
         ),
     )
-    handover = case_services.handover_send(
+    handover = handover_services.handover_send(
         by=f["amina"],
         case_id=f["mother"].pk,
         to_unit_id=f["treatment"].pk,
         purpose="relative_support",
         note="Behöver stödsamtal",
     )
-    own = case_services.handover_accept(by=f["erik"], handover_id=handover.pk)
+    own = handover_services.handover_accept(by=f["erik"], handover_id=handover.pk)
     assert own.owner_unit_id == f["treatment"].pk and own.activity == "relative_support"
     assert own.person.contact == {}  # identity and contact not among the consented categories
     assert not Relation.objects.filter(case=own).exists()  # the relation stays with the district's case
@@ -230,3 +233,38 @@ def test_showing_a_relation_names_the_person_concerned_in_the_access_log_when_th
     login_verified(client, f["son_worker"])
     page = client.get(reverse("cases:detail", kwargs={"case_id": f["son"].pk})).content.decode()
     assert "Maria" not in page and "förälder" not in page.lower()
+
+
+def test_follow_ups_planned_with_relatives_wait_on_their_handlers_start_page(family):
+    """The follow-up a case's latest conversation plans waits on its handlers' start page (a count,
+    never a person) from two weeks before it is due, urgent once overdue; a later conversation is the
+    follow-up held, and a stranger's start page shows nothing of it."""
+    f = family
+
+    def texts(user):
+        return [(item.text, item.urgent) for item in waiting_follow_ups(user)]
+
+    services.conversation_record(
+        by=f["amina"],
+        case_id=f["mother"].pk,
+        held_on=TODAY,
+        form="individual",
+        notes="",
+        follow_up_on=TODAY + dt.timedelta(days=20),
+    )
+    assert texts(f["amina"]) == []  # three weeks ahead: not yet
+    with time_machine.travel(TODAY + dt.timedelta(days=7)):
+        assert texts(f["amina"]) == [("1 uppföljning med en anhörig är planerad inom två veckor", False)]
+    with time_machine.travel(TODAY + dt.timedelta(days=21)):
+        assert texts(f["amina"]) == [("1 uppföljning med en anhörig är försenad", True)]
+        # Neither the unit's other social worker nor its supervisor handles the case.
+        assert texts(f["son_worker"]) == [] and texts(f["supervisor"]) == []
+        services.conversation_record(
+            by=f["amina"],
+            case_id=f["mother"].pk,
+            held_on=TODAY + dt.timedelta(days=21),
+            form="individual",
+            notes="",
+            follow_up_on=None,
+        )
+        assert texts(f["amina"]) == []  # the follow-up was held

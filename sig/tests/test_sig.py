@@ -244,10 +244,10 @@ def test_threat_assessments_are_the_polices_with_a_review_date_and_a_referral_wh
         notes="Hot från tidigare kontakter",
     )
     today = timezone.localdate()
-    assert 89 <= (assessment.next_review - today).days <= 92  # three months
+    assert 89 <= (assessment.reassessment_due - today).days <= 92  # three months
     assert services.referral_offered(assessment)
-    assessment.next_review = today - dt.timedelta(days=1)
-    assert assessment.review_overdue
+    assessment.reassessment_due = today - dt.timedelta(days=1)
+    assert assessment.reassessment_overdue
 
 
 def test_an_action_owned_by_a_member_is_flagged_when_overdue(sig_world):
@@ -279,7 +279,7 @@ def test_a_group_post_refused_by_a_rule_is_recorded_as_that_denial_not_an_allowe
     the one event of each post is a denial with the rule's reason, and nothing is stored."""
     from django.urls import reverse
 
-    from audit.models import Outcome
+    from audit.models import AccessOutcome
     from sig.models import SharedEntry, ThreatAssessment
     from tests.helpers import events_since, head_seq, login_verified
 
@@ -292,7 +292,7 @@ def test_a_group_post_refused_by_a_rule_is_recorded_as_that_denial_not_an_allowe
     )
     events = list(events_since(start).filter(action="create"))
     assert [(e.outcome, e.reason) for e in events] == [
-        (Outcome.DENIED, "summaries for civil-society members are written by social services")
+        (AccessOutcome.DENIED, "summaries for civil-society members are written by social services")
     ]
     assert not SharedEntry.objects.filter(author=police).exists()
     login_verified(client, worker)
@@ -303,6 +303,6 @@ def test_a_group_post_refused_by_a_rule_is_recorded_as_that_denial_not_an_allowe
     )
     events = list(events_since(start).filter(action="create"))
     assert [(e.outcome, e.reason) for e in events] == [
-        (Outcome.DENIED, "threat assessments are made by the police")
+        (AccessOutcome.DENIED, "threat assessments are made by the police")
     ]
     assert not ThreatAssessment.objects.exists()

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from audit.models import Outcome
+from audit.models import AccessOutcome
 from consent import services as consent_services
 from sig import services
 from sig.models import ThreatAssessment
@@ -88,7 +88,7 @@ def test_after_withdrawal_the_next_request_of_every_other_organisation_shows_not
         start = head_seq()
         status, body = page(client, w["users"][member], group)
         assert status == 403 and person_name not in body and SCHOOL not in body
-        assert events_since(start).filter(outcome=Outcome.DENIED).exists()
+        assert events_since(start).filter(outcome=AccessOutcome.DENIED).exists()
         overview = client.get(reverse("sig:overview")).content.decode()
         assert person_name not in overview
     status, body = page(client, w["users"]["coordinator"], group)
@@ -131,7 +131,7 @@ def test_an_overdue_threat_review_is_flagged_in_the_group_and_the_overview(clien
         by=w["users"]["police"], group_id=group.pk, level="high", protection_need=True, notes="Hot"
     )
     ThreatAssessment.objects.bypassing_guard("test: an overdue review").filter(pk=assessment.pk).update(
-        next_review=dt.date.today() - dt.timedelta(days=1)
+        reassessment_due=dt.date.today() - dt.timedelta(days=1)
     )
     login_verified(client, w["users"]["coordinator"])
     body = client.get(reverse("sig:detail", kwargs={"group_id": group.pk})).content.decode()

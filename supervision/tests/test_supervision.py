@@ -15,12 +15,12 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit import services as audit
-from audit.models import AccessEvent, Action, Outcome
+from audit.models import AccessEvent, AccessOutcome, Action
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from supervision import services
+from supervision.log_review import RULES, draw, scope_of
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewItem, SignedOff
-from supervision.review import RULES, draw, scope_of
 from tests.factories import PersonFactory, UserFactory
 from tests.helpers import events_since, head_seq, login_verified
 
@@ -34,7 +34,7 @@ def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
 
-def event(user, person=None, *, action=Action.VIEW, outcome=Outcome.ALLOWED, ground="", when=WORKDAY):
+def event(user, person=None, *, action=Action.VIEW, outcome=AccessOutcome.ALLOWED, ground="", when=WORKDAY):
     with at(when):
         return audit.append(
             [
@@ -64,7 +64,7 @@ def test_the_supervisor_sees_every_event_naming_the_person_and_the_look_is_itsel
     person = world.case_a.person
     supervisor = world.users["supervisor"]
     event(world.users["social_worker"], person)
-    event(world.users["external_member"], person, outcome=Outcome.DENIED)
+    event(world.users["external_member"], person, outcome=AccessOutcome.DENIED)
     with at(WORKDAY):
         audit.append(
             [
@@ -85,7 +85,9 @@ def test_the_supervisor_sees_every_event_naming_the_person_and_the_look_is_itsel
     assert "Polisen Järva" in body and "sw_a" in body
     assert "<svg" in body and "Åtkomster per vecka" in body
     looked = [e for e in events_since(before) if e.target_type == "supervision.personaccesslog"]
-    assert len(looked) == 1 and looked[0].subject_id == person.pk and looked[0].outcome == Outcome.ALLOWED
+    assert (
+        len(looked) == 1 and looked[0].subject_id == person.pk and looked[0].outcome == AccessOutcome.ALLOWED
+    )
     # Filters: the police's denial only.
     response = client.get(url, {"start": "2026-11-01", "end": "2026-11-30", "organisation": "Polisen Järva"})
     assert "1 händelse" in response.content.decode()
@@ -107,7 +109,7 @@ def test_only_the_owning_units_supervisor_sees_who_accessed_a_person(client, wor
         )
         assert response.status_code == 403
         assert [e.outcome for e in events_since(before) if e.subject_id == world.case_a.person_id] == [
-            Outcome.DENIED
+            AccessOutcome.DENIED
         ]
 
 
@@ -126,10 +128,10 @@ def test_the_sample_is_reproducible_from_its_seed_and_period(world):
 
 def test_a_drawn_review_holds_exactly_the_sample_of_its_seed(world):
     supervisor = world.users["supervisor"]
-    services.review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=2)
+    services.log_review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=2)
     for n in range(20):
         event(world.users["social_worker"], world.case_a.person, when=WORKDAY + dt.timedelta(minutes=n))
-    review = services.review_draw(by=supervisor, start=START, end=END, seed=99)
+    review = services.log_review_draw(by=supervisor, start=START, end=END, seed=99)
     expected = draw(scope_of(world.district_a.pk, START, END), seed=99, random_samples=5, per_rule=2)
     assert {item.event_id: item.reasons for item in review.items.all()} == expected
     assert review.events_in_scope >= 20
@@ -214,12 +216,12 @@ def test_rule_repeated_denials_picks_a_user_denied_again_and_again(world):
         event(
             world.users["social_worker_unassigned"],
             world.case_a.person,
-            outcome=Outcome.DENIED,
+            outcome=AccessOutcome.DENIED,
             when=WORKDAY + dt.timedelta(minutes=n),
         )
         for n in range(3)
     ]
-    once = event(world.users["social_worker"], world.case_a.person, outcome=Outcome.DENIED)
+    once = event(world.users["social_worker"], world.case_a.person, outcome=AccessOutcome.DENIED)
     picked = _picked(world, "repeated_denials")
     assert {d.pk for d in denials} <= picked and once.pk not in picked
 
@@ -247,29 +249,29 @@ def test_events_of_other_units_are_not_in_the_sample(world):
 @pytest.fixture
 def review(world):
     supervisor = world.users["supervisor"]
-    services.review_plan_set(by=supervisor, every_days=30, random_samples=3, per_rule=1)
+    services.log_review_plan_set(by=supervisor, every_days=30, random_samples=3, per_rule=1)
     for n in range(3):
         event(world.users["social_worker"], world.case_a.person, when=WORKDAY + dt.timedelta(minutes=n))
-    return services.review_draw(by=supervisor, start=START, end=END, seed=1)
+    return services.log_review_draw(by=supervisor, start=START, end=END, seed=1)
 
 
 def test_a_review_is_signed_off_only_when_every_event_is_marked_and_then_never_changes(world, review):
     supervisor = world.users["supervisor"]
     items = list(review.items.all())
     with pytest.raises(DomainError):
-        services.review_sign_off(by=supervisor, review_id=review.pk, conclusion="Klart")
+        services.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion="Klart")
     with pytest.raises(DomainError):
-        services.review_item_mark(by=supervisor, item_id=items[0].pk, mark="follow_up", note="")
+        services.log_review_item_mark(by=supervisor, item_id=items[0].pk, mark="follow_up", note="")
     for item in items:
-        services.review_item_mark(by=supervisor, item_id=item.pk, mark="in_order", note="")
+        services.log_review_item_mark(by=supervisor, item_id=item.pk, mark="in_order", note="")
     with pytest.raises(DomainError):
-        services.review_sign_off(by=supervisor, review_id=review.pk, conclusion="  ")
-    signed = services.review_sign_off(by=supervisor, review_id=review.pk, conclusion="Inga avvikelser")
+        services.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion="  ")
+    signed = services.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion="Inga avvikelser")
     assert signed.signed_off_by == supervisor
     with pytest.raises(AccessDenied):
-        services.review_item_mark(by=supervisor, item_id=items[0].pk, mark="follow_up", note="Ändrat")
+        services.log_review_item_mark(by=supervisor, item_id=items[0].pk, mark="follow_up", note="Ändrat")
     with pytest.raises(AccessDenied):
-        services.review_sign_off(by=supervisor, review_id=review.pk, conclusion="Ny slutsats")
+        services.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion="Ny slutsats")
     item = ReviewItem.objects.get(pk=items[0].pk)
     item.note = "Ändrat i efterhand"
     with pytest.raises(SignedOff):
@@ -288,8 +290,8 @@ def test_postgresql_refuses_to_change_a_signed_off_review(world, review):
         pytest.skip("PostgreSQL only")
     supervisor = world.users["supervisor"]
     for item in review.items.all():
-        services.review_item_mark(by=supervisor, item_id=item.pk, mark="in_order", note="")
-    services.review_sign_off(by=supervisor, review_id=review.pk, conclusion="Inga avvikelser")
+        services.log_review_item_mark(by=supervisor, item_id=item.pk, mark="in_order", note="")
+    services.log_review_sign_off(by=supervisor, review_id=review.pk, conclusion="Inga avvikelser")
     for sql in (
         "UPDATE supervision_logreview SET conclusion = 'x' WHERE id = %s",
         "DELETE FROM supervision_logreview WHERE id = %s",
@@ -304,12 +306,12 @@ def test_postgresql_refuses_to_change_a_signed_off_review(world, review):
 def test_a_period_is_reviewed_once_and_only_after_it_has_ended(world, review):
     supervisor = world.users["supervisor"]
     with pytest.raises(DomainError, match="redan"):
-        services.review_draw(by=supervisor, start=START, end=END)
+        services.log_review_draw(by=supervisor, start=START, end=END)
     today = dt.date.today()
     with pytest.raises(DomainError):
-        services.review_draw(by=supervisor, start=today - dt.timedelta(days=3), end=today)
+        services.log_review_draw(by=supervisor, start=today - dt.timedelta(days=3), end=today)
     with pytest.raises(DomainError):
-        services.review_draw(by=supervisor, start=END, end=START)
+        services.log_review_draw(by=supervisor, start=END, end=START)
 
 
 def test_only_the_units_supervisor_draws_marks_and_signs(world, review):
@@ -317,9 +319,9 @@ def test_only_the_units_supervisor_draws_marks_and_signs(world, review):
     item = review.items.first()
     for user in (other, world.users["social_worker"], world.users["administrator"]):
         with pytest.raises(AccessDenied):
-            services.review_item_mark(by=user, item_id=item.pk, mark="in_order", note="")
+            services.log_review_item_mark(by=user, item_id=item.pk, mark="in_order", note="")
         with pytest.raises(AccessDenied):
-            services.review_sign_off(by=user, review_id=review.pk, conclusion="x")
+            services.log_review_sign_off(by=user, review_id=review.pk, conclusion="x")
 
 
 def test_the_review_page_walks_through_marking_and_sign_off(client, world, review):
@@ -400,8 +402,8 @@ def test_the_review_shows_which_analysis_was_in_force_for_each_event(client, wor
         )
         services.analysis_approve(by=supervisor, analysis_id=new.pk)
     event(world.users["social_worker"], world.case_a.person)
-    services.review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=0)
-    review = services.review_draw(by=supervisor, start=START, end=END, seed=3)
+    services.log_review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=0)
+    review = services.log_review_draw(by=supervisor, start=START, end=END, seed=3)
     login_verified(client, supervisor)
     body = client.get(reverse("supervision:review", kwargs={"review_id": review.pk})).content.decode()
     links = re.findall(r'analyses/(\d+)/"', body)
@@ -413,7 +415,7 @@ def test_the_start_page_tells_the_supervisor_what_waits_at_the_desk(client, worl
     login_verified(client, supervisor)
     body = client.get("/").content.decode()
     assert "ingen plan för granskning av åtkomstloggen" in body
-    services.review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=1)
+    services.log_review_plan_set(by=supervisor, every_days=30, random_samples=5, per_rule=1)
     body = client.get("/").content.decode()
     assert "En granskning av åtkomstloggen ska göras." in body
     services.analysis_write(
@@ -552,6 +554,95 @@ def test_the_extract_marks_the_events_not_yet_sealed(world):
     chain.seal_pending()
     _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
     assert "ännu inte förseglad" not in _pdf_text(pdf)
+
+
+def test_the_extract_groups_consultations_by_organisation_and_month_in_words(world):
+    """A person reads who consulted their data by organisation, then month, then what was done and
+    why, with the days: not one line of codes per event (issue 28)."""
+    from supervision import selectors
+
+    worker, supervisor, police = (world.users[k] for k in ("social_worker", "supervisor", "external_member"))
+    person = world.case_a.person
+    consent = "consent:4f0c8f0e-5b7a-4c55-9a53-3f1f3f3c2b10"
+    with at(dt.datetime(2026, 10, 3, 10, 0, tzinfo=STOCKHOLM)):
+        first = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=police,
+                    subject_id=person.pk,
+                    purpose="intervention_group",
+                    legal_ground=consent,
+                )
+            ]
+        )[0]
+    with at(dt.datetime(2026, 10, 5, 10, 0, tzinfo=STOCKHOLM)):
+        second = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=police,
+                    subject_id=person.pk,
+                    purpose="intervention_group",
+                    legal_ground=consent,
+                )
+            ]
+        )[0]
+    with at(dt.datetime(2026, 11, 12, 9, 0, tzinfo=STOCKHOLM)):
+        third = audit.append(
+            [
+                audit.Event(
+                    action=Action.VIEW,
+                    actor=worker,
+                    subject_id=person.pk,
+                    purpose="casework",
+                    reason="assigned to the case",
+                )
+            ]
+        )[0]
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    _extract, preview = selectors.subject_access_preview_for(user=supervisor, extract_id=extract.pk)
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=True, note="")
+    _extract, pdf = selectors.subject_access_pdf_for(user=worker, extract_id=extract.pk)
+    text = " ".join(_pdf_text(pdf).split())
+    police_part = text[text.index("Polisen Järva") :]
+    assert "Oktober 2026 Visning, Social insatsgrupp; med personens samtycke: 2 gånger (3 och 5 oktober)" in (
+        police_part
+    )
+    assert f"#{first.pk}" in police_part and f"#{second.pk}" in police_part
+    assert "November 2026 Visning, handläggning i ärendet: 1 gång (12 november)" in text
+    assert f"#{third.pk}" in text and "Referenser" in text
+    for code in ("intervention_group", "casework", "4f0c8f0e", "consent:", " | "):
+        assert code not in text
+    # The preview is the same document, marked as one.
+    preview_text = " ".join(_pdf_text(preview).split())
+    assert "FÖRHANDSVISNING" in preview_text and "FÖRHANDSVISNING" not in text
+    assert "3 och 5 oktober" in preview_text
+
+
+def test_the_preview_is_for_the_author_and_the_supervisor_and_is_recorded(client, world):
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    url = reverse("supervision:subject_access_preview", kwargs={"extract_id": extract.pk})
+    login_verified(client, supervisor)
+    page = client.get(reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}))
+    assert url in page.content.decode()
+    before = head_seq()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    viewed = events_since(before).get(target_type="supervision.subjectaccessextract")
+    assert viewed.action == Action.VIEW and viewed.subject_id == world.case_a.person_id
+    assert viewed.purpose == "preview a subject access extract"
+    client.logout()
+    login_verified(client, world.users["social_worker_unassigned"])
+    before = head_seq()
+    assert client.get(url).status_code == 403
+    assert events_since(before).get().outcome == AccessOutcome.DENIED
 
 
 def test_the_extract_of_a_person_concerned_leaves_out_the_relation_secret_from_them(world):

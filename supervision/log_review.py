@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.queries import accounts_new_or_reset
-from audit.models import AccessEvent, AccessEventSubject, Action, Outcome
+from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action
 from cases.queries import handlers_of_unit, people_kept_by, protected_people_kept_by
 
 
@@ -92,7 +92,7 @@ def _many_people(scope: Scope) -> list[int]:
         dt.timedelta(minutes=settings.LOTSA_REVIEW_BURST_MINUTES),
     )
     reads = (
-        scope.events.filter(outcome=Outcome.ALLOWED, action=Action.VIEW)
+        scope.events.filter(outcome=AccessOutcome.ALLOWED, action=Action.VIEW)
         .exclude(actor_id=None)
         .exclude(subject_id=None)
         .order_by("actor_id", "occurred_at", "id")
@@ -111,7 +111,7 @@ def _many_people(scope: Scope) -> list[int]:
 
 
 def _repeated_denials(scope: Scope) -> list[int]:
-    denied = scope.events.filter(outcome=Outcome.DENIED).exclude(actor_id=None)
+    denied = scope.events.filter(outcome=AccessOutcome.DENIED).exclude(actor_id=None)
     counts: dict[int, list[int]] = defaultdict(list)
     for actor, pk in denied.order_by("id").values_list("actor_id", "id"):
         counts[actor].append(pk)
@@ -143,7 +143,7 @@ def _not_assigned(scope: Scope) -> list[int]:
     supervisors' reads are theirs to review, not this rule's)."""
     handled = handlers_of_unit(organisation_id=scope.organisation_id)
     rows = (
-        scope.events.filter(actor_organisation_id=scope.organisation_id, outcome=Outcome.ALLOWED)
+        scope.events.filter(actor_organisation_id=scope.organisation_id, outcome=AccessOutcome.ALLOWED)
         .exclude(subject_id=None)
         .exclude(actor_role="supervisor")
         .filter(subject_id__in=scope.people)

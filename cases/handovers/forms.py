@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import SOCIAL_SERVICES_KINDS, Organisation
+from cases.handovers.models import HANDOVER_PURPOSES
+from lotsa import forms as id_fields
+
+
+class HandoverForm(forms.Form):
+    """Send the person to another social-services unit. The service checks that a consent for the
+    purpose names the unit; the list offers every active unit but the user's own."""
+
+    to_unit = id_fields.ModelChoiceField(label=_("Receiving unit"), queryset=Organisation.objects.none())
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=[(purpose.value, purpose.label) for purpose in HANDOVER_PURPOSES],
+        help_text=_("A consent of the person for this purpose must name the receiving unit."),
+    )
+    note = forms.CharField(
+        label=_("Note to the receiving unit"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+        help_text=_("What the receiving unit needs to decide. It sees nothing else of the case."),
+    )
+
+    def __init__(self, *args, own_unit_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = Organisation.objects.filter(
+            is_active=True, kind__in=SOCIAL_SERVICES_KINDS
+        ).exclude(pk=own_unit_id)
+
+
+class HandoverDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the hand-over is declined"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Say why the hand-over is declined: the sender sees it.")},
+        help_text=_("The sender sees this reason."),
+    )

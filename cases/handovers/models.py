@@ -1,0 +1,108 @@
+"""Hand-overs between units. The models belong to the cases app (label ``cases``): cases/models.py
+imports them, where Django looks for the app's models. They name the case core's models by label
+("cases.Case"), so that the core's models module can import this one without a cycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.handovers.words import HandoverSource
+from cases.records import PersonalRecord
+from lotsa.crypto import EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
+from lotsa.vocabulary import Purpose
+
+
+class HandoverStatus(models.TextChoices):
+    SENT = "sent", _("Sent, waiting for a decision")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the sender")
+
+
+# The purposes a hand-over is sent for; a consent of the person for it must name the receiving unit.
+HANDOVER_PURPOSES = (Purpose.HANDOVER, Purpose.DEFECTOR_PROGRAMME, Purpose.RELATIVE_SUPPORT)
+
+
+class HandoverQuerySet(GuardedQuerySet):
+    def undecided(self):
+        return self.filter(status=HandoverStatus.SENT)
+
+    def overdue(self, at: dt.datetime | None = None):
+        """Undecided for longer than LOTSA_HANDOVER_OVERDUE_DAYS."""
+        at = at or timezone.now()
+        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
+        return self.undecided().filter(sent_at__lt=at - dt.timedelta(days=days))
+
+
+class Handover(PersonalRecord):
+    """A hand-over (or referral) of a person from one unit to another: the VBE team to a district, a
+    district to the treatment unit, an intervention group to the defector programme, the programme to a
+    district at closure, or a request from the police to the programme.
+
+    It is sent under a consent for its purpose that names the receiving unit (a police request: the
+    police state the person agreed to be contacted, and the programme records the consent itself),
+    then accepted — the receiving unit opens its own case of the person, carrying over only what that
+    consent covers — or declined with a reason the sender sees, or withdrawn by the sender. ``person``
+    is the sender's record of the person (for a police request, the receiving unit's own)."""
+
+    source = models.CharField(_("from"), max_length=32, choices=HandoverSource.choices)
+    from_case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="handovers_sent", null=True, blank=True
+    )
+    from_unit = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("sent by unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("receiving unit"),
+        on_delete=models.PROTECT,
+        related_name="handovers_received",
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    # The consent it was sent under (consent.Consent's id; a police request has none).
+    consent_ref = models.UUIDField(null=True, blank=True)
+    note = EncryptedTextField(_("note to the receiving unit"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=HandoverStatus.choices, default=HandoverStatus.SENT
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decline_reason = EncryptedTextField(_("reason for declining"))
+    accepted_case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="handovers_accepted", null=True, blank=True
+    )
+
+    objects = HandoverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        indexes = [
+            models.Index(fields=["to_unit", "status", "sent_at"], name="handover_inbox"),
+            models.Index(fields=["from_unit", "-sent_at"], name="handover_outbox"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HandoverStatus.SENT
+
+    @property
+    def overdue(self) -> bool:
+        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
+        return self.is_open and timezone.now() - self.sent_at > dt.timedelta(days=days)
+
+    @property
+    def waiting_days(self) -> int:
+        """Days from sending to the decision (or to now, while undecided)."""
+        return ((self.decided_at or timezone.now()) - self.sent_at).days

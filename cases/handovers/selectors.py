@@ -1,0 +1,98 @@
+"""Reads of hand-overs that ask lotsa.access, record the access event and return (or raise a denial
+that is already recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from accounts.roles import CASE_PAGE_ROLES
+from audit.models import Action
+from cases.handovers.models import Handover, HandoverStatus
+from lotsa import access, crypto
+from lotsa.waiting import Waiting
+
+
+def handovers_visible_to(*, user: User) -> QuerySet[Handover]:
+    return access.visible_to(user, Handover.objects.all())
+
+
+def _handover_rows(queryset) -> list[Handover]:
+    return list(
+        queryset.select_related(
+            "person", "from_unit", "to_unit", "sent_by", "decided_by", "from_case", "accepted_case"
+        )
+    )
+
+
+def handovers_for(*, user: User, recent: int = 50) -> dict:
+    """The hand-overs waiting for the user's unit (oldest first, overdue flagged), and those the user's
+    side sent or its unit decided lately; one access event naming the people shown."""
+    visible = handovers_visible_to(user=user)
+    waiting = _handover_rows(visible.undecided().filter(to_unit_id=user.organisation_id).order_by("sent_at"))
+    received = _handover_rows(
+        visible.filter(to_unit_id=user.organisation_id)
+        .exclude(status=HandoverStatus.SENT)
+        .order_by("-decided_at")[:recent]
+    )
+    sent = _handover_rows(visible.exclude(to_unit_id=user.organisation_id).order_by("-sent_at")[:recent])
+    with transaction.atomic():
+        access.record_list(user, [*waiting, *received, *sent], purpose="hand-overs")
+    crypto.prefetch_data_keys(h.person_id for h in [*waiting, *received, *sent])
+    return {"waiting": waiting, "received": received, "sent": sent}
+
+
+def handover_get_for(*, user: User, handover_id) -> Handover:
+    """One hand-over, or a denial already in the access log (unknown ids are 404)."""
+    handover = _handover_rows(Handover.objects.filter(pk=handover_id))
+    if not handover:
+        raise Http404
+    access.check(user, Action.VIEW, handover[0], purpose="hand-over")
+    return handover[0]
+
+
+def handovers_waiting_count(*, user: User) -> tuple[int, int]:
+    """How many hand-overs wait for the user's unit, and how many of them are overdue: numbers only,
+    for the start page (no person is shown)."""
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return 0, 0
+    waiting = handovers_visible_to(user=user).filter(to_unit_id=user.organisation_id)
+    return waiting.undecided().count(), waiting.overdue().count()
+
+
+def waiting_handovers(user: User) -> list:
+    """For the start page (lotsa.waiting): how many hand-overs wait for the unit, how many overdue."""
+    items = []
+    waiting, overdue = handovers_waiting_count(user=user)
+    if waiting:
+        text = ngettext(
+            "%(n)d hand-over waits for your unit's decision",
+            "%(n)d hand-overs wait for your unit's decision",
+            waiting,
+        ) % {"n": waiting}
+        if overdue:
+            text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
+        items.append(Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue)))
+    # The sender's side: what the receivers declined lately, to be acted on.
+    declined = (
+        handovers_visible_to(user=user)
+        .filter(status=HandoverStatus.DECLINED, sent_by=user)
+        .filter(decided_at__gte=timezone.now() - dt.timedelta(days=settings.LOTSA_HANDOVER_OVERDUE_DAYS))
+        .count()
+    )
+    if declined:
+        text = ngettext(
+            "%(n)d hand-over you sent was declined: read the reason",
+            "%(n)d hand-overs you sent were declined: read the reasons",
+            declined,
+        ) % {"n": declined}
+        items.append(Waiting(text=text, url=reverse("cases:handovers")))
+    return items

@@ -1,0 +1,221 @@
+"""Every change to a hand-over. Each function is atomic, asks lotsa.access first, and is recorded in the
+access log in the same transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+
+from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
+from accounts.roles import CASEWORK_ROLES
+from audit.models import Action
+from cases import personal_number as pnr
+from cases.access import handles_a_case_of
+from cases.handovers.models import HANDOVER_PURPOSES, Handover, HandoverSource, HandoverStatus
+from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person
+from cases.services import person_find
+from consent import policy as consent_policy
+from lotsa import access
+from lotsa.errors import DomainError
+from lotsa.vocabulary import InformationCategory, Purpose
+
+# The activity of the case the receiving unit opens, by the hand-over's purpose.
+ACTIVITY_FOR_PURPOSE = {
+    Purpose.DEFECTOR_PROGRAMME: Activity.DEFECTOR_PROGRAMME,
+    Purpose.RELATIVE_SUPPORT: Activity.RELATIVE_SUPPORT,
+    Purpose.INTERVENTION_GROUP: Activity.INTERVENTION_GROUP,
+}
+
+
+@transaction.atomic
+def handover_send(
+    *,
+    by: User,
+    case_id,
+    to_unit_id: int | None,
+    purpose: str,
+    note: str,
+    source: str = HandoverSource.CASE,
+    refusal: str = "",
+) -> Handover:
+    """Send the person of a case to another unit. Decided first (the case's handlers send); then the
+    receiving unit must be another active social-services unit that a consent for the purpose names,
+    and nothing else may be waiting there. ``refusal``, if given, is the caller's own reason not to send
+    (an intervention group refers only after a high threat), said only after the decision."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
+    handover = Handover(
+        person_id=case.person_id,
+        source=source,
+        from_case=case,
+        from_unit_id=case.owner_unit_id,
+        to_unit_id=to_unit_id,
+        purpose=purpose,
+        sent_by=by,
+    )
+    access.check(by, Action.CREATE, handover, purpose="send a hand-over")
+    if refusal:
+        raise DomainError(refusal)
+    if purpose not in HANDOVER_PURPOSES:
+        raise DomainError(_("Choose the purpose of the hand-over."))
+    units = Organisation.objects.filter(is_active=True, kind__in=SOCIAL_SERVICES_KINDS)
+    to_unit = units.filter(pk=to_unit_id).first()
+    if to_unit is None or to_unit.pk == case.owner_unit_id:
+        raise DomainError(_("Choose another social-services unit to hand over to."))
+    decision = consent_policy.sharing_decision(
+        person_id=case.person_id,
+        category=None,
+        recorded_by_id=None,
+        viewer_org_id=to_unit.pk,
+        purpose=purpose,
+    )
+    if not decision.allowed:
+        raise DomainError(
+            _("No consent for %(purpose)s names %(organisation)s: record the person's consent first.")
+            % {"purpose": Purpose(purpose).label, "organisation": to_unit.name}
+        )
+    if Handover.objects.undecided().filter(from_case=case, to_unit=to_unit).exists():
+        raise DomainError(
+            _("A hand-over of this case to %(organisation)s is already waiting.")
+            % {"organisation": to_unit.name}
+        )
+    handover.to_unit = to_unit
+    handover.consent_ref = decision.ground.removeprefix("consent:") or None
+    handover.note = note.strip() or None
+    handover.save()
+    return handover
+
+
+def _decided(handover: Handover, by: User, status: str) -> None:
+    handover.status, handover.decided_by, handover.decided_at = status, by, timezone.now()
+
+
+def _locked_handover(handover_id) -> Handover:
+    return (
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("person", "from_case", "to_unit", "from_unit")
+        .get(pk=handover_id)
+    )
+
+
+@transaction.atomic
+def handover_accept(*, by: User, handover_id) -> Case:
+    """The receiving unit accepts: it opens its own case of the person, carrying over the identity the
+    hand-over names and, only where the consent covers identity and contact, the contact details and
+    the address. The unit's own earlier record of the person is used if it has one; then the case gets
+    a responsible social worker only if the one accepting already handles a case of the person (the
+    rule of cases.access), otherwise the supervisor assigns it."""
+    handover = _locked_handover(handover_id)
+    access.check(by, Action.DECIDE, handover, purpose="accept a hand-over")
+    if not handover.is_open:
+        raise DomainError(_("The hand-over has been decided already."))
+    unit = handover.to_unit
+    sent = handover.person
+    if handover.source == HandoverSource.POLICE_REQUEST:
+        person, known = sent, Case.objects.filter(person=sent).exists()
+    else:
+        person = person_find(organisation=unit, number=sent.personal_number)
+        known = person is not None
+        if person is None:
+            person = Person(organisation=unit, personal_number=sent.personal_number)
+            person.given_names, person.surname = sent.given_names, sent.surname
+            person.protected_identity = sent.protected_identity  # protection always travels
+            contact_crosses = consent_policy.sharing_decision(
+                person_id=sent.pk,
+                category=InformationCategory.IDENTITY_CONTACT,
+                recorded_by_id=None,
+                viewer_org_id=unit.pk,
+                purpose=handover.purpose,
+            ).allowed
+            person.contact = sent.contact if contact_crosses else {}
+            person.address = sent.address if contact_crosses else {}
+            person.save()
+    handles = by.has_role(*CASEWORK_ROLES) and (not known or handles_a_case_of(by, person))
+    case = Case.objects.create(
+        person=person,
+        owner_unit=unit,
+        responsible=by if handles else None,
+        activity=ACTIVITY_FOR_PURPOSE.get(handover.purpose, Activity.OTHER),
+        milieu=handover.from_case.milieu if handover.from_case else Milieu.UNCLEAR,
+    )
+    CaseStatusChange.objects.create(
+        case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version
+    )
+    if handles:
+        assign_perm("cases.view_case", by, case)
+    _decided(handover, by, HandoverStatus.ACCEPTED)
+    handover.accepted_case = case
+    handover.save(update_fields=["status", "decided_by", "decided_at", "accepted_case"])
+    return case
+
+
+@transaction.atomic
+def handover_decline(*, by: User, handover_id, reason: str) -> Handover:
+    """The receiving unit declines, with a reason the sender sees."""
+    handover = _locked_handover(handover_id)
+    access.check(by, Action.DECIDE, handover, purpose="decline a hand-over")
+    if not handover.is_open:
+        raise DomainError(_("The hand-over has been decided already."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the hand-over is declined: the sender sees it."))
+    _decided(handover, by, HandoverStatus.DECLINED)
+    handover.decline_reason = reason.strip()
+    handover.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    return handover
+
+
+@transaction.atomic
+def handover_withdraw(*, by: User, handover_id) -> Handover:
+    """The sending side takes back a hand-over that is still undecided."""
+    handover = _locked_handover(handover_id)
+    access.check(by, Action.WITHDRAW, handover, purpose="withdraw a hand-over")
+    if not handover.is_open:
+        raise DomainError(_("The hand-over has been decided already."))
+    _decided(handover, by, HandoverStatus.WITHDRAWN)
+    handover.save(update_fields=["status", "decided_by", "decided_at"])
+    return handover
+
+
+@transaction.atomic
+def handover_request_from_police(
+    *, by: User, to_unit_id: int | None, number: str, given_names: str, surname: str, note: str, agreed: bool
+) -> Handover:
+    """BOPS or the police defector programme ask the defector programme to take a person on. The police
+    keep no case here: the request becomes the programme's own record of the person (found by the
+    blind index if the programme knows them already), and waits for its decision. The police state
+    that the person agreed to be contacted; the programme records the consent itself. Decided first;
+    the event names the person once they are known."""
+    to_unit = Organisation.objects.filter(pk=to_unit_id, is_active=True).first()
+    handover = Handover(
+        source=HandoverSource.POLICE_REQUEST,
+        from_unit_id=by.organisation_id,
+        to_unit=to_unit,
+        purpose=Purpose.DEFECTOR_PROGRAMME,
+        sent_by=by,
+    )
+    if not access.decide(by, Action.CREATE, handover).allowed:
+        access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
+    if to_unit is None or to_unit.kind != OrganisationKind.DEFECTOR_PROGRAMME:
+        raise DomainError(_("Choose the defector programme."))
+    if not agreed:
+        raise DomainError(_("The programme contacts only a person who has agreed to it."))
+    if not (given_names or "").strip() or not (surname or "").strip():
+        raise DomainError(_("Give the person's given names and surname."))
+    try:
+        canonical = pnr.normalise(number)
+    except pnr.InvalidPersonalNumber as error:
+        raise DomainError(error.message) from None
+    person = person_find(organisation=to_unit, number=canonical)
+    if person is None:
+        person = Person(organisation=to_unit, personal_number=canonical)
+        person.given_names, person.surname = given_names.strip(), surname.strip()
+        person.contact, person.address = {}, {}
+        person.save()
+    handover.person = person
+    access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
+    if Handover.objects.undecided().filter(person=person, to_unit=to_unit).exists():
+        raise DomainError(_("A request for this person is already waiting for the programme."))
+    handover.note = (note or "").strip() or None
+    handover.save()
+    return handover

@@ -1,0 +1,14 @@
+"""The hand-over pages, included by cases/urls.py into the ``cases`` namespace."""
+
+from django.urls import path
+
+from cases.handovers import views
+
+urlpatterns = [
+    path("handovers/", views.handovers, name="handovers"),
+    path("handovers/<uuid:handover_id>/", views.handover_detail, name="handover"),
+    path("handovers/<uuid:handover_id>/accept/", views.handover_accept, name="handover_accept"),
+    path("handovers/<uuid:handover_id>/decline/", views.handover_decline, name="handover_decline"),
+    path("handovers/<uuid:handover_id>/withdraw/", views.handover_withdraw, name="handover_withdraw"),
+    path("<uuid:case_id>/handover/", views.handover_send, name="handover_send"),
+]

@@ -1,0 +1,125 @@
+"""The hand-over pages: what waits for the unit and what its side sent, one hand-over, and sending one
+from a case. Views parse input, call one service or selector, and render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import HANDOVER_PAGE_ROLES
+from audit.models import Action
+from cases import pages
+from cases.handovers import forms, selectors, services
+from cases.handovers.models import Handover
+from cases.models import Case
+from lotsa import access
+from lotsa.posting import as_ids, decide, form_page, post_form
+
+
+def _handover_page(handover_or_id) -> str:
+    handover_id = getattr(handover_or_id, "pk", handover_or_id)
+    return reverse("cases:handover", kwargs={"handover_id": handover_id})
+
+
+def handovers(request):
+    """What waits for the unit (oldest first, overdue flagged), what it decided, and what its side
+    sent, with the receiver's decision and reason."""
+    access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
+    context = selectors.handovers_for(user=request.user)
+    context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
+    return render(request, "cases/handovers.html", context)
+
+
+def handover_detail(request, handover_id):
+    user = request.user
+    handover = selectors.handover_get_for(user=user, handover_id=handover_id)
+    return render(
+        request,
+        "cases/handover_detail.html",
+        {
+            "handover": handover,
+            # What the page offers (unrecorded: the act is decided when it is posted).
+            "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
+            "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
+            "decline_form": forms.HandoverDeclineForm(),
+            "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
+        },
+    )
+
+
+def handover_send(request, case_id):
+    """The form to hand the person over to another unit (VIEW of the case to show it; the service
+    decides the sending)."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    return form_page(
+        request,
+        forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id),
+        template="cases/handover_send.html",
+        context={"case": case},
+        show=lambda: decide(request, Action.VIEW, case, purpose="the form to send a hand-over"),
+        act=(Action.UPDATE, case),
+        change=lambda data: services.handover_send(
+            by=request.user, case_id=case.pk, **as_ids(data, "to_unit")
+        ),
+        done=_("The hand-over was sent. You see its decision under Hand-overs."),
+        then=pages.detail(case),
+    )
+
+
+def _handover_change(request, handover_id, change, done: str, *, action, form=None):
+    """An act on a hand-over from its page; accepting leads to the case it opened (if the user may
+    read it), anything else back to the hand-over."""
+
+    def onward(result):
+        if not isinstance(result, Case):
+            return _handover_page(handover_id)
+        may_read = access.decide(request.user, Action.VIEW, result).allowed
+        return pages.detail(result) if may_read else "cases:handovers"
+
+    return post_form(
+        request,
+        form,
+        change=change,
+        done=done,
+        back=_handover_page(handover_id),
+        decide_on=lambda: get_object_or_404(Handover, pk=handover_id),
+        action=action,
+        then=onward,
+    )
+
+
+@require_POST
+def handover_accept(request, handover_id):
+    return _handover_change(
+        request,
+        handover_id,
+        lambda data: services.handover_accept(by=request.user, handover_id=handover_id),
+        _("The hand-over was accepted and the unit's own case opened."),
+        action=Action.DECIDE,
+    )
+
+
+@require_POST
+def handover_decline(request, handover_id):
+    return _handover_change(
+        request,
+        handover_id,
+        lambda data: services.handover_decline(by=request.user, handover_id=handover_id, **data),
+        _("The hand-over was declined. The sender sees your reason."),
+        action=Action.DECIDE,
+        form=forms.HandoverDeclineForm(request.POST),
+    )
+
+
+@require_POST
+def handover_withdraw(request, handover_id):
+    return _handover_change(
+        request,
+        handover_id,
+        lambda data: services.handover_withdraw(by=request.user, handover_id=handover_id),
+        _("The hand-over was withdrawn."),
+        action=Action.WITHDRAW,
+    )
