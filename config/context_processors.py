@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from config.navigation import section_urls
 from lotsa.menu import MENU, links_for
 
 
@@ -14,4 +15,6 @@ def lotsa(request):
         "user_roles": user.role_codes() if authenticated else frozenset(),
         # The kind of the user's organisation: which programme pages a page offers.
         "organisation_kind": user.organisation.kind if authenticated and user.organisation_id else "",
+        # The menu links of the current page's section, best first (the menu marks the first it shows).
+        "menu_sections": section_urls(request) if authenticated else (),
     }

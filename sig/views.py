@@ -83,6 +83,9 @@ def detail(request, group_id):
     group, assessments = context["group"], context["assessments"]
     context.update(
         is_coordinator=access.decide(user, Action.UPDATE, group.case).allowed,  # offers, unrecorded
+        # The way back to the person's case: only for a user the case page itself would let in (the
+        # same decision, unrecorded; a police member of the group is not one).
+        may_open_case=access.decide(user, Action.VIEW, group.case).allowed,
         is_police=user.organisation is not None and user.organisation.kind in POLICE_KINDS,
         members=services.current_members(group),
         missing=services.missing_consent(group),

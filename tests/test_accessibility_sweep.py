@@ -75,3 +75,65 @@ def test_every_page_the_crawl_reaches_passes_axe(live_server, browser):
                 failures.append(f"{user.username} {url}:\n{results.generate_report()}")
         context.close()
     assert not failures, f"{len(failures)} of {checked} pages fail axe:\n" + "\n".join(failures)
+
+
+# A day on a phone: one user of each kind (a social worker, a supervisor, a police member of a group,
+# a coordinator, an administrator), every kind of page they reach.
+PHONE_USERS = ("socialsekreterare.rk", "enhetschef.rk", "polis.jarva", "samordnare", "administrator")
+PHONE_WIDTH = 390
+
+MENU_OFF_SCREEN = """() => [...document.querySelectorAll('header nav a')]
+    .map(a => [a.getAttribute('href'), a.getBoundingClientRect()])
+    .filter(([, box]) => box.width === 0 || box.left < 0 || box.right > window.innerWidth)
+    .map(([href]) => href)"""
+
+
+def _kinds_of_page(user) -> list[str]:
+    """One URL of each kind of page (URL name) the crawl reaches as ``user``."""
+    client = Client()
+    login_verified(client, user)
+    chosen: dict[str, str] = {}
+    for url, response in crawl(client):
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        try:
+            chosen.setdefault(resolve(url.split("?")[0]).view_name, url)
+        except Resolver404:
+            continue
+    return list(chosen.values())
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_the_menu_is_usable(live_server, browser):
+    """At 390 px (and at 1280 px) every page of these users' crawl: nothing wider than the screen,
+    every menu link on the screen and reachable, axe finds nothing."""
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", stdout=io.StringIO())
+    pages = [(user, _kinds_of_page(user)) for user in User.objects.filter(username__in=PHONE_USERS)]
+    assert len(pages) == len(PHONE_USERS)
+    axe, failures, checked = Axe(), [], 0
+    for user, urls in pages:
+        client = Client()
+        login_verified(client, user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        for width in (PHONE_WIDTH, 1280):
+            context = browser.new_context(viewport={"width": width, "height": 844}, locale="sv-SE")
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+            )
+            page = context.new_page()
+            for url in urls:
+                page.goto(live_server.url + url)
+                checked += 1
+                where = f"{user.username} {url} at {width} px"
+                if width == PHONE_WIDTH:
+                    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                    if scroll_width > PHONE_WIDTH + 1:
+                        failures.append(f"{where}: {scroll_width} px wide")
+                    if off := page.evaluate(MENU_OFF_SCREEN):
+                        failures.append(f"{where}: menu links off the screen: {off}")
+                results = axe.run(page)
+                if results.violations_count:
+                    failures.append(f"{where}:\n{results.generate_report()}")
+            context.close()
+    assert checked > 60, checked
+    assert not failures, f"{len(failures)} problems on {checked} pages:\n" + "\n".join(failures)

@@ -293,6 +293,18 @@ def test_the_pages_send_decide_and_refuse_bad_input_with_a_message(client, units
     )
 
 
+def test_a_handover_refused_for_want_of_consent_leads_to_recording_one(client, units):
+    u = units
+    login_verified(client, u["worker"])
+    url = reverse("cases:handover_send", kwargs={"case_id": u["case"].pk})
+    record = reverse("consent:record", kwargs={"case_id": u["case"].pk})
+    assert f'href="{record}"' not in client.get(url).content.decode()
+    response = client.post(url, {"to_unit": u["programme"].pk, "purpose": "defector_programme", "note": "N"})
+    page = response.content.decode()
+    assert "Inget samtycke för syftet Avhopparverksamhet" in page and f'href="{record}"' in page
+    assert client.get(record).status_code == 200
+
+
 def police_request(by, programme, number="199001011239", agreed=True, note="Hög hotbild"):
     return handover_services.handover_request_from_police(
         by=by,

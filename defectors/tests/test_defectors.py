@@ -233,6 +233,26 @@ def test_the_section_is_cited_from_configuration_and_marked_unconfirmed(client, 
         services.decision_prepare(by=prog["worker"], case_id=prog["case"].pk, section="sol_99", text="X")
 
 
+def test_each_missing_gate_item_links_the_form_that_fills_it(client, prog):
+    """The gate says what is missing and leads to where it is recorded: the consent form, and the
+    conditions, witness and decision forms on the page itself (BOPS's assessment is BOPS's own)."""
+    case = prog["case"]
+    login_verified(client, prog["worker"])
+    page = client.get(reverse("defectors:case", kwargs={"case_id": case.pk})).content.decode()
+    consent_form = reverse("consent:record", kwargs={"case_id": case.pk})
+    for target in (consent_form, "#gate-conditions", "#gate-witness", "#gate-decision"):
+        assert f'href="{target}"' in page, target
+    for anchor in ("gate-conditions", "gate-witness", "gate-decision"):
+        assert f'id="{anchor}"' in page, anchor
+    assert client.get(consent_form).status_code == 200
+    # Someone who may only read the case is told what is missing, without links to forms they lack.
+    login_verified(client, prog["supervisor"])
+    response = client.get(reverse("defectors:case", kwargs={"case_id": case.pk}))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Registrera den undertecknade villkorsblanketten." in page
+    assert "#gate-conditions" not in page and f'href="{consent_form}"' not in page
+
+
 def test_the_conditions_scan_is_checked_by_its_content_and_kept_encrypted(prog):
     with pytest.raises(DomainError, match="PDF, JPEG eller PNG"):
         services.conditions_record(

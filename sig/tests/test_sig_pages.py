@@ -247,3 +247,17 @@ def test_unknown_ids_get_not_found_not_an_error(client, group_with_entries):
         {"status": "done"},
     )
     assert response.status_code == 404
+
+
+def test_the_group_page_leads_back_to_the_case_only_for_whom_the_case_page_lets_in(
+    client, group_with_entries
+):
+    """The coordinator's group page links the person's case; a police member's does not (the case
+    page would refuse them: the same decision, and no denial is provoked by a link)."""
+    w, group, _given = group_with_entries
+    case_url = reverse("cases:detail", kwargs={"case_id": group.case_id})
+    _, body = page(client, w["users"]["coordinator"], group)
+    assert f'href="{case_url}"' in body
+    assert client.get(case_url).status_code == 200
+    _, body = page(client, w["users"]["police"], group)
+    assert f'href="{case_url}"' not in body
