@@ -102,10 +102,17 @@ class AnalysisPolicy(Policy):
         return queryset.filter(organisation_id=user.organisation_id)
 
 
+# Reading the whole extract before it is approved is part of approving it: only the supervisor who may
+# decide it previews it, and only while it waits (its author handles one case of the person, and the
+# extract holds every record the unit keeps of them).
+PREVIEW = "preview a subject access extract"
+
+
 class SubjectAccessPolicy(Policy):
     """A subject access extract: CREATE by a named handler of one of the unit's cases of the person;
-    VIEW by its author or the unit's supervisor; DECIDE by the unit's supervisor who did not prepare
-    it; EXPORT (the PDF) once approved, by the same two."""
+    VIEW by its author or the unit's supervisor, but the preview of its whole content (purpose
+    PREVIEW) only as DECIDE allows; DECIDE by the unit's supervisor who did not prepare it, while it
+    is pending; EXPORT (the PDF) once approved, by its author or the unit's supervisor."""
 
     def decide(self, user, action, extract, purpose) -> Decision:
         if user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR) and not user.has_role(Role.SUPERVISOR):
@@ -118,11 +125,7 @@ class SubjectAccessPolicy(Policy):
             if handles_a_case_of(user, extract.person):
                 return Decision.allow("handler of a case of the person")
             return Decision.deny("only a handler of the person's case prepares an extract")
-        if action in (Action.VIEW, Action.LIST):
-            if author or supervisor:
-                return Decision.allow("author of the extract" if author else SUPERVISOR_OF_THE_UNIT)
-            return Decision.deny("only its author and the unit's supervisor see an extract")
-        if action == Action.DECIDE:
+        if action == Action.DECIDE or (action == Action.VIEW and purpose == PREVIEW):
             if extract.status != "pending":
                 return Decision.deny("the extract has been decided already")
             if author:
@@ -130,6 +133,10 @@ class SubjectAccessPolicy(Policy):
             if supervisor:
                 return Decision.allow("supervisor of the unit, not the author")
             return Decision.deny("the unit's supervisor approves an extract")
+        if action in (Action.VIEW, Action.LIST):
+            if author or supervisor:
+                return Decision.allow("author of the extract" if author else SUPERVISOR_OF_THE_UNIT)
+            return Decision.deny("only its author and the unit's supervisor see an extract")
         if action == Action.EXPORT:
             if extract.status != "approved":
                 return Decision.deny("an extract is given out only once approved")

@@ -24,7 +24,7 @@ from lotsa import access, charts, waiting
 from relatives.queries import holdings_of as support_holdings
 from sig.queries import holdings_of as group_holdings
 from supervision import queries
-from supervision.access import ACCESS_REVIEW
+from supervision.access import ACCESS_REVIEW, PREVIEW
 from supervision.extract import extract_events, render
 from supervision.log_review import period_bounds, rule_labels
 from supervision.models import (
@@ -355,7 +355,7 @@ def subject_access_get_for(*, user: User, extract_id) -> dict:
         "person": extract.person,
         "events": extract_events(extract).count(),
         "may_decide": access.decide(user, Action.DECIDE, extract).allowed,
-        "may_preview": extract.status == "pending",
+        "may_preview": access.decide(user, Action.VIEW, extract, purpose=PREVIEW).allowed,
         "may_export": access.decide(user, Action.EXPORT, extract).allowed,
     }
 
@@ -368,10 +368,10 @@ def subject_access_pdf_for(*, user: User, extract_id) -> tuple[SubjectAccessExtr
 
 
 def subject_access_preview_for(*, user: User, extract_id) -> tuple[SubjectAccessExtract, bytes]:
-    """The extract as the person would get it, marked as a preview, for its author and the supervisor
-    who approves it: reading it is a VIEW event naming the person."""
+    """The extract as the person would get it, marked as a preview, for the supervisor who approves it,
+    while it waits (supervision.access.PREVIEW): reading it is a VIEW event naming the person."""
     extract = _extract(extract_id)
-    access.check(user, Action.VIEW, extract, purpose="preview a subject access extract")
+    access.check(user, Action.VIEW, extract, purpose=PREVIEW)
     return extract, _pdf(extract, preview=True)
 
 

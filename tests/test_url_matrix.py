@@ -644,12 +644,8 @@ MATRIX = {
         lambda w: extract(w, approved=True),
         only({"social_worker": 200, "supervisor": 200}),
     ),
-    # Before it is approved: its author and the supervisor who decides read what the person will get.
-    "supervision:subject_access_preview": (
-        "get",
-        lambda w: extract(w, approved=False),
-        only({"social_worker": 200, "supervisor": 200}),
-    ),
+    # Before it is approved: the supervisor who decides reads what the person will get (not its author).
+    "supervision:subject_access_preview": ("get", lambda w: extract(w, approved=False), SUPERVISOR_ONLY),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
     # Any member of staff reports a concern; administrators manage accounts only.

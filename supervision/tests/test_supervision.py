@@ -622,7 +622,10 @@ def test_the_extract_groups_consultations_by_organisation_and_month_in_words(wor
     assert "3 och 5 oktober" in preview_text
 
 
-def test_the_preview_is_for_the_author_and_the_supervisor_and_is_recorded(client, world):
+def test_the_preview_is_for_the_supervisor_who_decides_while_it_waits_and_is_recorded(client, world):
+    """The preview holds every record the unit keeps of the person: reading it is part of approving
+    it. Its author (who handles one case of the person), a colleague, and anyone once it is decided
+    are refused, each refusal recorded."""
     worker, supervisor = world.users["social_worker"], world.users["supervisor"]
     extract = services.subject_access_prepare(
         by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
@@ -638,10 +641,19 @@ def test_the_preview_is_for_the_author_and_the_supervisor_and_is_recorded(client
     viewed = events_since(before).get(target_type="supervision.subjectaccessextract")
     assert viewed.action == Action.VIEW and viewed.subject_id == world.case_a.person_id
     assert viewed.purpose == "preview a subject access extract"
+    for other in ("social_worker", "social_worker_unassigned"):
+        client.logout()
+        login_verified(client, world.users[other])
+        page = client.get(reverse("supervision:subject_access", kwargs={"extract_id": extract.pk}))
+        assert url not in page.content.decode(), other
+        before = head_seq()
+        assert client.get(url).status_code == 403, other
+        assert events_since(before).get().outcome == AccessOutcome.DENIED, other
+    services.subject_access_decide(by=supervisor, extract_id=extract.pk, approve=False, note="Fel period")
     client.logout()
-    login_verified(client, world.users["social_worker_unassigned"])
+    login_verified(client, supervisor)
     before = head_seq()
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 403  # decided: nothing is previewed any more
     assert events_since(before).get().outcome == AccessOutcome.DENIED
 
 
