@@ -111,6 +111,8 @@ def _record_decision(**fields) -> audit.AccessEvent:
     written outside any transaction, it has committed already and cannot be rolled back."""
     event = audit.append([audit.Event(**fields)])[0]
     info = context.current()
+    if info is not None:
+        info.decided += 1
     if info is not None and connection.in_atomic_block:
         token = audit.token(event)
         info.decisions[token] = fields

@@ -48,6 +48,7 @@ from django.http import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from lotsa import access
+from lotsa import context as request_context
 from lotsa.errors import Conflict, DomainError
 
 INVALID_FORM = "a form with errors"
@@ -88,16 +89,25 @@ class _Attempt:
     result: Any = None
     refusal: str | None = None  # a DomainError's message: nothing was changed
     response: HttpResponseBase | None = None  # the 409 page of a Conflict
+    decided: bool = True  # False: the service refused before recording any decision
+
+
+def _decisions_so_far() -> int:
+    info = request_context.current()
+    return info.decided if info is not None else 0
 
 
 def _attempt(request, change: Callable, data, *, reload: str) -> _Attempt:
-    """The service runs; its refusal becomes what the user sees, here and nowhere else."""
+    """The service runs; its refusal becomes what the user sees, here and nowhere else. A refusal
+    raised before the service recorded any decision is marked, so that the caller decides the act
+    first (one decision, then the message) instead of showing a stranger a message undecided."""
+    before = _decisions_so_far()
     try:
         return _Attempt(result=change(data))
     except Conflict as error:
         return _Attempt(response=conflict_page(request, error, reload))
     except DomainError as error:
-        return _Attempt(refusal=error.message)
+        return _Attempt(refusal=error.message, decided=_decisions_so_far() > before)
 
 
 def _onward(destination):
@@ -153,6 +163,11 @@ def form_page(
     if attempt.response is not None:
         return attempt.response
     if attempt.refusal is not None:
+        if not attempt.decided:  # refused before any decision: the act is decided before its message
+            if act is not None:
+                decide_invalid_form(request, *act)
+            elif show is not None:
+                show()
         form.add_error(None, attempt.refusal)
         return page(invalid_status)
     _say(request, done, attempt.result)
@@ -187,6 +202,8 @@ def post_form(
     if attempt.response is not None:
         return attempt.response
     if attempt.refusal is not None:
+        if not attempt.decided:  # refused before any decision: the act is decided before its message
+            decide_invalid_form(request, action, target)
         messages.error(request, attempt.refusal)
         return redirect(back)
     _say(request, done, attempt.result)

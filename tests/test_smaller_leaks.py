@@ -147,6 +147,51 @@ def test_a_post_looks_up_its_object_before_the_form_or_the_service(rf):
     assert changes == []
 
 
+@pytest.mark.parametrize("helper", ["post_form", "form_page"])
+def test_a_refusal_before_any_decision_is_decided_as_the_act_before_its_message(rf, world, helper):
+    """A service that refuses before it decides (a DomainError raised first) must not hand its message
+    to someone who may not act: the posting helpers decide the act then, record it, and a stranger gets
+    the recorded denial instead of the message."""
+    from django import forms
+
+    from audit.models import AccessEvent
+    from lotsa.access import AccessDenied, ensure_recorded
+    from lotsa.errors import DomainError
+    from lotsa.posting import form_page, post_form
+
+    class Valid(forms.Form):
+        pass
+
+    def refuse_first(_data):
+        raise DomainError("Personen har redan ett öppet ärende hos er")
+
+    stranger, case = world.users["social_worker_other_district"], world.case_a
+    request = rf.post("/")
+    request.user = stranger
+    before = AccessEvent.objects.count()
+    with pytest.raises(AccessDenied) as denied:
+        if helper == "post_form":
+            post_form(
+                request,
+                Valid({}),
+                change=refuse_first,
+                done="",
+                back="/",
+                decide_on=lambda: case,
+                action="update",
+            )
+        else:
+            form_page(
+                request, Valid({}), template="base.html", act=("update", case), change=refuse_first, then="/"
+            )
+    ensure_recorded(denied.value, actor=stranger)  # as the 403 middleware does for every denial
+    denial = AccessEvent.objects.order_by("-pk")[0]
+    assert AccessEvent.objects.count() == before + 1
+    assert (
+        denial.outcome == "denied" and denial.subject_id == case.person_id and denial.actor_id == stranger.pk
+    )
+
+
 def test_an_unknown_case_in_the_address_of_a_valid_post_is_not_found_not_a_server_error(client, world):
     """The relation, the support conversation and the first-contact meeting: a valid form posted to a
     case id that names nothing gets the "not found" page, in Swedish, and changes nothing."""
