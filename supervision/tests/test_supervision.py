@@ -564,42 +564,30 @@ def test_the_extract_groups_consultations_by_organisation_and_month_in_words(wor
     worker, supervisor, police = (world.users[k] for k in ("social_worker", "supervisor", "external_member"))
     person = world.case_a.person
     consent = "consent:4f0c8f0e-5b7a-4c55-9a53-3f1f3f3c2b10"
-    with at(dt.datetime(2026, 10, 3, 10, 0, tzinfo=STOCKHOLM)):
-        first = audit.append(
-            [
-                audit.Event(
-                    action=Action.VIEW,
-                    actor=police,
-                    subject_id=person.pk,
-                    purpose="intervention_group",
-                    legal_ground=consent,
-                )
-            ]
-        )[0]
-    with at(dt.datetime(2026, 10, 5, 10, 0, tzinfo=STOCKHOLM)):
-        second = audit.append(
-            [
-                audit.Event(
-                    action=Action.VIEW,
-                    actor=police,
-                    subject_id=person.pk,
-                    purpose="intervention_group",
-                    legal_ground=consent,
-                )
-            ]
-        )[0]
-    with at(dt.datetime(2026, 11, 12, 9, 0, tzinfo=STOCKHOLM)):
-        third = audit.append(
-            [
-                audit.Event(
-                    action=Action.VIEW,
-                    actor=worker,
-                    subject_id=person.pk,
-                    purpose="casework",
-                    reason="assigned to the case",
-                )
-            ]
-        )[0]
+
+    def viewed(when, actor, **why):
+        with at(when):
+            event = audit.Event(action=Action.VIEW, actor=actor, subject_id=person.pk, **why)
+            return audit.append([event])[0]
+
+    first = viewed(
+        dt.datetime(2026, 10, 3, 10, 0, tzinfo=STOCKHOLM),
+        police,
+        purpose="intervention_group",
+        legal_ground=consent,
+    )
+    second = viewed(
+        dt.datetime(2026, 10, 5, 10, 0, tzinfo=STOCKHOLM),
+        police,
+        purpose="intervention_group",
+        legal_ground=consent,
+    )
+    third = viewed(
+        dt.datetime(2026, 11, 12, 9, 0, tzinfo=STOCKHOLM),
+        worker,
+        purpose="casework",
+        reason="assigned to the case",
+    )
     extract = services.subject_access_prepare(
         by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
     )
