@@ -92,7 +92,9 @@ def _round(checkout: Path, writers: int, events: int) -> tuple[float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--against", required=True, type=Path, help="the other checkout's root")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--events", type=int, default=2000, help="events per writer per round")
@@ -104,9 +106,10 @@ def main() -> int:
         for key, checkout in checkouts.items():
             rate, p99 = _round(checkout, args.writers, args.events)
             rates[key].append(rate)
-            print(f"round {number + 1}, {key} ({checkout.name}): {rate:.0f} events/s, p99 {p99} ms", flush=True)
+            print(f"round {number + 1}, {key} ({checkout.name}): {rate:.0f}/s, p99 {p99} ms", flush=True)
     this, other = statistics.median(rates["this"]), statistics.median(rates["other"])
-    print(f"median over {args.rounds} rounds: this {this:.0f}, other {other:.0f} events/s; ratio {this / other:.2f}")
+    ratio = this / other
+    print(f"medians of {args.rounds} rounds: this {this:.0f}/s, other {other:.0f}/s, ratio {ratio:.2f}")
     return 0
 
 
