@@ -214,6 +214,16 @@ REASONS = {
     "an extract is given out only once approved": pgettext_lazy(
         "access reason", "an extract is given out only once approved"
     ),
+    "an intervention group's latest threat assessment of the person": pgettext_lazy(
+        "access reason", "the latest threat assessment of the person's intervention group"
+    ),
+    "an intervention group's latest threat assessment, from another unit's record of the person": (
+        pgettext_lazy(
+            "access reason",
+            "the latest threat assessment of the person's intervention group, kept in another unit's "
+            "record of the same person",
+        )
+    ),
     "another administration's coordinator": pgettext_lazy(
         "access reason", "another administration's coordinator"
     ),
@@ -497,6 +507,16 @@ REASONS = {
     ),
     "the consent is linked to no case": pgettext_lazy("access reason", "the consent is linked to no case"),
     "the coordinator's material": pgettext_lazy("access reason", "the coordinator's material"),
+    "the defector programme's latest threat assessment of the person": pgettext_lazy(
+        "access reason", "the latest threat assessment of the person in the defector programme"
+    ),
+    "the defector programme's latest threat assessment, from another unit's record of the person": (
+        pgettext_lazy(
+            "access reason",
+            "the latest threat assessment of the person in the defector programme, kept in another "
+            "unit's record of the same person",
+        )
+    ),
     "the extract has been decided already": pgettext_lazy(
         "access reason", "the extract has been decided already"
     ),

@@ -169,6 +169,22 @@ def people() -> QuerySet[Person]:
     return Person.objects.all()
 
 
+def people_with_index(*, index) -> QuerySet[Person]:
+    """Every unit's record of the person whose personal identity number has this blind index (a value,
+    or a subquery of one): the one finder of one person's records across units, which never decrypts a
+    number to match (erasure finds them by a typed number, the threat picture by a record's own index).
+    Found, never shown."""
+    return Person.objects.filter(personal_number_index=index)
+
+
+def records_of_same_person(*, person_id) -> QuerySet[Person]:
+    """Every unit's record of the same person as the record ``person_id`` (itself included), through
+    the blind index that record already holds; none when it holds none (erased), and no erased record.
+    Found, never shown: the caller decides (consent.policy) before anything of them is read."""
+    own = Person.objects.filter(pk=person_id).values("personal_number_index")[:1]
+    return people_with_index(index=Subquery(own)).filter(erased_at__isnull=True)
+
+
 def person_found(*, person_id) -> Person:
     """The person a page decides on (404 when there is no such person)."""
     person = Person.objects.filter(pk=person_id).first()

@@ -16,6 +16,7 @@ from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import personal_number as pnr
+from cases import queries
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
@@ -317,10 +318,9 @@ def journal_sign(*, by: User, entry_id) -> JournalEntry:
 def people_with_number(*, number: str) -> list[Person]:
     """Every unit's record of the person with this number (erasure covers them all)."""
     canonical = pnr.normalise(number)
+    index = blind_index_lookup(Person, "personal_number_index", canonical)["personal_number_index"]
     return list(
-        Person.objects.filter(**blind_index_lookup(Person, "personal_number_index", canonical))
-        .select_related("organisation")
-        .order_by("organisation__name")
+        queries.people_with_index(index=index).select_related("organisation").order_by("organisation__name")
     )
 
 

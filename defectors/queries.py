@@ -1,4 +1,5 @@
-"""Reads of the defector programme that trust a decision already made and recorded by the caller."""
+"""Reads of the defector programme that trust a decision already made and recorded by the caller, and
+for another app's page what it decides on (BOPS's latest assessment: found, never shown)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,22 @@ from django.utils.translation import gettext as _
 
 from defectors import catalogue
 from defectors.models import (
+    BopsAssessment,
     Intervention,
 )
+
+
+def latest_bops_assessment(*, people) -> BopsAssessment | None:
+    """BOPS's latest assessment of any of these person records (a queryset or subquery of them), with
+    its organisation: for another app's page, which shows it only after consent.policy lets it cross
+    and the access is recorded. Found, never shown; the notes are not even read."""
+    return (
+        BopsAssessment.objects.filter(person__in=people)
+        .select_related("organisation")
+        .defer("notes")
+        .order_by("-assessed_at", "-pk")
+        .first()
+    )
 
 
 def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:

@@ -12,10 +12,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import OrganisationKind, User
 from accounts.roles import CASE_PAGE_ROLES, Role
+from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
 from cases import selectors as case_selectors
 from cases.words import Activity, CaseStatus
+from consent import policy as consent_policy
 from defectors import catalogue
 from defectors.access import is_bops
 from defectors.gate import gate_for, gates_for
@@ -31,8 +33,16 @@ from defectors.models import (
 from lotsa import access, crypto
 from lotsa.vocabulary import Purpose
 from lotsa.waiting import Waiting
+from sig import queries as group_queries
 
 PURPOSE = Purpose.DEFECTOR_PROGRAMME
+# The access log's reasons for showing an intervention group's latest threat assessment on the
+# programme's page (audit.vocabulary has their words): the second says that it belongs to another
+# unit's record of the person than the programme's case.
+GROUP_ASSESSMENT = "an intervention group's latest threat assessment of the person"
+GROUP_ASSESSMENT_ELSEWHERE = (
+    "an intervention group's latest threat assessment, from another unit's record of the person"
+)
 
 
 def programme_cases_visible_to(*, user: User) -> QuerySet:
@@ -116,10 +126,13 @@ def programme_page_for(*, user: User, case_id) -> dict:
         decision.can_review = (
             decision.status == DecisionStatus.PENDING and access.decide(user, Action.DECIDE, decision).allowed
         )
+    with transaction.atomic():
+        group_assessment = group_assessment_for(user=user, case=case)
     return {
         "case": case,
         "person": case.person,
         "enrolment": enrolment,
+        "group_assessment": group_assessment,
         "gate": gate_for(case),
         "assessments": list(
             access.visible_to(user, BopsAssessment.objects.filter(case=case)).select_related(
@@ -131,6 +144,39 @@ def programme_page_for(*, user: User, case_id) -> dict:
         "follow_ups": list(FollowUp.objects.filter(case=case).select_related("recorded_by")),
         "can_write": access.decide(user, Action.UPDATE, case).allowed,
     }
+
+
+def group_assessment_for(*, user: User, case):
+    """One person, one threat picture: the police's latest threat assessment of the case's person in an
+    intervention group, for the programme's page (its own decision already recorded). The group's case
+    is usually a district's, with its own record of the person: found through the blind index of the
+    personal identity number (cases.queries), never by decrypting. It is shown only while the consent
+    for the intervention group lets threat and protection cross from the police to the viewer's
+    organisation (consent.policy, asked on every request), and then recorded, naming the record it
+    belongs to. Otherwise None, and nothing is recorded: the page says nothing of any group."""
+    same_person = case_queries.records_of_same_person(person_id=case.person_id)
+    latest = group_queries.latest_threat_assessment(people=same_person)
+    if latest is None:
+        return None
+    decision = consent_policy.sharing_decision(
+        person_id=latest.person_id,
+        category=latest.CATEGORY,
+        recorded_by_id=latest.organisation_id,
+        viewer_org_id=user.organisation_id,
+        purpose=Purpose.INTERVENTION_GROUP,
+    )
+    if not decision.allowed:
+        return None
+    audit.record(
+        action=Action.VIEW,
+        actor=user,
+        target=latest,
+        subject_id=latest.person_id,
+        purpose="defector programme",
+        legal_ground=decision.ground,
+        reason=GROUP_ASSESSMENT if latest.person_id == case.person_id else GROUP_ASSESSMENT_ELSEWHERE,
+    )
+    return latest
 
 
 # --- BOPS --------------------------------------------------------------------------------------------

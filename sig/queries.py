@@ -1,6 +1,7 @@
 """Reads of an intervention group that trust the decision to open the group, already made and recorded by
 the caller: which of its entries, assessments, minutes and plan a member sees (each row under the
-group's policies), and a person's holdings for a subject access extract."""
+group's policies), a person's holdings for a subject access extract, and for another app's page what it
+decides on (the police's latest assessment in a group: found, never shown)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ def visible_shared_entries(viewer: User, group: InterventionGroup) -> list[Share
 def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAssessment]:
     assessments = access.visible_to(viewer, group.assessments.all())
     return list(assessments.select_related("author", "organisation", "group"))
+
+
+def latest_threat_assessment(*, people) -> ThreatAssessment | None:
+    """The police's latest threat assessment in any intervention group of these person records (a
+    queryset or subquery of them), with its organisation: for another app's page, which shows it only
+    after consent.policy lets it cross and the access is recorded. Found, never shown; the notes are not
+    even read."""
+    return (
+        ThreatAssessment.objects.filter(person__in=people)
+        .select_related("organisation")
+        .defer("notes")
+        .order_by("-assessed_at", "-pk")
+        .first()
+    )
 
 
 def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:

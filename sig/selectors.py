@@ -12,9 +12,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
+from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
+from consent import policy as consent_policy
 from consent.selectors import consents_expiring_for
+from defectors import queries as programme_queries
 from lotsa import access
 from lotsa.vocabulary import Purpose
 from lotsa.waiting import Waiting
@@ -27,6 +30,14 @@ from sig.models import (
     ThreatAssessment,
 )
 from sig.services import membership_of
+
+# The access log's reasons for showing the defector programme's latest assessment on a group's page
+# (audit.vocabulary has their words): the second says that it belongs to another unit's record of the
+# person than the group's case.
+PROGRAMME_ASSESSMENT = "the defector programme's latest threat assessment of the person"
+PROGRAMME_ASSESSMENT_ELSEWHERE = (
+    "the defector programme's latest threat assessment, from another unit's record of the person"
+)
 
 
 def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:
@@ -103,6 +114,7 @@ def group_page_for(*, user: User, group_id) -> dict:
     )
     with transaction.atomic():
         access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
+        programme_assessment = programme_assessment_for(user=user, group=group)
     shows_plan = queries.plan_visible(user, group)
     return {
         "group": group,
@@ -110,12 +122,53 @@ def group_page_for(*, user: User, group_id) -> dict:
         "civil": civil,
         "entries": entries,
         "assessments": assessments,
+        "programme_assessment": programme_assessment,
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
         "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
     }
+
+
+def programme_assessment_for(*, user: User, group: InterventionGroup):
+    """One person, one threat picture: BOPS's latest assessment of the group's person in the defector
+    programme, for a current member of the group (civil society sees no threat assessment). The
+    programme's record of the person may be another unit's: it is found through the blind index of the
+    personal identity number (cases.queries), never by decrypting. It is shown only while the
+    consent for the defector programme lets threat and protection cross from BOPS to the member's
+    organisation (consent.policy, asked on every request), and then recorded, naming the record it
+    belongs to. Otherwise None, and nothing is recorded: the page says nothing of the programme."""
+    civil = user.organisation is None or user.organisation.kind in CIVIL_SOCIETY_KINDS
+    if civil or membership_of(user, group) is None:
+        return None
+    same_person = case_queries.records_of_same_person(person_id=group.case.person_id)
+    latest = programme_queries.latest_bops_assessment(people=same_person)
+    if latest is None:
+        return None
+    decision = consent_policy.sharing_decision(
+        person_id=latest.person_id,
+        category=latest.CATEGORY,
+        recorded_by_id=latest.organisation_id,
+        viewer_org_id=user.organisation_id,
+        purpose=Purpose.DEFECTOR_PROGRAMME,
+    )
+    if not decision.allowed:
+        return None
+    audit.record(
+        action=Action.VIEW,
+        actor=user,
+        target=latest,
+        subject_id=latest.person_id,
+        purpose="intervention group",
+        legal_ground=decision.ground,
+        reason=(
+            PROGRAMME_ASSESSMENT
+            if latest.person_id == group.case.person_id
+            else PROGRAMME_ASSESSMENT_ELSEWHERE
+        ),
+    )
+    return latest
 
 
 def waiting_in_groups(user: User) -> list:

@@ -141,8 +141,9 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
 
     # Adam's, one for each intervention group, and for the defector programme: three in the districts
     # (each hand-over) and two in the programme (naming BOPS); and Oskar Demoson's for his hand-over from
-    # the VBE team to Rinkeby-Kista.
-    assert Consent.objects.count() == 3 + 5 + 1 + 1  # and Maria Testsson's for relative support
+    # the VBE team to Rinkeby-Kista; and Jamal's two for his threat picture (the group's and the
+    # programme's, each letting threat and protection cross to the other).
+    assert Consent.objects.count() == 3 + 5 + 1 + 1 + 2  # and Maria Testsson's for relative support
     from cases.models import ConcernReport, FirstContact
 
     current = FirstContact.objects.exclude(case__status="closed")
@@ -156,9 +157,20 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     from sig.models import InterventionGroup
 
     groups = InterventionGroup.objects.all()
-    assert sorted(g.band for g in groups) == ["young", "young_adults"]
+    assert sorted(g.band for g in groups) == ["young", "young_adults", "young_adults"]
     assert all(g.status == "active" and g.meetings.exists() and g.goals.exists() for g in groups)
-    assert all(g.assessments.first().reassessment_overdue for g in groups)
+    # Elin's and Nora's re-assessments have fallen due; Jamal's group assessed him lately.
+    assert sorted(g.assessments.first().reassessment_overdue for g in groups) == [False, True, True]
+    # One person, one threat picture: Jamal's group shows BOPS's latest assessment to its coordinator,
+    # and the programme's page the police's latest in the group.
+    from defectors.selectors import group_assessment_for
+    from sig.selectors import programme_assessment_for
+
+    jamals = next(g for g in groups if not g.assessments.first().reassessment_overdue)
+    coordinator = User.objects.get(username="socialsekreterare.rk")
+    lena = User.objects.get(username="avhopparverksamheten")
+    assert programme_assessment_for(user=coordinator, group=jamals).level == "high"
+    assert group_assessment_for(user=lena, case=programme.first()).level == "elevated"  # Jamal's case
     output = capsys.readouterr().out
     assert "TOTP secret" in output and "Lotsa-demo-2026" in output
 

@@ -17,6 +17,7 @@ from demo.scenes import (
     relatives,
     sig,
     supervision,
+    threat,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "relatives",
     "sig",
     "supervision",
+    "threat",
 ]

@@ -25,6 +25,7 @@ SCENES = (
     scenes.consent.load,
     scenes.sig.load,
     scenes.defectors.load,
+    scenes.threat.load,
     scenes.first_contacts.load,
     scenes.relatives.load,
     scenes.supervision.load,
