@@ -345,8 +345,10 @@ class ProtectionLoweringPolicy(Policy):
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
             return queryset.none()
-        unit = Q(case__owner_unit_id=user.organisation_id)
-        conditions = unit & Q(case__in=CasePolicy().visible(user, Case.objects.all()))
+        unit = Q(
+            case__owner_unit_id=user.organisation_id, person__protection_raised_by_id=user.organisation_id
+        )
         if user.has_role(Role.SUPERVISOR):
-            conditions |= unit
-        return queryset.filter(conditions | (unit & Q(requested_by_id=user.pk)))
+            return queryset.filter(unit)
+        handled = Q(case__in=CasePolicy().visible(user, Case.objects.all())) | Q(requested_by_id=user.pk)
+        return queryset.filter(unit & handled)

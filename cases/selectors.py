@@ -224,6 +224,10 @@ def _protection_of(user: User, case: Case) -> dict:
     }
 
 
+def _closing_proposal(case):
+    return closing_proposal(case)
+
+
 def waiting_drafts(user: User) -> list:
     """For the start page: the user's own journal drafts, not yet signed (a count, never a person)."""
     if not user.has_role(*CASE_PAGE_ROLES):
@@ -348,7 +352,9 @@ def waiting_protection_lowerings(user: User) -> list:
                 "%(n)d requests to lower a protected identity wait for your approval",
                 len(to_decide),
             ) % {"n": len(to_decide)}
-            items.append(Waiting(text, reverse("cases:detail", args=[to_decide[0]]) + "#protection", approval=True))
+            items.append(
+                Waiting(text, reverse("cases:detail", args=[to_decide[0]]) + "#protection", approval=True)
+            )
     mine = list(pending.filter(requested_by=user).values_list("case_id", flat=True))
     if mine:
         text = ngettext(

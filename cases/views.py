@@ -300,7 +300,9 @@ def protection_lower(request, case_id):
         show=lambda: decide(request, Action.VIEW, case, purpose="lower the protected-identity level"),
         act=(Action.CREATE, asking),
         change=lambda data: services.protection_lowering_request(by=request.user, case_id=case.pk, **data),
-        done=_("Lowering the protection was asked for. Nothing changes until the unit's supervisor approves."),
+        done=_(
+            "Lowering the protection was asked for. Nothing changes until the unit's supervisor approves."
+        ),
         then=pages.detail(case) + "#protection",
     )
 

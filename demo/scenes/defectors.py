@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.handovers import services as handover_services
 from cases.models import Case, Handover
 from consent import services as consent_services
@@ -16,7 +17,8 @@ from demo.scenes.accounts import Organisations, Users
 
 def load(*, organisations: Organisations, users: Users) -> None:
     """The defector programme: Jamal Provsson handed over from Rinkeby-Kista, the gate open, two
-    interventions running and a protected placement; Cecilia Exempelsson handed over from
+    interventions running and a protected placement, his protected registration raised by the
+    programme and so in Rinkeby-Kista's record too; Cecilia Exempelsson handed over from
     Hässelby-Vällingby, at the gate with two items missing; Farid Påhittad's referral from
     Spånga-Tensta still undecided after 16 days (overdue)."""
     unit = organisations["Socialförvaltningen, avhopparverksamheten"]
@@ -112,6 +114,10 @@ def load(*, organisations: Organisations, users: Users) -> None:
         protected_housing=True,
         outside_stockholm=False,
     )
+    # The placement offers protected registration: raised here, it is raised in Rinkeby-Kista's own
+    # record of Jamal too (protection follows the person), and his handler there is told on the start
+    # page, without being told by whom.
+    case_services.person_protect(by=lena, case_id=jamal.pk, level="protected_registration")
     cecilia = handover_services.handover_accept(
         by=lena,
         handover_id=hand_over("Exempelsson", users["socialsekreterare.hv"], "Behöver skydd skyndsamt.").pk,
