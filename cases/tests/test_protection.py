@@ -20,7 +20,7 @@ from accounts.roles import Role
 from audit.models import AccessOutcome, Action
 from cases import services
 from cases.access import NOT_THE_RAISING_UNIT
-from cases.models import Person, ProtectionLowering
+from cases.models import Case, Person, ProtectionLowering
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -243,3 +243,28 @@ def test_the_supervisor_lowers_through_the_case_page(client, world, units):
     assert (
         "Skyddad identitet sänkt för en person i ditt ärende" in client.get(reverse("home")).content.decode()
     )
+
+
+def test_the_demo_shows_jamals_protection_raised_by_the_programme_in_rinkeby_kista(client):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from accounts.models import User
+
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo")
+    amina = User.objects.get(username="socialsekreterare.rk")
+    jamal = next(
+        case
+        for case in Case.objects.filter(owner_unit=amina.organisation).select_related("person")
+        if case.person.surname == "Provsson"
+    )
+    record = jamal.person
+    assert record.protected_identity == PR
+    assert record.protection_raised_by.kind == "defector_programme"
+    login_verified(client, amina)
+    home = client.get(reverse("home")).content.decode()
+    assert "Skyddad identitet höjd för en person i ditt ärende" in home
+    assert record.protection_raised_by.name not in home
+    page = client.get(reverse("cases:detail", kwargs={"case_id": jamal.pk})).content.decode()
+    assert "av en annan enhet" in page
