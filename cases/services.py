@@ -529,7 +529,9 @@ def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: st
         if not (note or "").strip():
             raise DomainError(_("Say why lowering the protection is refused."))
         lowering.note = note.strip()
-    elif lowering.person.protection_decision != lowering.decision:
+    elif (
+        Person.objects.select_for_update().get(pk=lowering.person_id).protection_decision != lowering.decision
+    ):
         raise DomainError(_("The protection was raised again since the request: ask again."))
     else:
         records = Person.objects.select_for_update().filter(
