@@ -46,6 +46,9 @@ PURPOSES = {
     "approve": pgettext_lazy("access purpose", "approving an account request"),
     "approve a decision": pgettext_lazy("access purpose", "approving a decision"),
     "approve closing the case": pgettext_lazy("access purpose", "approving the closing of the case"),
+    "approve lowering the protection": pgettext_lazy(
+        "access purpose", "approving the lowering of a protected identity"
+    ),
     "ask to be assigned": pgettext_lazy("access purpose", "asking to be assigned to the case"),
     "assess a report of concern": pgettext_lazy("access purpose", "assessing a report of concern"),
     "assess threat and protection need": pgettext_lazy(
@@ -80,6 +83,9 @@ PURPOSES = {
     "hand-overs": pgettext_lazy("access purpose", "the list of hand-overs"),
     "intervention group": pgettext_lazy("access purpose", "the intervention group"),
     "local situation picture": pgettext_lazy("access purpose", "the local situation picture"),
+    "lower the protected-identity level": pgettext_lazy(
+        "access purpose", "asking to lower the level of protected identity"
+    ),
     "my cases": pgettext_lazy("access purpose", "the handler's list of cases"),
     "my intervention groups": pgettext_lazy("access purpose", "the list of intervention groups"),
     "needs and risk": pgettext_lazy("access purpose", "the needs-and-risk analyses"),
@@ -107,6 +113,9 @@ PURPOSES = {
     "record the conditions form": pgettext_lazy("access purpose", "recording the signed conditions form"),
     "refuse": pgettext_lazy("access purpose", "refusing an account request"),
     "refuse an assignment": pgettext_lazy("access purpose", "refusing a request to be assigned"),
+    "refuse lowering the protection": pgettext_lazy(
+        "access purpose", "refusing the lowering of a protected identity"
+    ),
     "relation to the person concerned": pgettext_lazy(
         "access purpose", "the relation to the person concerned"
     ),
@@ -294,6 +303,9 @@ REASONS = {
     "handler of a case of the person, opening another": pgettext_lazy(
         "access reason", "handler of a case of the person, opening another"
     ),
+    "handler of a case of the unit that raised the protection": pgettext_lazy(
+        "access reason", "handler of a case in the unit that raised the protection"
+    ),
     "handler of the case the consent was recorded in": pgettext_lazy(
         "access reason", "handler of the case the consent was recorded in"
     ),
@@ -358,6 +370,9 @@ REASONS = {
     "no proposal to close the case waits for approval": pgettext_lazy(
         "access reason", "no proposal to close the case waits for approval"
     ),
+    "no request to lower the protection waits for approval": pgettext_lazy(
+        "access reason", "no request to lower the protection waits for approval"
+    ),
     "no rule allows this": pgettext_lazy("access reason", "no rule allows this"),
     "nobody approves a request about their own account": pgettext_lazy(
         "access reason", "nobody approves a request about their own account"
@@ -410,6 +425,9 @@ REASONS = {
     "only the supervisor or the responsible social worker decides": pgettext_lazy(
         "access reason", "only the supervisor or the responsible social worker decides"
     ),
+    "only the unit that raised the protection lowers it": pgettext_lazy(
+        "access reason", "only the unit that raised the protection lowers it"
+    ),
     "only the unit's social workers ask to be assigned": pgettext_lazy(
         "access reason", "only the unit's social workers ask to be assigned"
     ),
@@ -423,6 +441,12 @@ REASONS = {
     "password and second factor": pgettext_lazy("access reason", "password and second factor"),
     "police request to the defector programme": pgettext_lazy(
         "access reason", "a request from the police to the defector programme"
+    ),
+    "protection lowered by the unit that raised it": pgettext_lazy(
+        "access reason", "the protected identity was lowered by the unit that raised it"
+    ),
+    "protection raised by another unit": pgettext_lazy(
+        "access reason", "the protected identity was raised by another unit"
     ),
     "recorded by the viewer's own organisation": pgettext_lazy(
         "access reason", "recorded by the viewer's own organisation"
@@ -487,6 +511,9 @@ REASONS = {
     "supervisor of the unit": pgettext_lazy("access reason", "supervisor of the unit"),
     "supervisor of the unit that keeps the record": pgettext_lazy(
         "access reason", "supervisor of the unit that keeps the record"
+    ),
+    "supervisor of the unit that raised the protection, not the requester": pgettext_lazy(
+        "access reason", "supervisor of the unit that raised the protection, not the one who asked"
     ),
     "supervisor of the unit, not the author": pgettext_lazy(
         "access reason", "supervisor of the unit, not the author"
@@ -562,6 +589,9 @@ REASONS = {
     ),
     "the unit's supervisor approves closing a case": pgettext_lazy(
         "access reason", "the unit's supervisor approves closing a case"
+    ),
+    "the unit's supervisor approves lowering a protection": pgettext_lazy(
+        "access reason", "the unit's supervisor approves lowering a protection"
     ),
     "the user's own emergency access": pgettext_lazy("access reason", "the user's own emergency access"),
     "this version is approved already": pgettext_lazy("access reason", "this version is approved already"),

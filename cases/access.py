@@ -6,7 +6,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.models import Case, CaseStatusChange, CaseUserObjectPermission, Person
+from cases.models import (
+    Case,
+    CaseStatusChange,
+    CaseUserObjectPermission,
+    Person,
+    ProtectionLoweringStatus,
+)
 from cases.words import CaseStatus
 from consent import policy
 from consent import policy as consent_policy
@@ -296,3 +302,53 @@ class CaseRecordPolicy(Policy):
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         case = "case" if hasattr(queryset.model, "case_id") else "first_contact__case"
         return queryset.filter(**{f"{case}__in": CasePolicy().visible(user, Case.objects.all())})
+
+
+NOT_THE_RAISING_UNIT = "only the unit that raised the protection lowers it"
+
+
+class ProtectionLoweringPolicy(Policy):
+    """Lowering a protected-identity level is the decision of the unit that raised it: a named handler
+    of one of its cases asks (CREATE), with a reason; its supervisor approves or refuses (DECIDE),
+    never the one who asked. Any other unit is refused, and the refusal is in the log. VIEW is the
+    requester's and the unit's supervisor's, and the case's handlers'."""
+
+    def decide(self, user, action, lowering, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        case = lowering.case
+        if user.organisation_id != case.owner_unit_id:
+            return Decision.deny("requests are made and decided in the owning unit")
+        if lowering.person.protection_raised_by_id != user.organisation_id:
+            return Decision.deny(NOT_THE_RAISING_UNIT)
+        if action == Action.CREATE:
+            if not is_named_handler(user, case):
+                return Decision.deny("not assigned to the case")
+            if case.is_closed:
+                return Decision.deny("the case is closed")
+            return Decision.allow("handler of a case of the unit that raised the protection")
+        if action == Action.DECIDE:
+            if not user.has_role(Role.SUPERVISOR):
+                return Decision.deny("the unit's supervisor approves lowering a protection")
+            if lowering.status != ProtectionLoweringStatus.PENDING:
+                return Decision.deny("no request to lower the protection waits for approval")
+            if lowering.requested_by_id == user.pk:
+                return Decision.deny("nobody decides their own request")
+            return Decision.allow("supervisor of the unit that raised the protection, not the requester")
+        if action in READ_ACTIONS:
+            if lowering.requested_by_id == user.pk or user.has_role(Role.SUPERVISOR):
+                return Decision.allow("decides the request")
+            if is_named_handler(user, case):
+                return Decision.allow("assigned to the case")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        unit = Q(
+            case__owner_unit_id=user.organisation_id, person__protection_raised_by_id=user.organisation_id
+        )
+        if user.has_role(Role.SUPERVISOR):
+            return queryset.filter(unit)
+        handled = Q(case__in=CasePolicy().visible(user, Case.objects.all())) | Q(requested_by_id=user.pk)
+        return queryset.filter(unit & handled)

@@ -12,6 +12,7 @@ class CasesConfig(LotsaAppConfig):
         "JournalEntry": "cases.access.JournalEntryPolicy",
         "AssignmentRequest": "cases.access.AssignmentRequestPolicy",
         "CaseStatusChange": "cases.access.CaseStatusChangePolicy",
+        "ProtectionLowering": "cases.access.ProtectionLoweringPolicy",
         "Handover": "cases.handovers.access.HandoverPolicy",
         "FirstContact": "cases.access.CaseRecordPolicy",
         "FirstContactMeeting": "cases.access.CaseRecordPolicy",
@@ -23,11 +24,14 @@ class CasesConfig(LotsaAppConfig):
         "cases.first_contacts.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
         "cases.selectors.waiting_closings",
+        "cases.selectors.waiting_protection_changes",
+        "cases.selectors.waiting_protection_lowerings",
     ]
     change_history = [
         "Person",
         "Case",
         "AssignmentRequest",
+        "ProtectionLowering",
         "Handover",
         "FirstContact",
         "FirstContactMeeting",

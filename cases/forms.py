@@ -144,3 +144,38 @@ class AssignmentDecisionForm(forms.Form):
     """Grant or refuse a request to be assigned: the button pressed."""
 
     decision = id_fields.button_choice([("grant", _("Grant")), ("refuse", _("Refuse"))])
+
+
+class ProtectionLoweringForm(forms.Form):
+    """Ask to lower a person's protected-identity level: a level below the present one, and why."""
+
+    level = forms.ChoiceField(
+        label=_("Lower to"), error_messages={"required": _("Choose a level below the present one.")}
+    )
+    reason = forms.CharField(
+        label=_("Why the protection is lowered"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Say why the protection is lowered.")},
+        help_text=_("The unit's supervisor reads this and approves or refuses."),
+    )
+
+    def __init__(self, *args, present: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        order = list(ProtectedIdentity.values)  # from none to the strongest
+        below = order[: order.index(present)] if present in order else []
+        labels = dict(ProtectedIdentity.choices)
+        self.fields["level"].choices = [(level, labels[level]) for level in below]
+
+
+class ProtectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", _("Approve: lower the protection")),
+            ("refuse", _("Refuse: the protection stays")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Approve or refuse lowering the protection.")},
+    )
+    note = forms.CharField(label=_("Why refused"), required=False, max_length=500)

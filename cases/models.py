@@ -73,6 +73,19 @@ class Person(PersonFacts, GuardedRecord):
         choices=ProtectedIdentity.choices,
         default=ProtectedIdentity.NONE,
     )
+    # Where the level came from (protection follows the person): the unit whose decision raised it
+    # (a plain column, not personal data: it is never shown to another unit), when, the decision
+    # (one id shared by every unit's record it raised), and the level this record had before it.
+    # Only that unit lowers it, with a reason, approved by its supervisor (ProtectionLowering).
+    protection_raised_by = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    protection_raised_at = models.DateTimeField(null=True, blank=True)
+    protection_decision = models.UUIDField(null=True, blank=True, db_index=True)
+    protection_level_before = models.CharField(
+        max_length=32, choices=ProtectedIdentity.choices, blank=True, default=""
+    )
+    protection_lowered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Erased (crypto-shredded): the data key is destroyed, the blind index cleared, and the person's
     # cases leave every list and search. The row stays, as the record that the erasure happened.
@@ -285,6 +298,47 @@ class AssignmentRequest(PersonalRecord):
                 fields=["case", "requested_by"],
                 condition=models.Q(status=AssignmentRequestStatus.PENDING),
                 name="one_pending_assignment_request",
+            )
+        ]
+
+
+class ProtectionLoweringStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the supervisor's approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ProtectionLowering(PersonalRecord):
+    """A request to lower a person's protected-identity level: made by a handler of the unit that
+    raised it, from one of its cases, with a reason; it takes effect when that unit's supervisor
+    approves (never the one who asked), and then lowers every unit's record the same decision raised.
+    The reason and the supervisor's note may name the person: they are encrypted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="protection_lowerings")
+    decision = models.UUIDField(help_text="The raise decision (Person.protection_decision) it lowers.")
+    level = models.CharField(_("lower to"), max_length=32, choices=ProtectedIdentity.choices)
+    reason = EncryptedTextField(_("why the protection is lowered"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ProtectionLoweringStatus.choices,
+        default=ProtectionLoweringStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = EncryptedTextField(_("why refused"))
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status=ProtectionLoweringStatus.PENDING),
+                name="one_pending_protection_lowering",
             )
         ]
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
-from audit.models import AccessOutcome, Action
+from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
-from cases.access import is_named_handler
+from cases.access import assigned_case_ids, is_named_handler
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
@@ -24,8 +25,10 @@ from cases.models import (
     CaseStatusChange,
     JournalEntry,
     Person,
+    ProtectionLowering,
+    ProtectionLoweringStatus,
 )
-from cases.services import closing_proposal
+from cases.services import closing_proposal, protection_lowering_pending
 from cases.words import NOT_CLOSED, CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
@@ -197,6 +200,27 @@ def case_page_for(*, user: User, case_id) -> dict:
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
         "closing": _closing_proposal(case),
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
+        **_protection_of(user, case),
+    }
+
+
+def _protection_of(user: User, case: Case) -> dict:
+    """The person's protected-identity level as the case page shows it: when it was raised or lowered,
+    whether by this unit or by another (never which: that another board holds the person is itself
+    secret), the request to lower it that waits, and what the page offers (unrecorded: each act is
+    decided when it is posted)."""
+    person = case.person
+    lowering = protection_lowering_pending(person.pk)
+    probe = ProtectionLowering(case=case, person=person, requested_by=user)
+    return {
+        "protection_by_other_unit": bool(
+            person.protection_raised_by_id and person.protection_raised_by_id != person.organisation_id
+        ),
+        "lowering": lowering,
+        "can_ask_lowering": lowering is None
+        and person.is_protected
+        and access.decide(user, Action.CREATE, probe).allowed,
+        "can_decide_lowering": lowering is not None and access.decide(user, Action.DECIDE, lowering).allowed,
     }
 
 
@@ -242,4 +266,104 @@ def waiting_closings(user: User) -> list:
             len(mine),
         )
         items.append(Waiting(text % {"n": len(mine)}, reverse("cases:my_cases") + "?status=closing"))
+    return items
+
+
+def _handled_by(user: User) -> QuerySet[Case]:
+    """The user's own cases in their unit: responsible, or assigned (the start page's notices)."""
+    return Case.objects.filter(owner_unit_id=user.organisation_id).filter(
+        Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user))
+    )
+
+
+def _seen_since(user: User, when: str) -> Exists:
+    """No allowed event of ``user`` names the case's person since ``when`` (a field of the person)."""
+    return Exists(
+        AccessEvent.objects.filter(
+            actor_id=user.pk,
+            subject_id=OuterRef("person_id"),
+            outcome=AccessOutcome.ALLOWED,
+            occurred_at__gte=OuterRef(f"person__{when}"),
+        )
+    )
+
+
+def waiting_protection_changes(user: User) -> list:
+    """For the start page (counts only, never a person or a unit): the user's cases whose person's
+    protected identity another unit raised, or whose protection was lowered, since the user last
+    had anything to do with the person. Opening the case (which shows the level and its date)
+    clears it."""
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return []
+    cases = _handled_by(user).exclude(status=CaseStatus.CLOSED).filter(person__erased_at__isnull=True)
+    raised = list(
+        cases.filter(person__protection_raised_at__isnull=False, person__protection_raised_by__isnull=False)
+        .exclude(person__protection_raised_by_id=F("person__organisation_id"))
+        .filter(~_seen_since(user, "protection_raised_at"))
+        .order_by("opened_at")
+        .values_list("pk", "person_id")
+    )
+    lowered = list(
+        cases.filter(person__protection_lowered_at__isnull=False)
+        .filter(~_seen_since(user, "protection_lowered_at"))
+        .order_by("opened_at")
+        .values_list("pk", "person_id")
+    )
+    items = []
+    for found, one, many in (
+        (
+            raised,
+            _("Protected identity raised for a person in your case"),
+            ngettext(
+                "Protected identity raised for %(n)d person in your cases",
+                "Protected identity raised for %(n)d people in your cases",
+                len({person for _, person in raised}),
+            ),
+        ),
+        (
+            lowered,
+            _("Protected identity lowered for a person in your case"),
+            ngettext(
+                "Protected identity lowered for %(n)d person in your cases",
+                "Protected identity lowered for %(n)d people in your cases",
+                len({person for _, person in lowered}),
+            ),
+        ),
+    ):
+        people = {person_id for _, person_id in found}  # one person may be in several of the cases
+        if len(people) == 1:
+            items.append(Waiting(one, reverse("cases:detail", args=[found[0][0]]), urgent=True))
+        elif people:
+            items.append(Waiting(many % {"n": len(people)}, reverse("cases:my_cases"), urgent=True))
+    return items
+
+
+def waiting_protection_lowerings(user: User) -> list:
+    """For the start page (counts only): requests to lower a protected identity waiting for this
+    supervisor's approval (never their own), and the user's own requests still waiting."""
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return []
+    pending = ProtectionLowering.objects.filter(
+        case__owner_unit_id=user.organisation_id, status=ProtectionLoweringStatus.PENDING
+    ).order_by("requested_at")
+    items = []
+    if user.has_role(Role.SUPERVISOR):
+        to_decide = list(pending.exclude(requested_by=user).values_list("case_id", flat=True))
+        if to_decide:
+            text = ngettext(
+                "%(n)d request to lower a protected identity waits for your approval",
+                "%(n)d requests to lower a protected identity wait for your approval",
+                len(to_decide),
+            ) % {"n": len(to_decide)}
+            items.append(
+                Waiting(text, reverse("cases:detail", args=[to_decide[0]]) + "#protection", approval=True)
+            )
+    mine = list(pending.filter(requested_by=user).values_list("case_id", flat=True))
+    if mine:
+        text = ngettext(
+            "%(n)d of your requests to lower a protected identity waits for the supervisor",
+            "%(n)d of your requests to lower a protected identity wait for the supervisor",
+            len(mine),
+        ) % {"n": len(mine)}
+        items.append(Waiting(text, reverse("cases:detail", args=[mine[0]]) + "#protection"))
     return items

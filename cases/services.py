@@ -4,6 +4,7 @@ is recorded in the access log in the same transaction."""
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -25,6 +26,8 @@ from cases.models import (
     CaseStatusChange,
     JournalEntry,
     Person,
+    ProtectionLowering,
+    ProtectionLoweringStatus,
 )
 from cases.signals import case_closing_decided
 from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup
@@ -93,7 +96,8 @@ def case_open(
         person.surname = details.surname
         person.contact = details.contact
         person.address = details.address
-        person.protected_identity = details.protected_identity
+        # Registered unprotected, then raised below (one decision of this unit, in every unit's record).
+        person.protected_identity = ProtectedIdentity.NONE
         try:
             with transaction.atomic():
                 person.save()
@@ -107,6 +111,13 @@ def case_open(
         case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by, version=case.version
     )
     assign_perm("cases.view_case", by, case)
+    if created_person and case.person_id == person.pk:
+        # A level registered with the new record is raised by this unit, in every unit's record; a
+        # higher level another unit's record holds is this record's from the start.
+        if _rank(details.protected_identity) > 0:
+            _protection_raise(by=by, person=person, level=details.protected_identity)
+            person.refresh_from_db()
+        person_protection_inherit(by=by, person=person)
     return case
 
 
@@ -350,7 +361,14 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
     return person
 
 
-# The protected-identity levels, from none to the strongest: a level is only ever raised here.
+# --- Protection follows the person --------------------------------------------------------------
+# Each unit keeps its own record of a person, but a protected identity is the person's: raised in any
+# unit, it is raised in every unit's record of the same person (found through the blind index, as
+# erasure finds them), in the same transaction, each record changed with its own access event and its
+# change history. It is lowered only by the unit that raised it, with a reason, when that unit's
+# supervisor approves; and then only in the records that same decision raised.
+
+# The protected-identity levels, from none to the strongest.
 PROTECTION_ORDER = [
     ProtectedIdentity.NONE,
     ProtectedIdentity.SECRECY_MARKING,
@@ -358,17 +376,181 @@ PROTECTION_ORDER = [
     ProtectedIdentity.FICTITIOUS_IDENTITY,
 ]
 
+# The access log's reasons for a record changed because of another unit's decision.
+RAISED_ELSEWHERE = "protection raised by another unit"
+LOWERED_BY_RAISING_UNIT = "protection lowered by the unit that raised it"
+
+_PROTECTION_FIELDS = [
+    "protected_identity",
+    "protection_raised_by",
+    "protection_raised_at",
+    "protection_decision",
+    "protection_level_before",
+    "protection_lowered_at",
+]
+
+
+def _rank(level: str) -> int:
+    return PROTECTION_ORDER.index(level) if level in PROTECTION_ORDER else 0
+
+
+def records_of_same_person(person: Person) -> list[Person]:
+    """Every unit's record of this person, this one included, locked for the transaction: through the
+    blind index of the personal identity number (``people_with_number``, the finder erasure uses). A
+    record without a number is only itself."""
+    if not person.personal_number_index:
+        return [Person.objects.select_for_update().get(pk=person.pk)]
+    ids = [record.pk for record in people_with_number(number=person.personal_number)]
+    return list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def _record_changed_elsewhere(*, by: User, record: Person, reason: str) -> None:
+    """A record changed by another record's decision: its own access event, naming its person."""
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=record,
+        subject_id=record.pk,
+        purpose="set the protected-identity level",
+        reason=reason,
+    )
+
+
+def _protection_raise(*, by: User, person: Person, level: str) -> list[Person]:
+    """Raise ``level`` in every unit's record of ``person`` that holds a lower one, as one decision of
+    ``by``'s unit. The caller has decided the raise on ``person``'s record (and recorded it); every
+    other record changed gets its own event. Returns the records raised."""
+    decision, now = uuid.uuid4(), timezone.now()
+    raised = []
+    for record in records_of_same_person(person):
+        if _rank(level) <= _rank(record.protected_identity):
+            continue
+        record.protection_level_before = record.protected_identity
+        record.protected_identity = level
+        record.protection_raised_by_id = by.organisation_id
+        record.protection_raised_at = now
+        record.protection_decision = decision
+        record.protection_lowered_at = None
+        record.save(update_fields=_PROTECTION_FIELDS)
+        if record.pk != person.pk:
+            _record_changed_elsewhere(by=by, record=record, reason=RAISED_ELSEWHERE)
+        raised.append(record)
+    return raised
+
+
+def person_protection_inherit(*, by: User, person: Person) -> Person:
+    """A unit's new record of a person holds from the start the highest level any other unit's record
+    of them holds, as raised by the same decision (so that lowering it lowers this one too). Called by
+    every service that creates a record of a person (opening a case, accepting a hand-over, a police
+    request, a report of concern), after the record is saved."""
+    others = [record for record in records_of_same_person(person) if record.pk != person.pk]
+    strongest = max(others, key=lambda record: _rank(record.protected_identity), default=None)
+    if strongest is None or _rank(strongest.protected_identity) <= _rank(person.protected_identity):
+        return person
+    person.protection_level_before = person.protected_identity
+    person.protected_identity = strongest.protected_identity
+    person.protection_raised_by_id = strongest.protection_raised_by_id
+    person.protection_raised_at = strongest.protection_raised_at
+    person.protection_decision = strongest.protection_decision
+    person.protection_lowered_at = None
+    person.save(update_fields=_PROTECTION_FIELDS)
+    _record_changed_elsewhere(by=by, record=person, reason=RAISED_ELSEWHERE)
+    return person
+
 
 @transaction.atomic
 def person_protect(*, by: User, case_id, level: str) -> Person:
     """Raise the protected-identity level of a case's person (placing someone in protected housing
-    offers it). Decided as a change of the case; a level is never lowered here."""
+    offers it), in every unit's record of the person. Decided as a change of the case; a level is
+    never lowered here (``protection_lowering_request``)."""
     case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case_id)
     access.check(by, Action.UPDATE, case, purpose="set the protected-identity level")
     if level not in PROTECTION_ORDER:
         raise DomainError(_("Choose a protected-identity level."))
     person = case.person
-    if PROTECTION_ORDER.index(level) > PROTECTION_ORDER.index(person.protected_identity):
-        person.protected_identity = level
-        person.save(update_fields=["protected_identity"])
+    if _rank(level) > _rank(person.protected_identity):
+        _protection_raise(by=by, person=person, level=level)
+        person.refresh_from_db()
     return person
+
+
+def protection_lowering_pending(person_id) -> ProtectionLowering | None:
+    """The request to lower the person's level that waits for approval, if any (found, not shown)."""
+    return (
+        ProtectionLowering.objects.filter(person_id=person_id, status=ProtectionLoweringStatus.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+@transaction.atomic
+def protection_lowering_request(*, by: User, case_id, level: str, reason: str) -> ProtectionLowering:
+    """A handler of the unit that raised the protection asks to lower it, with a reason. Nothing is
+    lowered until the unit's supervisor approves (``protection_lowering_decide``)."""
+    case = Case.objects.select_related("person").get(pk=case_id)
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    case.person = person
+    lowering = ProtectionLowering(
+        case=case, person=person, decision=person.protection_decision or uuid.uuid4(), requested_by=by
+    )
+    access.check(by, Action.CREATE, lowering, purpose="lower the protected-identity level")
+    if person.protection_decision is None or not person.is_protected:
+        raise DomainError(_("The person's identity is not protected by a decision of your unit."))
+    if level not in PROTECTION_ORDER or _rank(level) >= _rank(person.protected_identity):
+        raise DomainError(_("Choose a level below the present one."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the protection is lowered."))
+    if protection_lowering_pending(person.pk) is not None:
+        raise DomainError(_("A request to lower the protection already waits for approval."))
+    lowering.level = level
+    lowering.reason = reason.strip()
+    lowering.save()
+    return lowering
+
+
+@transaction.atomic
+def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: str = "") -> ProtectionLowering:
+    """The supervisor of the unit that raised the protection approves (the level is lowered in every
+    unit's record the same decision raised, never below the level a record had before it) or refuses
+    with a reason. Never the one who asked."""
+    lowering = (
+        ProtectionLowering.objects.select_for_update(of=("self",))
+        .select_related("case", "person")
+        .get(pk=lowering_id)
+    )
+    access.check(
+        by,
+        Action.DECIDE,
+        lowering,
+        purpose="approve lowering the protection" if approve else "refuse lowering the protection",
+    )
+    now = timezone.now()
+    if not approve:
+        if not (note or "").strip():
+            raise DomainError(_("Say why lowering the protection is refused."))
+        lowering.note = note.strip()
+    elif (
+        Person.objects.select_for_update().get(pk=lowering.person_id).protection_decision != lowering.decision
+    ):
+        raise DomainError(_("The protection was raised again since the request: ask again."))
+    else:
+        records = Person.objects.select_for_update().filter(
+            protection_decision=lowering.decision, erased_at__isnull=True
+        )
+        for record in records.order_by("pk"):
+            before = record.protection_level_before or ProtectedIdentity.NONE
+            level = max(lowering.level, before, key=_rank)
+            record.protected_identity = level
+            record.protection_lowered_at = now
+            if level == before:  # nothing of the decision remains in this record
+                record.protection_raised_by = None
+                record.protection_raised_at = None
+                record.protection_decision = None
+                record.protection_level_before = ""
+            record.save(update_fields=_PROTECTION_FIELDS)
+            if record.pk != lowering.person_id:
+                _record_changed_elsewhere(by=by, record=record, reason=LOWERED_BY_RAISING_UNIT)
+    lowering.status = ProtectionLoweringStatus.APPROVED if approve else ProtectionLoweringStatus.REFUSED
+    lowering.decided_by, lowering.decided_at = by, now
+    lowering.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return lowering

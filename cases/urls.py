@@ -19,6 +19,12 @@ urlpatterns = [
     path("<uuid:case_id>/close/", views.case_close, name="close"),
     path("<uuid:case_id>/close/decide/", views.case_close_decide, name="close_decide"),
     path("<uuid:case_id>/reassign/", views.case_reassign, name="reassign"),
+    path("<uuid:case_id>/protection/lower/", views.protection_lower, name="protection_lower"),
+    path(
+        "<uuid:case_id>/protection/lower/<uuid:lowering_id>/decide/",
+        views.protection_lower_decide,
+        name="protection_lower_decide",
+    ),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/correct/", views.journal_correct, name="journal_correct"),

@@ -19,7 +19,7 @@ from audit.models import Action
 from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
-from cases.models import AssignmentRequest, Case, JournalEntry
+from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
 from cases.words import NOT_CLOSED, CaseStatus
 from lotsa import access, crypto
 from lotsa.posting import decide, form_page, post_form, versioned
@@ -283,4 +283,45 @@ def case_reassign(request, case_id):
         change=lambda data: services.case_reassign(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
+    )
+
+
+def protection_lower(request, case_id):
+    """Ask to lower the person's protected-identity level (the unit that raised it only; its
+    supervisor approves). The form is shown to those who may read the case; the request itself is
+    decided when it is posted, and a unit that did not raise the level is refused there, in the log."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    asking = ProtectionLowering(case=case, person=case.person, requested_by=request.user)
+    return form_page(
+        request,
+        forms.ProtectionLoweringForm(request.POST or None, present=case.person.protected_identity),
+        template="cases/protection_lower.html",
+        context={"case": case},
+        show=lambda: decide(request, Action.VIEW, case, purpose="lower the protected-identity level"),
+        act=(Action.CREATE, asking),
+        change=lambda data: services.protection_lowering_request(by=request.user, case_id=case.pk, **data),
+        done=_(
+            "Lowering the protection was asked for. Nothing changes until the unit's supervisor approves."
+        ),
+        then=pages.detail(case) + "#protection",
+    )
+
+
+@require_POST
+def protection_lower_decide(request, case_id, lowering_id):
+    """The supervisor's decision on a request to lower the protection (four eyes)."""
+    return post_form(
+        request,
+        forms.ProtectionDecisionForm(request.POST),
+        change=lambda data: services.protection_lowering_decide(
+            by=request.user, lowering_id=lowering_id, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        done=lambda lowering: (
+            _("The protection was lowered.") if lowering.status == "approved" else _("Lowering was refused.")
+        ),
+        back=pages.detail(case_id) + "#protection",
+        decide_on=lambda: get_object_or_404(
+            ProtectionLowering.objects.select_related("case", "person"), pk=lowering_id, case_id=case_id
+        ),
+        action=Action.DECIDE,
     )

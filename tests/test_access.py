@@ -229,6 +229,11 @@ def test_every_policy_lists_in_sql_exactly_what_it_allows_one_by_one(world):
         items=[("work_income", "Jobb"), ("housing", "Bostad")],
         decisions="Beslut",
     )
+    from cases import services as case_services
+
+    # A protection raised by district A, and a request to lower it waiting (ProtectionLoweringPolicy).
+    case_services.person_protect(by=worker, case_id=world.case_a.pk, level="protected_registration")
+    case_services.protection_lowering_request(by=worker, case_id=world.case_a.pk, level="none", reason="Över")
     # Coarse in SQL on purpose, exact per row (and documented so in its policy): none other.
     coarse = {AccountRequest}
     checked = 0

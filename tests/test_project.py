@@ -113,8 +113,17 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     assert set(districts) == {"Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby"}
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count()
-    # Cecilia Exempelsson, in her district and in the defector programme (protection travels with her).
-    assert Person.objects.filter(protected_identity="protected_registration").count() == 2
+    # Cecilia Exempelsson, in her district and in the defector programme (protection travels with her);
+    # Jamal Provsson, raised by the programme and so in Rinkeby-Kista's record too (it follows him).
+    assert Person.objects.filter(protected_identity="protected_registration").count() == 4
+    protected = Person.objects.filter(protected_identity="protected_registration")
+    by_decision = {}
+    for decision, unit_kind, raised_by_kind in protected.values_list(
+        "protection_decision", "organisation__kind", "protection_raised_by__kind"
+    ):
+        by_decision.setdefault(decision, []).append((unit_kind, raised_by_kind))
+    assert sorted(map(len, by_decision.values())) == [2, 2]  # one decision each, in both their units
+    assert ("district_administration", "defector_programme") in [r for rs in by_decision.values() for r in rs]
     assert Case.objects.count() >= 12
     assert set(Case.objects.values_list("owner_unit__district", flat=True)) - {""} == set(districts)
     from cases.models import Handover

@@ -389,6 +389,25 @@ def approve_closing(w):
     return {"version": Case.objects.get(pk=w.case_a.pk).version, "decision": "approve", "note": ""}
 
 
+def protected_by_a(w):
+    """District A raised the protected identity of case A's person (so A's handler may ask to lower it)."""
+    from cases import services
+
+    services.person_protect(by=w.users["social_worker"], case_id=w.case_a.pk, level="protected_registration")
+    return {"case_id": w.case_a.pk}
+
+
+def lowering_asked(w):
+    """A's handler asked to lower the protection A raised: the unit's supervisor decides."""
+    from cases import services
+
+    protected_by_a(w)
+    lowering = services.protection_lowering_request(
+        by=w.users["social_worker"], case_id=w.case_a.pk, level="none", reason="Hotet är över."
+    )
+    return {"case_id": w.case_a.pk, "lowering_id": lowering.pk}
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -455,6 +474,14 @@ MATRIX = {
     # Form pages ask VIEW (the change itself is decided when it is posted): readers of the case see them.
     "cases:close": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:reassign": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
+    # Asked by a handler of the unit that raised the protection; its supervisor approves (four eyes).
+    "cases:protection_lower": ("get", protected_by_a, only({"social_worker": 200, "supervisor": 200})),
+    "cases:protection_lower_decide": (
+        "post",
+        lowering_asked,
+        SUPERVISOR_POST,
+        lambda w: {"decision": "approve", "note": ""},
+    ),
     "cases:journal_add": (
         "post",
         case_a,

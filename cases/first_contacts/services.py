@@ -25,7 +25,7 @@ from cases.first_contacts.models import (
     Referrer,
 )
 from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person, TargetGroup
-from cases.services import PersonDetails, _locked_case, case_open, person_find
+from cases.services import PersonDetails, _locked_case, case_open, person_find, person_protection_inherit
 from consent import services as consent_services
 from lotsa import access
 from lotsa.errors import DomainError
@@ -167,6 +167,7 @@ def concern_report_record(
         person.given_names, person.surname = child.given_names.strip(), child.surname.strip()
         person.contact, person.address = {}, {}
         person.save()
+        person_protection_inherit(by=by, person=person)
     disclosure = consent_services.disclosure_record(
         by=by,
         case_id=case.pk,

@@ -15,7 +15,7 @@ from cases import personal_number as pnr
 from cases.access import handles_a_case_of
 from cases.handovers.models import HANDOVER_PURPOSES, Handover, HandoverSource, HandoverStatus
 from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person
-from cases.services import person_find
+from cases.services import person_find, person_protection_inherit
 from consent import policy as consent_policy
 from lotsa import access
 from lotsa.errors import DomainError
@@ -120,7 +120,6 @@ def handover_accept(*, by: User, handover_id) -> Case:
         if person is None:
             person = Person(organisation=unit, personal_number=sent.personal_number)
             person.given_names, person.surname = sent.given_names, sent.surname
-            person.protected_identity = sent.protected_identity  # protection always travels
             contact_crosses = consent_policy.sharing_decision(
                 person_id=sent.pk,
                 category=InformationCategory.IDENTITY_CONTACT,
@@ -131,6 +130,7 @@ def handover_accept(*, by: User, handover_id) -> Case:
             person.contact = sent.contact if contact_crosses else {}
             person.address = sent.address if contact_crosses else {}
             person.save()
+            person_protection_inherit(by=by, person=person)  # protection always travels
     handles = by.has_role(*CASEWORK_ROLES) and (not known or handles_a_case_of(by, person))
     case = Case.objects.create(
         person=person,
@@ -212,6 +212,7 @@ def handover_request_from_police(
         person.given_names, person.surname = given_names.strip(), surname.strip()
         person.contact, person.address = {}, {}
         person.save()
+        person_protection_inherit(by=by, person=person)
     handover.person = person
     access.check(by, Action.CREATE, handover, purpose="police request to the defector programme")
     if Handover.objects.undecided().filter(person=person, to_unit=to_unit).exists():

@@ -16,7 +16,8 @@ from demo.scenes.accounts import Organisations, Users
 
 def load(*, organisations: Organisations, users: Users) -> None:
     """The defector programme: Jamal Provsson handed over from Rinkeby-Kista, the gate open, two
-    interventions running and a protected placement; Cecilia Exempelsson handed over from
+    interventions running and a protected placement (his protected registration is raised by the
+    protection scene, after every scene that works on his records); Cecilia Exempelsson handed over from
     Hässelby-Vällingby, at the gate with two items missing; Farid Påhittad's referral from
     Spånga-Tensta still undecided after 16 days (overdue)."""
     unit = organisations["Socialförvaltningen, avhopparverksamheten"]

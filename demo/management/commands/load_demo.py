@@ -26,6 +26,7 @@ SCENES = (
     scenes.sig.load,
     scenes.defectors.load,
     scenes.threat.load,
+    scenes.protection.load,
     scenes.first_contacts.load,
     scenes.relatives.load,
     scenes.supervision.load,
