@@ -18,7 +18,15 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
 from cases.records import PersonalRecord
-from cases.words import Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
+from cases.words import (
+    Activity,
+    CaseStatus,
+    CloseReason,
+    Milieu,
+    ProtectedIdentity,
+    TargetGroup,
+    VisitedPage,
+)
 from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord
@@ -169,6 +177,8 @@ class CaseStatusChange(PersonalRecord):
     # page is judged on the case as that page showed it. Empty for changes made before it was kept.
     version = models.PositiveIntegerField(null=True, blank=True)
 
+    NEWS_EVENTS = (("changed_at", "changed_by"),)  # lotsa.news: new since the user's last visit
+
     class Meta:
         ordering = ["changed_at"]
 
@@ -187,6 +197,8 @@ class CaseReassignment(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(null=True, blank=True)  # the case's version it made
+
+    NEWS_EVENTS = (("at", "by"),)
 
     class Meta:
         ordering = ["at"]
@@ -232,6 +244,9 @@ class JournalEntry(PersonalRecord):
 
     objects = JournalQuerySet.as_manager()
 
+    # Written, and (later, perhaps by someone else) signed: each is news to the other handlers.
+    NEWS_EVENTS = (("created_at", "author"), ("signed_at", "signed_by"))
+
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("journal entry")
@@ -253,6 +268,27 @@ class JournalEntry(PersonalRecord):
 
     def _stored_as_signed(self) -> bool:
         return JournalEntry.objects.filter(pk=self.pk, signed_at__isnull=False).exists()
+
+
+class CaseVisit(models.Model):
+    """When a user last opened a case's page (or its intervention group's page): what "new since your
+    last visit" is measured from (lotsa.news). One row per user, case and page, moved forward by the
+    page's selector (one UPSERT) after its decision to show the page was allowed and recorded, never on
+    a denial. It holds no client's data beyond the link between a member of staff and a case (the
+    access log keeps that link anyway); it goes with the case (CASCADE), and an erasure deletes it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    page = models.CharField(max_length=8, choices=VisitedPage.choices)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case", "page"], name="one_visit_per_user_case_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"CaseVisit {self.pk}"
 
 
 # django-guardian object permissions with direct foreign keys (faster than the generic ones, and

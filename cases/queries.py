@@ -17,6 +17,7 @@ from cases.access import CasePolicy
 from cases.models import (
     Case,
     CaseUserObjectPermission,
+    CaseVisit,
     FirstContact,
     FirstContactMeeting,
     Handover,
@@ -209,3 +210,10 @@ def police_request_probe(*, user) -> Handover:
     """The hand-over a police request by ``user`` would be, unsaved: what the request form's page decides
     on (lotsa.access) before the request exists."""
     return Handover(source=HandoverSource.POLICE_REQUEST, from_unit_id=user.organisation_id, sent_by=user)
+
+
+def last_visit(*, user, page: str, case) -> Subquery:
+    """A subquery: when ``user`` last opened ``page`` of the case ``case`` (an outer reference, such as
+    ``OuterRef("case_id")``), NULL when no visit is kept. What a list's "new" is measured from."""
+    visits = CaseVisit.objects.filter(user=user, case=case, page=page)
+    return Subquery(visits.values("seen_at")[:1])

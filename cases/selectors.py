@@ -17,22 +17,25 @@ from accounts.roles import CASE_PAGE_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
+from cases import queries
 from cases.access import assigned_case_ids, is_named_handler
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
     Case,
+    CaseReassignment,
     CaseStatusChange,
+    Handover,
     JournalEntry,
     Person,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
-from cases.services import closing_proposal, protection_lowering_pending
-from cases.words import NOT_CLOSED, CaseStatus
+from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
+from cases.words import NOT_CLOSED, CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
-from lotsa import access, crypto
+from lotsa import access, crypto, news
 from lotsa.crypto import blind_index_lookup
 from lotsa.waiting import Waiting
 
@@ -135,7 +138,46 @@ def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None,
     with transaction.atomic():
         access.record_list(user, rows, purpose="my cases")
     crypto.prefetch_data_keys(case.person_id for case in rows)
+    new = _news_on_case_pages(user=user, cases=rows)
+    for case in rows:
+        case.news = new.get(case.pk, 0)
     return shown, rows
+
+
+def _case_page_news_sources() -> tuple:
+    """What the case page marks as new (lotsa.news), each as (its rows, the field linking a row to the
+    case's row, that field of the case): the list's badges count exactly what the page marks."""
+    return (
+        (JournalEntry.objects.all(), "case", "pk"),
+        (CaseStatusChange.objects.all(), "case", "pk"),
+        (CaseReassignment.objects.all(), "case", "pk"),
+        (Handover.objects.all(), "from_case", "pk"),
+        (consent_queries.consents(), "person", "person_id"),
+    )
+
+
+def _news_on_case_pages(*, user: User, cases) -> dict:
+    """For a list of cases the user may open (already decided and recorded): how much is new to them on
+    each case's page since their last visit of it, {case id: count} for those with something new. One
+    query for the whole list, from timestamps only; a case never visited has nothing new."""
+    ids = [case.pk for case in cases]
+    if not ids:
+        return {}
+    since = OuterRef("seen")
+    counted = [
+        news.count_new(rows, link=link, user=user, since=since, outer=outer)
+        for rows, link, outer in _case_page_news_sources()
+    ]
+    total = counted[0]
+    for count in counted[1:]:
+        total = total + count
+    rows = (
+        Case.objects.filter(pk__in=ids)
+        .annotate(seen=queries.last_visit(user=user, page=VisitedPage.CASE, case=OuterRef("pk")))
+        .annotate(news=total)
+        .values_list("pk", "news")
+    )
+    return {case_id: count for case_id, count in rows if count}
 
 
 @transaction.atomic
@@ -166,8 +208,10 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
 
 
 def case_page_for(*, user: User, case_id) -> dict:
-    """Everything the case page shows, after one recorded decision to view the case."""
+    """Everything the case page shows, after one recorded decision to view the case; what is new to the
+    user since their last visit of the page is marked (``is_new``) and counted (lotsa.news)."""
     case = case_get_for(user=user, case_id=case_id, purpose="casework")
+    last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
     entries = list(
         JournalEntry.objects.filter(case=case)
         .select_related("author", "signed_by", "corrects")
@@ -181,20 +225,29 @@ def case_page_for(*, user: User, case_id) -> dict:
         group = case.intervention_group
     except ObjectDoesNotExist:
         group = None
+    consents = list(consent_queries.consents_of(case))
+    history = list(case.status_changes.select_related("changed_by").order_by("changed_at"))
+    reassignments = list(case.reassignments.select_related("from_user", "to_user", "by"))
+    handovers_sent = list(case.handovers_sent.select_related("to_unit").order_by("sent_at"))
+    marked = [*entries, *consents, *history, *reassignments, *handovers_sent]
+    for row in marked:
+        row.is_new = news.is_new(row, user=user, since=last_visit)
     return {
         "case": case,
         "person": case.person,
         "group": group,
-        "consents": consent_queries.consents_of(case),
+        "consents": consents,
         "matrix": matrix,
         "emergency": consent_policy.emergency_access_open_for(user, case),
         "show_address": not case.person.is_protected or is_named_handler(user, case),
-        "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
-        "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
+        "history": history,
+        "reassignments": reassignments,
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
-        "handovers_sent": case.handovers_sent.select_related("to_unit").order_by("sent_at"),
+        "handovers_sent": handovers_sent,
         "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
         "entries": entries,
+        "last_visit": last_visit,
+        "new_count": sum(row.is_new for row in marked),
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
@@ -317,7 +370,7 @@ def waiting_protection_changes(user: User) -> list:
             ngettext(
                 "Protected identity raised for %(n)d person in your cases",
                 "Protected identity raised for %(n)d people in your cases",
-                len({person for _, person in raised}),
+                len({person for _case, person in raised}),
             ),
         ),
         (
@@ -326,11 +379,11 @@ def waiting_protection_changes(user: User) -> list:
             ngettext(
                 "Protected identity lowered for %(n)d person in your cases",
                 "Protected identity lowered for %(n)d people in your cases",
-                len({person for _, person in lowered}),
+                len({person for _case, person in lowered}),
             ),
         ),
     ):
-        people = {person_id for _, person_id in found}  # one person may be in several of the cases
+        people = {person_id for _case, person_id in found}  # one person may be in several of the cases
         if len(people) == 1:
             items.append(Waiting(one, reverse("cases:detail", args=[found[0][0]]), urgent=True))
         elif people:

@@ -24,13 +24,14 @@ from cases.models import (
     Case,
     CaseReassignment,
     CaseStatusChange,
+    CaseVisit,
     JournalEntry,
     Person,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
 from cases.signals import case_closing_decided
-from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup
+from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup, VisitedPage
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
@@ -350,6 +351,8 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
         erased_at=now, personal_number_index=None
     )
     crypto.shred_subject(person.pk)
+    # Who last opened the person's cases, and when: gone with them (the access log keeps its own record).
+    CaseVisit.objects.filter(case__person_id=person.pk).delete()
     audit.record(
         action=Action.SHRED,
         actor=by,
@@ -359,6 +362,27 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
     )
     person.erased_at, person.personal_number_index = now, None
     return person
+
+
+def case_visit_record(*, user: User, case: Case, page: str = VisitedPage.CASE):
+    """Move the user's last visit of the case's page (or its group's page) to now, and return the one
+    before it (None: no visit was kept), from which the page marks what is new (lotsa.news).
+
+    Called by the page's selector only once its decision to show the page was allowed and recorded
+    (a denial raises before), and before it reads what it shows, so that nothing written meanwhile is
+    passed over. One read and one UPSERT; nothing is kept of an erased person's case."""
+    if case.person.erased_at is not None:
+        return None
+    previous = (
+        CaseVisit.objects.filter(user=user, case=case, page=page).values_list("seen_at", flat=True).first()
+    )
+    CaseVisit.objects.bulk_create(
+        [CaseVisit(user=user, case=case, page=page, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "case", "page"],
+        update_fields=["seen_at"],
+    )
+    return previous
 
 
 # --- Protection follows the person --------------------------------------------------------------

@@ -69,3 +69,11 @@ class CloseReason(models.TextChoices):
     NOT_RELEVANT = "not_relevant", _("No longer relevant")
     DECEASED = "deceased", _("The person has died")
     OTHER = "other", _("Other reason (described in the text)")
+
+
+class VisitedPage(models.TextChoices):
+    """The pages that mark what is new since a user's last visit of them (cases.models.CaseVisit):
+    the case page, and the page of the case's intervention group."""
+
+    CASE = "case", _("the case page")
+    GROUP = "group", _("the intervention group's page")

@@ -102,6 +102,9 @@ class Consent(Recorded, PersonalRecord):
 
     objects = ConsentQuerySet.as_manager()
 
+    # Recorded, and perhaps withdrawn (lotsa.news: new since the user's last visit).
+    NEWS_EVENTS = (("recorded_at", "recorded_by"), ("withdrawn_at", "withdrawn_by"))
+
     class Meta:
         ordering = ["-recorded_at"]
         verbose_name = _("consent")

@@ -35,6 +35,11 @@ def scope_sentence(consent: Consent) -> str:
     }
 
 
+def consents():
+    """Every consent, for a list's subquery that narrows it to each row's person (lotsa.news)."""
+    return Consent.objects.all()
+
+
 def consents_of(case):
     return (
         Consent.objects.filter(person_id=case.person_id)

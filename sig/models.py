@@ -109,6 +109,8 @@ class ThreatAssessment(PersonalRecord):
     assessed_at = models.DateTimeField(auto_now_add=True)
     reassessment_due = models.DateField(_("re-assessment due"))
 
+    NEWS_EVENTS = (("assessed_at", "author"),)  # lotsa.news: new since the user's last visit
+
     class Meta:
         ordering = ["-assessed_at"]
 
@@ -128,6 +130,8 @@ class SharedEntry(PersonalRecord):
     text = EncryptedTextField(_("text"))
     for_civil_society = models.BooleanField(_("summary written for civil-society members"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    NEWS_EVENTS = (("created_at", "author"),)  # lotsa.news: new since the user's last visit
 
     class Meta:
         ordering = ["created_at"]

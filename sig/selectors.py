@@ -4,7 +4,7 @@ member organisations), records what it returns, and returns."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +15,12 @@ from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
+from cases import services as case_services
+from cases.words import VisitedPage
 from consent import policy as consent_policy
 from consent.selectors import consents_expiring_for
 from defectors import queries as programme_queries
-from lotsa import access
+from lotsa import access, news
 from lotsa.vocabulary import Purpose
 from lotsa.waiting import Waiting
 from sig import queries
@@ -27,6 +29,7 @@ from sig.models import (
     ActionStatus,
     InterventionGroup,
     PlanAction,
+    SharedEntry,
     ThreatAssessment,
 )
 from sig.services import membership_of
@@ -68,6 +71,9 @@ def overview_for(*, user: User) -> dict:
     )
     with transaction.atomic():
         access.record_list(user, groups, purpose="my intervention groups")
+    new = _news_on_group_pages(user=user, groups=groups)
+    for group in groups:
+        group.news = new.get(group.pk, 0)
     today = timezone.localdate()
     casework = user.has_role(*CASEWORK_ROLES)
     plan_groups = PlanPolicy().groups_with_plan_visible(user, groups_visible_to(user=user))
@@ -97,10 +103,34 @@ def overview_for(*, user: User) -> dict:
     }
 
 
+def _news_on_group_pages(*, user: User, groups) -> dict:
+    """For the list of groups (already decided and recorded): how many shared entries and threat
+    assessments the user may see on each group's page are new to them since their last visit of it,
+    {group id: count} for those with something new; one query for the whole list (lotsa.news)."""
+    ids = [group.pk for group in groups]
+    if not ids:
+        return {}
+    since = OuterRef("seen")
+    entries = access.visible_to(user, SharedEntry.objects.all())
+    assessments = access.visible_to(user, ThreatAssessment.objects.all())
+    rows = (
+        InterventionGroup.objects.filter(pk__in=ids)
+        .annotate(seen=case_queries.last_visit(user=user, page=VisitedPage.GROUP, case=OuterRef("case_id")))
+        .annotate(
+            news=news.count_new(entries, link="group", user=user, since=since)
+            + news.count_new(assessments, link="group", user=user, since=since)
+        )
+        .values_list("pk", "news")
+    )
+    return {group_id: count for group_id, count in rows if count}
+
+
 def group_page_for(*, user: User, group_id) -> dict:
     """What one member (or the owning unit's supervisor) sees of a group, after one recorded decision;
-    every shared entry and assessment shown is recorded too."""
+    every shared entry and assessment shown is recorded too. What is new to the user since their last
+    visit of the page is marked (``is_new``) and counted (lotsa.news)."""
     group = group_get_for(user=user, group_id=group_id)
+    last_visit = case_services.case_visit_record(user=user, case=group.case, page=VisitedPage.GROUP)
     civil = user.organisation is not None and user.organisation.kind in CIVIL_SOCIETY_KINDS
     entries = queries.visible_shared_entries(user, group)
     assessments = queries.visible_assessments(user, group)
@@ -116,6 +146,8 @@ def group_page_for(*, user: User, group_id) -> dict:
         access.record_list(user, [*entries, *assessments], action=Action.VIEW, purpose="intervention group")
         programme_assessment = programme_assessment_for(user=user, group=group)
     shows_plan = queries.plan_visible(user, group)
+    for row in [*entries, *assessments]:
+        row.is_new = news.is_new(row, user=user, since=last_visit)
     return {
         "group": group,
         "membership": membership_of(user, group),
@@ -123,6 +155,8 @@ def group_page_for(*, user: User, group_id) -> dict:
         "entries": entries,
         "assessments": assessments,
         "programme_assessment": programme_assessment,
+        "last_visit": last_visit,
+        "new_count": sum(row.is_new for row in [*entries, *assessments]),
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],

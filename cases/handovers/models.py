@@ -84,6 +84,9 @@ class Handover(PersonalRecord):
 
     objects = HandoverQuerySet.as_manager()
 
+    # Sent, then accepted, declined or withdrawn (lotsa.news: new since the user's last visit).
+    NEWS_EVENTS = (("sent_at", "sent_by"), ("decided_at", "decided_by"))
+
     class Meta:
         ordering = ["-sent_at"]
         verbose_name = _("hand-over")

@@ -214,6 +214,10 @@ def load(*, organisations: Organisations, users: Users) -> None:
         )
         case = services.case_open(by=worker, number=number, details=details, activity=activity, milieu=milieu)
         case = services.case_activate(by=worker, case_id=case.pk, expected_version=case.version)
+        if nine == PEOPLE[0][2]:
+            # The unit's supervisor opened the first case as it was opened: the journal written since is
+            # new to her (*Nytt sedan ditt senaste besök* on the case page and in *Mina ärenden*).
+            services.case_visit_record(user=users["enhetschef.rk"], case=case)
         for category, text in journal:
             entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
             services.journal_sign(by=worker, entry_id=entry.pk)

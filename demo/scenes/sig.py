@@ -7,8 +7,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.models import Case
-from cases.words import Activity
+from cases.words import Activity, VisitedPage
 from consent import services as consent_services
 from demo.scenes.accounts import Organisations, Users
 from sig import services as sig
@@ -71,6 +72,9 @@ def load(*, organisations: Organisations, users: Users) -> None:
             sig.member_add(by=worker, group_id=group.pk, user=partner, role=role)
         sig.member_add(by=worker, group_id=group.pk, user=club, role="mentor")
         sig.group_activate(by=worker, group_id=group.pk)
+        # The coordinator looked at the group once it was active: what the police share and assess
+        # below is new to her (*Nytt sedan ditt senaste besök* on the group page and the overview).
+        case_services.case_visit_record(user=worker, case=case, page=VisitedPage.GROUP)
         sig.shared_entry_add(
             by=worker,
             group_id=group.pk,
