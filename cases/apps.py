@@ -28,6 +28,7 @@ class CasesConfig(LotsaAppConfig):
         "Person",
         "Case",
         "AssignmentRequest",
+        "JournalEntry",
         "Handover",
         "FirstContact",
         "FirstContactMeeting",
