@@ -3,10 +3,10 @@ is already recorded)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -162,15 +162,57 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
     return cases
 
 
-def case_page_for(*, user: User, case_id) -> dict:
-    """Everything the case page shows, after one recorded decision to view the case."""
-    case = case_get_for(user=user, case_id=case_id, purpose="casework")
-    entries = list(
+JOURNAL_PAGE_SIZE = 20
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
+def _journal_page_holding(case: Case, entry_id, size: int) -> int | None:
+    """The page of the case's journal (newest first) that holds the entry, or None if it is not the
+    case's: one count, whatever the journal's length."""
+    try:
+        entry = JournalEntry.objects.only("pk", "created_at").get(pk=entry_id, case=case)
+    except (JournalEntry.DoesNotExist, ValidationError, ValueError):
+        return None
+    newer = (
         JournalEntry.objects.filter(case=case)
-        .select_related("author", "signed_by", "corrects")
-        .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
-        .order_by("created_at")
+        .filter(Q(created_at__gt=entry.created_at) | Q(created_at=entry.created_at, pk__gt=entry.pk))
+        .count()
     )
+    return newer // size + 1
+
+
+def journal_page(case: Case, *, page=None, entry_id=None, size: int = JOURNAL_PAGE_SIZE):
+    """One page of the case's journal, newest first: only that page's rows are read (and only their
+    texts decrypted, as the page shows them), with what each corrects and is corrected by. The case
+    is decided on already (the caller's one recorded decision). ``entry_id``, if the case's, picks
+    the page that holds it (a link to a corrected entry on another page)."""
+    entries = (
+        JournalEntry.objects.filter(case=case)
+        .select_related("author", "signed_by")
+        .prefetch_related(
+            # Only what a link to them needs: their texts are not read.
+            Prefetch("corrects", queryset=JournalEntry.objects.only("pk", "created_at", "case_id")),
+            Prefetch(
+                "corrections",
+                queryset=JournalEntry.objects.only("pk", "created_at", "case_id", "corrects_id").order_by(
+                    "created_at"
+                ),
+            ),
+        )
+        .order_by(*NEWEST_FIRST)
+    )
+    if entry_id is not None:
+        page = _journal_page_holding(case, entry_id, size) or page
+    return Paginator(entries, size).get_page(page)
+
+
+def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entry_id=None) -> dict:
+    """Everything the case page shows, after one recorded decision to view the case. The journal is
+    shown a page at a time, newest first (``journal_page_number``; or the page holding
+    ``journal_entry_id``)."""
+    case = case_get_for(user=user, case_id=case_id, purpose="casework")
+    journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)
+    entries = list(journal.object_list)
     matrix = consent_queries.matrix_for(case)
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
@@ -192,6 +234,8 @@ def case_page_for(*, user: User, case_id) -> dict:
         "handovers_sent": case.handovers_sent.select_related("to_unit").order_by("sent_at"),
         "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
         "entries": entries,
+        "journal": journal,
+        "on_this_page": {entry.pk for entry in entries},
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
