@@ -61,6 +61,9 @@ PURPOSES = {
     "casework": pgettext_lazy("access purpose", "casework in the case"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),
     "close the group": pgettext_lazy("access purpose", "closing the intervention group"),
+    "confirm deleting a journal draft": pgettext_lazy(
+        "access purpose", "the page that asks before a journal draft is deleted"
+    ),
     "confirm not a protected witness": pgettext_lazy(
         "access purpose", "confirming that the person is not a protected witness"
     ),
@@ -70,6 +73,8 @@ PURPOSES = {
     "de-identified report": pgettext_lazy("access purpose", "sending a de-identified report"),
     "decline a hand-over": pgettext_lazy("access purpose", "declining a hand-over"),
     "defector programme": pgettext_lazy("access purpose", "the defector programme"),
+    "delete a journal draft": pgettext_lazy("access purpose", "deleting a journal draft"),
+    "edit a journal draft": pgettext_lazy("access purpose", "editing a journal draft"),
     "emergency access": pgettext_lazy("access purpose", "emergency access"),
     "emergency access, step one": pgettext_lazy("access purpose", "emergency access, the first step"),
     "find a person": pgettext_lazy("access purpose", "a search by personal identity number"),
@@ -147,6 +152,7 @@ PURPOSES = {
     "the form to correct a journal entry": pgettext_lazy(
         "access purpose", "the form to correct a journal entry"
     ),
+    "the form to edit a journal draft": pgettext_lazy("access purpose", "the form to edit a journal draft"),
     "the form to send a hand-over": pgettext_lazy("access purpose", "the form to send a hand-over"),
     "the form to supersede a consent": pgettext_lazy("access purpose", "the form to replace a consent"),
     "withdraw a consent": pgettext_lazy("access purpose", "withdrawing a consent"),

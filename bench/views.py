@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from bench.models import PlainCase, PlainJournalEntry
 from cases import forms
+from cases.selectors import JOURNAL_PAGE_SIZE
 from cases.words import CaseStatus
 
 
@@ -31,12 +32,15 @@ def plain_case_detail(request, case_id):
     case = get_object_or_404(
         PlainCase.objects.select_related("person", "owner_unit", "responsible"), pk=case_id
     )
-    entries = list(
+    # The same page of the journal as the case page shows (newest first, one page of it).
+    journal = Paginator(
         PlainJournalEntry.objects.filter(case=case)
         .select_related("author", "signed_by", "corrects")
         .prefetch_related("corrections")
-        .order_by("created_at")
-    )
+        .order_by("-created_at", "-pk"),
+        JOURNAL_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    entries = list(journal.object_list)
     context = {
         "case": case,
         "person": case.person,
@@ -44,6 +48,8 @@ def plain_case_detail(request, case_id):
         "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
         "reassignments": [],
         "entries": entries,
+        "journal": journal,
+        "on_this_page": {entry.pk for entry in entries},
         "can_write": True,
         "can_reassign": False,
         "entry_form": forms.JournalEntryForm(),

@@ -32,6 +32,7 @@ class CasesConfig(LotsaAppConfig):
         "Case",
         "AssignmentRequest",
         "ProtectionLowering",
+        "JournalEntry",
         "Handover",
         "FirstContact",
         "FirstContactMeeting",

@@ -88,6 +88,12 @@ class JournalEntryForm(forms.Form):
     )
 
 
+class JournalDraftForm(VersionForm, JournalEntryForm):
+    """A draft changed by its author: the entry's fields and the version of the draft the page showed."""
+
+    field_order = ["category", "text", "version"]
+
+
 class CloseCaseForm(VersionForm):
     reason = forms.ChoiceField(
         label=_("Reason"),

@@ -241,6 +241,10 @@ class JournalEntry(PersonalRecord):
         null=True,
         blank=True,
     )
+    # Optimistic lock of a draft: bumped by every edit, so that a page that showed an older text (the
+    # author's other tab) cannot overwrite a newer one, and so that the change history records that
+    # the draft changed even when only its (encrypted, unlogged) text did.
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every edit.")
 
     objects = JournalQuerySet.as_manager()
 
@@ -251,6 +255,8 @@ class JournalEntry(PersonalRecord):
         ordering = ["created_at"]
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
+        # The case page shows a case's journal newest first, one page at a time.
+        indexes = [models.Index(fields=["case", "-created_at"], name="journal_case_newest")]
 
     def save(self, *args, **kwargs):
         if not self._state.adding and self._stored_as_signed():

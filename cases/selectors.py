@@ -3,7 +3,7 @@ is already recorded)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -207,17 +207,59 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
     return cases
 
 
-def case_page_for(*, user: User, case_id) -> dict:
-    """Everything the case page shows, after one recorded decision to view the case; what is new to the
-    user since their last visit of the page is marked (``is_new``) and counted (lotsa.news)."""
+JOURNAL_PAGE_SIZE = 20
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
+def _journal_page_holding(case: Case, entry_id, size: int) -> int | None:
+    """The page of the case's journal (newest first) that holds the entry, or None if it is not the
+    case's: one count, whatever the journal's length."""
+    try:
+        entry = JournalEntry.objects.only("pk", "created_at").get(pk=entry_id, case=case)
+    except (JournalEntry.DoesNotExist, ValidationError, ValueError):
+        return None
+    newer = (
+        JournalEntry.objects.filter(case=case)
+        .filter(Q(created_at__gt=entry.created_at) | Q(created_at=entry.created_at, pk__gt=entry.pk))
+        .count()
+    )
+    return newer // size + 1
+
+
+def journal_page(case: Case, *, page=None, entry_id=None, size: int = JOURNAL_PAGE_SIZE):
+    """One page of the case's journal, newest first: only that page's rows are read (and only their
+    texts decrypted, as the page shows them), with what each corrects and is corrected by. The case
+    is decided on already (the caller's one recorded decision). ``entry_id``, if the case's, picks
+    the page that holds it (a link to a corrected entry on another page)."""
+    entries = (
+        JournalEntry.objects.filter(case=case)
+        .select_related("author", "signed_by")
+        .prefetch_related(
+            # Only what a link to them needs: their texts are not read.
+            Prefetch("corrects", queryset=JournalEntry.objects.only("pk", "created_at", "case_id")),
+            Prefetch(
+                "corrections",
+                queryset=JournalEntry.objects.only("pk", "created_at", "case_id", "corrects_id").order_by(
+                    "created_at"
+                ),
+            ),
+        )
+        .order_by(*NEWEST_FIRST)
+    )
+    if entry_id is not None:
+        page = _journal_page_holding(case, entry_id, size) or page
+    return Paginator(entries, size).get_page(page)
+
+
+def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entry_id=None) -> dict:
+    """Everything the case page shows, after one recorded decision to view the case. The journal is
+    shown a page at a time, newest first (``journal_page_number``; or the page holding
+    ``journal_entry_id``). What is new to the user since their last visit of the page is marked
+    (``is_new``) and counted (lotsa.news)."""
     case = case_get_for(user=user, case_id=case_id, purpose="casework")
     last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
-    entries = list(
-        JournalEntry.objects.filter(case=case)
-        .select_related("author", "signed_by", "corrects")
-        .prefetch_related(Prefetch("corrections", queryset=JournalEntry.objects.order_by("created_at")))
-        .order_by("created_at")
-    )
+    journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)
+    entries = list(journal.object_list)
     matrix = consent_queries.matrix_for(case)
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
@@ -248,6 +290,8 @@ def case_page_for(*, user: User, case_id) -> dict:
         "entries": entries,
         "last_visit": last_visit,
         "new_count": sum(row.is_new for row in marked),
+        "journal": journal,
+        "on_this_page": {entry.pk for entry in entries},
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,

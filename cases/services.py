@@ -35,6 +35,7 @@ from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup,
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
+from lotsa.vocabulary import InformationCategory
 
 
 class StaleVersion(Conflict):
@@ -325,6 +326,86 @@ def journal_sign(*, by: User, entry_id) -> JournalEntry:
     entry.signed_at, entry.signed_by = timezone.now(), by
     entry.save(update_fields=["signed_at", "signed_by"])
     return entry
+
+
+class StaleDraft(Conflict):
+    def __init__(self):
+        super().__init__(
+            _(
+                "The draft was changed after this page showed it (in another window?). Nothing was "
+                "saved: open the journal again to see the draft as it is now."
+            )
+        )
+
+
+def _draft_of(by: User, entry: JournalEntry, expected_version: int, *, not_the_author: str) -> None:
+    """What editing and deleting a draft both require, once the act is decided: its author, not
+    signed, and as the page showed it."""
+    if entry.author_id != by.pk:
+        raise DomainError(not_the_author)
+    if entry.is_signed:
+        raise DomainError(
+            _(
+                "The entry is signed and can never be changed or deleted. Nothing was changed: "
+                "correct it with a new entry instead."
+            )
+        )
+    if entry.version != expected_version:
+        raise StaleDraft()
+
+
+def _locked_entry(entry_id, case_id) -> JournalEntry:
+    return (
+        JournalEntry.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=entry_id, case_id=case_id)
+    )
+
+
+@transaction.atomic
+def journal_entry_edit(
+    *, by: User, case_id, entry_id, expected_version: int, category: str, text: str
+) -> JournalEntry:
+    """The author changes their draft before signing it. Decided as a change of the entry (the
+    case's rule), recorded in the access log; the change history (django-auditlog) keeps the
+    category and the version, never the encrypted text."""
+    entry = _locked_entry(entry_id, case_id)
+    access.check(by, Action.UPDATE, entry, purpose="edit a journal draft")
+    _draft_of(
+        by,
+        entry,
+        expected_version,
+        not_the_author=_("Only the author of a draft may edit it. Nothing was changed."),
+    )
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write something in the entry."))
+    if category not in InformationCategory.values:
+        raise DomainError(_("Choose an information category."))
+    if text == entry.text and category == entry.category:
+        return entry  # nothing to change: nothing written, nothing to log but the decision
+    entry.text, entry.category = text, category
+    entry.version += 1
+    entry.save(update_fields=["text", "category", "version"])
+    return entry
+
+
+@transaction.atomic
+def journal_entry_delete(*, by: User, case_id, entry_id, expected_version: int) -> Case:
+    """The author deletes their draft before signing it (a signed entry stays for ever). Decided as
+    a deletion of the entry, recorded in the access log; the change history keeps that it was
+    deleted, without its text. Returns the case the draft was in."""
+    entry = _locked_entry(entry_id, case_id)
+    access.check(by, Action.DELETE, entry, purpose="delete a journal draft")
+    _draft_of(
+        by,
+        entry,
+        expected_version,
+        not_the_author=_("Only the author of a draft may delete it. Nothing was changed."),
+    )
+    case = entry.case
+    entry.delete()
+    return case
 
 
 def people_with_number(*, number: str) -> list[Person]:

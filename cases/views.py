@@ -157,8 +157,15 @@ def assignment_decide(request, request_id):
 
 
 def case_detail(request, case_id):
-    """The case page: the access decision is recorded before anything is decrypted or rendered."""
-    context = selectors.case_page_for(user=request.user, case_id=case_id)
+    """The case page: the access decision is recorded before anything is decrypted or rendered. The
+    journal is shown a page at a time, newest first (``?page=``; ``?entry=`` opens the page holding
+    that entry)."""
+    context = selectors.case_page_for(
+        user=request.user,
+        case_id=case_id,
+        journal_page_number=request.GET.get("page"),
+        journal_entry_id=request.GET.get("entry") or None,
+    )
     context.update(
         categories=InformationCategory.choices, entry_form=forms.JournalEntryForm(), statuses=CaseStatus
     )
@@ -206,6 +213,63 @@ def journal_correct(request, case_id, entry_id):
             by=request.user, case_id=case.pk, corrects_id=entry.pk, **data
         ),
         done=_("The correction was saved as a draft. Sign it when it is final."),
+        then=pages.detail(case) + "#journal",
+    )
+
+
+def _posted(request):
+    """The posted data, even when empty (an empty post is an incomplete form, shown with its error)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _draft(case_id, entry_id) -> JournalEntry:
+    return get_object_or_404(
+        JournalEntry.objects.select_related("case", "case__person", "author"), pk=entry_id, case_id=case_id
+    )
+
+
+def journal_edit(request, case_id, entry_id):
+    """The author's draft in a form, before it is signed. The page asks VIEW of the case (readers of
+    the case may see the draft on the case page too); the change is decided by its service."""
+    entry = _draft(case_id, entry_id)
+    case = entry.case
+    form = forms.JournalDraftForm(
+        _posted(request),
+        # The text as a callable: read (decrypted) only when the form is shown, after show() decided.
+        initial={"category": entry.category, "text": lambda: entry.text, "version": entry.version},
+    )
+    return form_page(
+        request,
+        form,
+        template="cases/journal_edit.html",
+        context={"case": case, "entry": entry},
+        show=lambda: decide(request, Action.VIEW, case, purpose="the form to edit a journal draft"),
+        act=(Action.UPDATE, entry),
+        change=lambda data: services.journal_entry_edit(
+            by=request.user, case_id=case.pk, entry_id=entry.pk, **versioned(data)
+        ),
+        done=_("The draft was saved. Sign it when it is final."),
+        then=f"{pages.detail(case)}?entry={entry.pk}#entry-{entry.pk}",
+    )
+
+
+def journal_delete(request, case_id, entry_id):
+    """Deleting a draft asks first: the page shows the draft and what deleting it means; the post
+    (with the version the page showed) deletes it. The page asks VIEW of the case; the deletion is
+    decided by its service."""
+    entry = _draft(case_id, entry_id)
+    case = entry.case
+    return form_page(
+        request,
+        forms.VersionForm(_posted(request), initial={"version": entry.version}),
+        template="cases/journal_delete.html",
+        context={"case": case, "entry": entry},
+        show=lambda: decide(request, Action.VIEW, case, purpose="confirm deleting a journal draft"),
+        act=(Action.DELETE, entry),
+        change=lambda data: services.journal_entry_delete(
+            by=request.user, case_id=case.pk, entry_id=entry.pk, **versioned(data)
+        ),
+        done=_("The draft was deleted."),
         then=pages.detail(case) + "#journal",
     )
 

@@ -694,6 +694,16 @@ def encrypted_fields(model) -> tuple[str, ...]:
     return tuple(field.name for field in model._meta.get_fields() if isinstance(field, EncryptedField))
 
 
+def encrypted_fields_written(instance) -> tuple[str, ...]:
+    """The names of ``instance``'s encrypted fields given a new value that is not yet encrypted (set
+    since the row was read or last saved): what a change is about to write, by name, never by value."""
+    return tuple(
+        name
+        for name in encrypted_fields(type(instance))
+        if isinstance(state := instance.__dict__.get(name), _Plain) and state.ciphertext is None
+    )
+
+
 def encryption_fields(model) -> tuple[str, ...]:
     """What of ``model`` belongs to its encryption and never enters a change history: the encrypted
     fields, the blind indexes of them, and the row key its ciphertexts are bound to (if not the

@@ -47,6 +47,13 @@ class GuardedRecord(models.Model):
     def ENCRYPTED_FIELDS(cls) -> tuple[str, ...]:  # read like the constant it was
         return () if cls._meta.abstract else crypto.encrypted_fields(cls)
 
+    def get_additional_data(self) -> dict | None:
+        """What django-auditlog adds to a change record of the row (its hook): the encrypted fields a
+        change writes, by name. Their values stay out of every history (lotsa.apps), so without this
+        an edit of a text alone would leave a record that says nothing of what changed."""
+        written = crypto.encrypted_fields_written(self)
+        return {"encrypted_fields_written": list(written)} if written else None
+
     def access_subject_id(self) -> uuid.UUID | None:
         """The person whose data this row is (lotsa.access names them in every access event)."""
         attr = self.encryption_subject_field

@@ -77,6 +77,8 @@ INVALID = {
     "consent:disclose": {"may_not": "supervisor"},
     "consent:supersede": {"may_not": "supervisor"},
     "cases:journal_correct": {"may_not": "supervisor"},
+    "cases:journal_edit": {"may_not": "supervisor"},
+    "cases:journal_delete": {"may_not": "supervisor"},
     "defectors:bops_person": {"may": "bops_under_consent", "may_not": "external_member"},
     "defectors:decision_review": {"may": "supervisor_of_the_programme", "may_not": "programme_worker"},
     "cases:request_assignment": {"may": "social_worker_unassigned", "may_not": "coordinator"},

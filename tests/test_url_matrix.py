@@ -618,6 +618,18 @@ MATRIX = {
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.signed_entry.pk},
         only({"social_worker": 200, "supervisor": 200}),
     ),
+    # The author's draft: the form and the confirmation ask VIEW of the case; editing and deleting
+    # are decided (the author only) when posted.
+    "cases:journal_edit": (
+        "get",
+        lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
+    "cases:journal_delete": (
+        "get",
+        lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     # The handler proposed closing; the unit's supervisor approves (four eyes).
     "cases:close_decide": ("post", closing_proposed, SUPERVISOR_POST, approve_closing),
     "supervision:desk": ("get", None, SUPERVISOR_ONLY),

@@ -179,6 +179,16 @@ PEOPLE = [
 ]
 
 
+# A draft the handler has not signed yet (by the person's YYMMDDNNN): it can still be edited or
+# deleted by its author, from the case page.
+DRAFTS = {
+    "920315123": (
+        "interventions_plans",
+        "Utkast: planerar ett gemensamt möte med mamma och skolan om komvux. Ska stämmas av med Adam.",
+    ),
+}
+
+
 def with_check_digit(first_nine: str) -> str:
     """YYMMDDNNN plus the Luhn digit, as YYYYMMDDNNNC (born 1900-2099, as the text says)."""
     for digit in "0123456789":
@@ -221,6 +231,9 @@ def load(*, organisations: Organisations, users: Users) -> None:
         for category, text in journal:
             entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
             services.journal_sign(by=worker, entry_id=entry.pk)
+        if nine in DRAFTS:
+            category, text = DRAFTS[nine]
+            services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
         if closed_reason:
             # The handler proposes closing; the unit's supervisor approves it (four eyes).
             case = services.case_close(
