@@ -22,6 +22,7 @@ class CasesConfig(LotsaAppConfig):
         "cases.first_contacts.selectors.waiting_concern_reports",
         "cases.first_contacts.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
+        "cases.selectors.waiting_youth_handovers",
         "cases.selectors.waiting_closings",
     ]
     change_history = [
