@@ -143,6 +143,13 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     # (each hand-over) and two in the programme (naming BOPS); and Oskar Demoson's for his hand-over from
     # the VBE team to Rinkeby-Kista.
     assert Consent.objects.count() == 3 + 5 + 1 + 1  # and Maria Testsson's for relative support
+    from consent import policy
+
+    # Nora Prövare's guardians consented for her group: she comes of age within the warning period.
+    nora = Consent.objects.get(child_at_consent=True)
+    assert 0 < (nora.adult_on - timezone.localdate()).days <= settings.LOTSA_MAJORITY_WARNING_DAYS
+    assert policy.sharing_pauses_on(person_id=nora.person_id, purpose="intervention_group") == nora.adult_on
+    assert Case.objects.filter(youth_unit_ends_on__isnull=False).exists()
     from cases.models import ConcernReport, FirstContact
 
     current = FirstContact.objects.exclude(case__status="closed")
