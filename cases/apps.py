@@ -23,6 +23,7 @@ class CasesConfig(LotsaAppConfig):
         "cases.first_contacts.selectors.waiting_concern_reports",
         "cases.first_contacts.selectors.waiting_first_contacts",
         "cases.selectors.waiting_drafts",
+        "cases.selectors.waiting_youth_handovers",
         "cases.selectors.waiting_closings",
         "cases.selectors.waiting_protection_changes",
         "cases.selectors.waiting_protection_lowerings",

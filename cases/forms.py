@@ -57,6 +57,10 @@ class CaseFilterForm(forms.Form):
     activity = forms.ChoiceField(
         label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]
     )
+    youth_unit_ending = forms.BooleanField(
+        label=_("To hand over from the child and youth unit"),
+        required=False,
+    )
     size = forms.TypedChoiceField(
         label=_("Per page"),
         required=False,

@@ -148,6 +148,13 @@ class Case(PersonalRecord):
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change.")
+    # A district's case of a young person is the child and youth unit's until the person outgrows it
+    # (LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE): the day it ends, written when the case is opened, as a plain
+    # date so that the handler's task to hand over is counted without decrypting a personal identity
+    # number. None: no such limit (another unit, an adult, an unknown birth date).
+    youth_unit_ends_on = models.DateField(
+        _("the child and youth unit's responsibility ends"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("case")

@@ -25,6 +25,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lotsa import crypto
+
 _PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+])?(?P<tail>\d{4})$")
 
 
@@ -89,6 +91,38 @@ def normalise(text: str, *, today: dt.date | None = None) -> str:
 
 def birth_date(canonical: str) -> dt.date:
     return _birth_date(int(canonical[:4]), int(canonical[4:6]), int(canonical[6:8]))[0]
+
+
+def birthday(born: dt.date | None, age: int) -> dt.date | None:
+    """The day someone born on ``born`` turns ``age`` (the 29th of February's children on the 1st of
+    March in a common year, as the population register counts it); None for an unknown birth date."""
+    if born is None:
+        return None
+    year = born.year + age
+    try:
+        return born.replace(year=year)
+    except ValueError:
+        return dt.date(year, 3, 1)
+
+
+def stored_birth_date(person_id, stored_number) -> dt.date | None:
+    """The birth date in a person's stored (encrypted) personal identity number, for data migrations,
+    whose historical models know nothing of the encryption; None when it cannot be read (an erased
+    person) or holds no date."""
+    if stored_number is None:
+        return None
+    try:
+        number = crypto.decrypt_value(
+            stored_number, label="cases.person", field="personal_number", pk=person_id, subject_id=person_id
+        ).decode()
+    except crypto.CryptoError:
+        return None
+    if len(number) != 12 or not number.isdigit():
+        return None
+    try:
+        return birth_date(number)
+    except InvalidPersonalNumber:
+        return None
 
 
 def is_coordination_number(canonical: str) -> bool:

@@ -3,17 +3,21 @@ is already recorded)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import CASE_PAGE_ROLES, Role
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
@@ -121,10 +125,24 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
     return case
 
 
-def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None, size: int = 25):
+def _hand_over_by() -> dt.date:
+    """Cases whose child and youth unit's responsibility ends by this day are to be handed over now."""
+    return timezone.localdate() + dt.timedelta(days=settings.LOTSA_CHILD_AND_YOUTH_HANDOVER_DAYS)
+
+
+def my_cases_for(
+    *,
+    user: User,
+    status: str = "",
+    activity: str = "",
+    youth_unit_ending: bool = False,
+    page=None,
+    size: int = 25,
+):
     """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
     per person shown, in one insert, before anything is rendered. ``status`` NOT_CLOSED: every case but
-    the closed ones; empty: every case."""
+    the closed ones; empty: every case. ``youth_unit_ending``: only those the child and youth unit is
+    to hand over now. Each row carries ``hand_over_by`` (that day, or None)."""
     cases = cases_visible_to(user=user)
     if status == NOT_CLOSED:
         cases = cases.exclude(status=CaseStatus.CLOSED)
@@ -132,6 +150,9 @@ def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None,
         cases = cases.filter(status=status)
     if activity:
         cases = cases.filter(activity=activity)
+    horizon = _hand_over_by()
+    if youth_unit_ending:
+        cases = cases.filter(youth_unit_ends_on__lte=horizon).exclude(status=CaseStatus.CLOSED)
     cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
     shown = Paginator(cases, size).get_page(page)
     rows = list(shown.object_list)
@@ -141,6 +162,8 @@ def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None,
     new = _news_on_case_pages(user=user, cases=rows)
     for case in rows:
         case.news = new.get(case.pk, 0)
+        ends = case.youth_unit_ends_on
+        case.hand_over_by = ends if ends and ends <= horizon and case.status != CaseStatus.CLOSED else None
     return shown, rows
 
 
@@ -334,6 +357,28 @@ def waiting_drafts(user: User) -> list:
         return []
     text = ngettext("%(n)d journal draft to sign", "%(n)d journal drafts to sign", drafts) % {"n": drafts}
     return [Waiting(text=text, url=reverse("cases:my_cases"))]
+
+
+def waiting_youth_handovers(user: User) -> list:
+    """For the start page (a count, never a person): the user's own cases whose person outgrows the
+    child and youth unit within LOTSA_CHILD_AND_YOUTH_HANDOVER_DAYS (or has), to be handed over in
+    good time."""
+    if not user.has_role(*CASEWORK_ROLES):
+        return []
+    due = (
+        access.visible_to(user, Case.objects.filter(responsible=user))
+        .exclude(status=CaseStatus.CLOSED)
+        .filter(youth_unit_ends_on__lte=_hand_over_by())
+        .count()
+    )
+    if not due:
+        return []
+    text = ngettext(
+        "%(n)d young person outgrows the child and youth unit soon: hand the case over in good time",
+        "%(n)d young people outgrow the child and youth unit soon: hand their cases over in good time",
+        due,
+    )
+    return [Waiting(text=text % {"n": due}, url=reverse("cases:my_cases") + "?youth_unit_ending=on")]
 
 
 def waiting_closings(user: User) -> list:

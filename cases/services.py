@@ -4,15 +4,17 @@ is recorded in the access log in the same transaction."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.models import User
+from accounts.models import OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
@@ -66,6 +68,18 @@ def person_find(*, organisation, number: str) -> Person | None:
     )
 
 
+def youth_unit_ends_on(person: Person, unit) -> dt.date | None:
+    """The day the district's child and youth unit's responsibility for ``person`` ends (the birthday
+    after LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE), for a case ``unit`` opens while they are that young;
+    None for another kind of unit, an older person or an unknown birth date."""
+    age = person.age()
+    if unit.kind != OrganisationKind.DISTRICT_ADMINISTRATION or age is None:
+        return None
+    if age > settings.LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE:
+        return None
+    return pnr.birthday(person.birth_date, settings.LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE + 1)
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -93,6 +107,7 @@ def case_open(
         target_group=target_group if target_group in TargetGroup.values else TargetGroup.PERSON_CONCERNED,
     )
     access.check(by, Action.CREATE, case, purpose="open a case")
+    case.youth_unit_ends_on = youth_unit_ends_on(person, by.organisation)
     if created_person:
         person.given_names = details.given_names
         person.surname = details.surname

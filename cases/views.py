@@ -36,6 +36,7 @@ def my_cases(request):
         # Live work first: a list opened without a choice (or paged from one) shows no closed case.
         status=data.get("status", "") if "status" in request.GET else NOT_CLOSED,
         activity=data.get("activity", ""),
+        youth_unit_ending=bool(data.get("youth_unit_ending")),
         page=request.GET.get("page"),
         size=data.get("size") or 25,
     )

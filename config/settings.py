@@ -309,6 +309,9 @@ LOTSA_CONSENT_EXPIRY_WARNING_DAYS = int(os.environ.get("LOTSA_CONSENT_EXPIRY_WAR
 # consent is recorded beside theirs (age and maturity: the social worker confirms the child's view).
 LOTSA_ADULT_AGE = int(os.environ.get("LOTSA_ADULT_AGE", "18"))
 LOTSA_CHILD_OWN_CONSENT_AGE = int(os.environ.get("LOTSA_CHILD_OWN_CONSENT_AGE", "12"))
+# A guardians' consent covers nothing from the day the young person comes of age: this many days
+# before, the responsible social worker is asked to talk to them about their own consent.
+LOTSA_MAJORITY_WARNING_DAYS = int(os.environ.get("LOTSA_MAJORITY_WARNING_DAYS", "30"))
 LOTSA_DISCLOSURE_ACCESS_DAYS = int(os.environ.get("LOTSA_DISCLOSURE_ACCESS_DAYS", "14"))
 LOTSA_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("LOTSA_EMERGENCY_ACCESS_MINUTES", "60"))
 LOTSA_REVIEW_DUE_DAYS = int(os.environ.get("LOTSA_REVIEW_DUE_DAYS", "7"))
@@ -324,6 +327,9 @@ LOTSA_SIG_BANDS = [
     ("young", _("Young people 12-18"), 12, 18),
     ("young_adults", _("Young adults 19-29"), 19, 29),
 ]
+# A group's person who has outgrown its band (or will within this many days) is a task for the
+# group's handlers: the band is checked every day, not only when the group is formed.
+LOTSA_SIG_BAND_WARNING_DAYS = int(os.environ.get("LOTSA_SIG_BAND_WARNING_DAYS", "30"))
 LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3"))
 
 # --- Hand-overs between units and the defector programme (see cases/, defectors/) -------------------
@@ -337,6 +343,9 @@ LOTSA_FOLLOW_UP_EARLY_DAYS = int(os.environ.get("LOTSA_FOLLOW_UP_EARLY_DAYS", "1
 # Up to and including this age, the district's child and youth unit is responsible (SoL, LVU, LUL):
 # a report of concern for a child is routed to it.
 LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_UNIT_MAX_AGE", "20"))
+# A district's case opened while its person was that young is the child and youth unit's: this many
+# days before the person outgrows it, the responsible social worker is asked to hand the case over.
+LOTSA_CHILD_AND_YOUTH_HANDOVER_DAYS = int(os.environ.get("LOTSA_CHILD_AND_YOUTH_HANDOVER_DAYS", "90"))
 
 # The systematic review of the access log (supervision/log_review.py): what the risk rules look for.
 LOTSA_WORKING_HOURS = (

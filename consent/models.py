@@ -11,8 +11,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,22 +33,12 @@ class ConsentStatus(models.TextChoices):
     INCOMPLETE = "incomplete", _("Waiting for the guardians' consent")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EXPIRED = "expired", _("Expired")
+    ENDED_AT_MAJORITY = "ended_at_majority", _("Ended when the young person came of age")
     SUPERSEDED = "superseded", _("Superseded")
 
 
 class ConsentQuerySet(GuardedQuerySet):
-    def in_force(self, at: dt.datetime | None = None):
-        """Consents in force at ``at``, in SQL: not withdrawn or superseded, within their dates (the local
-        day), and for a child with the guardians' consents beside the child's own."""
-        at = at or timezone.now()
-        return self.filter(
-            models.Q(child_at_consent=False)
-            | models.Q(guardians_consented__gte=Greatest(Value(1), F("guardians_required"))),
-            withdrawn_at__isnull=True,
-            superseded_by__isnull=True,
-            valid_from__lte=timezone.localdate(at),
-            valid_until__gte=timezone.localdate(at),
-        )
+    """Which consents are in force is the sharing policy's to say (consent.policy.in_force)."""
 
     def update(self, **kwargs):
         raise TypeError(
@@ -88,6 +76,11 @@ class Consent(Recorded, PersonalRecord):
     guardians_consented = models.PositiveSmallIntegerField(_("guardians who consented"), default=0)
     guardians_required = models.PositiveSmallIntegerField(_("guardians required"), default=0)
     child_own_consent = models.BooleanField(_("the child consented too"), default=False)
+    # The day the child comes of age (a consent recorded for a child; None for an adult's): from that
+    # day on the guardians' consent covers nothing (consent.policy). Kept in clear, as a plain date, so
+    # that the policy's SQL never decrypts a personal identity number; it tells no more than the
+    # child's age, which the consent's guardian fields already show.
+    adult_on = models.DateField(_("comes of age on"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -111,26 +104,11 @@ class Consent(Recorded, PersonalRecord):
         verbose_name_plural = _("consents")
         indexes = [models.Index(fields=["person", "valid_until"])]
 
-    @property
-    def guardians_satisfied(self) -> bool:
-        return not self.child_at_consent or self.guardians_consented >= max(1, self.guardians_required)
-
-    def status(self, at: dt.datetime | None = None) -> str:
-        at = at or timezone.now()
-        if self.superseded_by_id:
-            return ConsentStatus.SUPERSEDED
-        if self.withdrawn_at is not None and self.withdrawn_at <= at:
-            return ConsentStatus.WITHDRAWN
-        if timezone.localdate(at) > self.valid_until:
-            return ConsentStatus.EXPIRED
-        if timezone.localdate(at) < self.valid_from:
-            return ConsentStatus.PENDING
-        if not self.guardians_satisfied:
-            return ConsentStatus.INCOMPLETE
-        return ConsentStatus.ACTIVE
+    # Where the consent stands now, set by consent.policy.with_status (the rule lives there).
+    current_status: str = ""
 
     def get_status_display(self) -> str:
-        return ConsentStatus(self.status()).label
+        return ConsentStatus(self.current_status).label if self.current_status else ""
 
 
 class Disclosure(PersonalRecord):

@@ -8,20 +8,30 @@ names no such purpose crosses nothing. A deactivated organisation is covered by 
 person is shared with no one. Nothing is cached: every request asks again, so a withdrawal or an
 expiry takes effect on the very next request.
 
+What keeps a consent in force is written here too (``covering`` in SQL, ``consent_status`` for one
+consent): not withdrawn or superseded, within its dates (the local day), and for a child with every
+guardian's consent beside the child's own. A consent recorded for a child (the guardians') covers
+only until the day the child comes of age (``Consent.adult_on``, the date of majority written in
+clear when the consent is recorded, so that no query decrypts a personal identity number): from that
+day on it covers no sharing at all, and only a consent the young person gives as an adult does.
+
 - ``shared_with`` is the rule as a SQL expression over an outer queryset (policies' ``visible``);
 - ``sharing_decision`` answers for one piece of information, with its ground;
 - ``consents_in_force``, ``organisations_named`` and ``grants_for_person`` say what a person's consents
-  name (forming a group, the case page's matrix).
+  name (forming a group, the case page's matrix);
+- ``covering`` / ``in_force`` / ``consent_status`` / ``last_day_covered`` / ``sharing_pauses_on``: when a
+  consent is in force, and until when.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from consent.models import Consent, Disclosure, EmergencyAccess
+from consent.models import Consent, ConsentStatus, Disclosure, EmergencyAccess
 from lotsa.access import Decision
 from lotsa.vocabulary import LEGAL_GROUND, Purpose
 
@@ -30,10 +40,81 @@ NO_GROUND = "no consent or legal ground covers sharing with this organisation"
 NO_PURPOSE = "information crosses to another organisation only for a named purpose"
 
 
+def covering(at: dt.datetime | None = None) -> Q:
+    """The consents in force at ``at``, as a condition on Consent rows: not withdrawn or superseded,
+    within their dates (the local day), for a child with the guardians' consents beside the child's
+    own, and a child's consent only before the child comes of age."""
+    today = timezone.localdate(at or timezone.now())
+    return (
+        (Q(child_at_consent=False) | Q(guardians_consented__gte=Greatest(Value(1), F("guardians_required"))))
+        # A consent recorded for a child ends at majority: without a recorded date of majority it
+        # covers nothing (it fails closed).
+        & (Q(child_at_consent=False) | Q(adult_on__gt=today))
+        & Q(withdrawn_at__isnull=True, superseded_by__isnull=True)
+        & Q(valid_from__lte=today, valid_until__gte=today)
+    )
+
+
+def in_force(consents: QuerySet | None = None, at: dt.datetime | None = None) -> QuerySet:
+    """``consents`` (every consent, if not given) that are in force at ``at``."""
+    return (Consent.objects.all() if consents is None else consents).filter(covering(at))
+
+
+def consent_status(consent: Consent, at: dt.datetime | None = None) -> str:
+    """Where one consent stands at ``at`` (a ``ConsentStatus``): the rule of ``covering``, for one."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if consent.superseded_by_id:
+        return ConsentStatus.SUPERSEDED
+    if consent.withdrawn_at is not None and consent.withdrawn_at <= at:
+        return ConsentStatus.WITHDRAWN
+    if consent.child_at_consent and (consent.adult_on is None or today >= consent.adult_on):
+        return ConsentStatus.ENDED_AT_MAJORITY
+    if today > consent.valid_until:
+        return ConsentStatus.EXPIRED
+    if today < consent.valid_from:
+        return ConsentStatus.PENDING
+    if consent.child_at_consent and consent.guardians_consented < max(1, consent.guardians_required):
+        return ConsentStatus.INCOMPLETE
+    return ConsentStatus.ACTIVE
+
+
+def with_status(consents, at: dt.datetime | None = None) -> list[Consent]:
+    """The consents as a list, each with its ``current_status`` at ``at`` (for the pages)."""
+    rows = list(consents)
+    for consent in rows:
+        consent.current_status = consent_status(consent, at)
+    return rows
+
+
+def last_day_covered(consent: Consent) -> dt.date:
+    """The last day the consent can cover: its own last day, or for a child's the day before the
+    child comes of age, if that is earlier."""
+    if consent.child_at_consent and consent.adult_on is not None:
+        return min(consent.valid_until, consent.adult_on - dt.timedelta(days=1))
+    return consent.valid_until
+
+
+def ends_at_majority(consent: Consent) -> bool:
+    """Whether the consent ends because the child comes of age (before its own last day)."""
+    return bool(
+        consent.child_at_consent and consent.adult_on is not None and consent.adult_on <= consent.valid_until
+    )
+
+
+def sharing_pauses_on(*, person_id, purpose: str, at: dt.datetime | None = None) -> dt.date | None:
+    """The day sharing for ``purpose`` stops because the guardians' consents in force end at the
+    person's majority, while no consent the person gave as an adult carries it on; None otherwise."""
+    consents = list(consents_in_force(person_id=person_id, purpose=purpose, at=at))
+    if not consents or not all(ends_at_majority(consent) for consent in consents):
+        return None
+    return max(consent.adult_on for consent in consents)
+
+
 def consents_sharing(*, organisation_id: int, purpose: str, at: dt.datetime | None = None) -> QuerySet:
     """The consents in force for ``purpose`` that name ``organisation_id`` (while it is active), of
     people who are not erased."""
-    return Consent.objects.in_force(at).filter(
+    return in_force(at=at).filter(
         purpose=purpose,
         recipients=organisation_id,
         recipients__is_active=True,
@@ -136,7 +217,7 @@ def sharing_decision(
 
 def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime | None = None):
     """The person's consents in force at ``at`` (for ``purpose``, if given), with their recipients."""
-    consents = Consent.objects.in_force(at).filter(person_id=person_id, person__erased_at__isnull=True)
+    consents = in_force(at=at).filter(person_id=person_id, person__erased_at__isnull=True)
     if purpose:
         consents = consents.filter(purpose=purpose)
     return consents.prefetch_related("recipients")
@@ -145,7 +226,7 @@ def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime 
 def consents_naming_kind(*, person_ids, purpose: str, kind: str, at: dt.datetime | None = None) -> QuerySet:
     """The consents in force for ``purpose`` of these people that name an active organisation of
     ``kind`` (the defector programme's gate: a consent that names BOPS)."""
-    return Consent.objects.in_force(at).filter(
+    return in_force(at=at).filter(
         purpose=purpose,
         person_id__in=person_ids,
         person__erased_at__isnull=True,

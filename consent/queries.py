@@ -40,8 +40,9 @@ def consents():
     return Consent.objects.all()
 
 
-def consents_of(case):
-    return (
+def consents_of(case) -> list[Consent]:
+    """The person's consents, each with where it stands now (consent.policy)."""
+    return policy.with_status(
         Consent.objects.filter(person_id=case.person_id)
         .prefetch_related("recipients")
         .select_related("recorded_by", "withdrawn_by")
@@ -79,7 +80,7 @@ def consents_and_disclosures_of(*, person, organisation_id) -> list[tuple[str, l
     (heading, lines), for the subject access extract. Called only after the extract's EXPORT decision
     naming the person is recorded; it records nothing itself."""
     consents = []
-    for consent in (
+    for consent in policy.with_status(
         Consent.objects.filter(person=person, organisation_id=organisation_id)
         .prefetch_related("recipients")
         .order_by("recorded_at")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases import queries as case_queries
+from consent import policy
 from consent.models import Consent, Review
 from lotsa import access, crypto
 from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
@@ -31,28 +33,49 @@ def consent_get_for(*, user, case_id, consent_id, purpose: str) -> tuple:
     )
     if consent is None:
         raise Http404
+    policy.with_status([consent])
     return case, consent
 
 
 # --- Lists: each asks, records one access event naming every person it returns, and returns ------
 
 
+def _ending_soon(*, cases, within_days: int, today):
+    """The consents in force of ``cases``' people whose last day falls within ``within_days``: their own
+    last day, or (a guardians' consent) the day before the young person comes of age."""
+    horizon = today + dt.timedelta(days=within_days)
+    return (
+        policy.in_force()
+        .filter(person__cases__in=cases)
+        .filter(Q(valid_until__lte=horizon) | Q(child_at_consent=True, adult_on__lte=horizon))
+    )
+
+
 def consents_expiring_for(*, user, within_days: int | None = None, purpose: str | None = None) -> list:
-    """Consents of the user's own cases that end within the warning period (for ``purpose``, if given);
-    one access event per consent, naming its person, before anything is shown."""
+    """Consents of the user's own cases that end within the warning period (for ``purpose``, if given),
+    among them the guardians' consents of a young person about to come of age; one access event per
+    consent, naming its person, before anything is shown. Each carries ``last_day`` and
+    ``ends_at_majority`` (consent.policy)."""
     within_days = settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS if within_days is None else within_days
     today = timezone.localdate()
     cases = access.visible_to(user, case_queries.cases_responsible(user=user))
     consents = (
-        Consent.objects.in_force()
-        .filter(person__cases__in=cases, valid_until__lte=today + dt.timedelta(days=within_days))
+        _ending_soon(
+            cases=cases, within_days=max(within_days, settings.LOTSA_MAJORITY_WARNING_DAYS), today=today
+        )
         .select_related("person")
         .distinct()
-        .order_by("valid_until")
     )
     if purpose:
         consents = consents.filter(purpose=purpose)
-    rows = list(consents)
+    rows = []
+    for consent in consents:
+        consent.last_day = policy.last_day_covered(consent)
+        consent.ends_at_majority = policy.ends_at_majority(consent)
+        window = settings.LOTSA_MAJORITY_WARNING_DAYS if consent.ends_at_majority else within_days
+        if consent.last_day <= today + dt.timedelta(days=window):
+            rows.append(consent)
+    rows.sort(key=lambda consent: (consent.last_day, str(consent.pk)))
     with transaction.atomic():
         access.record_list(user, rows, purpose="consents about to expire")
     return rows
@@ -127,20 +150,36 @@ def waiting_about_consent(user) -> list:
     today = timezone.localdate()
     if user.has_role(*CASEWORK_ROLES):
         cases = access.visible_to(user, case_queries.cases_responsible(user=user))
+        in_force = policy.in_force().filter(person__cases__in=cases)
+        # A guardians' consent that ends when the young person comes of age is counted below, not here.
+        ends_at_majority = Q(child_at_consent=True, adult_on__lte=F("valid_until"))
+        expiry = today + dt.timedelta(days=settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS)
         ending = (
-            Consent.objects.in_force()
-            .filter(
-                person__cases__in=cases,
-                valid_until__lte=today + dt.timedelta(days=settings.LOTSA_CONSENT_EXPIRY_WARNING_DAYS),
-            )
-            .distinct()
-            .count()
+            in_force.filter(valid_until__lte=expiry).exclude(ends_at_majority).values("pk").distinct().count()
         )
         if ending:
             items.append(
                 Waiting(
                     ngettext("%(n)d consent is about to expire", "%(n)d consents are about to expire", ending)
                     % {"n": ending},
+                    reverse("consent:expiring"),
+                )
+            )
+        # A guardians' consent ends when the young person comes of age: the handler asks them about
+        # their own consent in good time (one task per person, however many consents end).
+        majority = today + dt.timedelta(days=settings.LOTSA_MAJORITY_WARNING_DAYS)
+        coming_of_age = (
+            in_force.filter(ends_at_majority, adult_on__lte=majority).values("person_id").distinct().count()
+        )
+        if coming_of_age:
+            items.append(
+                Waiting(
+                    ngettext(
+                        "%(n)d young person comes of age soon: ask them about the consent",
+                        "%(n)d young people come of age soon: ask them about the consent",
+                        coming_of_age,
+                    )
+                    % {"n": coming_of_age},
                     reverse("consent:expiring"),
                 )
             )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, OrganisationKind
 from audit import services as audit
 from audit.models import Action
+from cases import personal_number as pnr
 from cases import queries as case_queries
 from consent import grounds
 from consent.models import Consent, ConsentReviewOutcome, Disclosure, EmergencyAccess, GivenHow, Review
@@ -71,6 +72,7 @@ def _check_terms(case, terms: ConsentTerms) -> None:
 
 def _create(case, by, terms: ConsentTerms) -> Consent:
     age = case.person.age()
+    child = age is not None and age < settings.LOTSA_ADULT_AGE
     consent = Consent(
         person=case.person,
         case=case,
@@ -81,7 +83,8 @@ def _create(case, by, terms: ConsentTerms) -> Consent:
         valid_until=terms.valid_until,
         given_how=terms.given_how,
         recorded_by=by,
-        child_at_consent=age is not None and age < settings.LOTSA_ADULT_AGE,
+        child_at_consent=child,
+        adult_on=pnr.birthday(case.person.birth_date, settings.LOTSA_ADULT_AGE) if child else None,
         guardians_required=terms.guardians_required,
         guardians_consented=terms.guardians_consented,
         child_own_consent=terms.child_own_consent,

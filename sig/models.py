@@ -51,6 +51,10 @@ class InterventionGroup(GuardedRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="intervention_group")
     band = models.CharField(_("band"), max_length=32)
+    # The day the group's person outgrows the band (the birthday after its upper age): checked on every
+    # read, not only at forming. A plain date, written when the group is formed, so that the handlers'
+    # tasks are counted without decrypting a personal identity number; None for an unknown birth date.
+    band_ends_on = models.DateField(_("outgrows the band on"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=GroupStatus.choices, default=GroupStatus.FORMING
     )

@@ -3,6 +3,9 @@ member organisations), records what it returns, and returns."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet
 from django.http import Http404
@@ -27,12 +30,13 @@ from sig import queries
 from sig.access import PlanPolicy
 from sig.models import (
     ActionStatus,
+    GroupStatus,
     InterventionGroup,
     PlanAction,
     SharedEntry,
     ThreatAssessment,
 )
-from sig.services import membership_of
+from sig.services import PURPOSE, membership_of
 
 # The access log's reasons for showing the defector programme's latest assessment on a group's page
 # (audit.vocabulary has their words): the second says that it belongs to another unit's record of the
@@ -95,8 +99,18 @@ def overview_for(*, user: User) -> dict:
         if a.reassessment_overdue and (a.organisation_id == user.organisation_id or casework)
     ]
     expiring = consents_expiring_for(user=user, purpose=Purpose.INTERVENTION_GROUP) if casework else []
+    outgrowing = (
+        [
+            group
+            for group in groups
+            if _outgrows_band_soon(group, today) and group.case.responsible_id == user.pk
+        ]
+        if casework
+        else []
+    )
     return {
         "groups": groups,
+        "outgrowing": outgrowing,
         "overdue_actions": overdue_actions,
         "overdue_reassessments": overdue_reassessments,
         "expiring": expiring,
@@ -123,6 +137,16 @@ def _news_on_group_pages(*, user: User, groups) -> dict:
         .values_list("pk", "news")
     )
     return {group_id: count for group_id, count in rows if count}
+def _band_horizon(today):
+    return today + dt.timedelta(days=settings.LOTSA_SIG_BAND_WARNING_DAYS)
+
+
+def _outgrows_band_soon(group: InterventionGroup, today) -> bool:
+    return (
+        group.status != GroupStatus.CLOSED
+        and group.band_ends_on is not None
+        and group.band_ends_on <= _band_horizon(today)
+    )
 
 
 def group_page_for(*, user: User, group_id) -> dict:
@@ -160,6 +184,12 @@ def group_page_for(*, user: User, group_id) -> dict:
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
+        # The guardians' consent ends when the young person comes of age: every member sees the day
+        # sharing pauses (unless the young person consents as an adult before it).
+        "sharing_pauses_on": consent_policy.sharing_pauses_on(
+            person_id=group.case.person_id, purpose=PURPOSE
+        ),
+        "outgrows_band_on": group.band_ends_on if _outgrows_band_soon(group, timezone.localdate()) else None,
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
         "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
     }
@@ -228,7 +258,21 @@ def waiting_in_groups(user: User) -> list:
         for a in latest.values()
         if a.reassessment_overdue and (casework or a.organisation_id == user.organisation_id)
     )
+    outgrowing = (
+        groups.exclude(status=GroupStatus.CLOSED)
+        .filter(band_ends_on__lte=_band_horizon(today), case__responsible=user)
+        .count()
+        if casework
+        else 0
+    )
     items, url = [], reverse("sig:overview")
+    if outgrowing:
+        text = ngettext(
+            "%(n)d person in an intervention group outgrows its age band: move them or close the group",
+            "%(n)d people in intervention groups outgrow their age bands: move them or close the groups",
+            outgrowing,
+        )
+        items.append(Waiting(text % {"n": outgrowing}, url))
     overdue = actions.count()
     if overdue:
         text = ngettext("%(n)d planned action is overdue", "%(n)d planned actions are overdue", overdue)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from audit.models import Action
+from cases import personal_number as pnr
 from cases import queries as case_queries
 from cases.handovers.services import handover_send
 from cases.handovers.words import HandoverSource
@@ -51,6 +52,12 @@ def band_for(age: int | None) -> tuple[str, bool]:
         nearest = min(bands, key=lambda band: min(abs(age - band[2]), abs(age - band[3])))
         return nearest[0], False
     return bands[0][0], False
+
+
+def band_ends_on(code: str, born) -> dt.date | None:
+    """The day someone born on ``born`` outgrows the band ``code``: the birthday after its upper age."""
+    high = next((high for band, _label, _low, high in settings.LOTSA_SIG_BANDS if band == code), None)
+    return pnr.birthday(born, high + 1) if high is not None else None
 
 
 def band_label(code: str) -> str:
@@ -92,7 +99,9 @@ def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     if InterventionGroup.objects.filter(case=case).exists():
         raise DomainError(_("The case has an intervention group already."))
     band, inside = band_for(case.person.age())
-    group = InterventionGroup.objects.create(case=case, band=band)
+    group = InterventionGroup.objects.create(
+        case=case, band=band, band_ends_on=band_ends_on(band, case.person.birth_date)
+    )
     Membership.objects.create(
         group=group, user=by, organisation_id=by.organisation_id, role=MemberRole.COORDINATOR
     )

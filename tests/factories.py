@@ -26,6 +26,13 @@ def valid_number(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+def number_born(born, serial: int = 123) -> str:
+    """A valid personal identity number (twelve digits) of someone born on ``born``."""
+    base = f"{born:%y%m%d}{serial:03d}"
+    digit = next(d for d in "0123456789" if luhn_ok(base + d))
+    return f"{born:%Y}{base[2:]}{digit}"
+
+
 @functools.cache
 def password_hash() -> str:
     """One argon2 hash for every factory user: hashing is slow on purpose, the suite need not be."""

@@ -153,6 +153,13 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     # the VBE team to Rinkeby-Kista; and Jamal's two for his threat picture (the group's and the
     # programme's, each letting threat and protection cross to the other).
     assert Consent.objects.count() == 3 + 5 + 1 + 1 + 2  # and Maria Testsson's for relative support
+    from consent import policy
+
+    # Nora Prövare's guardians consented for her group: she comes of age within the warning period.
+    nora = Consent.objects.get(child_at_consent=True)
+    assert 0 < (nora.adult_on - timezone.localdate()).days <= settings.LOTSA_MAJORITY_WARNING_DAYS
+    assert policy.sharing_pauses_on(person_id=nora.person_id, purpose="intervention_group") == nora.adult_on
+    assert Case.objects.filter(youth_unit_ends_on__isnull=False).exists()
     from cases.models import ConcernReport, FirstContact
 
     current = FirstContact.objects.exclude(case__status="closed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,14 @@ from cases.first_contacts.models import (
     Referrer,
 )
 from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person, TargetGroup
-from cases.services import PersonDetails, _locked_case, case_open, person_find, person_protection_inherit
+from cases.services import (
+    PersonDetails,
+    _locked_case,
+    case_open,
+    person_find,
+    person_protection_inherit,
+    youth_unit_ends_on,
+)
 from consent import services as consent_services
 from lotsa import access
 from lotsa.errors import DomainError
@@ -53,6 +61,18 @@ def first_contact_open(
     )
     if by.organisation.kind != OrganisationKind.VBE_TEAM:
         raise DomainError(_("First contacts are opened by the VBE team."))
+    age = case.person.age()
+    if age is not None and age < settings.LOTSA_ADULT_AGE:
+        # The team's target group is adults: a child is the district's child and youth unit's (SoL,
+        # LVU, LUL), which the police contact directly, or through a report of concern.
+        raise DomainError(
+            _(
+                "The person is %(age)d years old. The VBE team's first contacts are for adults (from "
+                "%(adult)d): a person under %(adult)d is the district's child and youth unit's. Ask the "
+                "police to contact the district's child and youth unit instead."
+            )
+            % {"age": age, "adult": settings.LOTSA_ADULT_AGE}
+        )
     if request.referrer not in Referrer.values:
         raise DomainError(_("Say who flagged the person."))
     if request.flagged_on is None or request.flagged_on > timezone.localdate():
@@ -210,6 +230,7 @@ def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) ->
             activity=Activity.CHILD_CONCERN,
             target_group=TargetGroup.CHILD,
             milieu=Milieu.NOT_RELEVANT,
+            youth_unit_ends_on=youth_unit_ends_on(child, report.to_unit),
         )
         CaseStatusChange.objects.create(
             case=case, person=child, status=CaseStatus.OPENED, changed_by=by, version=case.version

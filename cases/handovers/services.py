@@ -15,7 +15,7 @@ from cases import personal_number as pnr
 from cases.access import handles_a_case_of
 from cases.handovers.models import HANDOVER_PURPOSES, Handover, HandoverSource, HandoverStatus
 from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person
-from cases.services import person_find, person_protection_inherit
+from cases.services import person_find, person_protection_inherit, youth_unit_ends_on
 from consent import policy as consent_policy
 from lotsa import access
 from lotsa.errors import DomainError
@@ -138,6 +138,7 @@ def handover_accept(*, by: User, handover_id) -> Case:
         responsible=by if handles else None,
         activity=ACTIVITY_FOR_PURPOSE.get(handover.purpose, Activity.OTHER),
         milieu=handover.from_case.milieu if handover.from_case else Milieu.UNCLEAR,
+        youth_unit_ends_on=youth_unit_ends_on(person, unit),
     )
     CaseStatusChange.objects.create(
         case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version

@@ -159,12 +159,49 @@ CASES = [
     ),
     (
         "a child with every guardian's consent",
-        {"child_at_consent": True, "guardians_required": 2, "guardians_consented": 2},
+        {
+            "child_at_consent": True,
+            "guardians_required": 2,
+            "guardians_consented": 2,
+            "adult_on": TODAY + dt.timedelta(days=200),
+        },
         "police",
         "housing",
         IG,
         NOW,
         True,
+    ),
+    (
+        "the guardians' consent on the day before the child comes of age",
+        {
+            "child_at_consent": True,
+            "guardians_required": 1,
+            "guardians_consented": 1,
+            "adult_on": TODAY + dt.timedelta(days=1),
+        },
+        "police",
+        "housing",
+        IG,
+        NOW,
+        True,
+    ),
+    (
+        "the guardians' consent on the day the child comes of age",
+        {"child_at_consent": True, "guardians_required": 1, "guardians_consented": 1, "adult_on": TODAY},
+        "police",
+        "housing",
+        IG,
+        NOW,
+        False,
+    ),
+    (
+        "a child's consent without a date of majority covers nothing (fails closed)",
+        {"child_at_consent": True, "guardians_required": 1, "guardians_consented": 1},
+        "police",
+        "housing",
+        IG,
+        NOW,
+        False,
     ),
 ]
 
@@ -239,6 +276,8 @@ offsets = st.integers(min_value=-400, max_value=400)
                 "length": st.integers(min_value=0, max_value=400),
                 "withdrawn": st.booleans(),
                 "superseded": st.booleans(),
+                # A guardians' consent: the child comes of age this many days from now (None: an adult's).
+                "comes_of_age": st.none() | offsets,
             }
         ),
         max_size=3,
@@ -264,6 +303,16 @@ def test_nothing_is_ever_allowed_without_a_covering_consent(
             valid_from=valid_from,
             valid_until=valid_from + dt.timedelta(days=spec["length"]),
             withdrawn_at=NOW - dt.timedelta(days=1) if spec["withdrawn"] else None,
+            **(
+                {}
+                if spec["comes_of_age"] is None
+                else {
+                    "child_at_consent": True,
+                    "guardians_required": 1,
+                    "guardians_consented": 1,
+                    "adult_on": TODAY + dt.timedelta(days=spec["comes_of_age"]),
+                }
+            ),
         )
         made.append((consent, spec))
     for (consent, spec), (successor, _spec) in itertools.pairwise(made):
@@ -282,6 +331,7 @@ def test_nothing_is_ever_allowed_without_a_covering_consent(
             and consent.valid_from <= at.date() <= consent.valid_until
             and not spec["withdrawn"]
             and "superseded_by" not in spec
+            and (consent.adult_on is None or at.date() < consent.adult_on)
         )
 
     covering = [consent for consent, spec in made if covers(consent, spec)]
@@ -349,10 +399,10 @@ def test_consent_and_disclosure_validity_use_the_local_date(parties):
     last_evening = timezone.make_aware(dt.datetime.combine(TODAY, dt.time(23, 30))).astimezone(dt.UTC)
     after_midnight = last_evening + dt.timedelta(hours=1)
     assert after_midnight.date() == TODAY  # still the last day in UTC
-    assert consent.status(last_evening) == "active"
+    assert policy.consent_status(consent, last_evening) == "active"
     assert ask(parties, "police", at=last_evening).allowed
     assert ask(parties, "school", at=last_evening, purpose=LEGAL_GROUND).allowed
-    assert consent.status(after_midnight) == "expired"
+    assert policy.consent_status(consent, after_midnight) == "expired"
     assert not ask(parties, "police", at=after_midnight).allowed
     assert not ask(parties, "school", at=after_midnight, purpose=LEGAL_GROUND).allowed
-    assert not Consent.objects.in_force(after_midnight).filter(pk=consent.pk).exists()
+    assert not policy.in_force(at=after_midnight).filter(pk=consent.pk).exists()

@@ -9,6 +9,7 @@ returns when its data is already there.
 
 from demo.scenes import (
     accounts,
+    ages,
     cases,
     consent,
     coordination,
@@ -23,6 +24,7 @@ from demo.scenes import (
 
 __all__ = [
     "accounts",
+    "ages",
     "cases",
     "consent",
     "coordination",

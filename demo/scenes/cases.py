@@ -3,11 +3,33 @@ supervisor's approval. Idempotent: a person who already has a case is skipped.""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
 from accounts.models import Role, User
 from cases import personal_number, services
 from cases.models import Case
 from cases.words import Activity, CloseReason, Milieu, ProtectedIdentity
 from demo.scenes.accounts import HV, RK, ST, Organisations, Users
+
+
+def turns_in(days: int, age: int, serial: str) -> str:
+    """YYMMDDNNN of someone who turns ``age`` ``days`` after today (born on the 28th for a leap day)."""
+    day = timezone.localdate() + dt.timedelta(days=days)
+    year = day.year - age
+    born = day.replace(year=year) if not (day.month == 2 and day.day == 29) else dt.date(year, 2, 28)
+    return f"{born:%y%m%d}{serial}"
+
+
+def known_to(worker, given: str, surname: str) -> bool:
+    """Whether the handler already has a case of someone of that name."""
+    return any(
+        (case.person.given_names, case.person.surname) == (given, surname)
+        for case in Case.objects.filter(responsible=worker).select_related("person")
+    )
+
 
 # Fictitious people: given names, surname, YYMMDDNNN (the check digit is computed), unit, handler,
 # activity, milieu, protection, journal entries (category, text), closed with this reason or "".
@@ -167,7 +189,8 @@ PEOPLE = [
     (
         "Nora",
         "Prövare",
-        "100412345",
+        # 17, and comes of age 20 days after the demo is loaded (demo/scenes/ages.py tells her story).
+        turns_in(20, settings.LOTSA_ADULT_AGE, "345"),
         RK,
         "socialsekreterare.rk",
         Activity.INTERVENTION_GROUP,
@@ -215,6 +238,8 @@ def load(*, organisations: Organisations, users: Users) -> None:
         person = services.person_find(organisation=organisations[unit], number=number)
         if person is not None and Case.objects.filter(person=person).exists():
             continue
+        if known_to(worker, given, surname):
+            continue  # a number that follows the load date (turns_in), loaded on an earlier day
         details = services.PersonDetails(
             given_names=given,
             surname=surname,

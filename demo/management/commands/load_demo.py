@@ -24,6 +24,7 @@ SCENES = (
     scenes.cases.load,
     scenes.consent.load,
     scenes.sig.load,
+    scenes.ages.load,
     scenes.defectors.load,
     scenes.threat.load,
     scenes.protection.load,
