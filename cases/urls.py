@@ -21,5 +21,10 @@ urlpatterns = [
     path("<uuid:case_id>/reassign/", views.case_reassign, name="reassign"),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
+    path(
+        "<uuid:case_id>/journal/<uuid:entry_id>/sign/confirm/",
+        views.journal_sign_confirm,
+        name="journal_sign_confirm",
+    ),
     path("<uuid:case_id>/journal/<uuid:entry_id>/correct/", views.journal_correct, name="journal_correct"),
 ]

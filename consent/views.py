@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import queries as accounts_queries
 from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
@@ -18,7 +19,7 @@ from cases import selectors as case_selectors
 from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
-from lotsa.posting import as_ids, decide, form_page, post_form
+from lotsa.posting import as_ids, confirm_page, decide, form_page, post_form
 from lotsa.vocabulary import crossing_purpose_label
 
 
@@ -70,7 +71,6 @@ def detail(request, case_id, consent_id):
         "consent": consent,
         "scope": queries.scope_sentence(consent),
         "can_write": access.decide(request.user, Action.UPDATE, consent).allowed,
-        "withdraw_form": forms.WithdrawForm(),
     }
     return render(request, "consent/detail.html", context)
 
@@ -108,6 +108,52 @@ def supersede(request, case_id, consent_id):
     )
 
 
+def _withdraw_url(consent) -> str:
+    return reverse("consent:withdraw_confirm", kwargs={"case_id": consent.case_id, "consent_id": consent.pk})
+
+
+@require_safe
+def withdraw_confirm(request, case_id, consent_id):
+    """Before withdrawing: what stops, for whom, and that it cannot be taken back
+    (lotsa.posting.confirm_page). How the person withdrew it is asked here, with the confirmation."""
+
+    def page(shown) -> dict:
+        case, consent = shown
+        recipients = [organisation.name for organisation in consent.recipients.all()]
+        return {
+            "title": _("Withdraw the consent?"),
+            "about": f"{case.person.given_names} {case.person.surname}",
+            "quote": queries.scope_sentence(consent),
+            "consequences": [
+                _(
+                    "Sharing under this consent stops at once, on every "
+                    "page: %(recipients)s no longer see what it covered."
+                )
+                % {"recipients": get_text_list(recipients, _("and"))},
+                _(
+                    "A withdrawn consent cannot be taken back: sharing "
+                    "again needs a new consent from the person."
+                ),
+                _("Nothing is deleted from the case."),
+            ],
+            "form": forms.WithdrawForm(),
+            "act_url": reverse("consent:withdraw", kwargs={"case_id": case.pk, "consent_id": consent.pk}),
+            "button": _("Withdraw the consent"),
+            "back_url": _detail_url(case, consent),
+        }
+
+    return confirm_page(
+        request,
+        show=lambda: selectors.consent_get_for(
+            user=request.user,
+            case_id=case_id,
+            consent_id=consent_id,
+            purpose="the confirmation to withdraw a consent",
+        ),
+        context=page,
+    )
+
+
 @require_POST
 def withdraw(request, case_id, consent_id):
     consent = get_object_or_404(Consent.objects.select_related("case"), pk=consent_id, case_id=case_id)
@@ -121,9 +167,10 @@ def withdraw(request, case_id, consent_id):
             "The consent was withdrawn. Nothing is shared under it from now on; "
             "nothing was deleted from the case."
         ),
-        back=_detail_url(consent.case, consent),
+        back=_withdraw_url(consent) + "#act",  # a refusal comes back to the confirmation's form
         decide_on=lambda: consent,
         action=Action.UPDATE,
+        then=lambda _withdrawn: _detail_url(consent.case, consent),
     )
 
 

@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import POLICE_KINDS
 from accounts.roles import GROUP_PAGE_ROLES
 from audit.models import Action
 from cases import queries as case_queries
 from lotsa import access
-from lotsa.posting import decide, form_page, post_form
+from lotsa.posting import confirm_page, decide, form_page, post_form
 from sig import forms, selectors, services
 from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
 
@@ -95,7 +95,6 @@ def detail(request, group_id):
         entry_form=forms.SharedEntryForm(),
         assessment_form=forms.AssessmentForm(),
         goal_form=forms.GoalForm(),
-        close_form=forms.CloseGroupForm(),
         referral_form=forms.ReferralForm(),
         action_form=forms.ActionForm(group=group),
     )
@@ -257,6 +256,76 @@ def action_update(request, group_id, action_id):
     )
 
 
+def _person(group) -> str:
+    return f"{group.case.person.given_names} {group.case.person.surname}"
+
+
+@require_safe
+def member_remove_confirm(request, group_id, membership_id):
+    """Before a member is removed: what they lose (lotsa.posting.confirm_page). The coordinator's page."""
+    group = _fetch(group_id)
+
+    def page(_shown) -> dict:  # after the decision: an unknown membership is a 404 only to the coordinator
+        membership = get_object_or_404(
+            group.memberships.select_related("user", "organisation"), pk=membership_id, left_at__isnull=True
+        )
+        member = membership.user.get_full_name() or membership.user.username
+        return {
+            "title": _("Remove %(member)s from the group?") % {"member": member},
+            "about": _person(group),
+            "consequences": [
+                _(
+                    "%(member)s (%(organisation)s) leaves the group at "
+                    "once: from the next page on they see nothing of it."
+                )
+                % {"member": member, "organisation": membership.organisation.name},
+                _("What they shared stays in the group. To take part again they must be added again."),
+            ],
+            "act_url": reverse(
+                "sig:member_remove", kwargs={"group_id": group.pk, "membership_id": membership.pk}
+            ),
+            "button": _("Remove the member"),
+            "back_url": _back(group.pk, "#members"),
+        }
+
+    return confirm_page(
+        request,
+        show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to remove a group member"),
+        context=page,
+    )
+
+
+@require_safe
+def close_confirm(request, group_id):
+    """Before the group is closed: it cannot be opened again (lotsa.posting.confirm_page). The
+    outcome is asked here, with the confirmation."""
+    group = _fetch(group_id)
+
+    def page(_shown) -> dict:
+        return {
+            "title": _("Close the group?"),
+            "about": _person(group),
+            "consequences": [
+                _("The group is closed for good: it cannot be opened again."),
+                _(
+                    "No one can share entries, record meetings, assessments "
+                    "or actions, or add members any more."
+                ),
+                _("What was shared stays, and members still read it while the consent covers them."),
+            ],
+            "form": forms.CloseGroupForm(),
+            "act_url": reverse("sig:close", kwargs={"group_id": group.pk}),
+            "button": _("Close the group"),
+            "back_url": _back(group.pk),
+        }
+
+    return confirm_page(
+        request,
+        show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to close a group"),
+        context=page,
+    )
+
+
 @require_POST
 def member_remove(request, group_id, membership_id):
     return _post(
@@ -271,12 +340,15 @@ def member_remove(request, group_id, membership_id):
 
 @require_POST
 def close(request, group_id):
-    return _post(
+    return post_form(
         request,
-        group_id,
         forms.CloseGroupForm(request.POST),
-        lambda data: services.group_close(by=request.user, group_id=group_id, **data),
-        _("The group was closed."),
+        change=lambda data: services.group_close(by=request.user, group_id=group_id, **data),
+        done=_("The group was closed."),
+        back=reverse("sig:close_confirm", kwargs={"group_id": group_id}) + "#act",  # its form is there
+        decide_on=lambda: _fetch(group_id),
+        action=COORDINATOR,
+        then=lambda _closed: _back(group_id),
     )
 
 
