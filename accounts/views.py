@@ -275,32 +275,15 @@ def user_edit(request, user_id: int):
 @require_safe
 def user_reset_credentials_confirm(request, user_id: int):
     """Before a login is reset: what stops working, and who must approve (lotsa.posting.confirm_page)."""
-
-    def page(_shown) -> dict:
-        user = get_object_or_404(User.objects.select_related("organisation"), pk=user_id)
-        guarded = bool(user.role_codes() & GUARDED_ROLES)
-        return {
-            "title": _("Reset the login of %(username)s?") % {"username": user.username},
-            "about": user.get_full_name() or user.username,
-            "consequences": [
-                _(
-                    "The password and the authenticator app of the account stop working: the "
-                    "owner cannot log in until they set new ones with an enrolment code."
-                )
-                if not guarded
-                else _(
-                    "The account reads personal data: the reset waits for a supervisor's approval, "
-                    "and then the password and the authenticator app stop working."
-                ),
-                _("The enrolment code is shown once, on the next page. Give it to the owner in person."),
-                _("The reset cannot be undone."),
-            ],
-            "act_url": reverse("accounts:user_reset_credentials", kwargs={"user_id": user.pk}),
-            "button": _("Reset the login"),
-            "back_url": reverse("accounts:user_edit", kwargs={"user_id": user.pk}),
-        }
-
-    return confirm_page(request, show=lambda: _admin(request, Action.VIEW), context=page)
+    account = get_object_or_404(User.objects.select_related("organisation"), pk=user_id)
+    return confirm_page(
+        request,
+        "accounts/reset_confirm.html",
+        show=lambda: _admin(request, Action.VIEW),
+        act=reverse("accounts:user_reset_credentials", kwargs={"user_id": user_id}),
+        back=reverse("accounts:user_edit", kwargs={"user_id": user_id}),
+        context=lambda _shown: {"account": account, "guarded": bool(account.role_codes() & GUARDED_ROLES)},
+    )
 
 
 @require_POST

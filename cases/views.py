@@ -194,31 +194,17 @@ def journal_sign(request, case_id, entry_id):
 def journal_sign_confirm(request, case_id, entry_id):
     """Before signing: a signed entry is never changed again (lotsa.posting.confirm_page)."""
     entry = get_object_or_404(
-        JournalEntry.objects.select_related("case__person", "author"), pk=entry_id, case_id=case_id
+        JournalEntry.objects.select_related("case__person"), pk=entry_id, case_id=case_id
     )
-    case = entry.case
-
-    def page(_shown) -> dict:
-        return {
-            "title": _("Sign the journal entry?"),
-            "about": f"{case.person.given_names} {case.person.surname}",
-            "quote": entry.text,
-            "consequences": [
-                _(
-                    "The entry becomes final: it can never be changed "
-                    "or deleted, only corrected by a new entry."
-                ),
-                _("Your name and the time of signing are shown with it."),
-            ],
-            "act_url": reverse("cases:journal_sign", kwargs={"case_id": case.pk, "entry_id": entry.pk}),
-            "button": _("Sign the entry"),
-            "back_url": pages.detail(case) + "#journal",
-        }
-
     return confirm_page(
         request,
-        show=lambda: decide(request, Action.VIEW, case, purpose="the confirmation to sign a journal entry"),
-        context=page,
+        "cases/journal_sign_confirm.html",
+        show=lambda: decide(
+            request, Action.VIEW, entry.case, purpose="the confirmation to sign a journal entry"
+        ),
+        act=reverse("cases:journal_sign", kwargs={"case_id": case_id, "entry_id": entry_id}),
+        back=pages.detail(case_id) + "#journal",
+        context=lambda _shown: {"case": entry.case, "entry": entry},
     )
 
 

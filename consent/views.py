@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -108,6 +107,9 @@ def supersede(request, case_id, consent_id):
     )
 
 
+WITHDRAW_CONFIRMATION = "the confirmation to withdraw a consent"  # the page's purpose in the access log
+
+
 def _withdraw_url(consent) -> str:
     return reverse("consent:withdraw_confirm", kwargs={"case_id": consent.case_id, "consent_id": consent.pk})
 
@@ -116,41 +118,19 @@ def _withdraw_url(consent) -> str:
 def withdraw_confirm(request, case_id, consent_id):
     """Before withdrawing: what stops, for whom, and that it cannot be taken back
     (lotsa.posting.confirm_page). How the person withdrew it is asked here, with the confirmation."""
-
-    def page(shown) -> dict:
-        case, consent = shown
-        recipients = [organisation.name for organisation in consent.recipients.all()]
-        return {
-            "title": _("Withdraw the consent?"),
-            "about": f"{case.person.given_names} {case.person.surname}",
-            "quote": queries.scope_sentence(consent),
-            "consequences": [
-                _(
-                    "Sharing under this consent stops at once, on every "
-                    "page: %(recipients)s no longer see what it covered."
-                )
-                % {"recipients": get_text_list(recipients, _("and"))},
-                _(
-                    "A withdrawn consent cannot be taken back: sharing "
-                    "again needs a new consent from the person."
-                ),
-                _("Nothing is deleted from the case."),
-            ],
-            "form": forms.WithdrawForm(),
-            "act_url": reverse("consent:withdraw", kwargs={"case_id": case.pk, "consent_id": consent.pk}),
-            "button": _("Withdraw the consent"),
-            "back_url": _detail_url(case, consent),
-        }
-
+    ids = {"case_id": case_id, "consent_id": consent_id}
     return confirm_page(
         request,
-        show=lambda: selectors.consent_get_for(
-            user=request.user,
-            case_id=case_id,
-            consent_id=consent_id,
-            purpose="the confirmation to withdraw a consent",
-        ),
-        context=page,
+        "consent/withdraw_confirm.html",
+        show=lambda: selectors.consent_get_for(user=request.user, **ids, purpose=WITHDRAW_CONFIRMATION),
+        act=reverse("consent:withdraw", kwargs=ids),
+        back=reverse("consent:detail", kwargs=ids),
+        context=lambda shown: {
+            "case": shown[0],
+            "consent": shown[1],
+            "scope": queries.scope_sentence(shown[1]),
+            "form": forms.WithdrawForm(),
+        },
     )
 
 

@@ -242,15 +242,17 @@ def post_form(
     return _onward(destination)
 
 
-def confirm_page(request, *, show: Callable[[], Any], context: Callable[[Any], dict]):
+def confirm_page(
+    request, template: str, *, show: Callable[[], Any], act: str, back: str, context: Callable | None = None
+):
     """The confirmation page of an irreversible act (see the module's docstring). ``show()`` decides
     and records the page (a selector, or ``decide``: VIEW of what the act is about, naming its person)
-    and returns what the page reads; ``context(shown)`` is what ``confirm.html`` shows: ``title``,
-    ``about`` (whom or what the act concerns), ``consequences`` (what will happen, each a sentence),
-    ``act_url`` (where the confirmation posts), ``button``, ``back_url`` (cancel), and optionally
-    ``form`` (the act's own fields), ``quote`` (the text the act is about)."""
+    and returns what it read; ``context(shown)`` is what the page shows of it. ``template`` extends
+    ``confirm.html`` and says what will happen; ``act`` is where the confirmation posts, ``back`` where
+    cancelling goes."""
     shown = show()
-    return render(request, "confirm.html", context(shown))
+    extra = context(shown) if context is not None else {}
+    return render(request, template, {"act_url": act, "back_url": back, **extra})
 
 
 def as_ids(data: dict, *fields: str) -> dict:

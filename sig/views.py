@@ -17,7 +17,7 @@ from cases import queries as case_queries
 from lotsa import access
 from lotsa.posting import confirm_page, decide, form_page, post_form
 from sig import forms, selectors, services
-from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
+from sig.models import GroupStatus, InterventionGroup, Membership, PlanAction, ThreatAssessment
 
 # What a post to the group needs: the coordinator's acts are decided as UPDATE on the group (the
 # case's rules), a member's as CREATE (the group's read rule, lotsa.access). A valid post is decided by
@@ -256,73 +256,39 @@ def action_update(request, group_id, action_id):
     )
 
 
-def _person(group) -> str:
-    return f"{group.case.person.given_names} {group.case.person.surname}"
+def _current_membership(group, membership_id) -> Membership:
+    return get_object_or_404(
+        group.memberships.select_related("user", "organisation"), pk=membership_id, left_at__isnull=True
+    )
 
 
 @require_safe
 def member_remove_confirm(request, group_id, membership_id):
-    """Before a member is removed: what they lose (lotsa.posting.confirm_page). The coordinator's page."""
+    """Before a member is removed: what they lose (lotsa.posting.confirm_page). The coordinator's page;
+    an unknown membership is a 404 only after the decision."""
     group = _fetch(group_id)
-
-    def page(_shown) -> dict:  # after the decision: an unknown membership is a 404 only to the coordinator
-        membership = get_object_or_404(
-            group.memberships.select_related("user", "organisation"), pk=membership_id, left_at__isnull=True
-        )
-        member = membership.user.get_full_name() or membership.user.username
-        return {
-            "title": _("Remove %(member)s from the group?") % {"member": member},
-            "about": _person(group),
-            "consequences": [
-                _(
-                    "%(member)s (%(organisation)s) leaves the group at "
-                    "once: from the next page on they see nothing of it."
-                )
-                % {"member": member, "organisation": membership.organisation.name},
-                _("What they shared stays in the group. To take part again they must be added again."),
-            ],
-            "act_url": reverse(
-                "sig:member_remove", kwargs={"group_id": group.pk, "membership_id": membership.pk}
-            ),
-            "button": _("Remove the member"),
-            "back_url": _back(group.pk, "#members"),
-        }
-
     return confirm_page(
         request,
+        "sig/member_remove_confirm.html",
         show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to remove a group member"),
-        context=page,
+        act=reverse("sig:member_remove", kwargs={"group_id": group_id, "membership_id": membership_id}),
+        back=_back(group_id, "#members"),
+        context=lambda _shown: {"group": group, "membership": _current_membership(group, membership_id)},
     )
 
 
 @require_safe
 def close_confirm(request, group_id):
-    """Before the group is closed: it cannot be opened again (lotsa.posting.confirm_page). The
-    outcome is asked here, with the confirmation."""
+    """Before the group is closed: it cannot be opened again (lotsa.posting.confirm_page). How the
+    group ended is asked here, with the confirmation."""
     group = _fetch(group_id)
-
-    def page(_shown) -> dict:
-        return {
-            "title": _("Close the group?"),
-            "about": _person(group),
-            "consequences": [
-                _("The group is closed for good: it cannot be opened again."),
-                _(
-                    "No one can share entries, record meetings, assessments "
-                    "or actions, or add members any more."
-                ),
-                _("What was shared stays, and members still read it while the consent covers them."),
-            ],
-            "form": forms.CloseGroupForm(),
-            "act_url": reverse("sig:close", kwargs={"group_id": group.pk}),
-            "button": _("Close the group"),
-            "back_url": _back(group.pk),
-        }
-
     return confirm_page(
         request,
+        "sig/close_confirm.html",
         show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to close a group"),
-        context=page,
+        act=reverse("sig:close", kwargs={"group_id": group_id}),
+        back=_back(group_id),
+        context=lambda _shown: {"group": group, "form": forms.CloseGroupForm()},
     )
 
 
