@@ -16,6 +16,11 @@ urlpatterns = [
     path(
         "admin/users/<int:user_id>/reset-login/", views.user_reset_credentials, name="user_reset_credentials"
     ),
+    path(
+        "admin/users/<int:user_id>/reset-login/confirm/",
+        views.user_reset_credentials_confirm,
+        name="user_reset_credentials_confirm",
+    ),
     path("admin/users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
     path("requests/", views.account_requests, name="requests"),
     path("requests/<int:request_id>/decide/", views.account_request_decide, name="request_decide"),

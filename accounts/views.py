@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, lockout, selectors, services
@@ -27,7 +27,7 @@ from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_R
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 from lotsa import access
-from lotsa.posting import form_page, post_form
+from lotsa.posting import confirm_page, form_page, post_form
 
 PENDING_USER = "lotsa_pending_user"
 PENDING_AT = "lotsa_pending_at"
@@ -269,6 +269,20 @@ def user_edit(request, user_id: int):
             by=request.user, user=user, **{**data, "roles": set(data["roles"])}
         ),
         then=lambda outcome: _saved(request, user, outcome),
+    )
+
+
+@require_safe
+def user_reset_credentials_confirm(request, user_id: int):
+    """Before a login is reset: what stops working, and who must approve (lotsa.posting.confirm_page)."""
+    account = get_object_or_404(User.objects.select_related("organisation"), pk=user_id)
+    return confirm_page(
+        request,
+        "accounts/reset_confirm.html",
+        show=lambda: _admin(request, Action.VIEW),
+        act=reverse("accounts:user_reset_credentials", kwargs={"user_id": user_id}),
+        back=reverse("accounts:user_edit", kwargs={"user_id": user_id}),
+        context=lambda _shown: {"account": account, "guarded": bool(account.role_codes() & GUARDED_ROLES)},
     )
 
 

@@ -141,6 +141,18 @@ PURPOSES = {
     "subject access extract": pgettext_lazy("access purpose", "a register extract"),
     "subject access extracts": pgettext_lazy("access purpose", "the list of register extracts"),
     "supersede a consent": pgettext_lazy("access purpose", "replacing a consent with a new one"),
+    "the confirmation to close a group": pgettext_lazy(
+        "access purpose", "the page to confirm closing a group"
+    ),
+    "the confirmation to remove a group member": pgettext_lazy(
+        "access purpose", "the page to confirm removing a group member"
+    ),
+    "the confirmation to sign a journal entry": pgettext_lazy(
+        "access purpose", "the page to confirm signing a journal entry"
+    ),
+    "the confirmation to withdraw a consent": pgettext_lazy(
+        "access purpose", "the page to confirm withdrawing a consent"
+    ),
     "the de-identified form": pgettext_lazy("access purpose", "the form for a de-identified report"),
     "the form for a consent": pgettext_lazy("access purpose", "the form to record a consent"),
     "the form for a disclosure": pgettext_lazy("access purpose", "the form to record a disclosure"),

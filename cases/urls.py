@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
+    path(
+        "<uuid:case_id>/journal/<uuid:entry_id>/sign/confirm/",
+        views.journal_sign_confirm,
+        name="journal_sign_confirm",
+    ),
     path("<uuid:case_id>/journal/<uuid:entry_id>/correct/", views.journal_correct, name="journal_correct"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/edit/", views.journal_edit, name="journal_edit"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/delete/", views.journal_delete, name="journal_delete"),

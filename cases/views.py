@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
@@ -22,7 +22,7 @@ from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
 from cases.words import NOT_CLOSED, CaseStatus
 from lotsa import access, crypto
-from lotsa.posting import decide, form_page, post_form, versioned
+from lotsa.posting import confirm_page, decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
 
 
@@ -195,6 +195,24 @@ def journal_sign(request, case_id, entry_id):
         back=pages.detail(case_id) + "#journal",
         decide_on=lambda: get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id).case,
         action=Action.UPDATE,
+    )
+
+
+@require_safe
+def journal_sign_confirm(request, case_id, entry_id):
+    """Before signing: a signed entry is never changed again (lotsa.posting.confirm_page)."""
+    entry = get_object_or_404(
+        JournalEntry.objects.select_related("case__person"), pk=entry_id, case_id=case_id
+    )
+    return confirm_page(
+        request,
+        "cases/journal_sign_confirm.html",
+        show=lambda: decide(
+            request, Action.VIEW, entry.case, purpose="the confirmation to sign a journal entry"
+        ),
+        act=reverse("cases:journal_sign", kwargs={"case_id": case_id, "entry_id": entry_id}),
+        back=pages.detail(case_id) + "#journal",
+        context=lambda _shown: {"case": entry.case, "entry": entry},
     )
 
 

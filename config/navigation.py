@@ -54,6 +54,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "accounts:user_create": ("accounts:user_list",),
     "accounts:user_edit": ("accounts:user_list",),
     "accounts:user_reset_credentials": ("accounts:user_list",),
+    "accounts:user_reset_credentials_confirm": ("accounts:user_list",),
     "accounts:user_unlock": ("accounts:user_list",),
     "accounts:organisation_list": ("accounts:organisation_list",),
     "accounts:organisation_create": ("accounts:organisation_list",),

@@ -17,4 +17,9 @@ urlpatterns = [
     path("case/<uuid:case_id>/<uuid:consent_id>/print/", views.print_form, name="print"),
     path("case/<uuid:case_id>/<uuid:consent_id>/supersede/", views.supersede, name="supersede"),
     path("case/<uuid:case_id>/<uuid:consent_id>/withdraw/", views.withdraw, name="withdraw"),
+    path(
+        "case/<uuid:case_id>/<uuid:consent_id>/withdraw/confirm/",
+        views.withdraw_confirm,
+        name="withdraw_confirm",
+    ),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import queries as accounts_queries
 from accounts.roles import CASEWORK_ROLES, SHARED_PAGE_ROLES, SUPERVISOR_ROLES
@@ -18,7 +18,7 @@ from cases import selectors as case_selectors
 from consent import forms, queries, selectors, services
 from consent.models import Consent, Review
 from lotsa import access, crypto
-from lotsa.posting import as_ids, decide, form_page, post_form
+from lotsa.posting import as_ids, confirm_page, decide, form_page, post_form
 from lotsa.vocabulary import crossing_purpose_label
 
 
@@ -70,7 +70,6 @@ def detail(request, case_id, consent_id):
         "consent": consent,
         "scope": queries.scope_sentence(consent),
         "can_write": access.decide(request.user, Action.UPDATE, consent).allowed,
-        "withdraw_form": forms.WithdrawForm(),
     }
     return render(request, "consent/detail.html", context)
 
@@ -108,6 +107,33 @@ def supersede(request, case_id, consent_id):
     )
 
 
+WITHDRAW_CONFIRMATION = "the confirmation to withdraw a consent"  # the page's purpose in the access log
+
+
+def _withdraw_url(consent) -> str:
+    return reverse("consent:withdraw_confirm", kwargs={"case_id": consent.case_id, "consent_id": consent.pk})
+
+
+@require_safe
+def withdraw_confirm(request, case_id, consent_id):
+    """Before withdrawing: what stops, for whom, and that it cannot be taken back
+    (lotsa.posting.confirm_page). How the person withdrew it is asked here, with the confirmation."""
+    ids = {"case_id": case_id, "consent_id": consent_id}
+    return confirm_page(
+        request,
+        "consent/withdraw_confirm.html",
+        show=lambda: selectors.consent_get_for(user=request.user, **ids, purpose=WITHDRAW_CONFIRMATION),
+        act=reverse("consent:withdraw", kwargs=ids),
+        back=reverse("consent:detail", kwargs=ids),
+        context=lambda shown: {
+            "case": shown[0],
+            "consent": shown[1],
+            "scope": queries.scope_sentence(shown[1]),
+            "form": forms.WithdrawForm(),
+        },
+    )
+
+
 @require_POST
 def withdraw(request, case_id, consent_id):
     consent = get_object_or_404(Consent.objects.select_related("case"), pk=consent_id, case_id=case_id)
@@ -121,9 +147,10 @@ def withdraw(request, case_id, consent_id):
             "The consent was withdrawn. Nothing is shared under it from now on; "
             "nothing was deleted from the case."
         ),
-        back=_detail_url(consent.case, consent),
+        back=_withdraw_url(consent) + "#act",  # a refusal comes back to the confirmation's form
         decide_on=lambda: consent,
         action=Action.UPDATE,
+        then=lambda _withdrawn: _detail_url(consent.case, consent),
     )
 
 

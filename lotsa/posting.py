@@ -10,6 +10,12 @@ the user sees.
   * A valid post: ``change(cleaned_data)`` runs the service, which decides first (lotsa.access) and
     may refuse. Then ``done`` as a message and on to ``then``.
 
+``confirm_page`` — the page before an act that cannot be undone (withdrawing a consent, signing a
+journal entry, removing a group member, closing a group, resetting a login), GOV.UK's confirmation
+page: its own address (``…/confirm/``, GET), the page's decision (``show()``) recorded before it says
+what will happen, then the act's form, which posts to the act's own address (``post_form``: the act is
+decided by its service, once). The page that offers the act links here instead of posting itself.
+
 ``post_form`` — a post from a form that lives on another page (the case page's journal form, a
 button on the group's page), answered with a redirect back to that page (``back``):
   * The object the post is about is looked up first (``decide_on()``), valid form or not: an id in
@@ -33,6 +39,12 @@ form was incomplete, since no one can correct it at the field.
 (the object changed after the page showed it) is the 409 page with a link to the page as it now is;
 any other ``DomainError`` is a message — at the top of the form on a form page, a message on the page
 posted from otherwise. No view catches a ``DomainError`` itself (tests/test_project.py keeps it so).
+
+Where a message is shown: a post answered with a redirect to an anchor (``back`` or ``then`` ending in
+``#journal``) lands the user in the middle of the page, out of sight of the page's top. Each message
+of such a post is tagged with its section (``landing_tag``), and the page shows it inside the section
+with that id (``{% messages_here "journal" %}``, lotsa/templatetags/placed_messages.py); a message
+whose section the page does not show is shown at the top, as any other.
 """
 
 from __future__ import annotations
@@ -52,6 +64,24 @@ from lotsa import context as request_context
 from lotsa.errors import Conflict, DomainError
 
 INVALID_FORM = "a form with errors"
+
+_LANDING = "at-"  # a message's extra tag: the section (an element's id) the post landed on
+
+
+def landing_tag(destination) -> str:
+    """The extra tag of a message said on the way to ``destination``: its anchor's section, or none."""
+    if not isinstance(destination, str) or "#" not in destination:
+        return ""
+    section = destination.rsplit("#", 1)[1]
+    return f"{_LANDING}{section}" if section else ""
+
+
+def landing_section(message) -> str:
+    """The section a message belongs in (its tag from ``landing_tag``), or "" for the page's top."""
+    for tag in (message.extra_tags or "").split():
+        if tag.startswith(_LANDING):
+            return tag[len(_LANDING) :]
+    return ""
 
 
 def decide(request, action: str, obj, *, purpose: str) -> None:
@@ -115,10 +145,10 @@ def _onward(destination):
     return destination if isinstance(destination, HttpResponseBase) else redirect(destination)
 
 
-def _say(request, done, result) -> None:
+def _say(request, done, result, *, to=None) -> None:
     text = done(result) if callable(done) else done
     if text:
-        messages.success(request, text)
+        messages.success(request, text, extra_tags=landing_tag(to))
 
 
 def form_page(
@@ -170,8 +200,9 @@ def form_page(
                 show()
         form.add_error(None, attempt.refusal)
         return page(invalid_status)
-    _say(request, done, attempt.result)
-    return _onward(then(attempt.result) if callable(then) else then)
+    destination = then(attempt.result) if callable(then) else then
+    _say(request, done, attempt.result, to=destination)
+    return _onward(destination)
 
 
 def post_form(
@@ -196,7 +227,7 @@ def post_form(
     if not form.is_valid():
         decide_invalid_form(request, action, target)
         for message in field_messages(form):
-            messages.error(request, message)
+            messages.error(request, message, extra_tags=landing_tag(back))
         return redirect(back)
     attempt = _attempt(request, change, form.cleaned_data, reload=back)
     if attempt.response is not None:
@@ -204,10 +235,24 @@ def post_form(
     if attempt.refusal is not None:
         if not attempt.decided:  # refused before any decision: the act is decided before its message
             decide_invalid_form(request, action, target)
-        messages.error(request, attempt.refusal)
+        messages.error(request, attempt.refusal, extra_tags=landing_tag(back))
         return redirect(back)
-    _say(request, done, attempt.result)
-    return _onward(then(attempt.result)) if then is not None else redirect(back)
+    destination = then(attempt.result) if then is not None else back
+    _say(request, done, attempt.result, to=destination)
+    return _onward(destination)
+
+
+def confirm_page(
+    request, template: str, *, show: Callable[[], Any], act: str, back: str, context: Callable | None = None
+):
+    """The confirmation page of an irreversible act (see the module's docstring). ``show()`` decides
+    and records the page (a selector, or ``decide``: VIEW of what the act is about, naming its person)
+    and returns what it read; ``context(shown)`` is what the page shows of it. ``template`` extends
+    ``confirm.html`` and says what will happen; ``act`` is where the confirmation posts, ``back`` where
+    cancelling goes."""
+    shown = show()
+    extra = context(shown) if context is not None else {}
+    return render(request, template, {"act_url": act, "back_url": back, **extra})
 
 
 def as_ids(data: dict, *fields: str) -> dict:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lotsa.forms import DateInput
 from relatives.models import ConversationForm, RelationKind
+from relatives.services import EMPTY_CONVERSATION
 
 
 class RelationForm(forms.Form):
@@ -26,6 +27,9 @@ class ConversationRecordForm(forms.Form):
     held_on = forms.DateField(label=_("Date"), widget=DateInput)
     form = forms.ChoiceField(label=_("Form"), choices=ConversationForm.choices)
     notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+        label=_("Notes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": EMPTY_CONVERSATION},
     )
     follow_up_on = forms.DateField(label=_("Planned follow-up"), widget=DateInput, required=False)

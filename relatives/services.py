@@ -18,6 +18,10 @@ from lotsa import access
 from lotsa.errors import DomainError
 from relatives.models import ConversationForm, Relation, RelationKind, SupportConversation
 
+# A support conversation with nothing written about it is refused, not kept for ever (the form says it
+# at the field; this refuses it for every caller).
+EMPTY_CONVERSATION = _("Write what the conversation was about. A conversation without notes is not recorded.")
+
 
 def _changing(by: User, case_id, purpose: str):
     case = case_queries.case_for_service(
@@ -66,6 +70,8 @@ def conversation_record(
         raise DomainError(_("Choose the form of the conversation."))
     if follow_up_on is not None and follow_up_on < held_on:
         raise DomainError(_("The follow-up comes after the conversation."))
+    if not (notes or "").strip():
+        raise DomainError(EMPTY_CONVERSATION)
     conversation = SupportConversation(
         case=case,
         person_id=case.person_id,

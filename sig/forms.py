@@ -63,7 +63,10 @@ class MeetingForm(forms.Form):
 
     held_on = forms.DateField(label=_("Date"), widget=DateInput)
     present = forms.MultipleChoiceField(
-        label=_("Present"), choices=(), widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Present"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Mark who was present at the meeting.")},
     )
     category = forms.ChoiceField(
         label=_("Information category of the minutes"), choices=InformationCategory.choices
@@ -80,6 +83,13 @@ class MeetingForm(forms.Form):
             (str(m.pk), f"{m.user.get_full_name() or m.user.username} ({m.organisation.name})")
             for m in services.current_members(group)
         ]
+
+    def clean(self):
+        """A meeting with nothing in it is refused, not kept for ever (the service refuses it too)."""
+        data = super().clean()
+        if not (data.get("minutes") or "").strip() and not (data.get("decisions") or "").strip():
+            self.add_error("minutes", _("Write the minutes or the decisions of the meeting."))
+        return data
 
 
 class GoalForm(forms.Form):

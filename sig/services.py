@@ -283,6 +283,8 @@ def meeting_record(
         raise DomainError(_("Choose an information category for every item."))
     if not items and not decisions.strip():
         raise DomainError(_("Write the minutes or the decisions of the meeting."))
+    if not present_ids:
+        raise DomainError(_("Mark who was present at the meeting."))
     meeting = Meeting(group=group, person_id=group.case.person_id, held_on=held_on, created_by=by)
     meeting.decisions = decisions.strip() or None
     meeting.save()

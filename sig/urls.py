@@ -11,7 +11,13 @@ urlpatterns = [
     path("<uuid:group_id>/members/", views.member_add, name="member_add"),
     path("<uuid:group_id>/activate/", views.activate, name="activate"),
     path("<uuid:group_id>/close/", views.close, name="close"),
+    path("<uuid:group_id>/close/confirm/", views.close_confirm, name="close_confirm"),
     path("<uuid:group_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "<uuid:group_id>/members/<int:membership_id>/remove/confirm/",
+        views.member_remove_confirm,
+        name="member_remove_confirm",
+    ),
     path("<uuid:group_id>/undertaking/", views.undertaking, name="undertaking"),
     path("<uuid:group_id>/entries/", views.entry_add, name="entry_add"),
     path("<uuid:group_id>/assessments/", views.assess, name="assess"),

@@ -8,16 +8,16 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import POLICE_KINDS
 from accounts.roles import GROUP_PAGE_ROLES
 from audit.models import Action
 from cases import queries as case_queries
 from lotsa import access
-from lotsa.posting import decide, form_page, post_form
+from lotsa.posting import confirm_page, decide, form_page, post_form
 from sig import forms, selectors, services
-from sig.models import GroupStatus, InterventionGroup, PlanAction, ThreatAssessment
+from sig.models import GroupStatus, InterventionGroup, Membership, PlanAction, ThreatAssessment
 
 # What a post to the group needs: the coordinator's acts are decided as UPDATE on the group (the
 # case's rules), a member's as CREATE (the group's read rule, lotsa.access). A valid post is decided by
@@ -95,7 +95,6 @@ def detail(request, group_id):
         entry_form=forms.SharedEntryForm(),
         assessment_form=forms.AssessmentForm(),
         goal_form=forms.GoalForm(),
-        close_form=forms.CloseGroupForm(),
         referral_form=forms.ReferralForm(),
         action_form=forms.ActionForm(group=group),
     )
@@ -257,6 +256,42 @@ def action_update(request, group_id, action_id):
     )
 
 
+def _current_membership(group, membership_id) -> Membership:
+    return get_object_or_404(
+        group.memberships.select_related("user", "organisation"), pk=membership_id, left_at__isnull=True
+    )
+
+
+@require_safe
+def member_remove_confirm(request, group_id, membership_id):
+    """Before a member is removed: what they lose (lotsa.posting.confirm_page). The coordinator's page;
+    an unknown membership is a 404 only after the decision."""
+    group = _fetch(group_id)
+    return confirm_page(
+        request,
+        "sig/member_remove_confirm.html",
+        show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to remove a group member"),
+        act=reverse("sig:member_remove", kwargs={"group_id": group_id, "membership_id": membership_id}),
+        back=_back(group_id, "#members"),
+        context=lambda _shown: {"group": group, "membership": _current_membership(group, membership_id)},
+    )
+
+
+@require_safe
+def close_confirm(request, group_id):
+    """Before the group is closed: it cannot be opened again (lotsa.posting.confirm_page). How the
+    group ended is asked here, with the confirmation."""
+    group = _fetch(group_id)
+    return confirm_page(
+        request,
+        "sig/close_confirm.html",
+        show=lambda: decide(request, COORDINATOR, group, purpose="the confirmation to close a group"),
+        act=reverse("sig:close", kwargs={"group_id": group_id}),
+        back=_back(group_id),
+        context=lambda _shown: {"group": group, "form": forms.CloseGroupForm()},
+    )
+
+
 @require_POST
 def member_remove(request, group_id, membership_id):
     return _post(
@@ -271,12 +306,15 @@ def member_remove(request, group_id, membership_id):
 
 @require_POST
 def close(request, group_id):
-    return _post(
+    return post_form(
         request,
-        group_id,
         forms.CloseGroupForm(request.POST),
-        lambda data: services.group_close(by=request.user, group_id=group_id, **data),
-        _("The group was closed."),
+        change=lambda data: services.group_close(by=request.user, group_id=group_id, **data),
+        done=_("The group was closed."),
+        back=reverse("sig:close_confirm", kwargs={"group_id": group_id}) + "#act",  # its form is there
+        decide_on=lambda: _fetch(group_id),
+        action=COORDINATOR,
+        then=lambda _closed: _back(group_id),
     )
 
 

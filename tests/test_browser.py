@@ -116,19 +116,31 @@ def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(liv
     page.get_by_role("heading", name="Sam Exempelsson").wait_for()
     assert_accessible(page)
 
+    # An empty entry: the browser lets the form go (novalidate, no English bubble), and the server's
+    # Swedish message is shown in the journal, where the post lands.
+    page.get_by_role("button", name="Spara utkast").click()
+    page.locator("section.journal").get_by_text("Skriv något i anteckningen.").wait_for()
+    assert page.url.endswith("#journal")
+    assert_accessible(page)
     page.get_by_label("Informationskategori").select_option("housing")
     page.get_by_label("Anteckning").fill("Har fått en träningslägenhet.")
     page.get_by_role("button", name="Spara utkast").click()
     page.get_by_text("Utkast, inte signerad").wait_for()
-    page.get_by_role("button", name="Signera").click()
-    page.get_by_text("Anteckningen signerades.").wait_for()
+    # Signing asks first: what will happen, then the act.
+    page.get_by_role("link", name="Signera").click()
+    page.get_by_role("heading", name="Signera journalanteckningen?").wait_for()
+    assert page.get_by_text("den kan aldrig ändras eller raderas").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Signera anteckningen").click()
+    page.locator("section.journal").get_by_text("Anteckningen signerades.").wait_for()
     assert_accessible(page)
 
     page.get_by_role("link", name="Rätta").click()
     assert_accessible(page)
     page.get_by_label("Anteckning").fill("Har fått en träningslägenhet i Kista, inte i Tensta.")
     page.get_by_role("button", name="Spara rättelsen som utkast").click()
-    page.get_by_role("button", name="Signera").click()
+    page.get_by_role("link", name="Signera").click()
+    page.get_by_role("button", name="Signera anteckningen").click()
     page.get_by_text("Anteckningen signerades.").wait_for()
     journal = page.locator("section.journal")
     assert journal.get_by_text("Har fått en träningslägenhet.").is_visible()
@@ -176,8 +188,17 @@ def test_a_social_worker_records_and_withdraws_a_consent(live_server, page):
     assert "Polisen Järva" in scope and "boende" in scope and "arbete och försörjning" in scope
     assert_accessible(page)
 
+    # Withdrawing asks first. Confirmed without saying how: the server's Swedish message, at the form.
+    page.get_by_role("link", name="Återkalla").click()
+    page.get_by_role("heading", name="Återkalla samtycket?").wait_for()
+    stops = page.locator("li", has_text="ser inte längre det som samtycket omfattade").inner_text()
+    assert "Polisen Järva" in stops and "Jobbtorg Stockholm" in stops
+    assert_accessible(page)
+    page.get_by_role("button", name="Återkalla samtycket").click()
+    page.locator("form#act").get_by_text("Ange hur personen återkallade samtycket.").wait_for()
+    assert_accessible(page)
     page.get_by_role("radio", name="Muntligt").check()
-    page.get_by_role("button", name="Återkalla").click()
+    page.get_by_role("button", name="Återkalla samtycket").click()
     page.get_by_text("Samtycket återkallades.").wait_for()
     assert page.get_by_role("heading", level=1).inner_text() == "Samtycke: Återkallat"
     assert_accessible(page)

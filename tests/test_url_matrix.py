@@ -428,6 +428,12 @@ MATRIX = {
         lambda w: {"user_id": w.users["social_worker"].pk},
         only({"administrator": 200}),
     ),
+    # The page before a reset (lotsa.posting.confirm_page): administrators only, as the account's page.
+    "accounts:user_reset_credentials_confirm": (
+        "get",
+        lambda w: {"user_id": w.users["social_worker"].pk},
+        ADMIN_ONLY,
+    ),
     "accounts:requests": (
         "get",
         None,
@@ -493,6 +499,12 @@ MATRIX = {
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
         only({"social_worker": 302}),
     ),
+    # Confirmation pages ask VIEW, as form pages do: the act is decided when the confirmation is posted.
+    "cases:journal_sign_confirm": (
+        "get",
+        lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     "consent:expiring": ("get", None, only(CASEWORKERS)),
     "consent:shared": ("get", None, only({**CASEWORKERS, "external_member": 200})),
     "consent:shared_person": (
@@ -534,6 +546,11 @@ MATRIX = {
         only({"social_worker": 302}),
         lambda w: {"how": "oral", "note": ""},
     ),
+    "consent:withdraw_confirm": (
+        "get",
+        lambda w: {"case_id": w.case_a.pk, "consent_id": w.consent.pk},
+        only({"social_worker": 200, "supervisor": 200}),
+    ),
     "sig:overview": ("get", None, only({**CASEWORKERS, "supervisor": 200, "external_member": 200})),
     "sig:form": ("post", case_a, only({"social_worker": 302})),
     "sig:detail": (
@@ -552,6 +569,16 @@ MATRIX = {
         only({"social_worker": 302}),
     ),
     "sig:close": ("post", group_of_a, only({"social_worker": 302}), lambda w: {"close-outcome": "goals_met"}),
+    # The coordinator's own confirmation pages (decided as the coordinator's act, as their form pages).
+    "sig:member_remove_confirm": (
+        "get",
+        lambda w: {
+            "group_id": w.group.pk,
+            "membership_id": w.group.memberships.get(role="police_contact").pk,
+        },
+        only({"social_worker": 200}),
+    ),
+    "sig:close_confirm": ("get", group_of_a, only({"social_worker": 200})),
     "sig:activate": ("post", group_of_a, only({"social_worker": 302})),
     "sig:undertaking": ("post", group_of_a, only({"social_worker": 302, "external_member": 302})),
     "sig:entry_add": (

@@ -249,7 +249,7 @@ def test_follow_ups_planned_with_relatives_wait_on_their_handlers_start_page(fam
         case_id=f["mother"].pk,
         held_on=TODAY,
         form="individual",
-        notes="",
+        notes="Första samtalet",
         follow_up_on=TODAY + dt.timedelta(days=20),
     )
     assert texts(f["amina"]) == []  # three weeks ahead: not yet
@@ -264,7 +264,38 @@ def test_follow_ups_planned_with_relatives_wait_on_their_handlers_start_page(fam
             case_id=f["mother"].pk,
             held_on=TODAY + dt.timedelta(days=21),
             form="individual",
-            notes="",
+            notes="Uppföljningen hölls",
             follow_up_on=None,
         )
         assert texts(f["amina"]) == []  # the follow-up was held
+
+
+def test_an_empty_support_conversation_is_refused_not_kept(client, family):
+    """A conversation with nothing written about it is a validation error with a Swedish message, in
+    the section the post lands on, and nothing is saved; the service refuses it for every caller."""
+    f = family
+    login_verified(client, f["amina"])
+    url = reverse("relatives:conversation_add", kwargs={"case_id": f["mother"].pk})
+    today = dt.date.today().isoformat()
+    for notes in ("", "   "):
+        response = client.post(
+            url,
+            {"conversation-held_on": today, "conversation-form": "individual", "conversation-notes": notes},
+        )
+        assert response.status_code == 302 and response.url.endswith("#conversations")
+        page = client.get(response.url).content.decode()
+        section = page[
+            page.index('id="conversations"') : page.index("</section>", page.index('id="conversations"'))
+        ]
+        assert "Skriv vad samtalet handlade om" in section
+    assert not SupportConversation.objects.exists()
+    with pytest.raises(DomainError, match="Skriv vad samtalet handlade om"):
+        services.conversation_record(
+            by=f["amina"],
+            case_id=f["mother"].pk,
+            held_on=TODAY,
+            form="individual",
+            notes=" ",
+            follow_up_on=None,
+        )
+    assert not SupportConversation.objects.exists()

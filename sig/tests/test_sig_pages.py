@@ -261,3 +261,52 @@ def test_the_group_page_leads_back_to_the_case_only_for_whom_the_case_page_lets_
     assert client.get(case_url).status_code == 200
     _, body = page(client, w["users"]["police"], group)
     assert f'href="{case_url}"' not in body
+
+
+def test_an_empty_meeting_is_refused_at_its_fields_and_not_kept(client, world):
+    """A meeting with no minutes and no decisions, or with no one present, is a validation error with a
+    Swedish message at the field (``aria-describedby``), and nothing is saved; the service refuses both
+    for every caller."""
+    from lotsa.errors import DomainError
+    from sig.models import Meeting
+
+    group, worker = world.group, world.users["social_worker"]
+    login_verified(client, worker)
+    url = reverse("sig:meeting_new", kwargs={"group_id": group.pk})
+    member = str(services.current_members(group).first().pk)
+    response = client.post(
+        url,
+        {
+            "meeting-held_on": dt.date.today().isoformat(),
+            "meeting-category": "housing",
+            "meeting-present": member,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'aria-describedby="id_meeting-minutes_error"' in page
+    error = page[page.index('id="id_meeting-minutes_error"') :].split("</div>", 1)[0]
+    assert "Skriv mötets protokoll eller beslut" in error
+    response = client.post(
+        url,
+        {
+            "meeting-held_on": dt.date.today().isoformat(),
+            "meeting-category": "housing",
+            "meeting-minutes": "M",
+        },
+    )
+    page = response.content.decode()
+    error = page[page.index('id="id_meeting-present_error"') :].split("</div>", 1)[0]
+    assert "Markera vilka som var närvarande vid mötet" in error
+    assert not Meeting.objects.exists()
+    for present, items, decisions in (({int(member)}, [], " "), (set(), [("housing", "Protokoll")], "")):
+        with pytest.raises(DomainError):
+            services.meeting_record(
+                by=worker,
+                group_id=group.pk,
+                held_on=dt.date.today(),
+                present_ids=present,
+                items=items,
+                decisions=decisions,
+            )
+    assert not Meeting.objects.exists()
