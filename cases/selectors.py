@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -17,6 +18,7 @@ from audit import services as audit
 from audit.models import AccessOutcome, Action
 from cases import personal_number as pnr
 from cases.access import is_named_handler
+from cases.filters import CaseFilter
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
@@ -26,7 +28,7 @@ from cases.models import (
     Person,
 )
 from cases.services import closing_proposal
-from cases.words import NOT_CLOSED, CaseStatus
+from cases.words import CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto
@@ -115,24 +117,37 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
     return case
 
 
-def my_cases_for(*, user: User, status: str = "", activity: str = "", page=None, size: int = 25):
-    """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
-    per person shown, in one insert, before anything is rendered. ``status`` NOT_CLOSED: every case but
-    the closed ones; empty: every case."""
-    cases = cases_visible_to(user=user)
-    if status == NOT_CLOSED:
-        cases = cases.exclude(status=CaseStatus.CLOSED)
-    elif status:
-        cases = cases.filter(status=status)
-    if activity:
-        cases = cases.filter(activity=activity)
-    cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
-    shown = Paginator(cases, size).get_page(page)
+def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
+    """The user's cases (a supervisor: the unit's), filtered and sorted as ``filters`` (read by the view)
+    asks, one page of them; one access event per person shown, in one insert, before anything is
+    rendered. Without ``filters``: as the list opens (the cases not closed, latest activity first)."""
+    filters = filters or CaseFilter.opening()
+    cases = filters.apply(with_latest_activity(cases_visible_to(user=user)))
+    cases = cases.select_related("person", "owner_unit", "responsible")
+    if not cases.query.order_by:
+        cases = cases.order_by("-latest_activity", "pk")
+    shown = Paginator(cases, filters.value("size") or 25).get_page(page)
     rows = list(shown.object_list)
     with transaction.atomic():
         access.record_list(user, rows, purpose="my cases")
     crypto.prefetch_data_keys(case.person_id for case in rows)
     return shown, rows
+
+
+def with_latest_activity(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with ``latest_activity``: the newest of its opening, its last journal entry and its last
+    change of status (timestamps only: nothing encrypted is read)."""
+    last_entry = JournalEntry.objects.filter(case=OuterRef("pk")).order_by("-created_at").values("created_at")
+    last_change = (
+        CaseStatusChange.objects.filter(case=OuterRef("pk")).order_by("-changed_at").values("changed_at")
+    )
+    return cases.annotate(
+        latest_activity=Greatest(
+            "opened_at",
+            Coalesce(Subquery(last_entry[:1]), "opened_at"),
+            Coalesce(Subquery(last_change[:1]), "opened_at"),
+        )
+    )
 
 
 @transaction.atomic
