@@ -79,12 +79,23 @@ class SortFilter(django_filters.ChoiceFilter):
         column, descending = self.column(value or "")
         if column is None or not column.field:
             return qs  # no sort asked, or one made in memory on the rows read (sort_rows)
-        return qs.order_by(f"{'-' if descending else ''}{column.field}", "pk")
+        sign = "-" if descending else ""
+        return qs.order_by(f"{sign}{column.field}", f"{sign}pk")
 
 
 class SelectorChoice(django_filters.ChoiceFilter):
     """A choice of the list's form that is no filter of the rows: the selector reads it itself (which
     of a page's tables to show, for instance)."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class SelectorDate(django_filters.DateFilter):
+    """A date of the list's form that the selector reads itself (a period with a default, say)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=DateInput, **kwargs)
 
     def filter(self, qs, value):
         return qs
