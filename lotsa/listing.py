@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import QueryDict
@@ -29,7 +30,7 @@ from lotsa.forms import DateInput
 SORT = "sort"
 
 # Swedish alphabetical order (å, ä, ö after z, in that order), for the names sorted in memory.
-_SWEDISH = str.maketrans({"å": "z\u0001", "ä": "z\u0002", "ö": "z\u0003", "æ": "z\u0002", "ø": "z\u0003"})
+_SWEDISH = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"})
 
 
 def name_key(*parts: str) -> tuple[str, ...]:
@@ -131,6 +132,21 @@ class DateToFilter(django_filters.DateFilter):
         super().__init__(field_name=field_name, lookup_expr="lte", widget=DateInput, **kwargs)
 
 
+class ListForm(forms.Form):
+    """The form of every list's filters: a period (``start``/``end``, ``<x>_from``/``<x>_to``) must end
+    on or after its first day."""
+
+    def clean(self):
+        data = super().clean()
+        periods = [("start", "end")] + [
+            (n, f"{n.removesuffix('_from')}_to") for n in data if n.endswith("_from")
+        ]
+        for first, last in periods:
+            if data.get(first) and data.get(last) and data[first] > data[last]:
+                raise forms.ValidationError(_("The period must end on or after its first day."))
+        return data
+
+
 class ListFilter(django_filters.FilterSet):
     """A list's filters and sort. ``defaults`` are the values the list opens with; a key present in
     the query string, even empty, is the user's own choice (``?status=`` shows every status)."""
@@ -144,6 +160,10 @@ class ListFilter(django_filters.FilterSet):
             query.setdefault(key, value)
         # No queryset of its own: the rows are those its selector finds the user may see (apply).
         super().__init__(query, queryset=self._meta.model.objects.none())
+
+    def get_form_class(self):
+        fields = {name: flt.field for name, flt in self.filters.items()}
+        return type(f"{type(self).__name__}Form", (ListForm,), fields)
 
     @classmethod
     def opening(cls) -> ListFilter:

@@ -5,7 +5,6 @@ names no one but the person whose log it is."""
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessEvent, AccessOutcome, Action
@@ -27,14 +26,6 @@ PERSON_ACTIONS = (
     Action.EMERGENCY_ACCESS,
     Action.SHRED,
 )
-
-
-class PeriodForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError(_("The period must end on or after its first day."))
-        return data
 
 
 class AccessEventFilter(ListFilter):
@@ -68,7 +59,6 @@ class AccessEventFilter(ListFilter):
     class Meta:
         model = AccessEvent
         fields = []
-        form = PeriodForm
 
     def offering(self, organisations: list[str]) -> AccessEventFilter:
         """The same filter as the page shows it, once the read is allowed: the organisations in the
