@@ -5,12 +5,14 @@ sort links (``aria-sort``, the filters kept), and the one access event naming ex
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import FieldDoesNotExist
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +22,9 @@ from audit.models import Action
 from cases.filters import CaseFilter
 from cases.first_contacts import services as first_contact_services
 from cases.first_contacts.filters import FirstContactFilter
+from cases.first_contacts.selectors import first_contacts_for
 from cases.handovers.filters import HandoverFilter
+from cases.handovers.selectors import handovers_for
 from cases.models import Case, Handover, JournalEntry
 from cases.services import PersonDetails
 from lotsa.crypto import BlindIndexField, EncryptedField
@@ -28,6 +32,7 @@ from lotsa.listing import SortFilter, name_key
 from supervision.filters import AccessEventFilter
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
 from tests.helpers import events_since, head_seq, login_verified, named_by
+from tests.test_selector_query_counts import assert_constant
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +268,24 @@ def test_handovers_filter_by_purpose_direction_status_and_date(client, sent):
 # --- The VBE team's first contacts -------------------------------------------------------------------
 
 
+def open_contact(by, serial: int, surname: str = "Kontaktsson", flagged: int = 1, referrer: str = "police"):
+    return first_contact_services.first_contact_open(
+        by=by,
+        number=valid_number(serial),
+        details=PersonDetails(
+            given_names="Kontakt", surname=surname, contact={}, address={}, protected_identity="none"
+        ),
+        milieu="unclear",
+        request=first_contact_services.FirstContactRequest(
+            referrer=referrer,
+            referrer_detail="Polisregion Stockholm",
+            flagged_on=timezone.localdate() - dt.timedelta(days=flagged),
+            has_minor_children=False,
+            children_reason="",
+        ),
+    )
+
+
 @pytest.fixture
 def team(db):
     vbe = OrganisationFactory(name="VBE-teamet", kind=OrganisationKind.VBE_TEAM)
@@ -271,21 +294,7 @@ def team(db):
     for serial, (surname, flagged, referrer) in enumerate(
         (("Först", 30, "police"), ("Mitten", 20, "security_service"), ("Sist", 10, "city_service")), 4300
     ):
-        cases[surname] = first_contact_services.first_contact_open(
-            by=omar,
-            number=valid_number(serial),
-            details=PersonDetails(
-                given_names="Kontakt", surname=surname, contact={}, address={}, protected_identity="none"
-            ),
-            milieu="unclear",
-            request=first_contact_services.FirstContactRequest(
-                referrer=referrer,
-                referrer_detail="Polisregion Stockholm",
-                flagged_on=timezone.localdate() - dt.timedelta(days=flagged),
-                has_minor_children=False,
-                children_reason="",
-            ),
-        )
+        cases[surname] = open_contact(omar, serial, surname, flagged, referrer)
     first_contact_services.first_contact_meeting_record(
         by=omar,
         case_id=cases["Mitten"].pk,
@@ -344,3 +353,36 @@ def test_only_the_vbe_team_has_the_list_of_first_contacts(client, team):
     district = OrganisationFactory(name="Spånga-Tensta sdf")
     login_verified(client, UserFactory(username="amina", organisation=district, roles=[Role.SOCIAL_WORKER]))
     assert client.get(reverse("cases:first_contacts")).status_code == 403
+
+
+def test_the_lists_read_in_a_constant_number_of_queries(team, sent):
+    omar, worker = team["omar"], sent["worker"]
+    serials = itertools.count(4400)
+
+    def more_contacts(n):
+        for _ in range(n):
+            open_contact(omar, next(serials))
+
+    assert_constant(lambda: first_contacts_for(user=omar), more_contacts)
+    template = sent["handovers"]["Ahlin"]
+
+    def more_handovers(n):
+        for _ in range(n):
+            case = CaseFactory(owner_unit=template.from_unit, responsible=worker)
+            Handover.objects.create(
+                person=case.person,
+                source="case",
+                from_case=case,
+                from_unit=template.from_unit,
+                to_unit=template.to_unit,
+                purpose="handover",
+                sent_by=worker,
+            )
+
+    assert_constant(lambda: handovers_for(user=worker, filters=sorted_by_name()), more_handovers)
+
+
+def sorted_by_name():
+    filters = HandoverFilter(QueryDict("sort=person"))
+    assert filters.is_valid()
+    return filters
