@@ -20,6 +20,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -80,8 +81,10 @@ class SortFilter(django_filters.ChoiceFilter):
         column, descending = self.column(value or "")
         if column is None or not column.field:
             return qs  # no sort asked, or one made in memory on the rows read (sort_rows)
-        sign = "-" if descending else ""
-        return qs.order_by(f"{sign}{column.field}", f"{sign}pk")
+        # An empty value (no meeting yet, no decision yet) sorts last either way, on every database.
+        if descending:
+            return qs.order_by(F(column.field).desc(nulls_last=True), "-pk")
+        return qs.order_by(F(column.field).asc(nulls_last=True), "pk")
 
 
 class SelectorChoice(django_filters.ChoiceFilter):
