@@ -79,6 +79,7 @@ PURPOSES = {
     "emergency access, step one": pgettext_lazy("access purpose", "emergency access, the first step"),
     "find a person": pgettext_lazy("access purpose", "a search by personal identity number"),
     "first contact": pgettext_lazy("access purpose", "the first contact"),
+    "first contacts": pgettext_lazy("access purpose", "the VBE team's list of first contacts"),
     "follow up an action": pgettext_lazy("access purpose", "following up an action of the plan"),
     "follow up an intervention": pgettext_lazy("access purpose", "following up an intervention"),
     "form an intervention group": pgettext_lazy("access purpose", "forming an intervention group"),

@@ -6,15 +6,15 @@ from django.shortcuts import get_object_or_404, render
 
 from bench.models import PlainCase, PlainJournalEntry
 from cases import forms
+from cases.filters import CaseFilter
 from cases.selectors import JOURNAL_PAGE_SIZE
 from cases.words import CaseStatus
+from lotsa.listing import list_filters
 
 
 def plain_my_cases(request):
-    filters = forms.CaseFilterForm(request.GET or None)
-    size = 25
-    if filters.is_valid():
-        size = filters.cleaned_data["size"] or 25
+    filters = list_filters(request, CaseFilter)
+    size = filters.value("size") or 25
     cases = (
         PlainCase.objects.filter(responsible=request.user)
         .select_related("person", "owner_unit", "responsible")
@@ -24,7 +24,7 @@ def plain_my_cases(request):
     return render(
         request,
         "cases/my_cases.html",
-        {"page": page, "rows": list(page.object_list), "filters": filters, "query": ""},
+        {"page": page, "rows": list(page.object_list), "filters": filters, "query": filters.query()},
     )
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from cases.personal_number import PersonalNumberField
-from cases.words import NOT_CLOSED, Activity, CaseStatus, CloseReason, Milieu, ProtectedIdentity, TargetGroup
+from cases.words import Activity, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.vocabulary import InformationCategory
 
@@ -45,29 +45,6 @@ class OpenCaseForm(forms.Form):
 
     def address(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("street", "postcode", "town") if self.cleaned_data[k]}
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        initial=NOT_CLOSED,
-        choices=[(NOT_CLOSED, _("Not closed")), ("", _("All statuses")), *CaseStatus.choices],
-    )
-    activity = forms.ChoiceField(
-        label=_("Activity"), required=False, choices=[("", _("All activities")), *Activity.choices]
-    )
-    youth_unit_ending = forms.BooleanField(
-        label=_("To hand over from the child and youth unit"),
-        required=False,
-    )
-    size = forms.TypedChoiceField(
-        label=_("Per page"),
-        required=False,
-        coerce=int,
-        empty_value=25,
-        choices=[(25, "25"), (50, "50"), (100, "100")],
-    )
 
 
 class VersionForm(forms.Form):

@@ -3,16 +3,13 @@ is already recorded)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,6 +20,7 @@ from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import queries
 from cases.access import assigned_case_ids, is_named_handler
+from cases.filters import CaseFilter, youth_unit_hand_over_by
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
@@ -36,7 +34,7 @@ from cases.models import (
     ProtectionLoweringStatus,
 )
 from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
-from cases.words import NOT_CLOSED, CaseStatus, VisitedPage
+from cases.words import CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto, news
@@ -125,36 +123,19 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
     return case
 
 
-def _hand_over_by() -> dt.date:
-    """Cases whose child and youth unit's responsibility ends by this day are to be handed over now."""
-    return timezone.localdate() + dt.timedelta(days=settings.LOTSA_CHILD_AND_YOUTH_HANDOVER_DAYS)
-
-
-def my_cases_for(
-    *,
-    user: User,
-    status: str = "",
-    activity: str = "",
-    youth_unit_ending: bool = False,
-    page=None,
-    size: int = 25,
-):
-    """The user's cases (a supervisor: the unit's), newest first, one page of them; one access event
-    per person shown, in one insert, before anything is rendered. ``status`` NOT_CLOSED: every case but
-    the closed ones; empty: every case. ``youth_unit_ending``: only those the child and youth unit is
-    to hand over now. Each row carries ``hand_over_by`` (that day, or None)."""
-    cases = cases_visible_to(user=user)
-    if status == NOT_CLOSED:
-        cases = cases.exclude(status=CaseStatus.CLOSED)
-    elif status:
-        cases = cases.filter(status=status)
-    if activity:
-        cases = cases.filter(activity=activity)
-    horizon = _hand_over_by()
-    if youth_unit_ending:
-        cases = cases.filter(youth_unit_ends_on__lte=horizon).exclude(status=CaseStatus.CLOSED)
-    cases = cases.select_related("person", "owner_unit", "responsible").order_by("-opened_at", "pk")
-    shown = Paginator(cases, size).get_page(page)
+def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
+    """The user's cases (a supervisor: the unit's), filtered and sorted as ``filters`` (read by the view)
+    asks, one page of them; one access event per person shown, in one insert, before anything is
+    rendered. Without ``filters``: as the list opens (the cases not closed, latest activity first).
+    Each row carries ``hand_over_by``: the day the child and youth unit's responsibility ends, when
+    that is near enough to hand the case over now (or None)."""
+    filters = filters or CaseFilter.opening()
+    cases = filters.apply(with_latest_activity(cases_visible_to(user=user)))
+    cases = cases.select_related("person", "owner_unit", "responsible")
+    if not cases.query.order_by:
+        cases = cases.order_by("-latest_activity", "pk")
+    horizon = youth_unit_hand_over_by()
+    shown = Paginator(cases, filters.value("size") or 25).get_page(page)
     rows = list(shown.object_list)
     with transaction.atomic():
         access.record_list(user, rows, purpose="my cases")
@@ -201,6 +182,22 @@ def _news_on_case_pages(*, user: User, cases) -> dict:
         .values_list("pk", "news")
     )
     return {case_id: count for case_id, count in rows if count}
+
+
+def with_latest_activity(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with ``latest_activity``: the newest of its opening, its last journal entry and its last
+    change of status (timestamps only: nothing encrypted is read)."""
+    last_entry = JournalEntry.objects.filter(case=OuterRef("pk")).order_by("-created_at").values("created_at")
+    last_change = (
+        CaseStatusChange.objects.filter(case=OuterRef("pk")).order_by("-changed_at").values("changed_at")
+    )
+    return cases.annotate(
+        latest_activity=Greatest(
+            "opened_at",
+            Coalesce(Subquery(last_entry[:1]), "opened_at"),
+            Coalesce(Subquery(last_change[:1]), "opened_at"),
+        )
+    )
 
 
 @transaction.atomic
@@ -368,7 +365,7 @@ def waiting_youth_handovers(user: User) -> list:
     due = (
         access.visible_to(user, Case.objects.filter(responsible=user))
         .exclude(status=CaseStatus.CLOSED)
-        .filter(youth_unit_ends_on__lte=_hand_over_by())
+        .filter(youth_unit_ends_on__lte=youth_unit_hand_over_by())
         .count()
     )
     if not due:

@@ -19,33 +19,24 @@ from audit.models import Action
 from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
+from cases.filters import CaseFilter
 from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
-from cases.words import NOT_CLOSED, CaseStatus
+from cases.words import CaseStatus
 from lotsa import access, crypto
+from lotsa.listing import list_filters
 from lotsa.posting import confirm_page, decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
 
 
 def my_cases(request):
-    """The user's cases (a supervisor: the unit's), filtered and paginated."""
+    """The user's cases (a supervisor: the unit's), filtered, sorted and paginated."""
     access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
-    filters = forms.CaseFilterForm(request.GET or None)
-    data = filters.cleaned_data if filters.is_valid() else {}
-    page, rows = selectors.my_cases_for(
-        user=request.user,
-        # Live work first: a list opened without a choice (or paged from one) shows no closed case.
-        status=data.get("status", "") if "status" in request.GET else NOT_CLOSED,
-        activity=data.get("activity", ""),
-        youth_unit_ending=bool(data.get("youth_unit_ending")),
-        page=request.GET.get("page"),
-        size=data.get("size") or 25,
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    filters = list_filters(request, CaseFilter)
+    page, rows = selectors.my_cases_for(user=request.user, filters=filters, page=request.GET.get("page"))
     return render(
         request,
         "cases/my_cases.html",
-        {"page": page, "rows": rows, "filters": filters, "query": query.urlencode()},
+        {"page": page, "rows": rows, "filters": filters, "query": filters.query()},
     )
 
 

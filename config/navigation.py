@@ -18,6 +18,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "cases:*": ("cases:my_cases",),
     "cases:search": ("cases:search",),
     "cases:open": ("cases:search",),
+    # The VBE team's first contacts: the list, and each first contact's page (its case is in my cases).
+    "cases:first_contacts": ("cases:first_contacts",),
+    "cases:first_contact_open": ("cases:first_contacts",),
+    "cases:first_contact": ("cases:first_contacts", "cases:my_cases"),
     "cases:handovers": ("cases:handovers",),
     "cases:handover": ("cases:handovers",),
     "cases:handover_accept": ("cases:handovers",),

@@ -89,6 +89,7 @@ LINKS = (
     Link("cases:my_cases", _("My cases"), roles=CASE_PAGE_ROLES, places=BOTH),
     Link("cases:search", _("Find a person"), roles=CASE_PAGE_ROLES, places=BOTH),
     Link("cases:open", _("Open a case"), roles=CASEWORK_ROLES),
+    Link("cases:first_contacts", _("First contacts"), roles=FIRST_CONTACT_ROLES, places=BOTH),
     Link("cases:first_contact_open", _("New first contact"), roles=FIRST_CONTACT_ROLES),
     Link("sig:overview", _("Intervention groups"), roles=GROUP_PAGE_ROLES, places=BOTH),
     Link(

@@ -5,35 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.roles import PERSONAL_DATA_ROLES, Role
-from audit.models import AccessOutcome
 from lotsa.forms import DateInput, ModelChoiceField
 from supervision.models import Mark, ReviewPlan
-
-
-class AccessFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput)
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-    outcome = forms.ChoiceField(
-        label=_("Outcome"), required=False, choices=[("", _("All")), *AccessOutcome.choices]
-    )
-
-    def __init__(self, *args, organisations=None, **kwargs):
-        """Without ``organisations`` (before the read is allowed) any name up to 200 characters is
-        taken as the filter; with them, the field is a choice among them."""
-        super().__init__(*args, **kwargs)
-        if organisations is None:
-            self.fields["organisation"] = forms.CharField(required=False, max_length=200)
-            return
-        self.fields["organisation"].choices = [("", _("All"))] + [
-            (name, name or _("(no organisation)")) for name in organisations
-        ]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError(_("The period must end on or after its first day."))
-        return data
 
 
 class PlanForm(forms.ModelForm):

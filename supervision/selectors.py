@@ -26,6 +26,7 @@ from sig.queries import holdings_of as group_holdings
 from supervision import queries
 from supervision.access import ACCESS_REVIEW, PREVIEW
 from supervision.extract import extract_events, render
+from supervision.filters import AccessEventFilter
 from supervision.log_review import period_bounds, rule_labels
 from supervision.models import (
     LogReview,
@@ -102,35 +103,28 @@ def _chart(events, start: dt.date, end: dt.date) -> tuple:
 
 
 def person_access_log_for(
-    *,
-    user: User,
-    person_id,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    organisation: str = "",
-    outcome: str = "",
-    page=None,
+    *, user: User, person_id, filters: AccessEventFilter | None = None, page=None
 ) -> dict:
-    """Every access event naming the person, newest first, filtered, one page; with a picture of the
-    accesses per week. Opening it is itself an access event (the owning unit's supervisor only)."""
+    """Every access event naming the person, filtered and sorted as ``filters`` (read by the view) asks
+    (newest first), one page; with a picture of the accesses per week. Opening it is itself an access
+    event (the owning unit's supervisor only)."""
+    filters = filters or AccessEventFilter.opening()
     log = PersonAccessLog.objects.filter(pk=person_id).first()
     if log is None:
         raise Http404
     access.check(user, Action.VIEW, log, purpose=ACCESS_REVIEW)
     today = timezone.localdate()
-    end = end or today
-    start = start or end - dt.timedelta(weeks=CHART_WEEKS)
+    end = filters.value("end") or today
+    start = filters.value("start") or end - dt.timedelta(weeks=CHART_WEEKS)
 
     begin, finish = period_bounds(start, end)
     naming = AccessEvent.objects.naming(log.pk)
-    events = naming.filter(occurred_at__gte=begin, occurred_at__lt=finish)
+    events = filters.apply(naming.filter(occurred_at__gte=begin, occurred_at__lt=finish))
     organisations = sorted({name for name in naming.values_list("actor_organisation", flat=True).distinct()})
-    if organisation:
-        events = events.filter(actor_organisation=organisation)
-    if outcome:
-        events = events.filter(outcome=outcome)
     picture, weeks, series = _chart(events, start, end)
-    shown = Paginator(events.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(page)
+    if not events.query.order_by:
+        events = events.order_by("-occurred_at", "-id")
+    shown = Paginator(events, PAGE_SIZE).get_page(page)
     head = audit.SealedHead()
     return {
         # The names are read through the person's own model: its ciphertexts are bound to it.

@@ -13,9 +13,11 @@ from audit.models import Action
 from cases import queries as case_queries
 from cases.selectors import case_get_for
 from lotsa import access, menu, waiting
+from lotsa.listing import list_filters
 from lotsa.posting import as_ids, form_page, post_form
 from supervision import forms, queries, selectors, services
 from supervision.access import ACCESS_REVIEW
+from supervision.filters import AccessEventFilter
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewPlan, SubjectAccessExtract
 
 
@@ -37,24 +39,13 @@ def desk(request):
 
 
 def person_access(request, person_id):
-    form = forms.AccessFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = list_filters(request, AccessEventFilter)
     context = selectors.person_access_log_for(
-        user=request.user,
-        person_id=person_id,
-        start=filters.get("start"),
-        end=filters.get("end"),
-        organisation=filters.get("organisation", ""),
-        outcome=filters.get("outcome", ""),
-        page=request.GET.get("page"),
+        user=request.user, person_id=person_id, filters=filters, page=request.GET.get("page")
     )
-    # The organisations to filter by are known only once the read is allowed and recorded.
-    form = forms.AccessFilterForm(request.GET or None, organisations=context["organisations"])
-    if form.is_bound:
-        form.is_valid()
-    query = request.GET.copy()
-    query.pop("page", None)
-    context.update(form=form, query=query.urlencode())
+    # The organisations to choose among are known only once the read is allowed and recorded.
+    filters = filters.offering(context["organisations"])
+    context.update(filters=filters, form=filters.form, query=filters.query())
     return render(request, "supervision/person_access.html", context)
 
 

@@ -547,5 +547,23 @@ def test_every_date_field_uses_the_one_date_input():
                         seen += 1
                         if not isinstance(field.widget, DateInput):
                             offences.append(f"{module.__name__}.{name}.{field_name}")
+    # The lists' filters (lotsa.listing, on django-filter) build their forms from their filters.
+    import django_filters
+
+    lists = 0
+    for path in sorted([*ROOT.glob("*/filters.py"), *ROOT.glob("*/*/filters.py")]):
+        if ".venv" in path.parts or "build" in path.parts:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__ or not issubclass(cls, django_filters.FilterSet):
+                continue
+            for filter_name, flt in cls.base_filters.items():
+                if issubclass(flt.field_class, django_forms.DateField):
+                    lists += 1
+                    widget = flt.extra.get("widget")
+                    if not (isinstance(widget, type) and issubclass(widget, DateInput)):
+                        offences.append(f"{module.__name__}.{name}.{filter_name}")
     assert seen > 10, "the forms' date fields were not found"
+    assert lists >= 8, "the lists' date filters were not found"
     assert not offences, offences

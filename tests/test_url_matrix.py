@@ -602,6 +602,7 @@ MATRIX = {
         only({"social_worker": 302, "external_member": 302}),
         lambda w: {"status": "done", "follow_up": "Klart"},
     ),
+    "cases:first_contacts": ("get", None, only({"vbe_worker": 200})),
     "cases:first_contact_open": ("get", None, only({"vbe_worker": 200})),
     "cases:first_contact": ("get", first_contact, only({"vbe_worker": 200})),
     "cases:first_contact_meeting": ("post", first_contact, only({"vbe_worker": 302})),

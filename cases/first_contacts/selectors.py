@@ -3,7 +3,9 @@ return (or raise a denial that is already recorded)."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -11,7 +13,8 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, FIRST_CONTACT_ROLES
 from audit.models import Action
-from cases.first_contacts.models import ConcernReport, ConcernStatus, FirstContact
+from cases.first_contacts.filters import MET, UNMET, FirstContactFilter
+from cases.first_contacts.models import ConcernReport, ConcernStatus, FirstContact, FirstContactMeeting
 from cases.models import CaseStatus
 from cases.selectors import case_get_for, cases_visible_to
 from lotsa import access, crypto
@@ -29,7 +32,7 @@ def waiting_first_contacts(user: User) -> list:
     )
     unmet = live.filter(first_contact__meetings__isnull=True).count()
     met = live.filter(first_contact__meetings__isnull=False).distinct().count()
-    url = reverse("cases:my_cases")
+    url = reverse("cases:first_contacts")
     items = []
     if unmet:
         text = ngettext(
@@ -37,15 +40,38 @@ def waiting_first_contacts(user: User) -> list:
             "%(n)d first contacts wait for the meeting with the police",
             unmet,
         ) % {"n": unmet}
-        items.append(Waiting(text=text, url=url))
+        items.append(Waiting(text=text, url=f"{url}?stage={UNMET}"))
     if met:
         text = ngettext(
             "%(n)d first contact is met and not yet closed",
             "%(n)d first contacts are met and not yet closed",
             met,
         ) % {"n": met}
-        items.append(Waiting(text=text, url=url))
+        items.append(Waiting(text=text, url=f"{url}?stage={MET}"))
     return items
+
+
+def first_contacts_for(*, user: User, filters: FirstContactFilter | None = None, page=None):
+    """The VBE team's first contacts (their cases that began as one), filtered and sorted as ``filters``
+    (read by the view) asks, one page; one access event naming the people shown, before anything is
+    decrypted."""
+    filters = filters or FirstContactFilter.opening()
+    last_meeting = (
+        FirstContactMeeting.objects.filter(first_contact__case=OuterRef("pk"))
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    cases = cases_visible_to(user=user).filter(first_contact__isnull=False)
+    cases = filters.apply(cases.annotate(last_meeting=Subquery(last_meeting)))
+    cases = cases.select_related("person", "first_contact", "responsible")
+    if not cases.query.order_by:
+        cases = cases.order_by("-first_contact__flagged_on", "-pk")
+    shown = Paginator(cases, filters.value("size") or 25).get_page(page)
+    rows = list(shown.object_list)
+    with transaction.atomic():
+        access.record_list(user, rows, purpose="first contacts")
+    crypto.prefetch_data_keys(case.person_id for case in rows)
+    return shown, rows
 
 
 def first_contact_page_for(*, user: User, case_id) -> dict:

@@ -6,6 +6,7 @@ from django.urls import path
 from cases.first_contacts import views
 
 urlpatterns = [
+    path("first-contacts/", views.first_contacts, name="first_contacts"),
     path("first-contacts/new/", views.first_contact_open, name="first_contact_open"),
     path("concern-reports/", views.concern_reports, name="concern_reports"),
     path("concern-reports/<uuid:report_id>/", views.concern_report, name="concern_report"),

@@ -14,14 +14,30 @@ from accounts.roles import CASE_PAGE_ROLES, FIRST_CONTACT_ROLES
 from audit.models import Action
 from cases import pages
 from cases.first_contacts import forms, selectors, services
+from cases.first_contacts.filters import FirstContactFilter
 from cases.first_contacts.models import ConcernReport
 from cases.models import Case
 from lotsa import access
+from lotsa.listing import list_filters
 from lotsa.posting import as_ids, form_page, post_form
 
 
 def _first_contact_page(case_id, anchor="") -> str:
     return reverse("cases:first_contact", kwargs={"case_id": case_id}) + anchor
+
+
+def first_contacts(request):
+    """The VBE team's first contacts: the live ones first, filtered, sorted and paginated."""
+    access.require_role(request.user, *FIRST_CONTACT_ROLES, action=Action.VIEW, target="cases.firstcontact")
+    filters = list_filters(request, FirstContactFilter)
+    page, rows = selectors.first_contacts_for(
+        user=request.user, filters=filters, page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "cases/first_contacts.html",
+        {"page": page, "rows": rows, "filters": filters, "query": filters.query()},
+    )
 
 
 def first_contact_open(request):

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES
 from audit.models import Action
+from cases.handovers.filters import FROM_US, TO_US, HandoverFilter
 from cases.handovers.models import Handover, HandoverStatus
 from lotsa import access, crypto
 from lotsa.waiting import Waiting
@@ -33,21 +34,33 @@ def _handover_rows(queryset) -> list[Handover]:
     )
 
 
-def handovers_for(*, user: User, recent: int = 50) -> dict:
+def handovers_for(*, user: User, filters: HandoverFilter | None = None, recent: int = 50) -> dict:
     """The hand-overs waiting for the user's unit (oldest first, overdue flagged), and those the user's
-    side sent or its unit decided lately; one access event naming the people shown."""
-    visible = handovers_visible_to(user=user)
-    waiting = _handover_rows(visible.undecided().filter(to_unit_id=user.organisation_id).order_by("sent_at"))
-    received = _handover_rows(
-        visible.filter(to_unit_id=user.organisation_id)
-        .exclude(status=HandoverStatus.SENT)
-        .order_by("-decided_at")[:recent]
-    )
-    sent = _handover_rows(visible.exclude(to_unit_id=user.organisation_id).order_by("-sent_at")[:recent])
+    side sent or its unit decided lately, filtered and sorted as ``filters`` (read by the view) asks;
+    one access event naming the people shown. A sort by name is made here, on the rows read."""
+    filters = filters or HandoverFilter.opening()
+    direction = filters.value("direction")
+    visible = filters.apply(handovers_visible_to(user=user))
+    sorted_in_db = bool(visible.query.order_by)
+    to_us = visible.filter(to_unit_id=user.organisation_id)
+    waiting, received, sent = [], [], []
+    if direction != FROM_US:
+        waiting = _handover_rows(to_us.undecided() if sorted_in_db else to_us.undecided().order_by("sent_at"))
+        decided = to_us.exclude(status=HandoverStatus.SENT)
+        received = _handover_rows((decided if sorted_in_db else decided.order_by("-decided_at"))[:recent])
+    if direction != TO_US:
+        theirs = visible.exclude(to_unit_id=user.organisation_id)
+        sent = _handover_rows((theirs if sorted_in_db else theirs.order_by("-sent_at"))[:recent])
     with transaction.atomic():
         access.record_list(user, [*waiting, *received, *sent], purpose="hand-overs")
     crypto.prefetch_data_keys(h.person_id for h in [*waiting, *received, *sent])
-    return {"waiting": waiting, "received": received, "sent": sent}
+    return {
+        "waiting": filters.sort_rows(waiting),
+        "received": filters.sort_rows(received),
+        "sent": filters.sort_rows(sent),
+        "filters": filters,
+        "direction": direction,
+    }
 
 
 def handover_get_for(*, user: User, handover_id) -> Handover:

@@ -13,9 +13,11 @@ from accounts.roles import HANDOVER_PAGE_ROLES
 from audit.models import Action
 from cases import pages
 from cases.handovers import forms, selectors, services
+from cases.handovers.filters import HandoverFilter
 from cases.handovers.models import Handover
 from cases.models import Case
 from lotsa import access
+from lotsa.listing import list_filters
 from lotsa.posting import as_ids, decide, form_page, post_form
 
 
@@ -28,7 +30,7 @@ def handovers(request):
     """What waits for the unit (oldest first, overdue flagged), what it decided, and what its side
     sent, with the receiver's decision and reason."""
     access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
-    context = selectors.handovers_for(user=request.user)
+    context = selectors.handovers_for(user=request.user, filters=list_filters(request, HandoverFilter))
     context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
     return render(request, "cases/handovers.html", context)
 
