@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
@@ -26,10 +27,11 @@ from cases.models import (
     Person,
 )
 from cases.services import closing_proposal
+from cases.summary import Summary, render
 from cases.words import NOT_CLOSED, CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
-from lotsa import access, crypto
+from lotsa import access, calendar_items, crypto, summary
 from lotsa.crypto import blind_index_lookup
 from lotsa.waiting import Waiting
 
@@ -185,7 +187,7 @@ def case_page_for(*, user: User, case_id) -> dict:
         "consents": consent_queries.consents_of(case),
         "matrix": matrix,
         "emergency": consent_policy.emergency_access_open_for(user, case),
-        "show_address": not case.person.is_protected or is_named_handler(user, case),
+        "show_address": _shows_address(user, case),
         "history": case.status_changes.select_related("changed_by").order_by("changed_at"),
         "reassignments": case.reassignments.select_related("from_user", "to_user", "by"),
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
@@ -197,7 +199,49 @@ def case_page_for(*, user: User, case_id) -> dict:
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
         "closing": _closing_proposal(case),
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
+        # The printable summary is an export: offered only to those it would not refuse.
+        "can_print": access.decide(user, Action.EXPORT, case).allowed,
     }
+
+
+def _shows_address(user: User, case: Case) -> bool:
+    """A protected person's address: only to the case's named handlers (the page and its summary)."""
+    return not case.person.is_protected or is_named_handler(user, case)
+
+
+SUMMARY_ENTRIES = 30
+
+
+def case_summary_for(*, user: User, case_id) -> tuple[Case, bytes]:
+    """The printable case summary (cases.summary), after one recorded EXPORT decision naming the
+    person, by the case's own rule (so a reader under emergency access, allowed to view only, is
+    refused): what the case page shows this user, the apps' sections where the user may see them, what
+    is planned, and the journal's signed entries (the latest SUMMARY_ENTRIES); never a draft."""
+    case = case_get_for(user=user, case_id=case_id, purpose="case summary", action=Action.EXPORT)
+    signed = JournalEntry.objects.filter(case=case, signed_at__isnull=False)
+    entries = list(
+        signed.select_related("author", "corrects").order_by("-created_at", "-pk")[:SUMMARY_ENTRIES]
+    )
+    today = timezone.localdate()
+    planned = [
+        item
+        for item in calendar_items.items_for(user, start=None, end=None, case=case)
+        if item.day >= today or item.urgent
+    ]
+    pdf = render(
+        Summary(
+            case=case,
+            person=case.person,
+            show_address=_shows_address(user, case),
+            consents=list(consent_queries.consents_of(case).in_force()),
+            sections=summary.sections_for(user, case),
+            planned=planned,
+            entries=entries,
+            signed_total=signed.count(),
+            printed_by=user,
+        )
+    )
+    return case, pdf
 
 
 def _closing_proposal(case):

@@ -21,7 +21,7 @@ from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
 from cases.models import AssignmentRequest, Case, JournalEntry
 from cases.words import NOT_CLOSED, CaseStatus
-from lotsa import access, crypto
+from lotsa import access, crypto, pdf
 from lotsa.posting import decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
 
@@ -284,3 +284,10 @@ def case_reassign(request, case_id):
         done=_("The case has a new responsible social worker."),
         template="cases/reassign.html",
     )
+
+
+def case_summary(request, case_id):
+    """The printable case summary: the selector decides and records the export; this sends the bytes,
+    named by the case's reference only."""
+    case, summary = selectors.case_summary_for(user=request.user, case_id=case_id)
+    return pdf.response(summary, f"arendesammanfattning-{case.pk}.pdf")
