@@ -85,13 +85,14 @@ def period(*, today: dt.date, past: bool) -> tuple[dt.date, dt.date]:
 
 
 def calendar_items_visible_to(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
-    """The user's own meetings, follow-ups and re-assessments from ``start`` to ``end``: the role is
-    decided and recorded, then one access event names every person shown, before anything is
+    """The user's own meetings, follow-ups and re-assessments from ``start`` to ``end``, and whatever
+    fell due before and is not done yet (overdue): the role is decided and recorded, then one access event names every person shown, before anything is
     rendered."""
     access.require_role(
         user, *CALENDAR_PAGE_ROLES, action=Action.VIEW, target="lotsa.calendar", purpose=PURPOSE
     )
-    items = items_for(user, start=start, end=end)
+    # What is overdue and not yet done stays on the calendar however long ago it fell due.
+    items = [item for item in items_for(user, start=None, end=end) if item.day >= start or item.urgent]
     shown, seen = [], set()
     for item in items:
         subject = access.subject_of(item.record)
