@@ -64,9 +64,9 @@ def render(summary: Summary) -> bytes:
     line(_("Telephone: %(phone)s") % {"phone": contact.get("phone") or "-"})
     line(_("E-mail: %(email)s") % {"email": contact.get("email") or "-"})
     if summary.show_address:
-        address = person.address
-        parts = (address.get("street", ""), f"{address.get('postcode', '')} {address.get('town', '')}".strip())
-        shown = ", ".join(part for part in parts if part) if address else "-"
+        address = person.address or {}
+        town = f"{address.get('postcode', '')} {address.get('town', '')}".strip()
+        shown = ", ".join(part for part in (address.get("street", ""), town) if part) or "-"
         line(_("Address: %(address)s") % {"address": shown})
     else:
         line(_("Address: protected, shown only to the case's named handlers."))

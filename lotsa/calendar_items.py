@@ -27,7 +27,7 @@ from django.db import models, transaction
 from accounts.models import User
 from accounts.roles import CALENDAR_PAGE_ROLES
 from audit.models import Action
-from lotsa import access
+from lotsa import access, crypto
 
 WEEKS_AHEAD = 8
 WEEKS_BACK = 1
@@ -86,8 +86,8 @@ def period(*, today: dt.date, past: bool) -> tuple[dt.date, dt.date]:
 
 def calendar_items_visible_to(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
     """The user's own meetings, follow-ups and re-assessments from ``start`` to ``end``, and whatever
-    fell due before and is not done yet (overdue): the role is decided and recorded, then one access event names every person shown, before anything is
-    rendered."""
+    fell due before and is not done yet (overdue): the role is decided and recorded, then one access
+    event names every person shown, before anything is rendered."""
     access.require_role(
         user, *CALENDAR_PAGE_ROLES, action=Action.VIEW, target="lotsa.calendar", purpose=PURPOSE
     )
@@ -101,4 +101,5 @@ def calendar_items_visible_to(*, user: User, start: dt.date, end: dt.date) -> li
             shown.append(item.record)
     with transaction.atomic():
         access.record_list(user, shown, purpose=PURPOSE)
+    crypto.prefetch_data_keys(item.person.pk for item in items if item.person is not None)
     return items
