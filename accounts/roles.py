@@ -56,6 +56,9 @@ HANDOVER_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
 SHARED_PAGE_ROLES = (Role.EXTERNAL_MEMBER, *CASEWORK_ROLES)
 # The intervention groups' overview: the handlers, the supervisors and the groups' external members.
 GROUP_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
+# The user's calendar of their own meetings, follow-ups and re-assessments: whoever handles cases or
+# takes part in intervention groups (the police and BOPS re-assess threats).
+CALENDAR_PAGE_ROLES = (*CASE_PAGE_ROLES, Role.EXTERNAL_MEMBER)
 # The defector programme's overview: its handlers and its supervisor.
 PROGRAMME_PAGE_ROLES = (Role.DEFECTOR_PROGRAMME, Role.SUPERVISOR)
 # BOPS's list of the people in the programme whose consent names BOPS (an external member's page).

@@ -55,9 +55,11 @@ PURPOSES = {
         "access purpose", "assessing the threat and the need for protection"
     ),
     "assignment requests": pgettext_lazy("access purpose", "the requests to be assigned"),
+    "calendar": pgettext_lazy("access purpose", "the user's calendar"),
     # Written by the demo's replayed history before it replayed what the case page writes (casework):
     # demo databases made then still hold it.
     "case page": pgettext_lazy("access purpose", "the case page"),
+    "case summary": pgettext_lazy("access purpose", "a printed case summary"),
     "casework": pgettext_lazy("access purpose", "casework in the case"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),
     "close the group": pgettext_lazy("access purpose", "closing the intervention group"),

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.access import CasePolicy
+from cases.access import CasePolicy, assigned_case_ids
 from cases.models import (
     Case,
     CaseUserObjectPermission,
@@ -162,6 +162,16 @@ def cases_responsible(*, user) -> QuerySet[Case]:
     """The cases ``user`` is the responsible social worker of, for the caller to narrow with
     lotsa.access."""
     return Case.objects.filter(responsible=user)
+
+
+def cases_handled_by(*, user) -> QuerySet[Case]:
+    """The cases ``user`` is a named handler of (responsible, or assigned) in their own unit, for the
+    caller to narrow with lotsa.access: "my own" work, as the calendar lists it."""
+    if user.organisation_id is None:
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(responsible_id=user.pk) | Q(pk__in=assigned_case_ids(user)), owner_unit_id=user.organisation_id
+    )
 
 
 def people() -> QuerySet[Person]:

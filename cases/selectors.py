@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,10 +35,11 @@ from cases.models import (
     ProtectionLoweringStatus,
 )
 from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
+from cases.summary import Summary, render
 from cases.words import CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
-from lotsa import access, crypto, news
+from lotsa import access, calendar_items, crypto, news, summary
 from lotsa.crypto import blind_index_lookup
 from lotsa.waiting import Waiting
 
@@ -301,7 +303,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "consents": consents,
         "matrix": matrix,
         "emergency": consent_policy.emergency_access_open_for(user, case),
-        "show_address": not case.person.is_protected or is_named_handler(user, case),
+        "show_address": _shows_address(user, case),
         "history": history,
         "reassignments": reassignments,
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
@@ -317,6 +319,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
         "closing": _closing_proposal(case),
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
+        # The printable summary is an export: offered only to those it would not refuse.
+        "can_print": access.decide(user, Action.EXPORT, case).allowed,
         **_protection_of(user, case),
     }
 
@@ -339,6 +343,46 @@ def _protection_of(user: User, case: Case) -> dict:
         and access.decide(user, Action.CREATE, probe).allowed,
         "can_decide_lowering": lowering is not None and access.decide(user, Action.DECIDE, lowering).allowed,
     }
+
+
+def _shows_address(user: User, case: Case) -> bool:
+    """A protected person's address: only to the case's named handlers (the page and its summary)."""
+    return not case.person.is_protected or is_named_handler(user, case)
+
+
+SUMMARY_ENTRIES = 30
+
+
+def case_summary_for(*, user: User, case_id) -> tuple[Case, bytes]:
+    """The printable case summary (cases.summary), after one recorded EXPORT decision naming the
+    person, by the case's own rule (so a reader under emergency access, allowed to view only, is
+    refused): what the case page shows this user, the apps' sections where the user may see them, what
+    is planned, and the journal's signed entries (the latest SUMMARY_ENTRIES); never a draft."""
+    case = case_get_for(user=user, case_id=case_id, purpose="case summary", action=Action.EXPORT)
+    signed = JournalEntry.objects.filter(case=case, signed_at__isnull=False)
+    entries = list(
+        signed.select_related("author", "corrects").order_by("-created_at", "-pk")[:SUMMARY_ENTRIES]
+    )
+    today = timezone.localdate()
+    planned = [
+        item
+        for item in calendar_items.items_for(user, start=None, end=None, case=case)
+        if item.day >= today or item.urgent
+    ]
+    pdf = render(
+        Summary(
+            case=case,
+            person=case.person,
+            show_address=_shows_address(user, case),
+            consents=list(consent_queries.consents_of(case).in_force()),
+            sections=summary.sections_for(user, case),
+            planned=planned,
+            entries=entries,
+            signed_total=signed.count(),
+            printed_by=user,
+        )
+    )
+    return case, pdf
 
 
 def _closing_proposal(case):

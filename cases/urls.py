@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("cases.handovers.urls")),
     path("", include("cases.first_contacts.urls")),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
+    path("<uuid:case_id>/summary.pdf", views.case_summary, name="summary"),
     path("<uuid:case_id>/request-assignment/", views.request_assignment, name="request_assignment"),
     path("<uuid:case_id>/activate/", views.case_activate, name="activate"),
     path("<uuid:case_id>/close/", views.case_close, name="close"),

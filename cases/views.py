@@ -22,7 +22,7 @@ from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
 from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
 from cases.words import CaseStatus
-from lotsa import access, crypto
+from lotsa import access, crypto, pdf
 from lotsa.listing import list_filters
 from lotsa.posting import confirm_page, decide, form_page, post_form, versioned
 from lotsa.vocabulary import InformationCategory
@@ -399,3 +399,8 @@ def protection_lower_decide(request, case_id, lowering_id):
         ),
         action=Action.DECIDE,
     )
+def case_summary(request, case_id):
+    """The printable case summary: the selector decides and records the export; this sends the bytes,
+    named by the case's reference only."""
+    case, summary = selectors.case_summary_for(user=request.user, case_id=case_id)
+    return pdf.response(summary, f"arendesammanfattning-{case.pk}.pdf")

@@ -50,6 +50,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "supervision:subject_accesses": ("supervision:desk", "cases:my_cases"),
     "supervision:subject_access_new": ("supervision:desk", "cases:my_cases"),
     "supervision:subject_access": ("supervision:desk", "cases:my_cases"),
+    "calendar": ("calendar",),
     "coordination:*": ("coordination:overview",),
     "coordination:report_new": ("coordination:reports",),
     "coordination:reports": ("coordination:reports",),

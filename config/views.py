@@ -2,9 +2,11 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 
 from accounts.roles import CASE_PAGE_ROLES, Role
 from accounts.selectors import pending_requests_about
+from lotsa import calendar_items
 from lotsa.menu import START, links_for
 from lotsa.waiting import waiting_for
 
@@ -24,6 +26,18 @@ def home(request):
             "is_administrator": user.has_role(Role.ADMINISTRATOR),
             "works_with_cases": user.has_role(*CASE_PAGE_ROLES),
         },
+    )
+
+
+def calendar(request):
+    """The user's calendar: their own meetings, follow-ups and re-assessments, the next eight weeks
+    (``?past=1``: and the week before), by month and day; each links to its case's or group's page."""
+    today = timezone.localdate()
+    past = request.GET.get("past") == "1"
+    start, end = calendar_items.period(today=today, past=past)
+    items = calendar_items.calendar_items_visible_to(user=request.user, start=start, end=end)
+    return render(
+        request, "calendar.html", {"items": items, "past": past, "start": start, "end": end, "today": today}
     )
 
 

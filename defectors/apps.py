@@ -15,6 +15,8 @@ class DefectorsConfig(LotsaAppConfig):
         "Placement": "defectors.access.PlacementPolicy",
     }
     waiting_providers = ["defectors.selectors.waiting_in_the_programme"]
+    calendar_providers = ["defectors.queries.calendar_of_the_programme"]
+    summary_sections = ["defectors.queries.summary_of_the_programme"]
     # A case's closing, once approved, schedules the follow-ups at 6 and 12 months.
     receivers = [("cases.signals.case_closing_decided", "defectors.services.schedule_follow_ups")]
     # Change histories name who and when; encrypted fields never enter them.

@@ -18,7 +18,7 @@ from cases import queries as case_queries
 from cases import selectors as case_selectors
 from cases.words import Activity, CaseStatus
 from consent import policy as consent_policy
-from defectors import catalogue
+from defectors import catalogue, queries
 from defectors.access import is_bops
 from defectors.gate import gate_for, gates_for
 from defectors.models import (
@@ -187,15 +187,7 @@ def bops_people_for(*, user: User) -> list[dict]:
     person rule, consent.policy), each with BOPS's latest assessment; one access event naming them."""
     if not is_bops(user):
         return []
-    people = list(
-        access.visible_to(user, case_queries.people(), purpose=PURPOSE)
-        .filter(
-            cases__activity=Activity.DEFECTOR_PROGRAMME,
-            cases__owner_unit__kind=OrganisationKind.DEFECTOR_PROGRAMME,
-        )
-        .exclude(cases__status=CaseStatus.CLOSED)
-        .distinct()
-    )
+    people = list(queries.people_for_bops(user))
     own = {}
     for assessment in BopsAssessment.objects.filter(
         person__in=people, organisation_id=user.organisation_id

@@ -5,6 +5,9 @@ An app declares what it registers and :class:`LotsaAppConfig` registers it when 
 * ``policies``: model name -> dotted path of its access policy class (``lotsa.access.register``);
 * ``waiting_providers``: dotted paths of what waits for a user on the start page
   (``lotsa.waiting.register``), in the order the start page lists them;
+* ``calendar_providers``: dotted paths of what the user's calendar lists (``lotsa.calendar_items``);
+* ``summary_sections``: dotted paths of what a case's printable summary shows of the app
+  (``lotsa.summary``);
 * ``change_history``: model names whose changes django-auditlog records. What belongs to the
   encryption (encrypted fields, their blind indexes, the row key: ``lotsa.crypto.encryption_fields``)
   is left out of every history, found from the model, so a new encrypted field cannot be forgotten;
@@ -40,6 +43,8 @@ class LotsaAppConfig(AppConfig):
 
     policies: dict[str, str] = {}
     waiting_providers: list[str] = []
+    calendar_providers: list[str] = []
+    summary_sections: list[str] = []
     change_history: list[str] = []
     change_history_options: dict[str, dict] = {}
     receivers: list[tuple[str, str]] = []
@@ -56,7 +61,7 @@ class LotsaAppConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from audit import vocabulary
-        from lotsa import access, crypto, waiting
+        from lotsa import access, calendar_items, crypto, summary, waiting
 
         for module in self.import_on_ready:
             importlib.import_module(module)
@@ -64,6 +69,10 @@ class LotsaAppConfig(AppConfig):
             access.register(self.get_model(model), import_string(policy)())
         for provider in self.waiting_providers:
             waiting.register(import_string(provider))
+        for provider in self.calendar_providers:
+            calendar_items.register(import_string(provider))
+        for provider in self.summary_sections:
+            summary.register(import_string(provider))
         for name, words in self.access_words.items():
             vocabulary.register(name, import_string(words))
         for signal, receiver in self.receivers:

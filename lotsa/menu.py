@@ -32,6 +32,7 @@ from accounts.roles import (
     ADMINISTRATOR_ROLES,
     ANALYSIS_ROLES,
     BOPS_PAGE_ROLES,
+    CALENDAR_PAGE_ROLES,
     CASE_PAGE_ROLES,
     CASEWORK_ROLES,
     COORDINATOR_ROLES,
@@ -92,6 +93,8 @@ LINKS = (
     Link("cases:first_contacts", _("First contacts"), roles=FIRST_CONTACT_ROLES, places=BOTH),
     Link("cases:first_contact_open", _("New first contact"), roles=FIRST_CONTACT_ROLES),
     Link("sig:overview", _("Intervention groups"), roles=GROUP_PAGE_ROLES, places=BOTH),
+    # The user's own meetings, follow-ups and re-assessments, by date.
+    Link("calendar", _("Calendar"), roles=CALENDAR_PAGE_ROLES, places=BOTH),
     Link(
         "cases:handovers", _("Hand-overs"), roles=HANDOVER_PAGE_ROLES, places=BOTH, offered_to=CASE_PAGE_ROLES
     ),

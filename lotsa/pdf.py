@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.http import HttpResponse
 from fpdf import FPDF
 
 
@@ -42,3 +43,12 @@ class Document:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def response(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF of personal data as a response: downloaded (or shown, ``inline``) under ``filename``, which
+    names no one, and never kept by a browser's or a proxy's cache."""
+    answer = HttpResponse(pdf, content_type="application/pdf")
+    answer["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    answer["Cache-Control"] = "no-store"
+    return answer

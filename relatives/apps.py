@@ -11,4 +11,5 @@ class RelativesConfig(LotsaAppConfig):
         "SupportConversation": "relatives.access.SupportConversationPolicy",
     }
     waiting_providers = ["relatives.selectors.waiting_follow_ups"]
+    calendar_providers = ["relatives.queries.calendar_of_follow_ups"]
     change_history = ["Relation", "SupportConversation"]

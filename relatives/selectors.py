@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +14,10 @@ from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
 from cases import selectors as case_selectors
-from cases.words import Activity, CaseStatus, TargetGroup
+from cases.words import Activity, TargetGroup
 from lotsa import access
 from lotsa.waiting import Waiting
+from relatives import queries
 from relatives.models import Relation, SupportConversation
 
 # The reason of the event that names the person concerned when a relation is shown: the subject
@@ -71,13 +71,7 @@ def waiting_follow_ups(user: User) -> list:
     if not user.has_role(*CASEWORK_ROLES):
         return []
     today = timezone.localdate()
-    later = SupportConversation.objects.filter(case=OuterRef("case"), held_on__gt=OuterRef("held_on"))
-    planned = (
-        access.visible_to(user, SupportConversation.objects.all())
-        .filter(follow_up_on__lte=today + FOLLOW_UP_AHEAD)
-        .exclude(case__status=CaseStatus.CLOSED)
-        .exclude(Exists(later))
-    )
+    planned = queries.planned_follow_ups(user).filter(follow_up_on__lte=today + FOLLOW_UP_AHEAD)
     overdue = planned.filter(follow_up_on__lt=today).values("case").distinct().count()
     soon = planned.filter(follow_up_on__gte=today).values("case").distinct().count()
     url = reverse("cases:my_cases")

@@ -7,6 +7,8 @@ class SigConfig(LotsaAppConfig):
     name = "sig"
     verbose_name = _("Intervention groups")
     waiting_providers = ["sig.selectors.waiting_in_groups"]
+    calendar_providers = ["sig.queries.calendar_of_groups"]
+    summary_sections = ["sig.queries.summary_of_groups"]
     policies = {
         "InterventionGroup": "sig.access.GroupPolicy",
         "SharedEntry": "sig.access.SharedEntryPolicy",

@@ -5,15 +5,21 @@ decides on (the police's latest assessment in a group: found, never shown)."""
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases import queries as case_queries
 from lotsa import access
+from lotsa.calendar_items import CalendarItem, within
 from sig.access import PlanPolicy
 from sig.models import (
+    GroupStatus,
     InterventionGroup,
     Meeting,
+    Membership,
     MinutesItem,
     SharedEntry,
     ThreatAssessment,
@@ -71,3 +77,96 @@ def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
             }
         )
     return [(_("Intervention groups"), lines)] if lines else []
+
+
+# --- The calendar and the case summary (lotsa.calendar_items, lotsa.summary) -----------------------
+
+
+def _groups(user: User, case=None) -> QuerySet[InterventionGroup]:
+    """The open groups ``user`` may read: of ``case``, or (no case) the user's own: groups they are a
+    member of, and the groups of the cases they handle."""
+    groups = access.visible_to(user, InterventionGroup.objects.exclude(status=GroupStatus.CLOSED))
+    if case is not None:
+        return groups.filter(case=case)
+    member = Membership.objects.filter(user=user, left_at__isnull=True).values("group_id")
+    return groups.filter(Q(pk__in=member) | Q(case__in=case_queries.cases_handled_by(user=user)))
+
+
+def _latest_assessments(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
+    """Each group's latest threat assessment, where the user may see it (the assessment policy)."""
+    latest = (
+        ThreatAssessment.objects.filter(group=OuterRef("group")).order_by("-assessed_at").values("pk")[:1]
+    )
+    return access.visible_to(
+        user, ThreatAssessment.objects.filter(group__in=groups.values("pk"), pk=Subquery(latest))
+    )
+
+
+def calendar_of_groups(user: User, *, start, end, case=None) -> list[CalendarItem]:
+    """The groups' next meetings and their threat re-assessments due."""
+    today = timezone.localdate()
+    groups = _groups(user, case)
+    items = [
+        CalendarItem(
+            day=group.next_meeting_on,
+            what=_("Meeting of the intervention group"),
+            url=reverse("sig:detail", kwargs={"group_id": group.pk}),
+            record=group,
+            person=group.case.person,
+        )
+        for group in groups.filter(within("next_meeting_on", start, end), next_meeting_on__isnull=False)
+        .select_related("case__person")
+        .order_by("next_meeting_on", "pk")
+    ]
+    assessments = _latest_assessments(user, groups).filter(within("reassessment_due", start, end))
+    items += [
+        CalendarItem(
+            day=assessment.reassessment_due,
+            what=_("Threat assessment to be made again"),
+            url=reverse("sig:detail", kwargs={"group_id": assessment.group_id}),
+            record=assessment,
+            person=assessment.group.case.person,
+            urgent=assessment.reassessment_due < today,
+        )
+        for assessment in assessments.select_related("group__case__person").order_by("reassessment_due", "pk")
+    ]
+    return items
+
+
+def summary_of_groups(user: User, case) -> list[tuple[str, list[str]]]:
+    """For the case's printable summary: its open intervention group, and the group's latest threat
+    assessment where the user may see it (a member the consent lets it cross to; never civil society,
+    never a reader of the case who is not in the group)."""
+    groups = _groups(user, case)
+    group = groups.first()
+    if group is None:
+        return []
+    lines = [
+        _("Status: %(status)s, formed %(formed)s")
+        % {
+            "status": str(group.get_status_display()).lower(),
+            "formed": timezone.localtime(group.created_at).date().isoformat(),
+        }
+    ]
+    if group.next_meeting_on:
+        lines.append(_("Next meeting: %(day)s") % {"day": group.next_meeting_on.isoformat()})
+    sections = [(_("Intervention group"), lines)]
+    assessment = _latest_assessments(user, groups).select_related("organisation").first()
+    if assessment is not None:
+        sections.append(
+            (
+                _("Latest threat assessment"),
+                [
+                    _("Threat level: %(level)s, assessed %(day)s by %(organisation)s")
+                    % {
+                        "level": str(assessment.get_level_display()).lower(),
+                        "day": timezone.localtime(assessment.assessed_at).date().isoformat(),
+                        "organisation": assessment.organisation.name,
+                    },
+                    _("Protection need: %(need)s")
+                    % {"need": _("yes") if assessment.protection_need else _("no")},
+                    _("To be made again by %(day)s") % {"day": assessment.reassessment_due.isoformat()},
+                ],
+            )
+        )
+    return sections

@@ -168,6 +168,35 @@ def test_the_intervention_group_overview_of_a_member_from_another_organisation(w
     assert_constant(lambda: sig_selectors.overview_for(user=police), grow)
 
 
+def test_the_calendar_of_a_member_of_many_groups(world):
+    """Meetings and re-assessments of many groups: one read per kind of item, whatever their number."""
+    from django.utils import timezone
+
+    from lotsa import calendar_items
+
+    police, worker = world.users["external_member"], world.users["social_worker"]
+    today = timezone.localdate()
+
+    def grow(n):
+        for _ in range(n):
+            case = _case_of(world, worker)
+            _consent(world, case, recipients=[world.police.pk])
+            group, _inside = sig_services.group_form(by=worker, case_id=case.pk)
+            sig_services.member_add(by=worker, group_id=group.pk, user=police, role="police_contact")
+            sig_services.next_meeting_set(by=worker, group_id=group.pk, on=today + dt.timedelta(days=7))
+            sig_services.threat_assess(
+                by=police, group_id=group.pk, level="low", protection_need=False, notes=""
+            )
+
+    start, end = calendar_items.period(today=today, past=False)
+    assert_constant(
+        lambda: calendar_items.calendar_items_visible_to(
+            user=police, start=start, end=end + dt.timedelta(days=400)
+        ),
+        grow,
+    )
+
+
 def test_the_group_page_with_many_shared_entries(world):
     worker = world.users["social_worker"]
     group = world.group

@@ -414,6 +414,8 @@ SUPERVISOR_POST = only({"supervisor": 302})
 MATRIX = {
     "home": ("get", None, logged_in(200)),
     "health": ("get", None, everyone(200)),
+    # The user's own meetings, follow-ups and re-assessments: handlers, supervisors, external members.
+    "calendar": ("get", None, only({**CASE_PAGES, "external_member": 200})),
     "set_language": ("post", None, everyone(302)),
     "accounts:login": ("get", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 200}),
     "accounts:second_factor": ("get", None, everyone(302)),
@@ -450,6 +452,8 @@ MATRIX = {
     "accounts:organisation_create": ("get", None, ADMIN_ONLY),
     "accounts:organisation_edit": ("get", lambda w: {"organisation_id": w.district_a.pk}, ADMIN_ONLY),
     "cases:detail": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    # The printable summary is an export of the person, by the case's rule: its handler, the supervisor.
+    "cases:summary": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:my_cases": ("get", None, CASE_PAGES),
     "cases:search": ("get", None, CASE_PAGES),
     "cases:assignment_requests": ("get", None, CASE_PAGES),
