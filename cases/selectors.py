@@ -374,7 +374,7 @@ def case_summary_for(*, user: User, case_id) -> tuple[Case, bytes]:
             case=case,
             person=case.person,
             show_address=_shows_address(user, case),
-            consents=list(consent_queries.consents_of(case).in_force()),
+            consents=consent_queries.consents_in_force_of(case),
             sections=summary.sections_for(user, case),
             planned=planned,
             entries=entries,

@@ -32,7 +32,7 @@ from cases.models import (
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
-from cases.signals import case_closing_decided
+from cases.signals import case_closing_decided, person_erased
 from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup, VisitedPage
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
@@ -449,6 +449,12 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
     crypto.shred_subject(person.pk)
     # Who last opened the person's cases, and when: gone with them (the access log keeps its own record).
     CaseVisit.objects.filter(case__person_id=person.pk).delete()
+    # The plain dates a birth date could be read back from (the end of the child and youth unit's
+    # responsibility here; a consent's day of majority, a group's band in their apps).
+    Case.objects.bypassing_guard("erasure: dates derived from the birth date").filter(
+        person_id=person.pk
+    ).update(youth_unit_ends_on=None)
+    person_erased.send(sender=Person, person_id=person.pk)
     audit.record(
         action=Action.SHRED,
         actor=by,

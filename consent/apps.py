@@ -7,6 +7,7 @@ class ConsentConfig(LotsaAppConfig):
     name = "consent"
     verbose_name = _("Consent")
     waiting_providers = ["consent.selectors.waiting_about_consent"]
+    receivers = [("cases.signals.person_erased", "consent.services.consent_dates_erase")]
     policies = {
         "Consent": "consent.access.ConsentPolicy",
         "Review": "consent.access.ConsentReviewPolicy",

@@ -45,6 +45,12 @@ class ConsentQuerySet(GuardedQuerySet):
             "a recorded consent is never edited: supersede or withdraw it through consent.services"
         )
 
+    def erase_day_of_majority(self) -> int:
+        """Erasure only (``consent.services.consent_dates_erase``): an erased person's consents keep no
+        day of majority, from which the birth date could be read back. Nothing else of a recorded
+        consent is ever changed."""
+        return models.QuerySet.update(self, adult_on=None)
+
 
 class Consent(Recorded, PersonalRecord):
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="consents")

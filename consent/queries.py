@@ -49,6 +49,16 @@ def consents_of(case) -> list[Consent]:
     )
 
 
+def consents_in_force_of(case) -> list[Consent]:
+    """The person's consents in force now (consent.policy: a guardians' consent ends at majority), each
+    with where it stands, for a printout."""
+    return policy.with_status(
+        policy.in_force(Consent.objects.filter(person_id=case.person_id))
+        .prefetch_related("recipients")
+        .select_related("recorded_by", "withdrawn_by")
+    )
+
+
 def matrix_for(case, at=None) -> list[dict]:
     """Which organisations outside the owning unit may see which categories now, and on what ground
     (the crossings come from consent.policy; this only words them)."""

@@ -257,3 +257,9 @@ def consent_review_sign_off(*, by, review_id: int, outcome: str, comment: str) -
         reason=f"review: {outcome}",
     )
     return review
+
+
+def consent_dates_erase(*, person_id, **_signal) -> None:
+    """An erased person's consents keep no day of majority: a birth date could be read back from it
+    (sent by ``cases.services.person_erase``, in its transaction)."""
+    Consent.objects.filter(person_id=person_id).erase_day_of_majority()

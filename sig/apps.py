@@ -7,6 +7,7 @@ class SigConfig(LotsaAppConfig):
     name = "sig"
     verbose_name = _("Intervention groups")
     waiting_providers = ["sig.selectors.waiting_in_groups"]
+    receivers = [("cases.signals.person_erased", "sig.services.group_dates_erase")]
     calendar_providers = ["sig.queries.calendar_of_groups"]
     summary_sections = ["sig.queries.summary_of_groups"]
     policies = {

@@ -405,3 +405,11 @@ def refer_to_defector_programme(*, by: User, group_id, organisation_id: int, not
         source=HandoverSource.INTERVENTION_GROUP,
         refusal=refusal,
     )
+
+
+def group_dates_erase(*, person_id, **_signal) -> None:
+    """The groups around an erased person keep no day they outgrow their band: a birth date could be
+    read back from it (sent by ``cases.services.person_erase``, in its transaction)."""
+    InterventionGroup.objects.bypassing_guard("erasure: a date derived from the birth date").filter(
+        case__person_id=person_id
+    ).update(band_ends_on=None)

@@ -81,3 +81,47 @@ def test_no_page_fails_after_an_erasure(client, world, erased, role):
         response = client.get(reverse(name, kwargs=build(world) if build else None))
         assert response.status_code != 500, name
         assert MARKER not in response.content.decode(errors="replace"), name
+
+
+def test_erasure_leaves_no_plain_date_a_birth_date_could_be_read_back_from(world):
+    """A consent's day of majority, a group's end of its band and the end of the child and youth unit's
+    responsibility are plain dates counted from the birth date: erasing the person blanks them."""
+    import datetime as dt
+
+    from cases.models import Case
+    from cases.services import person_erase
+    from consent.models import Consent, GivenHow
+    from sig.models import InterventionGroup
+
+    case = world.case_a
+    Case.objects.bypassing_guard("test: a youth case").filter(pk=case.pk).update(
+        youth_unit_ends_on=dt.date(2030, 7, 3)
+    )
+    consent = Consent(
+        person=case.person,
+        case=case,
+        organisation=world.district_a,
+        purpose="intervention_group",
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2026, 12, 31),
+        given_how=GivenHow.ORAL,
+        recorded_by=world.users["social_worker"],
+        child_at_consent=True,
+        guardians_required=1,
+        guardians_consented=1,
+        adult_on=dt.date(2027, 7, 3),
+    )
+    consent.witness = "Vittne"
+    consent.save()
+    group = InterventionGroup.objects.filter(case=case).first() or InterventionGroup.objects.create(
+        case=case, band="young"
+    )
+    InterventionGroup.objects.bypassing_guard("test: a band's end").filter(pk=group.pk).update(
+        band_ends_on=dt.date(2028, 7, 3)
+    )
+
+    person_erase(person_id=case.person_id, reason="gallring")
+
+    assert Case.objects.get(pk=case.pk).youth_unit_ends_on is None
+    assert Consent.objects.get(pk=consent.pk).adult_on is None
+    assert InterventionGroup.objects.get(pk=group.pk).band_ends_on is None

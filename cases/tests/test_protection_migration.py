@@ -1,0 +1,56 @@
+"""The data migration that makes protection raised before it followed the person follow it: every
+unit's record of the same person is raised to the strongest level any of them holds."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from accounts.models import OrganisationKind
+from cases.models import Person
+from tests.factories import OrganisationFactory, PersonFactory
+
+BEFORE = [("cases", "0016_case_youth_unit_ends_on_filled")]
+AFTER = [("cases", "0017_protection_follows_existing_records")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_protection_raised_before_it_followed_the_person_is_raised_in_every_units_record():
+    programme = OrganisationFactory(kind=OrganisationKind.DEFECTOR_PROGRAMME)
+    district = OrganisationFactory(kind=OrganisationKind.DISTRICT_ADMINISTRATION)
+    elsewhere = OrganisationFactory(kind=OrganisationKind.DISTRICT_ADMINISTRATION)
+    try:
+        migrate(BEFORE)
+        raised = PersonFactory(organisation=programme, protected_identity="protected_registration")
+        Person.objects.bypassing_guard("test: raised before it followed").filter(pk=raised.pk).update(
+            protection_raised_by=programme, protection_level_before="none", protection_decision=uuid.uuid4()
+        )
+        raised.refresh_from_db()
+        behind = PersonFactory(organisation=district, personal_number=raised.personal_number)
+        marked = PersonFactory(
+            organisation=elsewhere,
+            personal_number=raised.personal_number,
+            protected_identity="secrecy_marking",
+        )
+        stranger = PersonFactory(organisation=district)
+        migrate(AFTER)
+        behind.refresh_from_db()
+        marked.refresh_from_db()
+        stranger.refresh_from_db()
+        for record, before in ((behind, "none"), (marked, "secrecy_marking")):
+            assert record.protected_identity == "protected_registration"
+            assert record.protection_level_before == before
+            assert record.protection_raised_by_id == programme.pk
+            assert record.protection_decision == raised.protection_decision is not None
+        assert stranger.protected_identity == "none"
+    finally:
+        migrate(AFTER)
