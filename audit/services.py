@@ -28,6 +28,11 @@ from audit import anchors, chain
 from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action, Seal
 from lotsa import context, keyfile
 
+# The actor of an act Lotsa carries out itself on one record because of a decision recorded on another
+# (protection raised in every unit's record of a person): the decision's own event names who decided;
+# this one names no user or unit, so a record's readers do not learn which other board holds the person.
+SYSTEM = "lotsa"
+
 
 @dataclass
 class Event:
@@ -68,8 +73,11 @@ def _actor_snapshot(actor, username_override: str | None) -> dict:
 
 
 def _values(event: Event, info) -> dict:
-    actor = event.actor if event.actor is not None else (info.user if info else None)
-    values = _actor_snapshot(actor, event.actor_username)
+    if event.actor == SYSTEM:
+        values = _actor_snapshot(None, SYSTEM)
+    else:
+        actor = event.actor if event.actor is not None else (info.user if info else None)
+        values = _actor_snapshot(actor, event.actor_username)
     subjects = sorted({str(subject) for subject in event.subjects if subject is not None})
     values.update(
         occurred_at=timezone.now(),

@@ -530,11 +530,15 @@ def records_of_same_person(person: Person) -> list[Person]:
     return list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
-def _record_changed_elsewhere(*, by: User, record: Person, reason: str) -> None:
-    """A record changed by another record's decision: its own access event, naming its person."""
+def _record_changed_elsewhere(*, record: Person, reason: str) -> None:
+    """A record changed by another record's decision: its own access event, naming its person, with
+    Lotsa as its actor (``audit.services.SYSTEM``): the decision's own event, on the deciding unit's
+    record, names who decided, and the records share the decision's id (``protection_decision``), so
+    an auditor of the whole log can follow it; the record's own readers do not learn which board
+    raised it."""
     audit.record(
         action=Action.UPDATE,
-        actor=by,
+        actor=audit.SYSTEM,
         target=record,
         subject_id=record.pk,
         purpose="set the protected-identity level",
@@ -559,7 +563,7 @@ def _protection_raise(*, by: User, person: Person, level: str) -> list[Person]:
         record.protection_lowered_at = None
         record.save(update_fields=_PROTECTION_FIELDS)
         if record.pk != person.pk:
-            _record_changed_elsewhere(by=by, record=record, reason=RAISED_ELSEWHERE)
+            _record_changed_elsewhere(record=record, reason=RAISED_ELSEWHERE)
         raised.append(record)
     return raised
 
@@ -580,7 +584,7 @@ def person_protection_inherit(*, by: User, person: Person) -> Person:
     person.protection_decision = strongest.protection_decision
     person.protection_lowered_at = None
     person.save(update_fields=_PROTECTION_FIELDS)
-    _record_changed_elsewhere(by=by, record=person, reason=RAISED_ELSEWHERE)
+    _record_changed_elsewhere(record=person, reason=RAISED_ELSEWHERE)
     return person
 
 
@@ -675,7 +679,7 @@ def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: st
                 record.protection_level_before = ""
             record.save(update_fields=_PROTECTION_FIELDS)
             if record.pk != lowering.person_id:
-                _record_changed_elsewhere(by=by, record=record, reason=LOWERED_BY_RAISING_UNIT)
+                _record_changed_elsewhere(record=record, reason=LOWERED_BY_RAISING_UNIT)
     lowering.status = ProtectionLoweringStatus.APPROVED if approve else ProtectionLoweringStatus.REFUSED
     lowering.decided_by, lowering.decided_at = by, now
     lowering.save(update_fields=["status", "decided_by", "decided_at", "note"])

@@ -80,6 +80,9 @@ def test_raising_protection_in_one_unit_raises_it_in_every_unit(world, units):
         str(units[key].person_id) for key in ("a", "b")
     )
     assert all(e.purpose == "set the protected-identity level" for e in events)
+    # Lotsa is their actor: no user or unit of the raising board is named on another board's record.
+    actors = {(e.actor_id, e.actor_organisation_id, e.actor_organisation, e.actor_username) for e in events}
+    assert actors == {(None, None, "", "lotsa")}
     # ... and an entry of its change history.
     person_type = ContentType.objects.get_for_model(Person)
     for key in ("a", "b"):
@@ -98,6 +101,11 @@ def test_the_other_unit_sees_the_raised_protection_on_its_next_request_without_t
     assert "Gatan 1" not in page  # the address is hidden from all but the named handlers
     assert "Skyddad folkbokföring" in page and "av en annan enhet" in page
     assert world.programme.name not in page
+    # Nor does the unit's log of who accessed the person name the raising board or its worker.
+    person_id = units["a"].person_id
+    log = client.get(reverse("supervision:person_access", kwargs={"person_id": person_id})).content.decode()
+    assert "Ändring" in log or "ändring" in log
+    assert world.programme.name not in log and units["worker"].get_full_name() not in log
 
 
 def test_the_handlers_are_told_on_their_start_page_until_they_open_the_case(client, world, units):
