@@ -520,14 +520,16 @@ def _rank(level: str) -> int:
     return PROTECTION_ORDER.index(level) if level in PROTECTION_ORDER else 0
 
 
-def records_of_same_person(person: Person) -> list[Person]:
-    """Every unit's record of this person, this one included, locked for the transaction: through the
-    blind index of the personal identity number (``people_with_number``, the finder erasure uses). A
-    record without a number is only itself."""
+def _records_of_same_person_locked(person: Person) -> list[Person]:
+    """Every unit's record of this person, this one included, locked for the transaction (found by
+    ``queries.records_of_same_person``, through the blind index the record holds: nothing decrypted). A
+    record without a number is only itself; an erased one holds nothing to protect."""
+    if person.erased_at is not None:
+        return []
     if not person.personal_number_index:
         return [Person.objects.select_for_update().get(pk=person.pk)]
-    ids = [record.pk for record in people_with_number(number=person.personal_number)]
-    return list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    ids = queries.records_of_same_person(person_id=person.pk).values_list("pk", flat=True)
+    return list(Person.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk"))
 
 
 def _record_changed_elsewhere(*, record: Person, reason: str) -> None:
@@ -552,7 +554,7 @@ def _protection_raise(*, by: User, person: Person, level: str) -> list[Person]:
     other record changed gets its own event. Returns the records raised."""
     decision, now = uuid.uuid4(), timezone.now()
     raised = []
-    for record in records_of_same_person(person):
+    for record in _records_of_same_person_locked(person):
         if _rank(level) <= _rank(record.protected_identity):
             continue
         record.protection_level_before = record.protected_identity
@@ -573,7 +575,7 @@ def person_protection_inherit(*, by: User, person: Person) -> Person:
     of them holds, as raised by the same decision (so that lowering it lowers this one too). Called by
     every service that creates a record of a person (opening a case, accepting a hand-over, a police
     request, a report of concern), after the record is saved."""
-    others = [record for record in records_of_same_person(person) if record.pk != person.pk]
+    others = [record for record in _records_of_same_person_locked(person) if record.pk != person.pk]
     strongest = max(others, key=lambda record: _rank(record.protected_identity), default=None)
     if strongest is None or _rank(strongest.protected_identity) <= _rank(person.protected_identity):
         return person
