@@ -26,7 +26,7 @@ from cases.models import (
     Person,
 )
 from cases.services import closing_proposal
-from cases.words import NOT_CLOSED, CaseStatus
+from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, NOT_CLOSED, CaseStatus
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, crypto
@@ -195,6 +195,8 @@ def case_page_for(*, user: User, case_id) -> dict:
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+        # An intervention group is formed only around whom it is for (never a relative's own case).
+        "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
         "closing": _closing_proposal(case),
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
     }
