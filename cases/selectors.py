@@ -191,6 +191,8 @@ def case_page_for(*, user: User, case_id) -> dict:
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
         "handovers_sent": case.handovers_sent.select_related("to_unit").order_by("sent_at"),
         "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
+        # Accepted hand-overs after which its handler is asked to propose closing the case.
+        "closing_asked": set(case.handovers_sent.closing_to_propose().values_list("pk", flat=True)),
         "entries": entries,
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,

@@ -36,19 +36,24 @@ CARRIED = "carried"
 @dataclass(frozen=True)
 class Route:
     """What one purpose of hand-over is for: the kinds of unit that send and receive under it (None:
-    any social-services unit) and the activity of the case the receiving unit opens on accepting."""
+    any social-services unit), the activity of the case the receiving unit opens on accepting, and
+    whether the sending case's handler is then asked to propose closing it (the person has moved on)
+    or the receiving unit works beside the sending case."""
 
     activity: str
     senders: frozenset | None = None
     receivers: frozenset | None = None
+    sender_closes: bool = True
 
 
 DISTRICTS = frozenset({OrganisationKind.DISTRICT_ADMINISTRATION})
 ROUTES = {
     # The VBE team to the district after a first contact: the district decides what follows.
     Purpose.HANDOVER: Route(activity=Activity.OTHER),
-    # A district, the VBE team or an intervention group to the city's defector programme.
-    Purpose.DEFECTOR_PROGRAMME: Route(activity=Activity.DEFECTOR_PROGRAMME),
+    # A district, the VBE team or an intervention group to the city's defector programme, which works
+    # beside the sending case (the district's intervention group goes on): the sender closes it by
+    # the ordinary closing when its own work ends, and is not asked on accepting.
+    Purpose.DEFECTOR_PROGRAMME: Route(activity=Activity.DEFECTOR_PROGRAMME, sender_closes=False),
     # A relative (or a person harmed) to the treatment unit or another unit that supports them.
     Purpose.RELATIVE_SUPPORT: Route(activity=Activity.RELATIVE_SUPPORT),
     # The person moves: the new district goes on with the same support.
@@ -100,6 +105,7 @@ class HandoverQuerySet(GuardedQuerySet):
             changed_at__gte=models.OuterRef("decided_at"),
         )
         return self.filter(
+            purpose__in=[purpose for purpose, route in ROUTES.items() if route.sender_closes],
             status=HandoverStatus.ACCEPTED,
             source__in=[HandoverSource.CASE, HandoverSource.INTERVENTION_GROUP],
             from_case__status__in=[CaseStatus.OPENED, CaseStatus.ACTIVE],

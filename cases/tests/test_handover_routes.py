@@ -148,6 +148,8 @@ def test_each_purpose_sets_its_receiving_activity_in_one_table(units):
         Purpose.BACK_TO_DISTRICT,
     }
     assert [p for p, route in ROUTES.items() if route.activity == "other"] == [Purpose.HANDOVER]
+    # Every route but the defector programme's moves the person on: the sender is asked to close.
+    assert [p for p, route in ROUTES.items() if not route.sender_closes] == [Purpose.DEFECTOR_PROGRAMME]
 
 
 def test_a_move_goes_only_between_the_units_it_is_for(units):
@@ -228,6 +230,21 @@ def test_an_accepted_handover_proposes_closing_the_sending_case(client, units):
     sending.refresh_from_db()
     assert sending.status == CaseStatus.CLOSED
     assert sending.status_changes.get(status=CaseStatus.CLOSED).reason == "handed_over"
+
+
+def test_the_defector_programme_works_beside_the_sending_case_which_is_not_asked_to_close(client, units):
+    u = units
+    group_case = case_of(u, "rinkeby", u["worker"])
+    consent(u["worker"], group_case, Purpose.DEFECTOR_PROGRAMME, u["programme"])
+    handover = hand_over(u["worker"], group_case, u["programme"], Purpose.DEFECTOR_PROGRAMME)
+    handover_services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
+    assert not Handover.objects.closing_to_propose().exists()
+    login_verified(client, u["worker"])
+    assert PROPOSE not in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("cases:handover", kwargs={"handover_id": handover.pk})).content.decode()
+    assert "Föreslå att ärendet avslutas" not in page
+    page = client.get(reverse("cases:detail", kwargs={"case_id": group_case.pk})).content.decode()
+    assert "Föreslå att ärendet avslutas" not in page
 
 
 def test_a_refused_proposal_to_close_after_a_handover_is_not_asked_again(client, units):
