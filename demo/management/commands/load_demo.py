@@ -28,6 +28,7 @@ SCENES = (
     scenes.threat.load,
     scenes.first_contacts.load,
     scenes.relatives.load,
+    scenes.handovers.load,
     scenes.supervision.load,
     scenes.coordination.load,
 )
