@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
 from cases.summary import Summary, render
-from cases.words import CaseStatus, VisitedPage
+from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, calendar_items, crypto, news, summary
@@ -309,6 +309,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
         "handovers_sent": handovers_sent,
         "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
+        # Accepted hand-overs after which its handler is asked to propose closing the case.
+        "closing_asked": set(case.handovers_sent.closing_to_propose().values_list("pk", flat=True)),
         "entries": entries,
         "last_visit": last_visit,
         "new_count": sum(row.is_new for row in marked),
@@ -317,6 +319,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+        # An intervention group is formed only around whom it is for (never a relative's own case).
+        "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
         "closing": _closing_proposal(case),
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
         # The printable summary is an export: offered only to those it would not refuse.

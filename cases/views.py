@@ -21,7 +21,7 @@ from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
 from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
-from cases.words import CaseStatus
+from cases.words import CaseStatus, CloseReason
 from lotsa import access, crypto, pdf
 from lotsa.listing import list_filters
 from lotsa.posting import confirm_page, decide, form_page, post_form, versioned
@@ -317,11 +317,15 @@ def _case_change_page(request, case, form, *, action, purpose, change, done: str
 
 
 def case_close(request, case_id):
+    """The proposal to close; ``?reason=`` preselects a reason (an accepted hand-over asks for one
+    with "handed over")."""
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    reason = request.GET.get("reason", "")
+    initial = {"version": case.version, **({"reason": reason} if reason in CloseReason.values else {})}
     return _case_change_page(
         request,
         case,
-        forms.CloseCaseForm(request.POST or None, initial={"version": case.version}),
+        forms.CloseCaseForm(request.POST or None, initial=initial),
         action=Action.UPDATE,
         purpose="close the case",
         change=lambda data: services.case_close(by=request.user, case_id=case.pk, **versioned(data)),

@@ -25,6 +25,11 @@ class Activity(models.TextChoices):
     DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
     RELATIVE_SUPPORT = "relative_support", _("Relative support")
     CHILD_CONCERN = "child_concern", _("A child's own case after a report of concern")
+    # The district's support after the person leaves the defector programme or the treatment unit.
+    DISTRICT_FOLLOW_UP = (
+        "district_follow_up",
+        _("Follow-up in the district after the defector programme or the treatment unit"),
+    )
     OTHER = "other", _("Other")
 
 
@@ -36,6 +41,12 @@ class TargetGroup(models.TextChoices):
     RELATIVE = "relative", _("A relative")
     HARMED = "harmed", _("A person harmed by violent extremism")
     CHILD = "child", _("A child (report of concern)")
+
+
+# Whom an intervention group is formed around: a person involved in or leaving violent extremism, or
+# a child after a report of concern; never a relative or a person harmed, who are supported in their
+# own right (relatives/). The case page offers a group, and sig forms one, only for these.
+INTERVENTION_GROUP_TARGET_GROUPS = frozenset({TargetGroup.PERSON_CONCERNED, TargetGroup.CHILD})
 
 
 class Milieu(models.TextChoices):

@@ -36,6 +36,14 @@ class Purpose(models.TextChoices):
     DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
     HANDOVER = "handover", _("Hand-over from the VBE team to the district")
     RELATIVE_SUPPORT = "relative_support", _("Relative support")
+    # A person who moves: from one district to another, or back to the district from the city's
+    # defector programme or treatment unit (cases.handovers.models.ROUTES says which units send and
+    # receive under each, and what case the receiving unit opens).
+    DISTRICT_MOVE = "district_move", _("Hand-over from one district to another")
+    BACK_TO_DISTRICT = (
+        "back_to_district",
+        _("Hand-over back to the district after the defector programme or the treatment unit"),
+    )
     OTHER = "other", _("Other purpose")
 
 

@@ -17,6 +17,7 @@ from cases import personal_number as pnr
 from cases import queries as case_queries
 from cases.handovers.services import handover_send
 from cases.handovers.words import HandoverSource
+from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, TargetGroup
 from consent import policy
 from lotsa import access
 from lotsa.dates import add_months
@@ -96,6 +97,11 @@ def group_form(*, by: User, case_id) -> tuple[InterventionGroup, bool]:
     whether the person is inside the band."""
     case = case_queries.case_for_service(case_id=case_id, lock=True)
     access.check(by, Action.UPDATE, case, purpose="form an intervention group")
+    if case.target_group not in INTERVENTION_GROUP_TARGET_GROUPS:
+        raise DomainError(
+            _("An intervention group is not formed around %(whom)s, who is supported in their own right.")
+            % {"whom": str(TargetGroup(case.target_group).label).lower()}
+        )
     if InterventionGroup.objects.filter(case=case).exists():
         raise DomainError(_("The case has an intervention group already."))
     band, inside = band_for(case.person.age())

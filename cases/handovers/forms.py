@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SOCIAL_SERVICES_KINDS, Organisation
-from cases.handovers.models import HANDOVER_PURPOSES
+from cases.handovers.models import HANDOVER_PURPOSES, purposes_sent_by
 from lotsa import forms as id_fields
+from lotsa.vocabulary import Purpose
 
 
 class HandoverForm(forms.Form):
@@ -15,7 +16,7 @@ class HandoverForm(forms.Form):
     to_unit = id_fields.ModelChoiceField(label=_("Receiving unit"), queryset=Organisation.objects.none())
     purpose = forms.ChoiceField(
         label=_("Purpose"),
-        choices=[(purpose.value, purpose.label) for purpose in HANDOVER_PURPOSES],
+        choices=[(purpose, Purpose(purpose).label) for purpose in HANDOVER_PURPOSES],
         help_text=_("A consent of the person for this purpose must name the receiving unit."),
     )
     note = forms.CharField(
@@ -26,8 +27,11 @@ class HandoverForm(forms.Form):
         help_text=_("What the receiving unit needs to decide. It sees nothing else of the case."),
     )
 
-    def __init__(self, *args, own_unit_id=None, **kwargs):
+    def __init__(self, *args, own_unit_id=None, own_unit_kind=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if own_unit_kind is not None:  # only the purposes the unit sends for (the service decides)
+            sent = purposes_sent_by(own_unit_kind)
+            self.fields["purpose"].choices = [(p, Purpose(p).label) for p in sent]
         self.fields["to_unit"].queryset = Organisation.objects.filter(
             is_active=True, kind__in=SOCIAL_SERVICES_KINDS
         ).exclude(pk=own_unit_id)

@@ -5,14 +5,18 @@ imports them, where Django looks for the app's models. They name the case core's
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OrganisationKind
 from cases.handovers.words import HandoverSource
 from cases.records import PersonalRecord
+from cases.words import Activity, CaseStatus, TargetGroup
 from lotsa.crypto import EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.vocabulary import Purpose
@@ -25,8 +29,59 @@ class HandoverStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the sender")
 
 
+# The receiving case does what the sending case did: the same support, in another place.
+CARRIED = "carried"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What one purpose of hand-over is for: the kinds of unit that send and receive under it (None:
+    any social-services unit), the activity of the case the receiving unit opens on accepting, and
+    whether the sending case's handler is then asked to propose closing it (the person has moved on)
+    or the receiving unit works beside the sending case."""
+
+    activity: str
+    senders: frozenset | None = None
+    receivers: frozenset | None = None
+    sender_closes: bool = True
+
+
+DISTRICTS = frozenset({OrganisationKind.DISTRICT_ADMINISTRATION})
+ROUTES = {
+    # The VBE team to the district after a first contact: the district decides what follows.
+    Purpose.HANDOVER: Route(activity=Activity.OTHER),
+    # A district, the VBE team or an intervention group to the city's defector programme, which works
+    # beside the sending case (the district's intervention group goes on): the sender closes it by
+    # the ordinary closing when its own work ends, and is not asked on accepting.
+    Purpose.DEFECTOR_PROGRAMME: Route(activity=Activity.DEFECTOR_PROGRAMME, sender_closes=False),
+    # A relative (or a person harmed) to the treatment unit or another unit that supports them.
+    Purpose.RELATIVE_SUPPORT: Route(activity=Activity.RELATIVE_SUPPORT),
+    # The person moves: the new district goes on with the same support.
+    Purpose.DISTRICT_MOVE: Route(activity=CARRIED, senders=DISTRICTS, receivers=DISTRICTS),
+    # The programme or the treatment unit is done: the district follows the person up.
+    Purpose.BACK_TO_DISTRICT: Route(
+        activity=Activity.DISTRICT_FOLLOW_UP,
+        senders=frozenset({OrganisationKind.DEFECTOR_PROGRAMME, OrganisationKind.TREATMENT_UNIT}),
+        receivers=DISTRICTS,
+    ),
+}
 # The purposes a hand-over is sent for; a consent of the person for it must name the receiving unit.
-HANDOVER_PURPOSES = (Purpose.HANDOVER, Purpose.DEFECTOR_PROGRAMME, Purpose.RELATIVE_SUPPORT)
+HANDOVER_PURPOSES = tuple(ROUTES)
+
+
+def purposes_sent_by(kind: str) -> tuple[str, ...]:
+    """The purposes a unit of this kind sends hand-overs for (the form offers these)."""
+    return tuple(p for p, route in ROUTES.items() if route.senders is None or kind in route.senders)
+
+
+def receiving_activity(purpose: str, sent_activity: str | None) -> str:
+    """The activity of the case the receiving unit opens (a purpose no longer sent: other)."""
+    route = ROUTES.get(purpose)
+    if route is None:
+        return Activity.OTHER
+    if route.activity == CARRIED:
+        return sent_activity or Activity.OTHER
+    return route.activity
 
 
 class HandoverQuerySet(GuardedQuerySet):
@@ -38,6 +93,23 @@ class HandoverQuerySet(GuardedQuerySet):
         at = at or timezone.now()
         days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
         return self.undecided().filter(sent_at__lt=at - dt.timedelta(days=days))
+
+    def closing_to_propose(self):
+        """Accepted hand-overs whose sending case is still open and has had no proposal to close it
+        since: its handler is asked to propose closing (cases.services.case_close, which the unit's
+        supervisor decides). A proposal refused after the acceptance ends the asking."""
+        changes = apps.get_model("cases", "CaseStatusChange")  # the core's model: named, not imported
+        proposed_since = changes.objects.filter(
+            case_id=models.OuterRef("from_case_id"),
+            status=CaseStatus.CLOSING,
+            changed_at__gte=models.OuterRef("decided_at"),
+        )
+        return self.filter(
+            purpose__in=[purpose for purpose, route in ROUTES.items() if route.sender_closes],
+            status=HandoverStatus.ACCEPTED,
+            source__in=[HandoverSource.CASE, HandoverSource.INTERVENTION_GROUP],
+            from_case__status__in=[CaseStatus.OPENED, CaseStatus.ACTIVE],
+        ).exclude(models.Exists(proposed_since))
 
 
 class Handover(PersonalRecord):
@@ -65,6 +137,10 @@ class Handover(PersonalRecord):
         related_name="handovers_received",
     )
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    # Whom the sending case is for (a relative stays a relative): the receiving case is for the same.
+    target_group = models.CharField(
+        _("target group"), max_length=32, choices=TargetGroup.choices, default=TargetGroup.PERSON_CONCERNED
+    )
     # The consent it was sent under (consent.Consent's id; a police request has none).
     consent_ref = models.UUIDField(null=True, blank=True)
     note = EncryptedTextField(_("note to the receiving unit"))

@@ -7,17 +7,18 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import CASE_PAGE_ROLES
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
 from cases.handovers.filters import FROM_US, TO_US, HandoverFilter
 from cases.handovers.models import Handover, HandoverStatus
+from cases.words import CloseReason
 from lotsa import access, crypto
 from lotsa.waiting import Waiting
 
@@ -72,6 +73,23 @@ def handover_get_for(*, user: User, handover_id) -> Handover:
     return handover[0]
 
 
+def closing_to_propose_for(*, user: User, handover: Handover):
+    """The case the hand-over was sent from, when it was accepted and the user, who may change that
+    case, is asked to propose closing it (unrecorded: the page offers, the closing is decided when it
+    is posted, and the hand-over's page has recorded the reading already)."""
+    asked = Handover.objects.closing_to_propose().filter(pk=handover.pk)
+    if handover.from_case is None or not asked.exists():
+        return None
+    return handover.from_case if access.decide(user, Action.UPDATE, handover.from_case).allowed else None
+
+
+def _closing_to_propose_by(user: User):
+    """The accepted hand-overs whose sending case the user, its handler (its responsible social
+    worker; the sender while nobody is), is asked to propose closing."""
+    handled = Q(from_case__responsible=user) | Q(from_case__responsible__isnull=True, sent_by=user)
+    return Handover.objects.closing_to_propose().filter(handled)
+
+
 def handovers_waiting_count(*, user: User) -> tuple[int, int]:
     """How many hand-overs wait for the user's unit, and how many of them are overdue: numbers only,
     for the start page (no person is shown)."""
@@ -94,6 +112,23 @@ def waiting_handovers(user: User) -> list:
         if overdue:
             text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
         items.append(Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue)))
+    # The sender's side: what the receivers accepted, so that the sending case is proposed closed
+    # (four eyes: its handler proposes, its supervisor decides; accepting never closes it).
+    if user.has_role(*CASEWORK_ROLES):
+        accepted = list(_closing_to_propose_by(user).values_list("from_case_id", flat=True))
+        if accepted:
+            count = len(accepted)
+            text = ngettext(
+                "%(n)d hand-over you sent was accepted: propose closing your case",
+                "%(n)d hand-overs you sent were accepted: propose closing your cases",
+                count,
+            ) % {"n": count}
+            url = (
+                reverse("cases:close", kwargs={"case_id": accepted[0]}) + "?reason=" + CloseReason.HANDED_OVER
+                if count == 1
+                else reverse("cases:handovers")
+            )
+            items.append(Waiting(text=text, url=url))
     # The sender's side: what the receivers declined lately, to be acted on.
     declined = (
         handovers_visible_to(user=user)

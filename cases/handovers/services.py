@@ -13,20 +13,20 @@ from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases import personal_number as pnr
 from cases.access import handles_a_case_of
-from cases.handovers.models import HANDOVER_PURPOSES, Handover, HandoverSource, HandoverStatus
-from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person
+from cases.handovers.models import (
+    HANDOVER_PURPOSES,
+    ROUTES,
+    Handover,
+    HandoverSource,
+    HandoverStatus,
+    receiving_activity,
+)
+from cases.models import Case, CaseStatus, CaseStatusChange, Milieu, Person
 from cases.services import person_find, person_protection_inherit, youth_unit_ends_on
 from consent import policy as consent_policy
 from lotsa import access
 from lotsa.errors import DomainError
 from lotsa.vocabulary import InformationCategory, Purpose
-
-# The activity of the case the receiving unit opens, by the hand-over's purpose.
-ACTIVITY_FOR_PURPOSE = {
-    Purpose.DEFECTOR_PROGRAMME: Activity.DEFECTOR_PROGRAMME,
-    Purpose.RELATIVE_SUPPORT: Activity.RELATIVE_SUPPORT,
-    Purpose.INTERVENTION_GROUP: Activity.INTERVENTION_GROUP,
-}
 
 
 @transaction.atomic
@@ -41,9 +41,11 @@ def handover_send(
     refusal: str = "",
 ) -> Handover:
     """Send the person of a case to another unit. Decided first (the case's handlers send); then the
-    receiving unit must be another active social-services unit that a consent for the purpose names,
-    and nothing else may be waiting there. ``refusal``, if given, is the caller's own reason not to send
-    (an intervention group refers only after a high threat), said only after the decision."""
+    receiving unit must be another active social-services unit, of a kind the purpose's route
+    (models.ROUTES) sends from the case's unit to, that a consent for the purpose names, and nothing
+    else may be waiting there. Whom the case is for (a relative, a person harmed) travels with it.
+    ``refusal``, if given, is the caller's own reason not to send (an intervention group refers only
+    after a high threat), said only after the decision."""
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
     handover = Handover(
         person_id=case.person_id,
@@ -52,6 +54,7 @@ def handover_send(
         from_unit_id=case.owner_unit_id,
         to_unit_id=to_unit_id,
         purpose=purpose,
+        target_group=case.target_group,
         sent_by=by,
     )
     access.check(by, Action.CREATE, handover, purpose="send a hand-over")
@@ -63,6 +66,17 @@ def handover_send(
     to_unit = units.filter(pk=to_unit_id).first()
     if to_unit is None or to_unit.pk == case.owner_unit_id:
         raise DomainError(_("Choose another social-services unit to hand over to."))
+    route = ROUTES[purpose]
+    if route.senders is not None and case.owner_unit.kind not in route.senders:
+        raise DomainError(
+            _("%(purpose)s is not a hand-over your unit sends: choose another purpose.")
+            % {"purpose": Purpose(purpose).label}
+        )
+    if route.receivers is not None and to_unit.kind not in route.receivers:
+        raise DomainError(
+            _("%(organisation)s does not receive hand-overs for %(purpose)s: choose another unit.")
+            % {"organisation": to_unit.name, "purpose": Purpose(purpose).label}
+        )
     decision = consent_policy.sharing_decision(
         person_id=case.person_id,
         category=None,
@@ -105,7 +119,11 @@ def handover_accept(*, by: User, handover_id) -> Case:
     hand-over names and, only where the consent covers identity and contact, the contact details and
     the address. The unit's own earlier record of the person is used if it has one; then the case gets
     a responsible social worker only if the one accepting already handles a case of the person (the
-    rule of cases.access), otherwise the supervisor assigns it."""
+    rule of cases.access), otherwise the supervisor assigns it. The new case is for whom the sending
+    case was for (a relative stays a relative), with the activity the purpose's route sets.
+
+    The sending case is not touched: its handler is asked, on their start page, to propose closing it
+    (``HandoverQuerySet.closing_to_propose``), and its supervisor decides, as for every closing."""
     handover = _locked_handover(handover_id)
     access.check(by, Action.DECIDE, handover, purpose="accept a hand-over")
     if not handover.is_open:
@@ -136,9 +154,12 @@ def handover_accept(*, by: User, handover_id) -> Case:
         person=person,
         owner_unit=unit,
         responsible=by if handles else None,
-        activity=ACTIVITY_FOR_PURPOSE.get(handover.purpose, Activity.OTHER),
+        activity=receiving_activity(
+            handover.purpose, handover.from_case.activity if handover.from_case else None
+        ),
         milieu=handover.from_case.milieu if handover.from_case else Milieu.UNCLEAR,
         youth_unit_ends_on=youth_unit_ends_on(person, unit),
+        target_group=handover.target_group,
     )
     CaseStatusChange.objects.create(
         case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version

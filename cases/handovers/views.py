@@ -47,6 +47,7 @@ def handover_detail(request, handover_id):
             "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
             "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
             "decline_form": forms.HandoverDeclineForm(),
+            "closing_to_propose": selectors.closing_to_propose_for(user=user, handover=handover),
             "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
         },
     )
@@ -55,10 +56,12 @@ def handover_detail(request, handover_id):
 def handover_send(request, case_id):
     """The form to hand the person over to another unit (VIEW of the case to show it; the service
     decides the sending)."""
-    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    case = get_object_or_404(Case.objects.select_related("person", "owner_unit"), pk=case_id)
     return form_page(
         request,
-        forms.HandoverForm(request.POST or None, own_unit_id=case.owner_unit_id),
+        forms.HandoverForm(
+            request.POST or None, own_unit_id=case.owner_unit_id, own_unit_kind=case.owner_unit.kind
+        ),
         template="cases/handover_send.html",
         context={"case": case},
         show=lambda: decide(request, Action.VIEW, case, purpose="the form to send a hand-over"),

@@ -30,6 +30,7 @@ SCENES = (
     scenes.protection.load,
     scenes.first_contacts.load,
     scenes.relatives.load,
+    scenes.handovers.load,
     scenes.supervision.load,
     scenes.coordination.load,
 )
