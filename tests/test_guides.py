@@ -56,6 +56,7 @@ WALKS = {
     "social-worker-consent": Walk(
         "socialsekreterare.rk", "cases:my_cases", ("^Testsson, Adam", "^Social insatsgrupp$")
     ),
+    "social-worker-calendar": Walk("socialsekreterare.rk", "calendar"),
     "supervisor-desk": Walk("enhetschef.rk", "supervision:desk"),
     "supervisor-log-reviews": Walk("enhetschef.rk", "supervision:reviews"),
     "supervisor-log-review": Walk("enhetschef.rk", "supervision:reviews", (r"^\d{4}-\d{2}-\d{2} \u2013 ",)),
