@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -63,3 +65,11 @@ def named_by(events) -> list:
             named.append(event.subject_id)
         named.extend(sorted(listed.get(event.pk, []), key=str))
     return named
+
+
+def migrate_to_latest() -> None:
+    """Bring the test database back to every app's latest migration (a test that migrates back and
+    forth must leave it there, whatever migrations come after the ones it tests)."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -16,6 +16,7 @@ from cases.models import Case
 from consent.models import Consent, GivenHow
 from sig.models import InterventionGroup
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, number_born
+from tests.helpers import migrate_to_latest
 
 BEFORE = [
     ("consent", "0006_consent_adult_on"),
@@ -73,4 +74,4 @@ def test_the_dates_of_the_ages_that_move_are_written_on_what_was_recorded_before
         assert Case.objects.get(pk=child.pk).youth_unit_ends_on == dt.date(2030, 7, 3)
         assert Case.objects.get(pk=adult.pk).youth_unit_ends_on is None
     finally:
-        migrate(AFTER)
+        migrate_to_latest()

@@ -29,7 +29,7 @@ from lotsa.vocabulary import Purpose
 from sig import services as sig_services
 from sig.models import InterventionGroup
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
-from tests.helpers import login_verified
+from tests.helpers import login_verified, migrate_to_latest
 
 PROPOSE = "överlämning du skickade togs emot: föreslå att ditt ärende avslutas"
 
@@ -311,4 +311,4 @@ def test_stored_handovers_take_whom_their_case_is_for_and_going_back_restores_th
         # Values stored before keep rendering: the old purposes are still words.
         assert Handover.objects.get(from_case=mother).get_purpose_display() == "Anhörigstöd"
     finally:
-        migrate(AFTER)
+        migrate_to_latest()

@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from accounts.models import OrganisationKind
 from cases.models import Person
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.helpers import migrate_to_latest
 
 BEFORE = [("cases", "0016_case_youth_unit_ends_on_filled")]
 AFTER = [("cases", "0017_protection_follows_existing_records")]
@@ -53,4 +54,4 @@ def test_protection_raised_before_it_followed_the_person_is_raised_in_every_unit
             assert record.protection_decision == raised.protection_decision is not None
         assert stranger.protected_identity == "none"
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
