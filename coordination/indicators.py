@@ -101,20 +101,19 @@ def threat_lowered(year: int) -> dict:
     assessment within twelve months of it put the threat lower?"""
     first_of: dict = {}
     later: dict = defaultdict(list)
-    rows = ThreatAssessment.objects.order_by("assessed_at").values_list(
-        "group_id", "group__case_id", "level", "assessed_at"
+    rows = ThreatAssessment.objects.order_by("assessed_on", "recorded_at").values_list(
+        "group_id", "group__case_id", "level", "assessed_on"
     )
     for group, case, level, at in rows:
         if group not in first_of:
             first_of[group] = (case, level, at)
         else:
             later[group].append((level, at))
-    start, end = _year_bounds(year)
     pairs = []
-    for group, (case, level, at) in first_of.items():
-        if not start <= at < end or LEVELS[level] == 0:
+    for group, (case, level, on) in first_of.items():
+        if on.year != year or LEVELS[level] == 0:
             continue
-        within = at + dt.timedelta(days=365)
+        within = on + dt.timedelta(days=365)
         lowered = any(LEVELS[lv] < LEVELS[level] and when <= within for lv, when in later[group])
         pairs.append((case, lowered))
     return _by_district(pairs)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
@@ -29,6 +30,13 @@ def _yes_no(label):
 class BopsAssessmentForm(forms.Form):
     level = forms.ChoiceField(label=_("Threat level"), choices=ThreatLevel.choices)
     special_protection_need = forms.BooleanField(label=_("Special protection need"), required=False)
+    assessed_on = forms.DateField(
+        label=_("Assessed on"),
+        widget=DateInput,
+        required=False,
+        initial=timezone.localdate,
+        help_text=_("The day the assessment was made, not the day it is recorded. Today if left empty."),
+    )
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
@@ -36,7 +44,7 @@ class BopsAssessmentForm(forms.Form):
         label=_("Re-assessment due"),
         widget=DateInput,
         required=False,
-        help_text=_("Three months on if left empty."),
+        help_text=_("Three months from the assessment if left empty."),
     )
 
 

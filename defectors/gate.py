@@ -83,7 +83,8 @@ def gates_for(cases) -> dict:
     ids = [case.pk for case in cases]
     enrolments = {e.case_id: e for e in Enrolment.objects.filter(case_id__in=ids)}
     latest = {}
-    for assessment in BopsAssessment.objects.filter(case_id__in=ids).order_by("case_id", "-assessed_at"):
+    assessments = BopsAssessment.objects.filter(case_id__in=ids)
+    for assessment in assessments.order_by("case_id", "-assessed_on", "-recorded_at"):
         latest.setdefault(assessment.case_id, assessment)
     approved = set(
         SupportDecision.objects.filter(case_id__in=ids, status=DecisionStatus.APPROVED).values_list(

@@ -89,12 +89,15 @@ class BopsAssessment(PersonalRecord):
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
     special_protection_need = models.BooleanField(_("special protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
-    assessed_at = models.DateTimeField(default=timezone.now)
+    # When BOPS made the assessment (cases.dates: not in the future, not before the case was opened),
+    # and when it was recorded here: the latest is the one made last.
+    assessed_on = models.DateField(_("assessed on"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
     reassessment_due = models.DateField(_("re-assessment due"))
 
     class Meta:
-        ordering = ["-assessed_at"]
-        indexes = [models.Index(fields=["case", "-assessed_at"], name="bops_latest")]
+        ordering = ["-assessed_on", "-recorded_at"]
+        indexes = [models.Index(fields=["case", "-assessed_on", "-recorded_at"], name="bops_latest")]
 
     @property
     def opens_the_programme(self) -> bool:
@@ -103,6 +106,11 @@ class BopsAssessment(PersonalRecord):
     @property
     def reassessment_overdue(self) -> bool:
         return timezone.localdate() > self.reassessment_due
+
+    @property
+    def recorded_on(self):
+        """The local day it was recorded (shown beside the day it was made when the two differ)."""
+        return timezone.localdate(self.recorded_at)
 
 
 class DecisionStatus(models.TextChoices):

@@ -30,7 +30,7 @@ def latest_bops_assessment(*, people) -> BopsAssessment | None:
         BopsAssessment.objects.filter(person__in=people)
         .select_related("organisation")
         .defer("notes")
-        .order_by("-assessed_at", "-pk")
+        .order_by("-assessed_on", "-recorded_at", "-pk")
         .first()
     )
 
@@ -70,7 +70,11 @@ def people_for_bops(user) -> QuerySet:
 
 def _latest_bops_assessments(user) -> QuerySet[BopsAssessment]:
     """Each programme case's latest BOPS assessment, where the user may see it (the assessment policy)."""
-    latest = BopsAssessment.objects.filter(case=OuterRef("case")).order_by("-assessed_at").values("pk")[:1]
+    latest = (
+        BopsAssessment.objects.filter(case=OuterRef("case"))
+        .order_by("-assessed_on", "-recorded_at")
+        .values("pk")[:1]
+    )
     return access.visible_to(user, BopsAssessment.objects.filter(pk=Subquery(latest)))
 
 
@@ -136,7 +140,7 @@ def summary_of_the_programme(user, case) -> list[tuple[str, list[str]]]:
                 _("Threat level: %(level)s, assessed %(day)s by %(organisation)s")
                 % {
                     "level": str(assessment.get_level_display()).lower(),
-                    "day": timezone.localtime(assessment.assessed_at).date().isoformat(),
+                    "day": assessment.assessed_on.isoformat(),
                     "organisation": assessment.organisation.name,
                 },
                 _("Special protection need: %(need)s")

@@ -54,7 +54,7 @@ def programme_cases_visible_to(*, user: User) -> QuerySet:
 def _latest_assessments(user: User, case_ids) -> dict:
     latest = {}
     rows = access.visible_to(user, BopsAssessment.objects.filter(case_id__in=case_ids)).order_by(
-        "case_id", "-assessed_at"
+        "case_id", "-assessed_on", "-recorded_at"
     )
     for assessment in rows:
         latest.setdefault(assessment.case_id, assessment)
@@ -191,7 +191,7 @@ def bops_people_for(*, user: User) -> list[dict]:
     own = {}
     for assessment in BopsAssessment.objects.filter(
         person__in=people, organisation_id=user.organisation_id
-    ).order_by("person_id", "-assessed_at"):
+    ).order_by("person_id", "-assessed_on", "-recorded_at"):
         own.setdefault(assessment.person_id, assessment)
     with transaction.atomic():
         access.record_list(user, people, purpose=PURPOSE)
@@ -233,7 +233,7 @@ def waiting_in_the_programme(user: User) -> list:
     items = []
     if is_bops(user):
         due = BopsAssessment.objects.filter(organisation_id=user.organisation_id).order_by(
-            "person_id", "-assessed_at"
+            "person_id", "-assessed_on", "-recorded_at"
         )
         latest = {}
         for assessment in due:

@@ -18,6 +18,7 @@ from accounts.models import Organisation, OrganisationKind, User
 from audit.models import Action
 from cases import queries as case_queries
 from cases import services as case_services
+from cases.dates import happened_on_check
 from cases.words import Activity, CaseStatus, CloseReason
 from consent import policy
 from defectors import catalogue
@@ -80,11 +81,21 @@ def _enrolment(case) -> Enrolment:
 
 @transaction.atomic
 def bops_assess(
-    *, by: User, person_id, level: str, special_protection_need: bool, notes: str, reassessment_due=None
+    *,
+    by: User,
+    person_id,
+    level: str,
+    special_protection_need: bool,
+    notes: str,
+    reassessment_due: dt.date | None = None,
+    assessed_on: dt.date | None = None,
 ) -> BopsAssessment:
     """BOPS assesses threat and special protection need for a person in the programme whose consent
-    names BOPS. If the threat falls below high (or the need goes) after support started on a high
-    one, the programme is told and decides whether to go on: nothing closes by itself."""
+    names BOPS, on ``assessed_on`` (today if not given: not in the future, not before the programme's
+    case was opened, cases.dates); the re-assessment is due three months from that day unless
+    another day after it is given. If the threat falls below high (or the need goes) after support
+    started on a high one, the programme is told and decides whether to go on: nothing closes by
+    itself."""
     cases = programme_cases_of(person_id)
     case = cases[0] if cases else None
     assessment = BopsAssessment(
@@ -95,11 +106,12 @@ def bops_assess(
         raise DomainError(_("The person has no open case in the defector programme."))
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
-    today = timezone.localdate()
-    reassessment_due = reassessment_due or add_months(today, settings.LOTSA_THREAT_REVIEW_MONTHS)
-    if reassessment_due <= today:
-        raise DomainError(_("The re-assessment lies ahead."))
-    previous = BopsAssessment.objects.filter(case=case).order_by("-assessed_at").first()
+    assessed_on = happened_on_check(assessed_on or timezone.localdate(), case=case)
+    reassessment_due = reassessment_due or add_months(assessed_on, settings.LOTSA_THREAT_REVIEW_MONTHS)
+    if reassessment_due <= assessed_on:
+        raise DomainError(_("The re-assessment comes after the assessment."))
+    previous = BopsAssessment.objects.filter(case=case).order_by("-assessed_on", "-recorded_at").first()
+    assessment.assessed_on = assessed_on
     assessment.special_protection_need = bool(special_protection_need)
     assessment.notes = (notes or "").strip() or None
     assessment.reassessment_due = reassessment_due

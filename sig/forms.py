@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, User
@@ -48,13 +49,20 @@ class AssessmentForm(forms.Form):
     prefix = "threat"  # several forms share the group page: their field ids must not clash
 
     level = forms.ChoiceField(label=_("Threat level"), choices=ThreatLevel.choices, widget=forms.RadioSelect)
+    assessed_on = forms.DateField(
+        label=_("Assessed on"),
+        widget=DateInput,
+        required=False,
+        initial=timezone.localdate,
+        help_text=_("The day the assessment was made, not the day it is recorded. Today if left empty."),
+    )
     protection_need = forms.BooleanField(label=_("Protection need"), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reassessment_due = forms.DateField(
         label=_("Re-assessment due"),
         widget=DateInput,
         required=False,
-        help_text=_("Three months from today if left empty."),
+        help_text=_("Three months from the assessment if left empty."),
     )
 
 

@@ -110,17 +110,25 @@ class ThreatAssessment(PersonalRecord):
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
     protection_need = models.BooleanField(_("protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
-    assessed_at = models.DateTimeField(auto_now_add=True)
+    # When the assessment was made (cases.dates: not in the future, not before the case was opened),
+    # and when it was recorded here: the latest is the one made last; "new" is what was recorded since.
+    assessed_on = models.DateField(_("assessed on"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
     reassessment_due = models.DateField(_("re-assessment due"))
 
-    NEWS_EVENTS = (("assessed_at", "author"),)  # lotsa.news: new since the user's last visit
+    NEWS_EVENTS = (("recorded_at", "author"),)  # lotsa.news: new since the user's last visit
 
     class Meta:
-        ordering = ["-assessed_at"]
+        ordering = ["-assessed_on", "-recorded_at"]
 
     @property
     def reassessment_overdue(self) -> bool:
         return timezone.localdate() > self.reassessment_due
+
+    @property
+    def recorded_on(self):
+        """The local day it was recorded (shown beside the day it was made when the two differ)."""
+        return timezone.localdate(self.recorded_at)
 
 
 class SharedEntry(PersonalRecord):

@@ -46,7 +46,7 @@ def latest_threat_assessment(*, people) -> ThreatAssessment | None:
         ThreatAssessment.objects.filter(person__in=people)
         .select_related("organisation")
         .defer("notes")
-        .order_by("-assessed_at", "-pk")
+        .order_by("-assessed_on", "-recorded_at", "-pk")
         .first()
     )
 
@@ -95,7 +95,9 @@ def _groups(user: User, case=None) -> QuerySet[InterventionGroup]:
 def _latest_assessments(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
     """Each group's latest threat assessment, where the user may see it (the assessment policy)."""
     latest = (
-        ThreatAssessment.objects.filter(group=OuterRef("group")).order_by("-assessed_at").values("pk")[:1]
+        ThreatAssessment.objects.filter(group=OuterRef("group"))
+        .order_by("-assessed_on", "-recorded_at")
+        .values("pk")[:1]
     )
     return access.visible_to(
         user, ThreatAssessment.objects.filter(group__in=groups.values("pk"), pk=Subquery(latest))
@@ -160,7 +162,7 @@ def summary_of_groups(user: User, case) -> list[tuple[str, list[str]]]:
                     _("Threat level: %(level)s, assessed %(day)s by %(organisation)s")
                     % {
                         "level": str(assessment.get_level_display()).lower(),
-                        "day": timezone.localtime(assessment.assessed_at).date().isoformat(),
+                        "day": assessment.assessed_on.isoformat(),
                         "organisation": assessment.organisation.name,
                     },
                     _("Protection need: %(need)s")

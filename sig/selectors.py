@@ -91,7 +91,8 @@ def overview_for(*, user: User) -> dict:
         if action.owner_id == user.organisation_id or casework
     ]
     latest = {}
-    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
+    assessments = ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_on", "recorded_at")
+    for assessment in assessments:
         latest[assessment.group_id] = assessment
     overdue_reassessments = [
         a
@@ -251,7 +252,8 @@ def waiting_in_groups(user: User) -> list:
     if not casework:
         actions = actions.filter(owner_id=user.organisation_id)
     latest = {}
-    for assessment in ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_at"):
+    assessments = ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_on", "recorded_at")
+    for assessment in assessments:
         latest[assessment.group_id] = assessment
     reassessments = sum(
         1

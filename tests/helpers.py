@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from audit.models import AccessEvent
+from cases.models import Case
 
 
 def login_verified(client, user) -> TOTPDevice:
@@ -73,3 +76,12 @@ def migrate_to_latest() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def case_opened_days_ago(case: Case, days: int) -> Case:
+    """Write that ``case`` was opened ``days`` ago (``opened_at`` is set when a case is opened): for a
+    test of what may be dated before today but not before the case was opened."""
+    opened_at = timezone.now() - dt.timedelta(days=days)
+    Case.objects.bypassing_guard("test: a case opened earlier").filter(pk=case.pk).update(opened_at=opened_at)
+    case.opened_at = opened_at
+    return case

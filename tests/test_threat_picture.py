@@ -173,7 +173,7 @@ def test_the_other_timelines_latest_assessment_shows_only_under_a_consent_coveri
     )
     shown, html, events = group_page(client, p, p["coordinator"])
     assert shown == later  # the latest, not the first
-    assert "Polisen BOPS" in html and later.assessed_at.strftime("%Y-%m-%d") in html
+    assert "Polisen BOPS" in html and later.assessed_on.isoformat() in html
     assert "BOPS anteckning" not in html  # the level, the need, the source and the date: not the notes
     (event,) = about(events, bops_type)
     assert (event.action, event.outcome, event.subject_id) == (

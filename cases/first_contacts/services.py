@@ -17,6 +17,7 @@ from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases import personal_number as pnr
 from cases.access import handles_a_case_of
+from cases.dates import happened_on_check
 from cases.first_contacts.models import (
     ConcernReport,
     ConcernStatus,
@@ -116,8 +117,7 @@ def first_contact_meeting_record(
     contact = FirstContact.objects.filter(case=case).first()
     if contact is None:
         raise DomainError(_("This case is not a first contact."))
-    if held_on is None or held_on > timezone.localdate():
-        raise DomainError(_("Give the date of the meeting (not in the future)."))
+    happened_on_check(held_on, case=case)
     if outcome not in ContactOutcome.values:
         raise DomainError(_("Choose the outcome."))
     if not (vbe_participants or "").strip() or not (police_participants or "").strip():

@@ -23,7 +23,7 @@ from consent.models import Disclosure, Review
 from lotsa import access
 from lotsa.errors import DomainError
 from tests.factories import OrganisationFactory, UserFactory, valid_number
-from tests.helpers import login_verified
+from tests.helpers import case_opened_days_ago, login_verified
 
 TODAY = dt.date.today()
 
@@ -312,7 +312,7 @@ def test_the_first_contact_pages_and_their_bad_input(client, vbe):
 
 
 def test_first_contacts_are_counted_by_referrer_and_outcome_without_a_name(vbe):
-    first = open_contact(vbe)
+    first = case_opened_days_ago(open_contact(vbe), 2)
     first_contact_services.first_contact_meeting_record(
         by=vbe["omar"],
         case_id=first.pk,

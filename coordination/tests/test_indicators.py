@@ -45,6 +45,7 @@ def assess(world, group, level, when):
             organisation=world.police,
             author=world.users["external_member"],
             level=level,
+            assessed_on=dt.date(*when),
             reassessment_due=dt.date(2027, 6, 1),
         )
 

@@ -27,7 +27,7 @@ from defectors.models import BopsAssessment, Enrolment, FollowUp, Intervention, 
 from lotsa import access
 from lotsa.errors import DomainError
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
-from tests.helpers import login_verified
+from tests.helpers import login_verified, migrate_to_latest
 
 NAME = "Avhoppsmarkör"
 STREET = "Skyddadgatan 77"  # the placement's protected address: a marker
@@ -567,6 +567,7 @@ def test_the_reassessment_date_is_renamed_both_ways_keeps_its_dates_and_old_hist
             assert [str(row[0]) for row in cursor.fetchall()] == [due.isoformat()]
     finally:
         _migrate(after)
+        migrate_to_latest()
     for table in ("defectors_bopsassessment", "sig_threatassessment"):
         assert "reassessment_due" in _columns(table) and "next_review" not in _columns(table)
     assert BopsAssessment.objects.get(pk=assessment.pk).reassessment_due == due
