@@ -10,7 +10,7 @@ import datetime as dt
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cases.access import CasePolicy, assigned_case_ids
@@ -25,6 +25,7 @@ from cases.models import (
     JournalEntry,
     Person,
 )
+from lotsa.errors import DomainError
 
 
 def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:
@@ -227,3 +228,28 @@ def last_visit(*, user, page: str, case) -> Subquery:
     ``OuterRef("case_id")``), NULL when no visit is kept. What a list's "new" is measured from."""
     visits = CaseVisit.objects.filter(user=user, case=case, page=page)
     return Subquery(visits.values("seen_at")[:1])
+
+
+# --- When something in a case happened ----------------------------------------------------------------
+# The one rule for the day a meeting, a support conversation or a threat assessment took place (issue 29,
+# item 6): a day that has come, and not before the case it belongs to was opened. The services that
+# record such acts call it before saving; the record keeps the moment it was recorded beside it.
+
+
+def case_opened_on(case: Case) -> dt.date:
+    """The local day the case was opened."""
+    return timezone.localdate(case.opened_at)
+
+
+def happened_on_check(on: dt.date | None, *, case: Case) -> dt.date:
+    """Return ``on`` if it may be the day something in ``case`` happened, or raise a ``DomainError``
+    with the reason: no date, a date in the future, or a date before the case was opened."""
+    if on is None or on > timezone.localdate():
+        raise DomainError(_("Give the date when it happened (not in the future)."))
+    opened = case_opened_on(case)
+    if on < opened:
+        raise DomainError(
+            _("The date lies before the case was opened (%(opened)s).")
+            % {"opened": formats.date_format(opened, "Y-m-d")}
+        )
+    return on

@@ -89,7 +89,7 @@ class BopsAssessment(PersonalRecord):
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
     special_protection_need = models.BooleanField(_("special protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
-    # When BOPS made the assessment (cases.dates: not in the future, not before the case was opened),
+    # When BOPS made the assessment (cases.queries: not in the future, not before the case was opened),
     # and when it was recorded here: the latest is the one made last.
     assessed_on = models.DateField(_("assessed on"))
     recorded_at = models.DateTimeField(auto_now_add=True)

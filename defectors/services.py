@@ -18,7 +18,6 @@ from accounts.models import Organisation, OrganisationKind, User
 from audit.models import Action
 from cases import queries as case_queries
 from cases import services as case_services
-from cases.dates import happened_on_check
 from cases.words import Activity, CaseStatus, CloseReason
 from consent import policy
 from defectors import catalogue
@@ -92,7 +91,7 @@ def bops_assess(
 ) -> BopsAssessment:
     """BOPS assesses threat and special protection need for a person in the programme whose consent
     names BOPS, on ``assessed_on`` (today if not given: not in the future, not before the programme's
-    case was opened, cases.dates); the re-assessment is due three months from that day unless
+    case was opened, cases.queries); the re-assessment is due three months from that day unless
     another day after it is given. If the threat falls below high (or the need goes) after support
     started on a high one, the programme is told and decides whether to go on: nothing closes by
     itself."""
@@ -106,7 +105,7 @@ def bops_assess(
         raise DomainError(_("The person has no open case in the defector programme."))
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
-    assessed_on = happened_on_check(assessed_on or timezone.localdate(), case=case)
+    assessed_on = case_queries.happened_on_check(assessed_on or timezone.localdate(), case=case)
     reassessment_due = reassessment_due or add_months(assessed_on, settings.LOTSA_THREAT_REVIEW_MONTHS)
     if reassessment_due <= assessed_on:
         raise DomainError(_("The re-assessment comes after the assessment."))

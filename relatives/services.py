@@ -12,7 +12,6 @@ from accounts.models import User
 from audit.models import Action
 from cases import personal_number as pnr
 from cases import queries as case_queries
-from cases.dates import happened_on_check
 from cases.services import person_find
 from lotsa import access
 from lotsa.errors import DomainError
@@ -64,7 +63,7 @@ def conversation_record(
     *, by: User, case_id, held_on: dt.date | None, form: str, notes: str, follow_up_on: dt.date | None
 ) -> SupportConversation:
     case = _changing(by, case_id, "record a support conversation")
-    happened_on_check(held_on, case=case)
+    case_queries.happened_on_check(held_on, case=case)
     if form not in ConversationForm.values:
         raise DomainError(_("Choose the form of the conversation."))
     if follow_up_on is not None and follow_up_on < held_on:

@@ -110,7 +110,7 @@ class ThreatAssessment(PersonalRecord):
     level = models.CharField(_("threat level"), max_length=16, choices=ThreatLevel.choices)
     protection_need = models.BooleanField(_("protection need"), default=False)
     notes = EncryptedTextField(_("notes"))
-    # When the assessment was made (cases.dates: not in the future, not before the case was opened),
+    # When the assessment was made (cases.queries: not in the future, not before the case was opened),
     # and when it was recorded here: the latest is the one made last; "new" is what was recorded since.
     assessed_on = models.DateField(_("assessed on"))
     recorded_at = models.DateTimeField(auto_now_add=True)

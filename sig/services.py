@@ -15,7 +15,6 @@ from accounts.models import CIVIL_SOCIETY_KINDS, SOCIAL_SERVICES_KINDS, Organisa
 from audit.models import Action
 from cases import personal_number as pnr
 from cases import queries as case_queries
-from cases.dates import happened_on_check
 from cases.handovers.services import handover_send
 from cases.handovers.words import HandoverSource
 from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, TargetGroup
@@ -248,7 +247,7 @@ def threat_assess(
     assessed_on: dt.date | None = None,
 ) -> ThreatAssessment:
     """The police record an assessment made on ``assessed_on`` (today if not given): not in the future,
-    not before the group's case was opened (cases.dates). The re-assessment is due three months from
+    not before the group's case was opened (cases.queries). The re-assessment is due three months from
     the day it was made unless another day after it is given."""
     group = InterventionGroup.objects.select_related("case").get(pk=group_id)
     assessment = ThreatAssessment(
@@ -263,7 +262,7 @@ def threat_assess(
     assessment.organisation_id = membership_of(by, group).organisation_id
     if level not in ThreatLevel.values:
         raise DomainError(_("Choose the threat level."))
-    assessed_on = happened_on_check(assessed_on or timezone.localdate(), case=group.case)
+    assessed_on = case_queries.happened_on_check(assessed_on or timezone.localdate(), case=group.case)
     if reassessment_due is None:
         reassessment_due = add_months(assessed_on, settings.LOTSA_THREAT_REVIEW_MONTHS)
     if reassessment_due <= assessed_on:
@@ -297,7 +296,7 @@ def meeting_record(
         raise DomainError(_("Write the minutes or the decisions of the meeting."))
     if not present_ids:
         raise DomainError(_("Mark who was present at the meeting."))
-    happened_on_check(held_on, case=group.case)
+    case_queries.happened_on_check(held_on, case=group.case)
     meeting = Meeting(group=group, person_id=group.case.person_id, held_on=held_on, created_by=by)
     meeting.decisions = decisions.strip() or None
     meeting.save()

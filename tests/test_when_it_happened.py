@@ -1,7 +1,7 @@
 """When it happened, not when it was typed (issue 29, item 6): a threat assessment (the police's in an
 intervention group, BOPS's in the defector programme), a group meeting, a support conversation and a
 first-contact meeting are dated by the day they took place, which is never in the future and never
-before the case they belong to was opened (the one rule, cases.dates). An assessment also keeps the
+before the case they belong to was opened (the one rule, cases.queries). An assessment also keeps the
 moment it was recorded: the latest is the one made last, "new since your last visit" is what was
 recorded since, and the change history keeps both."""
 
@@ -18,8 +18,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.dates import happened_on_check
 from cases.models import Person
+from cases.queries import happened_on_check
 from defectors import services as programme
 from defectors.models import BopsAssessment
 from lotsa.dates import add_months

@@ -17,7 +17,6 @@ from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases import personal_number as pnr
 from cases.access import handles_a_case_of
-from cases.dates import happened_on_check
 from cases.first_contacts.models import (
     ConcernReport,
     ConcernStatus,
@@ -27,6 +26,7 @@ from cases.first_contacts.models import (
     Referrer,
 )
 from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person, TargetGroup
+from cases.queries import happened_on_check
 from cases.services import (
     PersonDetails,
     _locked_case,

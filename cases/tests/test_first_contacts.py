@@ -120,7 +120,7 @@ def test_the_meeting_with_the_police_records_who_took_part_and_the_outcome(vbe):
 
     for bad, message in (
         ({"held_on": TODAY + dt.timedelta(days=1)}, "framtiden"),
-        ({"held_on": TODAY - dt.timedelta(days=1)}, "före den dag ärendet öppnades"),  # cases.dates
+        ({"held_on": TODAY - dt.timedelta(days=1)}, "före den dag ärendet öppnades"),  # cases.queries
         ({"outcome": "maybe"}, "utfallet"),
         ({"police_participants": " "}, "polisen"),
         ({"attempts": 0}, "försök"),

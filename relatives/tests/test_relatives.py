@@ -165,7 +165,7 @@ def test_the_district_hands_a_relative_over_to_the_treatment_unit_for_support_co
     assert SupportConversation.objects.get().pk == conversation.pk
     for bad, message in (
         ({"held_on": TODAY + dt.timedelta(days=1)}, "framtiden"),
-        ({"held_on": TODAY - dt.timedelta(days=1)}, "före den dag ärendet öppnades"),  # cases.dates
+        ({"held_on": TODAY - dt.timedelta(days=1)}, "före den dag ärendet öppnades"),  # cases.queries
         ({"form": "letter"}, "form"),
         ({"follow_up_on": TODAY - dt.timedelta(days=1)}, "efter samtalet"),
     ):
