@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from cases import personal_number, services
 from cases.models import Case
 from cases.words import Activity, CloseReason, Milieu, ProtectedIdentity
+from demo.scenes import history
 from demo.scenes.accounts import HV, RK, ST, Organisations, Users
 
 
@@ -202,6 +203,27 @@ PEOPLE = [
 ]
 
 
+# How many days before the load day each case was opened (demo/scenes/history.py): the districts' work
+# spread over three years. Greta's case was closed (goals met) after a little over a year. Nora's case
+# was opened when she was 17 (she comes of age 20 days after the load day).
+OPENED_DAYS_AGO = {
+    ("Adam", "Testsson"): 420,
+    ("Bea", "Provsdotter"): 700,
+    ("Cecilia", "Exempelsson"): 300,
+    ("David", "Prövare"): 40,
+    ("Elin", "Fiktiv"): 380,
+    ("Farid", "Påhittad"): 150,
+    ("Greta", "Låtsas"): 1000,
+    ("Hugo", "Exempel"): 540,
+    ("Ida", "Testdotter"): 210,
+    ("Jamal", "Provsson"): 260,
+    ("Klara", "Påhitt"): 90,
+    ("Lars", "Demosson"): 800,
+    ("Nora", "Prövare"): 330,
+}
+CLOSED_DAYS_AGO = {("Greta", "Låtsas"): 560}
+
+
 # A draft the handler has not signed yet (by the person's YYMMDDNNN): it can still be edited or
 # deleted by its author, from the case page.
 DRAFTS = {
@@ -249,6 +271,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         )
         case = services.case_open(by=worker, number=number, details=details, activity=activity, milieu=milieu)
         case = services.case_activate(by=worker, case_id=case.pk, expected_version=case.version)
+        history.case_opened_on(case, history.days_ago(OPENED_DAYS_AGO[(given, surname)]))
         if nine == PEOPLE[0][2]:
             # The unit's supervisor opened the first case as it was opened: the journal written since is
             # new to her (*Nytt sedan ditt senaste besök* on the case page and in *Mina ärenden*).
@@ -270,3 +293,4 @@ def load(*, organisations: Organisations, users: Users) -> None:
             services.case_close_decide(
                 by=supervisor, case_id=case.pk, expected_version=case.version, approve=True, note=""
             )
+            history.case_closed_on(case, history.days_ago(CLOSED_DAYS_AGO[(given, surname)]))

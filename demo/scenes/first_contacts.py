@@ -14,6 +14,7 @@ from cases.handovers import services as handover_services
 from cases.models import FirstContact
 from cases.words import CaseStatus, CloseReason, Milieu, ProtectedIdentity
 from consent import services as consent_services
+from demo.scenes import history
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import with_check_digit
 
@@ -55,6 +56,7 @@ def _current(*, organisations: Organisations, users: Users) -> None:
                 children_reason=children_reason,
             ),
         )
+        history.case_opened_on(case, today - dt.timedelta(days=20))  # the day the police flagged them
         first_contact_services.first_contact_meeting_record(
             by=omar,
             case_id=case.pk,
@@ -179,10 +181,12 @@ def _history(*, organisations: Organisations, users: Users) -> None:
                     has_minor_children=False,
                 ),
             )
+            history.case_opened_on(case, flagged)
+            held_on = min(flagged + dt.timedelta(days=7 + rng.randrange(21)), today)
             first_contact_services.first_contact_meeting_record(
                 by=omar,
                 case_id=case.pk,
-                held_on=min(flagged + dt.timedelta(days=7 + rng.randrange(21)), today),
+                held_on=held_on,
                 vbe_participants="Omar Nilsson",
                 police_participants="Maria Falk, Polisen Järva",
                 outcome=outcome,
@@ -199,3 +203,4 @@ def _history(*, organisations: Organisations, users: Users) -> None:
             services.case_close_decide(
                 by=sofia, case_id=case.pk, expected_version=case.version, approve=True, note=""
             )
+            history.case_closed_on(case, min(held_on + dt.timedelta(days=3 + rng.randrange(12)), today))

@@ -10,6 +10,7 @@ from cases import services
 from cases.handovers import services as handover_services
 from cases.words import Activity, Milieu, ProtectedIdentity
 from consent import services as consent_services
+from demo.scenes import history
 from demo.scenes.accounts import RK, Organisations, Users
 from demo.scenes.cases import PEOPLE, with_check_digit
 from relatives import services as relatives
@@ -39,6 +40,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         milieu=Milieu.NOT_RELEVANT,
         target_group="relative",
     )
+    history.case_opened_on(mother, history.days_ago(75))
     relatives.relation_add(
         by=amina,
         case_id=mother.pk,
@@ -69,6 +71,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         note="Stödsamtal.",
     )
     own = handover_services.handover_accept(by=erik, handover_id=handover.pk)
+    history.case_opened_on(own, history.days_ago(30))  # the first conversation was three weeks ago
     for days, form, notes in (
         (21, "individual", "Första samtalet: oron för sonen och den egna sömnen."),
         (7, "parent_network", "Deltog i föräldranätverket för första gången."),

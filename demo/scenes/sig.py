@@ -11,9 +11,10 @@ from cases import services as case_services
 from cases.models import Case
 from cases.words import Activity, VisitedPage
 from consent import services as consent_services
+from demo.scenes import history
 from demo.scenes.accounts import Organisations, Users
 from sig import services as sig
-from sig.models import InterventionGroup, ThreatAssessment
+from sig.models import InterventionGroup
 
 
 def load(*, organisations: Organisations, users: Users) -> None:
@@ -23,9 +24,19 @@ def load(*, organisations: Organisations, users: Users) -> None:
     police, school = users["polis.jarva"], users["skola.kista"]
     club = users["forening.jarva"]
     today = timezone.localdate()
-    for surname, partner, partner_org, child in (
-        ("Fiktiv", users["jobbtorg.stockholm"], "Jobbtorg Stockholm", False),
-        ("Prövare", school, "Kista grundskola", True),
+    # Each group was formed some months ago (its case was opened before, demo/scenes/cases.py); the
+    # police assessed the person in it on these days (days before the load day), the last time more
+    # than three months ago: the re-assessment has fallen due.
+    for surname, partner, partner_org, child, formed, assessed in (
+        (
+            "Fiktiv",
+            users["jobbtorg.stockholm"],
+            "Jobbtorg Stockholm",
+            False,
+            200,
+            (("high", 180), ("elevated", 95)),
+        ),
+        ("Prövare", school, "Kista grundskola", True, 150, (("elevated", 100),)),
     ):
         case = next(
             (
@@ -72,8 +83,20 @@ def load(*, organisations: Organisations, users: Users) -> None:
             sig.member_add(by=worker, group_id=group.pk, user=partner, role=role)
         sig.member_add(by=worker, group_id=group.pk, user=club, role="mentor")
         sig.group_activate(by=worker, group_id=group.pk)
-        # The coordinator looked at the group once it was active: what the police share and assess
-        # below is new to her (*Nytt sedan ditt senaste besök* on the group page and the overview).
+        history.group_formed_on(group, history.days_ago(formed))
+        for level, days in assessed:
+            history.assessment_recorded_on(
+                sig.threat_assess(
+                    by=police,
+                    group_id=group.pk,
+                    level=level,
+                    protection_need=False,
+                    notes="Kontakter i miljön finns kvar.",
+                    assessed_on=history.days_ago(days),
+                )
+            )
+        # The coordinator looked at the group once it was active: what the members share below is new
+        # to her (*Nytt sedan ditt senaste besök* on the group page and the overview).
         case_services.case_visit_record(user=worker, case=case, page=VisitedPage.GROUP)
         sig.shared_entry_add(
             by=worker,
@@ -90,17 +113,6 @@ def load(*, organisations: Organisations, users: Users) -> None:
         )
         sig.shared_entry_add(
             by=police, group_id=group.pk, category="threat_protection", text="Inga kända hot just nu."
-        )
-        assessment = sig.threat_assess(
-            by=police,
-            group_id=group.pk,
-            level="elevated",
-            protection_need=False,
-            notes="Kontakter i miljön finns kvar.",
-        )
-        # Demo only: this review has fallen due, so the flag shows.
-        ThreatAssessment.objects.bypassing_guard("demo: an overdue review").filter(pk=assessment.pk).update(
-            reassessment_due=today - dt.timedelta(days=2)
         )
         sig.meeting_record(
             by=worker,

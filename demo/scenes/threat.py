@@ -13,6 +13,7 @@ from cases import services as case_services
 from cases.models import Case
 from cases.words import Activity
 from consent import services as consent_services
+from demo.scenes import history
 from demo.scenes.accounts import RK, Organisations, Users
 from sig import services as sig
 from sig.models import InterventionGroup
@@ -76,6 +77,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
         activity=Activity.INTERVENTION_GROUP,
         milieu=district_case.milieu,
     )
+    history.case_opened_on(case, history.days_ago(120))
     _consent(worker, case, "intervention_group", [jarva, unit], today)
     _consent(
         lena,
@@ -87,12 +89,16 @@ def load(*, organisations: Organisations, users: Users) -> None:
     group, _inside = sig.group_form(by=worker, case_id=case.pk)
     sig.member_add(by=worker, group_id=group.pk, user=police, role="police_contact")
     sig.group_activate(by=worker, group_id=group.pk)
-    sig.threat_assess(
-        by=police,
-        group_id=group.pk,
-        level="elevated",
-        protection_need=True,
-        notes="Tidigare kontakter i miljön söker honom fortfarande.",
+    history.group_formed_on(group, history.days_ago(100))
+    history.assessment_recorded_on(
+        sig.threat_assess(
+            by=police,
+            group_id=group.pk,
+            level="elevated",
+            protection_need=True,
+            notes="Tidigare kontakter i miljön söker honom fortfarande.",
+            assessed_on=history.days_ago(10),
+        )
     )
     sig.meeting_record(
         by=worker,
