@@ -388,6 +388,11 @@ REASONS = {
     ),
     "no one approves what they wrote": pgettext_lazy("access reason", "no one approves what they wrote"),
     "no organisation": pgettext_lazy("access reason", "the account belongs to no organisation"),
+    "no part in the person's other timeline": pgettext_lazy(
+        "access reason",
+        "neither a member of the person's intervention group nor a handler of their case in the defector "
+        "programme",
+    ),
     "no proposal to close the case waits for approval": pgettext_lazy(
         "access reason", "no proposal to close the case waits for approval"
     ),
@@ -421,6 +426,9 @@ REASONS = {
     "not logged in": pgettext_lazy("access reason", "not logged in"),
     "not the sender of the request": pgettext_lazy("access reason", "not the sender of the request"),
     "not the user's emergency access": pgettext_lazy("access reason", "not the user's emergency access"),
+    "only the latest assessment of the other timeline is shown": pgettext_lazy(
+        "access reason", "only the latest threat assessment is shown on the other page of the person"
+    ),
     "only a handler of the person's case prepares an extract": pgettext_lazy(
         "access reason", "only a handler of the person's case prepares an extract"
     ),

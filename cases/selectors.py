@@ -125,6 +125,19 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
     return case
 
 
+def latest_of_same_person_shown(*, user: User, records: QuerySet, person_id, purpose: str):
+    """One person, one threat picture: the other timeline's latest assessment of the person of the
+    record ``person_id`` (``records``: its model, found through the blind index by cases.queries), for
+    a page read for ``purpose`` — where the assessment's policy decides it (cases.access). Allowed, it
+    is recorded (access.check, naming the record it belongs to) and returned; otherwise None, and
+    nothing is recorded, not even a denial: neither the page nor the log says the timeline exists."""
+    latest = queries.latest_of_same_person(records, person_id=person_id)
+    if latest is None or not access.decide(user, Action.VIEW, latest, purpose).allowed:
+        return None
+    access.check(user, Action.VIEW, latest, purpose=purpose)
+    return latest
+
+
 def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
     """The user's cases (a supervisor: the unit's), filtered and sorted as ``filters`` (read by the view)
     asks, one page of them; one access event per person shown, in one insert, before anything is

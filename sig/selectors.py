@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
-from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
+from cases import selectors as case_selectors
 from cases import services as case_services
+from cases.access import THREAT_PICTURE_ON_GROUP_PAGE
 from cases.words import VisitedPage
 from consent import policy as consent_policy
 from consent.selectors import consents_expiring_for
@@ -37,14 +38,6 @@ from sig.models import (
     ThreatAssessment,
 )
 from sig.services import PURPOSE, membership_of
-
-# The access log's reasons for showing the defector programme's latest assessment on a group's page
-# (audit.vocabulary has their words): the second says that it belongs to another unit's record of the
-# person than the group's case.
-PROGRAMME_ASSESSMENT = "the defector programme's latest threat assessment of the person"
-PROGRAMME_ASSESSMENT_ELSEWHERE = (
-    "the defector programme's latest threat assessment, from another unit's record of the person"
-)
 
 
 def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:
@@ -197,42 +190,17 @@ def group_page_for(*, user: User, group_id) -> dict:
 
 def programme_assessment_for(*, user: User, group: InterventionGroup):
     """One person, one threat picture: BOPS's latest assessment of the group's person in the defector
-    programme, for a current member of the group (civil society sees no threat assessment). The
-    programme's record of the person may be another unit's: it is found through the blind index of the
-    personal identity number (cases.queries), never by decrypting. It is shown only while the
-    consent for the defector programme lets threat and protection cross from BOPS to the member's
-    organisation (consent.policy, asked on every request), and then recorded, naming the record it
-    belongs to. Otherwise None, and nothing is recorded: the page says nothing of the programme."""
-    civil = user.organisation is None or user.organisation.kind in CIVIL_SOCIETY_KINDS
-    if civil or membership_of(user, group) is None:
-        return None
-    same_person = case_queries.records_of_same_person(person_id=group.case.person_id)
-    latest = programme_queries.latest_bops_assessment(people=same_person)
-    if latest is None:
-        return None
-    decision = consent_policy.sharing_decision(
-        person_id=latest.person_id,
-        category=latest.CATEGORY,
-        recorded_by_id=latest.organisation_id,
-        viewer_org_id=user.organisation_id,
-        purpose=Purpose.DEFECTOR_PROGRAMME,
+    programme, in whichever unit's record of the person (found through the blind index, never by
+    decrypting), for a member of a group about the person outside civil society, while the consent for
+    the defector programme lets threat and protection cross to the member's organisation — decided by
+    its policy (defectors.access) on every request, and recorded. Otherwise None, and nothing is
+    recorded: the page says nothing of the programme."""
+    return case_selectors.latest_of_same_person_shown(
+        user=user,
+        records=programme_queries.bops_assessments_shown_elsewhere(),
+        person_id=group.case.person_id,
+        purpose=THREAT_PICTURE_ON_GROUP_PAGE,
     )
-    if not decision.allowed:
-        return None
-    audit.record(
-        action=Action.VIEW,
-        actor=user,
-        target=latest,
-        subject_id=latest.person_id,
-        purpose="intervention group",
-        legal_ground=decision.ground,
-        reason=(
-            PROGRAMME_ASSESSMENT
-            if latest.person_id == group.case.person_id
-            else PROGRAMME_ASSESSMENT_ELSEWHERE
-        ),
-    )
-    return latest
 
 
 def waiting_in_groups(user: User) -> list:
