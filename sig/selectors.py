@@ -25,6 +25,7 @@ from consent import policy as consent_policy
 from consent.selectors import consents_expiring_for
 from defectors import queries as programme_queries
 from lotsa import access, news
+from lotsa.dates import how_soon
 from lotsa.vocabulary import Purpose
 from lotsa.waiting import Waiting
 from sig import queries
@@ -177,14 +178,27 @@ def group_page_for(*, user: User, group_id) -> dict:
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
-        # The guardians' consent ends when the young person comes of age: every member sees the day
-        # sharing pauses (unless the young person consents as an adult before it).
-        "sharing_pauses_on": consent_policy.sharing_pauses_on(
-            person_id=group.case.person_id, purpose=PURPOSE
-        ),
-        "outgrows_band_on": group.band_ends_on if _outgrows_band_soon(group, timezone.localdate()) else None,
+        **_birthday_limits(user, group),
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
         "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
+    }
+
+
+def _birthday_limits(user: User, group: InterventionGroup) -> dict:
+    """When sharing pauses because the guardians' consent ends at majority (unless the young person
+    consents as an adult before it), and when the person outgrows the group's age band: every member
+    is told, but those days are birthdays and give the birth date away, so only the owning unit reads
+    the day; the other members how soon it comes (lotsa.dates.how_soon)."""
+    today = timezone.localdate()
+    owning_unit = user.organisation_id == group.case.owner_unit_id
+    pauses_on = consent_policy.sharing_pauses_on(person_id=group.case.person_id, purpose=PURPOSE)
+    outgrows_on = group.band_ends_on if _outgrows_band_soon(group, today) else None
+    return {
+        "sharing_pauses_on": pauses_on if owning_unit else None,
+        "sharing_pauses_soon": how_soon(pauses_on, today) if pauses_on else "",
+        "outgrows_band_on": outgrows_on if owning_unit else None,
+        "outgrows_band_soon": how_soon(outgrows_on, today) if outgrows_on and outgrows_on > today else "",
+        "outgrown_band": outgrows_on is not None and outgrows_on <= today,
     }
 
 
