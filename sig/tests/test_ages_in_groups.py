@@ -29,6 +29,28 @@ def at(day: dt.date):
     return time_machine.travel(timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))), tick=False)
 
 
+def consent_for_the_group(worker, case_id, recipient_ids, *, guardians: bool):
+    """A consent for the intervention group, from FORMED to the end of 2026, given by the guardians
+    (and the child) when ``guardians``, else by the person."""
+    consent_services.consent_record(
+        by=worker,
+        case_id=case_id,
+        terms=consent_services.ConsentTerms(
+            purpose=Purpose.INTERVENTION_GROUP,
+            purpose_text="",
+            recipient_ids=recipient_ids,
+            categories=[InformationCategory.HOUSING],
+            valid_from=FORMED,
+            valid_until=dt.date(2026, 12, 31),
+            given_how="oral",
+            witness="Vera Vittne",
+            guardians_required=2 if guardians else 0,
+            guardians_consented=2 if guardians else 0,
+            child_own_consent=guardians,
+        ),
+    )
+
+
 def group_of(born: dt.date, *, guardians: bool = False):
     """A district's case of someone born on ``born``, a consent naming the police, and a group formed
     on FORMED with a police member."""
@@ -45,23 +67,7 @@ def group_of(born: dt.date, *, guardians: bool = False):
     )
     assign_perm("cases.view_case", worker, case)
     with at(FORMED):
-        consent_services.consent_record(
-            by=worker,
-            case_id=case.pk,
-            terms=consent_services.ConsentTerms(
-                purpose=Purpose.INTERVENTION_GROUP,
-                purpose_text="",
-                recipient_ids=[police.pk],
-                categories=[InformationCategory.HOUSING],
-                valid_from=FORMED,
-                valid_until=dt.date(2026, 12, 31),
-                given_how="oral",
-                witness="Vera Vittne",
-                guardians_required=2 if guardians else 0,
-                guardians_consented=2 if guardians else 0,
-                child_own_consent=guardians,
-            ),
-        )
+        consent_for_the_group(worker, case.pk, [police.pk], guardians=guardians)
         group, inside = services.group_form(by=worker, case_id=case.pk)
         services.member_add(by=worker, group_id=group.pk, user=officer, role="police_contact")
     return {"group": group, "inside": inside, "worker": worker, "officer": officer}
@@ -140,22 +146,8 @@ def _with_a_club_member(v, born: dt.date, *, guardians: bool):
     mentor = UserFactory(organisation=club, roles=[Role.EXTERNAL_MEMBER])
     group = v["group"]
     with at(FORMED):
-        consent_services.consent_record(
-            by=v["worker"],
-            case_id=group.case_id,
-            terms=consent_services.ConsentTerms(
-                purpose=Purpose.INTERVENTION_GROUP,
-                purpose_text="",
-                recipient_ids=[v["officer"].organisation_id, club.pk],
-                categories=[InformationCategory.HOUSING],
-                valid_from=FORMED,
-                valid_until=dt.date(2026, 12, 31),
-                given_how="oral",
-                witness="Vera Vittne",
-                guardians_required=2 if guardians else 0,
-                guardians_consented=2 if guardians else 0,
-                child_own_consent=guardians,
-            ),
+        consent_for_the_group(
+            v["worker"], group.case_id, [v["officer"].organisation_id, club.pk], guardians=guardians
         )
         services.member_add(by=v["worker"], group_id=group.pk, user=mentor, role="mentor")
         services.undertaking_accept(by=mentor, group_id=group.pk)
