@@ -61,6 +61,7 @@ PURPOSES = {
     "case page": pgettext_lazy("access purpose", "the case page"),
     "case summary": pgettext_lazy("access purpose", "a printed case summary"),
     "casework": pgettext_lazy("access purpose", "casework in the case"),
+    "change the activity": pgettext_lazy("access purpose", "changing the case's activity"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),
     "close the group": pgettext_lazy("access purpose", "closing the intervention group"),
     "confirm deleting a journal draft": pgettext_lazy(

@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
 from cases.summary import Summary, render
-from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
+from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, calendar_items, crypto, news, summary
@@ -332,6 +332,11 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+        # A case a hand-over opened: its handler may set what the unit does in it.
+        "can_change_activity": not case.is_closed
+        and case.activity in CHANGEABLE_ACTIVITIES
+        and case.handovers_accepted.exists()
+        and access.decide(user, Action.UPDATE, case).allowed,
         # An intervention group is formed only around whom it is for (never a relative's own case).
         "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
         "closing": _closing_proposal(case),

@@ -33,7 +33,14 @@ from cases.models import (
     ProtectionLoweringStatus,
 )
 from cases.signals import case_closing_decided, person_erased
-from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup, VisitedPage
+from cases.words import (
+    CHANGEABLE_ACTIVITIES,
+    CaseStatus,
+    CloseReason,
+    ProtectedIdentity,
+    TargetGroup,
+    VisitedPage,
+)
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
@@ -309,6 +316,26 @@ def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) ->
     CaseReassignment.objects.create(
         case=case, from_user=previous, to_user=to_user, by=by, version=case.version
     )
+    return case
+
+
+@transaction.atomic
+def case_activity_change(*, by: User, case_id, expected_version: int, activity: str) -> Case:
+    """The handler of a case a hand-over opened sets what the unit does in it, when the activity the
+    hand-over's route gave it (cases.handovers.models.ROUTES) is not what the unit goes on with.
+    Decided as a change of the case, under optimistic locking; the change history keeps the old and
+    the new activity."""
+    case = _locked_case(case_id)
+    _decide_versioned(by, Action.UPDATE, case, expected_version, "change the activity")
+    if not case.handovers_accepted.exists() or case.activity not in CHANGEABLE_ACTIVITIES:
+        raise DomainError(_("Only the activity of a case a hand-over opened can be changed here."))
+    if activity not in CHANGEABLE_ACTIVITIES:
+        raise DomainError(_("Choose an activity."))
+    if activity == case.activity:
+        raise DomainError(_("The case already has that activity."))
+    case.activity = activity
+    case.version += 1
+    case.save(update_fields=["activity", "version"])
     return case
 
 

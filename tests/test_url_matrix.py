@@ -484,6 +484,7 @@ MATRIX = {
     # Form pages ask VIEW (the change itself is decided when it is posted): readers of the case see them.
     "cases:close": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:reassign": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
+    "cases:activity": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
     # Asked by a handler of the unit that raised the protection; its supervisor approves (four eyes).
     "cases:protection_lower": ("get", protected_by_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:protection_lower_decide": (

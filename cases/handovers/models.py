@@ -48,8 +48,9 @@ class Route:
 
 DISTRICTS = frozenset({OrganisationKind.DISTRICT_ADMINISTRATION})
 ROUTES = {
-    # The VBE team to the district after a first contact: the district decides what follows.
-    Purpose.HANDOVER: Route(activity=Activity.OTHER),
+    # The VBE team to the district after a first contact: the district builds up support with the
+    # person (and may later form an intervention group around them).
+    Purpose.HANDOVER: Route(activity=Activity.DISTRICT_SUPPORT),
     # A district, the VBE team or an intervention group to the city's defector programme, which works
     # beside the sending case (the district's intervention group goes on): the sender closes it by
     # the ordinary closing when its own work ends, and is not asked on accepting.
