@@ -91,6 +91,9 @@ PURPOSES = {
     "hand-over": pgettext_lazy("access purpose", "a hand-over between units"),
     "hand-overs": pgettext_lazy("access purpose", "the list of hand-overs"),
     "intervention group": pgettext_lazy("access purpose", "the intervention group"),
+    "keep the case open after a hand-over": pgettext_lazy(
+        "access purpose", "keeping the case open after its hand-over was accepted"
+    ),
     "local situation picture": pgettext_lazy("access purpose", "the local situation picture"),
     "lower the protected-identity level": pgettext_lazy(
         "access purpose", "asking to lower the level of protected identity"
