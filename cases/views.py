@@ -367,15 +367,14 @@ def case_reassign(request, case_id):
 def case_activity(request, case_id):
     """Change the activity of a case a hand-over opened (its handler; decided when posted)."""
     case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    change = services.case_activity_change
     return _case_change_page(
         request,
         case,
         forms.ActivityForm(request.POST or None, case=case, initial={"version": case.version}),
         action=Action.UPDATE,
         purpose="change the activity",
-        change=lambda data: services.case_activity_change(
-            by=request.user, case_id=case.pk, **versioned(data)
-        ),
+        change=lambda data: change(by=request.user, case_id=case.pk, **versioned(data)),
         done=_("The case's activity is changed."),
         template="cases/activity.html",
     )

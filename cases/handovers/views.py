@@ -132,25 +132,25 @@ def handover_withdraw(request, handover_id):
     )
 
 
+def _sending_case(handover_id) -> Case:
+    """The case a hand-over was sent from (404: no such hand-over, or one not sent from a case)."""
+    case = get_object_or_404(Handover, pk=handover_id).from_case
+    if case is None:
+        raise Http404
+    return case
+
+
 @require_POST
 def handover_keep_case_open(request, handover_id):
     """Keep the sending case open instead of proposing to close it (its handler, with a reason);
     decided as a change of that case, an invalid post too."""
-
-    def sending_case():
-        case = get_object_or_404(Handover, pk=handover_id).from_case
-        if case is None:
-            raise Http404
-        return case
-
+    keep_open = services.handover_keep_case_open
     return post_form(
         request,
         forms.KeepCaseOpenForm(request.POST),
-        change=lambda data: services.handover_keep_case_open(
-            by=request.user, handover_id=handover_id, **data
-        ),
+        change=lambda data: keep_open(by=request.user, handover_id=handover_id, **data),
         done=_("Your case stays open; you are no longer asked to propose closing it."),
         back=_handover_page(handover_id),
-        decide_on=sending_case,
+        decide_on=lambda: _sending_case(handover_id),
         action=Action.UPDATE,
     )
