@@ -61,6 +61,7 @@ PURPOSES = {
     "case page": pgettext_lazy("access purpose", "the case page"),
     "case summary": pgettext_lazy("access purpose", "a printed case summary"),
     "casework": pgettext_lazy("access purpose", "casework in the case"),
+    "change the activity": pgettext_lazy("access purpose", "changing the case's activity"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),
     "close the group": pgettext_lazy("access purpose", "closing the intervention group"),
     "confirm deleting a journal draft": pgettext_lazy(
@@ -90,6 +91,9 @@ PURPOSES = {
     "hand-over": pgettext_lazy("access purpose", "a hand-over between units"),
     "hand-overs": pgettext_lazy("access purpose", "the list of hand-overs"),
     "intervention group": pgettext_lazy("access purpose", "the intervention group"),
+    "keep the case open after a hand-over": pgettext_lazy(
+        "access purpose", "keeping the case open after its hand-over was accepted"
+    ),
     "local situation picture": pgettext_lazy("access purpose", "the local situation picture"),
     "lower the protected-identity level": pgettext_lazy(
         "access purpose", "asking to lower the level of protected identity"
@@ -388,6 +392,11 @@ REASONS = {
     ),
     "no one approves what they wrote": pgettext_lazy("access reason", "no one approves what they wrote"),
     "no organisation": pgettext_lazy("access reason", "the account belongs to no organisation"),
+    "no part in the person's other timeline": pgettext_lazy(
+        "access reason",
+        "neither a member of the person's intervention group nor a handler of their case in the defector "
+        "programme",
+    ),
     "no proposal to close the case waits for approval": pgettext_lazy(
         "access reason", "no proposal to close the case waits for approval"
     ),
@@ -421,6 +430,9 @@ REASONS = {
     "not logged in": pgettext_lazy("access reason", "not logged in"),
     "not the sender of the request": pgettext_lazy("access reason", "not the sender of the request"),
     "not the user's emergency access": pgettext_lazy("access reason", "not the user's emergency access"),
+    "only the latest assessment of the other timeline is shown": pgettext_lazy(
+        "access reason", "only the latest threat assessment is shown on the other page of the person"
+    ),
     "only a handler of the person's case prepares an extract": pgettext_lazy(
         "access reason", "only a handler of the person's case prepares an extract"
     ),

@@ -18,6 +18,7 @@ from consent import policy
 from consent import policy as consent_policy
 from consent.policy import emergency_access_open_for
 from lotsa.access import Decision, Policy
+from lotsa.vocabulary import InformationCategory
 
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT})
 
@@ -356,3 +357,59 @@ class ProtectionLoweringPolicy(Policy):
             return queryset.filter(unit)
         handled = Q(case__in=CasePolicy().visible(user, Case.objects.all())) | Q(requested_by_id=user.pk)
         return queryset.filter(unit & handled)
+
+
+# --- One person, one threat picture ----------------------------------------------------------------
+# A person in an intervention group and in the defector programme has two threat timelines, usually in
+# two units' records of the person: the police's in the group, BOPS's in the programme. Each page shows
+# the other timeline's latest assessment. The two assessment policies (sig.access, defectors.access)
+# decide it, when it is read for the other timeline's page (these purposes), by the one rule below.
+THREAT_PICTURE_ON_GROUP_PAGE = "intervention group"  # BOPS's latest assessment, on a group's page
+THREAT_PICTURE_ON_PROGRAMME_PAGE = "defector programme"  # a group's latest, on the programme's page
+NOT_THE_LATEST = "only the latest assessment of the other timeline is shown"
+NO_STANDING = "no part in the person's other timeline"
+
+
+def threat_picture_crossing(
+    user, assessment, *, latest, standing_person_ids, purpose: str
+) -> tuple[Decision, bool]:
+    """The threat-picture rule: ``assessment`` is shown on the other timeline's page only if it is that
+    timeline's ``latest`` of the person (cases.queries.latest_of_same_person), to a reader outside civil
+    society with a part in the other timeline about the same person (``standing_person_ids``: the
+    person records of the reader's groups, or programme cases, of this person), and only while a
+    consent for the timeline's purpose (``purpose``) lets threat and protection cross from
+    the organisation that made it to the reader's (consent.policy, asked on every request). Returns
+    the decision (its ground the covering consent) and whether the reader's part is in the very record
+    the assessment belongs to (the policies name the other unit's record in their reason otherwise)."""
+    if denial := _separation_of_duties(user):
+        return denial, False
+    if user.organisation_id is None or _civil_society(user):
+        return Decision.deny("civil society sees no threat assessment"), False
+    if latest is None or latest.pk != assessment.pk:
+        return Decision.deny(NOT_THE_LATEST), False
+    standing = set(standing_person_ids)
+    if not standing:
+        return Decision.deny(NO_STANDING), False
+    decision = policy.sharing_decision(
+        person_id=assessment.person_id,
+        category=assessment.CATEGORY,
+        recorded_by_id=assessment.organisation_id,
+        viewer_org_id=user.organisation_id,
+        purpose=purpose,
+    )
+    return decision, assessment.person_id in standing
+
+
+def threat_picture_visible(user, queryset: QuerySet, *, latest: Q, standing: Q, purpose: str):
+    """SQL twin of :func:`threat_picture_crossing`: ``latest`` and ``standing`` as conditions on the
+    assessment rows (cases.queries.is_latest_of_same_person; an Exists of the reader's part)."""
+    if _separation_of_duties(user) or user.organisation_id is None or _civil_society(user):
+        return queryset.none()
+    crossing = Q(organisation_id=user.organisation_id) | policy.shared_with(
+        organisation_id=user.organisation_id,
+        purpose=purpose,
+        person="person_id",
+        category_value=InformationCategory.THREAT_PROTECTION,
+        recorded_by="organisation_id",
+    )
+    return queryset.filter(latest, standing, crossing)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from cases.personal_number import PersonalNumberField
-from cases.words import Activity, CloseReason, Milieu, ProtectedIdentity, TargetGroup
+from cases.words import CHANGEABLE_ACTIVITIES, Activity, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.vocabulary import InformationCategory
 
@@ -98,6 +98,20 @@ class CloseDecisionForm(VersionForm):
         error_messages={"required": _("Approve or refuse closing the case.")},
     )
     note = forms.CharField(label=_("Why refused"), required=False, max_length=500)
+
+
+class ActivityForm(VersionForm):
+    """What the unit does in a case a hand-over opened (cases.services.case_activity_change)."""
+
+    activity = forms.ChoiceField(label=_("Activity"))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].choices = [
+            (value, label)
+            for value, label in Activity.choices
+            if value in CHANGEABLE_ACTIVITIES and value != case.activity
+        ]
 
 
 class ReassignForm(VersionForm):

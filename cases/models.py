@@ -94,6 +94,10 @@ class Person(PersonFacts, GuardedRecord):
         max_length=32, choices=ProtectedIdentity.choices, blank=True, default=""
     )
     protection_lowered_at = models.DateTimeField(null=True, blank=True)
+    # The earlier raises a later one overtook in this record, oldest first, each as the fields above
+    # held it (raised_by, raised_at, decision, level_before): when the later raise is lowered back to
+    # the level it found, the one it overtook is in force again, and its unit is the one to lower it.
+    protection_overtaken = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Erased (crypto-shredded): the data key is destroyed, the blind index cleared, and the person's
     # cases leave every list and search. The row stays, as the record that the erasure happened.

@@ -197,6 +197,33 @@ def records_of_same_person(*, person_id) -> QuerySet[Person]:
     return people_with_index(index=Subquery(own)).filter(erased_at__isnull=True)
 
 
+def same_person_as_outer(path: str) -> dict:
+    """SQL twin of :func:`records_of_same_person`, as lookups for a subquery: its rows whose person (at
+    ``path``) is a record, not erased, of the same person as the outer row's ``person`` (through the
+    blind index; none when the outer record holds none)."""
+    return {
+        f"{path}__personal_number_index": OuterRef("person__personal_number_index"),
+        f"{path}__erased_at__isnull": True,
+    }
+
+
+def latest_of_same_person(records: QuerySet, *, person_id):
+    """One person, one threat picture: the newest of ``records`` (by its model's own ordering, newest
+    first) kept in any unit's record of the same person as the record ``person_id`` — one timeline of
+    the person, seen from another's page. Found, never shown: lotsa.access decides before it is read."""
+    newest_first = [*records.model._meta.ordering, "-pk"]
+    same_person = records_of_same_person(person_id=person_id)
+    return records.filter(person__in=same_person).order_by(*newest_first).first()
+
+
+def is_latest_of_same_person(model) -> Q:
+    """SQL twin of :func:`latest_of_same_person`: the rows of ``model`` that are the newest of their
+    model among every unit's record of their person."""
+    newest_first = [*model._meta.ordering, "-pk"]
+    newest = model._base_manager.filter(**same_person_as_outer("person")).order_by(*newest_first)
+    return Q(pk=Subquery(newest.values("pk")[:1]))
+
+
 def person_found(*, person_id) -> Person:
     """The person a page decides on (404 when there is no such person)."""
     person = Person.objects.filter(pk=person_id).first()

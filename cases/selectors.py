@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
 from cases.summary import Summary, render
-from cases.words import INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
+from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, calendar_items, crypto, news, summary
@@ -123,6 +123,19 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
         raise Http404
     access.check(user, action, case, purpose=purpose)  # one INSERT that commits by itself
     return case
+
+
+def latest_of_same_person_shown(*, user: User, records: QuerySet, person_id, purpose: str):
+    """One person, one threat picture: the other timeline's latest assessment of the person of the
+    record ``person_id`` (``records``: its model, found through the blind index by cases.queries), for
+    a page read for ``purpose`` — where the assessment's policy decides it (cases.access). Allowed, it
+    is recorded (access.check, naming the record it belongs to) and returned; otherwise None, and
+    nothing is recorded, not even a denial: neither the page nor the log says the timeline exists."""
+    latest = queries.latest_of_same_person(records, person_id=person_id)
+    if latest is None or not access.decide(user, Action.VIEW, latest, purpose).allowed:
+        return None
+    access.check(user, Action.VIEW, latest, purpose=purpose)
+    return latest
 
 
 def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
@@ -319,6 +332,11 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # What the page offers (unrecorded: the act itself is decided when it is posted).
         "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
+        # A case a hand-over opened: its handler may set what the unit does in it.
+        "can_change_activity": not case.is_closed
+        and case.activity in CHANGEABLE_ACTIVITIES
+        and case.handovers_accepted.exists()
+        and access.decide(user, Action.UPDATE, case).allowed,
         # An intervention group is formed only around whom it is for (never a relative's own case).
         "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
         "closing": _closing_proposal(case),

@@ -33,7 +33,14 @@ from cases.models import (
     ProtectionLoweringStatus,
 )
 from cases.signals import case_closing_decided, person_erased
-from cases.words import CaseStatus, CloseReason, ProtectedIdentity, TargetGroup, VisitedPage
+from cases.words import (
+    CHANGEABLE_ACTIVITIES,
+    CaseStatus,
+    CloseReason,
+    ProtectedIdentity,
+    TargetGroup,
+    VisitedPage,
+)
 from lotsa import access, crypto
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import Conflict, DomainError
@@ -313,6 +320,26 @@ def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) ->
 
 
 @transaction.atomic
+def case_activity_change(*, by: User, case_id, expected_version: int, activity: str) -> Case:
+    """The handler of a case a hand-over opened sets what the unit does in it, when the activity the
+    hand-over's route gave it (cases.handovers.models.ROUTES) is not what the unit goes on with.
+    Decided as a change of the case, under optimistic locking; the change history keeps the old and
+    the new activity."""
+    case = _locked_case(case_id)
+    _decide_versioned(by, Action.UPDATE, case, expected_version, "change the activity")
+    if not case.handovers_accepted.exists() or case.activity not in CHANGEABLE_ACTIVITIES:
+        raise DomainError(_("Only the activity of a case a hand-over opened can be changed here."))
+    if activity not in CHANGEABLE_ACTIVITIES:
+        raise DomainError(_("Choose an activity."))
+    if activity == case.activity:
+        raise DomainError(_("The case already has that activity."))
+    case.activity = activity
+    case.version += 1
+    case.save(update_fields=["activity", "version"])
+    return case
+
+
+@transaction.atomic
 def journal_add(*, by: User, case_id, category: str, text: str, corrects_id=None) -> JournalEntry:
     case = Case.objects.select_for_update().get(pk=case_id)
     access.check(by, Action.UPDATE, case, purpose="write in the journal")
@@ -513,6 +540,7 @@ _PROTECTION_FIELDS = [
     "protection_decision",
     "protection_level_before",
     "protection_lowered_at",
+    "protection_overtaken",
 ]
 
 
@@ -548,6 +576,36 @@ def _record_changed_elsewhere(*, record: Person, reason: str) -> None:
     )
 
 
+def _overtake(record: Person) -> None:
+    """A later raise takes over ``record``: the raise in force in it (if any) is kept, to be in force
+    again when the later one is lowered back to the level it found (``_back_to_overtaken``)."""
+    if record.protection_decision is None:
+        return
+    record.protection_overtaken = [
+        *record.protection_overtaken,
+        {
+            "raised_by": record.protection_raised_by_id,
+            "raised_at": record.protection_raised_at.isoformat() if record.protection_raised_at else None,
+            "decision": str(record.protection_decision),
+            "level_before": record.protection_level_before,
+        },
+    ]
+
+
+def _back_to_overtaken(record: Person) -> None:
+    """Nothing of the raise in force remains in ``record`` (lowered back to the level it found): the
+    raise it overtook is in force again, with its unit, its decision and the level it found — so that
+    unit, and only it, can lower it in turn; with none, the record holds no raise."""
+    earlier = record.protection_overtaken[-1] if record.protection_overtaken else None
+    record.protection_overtaken = record.protection_overtaken[:-1]
+    record.protection_raised_by_id = earlier["raised_by"] if earlier else None
+    record.protection_raised_at = (
+        dt.datetime.fromisoformat(earlier["raised_at"]) if earlier and earlier["raised_at"] else None
+    )
+    record.protection_decision = uuid.UUID(earlier["decision"]) if earlier else None
+    record.protection_level_before = earlier["level_before"] if earlier else ""
+
+
 def _protection_raise(*, by: User, person: Person, level: str) -> list[Person]:
     """Raise ``level`` in every unit's record of ``person`` that holds a lower one, as one decision of
     ``by``'s unit. The caller has decided the raise on ``person``'s record (and recorded it); every
@@ -557,6 +615,7 @@ def _protection_raise(*, by: User, person: Person, level: str) -> list[Person]:
     for record in _records_of_same_person_locked(person):
         if _rank(level) <= _rank(record.protected_identity):
             continue
+        _overtake(record)
         record.protection_level_before = record.protected_identity
         record.protected_identity = level
         record.protection_raised_by_id = by.organisation_id
@@ -579,6 +638,7 @@ def person_protection_inherit(*, by: User, person: Person) -> Person:
     strongest = max(others, key=lambda record: _rank(record.protected_identity), default=None)
     if strongest is None or _rank(strongest.protected_identity) <= _rank(person.protected_identity):
         return person
+    _overtake(person)
     person.protection_level_before = person.protected_identity
     person.protected_identity = strongest.protected_identity
     person.protection_raised_by_id = strongest.protection_raised_by_id
@@ -669,19 +729,22 @@ def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: st
         records = Person.objects.select_for_update().filter(
             protection_decision=lowering.decision, erased_at__isnull=True
         )
-        for record in records.order_by("pk"):
+        lowered = list(records.order_by("pk"))
+        for record in lowered:
             before = record.protection_level_before or ProtectedIdentity.NONE
             level = max(lowering.level, before, key=_rank)
             record.protected_identity = level
             record.protection_lowered_at = now
             if level == before:  # nothing of the decision remains in this record
-                record.protection_raised_by = None
-                record.protection_raised_at = None
-                record.protection_decision = None
-                record.protection_level_before = ""
+                _back_to_overtaken(record)
             record.save(update_fields=_PROTECTION_FIELDS)
             if record.pk != lowering.person_id:
                 _record_changed_elsewhere(record=record, reason=LOWERED_BY_RAISING_UNIT)
+        # A record the lowered raise reached after it had overtaken another (one opened since) holds
+        # no earlier raise of its own: it takes again the strongest raise the others are left with.
+        for record in lowered:
+            if record.protection_decision is None:
+                person_protection_inherit(by=by, person=record)
     lowering.status = ProtectionLoweringStatus.APPROVED if approve else ProtectionLoweringStatus.REFUSED
     lowering.decided_by, lowering.decided_at = by, now
     lowering.save(update_fields=["status", "decided_by", "decided_at", "note"])

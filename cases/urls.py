@@ -20,6 +20,7 @@ urlpatterns = [
     path("<uuid:case_id>/close/", views.case_close, name="close"),
     path("<uuid:case_id>/close/decide/", views.case_close_decide, name="close_decide"),
     path("<uuid:case_id>/reassign/", views.case_reassign, name="reassign"),
+    path("<uuid:case_id>/activity/", views.case_activity, name="activity"),
     path("<uuid:case_id>/protection/lower/", views.protection_lower, name="protection_lower"),
     path(
         "<uuid:case_id>/protection/lower/<uuid:lowering_id>/decide/",

@@ -364,6 +364,22 @@ def case_reassign(request, case_id):
     )
 
 
+def case_activity(request, case_id):
+    """Change the activity of a case a hand-over opened (its handler; decided when posted)."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    change = services.case_activity_change
+    return _case_change_page(
+        request,
+        case,
+        forms.ActivityForm(request.POST or None, case=case, initial={"version": case.version}),
+        action=Action.UPDATE,
+        purpose="change the activity",
+        change=lambda data: change(by=request.user, case_id=case.pk, **versioned(data)),
+        done=_("The case's activity is changed."),
+        template="cases/activity.html",
+    )
+
+
 def protection_lower(request, case_id):
     """Ask to lower the person's protected-identity level (the unit that raised it only; its
     supervisor approves). The form is shown to those who may read the case; the request itself is
@@ -403,6 +419,8 @@ def protection_lower_decide(request, case_id, lowering_id):
         ),
         action=Action.DECIDE,
     )
+
+
 def case_summary(request, case_id):
     """The printable case summary: the selector decides and records the export; this sends the bytes,
     named by the case's reference only."""

@@ -25,12 +25,25 @@ class Activity(models.TextChoices):
     DEFECTOR_PROGRAMME = "defector_programme", _("Defector programme")
     RELATIVE_SUPPORT = "relative_support", _("Relative support")
     CHILD_CONCERN = "child_concern", _("A child's own case after a report of concern")
+    # The district's support built up with the person after the VBE team's first contact (seed 001).
+    DISTRICT_SUPPORT = (
+        "district_support",
+        _("Support in the district after a VBE-team first contact"),
+    )
     # The district's support after the person leaves the defector programme or the treatment unit.
     DISTRICT_FOLLOW_UP = (
         "district_follow_up",
         _("Follow-up in the district after the defector programme or the treatment unit"),
     )
     OTHER = "other", _("Other")
+
+
+# What the handler of a case a hand-over opened may change its activity to (and from): not the
+# activities with a process of their own in their own unit (the VBE team's first contact, the
+# defector programme's gate).
+CHANGEABLE_ACTIVITIES = tuple(
+    a for a in Activity.values if a not in (Activity.VBE_FIRST_CONTACT, Activity.DEFECTOR_PROGRAMME)
+)
 
 
 class TargetGroup(models.TextChoices):

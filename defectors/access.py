@@ -9,18 +9,34 @@ the supervisor's overview, never a list.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import Action
 from cases import queries as case_queries
-from cases.access import READ_ACTIONS, CasePolicy, is_named_handler
+from cases.access import (
+    READ_ACTIONS,
+    THREAT_PICTURE_ON_GROUP_PAGE,
+    CasePolicy,
+    is_named_handler,
+    threat_picture_crossing,
+    threat_picture_visible,
+)
 from consent import policy
+from defectors.models import BopsAssessment
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
+from sig import queries as group_queries
 
 PURPOSE = Purpose.DEFECTOR_PROGRAMME
+# The access log's reasons for showing the defector programme's latest assessment on a group's page
+# (audit.vocabulary has their words): the second says that it belongs to another unit's record of the
+# person than the group's case.
+PROGRAMME_ASSESSMENT = "the defector programme's latest threat assessment of the person"
+PROGRAMME_ASSESSMENT_ELSEWHERE = (
+    "the defector programme's latest threat assessment, from another unit's record of the person"
+)
 
 
 def is_bops(user) -> bool:
@@ -96,6 +112,8 @@ class BopsAssessmentPolicy(Policy):
             return Decision.allow("BOPS, under the consent", ground=decision.ground)
         if action not in READ_ACTIONS:
             return Decision.deny("an assessment is never changed: BOPS records a new one")
+        if purpose == THREAT_PICTURE_ON_GROUP_PAGE:
+            return self._threat_picture(user, assessment)
         if user.organisation_id == assessment.organisation_id:
             return Decision.allow(policy.OWN)
         reading = CasePolicy().decide(user, Action.VIEW, assessment.case, purpose)
@@ -109,7 +127,40 @@ class BopsAssessmentPolicy(Policy):
             purpose=PURPOSE,
         )
 
+    def _threat_picture(self, user, assessment) -> Decision:
+        """One person, one threat picture: BOPS's latest assessment of the person, on the page of an
+        intervention group about the same person that the reader is a member of, while the consent for
+        the defector programme lets threat and protection cross to the reader (cases.access)."""
+        same_person = case_queries.records_of_same_person(person_id=assessment.person_id)
+        memberships = group_queries.memberships_of(user).filter(group__case__person__in=same_person)
+        latest = case_queries.latest_of_same_person(
+            BopsAssessment._base_manager.all(), person_id=assessment.person_id
+        )
+        decision, same_record = threat_picture_crossing(
+            user,
+            assessment,
+            latest=latest,
+            standing_person_ids=memberships.values_list("group__case__person_id", flat=True),
+            purpose=PURPOSE,
+        )
+        if not decision.allowed:
+            return decision
+        return Decision.allow(
+            PROGRAMME_ASSESSMENT if same_record else PROGRAMME_ASSESSMENT_ELSEWHERE, ground=decision.ground
+        )
+
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        if purpose == THREAT_PICTURE_ON_GROUP_PAGE:
+            memberships = group_queries.memberships_of(user).filter(
+                **case_queries.same_person_as_outer("group__case__person")
+            )
+            return threat_picture_visible(
+                user,
+                queryset,
+                latest=case_queries.is_latest_of_same_person(BopsAssessment),
+                standing=Exists(memberships),
+                purpose=PURPOSE,
+            )
         if user.organisation_id is None or user.has_role(Role.ADMINISTRATOR, Role.COORDINATOR):
             return queryset.none()
         own = Q(organisation_id=user.organisation_id)

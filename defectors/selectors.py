@@ -12,12 +12,11 @@ from django.utils.translation import ngettext
 
 from accounts.models import OrganisationKind, User
 from accounts.roles import CASE_PAGE_ROLES, Role
-from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
 from cases import selectors as case_selectors
+from cases.access import THREAT_PICTURE_ON_PROGRAMME_PAGE
 from cases.words import Activity, CaseStatus
-from consent import policy as consent_policy
 from defectors import catalogue, queries
 from defectors.access import is_bops
 from defectors.gate import gate_for, gates_for
@@ -36,13 +35,6 @@ from lotsa.waiting import Waiting
 from sig import queries as group_queries
 
 PURPOSE = Purpose.DEFECTOR_PROGRAMME
-# The access log's reasons for showing an intervention group's latest threat assessment on the
-# programme's page (audit.vocabulary has their words): the second says that it belongs to another
-# unit's record of the person than the programme's case.
-GROUP_ASSESSMENT = "an intervention group's latest threat assessment of the person"
-GROUP_ASSESSMENT_ELSEWHERE = (
-    "an intervention group's latest threat assessment, from another unit's record of the person"
-)
 
 
 def programme_cases_visible_to(*, user: User) -> QuerySet:
@@ -149,34 +141,16 @@ def programme_page_for(*, user: User, case_id) -> dict:
 def group_assessment_for(*, user: User, case):
     """One person, one threat picture: the police's latest threat assessment of the case's person in an
     intervention group, for the programme's page (its own decision already recorded). The group's case
-    is usually a district's, with its own record of the person: found through the blind index of the
-    personal identity number (cases.queries), never by decrypting. It is shown only while the consent
-    for the intervention group lets threat and protection cross from the police to the viewer's
-    organisation (consent.policy, asked on every request), and then recorded, naming the record it
-    belongs to. Otherwise None, and nothing is recorded: the page says nothing of any group."""
-    same_person = case_queries.records_of_same_person(person_id=case.person_id)
-    latest = group_queries.latest_threat_assessment(people=same_person)
-    if latest is None:
-        return None
-    decision = consent_policy.sharing_decision(
-        person_id=latest.person_id,
-        category=latest.CATEGORY,
-        recorded_by_id=latest.organisation_id,
-        viewer_org_id=user.organisation_id,
-        purpose=Purpose.INTERVENTION_GROUP,
+    is usually a district's, with its own record of the person: found through the blind index, never
+    by decrypting. It is shown only while the consent for the intervention group lets threat and
+    protection cross to the viewer's organisation — decided by its policy (sig.access) on every
+    request, and recorded. Otherwise None, and nothing is recorded: the page says nothing of any group."""
+    return case_selectors.latest_of_same_person_shown(
+        user=user,
+        records=group_queries.threat_assessments_shown_elsewhere(),
+        person_id=case.person_id,
+        purpose=THREAT_PICTURE_ON_PROGRAMME_PAGE,
     )
-    if not decision.allowed:
-        return None
-    audit.record(
-        action=Action.VIEW,
-        actor=user,
-        target=latest,
-        subject_id=latest.person_id,
-        purpose="defector programme",
-        legal_ground=decision.ground,
-        reason=GROUP_ASSESSMENT if latest.person_id == case.person_id else GROUP_ASSESSMENT_ELSEWHERE,
-    )
-    return latest
 
 
 # --- BOPS --------------------------------------------------------------------------------------------

@@ -8,13 +8,27 @@ from accounts.models import CIVIL_SOCIETY_KINDS, POLICE_KINDS, SOCIAL_SERVICES_K
 from accounts.roles import Role
 from audit.models import Action
 from cases import queries as case_queries
-from cases.access import READ_ACTIONS, CasePolicy
+from cases.access import (
+    READ_ACTIONS,
+    THREAT_PICTURE_ON_PROGRAMME_PAGE,
+    CasePolicy,
+    threat_picture_crossing,
+    threat_picture_visible,
+)
+from cases.words import Activity
 from consent import policy
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory, Purpose
 from sig.models import GroupStatus, InterventionGroup, Membership, ThreatAssessment
 
 PURPOSE = Purpose.INTERVENTION_GROUP
+# The access log's reasons for showing an intervention group's latest threat assessment on the
+# programme's page (audit.vocabulary has their words): the second says that it belongs to another
+# unit's record of the person than the programme's case.
+GROUP_ASSESSMENT = "an intervention group's latest threat assessment of the person"
+GROUP_ASSESSMENT_ELSEWHERE = (
+    "an intervention group's latest threat assessment, from another unit's record of the person"
+)
 
 
 def _covered(user, group) -> bool:
@@ -186,6 +200,8 @@ class ThreatAssessmentPolicy(Policy):
             return decision
         if denial := _reads_only(action):
             return denial
+        if purpose == THREAT_PICTURE_ON_PROGRAMME_PAGE:
+            return self._threat_picture(user, assessment)
         if _civil(user):
             return Decision.deny("civil society sees no threat assessment")
         if _member(user, assessment.group) is None:
@@ -197,7 +213,42 @@ class ThreatAssessmentPolicy(Policy):
             category=assessment.CATEGORY,
         )
 
+    def _threat_picture(self, user, assessment) -> Decision:
+        """One person, one threat picture: the groups' latest assessment of the person, on the page of
+        a defector programme's case of the same person the reader may open, while the consent for the
+        intervention group lets threat and protection cross to the reader (cases.access)."""
+        same_person = case_queries.records_of_same_person(person_id=assessment.person_id)
+        programme_cases = case_queries.case_policy_visible(user=user).filter(
+            activity=Activity.DEFECTOR_PROGRAMME, person__in=same_person
+        )
+        latest = case_queries.latest_of_same_person(
+            ThreatAssessment._base_manager.all(), person_id=assessment.person_id
+        )
+        decision, same_record = threat_picture_crossing(
+            user,
+            assessment,
+            latest=latest,
+            standing_person_ids=programme_cases.values_list("person_id", flat=True),
+            purpose=PURPOSE,
+        )
+        if not decision.allowed:
+            return decision
+        return Decision.allow(
+            GROUP_ASSESSMENT if same_record else GROUP_ASSESSMENT_ELSEWHERE, ground=decision.ground
+        )
+
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        if purpose == THREAT_PICTURE_ON_PROGRAMME_PAGE:
+            programme_cases = case_queries.case_policy_visible(user=user).filter(
+                activity=Activity.DEFECTOR_PROGRAMME, **case_queries.same_person_as_outer("person")
+            )
+            return threat_picture_visible(
+                user,
+                queryset,
+                latest=case_queries.is_latest_of_same_person(ThreatAssessment),
+                standing=Exists(programme_cases),
+                purpose=PURPOSE,
+            )
         if _no_reader(user) or _civil(user):
             return queryset.none()
         return queryset.filter(

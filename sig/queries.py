@@ -37,6 +37,7 @@ def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAs
     return list(assessments.select_related("author", "organisation", "group"))
 
 
+<<<<<<< ours
 def latest_threat_assessment(*, people) -> ThreatAssessment | None:
     """The police's latest threat assessment in any intervention group of these person records (a
     queryset or subquery of them), with its organisation: for another app's page, which shows it only
@@ -49,6 +50,19 @@ def latest_threat_assessment(*, people) -> ThreatAssessment | None:
         .order_by("-assessed_on", "-recorded_at", "-pk")
         .first()
     )
+=======
+def threat_assessments_shown_elsewhere() -> QuerySet[ThreatAssessment]:
+    """The police's assessments as another app's page shows one (cases.selectors.
+    latest_of_same_person_shown: only after lotsa.access lets it cross, and recorded): with their
+    organisation, the notes not even read."""
+    return ThreatAssessment.objects.select_related("organisation").defer("notes")
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The user's current memberships of intervention groups: for another app's policy (the threat
+    picture) to ask whether the user takes part in a group about a person."""
+    return Membership.objects.filter(user_id=user.pk, left_at__isnull=True)
+>>>>>>> theirs
 
 
 def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:

@@ -15,15 +15,17 @@ from django.utils.translation import ngettext
 
 from accounts.models import CIVIL_SOCIETY_KINDS, User
 from accounts.roles import CASEWORK_ROLES
-from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
+from cases import selectors as case_selectors
 from cases import services as case_services
+from cases.access import THREAT_PICTURE_ON_GROUP_PAGE
 from cases.words import VisitedPage
 from consent import policy as consent_policy
 from consent.selectors import consents_expiring_for
 from defectors import queries as programme_queries
 from lotsa import access, news
+from lotsa.dates import how_soon
 from lotsa.vocabulary import Purpose
 from lotsa.waiting import Waiting
 from sig import queries
@@ -37,14 +39,6 @@ from sig.models import (
     ThreatAssessment,
 )
 from sig.services import PURPOSE, membership_of
-
-# The access log's reasons for showing the defector programme's latest assessment on a group's page
-# (audit.vocabulary has their words): the second says that it belongs to another unit's record of the
-# person than the group's case.
-PROGRAMME_ASSESSMENT = "the defector programme's latest threat assessment of the person"
-PROGRAMME_ASSESSMENT_ELSEWHERE = (
-    "the defector programme's latest threat assessment, from another unit's record of the person"
-)
 
 
 def groups_visible_to(*, user: User) -> QuerySet[InterventionGroup]:
@@ -185,55 +179,43 @@ def group_page_for(*, user: User, group_id) -> dict:
         "meetings": meetings,
         "plan_visible": shows_plan,
         "goals": group.goals.prefetch_related("actions__owner").order_by("created_at") if shows_plan else [],
-        # The guardians' consent ends when the young person comes of age: every member sees the day
-        # sharing pauses (unless the young person consents as an adult before it).
-        "sharing_pauses_on": consent_policy.sharing_pauses_on(
-            person_id=group.case.person_id, purpose=PURPOSE
-        ),
-        "outgrows_band_on": group.band_ends_on if _outgrows_band_soon(group, timezone.localdate()) else None,
+        **_birthday_limits(user, group),
         # The group's referrals are hand-overs of its case (the coordinator's record): units and dates.
         "referrals": (case_queries.referrals_from_group(case=group.case) if not civil else []),
     }
 
 
+def _birthday_limits(user: User, group: InterventionGroup) -> dict:
+    """When sharing pauses because the guardians' consent ends at majority (unless the young person
+    consents as an adult before it), and when the person outgrows the group's age band: every member
+    is told, but those days are birthdays and give the birth date away, so only the owning unit reads
+    the day; the other members how soon it comes (lotsa.dates.how_soon)."""
+    today = timezone.localdate()
+    owning_unit = user.organisation_id == group.case.owner_unit_id
+    pauses_on = consent_policy.sharing_pauses_on(person_id=group.case.person_id, purpose=PURPOSE)
+    outgrows_on = group.band_ends_on if _outgrows_band_soon(group, today) else None
+    return {
+        "sharing_pauses_on": pauses_on if owning_unit else None,
+        "sharing_pauses_soon": how_soon(pauses_on, today) if pauses_on else "",
+        "outgrows_band_on": outgrows_on if owning_unit else None,
+        "outgrows_band_soon": how_soon(outgrows_on, today) if outgrows_on and outgrows_on > today else "",
+        "outgrown_band": outgrows_on is not None and outgrows_on <= today,
+    }
+
+
 def programme_assessment_for(*, user: User, group: InterventionGroup):
     """One person, one threat picture: BOPS's latest assessment of the group's person in the defector
-    programme, for a current member of the group (civil society sees no threat assessment). The
-    programme's record of the person may be another unit's: it is found through the blind index of the
-    personal identity number (cases.queries), never by decrypting. It is shown only while the
-    consent for the defector programme lets threat and protection cross from BOPS to the member's
-    organisation (consent.policy, asked on every request), and then recorded, naming the record it
-    belongs to. Otherwise None, and nothing is recorded: the page says nothing of the programme."""
-    civil = user.organisation is None or user.organisation.kind in CIVIL_SOCIETY_KINDS
-    if civil or membership_of(user, group) is None:
-        return None
-    same_person = case_queries.records_of_same_person(person_id=group.case.person_id)
-    latest = programme_queries.latest_bops_assessment(people=same_person)
-    if latest is None:
-        return None
-    decision = consent_policy.sharing_decision(
-        person_id=latest.person_id,
-        category=latest.CATEGORY,
-        recorded_by_id=latest.organisation_id,
-        viewer_org_id=user.organisation_id,
-        purpose=Purpose.DEFECTOR_PROGRAMME,
+    programme, in whichever unit's record of the person (found through the blind index, never by
+    decrypting), for a member of a group about the person outside civil society, while the consent for
+    the defector programme lets threat and protection cross to the member's organisation — decided by
+    its policy (defectors.access) on every request, and recorded. Otherwise None, and nothing is
+    recorded: the page says nothing of the programme."""
+    return case_selectors.latest_of_same_person_shown(
+        user=user,
+        records=programme_queries.bops_assessments_shown_elsewhere(),
+        person_id=group.case.person_id,
+        purpose=THREAT_PICTURE_ON_GROUP_PAGE,
     )
-    if not decision.allowed:
-        return None
-    audit.record(
-        action=Action.VIEW,
-        actor=user,
-        target=latest,
-        subject_id=latest.person_id,
-        purpose="intervention group",
-        legal_ground=decision.ground,
-        reason=(
-            PROGRAMME_ASSESSMENT
-            if latest.person_id == group.case.person_id
-            else PROGRAMME_ASSESSMENT_ELSEWHERE
-        ),
-    )
-    return latest
 
 
 def waiting_in_groups(user: User) -> list:

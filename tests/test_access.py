@@ -211,6 +211,7 @@ def test_every_policy_lists_in_sql_exactly_what_it_allows_one_by_one(world):
 
     from accounts.models import AccountRequest
     from audit.models import Action as A
+    from cases.access import THREAT_PICTURE_ON_GROUP_PAGE, THREAT_PICTURE_ON_PROGRAMME_PAGE
     from lotsa.vocabulary import CROSSING_PURPOSES
     from sig import services as sig_services
 
@@ -234,6 +235,8 @@ def test_every_policy_lists_in_sql_exactly_what_it_allows_one_by_one(world):
     # A protection raised by district A, and a request to lower it waiting (ProtectionLoweringPolicy).
     case_services.person_protect(by=worker, case_id=world.case_a.pk, level="protected_registration")
     case_services.protection_lowering_request(by=worker, case_id=world.case_a.pk, level="none", reason="Över")
+    # One person, one threat picture: each assessment read for the other timeline's page.
+    THREAT_PICTURE = (THREAT_PICTURE_ON_GROUP_PAGE, THREAT_PICTURE_ON_PROGRAMME_PAGE)
     # Coarse in SQL on purpose, exact per row (and documented so in its policy): none other.
     coarse = {AccountRequest}
     checked = 0
@@ -243,7 +246,7 @@ def test_every_policy_lists_in_sql_exactly_what_it_allows_one_by_one(world):
             continue
         objects = list(model._base_manager.all())
         for user in world.users.values():
-            for purpose in ("", *CROSSING_PURPOSES):
+            for purpose in ("", *CROSSING_PURPOSES, *THREAT_PICTURE):
                 listed = set(
                     access.visible_to(user, model._base_manager.all(), purpose=purpose).values_list(
                         "pk", flat=True

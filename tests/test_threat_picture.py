@@ -18,9 +18,12 @@ from accounts.roles import Role
 from audit.models import AccessOutcome, Action
 from cases import queries as case_queries
 from cases import services as case_services
+from cases.access import THREAT_PICTURE_ON_GROUP_PAGE, THREAT_PICTURE_ON_PROGRAMME_PAGE
 from consent import services as consent_services
-from defectors import selectors as programme_selectors
+from defectors import access as programme_access
 from defectors import services as programme
+from lotsa import access
+from sig import access as group_access
 from sig import selectors as group_selectors
 from sig import services as sig
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
@@ -181,7 +184,7 @@ def test_the_other_timelines_latest_assessment_shows_only_under_a_consent_coveri
         AccessOutcome.ALLOWED,
         p["programme_case"].person_id,  # the programme's record, not the group's
     )
-    assert event.reason == group_selectors.PROGRAMME_ASSESSMENT_ELSEWHERE
+    assert event.reason == programme_access.PROGRAMME_ASSESSMENT_ELSEWHERE
     assert event.legal_ground == f"consent:{covering.pk}" and event.purpose == "intervention group"
     assert_hidden(*group_page(client, p, p["officer"]), target_type=bops_type, source="Polisen BOPS")
     # Withdrawn: gone on the very next request.
@@ -199,7 +202,7 @@ def test_the_other_timelines_latest_assessment_shows_only_under_a_consent_coveri
     assert "Polisen Järva" in html and "Gruppens anteckning" not in html
     (event,) = about(events, group_type)
     assert event.subject_id == p["group_case"].person_id and event.purpose == "defector programme"
-    assert event.reason == programme_selectors.GROUP_ASSESSMENT_ELSEWHERE
+    assert event.reason == group_access.GROUP_ASSESSMENT_ELSEWHERE
     assert event.legal_ground == f"consent:{covering.pk}"
     withdraw(p, "group_case", covering)
     assert_hidden(*programme_page(client, p, p["handler"]), target_type=group_type, source="Polisen Järva")
@@ -255,3 +258,44 @@ def test_only_a_member_outside_civil_society_sees_the_programmes_assessment_on_t
         assert_hidden(
             *group_page(client, p, user), target_type="defectors.bopsassessment", source="Polisen BOPS"
         )
+
+
+@pytest.mark.django_db
+def test_the_threat_picture_is_decided_by_the_assessment_policies_registered_with_lotsa_access(picture):
+    """The rule lives in the two assessment policies (a branch for the other timeline's page), so that
+    lotsa.access alone refuses without a covering consent, allows with one, lists in SQL exactly what
+    it allows one by one, and shows only the latest of the other timeline."""
+    p = picture
+    bops_read, group_read = THREAT_PICTURE_ON_GROUP_PAGE, THREAT_PICTURE_ON_PROGRAMME_PAGE
+
+    def sees(user, assessment, purpose):
+        decided = access.decide(user, Action.VIEW, assessment, purpose)
+        listed = access.visible_to(user, type(assessment).objects.all(), purpose=purpose)
+        assert (assessment.pk in set(listed.values_list("pk", flat=True))) == decided.allowed
+        return decided
+
+    # No consent covers threat and protection: the policy alone refuses, with the consent's reason.
+    assert not sees(p["coordinator"], p["bops_assessment"], bops_read).allowed
+    assert not sees(p["handler"], p["group_assessment"], group_read).allowed
+    covering = consent(p, "programme_case", "defector_programme", ["bops", "district"], ["threat_protection"])
+    consent(p, "group_case", "intervention_group", ["police", "unit"], ["threat_protection"])
+    decided = sees(p["coordinator"], p["bops_assessment"], bops_read)
+    assert decided.allowed and decided.ground == f"consent:{covering.pk}"
+    assert decided.reason == programme_access.PROGRAMME_ASSESSMENT_ELSEWHERE
+    assert sees(p["handler"], p["group_assessment"], group_read).allowed
+    # Not the latest any more: the older one is refused, the newer allowed.
+    later = programme.bops_assess(
+        by=p["analyst"],
+        person_id=p["programme_case"].person_id,
+        level="low",
+        special_protection_need=False,
+        notes="",
+    )
+    assert not sees(p["coordinator"], p["bops_assessment"], bops_read).allowed
+    assert sees(p["coordinator"], later, bops_read).allowed
+    # No part in the other timeline: the police in Järva are not named by the programme's consent,
+    # and someone with no group nor programme case of the person is refused even with a consent.
+    assert not sees(p["officer"], later, bops_read).allowed
+    stranger = UserFactory(organisation=p["district"], roles=[Role.SOCIAL_WORKER])
+    assert not sees(stranger, later, bops_read).allowed
+    assert not sees(stranger, p["group_assessment"], group_read).allowed

@@ -480,10 +480,19 @@ MATRIX = {
         lambda w: {"reason": "Inte aktuellt"},
     ),
     "cases:handover_withdraw": ("post", handover_of_a, only({"social_worker": 302})),
+    # Keeping the sending case open is a change of that case: its handler (here refused with a message,
+    # as nothing waits for a proposal to close it yet).
+    "cases:handover_keep_case_open": (
+        "post",
+        handover_of_a,
+        only({"social_worker": 302}),
+        lambda w: {"reason": "Fortsätter här"},
+    ),
     "cases:activate": ("post", case_a, only({"social_worker": 302}), version_of_a),
     # Form pages ask VIEW (the change itself is decided when it is posted): readers of the case see them.
     "cases:close": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:reassign": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
+    "cases:activity": ("get", case_a, only({"supervisor": 200, "social_worker": 200})),
     # Asked by a handler of the unit that raised the protection; its supervisor approves (four eyes).
     "cases:protection_lower": ("get", protected_by_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:protection_lower_decide": (

@@ -45,3 +45,12 @@ class HandoverDeclineForm(forms.Form):
         error_messages={"required": _("Say why the hand-over is declined: the sender sees it.")},
         help_text=_("The sender sees this reason."),
     )
+
+
+class KeepCaseOpenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why your case stays open"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": _("Say why the case stays open.")},
+    )

@@ -48,8 +48,9 @@ class Route:
 
 DISTRICTS = frozenset({OrganisationKind.DISTRICT_ADMINISTRATION})
 ROUTES = {
-    # The VBE team to the district after a first contact: the district decides what follows.
-    Purpose.HANDOVER: Route(activity=Activity.OTHER),
+    # The VBE team to the district after a first contact: the district builds up support with the
+    # person (and may later form an intervention group around them).
+    Purpose.HANDOVER: Route(activity=Activity.DISTRICT_SUPPORT),
     # A district, the VBE team or an intervention group to the city's defector programme, which works
     # beside the sending case (the district's intervention group goes on): the sender closes it by
     # the ordinary closing when its own work ends, and is not asked on accepting.
@@ -97,7 +98,8 @@ class HandoverQuerySet(GuardedQuerySet):
     def closing_to_propose(self):
         """Accepted hand-overs whose sending case is still open and has had no proposal to close it
         since: its handler is asked to propose closing (cases.services.case_close, which the unit's
-        supervisor decides). A proposal refused after the acceptance ends the asking."""
+        supervisor decides). A proposal refused after the acceptance ends the asking, and so does the
+        handler's keeping the case open with a reason (``handover_keep_case_open``)."""
         changes = apps.get_model("cases", "CaseStatusChange")  # the core's model: named, not imported
         proposed_since = changes.objects.filter(
             case_id=models.OuterRef("from_case_id"),
@@ -109,6 +111,7 @@ class HandoverQuerySet(GuardedQuerySet):
             status=HandoverStatus.ACCEPTED,
             source__in=[HandoverSource.CASE, HandoverSource.INTERVENTION_GROUP],
             from_case__status__in=[CaseStatus.OPENED, CaseStatus.ACTIVE],
+            kept_open_at__isnull=True,
         ).exclude(models.Exists(proposed_since))
 
 
@@ -157,6 +160,13 @@ class Handover(PersonalRecord):
     accepted_case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="handovers_accepted", null=True, blank=True
     )
+    # After acceptance the sending case's handler is asked to propose closing it; they may instead keep
+    # it open, with a reason (the person goes on being supported beside the receiving unit).
+    kept_open_at = models.DateTimeField(_("kept open"), null=True, blank=True)
+    kept_open_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    kept_open_reason = EncryptedTextField(_("why the case stays open"))
 
     objects = HandoverQuerySet.as_manager()
 

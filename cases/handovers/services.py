@@ -200,6 +200,25 @@ def handover_withdraw(*, by: User, handover_id) -> Handover:
 
 
 @transaction.atomic
+def handover_keep_case_open(*, by: User, handover_id, reason: str) -> Handover:
+    """Asked to propose closing the sending case after its hand-over was accepted, its handler keeps it
+    open instead, with a reason (the unit goes on beside the receiving one): the asking ends, and the
+    hand-over keeps who decided so, when and why. Decided as a change of the sending case."""
+    handover = _locked_handover(handover_id)
+    if handover.from_case is None:
+        raise DomainError(_("The hand-over was not sent from a case."))
+    access.check(by, Action.UPDATE, handover.from_case, purpose="keep the case open after a hand-over")
+    if not Handover.objects.closing_to_propose().filter(pk=handover.pk).exists():
+        raise DomainError(_("Nothing waits for a proposal to close the case."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the case stays open."))
+    handover.kept_open_at, handover.kept_open_by = timezone.now(), by
+    handover.kept_open_reason = reason.strip()
+    handover.save(update_fields=["kept_open_at", "kept_open_by", "kept_open_reason"])
+    return handover
+
+
+@transaction.atomic
 def handover_request_from_police(
     *, by: User, to_unit_id: int | None, number: str, given_names: str, surname: str, note: str, agreed: bool
 ) -> Handover:

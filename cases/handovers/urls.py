@@ -10,5 +10,10 @@ urlpatterns = [
     path("handovers/<uuid:handover_id>/accept/", views.handover_accept, name="handover_accept"),
     path("handovers/<uuid:handover_id>/decline/", views.handover_decline, name="handover_decline"),
     path("handovers/<uuid:handover_id>/withdraw/", views.handover_withdraw, name="handover_withdraw"),
+    path(
+        "handovers/<uuid:handover_id>/keep-open/",
+        views.handover_keep_case_open,
+        name="handover_keep_case_open",
+    ),
     path("<uuid:case_id>/handover/", views.handover_send, name="handover_send"),
 ]

@@ -4,6 +4,7 @@ from a case. Views parse input, call one service or selector, and render."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ def handover_detail(request, handover_id):
             "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
             "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
             "decline_form": forms.HandoverDeclineForm(),
+            "keep_open_form": forms.KeepCaseOpenForm(),
             "closing_to_propose": selectors.closing_to_propose_for(user=user, handover=handover),
             "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
         },
@@ -127,4 +129,28 @@ def handover_withdraw(request, handover_id):
         lambda data: services.handover_withdraw(by=request.user, handover_id=handover_id),
         _("The hand-over was withdrawn."),
         action=Action.WITHDRAW,
+    )
+
+
+def _sending_case(handover_id) -> Case:
+    """The case a hand-over was sent from (404: no such hand-over, or one not sent from a case)."""
+    case = get_object_or_404(Handover, pk=handover_id).from_case
+    if case is None:
+        raise Http404
+    return case
+
+
+@require_POST
+def handover_keep_case_open(request, handover_id):
+    """Keep the sending case open instead of proposing to close it (its handler, with a reason);
+    decided as a change of that case, an invalid post too."""
+    keep_open = services.handover_keep_case_open
+    return post_form(
+        request,
+        forms.KeepCaseOpenForm(request.POST),
+        change=lambda data: keep_open(by=request.user, handover_id=handover_id, **data),
+        done=_("Your case stays open; you are no longer asked to propose closing it."),
+        back=_handover_page(handover_id),
+        decide_on=lambda: _sending_case(handover_id),
+        action=Action.UPDATE,
     )

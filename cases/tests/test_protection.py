@@ -215,6 +215,36 @@ def test_lowering_lowers_only_the_records_the_same_decision_raised_never_below_t
     assert {level(units[key]) for key in ("a", "b", "p")} == {SM}
 
 
+def test_a_raise_overtaken_by_another_units_is_lowered_by_its_own_unit_once_that_one_is_lowered(world, units):
+    """District A raises a secrecy marking; the programme overtakes it with protected registration and
+    later lowers its own raise. The records return to A's marking, and A's decision is in force again:
+    A (and only A) can lower it — no record is left with a level that nobody may lower."""
+    a_worker, a_chief = world.users["social_worker"], world.users["supervisor"]
+    services.person_protect(by=a_worker, case_id=units["a"].pk, level=SM)
+    raise_in_programme(units)
+    # A record opened while the programme's raise holds: it inherits that raise, not A's.
+    treatment = OrganisationFactory(name="Behandlingsenheten")
+    c_case = CaseFactory(
+        person=PersonFactory(personal_number=units["a"].person.personal_number, organisation=treatment),
+        owner_unit=treatment,
+        responsible=UserFactory(organisation=treatment, roles=[Role.SOCIAL_WORKER]),
+    )
+    services.person_protection_inherit(by=units["worker"], person=c_case.person)
+    assert level(c_case) == PR
+    services.protection_lowering_decide(by=units["chief"], lowering_id=ask_to_lower(units).pk, approve=True)
+    records = Person.objects.filter(pk__in=[units[k].person_id for k in ("a", "b", "p")] + [c_case.person_id])
+    assert {(r.protected_identity, r.protection_raised_by_id) for r in records} == {(SM, world.district_a.pk)}
+    # The programme no longer may lower it; district A may.
+    with pytest.raises(AccessDenied):
+        ask_to_lower(units)
+    lowering = services.protection_lowering_request(
+        by=a_worker, case_id=units["a"].pk, level=NONE, reason="Markeringen behövs inte längre."
+    )
+    services.protection_lowering_decide(by=a_chief, lowering_id=lowering.pk, approve=True)
+    assert {level(units[key]) for key in ("a", "b", "p")} | {level(c_case)} == {NONE}
+    assert not Person.objects.filter(protection_decision__isnull=False).exists()
+
+
 def test_a_record_raised_since_the_request_is_not_lowered_by_it(world, units):
     raise_in_programme(units, to=SM)
     lowering = ask_to_lower(units)

@@ -52,7 +52,17 @@ USERS = [
         [Role.SUPERVISOR],
     ),
     ("enhetschef.vbe", "Sofia", "Berg", "Socialförvaltningen, VBE-teamet", [Role.SUPERVISOR]),
+    # The third district and the treatment unit have supervisors too: the closings proposed there (after
+    # a hand-over was accepted) are decided in the unit, by four eyes, like everywhere else.
+    ("enhetschef.hv", "Tomas", "Björk", "Hässelby-Vällingby stadsdelsförvaltning", [Role.SUPERVISOR]),
     ("behandlingsenheten", "Erik", "Sjö", "Socialförvaltningen, Behandlingsenheten", [Role.TREATMENT_UNIT]),
+    (
+        "enhetschef.beh",
+        "Hanna",
+        "Grön",
+        "Socialförvaltningen, Behandlingsenheten",
+        [Role.SUPERVISOR],
+    ),
     ("polis.jarva", "Maria", "Falk", "Polisen, lokalpolisområde Järva", [Role.EXTERNAL_MEMBER]),
     ("polis.bops", "Anders", "Vik", "Polisen, BOPS", [Role.EXTERNAL_MEMBER]),
     ("skola.kista", "Fatima", "Ali", "Kista grundskola", [Role.EXTERNAL_MEMBER]),
