@@ -15,6 +15,7 @@ from coordination import forms, selectors, services
 from coordination.indicators import snapshot_tables
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
+from lotsa import pdf
 from lotsa.posting import as_ids, form_page
 
 
@@ -139,7 +140,4 @@ def situation_version(request, picture_id):
 
 def situation_pdf(request, picture_id):
     picture = selectors.situation_pdf_for(user=request.user, picture_id=picture_id)
-    response = HttpResponse(situation_pdf_render(picture), content_type="application/pdf")
-    name = f"lagesbild-{picture.year}-v{picture.version}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return pdf.response(situation_pdf_render(picture), f"lagesbild-{picture.year}-v{picture.version}.pdf")
