@@ -159,7 +159,11 @@ def case_detail(request, case_id):
         journal_entry_id=request.GET.get("entry") or None,
     )
     context.update(
-        categories=InformationCategory.choices, entry_form=forms.JournalEntryForm(), statuses=CaseStatus
+        categories=InformationCategory.choices,
+        entry_form=forms.JournalEntryForm(),
+        close_decision_form=forms.CloseDecisionForm(),
+        protection_decision_form=forms.ProtectionDecisionForm(),
+        statuses=CaseStatus,
     )
     return render(request, "cases/case_detail.html", context)
 
@@ -344,7 +348,7 @@ def case_close_decide(request, case_id):
             by=request.user, case_id=case_id, approve=data.pop("decision") == "approve", **versioned(data)
         ),
         done=_("The decision on closing the case was recorded."),
-        back=pages.detail(case_id),
+        back=pages.detail(case_id) + "#closing",
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.DECIDE,
     )
@@ -403,6 +407,8 @@ def protection_lower_decide(request, case_id, lowering_id):
         ),
         action=Action.DECIDE,
     )
+
+
 def case_summary(request, case_id):
     """The printable case summary: the selector decides and records the export; this sends the bytes,
     named by the case's reference only."""

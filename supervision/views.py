@@ -117,7 +117,7 @@ def log_review_sign_off(request, review_id):
         forms.SignOffForm(request.POST),
         change=lambda data: services.log_review_sign_off(by=request.user, review_id=review_id, **data),
         done=_("The review was signed off. It can no longer change."),
-        back=reverse("supervision:review", kwargs={"review_id": review_id}),
+        back=reverse("supervision:review", kwargs={"review_id": review_id}) + "#sign-off",
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
         action=Action.DECIDE,
     )
