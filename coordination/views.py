@@ -73,20 +73,33 @@ def report(request, report_id):
     )
 
 
-def _year(request) -> int | None:
+def _year_asked(request) -> tuple[int | None, forms.YearForm]:
+    """The year asked for (None: the selector's own, this year) and its form: a year out of range
+    is the form's error, shown at the field, and the page shows this year."""
     form = forms.YearForm(request.GET or None)
-    return form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
+    return (form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None), form
+
+
+def _year(request) -> int | None:
+    return _year_asked(request)[0]
+
+
+def _with_year_form(context: dict, form: forms.YearForm) -> dict:
+    form.initial["year"] = context["year"]  # shown when nothing (or nothing valid) was asked
+    return {**context, "year_form": form}
 
 
 def overview(request):
     """The coordinator's start: the counts of the year by district and milieu."""
-    context = selectors.situation_counts_for(user=request.user, year=_year(request))
-    return render(request, "coordination/overview.html", context)
+    year, form = _year_asked(request)
+    context = selectors.situation_counts_for(user=request.user, year=year)
+    return render(request, "coordination/overview.html", _with_year_form(context, form))
 
 
 def indicators(request):
-    context = selectors.indicators_for(user=request.user, year=_year(request))
-    return render(request, "coordination/indicators.html", context)
+    year, form = _year_asked(request)
+    context = selectors.indicators_for(user=request.user, year=year)
+    return render(request, "coordination/indicators.html", _with_year_form(context, form))
 
 
 def export(request):
