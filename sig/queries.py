@@ -92,7 +92,7 @@ def _groups(user: User, case=None) -> QuerySet[InterventionGroup]:
     return groups.filter(Q(pk__in=member) | Q(case__in=case_queries.cases_handled_by(user=user)))
 
 
-def _latest_assessments(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
+def latest_assessments_visible(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
     """Each group's latest threat assessment, where the user may see it (the assessment policy)."""
     latest = (
         ThreatAssessment.objects.filter(group=OuterRef("group")).order_by("-assessed_at").values("pk")[:1]
@@ -118,7 +118,7 @@ def calendar_of_groups(user: User, *, start, end, case=None) -> list[CalendarIte
         .select_related("case__person")
         .order_by("next_meeting_on", "pk")
     ]
-    assessments = _latest_assessments(user, groups).filter(within("reassessment_due", start, end))
+    assessments = latest_assessments_visible(user, groups).filter(within("reassessment_due", start, end))
     items += [
         CalendarItem(
             day=assessment.reassessment_due,
@@ -151,7 +151,7 @@ def summary_of_groups(user: User, case) -> list[tuple[str, list[str]]]:
     if group.next_meeting_on:
         lines.append(_("Next meeting: %(day)s") % {"day": group.next_meeting_on.isoformat()})
     sections = [(_("Intervention group"), lines)]
-    assessment = _latest_assessments(user, groups).select_related("organisation").first()
+    assessment = latest_assessments_visible(user, groups).select_related("organisation").first()
     if assessment is not None:
         sections.append(
             (
