@@ -395,7 +395,7 @@ def account_request_decide(request, request_id: int):
             by=request.user, request_id=request_id, approve=data["decision"] == "approve", note=data["note"]
         ),
         done=None,
-        back=reverse("accounts:requests"),
+        back=reverse("accounts:requests") + f"#request-{request_id}",
         decide_on=lambda: get_object_or_404(AccountRequest, pk=request_id),
         action=Action.UPDATE,
         then=lambda decided: _request_decided(request, *decided),

@@ -448,6 +448,9 @@ REASONS = {
     "only its author and the unit's supervisor give out an extract": pgettext_lazy(
         "access reason", "only its author and the unit's supervisor give out an extract"
     ),
+    "only the author changes, signs or deletes a draft": pgettext_lazy(
+        "access reason", "only the author changes, signs or deletes a draft"
+    ),
     "only its author and the unit's supervisor see an extract": pgettext_lazy(
         "access reason", "only its author and the unit's supervisor see an extract"
     ),

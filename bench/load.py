@@ -99,7 +99,7 @@ def prepare(users: int) -> dict:
             entry = case_services.journal_add(
                 by=worker, case_id=case.pk, category="work_income", text="Praktikplats ordnad"
             )
-            case_services.journal_sign(by=worker, entry_id=entry.pk)
+            case_services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     police_slots = max(1, users // 5)
     sessions = {"worker": [], "police": []}
     csrf = {}

@@ -203,14 +203,16 @@ def _civil_society(user) -> bool:
 class JournalEntryPolicy(Policy):
     """An entry is read by the owning unit under the case's rules, and by another organisation only
     while a consent or a recorded ground covers its category (never by civil society: they get only
-    summaries written for them). Changing or deleting an entry (a draft: cases.services says whose,
-    and that a signed one never changes) is a change of the case's journal, under the case's rule
-    for UPDATE."""
+    summaries written for them). Changing, signing or deleting an entry is its author's alone, and a
+    change of the case's journal, under the case's rule for UPDATE (cases.services says that a signed
+    entry never changes)."""
 
     def decide(self, user, action, entry, purpose) -> Decision:
         if denial := _separation_of_duties(user):
             return denial
         case = entry.case
+        if action in (Action.UPDATE, Action.DELETE) and entry.author_id != user.pk:
+            return Decision.deny("only the author changes, signs or deletes a draft")
         if user.organisation_id == case.owner_unit_id:
             # Deleting a draft changes the case's journal: the case knows no DELETE of its own.
             action = Action.UPDATE if action == Action.DELETE else action

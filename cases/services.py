@@ -358,33 +358,40 @@ def journal_add(*, by: User, case_id, category: str, text: str, corrects_id=None
 
 
 @transaction.atomic
-def journal_sign(*, by: User, entry_id) -> JournalEntry:
-    entry = JournalEntry.objects.select_for_update().select_related("case").get(pk=entry_id)
-    access.check(by, Action.UPDATE, entry.case, purpose="sign a journal entry")
+def journal_sign(*, by: User, entry_id, expected_version: int) -> JournalEntry:
+    """The author signs their draft as the page showed it (``expected_version``): a draft edited
+    after the confirmation page was shown is not signed unseen. Decided as a change of the entry (its
+    policy: only its author), recorded in the access log."""
+    entry = JournalEntry.objects.select_for_update(of=("self",)).select_related("case").get(pk=entry_id)
+    access.check(by, Action.UPDATE, entry, purpose="sign a journal entry")
     if entry.is_signed:
         raise DomainError(_("The entry is already signed."))
-    if entry.author_id != by.pk:
-        raise DomainError(_("Only the author signs an entry."))
+    if entry.version != expected_version:
+        raise StaleDraft(
+            _(
+                "The draft was changed after this page showed it (in another window?). Nothing was "
+                "signed: open the journal again to read the draft as it is now, then sign it."
+            )
+        )
     entry.signed_at, entry.signed_by = timezone.now(), by
     entry.save(update_fields=["signed_at", "signed_by"])
     return entry
 
 
 class StaleDraft(Conflict):
-    def __init__(self):
+    def __init__(self, message=None):
         super().__init__(
-            _(
+            message
+            or _(
                 "The draft was changed after this page showed it (in another window?). Nothing was "
                 "saved: open the journal again to see the draft as it is now."
             )
         )
 
 
-def _draft_of(by: User, entry: JournalEntry, expected_version: int, *, not_the_author: str) -> None:
-    """What editing and deleting a draft both require, once the act is decided: its author, not
-    signed, and as the page showed it."""
-    if entry.author_id != by.pk:
-        raise DomainError(not_the_author)
+def _draft_of(entry: JournalEntry, expected_version: int) -> None:
+    """What editing and deleting a draft both require, once the act is decided (the entry's policy:
+    only its author): not signed, and as the page showed it."""
     if entry.is_signed:
         raise DomainError(
             _(
@@ -413,12 +420,7 @@ def journal_entry_edit(
     category and the version, never the encrypted text."""
     entry = _locked_entry(entry_id, case_id)
     access.check(by, Action.UPDATE, entry, purpose="edit a journal draft")
-    _draft_of(
-        by,
-        entry,
-        expected_version,
-        not_the_author=_("Only the author of a draft may edit it. Nothing was changed."),
-    )
+    _draft_of(entry, expected_version)
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write something in the entry."))
@@ -439,12 +441,7 @@ def journal_entry_delete(*, by: User, case_id, entry_id, expected_version: int) 
     deleted, without its text. Returns the case the draft was in."""
     entry = _locked_entry(entry_id, case_id)
     access.check(by, Action.DELETE, entry, purpose="delete a journal draft")
-    _draft_of(
-        by,
-        entry,
-        expected_version,
-        not_the_author=_("Only the author of a draft may delete it. Nothing was changed."),
-    )
+    _draft_of(entry, expected_version)
     case = entry.case
     entry.delete()
     return case

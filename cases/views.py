@@ -158,10 +158,17 @@ def case_detail(request, case_id):
         journal_page_number=request.GET.get("page"),
         journal_entry_id=request.GET.get("entry") or None,
     )
-    context.update(
-        categories=InformationCategory.choices, entry_form=forms.JournalEntryForm(), statuses=CaseStatus
-    )
+    context.update(categories=InformationCategory.choices, statuses=CaseStatus, **_case_page_forms())
     return render(request, "cases/case_detail.html", context)
+
+
+def _case_page_forms() -> dict:
+    """The forms the case page posts from (each shown with its last post's errors: returned_form)."""
+    return {
+        "entry_form": forms.JournalEntryForm(),
+        "close_decision_form": forms.CloseDecisionForm(),
+        "protection_decision_form": forms.ProtectionDecisionForm(),
+    }
 
 
 @require_POST
@@ -179,12 +186,16 @@ def journal_add(request, case_id):
 
 @require_POST
 def journal_sign(request, case_id, entry_id):
+    """Signing the draft as the confirmation page showed it (its version)."""
     return post_form(
         request,
-        change=lambda data: services.journal_sign(by=request.user, entry_id=entry_id),
+        forms.VersionForm(request.POST),
+        change=lambda data: services.journal_sign(by=request.user, entry_id=entry_id, **versioned(data)),
         done=_("The entry was signed. It can no longer be changed, only corrected."),
         back=pages.detail(case_id) + "#journal",
-        decide_on=lambda: get_object_or_404(JournalEntry, pk=entry_id, case_id=case_id).case,
+        decide_on=lambda: get_object_or_404(
+            JournalEntry.objects.select_related("case"), pk=entry_id, case_id=case_id
+        ),
         action=Action.UPDATE,
     )
 
@@ -203,8 +214,13 @@ def journal_sign_confirm(request, case_id, entry_id):
         ),
         act=reverse("cases:journal_sign", kwargs={"case_id": case_id, "entry_id": entry_id}),
         back=pages.detail(case_id) + "#journal",
-        context=lambda _shown: {"case": entry.case, "entry": entry},
+        context=lambda _shown: {"case": entry.case, "entry": entry, "form": _version_form(entry)},
     )
+
+
+def _version_form(record) -> forms.VersionForm:
+    """The version a confirmation page showed, posted with the act (optimistic locking)."""
+    return forms.VersionForm(initial={"version": record.version})
 
 
 def journal_correct(request, case_id, entry_id):
@@ -344,7 +360,7 @@ def case_close_decide(request, case_id):
             by=request.user, case_id=case_id, approve=data.pop("decision") == "approve", **versioned(data)
         ),
         done=_("The decision on closing the case was recorded."),
-        back=pages.detail(case_id),
+        back=pages.detail(case_id) + "#closing",
         decide_on=lambda: get_object_or_404(Case, pk=case_id),
         action=Action.DECIDE,
     )

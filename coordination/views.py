@@ -15,6 +15,7 @@ from coordination import forms, selectors, services
 from coordination.indicators import snapshot_tables
 from coordination.models import DeidentifiedReport, SituationPicture
 from coordination.pdf import situation_pdf_render
+from lotsa import pdf
 from lotsa.posting import as_ids, form_page
 
 
@@ -72,20 +73,33 @@ def report(request, report_id):
     )
 
 
-def _year(request) -> int | None:
+def _year_asked(request) -> tuple[int | None, forms.YearForm]:
+    """The year asked for (None: the selector's own, this year) and its form: a year out of range
+    is the form's error, shown at the field, and the page shows this year."""
     form = forms.YearForm(request.GET or None)
-    return form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
+    return (form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None), form
+
+
+def _year(request) -> int | None:
+    return _year_asked(request)[0]
+
+
+def _with_year_form(context: dict, form: forms.YearForm) -> dict:
+    form.initial["year"] = context["year"]  # shown when nothing (or nothing valid) was asked
+    return {**context, "year_form": form}
 
 
 def overview(request):
     """The coordinator's start: the counts of the year by district and milieu."""
-    context = selectors.situation_counts_for(user=request.user, year=_year(request))
-    return render(request, "coordination/overview.html", context)
+    year, form = _year_asked(request)
+    context = selectors.situation_counts_for(user=request.user, year=year)
+    return render(request, "coordination/overview.html", _with_year_form(context, form))
 
 
 def indicators(request):
-    context = selectors.indicators_for(user=request.user, year=_year(request))
-    return render(request, "coordination/indicators.html", context)
+    year, form = _year_asked(request)
+    context = selectors.indicators_for(user=request.user, year=year)
+    return render(request, "coordination/indicators.html", _with_year_form(context, form))
 
 
 def export(request):
@@ -139,7 +153,4 @@ def situation_version(request, picture_id):
 
 def situation_pdf(request, picture_id):
     picture = selectors.situation_pdf_for(user=request.user, picture_id=picture_id)
-    response = HttpResponse(situation_pdf_render(picture), content_type="application/pdf")
-    name = f"lagesbild-{picture.year}-v{picture.version}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return pdf.response(situation_pdf_render(picture), f"lagesbild-{picture.year}-v{picture.version}.pdf")

@@ -22,25 +22,11 @@ from lotsa import access
 from lotsa.calendar_items import CalendarItem, within
 
 
-<<<<<<< ours
-def latest_bops_assessment(*, people) -> BopsAssessment | None:
-    """BOPS's latest assessment of any of these person records (a queryset or subquery of them), with
-    its organisation: for another app's page, which shows it only after consent.policy lets it cross
-    and the access is recorded. Found, never shown; the notes are not even read."""
-    return (
-        BopsAssessment.objects.filter(person__in=people)
-        .select_related("organisation")
-        .defer("notes")
-        .order_by("-assessed_on", "-recorded_at", "-pk")
-        .first()
-    )
-=======
 def bops_assessments_shown_elsewhere() -> QuerySet[BopsAssessment]:
     """BOPS's assessments as another app's page shows one (cases.selectors.latest_of_same_person_shown:
     only after lotsa.access lets it cross, and recorded): with their organisation, the notes not even
     read."""
     return BopsAssessment.objects.select_related("organisation").defer("notes")
->>>>>>> theirs
 
 
 def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:

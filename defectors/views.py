@@ -15,7 +15,7 @@ from cases import services as case_services
 from cases.handovers import services as handover_services
 from defectors import forms, selectors, services
 from defectors.access import is_bops
-from defectors.models import FollowUp, Intervention, InterventionStatus, SupportDecision
+from defectors.models import FollowUp, Intervention, SupportDecision
 from lotsa import access
 from lotsa.posting import as_ids, decide, form_page, post_form, versioned
 
@@ -53,7 +53,7 @@ def case(request, case_id):
         protect_form=forms.ProtectForm(),
         close_form=forms.CloseForm(initial={"version": context["case"].version}),
         follow_up_form=forms.FollowUpForm(),
-        statuses=InterventionStatus.choices,
+        update_form=forms.InterventionUpdateForm(),
     )
     return render(request, "defectors/case.html", context)
 

@@ -24,12 +24,21 @@ button on the group's page), answered with a redirect back to that page (``back`
     error goes back as a message **that names its field** ("Text: Write something ...").
   * A valid post goes to ``change(cleaned_data)``; its outcome goes back as a message.
 
+Each error of a field also says which form and field it belongs to (``returned_tags``: the address
+the form posted to, and the field's name), so the host page, shown again after the redirect, puts it
+back at its field: ``{% returned_form form url %}`` (lotsa/templatetags/placed_messages.py) gives the
+page's form with those errors at their fields, a summary at the form's top linking to each
+(``form_fields.html``), and takes them out of the page's messages. What the user typed is not
+carried across the redirect (it would wait in the session store, and may be personal data); the
+error is. A page that no longer shows the form (it was decided meanwhile) shows the message as any
+other.
+
 Why messages for post-and-redirect, not the host page re-rendered with the bound form: the host pages
 (the case page, the programme's page, the group's page) carry up to nine forms each, are built by one
 selector that records its own reading of the case, and are reached again with the browser's reload
 and back buttons; a redirect keeps a reload from posting twice and keeps every host page one view
-with one decision. What a message loses against the field is its place, so each names its field by
-its label; the form's own errors (and a service's refusal) belong to no field. The forms whose text
+with one decision. Each message names its field by its label, for a page that shows it as a message;
+the form's own errors (and a service's refusal) belong to no field and stay messages. The forms whose text
 is long or costly to retype (a situation picture, a new report) are form pages (``form_page``), so
 their text stays in the form; on the host pages an invalid form is nearly always a missing choice or
 an empty field, little to retype. A hidden field's error (the version a page showed) says that the
@@ -66,6 +75,8 @@ from lotsa.errors import Conflict, DomainError
 INVALID_FORM = "a form with errors"
 
 _LANDING = "at-"  # a message's extra tag: the section (an element's id) the post landed on
+_POSTED = "posted-"  # a field error's extra tags: the address its form posted to ...
+_FIELD = "field-"  # ... and the field's name
 
 
 def landing_tag(destination) -> str:
@@ -82,6 +93,23 @@ def landing_section(message) -> str:
         if tag.startswith(_LANDING):
             return tag[len(_LANDING) :]
     return ""
+
+
+def returned_tags(posted_to: str, field: str) -> str:
+    """The extra tags of a field's error sent back from a post to ``posted_to``."""
+    return f"{_POSTED}{posted_to} {_FIELD}{field}"
+
+
+def returned_field(message, posted_to: str) -> str:
+    """The field whose error ``message`` is, when it was sent back from a post to ``posted_to``; else ""."""
+    tags = (message.extra_tags or "").split()
+    if f"{_POSTED}{posted_to}" not in tags:
+        return ""
+    return next((tag[len(_FIELD) :] for tag in tags if tag.startswith(_FIELD)), "")
+
+
+def _tags(*tags: str) -> str:
+    return " ".join(tag for tag in tags if tag)
 
 
 def decide(request, action: str, obj, *, purpose: str) -> None:
@@ -106,11 +134,16 @@ def conflict_page(request, error: Conflict, reload: str):
 
 def field_messages(form) -> list[str]:
     """Each error of an invalid form as one message; a field's error names the field by its label."""
+    return [text for _field, text in _field_errors(form)]
+
+
+def _field_errors(form) -> list[tuple[str, str]]:
+    """Each error of an invalid form with the visible field it belongs to ("" for none) and its message."""
     shown = []
     for name, errors in form.errors.items():
         field = form[name] if name in form.fields else None
         label = field.label if field is not None and not field.is_hidden else None
-        shown += [f"{label}: {error}" if label else str(error) for error in errors]
+        shown += [(name, f"{label}: {error}") if label else ("", str(error)) for error in errors]
     return shown
 
 
@@ -226,8 +259,9 @@ def post_form(
     form = form if form is not None else django_forms.Form(request.POST)
     if not form.is_valid():
         decide_invalid_form(request, action, target)
-        for message in field_messages(form):
-            messages.error(request, message, extra_tags=landing_tag(back))
+        for field, message in _field_errors(form):
+            at_field = returned_tags(request.path, field) if field else ""
+            messages.error(request, message, extra_tags=_tags(landing_tag(back), at_field))
         return redirect(back)
     attempt = _attempt(request, change, form.cleaned_data, reload=back)
     if attempt.response is not None:

@@ -37,20 +37,6 @@ def visible_assessments(viewer: User, group: InterventionGroup) -> list[ThreatAs
     return list(assessments.select_related("author", "organisation", "group"))
 
 
-<<<<<<< ours
-def latest_threat_assessment(*, people) -> ThreatAssessment | None:
-    """The police's latest threat assessment in any intervention group of these person records (a
-    queryset or subquery of them), with its organisation: for another app's page, which shows it only
-    after consent.policy lets it cross and the access is recorded. Found, never shown; the notes are not
-    even read."""
-    return (
-        ThreatAssessment.objects.filter(person__in=people)
-        .select_related("organisation")
-        .defer("notes")
-        .order_by("-assessed_on", "-recorded_at", "-pk")
-        .first()
-    )
-=======
 def threat_assessments_shown_elsewhere() -> QuerySet[ThreatAssessment]:
     """The police's assessments as another app's page shows one (cases.selectors.
     latest_of_same_person_shown: only after lotsa.access lets it cross, and recorded): with their
@@ -62,7 +48,6 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     """The user's current memberships of intervention groups: for another app's policy (the threat
     picture) to ask whether the user takes part in a group about a person."""
     return Membership.objects.filter(user_id=user.pk, left_at__isnull=True)
->>>>>>> theirs
 
 
 def visible_minutes(viewer: User, meeting: Meeting) -> list[MinutesItem]:
@@ -106,7 +91,7 @@ def _groups(user: User, case=None) -> QuerySet[InterventionGroup]:
     return groups.filter(Q(pk__in=member) | Q(case__in=case_queries.cases_handled_by(user=user)))
 
 
-def _latest_assessments(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
+def latest_assessments_visible(user: User, groups: QuerySet) -> QuerySet[ThreatAssessment]:
     """Each group's latest threat assessment, where the user may see it (the assessment policy)."""
     latest = (
         ThreatAssessment.objects.filter(group=OuterRef("group"))
@@ -134,7 +119,7 @@ def calendar_of_groups(user: User, *, start, end, case=None) -> list[CalendarIte
         .select_related("case__person")
         .order_by("next_meeting_on", "pk")
     ]
-    assessments = _latest_assessments(user, groups).filter(within("reassessment_due", start, end))
+    assessments = latest_assessments_visible(user, groups).filter(within("reassessment_due", start, end))
     items += [
         CalendarItem(
             day=assessment.reassessment_due,
@@ -167,7 +152,7 @@ def summary_of_groups(user: User, case) -> list[tuple[str, list[str]]]:
     if group.next_meeting_on:
         lines.append(_("Next meeting: %(day)s") % {"day": group.next_meeting_on.isoformat()})
     sections = [(_("Intervention group"), lines)]
-    assessment = _latest_assessments(user, groups).select_related("organisation").first()
+    assessment = latest_assessments_visible(user, groups).select_related("organisation").first()
     if assessment is not None:
         sections.append(
             (

@@ -84,13 +84,10 @@ def overview_for(*, user: User) -> dict:
         ).select_related("goal__group", "owner")
         if action.owner_id == user.organisation_id or casework
     ]
-    latest = {}
-    assessments = ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_on", "recorded_at")
-    for assessment in assessments:
-        latest[assessment.group_id] = assessment
+    # Each group's latest assessment, told only where the viewer may see it (the assessment policy).
     overdue_reassessments = [
         a
-        for a in latest.values()
+        for a in queries.latest_assessments_visible(user, groups_visible_to(user=user))
         if a.reassessment_overdue and (a.organisation_id == user.organisation_id or casework)
     ]
     expiring = consents_expiring_for(user=user, purpose=Purpose.INTERVENTION_GROUP) if casework else []
@@ -233,13 +230,9 @@ def waiting_in_groups(user: User) -> list:
     )
     if not casework:
         actions = actions.filter(owner_id=user.organisation_id)
-    latest = {}
-    assessments = ThreatAssessment.objects.filter(group__in=groups).order_by("assessed_on", "recorded_at")
-    for assessment in assessments:
-        latest[assessment.group_id] = assessment
-    reassessments = sum(
+    reassessments = sum(  # counted only where the user may see the assessment (its policy)
         1
-        for a in latest.values()
+        for a in queries.latest_assessments_visible(user, groups)
         if a.reassessment_overdue and (casework or a.organisation_id == user.organisation_id)
     )
     outgrowing = (

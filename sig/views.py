@@ -97,6 +97,7 @@ def detail(request, group_id):
         goal_form=forms.GoalForm(),
         referral_form=forms.ReferralForm(),
         action_form=forms.ActionForm(group=group),
+        action_update_form=forms.ActionUpdateForm(),
     )
     return render(request, "sig/detail.html", context)
 

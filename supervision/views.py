@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from accounts.roles import SUPERVISOR_ROLES
 from audit.models import Action
 from cases import queries as case_queries
 from cases.selectors import case_get_for
-from lotsa import access, menu, waiting
+from lotsa import access, menu, pdf, waiting
 from lotsa.listing import list_filters
 from lotsa.posting import as_ids, form_page, post_form
 from supervision import forms, queries, selectors, services
@@ -118,7 +117,7 @@ def log_review_sign_off(request, review_id):
         forms.SignOffForm(request.POST),
         change=lambda data: services.log_review_sign_off(by=request.user, review_id=review_id, **data),
         done=_("The review was signed off. It can no longer change."),
-        back=reverse("supervision:review", kwargs={"review_id": review_id}),
+        back=reverse("supervision:review", kwargs={"review_id": review_id}) + "#sign-off",
         decide_on=lambda: get_object_or_404(LogReview, pk=review_id),
         action=Action.DECIDE,
     )
@@ -218,17 +217,11 @@ def subject_access_decide(request, extract_id):
 
 
 def subject_access_pdf(request, extract_id):
-    extract, pdf = selectors.subject_access_pdf_for(user=request.user, extract_id=extract_id)
-    return _pdf_response(pdf, f'attachment; filename="registerutdrag-{extract.pk}.pdf"')
+    extract, document = selectors.subject_access_pdf_for(user=request.user, extract_id=extract_id)
+    return pdf.response(document, f"registerutdrag-{extract.pk}.pdf")
 
 
 def subject_access_preview(request, extract_id):
-    extract, pdf = selectors.subject_access_preview_for(user=request.user, extract_id=extract_id)
-    return _pdf_response(pdf, f'inline; filename="registerutdrag-{extract.pk}-forhandsvisning.pdf"')
+    extract, document = selectors.subject_access_preview_for(user=request.user, extract_id=extract_id)
+    return pdf.response(document, f"registerutdrag-{extract.pk}-forhandsvisning.pdf", inline=True)
 
-
-def _pdf_response(pdf: bytes, disposition: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "no-store"
-    return response

@@ -83,7 +83,7 @@ def world(db) -> World:
 
     worker = users["social_worker"]
     signed = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text=f"Signerad {MARKER}")
-    services.journal_sign(by=worker, entry_id=signed.pk)
+    services.journal_sign(by=worker, entry_id=signed.pk, expected_version=signed.version)
     draft = services.journal_add(by=worker, case_id=case_a.pk, category="housing", text="Utkast")
     consent = consent_services.consent_record(
         by=worker,

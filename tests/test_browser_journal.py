@@ -41,7 +41,7 @@ def journal_case():
     assign_perm("cases.view_case", worker, case)
     for i in range(22):
         entry = services.journal_add(by=worker, case_id=case.pk, category="housing", text=f"Signerad nr {i}")
-        services.journal_sign(by=worker, entry_id=entry.pk)
+        services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     services.journal_add(by=worker, case_id=case.pk, category="housing", text="Mitt utkast om boendet.")
     return worker, case
 

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
@@ -171,3 +173,100 @@ def test_a_message_without_an_anchor_or_whose_section_is_not_shown_stays_at_the_
     assert "Överst" in top and "Avsnitt som saknas" in top and "I avsnittet" not in top
     assert "I avsnittet" in here and "Överst" not in here
     assert page.count("I avsnittet") == 1
+
+
+# --- A post from a host page: its errors back at their fields ----------------------------------------
+
+# Every form a host page (the case page, the programme's page, the group's page, the log review, the
+# account requests) posts with lotsa.posting.post_form, with a post that is invalid at a field (and
+# only there: a hidden field's error belongs to no field the user can correct).
+HOST_PAGE_FORMS = {
+    "cases:journal_add": ("cases.forms.JournalEntryForm", lambda w, kw: {"category": "housing", "text": " "}),
+    "cases:close_decide": ("cases.forms.CloseDecisionForm", lambda w, kw: {"version": _case_version(kw)}),
+    "cases:protection_lower_decide": ("cases.forms.ProtectionDecisionForm", lambda w, kw: {"note": ""}),
+    "accounts:request_decide": ("accounts.forms.DecisionForm", lambda w, kw: {"note": "Nej"}),
+    "defectors:intervention_update": (
+        "defectors.forms.InterventionUpdateForm",
+        lambda w, kw: {"status": "ingen", "follow_up": "", "version": 1},
+    ),
+    "sig:action_update": ("sig.forms.ActionUpdateForm", lambda w, kw: {"status": "ingen", "follow_up": ""}),
+    "supervision:review_mark": ("supervision.forms.MarkForm", lambda w, kw: {"note": ""}),
+    "supervision:review_sign_off": ("supervision.forms.SignOffForm", lambda w, kw: {"conclusion": ""}),
+}
+
+
+def _case_version(kwargs) -> int:
+    from cases.models import Case
+
+    return Case.objects.get(pk=kwargs["case_id"]).version
+
+
+def _form_class(path: str):
+    import importlib
+
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def _described(page: str, field_id: str) -> str:
+    """The element that names ``<field_id>_error`` in its aria-describedby: the field's input, or the
+    fieldset of its choices (whose first choice is ``<field_id>_0``)."""
+    found = re.search(
+        rf'<(input|select|textarea|fieldset)\b[^>]*aria-describedby="[^"]*\b{re.escape(field_id)}_error\b[^>]*>',
+        page,
+    )
+    assert found, f"nothing names {field_id}_error in its aria-describedby"
+    tag = found.group(0)
+    if found.group(1) == "fieldset":
+        inside = page[found.end() : page.index("</fieldset>", found.end())]
+        assert f'id="{field_id}_0"' in inside, tag
+    else:
+        assert f'id="{field_id}"' in tag, tag
+    return tag
+
+
+@pytest.mark.parametrize("name", sorted(HOST_PAGE_FORMS))
+def test_an_invalid_post_from_a_host_page_shows_each_error_at_its_field_where_the_user_lands(
+    client, world, name
+):
+    """The host page shown after the redirect: an error summary linking to each field with an error,
+    inside the section the post lands on; each field's input (or fieldset) names, in aria-describedby,
+    the element holding its Swedish message; and the message is shown there only, not again as a
+    message at the top."""
+    from django.utils import translation
+
+    from tests.test_invalid_posts import _first, _user
+    from tests.test_url_matrix import MATRIX
+
+    form_path, invalid = HOST_PAGE_FORMS[name]
+    _method, build, expected, *_valid = MATRIX[name]
+    kwargs = build(world)
+    data = invalid(world, kwargs)
+    with translation.override("sv"):
+        bound = _form_class(form_path)(data)
+        assert not bound.is_valid()
+        errors = {field: [str(e) for e in bound.errors[field]] for field in bound.errors}
+    assert errors and all(not bound[field].is_hidden for field in errors), errors
+    login_verified(client, _user(world, _first(expected, True)))
+    response = client.post(reverse(name, kwargs=kwargs), data)
+    assert response.status_code == 302, (name, response.status_code)
+    page = client.get(response.url).content.decode()
+    summary = re.search(r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    assert summary, f"{name}: no error summary on {response.url}"
+    if "#" in response.url:  # where the user lands: after the anchor, before the next section
+        anchor = page.index(f'id="{response.url.rsplit("#", 1)[1]}"')
+        following = page.find("<section", anchor + 1)
+        assert anchor < summary.start() < (following if following != -1 else len(page)), name
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    assert len(links) == sum(len(messages) for messages in errors.values()), (name, links)
+    for link in links:
+        field_id = link.removesuffix("_0")
+        _described(page, field_id)
+        shown = re.search(
+            rf'<div class="field-errors" id="{re.escape(field_id)}_error">(.*?)</div>', page, re.S
+        )
+        assert shown, f"{name}: no {field_id}_error"
+        texts = [html.unescape(text) for text in re.findall(r"<p>(.*?)</p>", shown.group(1), re.S)]
+        assert texts and all(any(text in messages for messages in errors.values()) for text in texts), texts
+        for text in texts:  # in the summary and at the field, and nowhere else (not again as a message)
+            assert html.unescape(page).count(text) == 2, (name, text)

@@ -33,7 +33,6 @@ NOTHING_TO_FILL_IN = {
     "accounts:logout": "ends the user's own session",
     "accounts:user_unlock": "a button: lifts a lockout (the administrator's role decided on entry)",
     "accounts:user_reset_credentials": "a button: its service decides and refuses",
-    "cases:journal_sign": "a button: signs the draft the address names",
     "cases:handover_accept": "a button: accepts the hand-over the address names",
     "cases:handover_withdraw": "a button: withdraws the hand-over the address names",
     "sig:form": "a button: forms the group of the case the address names",

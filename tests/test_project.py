@@ -568,3 +568,14 @@ def test_every_date_field_uses_the_one_date_input():
     assert seen > 10, "the forms' date fields were not found"
     assert lists >= 8, "the lists' date filters were not found"
     assert not offences, offences
+
+
+def test_every_pdf_goes_through_the_one_pdf_response():
+    """A PDF of personal data leaves through lotsa.pdf.response (named by no one, never cached): no
+    view builds a PDF response of its own (the supervision and coordination PDFs did)."""
+    offences = [
+        str(path.relative_to(ROOT))
+        for path in _view_modules()
+        if "application/pdf" in path.read_text() or ".pdf'" in path.read_text()
+    ]
+    assert not offences, offences

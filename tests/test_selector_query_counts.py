@@ -137,7 +137,7 @@ def test_one_person_shared_for_a_purpose(world):
             entry = case_services.journal_add(
                 by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik"
             )
-            case_services.journal_sign(by=worker, entry_id=entry.pk)
+            case_services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
 
     assert_constant(
         lambda: consent_selectors.shared_person_for(

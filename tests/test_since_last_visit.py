@@ -100,7 +100,7 @@ def test_a_draft_signed_by_its_author_after_the_visit_is_new_again(client, world
         body = page(client, worker, case_url(world.case_a))
     assert "new-mark" not in entry_article(body, draft)
     with at(3):
-        case_services.journal_sign(by=colleague, entry_id=draft.pk)
+        case_services.journal_sign(by=colleague, entry_id=draft.pk, expected_version=draft.version)
     with at(4):
         body = page(client, worker, case_url(world.case_a))
     assert MARK in entry_article(body, draft)

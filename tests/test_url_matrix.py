@@ -511,6 +511,7 @@ MATRIX = {
         "post",
         lambda w: {"case_id": w.case_a.pk, "entry_id": w.draft_entry.pk},
         only({"social_worker": 302}),
+        lambda w: {"version": w.draft_entry.version},
     ),
     # Confirmation pages ask VIEW, as form pages do: the act is decided when the confirmation is posted.
     "cases:journal_sign_confirm": (

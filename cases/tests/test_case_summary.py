@@ -161,7 +161,7 @@ def test_only_the_latest_signed_entries_are_printed(client, world):
         entry = services.journal_add(
             by=worker, case_id=world.case_a.pk, category="housing", text=f"Post {n:02d}"
         )
-        services.journal_sign(by=worker, entry_id=entry.pk)
+        services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     start = head_seq()
     text = _text(_summary(client, world, "social_worker").content)
     last = selectors.SUMMARY_ENTRIES + 1

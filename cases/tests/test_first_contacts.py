@@ -151,11 +151,11 @@ def test_the_hand_over_to_the_district_needs_the_consent_and_carries_only_what_i
     secret = services.journal_add(
         by=vbe["omar"], case_id=case.pk, category="ideology_milieu", text="Ideologimarkör"
     )
-    services.journal_sign(by=vbe["omar"], entry_id=secret.pk)
+    services.journal_sign(by=vbe["omar"], entry_id=secret.pk, expected_version=secret.version)
     shared = services.journal_add(
         by=vbe["omar"], case_id=case.pk, category="work_income", text="Arbetsmarkör"
     )
-    services.journal_sign(by=vbe["omar"], entry_id=shared.pk)
+    services.journal_sign(by=vbe["omar"], entry_id=shared.pk, expected_version=shared.version)
     with pytest.raises(DomainError, match="Inget samtycke"):
         handover_services.handover_send(
             by=vbe["omar"], case_id=case.pk, to_unit_id=vbe["district"].pk, purpose="handover", note=""

@@ -44,7 +44,7 @@ def add_entries(case, author, n, *, signed=True):
         entry.text = f"Anteckning nummer {i:03d}"
         entry.save()
         if signed:
-            entry = services.journal_sign(by=author, entry_id=entry.pk)
+            entry = services.journal_sign(by=author, entry_id=entry.pk, expected_version=entry.version)
         entries.append(entry)
     return entries
 
@@ -156,7 +156,9 @@ def colleague(world):
 
 
 @pytest.mark.parametrize("act", ["journal_edit", "journal_delete"])
-def test_no_one_but_the_author_edits_or_deletes_a_draft(client, world, colleague, act):
+def test_only_the_author_edits_or_deletes_a_draft_anyone_else_is_denied_by_its_policy(
+    client, world, colleague, act
+):
     draft = world.draft_entry
     login_verified(client, colleague)
     page = client.get(url(act, world.case_a, draft)).content.decode()
@@ -164,12 +166,13 @@ def test_no_one_but_the_author_edits_or_deletes_a_draft(client, world, colleague
     data = {"category": "housing", "text": "Kollegans text", "version": draft.version}
     start = head_seq()
     response = client.post(url(act, world.case_a, draft), data)
-    body = response.content.decode()
-    assert response.status_code == 200 and "Bara den som skrivit utkastet" in body
-    assert "Inget ändrades" in body
+    assert response.status_code == 403  # the entry's policy refuses: a denial, not "allowed, then refused"
     entry = stored(draft)
     assert entry is not None and (entry.text, entry.version) == ("Utkast", draft.version)
-    assert events_since(start).filter(actor_id=colleague.pk, target_id=str(draft.pk)).exists()
+    decided = events_since(start).filter(actor_id=colleague.pk, target_id=str(draft.pk))
+    assert [(e.outcome, e.reason) for e in decided] == [
+        (AccessOutcome.DENIED, "only the author changes, signs or deletes a draft")
+    ]
     # ...and the case page offers the colleague neither.
     case_page = client.get(url("detail", world.case_a)).content.decode()
     assert url(act, world.case_a, draft) not in case_page
@@ -335,3 +338,35 @@ def test_the_demo_social_worker_has_a_draft_to_edit(client):
     assert url("journal_delete", draft.case, draft) in case_page
     page = client.get(url("journal_edit", draft.case, draft))
     assert page.status_code == 200 and "komvux" in page.content.decode()
+
+
+def test_signing_takes_the_version_the_confirmation_showed_and_a_stale_sign_is_refused(client, world):
+    """A draft edited (in another window) after its confirmation page was shown is not signed unseen:
+    409, the message, nothing signed; signed with the version as it now is, it is."""
+    draft, author = world.draft_entry, world.users["social_worker"]
+    login_verified(client, author)
+    confirm = client.get(url("journal_sign_confirm", world.case_a, draft)).content.decode()
+    assert f'name="version" value="{draft.version}"' in confirm
+    services.journal_entry_edit(
+        by=author,
+        case_id=world.case_a.pk,
+        entry_id=draft.pk,
+        expected_version=draft.version,
+        category="housing",
+        text="Ändrat i ett annat fönster",
+    )
+    response = client.post(url("journal_sign", world.case_a, draft), {"version": draft.version})
+    assert response.status_code == 409 and "Inget signerades" in response.content.decode()
+    assert not stored(draft).is_signed
+    response = client.post(url("journal_sign", world.case_a, draft), {"version": draft.version + 1})
+    assert response.status_code == 302 and stored(draft).is_signed
+
+
+def test_a_colleague_signing_a_draft_is_denied_by_the_entrys_policy(client, world, colleague):
+    draft = world.draft_entry
+    login_verified(client, colleague)
+    start = head_seq()
+    response = client.post(url("journal_sign", world.case_a, draft), {"version": draft.version})
+    assert response.status_code == 403 and not stored(draft).is_signed
+    denied = events_since(start).filter(actor_id=colleague.pk, outcome=AccessOutcome.DENIED)
+    assert denied.filter(target_id=str(draft.pk), reason="only the author changes, signs or deletes a draft")

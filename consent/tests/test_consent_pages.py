@@ -144,7 +144,7 @@ def test_withdrawal_takes_effect_on_the_very_next_request(client, world):
     entry = case_services.journal_add(
         by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik på Jobbtorg är ordnad"
     )
-    case_services.journal_sign(by=worker, entry_id=entry.pk)
+    case_services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     shared_url = reverse(
         "consent:shared_person", kwargs={"person_id": world.case_a.person_id, "purpose": "intervention_group"}
     )
@@ -334,7 +334,7 @@ def test_what_is_shared_is_read_for_one_purpose_at_a_time_and_the_events_name_it
     entry = case_services.journal_add(
         by=worker, case_id=world.case_a.pk, category="work_income", text="Praktik ordnad"
     )
-    case_services.journal_sign(by=worker, entry_id=entry.pk)
+    case_services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     person_id = world.case_a.person_id
     login_verified(client, police)
 

@@ -365,3 +365,17 @@ def test_the_reports_filter_by_year_kind_and_milieu(client, world):
     assert AccessEvent.objects.filter(
         action=Action.LIST, target_type="coordination.deidentifiedreport"
     ).exists()
+
+
+@pytest.mark.parametrize("page", ["coordination:overview", "coordination:indicators"])
+def test_a_year_out_of_range_is_told_at_the_field_and_the_page_shows_this_year(client, world, page):
+    login_verified(client, world.users["coordinator"])
+    response = client.get(reverse(page), {"year": "1800"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="error-summary"' in body and 'href="#id_year"' in body
+    assert 'aria-describedby="id_year_error"' in body
+    error = body.split('id="id_year_error"', 1)[1].split("</div>", 1)[0]
+    assert "2000" in error and "större än eller lika med" in error  # Django's Swedish message
+    assert str(dt.date.today().year) in body.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "novalidate" in body.split('class="filters"', 1)[1].split(">", 1)[0]

@@ -278,7 +278,7 @@ def load(*, organisations: Organisations, users: Users) -> None:
             services.case_visit_record(user=users["enhetschef.rk"], case=case)
         for category, text in journal:
             entry = services.journal_add(by=worker, case_id=case.pk, category=category, text=text)
-            services.journal_sign(by=worker, entry_id=entry.pk)
+            services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
         if nine in DRAFTS:
             category, text = DRAFTS[nine]
             services.journal_add(by=worker, case_id=case.pk, category=category, text=text)

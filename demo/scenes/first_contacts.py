@@ -87,7 +87,7 @@ def _current(*, organisations: Organisations, users: Users) -> None:
     entry = services.journal_add(
         by=omar, case_id=oskar.pk, category="work_income", text="Vill ha hjälp att hitta ett arbete."
     )
-    services.journal_sign(by=omar, entry_id=entry.pk)
+    services.journal_sign(by=omar, entry_id=entry.pk, expected_version=entry.version)
     handover = handover_services.handover_send(
         by=omar, case_id=oskar.pk, to_unit_id=rk.pk, purpose="handover", note="Tackade ja vid mötet."
     )

@@ -71,7 +71,7 @@ def _move(*, organisations: Organisations, users: Users) -> None:
         category="housing",
         text="Flyttar till Vällingby vid månadsskiftet. Vill fortsätta med stödet där.",
     )
-    services.journal_sign(by=amina, entry_id=entry.pk)
+    services.journal_sign(by=amina, entry_id=entry.pk, expected_version=entry.version)
     _consent(
         amina,
         moving,

@@ -306,3 +306,33 @@ def test_a_group_post_refused_by_a_rule_is_recorded_as_that_denial_not_an_allowe
         (AccessOutcome.DENIED, "threat assessments are made by the police")
     ]
     assert not ThreatAssessment.objects.exists()
+
+
+def test_an_overdue_re_assessment_is_told_only_to_a_viewer_the_assessment_policy_lets_see_it(sig_world):
+    """The overview's list and the start page's count of overdue threat re-assessments ask the
+    assessment policy: the police's assessment reaches the social services' coordinator only while a
+    consent lets threat and protection cross to them."""
+    from sig import selectors
+
+    consent(sig_world, ["police", "school"], ["school_education"])  # no threat or protection crosses
+    group = formed(sig_world)
+    assessment = services.threat_assess(
+        by=sig_world["users"]["police"],
+        group_id=group.pk,
+        level=ThreatLevel.LOW,
+        protection_need=False,
+        notes="",
+    )
+    assessment.reassessment_due = timezone.localdate() - dt.timedelta(days=1)
+    assessment.save(update_fields=["reassessment_due"])
+    coordinator, police = sig_world["users"]["coordinator"], sig_world["users"]["police"]
+
+    def told(user):
+        overdue = selectors.overview_for(user=user)["overdue_reassessments"]
+        waiting = [str(item.text) for item in selectors.waiting_in_groups(user=user)]
+        return [a.pk for a in overdue], any("omprövas" in text or "re-assessment" in text for text in waiting)
+
+    assert told(police) == ([assessment.pk], True)  # the police's own
+    assert told(coordinator) == ([], False)  # the consent does not let it cross to the district
+    consent(sig_world, ["police", "school"], ["threat_protection"])
+    assert told(coordinator) == ([assessment.pk], True)
