@@ -255,11 +255,12 @@ def _everything_pointing_at(person_ids):
 
 
 _SERIALS = itertools.count(7000)
+_TEXTS = st.text(alphabet="abcåäö ", min_size=1, max_size=30).filter(str.strip)
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    entries=st.lists(st.tuples(st.booleans(), st.booleans(), st.text(alphabet="abcåäö ", min_size=1, max_size=30).filter(str.strip)), max_size=4),
+    entries=st.lists(st.tuples(st.booleans(), st.booleans(), _TEXTS), max_size=4),
     with_consent=st.booleans(),
     survivor_cases=st.integers(min_value=0, max_value=2),
 )
