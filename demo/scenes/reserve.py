@@ -1,7 +1,7 @@
 """People without a Swedish number (issue 30, item 2).
 
-* Amir Utansson: the school called about "Amir, born 2009"; he has no Swedish number yet. Rinkeby-
-  Kista records him with a reserve identity Lotsa issues and the year he was born (a year only).
+* Amir Utansson: the school called about "Amir, born 2009"; he has no Swedish number yet. Spånga-
+  Tensta records him with a reserve identity Lotsa issues and the year he was born (a year only).
 * Dana Väntesson, who came back from abroad, was recorded with an approximate birth date; the tax
   agency has since given her a coordination number. Her handler asked to give it to her record, and the
   unit's supervisor has the request on her start page (a merge waits for four eyes).
@@ -33,7 +33,7 @@ def _details(given: str, surname: str, born: dt.date, precision: str) -> service
 
 
 def load(*, organisations: Organisations, users: Users) -> None:
-    worker = users["socialsekreterare.rk"]
+    worker = users["socialsekreterare.st"]
     if known_to(worker, "Amir", "Utansson"):
         return
     services.case_open(
