@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -829,6 +829,14 @@ def _rows_pointing_at(person_id):
         yield model, field, subject_field == field.attname
 
 
+def _merging(person_id) -> None:
+    """On PostgreSQL, tell the trigger that keeps signed journal entries final that the absorbed
+    record's entries may move (cases/migrations/0021): for this transaction only, and only them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(person_id or "")])
+
+
 def person_merge(*, absorbed: Person, into: Person) -> Person:
     """Merge ``absorbed`` (a record made without a number) into ``into`` (the unit's record of the
     same person): nothing is lost. Every row of every model that pointed at ``absorbed`` points at
@@ -872,6 +880,7 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
         for name, value in kept.items():
             setattr(into, name, value)
         into.save()
+        _merging(absorbed.pk)
         for model, field, encrypted_under_it in _rows_pointing_at(absorbed.pk):
             rows = model._base_manager.filter(**{field.name: absorbed.pk})
             if not encrypted_under_it:
@@ -896,6 +905,7 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
                     raise DomainError(
                         _("Both records have a request waiting for a decision: decide it first, then merge.")
                     ) from None
+        _merging(None)
         # Cases taken in: the end of the child and youth unit's responsibility, from the number's date.
         for case in Case.objects.filter(person_id=into.pk).exclude(status=CaseStatus.CLOSED):
             ends = youth_unit_ends_on(into, case.owner_unit)
