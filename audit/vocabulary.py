@@ -29,6 +29,18 @@ from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
 # --- Purposes: what an access was for -------------------------------------------------------------
 
 PURPOSES = {
+    "merge a record with the person's number": pgettext_lazy(
+        "access purpose", "asking to merge a record with the person's number"
+    ),
+    "approve merging records of a person": pgettext_lazy(
+        "access purpose", "approving the merging of records of a person"
+    ),
+    "refuse merging records of a person": pgettext_lazy(
+        "access purpose", "refusing the merging of records of a person"
+    ),
+    "decide merging records of a person": pgettext_lazy(
+        "access purpose", "the request to merge records of a person"
+    ),
     "BOPS assessment for the defector programme": pgettext_lazy(
         "access purpose", "BOPS's assessment for the defector programme"
     ),
@@ -195,6 +207,18 @@ GROUNDS = {
 # --- Reasons: why the rule decided as it did, or what an event says happened --------------------------
 
 REASONS = {
+    "requests are made and decided in the unit that keeps the record": pgettext_lazy(
+        "access reason", "requests are made and decided in the unit that keeps the record"
+    ),
+    "the unit's supervisor approves merging records": pgettext_lazy(
+        "access reason", "the unit's supervisor approves merging records"
+    ),
+    "no request to merge waits for approval": pgettext_lazy(
+        "access reason", "no request to merge waits for approval"
+    ),
+    "supervisor of the unit, not the requester": pgettext_lazy(
+        "access reason", "supervisor of the unit, not the requester"
+    ),
     "BOPS assesses threat and protection for the programme": pgettext_lazy(
         "access reason", "BOPS assesses threat and protection for the programme"
     ),

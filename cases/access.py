@@ -11,6 +11,7 @@ from cases.models import (
     CaseStatusChange,
     CaseUserObjectPermission,
     Person,
+    PersonMergeStatus,
     ProtectionLoweringStatus,
 )
 from cases.words import CaseStatus
@@ -415,3 +416,46 @@ def threat_picture_visible(user, queryset: QuerySet, *, latest: Q, standing: Q, 
         recorded_by="organisation_id",
     )
     return queryset.filter(latest, standing, crossing)
+
+
+class PersonMergePolicy(Policy):
+    """Merging a record made without a number with the person's real number is a four-eyes act of the
+    unit that keeps the record: a named handler of one of its cases of the person asks (CREATE), while
+    the case is open and the record has no number; the unit's supervisor approves or refuses (DECIDE),
+    never the one who asked. VIEW is the requester's, the unit's supervisor's and the case's handlers'."""
+
+    def decide(self, user, action, merge, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        case = merge.case
+        if user.organisation_id != case.owner_unit_id or merge.person.organisation_id != case.owner_unit_id:
+            return Decision.deny("requests are made and decided in the unit that keeps the record")
+        if action == Action.CREATE:
+            if not is_named_handler(user, case):
+                return Decision.deny("not assigned to the case")
+            if case.is_closed:
+                return Decision.deny("the case is closed")
+            return Decision.allow("handler of a case of the person")
+        if action == Action.DECIDE:
+            if not user.has_role(Role.SUPERVISOR):
+                return Decision.deny("the unit's supervisor approves merging records")
+            if merge.status != PersonMergeStatus.PENDING:
+                return Decision.deny("no request to merge waits for approval")
+            if merge.requested_by_id == user.pk:
+                return Decision.deny("nobody decides their own request")
+            return Decision.allow("supervisor of the unit, not the requester")
+        if action in READ_ACTIONS:
+            if merge.requested_by_id == user.pk or user.has_role(Role.SUPERVISOR):
+                return Decision.allow("decides the request")
+            if is_named_handler(user, case):
+                return Decision.allow("assigned to the case")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        if _separation_of_duties(user) or user.organisation_id is None:
+            return queryset.none()
+        unit = Q(case__owner_unit_id=user.organisation_id)
+        if user.has_role(Role.SUPERVISOR):
+            return queryset.filter(unit)
+        handled = Q(case__in=CasePolicy().visible(user, Case.objects.all())) | Q(requested_by_id=user.pk)
+        return queryset.filter(unit & handled)

@@ -13,6 +13,7 @@ class CasesConfig(LotsaAppConfig):
         "AssignmentRequest": "cases.access.AssignmentRequestPolicy",
         "CaseStatusChange": "cases.access.CaseStatusChangePolicy",
         "ProtectionLowering": "cases.access.ProtectionLoweringPolicy",
+        "PersonMerge": "cases.access.PersonMergePolicy",
         "Handover": "cases.handovers.access.HandoverPolicy",
         "FirstContact": "cases.access.CaseRecordPolicy",
         "FirstContactMeeting": "cases.access.CaseRecordPolicy",
@@ -27,12 +28,14 @@ class CasesConfig(LotsaAppConfig):
         "cases.selectors.waiting_closings",
         "cases.selectors.waiting_protection_changes",
         "cases.selectors.waiting_protection_lowerings",
+        "cases.selectors.waiting_person_merges",
     ]
     change_history = [
         "Person",
         "Case",
         "AssignmentRequest",
         "ProtectionLowering",
+        "PersonMerge",
         "JournalEntry",
         "Handover",
         "FirstContact",

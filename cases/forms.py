@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
 from cases.personal_number import PersonalNumberField
+from cases.reserve_identity import InvalidReserveIdentity, ReserveIdentityField, parse_birth_date
 from cases.words import CHANGEABLE_ACTIVITIES, Activity, CloseReason, Milieu, ProtectedIdentity, TargetGroup
 from lotsa import forms as id_fields
 from lotsa.vocabulary import InformationCategory
@@ -16,7 +17,28 @@ class SearchForm(forms.Form):
 
 
 class OpenCaseForm(forms.Form):
-    personal_number = PersonalNumberField()
+    personal_number = PersonalNumberField(required=False)
+    no_number = forms.BooleanField(
+        label=_("The person has no Swedish personal identity or coordination number"),
+        required=False,
+        help_text=_(
+            "A returnee, a child born abroad, someone whose identity is not known yet: the person is "
+            "recorded with a reserve identity and a birth date, and merged with their record when the "
+            "number becomes known (a handler asks, the supervisor approves)."
+        ),
+    )
+    reserve_identity = ReserveIdentityField()
+    birth_date = forms.CharField(
+        label=_("Date of birth (without a number)"),
+        max_length=10,
+        required=False,
+        help_text=_(
+            "YYYY-MM-DD, or only the year (YYYY). A year only counts from its 1st of January, so that "
+            "rules that follow age (a guardians' consent ending at 18, the child and youth unit) never "
+            "take effect later than they would for the true date."
+        ),
+    )
+    birth_date_approximate = forms.BooleanField(label=_("The date of birth is approximate"), required=False)
     given_names = forms.CharField(label=_("Given names"), max_length=200)
     surname = forms.CharField(label=_("Surname"), max_length=200)
     phone = forms.CharField(label=_("Telephone"), max_length=40, required=False)
@@ -39,6 +61,38 @@ class OpenCaseForm(forms.Form):
         ),
     )
     milieu = forms.ChoiceField(label=_("Milieu"), choices=Milieu.choices, initial=Milieu.UNCLEAR)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("no_number"):
+            if cleaned.get("personal_number"):
+                self.add_error(
+                    "personal_number",
+                    _("Leave the number empty for a person without a Swedish number, or untick that box."),
+                )
+            try:
+                cleaned["born"], cleaned["birth_date_precision"] = parse_birth_date(
+                    cleaned.get("birth_date", ""), approximate=cleaned.get("birth_date_approximate", False)
+                )
+            except InvalidReserveIdentity as error:
+                self.add_error("birth_date", error.message)
+        else:
+            if not cleaned.get("personal_number"):
+                self.add_error(
+                    "personal_number",
+                    _("Write the personal identity number, or tick that the person has no Swedish number."),
+                )
+            if cleaned.get("reserve_identity") or cleaned.get("birth_date"):
+                self.add_error(
+                    "no_number",
+                    _(
+                        "Tick the box for a person without a Swedish number, or leave the reserve "
+                        "identity and the birth date empty."
+                    ),
+                )
+        return cleaned
 
     def contact(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("phone", "email") if self.cleaned_data[k]}
@@ -178,5 +232,31 @@ class ProtectionDecisionForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         error_messages={"required": _("Approve or refuse lowering the protection.")},
+    )
+    note = forms.CharField(label=_("Why refused"), required=False, max_length=500)
+
+
+class PersonMergeForm(forms.Form):
+    """The real number of a person recorded without one, and how it became known."""
+
+    number = PersonalNumberField(
+        help_text=_(
+            "If your unit already keeps a record with this number, the two records become one (that "
+            "one); if not, this record takes the number. Either way only when the supervisor approves."
+        )
+    )
+    reason = forms.CharField(
+        label=_("How did the number become known?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say how the personal identity number became known.")},
+    )
+
+
+class PersonMergeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve: merge the records")), ("refuse", _("Refuse: nothing changes"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Approve or refuse merging the records.")},
     )
     note = forms.CharField(label=_("Why refused"), required=False, max_length=500)

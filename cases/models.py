@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases import personal_number as pnr
+from cases import reserve_identity as reserve
 from cases.records import PersonalRecord
 from cases.words import (
     Activity,
@@ -27,7 +28,7 @@ from cases.words import (
     TargetGroup,
     VisitedPage,
 )
-from lotsa.crypto import BlindIndexField, EncryptedJSONField, EncryptedTextField
+from lotsa.crypto import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord
 from lotsa.vocabulary import InformationCategory
@@ -42,8 +43,32 @@ class PersonFacts:
 
     @property
     def birth_date(self) -> dt.date | None:
+        """From the number; for a person recorded without one, the birth date recorded with them (a
+        year only is its 1st of January: the earliest it can be, see reserve_identity)."""
         number = self.personal_number
-        return pnr.birth_date(number) if number and len(number) == 12 and number.isdigit() else None
+        if number and len(number) == 12 and number.isdigit():
+            return pnr.birth_date(number)
+        return getattr(self, "recorded_birth_date", None)
+
+    @property
+    def birth_date_is_approximate(self) -> bool:
+        return not self.personal_number and getattr(self, "birth_date_precision", "") in (
+            reserve.BirthDatePrecision.APPROXIMATE,
+            reserve.BirthDatePrecision.YEAR,
+        )
+
+    @property
+    def birth_date_display(self) -> str:
+        """The birth date as a page shows it: a year only as the year, an approximate one marked."""
+        born = self.birth_date
+        if born is None:
+            return ""
+        precision = "" if self.personal_number else getattr(self, "birth_date_precision", "")
+        if precision == reserve.BirthDatePrecision.YEAR:
+            return str(_("%(year)s (year only)") % {"year": born.year})
+        if precision == reserve.BirthDatePrecision.APPROXIMATE:
+            return str(_("%(day)s (approximate)") % {"day": born.isoformat()})
+        return born.isoformat()
 
     def age(self, today: dt.date | None = None) -> int | None:
         born = self.birth_date
@@ -54,7 +79,12 @@ class PersonFacts:
 
     @property
     def personal_number_display(self) -> str:
+        """The number, or for a person without one their reserve identity (lists and prints show it
+        in the number's place)."""
         number = self.personal_number or ""
+        if not number and getattr(self, "reserve_identity", None):
+            identity = self.reserve_identity
+            return reserve.formatted(identity) if reserve.is_reserve_identity(identity) else identity
         return pnr.formatted(number) if len(number) == 12 and number.isdigit() else number
 
 
@@ -73,6 +103,17 @@ class Person(PersonFacts, GuardedRecord):
     surname = EncryptedTextField(_("surname"))
     personal_number = EncryptedTextField(_("personal identity number"))
     personal_number_index = BlindIndexField(source="personal_number", normalise=pnr.normalise_or_none)
+    # A person without a Swedish number (yet): a reserve identity (cases/reserve_identity.py), encrypted
+    # and blind-indexed as the number is, and the birth date recorded with it, which may be approximate
+    # or a year only (its precision a plain column: it says how well the date is known, not the date).
+    # A record merged into one with a number keeps the reserve identity it had, so that papers naming it
+    # still find the person.
+    reserve_identity = EncryptedTextField(_("reserve identity"))
+    reserve_identity_index = BlindIndexField(source="reserve_identity", normalise=reserve.normalise_or_none)
+    recorded_birth_date = EncryptedDateField(_("date of birth"))
+    birth_date_precision = models.CharField(
+        _("the date of birth is"), max_length=16, choices=reserve.BirthDatePrecision.choices, blank=True
+    )
     contact = EncryptedJSONField(_("contact details"))
     address = EncryptedJSONField(_("address"))
     protected_identity = models.CharField(
@@ -102,6 +143,11 @@ class Person(PersonFacts, GuardedRecord):
     # Erased (crypto-shredded): the data key is destroyed, the blind index cleared, and the person's
     # cases leave every list and search. The row stays, as the record that the erasure happened.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Merged into another record of the unit (PersonMerge): everything that pointed here points there,
+    # the data was re-encrypted under that record's key, and this record's key is destroyed (erased_at).
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -109,7 +155,11 @@ class Person(PersonFacts, GuardedRecord):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "personal_number_index"], name="one_person_per_number_per_unit"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "reserve_identity_index"],
+                name="one_person_per_reserve_identity_per_unit",
+            ),
         ]
         # The few erased people, so that "not erased" is an anti-join against a small index rather
         # than a join with every person (lists filter on it).
@@ -125,6 +175,9 @@ class Person(PersonFacts, GuardedRecord):
         number = self.personal_number
         if number is not None and not (len(number) == 12 and number.isdigit()):
             self.personal_number = pnr.normalise(number)
+        identity = self.reserve_identity
+        if identity is not None and not reserve.is_reserve_identity(identity):
+            self.reserve_identity = reserve.normalise(identity)
         super().save(*args, **kwargs)
 
 
@@ -392,6 +445,50 @@ class ProtectionLowering(PersonalRecord):
                 fields=["person"],
                 condition=models.Q(status=ProtectionLoweringStatus.PENDING),
                 name="one_pending_protection_lowering",
+            )
+        ]
+
+
+class PersonMergeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the supervisor's approval")
+    APPROVED = "approved", _("Approved: the records were merged")
+    REFUSED = "refused", _("Refused")
+
+
+class PersonMerge(PersonalRecord):
+    """A real personal identity (or coordination) number has become known for a person the unit
+    recorded without one: a handler of one of the person's cases asks, with the number and how it
+    became known; the unit's supervisor approves (never the one who asked). Approved, the unit's
+    record with that number (if it has one) takes in the reserve record: every row that pointed at
+    either points at it, re-encrypted under its key, and the reserve record's key is destroyed; with
+    no such record, the reserve record itself takes the number (services.person_merge_decide).
+
+    ``person`` is the reserve record until the merge, and the record that survived it after (the row
+    moves with everything else); ``absorbed`` names the reserve record a merge took in. The number,
+    the reason and the note name the person: they are encrypted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="person_merges")
+    number = EncryptedTextField(_("personal identity number"))
+    reason = EncryptedTextField(_("how the number became known"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PersonMergeStatus.choices, default=PersonMergeStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = EncryptedTextField(_("why refused"))
+    absorbed = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status=PersonMergeStatus.PENDING),
+                name="one_pending_person_merge",
             )
         ]
 

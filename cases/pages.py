@@ -23,4 +23,6 @@ def person_details(form) -> PersonDetails:
         contact=form.contact(),
         address=form.address(),
         protected_identity=data["protected_identity"],
+        birth_date=data.get("born"),
+        birth_date_precision=data.get("birth_date_precision", ""),
     )

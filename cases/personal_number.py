@@ -154,6 +154,8 @@ class PersonalNumberField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
+        if not value and not self.required:
+            return ""
         try:
             return normalise(value)
         except InvalidPersonalNumber as error:

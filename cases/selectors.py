@@ -20,6 +20,7 @@ from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import queries
+from cases import reserve_identity as reserve
 from cases.access import assigned_case_ids, is_named_handler
 from cases.filters import CaseFilter, youth_unit_hand_over_by
 from cases.models import (
@@ -31,10 +32,18 @@ from cases.models import (
     Handover,
     JournalEntry,
     Person,
+    PersonMerge,
+    PersonMergeStatus,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
-from cases.services import case_visit_record, closing_proposal, protection_lowering_pending
+from cases.services import (
+    case_visit_record,
+    closing_proposal,
+    person_find,
+    person_merge_pending,
+    protection_lowering_pending,
+)
 from cases.summary import Summary, render
 from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
 from consent import policy as consent_policy
@@ -45,11 +54,15 @@ from lotsa.waiting import Waiting
 
 
 def _unit_record(user: User, canonical_number: str) -> Person | None:
+    """The unit's record of the person with this number, or with this reserve identity."""
     if user.organisation_id is None:
         return None
+    index = (
+        "reserve_identity_index" if reserve.is_reserve_identity(canonical_number) else "personal_number_index"
+    )
     return (
         Person.objects.filter(organisation_id=user.organisation_id)
-        .filter(**blind_index_lookup(Person, "personal_number_index", canonical_number))
+        .filter(**blind_index_lookup(Person, index, canonical_number))
         .first()
     )
 
@@ -344,6 +357,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # The printable summary is an export: offered only to those it would not refuse.
         "can_print": access.decide(user, Action.EXPORT, case).allowed,
         **_protection_of(user, case),
+        **_merge_of(user, case),
     }
 
 
@@ -365,6 +379,76 @@ def _protection_of(user: User, case: Case) -> dict:
         and access.decide(user, Action.CREATE, probe).allowed,
         "can_decide_lowering": lowering is not None and access.decide(user, Action.DECIDE, lowering).allowed,
     }
+
+
+def _merge_of(user: User, case: Case) -> dict:
+    """A person recorded without a number: the request to give them their number (merge) that waits,
+    and what the page offers (unrecorded: each act is decided when it is posted)."""
+    person = case.person
+    if person.personal_number:
+        return {"merge": None, "can_ask_merge": False, "can_decide_merge": False}
+    merge = person_merge_pending(person.pk)
+    probe = PersonMerge(case=case, person=person, requested_by=user)
+    return {
+        "merge": merge,
+        "can_ask_merge": merge is None and access.decide(user, Action.CREATE, probe).allowed,
+        "can_decide_merge": merge is not None and access.decide(user, Action.DECIDE, merge).allowed,
+    }
+
+
+@transaction.atomic
+def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Person | None]:
+    """The request to merge as its decision page shows it: the record made without a number, the
+    number asked for, and whether the unit keeps a record with that number (which the merge would
+    keep). One decision, one event, naming both records."""
+    try:
+        merge = PersonMerge.objects.select_related("case", "person", "requested_by").get(
+            pk=merge_id, case_id=case_id
+        )
+    except (PersonMerge.DoesNotExist, ValidationError):
+        raise Http404 from None
+    survivor = person_find(organisation=merge.person.organisation_id, number=merge.number)
+    survivor = None if survivor is None or survivor.pk == merge.person_id else survivor
+    access.check(
+        user,
+        Action.VIEW,
+        merge,
+        purpose="decide merging records of a person",
+        naming=[survivor.pk] if survivor is not None else [],
+    )
+    return merge, survivor
+
+
+def waiting_person_merges(user: User) -> list:
+    """For the start page (counts only): requests to merge a record made without a number waiting for
+    this supervisor's approval (never their own), and the user's own requests still waiting."""
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return []
+    pending = PersonMerge.objects.filter(
+        case__owner_unit_id=user.organisation_id, status=PersonMergeStatus.PENDING
+    ).order_by("requested_at")
+    items = []
+    if user.has_role(Role.SUPERVISOR):
+        to_decide = list(pending.exclude(requested_by=user).values_list("case_id", "pk"))
+        if to_decide:
+            text = ngettext(
+                "%(n)d request to merge a record without a number waits for your approval",
+                "%(n)d requests to merge a record without a number wait for your approval",
+                len(to_decide),
+            ) % {"n": len(to_decide)}
+            case_id, merge_id = to_decide[0]
+            items.append(
+                Waiting(text, reverse("cases:merge_decide", args=[case_id, merge_id]), approval=True)
+            )
+    mine = list(pending.filter(requested_by=user).values_list("case_id", flat=True))
+    if mine:
+        text = ngettext(
+            "%(n)d of your requests to merge a record waits for the supervisor",
+            "%(n)d of your requests to merge a record wait for the supervisor",
+            len(mine),
+        ) % {"n": len(mine)}
+        items.append(Waiting(text, reverse("cases:detail", args=[mine[0]]) + "#identity"))
+    return items
 
 
 def _shows_address(user: User, case: Case) -> bool:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -20,6 +20,7 @@ from audit import services as audit
 from audit.models import Action
 from cases import personal_number as pnr
 from cases import queries
+from cases import reserve_identity as reserve
 from cases.models import (
     AssignmentRequest,
     AssignmentRequestStatus,
@@ -29,6 +30,8 @@ from cases.models import (
     CaseVisit,
     JournalEntry,
     Person,
+    PersonMerge,
+    PersonMergeStatus,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
@@ -64,6 +67,9 @@ class PersonDetails:
     contact: dict
     address: dict
     protected_identity: str
+    # For a person recorded without a number: the birth date and how well it is known.
+    birth_date: dt.date | None = None
+    birth_date_precision: str = ""
 
 
 def person_find(*, organisation, number: str) -> Person | None:
@@ -73,6 +79,25 @@ def person_find(*, organisation, number: str) -> Person | None:
         .filter(**blind_index_lookup(Person, "personal_number_index", number))
         .first()
     )
+
+
+def person_find_by_reserve_identity(*, organisation, identity: str) -> Person | None:
+    """The unit's record of the person with this reserve identity, through its blind index."""
+    return (
+        Person.objects.filter(organisation=organisation)
+        .filter(**blind_index_lookup(Person, "reserve_identity_index", identity))
+        .first()
+    )
+
+
+def _new_reserve_identity(organisation) -> str:
+    """A reserve identity no record of the unit has (five random digits a year: a clash is rare, and
+    one is simply drawn again)."""
+    for _attempt in range(50):
+        identity = reserve.generate()
+        if person_find_by_reserve_identity(organisation=organisation, identity=identity) is None:
+            return identity
+    raise DomainError(_("Lotsa could not issue a reserve identity. Nothing was saved: try again."))
 
 
 def youth_unit_ends_on(person: Person, unit) -> dt.date | None:
@@ -96,15 +121,37 @@ def case_open(
     activity: str,
     milieu: str,
     target_group: str = TargetGroup.PERSON_CONCERNED,
+    reserve_identity: str = "",
 ) -> Case:
     """Open a case in the user's own unit. A person the unit does not know yet gets a new record; a
     person it knows gets a new case only from someone who already handles one of theirs (the policy
-    refuses anyone else, who asks to be assigned or uses emergency access instead)."""
-    canonical = pnr.normalise(number)
-    person = person_find(organisation=by.organisation, number=canonical)
+    refuses anyone else, who asks to be assigned or uses emergency access instead).
+
+    A person without a Swedish number (``number`` empty) is found by, or recorded with, a reserve
+    identity: the one typed (``reserve_identity``), or a new one; with the birth date in ``details``."""
+    generated = False
+    if number:
+        canonical = pnr.normalise(number)
+        find = lambda: person_find(organisation=by.organisation, number=canonical)  # noqa: E731
+        identity = {"personal_number": canonical}
+    else:
+        if details.birth_date is None:
+            raise DomainError(
+                _("Write the birth date of a person without a Swedish number (the year at least).")
+            )
+        typed = reserve.normalise(reserve_identity) if reserve_identity else ""
+        generated = not typed
+        canonical = typed or _new_reserve_identity(by.organisation)
+        find = lambda: person_find_by_reserve_identity(organisation=by.organisation, identity=canonical)  # noqa: E731
+        identity = {
+            "reserve_identity": canonical,
+            "recorded_birth_date": details.birth_date,
+            "birth_date_precision": details.birth_date_precision or reserve.BirthDatePrecision.EXACT,
+        }
+    person = find()
     created_person = person is None
     if created_person:
-        person = Person(organisation=by.organisation, personal_number=canonical)
+        person = Person(organisation=by.organisation, **identity)
     case = Case(
         person=person,
         owner_unit=by.organisation,
@@ -126,9 +173,13 @@ def case_open(
             with transaction.atomic():
                 person.save()
         except IntegrityError:
+            if generated:  # a reserve identity drawn at the same moment by a colleague: not this person
+                raise DomainError(
+                    _("Lotsa could not issue a reserve identity. Nothing was saved: try again.")
+                ) from None
             # A colleague created the unit's record of the person at the same moment: that record is
             # theirs now, and the same rule decides again whether this user may attach a case to it.
-            case.person = person_find(organisation=by.organisation, number=canonical)
+            case.person = find()
             access.check(by, Action.CREATE, case, purpose="open a case")
     case.save()
     CaseStatusChange.objects.create(
@@ -746,3 +797,181 @@ def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: st
     lowering.decided_by, lowering.decided_at = by, now
     lowering.save(update_fields=["status", "decided_by", "decided_at", "note"])
     return lowering
+
+
+# --- Merging a record made without a number into the person's record (four eyes) ------------------
+
+
+def person_merge_pending(person_id) -> PersonMerge | None:
+    """The request to merge the person's record that waits for approval, if any (found, not shown)."""
+    return (
+        PersonMerge.objects.filter(person_id=person_id, status=PersonMergeStatus.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+@transaction.atomic
+def person_merge_request(*, by: User, case_id, number: str, reason: str) -> PersonMerge:
+    """A handler of one of the person's cases asks to give a person recorded without a number their
+    real personal identity (or coordination) number, saying how it became known. Nothing changes until
+    the unit's supervisor approves (``person_merge_decide``)."""
+    case = Case.objects.select_related("person").get(pk=case_id)
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    case.person = person
+    merge = PersonMerge(case=case, person=person, requested_by=by)
+    access.check(by, Action.CREATE, merge, purpose="merge a record with the person's number")
+    if person.personal_number:
+        raise DomainError(_("The person already has a personal identity number."))
+    try:
+        canonical = pnr.normalise(number)
+    except pnr.InvalidPersonalNumber as error:
+        raise DomainError(error.message) from None
+    if not (reason or "").strip():
+        raise DomainError(_("Say how the personal identity number became known."))
+    if person_merge_pending(person.pk) is not None:
+        raise DomainError(_("A request to merge this record already waits for approval."))
+    merge.number = canonical
+    merge.reason = reason.strip()
+    merge.save()
+    return merge
+
+
+@transaction.atomic
+def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") -> PersonMerge:
+    """The unit's supervisor approves or refuses (with a reason) a request to merge, never the one who
+    asked. Approved: if the unit keeps a record with the number, the record made without it is merged
+    into that one (``person_merge``); if not, the record takes the number. One decision, one event,
+    naming both records."""
+    merge = (
+        PersonMerge.objects.select_for_update(of=("self",)).select_related("case", "person").get(pk=merge_id)
+    )
+    survivor = person_find(organisation=merge.person.organisation_id, number=merge.number)
+    survivor = None if survivor is None or survivor.pk == merge.person_id else survivor
+    access.check(
+        by,
+        Action.DECIDE,
+        merge,
+        purpose="approve merging records of a person" if approve else "refuse merging records of a person",
+        naming=[survivor.pk] if survivor is not None else [],
+    )
+    now = timezone.now()
+    if not approve:
+        if not (note or "").strip():
+            raise DomainError(_("Say why merging the records is refused."))
+        merge.note = note.strip()
+        merge.status = PersonMergeStatus.REFUSED
+    elif survivor is not None:
+        absorbed_id = merge.person_id
+        person_merge(absorbed=merge.person, into=survivor)
+        merge = PersonMerge.objects.select_related("case", "person").get(pk=merge.pk)  # moved with the rest
+        merge.absorbed_id = absorbed_id
+        merge.status = PersonMergeStatus.APPROVED
+    else:
+        person = Person.objects.select_for_update().get(pk=merge.person_id)
+        person.personal_number = merge.number
+        person.save()
+        merge.status = PersonMergeStatus.APPROVED
+    merge.decided_by, merge.decided_at = by, now
+    merge.save(update_fields=["status", "decided_by", "decided_at", "note", "absorbed"])
+    return merge
+
+
+def _rows_pointing_at(person_id):
+    """Every foreign key to a person, of every model (found from the models, so that a model added
+    later is merged too): (model, field) pairs, and whether the field is the one whose person's key
+    encrypts the row."""
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        model, field = relation.related_model, relation.field
+        subject_field = getattr(model, "encryption_subject_field", None)
+        yield model, field, subject_field == field.attname
+
+
+def _merging(person_id) -> None:
+    """On PostgreSQL, tell the trigger that keeps signed journal entries final that the absorbed
+    record's entries may move (cases/migrations/0021): for this transaction only, and only them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(person_id or "")])
+
+
+def person_merge(*, absorbed: Person, into: Person) -> Person:
+    """Merge ``absorbed`` (a record made without a number) into ``into`` (the unit's record of the
+    same person): nothing is lost. Every row of every model that pointed at ``absorbed`` points at
+    ``into``, and a row whose fields were under ``absorbed``'s data key is re-encrypted under
+    ``into``'s (one subject, one key: the merged record's data is erased or handed out as one). The
+    reserve identity, names and details ``into`` lacks are kept in it; the higher protection holds.
+    ``absorbed`` is then marked merged and erased: its blind indexes cleared, its data key destroyed.
+
+    Internal: called by ``person_merge_decide``, inside its transaction and after its decision. The
+    rows are written past their guards (a signed journal entry is not changed: it is the same entry,
+    about the same person, under another key), as erasure writes them; the decision's event names both
+    records, and each model's change history would say nothing a ciphertext does not."""
+    first, second = sorted([absorbed.pk, into.pk])
+    locked = {
+        p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+    }
+    absorbed, into = locked[absorbed.pk], locked[into.pk]
+    if absorbed.organisation_id != into.organisation_id or absorbed.erased_at or into.erased_at:
+        raise DomainError(_("These records cannot be merged."))
+    with crypto.key_cache():
+        # What ``into`` lacks, from ``absorbed`` (read before its key is gone).
+        kept = {
+            "reserve_identity": into.reserve_identity or absorbed.reserve_identity,
+            "given_names": into.given_names or absorbed.given_names,
+            "surname": into.surname or absorbed.surname,
+            "contact": {**(absorbed.contact or {}), **(into.contact or {})},
+            "address": into.address or absorbed.address,
+        }
+        if _rank(absorbed.protected_identity) > _rank(into.protected_identity):
+            for name in _PROTECTION_FIELDS:
+                setattr(into, name, getattr(absorbed, name))
+        # The absorbed record leaves every index first, so that ``into`` can take its reserve identity.
+        Person.objects.bypassing_guard("merge: the record is merged and erased").filter(
+            pk=absorbed.pk
+        ).update(
+            personal_number_index=None,
+            reserve_identity_index=None,
+            merged_into=into.pk,
+            erased_at=timezone.now(),
+        )
+        for name, value in kept.items():
+            setattr(into, name, value)
+        into.save()
+        _merging(absorbed.pk)
+        for model, field, encrypted_under_it in _rows_pointing_at(absorbed.pk):
+            rows = model._base_manager.filter(**{field.name: absorbed.pk})
+            if not encrypted_under_it:
+                rows.update(**{field.attname: into.pk})
+                continue
+            names = crypto.encrypted_fields(model)
+            for row in rows.order_by("pk"):
+                values = {name: getattr(row, name) for name in names}  # decrypted under absorbed's key
+                setattr(row, field.attname, into.pk)
+                for name, value in values.items():
+                    setattr(row, name, value)  # encrypted again, under into's key, on the way out
+                ciphertexts = {
+                    model._meta.get_field(name).attname: model._meta.get_field(name).pre_save(row, False)
+                    for name in names
+                }
+                try:
+                    with transaction.atomic():
+                        model._base_manager.filter(pk=row.pk).update(
+                            **{field.attname: into.pk}, **ciphertexts
+                        )
+                except IntegrityError:
+                    raise DomainError(
+                        _("Both records have a request waiting for a decision: decide it first, then merge.")
+                    ) from None
+        _merging(None)
+        # Cases taken in: the end of the child and youth unit's responsibility, from the number's date.
+        for case in Case.objects.filter(person_id=into.pk).exclude(status=CaseStatus.CLOSED):
+            ends = youth_unit_ends_on(into, case.owner_unit)
+            if ends != case.youth_unit_ends_on:
+                Case.objects.bypassing_guard("merge: a date derived from the birth date").filter(
+                    pk=case.pk
+                ).update(youth_unit_ends_on=ends)
+        crypto.shred_subject(absorbed.pk)
+    return into

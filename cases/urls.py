@@ -27,6 +27,8 @@ urlpatterns = [
         views.protection_lower_decide,
         name="protection_lower_decide",
     ),
+    path("<uuid:case_id>/merge/", views.person_merge, name="merge"),
+    path("<uuid:case_id>/merge/<uuid:merge_id>/decide/", views.person_merge_decide, name="merge_decide"),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
     path(

@@ -20,7 +20,7 @@ from cases import forms, pages, selectors, services
 from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
-from cases.models import AssignmentRequest, Case, JournalEntry, ProtectionLowering
+from cases.models import AssignmentRequest, Case, JournalEntry, PersonMerge, ProtectionLowering
 from cases.words import CaseStatus, CloseReason
 from lotsa import access, crypto, pdf
 from lotsa.listing import list_filters
@@ -69,6 +69,7 @@ def _open_or_held(request, form):
         return services.case_open(
             by=request.user,
             number=data["personal_number"],
+            reserve_identity=data["reserve_identity"],
             details=pages.person_details(form),
             **{key: data[key] for key in ("activity", "milieu", "target_group")},
         )
@@ -76,9 +77,8 @@ def _open_or_held(request, form):
         if denial.decision.reason != HELD_BY_UNIT:
             raise
         access.ensure_recorded(denial, actor=request.user)
-    held = selectors.unit_cases_not_handled_by(
-        user=request.user, canonical_number=pnr.normalise(data["personal_number"])
-    )
+    typed = data["personal_number"] or data["reserve_identity"]  # both canonical (the form's fields)
+    held = selectors.unit_cases_not_handled_by(user=request.user, canonical_number=typed)
     context = {"cases": held, "reason_form": forms.AssignmentRequestForm()}
     return render(request, "cases/held_by_unit.html", context, status=403)
 
@@ -434,6 +434,59 @@ def protection_lower_decide(request, case_id, lowering_id):
             ProtectionLowering.objects.select_related("case", "person"), pk=lowering_id, case_id=case_id
         ),
         action=Action.DECIDE,
+    )
+
+
+def person_merge(request, case_id):
+    """Ask to give a person recorded without a number their real number (a merge with the unit's record
+    of that number, if it has one). The unit's supervisor approves; nothing changes before."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    asking = PersonMerge(case=case, person=case.person, requested_by=request.user)
+    return form_page(
+        request,
+        forms.PersonMergeForm(request.POST or None),
+        template="cases/merge.html",
+        context={"case": case},
+        show=lambda: decide(request, Action.VIEW, case, purpose="merge a record with the person's number"),
+        act=(Action.CREATE, asking),
+        change=lambda data: services.person_merge_request(by=request.user, case_id=case.pk, **data),
+        done=_("The merge was asked for. Nothing changes until the unit's supervisor approves."),
+        then=pages.detail(case) + "#identity",
+    )
+
+
+def person_merge_decide(request, case_id, merge_id):
+    """The supervisor's page for a request to merge: what is asked, then approve or refuse (four eyes;
+    merging cannot be undone, so the page says what it will do before it is done)."""
+    shown = {}
+
+    def show():
+        shown["merge"], shown["survivor"] = selectors.person_merge_for(
+            user=request.user, case_id=case_id, merge_id=merge_id
+        )
+
+    def context():
+        # Shown on the page's own decision (GET) only: an invalid or refused post is decided as the act
+        # it is, and its page shows the form again with nothing read a second time.
+        return {"case_id": case_id, **shown}
+
+    target = get_object_or_404(
+        PersonMerge.objects.select_related("case", "person"), pk=merge_id, case_id=case_id
+    )
+    return form_page(
+        request,
+        forms.PersonMergeDecisionForm(request.POST or None),
+        template="cases/merge_decide.html",
+        context=context,
+        show=show,
+        act=(Action.DECIDE, target),
+        change=lambda data: services.person_merge_decide(
+            by=request.user, merge_id=merge_id, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        done=lambda merge: (
+            _("The records were merged.") if merge.status == "approved" else _("Merging was refused.")
+        ),
+        then=lambda merge: pages.detail(merge.case_id) + "#identity",
     )
 
 

@@ -136,11 +136,14 @@ def keep_decisions() -> None:
         info.decisions[audit.token(event)] = fields
 
 
-def check(user, action: str, obj, *, purpose: str = "") -> Decision:
-    """Decide, record the decision, and raise :class:`AccessDenied` if it is a denial."""
+def check(user, action: str, obj, *, purpose: str = "", naming: Iterable = ()) -> Decision:
+    """Decide, record the decision, and raise :class:`AccessDenied` if it is a denial. ``naming``: the
+    other people the one act concerns besides the object's subject (merging two records of a person
+    names both), named by the same event."""
     decision = decide(user, action, obj, purpose)
     target_type, subject = obj._meta.label_lower, subject_of(obj)
     target_id = "" if obj.pk is None else str(obj.pk)
+    others = [other for other in naming if other is not None and other != subject]
     event = _record_decision(
         action=action,
         outcome=AccessOutcome.ALLOWED if decision.allowed else AccessOutcome.DENIED,
@@ -151,6 +154,7 @@ def check(user, action: str, obj, *, purpose: str = "") -> Decision:
         purpose=purpose,
         legal_ground=decision.ground,
         reason=decision.reason,
+        subjects=[subject, *others] if others else [],
     )
     if not decision.allowed:
         raise AccessDenied(

@@ -373,6 +373,7 @@ def test_a_rotation_killed_midway_leaves_in_the_log_exactly_what_it_did(tmp_path
         assert rewrapped(AccessEvent.objects.all()) == total
         assert resumed.filter(reason__startswith=f"rotation to v{version} resumed").exists()
 
+
 def test_an_organisations_texts_are_bound_to_its_key_its_row_and_its_column(world):
     from coordination.models import DeidentifiedReport
     from coordination.tests.test_coordination import send

@@ -69,7 +69,9 @@ INVALID = {
     "defectors:follow_up": {"data": {"in_work_or_education": "perhaps"}},
     "supervision:subject_access_new": {"data": {"reason": "x" * 400}, "may_not": "supervisor"},
     "cases:close": {"may_not": "supervisor"},
-    "cases:protection_lower": {"may_not": "supervisor"},  # the handler asks, the supervisor approves
+    "cases:protection_lower": {"may_not": "supervisor"},
+    "cases:merge": {"may_not": "supervisor"},  # the handler asks, the supervisor approves
+    "cases:merge_decide": {"may": "supervisor", "may_not": "social_worker"},  # never the one who asked
     "cases:reassign": {"may": "supervisor", "may_not": "social_worker"},  # the supervisor assigns
     "cases:handover_send": {"may_not": "supervisor"},
     "consent:record": {"may_not": "supervisor"},

@@ -408,6 +408,34 @@ def lowering_asked(w):
     return {"case_id": w.case_a.pk, "lowering_id": lowering.pk}
 
 
+def merge_asked(w):
+    """A's handler recorded a person without a number and asked to merge them with case A's person
+    (the number became known): the unit's supervisor decides, the requester may follow it."""
+    import datetime as dt
+
+    from cases import services
+
+    case = services.case_open(
+        by=w.users["social_worker"],
+        number="",
+        details=services.PersonDetails(
+            given_names="Reserv",
+            surname="Person",
+            contact={},
+            address={},
+            protected_identity="none",
+            birth_date=dt.date(1990, 1, 1),
+            birth_date_precision="year",
+        ),
+        activity="intervention_group",
+        milieu="unclear",
+    )
+    merge = services.person_merge_request(
+        by=w.users["social_worker"], case_id=case.pk, number=w.case_a.person.personal_number, reason="SKV"
+    )
+    return {"case_id": case.pk, "merge_id": merge.pk}
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -501,6 +529,10 @@ MATRIX = {
         SUPERVISOR_POST,
         lambda w: {"decision": "approve", "note": ""},
     ),
+    # A person recorded without a number: a handler asks to merge with the real number, the supervisor
+    # of the unit decides (four eyes); the requester may follow the request.
+    "cases:merge": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
+    "cases:merge_decide": ("get", merge_asked, only({"social_worker": 200, "supervisor": 200})),
     "cases:journal_add": (
         "post",
         case_a,

@@ -28,6 +28,7 @@ SCENES = (
     scenes.defectors.load,
     scenes.threat.load,
     scenes.protection.load,
+    scenes.reserve.load,
     scenes.first_contacts.load,
     scenes.relatives.load,
     scenes.handovers.load,
