@@ -35,7 +35,7 @@ from cases.models import (
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
-from cases.signals import case_closing_decided, person_erased
+from cases.signals import case_closing_decided, person_birth_date_corrected, person_erased
 from cases.words import (
     CHANGEABLE_ACTIVITIES,
     CaseStatus,
@@ -874,7 +874,22 @@ def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") ->
         merge.status = PersonMergeStatus.APPROVED
     merge.decided_by, merge.decided_at = by, now
     merge.save(update_fields=["status", "decided_by", "decided_at", "note", "absorbed"])
+    if merge.status == PersonMergeStatus.APPROVED:
+        _birth_date_corrected(Person.objects.get(pk=merge.person_id))
     return merge
+
+
+def _birth_date_corrected(person: Person) -> None:
+    """The record now holds the person's real number, so its birth date is known for certain: its open
+    cases' end of the child and youth unit's responsibility, and (through the signal) the other apps'
+    dates derived from the birth date, follow it."""
+    for case in Case.objects.filter(person_id=person.pk).exclude(status=CaseStatus.CLOSED):
+        ends = youth_unit_ends_on(person, case.owner_unit)
+        if ends != case.youth_unit_ends_on:
+            Case.objects.bypassing_guard("merge: a date derived from the birth date").filter(
+                pk=case.pk
+            ).update(youth_unit_ends_on=ends)
+    person_birth_date_corrected.send(sender=Person, person_id=person.pk, born=person.birth_date)
 
 
 def _rows_pointing_at(person_id):
@@ -966,12 +981,5 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
                         _("Both records have a request waiting for a decision: decide it first, then merge.")
                     ) from None
         _merging(None)
-        # Cases taken in: the end of the child and youth unit's responsibility, from the number's date.
-        for case in Case.objects.filter(person_id=into.pk).exclude(status=CaseStatus.CLOSED):
-            ends = youth_unit_ends_on(into, case.owner_unit)
-            if ends != case.youth_unit_ends_on:
-                Case.objects.bypassing_guard("merge: a date derived from the birth date").filter(
-                    pk=case.pk
-                ).update(youth_unit_ends_on=ends)
         crypto.shred_subject(absorbed.pk)
     return into

@@ -7,7 +7,10 @@ class ConsentConfig(LotsaAppConfig):
     name = "consent"
     verbose_name = _("Consent")
     waiting_providers = ["consent.selectors.waiting_about_consent"]
-    receivers = [("cases.signals.person_erased", "consent.services.consent_dates_erase")]
+    receivers = [
+        ("cases.signals.person_erased", "consent.services.consent_dates_erase"),
+        ("cases.signals.person_birth_date_corrected", "consent.services.consent_dates_correct"),
+    ]
     policies = {
         "Consent": "consent.access.ConsentPolicy",
         "Review": "consent.access.ConsentReviewPolicy",

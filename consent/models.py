@@ -51,6 +51,17 @@ class ConsentQuerySet(GuardedQuerySet):
         consent is ever changed."""
         return models.QuerySet.update(self, adult_on=None)
 
+    def correct_day_of_majority(self, adult_on) -> int:
+        """A birth date known for certain at last (``consent.services.consent_dates_correct``): the
+        consents recorded for a child come of age on the real day, never later than the day they were
+        recorded with (an approximate date moves majority no later: guardians' consent never outlives
+        it). Nothing else of a recorded consent is ever changed."""
+        changed = 0
+        for consent in self.filter(child_at_consent=True).exclude(adult_on__isnull=True):
+            if adult_on is not None and adult_on < consent.adult_on:
+                changed += models.QuerySet.update(self.filter(pk=consent.pk), adult_on=adult_on)
+        return changed
+
 
 class Consent(Recorded, PersonalRecord):
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="consents")

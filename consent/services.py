@@ -263,3 +263,11 @@ def consent_dates_erase(*, person_id, **_signal) -> None:
     """An erased person's consents keep no day of majority: a birth date could be read back from it
     (sent by ``cases.services.person_erase``, in its transaction)."""
     Consent.objects.filter(person_id=person_id).erase_day_of_majority()
+
+
+def consent_dates_correct(*, person_id, born, **_signal) -> None:
+    """A person recorded without a number is given their real number (sent by
+    ``cases.services.person_merge_decide``, in its transaction): the consents their guardians gave end at
+    the real day of majority, if it comes before the one the approximate date gave."""
+    adult_on = pnr.birthday(born, settings.LOTSA_ADULT_AGE) if born is not None else None
+    Consent.objects.filter(person_id=person_id).correct_day_of_majority(adult_on)

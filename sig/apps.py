@@ -7,7 +7,10 @@ class SigConfig(LotsaAppConfig):
     name = "sig"
     verbose_name = _("Intervention groups")
     waiting_providers = ["sig.selectors.waiting_in_groups"]
-    receivers = [("cases.signals.person_erased", "sig.services.group_dates_erase")]
+    receivers = [
+        ("cases.signals.person_erased", "sig.services.group_dates_erase"),
+        ("cases.signals.person_birth_date_corrected", "sig.services.group_dates_correct"),
+    ]
     calendar_providers = ["sig.queries.calendar_of_groups"]
     summary_sections = ["sig.queries.summary_of_groups"]
     policies = {

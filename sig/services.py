@@ -425,3 +425,17 @@ def group_dates_erase(*, person_id, **_signal) -> None:
     InterventionGroup.objects.bypassing_guard("erasure: a date derived from the birth date").filter(
         case__person_id=person_id
     ).update(band_ends_on=None)
+
+
+def group_dates_correct(*, person_id, born, **_signal) -> None:
+    """A person recorded without a number is given their real number (sent by
+    ``cases.services.person_merge_decide``, in its transaction): the open groups around them outgrow
+    their band on the day the real birth date gives."""
+    for group in InterventionGroup.objects.filter(case__person_id=person_id).exclude(
+        status=GroupStatus.CLOSED
+    ):
+        ends = band_ends_on(group.band, born) if born is not None else None
+        if ends != group.band_ends_on:
+            InterventionGroup.objects.bypassing_guard("merge: a date derived from the birth date").filter(
+                pk=group.pk
+            ).update(band_ends_on=ends)

@@ -8,11 +8,13 @@ import datetime as dt
 import itertools
 
 import pytest
+import time_machine
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import OrganisationKind
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import reserve_identity as reserve
 from cases import services
@@ -20,10 +22,12 @@ from cases.models import Case, JournalEntry, Person, PersonMerge
 from cases.services import PersonDetails
 from cases.tests.test_cases import open_form
 from consent import services as consent_services
+from consent.models import Consent
 from lotsa import access, crypto
 from lotsa.errors import DomainError
 from lotsa.models import DataKey
-from tests.factories import CaseFactory, PersonFactory, valid_number
+from lotsa.vocabulary import InformationCategory, Purpose
+from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, number_born, valid_number
 from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +176,7 @@ def test_approving_a_merge_moves_everything_to_the_numbered_record_with_one_even
     case = open_without_number(world)
     worker, chief = world.users["social_worker"], world.users["supervisor"]
     entry = services.journal_add(by=worker, case_id=case.pk, category="housing", text="Kom via skolan")
-    services.journal_sign(by=worker, entry_id=entry.pk)
+    services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     absorbed_id, kept = case.person_id, world.case_a.person
     merge = ask_merge(world, case, kept.personal_number)
     start = head_seq()
@@ -279,7 +283,7 @@ def test_after_any_records_and_a_merge_every_row_points_at_the_survivor_and_decr
         target = case if on_reserve or survivor_cases == 0 else Case.objects.filter(person=survivor).first()
         entry = services.journal_add(by=worker, case_id=target.pk, category="housing", text=text)
         if signed:
-            services.journal_sign(by=worker, entry_id=entry.pk)
+            services.journal_sign(by=worker, entry_id=entry.pk, expected_version=entry.version)
     if with_consent:
         consent_services.consent_record(
             by=worker,
@@ -318,3 +322,47 @@ def test_after_any_records_and_a_merge_every_row_points_at_the_survivor_and_decr
 def world_for_merges(world):
     assign_perm("cases.view_case", world.users["social_worker"], world.case_a)
     return world
+
+
+# --- The real birth date, once known, moves what was derived from the approximate one -----------------
+
+
+def guardians_consent(world, case):
+    police = OrganisationFactory(name="Polisen Provområde", kind=OrganisationKind.POLICE)
+    terms = consent_services.ConsentTerms(
+        purpose=Purpose.INTERVENTION_GROUP,
+        purpose_text="",
+        recipient_ids=[police.pk],
+        categories=[InformationCategory.HOUSING],
+        valid_from=dt.date(2026, 1, 10),
+        valid_until=dt.date(2026, 12, 31),
+        given_how="oral",
+        witness="Vera Vittne",
+        guardians_required=2,
+        guardians_consented=2,
+        child_own_consent=True,
+    )
+    return consent_services.consent_record(by=world.users["social_worker"], case_id=case.pk, terms=terms)
+
+
+@pytest.mark.parametrize(
+    "real_birthday, comes_of_age",
+    [
+        # Born earlier than the approximate date said: the guardians' consent ends at the real majority.
+        (dt.date(2008, 5, 12), dt.date(2026, 5, 12)),
+        # Born later: majority is never moved later than the day the consent was recorded with.
+        (dt.date(2008, 11, 3), dt.date(2026, 9, 1)),
+    ],
+)
+def test_a_guardians_consent_ends_at_the_real_majority_once_the_number_is_known_never_later(
+    world, real_birthday, comes_of_age
+):
+    with time_machine.travel(dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC), tick=False):
+        case = open_without_number(
+            world, details=details(born=dt.date(2008, 9, 1), precision=reserve.BirthDatePrecision.APPROXIMATE)
+        )
+        consent = guardians_consent(world, case)
+        assert consent.adult_on == dt.date(2026, 9, 1)
+        merge = ask_merge(world, case, number_born(real_birthday))
+        services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
+    assert Consent.objects.get(pk=consent.pk).adult_on == comes_of_age
