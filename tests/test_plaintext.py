@@ -173,6 +173,10 @@ NOT_PERSONAL = {
     "consent.Disclosure.ground": "a legal ground's code",
     "consent.Disclosure.categories": "information category codes",
     "sig.InterventionGroup.band": "an age band's code",
+    # The raises a later one overtook: organisation ids, decision ids, times and level codes (the
+    # supervisor's proxy of Person has the same column).
+    "cases.Person.protection_overtaken": "earlier protection raises: ids, times and level codes",
+    "supervision.PersonAccessLog.protection_overtaken": "earlier protection raises: ids, times and codes",
     "defectors.Intervention.kind": "a code from the intervention catalogue (configuration)",
     "defectors.Intervention.section": "a legal section's code (configuration)",
     "defectors.SupportDecision.section": "a legal section's code (configuration)",

@@ -36,6 +36,11 @@ def handovers(request):
     return render(request, "cases/handovers.html", context)
 
 
+def _empty_forms() -> dict:
+    """The forms the hand-over's page may offer: declining it, keeping the sending case open."""
+    return {"decline_form": forms.HandoverDeclineForm(), "keep_open_form": forms.KeepCaseOpenForm()}
+
+
 def handover_detail(request, handover_id):
     user = request.user
     handover = selectors.handover_get_for(user=user, handover_id=handover_id)
@@ -47,8 +52,7 @@ def handover_detail(request, handover_id):
             # What the page offers (unrecorded: the act is decided when it is posted).
             "can_decide": handover.is_open and access.decide(user, Action.DECIDE, handover).allowed,
             "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
-            "decline_form": forms.HandoverDeclineForm(),
-            "keep_open_form": forms.KeepCaseOpenForm(),
+            **_empty_forms(),
             "closing_to_propose": selectors.closing_to_propose_for(user=user, handover=handover),
             "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
         },

@@ -7,26 +7,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0021_activity_district_support'),
+        ("cases", "0021_activity_district_support"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='handover',
-            name='kept_open_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='kept open'),
+            model_name="handover",
+            name="kept_open_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="kept open"),
         ),
         migrations.AddField(
-            model_name='handover',
-            name='kept_open_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="handover",
+            name="kept_open_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='handover',
-            name='kept_open_reason',
-            field=lotsa.crypto.EncryptedTextField(blank=True, null=True, verbose_name='why the case stays open'),
+            model_name="handover",
+            name="kept_open_reason",
+            field=lotsa.crypto.EncryptedTextField(
+                blank=True, null=True, verbose_name="why the case stays open"
+            ),
         ),
     ]

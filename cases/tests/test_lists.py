@@ -31,7 +31,7 @@ from lotsa.crypto import BlindIndexField, EncryptedField
 from lotsa.listing import SortFilter, name_key
 from supervision.filters import AccessEventFilter
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
-from tests.helpers import events_since, head_seq, login_verified, named_by
+from tests.helpers import case_opened_days_ago, events_since, head_seq, login_verified, named_by
 from tests.test_selector_query_counts import assert_constant
 
 pytestmark = pytest.mark.django_db
@@ -294,7 +294,8 @@ def team(db):
     for serial, (surname, flagged, referrer) in enumerate(
         (("Först", 30, "police"), ("Mitten", 20, "security_service"), ("Sist", 10, "city_service")), 4300
     ):
-        cases[surname] = open_contact(omar, serial, surname, flagged, referrer)
+        # Opened the day the police flagged them: the meeting below may not lie before it.
+        cases[surname] = case_opened_days_ago(open_contact(omar, serial, surname, flagged, referrer), flagged)
     first_contact_services.first_contact_meeting_record(
         by=omar,
         case_id=cases["Mitten"].pk,
