@@ -147,7 +147,12 @@ def latest_of_same_person_shown(*, user: User, records: QuerySet, person_id, pur
     latest = queries.latest_of_same_person(records, person_id=person_id)
     if latest is None or not access.decide(user, Action.VIEW, latest, purpose).allowed:
         return None
-    access.check(user, Action.VIEW, latest, purpose=purpose)
+    try:
+        access.check(user, Action.VIEW, latest, purpose=purpose)
+    except access.AccessDenied:
+        # A consent withdrawn between the two questions: the refusal is recorded, the page goes on
+        # without the other timeline (it never failed a page for a part it only adds).
+        return None
     return latest
 
 

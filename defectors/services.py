@@ -115,7 +115,10 @@ def bops_assess(
     assessment.notes = (notes or "").strip() or None
     assessment.reassessment_due = reassessment_due
     assessment.save()
-    if previous is not None and previous.opens_the_programme and not assessment.opens_the_programme:
+    # The threat is lowered only by an assessment that is now the latest: one back-dated before the
+    # newest (a late-recorded earlier one) leaves the newest's level standing.
+    lowers = previous is not None and previous.opens_the_programme and not assessment.opens_the_programme
+    if lowers and assessed_on >= previous.assessed_on:
         enrolment = _enrolment(case)
         enrolment.threat_lowered_at = timezone.now()
         enrolment.save(update_fields=["threat_lowered_at"])

@@ -385,6 +385,23 @@ def test_a_lowered_threat_tells_the_programme_and_closes_nothing(prog):
     assert not Enrolment.objects.get(case=prog["case"]).awaiting_continue_decision
 
 
+def test_a_lower_assessment_dated_before_the_latest_does_not_lower_the_threat(prog):
+    from tests.helpers import case_opened_days_ago
+
+    case_opened_days_ago(prog["case"], 30)
+    open_gate(prog)
+    plan(prog)
+    services.bops_assess(
+        by=prog["bops_user"],
+        person_id=prog["case"].person_id,
+        level="elevated",
+        special_protection_need=True,
+        notes="",
+        assessed_on=dt.date.today() - dt.timedelta(days=10),  # made before the high one, typed after
+    )
+    assert not Enrolment.objects.get(case=prog["case"]).awaiting_continue_decision
+
+
 def test_closing_records_the_outcome_and_schedules_follow_ups_at_6_and_12_months(prog):
     from cases import services as case_services
 
