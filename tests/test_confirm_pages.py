@@ -116,8 +116,15 @@ def test_the_confirmation_posted_does_the_act(client, world, name):
     who, build, _host, _act, data, done, _names = ACTS[name]
     login_verified(client, world.users[who])
     page = client.get(reverse(name, kwargs=build(world))).content.decode()
-    action = re.search(r'<form method="post" action="([^"]+)"[^>]*id="act"', page).group(1)
-    response = client.post(action, data)
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*id="act"[^>]*>(.*?)</form>', page, re.S)
+    action = form.group(1)
+    # What the page carries along (the version it showed), as a browser would post it.
+    carried = dict(
+        re.findall(
+            r'<input type="hidden" name="(?!csrfmiddlewaretoken)([^"]+)" value="([^"]*)"', form.group(2)
+        )
+    )
+    response = client.post(action, {**carried, **data})
     assert response.status_code in (200, 302)
     assert done(world)
 
