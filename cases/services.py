@@ -29,6 +29,7 @@ from cases.models import (
     CaseVisit,
     JournalEntry,
     Person,
+    PersonNameToken,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
@@ -447,6 +448,8 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
         erased_at=now, personal_number_index=None
     )
     crypto.shred_subject(person.pk)
+    # The name index: its hashes are as good as the names to anyone who holds the index key.
+    PersonNameToken.objects.filter(person_id=person.pk).delete()
     # Who last opened the person's cases, and when: gone with them (the access log keeps its own record).
     CaseVisit.objects.filter(case__person_id=person.pk).delete()
     # The plain dates a birth date could be read back from (the end of the child and youth unit's
