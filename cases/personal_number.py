@@ -154,6 +154,8 @@ class PersonalNumberField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
+        if value in self.empty_values:  # not required, and left empty
+            return value
         try:
             return normalise(value)
         except InvalidPersonalNumber as error:
