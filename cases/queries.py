@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import names
 from cases.access import CasePolicy, assigned_case_ids
 from cases.models import (
     Case,
@@ -24,6 +25,7 @@ from cases.models import (
     HandoverSource,
     JournalEntry,
     Person,
+    PersonNameToken,
 )
 
 
@@ -227,3 +229,16 @@ def last_visit(*, user, page: str, case) -> Subquery:
     ``OuterRef("case_id")``), NULL when no visit is kept. What a list's "new" is measured from."""
     visits = CaseVisit.objects.filter(user=user, case=case, page=page)
     return Subquery(visits.values("seen_at")[:1])
+
+
+def people_named(*, organisation_id, query: names.NameQuery) -> QuerySet[Person]:
+    """The unit's people (not erased) whose name index has a row for every token of ``query`` (the
+    token or its sound, with the birth year when one was typed): the candidates of a search by name,
+    found in SQL, nothing decrypted. A candidate may be a colliding digest: the caller confirms."""
+    people = Person.objects.filter(organisation_id=organisation_id, erased_at__isnull=True)
+    for alternatives in query.criteria():
+        matching = Q()
+        for kind, digest in alternatives:
+            matching |= Q(kind=kind, digest=digest)
+        people = people.filter(pk__in=PersonNameToken.objects.filter(matching).values("person_id"))
+    return people

@@ -33,7 +33,6 @@ from cases.models import (
     Handover,
     JournalEntry,
     Person,
-    PersonNameToken,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
@@ -252,12 +251,7 @@ def cases_found_by_name(*, user: User, query: names.NameQuery) -> NameSearch:
     cases: list[Case] = []
     more = False
     if user.organisation_id is not None:
-        people = Person.objects.filter(organisation_id=user.organisation_id, erased_at__isnull=True)
-        for alternatives in query.criteria():
-            matching = Q()
-            for kind, digest in alternatives:
-                matching |= Q(kind=kind, digest=digest)
-            people = people.filter(pk__in=PersonNameToken.objects.filter(matching).values("person_id"))
+        people = queries.people_named(organisation_id=user.organisation_id, query=query)
         candidates = list(people.values_list("pk", flat=True)[: NAME_SEARCH_CANDIDATES + 1])
         more = len(candidates) > NAME_SEARCH_CANDIDATES
         visible = list(
