@@ -294,3 +294,19 @@ def test_bad_name_input_gets_a_swedish_message_and_searches_nothing(client, worl
     response = client.post(reverse("cases:search"), data)
     assert message in response.content.decode()
     assert not events_since(start).filter(action=Action.SEARCH).exists()
+
+
+def test_the_data_migration_indexes_the_people_recorded_before_the_index(db):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("cases.migrations.0021_person_name_index_filled").fill
+    kept = PersonFactory(given_names="Göran", surname="Åberg-Lind")
+    erased = PersonFactory(given_names="Amir", surname="Haddad")
+    services.person_erase(person_id=erased.pk, reason="gallring")
+    PersonNameToken.objects.all().delete()  # as before the index existed
+    fill(apps, None)
+    born = kept.birth_date.year
+    assert _rows(kept) == names.entries(given_names="Göran", surname="Åberg-Lind", birth_year=born)
+    assert not PersonNameToken.objects.filter(person=erased).exists()
