@@ -36,7 +36,7 @@ def prepare_database(dataset: str, mode: str) -> None:
     from bench.models import BenchMeta
 
     wanted = {
-        "version": data.DATA_VERSION,
+        "version": f"names-{names.VERSION}" if dataset == "names" else data.DATA_VERSION,
         "dataset": dataset,
         "sizes": names.SIZES[mode] if dataset == "names" else data.SIZES[mode],
         "keys": _key_fingerprint(),

@@ -251,8 +251,9 @@ def cases_found_by_name(*, user: User, query: names.NameQuery) -> NameSearch:
     cases: list[Case] = []
     more = False
     if user.organisation_id is not None:
-        people = queries.people_named(organisation_id=user.organisation_id, query=query)
-        candidates = list(people.values_list("pk", flat=True)[: NAME_SEARCH_CANDIDATES + 1])
+        candidates = queries.people_named(
+            organisation_id=user.organisation_id, query=query, limit=NAME_SEARCH_CANDIDATES + 1
+        )
         more = len(candidates) > NAME_SEARCH_CANDIDATES
         visible = list(
             access.visible_to(user, Case.objects.filter(person_id__in=candidates[:NAME_SEARCH_CANDIDATES]))
