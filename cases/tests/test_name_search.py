@@ -310,3 +310,19 @@ def test_the_data_migration_indexes_the_people_recorded_before_the_index(db):
     born = kept.birth_date.year
     assert _rows(kept) == names.entries(given_names="Göran", surname="Åberg-Lind", birth_year=born)
     assert not PersonNameToken.objects.filter(person=erased).exists()
+
+
+def test_a_search_matching_more_people_than_are_shown_asks_to_narrow_it(world, monkeypatch):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "NAME_SEARCH_SHOWN", 1)
+    supervisor = world.users["supervisor"]
+    for _n in range(2):
+        CaseFactory(
+            person=PersonFactory(given_names="Amir", surname="Haddad", organisation=world.district_a),
+            owner_unit=world.district_a,
+        )
+    start = head_seq()
+    found = _search(supervisor, "Amir Haddad")
+    assert len(found.cases) == 1 and found.more
+    assert named_by(events_since(start).filter(action=Action.SEARCH)) == [found.cases[0].person_id]
