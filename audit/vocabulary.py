@@ -748,6 +748,11 @@ REASON_PATTERNS = (
     ),
     Pattern("person erased: {text}", pgettext_lazy("access reason", "person erased: %(text)s")),
     Pattern(
+        "name: {n} person(s), {m} case(s) shown",
+        pgettext_lazy("access reason", "search by name: %(n)s person(s), %(m)s case(s) shown"),
+        {"n": "number", "m": "number"},
+    ),
+    Pattern(
         "personal identity number: {n} case(s) shown",
         pgettext_lazy("access reason", "search by personal identity number: %(n)s case(s) shown"),
         {"n": "number"},

@@ -32,13 +32,13 @@ def prepare_database(dataset: str, mode: str) -> None:
     django.setup()
     from django.db import connection
 
-    from bench import data
+    from bench import data, names
     from bench.models import BenchMeta
 
     wanted = {
-        "version": data.DATA_VERSION,
+        "version": f"names-{names.VERSION}" if dataset == "names" else data.DATA_VERSION,
         "dataset": dataset,
-        "sizes": data.SIZES[mode],
+        "sizes": names.SIZES[mode] if dataset == "names" else data.SIZES[mode],
         "keys": _key_fingerprint(),
     }
     call_command("migrate", verbosity=0)  # Lotsa's own tables first: the baseline's refer to them
@@ -51,7 +51,12 @@ def prepare_database(dataset: str, mode: str) -> None:
         raise SystemExit(STALE)
     print(f"  generating the {dataset} data set ({mode}); it is kept for later runs", file=sys.stderr)
     started = time.perf_counter()
-    built = data.build_cases(data.SIZES[mode]) if dataset == "cases" else data.build_people(data.SIZES[mode])
+    if dataset == "names":
+        built = names.build(mode)
+    elif dataset == "cases":
+        built = data.build_cases(data.SIZES[mode])
+    else:
+        built = data.build_people(data.SIZES[mode])
     BenchMeta.objects.create(key="dataset", value={"wanted": wanted, "built": built})
     with connection.cursor() as cursor:  # fresh planner statistics, as a database in use has
         cursor.execute("ANALYZE")
@@ -464,7 +469,7 @@ def measure_rotation() -> list[dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", choices=["cases", "people"], required=True)
+    parser.add_argument("--dataset", choices=["cases", "people", "names"], required=True)
     parser.add_argument("--mode", choices=["full", "quick", "smoke"], default="full")
     parser.add_argument("--engine", choices=["sqlite", "postgres"], required=True)
     parser.add_argument("--out", required=True)
@@ -473,7 +478,7 @@ def main() -> int:
     only = {int(number) for number in args.rows.split(",") if number.strip()}
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
-    from bench import anchorfile, load
+    from bench import anchorfile, load, names
 
     prepare_database(args.dataset, args.mode)
     n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
@@ -490,6 +495,8 @@ def main() -> int:
             # The anchor file touches no database: measured once, beside SQLite's rows (the smoke run
             # of the test suite calls it directly, tests/test_anchor_file.py).
             steps.append(({8}, lambda: anchorfile.measure_anchor_file(args.mode)))
+    elif args.dataset == "names":
+        steps = [({9}, lambda: names.measure(args.mode, built()))]
     else:
         steps = [({3}, lambda: measure_lookup(args.mode))]
     steps = [step for numbers, step in steps if not only or numbers & only]

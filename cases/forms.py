@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import CASEWORK_ROLES
+from cases import names
+from cases import personal_number as pnr
 from cases.personal_number import PersonalNumberField
 from cases.reserve_identity import InvalidReserveIdentity, ReserveIdentityField, parse_birth_date
 from cases.words import CHANGEABLE_ACTIVITIES, Activity, CloseReason, Milieu, ProtectedIdentity, TargetGroup
@@ -13,7 +17,51 @@ from lotsa.vocabulary import InformationCategory
 
 
 class SearchForm(forms.Form):
-    personal_number = PersonalNumberField()
+    """A person by the whole personal identity number, or by name (with the birth year or date when
+    only one name is known). Cleaned: ``personal_number`` (canonical) or ``query`` (a NameQuery)."""
+
+    personal_number = PersonalNumberField(required=False)
+    name = forms.CharField(
+        label=_("Or: name"),
+        max_length=200,
+        required=False,
+        help_text=_("Given name and surname; or one name and the birth year."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    born = forms.CharField(
+        label=_("Born (year or date)"),
+        max_length=10,
+        required=False,
+        help_text=_("YYYY or YYYY-MM-DD. Used with a name."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        number, name = data.get("personal_number"), (data.get("name") or "").strip()
+        if self.errors:
+            return data
+        if number and name:
+            self.add_error("name", _("Search by the personal identity number or by name, not both."))
+        elif not number and not name:
+            self.add_error(
+                "personal_number", _("Type the whole personal identity number, or a name to search by.")
+            )
+        elif name and _NUMBER_LIKE.fullmatch(name):
+            # Only digits: meant as a number. Searched as one if it is one, otherwise said so.
+            try:
+                data["personal_number"] = pnr.normalise(name)
+            except pnr.InvalidPersonalNumber as error:
+                self.add_error("name", error.message)
+        elif name:
+            try:
+                data["query"] = names.parse(name, born=data.get("born", ""))
+            except names.InvalidNameQuery as error:
+                self.add_error(error.field, error.message)
+        return data
+
+
+_NUMBER_LIKE = re.compile(r"[\d\s+-]+")
 
 
 class OpenCaseForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases import names
 from cases import personal_number as pnr
 from cases import reserve_identity as reserve
 from cases.records import PersonalRecord
@@ -28,6 +29,7 @@ from cases.words import (
     TargetGroup,
     VisitedPage,
 )
+from lotsa import crypto
 from lotsa.crypto import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from lotsa.querysets import GuardedQuerySet
 from lotsa.records import GuardedRecord
@@ -178,7 +180,42 @@ class Person(PersonFacts, GuardedRecord):
         identity = self.reserve_identity
         if identity is not None and not reserve.is_reserve_identity(identity):
             self.reserve_identity = reserve.normalise(identity)
+        # The name index follows the names and the birth year, on every save that writes either.
+        renamed = self._state.adding or bool(NAME_INDEX_SOURCES & set(crypto.encrypted_fields_written(self)))
         super().save(*args, **kwargs)
+        if renamed:
+            self.name_index_refresh()
+
+    def name_index_refresh(self) -> None:
+        """Write the person's rows of the name index anew (cases/names.py) from the decrypted names."""
+        born = self.birth_date
+        rows = names.entries(
+            given_names=self.given_names, surname=self.surname, birth_year=born.year if born else None
+        )
+        PersonNameToken.objects.filter(person=self).delete()
+        PersonNameToken.objects.bulk_create(
+            PersonNameToken(person=self, kind=kind, digest=digest) for kind, digest in sorted(rows)
+        )
+
+
+# What the name index is computed from: a save that writes any of these refreshes it.
+NAME_INDEX_SOURCES = frozenset({"given_names", "surname", "personal_number", "recorded_birth_date"})
+
+
+class PersonNameToken(models.Model):
+    """One row of the name index: a truncated keyed hash of one of a person's name tokens (alone or
+    with the birth year, spelled or as it sounds). Nothing here can be read back to a name; what the
+    rows leak is in docs/security.md. Erasing the person deletes them."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
+    kind = models.PositiveSmallIntegerField(choices=names.Kind.choices)
+    digest = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "digest", "person"], name="person_name_token")]
+
+    def __str__(self) -> str:
+        return f"name token {self.pk}"
 
 
 class Case(PersonalRecord):

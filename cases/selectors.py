@@ -3,6 +3,8 @@ is already recorded)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,8 +20,8 @@ from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
+from cases import names, queries
 from cases import personal_number as pnr
-from cases import queries
 from cases import reserve_identity as reserve
 from cases.access import assigned_case_ids, is_named_handler
 from cases.filters import CaseFilter, youth_unit_hand_over_by
@@ -258,6 +260,65 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
     )
     crypto.prefetch_data_keys(case.person_id for case in cases)
     return cases
+
+
+NAME_SEARCH_CANDIDATES = 200  # people the index may propose before the search asks for more names
+NAME_SEARCH_SHOWN = 50
+
+
+@dataclasses.dataclass
+class NameSearch:
+    cases: list[Case]
+    more: bool  # more people matched than are shown: the user should narrow the search
+
+
+@transaction.atomic
+def cases_found_by_name(*, user: User, query: names.NameQuery) -> NameSearch:
+    """Search by name (and birth year or date) through the name index, never by decrypting rows to
+    scan them. The index proposes candidates of the user's own unit; the case policy narrows them, in
+    SQL, to the cases the user may open; only those candidates' names are decrypted, to drop what
+    matched only by a colliding digest. One access event (a search) names every person shown, and is
+    written before anything is returned; a search that shows nobody is recorded as well."""
+    cases: list[Case] = []
+    more = False
+    if user.organisation_id is not None:
+        candidates = queries.people_named(
+            organisation_id=user.organisation_id, query=query, limit=NAME_SEARCH_CANDIDATES + 1
+        )
+        more = len(candidates) > NAME_SEARCH_CANDIDATES
+        visible = list(
+            access.visible_to(user, Case.objects.filter(person_id__in=candidates[:NAME_SEARCH_CANDIDATES]))
+            .select_related("person", "owner_unit", "responsible")
+            .order_by("-opened_at")
+        )
+        crypto.prefetch_data_keys(case.person_id for case in visible)
+        ranked = []
+        for case in visible:
+            person = case.person
+            found, exactly = query.matches(
+                given_names=person.given_names, surname=person.surname, birth_date=person.birth_date
+            )
+            if found:
+                ranked.append((not exactly, person.surname.casefold(), person.given_names.casefold(), case))
+        ranked.sort(key=lambda row: row[:3])
+        more = more or len(ranked) > NAME_SEARCH_SHOWN
+        cases = [row[3] for row in ranked[:NAME_SEARCH_SHOWN]]
+    shown = list(dict.fromkeys(case.person_id for case in cases))
+    audit.append(
+        [
+            audit.Event(
+                action=Action.SEARCH,
+                actor=user,
+                target_type="cases.person",
+                target_id=str(shown[0]) if len(shown) == 1 else "",
+                subject_id=shown[0] if len(shown) == 1 else None,
+                subjects=shown if len(shown) > 1 else [],
+                purpose="find a person",
+                reason=f"name: {len(shown)} person(s), {len(cases)} case(s) shown",
+            )
+        ]
+    )
+    return NameSearch(cases=cases, more=more)
 
 
 JOURNAL_PAGE_SIZE = 20

@@ -32,6 +32,7 @@ from cases.models import (
     Person,
     PersonMerge,
     PersonMergeStatus,
+    PersonNameToken,
     ProtectionLowering,
     ProtectionLoweringStatus,
 )
@@ -522,6 +523,8 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
         erased_at=now, personal_number_index=None
     )
     crypto.shred_subject(person.pk)
+    # The name index: its hashes are as good as the names to anyone who holds the index key.
+    PersonNameToken.objects.filter(person_id=person.pk).delete()
     # Who last opened the person's cases, and when: gone with them (the access log keeps its own record).
     CaseVisit.objects.filter(case__person_id=person.pk).delete()
     # The plain dates a birth date could be read back from (the end of the child and youth unit's
@@ -906,7 +909,7 @@ def _rows_pointing_at(person_id):
 
 def _merging(person_id) -> None:
     """On PostgreSQL, tell the trigger that keeps signed journal entries final that the absorbed
-    record's entries may move (cases/migrations/0021): for this transaction only, and only them."""
+    record's entries may move (cases/migrations/0024): for this transaction only, and only them."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(person_id or "")])
@@ -981,5 +984,8 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
                         _("Both records have a request waiting for a decision: decide it first, then merge.")
                     ) from None
         _merging(None)
+        # The name index: the absorbed record's rows came along with the rest; the survivor's are
+        # written anew from the names it now holds.
+        into.name_index_refresh()
         crypto.shred_subject(absorbed.pk)
     return into

@@ -41,12 +41,16 @@ def my_cases(request):
 
 
 def search(request):
-    """Exact match on the personal identity number, through the blind index. POST only, so the
-    number never appears in a URL or a server log."""
+    """Exact match on the personal identity number, through its blind index, or a search by name
+    through the name index (cases/names.py). POST only, so what was typed never appears in a URL or a
+    server log."""
     access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     form = forms.SearchForm(request.POST or None)
-    results, elsewhere = None, []
-    if request.method == "POST" and form.is_valid():
+    results, elsewhere, by_name = None, [], None
+    if request.method == "POST" and form.is_valid() and form.cleaned_data.get("query"):
+        by_name = selectors.cases_found_by_name(user=request.user, query=form.cleaned_data["query"])
+        results = by_name.cases
+    elif request.method == "POST" and form.is_valid():
         number = form.cleaned_data["personal_number"]
         results = selectors.cases_found_by_number(user=request.user, number=number)
         if not results and request.user.has_role(*CASEWORK_ROLES):
@@ -57,7 +61,7 @@ def search(request):
     return render(
         request,
         "cases/search.html",
-        {"form": form, "results": results, "can_open": can_open, "elsewhere": elsewhere},
+        {"form": form, "results": results, "can_open": can_open, "elsewhere": elsewhere, "by_name": by_name},
     )
 
 

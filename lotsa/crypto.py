@@ -384,6 +384,17 @@ def blind_index(domain: str, value: str) -> str:
     return hmac.new(_field_index_key(domain), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def truncated_blind_index(domain: str, value: str, *, bits: int) -> int:
+    """The first ``bits`` bits of the keyed hash of ``value`` (under ``domain``'s own derived key), as a
+    non-negative integer: a blind index that is meant to collide. Where many rows share few values
+    (name tokens), truncation bounds what the index says: distinct values may share a digest, so equal
+    digests no longer prove equal values, and every match is confirmed against the decrypted row."""
+    if not 8 <= bits <= 62:
+        raise CryptoError("a truncated blind index keeps between 8 and 62 bits")
+    digest = hmac.new(_field_index_key(domain), value.encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+
+
 # --- Model fields -----------------------------------------------------------------------------------
 
 

@@ -101,6 +101,7 @@ PATTERN_EXAMPLES = {
         "personen raderades: Begäran om radering, beslut 2026-03"
     ),
     "personal identity number: 2 case(s) shown": "sökning på personnummer: 2 ärende(n) visades",
+    "name: 3 person(s), 4 case(s) shown": "sökning på namn: 3 person(er), 4 ärende(n) visades",
     "review: misuse": "granskning: Markerad som missbruk",
     "rewrapped 40 data keys under v3": "40 datanycklar omslutna under huvudnyckelns version 3",
     "rotation to v3 complete: this run rewrapped 40 data keys; none is left under an older version": (
