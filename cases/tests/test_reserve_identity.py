@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
@@ -366,3 +367,55 @@ def test_a_guardians_consent_ends_at_the_real_majority_once_the_number_is_known_
         merge = ask_merge(world, case, number_born(real_birthday))
         services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
     assert Consent.objects.get(pk=consent.pk).adult_on == comes_of_age
+
+
+# --- Review mends: who sees the survivor, the trigger's exception, merge errors ------------------------
+
+
+def test_a_merge_that_the_database_refuses_says_so_and_changes_nothing(world_for_merges, monkeypatch):
+    """A colleague gives the number to another record of the unit at the same moment: the record
+    cannot take it; the supervisor is told in words, nothing is changed, never a 500."""
+    case = open_without_number(world_for_merges)
+    merge = ask_merge(world_for_merges, case, world_for_merges.case_a.person.personal_number)
+    monkeypatch.setattr(services, "person_find", lambda **kwargs: None)  # the other record not yet seen
+    with pytest.raises(DomainError, match="kunde inte slås samman"):
+        with transaction.atomic():
+            services.person_merge_decide(
+                by=world_for_merges.users["supervisor"], merge_id=merge.pk, approve=True
+            )
+    assert Person.objects.get(pk=case.person_id).personal_number_index is None
+    assert PersonMerge.objects.get(pk=merge.pk).status == "pending"
+
+
+def test_records_whose_rows_cannot_move_are_not_merged_and_nothing_changes(world_for_merges, monkeypatch):
+    case = open_without_number(world_for_merges)
+    merge = ask_merge(world_for_merges, case, world_for_merges.case_a.person.personal_number)
+
+    def refused(**kwargs):
+        raise IntegrityError("a constraint no one foresaw")
+
+    monkeypatch.setattr(services, "_repoint", refused)
+    with pytest.raises(DomainError, match="kunde inte slås samman"):
+        with transaction.atomic():
+            services.person_merge_decide(
+                by=world_for_merges.users["supervisor"], merge_id=merge.pk, approve=True
+            )
+    assert Case.objects.get(pk=case.pk).person_id == case.person_id
+    assert Person.objects.get(pk=case.person_id).erased_at is None
+
+
+def test_both_records_waiting_for_a_decision_is_said_as_such(world_for_merges):
+    """Both records have a request to lower their protection waiting: the one that can wait only one
+    at a time says so (decide it first), rather than that the merge failed."""
+    world = world_for_merges
+    case = open_without_number(world)
+    worker, chief = world.users["social_worker"], world.users["supervisor"]
+    for each in (case, world.case_a):
+        services.person_protect(by=worker, case_id=each.pk, level="secrecy_marking")
+    merge = ask_merge(world, case, world.case_a.person.personal_number)
+    for each in (case, world.case_a):
+        services.protection_lowering_request(by=worker, case_id=each.pk, level="none", reason="Borta.")
+    with pytest.raises(DomainError, match="först"):
+        with transaction.atomic():
+            services.person_merge_decide(by=chief, merge_id=merge.pk, approve=True)
+    assert Case.objects.get(pk=case.pk).person_id == case.person_id
