@@ -372,6 +372,27 @@ def test_a_guardians_consent_ends_at_the_real_majority_once_the_number_is_known_
 # --- Review mends: who sees the survivor, the trigger's exception, merge errors ------------------------
 
 
+def test_only_who_may_decide_the_merge_sees_which_record_keeps_the_number(client, world):
+    """The requester learns that the unit keeps a record with the number (as opening a case with it
+    would tell them), never whose; the supervisor who decides sees the record, and only that page's
+    event names it."""
+    case = open_without_number(world)
+    survivor = world.case_a.person
+    merge = ask_merge(world, case, survivor.personal_number)
+    page = reverse("cases:merge_decide", args=[case.pk, merge.pk])
+    login_verified(client, world.users["social_worker"])
+    start = head_seq()
+    shown = client.get(page).content.decode()
+    assert survivor.surname not in shown and survivor.given_names not in shown
+    assert "redan en post med detta nummer" in shown
+    assert not AccessEvent.objects.naming(survivor.pk).filter(pk__gt=start).exists()
+    login_verified(client, world.users["supervisor"])
+    start = head_seq()
+    shown = client.get(page).content.decode()
+    assert survivor.surname in shown
+    assert AccessEvent.objects.naming(survivor.pk).filter(pk__gt=start, action=Action.VIEW).exists()
+
+
 def test_a_merge_that_the_database_refuses_says_so_and_changes_nothing(world_for_merges, monkeypatch):
     """A colleague gives the number to another record of the unit at the same moment: the record
     cannot take it; the supervisor is told in words, nothing is changed, never a 500."""
