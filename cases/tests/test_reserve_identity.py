@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
@@ -391,6 +391,19 @@ def test_only_who_may_decide_the_merge_sees_which_record_keeps_the_number(client
     shown = client.get(page).content.decode()
     assert survivor.surname in shown
     assert AccessEvent.objects.naming(survivor.pk).filter(pk__gt=start, action=Action.VIEW).exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
+def test_a_signed_entry_moves_only_to_the_record_its_own_was_merged_into_whatever_the_setting_says(world):
+    """The transaction-local setting is the application's to set: alone it opens nothing. A signed
+    entry of a record not marked merged into the target stays where it is."""
+    entry = world.signed_entry
+    with pytest.raises(DatabaseError, match="final"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(entry.person_id)])
+        cursor.execute(
+            "UPDATE cases_journalentry SET person_id = %s WHERE id = %s", [world.case_b.person_id, entry.pk]
+        )
+    assert JournalEntry.objects.get(pk=entry.pk).person_id == entry.person_id
 
 
 def test_a_merge_that_the_database_refuses_says_so_and_changes_nothing(world_for_merges, monkeypatch):
