@@ -118,6 +118,13 @@ class AccessEventQuerySet(AppendOnlyQuerySet):
         listed = AccessEventSubject.objects.filter(subject_id=subject_id).values("event_id")
         return self.filter(models.Q(subject_id=subject_id) | models.Q(pk__in=listed))
 
+    def naming_any(self, subject_ids):
+        """Events that name any of several ids of one person (a record and those merged into it), as
+        :meth:`naming` does for one, in one query."""
+        subject_ids = list(subject_ids)
+        listed = AccessEventSubject.objects.filter(subject_id__in=subject_ids).values("event_id")
+        return self.filter(models.Q(subject_id__in=subject_ids) | models.Q(pk__in=listed))
+
 
 class TransactionId(models.Func):
     """The writing transaction's id, as the column default of every row of the log.

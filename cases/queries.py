@@ -228,6 +228,18 @@ def is_latest_of_same_person(model) -> Q:
     return Q(pk=Subquery(newest.values("pk")[:1]))
 
 
+def ids_of_person_with_merged(*, person_id) -> list:
+    """The record's id and the ids of every record merged into it (made without a number, absorbed by
+    a merge), at any depth: the ids the access log names the person by. Found, never shown."""
+    ids, new = [person_id], [person_id]
+    while new:
+        new = list(
+            Person.objects.filter(merged_into_id__in=new).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
+        ids += new
+    return ids
+
+
 def person_found(*, person_id) -> Person:
     """The person a page decides on (404 when there is no such person)."""
     person = Person.objects.filter(pk=person_id).first()

@@ -463,10 +463,12 @@ def _merge_of(user: User, case: Case) -> dict:
 
 
 @transaction.atomic
-def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Person | None]:
+def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Person | None, bool]:
     """The request to merge as its decision page shows it: the record made without a number, the
     number asked for, and whether the unit keeps a record with that number (which the merge would
-    keep). One decision, one event, naming both records."""
+    keep). Who that record is (its name) is shown only to whoever may decide the request, and only
+    then does the one event name both records; the requester and the case's handlers learn only that
+    the unit keeps a record with the number, as opening a case with it would tell them."""
     try:
         merge = PersonMerge.objects.select_related("case", "person", "requested_by").get(
             pk=merge_id, case_id=case_id
@@ -475,6 +477,9 @@ def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Per
         raise Http404 from None
     survivor = person_find(organisation=merge.person.organisation_id, number=merge.number)
     survivor = None if survivor is None or survivor.pk == merge.person_id else survivor
+    unit_keeps_number = survivor is not None
+    if not access.decide(user, Action.DECIDE, merge).allowed:
+        survivor = None
     access.check(
         user,
         Action.VIEW,
@@ -482,7 +487,7 @@ def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Per
         purpose="decide merging records of a person",
         naming=[survivor.pk] if survivor is not None else [],
     )
-    return merge, survivor
+    return merge, survivor, unit_keeps_number
 
 
 def waiting_person_merges(user: User) -> list:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -701,6 +701,34 @@ def person_protection_inherit(*, by: User, person: Person) -> Person:
     return person
 
 
+def _protection_spread(person: Person) -> None:
+    """The raise in force in ``person``'s record reaches every other unit's record of the person that
+    holds a lower level, as the same decision (so that the raising unit lowering it lowers them too):
+    for a record that newly holds a number (the merge), whose raise the others have not yet had."""
+    if person.protection_decision is None or _rank(person.protected_identity) == 0:
+        return
+    for record in _records_of_same_person_locked(person):
+        if record.pk == person.pk or _rank(record.protected_identity) >= _rank(person.protected_identity):
+            continue
+        _overtake(record)
+        record.protection_level_before = record.protected_identity
+        record.protected_identity = person.protected_identity
+        record.protection_raised_by_id = person.protection_raised_by_id
+        record.protection_raised_at = person.protection_raised_at
+        record.protection_decision = person.protection_decision
+        record.protection_lowered_at = None
+        record.save(update_fields=_PROTECTION_FIELDS)
+        _record_changed_elsewhere(record=record, reason=RAISED_ELSEWHERE)
+
+
+def _protection_follows_the_number(*, by: User, person: Person) -> None:
+    """A record that now holds the person's number is one of their records across units: it holds the
+    strongest protection any of them holds, and a stronger raise of its own reaches all of them.
+    Nothing is lowered anywhere."""
+    person_protection_inherit(by=by, person=person)
+    _protection_spread(person)
+
+
 @transaction.atomic
 def person_protect(*, by: User, case_id, level: str) -> Person:
     """Raise the protected-identity level of a case's person (placing someone in protected housing
@@ -805,6 +833,10 @@ def protection_lowering_decide(*, by: User, lowering_id, approve: bool, note: st
 # --- Merging a record made without a number into the person's record (four eyes) ------------------
 
 
+_NOT_MERGED = _("The records could not be merged. Nothing was changed.")
+_BOTH_WAITING = _("Both records have a request waiting for a decision: decide it first, then merge.")
+
+
 def person_merge_pending(person_id) -> PersonMerge | None:
     """The request to merge the person's record that waits for approval, if any (found, not shown)."""
     return (
@@ -870,11 +902,17 @@ def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") ->
         merge = PersonMerge.objects.select_related("case", "person").get(pk=merge.pk)  # moved with the rest
         merge.absorbed_id = absorbed_id
         merge.status = PersonMergeStatus.APPROVED
+        _protection_follows_the_number(by=by, person=Person.objects.get(pk=merge.person_id))
     else:
         person = Person.objects.select_for_update().get(pk=merge.person_id)
         person.personal_number = merge.number
-        person.save()
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:
+            raise DomainError(_NOT_MERGED) from None
         merge.status = PersonMergeStatus.APPROVED
+        _protection_follows_the_number(by=by, person=person)
     merge.decided_by, merge.decided_at = by, now
     merge.save(update_fields=["status", "decided_by", "decided_at", "note", "absorbed"])
     if merge.status == PersonMergeStatus.APPROVED:
@@ -909,10 +947,51 @@ def _rows_pointing_at(person_id):
 
 def _merging(person_id) -> None:
     """On PostgreSQL, tell the trigger that keeps signed journal entries final that the absorbed
-    record's entries may move (cases/migrations/0024): for this transaction only, and only them."""
+    record's entries may move (cases/migrations/0024): for this transaction only, only them, and only to
+    the record it is marked merged into."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(person_id or "")])
+
+
+def _waiting_on_both(absorbed: Person, into: Person) -> bool:
+    """Whether both records have a row that only one record of a person may have at a time (a
+    request waiting for a decision: a unique constraint on the person, with a condition)."""
+    for model, field, _encrypted in _rows_pointing_at(absorbed.pk):
+        for constraint in model._meta.constraints:
+            if not (
+                isinstance(constraint, models.UniqueConstraint)
+                and constraint.condition is not None
+                and list(constraint.fields) == [field.name]
+            ):
+                continue
+            waiting = model._base_manager.filter(
+                constraint.condition, **{f"{field.attname}__in": [absorbed.pk, into.pk]}
+            )
+            if waiting.values(field.attname).distinct().count() == 2:
+                return True
+    return False
+
+
+def _repoint(*, absorbed: Person, into: Person) -> None:
+    """Every row of every model that points at ``absorbed`` points at ``into``; a row whose fields were
+    under ``absorbed``'s data key is encrypted again under ``into``'s."""
+    for model, field, encrypted_under_it in _rows_pointing_at(absorbed.pk):
+        rows = model._base_manager.filter(**{field.name: absorbed.pk})
+        if not encrypted_under_it:
+            rows.update(**{field.attname: into.pk})
+            continue
+        names = crypto.encrypted_fields(model)
+        for row in rows.order_by("pk"):
+            values = {name: getattr(row, name) for name in names}  # decrypted under absorbed's key
+            setattr(row, field.attname, into.pk)
+            for name, value in values.items():
+                setattr(row, name, value)  # encrypted again, under into's key, on the way out
+            ciphertexts = {
+                model._meta.get_field(name).attname: model._meta.get_field(name).pre_save(row, False)
+                for name in names
+            }
+            model._base_manager.filter(pk=row.pk).update(**{field.attname: into.pk}, **ciphertexts)
 
 
 def person_merge(*, absorbed: Person, into: Person) -> Person:
@@ -944,8 +1023,15 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
             "address": into.address or absorbed.address,
         }
         if _rank(absorbed.protected_identity) > _rank(into.protected_identity):
-            for name in _PROTECTION_FIELDS:
-                setattr(into, name, getattr(absorbed, name))
+            # The stronger raise takes over as any raise does: ``into``'s own (perhaps another unit's
+            # decision) is kept, in force again once the stronger is lowered back to the level it found.
+            _overtake(into)
+            into.protection_level_before = into.protected_identity
+            into.protected_identity = absorbed.protected_identity
+            into.protection_raised_by_id = absorbed.protection_raised_by_id
+            into.protection_raised_at = absorbed.protection_raised_at
+            into.protection_decision = absorbed.protection_decision
+            into.protection_lowered_at = None
         # The absorbed record leaves every index first, so that ``into`` can take its reserve identity.
         Person.objects.bypassing_guard("merge: the record is merged and erased").filter(
             pk=absorbed.pk
@@ -959,30 +1045,11 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
             setattr(into, name, value)
         into.save()
         _merging(absorbed.pk)
-        for model, field, encrypted_under_it in _rows_pointing_at(absorbed.pk):
-            rows = model._base_manager.filter(**{field.name: absorbed.pk})
-            if not encrypted_under_it:
-                rows.update(**{field.attname: into.pk})
-                continue
-            names = crypto.encrypted_fields(model)
-            for row in rows.order_by("pk"):
-                values = {name: getattr(row, name) for name in names}  # decrypted under absorbed's key
-                setattr(row, field.attname, into.pk)
-                for name, value in values.items():
-                    setattr(row, name, value)  # encrypted again, under into's key, on the way out
-                ciphertexts = {
-                    model._meta.get_field(name).attname: model._meta.get_field(name).pre_save(row, False)
-                    for name in names
-                }
-                try:
-                    with transaction.atomic():
-                        model._base_manager.filter(pk=row.pk).update(
-                            **{field.attname: into.pk}, **ciphertexts
-                        )
-                except IntegrityError:
-                    raise DomainError(
-                        _("Both records have a request waiting for a decision: decide it first, then merge.")
-                    ) from None
+        try:
+            with transaction.atomic():
+                _repoint(absorbed=absorbed, into=into)
+        except IntegrityError:
+            raise DomainError(_BOTH_WAITING if _waiting_on_both(absorbed, into) else _NOT_MERGED) from None
         _merging(None)
         # The name index: the absorbed record's rows came along with the rest; the survivor's are
         # written anew from the names it now holds.

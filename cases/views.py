@@ -465,7 +465,7 @@ def person_merge_decide(request, case_id, merge_id):
     shown = {}
 
     def show():
-        shown["merge"], shown["survivor"] = selectors.person_merge_for(
+        shown["merge"], shown["survivor"], shown["unit_keeps_number"] = selectors.person_merge_for(
             user=request.user, case_id=case_id, merge_id=merge_id
         )
 

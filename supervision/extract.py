@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from audit import services as audit
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
+from cases.queries import ids_of_person_with_merged
 from lotsa.pdf import Document
 from relatives.selectors import NAMED_AS_CONCERNED
 
@@ -30,10 +31,11 @@ SECRET_FROM_THE_PERSON = Q(target_type="relatives.relation", reason=NAMED_AS_CON
 def extract_events(extract) -> QuerySet:
     """The events the extract lists: every event naming the person up to the extract's own
     preparation, except those secret from the person."""
+    ids = ids_of_person_with_merged(person_id=extract.person_id)
     return (
-        AccessEvent.objects.naming(extract.person_id)
+        AccessEvent.objects.naming_any(ids)
         .filter(pk__lte=extract.last_event_id)
-        .exclude(SECRET_FROM_THE_PERSON & Q(subject_id=extract.person_id))
+        .exclude(SECRET_FROM_THE_PERSON & Q(subject_id__in=ids))
         .order_by("occurred_at", "id")
     )
 

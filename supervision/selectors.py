@@ -17,7 +17,7 @@ from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES,
 from audit import services as audit
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
-from cases.queries import holdings_of, person_found
+from cases.queries import holdings_of, ids_of_person_with_merged, person_found
 from consent.queries import consents_and_disclosures_of
 from defectors.queries import holdings_of as programme_holdings
 from lotsa import access, charts, waiting
@@ -118,7 +118,7 @@ def person_access_log_for(
     start = filters.value("start") or end - dt.timedelta(weeks=CHART_WEEKS)
 
     begin, finish = period_bounds(start, end)
-    naming = AccessEvent.objects.naming(log.pk)
+    naming = AccessEvent.objects.naming_any(ids_of_person_with_merged(person_id=log.pk))
     events = filters.apply(naming.filter(occurred_at__gte=begin, occurred_at__lt=finish))
     organisations = sorted({name for name in naming.values_list("actor_organisation", flat=True).distinct()})
     picture, weeks, series = _chart(events, start, end)

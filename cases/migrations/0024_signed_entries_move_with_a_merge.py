@@ -1,8 +1,11 @@
 """On PostgreSQL, a signed journal entry stays final, with one exception: while a merge of two records
 of the same person is under way in the transaction (``cases.services.person_merge`` sets
 ``lotsa.merging_person`` to the absorbed record's id, transaction-local), an entry of that record may
-move to the surviving record with its text re-encrypted under that record's key. Nothing else of it
-may change: its case, category, author, dates, signer, correction and version stay as they were."""
+move to the surviving record with its text re-encrypted under that record's key. The setting alone is
+not trusted (the application's role may set it at will): the absorbed record must already be marked
+merged into the very record the entry moves to (``person_merge`` marks it before it moves any row).
+Nothing else of it may change: its case, category, author, dates, signer, correction and version stay
+as they were."""
 
 from django.db import migrations
 
@@ -14,6 +17,10 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE'
        AND current_setting('lotsa.merging_person', true) = OLD.person_id::text
+       AND EXISTS (
+           SELECT 1 FROM cases_person
+           WHERE id = OLD.person_id AND merged_into_id = NEW.person_id AND erased_at IS NOT NULL
+       )
        AND NEW.id = OLD.id
        AND NEW.case_id = OLD.case_id
        AND NEW.category = OLD.category

@@ -10,6 +10,8 @@ raised, never below the level a record had before it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -23,7 +25,7 @@ from cases.access import NOT_THE_RAISING_UNIT
 from cases.models import Case, Person, ProtectionLowering
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
-from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, valid_number
 from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db
@@ -306,3 +308,89 @@ def test_the_demo_shows_jamals_protection_raised_by_the_programme_in_rinkeby_kis
     assert record.protection_raised_by.name not in home
     page = client.get(reverse("cases:detail", kwargs={"case_id": jamal.pk})).content.decode()
     assert "av en annan enhet" in page
+
+
+# --- Protection follows a merge of a record made without a number ---------------------------------------
+
+
+def _without_number(world):
+    return services.case_open(
+        by=world.users["social_worker"],
+        number="",
+        details=services.PersonDetails(
+            given_names="Amir",
+            surname="Okänd",
+            contact={},
+            address={},
+            protected_identity="none",
+            birth_date=dt.date(2009, 1, 1),
+            birth_date_precision="year",
+        ),
+        activity="intervention_group",
+        milieu="unclear",
+    )
+
+
+def _merge_approved(world, case, number):
+    merge = services.person_merge_request(
+        by=world.users["social_worker"], case_id=case.pk, number=number, reason="Migrationsverket"
+    )
+    return services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
+
+
+def test_a_record_taking_the_number_inherits_the_strongest_protection_of_the_persons_other_records(
+    world, units
+):
+    """District A has no record of the number; the programme's record of it is protected. Given the
+    number, A's record holds the programme's raise, as one raised by the same decision."""
+    number = valid_number(4343)
+    units["p"].person = PersonFactory(personal_number=number, organisation=world.programme)
+    units["p"].save()
+    raise_in_programme(units, to=FI)
+    raised = Person.objects.get(pk=units["p"].person_id)
+    case = _without_number(world)
+    _merge_approved(world, case, number)
+    record = Person.objects.get(pk=case.person_id)
+    assert record.protected_identity == FI
+    assert record.protection_decision == raised.protection_decision
+    assert record.protection_raised_by_id == world.programme.pk
+
+
+def test_a_raise_held_by_a_record_taking_the_number_reaches_the_persons_other_records(world, units):
+    """A's record made without a number is raised by A; once it takes a number the programme's record
+    of it holds, that record is raised by the same decision, and A's lowering lowers it back."""
+    number = valid_number(4344)
+    units["p"].person = PersonFactory(personal_number=number, organisation=world.programme)
+    units["p"].save()
+    case = _without_number(world)
+    services.person_protect(by=world.users["social_worker"], case_id=case.pk, level=PR)
+    _merge_approved(world, case, number)
+    ours = Person.objects.get(pk=case.person_id)
+    theirs = Person.objects.get(pk=units["p"].person_id)
+    assert theirs.protected_identity == PR and theirs.protection_decision == ours.protection_decision
+    lowering = services.protection_lowering_request(
+        by=world.users["social_worker"], case_id=case.pk, level=NONE, reason="Hotbilden är borta."
+    )
+    services.protection_lowering_decide(by=world.users["supervisor"], lowering_id=lowering.pk, approve=True)
+    assert level(units["p"]) == NONE and level(case) == NONE
+
+
+def test_a_merge_never_lowers_protection_and_keeps_the_survivors_own_raise_overtaken(world, units):
+    """The unit's record holds the programme's secrecy marking; the record merged into it holds A's
+    protected registration. The survivor holds the stronger, the programme's record is raised too, and
+    once A lowers its raise both return to the programme's marking — never below it."""
+    raise_in_programme(units, to=SM)
+    case = _without_number(world)
+    services.person_protect(by=world.users["social_worker"], case_id=case.pk, level=PR)
+    assign_perm("cases.view_case", world.users["social_worker"], world.case_a)
+    _merge_approved(world, case, units["a"].person.personal_number)
+    assert {level(units[key]) for key in ("a", "b", "p")} == {PR}
+    survivor = Person.objects.get(pk=units["a"].person_id)
+    assert survivor.protection_raised_by_id == world.district_a.pk
+    assert survivor.protection_level_before == SM and len(survivor.protection_overtaken) == 1
+    lowering = services.protection_lowering_request(
+        by=world.users["social_worker"], case_id=case.pk, level=NONE, reason="Hotbilden är borta."
+    )
+    services.protection_lowering_decide(by=world.users["supervisor"], lowering_id=lowering.pk, approve=True)
+    records = Person.objects.filter(pk__in=[units[key].person_id for key in ("a", "b", "p")])
+    assert {(r.protected_identity, r.protection_raised_by_id) for r in records} == {(SM, world.programme.pk)}

@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 import time_machine
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
@@ -366,3 +367,89 @@ def test_a_guardians_consent_ends_at_the_real_majority_once_the_number_is_known_
         merge = ask_merge(world, case, number_born(real_birthday))
         services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
     assert Consent.objects.get(pk=consent.pk).adult_on == comes_of_age
+
+
+# --- Review mends: who sees the survivor, the trigger's exception, merge errors ------------------------
+
+
+def test_only_who_may_decide_the_merge_sees_which_record_keeps_the_number(client, world):
+    """The requester learns that the unit keeps a record with the number (as opening a case with it
+    would tell them), never whose; the supervisor who decides sees the record, and only that page's
+    event names it."""
+    case = open_without_number(world)
+    survivor = world.case_a.person
+    merge = ask_merge(world, case, survivor.personal_number)
+    page = reverse("cases:merge_decide", args=[case.pk, merge.pk])
+    login_verified(client, world.users["social_worker"])
+    start = head_seq()
+    shown = client.get(page).content.decode()
+    assert survivor.surname not in shown and survivor.given_names not in shown
+    assert "redan en post med detta nummer" in shown
+    assert not AccessEvent.objects.naming(survivor.pk).filter(pk__gt=start).exists()
+    login_verified(client, world.users["supervisor"])
+    start = head_seq()
+    shown = client.get(page).content.decode()
+    assert survivor.surname in shown
+    assert AccessEvent.objects.naming(survivor.pk).filter(pk__gt=start, action=Action.VIEW).exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
+def test_a_signed_entry_moves_only_to_the_record_its_own_was_merged_into_whatever_the_setting_says(world):
+    """The transaction-local setting is the application's to set: alone it opens nothing. A signed
+    entry of a record not marked merged into the target stays where it is."""
+    entry = world.signed_entry
+    with pytest.raises(DatabaseError, match="final"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lotsa.merging_person', %s, true)", [str(entry.person_id)])
+        cursor.execute(
+            "UPDATE cases_journalentry SET person_id = %s WHERE id = %s", [world.case_b.person_id, entry.pk]
+        )
+    assert JournalEntry.objects.get(pk=entry.pk).person_id == entry.person_id
+
+
+def test_a_merge_that_the_database_refuses_says_so_and_changes_nothing(world_for_merges, monkeypatch):
+    """A colleague gives the number to another record of the unit at the same moment: the record
+    cannot take it; the supervisor is told in words, nothing is changed, never a 500."""
+    case = open_without_number(world_for_merges)
+    merge = ask_merge(world_for_merges, case, world_for_merges.case_a.person.personal_number)
+    monkeypatch.setattr(services, "person_find", lambda **kwargs: None)  # the other record not yet seen
+    with pytest.raises(DomainError, match="kunde inte slås samman"):
+        with transaction.atomic():
+            services.person_merge_decide(
+                by=world_for_merges.users["supervisor"], merge_id=merge.pk, approve=True
+            )
+    assert Person.objects.get(pk=case.person_id).personal_number_index is None
+    assert PersonMerge.objects.get(pk=merge.pk).status == "pending"
+
+
+def test_records_whose_rows_cannot_move_are_not_merged_and_nothing_changes(world_for_merges, monkeypatch):
+    case = open_without_number(world_for_merges)
+    merge = ask_merge(world_for_merges, case, world_for_merges.case_a.person.personal_number)
+
+    def refused(**kwargs):
+        raise IntegrityError("a constraint no one foresaw")
+
+    monkeypatch.setattr(services, "_repoint", refused)
+    with pytest.raises(DomainError, match="kunde inte slås samman"):
+        with transaction.atomic():
+            services.person_merge_decide(
+                by=world_for_merges.users["supervisor"], merge_id=merge.pk, approve=True
+            )
+    assert Case.objects.get(pk=case.pk).person_id == case.person_id
+    assert Person.objects.get(pk=case.person_id).erased_at is None
+
+
+def test_both_records_waiting_for_a_decision_is_said_as_such(world_for_merges):
+    """Both records have a request to lower their protection waiting: the one that can wait only one
+    at a time says so (decide it first), rather than that the merge failed."""
+    world = world_for_merges
+    case = open_without_number(world)
+    worker, chief = world.users["social_worker"], world.users["supervisor"]
+    for each in (case, world.case_a):
+        services.person_protect(by=worker, case_id=each.pk, level="secrecy_marking")
+    merge = ask_merge(world, case, world.case_a.person.personal_number)
+    for each in (case, world.case_a):
+        services.protection_lowering_request(by=worker, case_id=each.pk, level="none", reason="Borta.")
+    with pytest.raises(DomainError, match="först"):
+        with transaction.atomic():
+            services.person_merge_decide(by=chief, merge_id=merge.pk, approve=True)
+    assert Case.objects.get(pk=case.pk).person_id == case.person_id

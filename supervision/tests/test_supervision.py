@@ -12,13 +12,18 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from accounts.roles import Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
+from cases import services as case_services
+from cases.tests.test_reserve_identity import ask_merge, open_without_number
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
+from supervision import selectors as supervision_selectors
 from supervision import services
+from supervision.extract import extract_events
 from supervision.log_review import RULES, draw, scope_of
 from supervision.models import LogReview, NeedsRiskAnalysis, ReviewItem, SignedOff
 from tests.factories import PersonFactory, UserFactory
@@ -719,3 +724,22 @@ def test_bad_input_for_an_extract_or_a_draw_is_decided_and_changes_nothing(clien
     response = client.post(url, {"reason": ""})
     extract = SubjectAccessExtract.objects.get()
     assert response["Location"] == reverse("supervision:subject_access", kwargs={"extract_id": extract.pk})
+
+
+def test_after_a_merge_the_survivors_access_history_keeps_the_events_naming_the_absorbed_record(world):
+    """Nothing is lost for the access history: the events that named the record made without a
+    number are the survivor's in 'who accessed' and in its subject access extract."""
+    worker, supervisor = world.users["social_worker"], world.users["supervisor"]
+    assign_perm("cases.view_case", worker, world.case_a)
+    case = open_without_number(world)
+    before_merge = event(world.users["external_member"], case.person, when=dt.datetime.now(tz=STOCKHOLM))
+    merge = ask_merge(world, case, world.case_a.person.personal_number)
+    case_services.person_merge_decide(by=supervisor, merge_id=merge.pk, approve=True)
+    survivor_id = world.case_a.person_id
+    shown = supervision_selectors.person_access_log_for(user=supervisor, person_id=survivor_id)
+    listed = {row.event.pk for row in shown["rows"]}
+    assert before_merge.pk in listed
+    extract = services.subject_access_prepare(
+        by=worker, case_id=world.case_a.pk, with_staff_names=False, reason=""
+    )
+    assert before_merge.pk in set(extract_events(extract).values_list("pk", flat=True))
