@@ -84,7 +84,10 @@ def test_no_marker_reaches_the_database_the_logs_or_the_audit_trail(client, capl
     journal = reverse("cases:journal_add", kwargs={"case_id": case.pk})
     client.post(journal, {"category": "housing", "text": MARKERS["journal"]})
     entry = JournalEntry.objects.get()
-    client.post(reverse("cases:journal_sign", kwargs={"case_id": case.pk, "entry_id": entry.pk}))
+    client.post(
+        reverse("cases:journal_sign", kwargs={"case_id": case.pk, "entry_id": entry.pk}),
+        {"version": entry.version},
+    )
     client.post(
         reverse("cases:journal_correct", kwargs={"case_id": case.pk, "entry_id": entry.pk}),
         {"category": "housing", "text": MARKERS["correction"]},
