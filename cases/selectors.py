@@ -463,10 +463,10 @@ def _merge_of(user: User, case: Case) -> dict:
 
 
 @transaction.atomic
-def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Person | None, bool]:
-    """The request to merge as its decision page shows it: the record made without a number, the
-    number asked for, and whether the unit keeps a record with that number (which the merge would
-    keep). Who that record is (its name) is shown only to whoever may decide the request, and only
+def person_merge_for(*, user: User, case_id, merge_id) -> dict:
+    """The request to merge as its decision page shows it (its context): the record made without a
+    number, the number asked for, and whether the unit keeps a record with that number (which the
+    merge would keep). Who that record is (its name) is shown only to whoever may decide the request, and only
     then does the one event name both records; the requester and the case's handlers learn only that
     the unit keeps a record with the number, as opening a case with it would tell them."""
     try:
@@ -487,7 +487,7 @@ def person_merge_for(*, user: User, case_id, merge_id) -> tuple[PersonMerge, Per
         purpose="decide merging records of a person",
         naming=[survivor.pk] if survivor is not None else [],
     )
-    return merge, survivor, unit_keeps_number
+    return {"merge": merge, "survivor": survivor, "unit_keeps_number": unit_keeps_number}
 
 
 def waiting_person_merges(user: User) -> list:

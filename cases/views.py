@@ -460,38 +460,36 @@ def person_merge(request, case_id):
 
 
 def person_merge_decide(request, case_id, merge_id):
-    """The supervisor's page for a request to merge: what is asked, then approve or refuse (four eyes;
-    merging cannot be undone, so the page says what it will do before it is done)."""
-    shown = {}
-
-    def show():
-        shown["merge"], shown["survivor"], shown["unit_keeps_number"] = selectors.person_merge_for(
-            user=request.user, case_id=case_id, merge_id=merge_id
-        )
-
-    def context():
-        # Shown on the page's own decision (GET) only: an invalid or refused post is decided as the act
-        # it is, and its page shows the form again with nothing read a second time.
-        return {"case_id": case_id, **shown}
-
-    target = get_object_or_404(
-        PersonMerge.objects.select_related("case", "person"), pk=merge_id, case_id=case_id
-    )
+    """The supervisor approves or refuses a request to merge (four eyes), told first what it will do."""
+    shown = {"case_id": case_id}  # filled by the page's own decision (GET) only: nothing read twice
     return form_page(
         request,
         forms.PersonMergeDecisionForm(request.POST or None),
         template="cases/merge_decide.html",
-        context=context,
-        show=show,
-        act=(Action.DECIDE, target),
-        change=lambda data: services.person_merge_decide(
-            by=request.user, merge_id=merge_id, approve=data["decision"] == "approve", note=data["note"]
+        context=shown,
+        show=lambda: shown.update(
+            selectors.person_merge_for(user=request.user, case_id=case_id, merge_id=merge_id)
         ),
-        done=lambda merge: (
-            _("The records were merged.") if merge.status == "approved" else _("Merging was refused.")
-        ),
+        act=(Action.DECIDE, _merge_asked(case_id, merge_id)),
+        change=_merge_decision(request, merge_id),
+        done=_merge_decided,
         then=lambda merge: pages.detail(merge.case_id) + "#identity",
     )
+
+
+def _merge_asked(case_id, merge_id) -> PersonMerge:
+    merges = PersonMerge.objects.select_related("case", "person")
+    return get_object_or_404(merges, pk=merge_id, case_id=case_id)
+
+
+def _merge_decision(request, merge_id):
+    return lambda data: services.person_merge_decide(
+        by=request.user, merge_id=merge_id, approve=data["decision"] == "approve", note=data["note"]
+    )
+
+
+def _merge_decided(merge) -> str:
+    return _("The records were merged.") if merge.status == "approved" else _("Merging was refused.")
 
 
 def case_summary(request, case_id):
