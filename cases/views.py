@@ -461,7 +461,7 @@ def person_merge(request, case_id):
 
 def person_merge_decide(request, case_id, merge_id):
     """The supervisor approves or refuses a request to merge (four eyes), told first what it will do."""
-    shown = {"case_id": case_id}  # filled by the page's own decision (GET) only: nothing read twice
+    merge, shown = _merge_asked(case_id, merge_id), {"case_id": case_id}  # shown: filled on GET only
     return form_page(
         request,
         forms.PersonMergeDecisionForm(request.POST or None),
@@ -470,8 +470,8 @@ def person_merge_decide(request, case_id, merge_id):
         show=lambda: shown.update(
             selectors.person_merge_for(user=request.user, case_id=case_id, merge_id=merge_id)
         ),
-        act=(Action.DECIDE, _merge_asked(case_id, merge_id)),
-        change=_merge_decision(request, merge_id),
+        act=(Action.DECIDE, merge),
+        change=_merge_decision(request, merge),
         done=_merge_decided,
         then=lambda merge: pages.detail(merge.case_id) + "#identity",
     )
@@ -482,9 +482,10 @@ def _merge_asked(case_id, merge_id) -> PersonMerge:
     return get_object_or_404(merges, pk=merge_id, case_id=case_id)
 
 
-def _merge_decision(request, merge_id):
+def _merge_decision(request, merge: PersonMerge):
+    """The service, for the request the view looked up (an id naming nothing was a 404 before)."""
     return lambda data: services.person_merge_decide(
-        by=request.user, merge_id=merge_id, approve=data["decision"] == "approve", note=data["note"]
+        by=request.user, merge_id=merge.pk, approve=data["decision"] == "approve", note=data["note"]
     )
 
 
