@@ -107,7 +107,7 @@ def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(liv
     assert_accessible(page)
     page.get_by_role("button", name="Öppna ett ärende för det här numret").click()
 
-    assert page.get_by_label("Personnummer").input_value() == number
+    assert page.get_by_role("textbox", name="Personnummer").input_value() == number
     assert_accessible(page)
     page.get_by_label("Förnamn").fill("Sam")
     page.get_by_label("Efternamn").fill("Exempelsson")
@@ -119,7 +119,10 @@ def test_a_social_worker_opens_a_case_and_writes_signs_and_corrects_an_entry(liv
     # An empty entry: the browser lets the form go (novalidate, no English bubble), and the server's
     # Swedish message is shown in the journal, where the post lands.
     page.get_by_role("button", name="Spara utkast").click()
-    page.locator("section.journal").get_by_text("Skriv något i anteckningen.").wait_for()
+    journal = page.locator("section.journal")
+    # The summary links to the field, and the message stands at the field.
+    journal.get_by_role("link", name="Anteckning: Skriv något i anteckningen.").wait_for()
+    assert journal.get_by_text("Skriv något i anteckningen.", exact=True).is_visible()
     assert page.url.endswith("#journal")
     assert_accessible(page)
     page.get_by_label("Informationskategori").select_option("housing")
@@ -421,7 +424,7 @@ def test_the_vbe_team_opens_a_first_contact_meets_the_person_and_reports_concern
     page.get_by_role("link", name="Ny första kontakt").click()
     page.get_by_role("heading", name="En begäran om första kontakt").wait_for()
     assert_accessible(page)
-    page.get_by_label("Personnummer").fill(valid_number(8080))
+    page.get_by_role("textbox", name="Personnummer").fill(valid_number(8080))
     page.get_by_label("Förnamn").fill("Oskar")
     page.get_by_label("Efternamn").fill("Demoson")
     page.get_by_label("Uppmärksammad av").select_option("security_service")
