@@ -6,7 +6,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
-from cases.handovers.models import purposes_between
 from cases.models import (
     Case,
     CaseStatusChange,
@@ -14,6 +13,7 @@ from cases.models import (
     Person,
     PersonMergeStatus,
     ProtectionLoweringStatus,
+    purposes_between,
 )
 from cases.words import CaseStatus
 from consent import policy

@@ -70,6 +70,7 @@ def test_with_a_consent_the_searching_unit_is_told_and_the_lookup_is_in_the_hold
     start = head_seq()
     body = _search(client, world, world.case_a.person.personal_number)
     assert POINTER in body and world.district_a.name in body
+    assert "personen har samtyckt till att ni får veta det: begär en överlämning" in body
     assert world.case_a.person.given_names not in body
     (event,) = _lookups(start, world)
     assert event.outcome == AccessOutcome.ALLOWED
