@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases.models import (
+    HANDOVER_PURPOSES,
     Case,
     CaseStatusChange,
     CaseUserObjectPermission,
@@ -204,7 +205,10 @@ class PersonPolicy(Policy):
             return Decision.deny(NOT_ANOTHER_UNITS)
         if person.erased_at is not None:
             return Decision.deny(policy.NO_GROUND)
-        for purpose in purposes_between(person.organisation.kind, user.organisation.kind):
+        fitting = purposes_between(person.organisation.kind, user.organisation.kind)
+        for purpose in HANDOVER_PURPOSES:  # in the routes' order; the first consent found is the ground
+            if purpose not in fitting:
+                continue
             decision = consent_policy.sharing_decision(
                 person_id=person.pk,
                 category=None,
