@@ -93,6 +93,9 @@ PURPOSES = {
     "emergency access": pgettext_lazy("access purpose", "emergency access"),
     "emergency access, step one": pgettext_lazy("access purpose", "emergency access, the first step"),
     "find a person": pgettext_lazy("access purpose", "a search by personal identity number"),
+    "cross-unit lookup": pgettext_lazy(
+        "access purpose", "whether a search by personal identity number may be told of this record"
+    ),
     "first contact": pgettext_lazy("access purpose", "the first contact"),
     "first contacts": pgettext_lazy("access purpose", "the VBE team's list of first contacts"),
     "follow up an action": pgettext_lazy("access purpose", "following up an action of the plan"),
@@ -359,6 +362,15 @@ REASONS = {
         "access reason", "handler of the case the consent was recorded in"
     ),
     "has a case of the person": pgettext_lazy("access reason", "has a case of the person"),
+    "a cross-unit lookup is of another unit's record": pgettext_lazy(
+        "access reason", "the searching unit's own record, not another unit's"
+    ),
+    "no consent of the person in force covers telling the searching unit": pgettext_lazy(
+        "access reason", "no consent of the person in force covers telling the searching unit"
+    ),
+    "a consent of the person in force covers telling the searching unit": pgettext_lazy(
+        "access reason", "a consent of the person in force covers telling the searching unit"
+    ),
     "idle timeout": pgettext_lazy("access reason", "logged out after a time without activity"),
     "information crosses to another organisation only for a named purpose": pgettext_lazy(
         "access reason", "information crosses to another organisation only for a named purpose"

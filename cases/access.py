@@ -7,12 +7,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
 from cases.models import (
+    HANDOVER_PURPOSES,
     Case,
     CaseStatusChange,
     CaseUserObjectPermission,
     Person,
     PersonMergeStatus,
     ProtectionLoweringStatus,
+    purposes_between,
 )
 from cases.words import CaseStatus
 from consent import policy
@@ -22,6 +24,13 @@ from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory
 
 READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH, Action.EXPORT})
+
+# A search by number that meets another unit's record of the same person (the number's blind index):
+# the purpose of the one decision, and the event in the holding unit's log, of whether to say so.
+CROSS_UNIT_LOOKUP = "cross-unit lookup"
+NOT_ANOTHER_UNITS = "a cross-unit lookup is of another unit's record"
+NO_POINTER_CONSENT = "no consent of the person in force covers telling the searching unit"
+POINTER_CONSENT = "a consent of the person in force covers telling the searching unit"
 
 
 def assigned_case_ids(user) -> list:
@@ -164,6 +173,8 @@ class PersonPolicy(Policy):
     def decide(self, user, action, person, purpose) -> Decision:
         if denial := _separation_of_duties(user):
             return denial
+        if purpose == CROSS_UNIT_LOOKUP:
+            return self._decide_lookup(user, action, person)
         if user.organisation_id == person.organisation_id:
             if CasePolicy().visible(user, Case.objects.filter(person=person)).exists():
                 return Decision.allow("has a case of the person")
@@ -180,6 +191,34 @@ class PersonPolicy(Policy):
         if decision.allowed:
             return Decision.allow("shared with the user's organisation", ground=decision.ground)
         return decision
+
+    def _decide_lookup(self, user, action, person) -> Decision:
+        """May the searching unit be told that another unit holds a record of this person (``person``:
+        that unit's record)? Only when the person's consent in force, on the holding unit's record,
+        names the searching unit for a purpose the holding unit could send it a hand-over for
+        (cases.handovers.models.ROUTES), whatever categories it covers: the consent is what the
+        hand-over would be sent under. Nothing else tells: not a legal ground (a disclosure is the
+        holder's act, not a pointer), not a consent for another purpose, not an erased record."""
+        if action != Action.SEARCH or user.organisation_id is None or _civil_society(user):
+            return Decision.deny(policy.NO_GROUND)
+        if person.organisation_id == user.organisation_id:
+            return Decision.deny(NOT_ANOTHER_UNITS)
+        if person.erased_at is not None:
+            return Decision.deny(policy.NO_GROUND)
+        fitting = purposes_between(person.organisation.kind, user.organisation.kind)
+        for purpose in HANDOVER_PURPOSES:  # in the routes' order; the first consent found is the ground
+            if purpose not in fitting:
+                continue
+            decision = consent_policy.sharing_decision(
+                person_id=person.pk,
+                category=None,
+                recorded_by_id=None,
+                viewer_org_id=user.organisation_id,
+                purpose=purpose,
+            )
+            if decision.allowed:
+                return Decision.allow(POINTER_CONSENT, ground=decision.ground)
+        return Decision.deny(NO_POINTER_CONSENT)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:

@@ -541,6 +541,7 @@ from cases.handovers.models import (  # noqa: E402, F401
     HandoverQuerySet,
     HandoverSource,
     HandoverStatus,
+    purposes_between,
 )
 
 # isort: split

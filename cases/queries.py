@@ -29,6 +29,7 @@ from cases.models import (
     Person,
     PersonNameToken,
 )
+from lotsa.crypto import blind_index_lookup
 from lotsa.errors import DomainError
 
 
@@ -191,6 +192,19 @@ def people_with_index(*, index) -> QuerySet[Person]:
     number to match (erasure finds them by a typed number, the threat picture by a record's own index).
     Found, never shown."""
     return Person.objects.filter(personal_number_index=index)
+
+
+def other_units_records_of_number(*, canonical_number: str, organisation_id) -> QuerySet[Person]:
+    """Other units' records, not erased, of the person with this personal identity number (through
+    its blind index): the candidates of a cross-unit lookup. Found, never shown: each is decided
+    (cases.access, CROSS_UNIT_LOOKUP) before anything is said of it."""
+    return (
+        Person.objects.filter(**blind_index_lookup(Person, "personal_number_index", canonical_number))
+        .exclude(organisation_id=organisation_id)
+        .filter(erased_at__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
 
 
 def records_of_same_person(*, person_id) -> QuerySet[Person]:

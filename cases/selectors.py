@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import names, queries
 from cases import personal_number as pnr
 from cases import reserve_identity as reserve
-from cases.access import assigned_case_ids, is_named_handler
+from cases.access import CROSS_UNIT_LOOKUP, assigned_case_ids, is_named_handler
 from cases.filters import CaseFilter, youth_unit_hand_over_by
 from cases.models import (
     AssignmentRequest,
@@ -260,6 +260,50 @@ def cases_found_by_number(*, user: User, number: str) -> list[Case]:
     )
     crypto.prefetch_data_keys(case.person_id for case in cases)
     return cases
+
+
+def units_to_ask_for_hand_over(*, user: User, canonical_number: str) -> list[Organisation]:
+    """The other units that hold a record of the person with this personal identity number and that
+    the user's unit may be told of: each record the number's blind index finds in another unit is one
+    decision (cases.access, CROSS_UNIT_LOOKUP: a consent of the person in force, on that record, that
+    names the user's unit for a hand-over purpose) and one event naming that record, so the lookup is
+    in the holding unit's log whichever way it went. A denial says nothing: the unit is left out, and
+    the page is the page of a number held nowhere. A reserve identity is a unit's own and points
+    nowhere."""
+    if user.organisation_id is None or reserve.is_reserve_identity(canonical_number):
+        return []
+    units: dict[int, Organisation] = {}
+    records = queries.other_units_records_of_number(
+        canonical_number=canonical_number, organisation_id=user.organisation_id
+    )
+    for record in records:
+        try:
+            access.check(user, Action.SEARCH, record, purpose=CROSS_UNIT_LOOKUP)
+        except access.AccessDenied:
+            continue  # recorded as denied; nothing of it is shown
+        units.setdefault(record.organisation_id, record.organisation)
+    return list(units.values())
+
+
+@dataclasses.dataclass
+class NumberSearch:
+    cases: list[Case]  # the cases the user may open
+    elsewhere: list[Case]  # the unit's cases of the person the user does not handle (casework roles)
+    units_to_ask: list[Organisation]  # other units the person consented to the user's unit being told of
+
+
+@transaction.atomic
+def number_search_for(*, user: User, number: str) -> NumberSearch:
+    """A search by personal identity number: the user's cases of the person; with none, the unit's
+    cases the user could ask to be assigned to; and the other units the person's consent lets the
+    user's unit know of, to ask them for a hand-over."""
+    canonical = pnr.normalise(number)  # InvalidPersonalNumber propagates: nothing searched
+    cases = cases_found_by_number(user=user, number=number)
+    elsewhere = []
+    if not cases and user.has_role(*CASEWORK_ROLES):
+        elsewhere = unit_cases_not_handled_by(user=user, canonical_number=canonical)
+    units = units_to_ask_for_hand_over(user=user, canonical_number=canonical)
+    return NumberSearch(cases=cases, elsewhere=elsewhere, units_to_ask=units)
 
 
 NAME_SEARCH_CANDIDATES = 200  # people the index may propose before the search asks for more names

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
 from cases import forms, pages, selectors, services
-from cases import personal_number as pnr
 from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
 from cases.models import AssignmentRequest, Case, JournalEntry, PersonMerge, ProtectionLowering
@@ -46,22 +45,27 @@ def search(request):
     server log."""
     access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.person")
     form = forms.SearchForm(request.POST or None)
-    results, elsewhere, by_name = None, [], None
+    results, by_name, by_number = None, None, None
     if request.method == "POST" and form.is_valid() and form.cleaned_data.get("query"):
         by_name = selectors.cases_found_by_name(user=request.user, query=form.cleaned_data["query"])
         results = by_name.cases
     elif request.method == "POST" and form.is_valid():
-        number = form.cleaned_data["personal_number"]
-        results = selectors.cases_found_by_number(user=request.user, number=number)
-        if not results and request.user.has_role(*CASEWORK_ROLES):
-            elsewhere = selectors.unit_cases_not_handled_by(
-                user=request.user, canonical_number=pnr.normalise(number)
-            )
+        by_number = selectors.number_search_for(
+            user=request.user, number=form.cleaned_data["personal_number"]
+        )
+        results = by_number.cases
     can_open = request.user.has_role(*CASEWORK_ROLES)
     return render(
         request,
         "cases/search.html",
-        {"form": form, "results": results, "can_open": can_open, "elsewhere": elsewhere, "by_name": by_name},
+        {
+            "form": form,
+            "results": results,
+            "can_open": can_open,
+            "elsewhere": by_number.elsewhere if by_number else [],
+            "units_to_ask": by_number.units_to_ask if by_number else [],
+            "by_name": by_name,
+        },
     )
 
 

@@ -70,6 +70,16 @@ ROUTES = {
 HANDOVER_PURPOSES = tuple(ROUTES)
 
 
+def purposes_between(sender_kind: str, receiver_kind: str) -> tuple[str, ...]:
+    """The purposes a unit of ``sender_kind`` may send a unit of ``receiver_kind`` a hand-over for."""
+    return tuple(
+        purpose
+        for purpose, route in ROUTES.items()
+        if (route.senders is None or sender_kind in route.senders)
+        and (route.receivers is None or receiver_kind in route.receivers)
+    )
+
+
 def purposes_sent_by(kind: str) -> tuple[str, ...]:
     """The purposes a unit of this kind sends hand-overs for (the form offers these)."""
     return tuple(p for p, route in ROUTES.items() if route.senders is None or kind in route.senders)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import personal_number as pnr
 from cases import services
+from cases.access import CROSS_UNIT_LOOKUP
 from cases.models import Case, JournalEntry, Person, SignedEntryError
 from cases.words import CaseStatus
 from tests.factories import CaseFactory, PersonFactory, valid_number
@@ -183,8 +184,11 @@ def test_search_finds_only_the_users_own_cases_and_is_audited(client, world):
     response = client.post(reverse("cases:search"), {"personal_number": number})
     body = response.content.decode()
     assert MARKER not in body and "Du har inget ärende" in body
-    event = events_since(start).get(action=Action.SEARCH)
+    event = events_since(start).exclude(purpose=CROSS_UNIT_LOOKUP).get(action=Action.SEARCH)
     assert event.subject_id is None and event.target_id == ""
+    # The lookup of district A's record is in district A's log, denied: no consent tells district B.
+    lookup = events_since(start).get(purpose=CROSS_UNIT_LOOKUP)
+    assert lookup.outcome == AccessOutcome.DENIED and lookup.subject_id == world.case_a.person_id
 
 
 def test_search_with_a_bad_number_explains_and_searches_nothing(client, world):
