@@ -85,3 +85,17 @@ def case_opened_days_ago(case: Case, days: int) -> Case:
     Case.objects.bypassing_guard("test: a case opened earlier").filter(pk=case.pk).update(opened_at=opened_at)
     case.opened_at = opened_at
     return case
+
+
+def logged_in_page(browser, live_server, user, *, width: int, height: int = 900):
+    """A Chromium page at ``width`` px, in Swedish, logged in as ``user`` (verified, through the test
+    client's session cookie), for the browser tests that walk one page at both widths."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    login_verified(client, user)
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="sv-SE")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    return context.new_page()

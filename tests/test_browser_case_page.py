@@ -7,8 +7,6 @@ import datetime as dt
 import os
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -17,7 +15,7 @@ from accounts.roles import Role
 from consent import services as consent_services
 from lotsa.vocabulary import InformationCategory, Purpose
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
-from tests.helpers import login_verified
+from tests.helpers import logged_in_page
 from tests.test_browser_journal import assert_accessible
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -75,22 +73,10 @@ def case_with_a_matrix():
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_consent_matrix_headings_wrap_between_words_only(live_server, browser, case_with_a_matrix, width):
     worker, case = case_with_a_matrix
-    client = Client()
-    login_verified(client, worker)
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="sv-SE")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
+    page = logged_in_page(browser, live_server, worker, width=width)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     assert page.locator("table.matrix th").count() > 10
     assert page.evaluate(WORDS_BROKEN) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     assert_accessible(page, f"the case page at {width} px")
-    context.close()
+    page.context.close()

@@ -8,14 +8,12 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import Client
 
 from accounts.roles import Role
 from cases import services
 from cases.models import JournalEntry
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
-from tests.helpers import login_verified
+from tests.helpers import logged_in_page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -51,19 +49,7 @@ def test_a_social_worker_edits_and_deletes_a_draft_and_pages_the_journal(
     live_server, browser, journal_case, width
 ):
     worker, case = journal_case
-    client = Client()
-    login_verified(client, worker)
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="sv-SE")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
+    page = logged_in_page(browser, live_server, worker, width=width)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     journal = page.locator("section.journal")
     # Newest first: the form, then the draft, then the newest signed entry.
@@ -101,4 +87,4 @@ def test_a_social_worker_edits_and_deletes_a_draft_and_pages_the_journal(
     assert journal.locator("article.entry").count() == 2
     assert "Signerad nr 0" in journal.locator("article.entry").last.inner_text()  # the oldest, last
     assert_accessible(page, f"the journal's second page at {width} px")
-    context.close()
+    page.context.close()
