@@ -45,16 +45,44 @@ SESSION_AUTH_AT = "lotsa_auth_at"
 SESSION_LAST_SEEN = "lotsa_last_seen"
 
 
-def user_complete_login(*, request, user: User, device: TOTPDevice) -> None:
-    """Both factors verified: start the session, remember it, record the login."""
+@dataclass(frozen=True)
+class LoginMethod:
+    """How a person proved who they are, recorded as the login event's reason, so the log tells a
+    password and authenticator app from a passkey or a city's identity provider.
+
+    ``method`` is a reason code the access log's vocabulary (``audit.vocabulary``) knows, such as
+    "password and second factor"; ``provider`` (issuer or entity id) and ``assurance`` (``acr`` or
+    AuthnContextClassRef) are added for single sign-on as "<method> via <provider> at <assurance>"."""
+
+    method: str
+    provider: str = ""
+    assurance: str = ""
+
+    def describe(self) -> str:
+        text = self.method
+        if self.provider:
+            text += f" via {self.provider}"
+        if self.assurance:
+            text += f" at {self.assurance}"
+        return text[:300]
+
+
+PASSWORD_AND_TOTP = LoginMethod(method="password and second factor")
+
+
+def user_complete_login(*, request, user: User, how: LoginMethod, device=None) -> None:
+    """The person is proven (both factors, or the provider at the required level): start the session,
+    remember it, record the login and how it was made. ``device`` is the django-otp device that
+    verified the second factor, where there is one."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    otp_login(request, device)
+    if device is not None:
+        otp_login(request, device)
     now = timezone.now().timestamp()
     request.session[SESSION_AUTH_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session.save()
     UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
-    audit.record(action=Action.LOGIN, actor=user, reason="password and second factor")
+    audit.record(action=Action.LOGIN, actor=user, reason=how.describe())
 
 
 def end_sessions(*, user: User) -> int:

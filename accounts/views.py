@@ -112,7 +112,7 @@ def _finish(request, user: User, device: TOTPDevice):
     destination = request.session.get(PENDING_NEXT) or reverse(settings.LOGIN_REDIRECT_URL)
     for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
         request.session.pop(key, None)
-    services.user_complete_login(request=request, user=user, device=device)
+    services.user_complete_login(request=request, user=user, how=services.PASSWORD_AND_TOTP, device=device)
     return redirect(destination)
 
 

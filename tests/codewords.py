@@ -75,6 +75,8 @@ PASS_THROUGH = {
     "str(event.legal_ground)[:100]": "the access log's own copy of an event's ground",
     "str(event.reason)[:300]": "the access log's own copy of an event's reason",
     "anchors.memo(record, private)": "the anchor file's signed record, kept by the log's memory of anchors",
+    "how.describe()": "how a login was made (accounts.services.LoginMethod): a method code with words "
+    "in audit.vocabulary, then the single sign-on provider and assurance level as the provider named them",
     "proposal.reason": "a case-closing reason (cases.CloseReason), not a column of the log",
 }
 
