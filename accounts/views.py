@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, lockout, selectors, services
+from accounts import forms, local_login, lockout, selectors, services
 from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
 from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
@@ -71,6 +71,8 @@ def login_view(request):
             return locked_out(request)
         if user is None:
             form.add_error(None, _("Wrong username or password."))
+        elif refused := local_login.refusal(user):
+            form.add_error(None, refused)
         elif user.organisation_id is None or not user.organisation.accepts_users:
             audit.record(
                 action=Action.LOGIN_FAILURE,
@@ -112,7 +114,7 @@ def _finish(request, user: User, device: TOTPDevice):
     destination = request.session.get(PENDING_NEXT) or reverse(settings.LOGIN_REDIRECT_URL)
     for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
         request.session.pop(key, None)
-    services.user_complete_login(request=request, user=user, how=services.PASSWORD_AND_TOTP, device=device)
+    services.user_complete_login(request=request, user=user, how=local_login.method_for(user), device=device)
     return redirect(destination)
 
 

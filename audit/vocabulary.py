@@ -210,6 +210,38 @@ GROUNDS = {
 # --- Reasons: why the rule decided as it did, or what an event says happened --------------------------
 
 REASONS = {
+    # Local login and break-glass (accounts.local_login, supervision), the first accounts.
+    "break-glass: password and second factor": pgettext_lazy(
+        "access reason", "break-glass login: password and second factor"
+    ),
+    "local login only for break-glass accounts": pgettext_lazy(
+        "access reason", "a password here is only for break-glass accounts: log in with e-ID"
+    ),
+    "break-glass login reviewed": pgettext_lazy("access reason", "break-glass login reviewed"),
+    "supervisor of the account's organisation": pgettext_lazy(
+        "access reason", "supervisor of the account's organisation"
+    ),
+    "access approver of the administration": pgettext_lazy(
+        "access reason", "access approver of the social-services administration"
+    ),
+    "no one reviews their own break-glass login": pgettext_lazy(
+        "access reason", "no one reviews their own break-glass login"
+    ),
+    "only the account's supervisor or an access approver reviews a break-glass login": pgettext_lazy(
+        "access reason", "only the account's supervisor or an access approver reviews a break-glass login"
+    ),
+    "this break-glass login is reviewed already": pgettext_lazy(
+        "access reason", "this break-glass login is reviewed already"
+    ),
+    "organisation created by the installation": pgettext_lazy(
+        "access reason", "organisation created by the installation (the first accounts)"
+    ),
+    "first account created by the installation": pgettext_lazy(
+        "access reason", "first account created by the installation"
+    ),
+    "enrolment code issued by the installation": pgettext_lazy(
+        "access reason", "enrolment code issued by the installation"
+    ),
     "requests are made and decided in the unit that keeps the record": pgettext_lazy(
         "access reason", "requests are made and decided in the unit that keeps the record"
     ),

@@ -158,6 +158,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Single sign-on and break-glass accounts (accounts/local_login.py, docs/operations.md, "Logging in").
+# Production is what is neither the demo nor DEBUG (the test settings say they are not production).
+# There staff log in through the city's identity provider (LOTSA_SINGLE_SIGN_ON); a password with a
+# second factor works only for the few accounts named in LOTSA_BREAK_GLASS_ACCOUNTS (usernames, comma
+# separated), and each such login waits for review at the supervisor's desk. `check --deploy` fails
+# when neither is set (lotsa.E031).
+LOTSA_PRODUCTION = not (DEMO_MODE or DEBUG)
+LOTSA_SINGLE_SIGN_ON = env_bool("LOTSA_SINGLE_SIGN_ON")
+LOTSA_BREAK_GLASS_ACCOUNTS = env_list("LOTSA_BREAK_GLASS_ACCOUNTS")
+
 # Lockout after repeated failures (django-axes), counted per username (so spreading attempts
 # over many addresses does not help) and per address (so spraying many usernames does not either).
 # An administrator can lift a lockout early.

@@ -29,6 +29,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The suite is not production: the tests of the production-only rules (break-glass login, the deploy
+# checks) say so with override_settings(LOTSA_PRODUCTION=True).
+LOTSA_PRODUCTION = False
 TEST_RUNTIME_DIR = _test_dir
 STATIC_ROOT = _test_dir / "static"
 STATIC_ROOT.mkdir()
