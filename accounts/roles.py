@@ -67,6 +67,9 @@ BOPS_PAGE_ROLES = (Role.EXTERNAL_MEMBER,)
 FIRST_CONTACT_ROLES = (Role.VBE_TEAM,)
 # The supervisor's own pages: the desk, the review queue, the reviews of the access log.
 SUPERVISOR_ROLES = (Role.SUPERVISOR,)
+# Who reviews a break-glass login (issue 31): a supervisor of the account's organisation, or an access
+# approver of the social-services administration (an administrator's login, a supervisor's own).
+BREAK_GLASS_REVIEW_ROLES = (Role.SUPERVISOR, Role.ACCESS_APPROVER)
 # Account requests: the approvers decide them, the administrators follow them.
 ACCOUNT_REQUEST_ROLES = (Role.SUPERVISOR, Role.ACCESS_APPROVER, Role.ADMINISTRATOR)
 # Needs-and-risk analyses: the supervisors write and approve them, the administrators follow them.

@@ -32,6 +32,7 @@ from accounts.roles import (
     ADMINISTRATOR_ROLES,
     ANALYSIS_ROLES,
     BOPS_PAGE_ROLES,
+    BREAK_GLASS_REVIEW_ROLES,
     CALENDAR_PAGE_ROLES,
     CASE_PAGE_ROLES,
     CASEWORK_ROLES,
@@ -139,6 +140,9 @@ LINKS = (
         offered_to=SUPERVISOR_ROLES,
     ),
     Link("accounts:requests", _("Account requests"), roles=ACCOUNT_REQUEST_ROLES, places=EVERYWHERE),
+    Link(
+        "supervision:break_glass", _("Break-glass logins"), roles=BREAK_GLASS_REVIEW_ROLES, places=SUPERVISING
+    ),
     Link(
         "supervision:analyses",
         _("Needs-and-risk analyses"),

@@ -14,7 +14,7 @@ from accounts.roles import Role
 from audit.models import Action
 from cases.access import handles_a_case_of
 from lotsa.access import Decision, Policy
-from supervision.models import LogReview
+from supervision.models import BreakGlassReview, LogReview
 
 ACCESS_REVIEW = "access review"
 SUPERVISOR_OF_THE_UNIT = "supervisor of the unit that keeps the record"
@@ -154,3 +154,31 @@ class SubjectAccessPolicy(Policy):
         if user.has_role(Role.SUPERVISOR):
             return own
         return own.filter(Q(prepared_by_id=user.pk))
+
+
+class BreakGlassLoginPolicy(Policy):
+    """VIEW and LIST (the queue), DECIDE (mark reviewed, once)."""
+
+    def decide(self, user, action, login, purpose) -> Decision:
+        if action not in (Action.VIEW, Action.LIST, Action.DECIDE):
+            return Decision.deny("no rule allows this")
+        if login.actor_id is not None and login.actor_id == user.pk:
+            return Decision.deny("no one reviews their own break-glass login")
+        if _supervisor_of(user, login.actor_organisation_id):
+            decision = Decision.allow("supervisor of the account's organisation", ground=ACCESS_REVIEW)
+        elif user.has_role(Role.ACCESS_APPROVER):
+            decision = Decision.allow("access approver of the administration", ground=ACCESS_REVIEW)
+        else:
+            return Decision.deny(
+                "only the account's supervisor or an access approver reviews a break-glass login"
+            )
+        if action == Action.DECIDE and BreakGlassReview.objects.filter(login_id=login.pk).exists():
+            return Decision.deny("this break-glass login is reviewed already")
+        return decision
+
+    def visible(self, user, queryset, purpose=""):
+        if user.has_role(Role.ACCESS_APPROVER):
+            return queryset.exclude(actor_id=user.pk)
+        if not user.has_role(Role.SUPERVISOR) or user.organisation_id is None:
+            return queryset.none()
+        return queryset.filter(actor_organisation_id=user.organisation_id).exclude(actor_id=user.pk)

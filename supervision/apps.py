@@ -17,6 +17,10 @@ class SupervisionConfig(LotsaAppConfig):
         "ReviewItem": "supervision.access.LogReviewItemPolicy",
         "NeedsRiskAnalysis": "supervision.access.AnalysisPolicy",
         "SubjectAccessExtract": "supervision.access.SubjectAccessPolicy",
+        "BreakGlassLogin": "supervision.access.BreakGlassLoginPolicy",
     }
-    waiting_providers = ["supervision.selectors.waiting_at_the_desk"]
+    waiting_providers = [
+        "supervision.selectors.waiting_at_the_desk",
+        "supervision.selectors.waiting_break_glass_logins",
+    ]
     change_history = ["ReviewPlan", "NeedsRiskAnalysis", "SubjectAccessExtract"]

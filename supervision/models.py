@@ -259,3 +259,41 @@ class SubjectAccessExtract(models.Model):
 
     def access_subject_id(self):
         return self.person_id
+
+
+class BreakGlassLogin(AccessEvent):
+    """A break-glass login (issue 31, item 4), as the access log holds it: the login event the kernel
+    wrote (accounts.local_login), with its own access rule. It waits at the supervisor's desk until a
+    supervisor of the account's organisation, or an access approver of the administration, marks it
+    reviewed (never the account itself)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("break-glass login")
+        verbose_name_plural = _("break-glass logins")
+
+
+class BreakGlassReview(models.Model):
+    """That a break-glass login was reviewed, by whom and when. Kept, never changed."""
+
+    login = models.OneToOneField(
+        AccessEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        verbose_name = _("review of a break-glass login")
+        verbose_name_plural = _("reviews of break-glass logins")
+
+    def __str__(self) -> str:
+        return f"BreakGlassReview of event {self.login_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SignedOff("a review of a break-glass login is kept as it was made")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedOff("reviews are kept")

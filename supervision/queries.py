@@ -8,7 +8,11 @@ import datetime as dt
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.local_login import BREAK_GLASS
+from audit.models import AccessOutcome, Action
 from supervision.models import (
+    BreakGlassLogin,
+    BreakGlassReview,
     LogReview,
     NeedsRiskAnalysis,
     ReviewPlan,
@@ -40,3 +44,14 @@ def analysis_in_force(organisation_id, role: str, at: dt.datetime) -> NeedsRiskA
         .order_by("-version")
         .first()
     )
+
+
+def break_glass_logins():
+    """Every break-glass login the access log holds (accounts.local_login writes them), decided nothing."""
+    return BreakGlassLogin.objects.filter(
+        action=Action.LOGIN, outcome=AccessOutcome.ALLOWED, reason=BREAK_GLASS.describe()
+    )
+
+
+def break_glass_logins_waiting():
+    return break_glass_logins().exclude(pk__in=BreakGlassReview.objects.values("login_id"))

@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleGrant, User
-from accounts.roles import ANALYSIS_ROLES, CASE_PAGE_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role
+from accounts.roles import (
+    ANALYSIS_ROLES,
+    BREAK_GLASS_REVIEW_ROLES,
+    CASE_PAGE_ROLES,
+    PERSONAL_DATA_ROLES,
+    SUPERVISOR_ROLES,
+    Role,
+)
 from audit import services as audit
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
@@ -29,6 +36,8 @@ from supervision.extract import extract_events, render
 from supervision.filters import AccessEventFilter
 from supervision.log_review import period_bounds, rule_labels
 from supervision.models import (
+    BreakGlassLogin,
+    BreakGlassReview,
     LogReview,
     NeedsRiskAnalysis,
     PersonAccessLog,
@@ -39,6 +48,7 @@ from supervision.models import (
 
 PAGE_SIZE = 50
 CHART_WEEKS = 12
+BREAK_GLASS_REVIEWED_SHOWN = 50
 
 
 def _role_labels(codes: str) -> str:
@@ -389,3 +399,41 @@ def _pdf(extract: SubjectAccessExtract, *, preview: bool = False) -> bytes:
     holdings += support_holdings(person=person, organisation_id=unit)
     events = extract_events(extract)
     return render(extract=extract, person=person, holdings=holdings, events=events, preview=preview)
+
+
+def break_glass_logins_for(*, user: User) -> dict:
+    """The break-glass logins the user reviews: those waiting (oldest first), and the latest reviewed."""
+    access.require_role(
+        user, *BREAK_GLASS_REVIEW_ROLES, target="supervision.breakglasslogin", purpose=ACCESS_REVIEW
+    )
+    waiting_logins = access.visible_to(user, queries.break_glass_logins_waiting()).order_by(
+        "occurred_at", "pk"
+    )
+    seen = access.visible_to(user, queries.break_glass_logins()).values("pk")
+    reviews = list(
+        BreakGlassReview.objects.filter(login_id__in=seen).select_related("reviewed_by")[
+            :BREAK_GLASS_REVIEWED_SHOWN
+        ]
+    )
+    logins = BreakGlassLogin.objects.in_bulk([review.login_id for review in reviews])
+    return {
+        "waiting": list(waiting_logins[:PAGE_SIZE]),
+        "waiting_count": waiting_logins.count(),
+        "reviewed": [(logins[review.login_id], review) for review in reviews if review.login_id in logins],
+    }
+
+
+def waiting_break_glass_logins(user: User) -> list[waiting.Waiting]:
+    """The start page: break-glass logins waiting for this user's review. A count only."""
+    if not user.has_role(*BREAK_GLASS_REVIEW_ROLES):
+        return []
+    count = access.visible_to(user, queries.break_glass_logins_waiting()).count()
+    if not count:
+        return []
+    return [
+        waiting.Waiting(
+            _("Break-glass logins waiting for your review: %(n)d") % {"n": count},
+            reverse("supervision:break_glass"),
+            urgent=True,
+        )
+    ]

@@ -19,9 +19,12 @@ from audit.models import AccessEvent, Action
 from cases import queries as case_queries
 from lotsa import access
 from lotsa.errors import DomainError
+from supervision import queries
 from supervision.access import ACCESS_REVIEW
 from supervision.log_review import draw, scope_of
 from supervision.models import (
+    BreakGlassLogin,
+    BreakGlassReview,
     ExtractStatus,
     LogReview,
     Mark,
@@ -194,3 +197,17 @@ def subject_access_decide(*, by: User, extract_id, approve: bool, note: str) -> 
     extract.reviewed_by, extract.reviewed_at, extract.review_note = by, timezone.now(), note.strip()
     extract.save()
     return extract
+
+
+def break_glass_login_review(*, by: User, login_id: int) -> BreakGlassReview:
+    """Mark a break-glass login reviewed: decided (lotsa.access: the account's supervisor or an access
+    approver, not the account itself, once), then kept."""
+    login = BreakGlassLogin.objects.filter(pk=login_id).first()
+    if login is None or not queries.break_glass_logins().filter(pk=login_id).exists():
+        raise DomainError(_("That is not a break-glass login."))
+    try:
+        with transaction.atomic():
+            access.check(by, Action.DECIDE, login, purpose=ACCESS_REVIEW)
+            return BreakGlassReview.objects.create(login_id=login.pk, reviewed_by=by)
+    except IntegrityError as error:
+        raise DomainError(_("This break-glass login has been reviewed already.")) from error

@@ -17,6 +17,8 @@ urlpatterns = [
     path("analyses/new/", views.analysis_write, name="analysis_write"),
     path("analyses/<int:analysis_id>/", views.analysis, name="analysis"),
     path("analyses/<int:analysis_id>/approve/", views.analysis_approve, name="analysis_approve"),
+    path("break-glass/", views.break_glass, name="break_glass"),
+    path("break-glass/<int:login_id>/reviewed/", views.break_glass_review, name="break_glass_review"),
 ]
 
 urlpatterns += [

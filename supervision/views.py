@@ -225,3 +225,19 @@ def subject_access_preview(request, extract_id):
     extract, document = selectors.subject_access_preview_for(user=request.user, extract_id=extract_id)
     return pdf.response(document, f"registerutdrag-{extract.pk}-forhandsvisning.pdf", inline=True)
 
+
+def break_glass(request):
+    context = selectors.break_glass_logins_for(user=request.user)
+    return render(request, "supervision/break_glass.html", context)
+
+
+@require_POST
+def break_glass_review(request, login_id):
+    return post_form(
+        request,
+        change=lambda data: services.break_glass_login_review(by=request.user, login_id=login_id),
+        done=_("The break-glass login is marked reviewed."),
+        back=reverse("supervision:break_glass"),
+        decide_on=lambda: get_object_or_404(queries.break_glass_logins(), pk=login_id),
+        action=Action.DECIDE,
+    )
