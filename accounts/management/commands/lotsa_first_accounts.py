@@ -1,0 +1,97 @@
+"""``manage.py lotsa_first_accounts``: the first administrator and the first supervisor of a fresh
+installation, each with a one-time enrolment code (accounts/installation.py; docs/operations.md,
+"The first accounts")."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.installation import Person, first_accounts_create
+from accounts.models import SOCIAL_SERVICES_KINDS, OrganisationKind
+from lotsa.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the first administrator and the first supervisor of a fresh installation, each with a "
+        "one-time enrolment code. Refuses once any account exists."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--administrator", required=True, help="the administrator's username")
+        parser.add_argument("--administrator-first-name", default="")
+        parser.add_argument("--administrator-last-name", default="")
+        parser.add_argument("--administrator-email", default="")
+        parser.add_argument("--supervisor", required=True, help="the supervisor's username")
+        parser.add_argument("--supervisor-first-name", default="")
+        parser.add_argument("--supervisor-last-name", default="")
+        parser.add_argument("--supervisor-email", default="")
+        parser.add_argument(
+            "--unit",
+            required=True,
+            help="the supervisor's social-services unit: an existing organisation's name, or a new one",
+        )
+        parser.add_argument(
+            "--unit-kind",
+            default=OrganisationKind.VBE_TEAM,
+            choices=sorted(SOCIAL_SERVICES_KINDS),
+            help="the kind of a new unit (default: the administration's VBE team, whose supervisors "
+            "also approve the first access approver)",
+        )
+        parser.add_argument("--unit-district", default="", help="the district a new unit serves, if any")
+        parser.add_argument(
+            "--system-organisation",
+            default="Lotsa systemförvaltning",
+            help="the administrator's system-management organisation (existing or new)",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            made = first_accounts_create(
+                administrator=self._person(options, "administrator"),
+                supervisor=self._person(options, "supervisor"),
+                unit_name=options["unit"],
+                unit_kind=options["unit_kind"],
+                unit_district=options["unit_district"],
+                system_name=options["system_organisation"],
+            )
+        except DomainError as error:
+            raise CommandError(f"Nothing was changed. {error}") from None
+        activate = reverse("accounts:activate")
+        until = timezone.localtime(made.administrator_code.expires_at).strftime("%Y-%m-%d %H:%M")
+        first, second = made.supervisor_codes
+        self.stdout.write(
+            "\n".join(
+                [
+                    "The first accounts are created. Each code is shown this once, and works once, until "
+                    f"{until}. Give each person their own code only; each activates their account at "
+                    f"{activate} (username, code, a password of their own), then adds Lotsa to an "
+                    "authenticator app.",
+                    "",
+                    f"1. The administrator: {made.administrator.username} ({made.system.name})",
+                    f"   Enrolment code: {made.administrator_code.text}",
+                    "",
+                    f"2. The supervisor: {made.supervisor.username} ({made.unit.name})",
+                    f"   Enrolment code, first part:  {first.text}",
+                    f"   Enrolment code, second part: {second.text}",
+                    "   The supervisor reads personal data: hand the two parts over by two ways (one in "
+                    "person, one by telephone or a sealed letter), so that no one but the supervisor "
+                    "holds both.",
+                    "",
+                    "Next: the administrator creates the other accounts (an access approver first); the "
+                    'supervisor approves them. See docs/operations.md, "The first accounts".',
+                ]
+            )
+            + "\n"
+        )
+
+    @staticmethod
+    def _person(options, which: str) -> Person:
+        return Person(
+            username=options[which],
+            first_name=options[f"{which}_first_name"],
+            last_name=options[f"{which}_last_name"],
+            email=options[f"{which}_email"],
+        )
