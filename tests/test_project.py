@@ -46,12 +46,27 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
         "--deploy",
         "--fail-level",
         "WARNING",
-        env_extra={"SECRET_KEY": "p" + os.urandom(40).hex(), "ALLOWED_HOSTS": "lotsa.example.se"},
+        env_extra={
+            "SECRET_KEY": "p" + os.urandom(40).hex(),
+            "ALLOWED_HOSTS": "lotsa.example.se",
+            # Local login only for the break-glass accounts (without it: lotsa.E031, below).
+            "LOTSA_BREAK_GLASS_ACCOUNTS": "admin",
+        },
         tmp_path=tmp_path,
     )
     # The one issue is the database: SQLite (the default here) is for the demo (audit.W001).
     output = result.stdout + result.stderr
     assert "audit.W001" in output and "identified 1 issue" in output, output
+
+
+def test_production_without_single_sign_on_or_break_glass_fails_the_deployment_check(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        env_extra={"SECRET_KEY": "p" + os.urandom(40).hex(), "ALLOWED_HOSTS": "lotsa.example.se"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode != 0 and "lotsa.E031" in result.stderr, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

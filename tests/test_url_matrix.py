@@ -323,6 +323,16 @@ def log_review(w):
     return {"review_id": review.pk}
 
 
+def break_glass_login(w):
+    """A break-glass login of district A's social worker, as accounts.local_login records it."""
+    from accounts.local_login import BREAK_GLASS
+    from audit import services as audit
+    from audit.models import Action
+
+    event = audit.record(action=Action.LOGIN, actor=w.users["social_worker"], reason=BREAK_GLASS.describe())
+    return {"login_id": event.pk}
+
+
 def log_review_item(w):
     from supervision.models import ReviewItem
 
@@ -730,6 +740,13 @@ MATRIX = {
         lambda w: {"mark": "in_order", "note": ""},
     ),
     "supervision:review_sign_off": ("post", log_review, SUPERVISOR_POST, lambda w: {"conclusion": "Klart"}),
+    # Break-glass logins: the account's supervisor or an access approver reviews them (issue 31).
+    "supervision:break_glass": ("get", None, only({"supervisor": 200, "access_approver": 200})),
+    "supervision:break_glass_review": (
+        "post",
+        break_glass_login,
+        only({"supervisor": 302, "access_approver": 302}),
+    ),
     "supervision:analyses": ("get", None, only({"supervisor": 200, "administrator": 200})),
     "supervision:analysis_write": (
         "post",
