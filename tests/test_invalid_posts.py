@@ -42,6 +42,7 @@ NOTHING_TO_FILL_IN = {
     "defectors:witness": "a button: confirms the person is not a protected witness",
     "defectors:go_on": "a button: the programme goes on after a lowered threat",
     "supervision:analysis_approve": "a button: approves the analysis the address names",
+    "supervision:break_glass_review": "a button: marks the break-glass login the address names reviewed",
 }
 
 # The login steps are not about anyone's data: a wrong password or code is a failed login, recorded

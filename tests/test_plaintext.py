@@ -180,6 +180,22 @@ NOT_PERSONAL = {
     # supervisor's proxy of Person has the same column).
     "cases.Person.protection_overtaken": "earlier protection raises: ids, times and level codes",
     "supervision.PersonAccessLog.protection_overtaken": "earlier protection raises: ids, times and codes",
+    # The supervisor's proxy of the access event for break-glass logins: the same columns as the log's.
+    **{
+        f"supervision.BreakGlassLogin.{column}": f"the access log's own column ({column})"
+        for column in (
+            "actor_username",
+            "actor_organisation",
+            "actor_role",
+            "target_type",
+            "target_id",
+            "purpose",
+            "legal_ground",
+            "reason",
+            "request_id",
+            "client_ip",
+        )
+    },
     "defectors.Intervention.kind": "a code from the intervention catalogue (configuration)",
     "defectors.Intervention.section": "a legal section's code (configuration)",
     "defectors.SupportDecision.section": "a legal section's code (configuration)",

@@ -39,7 +39,7 @@ def test_in_production_with_single_sign_on_other_accounts_are_sent_to_e_id(clien
     start = head_seq()
     response = log_in(client, user)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
-    assert "e-ID" in response.content.decode()
+    assert "Logga in med din e-legitimation" in response.content.decode()  # Swedish first
     denial = events_since(start).get(action=Action.LOGIN_FAILURE)
     assert denial.outcome == AccessOutcome.DENIED and denial.actor_username == "handlaggare"
     assert denial.reason == local_login.REFUSED
@@ -52,7 +52,7 @@ def test_a_wrong_password_is_still_just_a_wrong_password(client):
     break-glass."""
     UserFactory(username="handlaggare")
     response = client.post(reverse("accounts:login"), {"username": "handlaggare", "password": "wrong" * 4})
-    assert response.status_code == 200 and "e-ID" not in response.content.decode()
+    assert response.status_code == 200 and "e-legitimation" not in response.content.decode()
 
 
 @PRODUCTION_WITH_SSO
