@@ -4,6 +4,27 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from lotsa.db.postgres import run_on_postgres
+
+# On PostgreSQL a review of a break-glass login is kept as it was made: UPDATE and DELETE are refused
+# in the database too (the model refuses the same on every database).
+CREATE = """
+CREATE OR REPLACE FUNCTION supervision_breakglassreview_kept() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a review of a break-glass login is kept as it was made: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER supervision_breakglassreview_kept
+    BEFORE UPDATE OR DELETE ON supervision_breakglassreview
+    FOR EACH ROW EXECUTE FUNCTION supervision_breakglassreview_kept();
+"""
+DROP = """
+DROP TRIGGER IF EXISTS supervision_breakglassreview_kept ON supervision_breakglassreview;
+DROP FUNCTION IF EXISTS supervision_breakglassreview_kept();
+"""
+
 
 class Migration(migrations.Migration):
 
@@ -41,4 +62,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-reviewed_at', '-pk'],
             },
         ),
+        migrations.RunPython(run_on_postgres(CREATE), run_on_postgres(DROP)),
     ]

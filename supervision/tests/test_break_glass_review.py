@@ -141,3 +141,21 @@ def test_an_ordinary_login_is_not_a_break_glass_login(client, people):
     assert (
         client.post(reverse("supervision:break_glass_review", kwargs={"login_id": 10**9})).status_code == 404
     )
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_a_review_as_it_was_made(client, people):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    login = break_glass_login(client, people["worker"])
+    login_verified(client, people["supervisor"])
+    client.post(reverse("supervision:break_glass_review", kwargs={"login_id": login.pk}))
+    for sql in (
+        "UPDATE supervision_breakglassreview SET reviewed_by_id = reviewed_by_id WHERE login_id = %s",
+        "DELETE FROM supervision_breakglassreview WHERE login_id = %s",
+    ):
+        with pytest.raises(Exception, match="refused"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [login.pk])
+    assert BreakGlassReview.objects.filter(login_id=login.pk).exists()
