@@ -6,7 +6,8 @@ from lotsa.apps import LotsaAppConfig
 class AccountsConfig(LotsaAppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
-    import_on_ready = ["accounts.signals"]  # logins, lock-outs and log-outs into the access log
+    # Logins, lock-outs and log-outs into the access log; the passkeys' access policy.
+    import_on_ready = ["accounts.signals", "accounts.passkeys"]
     policies = {"AccountRequest": "accounts.access.AccountRequestPolicy"}
     waiting_providers = ["accounts.selectors.waiting_account_requests"]
     change_history = ["AccountRequest", "Organisation", "User", "RoleGrant"]
