@@ -74,7 +74,8 @@ def test_a_passkey_is_added_and_logs_in_after_the_password(live_server, page):
     assert WebAuthnCredential.objects.filter(user=user, confirmed=True).count() == 1
     kept = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert len(kept) == 1
-    assert AccessEvent.objects.filter(action=Action.SECOND_FACTOR_ENROLLED, reason="passkey registered").exists()
+    added = AccessEvent.objects.filter(action=Action.SECOND_FACTOR_ENROLLED, actor_id=user.pk)
+    assert added.get().reason == "passkey registered"
 
     # Logged out, she logs in with her password and the passkey, and lands on the start page.
     page.get_by_role("button", name="Logga ut").click()
