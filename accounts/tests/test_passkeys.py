@@ -16,7 +16,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import passkeys, services
 from accounts.roles import Role
-from accounts.services import SESSION_AUTH_AT
+from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from accounts.tests.softkey import SoftKey
 from audit.models import AccessOutcome, Action
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
@@ -312,3 +312,16 @@ def test_a_reset_login_loses_its_passkeys(client):
     services.user_reset_credentials(by=admin, user=user)
     assert not WebAuthnCredential.objects.filter(user=user).exists()
     assert not passkeys.has_second_factor(user)
+
+
+def test_an_idle_session_adds_no_passkey(client):
+    """The session policy holds on the ceremony's addresses too: an idle session ends there."""
+    user = UserFactory()
+    login_verified(client, user)
+    session = client.session
+    idle = timezone.now().timestamp() - 16 * 60
+    session[SESSION_AUTH_AT] = session[SESSION_LAST_SEEN] = idle
+    session.save()
+    response = post_json(client, ADD_BEGIN)
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    assert "_auth_user_id" not in client.session
