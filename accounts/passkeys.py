@@ -107,7 +107,8 @@ access.register(WebAuthnCredential, OwnPasskeyPolicy())
 def passkeys_visible_to(user: User) -> QuerySet:
     """The person's own passkeys, newest first; the reading is recorded (their own page)."""
     access.check(user, Action.LIST, WebAuthnCredential(user=user), purpose="own passkeys")
-    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("-created_at", "-pk")
+    confirmed = WebAuthnCredential.objects.filter(confirmed=True)
+    return access.visible_to(user, confirmed, purpose="own passkeys").order_by("-created_at", "-pk")
 
 
 def passkey_page(request, rows) -> dict:
@@ -134,10 +135,6 @@ def passkey_remove(*, by: User, credential_id: int) -> None:
     credential = WebAuthnCredential.objects.get(pk=credential_id)
     access.check(by, Action.DELETE, credential, purpose="remove a passkey")
     credential.delete()
-
-
-def passkey_credential(credential_id: int) -> WebAuthnCredential | None:
-    return WebAuthnCredential.objects.filter(pk=credential_id).first()
 
 
 # --- The ceremonies --------------------------------------------------------------------------------
