@@ -16,13 +16,15 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import PASSWORD_AND_TOTP, LoginMethod
+from accounts.services import PASSWORD_AND_PASSKEY, PASSWORD_AND_TOTP, LoginMethod
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 
-# The login event's reason for a break-glass login (words in audit.vocabulary); the supervisor's desk
-# lists the events with this reason until each is marked reviewed.
+# The login event's reason for a break-glass login, by its second factor (words in audit.vocabulary);
+# the supervisor's desk lists the events with these reasons until each is marked reviewed.
 BREAK_GLASS = LoginMethod(method="break-glass: password and second factor")
+BREAK_GLASS_PASSKEY = LoginMethod(method="break-glass: password and passkey")
+BREAK_GLASS_METHODS = {PASSWORD_AND_TOTP: BREAK_GLASS, PASSWORD_AND_PASSKEY: BREAK_GLASS_PASSKEY}
 REFUSED = "local login only for break-glass accounts"
 # More than this many break-glass accounts is no longer a short list (a deploy warning).
 MAX_BREAK_GLASS_ACCOUNTS = 5
@@ -61,6 +63,7 @@ def refusal(user: User) -> str | None:
     )
 
 
-def method_for(user: User) -> LoginMethod:
-    """How a local login (password and second factor) is recorded: a break-glass login says so."""
-    return BREAK_GLASS if restricted() and is_break_glass(user) else PASSWORD_AND_TOTP
+def method_for(user: User, how: LoginMethod) -> LoginMethod:
+    """How a local login (password and ``how``, its second factor) is recorded: a break-glass login
+    says so, whichever second factor ended it."""
+    return BREAK_GLASS_METHODS[how] if restricted() and is_break_glass(user) else how

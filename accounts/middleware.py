@@ -21,6 +21,13 @@ PUBLIC_URL_NAMES = (
     "accounts:second_factor",
     "accounts:enrol",
     "accounts:activate",
+    # The passkey ceremonies answer for themselves, as JSON, with a denial event (accounts/passkeys.py):
+    # the login's steps need a pending login, adding one a fresh verified session.
+    "accounts:passkey_login_begin",
+    "accounts:passkey_login_complete",
+    "accounts:passkey_add_begin",
+    "accounts:passkey_add_complete",
+    "accounts:passkey_jsi18n",
     "health",
 )
 

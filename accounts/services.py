@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.access import approvers_for
 from accounts.models import (
@@ -68,6 +69,7 @@ class LoginMethod:
 
 
 PASSWORD_AND_TOTP = LoginMethod(method="password and second factor")
+PASSWORD_AND_PASSKEY = LoginMethod(method="password and passkey")
 
 
 def user_complete_login(*, request, user: User, how: LoginMethod, device=None) -> None:
@@ -183,6 +185,7 @@ def _disable_credentials(user: User) -> None:
     user.login_code, user.login_set_at = None, None
     user.save(update_fields=["password", "credentials_issued_at", "login_code", "login_set_at"])
     TOTPDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()  # passkeys are second factors too
     end_sessions(user=user)
 
 
@@ -517,6 +520,7 @@ def user_activate(*, username: str, first_part: str, second_part: str, password:
         code.used_at = timezone.now()
         code.save(update_fields=["used_at"])
         TOTPDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         audit.record(action=Action.UPDATE, actor=user, target=user, reason="login set with an enrolment code")
     return user
 

@@ -1,6 +1,7 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
-from accounts import views
+from accounts import passkeys, views
 
 app_name = "accounts"
 
@@ -9,6 +10,20 @@ urlpatterns = [
     path("login/code/", views.second_factor_view, name="second_factor"),
     path("login/enrol/", views.enrol_view, name="enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/passkey/begin/", passkeys.PasskeyLoginBegin.as_view(), name="passkey_login_begin"),
+    path("login/passkey/complete/", passkeys.PasskeyLoginComplete.as_view(), name="passkey_login_complete"),
+    path("passkeys/", views.passkey_list, name="passkeys"),
+    path("passkeys/<int:credential_id>/remove/", views.passkey_remove, name="passkey_remove"),
+    path("passkeys/add/begin/", passkeys.PasskeyRegistrationBegin.as_view(), name="passkey_add_begin"),
+    path(
+        "passkeys/add/complete/", passkeys.PasskeyRegistrationComplete.as_view(), name="passkey_add_complete"
+    ),
+    # The passkey scripts' own words (django-otp-webauthn's, with Swedish from locale/).
+    path(
+        "passkeys/jsi18n/",
+        JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+        name="passkey_jsi18n",
+    ),
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_create, name="user_create"),
     path("admin/users/<int:user_id>/", views.user_edit, name="user_edit"),

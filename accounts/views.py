@@ -13,7 +13,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,18 +20,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, local_login, lockout, selectors, services
+from accounts import forms, local_login, lockout, passkeys, selectors, services
 from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
+from accounts.pending import pending_end, pending_start, pending_user
 from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.posting import confirm_page, form_page, post_form
-
-PENDING_USER = "lotsa_pending_user"
-PENDING_AT = "lotsa_pending_at"
-PENDING_NEXT = "lotsa_pending_next"
-PENDING_SECONDS = 300
 
 
 def locked_out(request, response=None, credentials=None):
@@ -45,14 +40,6 @@ def _safe_next(request, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _pending_user(request) -> User | None:
-    user_id = request.session.get(PENDING_USER)
-    started = request.session.get(PENDING_AT, 0)
-    if not user_id or timezone.now().timestamp() - started > PENDING_SECONDS:
-        return None
-    return User.objects.filter(pk=user_id, is_active=True, organisation__is_active=True).first()
 
 
 @sensitive_post_parameters("password")
@@ -104,17 +91,19 @@ def login_view(request):
                 None, _("Your organisation no longer takes part in Lotsa. Contact your administrator.")
             )
         else:
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            step = "accounts:second_factor" if has_device else "accounts:enrol"
+            step = "accounts:second_factor" if passkeys.has_second_factor(user) else "accounts:enrol"
             return redirect(_pending(request, user, _safe_next(request, request.GET.get("next")), step))
     return render(request, "accounts/login.html", {"form": form})
 
 
 def _finish(request, user: User, device: TOTPDevice):
-    destination = request.session.get(PENDING_NEXT) or reverse(settings.LOGIN_REDIRECT_URL)
-    for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
-        request.session.pop(key, None)
-    services.user_complete_login(request=request, user=user, how=local_login.method_for(user), device=device)
+    destination = pending_end(request)
+    services.user_complete_login(
+        request=request,
+        user=user,
+        how=local_login.method_for(user, services.PASSWORD_AND_TOTP),
+        device=device,
+    )
     return redirect(destination)
 
 
@@ -127,15 +116,17 @@ def _second_factor_failed(request, user: User, form, reason: str):
 
 @never_cache
 def second_factor_view(request):
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None:
         messages.info(request, _("Log in with your username and password first."))
         return redirect("accounts:login")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
+    if not passkeys.has_second_factor(user):
         return redirect("accounts:enrol")
     form = forms.TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and device is None:  # passkeys only: no code to check
+        _second_factor_failed(request, user, form, "second factor")
+    elif request.method == "POST" and form.is_valid():
         allowed, _details = device.verify_is_allowed()
         if not allowed:
             _second_factor_failed(request, user, form, "second factor throttled")
@@ -143,17 +134,18 @@ def second_factor_view(request):
             return _finish(request, user, device)
         else:
             _second_factor_failed(request, user, form, "second factor")
-    return render(request, "accounts/second_factor.html", {"form": form})
+    context = {"form": form, "has_code": device is not None, "has_passkey": passkeys.has_passkey(user)}
+    return render(request, "accounts/second_factor.html", context)
 
 
 @never_cache
 def enrol_view(request):
     """First login: the user adds Lotsa to an authenticator app and proves it with one code."""
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None:
         messages.info(request, _("Log in with your username and password first."))
         return redirect("accounts:login")
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if passkeys.has_second_factor(user):
         return redirect("accounts:second_factor")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -179,6 +171,25 @@ def enrol_view(request):
         "secret_groups": " ".join(secret_text[i : i + 4] for i in range(0, len(secret_text), 4)),
     }
     return render(request, "accounts/enrol.html", context)
+
+
+@require_safe
+def passkey_list(request):
+    """The person's own passkeys: add one (in a fresh login), see them, remove one."""
+    rows = passkeys.passkeys_visible_to(request.user)
+    return render(request, "accounts/passkey_list.html", passkeys.passkey_page(request, rows))
+
+
+@require_POST
+def passkey_remove(request, credential_id: int):
+    return post_form(
+        request,
+        change=lambda data: passkeys.passkey_remove(by=request.user, credential_id=credential_id),
+        done=_("The passkey was removed. It no longer logs you in."),
+        back=reverse("accounts:passkeys"),
+        decide_on=lambda: get_object_or_404(passkeys.WebAuthnCredential, pk=credential_id),
+        action=Action.DELETE,
+    )
 
 
 def logout_view(request):
@@ -424,9 +435,6 @@ def activate_view(request):
 
 
 def _pending(request, user: User, then: str, step: str) -> str:
-    """Password checked: the login waits for its second factor (a new session key, five minutes)."""
-    request.session.cycle_key()
-    request.session[PENDING_USER] = user.pk
-    request.session[PENDING_AT] = timezone.now().timestamp()
-    request.session[PENDING_NEXT] = then
+    """Password checked: the login waits for its second factor (accounts.pending)."""
+    pending_start(request, user, then)
     return step

@@ -192,6 +192,9 @@ PURPOSES = {
     "withdraw a consent": pgettext_lazy("access purpose", "withdrawing a consent"),
     "withdraw a hand-over": pgettext_lazy("access purpose", "withdrawing a hand-over"),
     "write in the journal": pgettext_lazy("access purpose", "writing in the journal"),
+    # Passkeys (accounts/passkeys.py): the person's own page, and removing one.
+    "own passkeys": pgettext_lazy("access purpose", "the person's own passkeys"),
+    "remove a passkey": pgettext_lazy("access purpose", "removing a passkey"),
 }
 
 # --- Grounds: under what an access crossed, or was allowed -------------------------------------------
@@ -213,6 +216,9 @@ REASONS = {
     # Local login and break-glass (accounts.local_login, supervision), the first accounts.
     "break-glass: password and second factor": pgettext_lazy(
         "access reason", "break-glass login: password and second factor"
+    ),
+    "break-glass: password and passkey": pgettext_lazy(
+        "access reason", "break-glass login: password and passkey"
     ),
     "local login only for break-glass accounts": pgettext_lazy(
         "access reason", "a password here is only for break-glass accounts: log in with e-ID"
@@ -543,6 +549,27 @@ REASONS = {
     "organisation updated": pgettext_lazy("access reason", "organisation updated"),
     "password": pgettext_lazy("access reason", "wrong username or password"),
     "password and second factor": pgettext_lazy("access reason", "password and second factor"),
+    # Passkeys (accounts/passkeys.py): the login, the person's own keys, and each refusal of a ceremony.
+    "password and passkey": pgettext_lazy("access reason", "password and passkey"),
+    "passkey registered": pgettext_lazy("access reason", "passkey added"),
+    "own passkey": pgettext_lazy("access reason", "the person's own passkey"),
+    "another person's passkey": pgettext_lazy("access reason", "a passkey of another person"),
+    "the last second factor stays": pgettext_lazy(
+        "access reason", "the last second factor of a login is never removed"
+    ),
+    "passkey response not valid": pgettext_lazy("access reason", "a passkey answer that does not verify"),
+    "passkey without a verified login": pgettext_lazy(
+        "access reason", "a passkey asked for without a login verified by a second factor"
+    ),
+    "passkey without a login waiting": pgettext_lazy(
+        "access reason", "a passkey used with no login waiting for its second step"
+    ),
+    "passkey needs a fresh login": pgettext_lazy("access reason", "a passkey added too long after the login"),
+    "passkey challenge missing or used": pgettext_lazy(
+        "access reason", "a passkey answer to a challenge never given or used already"
+    ),
+    "unknown passkey": pgettext_lazy("access reason", "an unknown passkey"),
+    "passkey of a disabled account": pgettext_lazy("access reason", "a passkey of a disabled account"),
     "police request to the defector programme": pgettext_lazy(
         "access reason", "a request from the police to the defector programme"
     ),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "guardian",
     "auditlog",
     "axes",
@@ -198,6 +199,20 @@ SESSION_COOKIE_NAME = "lotsa_session"
 CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = "Lotsa"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Passkeys as a second factor (accounts/passkeys.py, django-otp-webauthn), never as a login alone. They
+# are bound to the relying party's domain: LOTSA_PASSKEY_RP_ID (the public host name, e.g.
+# lotsa.stad.se), else the host a request came to. Origins accepted besides the request's own:
+# LOTSA_PASSKEY_ORIGINS, e.g. https://lotsa.stad.se.
+LOTSA_PASSKEY_RP_ID = os.environ.get("LOTSA_PASSKEY_RP_ID", "")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = "Lotsa"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("LOTSA_PASSKEY_ORIGINS") or (
+    [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith((".", "*"))]
+    if HTTPS
+    else ["http://localhost"]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.LotsaWebAuthnHelper"
 
 # --- HTTPS and headers --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = HTTPS

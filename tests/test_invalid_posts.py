@@ -43,6 +43,14 @@ NOTHING_TO_FILL_IN = {
     "defectors:go_on": "a button: the programme goes on after a lowered threat",
     "supervision:analysis_approve": "a button: approves the analysis the address names",
     "supervision:break_glass_review": "a button: marks the break-glass login the address names reviewed",
+    "accounts:passkey_remove": "a button: removes the passkey the address names (OwnPasskeyPolicy decides)",
+    # The passkey ceremonies: the browser posts the authenticator's answer, nobody fills anything in.
+    # Every refusal (a malformed or wrong answer among them) is a denial event and changes nothing
+    # (accounts/tests/test_passkeys.py).
+    "accounts:passkey_add_begin": "asks for the options to add a passkey (a fresh verified login only)",
+    "accounts:passkey_add_complete": "the authenticator's answer that adds a passkey, checked by py_webauthn",
+    "accounts:passkey_login_begin": "asks for the options of a login's passkey step",
+    "accounts:passkey_login_complete": "the authenticator's answer to a login's passkey step",
 }
 
 # The login steps are not about anyone's data: a wrong password or code is a failed login, recorded

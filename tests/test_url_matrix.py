@@ -85,6 +85,19 @@ def situation_picture(w):
     return {"picture_id": picture.pk}
 
 
+def passkey_of_a_social_worker(w):
+    """A passkey of the social worker of district A, who also has the authenticator app (not the last
+    factor): only they may remove it."""
+    import os
+
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    credential = WebAuthnCredential.objects.create(
+        user=w.users["social_worker"], name="passkey", credential_id=os.urandom(32), public_key=b"-"
+    )
+    return {"credential_id": credential.pk}
+
+
 def case_a(w):
     return {"case_id": w.case_a.pk}
 
@@ -459,6 +472,16 @@ MATRIX = {
     "accounts:second_factor": ("get", None, everyone(302)),
     "accounts:enrol": ("get", None, everyone(302)),
     "accounts:logout": ("post", None, everyone(302)),
+    # Passkeys (accounts/passkeys.py): the person's own page; the ceremonies answer in JSON, and refuse
+    # (403, a denial event) without a login waiting for its second step, or without a verified login.
+    "accounts:passkeys": ("get", None, logged_in(200)),
+    "accounts:passkey_remove": ("post", passkey_of_a_social_worker, only({"social_worker": 302})),
+    "accounts:passkey_login_begin": ("post", None, everyone(403)),
+    "accounts:passkey_login_complete": ("post", None, everyone(403)),
+    "accounts:passkey_add_begin": ("post", None, logged_in(200, anonymous=403)),
+    # Nothing begun: the challenge is missing (400, a denial event).
+    "accounts:passkey_add_complete": ("post", None, logged_in(400, anonymous=403)),
+    "accounts:passkey_jsi18n": ("get", None, everyone(200)),
     "accounts:user_list": ("get", None, ADMIN_ONLY),
     "accounts:user_create": ("get", None, ADMIN_ONLY),
     "accounts:user_edit": ("get", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY),
@@ -831,6 +854,11 @@ WITHOUT_ACCESS = {
     "accounts:enrol",
     "accounts:activate",
     "accounts:logout",
+    # The passkey ceremonies' options and the scripts' words; adding or removing one is decided and
+    # recorded (the registration event; OwnPasskeyPolicy).
+    "accounts:passkey_login_begin",
+    "accounts:passkey_add_begin",
+    "accounts:passkey_jsi18n",
 }
 CASES = [(name, role) for name in MATRIX for role in ROLES]
 

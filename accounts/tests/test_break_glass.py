@@ -129,3 +129,20 @@ def test_before_the_first_accounts_the_named_accounts_are_not_looked_up():
         LOTSA_PRODUCTION=True, LOTSA_SINGLE_SIGN_ON=False, LOTSA_BREAK_GLASS_ACCOUNTS=["admin"]
     )
     assert issues == []
+
+
+@PRODUCTION_WITH_SSO
+def test_a_break_glass_login_with_a_passkey_is_a_break_glass_login_too():
+    """Whichever second factor ends it, a break-glass login says so and waits at the desk for review:
+    a passkey is no way around the review."""
+    from accounts.services import PASSWORD_AND_PASSKEY, PASSWORD_AND_TOTP
+    from audit import services as audit
+    from supervision.queries import break_glass_logins_waiting
+
+    named, other = UserFactory(username="nodkonto"), UserFactory(username="annan")
+    assert local_login.method_for(named, PASSWORD_AND_PASSKEY) == local_login.BREAK_GLASS_PASSKEY
+    assert local_login.method_for(named, PASSWORD_AND_TOTP) == local_login.BREAK_GLASS
+    assert local_login.method_for(other, PASSWORD_AND_PASSKEY) == PASSWORD_AND_PASSKEY
+    event = audit.record(action=Action.LOGIN, actor=named, reason=local_login.BREAK_GLASS_PASSKEY.describe())
+    assert event.pk in set(break_glass_logins_waiting().values_list("pk", flat=True))
+    assert vocabulary.knows("reason", event.reason)
