@@ -13,8 +13,11 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts import checks, local_login
+from accounts.services import PASSWORD_AND_PASSKEY, PASSWORD_AND_TOTP
+from audit import services as audit
 from audit import vocabulary
 from audit.models import AccessOutcome, Action
+from supervision.queries import break_glass_logins_waiting
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 from tests.helpers import current_code, events_since, head_seq
 
@@ -135,10 +138,6 @@ def test_before_the_first_accounts_the_named_accounts_are_not_looked_up():
 def test_a_break_glass_login_with_a_passkey_is_a_break_glass_login_too():
     """Whichever second factor ends it, a break-glass login says so and waits at the desk for review:
     a passkey is no way around the review."""
-    from accounts.services import PASSWORD_AND_PASSKEY, PASSWORD_AND_TOTP
-    from audit import services as audit
-    from supervision.queries import break_glass_logins_waiting
-
     named, other = UserFactory(username="nodkonto"), UserFactory(username="annan")
     assert local_login.method_for(named, PASSWORD_AND_PASSKEY) == local_login.BREAK_GLASS_PASSKEY
     assert local_login.method_for(named, PASSWORD_AND_TOTP) == local_login.BREAK_GLASS
