@@ -9,6 +9,7 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +17,17 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
-from cases import forms, pages, selectors, services
+from cases import duplicates, forms, pages, selectors, services
 from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
-from cases.models import AssignmentRequest, Case, JournalEntry, PersonMerge, ProtectionLowering
+from cases.models import (
+    AssignmentRequest,
+    Case,
+    JournalEntry,
+    PersonDistinction,
+    PersonMerge,
+    ProtectionLowering,
+)
 from cases.words import CaseStatus, CloseReason
 from lotsa import access, crypto, pdf
 from lotsa.listing import list_filters
@@ -479,6 +487,55 @@ def person_merge_decide(request, case_id, merge_id):
         done=_merge_decided,
         then=lambda merge: pages.detail(merge.case_id) + "#identity",
     )
+
+
+def _case_and_other(case_id, other_id):
+    """The case and the other record of its unit an act on two records names (404 for anything else)."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    other = duplicates.other_record_of_unit(case, other_id)
+    if other is None:
+        raise Http404
+    return case, other
+
+
+def duplicate_merge(request, case_id, other_id):
+    """Ask to merge the case's person and another record of the unit flagged as possibly the same
+    person (the same four-eyes request as a number that became known; the supervisor decides)."""
+    case, other = _case_and_other(case_id, other_id)
+    asking = PersonMerge(case=case, person=case.person, other=other, requested_by=request.user)
+    return form_page(
+        request,
+        forms.DuplicateMergeForm(request.POST or None),
+        template="cases/duplicate_merge.html",
+        context={"case": case, "other": other},
+        show=lambda: selectors.duplicate_merge_form_for(user=request.user, asking=asking),
+        act=(Action.CREATE, asking),
+        change=lambda data: services.person_merge_request(
+            by=request.user, case_id=case.pk, other_id=other.pk, **data
+        ),
+        done=_("The merge was asked for. Nothing changes until the unit's supervisor approves."),
+        then=pages.detail(case) + "#duplicates",
+    )
+
+
+@require_POST
+def not_same_person(request, case_id, other_id):
+    """Mark a flagged pair "not the same person", so that it is not flagged again."""
+    return post_form(
+        request,
+        change=lambda data: services.person_not_same_mark(
+            by=request.user, case_id=case_id, other_id=other_id
+        ),
+        done=_("Marked as not the same person. The two records are not flagged again."),
+        back=pages.detail(case_id) + "#duplicates",
+        decide_on=lambda: _distinction_asked(request, case_id, other_id),
+        action=Action.CREATE,
+    )
+
+
+def _distinction_asked(request, case_id, other_id) -> PersonDistinction:
+    case, other = _case_and_other(case_id, other_id)
+    return PersonDistinction(case=case, person=case.person, other=other, marked_by=request.user)
 
 
 def _merge_asked(case_id, merge_id) -> PersonMerge:
