@@ -128,8 +128,10 @@ def candidates_for(person: Person) -> list[uuid.UUID]:
     shared: dict[uuid.UUID, set[int]] = defaultdict(set)
     for person_id, kind, digest in rows:
         shared[person_id].add(which[(kind, digest)])
-    distinct = marked_distinct(person.pk)
-    found = [pk for pk, hits in shared.items() if len(hits) >= MIN_SHARED_TOKENS and pk not in distinct]
+    found = [pk for pk, hits in shared.items() if len(hits) >= MIN_SHARED_TOKENS]
+    if found:
+        distinct = marked_distinct(person.pk)
+        found = [pk for pk in found if pk not in distinct]
     return sorted(found, key=str)[:MAX_CANDIDATES]
 
 

@@ -1007,6 +1007,10 @@ def _duplicate_merge_decide(*, by: User, merge: PersonMerge, approve: bool, note
     else:
         if asked_from.erased_at or other.erased_at:
             raise DomainError(_NOT_MERGED)
+        if asked_from.personal_number and other.personal_number:  # one took a number since the request
+            raise DomainError(
+                _("Both records hold a personal identity number: they are two people to Lotsa.")
+            )
         absorbed_id = absorbed.pk
         person_merge(absorbed=absorbed, into=survivor)
         merge = PersonMerge.objects.select_related("case", "person").get(pk=merge.pk)  # moved with the rest
