@@ -45,6 +45,7 @@ from cases.services import (
     person_find,
     person_merge_pending,
     protection_lowering_pending,
+    surviving_record,
 )
 from cases.summary import Summary, render
 from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
@@ -62,7 +63,7 @@ def _unit_record(user: User, canonical_number: str) -> Person | None:
     index = (
         "reserve_identity_index" if reserve.is_reserve_identity(canonical_number) else "personal_number_index"
     )
-    return (
+    return surviving_record(
         Person.objects.filter(organisation_id=user.organisation_id)
         .filter(**blind_index_lookup(Person, index, canonical_number))
         .first()

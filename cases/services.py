@@ -84,12 +84,21 @@ def person_find(*, organisation, number: str) -> Person | None:
 
 
 def person_find_by_reserve_identity(*, organisation, identity: str) -> Person | None:
-    """The unit's record of the person with this reserve identity, through its blind index."""
-    return (
+    """The unit's record of the person with this reserve identity, through its blind index; for the
+    identity of a record merged into another that kept its own, that other record."""
+    return surviving_record(
         Person.objects.filter(organisation=organisation)
         .filter(**blind_index_lookup(Person, "reserve_identity_index", identity))
         .first()
     )
+
+
+def surviving_record(person: Person | None) -> Person | None:
+    """The record a merged record was merged into (merges re-point ``merged_into`` too, so it is never
+    a chain); any other record as it is."""
+    if person is not None and person.merged_into_id is not None:
+        return Person.objects.get(pk=person.merged_into_id)
+    return person
 
 
 def _new_reserve_identity(organisation) -> str:
@@ -1162,11 +1171,15 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
             into.protection_decision = absorbed.protection_decision
             into.protection_lowered_at = None
         # The absorbed record leaves every index first, so that ``into`` can take its reserve identity.
+        # When ``into`` keeps its own (two records without a number), the absorbed record keeps the
+        # blind index of its reserve identity (a keyed hash, nothing readable): papers naming it still
+        # find the person, through ``merged_into`` (person_find_by_reserve_identity).
+        keeps_own_identity = bool(into.reserve_identity and absorbed.reserve_identity)
         Person.objects.bypassing_guard("merge: the record is merged and erased").filter(
             pk=absorbed.pk
         ).update(
             personal_number_index=None,
-            reserve_identity_index=None,
+            **({} if keeps_own_identity else {"reserve_identity_index": None}),
             merged_into=into.pk,
             erased_at=timezone.now(),
         )

@@ -499,8 +499,7 @@ def _case_and_other(case_id, other_id):
 
 
 def duplicate_merge(request, case_id, other_id):
-    """Ask to merge the case's person and another record of the unit flagged as possibly the same
-    person (the same four-eyes request as a number that became known; the supervisor decides)."""
+    """Ask to merge two records of the unit that are the same person (the supervisor decides)."""
     case, other = _case_and_other(case_id, other_id)
     asking = PersonMerge(case=case, person=case.person, other=other, requested_by=request.user)
     return form_page(
@@ -510,32 +509,34 @@ def duplicate_merge(request, case_id, other_id):
         context={"case": case, "other": other},
         show=lambda: selectors.duplicate_merge_form_for(user=request.user, asking=asking),
         act=(Action.CREATE, asking),
-        change=lambda data: services.person_merge_request(
-            by=request.user, case_id=case.pk, other_id=other.pk, **data
-        ),
+        change=_asked_to_merge(request, asking),
         done=_("The merge was asked for. Nothing changes until the unit's supervisor approves."),
         then=pages.detail(case) + "#duplicates",
+    )
+
+
+def _asked_to_merge(request, asking: PersonMerge):
+    """The service, for the two records the view looked up (an id naming nothing was a 404 before)."""
+    return lambda data: services.person_merge_request(
+        by=request.user, case_id=asking.case_id, other_id=asking.other_id, **data
     )
 
 
 @require_POST
 def not_same_person(request, case_id, other_id):
     """Mark a flagged pair "not the same person", so that it is not flagged again."""
+    case, other = _case_and_other(case_id, other_id)
+    mark = PersonDistinction(case=case, person=case.person, other=other, marked_by=request.user)
     return post_form(
         request,
         change=lambda data: services.person_not_same_mark(
-            by=request.user, case_id=case_id, other_id=other_id
+            by=request.user, case_id=case.pk, other_id=other.pk
         ),
         done=_("Marked as not the same person. The two records are not flagged again."),
-        back=pages.detail(case_id) + "#duplicates",
-        decide_on=lambda: _distinction_asked(request, case_id, other_id),
+        back=pages.detail(case) + "#duplicates",
+        decide_on=lambda: mark,
         action=Action.CREATE,
     )
-
-
-def _distinction_asked(request, case_id, other_id) -> PersonDistinction:
-    case, other = _case_and_other(case_id, other_id)
-    return PersonDistinction(case=case, person=case.person, other=other, marked_by=request.user)
 
 
 def _merge_asked(case_id, merge_id) -> PersonMerge:

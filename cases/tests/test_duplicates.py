@@ -269,6 +269,19 @@ def test_of_two_records_without_a_number_the_older_survives_with_the_better_birt
         getattr(kept, name)
 
 
+def test_the_absorbed_reserve_identity_still_finds_the_person(world):
+    older = open_without_number(world, born=dt.date(2009, 1, 1), precision=reserve.BirthDatePrecision.YEAR)
+    newer = open_without_number(world)
+    absorbed_identity = newer.person.reserve_identity
+    merge = ask(world, older, newer.person)
+    services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
+    found = services.person_find_by_reserve_identity(
+        organisation=world.district_a, identity=absorbed_identity
+    )
+    assert found is not None and found.pk == older.person_id
+    assert found.reserve_identity == older.person.reserve_identity
+
+
 def test_the_asker_never_decides_and_only_the_units_supervisor_does(world):
     both = UserFactory(
         username="sw_sup", organisation=world.district_a, roles=[Role.SOCIAL_WORKER, Role.SUPERVISOR]
