@@ -515,7 +515,7 @@ POSSIBLE_DUPLICATE = "possibly the same person"
 @dataclasses.dataclass
 class PossibleDuplicate:
     other: Person
-    case: Case  # a case of the other record the viewer may open (the flag links to it)
+    case: Case | None  # a case of the other record the viewer may open (the flag links to it)
     can_mark: bool  # the viewer may mark the pair "not the same person" and ask to merge it
 
 
