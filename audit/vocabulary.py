@@ -29,6 +29,18 @@ from lotsa.vocabulary import CROSSING_PURPOSES, crossing_purpose_label
 # --- Purposes: what an access was for -------------------------------------------------------------
 
 PURPOSES = {
+    "possibly the same person": pgettext_lazy(
+        "access purpose", "showing another record of the unit that may be the same person"
+    ),
+    "merge two records of the same person": pgettext_lazy(
+        "access purpose", "asking to merge two records of the same person"
+    ),
+    "the form to merge two records of the same person": pgettext_lazy(
+        "access purpose", "the form to ask to merge two records of the same person"
+    ),
+    "mark two records as not the same person": pgettext_lazy(
+        "access purpose", "marking two records as not the same person"
+    ),
     "merge a record with the person's number": pgettext_lazy(
         "access purpose", "asking to merge a record with the person's number"
     ),
@@ -247,6 +259,12 @@ REASONS = {
     ),
     "enrolment code issued by the installation": pgettext_lazy(
         "access reason", "enrolment code issued by the installation"
+    ),
+    "the other record is not open to the user": pgettext_lazy(
+        "access reason", "the other record is not open to the user"
+    ),
+    "handler of a case of the person, sees the other record": pgettext_lazy(
+        "access reason", "handler of a case of the person, who may also see the other record"
     ),
     "requests are made and decided in the unit that keeps the record": pgettext_lazy(
         "access reason", "requests are made and decided in the unit that keeps the record"

@@ -491,10 +491,34 @@ def threat_picture_visible(user, queryset: QuerySet, *, latest: Q, standing: Q, 
     return queryset.filter(latest, standing, crossing)
 
 
+OTHER_RECORD_NOT_OPEN = "the other record is not open to the user"
+
+
+def _other_record_denial(user, person, other) -> Decision | None:
+    """For an act on two records of one unit (a merge of the same person entered twice, or the mark
+    that they are not the same): both the unit's, neither erased, two records, and the other one open
+    to the user by the person policy (the asker saw it flagged)."""
+    if other.organisation_id != person.organisation_id or other.pk == person.pk:
+        return Decision.deny("requests are made and decided in the unit that keeps the record")
+    if other.erased_at is not None or person.erased_at is not None:
+        return Decision.deny(policy.NO_GROUND)
+    if not PersonPolicy().decide(user, Action.VIEW, other, "").allowed:
+        return Decision.deny(OTHER_RECORD_NOT_OPEN)
+    return None
+
+
 class PersonMergePolicy(FourEyesRequestPolicy):
-    """Merging a record made without a number with the person's real number is a four-eyes act of the
-    unit that keeps the record: a named handler of one of its cases of the person asks, while the case
-    is open; the unit's supervisor approves or refuses, never the one who asked."""
+    """Merging a record made without a number with the person's real number, or two records of the unit
+    that are the same person entered twice (``other``), is a four-eyes act of the unit that keeps the
+    records: a named handler of one of its cases of the person asks, while the case is open (and, for
+    two records, may see the other one too); the unit's supervisor approves or refuses, never the one
+    who asked."""
+
+    def decide(self, user, action, merge, purpose) -> Decision:
+        if action == Action.CREATE and merge.other_id is not None and not _separation_of_duties(user):
+            if denial := _other_record_denial(user, merge.person, merge.other):
+                return denial
+        return super().decide(user, action, merge, purpose)
 
     waiting = PersonMergeStatus.PENDING
     asked = Decision.allow("handler of a case of the person")
@@ -504,9 +528,31 @@ class PersonMergePolicy(FourEyesRequestPolicy):
 
     def unit_denial(self, user, merge) -> Decision | None:
         keeper = merge.case.owner_unit_id
-        if user.organisation_id != keeper or merge.person.organisation_id != keeper:
+        other = merge.other.organisation_id if merge.other_id is not None else keeper
+        if user.organisation_id != keeper or merge.person.organisation_id != keeper or other != keeper:
             return Decision.deny("requests are made and decided in the unit that keeps the record")
         return None
 
     def unit(self, user) -> Q:
         return Q(case__owner_unit_id=user.organisation_id)
+
+
+class PersonDistinctionPolicy(Policy):
+    """Marking two records of the unit flagged as possibly the same person "not the same person" (so
+    they are not flagged again): a named handler of a case of one of them, who may see the other too
+    (CREATE). Nothing reads a mark alone: the flags leave it out."""
+
+    def decide(self, user, action, mark, purpose) -> Decision:
+        if denial := _separation_of_duties(user):
+            return denial
+        if action != Action.CREATE:
+            return Decision.deny("no rule allows this")
+        if (
+            mark.case is None
+            or mark.case.person_id != mark.person_id
+            or not is_named_handler(user, mark.case)
+        ):
+            return Decision.deny("not assigned to the case")
+        if denial := _other_record_denial(user, mark.person, mark.other):
+            return denial
+        return Decision.allow("handler of a case of the person, sees the other record")

@@ -14,6 +14,7 @@ class CasesConfig(LotsaAppConfig):
         "CaseStatusChange": "cases.access.CaseStatusChangePolicy",
         "ProtectionLowering": "cases.access.ProtectionLoweringPolicy",
         "PersonMerge": "cases.access.PersonMergePolicy",
+        "PersonDistinction": "cases.access.PersonDistinctionPolicy",
         "Handover": "cases.handovers.access.HandoverPolicy",
         "FirstContact": "cases.access.CaseRecordPolicy",
         "FirstContactMeeting": "cases.access.CaseRecordPolicy",

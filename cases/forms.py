@@ -300,6 +300,17 @@ class PersonMergeForm(forms.Form):
     )
 
 
+class DuplicateMergeForm(forms.Form):
+    """Why two records of the unit are the same person (the supervisor reads it before deciding)."""
+
+    reason = forms.CharField(
+        label=_("Why are the two records the same person?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("Say why the two records are the same person.")},
+    )
+
+
 class PersonMergeDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -518,6 +518,10 @@ class PersonMerge(PersonalRecord):
     decided_at = models.DateTimeField(null=True, blank=True)
     note = EncryptedTextField(_("why refused"))
     absorbed = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    # A merge of two existing records of the unit (the same person entered twice, cases/duplicates.py):
+    # the other record, as asked (``number`` is then empty). Which of the two survives is decided at
+    # the approval (services.duplicate_survivor); ``absorbed`` then names the other one.
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at"]
@@ -528,6 +532,29 @@ class PersonMerge(PersonalRecord):
                 name="one_pending_person_merge",
             )
         ]
+
+
+class PersonDistinction(models.Model):
+    """A handler's record that two records of the unit flagged as possibly the same person
+    (cases/duplicates.py) are not the same person, so that the pair is not flagged again. Two
+    references and who said so, when: no personal data of its own. Symmetric (either order counts).
+    A later merge of the two is still possible (the supervisor decides); the mark stays as history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "other"], name="person_distinction_pair")]
+
+    def __str__(self) -> str:
+        return f"distinction {self.pk}"
+
+    def access_subject_id(self):
+        return self.person_id
 
 
 # The sub-domains' models, imported here because Django registers an app's models from its models

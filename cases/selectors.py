@@ -20,7 +20,7 @@ from accounts.models import Organisation, User
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, Role
 from audit import services as audit
 from audit.models import AccessEvent, AccessOutcome, Action
-from cases import names, queries
+from cases import duplicates, names, queries
 from cases import personal_number as pnr
 from cases import reserve_identity as reserve
 from cases.access import CROSS_UNIT_LOOKUP, assigned_case_ids, is_named_handler
@@ -45,6 +45,7 @@ from cases.services import (
     person_find,
     person_merge_pending,
     protection_lowering_pending,
+    surviving_record,
 )
 from cases.summary import Summary, render
 from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS, CaseStatus, VisitedPage
@@ -62,7 +63,7 @@ def _unit_record(user: User, canonical_number: str) -> Person | None:
     index = (
         "reserve_identity_index" if reserve.is_reserve_identity(canonical_number) else "personal_number_index"
     )
-    return (
+    return surviving_record(
         Person.objects.filter(organisation_id=user.organisation_id)
         .filter(**blind_index_lookup(Person, index, canonical_number))
         .first()
@@ -468,6 +469,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "can_print": access.decide(user, Action.EXPORT, case).allowed,
         **_protection_of(user, case),
         **_merge_of(user, case),
+        "duplicates": possible_duplicates_visible_to(user=user, case=case),
     }
 
 
@@ -495,15 +497,64 @@ def _merge_of(user: User, case: Case) -> dict:
     """A person recorded without a number: the request to give them their number (merge) that waits,
     and what the page offers (unrecorded: each act is decided when it is posted)."""
     person = case.person
-    if person.personal_number:
-        return {"merge": None, "can_ask_merge": False, "can_decide_merge": False}
     merge = person_merge_pending(person.pk)
     probe = PersonMerge(case=case, person=person, requested_by=user)
     return {
         "merge": merge,
-        "can_ask_merge": merge is None and access.decide(user, Action.CREATE, probe).allowed,
+        "can_ask_merge": merge is None
+        and not person.personal_number
+        and access.decide(user, Action.CREATE, probe).allowed,
         "can_decide_merge": merge is not None and access.decide(user, Action.DECIDE, merge).allowed,
     }
+
+
+# The purpose of the event that shows a flag "possibly the same person as record …" (cases/duplicates.py).
+POSSIBLE_DUPLICATE = "possibly the same person"
+
+
+@dataclasses.dataclass
+class PossibleDuplicate:
+    other: Person
+    case: Case | None  # a case of the other record the viewer may open (the flag links to it)
+    can_mark: bool  # the viewer may mark the pair "not the same person" and ask to merge it
+
+
+def possible_duplicates_visible_to(*, user: User, case: Case) -> list[PossibleDuplicate]:
+    """The unit's other records that may be the same person as the case's (cases/duplicates.py: found
+    through the name index, never by decrypting the unit's records), only those the viewer may see
+    too: the candidates are narrowed by the person policy in SQL before any is decrypted, and each one
+    shown is a decision of the policy, recorded as one event naming both records. Never another
+    unit's record (that is the consent-gated pointer's, cases.access.CROSS_UNIT_LOOKUP)."""
+    person = case.person
+    if user.organisation_id != person.organisation_id or person.erased_at is not None:
+        return []
+    candidates = duplicates.candidates_for(person)
+    if not candidates:
+        return []
+    visible = access.visible_to(
+        user, Person.objects.filter(pk__in=candidates, organisation_id=person.organisation_id)
+    )
+    crypto.prefetch_data_keys(candidates)
+    shown = []
+    for other in sorted(visible, key=lambda record: str(record.pk)):
+        if not duplicates.may_be_the_same(person, other):
+            continue  # a colliding digest, or a birth date that differs within the year
+        access.check(user, Action.VIEW, other, purpose=POSSIBLE_DUPLICATE, naming=[person.pk])
+        other_case = access.visible_to(user, Case.objects.filter(person=other)).order_by("-opened_at").first()
+        probe = PersonMerge(case=case, person=person, other=other, requested_by=user)
+        can_mark = access.decide(user, Action.CREATE, probe).allowed
+        shown.append(PossibleDuplicate(other=other, case=other_case, can_mark=can_mark))
+    return shown
+
+
+def duplicate_merge_form_for(*, user: User, asking: PersonMerge) -> None:
+    """The form to ask to merge two records of the unit shows both: decided as the request it prepares
+    (a handler of the case who may see the other record), one event naming both records."""
+    with transaction.atomic():
+        access.check(user, Action.CREATE, asking, purpose=ASK_MERGE_DUPLICATES, naming=[asking.other_id])
+
+
+ASK_MERGE_DUPLICATES = "the form to merge two records of the same person"
 
 
 @transaction.atomic
@@ -514,11 +565,13 @@ def person_merge_for(*, user: User, case_id, merge_id) -> dict:
     then does the one event name both records; the requester and the case's handlers learn only that
     the unit keeps a record with the number, as opening a case with it would tell them."""
     try:
-        merge = PersonMerge.objects.select_related("case", "person", "requested_by").get(
+        merge = PersonMerge.objects.select_related("case", "person", "requested_by", "other").get(
             pk=merge_id, case_id=case_id
         )
     except (PersonMerge.DoesNotExist, ValidationError):
         raise Http404 from None
+    if merge.other_id is not None:
+        return _duplicate_merge_for(user, merge)
     survivor = person_find(organisation=merge.person.organisation_id, number=merge.number)
     survivor = None if survivor is None or survivor.pk == merge.person_id else survivor
     unit_keeps_number = survivor is not None
@@ -532,6 +585,23 @@ def person_merge_for(*, user: User, case_id, merge_id) -> dict:
         naming=[survivor.pk] if survivor is not None else [],
     )
     return {"merge": merge, "survivor": survivor, "unit_keeps_number": unit_keeps_number}
+
+
+def _duplicate_merge_for(user: User, merge: PersonMerge) -> dict:
+    """A request to merge two records of the unit (the same person entered twice): both records, and
+    which would survive (cases.duplicates.survivor_of), to whoever may decide it, and then the one
+    event names both; anyone else who may read the request learns only that it names another record."""
+    may_decide = access.decide(user, Action.DECIDE, merge).allowed
+    other = merge.other if may_decide else None
+    access.check(
+        user,
+        Action.VIEW,
+        merge,
+        purpose="decide merging records of a person",
+        naming=[other.pk] if other is not None else [],
+    )
+    survivor = duplicates.survivor_of(merge.person, other)[0] if other is not None else None
+    return {"merge": merge, "other": other, "survivor": survivor, "duplicate": True}
 
 
 def waiting_person_merges(user: User) -> list:

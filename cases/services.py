@@ -18,8 +18,8 @@ from accounts.models import OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
+from cases import duplicates, queries
 from cases import personal_number as pnr
-from cases import queries
 from cases import reserve_identity as reserve
 from cases.models import (
     AssignmentRequest,
@@ -30,6 +30,7 @@ from cases.models import (
     CaseVisit,
     JournalEntry,
     Person,
+    PersonDistinction,
     PersonMerge,
     PersonMergeStatus,
     PersonNameToken,
@@ -83,12 +84,21 @@ def person_find(*, organisation, number: str) -> Person | None:
 
 
 def person_find_by_reserve_identity(*, organisation, identity: str) -> Person | None:
-    """The unit's record of the person with this reserve identity, through its blind index."""
-    return (
+    """The unit's record of the person with this reserve identity, through its blind index; for the
+    identity of a record merged into another that kept its own, that other record."""
+    return surviving_record(
         Person.objects.filter(organisation=organisation)
         .filter(**blind_index_lookup(Person, "reserve_identity_index", identity))
         .first()
     )
+
+
+def surviving_record(person: Person | None) -> Person | None:
+    """The record a merged record was merged into (merges re-point ``merged_into`` too, so it is never
+    a chain); any other record as it is."""
+    if person is not None and person.merged_into_id is not None:
+        return Person.objects.get(pk=person.merged_into_id)
+    return person
 
 
 def _new_reserve_identity(organisation) -> str:
@@ -838,22 +848,32 @@ _BOTH_WAITING = _("Both records have a request waiting for a decision: decide it
 
 
 def person_merge_pending(person_id) -> PersonMerge | None:
-    """The request to merge the person's record that waits for approval, if any (found, not shown)."""
+    """The request to merge the person's record that waits for approval, if any (found, not shown):
+    asked from one of its cases, or naming it as the other record of the same person."""
     return (
-        PersonMerge.objects.filter(person_id=person_id, status=PersonMergeStatus.PENDING)
+        PersonMerge.objects.filter(
+            models.Q(person_id=person_id) | models.Q(other_id=person_id), status=PersonMergeStatus.PENDING
+        )
         .select_related("requested_by")
         .first()
     )
 
 
 @transaction.atomic
-def person_merge_request(*, by: User, case_id, number: str, reason: str) -> PersonMerge:
+def person_merge_request(*, by: User, case_id, number: str = "", reason: str, other_id=None) -> PersonMerge:
     """A handler of one of the person's cases asks to give a person recorded without a number their
-    real personal identity (or coordination) number, saying how it became known. Nothing changes until
+    real personal identity (or coordination) number, saying how it became known; or (``other_id``) to
+    merge the person's record with another record of the unit that is the same person entered twice
+    (cases/duplicates.py), which the handler may see, saying why they are one. Nothing changes until
     the unit's supervisor approves (``person_merge_decide``)."""
     case = Case.objects.select_related("person").get(pk=case_id)
-    person = Person.objects.select_for_update().get(pk=case.person_id)
-    case.person = person
+    other = _other_record(case, other_id) if other_id is not None else None
+    locked = [case.person_id] if other is None else sorted([case.person_id, other.pk])
+    people = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=locked).order_by("pk")}
+    person = case.person = people[case.person_id]
+    if other is not None:
+        other = people[other.pk]
+        return _duplicate_merge_request(by=by, case=case, other=other, reason=reason)
     merge = PersonMerge(case=case, person=person, requested_by=by)
     access.check(by, Action.CREATE, merge, purpose="merge a record with the person's number")
     if person.personal_number:
@@ -872,6 +892,56 @@ def person_merge_request(*, by: User, case_id, number: str, reason: str) -> Pers
     return merge
 
 
+def _other_record(case: Case, other_id) -> Person:
+    """The other record a two-record act names: a record of the case's unit (the views answer 404 to
+    any other id before calling; this says the same words whether an id names another unit's record
+    or nothing)."""
+    other = duplicates.other_record_of_unit(case, other_id)
+    if other is None:
+        raise DomainError(_("Your unit keeps no such record."))
+    return other
+
+
+def _duplicate_merge_request(*, by: User, case: Case, other: Person, reason: str) -> PersonMerge:
+    person = case.person
+    merge = PersonMerge(case=case, person=person, other=other, requested_by=by)
+    access.check(by, Action.CREATE, merge, purpose=MERGE_DUPLICATES, naming=[other.pk])
+    if person.personal_number and other.personal_number:
+        raise DomainError(_("Both records hold a personal identity number: they are two people to Lotsa."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the two records are the same person."))
+    if person_merge_pending(person.pk) is not None or person_merge_pending(other.pk) is not None:
+        raise DomainError(_("A request to merge this record already waits for approval."))
+    merge.reason = reason.strip()
+    merge.number = ""
+    merge.save()
+    return merge
+
+
+# The purpose of asking to merge two records of the unit that are the same person entered twice.
+MERGE_DUPLICATES = "merge two records of the same person"
+
+
+@transaction.atomic
+def person_not_same_mark(*, by: User, case_id, other_id) -> PersonDistinction:
+    """A handler marks the case's person and another record of the unit flagged as possibly the same
+    person (cases/duplicates.py) as two people, so that the pair is not flagged again. One decision,
+    one event naming both; marking a pair twice records the act again and keeps the first mark."""
+    case = Case.objects.select_related("person").get(pk=case_id)
+    other = _other_record(case, other_id)
+    mark = PersonDistinction(case=case, person=case.person, other=other, marked_by=by)
+    access.check(
+        by, Action.CREATE, mark, purpose="mark two records as not the same person", naming=[other.pk]
+    )
+    earlier = PersonDistinction.objects.filter(
+        models.Q(person=case.person, other=other) | models.Q(person=other, other=case.person)
+    ).first()
+    if earlier is not None:
+        return earlier
+    mark.save()
+    return mark
+
+
 @transaction.atomic
 def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") -> PersonMerge:
     """The unit's supervisor approves or refuses (with a reason) a request to merge, never the one who
@@ -879,8 +949,12 @@ def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") ->
     into that one (``person_merge``); if not, the record takes the number. One decision, one event,
     naming both records."""
     merge = (
-        PersonMerge.objects.select_for_update(of=("self",)).select_related("case", "person").get(pk=merge_id)
+        PersonMerge.objects.select_for_update(of=("self",))
+        .select_related("case", "person", "other")
+        .get(pk=merge_id)
     )
+    if merge.other_id is not None:
+        return _duplicate_merge_decide(by=by, merge=merge, approve=approve, note=note)
     survivor = person_find(organisation=merge.person.organisation_id, number=merge.number)
     survivor = None if survivor is None or survivor.pk == merge.person_id else survivor
     access.check(
@@ -915,6 +989,45 @@ def person_merge_decide(*, by: User, merge_id, approve: bool, note: str = "") ->
         _protection_follows_the_number(by=by, person=person)
     merge.decided_by, merge.decided_at = by, now
     merge.save(update_fields=["status", "decided_by", "decided_at", "note", "absorbed"])
+    if merge.status == PersonMergeStatus.APPROVED:
+        _birth_date_corrected(Person.objects.get(pk=merge.person_id))
+    return merge
+
+
+def _duplicate_merge_decide(*, by: User, merge: PersonMerge, approve: bool, note: str) -> PersonMerge:
+    """The decision on merging two records of the unit (``merge.other``): the survivor is the record
+    with a number, else the older (cases.duplicates.survivor_of); the merge itself is ``person_merge``,
+    as for a number that became known. One decision, one event naming both records."""
+    asked_from, other = merge.person, merge.other
+    survivor, absorbed = duplicates.survivor_of(asked_from, other)
+    access.check(
+        by,
+        Action.DECIDE,
+        merge,
+        purpose="approve merging records of a person" if approve else "refuse merging records of a person",
+        naming=[other.pk],
+    )
+    now = timezone.now()
+    if not approve:
+        if not (note or "").strip():
+            raise DomainError(_("Say why merging the records is refused."))
+        merge.note = note.strip()
+        merge.status = PersonMergeStatus.REFUSED
+    else:
+        if asked_from.erased_at or other.erased_at:
+            raise DomainError(_NOT_MERGED)
+        if asked_from.personal_number and other.personal_number:  # one took a number since the request
+            raise DomainError(
+                _("Both records hold a personal identity number: they are two people to Lotsa.")
+            )
+        absorbed_id = absorbed.pk
+        person_merge(absorbed=absorbed, into=survivor)
+        merge = PersonMerge.objects.select_related("case", "person").get(pk=merge.pk)  # moved with the rest
+        merge.absorbed_id, merge.other_id = absorbed_id, other.pk
+        merge.status = PersonMergeStatus.APPROVED
+        _protection_follows_the_number(by=by, person=Person.objects.get(pk=survivor.pk))
+    merge.decided_by, merge.decided_at = by, now
+    merge.save(update_fields=["status", "decided_by", "decided_at", "note", "absorbed", "other"])
     if merge.status == PersonMergeStatus.APPROVED:
         _birth_date_corrected(Person.objects.get(pk=merge.person_id))
     return merge
@@ -994,6 +1107,26 @@ def _repoint(*, absorbed: Person, into: Person) -> None:
             model._base_manager.filter(pk=row.pk).update(**{field.attname: into.pk}, **ciphertexts)
 
 
+_PRECISION_RANK = {
+    reserve.BirthDatePrecision.YEAR: 0,
+    reserve.BirthDatePrecision.APPROXIMATE: 1,
+    reserve.BirthDatePrecision.EXACT: 2,
+}
+
+
+def _more_precise(record: Person, *, than: Person) -> bool:
+    """Whether ``record`` knows the birth date better than ``than`` (a number knows it exactly)."""
+
+    def rank(person):
+        if person.personal_number:
+            return 3
+        if person.recorded_birth_date is None:
+            return -1
+        return _PRECISION_RANK.get(person.birth_date_precision, 2)
+
+    return rank(record) > rank(than)
+
+
 def person_merge(*, absorbed: Person, into: Person) -> Person:
     """Merge ``absorbed`` (a record made without a number) into ``into`` (the unit's record of the
     same person): nothing is lost. Every row of every model that pointed at ``absorbed`` points at
@@ -1022,6 +1155,11 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
             "contact": {**(absorbed.contact or {}), **(into.contact or {})},
             "address": into.address or absorbed.address,
         }
+        if not into.personal_number and _more_precise(absorbed, than=into):
+            # Two records without a number (the same person entered twice): the birth date known
+            # better is kept.
+            kept["recorded_birth_date"] = absorbed.recorded_birth_date
+            kept["birth_date_precision"] = absorbed.birth_date_precision
         if _rank(absorbed.protected_identity) > _rank(into.protected_identity):
             # The stronger raise takes over as any raise does: ``into``'s own (perhaps another unit's
             # decision) is kept, in force again once the stronger is lowered back to the level it found.
@@ -1033,11 +1171,15 @@ def person_merge(*, absorbed: Person, into: Person) -> Person:
             into.protection_decision = absorbed.protection_decision
             into.protection_lowered_at = None
         # The absorbed record leaves every index first, so that ``into`` can take its reserve identity.
+        # When ``into`` keeps its own (two records without a number), the absorbed record keeps the
+        # blind index of its reserve identity (a keyed hash, nothing readable): papers naming it still
+        # find the person, through ``merged_into`` (person_find_by_reserve_identity).
+        keeps_own_identity = bool(into.reserve_identity and absorbed.reserve_identity)
         Person.objects.bypassing_guard("merge: the record is merged and erased").filter(
             pk=absorbed.pk
         ).update(
             personal_number_index=None,
-            reserve_identity_index=None,
+            **({} if keeps_own_identity else {"reserve_identity_index": None}),
             merged_into=into.pk,
             erased_at=timezone.now(),
         )

@@ -29,6 +29,10 @@ urlpatterns = [
     ),
     path("<uuid:case_id>/merge/", views.person_merge, name="merge"),
     path("<uuid:case_id>/merge/<uuid:merge_id>/decide/", views.person_merge_decide, name="merge_decide"),
+    path("<uuid:case_id>/same-person/<uuid:other_id>/merge/", views.duplicate_merge, name="duplicate_merge"),
+    path(
+        "<uuid:case_id>/same-person/<uuid:other_id>/not-same/", views.not_same_person, name="not_same_person"
+    ),
     path("<uuid:case_id>/journal/", views.journal_add, name="journal_add"),
     path("<uuid:case_id>/journal/<uuid:entry_id>/sign/", views.journal_sign, name="journal_sign"),
     path(

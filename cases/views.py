@@ -9,6 +9,7 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +17,17 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
-from cases import forms, pages, selectors, services
+from cases import duplicates, forms, pages, selectors, services
 from cases.access import HELD_BY_UNIT
 from cases.filters import CaseFilter
-from cases.models import AssignmentRequest, Case, JournalEntry, PersonMerge, ProtectionLowering
+from cases.models import (
+    AssignmentRequest,
+    Case,
+    JournalEntry,
+    PersonDistinction,
+    PersonMerge,
+    ProtectionLowering,
+)
 from cases.words import CaseStatus, CloseReason
 from lotsa import access, crypto, pdf
 from lotsa.listing import list_filters
@@ -478,6 +486,56 @@ def person_merge_decide(request, case_id, merge_id):
         change=_merge_decision(request, merge),
         done=_merge_decided,
         then=lambda merge: pages.detail(merge.case_id) + "#identity",
+    )
+
+
+def _case_and_other(case_id, other_id):
+    """The case and the other record of its unit an act on two records names (404 for anything else)."""
+    case = get_object_or_404(Case.objects.select_related("person"), pk=case_id)
+    other = duplicates.other_record_of_unit(case, other_id)
+    if other is None:
+        raise Http404
+    return case, other
+
+
+def duplicate_merge(request, case_id, other_id):
+    """Ask to merge two records of the unit that are the same person (the supervisor decides)."""
+    case, other = _case_and_other(case_id, other_id)
+    asking = PersonMerge(case=case, person=case.person, other=other, requested_by=request.user)
+    return form_page(
+        request,
+        forms.DuplicateMergeForm(request.POST or None),
+        template="cases/duplicate_merge.html",
+        context={"case": case, "other": other},
+        show=lambda: selectors.duplicate_merge_form_for(user=request.user, asking=asking),
+        act=(Action.CREATE, asking),
+        change=_asked_to_merge(request, asking),
+        done=_("The merge was asked for. Nothing changes until the unit's supervisor approves."),
+        then=pages.detail(case) + "#duplicates",
+    )
+
+
+def _asked_to_merge(request, asking: PersonMerge):
+    """The service, for the two records the view looked up (an id naming nothing was a 404 before)."""
+    return lambda data: services.person_merge_request(
+        by=request.user, case_id=asking.case_id, other_id=asking.other_id, **data
+    )
+
+
+@require_POST
+def not_same_person(request, case_id, other_id):
+    """Mark a flagged pair "not the same person", so that it is not flagged again."""
+    case, other = _case_and_other(case_id, other_id)
+    mark = PersonDistinction(case=case, person=case.person, other=other, marked_by=request.user)
+    return post_form(
+        request,
+        change=lambda data: services.person_not_same_mark(
+            by=request.user, case_id=case.pk, other_id=other.pk
+        ),
+        done=_("Marked as not the same person. The two records are not flagged again."),
+        back=pages.detail(case) + "#duplicates",
+        decide_on=lambda: mark,
+        action=Action.CREATE,
     )
 
 

@@ -34,6 +34,7 @@ NOTHING_TO_FILL_IN = {
     "accounts:user_unlock": "a button: lifts a lockout (the administrator's role decided on entry)",
     "accounts:user_reset_credentials": "a button: its service decides and refuses",
     "cases:handover_accept": "a button: accepts the hand-over the address names",
+    "cases:not_same_person": "a button: marks the two records the address names as not the same person",
     "cases:handover_withdraw": "a button: withdraws the hand-over the address names",
     "sig:form": "a button: forms the group of the case the address names",
     "sig:activate": "a button: activates the group the address names",
@@ -80,6 +81,7 @@ INVALID = {
     "cases:close": {"may_not": "supervisor"},
     "cases:protection_lower": {"may_not": "supervisor"},
     "cases:merge": {"may_not": "supervisor"},  # the handler asks, the supervisor approves
+    "cases:duplicate_merge": {"may_not": "supervisor"},  # the handler asks, the supervisor approves
     "cases:merge_decide": {"may": "supervisor", "may_not": "social_worker"},  # never the one who asked
     "cases:reassign": {"may": "supervisor", "may_not": "social_worker"},  # the supervisor assigns
     "cases:handover_send": {"may_not": "supervisor"},

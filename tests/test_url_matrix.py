@@ -459,6 +459,30 @@ def merge_asked(w):
     return {"case_id": case.pk, "merge_id": merge.pk}
 
 
+def duplicate_of_a(w):
+    """A's handler entered case A's person again, without a number (same names and birth date): the
+    new case's page flags A's record as possibly the same person, to whoever may see both."""
+    from cases import services
+
+    person = w.case_a.person
+    case = services.case_open(
+        by=w.users["social_worker"],
+        number="",
+        details=services.PersonDetails(
+            given_names=person.given_names,
+            surname=person.surname,
+            contact={},
+            address={},
+            protected_identity="none",
+            birth_date=person.birth_date,
+            birth_date_precision="exact",
+        ),
+        activity="intervention_group",
+        milieu="unclear",
+    )
+    return {"case_id": case.pk, "other_id": person.pk}
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -566,6 +590,10 @@ MATRIX = {
     # of the unit decides (four eyes); the requester may follow the request.
     "cases:merge": ("get", case_a, only({"social_worker": 200, "supervisor": 200})),
     "cases:merge_decide": ("get", merge_asked, only({"social_worker": 200, "supervisor": 200})),
+    # The same person entered twice in the unit: a handler of the case who may see the other record
+    # too asks to merge them (the supervisor decides, as above) or marks them not the same person.
+    "cases:duplicate_merge": ("get", duplicate_of_a, only({"social_worker": 200})),
+    "cases:not_same_person": ("post", duplicate_of_a, only({"social_worker": 302})),
     "cases:journal_add": (
         "post",
         case_a,

@@ -268,9 +268,10 @@ _TEXTS = st.text(alphabet="abcåäö ", min_size=1, max_size=30).filter(str.stri
     entries=st.lists(st.tuples(st.booleans(), st.booleans(), _TEXTS), max_size=4),
     with_consent=st.booleans(),
     survivor_cases=st.integers(min_value=0, max_value=2),
+    as_duplicate=st.booleans(),
 )
 def test_after_any_records_and_a_merge_every_row_points_at_the_survivor_and_decrypts(
-    world_for_merges, entries, with_consent, survivor_cases
+    world_for_merges, entries, with_consent, survivor_cases, as_duplicate
 ):
     world = world_for_merges
     worker = world.users["social_worker"]
@@ -303,7 +304,13 @@ def test_after_any_records_and_a_merge_every_row_points_at_the_survivor_and_decr
     absorbed_id = case.person_id
     before = _everything_pointing_at([absorbed_id, survivor.pk])
     texts = {pk: row.text for pk, row in JournalEntry.objects.in_bulk().items()}
-    merge = ask_merge(world, case, number)
+    if as_duplicate and survivor_cases:
+        # The same person entered twice (cases/duplicates.py): the same merge, asked for two records.
+        merge = services.person_merge_request(
+            by=worker, case_id=case.pk, other_id=survivor.pk, reason="Samma person"
+        )
+    else:
+        merge = ask_merge(world, case, number)
     services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=True)
     assert not _everything_pointing_at([absorbed_id])
     for model, field, pk in before:

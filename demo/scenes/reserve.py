@@ -5,6 +5,10 @@
 * Dana Väntesson, who came back from abroad, was recorded with an approximate birth date; the tax
   agency has since given her a coordination number. Her handler asked to give it to her record, and the
   unit's supervisor has the request on her start page (a merge waits for four eyes).
+* Amir was entered twice: a police report named "Amir Utansson, born 2009-05-12", and a colleague's
+  hurried entry recorded him again with that birth date. Both case pages flag the other record as
+  possibly the same person (same names, and the day falls in the year recorded first); the handler
+  may mark them "not the same person" or ask the supervisor to merge them (issue 30, item 4).
 
 Idempotent: a person already in the handler's cases is skipped.
 """
@@ -40,6 +44,13 @@ def load(*, organisations: Organisations, users: Users) -> None:
         by=worker,
         number="",
         details=_details("Amir", "Utansson", dt.date(2009, 1, 1), reserve.BirthDatePrecision.YEAR),
+        activity=Activity.OTHER,
+        milieu=Milieu.UNCLEAR,
+    )
+    services.case_open(
+        by=worker,
+        number="",
+        details=_details("Amir", "Utansson", dt.date(2009, 5, 12), reserve.BirthDatePrecision.EXACT),
         activity=Activity.OTHER,
         milieu=Milieu.UNCLEAR,
     )
