@@ -530,8 +530,13 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
     now = timezone.now()
     # Not through save(): the record's values can no longer be (and need not be) re-encrypted.
     Person.objects.bypassing_guard("erasure: the values cannot be re-encrypted").filter(pk=person.pk).update(
-        erased_at=now, personal_number_index=None
+        erased_at=now, personal_number_index=None, reserve_identity_index=None
     )
+    # A record merged into this one may keep the blind index of its own reserve identity (to lead to
+    # this record); erased, nothing leads here any more.
+    Person.objects.bypassing_guard("erasure: what led to the erased record").filter(
+        merged_into=person.pk
+    ).update(reserve_identity_index=None)
     crypto.shred_subject(person.pk)
     # The name index: its hashes are as good as the names to anyone who holds the index key.
     PersonNameToken.objects.filter(person_id=person.pk).delete()
@@ -550,7 +555,7 @@ def person_erase(*, person_id, reason: str, by: User | None = None) -> Person:
         subject_id=person.pk,
         reason=f"person erased: {reason}"[:300],
     )
-    person.erased_at, person.personal_number_index = now, None
+    person.erased_at, person.personal_number_index, person.reserve_identity_index = now, None, None
     return person
 
 

@@ -119,6 +119,17 @@ def test_a_typed_reserve_identity_finds_the_units_record_instead_of_duplicating(
     assert first.person_id == second.person_id
 
 
+def test_an_erased_record_is_found_by_its_reserve_identity_no_more(world):
+    """Erasure clears every blind index: typing the identity again records a new person, never the
+    erased record (whose values can no longer be read)."""
+    identity = reserve.generate()
+    first = open_without_number(world, reserve_identity=identity)
+    services.person_erase(person_id=first.person_id, reason="test")
+    erased = Person.objects.get(pk=first.person_id)
+    assert erased.reserve_identity_index is None and erased.personal_number_index is None
+    assert services.person_find_by_reserve_identity(organisation=world.district_a, identity=identity) is None
+
+
 def test_an_approximate_birth_date_drives_the_age_rules_from_its_earliest_day(world, settings):
     # A year only: the 1st of January, so the child and youth unit's end (and a guardians' consent's
     # majority) comes no later than for the true date.
