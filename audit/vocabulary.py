@@ -368,6 +368,10 @@ REASONS = {
     "no consent of the person in force covers telling the searching unit": pgettext_lazy(
         "access reason", "no consent of the person in force covers telling the searching unit"
     ),
+    "no other unit holds a record of the number": pgettext_lazy(
+        "access reason", "no other unit holds a record of the number"
+    ),
+    "the holding unit is not active": pgettext_lazy("access reason", "the holding unit is no longer active"),
     "a consent of the person in force covers telling the searching unit": pgettext_lazy(
         "access reason", "a consent of the person in force covers telling the searching unit"
     ),
