@@ -33,6 +33,10 @@ NO_POINTER_CONSENT = "no consent of the person in force covers telling the searc
 POINTER_CONSENT = "a consent of the person in force covers telling the searching unit"
 HELD_NOWHERE_ELSE = "no other unit holds a record of the number"
 HOLDER_INACTIVE = "the holding unit is not active"
+# What the pointer's gate denies for, all told to the user alike (as nothing, or as one message).
+POINTER_DENIALS = frozenset(
+    {NOT_ANOTHER_UNITS, NO_POINTER_CONSENT, HELD_NOWHERE_ELSE, HOLDER_INACTIVE, policy.NO_GROUND}
+)
 
 
 def assigned_case_ids(user) -> list:

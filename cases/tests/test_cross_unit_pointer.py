@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import OrganisationKind
-
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import names, services
 from cases.access import CROSS_UNIT_LOOKUP, HOLDER_INACTIVE
