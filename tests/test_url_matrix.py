@@ -194,7 +194,7 @@ def handover_request_of_a(w):
     )
     asked = handover_request_send(
         by=w.users["social_worker_other_district"],
-        number=case.person.personal_number,
+        personal_number=case.person.personal_number,
         to_unit_id=w.district_a.pk,
         purpose="district_move",
         reason="Personen har flyttat hit.",

@@ -158,14 +158,15 @@ def waiting_handovers(user: User) -> list:
 
 def _request_rows(queryset, limit: int = 100) -> list[HandoverRequest]:
     """The requests, each marked ``lapsed`` when the pointer's gate no longer holds for it (decided
-    anew, unrecorded: a lapsed request is shown without its content, so nothing of it is read)."""
+    anew, unrecorded: a lapsed request is shown without its content, so nothing of it is read; an
+    answered or declined one too, once the consent is gone)."""
     rows = list(
         queryset.select_related(
             "person__organisation", "from_unit", "to_unit", "asked_by", "decided_by", "handover"
         )[:limit]
     )
     for row in rows:
-        row.lapsed = row.is_open and not request_gate(row).allowed
+        row.lapsed = not request_gate(row).allowed
     return rows
 
 

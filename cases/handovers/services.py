@@ -158,14 +158,16 @@ def _decided_on_the_gate(by: User, action: str, request: HandoverRequest, *, pur
 
 
 @transaction.atomic
-def handover_request_send(*, by: User, number: str, to_unit_id: int | None, purpose: str, reason: str):
+def handover_request_send(
+    *, by: User, personal_number: str, to_unit_id: int | None, purpose: str, reason: str
+) -> HandoverRequest:
     """The unit the cross-unit pointer told asks the holding unit for a hand-over of the person, for a
     purpose the person's consent covers, with a reason (encrypted, under the holding record's key).
     The request names the holding unit's record of the person, so its one decision and event stand in
     the holding unit's log; a number that unit does not hold is decided too (naming nobody), and
     refused with the same message as a consent that does not cover the purpose."""
     try:
-        canonical = pnr.normalise(number)
+        canonical = pnr.normalise(personal_number)
     except pnr.InvalidPersonalNumber as error:
         raise DomainError(error.message) from None
     records = queries.other_units_records_of_number(

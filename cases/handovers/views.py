@@ -177,27 +177,24 @@ def handover_requests(request):
     return render(request, "cases/handover_requests.html", selectors.handover_requests_for(user=request.user))
 
 
-def handover_request_new(request):
-    """Ask the unit the cross-unit pointer named for a hand-over. From the pointer's notice the number
-    and the unit are posted along (``prefill``: nothing checked yet); the service decides."""
-    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.handoverrequest")
+def _request_form(request) -> forms.HandoverRequestForm:
+    """From the pointer's notice the number and the unit are posted along (``prefill``: nothing is
+    checked yet, the form is shown filled in); otherwise the form as posted, or empty."""
     own = request.user.organisation_id
     if request.POST.get("prefill"):
         typed = {key: request.POST.get(key, "") for key in ("personal_number", "to_unit")}
-        form = forms.HandoverRequestForm(initial=typed, own_unit_id=own)
-    else:
-        form = forms.HandoverRequestForm(request.POST or None, own_unit_id=own)
+        return forms.HandoverRequestForm(initial=typed, own_unit_id=own)
+    return forms.HandoverRequestForm(request.POST or None, own_unit_id=own)
+
+
+def handover_request_new(request):
+    """Ask the unit the cross-unit pointer named for a hand-over; the service decides."""
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.handoverrequest")
     return form_page(
         request,
-        form,
+        _request_form(request),
         template="cases/handover_request_new.html",
-        change=lambda data: services.handover_request_send(
-            by=request.user,
-            number=data["personal_number"],
-            to_unit_id=data["to_unit"].pk,
-            purpose=data["purpose"],
-            reason=data["reason"],
-        ),
+        change=lambda data: services.handover_request_send(by=request.user, **as_ids(data, "to_unit")),
         done=_("Your request was sent. Its answer is shown under Requests for a hand-over."),
         then="cases:handover_requests",
     )

@@ -65,7 +65,7 @@ def _ask(client, world, *, number=None, purpose=Purpose.DISTRICT_MOVE, reason=RE
 def _asked(world) -> HandoverRequest:
     return services.handover_request_send(
         by=world.users["social_worker_other_district"],
-        number=world.case_a.person.personal_number,
+        personal_number=world.case_a.person.personal_number,
         to_unit_id=world.district_a.pk,
         purpose=Purpose.DISTRICT_MOVE,
         reason=REASON,
@@ -263,3 +263,16 @@ def test_opening_a_case_for_a_number_held_elsewhere_points_only_under_consent(cl
         {"prefill": "1", "personal_number": held, "to_unit": world.district_a.pk},
     )
     assert form.status_code == 200 and held in form.content.decode()
+
+
+def test_an_answered_request_shows_its_content_only_while_the_consent_holds(client, world):
+    consent = _consent(world)
+    asked = _asked(world)
+    services.handover_request_decline(by=world.users["social_worker"], request_id=asked.pk, reason="Inte nu.")
+    login_verified(client, world.users["social_worker_other_district"])
+    url = reverse("cases:handover_request", args=[asked.pk])
+    assert "Inte nu." in client.get(url).content.decode()
+    _withdraw(world, consent)
+    page = client.get(url).content.decode()
+    assert "Inte nu." not in page and world.case_a.person.personal_number_display not in page
+    assert "Avböjd" in page  # the status stays

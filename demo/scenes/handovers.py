@@ -162,7 +162,7 @@ def _asked_for(*, organisations: Organisations, users: Users) -> None:
     _consent(jonas, held, Purpose.DISTRICT_MOVE, organisations[RK], ["identity_contact"], "Lena Ås")
     handover_services.handover_request_send(
         by=amina,
-        number=number,
+        personal_number=number,
         to_unit_id=organisations[ST].pk,
         purpose=Purpose.DISTRICT_MOVE,
         reason="Han har flyttat till Rinkeby och söker stöd hos oss.",
