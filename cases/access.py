@@ -196,7 +196,7 @@ def pointer_decision(person, asking_unit, purposes: tuple[str, ...] = HANDOVER_P
     fitting = purposes_between(holder.kind, asking_unit.kind)
     for purpose in purposes:  # in the routes' order; the first consent found is the ground
         if purpose in fitting and purpose in found:
-            return Decision.allow(POINTER_CONSENT, ground=found[purpose])
+            return Decision.allow(POINTER_CONSENT, ground=f"consent:{found[purpose]}")
     return Decision.deny(NO_POINTER_CONSENT)
 
 

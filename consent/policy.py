@@ -220,8 +220,8 @@ def sharing_decision(
 
 def purposes_consented(*, person_id, viewer_org_id: int, purposes, at: dt.datetime | None = None) -> dict:
     """Of ``purposes``, those for which a consent of the person in force names ``viewer_org_id`` (while
-    it is active), each with its ground (``consent:<id>``, the first consent by id, as
-    :func:`sharing_decision` gives it). One query whatever it finds, and the same query for a person
+    it is active), each with the id of its first consent by id (the ground :func:`sharing_decision`
+    would give). One query whatever it finds, and the same query for a person
     that is None: the cross-unit pointer asks it of every candidate record, and of none, so that the
     work done does not tell a consent from none (cases.access.pointer_decision)."""
     rows = (
@@ -232,7 +232,7 @@ def purposes_consented(*, person_id, viewer_org_id: int, purposes, at: dt.dateti
     )
     found: dict = {}
     for purpose, consent_id in rows:
-        found.setdefault(purpose, f"consent:{consent_id}")
+        found.setdefault(purpose, consent_id)
     return found
 
 

@@ -171,7 +171,7 @@ class HandoverRequestPolicy(Policy):
         if not (_asks(user, request) or _holds(user, request)):
             return Decision.deny(NEITHER_SIDE)
         gate = request_gate(request)
-        return Decision.allow(gate.reason, ground=gate.ground) if gate.allowed else Decision.allow(LAPSED)
+        return gate if gate.allowed else Decision.allow(LAPSED)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:
