@@ -117,6 +117,12 @@ PURPOSES = {
     "grant an assignment": pgettext_lazy("access purpose", "granting a request to be assigned"),
     "hand-over": pgettext_lazy("access purpose", "a hand-over between units"),
     "hand-overs": pgettext_lazy("access purpose", "the list of hand-overs"),
+    "ask for a hand-over": pgettext_lazy("access purpose", "asking another unit for a hand-over"),
+    "decline a request for a hand-over": pgettext_lazy(
+        "access purpose", "declining another unit's request for a hand-over"
+    ),
+    "request for a hand-over": pgettext_lazy("access purpose", "a request for a hand-over between units"),
+    "requests for a hand-over": pgettext_lazy("access purpose", "the list of requests for a hand-over"),
     "intervention group": pgettext_lazy("access purpose", "the intervention group"),
     "keep the case open after a hand-over": pgettext_lazy(
         "access purpose", "keeping the case open after its hand-over was accepted"
@@ -423,6 +429,25 @@ REASONS = {
     ),
     "no consent of the person in force covers telling the searching unit": pgettext_lazy(
         "access reason", "no consent of the person in force covers telling the searching unit"
+    ),
+    "no other unit holds a record of the number": pgettext_lazy(
+        "access reason", "no other unit holds a record of the number"
+    ),
+    "the holding unit is not active": pgettext_lazy("access reason", "the holding unit is no longer active"),
+    "social services' case workers ask other units for hand-overs": pgettext_lazy(
+        "access reason", "only the social services' case workers ask other units for hand-overs"
+    ),
+    "the holding unit's supervisor or a handler of a case of the person answers": pgettext_lazy(
+        "access reason", "the holding unit's supervisor or a handler of a case of the person answers"
+    ),
+    "neither the asking side nor the holding side of the request": pgettext_lazy(
+        "access reason", "neither the asking side nor the holding side of the request"
+    ),
+    "the consent the request was sent under no longer holds: shown without its content": pgettext_lazy(
+        "access reason", "the request has lapsed (the consent no longer holds): shown without its content"
+    ),
+    "requests for a hand-over change through cases.handovers.services": pgettext_lazy(
+        "access reason", "not an act on a request for a hand-over"
     ),
     "a consent of the person in force covers telling the searching unit": pgettext_lazy(
         "access reason", "a consent of the person in force covers telling the searching unit"

@@ -478,7 +478,7 @@ def main() -> int:
     only = {int(number) for number in args.rows.split(",") if number.strip()}
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
-    from bench import anchorfile, load, names
+    from bench import anchorfile, load, names, pointer
 
     prepare_database(args.dataset, args.mode)
     n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
@@ -490,6 +490,7 @@ def main() -> int:
             ({5}, lambda: measure_audit(args.mode, args.engine)),
             ({7}, lambda: load.measure_load(args.mode, args.engine)),
             ({6}, measure_rotation),
+            ({10}, lambda: pointer.measure(args.mode)),
         ]
         if args.mode != "smoke" and args.engine == "sqlite":
             # The anchor file touches no database: measured once, beside SQLite's rows (the smoke run

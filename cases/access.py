@@ -31,6 +31,12 @@ CROSS_UNIT_LOOKUP = "cross-unit lookup"
 NOT_ANOTHER_UNITS = "a cross-unit lookup is of another unit's record"
 NO_POINTER_CONSENT = "no consent of the person in force covers telling the searching unit"
 POINTER_CONSENT = "a consent of the person in force covers telling the searching unit"
+HELD_NOWHERE_ELSE = "no other unit holds a record of the number"
+HOLDER_INACTIVE = "the holding unit is not active"
+# What the pointer's gate denies for, all told to the user alike (as nothing, or as one message).
+POINTER_DENIALS = frozenset(
+    {NOT_ANOTHER_UNITS, NO_POINTER_CONSENT, HELD_NOWHERE_ELSE, HOLDER_INACTIVE, policy.NO_GROUND}
+)
 
 
 def assigned_case_ids(user) -> list:
@@ -165,6 +171,35 @@ class CasePolicy(Policy):
         return queryset.filter(conditions)
 
 
+def pointer_decision(person, asking_unit, purposes: tuple[str, ...] = HANDOVER_PURPOSES) -> Decision:
+    """The cross-unit pointer's gate: may ``asking_unit`` be told that the unit holding ``person`` (that
+    unit's record) holds it, and ask it for a hand-over for one of ``purposes``? Only when the person's
+    consent in force, on that record, names the asking unit for a purpose among them that the holding
+    unit could send it a hand-over for (cases.handovers.models.ROUTES), whatever categories it covers:
+    the consent is what the hand-over would be sent under. Nothing else tells: not a legal ground (a
+    disclosure is the holder's act, not a pointer), not a consent for another purpose, not an erased
+    record, not a unit that is no longer active or has no users to answer.
+
+    The consent query runs first and always, for a record that fails on another ground too and for
+    none (``person`` unsaved, without a unit: the number is held nowhere else), so that the work done,
+    and so the time taken, does not tell a consent from none."""
+    found = consent_policy.purposes_consented(
+        person_id=person.pk, viewer_org_id=asking_unit.pk, purposes=HANDOVER_PURPOSES
+    )
+    holder = person.organisation if person.organisation_id is not None else None
+    if holder is None:
+        return Decision.deny(HELD_NOWHERE_ELSE)
+    if person.erased_at is not None:
+        return Decision.deny(policy.NO_GROUND)
+    if not holder.is_active or not holder.accepts_users:
+        return Decision.deny(HOLDER_INACTIVE)
+    fitting = purposes_between(holder.kind, asking_unit.kind)
+    for purpose in purposes:  # in the routes' order; the first consent found is the ground
+        if purpose in fitting and purpose in found:
+            return Decision.allow(POINTER_CONSENT, ground=f"consent:{found[purpose]}")
+    return Decision.deny(NO_POINTER_CONSENT)
+
+
 class PersonPolicy(Policy):
     """A person is as visible as the most visible of their cases; to another organisation, for one
     purpose at a time, as far as a consent for that purpose or a recorded legal ground shares
@@ -194,31 +229,13 @@ class PersonPolicy(Policy):
 
     def _decide_lookup(self, user, action, person) -> Decision:
         """May the searching unit be told that another unit holds a record of this person (``person``:
-        that unit's record)? Only when the person's consent in force, on the holding unit's record,
-        names the searching unit for a purpose the holding unit could send it a hand-over for
-        (cases.handovers.models.ROUTES), whatever categories it covers: the consent is what the
-        hand-over would be sent under. Nothing else tells: not a legal ground (a disclosure is the
-        holder's act, not a pointer), not a consent for another purpose, not an erased record."""
+        that unit's record; an unsaved record without a unit: no other unit holds one)? The rule is
+        :func:`pointer_decision`, for every purpose the holder could send a hand-over for."""
         if action != Action.SEARCH or user.organisation_id is None or _civil_society(user):
             return Decision.deny(policy.NO_GROUND)
         if person.organisation_id == user.organisation_id:
             return Decision.deny(NOT_ANOTHER_UNITS)
-        if person.erased_at is not None:
-            return Decision.deny(policy.NO_GROUND)
-        fitting = purposes_between(person.organisation.kind, user.organisation.kind)
-        for purpose in HANDOVER_PURPOSES:  # in the routes' order; the first consent found is the ground
-            if purpose not in fitting:
-                continue
-            decision = consent_policy.sharing_decision(
-                person_id=person.pk,
-                category=None,
-                recorded_by_id=None,
-                viewer_org_id=user.organisation_id,
-                purpose=purpose,
-            )
-            if decision.allowed:
-                return Decision.allow(POINTER_CONSENT, ground=decision.ground)
-        return Decision.deny(NO_POINTER_CONSENT)
+        return pointer_decision(person, user.organisation)
 
     def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
         if _separation_of_duties(user) or user.organisation_id is None:

@@ -566,6 +566,8 @@ from cases.handovers.models import (  # noqa: E402, F401
     HANDOVER_PURPOSES,
     Handover,
     HandoverQuerySet,
+    HandoverRequest,
+    HandoverRequestStatus,
     HandoverSource,
     HandoverStatus,
     purposes_between,

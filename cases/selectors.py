@@ -267,17 +267,21 @@ def units_to_ask_for_hand_over(*, user: User, canonical_number: str) -> list[Org
     """The other units that hold a record of the person with this personal identity number and that
     the user's unit may be told of: each record the number's blind index finds in another unit is one
     decision (cases.access, CROSS_UNIT_LOOKUP: a consent of the person in force, on that record, that
-    names the user's unit for a hand-over purpose) and one event naming that record, so the lookup is
-    in the holding unit's log whichever way it went. A denial says nothing: the unit is left out, and
-    the page is the page of a number held nowhere. A reserve identity is a unit's own and points
-    nowhere."""
+    names the user's unit for a hand-over purpose, in a unit still active) and one event naming that
+    record, so the lookup is in the holding unit's log whichever way it went. A denial says nothing:
+    the unit is left out, and the page is the page of a number held nowhere. A number held nowhere
+    else is decided too, on an unsaved record without a unit (one event naming nobody), so that the
+    three (told, not told, held nowhere) do the same work: the same queries, the same writes. A reserve
+    identity is a unit's own and points nowhere."""
     if user.organisation_id is None or reserve.is_reserve_identity(canonical_number):
         return []
     units: dict[int, Organisation] = {}
-    records = queries.other_units_records_of_number(
-        canonical_number=canonical_number, organisation_id=user.organisation_id
+    records = list(
+        queries.other_units_records_of_number(
+            canonical_number=canonical_number, organisation_id=user.organisation_id
+        )
     )
-    for record in records:
+    for record in records or [Person(pk=None)]:
         try:
             access.check(user, Action.SEARCH, record, purpose=CROSS_UNIT_LOOKUP)
         except access.AccessDenied:

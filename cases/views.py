@@ -72,6 +72,7 @@ def search(request):
             "can_open": can_open,
             "elsewhere": by_number.elsewhere if by_number else [],
             "units_to_ask": by_number.units_to_ask if by_number else [],
+            "number": form.cleaned_data.get("personal_number") if by_number else "",
             "by_name": by_name,
         },
     )
@@ -112,8 +113,21 @@ def open_case(request):
         template="cases/open.html",
         change=lambda data: _open_or_held(request, form),
         done=lambda result: _("The case was opened.") if opened(result) else None,
-        then=lambda result: pages.detail(result) if opened(result) else result,
+        then=lambda result: _opened(request, result) if opened(result) else result,
     )
+
+
+def _opened(request, case):
+    """Where opening a case leads: the case page; or first, when the cross-unit pointer (the same
+    selector as the search's) names other units that hold the person under a consent that lets the
+    unit be told, a page saying so, with the button to ask them for a hand-over. Without such a
+    consent the case page, exactly as for a number held nowhere."""
+    number = case.person.personal_number or ""
+    units = selectors.units_to_ask_for_hand_over(user=request.user, canonical_number=number) if number else []
+    if not units:
+        return pages.detail(case)
+    context = {"case": case, "units_to_ask": units, "number": number}
+    return render(request, "cases/opened_held_elsewhere.html", context)
 
 
 def request_assignment(request, case_id):

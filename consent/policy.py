@@ -111,11 +111,14 @@ def sharing_pauses_on(*, person_id, purpose: str, at: dt.datetime | None = None)
     return max(consent.adult_on for consent in consents)
 
 
-def consents_sharing(*, organisation_id: int, purpose: str, at: dt.datetime | None = None) -> QuerySet:
-    """The consents in force for ``purpose`` that name ``organisation_id`` (while it is active), of
-    people who are not erased."""
+def consents_sharing(
+    *, organisation_id: int, purpose: str | tuple[str, ...], at: dt.datetime | None = None
+) -> QuerySet:
+    """The consents in force for ``purpose`` (or any of a tuple of purposes) that name
+    ``organisation_id`` (while it is active), of people who are not erased."""
+    purposes = {"purpose__in": purpose} if isinstance(purpose, tuple) else {"purpose": purpose}
     return in_force(at=at).filter(
-        purpose=purpose,
+        **purposes,
         recipients=organisation_id,
         recipients__is_active=True,
         person__erased_at__isnull=True,
@@ -213,6 +216,24 @@ def sharing_decision(
         if consent_id:
             return Decision.allow("covered by a consent", ground=f"consent:{consent_id}")
     return Decision.deny(NO_GROUND)
+
+
+def purposes_consented(*, person_id, viewer_org_id: int, purposes, at: dt.datetime | None = None) -> dict:
+    """Of ``purposes``, those for which a consent of the person in force names ``viewer_org_id`` (while
+    it is active), each with the id of its first consent by id (the ground :func:`sharing_decision`
+    would give). One query whatever it finds, and the same query for a person
+    that is None: the cross-unit pointer asks it of every candidate record, and of none, so that the
+    work done does not tell a consent from none (cases.access.pointer_decision)."""
+    rows = (
+        consents_sharing(organisation_id=viewer_org_id, purpose=tuple(purposes), at=at)
+        .filter(person_id=person_id)
+        .order_by("pk")
+        .values_list("purpose", "pk")
+    )
+    found: dict = {}
+    for purpose, consent_id in rows:
+        found.setdefault(purpose, consent_id)
+    return found
 
 
 def consents_in_force(*, person_id, purpose: str | None = None, at: dt.datetime | None = None):

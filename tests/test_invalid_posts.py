@@ -63,6 +63,7 @@ LOGIN_STEPS = {"accounts:login", "accounts:second_factor", "accounts:enrol", "ac
 DECIDED_ON_ENTRY = {
     "cases:search",
     "cases:open",
+    "cases:handover_request_new",
     "cases:first_contact_open",
     "consent:emergency",
     "defectors:bops_person",

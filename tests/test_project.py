@@ -167,8 +167,9 @@ def test_load_demo_is_idempotent_and_demo_only(capsys):
     # (each hand-over) and two in the programme (naming BOPS); and Oskar Demoson's for his hand-over from
     # the VBE team to Rinkeby-Kista; and Jamal's two for his threat picture (the group's and the
     # programme's, each letting threat and protection cross to the other); and the two moves' (Linus
-    # Flyttsson's between districts, Tove Hemvändsdotter's back to the district).
-    assert Consent.objects.count() == 3 + 5 + 1 + 1 + 2 + 2  # and Maria Testsson's for relative support
+    # Flyttsson's between districts, Tove Hemvändsdotter's back to the district); and Omar Frågesson's
+    # move, naming Rinkeby-Kista, under which it asks Spånga-Tensta for a hand-over.
+    assert Consent.objects.count() == 3 + 5 + 1 + 1 + 2 + 2 + 1  # and Maria Testsson's for relative support
     from consent import policy
 
     # Nora Prövare's guardians consented for her group: she comes of age within the warning period.

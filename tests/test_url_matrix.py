@@ -166,6 +166,55 @@ def handover_of_a(w):
     return {"handover_id": handover.pk}
 
 
+def handover_request_of_a(w):
+    """District B asks district A for a hand-over of a person of district A's (not case A's, so that the
+    consent naming district B that the request needs shows nobody else's name to district B), under a
+    consent to a district move; the social worker handles the person's case (made once per world)."""
+    import datetime as dt
+
+    from guardian.shortcuts import assign_perm
+
+    from cases.handovers.services import handover_request_send
+    from cases.models import HandoverRequest
+    from consent import services as consent_services
+    from tests.factories import CaseFactory, PersonFactory, valid_number
+
+    waiting = HandoverRequest.objects.filter(from_unit=w.district_b, status="waiting").first()
+    if waiting is not None:
+        return {"request_id": waiting.pk}
+    worker = w.users["social_worker"]
+    case = CaseFactory(
+        person=PersonFactory(
+            given_names="Gamma", personal_number=valid_number(9301), organisation=w.district_a
+        ),
+        owner_unit=w.district_a,
+        responsible=worker,
+    )
+    assign_perm("cases.view_case", worker, case)
+    consent_services.consent_record(
+        by=worker,
+        case_id=case.pk,
+        terms=consent_services.ConsentTerms(
+            purpose="district_move",
+            purpose_text="",
+            recipient_ids=[w.district_b.pk],
+            categories=["housing"],
+            valid_from=dt.date.today(),
+            valid_until=dt.date.today() + dt.timedelta(days=90),
+            given_how="oral",
+            witness="V",
+        ),
+    )
+    asked = handover_request_send(
+        by=w.users["social_worker_other_district"],
+        personal_number=case.person.personal_number,
+        to_unit_id=w.district_a.pk,
+        purpose="district_move",
+        reason="Personen har flyttat hit.",
+    )
+    return {"request_id": asked.pk}
+
+
 def programme_case(w):
     """A case of the defector programme, its worker responsible (made once per world)."""
     from guardian.shortcuts import assign_perm
@@ -565,6 +614,21 @@ MATRIX = {
         lambda w: {"reason": "Inte aktuellt"},
     ),
     "cases:handover_withdraw": ("post", handover_of_a, only({"social_worker": 302})),
+    # Requests for a hand-over: the asker (district B's worker) and the holding unit's side (the
+    # handler of the person's case, the supervisor) read one; the holding side declines it.
+    "cases:handover_requests": ("get", None, CASE_PAGES),
+    "cases:handover_request_new": ("get", None, only(CASEWORKERS)),
+    "cases:handover_request": (
+        "get",
+        handover_request_of_a,
+        only({"social_worker": 200, "supervisor": 200, "social_worker_other_district": 200}),
+    ),
+    "cases:handover_request_decline": (
+        "post",
+        handover_request_of_a,
+        only({"social_worker": 302, "supervisor": 302}),
+        lambda w: {"reason": "Inte nu"},
+    ),
     # Keeping the sending case open is a change of that case: its handler (here refused with a message,
     # as nothing waits for a proposal to close it yet).
     "cases:handover_keep_case_open": (

@@ -205,3 +205,64 @@ class Handover(PersonalRecord):
     def waiting_days(self) -> int:
         """Days from sending to the decision (or to now, while undecided)."""
         return ((self.decided_at or timezone.now()) - self.sent_at).days
+
+
+class HandoverRequestStatus(models.TextChoices):
+    """Where a request for a hand-over stands. Whether it has lapsed (the consent that let it be sent no
+    longer holds) is not stored: it is decided anew whenever the request is read or answered
+    (cases.access.pointer_decision), so a withdrawal takes effect on the next request."""
+
+    WAITING = "waiting", _("Waiting for the holding unit")
+    ANSWERED = "answered", _("Answered with a hand-over")
+    DECLINED = "declined", _("Declined")
+
+
+class HandoverRequest(PersonalRecord):
+    """A unit's request to another unit for a hand-over of a person, sent after the cross-unit pointer
+    told it that the other unit holds a record of the person (a consent of the person names the asking
+    unit for a hand-over purpose). ``person`` is the holding unit's record, so every step is an event
+    naming it, in the holding unit's log. The holding unit answers by sending a hand-over through the
+    ordinary mechanism (``handover``), or declines with a reason the asker sees. Both the request and
+    its answer are allowed only while the same consent gate holds; otherwise the request has lapsed and
+    is shown without its content."""
+
+    from_unit = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("asking unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("holding unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    reason = EncryptedTextField(_("why the hand-over is asked for"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=HandoverRequestStatus.choices,
+        default=HandoverRequestStatus.WAITING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    decline_reason = EncryptedTextField(_("reason for declining"))
+    handover = models.OneToOneField(
+        Handover, on_delete=models.PROTECT, related_name="answering_request", null=True, blank=True
+    )
+
+    # Asked, then answered or declined (lotsa.news: new since the user's last visit).
+    NEWS_EVENTS = (("asked_at", "asked_by"), ("decided_at", "decided_by"))
+
+    class Meta:
+        ordering = ["-asked_at"]
+        verbose_name = _("request for a hand-over")
+        verbose_name_plural = _("requests for a hand-over")
+        indexes = [
+            models.Index(fields=["to_unit", "status", "asked_at"], name="handover_request_inbox"),
+            models.Index(fields=["from_unit", "-asked_at"], name="handover_request_outbox"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HandoverRequestStatus.WAITING

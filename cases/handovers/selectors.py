@@ -16,8 +16,10 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES
 from audit.models import Action
+from cases.handovers.access import LAPSED, request_gate
 from cases.handovers.filters import FROM_US, TO_US, HandoverFilter
-from cases.handovers.models import Handover, HandoverStatus
+from cases.handovers.models import Handover, HandoverRequest, HandoverRequestStatus, HandoverStatus
+from cases.models import Case
 from cases.words import CloseReason
 from lotsa import access, crypto
 from lotsa.waiting import Waiting
@@ -112,6 +114,14 @@ def waiting_handovers(user: User) -> list:
         if overdue:
             text += ngettext("; %(n)d is overdue", "; %(n)d are overdue", overdue) % {"n": overdue}
         items.append(Waiting(text=text, url=reverse("cases:handovers"), urgent=bool(overdue)))
+    asked = handover_requests_waiting_count(user=user)
+    if asked:
+        text = ngettext(
+            "%(n)d request for a hand-over waits for your unit's answer",
+            "%(n)d requests for a hand-over wait for your unit's answer",
+            asked,
+        ) % {"n": asked}
+        items.append(Waiting(text=text, url=reverse("cases:handover_requests")))
     # The sender's side: what the receivers accepted, so that the sending case is proposed closed
     # (four eyes: its handler proposes, its supervisor decides; accepting never closes it).
     if user.has_role(*CASEWORK_ROLES):
@@ -144,3 +154,60 @@ def waiting_handovers(user: User) -> list:
         ) % {"n": declined}
         items.append(Waiting(text=text, url=reverse("cases:handovers")))
     return items
+
+
+def _request_rows(queryset, limit: int = 100) -> list[HandoverRequest]:
+    """The requests, each marked ``lapsed`` when the pointer's gate no longer holds for it (decided
+    anew, unrecorded: a lapsed request is shown without its content, so nothing of it is read; an
+    answered or declined one too, once the consent is gone)."""
+    rows = list(
+        queryset.select_related(
+            "person__organisation", "from_unit", "to_unit", "asked_by", "decided_by", "handover"
+        )[:limit]
+    )
+    for row in rows:
+        row.lapsed = not request_gate(row).allowed
+    return rows
+
+
+def handover_requests_for(*, user: User) -> dict:
+    """The requests for a hand-over the user's side sent (its unit asked another unit to hand a person
+    over) and those waiting for, or lately answered by, its unit as the holding unit. One access event
+    names the people the list shows: a lapsed request shows nobody (nor its reason), so it names
+    nobody."""
+    visible = access.visible_to(user, HandoverRequest.objects.all())
+    received = _request_rows(visible.filter(to_unit_id=user.organisation_id).order_by("-status", "-asked_at"))
+    asked = _request_rows(visible.filter(from_unit_id=user.organisation_id).order_by("-asked_at"))
+    shown = [row for row in [*received, *asked] if not row.lapsed]
+    with transaction.atomic():
+        access.record_list(user, shown, purpose="requests for a hand-over")
+    crypto.prefetch_data_keys(row.person_id for row in shown)
+    return {"received": received, "asked": asked}
+
+
+def handover_request_get_for(*, user: User, request_id) -> HandoverRequest:
+    """One request for a hand-over, decided and recorded (either side; lapsed, it is read without its
+    content: ``lapsed`` says so), or a denial already in the access log (unknown ids are 404)."""
+    rows = _request_rows(HandoverRequest.objects.filter(pk=request_id))
+    if not rows:
+        raise Http404
+    decision = access.check(user, Action.VIEW, rows[0], purpose="request for a hand-over")
+    rows[0].lapsed = decision.reason == LAPSED
+    return rows[0]
+
+
+def cases_to_answer_from(*, user: User, request: HandoverRequest) -> list[Case]:
+    """The holding unit's cases of the person that the user may send the answering hand-over from (a
+    handler's own open cases); none while the request is answered or has lapsed. Unrecorded: the page
+    offers, and sending is decided when it is posted (the request's page has recorded the reading)."""
+    if not request.is_open or request.lapsed or user.organisation_id != request.to_unit_id:
+        return []
+    cases = access.visible_to(user, Case.objects.filter(person_id=request.person_id)).order_by("-opened_at")
+    return [case for case in cases if access.decide(user, Action.UPDATE, case).allowed]
+
+
+def handover_requests_waiting_count(*, user: User) -> int:
+    if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
+        return 0
+    visible = access.visible_to(user, HandoverRequest.objects.all())
+    return visible.filter(to_unit_id=user.organisation_id, status=HandoverRequestStatus.WAITING).count()

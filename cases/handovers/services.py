@@ -12,11 +12,15 @@ from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKin
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
 from cases import personal_number as pnr
-from cases.access import handles_a_case_of
+from cases import queries
+from cases.access import POINTER_DENIALS, handles_a_case_of
+from cases.handovers.access import request_gate
 from cases.handovers.models import (
     HANDOVER_PURPOSES,
     ROUTES,
     Handover,
+    HandoverRequest,
+    HandoverRequestStatus,
     HandoverSource,
     HandoverStatus,
     receiving_activity,
@@ -39,13 +43,16 @@ def handover_send(
     note: str,
     source: str = HandoverSource.CASE,
     refusal: str = "",
+    answering=None,
 ) -> Handover:
     """Send the person of a case to another unit. Decided first (the case's handlers send); then the
     receiving unit must be another active social-services unit, of a kind the purpose's route
     (models.ROUTES) sends from the case's unit to, that a consent for the purpose names, and nothing
     else may be waiting there. Whom the case is for (a relative, a person harmed) travels with it.
     ``refusal``, if given, is the caller's own reason not to send (an intervention group refers only
-    after a high threat), said only after the decision."""
+    after a high threat), said only after the decision. ``answering``: the id of a request for a
+    hand-over (HandoverRequest) this one answers, which must be the asking unit's for this person and
+    purpose, still waiting, and still under its consent gate."""
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "owner_unit").get(pk=case_id)
     handover = Handover(
         person_id=case.person_id,
@@ -94,11 +101,126 @@ def handover_send(
             _("A hand-over of this case to %(organisation)s is already waiting.")
             % {"organisation": to_unit.name}
         )
+    answered = None
+    if answering:
+        answered = _request_to_answer(answering, case=case, to_unit=to_unit, purpose=purpose)
     handover.to_unit = to_unit
     handover.consent_ref = decision.ground.removeprefix("consent:") or None
     handover.note = note.strip() or None
     handover.save()
+    if answered is not None:
+        answered.status, answered.handover = HandoverRequestStatus.ANSWERED, handover
+        answered.decided_by, answered.decided_at = by, timezone.now()
+        answered.save(update_fields=["status", "handover", "decided_by", "decided_at"])
     return handover
+
+
+NOT_ASKABLE = _(
+    "That unit cannot be asked for a hand-over of this person for this purpose. Choose the purpose "
+    "the person's consent covers, or open your unit's own case."
+)
+LAPSED = _("The request has lapsed: the person's consent no longer covers it. Nothing was changed.")
+
+
+def _request_to_answer(request_id, *, case: Case, to_unit: Organisation, purpose: str) -> HandoverRequest:
+    """The request a hand-over answers, locked: the asking unit's, for this case's person, to be sent
+    to the asking unit for the purpose asked, still waiting, and still under the pointer's gate."""
+    request = (
+        HandoverRequest.objects.select_for_update(of=("self",))
+        .select_related("person__organisation", "from_unit")
+        .filter(pk=request_id, person_id=case.person_id, to_unit_id=case.owner_unit_id)
+        .first()
+    )
+    if request is None:
+        raise DomainError(_("The request for a hand-over was not found for this case."))
+    if not request.is_open:
+        raise DomainError(_("The request has been answered already."))
+    if (request.from_unit_id, request.purpose) != (to_unit.pk, purpose):
+        raise DomainError(
+            _("Answer the request by sending the hand-over to %(organisation)s, for %(purpose)s.")
+            % {"organisation": request.from_unit.name, "purpose": Purpose(request.purpose).label}
+        )
+    if not request_gate(request).allowed:
+        raise DomainError(LAPSED)
+    return request
+
+
+def _decided_on_the_gate(by: User, action: str, request: HandoverRequest, *, purpose: str, refused) -> None:
+    """One decision, recorded; a denial by the pointer's gate (no consent in force for the purpose, no
+    record in that unit, an inactive unit) becomes the one message ``refused``, the same for every
+    such reason, so that it tells no more than the pointer; any other denial stays a denial."""
+    try:
+        access.check(by, action, request, purpose=purpose)
+    except access.AccessDenied as denial:
+        if denial.decision.reason not in POINTER_DENIALS:
+            raise
+        raise DomainError(refused) from None
+
+
+@transaction.atomic
+def handover_request_send(
+    *, by: User, personal_number: str, to_unit_id: int | None, purpose: str, reason: str
+) -> HandoverRequest:
+    """The unit the cross-unit pointer told asks the holding unit for a hand-over of the person, for a
+    purpose the person's consent covers, with a reason (encrypted, under the holding record's key).
+    The request names the holding unit's record of the person, so its one decision and event stand in
+    the holding unit's log; a number that unit does not hold is decided too (naming nobody), and
+    refused with the same message as a consent that does not cover the purpose."""
+    try:
+        canonical = pnr.normalise(personal_number)
+    except pnr.InvalidPersonalNumber as error:
+        raise DomainError(error.message) from None
+    records = queries.other_units_records_of_number(
+        canonical_number=canonical, organisation_id=by.organisation_id
+    ).filter(organisation_id=to_unit_id)
+    person = records.first() or Person(pk=None)
+    request = HandoverRequest(
+        person=person,
+        from_unit=by.organisation,
+        to_unit_id=person.organisation_id,
+        purpose=purpose if purpose in HANDOVER_PURPOSES else "",
+        asked_by=by,
+    )
+    _decided_on_the_gate(by, Action.CREATE, request, purpose="ask for a hand-over", refused=NOT_ASKABLE)
+    if HandoverRequest.objects.filter(
+        person=person, from_unit_id=by.organisation_id, status=HandoverRequestStatus.WAITING
+    ).exists():
+        raise DomainError(
+            _("A request to %(organisation)s for this person is already waiting for its answer.")
+            % {"organisation": person.organisation.name}
+        )
+    if not (reason or "").strip():
+        raise DomainError(_("Say why you ask for the hand-over: the holding unit reads it."))
+    request.reason = reason.strip()
+    request.save()
+    return request
+
+
+def _locked_request(request_id) -> HandoverRequest:
+    return (
+        HandoverRequest.objects.select_for_update(of=("self",))
+        .select_related("person__organisation", "from_unit", "to_unit")
+        .get(pk=request_id)
+    )
+
+
+@transaction.atomic
+def handover_request_decline(*, by: User, request_id, reason: str) -> HandoverRequest:
+    """The holding unit declines a request for a hand-over, with a reason the asker sees; only while the
+    pointer's gate still holds (otherwise the request has lapsed)."""
+    request = _locked_request(request_id)
+    _decided_on_the_gate(
+        by, Action.DECIDE, request, purpose="decline a request for a hand-over", refused=LAPSED
+    )
+    if not request.is_open:
+        raise DomainError(_("The request has been answered already."))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the request is declined: the asking unit reads it."))
+    request.status, request.decided_by = HandoverRequestStatus.DECLINED, by
+    request.decided_at = timezone.now()
+    request.decline_reason = reason.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    return request
 
 
 def _decided(handover: Handover, by: User, status: str) -> None:

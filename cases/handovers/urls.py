@@ -16,4 +16,12 @@ urlpatterns = [
         name="handover_keep_case_open",
     ),
     path("<uuid:case_id>/handover/", views.handover_send, name="handover_send"),
+    path("handover-requests/", views.handover_requests, name="handover_requests"),
+    path("handover-requests/new/", views.handover_request_new, name="handover_request_new"),
+    path("handover-requests/<uuid:request_id>/", views.handover_request_detail, name="handover_request"),
+    path(
+        "handover-requests/<uuid:request_id>/decline/",
+        views.handover_request_decline,
+        name="handover_request_decline",
+    ),
 ]

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import HANDOVER_PAGE_ROLES
+from accounts.roles import CASE_PAGE_ROLES, CASEWORK_ROLES, HANDOVER_PAGE_ROLES
 from audit.models import Action
 from cases import pages
 from cases.handovers import forms, selectors, services
 from cases.handovers.filters import HandoverFilter
-from cases.handovers.models import Handover
+from cases.handovers.models import Handover, HandoverRequest
 from cases.models import Case
 from lotsa import access
 from lotsa.listing import list_filters
@@ -33,6 +33,7 @@ def handovers(request):
     access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
     context = selectors.handovers_for(user=request.user, filters=list_filters(request, HandoverFilter))
     context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
+    context["requests_link"] = access.holds_role(request.user, *CASE_PAGE_ROLES)
     return render(request, "cases/handovers.html", context)
 
 
@@ -63,10 +64,15 @@ def handover_send(request, case_id):
     """The form to hand the person over to another unit (VIEW of the case to show it; the service
     decides the sending)."""
     case = get_object_or_404(Case.objects.select_related("person", "owner_unit"), pk=case_id)
+    # From a request for a hand-over's page: the request, its asking unit and purpose (ids, no data).
+    answering = {key: request.GET[key] for key in ("answering", "to_unit", "purpose") if request.GET.get(key)}
     return form_page(
         request,
         forms.HandoverForm(
-            request.POST or None, own_unit_id=case.owner_unit_id, own_unit_kind=case.owner_unit.kind
+            request.POST or None,
+            initial=answering,
+            own_unit_id=case.owner_unit_id,
+            own_unit_kind=case.owner_unit.kind,
         ),
         template="cases/handover_send.html",
         context={"case": case},
@@ -157,4 +163,70 @@ def handover_keep_case_open(request, handover_id):
         back=_handover_page(handover_id),
         decide_on=lambda: _sending_case(handover_id),
         action=Action.UPDATE,
+    )
+
+
+def _request_page(request_id) -> str:
+    return reverse("cases:handover_request", kwargs={"request_id": request_id})
+
+
+def handover_requests(request):
+    """The requests for a hand-over the user's side sent to other units, and those waiting for (or
+    answered by) the user's unit as the unit holding the person's record."""
+    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.handoverrequest")
+    return render(request, "cases/handover_requests.html", selectors.handover_requests_for(user=request.user))
+
+
+def _request_form(request) -> forms.HandoverRequestForm:
+    """From the pointer's notice the number and the unit are posted along (``prefill``: nothing is
+    checked yet, the form is shown filled in); otherwise the form as posted, or empty."""
+    own = request.user.organisation_id
+    if request.POST.get("prefill"):
+        typed = {key: request.POST.get(key, "") for key in ("personal_number", "to_unit")}
+        return forms.HandoverRequestForm(initial=typed, own_unit_id=own)
+    return forms.HandoverRequestForm(request.POST or None, own_unit_id=own)
+
+
+def handover_request_new(request):
+    """Ask the unit the cross-unit pointer named for a hand-over; the service decides."""
+    access.require_role(request.user, *CASEWORK_ROLES, action=Action.VIEW, target="cases.handoverrequest")
+    return form_page(
+        request,
+        _request_form(request),
+        template="cases/handover_request_new.html",
+        change=lambda data: services.handover_request_send(by=request.user, **as_ids(data, "to_unit")),
+        done=_("Your request was sent. Its answer is shown under Requests for a hand-over."),
+        then="cases:handover_requests",
+    )
+
+
+def handover_request_detail(request, request_id):
+    user = request.user
+    asked = selectors.handover_request_get_for(user=user, request_id=request_id)
+    open_to_answer = asked.is_open and not asked.lapsed
+    return render(
+        request,
+        "cases/handover_request_detail.html",
+        {
+            "asked": asked,
+            # What the page offers (unrecorded: the act is decided when it is posted).
+            "can_decline": open_to_answer and access.decide(user, Action.DECIDE, asked).allowed,
+            "answer_from": selectors.cases_to_answer_from(user=user, request=asked),
+            "decline_form": forms.HandoverRequestDeclineForm(),
+        },
+    )
+
+
+@require_POST
+def handover_request_decline(request, request_id):
+    return post_form(
+        request,
+        forms.HandoverRequestDeclineForm(request.POST),
+        change=lambda data: services.handover_request_decline(
+            by=request.user, request_id=request_id, reason=data["reason"]
+        ),
+        done=_("The request was declined. The asking unit reads your reason."),
+        back=_request_page(request_id),
+        decide_on=lambda: get_object_or_404(HandoverRequest, pk=request_id),
+        action=Action.DECIDE,
     )

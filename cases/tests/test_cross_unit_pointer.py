@@ -10,12 +10,15 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import OrganisationKind
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import names, services
-from cases.access import CROSS_UNIT_LOOKUP
-from cases.selectors import cases_found_by_name
+from cases.access import CROSS_UNIT_LOOKUP, HOLDER_INACTIVE
+from cases.selectors import cases_found_by_name, number_search_for
 from consent import services as consent_services
 from lotsa import access
 from lotsa.vocabulary import Purpose
@@ -23,6 +26,7 @@ from tests.factories import CaseFactory, PersonFactory, valid_number
 from tests.helpers import events_since, head_seq, login_verified
 
 POINTER = 'id="held-elsewhere"'
+POINTER_QUERY_MARK = "consent"  # the consent query's table: asked whether a record is held or not
 
 
 def _consent(world, *, purpose=Purpose.DISTRICT_MOVE, recipients=None):
@@ -176,3 +180,47 @@ def test_the_lookup_events_are_written_through_lotsa_access(client, world, monke
     _search(client, world, world.case_a.person.personal_number)
     assert (Action.SEARCH, CROSS_UNIT_LOOKUP) in seen
     assert AccessEvent.objects.filter(purpose=CROSS_UNIT_LOOKUP).count() == 1
+
+
+def _queries_of_search(user, number) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        number_search_for(user=user, number=number)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_told_not_told_and_held_nowhere_do_the_same_queries(world):
+    """The pointer's work must not tell a consent from none, nor a record from none: the same number of
+    queries each way (the consent query runs for every candidate, and for none)."""
+    _consent(world)
+    untold = CaseFactory(
+        person=PersonFactory(personal_number=valid_number(9002), organisation=world.district_a),
+        owner_unit=world.district_a,
+    )
+    user = world.users["social_worker_other_district"]
+    _queries_of_search(user, valid_number(9003))  # warm: the user's unit and roles, read once
+    told = _queries_of_search(user, world.case_a.person.personal_number)
+    not_told = _queries_of_search(user, untold.person.personal_number)
+    nowhere = _queries_of_search(user, valid_number(9004))
+    assert len(told) == len(not_told) == len(nowhere)
+    assert POINTER_QUERY_MARK in " ".join(told) and POINTER_QUERY_MARK in " ".join(nowhere)
+
+
+def test_the_lookup_of_a_number_held_nowhere_else_is_recorded_naming_nobody(world):
+    start = head_seq()
+    number_search_for(user=world.users["social_worker_other_district"], number=valid_number(9005))
+    (event,) = events_since(start).filter(purpose=CROSS_UNIT_LOOKUP)
+    assert event.outcome == AccessOutcome.DENIED and event.subject_id is None
+
+
+@pytest.mark.parametrize("how", ["inactive", "without users"])
+def test_a_deactivated_holding_unit_is_never_named(client, world, how):
+    _consent(world)
+    if how == "inactive":
+        world.district_a.is_active = False
+    else:
+        world.district_a.kind = OrganisationKind.SECURITY_SERVICE  # a kind no user logs in to
+    world.district_a.save()
+    start = head_seq()
+    assert POINTER not in _search(client, world, world.case_a.person.personal_number)
+    (event,) = _lookups(start, world)
+    assert event.outcome == AccessOutcome.DENIED and event.reason == HOLDER_INACTIVE

@@ -4,6 +4,10 @@ Rinkeby-Kista to Hässelby-Vällingby: Amina hands him over under his consent fo
 closing her case as handed over, which waits for Karin's approval (four eyes). Tove
 Hemvändsdotter goes back to Spånga-Tensta from the treatment unit: the district's case is a follow-up.
 
+Omar Frågesson shows a request for a hand-over (issue 30): Spånga-Tensta holds his case and his
+consent to a move naming Rinkeby-Kista; Amina's search by his number is told so, and she asks
+Spånga-Tensta for the hand-over, which waits for Jonas's answer.
+
 Maria Testsson's hand-over to the treatment unit (the relatives scene) shows the other edge: she is a
 relative there too, and Amina's start page asks her to propose closing the case she sent."""
 
@@ -25,6 +29,7 @@ from lotsa.vocabulary import Purpose
 def load(*, organisations: Organisations, users: Users) -> None:
     _move(organisations=organisations, users=users)
     _back_to_the_district(organisations=organisations, users=users)
+    _asked_for(organisations=organisations, users=users)
 
 
 def _consent(by, case, purpose: str, recipient, categories: list[str], witness: str) -> None:
@@ -132,3 +137,33 @@ def _back_to_the_district(*, organisations: Organisations, users: Users) -> None
         note="Behandlingen är avslutad. Behöver stöd med boende och sysselsättning i stadsdelen.",
     )
     handover_services.handover_accept(by=jonas, handover_id=handover.pk)
+
+
+def _asked_for(*, organisations: Organisations, users: Users) -> None:
+    """Omar Frågesson is held by Spånga-Tensta, whose Jonas records his consent to a move naming
+    Rinkeby-Kista; Amina, told by the cross-unit pointer, asks Spånga-Tensta for the hand-over."""
+    amina, jonas = users["socialsekreterare.rk"], users["socialsekreterare.st"]
+    number = with_check_digit("950604123")
+    if services.person_find(organisation=organisations[ST], number=number) is not None:
+        return
+    held = services.case_open(
+        by=jonas,
+        number=number,
+        details=services.PersonDetails(
+            given_names="Omar",
+            surname="Frågesson",
+            contact={"phone": "070-000 00 04"},
+            address={"street": "Demogatan 5", "postcode": "163 00", "town": "Spånga"},
+            protected_identity=ProtectedIdentity.NONE,
+        ),
+        activity=Activity.OTHER,
+        milieu=Milieu.UNCLEAR,
+    )
+    _consent(jonas, held, Purpose.DISTRICT_MOVE, organisations[RK], ["identity_contact"], "Lena Ås")
+    handover_services.handover_request_send(
+        by=amina,
+        personal_number=number,
+        to_unit_id=organisations[ST].pk,
+        purpose=Purpose.DISTRICT_MOVE,
+        reason="Han har flyttat till Rinkeby och söker stöd hos oss.",
+    )
