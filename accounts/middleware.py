@@ -21,6 +21,8 @@ PUBLIC_URL_NAMES = (
     "accounts:second_factor",
     "accounts:enrol",
     "accounts:activate",
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
     "health",
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_sso
 
 app_name = "accounts"
 
@@ -9,6 +9,14 @@ urlpatterns = [
     path("login/code/", views.second_factor_view, name="second_factor"),
     path("login/enrol/", views.enrol_view, name="enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/oidc/", views_sso.oidc_login, name="oidc_login"),
+    path("login/oidc/callback/", views_sso.oidc_callback, name="oidc_callback"),
+    path("admin/users/<int:user_id>/links/", views_sso.identity_link_create, name="identity_link_create"),
+    path(
+        "admin/users/<int:user_id>/links/<int:link_id>/remove/",
+        views_sso.identity_link_remove,
+        name="identity_link_remove",
+    ),
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_create, name="user_create"),
     path("admin/users/<int:user_id>/", views.user_edit, name="user_edit"),

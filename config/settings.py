@@ -189,6 +189,23 @@ CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = "Lotsa"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
+# --- Single sign-on with OpenID Connect (accounts.oidc; docs/operations.md, "A city's login provider")
+# Off while LOTSA_OIDC_ISSUER is empty. The secret comes from the environment or a file, never the repo.
+LOTSA_OIDC_ISSUER = os.environ.get("LOTSA_OIDC_ISSUER", "").rstrip("/")
+LOTSA_OIDC_CLIENT_ID = os.environ.get("LOTSA_OIDC_CLIENT_ID", "")
+LOTSA_OIDC_CLIENT_SECRET = os.environ.get("LOTSA_OIDC_CLIENT_SECRET", "")
+LOTSA_OIDC_CLIENT_SECRET_FILE = os.environ.get("LOTSA_OIDC_CLIENT_SECRET_FILE", "")
+LOTSA_OIDC_SCOPES = os.environ.get("LOTSA_OIDC_SCOPES", "openid profile")
+LOTSA_OIDC_CLAIM = os.environ.get("LOTSA_OIDC_CLAIM", "sub")  # the claim an identity link matches
+LOTSA_OIDC_NAME = os.environ.get("LOTSA_OIDC_NAME", "")  # shown as "Log in with <name>"
+# The provider's assurance levels (acr), lowest first; per role the lowest it needs ("role=acr,...").
+# A role that reads personal data or approves access to it and is not named needs the highest.
+LOTSA_OIDC_ACR_ORDER = env_list("LOTSA_OIDC_ACR_ORDER")
+LOTSA_OIDC_ROLE_ASSURANCE = dict(
+    item.split("=", 1) for item in env_list("LOTSA_OIDC_ROLE_ASSURANCE") if "=" in item
+)
+LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
+
 # --- HTTPS and headers --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
