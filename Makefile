@@ -50,7 +50,7 @@ lint: $(VENV)/.test
 
 ## messages: refresh the catalogues after changing user-facing text (needs GNU gettext)
 messages: $(VENV)/.test
-	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*"
+	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*" --ignore "tests/oidc_provider/node_modules/*"
 
 clean-demo:
 	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl var/audit-anchors.witness.jsonl

@@ -7,7 +7,10 @@ class AccountsConfig(LotsaAppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
     import_on_ready = ["accounts.signals"]  # logins, lock-outs and log-outs into the access log
-    policies = {"AccountRequest": "accounts.access.AccountRequestPolicy"}
+    policies = {
+        "AccountRequest": "accounts.access.AccountRequestPolicy",
+        "IdentityLink": "accounts.access.IdentityLinkPolicy",
+    }
     waiting_providers = ["accounts.selectors.waiting_account_requests"]
     change_history = ["AccountRequest", "Organisation", "User", "RoleGrant"]
     change_history_options = {"User": {"exclude_fields": ["password", "last_login"]}}

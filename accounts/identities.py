@@ -20,6 +20,7 @@ from accounts.models import AccountRequest, IdentityLink, RequestKind, User
 from accounts.services import _pending, _request
 from audit import services as audit
 from audit.models import Action
+from lotsa import access
 from lotsa.errors import DomainError
 
 
@@ -59,6 +60,7 @@ def identity_link_request(*, by: User, user: User, provider: str, value: str) ->
     """Ask for ``user`` to be linked to ``value`` at ``provider`` (by the claim configured for it).
     Takes effect when a second person approves; refused, changing nothing, when the identity is
     linked or waiting already."""
+    access.check(by, Action.CREATE, IdentityLink(user=user), purpose="account administration")
     known = {p.key: p for p in login_providers()}
     if provider not in known:
         raise DomainError(_("Lotsa is not configured for that login provider."))
@@ -91,6 +93,7 @@ def identity_link_remove(*, by: User, user: User, link_id: int) -> None:
     """Remove a link at once (it only narrows access): a session it started ends at its next request,
     as its device is gone (accounts.middleware.SecondFactorRequiredMiddleware)."""
     link = IdentityLink.objects.select_for_update().filter(pk=link_id, user=user).first()
+    access.check(by, Action.DELETE, link or IdentityLink(user=user), purpose="account administration")
     if link is None:
         raise DomainError(_("That link no longer exists."))
     link.delete()

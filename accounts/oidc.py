@@ -181,12 +181,6 @@ def oidc_begin(request) -> tuple[str | None, Outcome | None]:
     return response["Location"], None
 
 
-def state_known(request) -> bool:
-    """Whether the session holds a login started here (a callback without it may have come without
-    the session cookie, which is SameSite=Strict: accounts.views_sso bounces it once)."""
-    return any(key.startswith(STATE_PREFIX) for key in request.session.keys())
-
-
 def _fetch_claims(request) -> tuple[dict | None, str, str | None]:
     """The verified id token's claims and the id token, or (None, reason, message key)."""
     client = _client()

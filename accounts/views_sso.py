@@ -12,10 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import forms, identities, oidc
-from accounts.models import User
-from accounts.roles import ADMINISTRATOR_ROLES
+from accounts.models import IdentityLink, User
 from audit.models import Action
-from lotsa import access
 from lotsa.posting import post_form
 
 
@@ -41,7 +39,7 @@ def oidc_callback(request):
     from Lotsa (a same-site navigation, which carries the cookie)."""
     if not oidc.oidc_configured():
         return HttpResponseNotFound()
-    if not oidc.state_known(request) and "again" not in request.GET:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:
         again = request.GET.copy()
         again["again"] = "1"
         return render(request, "accounts/oidc_continue.html", {"url": f"{request.path}?{again.urlencode()}"})
@@ -59,20 +57,9 @@ def link_context(user: User) -> dict:
     }
 
 
-def _admin(request):
-    access.require_role(
-        request.user,
-        *ADMINISTRATOR_ROLES,
-        action=Action.UPDATE,
-        target="accounts.user",
-        purpose="account administration",
-    )
-
-
 @require_POST
 def identity_link_create(request, user_id: int):
     """Ask for the account to be linked to an identity at a login provider (approved by a second person)."""
-    _admin(request)
     user = get_object_or_404(User, pk=user_id)
     return post_form(
         request,
@@ -80,20 +67,19 @@ def identity_link_create(request, user_id: int):
         change=lambda data: identities.identity_link_request(by=request.user, user=user, **data),
         done=_("The link was entered. It takes effect when a second person approves it."),
         back=reverse("accounts:user_edit", kwargs={"user_id": user.pk}) + "#identity-links",
-        decide_on=lambda: user,
-        action=Action.UPDATE,
+        decide_on=lambda: IdentityLink(user=user),
+        action=Action.CREATE,
     )
 
 
 @require_POST
 def identity_link_remove(request, user_id: int, link_id: int):
-    _admin(request)
     user = get_object_or_404(User, pk=user_id)
     return post_form(
         request,
         change=lambda data: identities.identity_link_remove(by=request.user, user=user, link_id=link_id),
         done=_("The link was removed. Sessions started through it have ended."),
         back=reverse("accounts:user_edit", kwargs={"user_id": user.pk}) + "#identity-links",
-        decide_on=lambda: user,
-        action=Action.UPDATE,
+        decide_on=lambda: IdentityLink(user=user),
+        action=Action.DELETE,
     )

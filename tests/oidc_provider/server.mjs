@@ -74,7 +74,11 @@ const provider = new Provider(issuer, {
   jwks: { keys: [key] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   acrValues: ACR_VALUES,
-  claims: { openid: ['sub'], profile: ['name'], hsa: ['hsa_id'] },
+  claims: {
+    // As a city's provider does, every id token tells the assurance level (acr) and the time of login.
+    acr: null, auth_time: null, iss: null, sid: null, openid: ['sub', 'acr', 'auth_time'],
+    profile: ['name'], hsa: ['hsa_id'],
+  },
   conformIdTokenClaims: false, // the claims Lotsa matches travel in the signed id token
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
