@@ -25,6 +25,8 @@ def _refused(request, message: str):
 @never_cache
 def oidc_login(request):
     """Start a login at the provider (a post from the login page, with its CSRF token)."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
     if not oidc.oidc_configured():
         return HttpResponseNotFound()
     location, refusal = oidc.oidc_begin(request)
@@ -37,6 +39,8 @@ def oidc_callback(request):
     """The provider sends the browser back here. The session cookie is SameSite=Strict, so a browser
     coming from a provider on another site arrives without it: the page then loads itself once more
     from Lotsa (a same-site navigation, which carries the cookie)."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
     if not oidc.oidc_configured():
         return HttpResponseNotFound()
     if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -205,6 +206,7 @@ LOTSA_OIDC_ROLE_ASSURANCE = dict(
     item.split("=", 1) for item in env_list("LOTSA_OIDC_ROLE_ASSURANCE") if "=" in item
 )
 LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
+_oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(LOTSA_OIDC_ISSUER)) if LOTSA_OIDC_ISSUER else ""
 
 # --- HTTPS and headers --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = HTTPS
@@ -227,7 +229,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # The city's provider (LOTSA_OIDC_ISSUER): the login and logout forms lead there.
+        "form-action": ["'self'", *([_oidc_origin] if _oidc_origin else [])],
     }
 }
 

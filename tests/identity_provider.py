@@ -8,6 +8,7 @@ provider, a real HTTP client that signs in on its login page with a chosen assur
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -94,6 +95,9 @@ def oidc_settings(settings, oidc_provider):
     settings.LOTSA_OIDC_NAME = "Stadens e-legitimation"
     settings.LOTSA_OIDC_ACR_ORDER = ACR_ORDER
     settings.LOTSA_OIDC_ROLE_ASSURANCE = {"social_worker": "substantial", "administrator": "low"}
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", oidc_provider.issuer]  # as config.settings does
+    settings.CONTENT_SECURITY_POLICY = policy
     oidc.forget_provider()
     yield oidc_provider
     oidc.forget_provider()

@@ -346,3 +346,49 @@ def test_administrators_manage_links_on_the_accounts_page(people, oidc_settings)
         ).status_code
         == 403
     )
+
+
+# --- The session a provider started obeys the same session policy (accounts.middleware) -------------
+
+
+def test_the_sessions_idle_timeout_and_lifetime_apply(people, oidc_settings):
+    link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    client = Client()
+    log_in(client, oidc_settings, login="sara-sub")
+    assert logged_in(client)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
+        assert not logged_in(client)
+    log_in(client, oidc_settings, login="sara-sub")
+    start = timezone.now()
+    for minutes in range(10, 11 * 60, 10):  # active all day, never idle: the lifetime still ends it
+        with time_machine.travel(start + dt.timedelta(minutes=minutes)):
+            if not logged_in(client):
+                break
+    assert minutes >= 10 * 60
+    assert AccessEvent.objects.filter(reason="session lifetime reached").exists()
+
+
+def test_disabling_the_account_ends_its_provider_session(people, oidc_settings):
+    link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    client = Client()
+    log_in(client, oidc_settings, login="sara-sub")
+    people["worker"].refresh_from_db()
+    services.user_update(
+        by=people["admin"],
+        user=people["worker"],
+        first_name="Sara",
+        last_name="S",
+        email="",
+        organisation=people["worker"].organisation,
+        roles={Role.SOCIAL_WORKER},
+        is_active=False,
+    )
+    assert not logged_in(client)
+
+
+def test_the_provider_session_is_verified_by_its_link(people, oidc_settings):
+    """The second factor is the provider's: the session's django-otp device is the identity link."""
+    made = link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    client = Client()
+    log_in(client, oidc_settings, login="sara-sub")
+    assert client.session["otp_device_id"] == made.persistent_id
