@@ -181,38 +181,39 @@ def oidc_begin(request) -> tuple[str | None, Outcome | None]:
     return response["Location"], None
 
 
-def _fetch_claims(request) -> tuple[dict | None, str, str | None]:
-    """The verified id token's claims and the id token, or (None, reason, message key)."""
+def _fetch_claims(request) -> Outcome | tuple[dict, str]:
+    """The verified id token's claims and the id token itself; or the refusal, recorded."""
     client = _client()
     state = request.GET.get("state", "")
+    token_problem = MESSAGES["token"]
     if request.GET.get("error"):
-        return None, "single sign-on refused: the provider answered with an error", "token"
+        return _refused("single sign-on refused: the provider answered with an error", token_problem)
     if not state or client.framework.get_state_data(request.session, state) is None:
-        return None, "single sign-on refused: state", "state"
+        return _refused("single sign-on refused: state", MESSAGES["state"])
     returned_issuer = request.GET.get("iss")
     if returned_issuer is not None and returned_issuer.rstrip("/") != settings.LOTSA_OIDC_ISSUER:
-        return None, "single sign-on refused: another issuer", "token"
+        return _refused("single sign-on refused: another issuer", token_problem)
     try:
         _metadata()
         token = client.authorize_access_token(request, leeway=settings.LOTSA_OIDC_LEEWAY_SECONDS)
     except (InvalidKeyIdError, BadSignatureError):
-        return None, "single sign-on refused: signature", "token"
+        return _refused("single sign-on refused: signature", token_problem)
     except ExpiredTokenError:
-        return None, "single sign-on refused: token expired", "token"
+        return _refused("single sign-on refused: token expired", token_problem)
     except ClaimError as error:
         if error.claim == "nonce":
-            return None, "single sign-on refused: nonce", "token"
-        return None, "single sign-on refused: token claims", "token"
+            return _refused("single sign-on refused: nonce", token_problem)
+        return _refused("single sign-on refused: token claims", token_problem)
     except JoseError:
-        return None, "single sign-on refused: token", "token"
+        return _refused("single sign-on refused: token", token_problem)
     except OAuthError:
-        return None, "single sign-on refused: code not accepted by the provider", "token"
+        return _refused("single sign-on refused: code not accepted by the provider", token_problem)
     except (requests.RequestException, ValueError):
-        return None, "single sign-on refused: provider unreachable", "unreachable"
+        return _refused("single sign-on refused: provider unreachable", MESSAGES["unreachable"])
     claims = token.get("userinfo")
     if not claims or not token.get("id_token"):
-        return None, "single sign-on refused: token", "token"
-    return dict(claims), token["id_token"], None
+        return _refused("single sign-on refused: token", token_problem)
+    return dict(claims), token["id_token"]
 
 
 def oidc_finish(request) -> Outcome:
@@ -220,9 +221,10 @@ def oidc_finish(request) -> Outcome:
     in (the login event says "single sign-on (OpenID Connect) via <issuer> at <acr>")."""
     if not oidc_configured():
         return _refused("single sign-on refused: not configured", START_AGAIN)
-    claims, id_token_or_reason, problem = _fetch_claims(request)
-    if claims is None:
-        return _refused(id_token_or_reason, MESSAGES[problem])
+    fetched = _fetch_claims(request)
+    if isinstance(fetched, Outcome):
+        return fetched
+    claims, id_token = fetched
     value = claims.get(settings.LOTSA_OIDC_CLAIM)
     link = None
     if isinstance(value, str | int) and str(value):
@@ -249,7 +251,7 @@ def oidc_finish(request) -> Outcome:
         )
     how = services.LoginMethod(method=METHOD, provider=settings.LOTSA_OIDC_ISSUER, assurance=acr or "-")
     services.user_complete_login(request=request, user=user, how=how, device=link)
-    request.session[SESSION_ID_TOKEN] = id_token_or_reason
+    request.session[SESSION_ID_TOKEN] = id_token
     return Outcome(user=user)
 
 
