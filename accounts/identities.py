@@ -67,7 +67,7 @@ def identity_link_request(*, by: User, user: User, provider: str, value: str) ->
     value = value.strip()
     if not value:
         raise DomainError(_("Enter the value the provider gives for this person."))
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.organisation is None or not user.is_active:
         raise DomainError(_("Only an active account of an organisation can be linked to a login provider."))
     identity = {
