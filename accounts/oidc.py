@@ -210,6 +210,8 @@ def _fetch_claims(request) -> Outcome | tuple[dict, str]:
         return _refused("single sign-on refused: code not accepted by the provider", token_problem)
     except (requests.RequestException, ValueError):
         return _refused("single sign-on refused: provider unreachable", MESSAGES["unreachable"])
+    except (KeyError, TypeError):  # an answer of the wrong shape
+        return _refused("single sign-on refused: token", token_problem)
     claims = token.get("userinfo")
     if not claims or not token.get("id_token"):
         return _refused("single sign-on refused: token", token_problem)

@@ -392,3 +392,32 @@ def test_the_provider_session_is_verified_by_its_link(people, oidc_settings):
     client = Client()
     log_in(client, oidc_settings, login="sara-sub")
     assert client.session["otp_device_id"] == made.persistent_id
+
+
+def test_the_secret_comes_from_the_environment_or_a_file(settings, tmp_path):
+    settings.LOTSA_OIDC_ISSUER, settings.LOTSA_OIDC_CLIENT_ID = "https://idp.example", "lotsa"
+    settings.LOTSA_OIDC_CLIENT_SECRET, settings.LOTSA_OIDC_CLIENT_SECRET_FILE = "", ""
+    assert not oidc.oidc_configured()
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    settings.LOTSA_OIDC_CLIENT_SECRET_FILE = str(secret)
+    assert oidc.oidc_configured()
+
+
+def test_assurance_floors(settings):
+    settings.LOTSA_OIDC_ACR_ORDER = ["low", "substantial", "high"]
+    settings.LOTSA_OIDC_ROLE_ASSURANCE = {"social_worker": "substantial", "coordinator": "typo"}
+    worker = UserFactory(roles=[Role.SOCIAL_WORKER])
+    assert oidc.assurance_short(worker, "substantial") == []
+    assert oidc.assurance_short(worker, "low") == [("social_worker", "substantial")]
+    assert oidc.assurance_short(worker, "") == [("social_worker", "substantial")]
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    assert oidc.assurance_short(coordinator, "high") == [("coordinator", "typo")]  # a floor no level reaches
+    supervisor = UserFactory(roles=[Role.SUPERVISOR])
+    assert oidc.assurance_short(supervisor, "substantial") == [("supervisor", "high")]
+    settings.LOTSA_OIDC_ACR_ORDER = []
+    assert oidc.assurance_short(supervisor, "high") == [("supervisor", "?")]
+    external = UserFactory(roles=[Role.EXTERNAL_MEMBER])  # reads what consent shares: guarded too
+    assert oidc.assurance_short(external, "high") == [("external_member", "?")]
+    settings.LOTSA_OIDC_ROLE_ASSURANCE = {}
+    assert oidc.assurance_short(coordinator, "") == []  # reads no personal data: no floor unless set
