@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 DEMO_ENV := LOTSA_DEMO=1
 PYTEST_ARGS ?=
 
-.PHONY: demo test serve bench lint messages clean-demo
+.PHONY: demo demo-idp test serve bench lint messages clean-demo
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,20 @@ demo: $(VENV)/.runtime
 	@if [ -s var/audit-anchors.jsonl ] && [ ! -e var/audit-anchors.witness.jsonl ]; then \
 	  $(DEMO_ENV) $(PY) manage.py audit_anchor_recover restart --reason "demo made before the witness store"; fi
 	$(DEMO_ENV) $(PY) manage.py load_demo
+	@if [ -n "$$LOTSA_OIDC_ISSUER" ]; then $(DEMO_ENV) $(PY) manage.py demo_link_identities; fi
 	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C); the access log's sealer runs beside it"
 	$(DEMO_ENV) $(PY) manage.py audit_sealer & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## demo-idp: the demo with a local OpenID Provider on 127.0.0.1:8001 (tests/oidc_provider, Node.js): every
+## demo account is linked to its username there; "Logga in med testleverantörens e-legitimation"
+OIDC_DEMO_ENV := LOTSA_OIDC_ISSUER=http://127.0.0.1:8001 LOTSA_OIDC_CLIENT_ID=lotsa \
+  LOTSA_OIDC_CLIENT_SECRET=lotsa-test-secret LOTSA_OIDC_NAME="testleverantörens e-legitimation" \
+  LOTSA_OIDC_ACR_ORDER=low,substantial,high LOTSA_OIDC_ROLE_ASSURANCE=social_worker=substantial
+demo-idp: $(VENV)/.runtime
+	@[ -d tests/oidc_provider/node_modules/oidc-provider ] || (cd tests/oidc_provider && npm ci --no-audit --no-fund)
+	OIDC_PORT=8001 node tests/oidc_provider/server.mjs & idp=$$!; trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
+	  $(OIDC_DEMO_ENV) $(MAKE) demo
 
 ## test: virtualenv if missing, install, the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.test
@@ -50,7 +61,7 @@ lint: $(VENV)/.test
 
 ## messages: refresh the catalogues after changing user-facing text (needs GNU gettext)
 messages: $(VENV)/.test
-	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*"
+	$(DEMO_ENV) $(PY) manage.py makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*" --ignore "tests/oidc_provider/node_modules/*"
 
 clean-demo:
 	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl var/audit-anchors.witness.jsonl

@@ -182,3 +182,16 @@ class AccountRequestPolicy(Policy):
             .exclude(requested_by_id=user.pk)
             .distinct()
         )
+
+
+class IdentityLinkPolicy(Policy):
+    """Identity links (accounts.identities): administrators ask for them (a second person approves,
+    by AccountRequestPolicy) and remove them; nobody else reaches them."""
+
+    def decide(self, user, action, link, purpose) -> Decision:
+        if user.has_role(Role.ADMINISTRATOR):
+            return Decision.allow("administrator: manages accounts")
+        return Decision.deny("no rule allows this")
+
+    def visible(self, user, queryset: QuerySet, purpose: str = "") -> QuerySet:
+        return queryset if user.has_role(Role.ADMINISTRATOR) else queryset.none()

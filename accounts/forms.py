@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import identities
 from accounts.models import Organisation, User, role_conflicts, roles_not_fitting
 from accounts.roles import Role
 from lotsa import forms as id_fields
@@ -142,3 +143,21 @@ class OrganisationForm(forms.ModelForm):
         if not changed.accepts_users and self.instance.pk and self.instance.users.exists():
             raise forms.ValidationError(_("This kind of organisation has no users, and this one has some."))
         return kind
+
+
+class IdentityLinkForm(forms.Form):
+    """An identity at a login provider for an account: the value of the claim the provider is
+    matched by (its subject, an employee or HSA id), as the provider's administrators give it."""
+
+    provider = forms.ChoiceField(label=_("Login provider"), choices=())
+    value = forms.CharField(
+        label=_("The person's identity at the provider"),
+        max_length=255,
+        help_text=_("The value of the claim Lotsa matches, exactly as the provider sends it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [
+            (provider.key, f"{provider.name} ({provider.claim})") for provider in identities.login_providers()
+        ]

@@ -28,6 +28,8 @@ PUBLIC_URL_NAMES = (
     "accounts:passkey_add_begin",
     "accounts:passkey_add_complete",
     "accounts:passkey_jsi18n",
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
     "health",
 )
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 # The roles and the role sets live in accounts/roles.py, below every app: import them from there.
 from accounts.roles import CASE_ROLES, GUARDED_ROLES, SOCIAL_SERVICES_ROLES, Role
@@ -280,6 +281,7 @@ class RequestKind(models.TextChoices):
         "organisation_deactivate",
         _("Deactivating an organisation whose staff approve access"),
     )
+    IDENTITY_LINK = "identity_link", _("Linking an account to an identity at a login provider")
 
 
 class AccountRequestStatus(models.TextChoices):
@@ -314,6 +316,10 @@ class AccountRequest(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    # An identity link (accounts.identities): the provider (issuer or entity id), the claim and its value.
+    identity_provider = models.CharField(_("login provider"), max_length=300, blank=True)
+    identity_claim = models.CharField(_("claim"), max_length=64, blank=True)
+    identity_value = models.CharField(_("value"), max_length=255, blank=True)
     # Who may approve, fixed when the request is made (accounts.access.approvers_for), each with the
     # role that made them one: disabling a supervisor or creating a unit afterwards never changes who
     # decides it, and an approver decides only while they still hold that role.
@@ -406,3 +412,27 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"EnrolmentCode {self.pk}"
+
+
+class IdentityLink(Device):
+    """An account's identity at a login provider (OpenID Connect today, SAML later): the provider's
+    issuer or entity id, the claim it is matched by (the subject, an employee or HSA id) and its value.
+    Made only when a second person approves an administrator's request (``RequestKind.IDENTITY_LINK``);
+    a login never makes one. It is also the django-otp device of a session from that provider (the
+    provider proved the second factor): removing the link ends such sessions at their next request."""
+
+    provider = models.CharField(_("login provider"), max_length=300)
+    claim = models.CharField(_("claim"), max_length=64)
+    value = models.CharField(_("value"), max_length=255)
+    request = models.ForeignKey(AccountRequest, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "claim", "value"], name="one_account_per_identity")
+        ]
+        verbose_name = _("identity link")
+        verbose_name_plural = _("identity links")
+
+    def __str__(self) -> str:
+        return f"IdentityLink {self.pk}"

@@ -25,6 +25,7 @@ from accounts.models import (
     AccountRequest,
     AccountRequestStatus,
     EnrolmentCode,
+    IdentityLink,
     Organisation,
     OrganisationKind,
     RequestApprover,
@@ -429,6 +430,9 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
         _end_organisation_sessions(by=by, organisation=organisation)
         return None
     user = User.objects.select_for_update().get(pk=request.subject_user_id)
+    if request.kind == RequestKind.IDENTITY_LINK:
+        _link_identity(request, user=user, by=by)
+        return None
     if request.kind == RequestKind.ACCOUNT_DISABLE:
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -449,6 +453,25 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
     user.save(update_fields=["organisation"])
     user_set_roles(user=user, roles=roles)
     return _complete_code(request, by=by) if reissue else None
+
+
+def _link_identity(request: AccountRequest, *, user: User, by: User) -> None:
+    """An approved identity link (accounts.identities): the account can now log in through it."""
+    taken = IdentityLink.objects.filter(
+        provider=request.identity_provider, claim=request.identity_claim, value=request.identity_value
+    ).exists()
+    if taken or IdentityLink.objects.filter(user=user, provider=request.identity_provider).exists():
+        raise DomainError(_("This identity, or this account at that login provider, is linked already."))
+    IdentityLink.objects.create(
+        user=user,
+        name="single sign-on",
+        confirmed=True,
+        provider=request.identity_provider,
+        claim=request.identity_claim,
+        value=request.identity_value,
+        request=request,
+    )
+    audit.record(action=Action.UPDATE, actor=by, target=user, reason="identity linked")
 
 
 class ActivationFailed(DomainError):

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from accounts import passkeys, views
+from accounts import passkeys, views, views_sso
 
 app_name = "accounts"
 
@@ -23,6 +23,14 @@ urlpatterns = [
         "passkeys/jsi18n/",
         JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
         name="passkey_jsi18n",
+    ),
+    path("login/oidc/", views_sso.oidc_login, name="oidc_login"),
+    path("login/oidc/callback/", views_sso.oidc_callback, name="oidc_callback"),
+    path("admin/users/<int:user_id>/links/", views_sso.identity_link_create, name="identity_link_create"),
+    path(
+        "admin/users/<int:user_id>/links/<int:link_id>/remove/",
+        views_sso.identity_link_remove,
+        name="identity_link_remove",
     ),
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_create, name="user_create"),

@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, local_login, lockout, passkeys, selectors, services
+from accounts import forms, local_login, lockout, oidc, passkeys, selectors, services, views_sso
 from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
 from accounts.pending import pending_end, pending_start, pending_user
 from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
@@ -93,7 +93,7 @@ def login_view(request):
         else:
             step = "accounts:second_factor" if passkeys.has_second_factor(user) else "accounts:enrol"
             return redirect(_pending(request, user, _safe_next(request, request.GET.get("next")), step))
-    return render(request, "accounts/login.html", {"form": form})
+    return render(request, "accounts/login.html", {"form": form, "single_sign_on": oidc.single_sign_on()})
 
 
 def _finish(request, user: User, device: TOTPDevice):
@@ -195,9 +195,11 @@ def passkey_remove(request, credential_id: int):
 def logout_view(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    id_token = request.session.get(oidc.SESSION_ID_TOKEN)
     logout(request)
     messages.info(request, _("You have logged out."))
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    # A session from the city's provider ends there too (RP-initiated logout), where it can.
+    return redirect(oidc.oidc_logout_url(request, id_token) or settings.LOGOUT_REDIRECT_URL)
 
 
 # --- Account management (administrators only; never any case content) -------------------------
@@ -272,6 +274,7 @@ def user_edit(request, user_id: int):
         "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "has_password": user.has_usable_password(),
         "pending": selectors.pending_requests_about(user=user),
+        **views_sso.link_context(user),
     }
     return form_page(
         request,

@@ -613,6 +613,53 @@ REASONS = {
     ),
     "unknown passkey": pgettext_lazy("access reason", "an unknown passkey"),
     "passkey of a disabled account": pgettext_lazy("access reason", "a passkey of a disabled account"),
+    "identity linked": pgettext_lazy("access reason", "linked to an identity at a login provider"),
+    "identity link removed": pgettext_lazy(
+        "access reason", "link to an identity at a login provider removed"
+    ),
+    "single sign-on (OpenID Connect)": pgettext_lazy("access reason", "single sign-on (OpenID Connect)"),
+    "single sign-on refused: state": pgettext_lazy(
+        "access reason", "single sign-on refused: the answer matched no login started in this browser"
+    ),
+    "single sign-on refused: nonce": pgettext_lazy(
+        "access reason", "single sign-on refused: the id token was issued for another login (nonce)"
+    ),
+    "single sign-on refused: signature": pgettext_lazy(
+        "access reason", "single sign-on refused: the id token was not signed by a key the provider publishes"
+    ),
+    "single sign-on refused: token expired": pgettext_lazy(
+        "access reason", "single sign-on refused: the id token had expired"
+    ),
+    "single sign-on refused: token claims": pgettext_lazy(
+        "access reason", "single sign-on refused: the id token was for another issuer or client"
+    ),
+    "single sign-on refused: token": pgettext_lazy(
+        "access reason", "single sign-on refused: the provider's answer could not be verified"
+    ),
+    "single sign-on refused: code not accepted by the provider": pgettext_lazy(
+        "access reason", "single sign-on refused: the provider did not accept the code (expired or used)"
+    ),
+    "single sign-on refused: the provider answered with an error": pgettext_lazy(
+        "access reason", "single sign-on refused: the provider answered with an error"
+    ),
+    "single sign-on refused: another issuer": pgettext_lazy(
+        "access reason", "single sign-on refused: the answer named another provider"
+    ),
+    "single sign-on refused: provider unreachable": pgettext_lazy(
+        "access reason", "single sign-on refused: the provider could not be reached"
+    ),
+    "single sign-on refused: not configured": pgettext_lazy(
+        "access reason", "single sign-on refused: it is not configured"
+    ),
+    "single sign-on refused: no linked account": pgettext_lazy(
+        "access reason", "single sign-on refused: the identity is linked to no account"
+    ),
+    "single sign-on refused: account disabled": pgettext_lazy(
+        "access reason", "single sign-on refused: the account or its organisation is disabled"
+    ),
+    "single sign-on refused: assurance too low": pgettext_lazy(
+        "access reason", "single sign-on refused: the assurance level was too low for the account's roles"
+    ),
     "police request to the defector programme": pgettext_lazy(
         "access reason", "a request from the police to the defector programme"
     ),
@@ -914,6 +961,13 @@ REASON_PATTERNS = (
             "access reason", "the unit has %(n)s case(s) of the person that the user does not handle"
         ),
         {"n": "number"},
+    ),
+    Pattern(
+        "single sign-on (OpenID Connect) via {provider} at {assurance}",
+        pgettext_lazy(
+            "access reason",
+            "single sign-on (OpenID Connect) via %(provider)s at assurance level %(assurance)s",
+        ),
     ),
     Pattern("{n} sessions ended", pgettext_lazy("access reason", "%(n)s sessions ended"), {"n": "number"}),
     # The shapes with nothing but parts come last. A decision on a page that has changed since

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -214,6 +215,24 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("LOTSA_PASSKEY_ORIGINS") or (
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.LotsaWebAuthnHelper"
 
+# --- Single sign-on with OpenID Connect (accounts.oidc; docs/operations.md, "A city's login provider")
+# Off while LOTSA_OIDC_ISSUER is empty. The secret comes from the environment or a file, never the repo.
+LOTSA_OIDC_ISSUER = os.environ.get("LOTSA_OIDC_ISSUER", "").rstrip("/")
+LOTSA_OIDC_CLIENT_ID = os.environ.get("LOTSA_OIDC_CLIENT_ID", "")
+LOTSA_OIDC_CLIENT_SECRET = os.environ.get("LOTSA_OIDC_CLIENT_SECRET", "")
+LOTSA_OIDC_CLIENT_SECRET_FILE = os.environ.get("LOTSA_OIDC_CLIENT_SECRET_FILE", "")
+LOTSA_OIDC_SCOPES = os.environ.get("LOTSA_OIDC_SCOPES", "openid profile")
+LOTSA_OIDC_CLAIM = os.environ.get("LOTSA_OIDC_CLAIM", "sub")  # the claim an identity link matches
+LOTSA_OIDC_NAME = os.environ.get("LOTSA_OIDC_NAME", "")  # shown as "Log in with <name>"
+# The provider's assurance levels (acr), lowest first; per role the lowest it needs ("role=acr,...").
+# A role that reads personal data or approves access to it and is not named needs the highest.
+LOTSA_OIDC_ACR_ORDER = env_list("LOTSA_OIDC_ACR_ORDER")
+LOTSA_OIDC_ROLE_ASSURANCE = dict(
+    item.split("=", 1) for item in env_list("LOTSA_OIDC_ROLE_ASSURANCE") if "=" in item
+)
+LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
+_oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(LOTSA_OIDC_ISSUER)) if LOTSA_OIDC_ISSUER else ""
+
 # --- HTTPS and headers --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -235,7 +254,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # The city's provider (LOTSA_OIDC_ISSUER): the login and logout forms lead there.
+        "form-action": ["'self'", *([_oidc_origin] if _oidc_origin else [])],
     }
 }
 

@@ -118,6 +118,10 @@ PATTERN_EXAMPLES = {
         "enheten har 2 ärende(n) om personen som användaren inte handlägger"
     ),
     "3 sessions ended": "3 sessioner avslutades",
+    "single sign-on (OpenID Connect) via https://idp.stad.se at substantial": (
+        "inloggning med organisationens e-legitimation (OpenID Connect) via https://idp.stad.se "
+        "på tillitsnivå substantial"
+    ),
     "assigned to the case; the case changed meanwhile (version 3 shown, 4 now)": (
         "tilldelad ärendet; ärendet ändrades under tiden (version 3 visades, nu 4)"
     ),

@@ -33,6 +33,7 @@ NOTHING_TO_FILL_IN = {
     "accounts:logout": "ends the user's own session",
     "accounts:user_unlock": "a button: lifts a lockout (the administrator's role decided on entry)",
     "accounts:user_reset_credentials": "a button: its service decides and refuses",
+    "accounts:identity_link_remove": "a button: its service decides and refuses",
     "cases:handover_accept": "a button: accepts the hand-over the address names",
     "cases:not_same_person": "a button: marks the two records the address names as not the same person",
     "cases:handover_withdraw": "a button: withdraws the hand-over the address names",
@@ -56,7 +57,13 @@ NOTHING_TO_FILL_IN = {
 
 # The login steps are not about anyone's data: a wrong password or code is a failed login, recorded
 # as such (tests/test_login.py); there is no one who "may not" post them.
-LOGIN_STEPS = {"accounts:login", "accounts:second_factor", "accounts:enrol", "accounts:activate"}
+LOGIN_STEPS = {
+    "accounts:login",
+    "accounts:second_factor",
+    "accounts:enrol",
+    "accounts:activate",
+    "accounts:oidc_login",
+}
 
 # Pages decided on entry (by role, or emergency access's first step) for every method: that decision
 # is the invalid post's decision too (nothing else is asked before the form is shown again).

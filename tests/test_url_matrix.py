@@ -582,6 +582,23 @@ MATRIX = {
         lambda w: {"decision": "refuse", "note": ""},
     ),
     "accounts:user_unlock": ("post", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY_POST),
+    # Single sign-on, not configured in this world: nothing there (tests/test_oidc.py: configured, against
+    # a real provider); a logged-in user is sent to the start page.
+    "accounts:oidc_login": ("post", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
+    "accounts:oidc_callback": ("get", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
+    # An identity link: asked for by an administrator (here with a provider Lotsa does not know: the
+    # form is refused, decided first), removed by one (here a link that no longer exists: refused).
+    "accounts:identity_link_create": (
+        "post",
+        lambda w: {"user_id": w.users["social_worker"].pk},
+        ADMIN_ONLY_POST,
+        lambda w: {"provider": "https://idp.example", "value": "x"},
+    ),
+    "accounts:identity_link_remove": (
+        "post",
+        lambda w: {"user_id": w.users["social_worker"].pk, "link_id": 999999},
+        ADMIN_ONLY_POST,
+    ),
     "accounts:organisation_list": ("get", None, ADMIN_ONLY),
     "accounts:organisation_create": ("get", None, ADMIN_ONLY),
     "accounts:organisation_edit": ("get", lambda w: {"organisation_id": w.district_a.pk}, ADMIN_ONLY),
@@ -951,6 +968,8 @@ WITHOUT_ACCESS = {
     "accounts:passkey_login_begin",
     "accounts:passkey_add_begin",
     "accounts:passkey_jsi18n",
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
 }
 CASES = [(name, role) for name in MATRIX for role in ROLES]
 

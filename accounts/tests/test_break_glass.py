@@ -84,8 +84,19 @@ def test_a_break_glass_list_alone_keeps_local_login_for_the_named(client):
     assert log_in(client, UserFactory(username="nodkonto")).status_code == 302
 
 
+# A city's provider, as configured (no provider answers here: the check only reads the settings).
+PROVIDER = {
+    "LOTSA_OIDC_ISSUER": "https://login.stad.example.se",
+    "LOTSA_OIDC_CLIENT_ID": "lotsa",
+    "LOTSA_OIDC_CLIENT_SECRET": "not-a-real-secret",
+}
+NO_PROVIDER = {"LOTSA_OIDC_ISSUER": "", "LOTSA_OIDC_CLIENT_ID": "", "LOTSA_OIDC_CLIENT_SECRET": ""}
+
+
 def deploy_issues(**settings) -> list:
-    with override_settings(**settings):
+    """The check's findings; single sign-on on means a provider is configured unless the test says."""
+    provider = PROVIDER if settings.get("LOTSA_SINGLE_SIGN_ON") else NO_PROVIDER
+    with override_settings(**{**provider, **settings}):
         return checks.local_login_only_where_it_must_be(None)
 
 
@@ -125,6 +136,19 @@ def test_the_deploy_check_warns_of_a_long_list_an_unknown_or_inactive_account_an
     assert not any("'aktiv'" in msg for msg in named)
     no_way_in = deploy_issues(LOTSA_PRODUCTION=True, LOTSA_SINGLE_SIGN_ON=True, LOTSA_BREAK_GLASS_ACCOUNTS=[])
     assert ids(no_way_in) == ["lotsa.W032"]
+
+
+def test_single_sign_on_without_a_provider_fails_and_a_provider_left_off_is_said():
+    UserFactory(username="nodkonto")
+    on_without = deploy_issues(
+        LOTSA_PRODUCTION=True,
+        LOTSA_SINGLE_SIGN_ON=True,
+        LOTSA_BREAK_GLASS_ACCOUNTS=["nodkonto"],
+        **NO_PROVIDER,
+    )
+    assert ids(on_without) == ["lotsa.E032"] and on_without[0].is_serious()
+    left_off = deploy_issues(LOTSA_SINGLE_SIGN_ON=False, **named, **PROVIDER)
+    assert ids(left_off) == ["lotsa.W034"] and not left_off[0].is_serious()
 
 
 def test_before_the_first_accounts_the_named_accounts_are_not_looked_up():

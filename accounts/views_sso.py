@@ -1,0 +1,89 @@
+"""Single sign-on pages: the login through a city's OpenID Provider, and the identity links that an
+administrator asks for on an account's page (made when a second person approves)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponseNotFound
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts import forms, identities, oidc
+from accounts.models import IdentityLink, User
+from audit.models import Action
+from lotsa.posting import post_form
+
+
+def _refused(request, message: str):
+    return render(request, "accounts/oidc_refused.html", {"message": message}, status=403)
+
+
+@require_POST
+@never_cache
+def oidc_login(request):
+    """Start a login at the provider (a post from the login page, with its CSRF token)."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if not oidc.oidc_configured():
+        return HttpResponseNotFound()
+    location, refusal = oidc.oidc_begin(request)
+    return redirect(location) if refusal is None else _refused(request, refusal.message)
+
+
+@require_safe
+@never_cache
+def oidc_callback(request):
+    """The provider sends the browser back here. The session cookie is SameSite=Strict, so a browser
+    coming from a provider on another site arrives without it: the page then loads itself once more
+    from Lotsa (a same-site navigation, which carries the cookie)."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if not oidc.oidc_configured():
+        return HttpResponseNotFound()
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:
+        again = request.GET.copy()
+        again["again"] = "1"
+        return render(request, "accounts/oidc_continue.html", {"url": f"{request.path}?{again.urlencode()}"})
+    outcome = oidc.oidc_finish(request)
+    if outcome.user is None:
+        return _refused(request, outcome.message)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def link_context(user: User) -> dict:
+    """What an account's page shows of its identity links: the links, and the form to ask for one."""
+    return {
+        "identity_links": identities.identity_links_of(user),
+        "link_form": forms.IdentityLinkForm() if identities.login_providers() else None,
+    }
+
+
+@require_POST
+def identity_link_create(request, user_id: int):
+    """Ask for the account to be linked to an identity at a login provider (approved by a second person)."""
+    user = get_object_or_404(User, pk=user_id)
+    return post_form(
+        request,
+        forms.IdentityLinkForm(request.POST),
+        change=lambda data: identities.identity_link_request(by=request.user, user=user, **data),
+        done=_("The link was entered. It takes effect when a second person approves it."),
+        back=reverse("accounts:user_edit", kwargs={"user_id": user.pk}) + "#identity-links",
+        decide_on=lambda: IdentityLink(user=user),
+        action=Action.CREATE,
+    )
+
+
+@require_POST
+def identity_link_remove(request, user_id: int, link_id: int):
+    user = get_object_or_404(User, pk=user_id)
+    return post_form(
+        request,
+        change=lambda data: identities.identity_link_remove(by=request.user, user=user, link_id=link_id),
+        done=_("The link was removed. Sessions started through it have ended."),
+        back=reverse("accounts:user_edit", kwargs={"user_id": user.pk}) + "#identity-links",
+        decide_on=lambda: IdentityLink(user=user),
+        action=Action.DELETE,
+    )
