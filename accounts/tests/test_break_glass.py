@@ -140,12 +140,8 @@ def test_the_deploy_check_warns_of_a_long_list_an_unknown_or_inactive_account_an
 
 def test_single_sign_on_without_a_provider_fails_and_a_provider_left_off_is_said():
     UserFactory(username="nodkonto")
-    on_without = deploy_issues(
-        LOTSA_PRODUCTION=True,
-        LOTSA_SINGLE_SIGN_ON=True,
-        LOTSA_BREAK_GLASS_ACCOUNTS=["nodkonto"],
-        **NO_PROVIDER,
-    )
+    named = {"LOTSA_PRODUCTION": True, "LOTSA_BREAK_GLASS_ACCOUNTS": ["nodkonto"]}
+    on_without = deploy_issues(LOTSA_SINGLE_SIGN_ON=True, **named, **NO_PROVIDER)
     assert ids(on_without) == ["lotsa.E032"] and on_without[0].is_serious()
     left_off = deploy_issues(LOTSA_SINGLE_SIGN_ON=False, **named, **PROVIDER)
     assert ids(left_off) == ["lotsa.W034"] and not left_off[0].is_serious()
