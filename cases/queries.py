@@ -312,24 +312,82 @@ def happened_on_check(on: dt.date | None, *, case: Case) -> dt.date:
     return on
 
 
+# A criterion (one name typed, each of its spellings and sounds) is called common once its index rows
+# reach this many, counted in the index alone; a common criterion is checked person by person for the
+# candidates of the rarer ones instead of being read whole.
+NAME_CRITERION_COMMON = 2000
+
+
 def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list[uuid.UUID]:
     """The ids of up to ``limit`` of the unit's people (not erased) whose name index has a row for every
     token of ``query`` (the token or its sound, with the birth year when one was typed): the candidates
     of a search by name, found in SQL, nothing decrypted. A candidate may be a colliding digest: the
-    caller confirms it. Written as one parameterised statement: the ORM's compiling of the nested
-    subqueries took longer than the database's answering them."""
-    # Only table names (from the models) and placeholders are written into the text; every value is a
-    # parameter.
+    caller confirms it.
+
+    Rarest criterion first (a common given name has tens of thousands of rows among a million people,
+    a rare surname a few hundred): one statement counts each criterion's rows, up to
+    ``NAME_CRITERION_COMMON``, in the index alone; the rarest is read, the other rare ones are read and
+    intersected with it, and each common one is only probed for the candidates left, one indexed
+    lookup of (kind, digest, person) each. Only then are the candidates looked up among the unit's
+    people. The counts are never shown: the result is the same whatever the order. Written as
+    parameterised statements (the ORM's compiling of the nested subqueries took longer than the
+    database's answering them); only table names (from the models) and placeholders are written into
+    the text, every value is a parameter."""
+    criteria = query.criteria()
+    counts = _name_criteria_rows(criteria)
+    if not criteria or min(counts) == 0:
+        return []  # nobody has the rarest criterion: nothing more to ask
+    ordered = [criterion for _, criterion in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0])]
+    common = {id(c) for count, c in zip(counts, criteria, strict=True) if count >= NAME_CRITERION_COMMON}
     people, tokens = Person._meta.db_table, PersonNameToken._meta.db_table
-    criteria, params = [], [organisation_id]
-    for alternatives in query.criteria():
-        either = " OR ".join(["(kind = %s AND digest = %s)"] * len(alternatives))
-        criteria.append(f"AND {people}.id IN (SELECT person_id FROM {tokens} WHERE {either})")  # noqa: S608
-        params += [value for alternative in alternatives for value in alternative]
+    rarest, *others = ordered
+    conditions, params = [], _values(rarest)
+    for criterion in others:
+        if id(criterion) in common and id(rarest) not in common:
+            probes = [
+                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = c.person_id AND t.kind = %s "  # noqa: S608
+                "AND t.digest = %s)"
+            ] * len(criterion)
+            conditions.append(f"({' OR '.join(probes)})")
+        else:
+            conditions.append(f"c.person_id IN ({_rows_of(criterion)})")
+        params += _values(criterion)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    # The candidates first, then the unit's people among them (CROSS JOIN: SQLite keeps that order
+    # rather than walking the unit's people, which would read a hundred thousand rows).
     sql = (
-        f"SELECT {people}.id FROM {people} WHERE {people}.organisation_id = %s "  # noqa: S608
-        f"AND {people}.erased_at IS NULL {' '.join(criteria)} LIMIT %s"
+        f"SELECT p.id FROM (SELECT DISTINCT c.person_id FROM ({_rows_of(rarest)}) c {where}) k "  # noqa: S608
+        f"CROSS JOIN {people} p WHERE p.id = k.person_id AND p.organisation_id = %s "
+        "AND p.erased_at IS NULL LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*params, organisation_id, limit])
         return [value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()]
+
+
+def _rows_of(criterion: list[tuple[int, int]]) -> str:
+    """The person ids of a criterion's index rows, each alternative read by itself (an index-only scan
+    of (kind, digest, person))."""
+    tokens = PersonNameToken._meta.db_table
+    one = f"SELECT person_id FROM {tokens} WHERE kind = %s AND digest = %s"  # noqa: S608
+    return " UNION ALL ".join([one] * len(criterion))
+
+
+def _values(criterion: list[tuple[int, int]]) -> list[int]:
+    return [value for alternative in criterion for value in alternative]
+
+
+def _name_criteria_rows(criteria: list[list[tuple[int, int]]]) -> list[int]:
+    """How many index rows each criterion has, counted up to ``NAME_CRITERION_COMMON``: one statement,
+    reading at most that many rows of the index a criterion."""
+    if not criteria:
+        return []
+    counted = ", ".join(
+        [f"(SELECT COUNT(*) FROM (SELECT 1 FROM ({_rows_of(c)}) r LIMIT %s) n)" for c in criteria]  # noqa: S608
+    )
+    params = []
+    for criterion in criteria:
+        params += [*_values(criterion), NAME_CRITERION_COMMON]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counted}", params)
+        return list(cursor.fetchone())
