@@ -324,26 +324,27 @@ def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list
     of a search by name, found in SQL, nothing decrypted. A candidate may be a colliding digest: the
     caller confirms it.
 
-    Rarest criterion first (a common given name has tens of thousands of rows among a million people,
-    a rare surname a few hundred): one statement counts each criterion's rows, up to
+    Rarest criterion first (a common given name has tens of thousands of rows among a million people, a
+    rare surname a few hundred): one statement counts each criterion's rows, up to
     ``NAME_CRITERION_COMMON``, in the index alone; the rarest is read, the other rare ones are read and
-    intersected with it, and each common one is only probed for the candidates left, one indexed
-    lookup of (kind, digest, person) each. Only then are the candidates looked up among the unit's
-    people. The counts are never shown: the result is the same whatever the order. Written as
+    intersected with it, and each common one is only probed for the candidates left, one indexed lookup
+    of (kind, digest, person) each (when every criterion is common, all are read and intersected: such a
+    search usually proposes more people than are shown). Only then are the candidates looked up among
+    the unit's people. The counts are never shown: the result is the same whatever the order. Written as
     parameterised statements (the ORM's compiling of the nested subqueries took longer than the
-    database's answering them); only table names (from the models) and placeholders are written into
-    the text, every value is a parameter."""
+    database's answering them); only table names (from the models) and placeholders are written into the
+    text, every value is a parameter."""
     criteria = query.criteria()
     counts = _name_criteria_rows(criteria)
     if not criteria or min(counts) == 0:
         return []  # nobody has the rarest criterion: nothing more to ask
-    ordered = [criterion for _, criterion in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0])]
-    common = {id(c) for count, c in zip(counts, criteria, strict=True) if count >= NAME_CRITERION_COMMON}
+    order = sorted(range(len(criteria)), key=counts.__getitem__)  # the rarest first
+    common = [counts[i] >= NAME_CRITERION_COMMON for i in order]
     people, tokens = Person._meta.db_table, PersonNameToken._meta.db_table
-    rarest, *others = ordered
+    rarest, *others = [criteria[i] for i in order]
     conditions, params = [], _values(rarest)
-    for criterion in others:
-        if id(criterion) in common and id(rarest) not in common:
+    for criterion, probed in zip(others, common[1:], strict=True):
+        if probed and not common[0]:
             probes = [
                 f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = c.person_id AND t.kind = %s "  # noqa: S608
                 "AND t.digest = %s)"
