@@ -342,27 +342,30 @@ def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list
     common = [counts[i] >= NAME_CRITERION_COMMON for i in order]
     people, tokens = Person._meta.db_table, PersonNameToken._meta.db_table
     rarest, *others = [criteria[i] for i in order]
-    conditions, params = [], _values(rarest)
-    for criterion, probed in zip(others, common[1:], strict=True):
-        if probed and not common[0]:
-            probes = [
-                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = c.person_id AND t.kind = %s "  # noqa: S608
-                "AND t.digest = %s)"
+    read, read_params, probes, probe_params = [], [], [], []
+    for criterion, is_common in zip(others, common[1:], strict=True):
+        if is_common and not common[0]:
+            # OFFSET 0: PostgreSQL then probes for each candidate instead of hashing every row of the
+            # common name (its estimates of a digest's rows are rough); SQLite needs the LIMIT with it.
+            either = [
+                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = p.id AND t.kind = %s "  # noqa: S608
+                "AND t.digest = %s LIMIT 1 OFFSET 0)"
             ] * len(criterion)
-            conditions.append(f"({' OR '.join(probes)})")
+            probes.append(f"AND ({' OR '.join(either)})")
+            probe_params += _values(criterion)
         else:
-            conditions.append(f"c.person_id IN ({_rows_of(criterion)})")
-        params += _values(criterion)
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    # The candidates first, then the unit's people among them (CROSS JOIN: SQLite keeps that order
-    # rather than walking the unit's people, which would read a hundred thousand rows).
+            read.append(f"AND r.person_id IN ({_rows_of(criterion)})")
+            read_params += _values(criterion)
+    # The rarest criterion's people, less those another rare criterion lacks; then the unit's people
+    # among them (CROSS JOIN: SQLite keeps that order rather than walking the unit's hundred thousand
+    # people); only then, for those left, the probes of the common criteria.
     sql = (
-        f"SELECT p.id FROM (SELECT DISTINCT c.person_id FROM ({_rows_of(rarest)}) c {where}) k "  # noqa: S608
-        f"CROSS JOIN {people} p WHERE p.id = k.person_id AND p.organisation_id = %s "
-        "AND p.erased_at IS NULL LIMIT %s"
+        f"SELECT p.id FROM (SELECT DISTINCT r.person_id FROM ({_rows_of(rarest)}) r "  # noqa: S608
+        f"WHERE 1 = 1 {' '.join(read)}) c CROSS JOIN {people} p WHERE p.id = c.person_id "
+        f"AND p.organisation_id = %s AND p.erased_at IS NULL {' '.join(probes)} LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, organisation_id, limit])
+        cursor.execute(sql, [*_values(rarest), *read_params, organisation_id, *probe_params, limit])
         return [value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()]
 
 
