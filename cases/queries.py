@@ -315,7 +315,7 @@ def happened_on_check(on: dt.date | None, *, case: Case) -> dt.date:
 # A criterion (one name typed, each of its spellings and sounds) is called common once its index rows
 # reach this many, counted in the index alone; a common criterion is checked person by person for the
 # candidates of the rarer ones instead of being read whole.
-NAME_CRITERION_COMMON = 2000
+NAME_CRITERION_COMMON = 5000
 
 
 def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list[uuid.UUID]:
@@ -348,7 +348,7 @@ def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list
             # OFFSET 0: PostgreSQL then probes for each candidate instead of hashing every row of the
             # common name (its estimates of a digest's rows are rough); SQLite needs the LIMIT with it.
             either = [
-                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = p.id AND t.kind = %s "  # noqa: S608
+                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = c.person_id AND t.kind = %s "  # noqa: S608
                 "AND t.digest = %s LIMIT 1 OFFSET 0)"
             ] * len(criterion)
             probes.append(f"AND ({' OR '.join(either)})")
@@ -356,16 +356,17 @@ def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list
         else:
             read.append(f"AND r.person_id IN ({_rows_of(criterion)})")
             read_params += _values(criterion)
-    # The rarest criterion's people, less those another rare criterion lacks; then the unit's people
-    # among them (CROSS JOIN: SQLite keeps that order rather than walking the unit's hundred thousand
-    # people); only then, for those left, the probes of the common criteria.
+    # The rarest criterion's people, less those another rare criterion lacks, each probed for the
+    # common criteria (an index-only lookup, cheaper than reading the person); then the unit's people
+    # among those left (CROSS JOIN: SQLite keeps that order rather than walking the unit's hundred
+    # thousand people).
     sql = (
         f"SELECT p.id FROM (SELECT DISTINCT r.person_id FROM ({_rows_of(rarest)}) r "  # noqa: S608
         f"WHERE 1 = 1 {' '.join(read)}) c CROSS JOIN {people} p WHERE p.id = c.person_id "
-        f"AND p.organisation_id = %s AND p.erased_at IS NULL {' '.join(probes)} LIMIT %s"
+        f"{' '.join(probes)} AND p.organisation_id = %s AND p.erased_at IS NULL LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_values(rarest), *read_params, organisation_id, *probe_params, limit])
+        cursor.execute(sql, [*_values(rarest), *read_params, *probe_params, organisation_id, limit])
         return [value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()]
 
 
