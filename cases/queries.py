@@ -312,24 +312,87 @@ def happened_on_check(on: dt.date | None, *, case: Case) -> dt.date:
     return on
 
 
+# A criterion (one name typed, each of its spellings and sounds) is called common once its index rows
+# reach this many, counted in the index alone; a common criterion is checked person by person for the
+# candidates of the rarer ones instead of being read whole.
+NAME_CRITERION_COMMON = 5000
+
+
 def people_named(*, organisation_id, query: names.NameQuery, limit: int) -> list[uuid.UUID]:
     """The ids of up to ``limit`` of the unit's people (not erased) whose name index has a row for every
     token of ``query`` (the token or its sound, with the birth year when one was typed): the candidates
     of a search by name, found in SQL, nothing decrypted. A candidate may be a colliding digest: the
-    caller confirms it. Written as one parameterised statement: the ORM's compiling of the nested
-    subqueries took longer than the database's answering them."""
-    # Only table names (from the models) and placeholders are written into the text; every value is a
-    # parameter.
+    caller confirms it.
+
+    Rarest criterion first (a common given name has tens of thousands of rows among a million people, a
+    rare surname a few hundred): one statement counts each criterion's rows, up to
+    ``NAME_CRITERION_COMMON``, in the index alone; the rarest is read, the other rare ones are read and
+    intersected with it, and each common one is only probed for the candidates left, one indexed lookup
+    of (kind, digest, person) each (when every criterion is common, all are read and intersected: such a
+    search usually proposes more people than are shown). Only then are the candidates looked up among
+    the unit's people. The counts are never shown: the result is the same whatever the order. Written as
+    parameterised statements (the ORM's compiling of the nested subqueries took longer than the
+    database's answering them); only table names (from the models) and placeholders are written into the
+    text, every value is a parameter."""
+    criteria = query.criteria()
+    counts = _name_criteria_rows(criteria)
+    if not criteria or min(counts) == 0:
+        return []  # nobody has the rarest criterion: nothing more to ask
+    order = sorted(range(len(criteria)), key=counts.__getitem__)  # the rarest first
+    common = [counts[i] >= NAME_CRITERION_COMMON for i in order]
     people, tokens = Person._meta.db_table, PersonNameToken._meta.db_table
-    criteria, params = [], [organisation_id]
-    for alternatives in query.criteria():
-        either = " OR ".join(["(kind = %s AND digest = %s)"] * len(alternatives))
-        criteria.append(f"AND {people}.id IN (SELECT person_id FROM {tokens} WHERE {either})")  # noqa: S608
-        params += [value for alternative in alternatives for value in alternative]
+    rarest, *others = [criteria[i] for i in order]
+    read, read_params, probes, probe_params = [], [], [], []
+    for criterion, is_common in zip(others, common[1:], strict=True):
+        if is_common and not common[0]:
+            # OFFSET 0: PostgreSQL then probes for each candidate instead of hashing every row of the
+            # common name (its estimates of a digest's rows are rough); SQLite needs the LIMIT with it.
+            either = [
+                f"EXISTS (SELECT 1 FROM {tokens} t WHERE t.person_id = c.person_id AND t.kind = %s "  # noqa: S608
+                "AND t.digest = %s LIMIT 1 OFFSET 0)"
+            ] * len(criterion)
+            probes.append(f"AND ({' OR '.join(either)})")
+            probe_params += _values(criterion)
+        else:
+            read.append(f"AND r.person_id IN ({_rows_of(criterion)})")
+            read_params += _values(criterion)
+    # The rarest criterion's people, less those another rare criterion lacks, each probed for the
+    # common criteria (an index-only lookup, cheaper than reading the person); then the unit's people
+    # among those left (CROSS JOIN: SQLite keeps that order rather than walking the unit's hundred
+    # thousand people).
     sql = (
-        f"SELECT {people}.id FROM {people} WHERE {people}.organisation_id = %s "  # noqa: S608
-        f"AND {people}.erased_at IS NULL {' '.join(criteria)} LIMIT %s"
+        f"SELECT p.id FROM (SELECT DISTINCT r.person_id FROM ({_rows_of(rarest)}) r "  # noqa: S608
+        f"WHERE 1 = 1 {' '.join(read)}) c CROSS JOIN {people} p WHERE p.id = c.person_id "
+        f"{' '.join(probes)} AND p.organisation_id = %s AND p.erased_at IS NULL LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*_values(rarest), *read_params, *probe_params, organisation_id, limit])
         return [value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()]
+
+
+def _rows_of(criterion: list[tuple[int, int]]) -> str:
+    """The person ids of a criterion's index rows, each alternative read by itself (an index-only scan
+    of (kind, digest, person))."""
+    tokens = PersonNameToken._meta.db_table
+    one = f"SELECT person_id FROM {tokens} WHERE kind = %s AND digest = %s"  # noqa: S608
+    return " UNION ALL ".join([one] * len(criterion))
+
+
+def _values(criterion: list[tuple[int, int]]) -> list[int]:
+    return [value for alternative in criterion for value in alternative]
+
+
+def _name_criteria_rows(criteria: list[list[tuple[int, int]]]) -> list[int]:
+    """How many index rows each criterion has, counted up to ``NAME_CRITERION_COMMON``: one statement,
+    reading at most that many rows of the index a criterion."""
+    if not criteria:
+        return []
+    counted = ", ".join(
+        [f"(SELECT COUNT(*) FROM (SELECT 1 FROM ({_rows_of(c)}) r LIMIT %s) n)" for c in criteria]  # noqa: S608
+    )
+    params = []
+    for criterion in criteria:
+        params += [*_values(criterion), NAME_CRITERION_COMMON]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counted}", params)
+        return list(cursor.fetchone())
