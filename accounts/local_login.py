@@ -46,10 +46,15 @@ def is_break_glass(user: User) -> bool:
     return user.get_username().lower() in break_glass_usernames()
 
 
+def admits(user: User) -> bool:
+    """Whether this account may log in with a password and second factor here (decides, records nothing)."""
+    return not restricted() or is_break_glass(user)
+
+
 def refusal(user: User) -> str | None:
-    """After the password: None when this account may go on to its second factor; otherwise the message
-    to show, with the denial already recorded."""
-    if not restricted() or is_break_glass(user):
+    """After the password (at login or at activation): None when this account may go on to its second
+    factor; otherwise the message to show, with the denial already recorded."""
+    if admits(user):
         return None
     audit.record(
         action=Action.LOGIN_FAILURE,

@@ -16,6 +16,7 @@ provider's published keys (JWKS, fetched again once when a key id is unknown). W
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, Inv
 
 from accounts import identities, services
 from accounts.models import User
-from accounts.roles import GUARDED_ROLES, Role
+from accounts.roles import ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 
@@ -129,11 +130,11 @@ def _rank(acr: str) -> int:
 
 
 def assurance_floor(role: str) -> str | None:
-    """The lowest ``acr`` a role needs: as configured; else the highest known for a guarded role (and
-    an unattainable one when no levels are configured); else none."""
+    """The lowest ``acr`` a role needs: as configured; else the highest known for a guarded role or an
+    administrator's (and an unattainable one when no levels are configured); else none."""
     if role in settings.LOTSA_OIDC_ROLE_ASSURANCE:
         return settings.LOTSA_OIDC_ROLE_ASSURANCE[role]
-    if role in GUARDED_ROLES:
+    if role in GUARDED_ROLES or role in ADMINISTRATOR_ROLES:
         return settings.LOTSA_OIDC_ACR_ORDER[-1] if settings.LOTSA_OIDC_ACR_ORDER else "?"
     return None
 
@@ -175,7 +176,12 @@ def oidc_begin(request) -> tuple[str | None, Outcome | None]:
     state, nonce and PKCE challenge kept in the session); or the refusal when it cannot be reached."""
     try:
         _metadata()
-        response = _client().authorize_redirect(request, _callback_uri(request))
+        # max_age: the provider proves the person anew (a session of its own older than this is not
+        # enough), so that Lotsa's idle timeout is not undone by the provider's session; checked
+        # against the id token's auth_time in oidc_finish.
+        response = _client().authorize_redirect(
+            request, _callback_uri(request), max_age=settings.LOTSA_OIDC_MAX_AGE_SECONDS
+        )
     except (OAuthError, requests.RequestException, ValueError):
         return None, _refused("single sign-on refused: provider unreachable", MESSAGES["unreachable"])
     return response["Location"], None
@@ -227,6 +233,11 @@ def oidc_finish(request) -> Outcome:
     if isinstance(fetched, Outcome):
         return fetched
     claims, id_token = fetched
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float) or time.time() - auth_time > (
+        settings.LOTSA_OIDC_MAX_AGE_SECONDS + settings.LOTSA_OIDC_LEEWAY_SECONDS
+    ):
+        return _refused("single sign-on refused: login not fresh", MESSAGES["token"])
     value = claims.get(settings.LOTSA_OIDC_CLAIM)
     link = None
     if isinstance(value, str | int) and str(value):

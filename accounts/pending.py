@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import local_login
 from accounts.models import User
 
 PENDING_USER = "lotsa_pending_user"
@@ -25,7 +26,9 @@ def pending_user(request) -> User | None:
     started = request.session.get(PENDING_AT, 0)
     if not user_id or timezone.now().timestamp() - started > PENDING_SECONDS:
         return None
-    return User.objects.filter(pk=user_id, is_active=True, organisation__is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True, organisation__is_active=True).first()
+    # Whatever started it, a login local login does not admit never reaches its second factor.
+    return user if user is not None and local_login.admits(user) else None
 
 
 def pending_start(request, user: User, then: str) -> None:

@@ -187,15 +187,22 @@ def _disable_credentials(user: User) -> None:
     user.save(update_fields=["password", "credentials_issued_at", "login_code", "login_set_at"])
     TOTPDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()  # passkeys are second factors too
+    # An identity at a login provider is a login too: a reissued login needs a link approved anew.
+    IdentityLink.objects.filter(user=user).delete()
     end_sessions(user=user)
 
 
 @transaction.atomic
 def user_set_roles(*, user: User, roles: set[str]) -> None:
+    added = set(roles) - set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
     RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
     for role in roles:
         RoleGrant.objects.get_or_create(user=user, role=role)
     user.forget_roles()
+    if added and IdentityLink.objects.filter(user=user).exists():
+        # A login provider's assurance level was checked against the roles held at login: with a new
+        # role, the next login checks it again (accounts.oidc.assurance_short).
+        end_sessions(user=user)
 
 
 def _check_roles(roles: set[str], organisation: Organisation) -> None:

@@ -433,8 +433,17 @@ def activate_view(request):
             **{key: data[key] for key in ("username", "first_part", "second_part", "password")}
         ),
         done=_("Your password is set. Now add Lotsa to your authenticator app."),
-        then=lambda user: _pending(request, user, reverse(settings.LOGIN_REDIRECT_URL), "accounts:enrol"),
+        then=lambda user: _after_activation(request, user),
     )
+
+
+def _after_activation(request, user: User) -> str:
+    """The password is set: on to the authenticator, unless local login is kept for the break-glass
+    accounts (then the person logs in with e-ID; the refusal is recorded)."""
+    if refused := local_login.refusal(user):
+        messages.warning(request, refused)
+        return "accounts:login"
+    return _pending(request, user, reverse(settings.LOGIN_REDIRECT_URL), "accounts:enrol")
 
 
 def _pending(request, user: User, then: str, step: str) -> str:

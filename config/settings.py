@@ -231,6 +231,9 @@ LOTSA_OIDC_ROLE_ASSURANCE = dict(
     item.split("=", 1) for item in env_list("LOTSA_OIDC_ROLE_ASSURANCE") if "=" in item
 )
 LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
+# The provider proves the person anew when its own session is older than this (max_age, auth_time):
+# Lotsa's idle timeout is not undone by a provider's session that stays open all day.
+LOTSA_OIDC_MAX_AGE_SECONDS = int(os.environ.get("LOTSA_OIDC_MAX_AGE_SECONDS", "300"))
 _oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(LOTSA_OIDC_ISSUER)) if LOTSA_OIDC_ISSUER else ""
 
 # --- HTTPS and headers --------------------------------------------------------------------------

@@ -421,3 +421,58 @@ def test_assurance_floors(settings):
     assert oidc.assurance_short(external, "high") == [("external_member", "?")]
     settings.LOTSA_OIDC_ROLE_ASSURANCE = {}
     assert oidc.assurance_short(coordinator, "") == []  # reads no personal data: no floor unless set
+
+
+def test_a_reset_login_drops_the_identity_link_too(people, oidc_settings):
+    """A reissued login needs its links approved anew: a link made for an account before it was given
+    a guarded role does not carry that role's login."""
+    link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    client = Client()
+    log_in(client, oidc_settings, login="sara-sub")
+    assert logged_in(client)
+    _code, request = services.user_reset_credentials(by=people["admin"], user=people["worker"])
+    if request is not None:  # a guarded role's reset waits for the approver
+        services.account_request_decide(by=people["supervisor"], request_id=request.pk, approve=True)
+    assert not IdentityLink.objects.filter(user=people["worker"]).exists()
+    assert not logged_in(client)
+    since = head_seq()
+    refusal(
+        log_in(Client(), oidc_settings, login="sara-sub"), "single sign-on refused: no linked account", since
+    )
+
+
+def test_a_new_role_ends_the_provider_session_so_the_next_login_checks_its_floor(people, oidc_settings):
+    link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    client = Client()
+    log_in(client, oidc_settings, login="sara-sub")
+    assert logged_in(client)
+    services.user_set_roles(user=people["worker"], roles={Role.SOCIAL_WORKER, Role.COORDINATOR})
+    assert not logged_in(client)
+
+
+def test_a_login_the_provider_did_not_prove_anew_is_refused(people, oidc_settings, monkeypatch):
+    """Lotsa asks for a login within LOTSA_OIDC_MAX_AGE_SECONDS (max_age) and checks auth_time: the
+    provider's own session, left open, does not undo Lotsa's idle timeout."""
+    link(people, people["worker"], "sara-sub", oidc_settings.issuer)
+    fetch = oidc._fetch_claims
+
+    def stale(request):
+        fetched = fetch(request)
+        if isinstance(fetched, oidc.Outcome):
+            return fetched
+        claims, id_token = fetched
+        return {**claims, "auth_time": claims["auth_time"] - 3600}, id_token
+
+    monkeypatch.setattr(oidc, "_fetch_claims", stale)
+    since = head_seq()
+    refusal(
+        log_in(Client(), oidc_settings, login="sara-sub"), "single sign-on refused: login not fresh", since
+    )
+
+
+def test_administrators_need_the_highest_level_unless_configured(settings):
+    settings.LOTSA_OIDC_ACR_ORDER = ["low", "substantial", "high"]
+    settings.LOTSA_OIDC_ROLE_ASSURANCE = {}
+    admin = UserFactory(roles=[Role.ADMINISTRATOR])
+    assert oidc.assurance_short(admin, "substantial") == [("administrator", "high")]
+    assert oidc.assurance_short(admin, "high") == []

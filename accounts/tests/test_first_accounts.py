@@ -166,3 +166,22 @@ def test_bad_input_is_refused_clearly():
             stdout=io.StringIO(),
         )
     assert not User.objects.exists() and not Organisation.objects.exists()
+
+
+def test_in_production_with_single_sign_on_activation_never_leads_past_the_e_id(client, settings):
+    """The enrolment code sets a password, but where local login is kept for the break-glass accounts an
+    activated account that is not one goes to the e-ID login: no authenticator, no session, a denial."""
+    codes = codes_in(run())
+    settings.LOTSA_PRODUCTION, settings.LOTSA_SINGLE_SIGN_ON = True, True
+    settings.LOTSA_BREAK_GLASS_ACCOUNTS = ["forvaltare"]
+    start = head_seq()
+    response = activate(client, "chef", codes["first"], codes["second"])
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+    assert client.get(reverse("accounts:enrol")).status_code == 302  # no login waits for a second factor
+    assert not TOTPDevice.objects.filter(user__username="chef").exists()
+    assert "_auth_user_id" not in client.session
+    denial = events_since(start).get(action=Action.LOGIN_FAILURE)
+    assert denial.actor_username == "chef" and denial.reason == "local login only for break-glass accounts"
+    # The break-glass account named goes on as before.
+    assert activate(client, "forvaltare", codes["whole"]).status_code == 302
+    enrol_and_log_in(client, "forvaltare")
