@@ -109,3 +109,19 @@ def local_login_only_where_it_must_be(app_configs, **kwargs):
     if names:
         problems += _named_accounts_problems(names)
     return problems
+
+
+@register("lotsa", deploy=True)
+def passkeys_bound_to_a_named_domain(app_configs, **kwargs):
+    """Passkeys are bound to a domain: without LOTSA_PASSKEY_RP_ID it is taken from the request's Host
+    (checked against ALLOWED_HOSTS), and a later change of it strands every passkey."""
+    if not settings.LOTSA_PRODUCTION or settings.LOTSA_PASSKEY_RP_ID:
+        return []
+    return [
+        Warning(
+            "LOTSA_PASSKEY_RP_ID is not set: passkeys are bound to whatever host a request names",
+            hint="Set LOTSA_PASSKEY_RP_ID to the public host name (e.g. lotsa.stad.se) before anyone adds "
+            "a passkey: changing it later strands every passkey (docs/operations.md).",
+            id="lotsa.W035",
+        )
+    ]

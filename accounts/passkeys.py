@@ -51,6 +51,7 @@ from audit import services as audit
 from audit.models import AccessOutcome, Action
 from lotsa import access
 from lotsa.access import Decision, Policy
+from lotsa.errors import DomainError
 
 # A passkey is added only this soon after the second factor was proven: a session left open on a desk
 # does not let someone else add their own key to the account.
@@ -131,7 +132,9 @@ def passkey_remove(*, by: User, credential_id: int) -> None:
     """Removes one of the person's own passkeys; never their last second factor. The person's row is
     locked first, so two removals at once cannot both find another factor left."""
     User.objects.select_for_update().filter(pk=by.pk).first()
-    credential = WebAuthnCredential.objects.get(pk=credential_id)
+    credential = WebAuthnCredential.objects.filter(pk=credential_id).first()
+    if credential is None:  # removed meanwhile (another tab): nothing left to decide on
+        raise DomainError(_("This passkey is removed already."))
     access.check(by, Action.DELETE, credential, purpose="remove a passkey")
     credential.delete()
 

@@ -51,6 +51,8 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
             "ALLOWED_HOSTS": "lotsa.example.se",
             # Local login only for the break-glass accounts (without it: lotsa.E031, below).
             "LOTSA_BREAK_GLASS_ACCOUNTS": "admin",
+            # Passkeys bound to the public host name (without it: lotsa.W035).
+            "LOTSA_PASSKEY_RP_ID": "lotsa.example.se",
         },
         tmp_path=tmp_path,
     )

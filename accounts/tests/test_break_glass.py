@@ -165,3 +165,10 @@ def test_a_break_glass_login_with_a_passkey_is_a_break_glass_login_too():
     event = audit.record(action=Action.LOGIN, actor=named, reason=local_login.BREAK_GLASS_PASSKEY.describe())
     assert event.pk in set(break_glass_logins_waiting().values_list("pk", flat=True))
     assert vocabulary.knows("reason", event.reason)
+
+
+def test_production_without_a_named_passkey_domain_is_warned(settings):
+    settings.LOTSA_PRODUCTION, settings.LOTSA_PASSKEY_RP_ID = True, ""
+    assert ids(checks.passkeys_bound_to_a_named_domain(None)) == ["lotsa.W035"]
+    settings.LOTSA_PASSKEY_RP_ID = "lotsa.stad.se"
+    assert checks.passkeys_bound_to_a_named_domain(None) == []
