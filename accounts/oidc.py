@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
-from accounts import identities, services
+from accounts import assurance, identities, services
 from accounts.models import User
-from accounts.roles import GUARDED_ROLES, Role
+from accounts.roles import Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 
@@ -123,29 +123,18 @@ def _metadata() -> dict:
 # --- Assurance levels -------------------------------------------------------------------------------
 
 
-def _rank(acr: str) -> int:
-    order = settings.LOTSA_OIDC_ACR_ORDER
-    return order.index(acr) if acr in order else -1
-
-
 def assurance_floor(role: str) -> str | None:
-    """The lowest ``acr`` a role needs: as configured; else the highest known for a guarded role (and
-    an unattainable one when no levels are configured); else none."""
-    if role in settings.LOTSA_OIDC_ROLE_ASSURANCE:
-        return settings.LOTSA_OIDC_ROLE_ASSURANCE[role]
-    if role in GUARDED_ROLES:
-        return settings.LOTSA_OIDC_ACR_ORDER[-1] if settings.LOTSA_OIDC_ACR_ORDER else "?"
-    return None
+    """The lowest ``acr`` a role needs (accounts.assurance, with the OpenID Connect levels)."""
+    return assurance.assurance_floor(
+        role, order=settings.LOTSA_OIDC_ACR_ORDER, floors=settings.LOTSA_OIDC_ROLE_ASSURANCE
+    )
 
 
 def assurance_short(user: User, acr: str) -> list[tuple[str, str]]:
     """(role, floor) for each role of ``user`` whose floor ``acr`` does not reach."""
-    short = []
-    for role in sorted(user.role_codes()):
-        floor = assurance_floor(role)
-        if floor is not None and (_rank(floor) < 0 or _rank(acr) < _rank(floor)):
-            short.append((role, floor))
-    return short
+    return assurance.assurance_short(
+        user, acr, order=settings.LOTSA_OIDC_ACR_ORDER, floors=settings.LOTSA_OIDC_ROLE_ASSURANCE
+    )
 
 
 # --- The flow ----------------------------------------------------------------------------------------
