@@ -78,7 +78,7 @@ def single_sign_on() -> dict | None:
     return {"name": settings.LOTSA_SAML_NAME or _("your organisation's e-ID")}
 
 
-_clients: dict[str, Saml2Client] = {}
+_configs: dict[str, SPConfig] = {}
 
 
 def _config(base_url: str) -> SPConfig:
@@ -109,7 +109,8 @@ def _config(base_url: str) -> SPConfig:
 
 
 def _client(request) -> Saml2Client:
-    """pysaml2's client, made once per configuration (it holds the parsed metadata)."""
+    """A pysaml2 client for one request. Its configuration (with the parsed metadata) is made once per
+    setting; the client is not kept, as it remembers each person's attributes in memory."""
     base = request.build_absolute_uri("/").rstrip("/")
     key = "|".join(
         str(part)
@@ -119,19 +120,20 @@ def _client(request) -> Saml2Client:
             settings.LOTSA_SAML_IDP_ENTITY_ID,
             settings.LOTSA_SAML_IDP_METADATA_FILE,
             settings.LOTSA_SAML_KEY_FILE,
+            settings.LOTSA_SAML_CERT_FILE,
             settings.LOTSA_SAML_LEEWAY_SECONDS,
         )
     )
-    if key not in _clients:
-        client = Saml2Client(config=_config(base))
-        _clients.clear()
-        _clients[key] = client
-    return _clients[key]
+    if key not in _configs:
+        config = _config(base)
+        _configs.clear()
+        _configs[key] = config
+    return Saml2Client(config=_configs[key])
 
 
 def forget_provider() -> None:
     """Forget the parsed metadata (read again at the next login)."""
-    _clients.clear()
+    _configs.clear()
 
 
 def sp_metadata(request) -> str:

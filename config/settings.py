@@ -363,6 +363,10 @@ LOGGING = {
         # Django logs the SQL of every query at DEBUG; keep it off so ciphertext parameters and
         # search terms never end up in a log file.
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # pysaml2 logs subjects and attribute values (a personal identity number) at INFO and DEBUG,
+        # whole assertions at DEBUG: only its warnings and errors are kept.
+        "saml2": {"level": "WARNING", "propagate": True},
+        "xmlschema": {"level": "WARNING", "propagate": True},
     },
 }
 
