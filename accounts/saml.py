@@ -34,7 +34,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.saml import AuthnContextClassRef, NAMEID_FORMAT_TRANSIENT
+from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
 from saml2.sigver import SignatureError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
@@ -184,7 +184,9 @@ def saml_begin(request) -> tuple[str | None, Outcome | None]:
         if now - sent < REQUEST_LIFETIME_SECONDS
     }
     waiting[request_id] = now
-    request.session[SESSION_REQUESTS] = dict(sorted(waiting.items(), key=lambda item: item[1])[-KEEP_REQUESTS:])
+    request.session[SESSION_REQUESTS] = dict(
+        sorted(waiting.items(), key=lambda item: item[1])[-KEEP_REQUESTS:]
+    )
     return location, None
 
 
@@ -198,7 +200,9 @@ def _parse(request):
     if not xml:
         return _refused("single sign-on refused: SAML response", ANSWER)
     try:
-        response = _client(request).parse_authn_request_response(xml, BINDING_HTTP_POST, outstanding=outstanding)
+        response = _client(request).parse_authn_request_response(
+            xml, BINDING_HTTP_POST, outstanding=outstanding
+        )
     except UnsolicitedResponse:
         return _refused("single sign-on refused: state", MESSAGES["state"])
     except (SignatureError, IncorrectlySigned):
@@ -209,7 +213,7 @@ def _parse(request):
         return _refused("single sign-on refused: SAML assertion not yet valid", ANSWER)
     except StatusError:
         return _refused("single sign-on refused: the provider answered with an error", ANSWER)
-    except Exception as error:  # noqa: BLE001 (pysaml2 raises bare Exception for a foreign audience)
+    except Exception as error:
         if "AudienceRestriction" in str(error):
             return _refused("single sign-on refused: SAML audience", ANSWER)
         return _refused("single sign-on refused: SAML response", ANSWER)
@@ -279,4 +283,3 @@ def saml_finish(request) -> Outcome:
     how = services.LoginMethod(method=METHOD, provider=provider, assurance=level or "-")
     services.user_complete_login(request=request, user=user, how=how, device=link)
     return Outcome(user=user)
-

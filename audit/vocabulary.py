@@ -662,7 +662,8 @@ REASONS = {
     ),
     "single sign-on (SAML)": pgettext_lazy("access reason", "single sign-on (SAML)"),
     "single sign-on refused: SAML response": pgettext_lazy(
-        "access reason", "single sign-on refused: the identity provider's answer could not be read or verified"
+        "access reason",
+        "single sign-on refused: the identity provider's answer could not be read or verified",
     ),
     "single sign-on refused: SAML signature": pgettext_lazy(
         "access reason", "single sign-on refused: the assertion was not signed by the identity provider's key"

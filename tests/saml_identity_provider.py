@@ -69,7 +69,9 @@ def write_sp_metadata(folder: Path) -> None:
             "entityid": SP_ENTITY_ID,
             "key_file": str(folder / "sp.key"),
             "cert_file": str(folder / "sp.crt"),
-            "encryption_keypairs": [{"key_file": str(folder / "sp.key"), "cert_file": str(folder / "sp.crt")}],
+            "encryption_keypairs": [
+                {"key_file": str(folder / "sp.key"), "cert_file": str(folder / "sp.crt")}
+            ],
             "service": {
                 "sp": {
                     "endpoints": {

@@ -32,7 +32,9 @@ def linked_worker(entity_id: str):
     worker = UserFactory(username="sara", first_name="Sara", organisation=unit, roles=[Role.SOCIAL_WORKER])
     supervisor = UserFactory(username="sup", organisation=unit, roles=[Role.SUPERVISOR])
     admin = UserFactory(username="admin", organisation=system, roles=[Role.ADMINISTRATOR])
-    request = identities.identity_link_request(by=admin, user=worker, provider=entity_id, value="198001011234")
+    request = identities.identity_link_request(
+        by=admin, user=worker, provider=entity_id, value="198001011234"
+    )
     services.account_request_decide(by=supervisor, request_id=request.pk, approve=True)
     return worker
 

@@ -38,7 +38,9 @@ def people(db):
     unit = OrganisationFactory(name="Rinkeby-Kista")
     system = OrganisationFactory(name="Systemförvaltningen", kind=OrganisationKind.SYSTEM_MANAGEMENT)
     return {
-        "worker": UserFactory(username="sara", first_name="Sara", organisation=unit, roles=[Role.SOCIAL_WORKER]),
+        "worker": UserFactory(
+            username="sara", first_name="Sara", organisation=unit, roles=[Role.SOCIAL_WORKER]
+        ),
         "supervisor": UserFactory(username="sup", organisation=unit, roles=[Role.SUPERVISOR]),
         "admin": UserFactory(username="admin", organisation=system, roles=[Role.ADMINISTRATOR]),
     }
@@ -71,7 +73,9 @@ def log_in(client: Client, *, user: str, level: str = LOA3, **knobs):
 def refusal(response, reason: str, since: int) -> str:
     """The refusal page's message, after checking the one denial event it made."""
     assert response.status_code == 403, response.content
-    denials = AccessEvent.objects.filter(id__gt=since, action=Action.LOGIN_FAILURE, outcome=AccessOutcome.DENIED)
+    denials = AccessEvent.objects.filter(
+        id__gt=since, action=Action.LOGIN_FAILURE, outcome=AccessOutcome.DENIED
+    )
     assert [event.reason for event in denials] == [reason]
     assert not AccessEvent.objects.filter(id__gt=since, action=Action.LOGIN).exists()
     assert vocabulary.knows("reason", reason)
@@ -131,7 +135,9 @@ def test_an_unlinked_identity_is_refused_and_never_written(linked, caplog):
 
 def test_too_low_a_level_is_refused(linked):
     since = head_seq()
-    message = refusal(log_in(Client(), user="198001011234", level=LOA2), "single sign-on refused: assurance too low", since)
+    message = refusal(
+        log_in(Client(), user="198001011234", level=LOA2), "single sign-on refused: assurance too low", since
+    )
     assert LOA2 in message and LOA3 in message and "för låg" in message
 
 
@@ -139,7 +145,9 @@ def test_the_floors_are_the_protocol_neutral_rule(people, saml_settings, setting
     """One rule for both protocols (accounts.assurance): a guarded role not named needs the highest."""
     order, floors = settings.LOTSA_SAML_LOA_ORDER, settings.LOTSA_SAML_ROLE_ASSURANCE
     assert assurance.assurance_short(people["worker"], LOA3, order=order, floors=floors) == []
-    assert assurance.assurance_short(people["supervisor"], LOA3, order=order, floors=floors) == [("supervisor", LOA4)]
+    assert assurance.assurance_short(people["supervisor"], LOA3, order=order, floors=floors) == [
+        ("supervisor", LOA4)
+    ]
     assert assurance.assurance_short(people["supervisor"], LOA4, order=order, floors=floors) == []
     assert assurance.assurance_short(people["worker"], "urn:unknown", order=order, floors=floors) == [
         ("social_worker", LOA3)

@@ -48,9 +48,13 @@ def idp_config(folder: Path, base: str, *, key: str = "idp", lifetime: int = 15)
             "service": {
                 "idp": {
                     "name": "Lotsa test IdP",
-                    "endpoints": {"single_sign_on_service": [(base + "/sso/redirect", BINDING_HTTP_REDIRECT)]},
+                    "endpoints": {
+                        "single_sign_on_service": [(base + "/sso/redirect", BINDING_HTTP_REDIRECT)]
+                    },
                     "name_id_format": [NAMEID_FORMAT_TRANSIENT],
-                    "policy": {"default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None}},
+                    "policy": {
+                        "default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None}
+                    },
                     "want_authn_requests_signed": True,
                 }
             },
@@ -74,7 +78,7 @@ class App:
                 return self._sso(environ, start_response)
             if path == "/login" and environ["REQUEST_METHOD"] == "POST":
                 return self._login(environ, start_response)
-        except Exception as error:  # noqa: BLE001 (the test IdP says what went wrong)
+        except Exception as error:
             return self._send(start_response, "400 Bad Request", f"<p>{html.escape(repr(error))}</p>")
         return self._send(start_response, "404 Not Found", "<p>Not found</p>")
 
@@ -123,7 +127,9 @@ class App:
         server = self.server
         if signing == "foreign" or "lifetime" in form:
             key = "foreign" if signing == "foreign" else "idp"
-            server = Server(config=idp_config(self.folder, self.base, key=key, lifetime=int(form.get("lifetime", 15))))
+            server = Server(
+                config=idp_config(self.folder, self.base, key=key, lifetime=int(form.get("lifetime", 15)))
+            )
             server.config.entityid = self.base + ENTITY_ID_PATH
         audience = form.get("audience") or asked["sp"]
         response = server.create_authn_response(
@@ -137,7 +143,11 @@ class App:
             sign_response=False,
         )
         info = server.apply_binding(
-            BINDING_HTTP_POST, str(response), destination=asked["acs"], relay_state=asked["relay_state"], response=True
+            BINDING_HTTP_POST,
+            str(response),
+            destination=asked["acs"],
+            relay_state=asked["relay_state"],
+            response=True,
         )
         return self._send(start_response, "200 OK", info["data"])
 
@@ -148,7 +158,9 @@ class QuietHandler(WSGIRequestHandler):
 
 
 def main(folder: Path) -> None:
-    httpd = make_server("127.0.0.1", 0, lambda environ, start: app(environ, start), handler_class=QuietHandler)
+    httpd = make_server(
+        "127.0.0.1", 0, lambda environ, start: app(environ, start), handler_class=QuietHandler
+    )
     base = f"http://127.0.0.1:{httpd.server_port}"
     (folder / "idp.xml").write_text(str(entity_descriptor(idp_config(folder, base))))
     app = App(folder, base)
