@@ -78,7 +78,7 @@ def local_login_only_where_it_must_be(app_configs, **kwargs):
                 "accounts could log in",
                 hint="Set LOTSA_OIDC_ISSUER, LOTSA_OIDC_CLIENT_ID and the client secret, or the SAML "
                 "identity provider (LOTSA_SAML_SP_ENTITY_ID, LOTSA_SAML_IDP_ENTITY_ID, its metadata file, "
-                'Lotsa\'s key and certificate) (docs/operations.md, "A city\'s login provider").',
+                "Lotsa's key and certificate) (docs/operations.md, \"A city's login provider\").",
                 id="lotsa.E032",
             )
         )
