@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
@@ -108,9 +108,8 @@ def _config(base_url: str) -> SPConfig:
     return SPConfig().load(config)
 
 
-def _client(request) -> Saml2Client:
-    """A pysaml2 client for one request. Its configuration (with the parsed metadata) is made once per
-    setting; the client is not kept, as it remembers each person's attributes in memory."""
+def _sp_config(request) -> SPConfig:
+    """Lotsa's SP configuration with the parsed metadata, made once per setting."""
     base = request.build_absolute_uri("/").rstrip("/")
     key = "|".join(
         str(part)
@@ -122,13 +121,19 @@ def _client(request) -> Saml2Client:
             settings.LOTSA_SAML_KEY_FILE,
             settings.LOTSA_SAML_CERT_FILE,
             settings.LOTSA_SAML_LEEWAY_SECONDS,
+            settings.LOTSA_SAML_XMLSEC_BINARY,
         )
     )
     if key not in _configs:
         config = _config(base)
         _configs.clear()
         _configs[key] = config
-    return Saml2Client(config=_configs[key])
+    return _configs[key]
+
+
+def _client(request) -> Saml2Client:
+    """A pysaml2 client for one request: not kept, as it remembers each person's attributes."""
+    return Saml2Client(config=_sp_config(request))
 
 
 def forget_provider() -> None:
@@ -138,16 +143,16 @@ def forget_provider() -> None:
 
 def sp_metadata(request) -> str:
     """Lotsa's SP metadata (entity id, ACS, signing and encryption certificate), for the federation."""
-    return str(entity_descriptor(_client(request).config))
+    return str(entity_descriptor(_sp_config(request)))
 
 
 def idp_origin(request) -> str | None:
     """The origin of the provider's single sign-on service (the login form leads there, for the CSP)."""
     try:
-        locations = _client(request).metadata.single_sign_on_service(
+        locations = _sp_config(request).metadata.single_sign_on_service(
             settings.LOTSA_SAML_IDP_ENTITY_ID, BINDING_HTTP_REDIRECT
         )
-    except (SAMLError, OSError, ValueError):
+    except Exception:  # broken metadata must not take the login page down
         return None
     for location in locations:
         parts = urlsplit(location.get("location", ""))
@@ -172,7 +177,7 @@ def saml_begin(request) -> tuple[str | None, Outcome | None]:
         request_id, info = _client(request).prepare_for_authenticate(
             entityid=settings.LOTSA_SAML_IDP_ENTITY_ID, binding=BINDING_HTTP_REDIRECT, **extra
         )
-    except (SAMLError, OSError, ValueError, KeyError):
+    except Exception:  # broken metadata or a missing xmlsec1: refused, never a 500
         return None, _refused("single sign-on refused: provider unreachable", MESSAGES["unreachable"])
     location = dict(info["headers"]).get("Location")
     if not location:

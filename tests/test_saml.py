@@ -259,3 +259,14 @@ def test_the_deploy_check_takes_a_saml_provider_as_configured(db, saml_settings,
     settings.LOTSA_SAML_IDP_METADATA_FILE = ""
     problems = checks.local_login_only_where_it_must_be(None)
     assert any(isinstance(problem, Error) and problem.id == "lotsa.E032" for problem in problems)
+
+
+def test_broken_metadata_is_refused_in_words_not_a_500(linked, settings, tmp_path):
+    broken = tmp_path / "idp.xml"
+    broken.write_text("<md:EntityDescriptor this is not metadata")
+    settings.LOTSA_SAML_IDP_METADATA_FILE = str(broken)
+    saml.forget_provider()
+    client = Client()
+    assert client.get("/accounts/login/").status_code == 200
+    since = head_seq()
+    refusal(client.post(START), "single sign-on refused: provider unreachable", since)
