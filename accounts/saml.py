@@ -218,7 +218,7 @@ def _parse(request):
         return _refused("single sign-on refused: SAML assertion not yet valid", ANSWER)
     except StatusError:
         return _refused("single sign-on refused: the provider answered with an error", ANSWER)
-    except Exception as error:
+    except Exception as error:  # pysaml2 raises a bare Exception for a foreign audience, among others
         if "AudienceRestriction" in str(error):
             return _refused("single sign-on refused: SAML audience", ANSWER)
         return _refused("single sign-on refused: SAML response", ANSWER)
