@@ -47,6 +47,8 @@ demo-idp: $(VENV)/.runtime
 test: $(VENV)/.test
 	@command -v chromium >/dev/null 2>&1 || { echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v xmlsec1 >/dev/null 2>&1 || { echo "Installing Debian's xmlsec1 for pysaml2 (SAML login)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; }
 	$(VENV)/bin/ruff check .
 	$(PY) -m lotsa.i18n locale
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -10,7 +10,7 @@ from django.utils import translation
 from lotsa import crypto
 
 # The scenario fixtures (``world``) reach every test: those in tests/ and those beside each app.
-pytest_plugins = ["tests.fixtures", "tests.identity_provider"]
+pytest_plugins = ["tests.fixtures", "tests.identity_provider", "tests.saml_identity_provider"]
 
 # Between transactional tests Django empties every table with TRUNCATE, which the append-only
 # trigger on the access log refuses. The test database's owner (a superuser) may switch triggers

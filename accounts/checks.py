@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from accounts.local_login import MAX_BREAK_GLASS_ACCOUNTS, break_glass_usernames
 from accounts.models import User
 from accounts.oidc import oidc_configured
+from accounts.saml import saml_configured
 
 
 def _named_accounts_problems(names: set[str]) -> list[Warning]:
@@ -69,17 +70,19 @@ def local_login_only_where_it_must_be(app_configs, **kwargs):
             )
         ]
     problems = []
-    if settings.LOTSA_SINGLE_SIGN_ON and not oidc_configured():
+    provider_configured = oidc_configured() or saml_configured()
+    if settings.LOTSA_SINGLE_SIGN_ON and not provider_configured:
         problems.append(
             Error(
                 "single sign-on is on but no identity provider is configured: only the break-glass "
                 "accounts could log in",
-                hint="Set LOTSA_OIDC_ISSUER, LOTSA_OIDC_CLIENT_ID and the client secret "
-                '(docs/operations.md, "A city\'s login provider").',
+                hint="Set LOTSA_OIDC_ISSUER, LOTSA_OIDC_CLIENT_ID and the client secret, or the SAML "
+                "identity provider (LOTSA_SAML_SP_ENTITY_ID, LOTSA_SAML_IDP_ENTITY_ID, its metadata file, "
+                "Lotsa's key and certificate) (docs/operations.md, \"A city's login provider\").",
                 id="lotsa.E032",
             )
         )
-    if oidc_configured() and not settings.LOTSA_SINGLE_SIGN_ON:
+    if provider_configured and not settings.LOTSA_SINGLE_SIGN_ON:
         problems.append(
             Warning(
                 "an identity provider is configured but single sign-on is off: every account may still "

@@ -1,5 +1,5 @@
 """Identity links: which account a person's identity at a login provider is (protocol-neutral: OpenID
-Connect now, SAML later).
+Connect and SAML).
 
 A link names the provider (issuer or entity id), the claim it is matched by (the provider's subject,
 an employee or HSA id) and the claim's value. An administrator asks for it; it is made only when a
@@ -39,6 +39,11 @@ def login_providers() -> list[LoginProvider]:
     if settings.LOTSA_OIDC_ISSUER:
         name = settings.LOTSA_OIDC_NAME or settings.LOTSA_OIDC_ISSUER
         providers.append(LoginProvider(settings.LOTSA_OIDC_ISSUER, name, settings.LOTSA_OIDC_CLAIM))
+    if settings.LOTSA_SAML_IDP_ENTITY_ID:
+        name = settings.LOTSA_SAML_NAME or settings.LOTSA_SAML_IDP_ENTITY_ID
+        providers.append(
+            LoginProvider(settings.LOTSA_SAML_IDP_ENTITY_ID, name, settings.LOTSA_SAML_ATTRIBUTE)
+        )
     return providers
 
 

@@ -30,6 +30,9 @@ PUBLIC_URL_NAMES = (
     "accounts:passkey_jsi18n",
     "accounts:oidc_login",
     "accounts:oidc_callback",
+    "accounts:saml_login",
+    "accounts:saml_acs",
+    "accounts:saml_metadata",
     "health",
 )
 

@@ -28,9 +28,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
-from accounts import identities, services
+from accounts import assurance, identities, services
 from accounts.models import User
-from accounts.roles import ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
+from accounts.roles import Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 
@@ -124,29 +124,18 @@ def _metadata() -> dict:
 # --- Assurance levels -------------------------------------------------------------------------------
 
 
-def _rank(acr: str) -> int:
-    order = settings.LOTSA_OIDC_ACR_ORDER
-    return order.index(acr) if acr in order else -1
-
-
 def assurance_floor(role: str) -> str | None:
-    """The lowest ``acr`` a role needs: as configured; else the highest known for a guarded role or an
-    administrator's (and an unattainable one when no levels are configured); else none."""
-    if role in settings.LOTSA_OIDC_ROLE_ASSURANCE:
-        return settings.LOTSA_OIDC_ROLE_ASSURANCE[role]
-    if role in GUARDED_ROLES or role in ADMINISTRATOR_ROLES:
-        return settings.LOTSA_OIDC_ACR_ORDER[-1] if settings.LOTSA_OIDC_ACR_ORDER else "?"
-    return None
+    """The lowest ``acr`` a role needs (accounts.assurance, with the OpenID Connect levels)."""
+    return assurance.assurance_floor(
+        role, order=settings.LOTSA_OIDC_ACR_ORDER, floors=settings.LOTSA_OIDC_ROLE_ASSURANCE
+    )
 
 
 def assurance_short(user: User, acr: str) -> list[tuple[str, str]]:
     """(role, floor) for each role of ``user`` whose floor ``acr`` does not reach."""
-    short = []
-    for role in sorted(user.role_codes()):
-        floor = assurance_floor(role)
-        if floor is not None and (_rank(floor) < 0 or _rank(acr) < _rank(floor)):
-            short.append((role, floor))
-    return short
+    return assurance.assurance_short(
+        user, acr, order=settings.LOTSA_OIDC_ACR_ORDER, floors=settings.LOTSA_OIDC_ROLE_ASSURANCE
+    )
 
 
 # --- The flow ----------------------------------------------------------------------------------------
@@ -180,7 +169,7 @@ def oidc_begin(request) -> tuple[str | None, Outcome | None]:
         # enough), so that Lotsa's idle timeout is not undone by the provider's session; checked
         # against the id token's auth_time in oidc_finish.
         response = _client().authorize_redirect(
-            request, _callback_uri(request), max_age=settings.LOTSA_OIDC_MAX_AGE_SECONDS
+            request, _callback_uri(request), max_age=settings.LOTSA_SSO_MAX_AGE_SECONDS
         )
     except (OAuthError, requests.RequestException, ValueError):
         return None, _refused("single sign-on refused: provider unreachable", MESSAGES["unreachable"])
@@ -235,7 +224,7 @@ def oidc_finish(request) -> Outcome:
     claims, id_token = fetched
     auth_time = claims.get("auth_time")
     if not isinstance(auth_time, int | float) or time.time() - auth_time > (
-        settings.LOTSA_OIDC_MAX_AGE_SECONDS + settings.LOTSA_OIDC_LEEWAY_SECONDS
+        settings.LOTSA_SSO_MAX_AGE_SECONDS + settings.LOTSA_OIDC_LEEWAY_SECONDS
     ):
         return _refused("single sign-on refused: login not fresh", MESSAGES["token"])
     value = claims.get(settings.LOTSA_OIDC_CLAIM)

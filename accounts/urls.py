@@ -26,6 +26,9 @@ urlpatterns = [
     ),
     path("login/oidc/", views_sso.oidc_login, name="oidc_login"),
     path("login/oidc/callback/", views_sso.oidc_callback, name="oidc_callback"),
+    path("login/saml/", views_sso.saml_login, name="saml_login"),
+    path("login/saml/acs/", views_sso.saml_acs, name="saml_acs"),
+    path("saml/metadata/", views_sso.saml_metadata, name="saml_metadata"),
     path("admin/users/<int:user_id>/links/", views_sso.identity_link_create, name="identity_link_create"),
     path(
         "admin/users/<int:user_id>/links/<int:link_id>/remove/",

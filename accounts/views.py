@@ -93,7 +93,7 @@ def login_view(request):
         else:
             step = "accounts:second_factor" if passkeys.has_second_factor(user) else "accounts:enrol"
             return redirect(_pending(request, user, _safe_next(request, request.GET.get("next")), step))
-    return render(request, "accounts/login.html", {"form": form, "single_sign_on": oidc.single_sign_on()})
+    return views_sso.login_page(request, form)
 
 
 def _finish(request, user: User, device: TOTPDevice):

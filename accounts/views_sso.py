@@ -1,17 +1,19 @@
-"""Single sign-on pages: the login through a city's OpenID Provider, and the identity links that an
-administrator asks for on an account's page (made when a second person approves)."""
+"""Single sign-on pages: the login through a city's OpenID Provider or a SAML identity provider (Sweden
+Connect, SITHS), and the identity links that an administrator asks for on an account's page (made when
+a second person approves)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseNotFound
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts import forms, identities, oidc
+from accounts import forms, identities, oidc, saml
 from accounts.models import IdentityLink, User
 from audit.models import Action
 from lotsa.posting import post_form
@@ -51,6 +53,62 @@ def oidc_callback(request):
     if outcome.user is None:
         return _refused(request, outcome.message)
     return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def login_page(request, form):
+    """The login page: the single sign-on buttons, and the local login's form. The SAML button's form
+    leads (by a redirect) to the identity provider, which the page's form-action must allow."""
+    saml_sign_on = saml.single_sign_on()
+    response = render(
+        request,
+        "accounts/login.html",
+        {"form": form, "single_sign_on": oidc.single_sign_on(), "saml_sign_on": saml_sign_on},
+    )
+    origin = saml.idp_origin(request) if saml_sign_on else None
+    if origin:
+        response._csp_update = {"form-action": [origin]}
+    return response
+
+
+@require_POST
+@never_cache
+def saml_login(request):
+    """Start a login at the SAML identity provider (a post from the login page, with its CSRF token)."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if not saml.saml_configured():
+        return HttpResponseNotFound()
+    location, refusal = saml.saml_begin(request)
+    return redirect(location) if refusal is None else _refused(request, refusal.message)
+
+
+@csrf_exempt  # the identity provider posts here; the answer is bound to this browser by InResponseTo
+@require_POST
+@never_cache
+def saml_acs(request):
+    """The assertion consumer service. A browser posting from the provider's site arrives without the
+    SameSite=Strict session cookie: the page then posts the answer once more from Lotsa itself."""
+    if not saml.saml_configured():
+        return HttpResponseNotFound()
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.POST:
+        context = {
+            "action": request.path,
+            "saml_response": request.POST.get("SAMLResponse", ""),
+            "relay_state": request.POST.get("RelayState", ""),
+        }
+        return render(request, "accounts/saml_continue.html", context)
+    outcome = saml.saml_finish(request)
+    if outcome.user is None:
+        return _refused(request, outcome.message)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@require_safe
+def saml_metadata(request):
+    """Lotsa's SAML service provider metadata, for the federation (Sweden Connect) to register."""
+    if not saml.saml_configured():
+        return HttpResponseNotFound()
+    return HttpResponse(saml.sp_metadata(request), content_type="application/samlmetadata+xml")
 
 
 def link_context(user: User) -> dict:

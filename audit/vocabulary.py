@@ -663,6 +663,26 @@ REASONS = {
     "single sign-on refused: assurance too low": pgettext_lazy(
         "access reason", "single sign-on refused: the assurance level was too low for the account's roles"
     ),
+    "single sign-on (SAML)": pgettext_lazy("access reason", "single sign-on (SAML)"),
+    "single sign-on refused: SAML response": pgettext_lazy(
+        "access reason",
+        "single sign-on refused: the identity provider's answer could not be read or verified",
+    ),
+    "single sign-on refused: SAML signature": pgettext_lazy(
+        "access reason", "single sign-on refused: the assertion was not signed by the identity provider's key"
+    ),
+    "single sign-on refused: SAML assertion expired": pgettext_lazy(
+        "access reason", "single sign-on refused: the assertion had expired (NotOnOrAfter)"
+    ),
+    "single sign-on refused: SAML assertion not yet valid": pgettext_lazy(
+        "access reason", "single sign-on refused: the assertion was not yet valid (NotBefore)"
+    ),
+    "single sign-on refused: SAML audience": pgettext_lazy(
+        "access reason", "single sign-on refused: the assertion was meant for another service (audience)"
+    ),
+    "single sign-on refused: SAML replay": pgettext_lazy(
+        "access reason", "single sign-on refused: the answer had been used already (replay)"
+    ),
     "police request to the defector programme": pgettext_lazy(
         "access reason", "a request from the police to the defector programme"
     ),
@@ -970,6 +990,13 @@ REASON_PATTERNS = (
         pgettext_lazy(
             "access reason",
             "single sign-on (OpenID Connect) via %(provider)s at assurance level %(assurance)s",
+        ),
+    ),
+    Pattern(
+        "single sign-on (SAML) via {provider} at {assurance}",
+        pgettext_lazy(
+            "access reason",
+            "single sign-on (SAML) via %(provider)s at assurance level %(assurance)s",
         ),
     ),
     Pattern("{n} sessions ended", pgettext_lazy("access reason", "%(n)s sessions ended"), {"n": "number"}),

@@ -233,7 +233,27 @@ LOTSA_OIDC_ROLE_ASSURANCE = dict(
 LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
 # The provider proves the person anew when its own session is older than this (max_age, auth_time):
 # Lotsa's idle timeout is not undone by a provider's session that stays open all day.
-LOTSA_OIDC_MAX_AGE_SECONDS = int(os.environ.get("LOTSA_OIDC_MAX_AGE_SECONDS", "300"))
+LOTSA_SSO_MAX_AGE_SECONDS = int(os.environ.get("LOTSA_SSO_MAX_AGE_SECONDS", "300"))
+
+# --- Single sign-on with SAML 2.0 (accounts.saml; docs/operations.md, "Sweden Connect and SITHS") ----
+# Off while the SP entity id, the IdP's entity id, its metadata file or Lotsa's key and certificate are
+# missing. The key file lives outside the repository.
+LOTSA_SAML_SP_ENTITY_ID = os.environ.get("LOTSA_SAML_SP_ENTITY_ID", "")
+LOTSA_SAML_IDP_ENTITY_ID = os.environ.get("LOTSA_SAML_IDP_ENTITY_ID", "")
+LOTSA_SAML_IDP_METADATA_FILE = os.environ.get("LOTSA_SAML_IDP_METADATA_FILE", "")  # verified by the operator
+LOTSA_SAML_KEY_FILE = os.environ.get("LOTSA_SAML_KEY_FILE", "")  # signs requests, decrypts assertions
+LOTSA_SAML_CERT_FILE = os.environ.get("LOTSA_SAML_CERT_FILE", "")
+LOTSA_SAML_NAME = os.environ.get("LOTSA_SAML_NAME", "")  # shown as "Log in with <name>"
+# The attribute an identity link matches: Sweden Connect's personalIdentityNumber by default; an
+# employee or HSA id (urn:oid:1.2.752.29.6.2.1) for SITHS.
+LOTSA_SAML_ATTRIBUTE = os.environ.get("LOTSA_SAML_ATTRIBUTE", "urn:oid:1.2.752.29.4.13")
+# AuthnContextClassRefs lowest first, and the floor per role (a guarded role not named needs the highest).
+LOTSA_SAML_LOA_ORDER = env_list("LOTSA_SAML_LOA_ORDER")
+LOTSA_SAML_ROLE_ASSURANCE = dict(
+    item.split("=", 1) for item in env_list("LOTSA_SAML_ROLE_ASSURANCE") if "=" in item
+)
+LOTSA_SAML_LEEWAY_SECONDS = int(os.environ.get("LOTSA_SAML_LEEWAY_SECONDS", "30"))
+LOTSA_SAML_XMLSEC_BINARY = os.environ.get("LOTSA_SAML_XMLSEC_BINARY", "")  # found on PATH when empty
 _oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(LOTSA_OIDC_ISSUER)) if LOTSA_OIDC_ISSUER else ""
 
 # --- HTTPS and headers --------------------------------------------------------------------------
@@ -347,6 +367,10 @@ LOGGING = {
         # Django logs the SQL of every query at DEBUG; keep it off so ciphertext parameters and
         # search terms never end up in a log file.
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # pysaml2 logs subjects and attribute values (a personal identity number) at INFO and DEBUG,
+        # whole assertions at DEBUG: only its warnings and errors are kept.
+        "saml2": {"level": "WARNING", "propagate": True},
+        "xmlschema": {"level": "WARNING", "propagate": True},
     },
 }
 

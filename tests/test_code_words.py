@@ -122,6 +122,10 @@ PATTERN_EXAMPLES = {
         "inloggning med organisationens e-legitimation (OpenID Connect) via https://idp.stad.se "
         "på tillitsnivå substantial"
     ),
+    "single sign-on (SAML) via https://idp.example.se at http://id.elegnamnden.se/loa/1.0/loa3": (
+        "inloggning med organisationens e-legitimation (SAML) via https://idp.example.se "
+        "på tillitsnivå http://id.elegnamnden.se/loa/1.0/loa3"
+    ),
     "assigned to the case; the case changed meanwhile (version 3 shown, 4 now)": (
         "tilldelad ärendet; ärendet ändrades under tiden (version 3 visades, nu 4)"
     ),

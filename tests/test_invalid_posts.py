@@ -63,6 +63,8 @@ LOGIN_STEPS = {
     "accounts:enrol",
     "accounts:activate",
     "accounts:oidc_login",
+    "accounts:saml_login",
+    "accounts:saml_acs",
 }
 
 # Pages decided on entry (by role, or emergency access's first step) for every method: that decision

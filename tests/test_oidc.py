@@ -451,7 +451,7 @@ def test_a_new_role_ends_the_provider_session_so_the_next_login_checks_its_floor
 
 
 def test_a_login_the_provider_did_not_prove_anew_is_refused(people, oidc_settings, monkeypatch):
-    """Lotsa asks for a login within LOTSA_OIDC_MAX_AGE_SECONDS (max_age) and checks auth_time: the
+    """Lotsa asks for a login within LOTSA_SSO_MAX_AGE_SECONDS (max_age) and checks auth_time: the
     provider's own session, left open, does not undo Lotsa's idle timeout."""
     link(people, people["worker"], "sara-sub", oidc_settings.issuer)
     fetch = oidc._fetch_claims

@@ -586,6 +586,11 @@ MATRIX = {
     # a real provider); a logged-in user is sent to the start page.
     "accounts:oidc_login": ("post", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
     "accounts:oidc_callback": ("get", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
+    # SAML (tests/test_saml.py: configured, against a real IdP): its start sends a logged-in user to the
+    # start page; the assertion consumer and the SP metadata are not there for anyone.
+    "accounts:saml_login": ("post", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
+    "accounts:saml_acs": ("post", None, dict.fromkeys(ROLES, 404)),
+    "accounts:saml_metadata": ("get", None, dict.fromkeys(ROLES, 404)),
     # An identity link: asked for by an administrator (here with a provider Lotsa does not know: the
     # form is refused, decided first), removed by one (here a link that no longer exists: refused).
     "accounts:identity_link_create": (
@@ -970,6 +975,9 @@ WITHOUT_ACCESS = {
     "accounts:passkey_jsi18n",
     "accounts:oidc_login",
     "accounts:oidc_callback",
+    "accounts:saml_login",
+    "accounts:saml_acs",
+    "accounts:saml_metadata",
 }
 CASES = [(name, role) for name in MATRIX for role in ROLES]
 
