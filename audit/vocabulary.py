@@ -658,7 +658,7 @@ REASONS = {
         "access reason", "single sign-on refused: the account or its organisation is disabled"
     ),
     "single sign-on refused: login not fresh": pgettext_lazy(
-        "access reason", "single sign-on refused: the provider did not prove the person anew (auth_time)"
+        "access reason", "single sign-on refused: the provider did not prove the person anew"
     ),
     "single sign-on refused: assurance too low": pgettext_lazy(
         "access reason", "single sign-on refused: the assurance level was too low for the account's roles"
