@@ -502,9 +502,20 @@ def _merge_of(user: User, case: Case) -> dict:
     and what the page offers (unrecorded: each act is decided when it is posted)."""
     person = case.person
     merge = person_merge_pending(person.pk)
+    # A request to merge with another record of the unit is told only to whoever may see that record
+    # too: to anyone else, even "another record is the same person" says more than they may know.
+    other_id = (
+        None if merge is None else (merge.other_id if merge.person_id == person.pk else merge.person_id)
+    )
+    other_hidden = bool(
+        merge is not None
+        and merge.other_id
+        and not access.visible_to(user, Person.objects.filter(pk=other_id)).exists()
+    )
     probe = PersonMerge(case=case, person=person, requested_by=user)
     return {
         "merge": merge,
+        "merge_other_hidden": other_hidden,
         "can_ask_merge": merge is None
         and not person.personal_number
         and access.decide(user, Action.CREATE, probe).allowed,

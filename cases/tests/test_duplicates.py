@@ -369,3 +369,18 @@ def test_the_name_rule_is_symmetric_and_blind_to_case_and_diacritics(first, seco
     )
     if len(first) >= 2:
         assert duplicates.same_names(one, names.tokens(" ".join(reversed(first))))
+
+
+def test_a_pending_merge_is_told_without_the_other_record_to_whoever_may_not_see_it(world, client):
+    """The other record's handler sees on their case page that a request waits, never that another
+    record of the unit is the same person, when they may not see the record it would be merged with."""
+    both = UserFactory(
+        username="sw_sup", organisation=world.district_a, roles=[Role.SOCIAL_WORKER, Role.SUPERVISOR]
+    )
+    case = open_without_number(world, by=both)
+    other = numbered_case(world, handler=world.users["social_worker_unassigned"])
+    ask(world, case, other.person, by=both)
+    login_verified(client, world.users["social_worker_unassigned"])
+    page = client.get(reverse("cases:detail", args=[other.pk])).content.decode()
+    assert "Hassan" not in page and "samma person" not in page
+    assert "En begäran om uppgiften väntar på enhetschefens beslut." in page
