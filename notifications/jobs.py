@@ -139,10 +139,7 @@ def send_email(user, kind: str) -> None:
         "settings_page": settings.LOTSA_BASE_URL + reverse("notifications:settings"),
         "urgent": kind == Kind.URGENT,
     }
-    subject = (
-        _("Something overdue waits for you in Lotsa")
-        if kind == Kind.URGENT
-        else _("Lotsa: something waits for you")
-    )
+    urgent = kind == Kind.URGENT
+    subject = _("Lotsa: something overdue waits for you") if urgent else _("Lotsa: something waits for you")
     body = render_to_string("notifications/email.txt", context)
     EmailMessage(str(subject), body, to=[user.email]).send()

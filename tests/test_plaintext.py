@@ -212,6 +212,10 @@ NOT_PERSONAL = {
     "supervision.ReviewItem.reasons": "risk rule codes",
     "supervision.SubjectAccessExtract.staff_names_reason": "why the staff are named on the extract",
     "supervision.SubjectAccessExtract.review_note": "the supervisor's note on approving an extract",
+    # A notification's record (notifications/): never what it said.
+    "notifications.Notification.window": "the kind and a day or a hash: one notification per window",
+    "notifications.Notification.waiting_digest": "a hash of the waiting lines (counts and addresses)",
+    "notifications.Notification.failure": "an exception's class name, never its message",
 }
 
 
