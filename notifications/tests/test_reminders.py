@@ -145,7 +145,7 @@ def test_nothing_outside_working_hours_unless_urgent(inbox, waits, moment):
         assert jobs.send_reminders() == 0
     assert [to for to, _message in inbox.messages] == [[pressed.email]]
     assert Notification.objects.get().kind == Kind.URGENT
-    assert "overdue" in inbox.messages[0][1]["Subject"]
+    assert "försenat" in inbox.messages[0][1]["Subject"]
     with at(MONDAY_MORNING + dt.timedelta(days=7)):  # the next working day: the calm one is told
         jobs.send_reminders()
     # ...and not the pressed one again: nothing waits for them that they were not told of.

@@ -5,6 +5,7 @@ database, without the cluster's processes (which would not see a test's transact
 from __future__ import annotations
 
 from multiprocessing import Queue, Value
+from unittest import mock
 
 from django_q.brokers import get_broker
 from django_q.monitor import monitor
@@ -24,9 +25,15 @@ def run_queued() -> int:
         task["ack_id"] = ack_id
         tasks.put(task)
     tasks.put("STOP")
-    worker(tasks, results, Value("f", -1))
-    results.put("STOP")
-    monitor(results, broker)
+    # The cluster's processes close their connections between tasks; here that would close the test's
+    # own connection and roll back its transaction (PostgreSQL), so the test keeps it.
+    with (
+        mock.patch("django_q.worker.close_old_django_connections"),
+        mock.patch("django_q.monitor.close_old_django_connections"),
+    ):
+        worker(tasks, results, Value("f", -1))
+        results.put("STOP")
+        monitor(results, broker)
     for queue in (tasks, results):
         queue.close()
         queue.join_thread()
