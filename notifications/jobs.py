@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_q.models import Schedule
 
 from accounts.models import User
 from lotsa.waiting import Waiting, waiting_for
@@ -34,8 +35,6 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
     """After ``migrate``: the schedule of every job, made once and kept in step with the settings."""
     if sender is None or sender.label != "notifications":
         return
-    from django_q.models import Schedule  # django_q's models load after the apps (post_migrate)
-
     Schedule.objects.using(using).update_or_create(
         name="lotsa: reminders",
         defaults={

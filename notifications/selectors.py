@@ -10,6 +10,7 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
+from django_q.models import Failure
 
 from accounts.roles import ADMINISTRATOR_ROLES, Role
 from audit.models import Action
@@ -24,8 +25,6 @@ OWN_ROWS = 50
 
 
 def _recent_job_failures():
-    from django_q.models import Failure  # django_q's models: loaded after the apps
-
     since = timezone.now() - dt.timedelta(days=FAILURES_SHOWN_DAYS)
     return Failure.objects.filter(stopped__gte=since)
 
