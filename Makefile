@@ -20,7 +20,8 @@ $(VENV)/.test: pyproject.toml | $(PY)
 	$(PIP) install --quiet ".[test]"
 	touch $@ $(VENV)/.runtime
 
-## demo: virtualenv, install, keys (in var/, outside git), migrate, demo data, the sealer, serve on 127.0.0.1:8000
+## demo: virtualenv, install, keys (in var/, outside git), migrate, demo data, the sealer and the worker,
+## serve on 127.0.0.1:8000
 demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) -m lotsa.bootstrap
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
@@ -29,8 +30,11 @@ demo: $(VENV)/.runtime
 	  $(DEMO_ENV) $(PY) manage.py audit_anchor_recover restart --reason "demo made before the witness store"; fi
 	$(DEMO_ENV) $(PY) manage.py load_demo
 	@if [ -n "$$LOTSA_OIDC_ISSUER" ]; then $(DEMO_ENV) $(PY) manage.py demo_link_identities; fi
-	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C); the access log's sealer runs beside it"
-	$(DEMO_ENV) $(PY) manage.py audit_sealer & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
+	@echo "Lotsa demo: http://127.0.0.1:8000/  (stop with Ctrl-C); the access log's sealer and the scheduled"
+	@echo "work's worker (django-q2: reminders, written as files to var/mail/) run beside it"
+	$(DEMO_ENV) $(PY) manage.py audit_sealer & sealer=$$!; \
+	  $(DEMO_ENV) $(PY) manage.py qcluster & worker=$$!; \
+	  trap 'kill $$sealer $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## demo-idp: the demo with a local OpenID Provider on 127.0.0.1:8001 (tests/oidc_provider, Node.js): every
@@ -67,3 +71,4 @@ messages: $(VENV)/.test
 
 clean-demo:
 	rm -f var/lotsa.sqlite3 var/audit-anchors.jsonl var/audit-anchors.witness.jsonl
+	rm -rf var/mail

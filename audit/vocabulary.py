@@ -213,6 +213,10 @@ PURPOSES = {
     # Passkeys (accounts/passkeys.py): the person's own page, and removing one.
     "own passkeys": pgettext_lazy("access purpose", "the person's own passkeys"),
     "remove a passkey": pgettext_lazy("access purpose", "removing a passkey"),
+    # Notifications (notifications/): the person's own page, and the administrator's failures.
+    "own notifications": pgettext_lazy("access purpose", "the person's own notifications"),
+    "own notification settings": pgettext_lazy("access purpose", "the person's own notification settings"),
+    "delivery failures": pgettext_lazy("access purpose", "failed scheduled jobs and notifications"),
 }
 
 # --- Grounds: under what an access crossed, or was allowed -------------------------------------------
@@ -597,6 +601,12 @@ REASONS = {
     "passkey registered": pgettext_lazy("access reason", "passkey added"),
     "own passkey": pgettext_lazy("access reason", "the person's own passkey"),
     "another person's passkey": pgettext_lazy("access reason", "a passkey of another person"),
+    "own notifications": pgettext_lazy("access reason", "the person's own notifications"),
+    "another person's notifications": pgettext_lazy("access reason", "notifications of another person"),
+    "own notification settings": pgettext_lazy("access reason", "the person's own notification settings"),
+    "another person's notification settings": pgettext_lazy(
+        "access reason", "notification settings of another person"
+    ),
     "the last second factor stays": pgettext_lazy(
         "access reason", "the last second factor of a login is never removed"
     ),

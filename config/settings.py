@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "relatives",
     "supervision",
     "coordination",
+    "notifications",
+    "django_q",
     "demo",
 ]
 
@@ -433,3 +435,49 @@ LOTSA_REVIEW_RETENTION_YEARS = 5
 # The font of PDFs (subject access extracts): any TrueType font covering the names Lotsa holds; without
 # it, PDFs use Helvetica (Latin-1 only). Debian's fonts-dejavu-core provides the default.
 LOTSA_PDF_FONT = os.environ.get("LOTSA_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+# --- Scheduled work and notifications (see notifications/, docs/operations.md) -----------------------
+# django-q2 with its ORM broker: the jobs' queue is the project's own database (SQLite in the demo,
+# PostgreSQL in production), run by `manage.py qcluster` beside the server. A job is retried up to
+# max_attempts times; `retry` (seconds) must exceed `timeout`. Failures are kept (a count and the job's
+# name reach the administrator's start page); a job takes no personal data as argument.
+Q_CLUSTER = {
+    "name": "lotsa",
+    "orm": "default",
+    "workers": int(os.environ.get("LOTSA_WORKERS", "1")),
+    "timeout": 240,
+    "retry": 300,
+    "max_attempts": 3,
+    "save_limit": 250,
+    "catch_up": False,
+    "label": "Scheduled work",
+}
+# How often the reminder job looks for what waits (minutes).
+LOTSA_REMINDER_MINUTES = int(os.environ.get("LOTSA_REMINDER_MINUTES", "5"))
+# Notifications are sent on these weekdays (0 = Monday) within LOTSA_WORKING_HOURS, Lotsa's TIME_ZONE;
+# an urgent one (something overdue) at any hour. The demo sends at any hour, to show a digest.
+LOTSA_WORKING_DAYS = tuple(int(day) for day in env_list("LOTSA_WORKING_DAYS", "0,1,2,3,4"))
+if DEMO_MODE:
+    LOTSA_NOTIFY_AT_ANY_HOUR = True
+else:
+    LOTSA_NOTIFY_AT_ANY_HOUR = env_bool("LOTSA_NOTIFY_AT_ANY_HOUR")
+# A failed delivery is tried again by the next runs, at most this many times in all.
+LOTSA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("LOTSA_NOTIFY_MAX_ATTEMPTS", "3"))
+# The address the messages link to (the start page): Lotsa's own public address.
+LOTSA_BASE_URL = os.environ.get("LOTSA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# E-mail over SMTP (Django's backend); the demo writes each message to a file in var/mail/ instead.
+EMAIL_HOST = os.environ.get("LOTSA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LOTSA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LOTSA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LOTSA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("LOTSA_EMAIL_STARTTLS")
+EMAIL_USE_SSL = env_bool("LOTSA_EMAIL_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("LOTSA_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("LOTSA_EMAIL_FROM", "lotsa@localhost")
+if DEMO_MODE:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Text messages: a class with send(to, text) (notifications/sms.py); none is wired in.
+LOTSA_SMS_ADAPTER = os.environ.get("LOTSA_SMS_ADAPTER", "")

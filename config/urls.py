@@ -15,6 +15,7 @@ urlpatterns = [
     path("relatives/", include("relatives.urls")),
     path("supervision/", include("supervision.urls")),
     path("coordination/", include("coordination.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "config.views.bad_request"

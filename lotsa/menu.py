@@ -153,6 +153,8 @@ LINKS = (
     # The administrators.
     Link("accounts:user_list", _("Users"), roles=ADMINISTRATOR_ROLES, places=BOTH),
     Link("accounts:organisation_list", _("Organisations"), roles=ADMINISTRATOR_ROLES, places=BOTH),
+    # Failed scheduled jobs and undelivered notifications: counts and usernames, never content.
+    Link("notifications:failures", _("Scheduled work and deliveries"), roles=ADMINISTRATOR_ROLES),
     Link(
         "supervision:analyses",
         _("Needs-and-risk analyses"),

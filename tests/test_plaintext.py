@@ -13,11 +13,16 @@ import time_machine
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import Case, JournalEntry
+from lotsa import waiting
+from lotsa.waiting import Waiting
+from notifications import jobs
+from notifications.tests import smtp
 from tests.factories import OrganisationFactory, UserFactory, valid_number
 from tests.helpers import login_verified
 
@@ -56,7 +61,7 @@ def database_dump() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_marker_reaches_the_database_the_logs_or_the_audit_trail(client, caplog):
+def test_no_marker_reaches_the_database_the_logs_or_the_audit_trail(client, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
     unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
     worker = UserFactory(organisation=unit, roles=[Role.SOCIAL_WORKER])
@@ -112,6 +117,16 @@ def test_no_marker_reaches_the_database_the_logs_or_the_audit_trail(client, capl
     assert response.status_code == 302
     consent_page = client.get(response["Location"]).content.decode()
     assert MARKERS["purpose"] in consent_page and MARKERS["form_name"] in consent_page
+    # Every message Lotsa sends, over a real SMTP server: the worker is told (urgently, so at any hour)
+    # by the real providers and by one that names the person, as no provider may.
+    worker.email = "handlaggare@lotsa.example"
+    worker.save(update_fields=["email"])
+    planted = Waiting(
+        f"{MARKERS['given_names']} {MARKERS['surname']}, {number}", f"/cases/{case.pk}/", urgent=True
+    )
+    monkeypatch.setattr(waiting, "_providers", [*waiting._providers, lambda user: [planted]])
+    mail_text = sent_messages(jobs.send_reminders)
+    assert "Lotsa" in mail_text
     client.post(reverse("cases:search"), {"personal_number": number})
     client.get(reverse("cases:my_cases"))
     case.refresh_from_db()
@@ -140,6 +155,23 @@ def test_no_marker_reaches_the_database_the_logs_or_the_audit_trail(client, capl
         assert secret not in audit_rows, f"{secret!r} in the access log"
         assert secret not in auditlog_rows, f"{secret!r} in django-auditlog's records"
         assert secret not in log_text, f"{secret!r} in the server log"
+        assert secret not in mail_text, f"{secret!r} in a sent message's headers or body"
+
+
+def sent_messages(send) -> str:
+    """What ``send()`` sends through a real SMTP server on 127.0.0.1: every message's headers and body."""
+    controller, inbox = smtp.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=controller.port,
+        ):
+            send()
+    finally:
+        controller.stop()
+    assert inbox.messages, "nothing was sent"
+    return "\n\n".join(inbox.texts())
 
 
 # Every stored text of every model is either encrypted or one of these, each free of any client's
@@ -212,6 +244,10 @@ NOT_PERSONAL = {
     "supervision.ReviewItem.reasons": "risk rule codes",
     "supervision.SubjectAccessExtract.staff_names_reason": "why the staff are named on the extract",
     "supervision.SubjectAccessExtract.review_note": "the supervisor's note on approving an extract",
+    # A notification's record (notifications/): never what it said.
+    "notifications.Notification.window": "the kind and a day or a hash: one notification per window",
+    "notifications.Notification.waiting_digest": "a hash of the waiting lines (counts and addresses)",
+    "notifications.Notification.failure": "an exception's class name, never its message",
 }
 
 

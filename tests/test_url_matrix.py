@@ -555,6 +555,9 @@ MATRIX = {
     # Nothing begun: the challenge is missing (400, a denial event).
     "accounts:passkey_add_complete": ("post", None, logged_in(400, anonymous=403)),
     "accounts:passkey_jsi18n": ("get", None, everyone(200)),
+    # Notifications (notifications/): each person's own settings and record; the administrator's failures.
+    "notifications:settings": ("get", None, logged_in(200)),
+    "notifications:failures": ("get", None, ADMIN_ONLY),
     "accounts:user_list": ("get", None, ADMIN_ONLY),
     "accounts:user_create": ("get", None, ADMIN_ONLY),
     "accounts:user_edit": ("get", lambda w: {"user_id": w.users["social_worker"].pk}, ADMIN_ONLY),

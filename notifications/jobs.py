@@ -1,0 +1,144 @@
+"""Scheduled work: django-q2 runs these on the project's own database (``manage.py qcluster``).
+
+Every job is idempotent (a run twice does nothing twice) and takes no personal data as argument, so a
+queued task, a retry or a failure record holds none. django-q2 retries a failed run up to
+``Q_CLUSTER["max_attempts"]`` times; failures reach the administrator's start page as counts
+(notifications.selectors.waiting_failures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_q.models import Schedule
+
+from accounts.models import User
+from lotsa.waiting import Waiting, waiting_for
+from notifications.models import Cadence, Delivery, Kind, Notification
+
+REMINDERS = "notifications.jobs.send_reminders"
+
+# Each scheduled job by its function's path: its name in the schedule and in words.
+JOBS = {REMINDERS: _("Reminders that something waits")}
+
+
+def ensure_schedules(sender=None, using="default", **kwargs) -> None:
+    """After ``migrate``: the schedule of every job, made once and kept in step with the settings."""
+    if sender is None or sender.label != "notifications":
+        return
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: reminders",
+        defaults={
+            "func": REMINDERS,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.LOTSA_REMINDER_MINUTES,
+            "repeats": -1,
+        },
+    )
+
+
+def in_working_hours(moment: dt.datetime) -> bool:
+    """Within the configured working hours and days, in Lotsa's time zone."""
+    if settings.LOTSA_NOTIFY_AT_ANY_HOUR:
+        return True
+    local = timezone.localtime(moment)
+    start, end = settings.LOTSA_WORKING_HOURS
+    return local.weekday() in settings.LOTSA_WORKING_DAYS and start <= local.hour < end
+
+
+def waiting_digest(items: list[Waiting]) -> str:
+    """A hash of what waits (its lines are counts and addresses): the same items give the same hash."""
+    lines = sorted(f"{item.url}\n{item.text}\n{item.urgent}" for item in items)
+    return hashlib.sha256("\n\n".join(lines).encode()).hexdigest()
+
+
+def send_reminders() -> int:
+    """Tell each user who chose to be told (and has an address) that something waits: urgent items at
+    any hour, the rest at their cadence within working hours. Returns how many messages were sent."""
+    now = timezone.now()
+    sent = 0
+    recipients = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(notification_preference__cadence=Cadence.NEVER)
+        .select_related("notification_preference")
+        .order_by("pk")
+    )
+    # The waiting lines in one language, so that their hash does not change with the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in recipients:
+            sent += _remind(user, now)
+    return sent
+
+
+def _cadence(user) -> str:
+    preference = getattr(user, "notification_preference", None)
+    return preference.cadence if preference is not None else Cadence.DAILY
+
+
+def _remind(user, now: dt.datetime) -> int:
+    # The user's own providers, through their own access rules: what the start page would show them.
+    items = waiting_for(user)
+    if not items:
+        return 0
+    urgent = [item for item in items if item.urgent]
+    if urgent:
+        digest = waiting_digest(urgent)
+        if _notify(user, Kind.URGENT, f"urgent:{digest}", digest, now):
+            return 1
+    if not in_working_hours(now):
+        return 0
+    digest = waiting_digest(items)
+    if _cadence(user) == Cadence.AT_ONCE:
+        return _notify(user, Kind.AT_ONCE, f"at_once:{digest}", digest, now)
+    last = user.notifications.filter(status=Delivery.DELIVERED).order_by("-created_at", "-pk").first()
+    if last is not None and last.waiting_digest == digest:
+        return 0  # nothing new since the last message
+    day = timezone.localdate(now).isoformat()
+    return _notify(user, Kind.DIGEST, f"digest:{day}", digest, now)
+
+
+def _notify(user, kind: str, window: str, digest: str, now: dt.datetime) -> int:
+    """One notification per user and window: a delivered one is never sent again, a failed one is
+    tried again by the next runs until LOTSA_NOTIFY_MAX_ATTEMPTS. The row is locked while sending, so
+    two workers cannot both send it."""
+    with transaction.atomic():
+        record, _created = Notification.objects.get_or_create(
+            user=user, window=window, defaults={"kind": kind, "waiting_digest": digest}
+        )
+        record = Notification.objects.select_for_update().get(pk=record.pk)
+        if record.status == Delivery.DELIVERED or record.attempts >= settings.LOTSA_NOTIFY_MAX_ATTEMPTS:
+            return 0
+        record.attempts += 1
+        record.last_attempt_at = now
+        try:
+            send_email(user, kind)
+        except (smtplib.SMTPException, OSError) as error:
+            record.status, record.failure = Delivery.FAILED, type(error).__name__
+        else:
+            record.status, record.failure = Delivery.DELIVERED, ""
+        record.save()
+    return 1 if record.status == Delivery.DELIVERED else 0
+
+
+def send_email(user, kind: str) -> None:
+    """The message says that something waits in Lotsa and links to the start page: no name, no case,
+    no unit, nothing of what waits."""
+    context = {
+        "start": settings.LOTSA_BASE_URL + reverse("home"),
+        "settings_page": settings.LOTSA_BASE_URL + reverse("notifications:settings"),
+        "urgent": kind == Kind.URGENT,
+    }
+    urgent = kind == Kind.URGENT
+    subject = _("Lotsa: something overdue waits for you") if urgent else _("Lotsa: something waits for you")
+    body = render_to_string("notifications/email.txt", context)
+    EmailMessage(str(subject), body, to=[user.email]).send()

@@ -1,0 +1,247 @@
+"""Notifications that say nothing (issue 32): the reminder job reads each user's own "what waits" and
+sends a message that says only that something waits, at the user's cadence, within working hours
+unless urgent, once per window and never twice for the same items. Sent to a real SMTP server on
+127.0.0.1, with time travel for the cadences and the working hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+from django_q.models import Failure, Success
+from django_q.tasks import async_task
+
+from accounts.roles import Role
+from lotsa import waiting
+from lotsa.waiting import Waiting
+from notifications import jobs
+from notifications.models import Cadence, Delivery, Kind, Notification, NotificationPreference
+from notifications.tests import smtp
+from notifications.tests.worker import run_queued
+from tests.factories import UserFactory
+from tests.helpers import login_verified
+
+pytestmark = pytest.mark.django_db
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MONDAY_MORNING = dt.datetime(2026, 12, 7, 9, 30, tzinfo=STOCKHOLM)
+SECRET_NAME = "Qwnotisnamnmarkör"
+SECRET_UNIT = "Qwenhetsmarkör socialtjänst"
+
+
+def at(moment: dt.datetime):
+    return time_machine.travel(moment, tick=False)
+
+
+@pytest.fixture
+def inbox():
+    controller, inbox = smtp.start()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=controller.port,
+        EMAIL_USE_TLS=False,
+        EMAIL_USE_SSL=False,
+        LOTSA_NOTIFY_AT_ANY_HOUR=False,
+        LOTSA_WORKING_HOURS=(7, 18),
+        LOTSA_WORKING_DAYS=(0, 1, 2, 3, 4),
+    ):
+        yield inbox
+    controller.stop()
+
+
+class Waits:
+    """A provider whose items each test sets, per user: each line names a person and a unit, as no
+    real provider does, so that a message that leaked a line would show it."""
+
+    def __init__(self):
+        self.items: dict[int, list[Waiting]] = {}
+
+    def __call__(self, user):
+        return self.items.get(user.pk, [])
+
+    def set(self, user, *lines: str, urgent: bool = False):
+        self.items[user.pk] = [
+            Waiting(f"{line}: {SECRET_NAME}, {SECRET_UNIT}", f"/cases/{n}/", urgent=urgent)
+            for n, line in enumerate(lines)
+        ]
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    provider = Waits()
+    monkeypatch.setattr(waiting, "_providers", [*waiting._providers, provider])
+    return provider
+
+
+def worker(cadence: str | None = None, **kwargs):
+    user = UserFactory(email=f"w{UserFactory._meta.model.objects.count()}@lotsa.example", **kwargs)
+    if cadence is not None:
+        NotificationPreference.objects.create(user=user, cadence=cadence)
+    return user
+
+
+def test_a_daily_digest_once_a_day_and_never_again_for_the_same_items(inbox, waits):
+    user = worker()  # no choice made: a daily digest
+    waits.set(user, "a hand-over")
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 1
+        assert jobs.send_reminders() == 0  # a run twice does nothing twice
+        waits.set(user, "a hand-over", "a consent")
+        assert jobs.send_reminders() == 0  # one digest a day
+    with at(MONDAY_MORNING + dt.timedelta(days=1)):
+        assert jobs.send_reminders() == 1  # Tuesday: the items differ from Monday's message
+    with at(MONDAY_MORNING + dt.timedelta(days=2)):
+        assert jobs.send_reminders() == 0  # Wednesday: the same items as Tuesday's
+    assert [to for to, _message in inbox.messages] == [[user.email], [user.email]]
+    record = Notification.objects.filter(user=user).order_by("pk").first()
+    assert (record.kind, record.status, record.attempts) == (Kind.DIGEST, Delivery.DELIVERED, 1)
+
+
+def test_the_message_says_only_that_something_waits(inbox, waits):
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over to be decided quickly")
+    with at(MONDAY_MORNING):
+        jobs.send_reminders()
+    (text,) = inbox.texts()
+    assert "Lotsa" in text and "http://127.0.0.1:8000/" in text
+    assert "http://127.0.0.1:8000/notifications/" in text
+    for secret in (SECRET_NAME, SECRET_UNIT, "hand-over", "/cases/", user.last_name, user.organisation.name):
+        assert secret not in text, secret
+
+
+def test_at_once_for_each_new_set_of_items(inbox, waits):
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "one")
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 1
+        assert jobs.send_reminders() == 0
+        waits.set(user, "one", "two")
+        assert jobs.send_reminders() == 1
+        waits.set(user)
+        assert jobs.send_reminders() == 0  # nothing waits: nothing to say
+    assert len(inbox.messages) == 2
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 12, 7, 6, 59, tzinfo=STOCKHOLM),  # Monday, before seven
+        dt.datetime(2026, 12, 7, 18, 0, tzinfo=STOCKHOLM),  # Monday, six in the evening
+        dt.datetime(2026, 12, 12, 10, 0, tzinfo=STOCKHOLM),  # Saturday
+    ],
+)
+def test_nothing_outside_working_hours_unless_urgent(inbox, waits, moment):
+    calm, pressed = worker(Cadence.AT_ONCE), worker()
+    waits.set(calm, "a review")
+    waits.set(pressed, "an overdue re-assessment", urgent=True)
+    with at(moment):
+        assert jobs.send_reminders() == 1
+        assert jobs.send_reminders() == 0
+    assert [to for to, _message in inbox.messages] == [[pressed.email]]
+    assert Notification.objects.get().kind == Kind.URGENT
+    assert "försenat" in inbox.messages[0][1]["Subject"]
+    with at(MONDAY_MORNING + dt.timedelta(days=7)):  # the next working day: the calm one is told
+        jobs.send_reminders()
+    # ...and not the pressed one again: nothing waits for them that they were not told of.
+    assert [to for to, _message in inbox.messages][1:] == [[calm.email]]
+
+
+def test_never_means_never_and_no_address_no_message(inbox, waits):
+    quiet, unreachable = worker(Cadence.NEVER), UserFactory(email="")
+    waits.set(quiet, "a review", urgent=True)
+    waits.set(unreachable, "a review", urgent=True)
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 0
+    assert not inbox.messages and not Notification.objects.exists()
+
+
+def test_each_user_is_told_of_their_own_items_only(inbox, waits):
+    told, other = worker(Cadence.AT_ONCE), worker(Cadence.AT_ONCE)
+    waits.set(told, "a hand-over")
+    with at(MONDAY_MORNING):
+        jobs.send_reminders()
+    assert [to for to, _message in inbox.messages] == [[told.email]]
+    assert not Notification.objects.filter(user=other).exists()
+
+
+def test_a_refused_delivery_is_recorded_retried_with_a_limit_and_shown_to_the_administrator(
+    client, inbox, waits
+):
+    inbox.refuse = True
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over")
+    with at(MONDAY_MORNING):
+        for _run in range(5):
+            assert jobs.send_reminders() == 0
+    record = Notification.objects.get()
+    assert (record.status, record.attempts, record.failure) == (Delivery.FAILED, 3, "SMTPRecipientsRefused")
+    administrator = UserFactory(roles=[Role.ADMINISTRATOR])
+    with at(MONDAY_MORNING + dt.timedelta(hours=1)):
+        login_verified(client, administrator)
+        home = client.get(reverse("home")).content.decode()
+        assert "1 notifikation kunde inte levereras" in home or "1 notification could not" in home
+        page = client.get(reverse("notifications:failures")).content.decode()
+    assert user.username in page
+    for secret in (SECRET_NAME, SECRET_UNIT, "hand-over", user.email, "No such mailbox"):
+        assert secret not in page and secret not in home
+
+
+def test_a_person_sees_their_own_notifications_and_chooses_the_cadence(client, inbox, waits):
+    user = worker(Cadence.AT_ONCE)
+    other = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over")
+    waits.set(other, "a hand-over")
+    with at(MONDAY_MORNING):
+        jobs.send_reminders()
+    login_verified(client, user)
+    url = reverse("notifications:settings")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 1  # their own, not the other's
+    assert client.post(url, {"cadence": "shouting"}).status_code == 200
+    assert NotificationPreference.objects.get(user=user).cadence == Cadence.AT_ONCE
+    assert client.post(url, {"cadence": Cadence.NEVER}).status_code == 302
+    assert NotificationPreference.objects.get(user=user).cadence == Cadence.NEVER
+    assert client.get(reverse("notifications:failures")).status_code == 403
+
+
+def test_the_worker_runs_the_job_retries_a_failure_and_the_administrator_sees_it(client, inbox, waits):
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over")
+    with at(MONDAY_MORNING):
+        async_task(jobs.REMINDERS)
+        async_task(jobs.REMINDERS)  # idempotent: the second run sends nothing
+        async_task("notifications.tests.test_reminders.broken_job")
+    with at(MONDAY_MORNING + dt.timedelta(seconds=1)):  # the queue hands out what was queued before now
+        assert run_queued() == 3
+    assert len(inbox.messages) == 1
+    assert Success.objects.filter(func=jobs.REMINDERS).count() == 2
+    # The failed run is handed out again after Q_CLUSTER["retry"] seconds, up to max_attempts in all.
+    retry = dt.timedelta(seconds=settings.Q_CLUSTER["retry"] + 1)
+    for attempt in (1, 2, 3):
+        with at(MONDAY_MORNING + dt.timedelta(seconds=1) + attempt * retry):
+            assert run_queued() == (1 if attempt < 3 else 0)
+    assert Failure.objects.get().attempt_count == 3
+    with at(MONDAY_MORNING + dt.timedelta(hours=1)):
+        login_verified(client, UserFactory(roles=[Role.ADMINISTRATOR]))
+        home = client.get(reverse("home")).content.decode()
+        page = client.get(reverse("notifications:failures")).content.decode()
+    assert reverse("notifications:failures") in home
+    assert "broken_job" in page and "the words of the error" not in page
+
+
+def broken_job():
+    raise RuntimeError("the words of the error")
+
+
+def test_the_schedule_is_made_by_migrate():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(func=jobs.REMINDERS)
+    assert schedule.repeats == -1 and schedule.schedule_type == Schedule.MINUTES

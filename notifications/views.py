@@ -1,0 +1,30 @@
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import Action
+from lotsa.posting import form_page
+from notifications import selectors, services
+from notifications.forms import CadenceForm
+from notifications.models import NotificationPreference
+
+
+def notification_settings(request):
+    """The person's own choice of how often they are told, and every notification sent to them."""
+    user = request.user
+    form = CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence})
+    return form_page(
+        request,
+        form,
+        template="notifications/settings.html",
+        context=lambda: {"rows": selectors.notifications_visible_to(user)},
+        act=(Action.UPDATE, NotificationPreference(user=user)),
+        change=lambda data: services.notification_preference_change(by=user, cadence=data["cadence"]),
+        done=_("Your choice is saved."),
+        then=reverse("notifications:settings"),
+    )
+
+
+def failures(request):
+    """The administrator's page: failed scheduled jobs and undelivered notifications, no content."""
+    return render(request, "notifications/failures.html", selectors.failures_visible_to(request.user))
