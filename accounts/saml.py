@@ -92,7 +92,9 @@ def _config(base_url: str) -> SPConfig:
         "allow_unsolicited": False,
         "authn_requests_signed": True,
         "want_assertions_signed": True,
-        "want_response_signed": False,
+        # The Response too (Sweden Connect signs both): an encrypted assertion inside an unsigned
+        # Response is otherwise taken as verified by pysaml2's decryption path.
+        "want_response_signed": True,
         "name_id_format": NAMEID_FORMAT_TRANSIENT,
         "idp": [settings.LOTSA_SAML_IDP_ENTITY_ID],
     }
@@ -231,6 +233,8 @@ def _parse(request):
         return _refused("single sign-on refused: SAML response", ANSWER)
     if response is None or response.assertion is None:
         return _refused("single sign-on refused: SAML response", ANSWER)
+    if not _from_our_idp_to_us(request, response):
+        return _refused("single sign-on refused: SAML issuer or audience", ANSWER)
     in_response_to = response.in_response_to
     if in_response_to in answered or in_response_to not in waiting:
         return _refused("single sign-on refused: SAML replay", ANSWER)
@@ -238,6 +242,37 @@ def _parse(request):
     request.session[SESSION_REQUESTS] = waiting
     request.session[SESSION_ANSWERED] = [*answered, in_response_to][-KEEP_REQUESTS * 4 :]
     return response
+
+
+def _from_our_idp_to_us(request, response) -> bool:
+    """pysaml2 checks a signature against the certificates of whichever entity the document names as
+    its issuer (any entity in the federation's metadata) and accepts an assertion without an audience:
+    Lotsa takes exactly one assertion, issued (as is the Response) by the configured IdP, restricted to
+    Lotsa's entity id, and confirmed for Lotsa's assertion consumer service."""
+    idp, sp = settings.LOTSA_SAML_IDP_ENTITY_ID, settings.LOTSA_SAML_SP_ENTITY_ID
+    acs = request.build_absolute_uri(reverse("accounts:saml_acs"))
+    assertions = list(getattr(response, "assertions", None) or [response.assertion])
+    if response.issuer() != idp or len(assertions) != 1:
+        return False
+    destination = response.response.destination
+    if destination is not None and destination != acs:
+        return False
+    assertion = assertions[0]
+    if assertion.issuer is None or (assertion.issuer.text or "").strip() != idp or assertion.advice:
+        return False
+    conditions = assertion.conditions
+    audiences = [
+        (audience.text or "").strip()
+        for restriction in (conditions.audience_restriction if conditions is not None else None) or []
+        for audience in restriction.audience or []
+    ]
+    if sp not in audiences:
+        return False
+    confirmations = [
+        confirmation.subject_confirmation_data
+        for confirmation in (assertion.subject.subject_confirmation if assertion.subject else None) or []
+    ]
+    return bool(confirmations) and all(data is not None and data.recipient == acs for data in confirmations)
 
 
 def _attribute(assertion, name: str) -> str:

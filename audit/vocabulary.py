@@ -687,6 +687,10 @@ REASONS = {
     "single sign-on refused: SAML assertion not yet valid": pgettext_lazy(
         "access reason", "single sign-on refused: the assertion was not yet valid (NotBefore)"
     ),
+    "single sign-on refused: SAML issuer or audience": pgettext_lazy(
+        "access reason",
+        "single sign-on refused: the answer was not issued by the configured identity provider for Lotsa",
+    ),
     "single sign-on refused: SAML audience": pgettext_lazy(
         "access reason", "single sign-on refused: the assertion was meant for another service (audience)"
     ),

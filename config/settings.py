@@ -370,9 +370,13 @@ LOGGING = {
         # search terms never end up in a log file.
         "django.db.backends": {"level": "WARNING", "propagate": True},
         # pysaml2 logs subjects and attribute values (a personal identity number) at INFO and DEBUG,
-        # whole assertions at DEBUG: only its warnings and errors are kept.
-        "saml2": {"level": "WARNING", "propagate": True},
-        "xmlschema": {"level": "WARNING", "propagate": True},
+        # and whole documents (a decrypted assertion among them) in its ERROR records: none of it is
+        # kept. Lotsa's own denial event says why a login was refused.
+        "saml2": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "xmlschema": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # django-q2 logs a failed job's error text and traceback: only that a job failed is kept (the
+        # administrator's page counts failures; the jobs take no personal data as arguments).
+        "django-q": {"level": "WARNING", "propagate": True},
     },
 }
 
@@ -463,6 +467,9 @@ else:
     LOTSA_NOTIFY_AT_ANY_HOUR = env_bool("LOTSA_NOTIFY_AT_ANY_HOUR")
 # A failed delivery is tried again by the next runs, at most this many times in all.
 LOTSA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("LOTSA_NOTIFY_MAX_ATTEMPTS", "3"))
+# A digest whose waiting lines are the same as a message's of these last days is not sent; after them the
+# same lines are told again (a state that came back, or what still waits).
+LOTSA_NOTIFY_REPEAT_DAYS = int(os.environ.get("LOTSA_NOTIFY_REPEAT_DAYS", "7"))
 # The address the messages link to (the start page): Lotsa's own public address.
 LOTSA_BASE_URL = os.environ.get("LOTSA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # E-mail over SMTP (Django's backend); the demo writes each message to a file in var/mail/ instead.

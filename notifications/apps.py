@@ -14,4 +14,5 @@ class NotificationsConfig(LotsaAppConfig):
     }
     # The administrator's start page: failed jobs and undelivered notifications, as counts.
     waiting_providers = ["notifications.selectors.waiting_failures"]
+    import_on_ready = ["notifications.checks"]  # check --deploy: the public address, TLS to the mail server
     receivers = [("django.db.models.signals.post_migrate", "notifications.jobs.ensure_schedules")]

@@ -67,17 +67,29 @@ def send_reminders() -> int:
     now = timezone.now()
     sent = 0
     recipients = (
-        User.objects.filter(is_active=True)
+        User.objects.filter(is_active=True, organisation__is_active=True)
         .exclude(email="")
         .exclude(notification_preference__cadence=Cadence.NEVER)
         .select_related("notification_preference")
         .order_by("pk")
     )
     # The waiting lines in one language, so that their hash does not change with the reader's.
+    failed: list[str] = []
     with translation.override(settings.LANGUAGE_CODE):
         for user in recipients:
-            sent += _remind(user, now)
+            # One person's failing provider or message never stops the others' (urgent ones among
+            # them); the job fails after the round, naming only the kinds of error (django-q keeps it).
+            try:
+                sent += _remind(user, now)
+            except Exception as error:
+                failed.append(type(error).__name__)
+    if failed:
+        raise ReminderRoundFailed(f"{len(failed)} reminders failed: {', '.join(sorted(set(failed)))}")
     return sent
+
+
+class ReminderRoundFailed(RuntimeError):
+    """Some users' reminders failed in a round (the others were sent): the job is retried."""
 
 
 def _cadence(user) -> str:
@@ -91,19 +103,28 @@ def _remind(user, now: dt.datetime) -> int:
     if not items:
         return 0
     urgent = [item for item in items if item.urgent]
+    # The same waiting lines are told at most once a day: a state that comes back (a new report of
+    # concern where the last one was) is told again, the next day at the latest.
+    day = timezone.localdate(now).isoformat()
     if urgent:
         digest = waiting_digest(urgent)
-        if _notify(user, Kind.URGENT, f"urgent:{digest}", digest, now):
+        if _notify(user, Kind.URGENT, f"urgent:{day}:{digest}", digest, now):
             return 1
     if not in_working_hours(now):
         return 0
     digest = waiting_digest(items)
     if _cadence(user) == Cadence.AT_ONCE:
-        return _notify(user, Kind.AT_ONCE, f"at_once:{digest}", digest, now)
-    last = user.notifications.filter(status=Delivery.DELIVERED).order_by("-created_at", "-pk").first()
+        return _notify(user, Kind.AT_ONCE, f"at_once:{day}:{digest}", digest, now)
+    last = (
+        user.notifications.filter(
+            status=Delivery.DELIVERED,
+            created_at__gt=now - dt.timedelta(days=settings.LOTSA_NOTIFY_REPEAT_DAYS),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if last is not None and last.waiting_digest == digest:
-        return 0  # nothing new since the last message
-    day = timezone.localdate(now).isoformat()
+        return 0  # nothing new since a message lately (the same lines are told again after some days)
     return _notify(user, Kind.DIGEST, f"digest:{day}", digest, now)
 
 

@@ -53,6 +53,9 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
             "LOTSA_BREAK_GLASS_ACCOUNTS": "admin",
             # Passkeys bound to the public host name (without it: lotsa.W035).
             "LOTSA_PASSKEY_RP_ID": "lotsa.example.se",
+            # Notifications link to the public address and leave over TLS (without: lotsa.W036, W037).
+            "LOTSA_BASE_URL": "https://lotsa.example.se",
+            "LOTSA_EMAIL_STARTTLS": "1",
         },
         tmp_path=tmp_path,
     )

@@ -157,11 +157,10 @@ def test_the_floors_are_the_protocol_neutral_rule(people, saml_settings, setting
 @pytest.mark.parametrize(
     ("knobs", "reason"),
     [
-        ({"audience": "https://another-service.example/sp"}, "single sign-on refused: SAML audience"),
         ({"signing": "none"}, "single sign-on refused: SAML signature"),
         ({"signing": "foreign"}, "single sign-on refused: SAML signature"),
     ],
-    ids=["another audience", "unsigned", "signed with a foreign key"],
+    ids=["unsigned", "signed with a foreign key"],
 )
 def test_a_bad_assertion_is_refused(linked, knobs, reason):
     client = Client()
@@ -169,6 +168,24 @@ def test_a_bad_assertion_is_refused(linked, knobs, reason):
     message = refusal(log_in(client, user="198001011234", **knobs), reason, since)
     assert "igen" in message
     assert not logged_in(client)
+
+
+def test_an_assertion_for_another_service_is_refused(linked, settings):
+    """Signed by the IdP, for the SP entity id the login was started as; Lotsa is now another service
+    (as another federation member's SP would be): its audience is not Lotsa's."""
+    client = Client()
+    fields = answer(client, user="198001011234", level=LOA3)
+    settings.LOTSA_SAML_SP_ENTITY_ID = "https://another-service.example/sp"
+    since = head_seq()
+    response = client.post(ACS, fields)
+    assert response.status_code == 403 and not logged_in(client)
+    reasons = list(
+        AccessEvent.objects.filter(id__gt=since, action=Action.LOGIN_FAILURE).values_list("reason", flat=True)
+    )
+    assert reasons in (
+        ["single sign-on refused: SAML audience"],
+        ["single sign-on refused: SAML issuer or audience"],
+    )
 
 
 def test_an_expired_assertion_is_refused(linked):
@@ -280,3 +297,23 @@ def test_a_login_the_provider_did_not_prove_anew_is_refused(linked, settings):
     settings.LOTSA_SSO_MAX_AGE_SECONDS = -3600  # as if the person had been proved an hour before
     since = head_seq()
     refusal(client.post(ACS, fields), "single sign-on refused: login not fresh", since)
+
+
+def test_an_answer_issued_by_another_entity_than_the_configured_idp_is_refused(linked, settings):
+    """pysaml2 checks a signature against whichever entity of the metadata the answer names as its
+    issuer: Lotsa takes only the configured IdP's (here the IdP signs as itself, and Lotsa is told to
+    trust another entity id)."""
+    client = Client()
+    fields = answer(client, user="198001011234", level=LOA3)
+    settings.LOTSA_SAML_IDP_ENTITY_ID = "https://another.idp.example.se/idp"
+    since = head_seq()
+    refusal(client.post(ACS, fields), "single sign-on refused: SAML issuer or audience", since)
+
+
+def test_pysaml2_writes_nothing_to_the_log_even_when_it_fails(linked, caplog):
+    """Its error records carry whole documents (a personal identity number among them)."""
+    caplog.set_level("DEBUG")
+    for knobs in ({"signing": "none"}, {"signing": "foreign"}, {"lifetime": -60}):
+        log_in(Client(), user="198001011234", level=LOA3, **knobs)
+    assert not [record for record in caplog.records if record.name.startswith(("saml2", "xmlschema"))]
+    assert "198001011234" not in caplog.text

@@ -19,7 +19,7 @@ from django_q.tasks import async_task
 from accounts.roles import Role
 from lotsa import waiting
 from lotsa.waiting import Waiting
-from notifications import jobs
+from notifications import checks, jobs
 from notifications.models import Cadence, Delivery, Kind, Notification, NotificationPreference
 from notifications.tests import smtp
 from notifications.tests.worker import run_queued
@@ -86,7 +86,7 @@ def worker(cadence: str | None = None, **kwargs):
     return user
 
 
-def test_a_daily_digest_once_a_day_and_never_again_for_the_same_items(inbox, waits):
+def test_a_daily_digest_once_a_day_and_the_same_items_again_only_after_some_days(inbox, waits):
     user = worker()  # no choice made: a daily digest
     waits.set(user, "a hand-over")
     with at(MONDAY_MORNING):
@@ -98,7 +98,9 @@ def test_a_daily_digest_once_a_day_and_never_again_for_the_same_items(inbox, wai
         assert jobs.send_reminders() == 1  # Tuesday: the items differ from Monday's message
     with at(MONDAY_MORNING + dt.timedelta(days=2)):
         assert jobs.send_reminders() == 0  # Wednesday: the same items as Tuesday's
-    assert [to for to, _message in inbox.messages] == [[user.email], [user.email]]
+    with at(MONDAY_MORNING + dt.timedelta(days=8)):
+        assert jobs.send_reminders() == 1  # a week after Tuesday's message, what still waits is told again
+    assert [to for to, _message in inbox.messages] == [[user.email]] * 3
     record = Notification.objects.filter(user=user).order_by("pk").first()
     assert (record.kind, record.status, record.attempts) == (Kind.DIGEST, Delivery.DELIVERED, 1)
 
@@ -148,8 +150,8 @@ def test_nothing_outside_working_hours_unless_urgent(inbox, waits, moment):
     assert "försenat" in inbox.messages[0][1]["Subject"]
     with at(MONDAY_MORNING + dt.timedelta(days=7)):  # the next working day: the calm one is told
         jobs.send_reminders()
-    # ...and not the pressed one again: nothing waits for them that they were not told of.
-    assert [to for to, _message in inbox.messages][1:] == [[calm.email]]
+    # ...and the pressed one again, once that day: what is urgent and still waits is told daily.
+    assert sorted(to for to, _message in inbox.messages[1:]) == sorted([[calm.email], [pressed.email]])
 
 
 def test_never_means_never_and_no_address_no_message(inbox, waits):
@@ -245,3 +247,57 @@ def test_the_schedule_is_made_by_migrate():
 
     schedule = Schedule.objects.get(func=jobs.REMINDERS)
     assert schedule.repeats == -1 and schedule.schedule_type == Schedule.MINUTES
+
+
+def test_an_urgent_state_that_comes_back_is_told_again(inbox, waits):
+    """The same urgent lines (a new report of concern where the last one was) are told once a day at
+    most, never suppressed for good."""
+    user = worker(cadence=Cadence.NEVER)
+    NotificationPreference.objects.filter(user=user).update(cadence=Cadence.DAILY)
+    waits.set(user, "a report of concern", urgent=True)
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 1
+        waits.set(user)
+        assert jobs.send_reminders() == 0
+        waits.set(user, "a report of concern", urgent=True)
+        assert jobs.send_reminders() == 0  # the same day: told already
+    with at(MONDAY_MORNING + dt.timedelta(days=3)):
+        assert jobs.send_reminders() == 1  # it came back: told again
+
+
+def test_one_users_failing_round_does_not_stop_the_others(inbox, waits, monkeypatch):
+    first, second = worker(), worker()
+    waits.set(first, "a hand-over")
+    waits.set(second, "a hand-over")
+    real = jobs._remind
+
+    def failing_for_the_first(user, now):
+        if user.pk == first.pk:
+            raise ValueError("a provider broke")
+        return real(user, now)
+
+    monkeypatch.setattr(jobs, "_remind", failing_for_the_first)
+    with at(MONDAY_MORNING), pytest.raises(jobs.ReminderRoundFailed, match="1 reminders failed: ValueError"):
+        jobs.send_reminders()
+    assert [to for to, _message in inbox.messages] == [[second.email]]
+
+
+def test_nobody_of_a_deactivated_organisation_is_told(inbox, waits):
+    user = worker()
+    waits.set(user, "a hand-over")
+    user.organisation.is_active = False
+    user.organisation.save(update_fields=["is_active"])
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 0
+    assert inbox.messages == []
+
+
+def test_production_without_a_public_https_address_or_tls_is_warned(settings):
+    settings.LOTSA_PRODUCTION, settings.LOTSA_BASE_URL = True, "http://127.0.0.1:8000"
+    settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL = False, False
+    assert [issue.id for issue in checks.notifications_link_to_the_public_address(None)] == [
+        "lotsa.W036",
+        "lotsa.W037",
+    ]
+    settings.LOTSA_BASE_URL, settings.EMAIL_USE_TLS = "https://lotsa.stad.se", True
+    assert checks.notifications_link_to_the_public_address(None) == []

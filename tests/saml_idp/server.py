@@ -140,7 +140,8 @@ class App:
             name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16)),
             authn={"class_ref": form.get("level") or LEVELS[1], "authn_auth": self.base + ENTITY_ID_PATH},
             sign_assertion=signing != "none",
-            sign_response=False,
+            # The Response is signed for the SP that asked (pysaml2's IdP signs only for SPs in its metadata).
+            sign_response=signing != "none" and audience == asked["sp"],
         )
         info = server.apply_binding(
             BINDING_HTTP_POST,
