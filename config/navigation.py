@@ -70,6 +70,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "accounts:organisation_edit": ("accounts:organisation_list",),
     "accounts:requests": ("accounts:requests",),
     "accounts:request_decide": ("accounts:requests",),
+    "accounts:identity_link_create": ("accounts:user_list",),
+    "accounts:identity_link_remove": ("accounts:user_list",),
+    "notifications:failures": ("notifications:failures",),
 }
 
 

@@ -28,7 +28,8 @@ DASH = "\u2013"  # the en dash between a title's parts
 
 # Pages with no section in the menu: the start page is reached by the brand link, and a
 # de-identified report is written by anyone (its section is the coordinators' list of reports).
-NO_SECTION = {"home", "coordination:report_new"}
+# The person's own settings (passkeys, notifications) are linked beside their name, not in the menu.
+NO_SECTION = {"home", "coordination:report_new", "accounts:passkeys", "notifications:settings"}
 # The printable consent form is a sheet of paper: no menu.
 NO_MENU = {"consent:print"}
 
