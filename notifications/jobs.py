@@ -103,18 +103,19 @@ def _remind(user, now: dt.datetime) -> int:
     if not items:
         return 0
     urgent = [item for item in items if item.urgent]
-    # The same waiting lines are told at most once a day: a state that comes back (a new report of
+    # The same waiting lines are told at most once a day (the window: the day and 128 bits of the
+    # lines' hash, within the column's 80 characters): a state that comes back (a new report of
     # concern where the last one was) is told again, the next day at the latest.
     day = timezone.localdate(now).isoformat()
     if urgent:
         digest = waiting_digest(urgent)
-        if _notify(user, Kind.URGENT, f"urgent:{day}:{digest}", digest, now):
+        if _notify(user, Kind.URGENT, f"urgent:{day}:{digest[:32]}", digest, now):
             return 1
     if not in_working_hours(now):
         return 0
     digest = waiting_digest(items)
     if _cadence(user) == Cadence.AT_ONCE:
-        return _notify(user, Kind.AT_ONCE, f"at_once:{day}:{digest}", digest, now)
+        return _notify(user, Kind.AT_ONCE, f"at_once:{day}:{digest[:32]}", digest, now)
     last = (
         user.notifications.filter(
             status=Delivery.DELIVERED,
