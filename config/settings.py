@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "supervision",
     "coordination",
     "notifications",
+    "retention",
     "django_q",
     "demo",
 ]
