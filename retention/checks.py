@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Warning, register
 
 from lotsa.errors import DomainError
-from retention.archive import archive_certificate
+from retention.archive import archive_certificate, archive_directory
 
 
 @register("lotsa", deploy=True)
@@ -15,6 +15,7 @@ def archive_key_is_configured(app_configs, **kwargs):
         return []
     try:
         archive_certificate()
+        archive_directory()
     except DomainError as problem:
         return [
             Warning(
