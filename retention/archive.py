@@ -49,6 +49,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.models import Action
 from cases import queries as case_queries
+from consent import queries as consent_queries
 from lotsa import access, summary
 from lotsa.errors import DomainError
 from retention.archive_package import CaseFile, PersonFile, build
@@ -128,6 +129,9 @@ def _files(people: list, cases_of: dict) -> list[PersonFile]:
             personal_number=person.personal_number_display or "",
             protected_identity=person.protected_identity,
             identity=case_queries.archive_identity_of(person),
+            sections=consent_queries.consents_and_disclosures_of(
+                person=person, organisation_id=person.organisation_id
+            ),
         )
         for case in cases_of[person.pk]:
             entry.cases.append(

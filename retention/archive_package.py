@@ -63,6 +63,8 @@ class PersonFile:
     personal_number: str
     protected_identity: str
     identity: list[str]
+    # What the unit holds of the person beside their cases (consents, disclosures): in every case's PDF.
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
     cases: list[CaseFile] = field(default_factory=list)
 
 
@@ -80,7 +82,7 @@ def _iso(value: dt.datetime | None) -> str:
 
 def case_pdf(person: PersonFile, case: CaseFile, *, made_at: dt.datetime, made_by: str) -> bytes:
     """One case's file as a PDF/A-2b: who it is about, the case, its history, journal and the apps'
-    records of it (each section as heading and lines)."""
+    records of it, and the person's consents and disclosures (each section as heading and lines)."""
     document = Document(_("Case file for the archive"), archival=True)
     document.pdf.creation_date = made_at
     line = document.line
@@ -91,7 +93,7 @@ def case_pdf(person: PersonFile, case: CaseFile, *, made_at: dt.datetime, made_b
         9,
     )
     document.pdf.ln(3)
-    for heading, lines in [(_("Person"), person.identity), *case.sections]:
+    for heading, lines in [(_("Person"), person.identity), *case.sections, *person.sections]:
         line(heading, 13, "B", 7)
         for item in lines:
             line(item)

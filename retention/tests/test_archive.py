@@ -33,6 +33,7 @@ from retention import archive_package
 from retention.archive import PURPOSE, archive_export, fingerprint
 from retention.checks import archive_key_is_configured
 from retention.models import ArchivePackage
+from sig.models import InterventionGroup, SharedEntry
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
 
 PROTECTED_STREET = "Qwskyddadgatan 7"
@@ -40,6 +41,8 @@ PLACEMENT_STREET = "Qwplaceringsvägen 3"
 JOURNAL = "Qwjournalmarkör om samtalet"
 PROTECTED_NAME = "Qwskyddadnamn"
 OTHER_NAME = "Qwarkivnamn"
+OWN_SHARED = "Qwenhetensdelning"
+POLICE_SHARED = "Qwpolisensdelning"
 METS_NS = {"mets": archive_package.METS, "xlink": archive_package.XLINK}
 LOTSA_NS = {"l": archive_package.LOTSA}
 
@@ -119,6 +122,19 @@ def unit(db):
         protected_housing=True,
         created_by=worker,
     )
+    # The protected person's intervention group: the unit's own entry is its file, the police's is not.
+    group = InterventionGroup.objects.create(case=protected, band="adults")
+    police = OrganisationFactory(name="Polisen", kind=OrganisationKind.POLICE)
+    officer = UserFactory(organisation=police, roles=[Role.EXTERNAL_MEMBER])
+    for organisation, author, text in ((programme, worker, OWN_SHARED), (police, officer, POLICE_SHARED)):
+        SharedEntry.objects.create(
+            group=group,
+            person=protected.person,
+            organisation=organisation,
+            author=author,
+            category="housing",
+            text=text,
+        )
     return {"worker": worker, "supervisor": supervisor, "protected": protected, "other": other}
 
 
@@ -191,6 +207,7 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
     assert JOURNAL in other_text and OTHER_NAME in other_text and "Qwutförare" in other_text
     assert "Qwutkast" not in other_text
     assert PROTECTED_NAME in protected_text and PROTECTED_STREET not in protected_text
+    assert OWN_SHARED in protected_text and POLICE_SHARED not in protected_text
     assert PLACEMENT_STREET not in " ".join(texts.values())
     for data in files.values():
         assert PROTECTED_STREET.encode() not in data and PLACEMENT_STREET.encode() not in data
@@ -206,7 +223,7 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
     row = " ".join(str(value) for value in ArchivePackage.objects.values().get())
     events = " ".join(str(row) for row in AccessEvent.objects.values())
     log_text = "\n".join(record.getMessage() for record in caplog.records)
-    for secret in (PROTECTED_STREET, PLACEMENT_STREET, JOURNAL, PROTECTED_NAME, OTHER_NAME):
+    for secret in (PROTECTED_STREET, PLACEMENT_STREET, JOURNAL, PROTECTED_NAME, OTHER_NAME, OWN_SHARED):
         assert secret not in row and secret not in events and secret not in log_text, secret
         assert secret.encode() not in sealed, secret
 
