@@ -87,6 +87,14 @@ def fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
+def archival_font() -> None:
+    """PDF/A embeds its fonts: without the body font's file (LOTSA_PDF_FONT) no PDF/A can be made."""
+    if not Path(settings.LOTSA_PDF_FONT).is_file():
+        raise DomainError(
+            _("The font of PDFs (LOTSA_PDF_FONT) is missing, and PDF/A needs it: nothing is exported.")
+        )
+
+
 def archive_directory() -> Path:
     directory = Path(settings.LOTSA_ARCHIVE_DIR)
     if not directory.is_dir():
@@ -185,6 +193,7 @@ def archive_export(
         raise DomainError(_("A record already erased cannot be archived: nothing is exported."))
     certificate = archive_certificate()
     directory = archive_directory()
+    archival_font()
 
     made_at = now or timezone.now()
     package_id = uuid.uuid4()
@@ -204,6 +213,7 @@ def archive_export(
         with transaction.atomic():
             package = ArchivePackage.objects.create(
                 id=package_id,
+                created_at=made_at,
                 created_by=by,
                 destruction_list_ref="" if destruction_list is None else str(destruction_list.pk),
                 file_name=file_name,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Warning, register
 
 from lotsa.errors import DomainError
-from retention.archive import archive_certificate, archive_directory
+from retention.archive import archival_font, archive_certificate, archive_directory
 
 
 @register("lotsa", deploy=True)
@@ -16,6 +16,7 @@ def archive_key_is_configured(app_configs, **kwargs):
     try:
         archive_certificate()
         archive_directory()
+        archival_font()
     except DomainError as problem:
         return [
             Warning(

@@ -267,8 +267,19 @@ def test_an_administrator_is_refused_and_nothing_changes(unit, archive):
     assert not ArchivePackage.objects.exists() and not any(archive["dir"].iterdir())
 
 
-def test_the_deploy_check_warns_without_the_archives_key(archive):
+def test_the_deploy_check_warns_without_the_archives_key_directory_or_font(archive, tmp_path):
     with override_settings(LOTSA_PRODUCTION=True):
         assert archive_key_is_configured(None) == []
-        with override_settings(LOTSA_ARCHIVE_CERTIFICATE=""):
-            assert [w.id for w in archive_key_is_configured(None)] == ["retention.W001"]
+        for missing in (
+            {"LOTSA_ARCHIVE_CERTIFICATE": ""},
+            {"LOTSA_ARCHIVE_DIR": tmp_path / "nowhere"},
+            {"LOTSA_PDF_FONT": str(tmp_path / "no-font.ttf")},
+        ):
+            with override_settings(**missing):
+                assert [w.id for w in archive_key_is_configured(None)] == ["retention.W001"], missing
+
+
+def test_without_the_font_pdf_a_needs_nothing_is_exported(unit, archive, tmp_path):
+    with override_settings(LOTSA_PDF_FONT=str(tmp_path / "no-font.ttf")), pytest.raises(DomainError):
+        archive_export(person_ids=[unit["other"].person_id], by=unit["supervisor"])
+    assert not ArchivePackage.objects.exists() and not any(archive["dir"].iterdir())
