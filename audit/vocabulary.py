@@ -84,6 +84,7 @@ PURPOSES = {
     # demo databases made then still hold it.
     "case page": pgettext_lazy("access purpose", "the case page"),
     "case summary": pgettext_lazy("access purpose", "a printed case summary"),
+    "archive package": pgettext_lazy("access purpose", "a package for the archive, before erasure"),
     "casework": pgettext_lazy("access purpose", "casework in the case"),
     "change the activity": pgettext_lazy("access purpose", "changing the case's activity"),
     "close the case": pgettext_lazy("access purpose", "closing the case"),

@@ -19,6 +19,7 @@ from cases import names
 from cases.access import CasePolicy, assigned_case_ids
 from cases.models import (
     Case,
+    CaseStatusChange,
     CaseUserObjectPermission,
     CaseVisit,
     FirstContact,
@@ -126,6 +127,94 @@ def holdings_of(*, person: Person, organisation_id) -> list[tuple[str, list[str]
         (_("Identity"), identity),
         (_("Cases"), case_lines or [_("None")]),
         (_("Journal entries (date and category)"), journal or [_("None")]),
+    ]
+
+
+# --- For the archive's package (retention.archive) --------------------------------------------------
+# Called only after the package's EXPORT decision on each of the person's cases is recorded; they record
+# nothing themselves. The unit's whole file, not what one reader may see of it; never a protected address.
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def archive_cases_of(*, person_id) -> list[Case]:
+    """The person record's cases (a record is its unit's: every case is the unit's), oldest first."""
+    return list(
+        Case.objects.filter(person_id=person_id)
+        .select_related("person", "owner_unit", "responsible")
+        .order_by("opened_at", "pk")
+    )
+
+
+def archive_identity_of(person: Person) -> list[str]:
+    """Who the file is about. A protected person's address is left out (domain rule: never in an
+    export); the protection itself is said, so the archive knows to keep the package under secrecy."""
+    lines = [
+        _("Name: %(name)s") % {"name": f"{person.given_names} {person.surname}"},
+        _("Personal identity number: %(number)s") % {"number": person.personal_number_display or "-"},
+    ]
+    if person.birth_date:
+        lines.append(_("Date of birth: %(day)s") % {"day": person.birth_date.isoformat()})
+    contact = person.contact or {}
+    if contact.get("phone") or contact.get("email"):
+        lines.append(
+            _("Contact details: %(details)s")
+            % {"details": ", ".join(v for v in (contact.get("phone"), contact.get("email")) if v)}
+        )
+    if person.is_protected:
+        lines.append(
+            _("Protected personal data: %(level)s") % {"level": person.get_protected_identity_display()}
+        )
+        lines.append(_("Address: protected, not in this package."))
+    else:
+        address = person.address or {}
+        parts = (address.get("street"), address.get("postcode"), address.get("town"))
+        shown = ", ".join(v for v in parts if v)
+        lines.append(_("Address: %(address)s") % {"address": shown or "-"})
+    return lines
+
+
+def archive_file_of(case: Case) -> list[tuple[str, list[str]]]:
+    """The case, its status history (the decisions to open and close it) and every signed journal
+    entry, oldest first, as (heading, lines). Drafts are not part of the file."""
+    facts = [
+        _("Case reference: %(id)s") % {"id": case.pk},
+        _("Activity: %(activity)s") % {"activity": case.get_activity_display()},
+        _("Milieu: %(milieu)s") % {"milieu": case.get_milieu_display()},
+        _("Status: %(status)s") % {"status": case.get_status_display()},
+        _("Owning unit: %(unit)s") % {"unit": case.owner_unit.name},
+        _("Opened: %(when)s") % {"when": _when(case.opened_at)},
+        _("Closed: %(when)s") % {"when": _when(case.closed_at)},
+    ]
+    history = []
+    changes = CaseStatusChange.objects.filter(case=case).select_related("changed_by").order_by("changed_at")
+    for change in changes:
+        who = change.changed_by.get_full_name() or change.changed_by.username
+        line = f"{_when(change.changed_at)} · {change.get_status_display()} · {who}"
+        if change.reason:
+            line += f" · {change.get_reason_display()}"
+        history.append(line)
+        if change.reason_text:
+            history.append(change.reason_text)
+    journal = []
+    entries = (
+        JournalEntry.objects.filter(case=case, signed_at__isnull=False)
+        .select_related("author", "corrects")
+        .order_by("created_at", "pk")
+    )
+    for entry in entries:
+        author = entry.author.get_full_name() or entry.author.username
+        journal.append(f"{_when(entry.created_at)} · {entry.get_category_display()} · {author}")
+        if entry.corrects_id:
+            journal.append(_("Corrects the entry of %(when)s") % {"when": _when(entry.corrects.created_at)})
+        journal.append(entry.text)
+        journal.append(_("Signed %(when)s") % {"when": _when(entry.signed_at)})
+    return [
+        (_("Case"), facts),
+        (_("Status history"), history or [_("None")]),
+        (_("Journal: signed entries"), journal or [_("No entry is signed.")]),
     ]
 
 

@@ -441,6 +441,13 @@ LOTSA_REVIEW_RETENTION_YEARS = 5
 # it, PDFs use Helvetica (Latin-1 only). Debian's fonts-dejavu-core provides the default.
 LOTSA_PDF_FONT = os.environ.get("LOTSA_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
+# --- The archive (docs/archive.md) -----------------------------------------------------------------
+# The archive authority's X.509 certificate (PEM, RSA >= 3072 bits): every package for the archive is
+# encrypted to it. Unset: no package is made (check --deploy warns: retention.W001).
+LOTSA_ARCHIVE_CERTIFICATE = os.environ.get("LOTSA_ARCHIVE_CERTIFICATE", "")
+# Where the encrypted packages are written, for the archive to fetch (never a plaintext package).
+LOTSA_ARCHIVE_DIR = Path(os.environ.get("LOTSA_ARCHIVE_DIR", VAR_DIR / "archive"))
+
 # --- Scheduled work and notifications (see notifications/, docs/operations.md) -----------------------
 # django-q2 with its ORM broker: the jobs' queue is the project's own database (SQLite in the demo,
 # PostgreSQL in production), run by `manage.py qcluster` beside the server. A job is retried up to

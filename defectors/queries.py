@@ -17,6 +17,8 @@ from defectors.models import (
     BopsAssessment,
     FollowUp,
     Intervention,
+    Placement,
+    SupportDecision,
 )
 from lotsa import access
 from lotsa.calendar_items import CalendarItem, within
@@ -143,3 +145,105 @@ def summary_of_the_programme(user, case) -> list[tuple[str, list[str]]]:
             ],
         )
     ]
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _yes_no(value) -> str:
+    return "-" if value is None else (_("yes") if value else _("no"))
+
+
+def archive_of_the_programme(case) -> list[tuple[str, list[str]]]:
+    """For the archive's package (retention.archive): what the unit's file holds of the case in the
+    programme — its decisions, interventions, placements, follow-ups and BOPS's assessments — called
+    after the package's EXPORT decision naming the person is recorded; it records nothing itself. A
+    placement's address is a protected address and goes into no export: the placement is named as
+    such. BOPS's own notes are BOPS's, not the unit's file: its assessments are named by level and day."""
+    sections = []
+    decisions = []
+    for decision in SupportDecision.objects.filter(case=case).select_related("author", "reviewed_by"):
+        cited = catalogue.section(decision.section)
+        decisions.append(
+            _("%(when)s, under %(section)s, %(status)s")
+            % {
+                "when": _when(decision.created_at),
+                "section": cited.label if cited else decision.section,
+                "status": str(decision.get_status_display()).lower(),
+            }
+        )
+        decisions.append(decision.text or "-")
+        if decision.reviewed_at:
+            decisions.append(
+                _("Reviewed %(when)s: %(note)s")
+                % {"when": _when(decision.reviewed_at), "note": decision.review_note or "-"}
+            )
+    if decisions:
+        sections.append((_("Decisions on support"), decisions))
+    interventions = []
+    placements = {p.intervention_id: p for p in Placement.objects.filter(case=case).defer("address")}
+    for intervention in Intervention.objects.filter(case=case).order_by("starts_on", "decided_at"):
+        kind = catalogue.intervention(intervention.kind)
+        interventions.append(
+            _("%(kind)s from %(start)s to %(end)s (%(status)s), provided by %(provider)s")
+            % {
+                "kind": kind.title if kind else intervention.kind,
+                "start": intervention.starts_on.isoformat(),
+                "end": intervention.planned_end.isoformat() if intervention.planned_end else "-",
+                "status": str(intervention.get_status_display()).lower(),
+                "provider": intervention.provider or "-",
+            }
+        )
+        if intervention.follow_up:
+            interventions.append(_("Follow-up notes: %(notes)s") % {"notes": intervention.follow_up})
+        placement = placements.get(intervention.pk)
+        if placement is not None:
+            interventions.append(
+                _(
+                    "Placement recorded %(when)s; protected housing: %(protected)s; outside Stockholm: "
+                    "%(outside)s. The address is protected and not in this package."
+                )
+                % {
+                    "when": _when(placement.created_at),
+                    "protected": _yes_no(placement.protected_housing),
+                    "outside": _yes_no(placement.outside_stockholm),
+                }
+            )
+    if interventions:
+        sections.append((_("Interventions in the defector programme"), interventions))
+    follow_ups = []
+    for follow_up in FollowUp.objects.filter(case=case):
+        follow_ups.append(
+            _(
+                "%(months)d months, due %(due)s, recorded %(recorded)s; in work or education: %(work)s; "
+                "in stable housing: %(housing)s; back in the milieu: %(milieu)s"
+            )
+            % {
+                "months": follow_up.months,
+                "due": follow_up.due_on.isoformat(),
+                "recorded": _when(follow_up.recorded_at),
+                "work": _yes_no(follow_up.in_work_or_education),
+                "housing": _yes_no(follow_up.stable_housing),
+                "milieu": _yes_no(follow_up.back_in_milieu),
+            }
+        )
+        if follow_up.notes:
+            follow_ups.append(follow_up.notes)
+    if follow_ups:
+        sections.append((_("Follow-ups after the programme"), follow_ups))
+    assessments = [
+        _("Threat level: %(level)s, special protection need: %(need)s, assessed %(day)s by %(organisation)s")
+        % {
+            "level": str(assessment.get_level_display()).lower(),
+            "need": _yes_no(assessment.special_protection_need),
+            "day": assessment.assessed_on.isoformat(),
+            "organisation": assessment.organisation.name,
+        }
+        for assessment in bops_assessments_shown_elsewhere()
+        .filter(case=case)
+        .order_by("assessed_on", "recorded_at")
+    ]
+    if assessments:
+        sections.append((_("BOPS's assessments"), assessments))
+    return sections

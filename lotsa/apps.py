@@ -7,7 +7,8 @@ An app declares what it registers and :class:`LotsaAppConfig` registers it when 
   (``lotsa.waiting.register``), in the order the start page lists them;
 * ``calendar_providers``: dotted paths of what the user's calendar lists (``lotsa.calendar_items``);
 * ``summary_sections``: dotted paths of what a case's printable summary shows of the app
-  (``lotsa.summary``);
+  (``lotsa.summary``); ``archive_sections``: of what the archive's package keeps of a case, all of
+  the unit's file (``lotsa.summary.register_archive``);
 * ``change_history``: model names whose changes django-auditlog records. What belongs to the
   encryption (encrypted fields, their blind indexes, the row key: ``lotsa.crypto.encryption_fields``)
   is left out of every history, found from the model, so a new encrypted field cannot be forgotten;
@@ -45,6 +46,7 @@ class LotsaAppConfig(AppConfig):
     waiting_providers: list[str] = []
     calendar_providers: list[str] = []
     summary_sections: list[str] = []
+    archive_sections: list[str] = []
     change_history: list[str] = []
     change_history_options: dict[str, dict] = {}
     receivers: list[tuple[str, str]] = []
@@ -73,6 +75,8 @@ class LotsaAppConfig(AppConfig):
             calendar_items.register(import_string(provider))
         for provider in self.summary_sections:
             summary.register(import_string(provider))
+        for provider in self.archive_sections:
+            summary.register_archive(import_string(provider))
         for name, words in self.access_words.items():
             vocabulary.register(name, import_string(words))
         for signal, receiver in self.receivers:

@@ -22,15 +22,27 @@ def body_font(pdf: FPDF) -> tuple[str, bool]:
     return "Helvetica", False
 
 
+class NoArchivalFont(Exception):
+    """PDF/A embeds every font: without the body font's file (LOTSA_PDF_FONT), none can be made."""
+
+
 class Document:
     """An A4 PDF made by Lotsa, with one page begun: ``line`` writes a paragraph, ``text`` makes any value
-    printable in the body font (Latin-1 with '?' where the font has no Unicode)."""
+    printable in the body font (Latin-1 with '?' where the font has no Unicode).
 
-    def __init__(self, title: str):
-        self.pdf = FPDF(format="A4")
+    ``archival``: a PDF/A-2b document (ISO 19005-2, level B: fpdf2 embeds the font, writes the XMP
+    metadata naming the part and conformance and an sRGB output intent), for the archive's package.
+    It needs the body font's file: the PDF's own Helvetica is not embedded, which PDF/A forbids."""
+
+    ARCHIVAL = "PDF/A-2B"
+
+    def __init__(self, title: str, *, archival: bool = False):
+        self.pdf = FPDF(format="A4", enforce_compliance=self.ARCHIVAL if archival else None)
         self.pdf.set_title(title)
         self.pdf.set_creator("Lotsa")
         self.family, self.unicode = body_font(self.pdf)
+        if archival and not self.unicode:
+            raise NoArchivalFont(settings.LOTSA_PDF_FONT)
         self.pdf.add_page()
 
     def text(self, value) -> str:

@@ -8,3 +8,4 @@ class RetentionConfig(LotsaAppConfig):
 
     name = "retention"
     verbose_name = _("Retention")
+    import_on_ready = ["retention.checks"]  # check --deploy: the archive's key

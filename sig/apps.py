@@ -13,6 +13,7 @@ class SigConfig(LotsaAppConfig):
     ]
     calendar_providers = ["sig.queries.calendar_of_groups"]
     summary_sections = ["sig.queries.summary_of_groups"]
+    archive_sections = ["sig.queries.archive_of_groups"]
     policies = {
         "InterventionGroup": "sig.access.GroupPolicy",
         "SharedEntry": "sig.access.SharedEntryPolicy",

@@ -21,6 +21,7 @@ from sig.models import (
     Meeting,
     Membership,
     MinutesItem,
+    PlanAction,
     SharedEntry,
     ThreatAssessment,
 )
@@ -171,3 +172,84 @@ def summary_of_groups(user: User, case) -> list[tuple[str, list[str]]]:
             )
         )
     return sections
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def archive_of_groups(case) -> list[tuple[str, list[str]]]:
+    """For the archive's package (retention.archive): the case's intervention group as the owning
+    unit's file holds it — the group, its members by organisation and role, its meetings' decisions, its
+    plan, the threat assessments by level and day, and what the unit itself shared and minuted. Called
+    after the package's EXPORT decision naming the person is recorded; records nothing. What another
+    organisation wrote (its entries, its minutes, its assessments' notes) is that organisation's record,
+    not the unit's file: it is counted, never given."""
+    group = InterventionGroup.objects.filter(case=case).first()
+    if group is None:
+        return []
+    unit = case.owner_unit_id
+    lines = [
+        _("Status: %(status)s, formed %(formed)s, activated %(activated)s, closed %(closed)s")
+        % {
+            "status": str(group.get_status_display()).lower(),
+            "formed": _when(group.created_at),
+            "activated": _when(group.activated_at),
+            "closed": _when(group.closed_at),
+        }
+    ]
+    if group.outcome:
+        lines.append(_("Outcome: %(outcome)s") % {"outcome": group.get_outcome_display()})
+    members = Membership.objects.filter(group=group).select_related("organisation").order_by("joined_at")
+    for member in members:
+        lines.append(
+            _("Member: %(organisation)s, %(role)s, from %(joined)s to %(left)s")
+            % {
+                "organisation": member.organisation.name,
+                "role": member.get_role_display(),
+                "joined": _when(member.joined_at),
+                "left": _when(member.left_at),
+            }
+        )
+    for meeting in Meeting.objects.filter(group=group).order_by("held_on"):
+        lines.append(
+            _("Meeting %(day)s: %(decisions)s")
+            % {"day": meeting.held_on.isoformat(), "decisions": meeting.decisions or "-"}
+        )
+        for item in MinutesItem.objects.filter(meeting=meeting, organisation_id=unit):
+            lines.append(item.text)
+    actions = PlanAction.objects.filter(goal__group=group).select_related("goal", "owner")
+    for action in actions.order_by("goal__created_at", "due"):
+        lines.append(
+            _("Goal: %(goal)s. Action: %(action)s (%(owner)s, due %(due)s, %(status)s)")
+            % {
+                "goal": action.goal.text,
+                "action": action.text,
+                "owner": action.owner.name,
+                "due": action.due.isoformat(),
+                "status": str(action.get_status_display()).lower(),
+            }
+        )
+    for assessment in (
+        ThreatAssessment.objects.filter(group=group)
+        .select_related("organisation")
+        .order_by("assessed_on", "recorded_at")
+    ):
+        lines.append(
+            _("Threat level: %(level)s, assessed %(day)s by %(organisation)s")
+            % {
+                "level": str(assessment.get_level_display()).lower(),
+                "day": assessment.assessed_on.isoformat(),
+                "organisation": assessment.organisation.name,
+            }
+        )
+    for entry in SharedEntry.objects.filter(group=group, organisation_id=unit).order_by("created_at"):
+        lines.append(f"{_when(entry.created_at)} · {entry.get_category_display()}: {entry.text}")
+    others = SharedEntry.objects.filter(group=group).exclude(organisation_id=unit).count()
+    others += MinutesItem.objects.filter(meeting__group=group).exclude(organisation_id=unit).count()
+    if others:
+        lines.append(
+            _("%(n)d entries written by other organisations are their records, not in this package.")
+            % {"n": others}
+        )
+    return [(_("Intervention group"), lines)]

@@ -248,6 +248,10 @@ NOT_PERSONAL = {
     "notifications.Notification.window": "the kind and a day or a hash: one notification per window",
     "notifications.Notification.waiting_digest": "a hash of the waiting lines (counts and addresses)",
     "notifications.Notification.failure": "an exception's class name, never its message",
+    "retention.ArchivePackage.destruction_list_ref": "an opaque id of a destruction list",
+    "retention.ArchivePackage.file_name": "the package's file, named by its random id",
+    "retention.ArchivePackage.sha256": "a hash of the encrypted package",
+    "retention.ArchivePackage.key_fingerprint": "a hash of the archive's certificate",
 }
 
 

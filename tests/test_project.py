@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import subprocess
@@ -10,6 +11,10 @@ from pathlib import Path
 
 import polib
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -40,6 +45,26 @@ def run_manage(*args, env_extra, tmp_path):
     )
 
 
+def archive_certificate(directory: Path) -> Path:
+    """A self-signed certificate standing for the archive authority's (RSA 3072, valid a day)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Stadsarkivet")])
+    now = timezone.now()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / "archive.pem"
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
 def test_production_settings_pass_the_deployment_check(tmp_path):
     result = run_manage(
         "check",
@@ -56,6 +81,9 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
             # Notifications link to the public address and leave over TLS (without: lotsa.W036, W037).
             "LOTSA_BASE_URL": "https://lotsa.example.se",
             "LOTSA_EMAIL_STARTTLS": "1",
+            # Packages for the archive are encrypted to its certificate (without it: retention.W001).
+            "LOTSA_ARCHIVE_CERTIFICATE": str(archive_certificate(tmp_path)),
+            "LOTSA_ARCHIVE_DIR": str(tmp_path),
         },
         tmp_path=tmp_path,
     )
@@ -228,6 +256,7 @@ DOMAIN = (
     "relatives",
     "supervision",
     "coordination",
+    "retention",
     "demo",
     "bench",
     "config",
@@ -269,7 +298,7 @@ def test_the_kernel_imports_no_domain_app():
 # The kernel (lotsa/, accounts/, audit/) is at the bottom; the domain apps sit on it and reach each other
 # only through doors and published words; the shell (config/) and the tools (demo/, bench/, tests/)
 # sit on top and may import anything. Nothing imports the shell or the tools.
-APPS = ("cases", "consent", "sig", "defectors", "relatives", "supervision", "coordination")
+APPS = ("cases", "consent", "sig", "defectors", "relatives", "supervision", "coordination", "retention")
 OUTER = ("config", "demo", "bench", "tests")
 # What one domain app may import of another: its doors (selectors), its acts (services), the reads that
 # trust a decision already made (queries), its policies (access, policy), and the words and events it
