@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.checks import run_checks
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -330,3 +330,18 @@ def test_the_applications_role_prunes_only_through_the_door(log):  # noqa: F811
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_after_pruning_in_its_own_snapshot(log, capsys):  # noqa: F811
+    """As an operator runs them, committed: on PostgreSQL verification computes the digests in
+    parallel connections, the first range starting at the pruning record's bound."""
+    six_years(log)
+    call_command("audit_prune", "--apply")
+    seal_and_anchor(log)
+    call_command("audit_verify")
+    assert "intact after the signed pruning of seals #1 to #6" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="seal #8 is missing"):
+        with transaction.atomic():  # SET LOCAL, for the superuser's switch
+            tamper("DELETE FROM audit_seal WHERE seq = 8")
+        call_command("audit_verify")
