@@ -24,7 +24,17 @@ from django.utils import timezone
 
 from audit import chain, pruning, retention
 from audit.models import AccessEvent, AccessEventSubject, Action, Pruning, Seal
-from audit.tests.test_audit import append_n, broken, log, postgres_only, seal_and_anchor, tamper, verify  # noqa: F401
+from audit.tests.test_audit import (  # noqa: F401
+    APP_ROLE,
+    ROOT,
+    append_n,
+    broken,
+    log,
+    postgres_only,
+    seal_and_anchor,
+    tamper,
+    verify,
+)
 from lotsa import keyfile
 
 pytestmark = pytest.mark.django_db
@@ -309,8 +319,6 @@ def test_a_delete_outside_the_door_is_refused(log):  # noqa: F811
 def test_the_applications_role_prunes_only_through_the_door(log):  # noqa: F811
     """deploy/postgres-roles.sql's ordinary role: no DELETE on the log, no INSERT of a pruning record;
     EXECUTE on audit_prune, which prunes."""
-    from audit.tests.test_audit import APP_ROLE, ROOT
-
     six_years(log)
     recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
     with connection.cursor() as cursor:
@@ -345,3 +353,12 @@ def test_audit_verify_after_pruning_in_its_own_snapshot(log, capsys):  # noqa: F
         with transaction.atomic():  # SET LOCAL, for the superuser's switch
             tamper("DELETE FROM audit_seal WHERE seq = 8")
         call_command("audit_verify")
+
+
+def test_a_checkpoint_naming_a_pruned_seal_is_no_starting_point(pruned):
+    assert broken(verify(since=1), "checkpoint 1 names seal #2, which pruning record #1 removed")
+    newest = max(
+        int(n)
+        for n in AccessEvent.objects.filter(target_type="audit.anchor").values_list("target_id", flat=True)
+    )
+    assert verify(since=newest).ok
