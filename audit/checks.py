@@ -18,7 +18,7 @@ TRIGGER_FUNCTIONS = [
     "audit_delete_pruned_only",
     "audit_prune",
 ]
-# HSLF-FS 2016:40, 4 kap. 9 §: logs of access are kept five years at least.
+# HSLF-FS 2016:40 (the model the log review follows): logs of access are kept five years at least.
 MINIMUM_RETENTION_YEARS = 5
 
 

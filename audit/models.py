@@ -3,7 +3,9 @@
 A request writes its events in its own transaction, without a global lock; the sealer (audit/seal.py)
 then chains them in batches, and the anchor writer signs checkpoints of the chain to a store outside
 the database (audit/anchors.py). Every table here is append-only: in the ORM, and on PostgreSQL by
-triggers that bind the application's role too.
+triggers that bind the application's role too. The one way out is the log's own retention: the oldest
+seals, past ``LOTSA_AUDIT_RETENTION_YEARS``, leave whole under a signed :class:`Pruning` record
+(audit/retention.py), through one narrow door on PostgreSQL (audit/migrations/0011).
 
 Events hold identifiers and decisions, never personal data in clear: who (user id and a snapshot
 of username, organisation and role), what (action, target type and id, the subject's id), why

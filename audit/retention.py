@@ -70,7 +70,9 @@ def _step(before: dt.datetime, start: int, head: int, max_seals: int) -> Step | 
     if not start or start >= head:
         return None
     last_seq = min(start + max_seals - 1, head - 1)
-    last = Seal.objects.get(seq=last_seq)
+    last = Seal.objects.filter(seq=last_seq).first()
+    if last is None:
+        raise LogDoesNotAddUp(f"seal #{last_seq} is missing: run audit_verify; nothing was pruned")
     # The first event, in the seals' order, still within the period: no seal covering it goes.
     young = AccessEvent.objects.filter(
         _event_bound(last.last_txn, last.last_event_id, above=False), occurred_at__gte=before
@@ -137,7 +139,28 @@ def _delete_sqlite(record: dict) -> tuple[int, int, int]:
 
 
 class LogDoesNotAddUp(Exception):
-    """The rows below the bound are not what the seals say: the log must be verified first."""
+    """The seals to be removed, or their rows, are not what the chain says: verify the log first."""
+
+
+def _intact(step: Step, start: chain.ChainState) -> None:
+    """The seals of ``step`` checked as verification checks them (links, hashes, digests of their rows),
+    before they go: a pruning never takes the evidence of a change away with it."""
+    state = start
+    with connection.cursor() as cursor:
+        chain.prepare_reading(cursor, outermost=False)
+        for seal in Seal.objects.filter(seq__gte=step.first_seal, seq__lte=step.through.seq).order_by("seq"):
+            fields = {name: getattr(seal, name) for name in chain.SEAL_FIELDS if name != "hash"}
+            span = chain.Range(state.last_txn, state.last_event_id, seal.last_txn, seal.last_event_id)
+            if (
+                seal.seq != state.seq + 1
+                or seal.prev_hash != state.hash
+                or chain.seal_hash(**fields) != seal.hash
+                or chain._range_digest(cursor, span) != (seal.events, seal.subjects, seal.digest, 0)
+            ):
+                raise LogDoesNotAddUp(f"seal #{seal.seq} is not intact: run audit_verify; nothing was pruned")
+            state = chain.ChainState(
+                seq=seal.seq, hash=seal.hash, last_txn=seal.last_txn, last_event_id=seal.last_event_id
+            )
 
 
 @transaction.atomic
@@ -148,6 +171,7 @@ def prune_step(
     record, with an access event saying so, in one transaction."""
     now = now or timezone.now()
     newest = Pruning.objects.order_by("-n").first()
+    _intact(step, pruning.Pruned(newest, 1).start if newest else chain.ChainState())
     through = step.through
     fields = {
         "n": newest.n + 1 if newest else 1,

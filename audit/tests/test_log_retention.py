@@ -362,3 +362,14 @@ def test_a_checkpoint_naming_a_pruned_seal_is_no_starting_point(pruned):
         for n in AccessEvent.objects.filter(target_type="audit.anchor").values_list("target_id", flat=True)
     )
     assert verify(since=newest).ok
+
+
+def test_a_seal_changed_before_its_pruning_is_not_pruned(log):  # noqa: F811
+    """Pruning checks what it removes as verification would: it never takes a change's evidence away."""
+    six_years(log)
+    tamper(
+        "UPDATE audit_accessevent SET reason = 'forged' WHERE id = (SELECT min(id) FROM audit_accessevent)"
+    )
+    with pytest.raises(retention.LogDoesNotAddUp, match="seal #1 is not intact"):
+        retention.prune_expired()
+    assert not Pruning.objects.exists() and Seal.objects.filter(seq=1).exists()
