@@ -895,7 +895,7 @@ def verify(
         record = pruned.newest
         cut = datetime.datetime.fromtimestamp(record.cutoff_us / 1e6, datetime.UTC)
         intact = (
-            f"{state.events} events in {state.seals} seals (#{record.through_seal + 1} to #{state.seq}) "
+            f"{state.events} events in {state.seals} seals (#{start.seq + 1} to #{state.seq}) "
             f"intact after the signed pruning of seals #1 to #{record.through_seal} ({record.total} events "
             f"from before {cut:%Y-%m-%d}, {pruned.records} pruning records)"
         )
