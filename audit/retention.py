@@ -103,11 +103,11 @@ def _ends() -> tuple[int, int]:
     return seqs["first"] or 0, seqs["head"] or 0
 
 
-def next_step(*, now: dt.datetime | None = None, max_seals: int = PRUNE_SEALS) -> Step | None:
-    """The oldest seals that may go now (at most ``max_seals``), or None: those from the oldest on
-    whose every event is older than the period, below the newest seal."""
+def next_step(*, now: dt.datetime | None = None, max_seals: int | None = None) -> Step | None:
+    """The oldest seals that may go now (at most ``max_seals``, by default ``PRUNE_SEALS``), or None:
+    those from the oldest on whose every event is older than the period, below the newest seal."""
     first, head = _ends()
-    return _step(cutoff(now), first, head, max_seals)
+    return _step(cutoff(now), first, head, max_seals or PRUNE_SEALS)
 
 
 def pending(now: dt.datetime | None = None) -> list[Step]:

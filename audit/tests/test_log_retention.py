@@ -373,3 +373,14 @@ def test_a_seal_changed_before_its_pruning_is_not_pruned(log):  # noqa: F811
     with pytest.raises(retention.LogDoesNotAddUp, match="seal #1 is not intact"):
         retention.prune_expired()
     assert not Pruning.objects.exists() and Seal.objects.filter(seq=1).exists()
+
+
+def test_a_long_backlog_goes_in_steps_each_under_its_own_record(log, monkeypatch):  # noqa: F811
+    six_years(log)
+    monkeypatch.setattr(retention, "PRUNE_SEALS", 4)
+    assert [(s.first_seal, s.through.seq) for s in retention.pending()] == [(1, 4), (5, 6)]
+    first, second = retention.prune_expired()
+    assert (first.through_seal, second.through_seal, second.prev_hash) == (4, 6, first.hash)
+    seal_and_anchor(log)
+    result = verify()
+    assert result.ok and "2 pruning records" in result.message, result.message
