@@ -342,9 +342,12 @@ class ChainBroken(Exception):
         self.seq = seq
 
 
-def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
+def seal_rows(
+    cursor, since: int = 0, after: tuple[int, int] = (GENESIS_TXN, GENESIS_ID)
+) -> Iterator[tuple[SealRow, tuple | None]]:
     """The seals from ``since`` on, in order; on PostgreSQL each with the digest of its range as the
-    log holds it now, computed in the same query (the range runs from the previous seal's end)."""
+    log holds it now, computed in the same query (the range runs from the previous seal's end; the
+    first's from ``after`` when the seal before it is not in the log: the genesis, or pruned)."""
     fields = ", ".join(SEAL_FIELDS)
     if connection.vendor != "postgresql":
         # A cursor of its own: the caller's computes each range's digest between two pages of seals,
@@ -358,12 +361,12 @@ def seal_rows(cursor, since: int = 0) -> Iterator[tuple[SealRow, tuple | None]]:
     digest = _pg_range_digest_sql("s.after_txn", "s.after_id", "s.last_txn", "s.last_event_id")
     cursor.execute(
         f"WITH s AS (SELECT {fields}, "
-        f"lag(last_txn, 1, {GENESIS_TXN}::bigint) OVER (ORDER BY seq) AS after_txn, "
-        f"lag(last_event_id, 1, ({GENESIS_ID})::bigint) OVER (ORDER BY seq) AS after_id "
+        "lag(last_txn, 1, %s::bigint) OVER (ORDER BY seq) AS after_txn, "
+        "lag(last_event_id, 1, %s::bigint) OVER (ORDER BY seq) AS after_id "
         f"FROM {SEALS} WHERE seq >= %s - 1) "
         f"SELECT {', '.join('s.' + f for f in SEAL_FIELDS)}, d.* FROM s CROSS JOIN LATERAL ({digest}) AS d "
         f"WHERE s.seq >= %s ORDER BY s.seq",
-        [since, since],
+        [after[0], after[1], since, since],
     )
     width = len(SEAL_FIELDS)
     while rows := cursor.fetchmany(200):
@@ -393,7 +396,9 @@ def _digest_ranges(snapshot: str, ranges: list[tuple]) -> dict[int, tuple]:
         worker.close()
 
 
-def seal_rows_parallel(cursor, since: int, workers: int, chunk: int = 64) -> Iterator[tuple[SealRow, tuple]]:
+def seal_rows_parallel(
+    cursor, since: int, workers: int, chunk: int = 64, after: tuple[int, int] = (GENESIS_TXN, GENESIS_ID)
+) -> Iterator[tuple[SealRow, tuple]]:
     """As :func:`seal_rows` on PostgreSQL, with the digests computed by ``workers`` connections at
     once, all in this transaction's snapshot (``pg_export_snapshot``): the database's cores, not one
     backend, set the pace. At most ``2 * workers`` chunks are in flight, so memory stays flat."""
@@ -402,7 +407,7 @@ def seal_rows_parallel(cursor, since: int, workers: int, chunk: int = 64) -> Ite
     cursor.execute(
         f"SELECT last_txn, last_event_id FROM {SEALS} WHERE seq = %s - 1", [since]
     )  # where the first range starts
-    before = cursor.fetchone() or (GENESIS_TXN, GENESIS_ID)
+    before = cursor.fetchone() or after
     fields = ", ".join(SEAL_FIELDS)
     cursor.execute(f"SELECT {fields} FROM {SEALS} WHERE seq >= %s ORDER BY seq", [since])
     after = before
@@ -462,15 +467,17 @@ def verify_chain(
     progress: Callable[[int], None] | None = None,
     workers: int = 0,
 ) -> ChainState:
-    """Walk the seals in order from ``start`` (the genesis, or a trusted checkpoint): continuity,
+    """Walk the seals in order from ``start`` (the genesis, a trusted checkpoint, or the last seal a
+    pruning record removed): continuity,
     links, hashes, and each seal's digest against the stored rows of its range. Raises
     :class:`ChainBroken` at the first fault; memory stays flat whatever the length. With ``workers``
     (PostgreSQL, in a repeatable-read transaction of its own) the digests are computed in parallel."""
     state = start or ChainState()
+    start_bound = (state.last_txn, state.last_event_id)
     if workers and connection.vendor == "postgresql":
-        stream = seal_rows_parallel(cursor, state.seq + 1, workers)
+        stream = seal_rows_parallel(cursor, state.seq + 1, workers, after=start_bound)
     else:
-        stream = seal_rows(cursor, since=state.seq + 1)
+        stream = seal_rows(cursor, since=state.seq + 1, after=start_bound)
     for seal, stored in stream:
         _check_seal_form(seal)
         if seal.seq != state.seq + 1:

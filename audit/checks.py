@@ -1,14 +1,40 @@
-"""``manage.py check --deploy``: the application's database role cannot undo the access log."""
+"""The access log's checks: its retention period is the law's at least; and (``check --deploy``) the
+application's database role cannot undo the log."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError, connection
 
-LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal"]
+LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal", "audit_pruning"]
 TRIGGER_FUNCTION = "audit_accessevent_append_only"
 # Every function behind the log's triggers: append-only, and rows bound to their own transaction.
-TRIGGER_FUNCTIONS = [TRIGGER_FUNCTION, "audit_row_own_transaction", "audit_subject_with_its_event"]
+TRIGGER_FUNCTIONS = [
+    TRIGGER_FUNCTION,
+    "audit_row_own_transaction",
+    "audit_subject_with_its_event",
+    "audit_pruning_checked",
+    "audit_delete_pruned_only",
+    "audit_prune",
+]
+# HSLF-FS 2016:40 (the model the log review follows): logs of access are kept five years at least.
+MINIMUM_RETENTION_YEARS = 5
+
+
+@register("lotsa")
+def access_log_retention_is_the_laws_at_least(app_configs, **kwargs):
+    years = settings.LOTSA_AUDIT_RETENTION_YEARS
+    if years >= MINIMUM_RETENTION_YEARS:
+        return []
+    return [
+        Error(
+            f"LOTSA_AUDIT_RETENTION_YEARS is {years}: the access log is kept {MINIMUM_RETENTION_YEARS} years "
+            "at least (HSLF-FS 2016:40)",
+            hint=f"Set LOTSA_AUDIT_RETENTION_YEARS to {MINIMUM_RETENTION_YEARS} or more, or leave it unset.",
+            id="audit.E002",
+        )
+    ]
 
 
 def role_problems(cursor) -> list[str]:

@@ -3,7 +3,9 @@
 A request writes its events in its own transaction, without a global lock; the sealer (audit/seal.py)
 then chains them in batches, and the anchor writer signs checkpoints of the chain to a store outside
 the database (audit/anchors.py). Every table here is append-only: in the ORM, and on PostgreSQL by
-triggers that bind the application's role too.
+triggers that bind the application's role too. The one way out is the log's own retention: the oldest
+seals, past ``LOTSA_AUDIT_RETENTION_YEARS``, leave whole under a signed :class:`Pruning` record
+(audit/retention.py), through one narrow door on PostgreSQL (audit/migrations/0011).
 
 Events hold identifiers and decisions, never personal data in clear: who (user id and a snapshot
 of username, organisation and role), what (action, target type and id, the subject's id), why
@@ -239,3 +241,41 @@ class Seal(AppendOnly):
 
     def __str__(self) -> str:
         return f"Seal #{self.seq} ({self.events} events)"
+
+
+class Pruning(AppendOnly):
+    """A signed record that the oldest seals of the log, through ``through_seal``, were removed with
+    their events and the rows naming people (the access log's own retention, audit/retention.py).
+
+    It names the last removed seal (number, hash, the end of its range and its running total), so that
+    verification of what remains starts from it as from a genesis; the records are numbered and each
+    names the one before by its hash. Signed with the anchor key (audit/pruning.py); on PostgreSQL only
+    the function ``audit_prune`` writes one, and the log's rows may be deleted only in the transaction
+    that inserts it, at or below its bound (audit/migrations/0011). Kept for ever: it holds no personal
+    data.
+    """
+
+    n = models.BigIntegerField(unique=True)
+    txn = models.BigIntegerField(db_default=TransactionId(), editable=False)
+    through_seal = models.BigIntegerField()
+    seal_hash = models.CharField(max_length=64)
+    last_txn = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    total = models.BigIntegerField()  # events in the removed seals and every seal removed before them
+    events = models.BigIntegerField()  # removed by this record
+    subjects = models.BigIntegerField()
+    seals = models.BigIntegerField()
+    cutoff_us = models.BigIntegerField()  # events before this moment (microseconds since 1970, UTC)
+    pruned_at_us = models.BigIntegerField()
+    key_id = models.CharField(max_length=16)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["n"]
+        verbose_name = _("pruning of the access log")
+        verbose_name_plural = _("prunings of the access log")
+
+    def __str__(self) -> str:
+        return f"Pruning #{self.n} (through seal #{self.through_seal})"

@@ -8,6 +8,7 @@ then chains them in batches and signs checkpoints to the anchor file.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import logging
 import logging.handlers
@@ -24,8 +25,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
-from audit import anchors, chain
-from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action, Seal
+from audit import anchors, chain, pruning
+from audit.models import AccessEvent, AccessEventSubject, AccessOutcome, Action, Pruning, Seal
 from lotsa import context, keyfile
 
 # The actor of an act Lotsa carries out itself on one record because of a decision recorded on another
@@ -410,7 +411,11 @@ class Sealer:
         done = {"sealed": sealed, "anchor": None}
         if self.seen is not None:
             seen_seq, seen_hash = self.seen
-            if seen_seq and not Seal.objects.filter(seq=seen_seq, hash=seen_hash).exists():
+            if (
+                seen_seq
+                and not Seal.objects.filter(seq=seen_seq, hash=seen_hash).exists()
+                and not Pruning.objects.filter(through_seal__gte=seen_seq).exists()
+            ):  # a seal a pruning record removed is not a cut tail (verification checks the record)
                 record = self.write(
                     anchors.ALARM,
                     now=now,
@@ -618,14 +623,27 @@ class SealedHead:
         return event.pk <= self.last[1]  # every txn is 0 on SQLite
 
 
-def _rows_no_seal_covers(state: chain.ChainState) -> str:
+def _rows_no_seal_covers(state: chain.ChainState, pruned: pruning.Pruned | None = None) -> str:
     """Rows the desk or an extract could show that no seal covers and none ever will: rows below the
-    first seal's range, and rows naming a person after the newest seal that belong to no event
-    waiting there in their own transaction (planted for an event already sealed, or not yet written).
-    Rows inside a sealed range are the digests' to judge; events after the newest seal are pending."""
+    first seal's range (below the genesis, or at or below the last pruned seal's end: left behind or
+    put back), and rows naming a person after the newest seal that belong to no event waiting there
+    in their own transaction (planted for an event already sealed, or not yet written). Rows inside a
+    sealed range are the digests' to judge; events after the newest seal are pending."""
     below = Q(txn__lt=chain.GENESIS_TXN)
     if AccessEvent.objects.filter(below).exists() or AccessEventSubject.objects.filter(below).exists():
         return "rows of the log lie below the first seal's range, outside every seal"
+    if pruned is not None:
+        record = pruned.newest
+        bound = (record.last_txn, record.last_event_id)
+        if (
+            AccessEvent.objects.filter(_event_bound(*bound, above=False)).exists()
+            or AccessEventSubject.objects.filter(_event_bound(*bound, above=False, key="event_id")).exists()
+            or Seal.objects.filter(seq__lte=record.through_seal).exists()
+        ):
+            return (
+                f"rows of the log lie at or below seal #{record.through_seal}, which pruning record "
+                f"#{record.n} removed: left behind or put back, outside every seal"
+            )
     waiting_event = AccessEvent.objects.filter(
         _event_bound(state.last_txn, state.last_event_id, above=True),
         pk=OuterRef("event_id"),
@@ -745,7 +763,20 @@ def verify(
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         chain.prepare_reading(cursor, outermost=outermost)
-        start = None
+        try:
+            pruned = pruning.check(public)
+        except pruning.PruningError as exc:
+            return VerifyResult(False, str(exc))
+        start = pruned.start if pruned else None
+        if pruned is not None:
+            named = by_seal.get(pruned.newest.through_seal, ())
+            for seal_hash, total, where in named:
+                if seal_hash != pruned.newest.seal_hash or total != pruned.newest.total:
+                    return VerifyResult(
+                        False,
+                        f"pruning record #{pruned.newest.n} names seal #{pruned.newest.through_seal} "
+                        f"otherwise than the anchor on {where}: the log was rewritten before it was pruned",
+                    )
         if since is not None:
             trusted = read.trusted
             if trusted is None:
@@ -758,6 +789,12 @@ def verify(
             row = Seal.objects.filter(seq=trusted.seal).values_list(
                 "seq", "hash", "last_txn", "last_event_id", "total"
             ).first()  # fmt: skip
+            if pruned is not None and trusted.seal <= pruned.newest.through_seal:
+                return VerifyResult(
+                    False,
+                    f"checkpoint {since} names seal #{trusted.seal}, which pruning record "
+                    f"#{pruned.newest.n} removed: verify from a later checkpoint, or from the pruning",
+                )
             if row is None or row[1] != trusted.seal_hash or row[4] != trusted.total:
                 return VerifyResult(False, f"seal #{trusted.seal} disagrees with checkpoint {since}")
             start = chain.ChainState(
@@ -785,7 +822,7 @@ def verify(
             .aggregate(n=Count("id"), oldest=Min("occurred_at"), txn=Min("txn"))
             .values()
         )
-        uncovered = _rows_no_seal_covers(state)
+        uncovered = _rows_no_seal_covers(state, pruned)
         stall = chain.stalled_behind(cursor, oldest_txn) if waiting else None
     result = VerifyResult(False, "", seals=state.seals, events=state.events, pending=waiting)
     if uncovered:
@@ -852,8 +889,18 @@ def verify(
     notes += [f"an alarm before that restart, on {r.where}: {r.reason}" for r in read.history]
     if agreed.note:
         notes.append(agreed.note)
+    if pruned is None:
+        intact = f"{state.total} events in {state.seq} seals intact"
+    else:
+        record = pruned.newest
+        cut = datetime.datetime.fromtimestamp(record.cutoff_us / 1e6, datetime.UTC)
+        intact = (
+            f"{state.events} events in {state.seals} seals (#{start.seq + 1} to #{state.seq}) "
+            f"intact after the signed pruning of seals #1 to #{record.through_seal} ({record.total} events "
+            f"from before {cut:%Y-%m-%d}, {pruned.records} pruning records)"
+        )
     result.message = (
-        f"{state.total} events in {state.seq} seals intact; {result.anchored_events} anchored, "
+        f"{intact}; {result.anchored_events} anchored, "
         f"{unanchored} in the unanchored tail{age}; {waiting} waiting to be sealed"
     ) + "".join(f"\nnote: {note}" for note in notes)
     return result

@@ -326,6 +326,10 @@ LOTSA_AUDIT_CLOCK_TOLERANCE = float(os.environ.get("LOTSA_AUDIT_CLOCK_TOLERANCE"
 # every signature of the active file, so this bounds its cost (about a second for 5 000 on 2 busy cores);
 # 0 never rotates.
 LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS", "5000"))
+# The access log's own retention (audit_prune, monthly): events older than this many years are removed,
+# as whole seals from the oldest, under a signed pruning record. Five years at least (HSLF-FS 2016:40):
+# a lower value is a system check error.
+LOTSA_AUDIT_RETENTION_YEARS = int(os.environ.get("LOTSA_AUDIT_RETENTION_YEARS", "5"))
 # audit_verify on PostgreSQL: how many database connections compute the seals' digests at once.
 LOTSA_AUDIT_VERIFY_WORKERS = int(os.environ.get("LOTSA_AUDIT_VERIFY_WORKERS", str(os.cpu_count() or 2)))
 

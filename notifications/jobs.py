@@ -26,9 +26,15 @@ from lotsa.waiting import Waiting, waiting_for
 from notifications.models import Cadence, Delivery, Kind, Notification
 
 REMINDERS = "notifications.jobs.send_reminders"
+# The access log's own retention (audit/retention.py): the seals past LOTSA_AUDIT_RETENTION_YEARS go,
+# under a signed pruning record. Monthly; a run with nothing due writes nothing.
+LOG_RETENTION = "audit.retention.prune_expired"
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
-JOBS = {REMINDERS: _("Reminders that something waits")}
+JOBS = {
+    REMINDERS: _("Reminders that something waits"),
+    LOG_RETENTION: _("Pruning of the access log past its retention period"),
+}
 
 
 def ensure_schedules(sender=None, using="default", **kwargs) -> None:
@@ -43,6 +49,10 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
             "minutes": settings.LOTSA_REMINDER_MINUTES,
             "repeats": -1,
         },
+    )
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: access log retention",
+        defaults={"func": LOG_RETENTION, "schedule_type": Schedule.MONTHLY, "repeats": -1},
     )
 
 

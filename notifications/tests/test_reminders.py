@@ -247,6 +247,9 @@ def test_the_schedule_is_made_by_migrate():
 
     schedule = Schedule.objects.get(func=jobs.REMINDERS)
     assert schedule.repeats == -1 and schedule.schedule_type == Schedule.MINUTES
+    retention = Schedule.objects.get(func=jobs.LOG_RETENTION)  # the access log's own, monthly
+    assert retention.repeats == -1 and retention.schedule_type == Schedule.MONTHLY
+    assert retention.func in jobs.JOBS
 
 
 def test_an_urgent_state_that_comes_back_is_told_again(inbox, waits):
