@@ -204,15 +204,13 @@ NOT_PERSONAL = {
     "accounts.AccountRequest.decision_note": "a supervisor's note on a staff account request",
     "accounts.EnrolmentCode.first_part_hash": "a keyed hash",
     "accounts.EnrolmentCode.second_part_hash": "a keyed hash",
-    # A staff member's identity at the city's login provider (accounts.identities): the provider's
-    # subject, an employee or HSA id, like the username (docs/operations.md: not a personal number).
+    # Where a staff member's identity at the city's login provider is matched (accounts.identities);
+    # the identity itself (it may be a personal identity number) is encrypted, with a blind index.
     "accounts.IdentityLink.name": "a django-otp device's name",
     "accounts.IdentityLink.provider": "a login provider's issuer",
     "accounts.IdentityLink.claim": "a claim's name",
-    "accounts.IdentityLink.value": "a staff account's identity at the login provider",
     "accounts.AccountRequest.identity_provider": "a login provider's issuer",
     "accounts.AccountRequest.identity_claim": "a claim's name",
-    "accounts.AccountRequest.identity_value": "a staff account's identity at the login provider",
     "consent.Consent.categories": "information category codes",
     "consent.Disclosure.ground": "a legal ground's code",
     "consent.Disclosure.categories": "information category codes",
