@@ -14,6 +14,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Emptied by 0006; a default lets the reverse add the column back to rows that exist.
+        migrations.AlterField(
+            model_name="identitylink",
+            name="value",
+            field=models.CharField(blank=True, default="", max_length=255, verbose_name="value"),
+        ),
         migrations.RemoveField(model_name="identitylink", name="value"),
         migrations.RenameField(model_name="identitylink", old_name="value_sealed", new_name="value"),
         migrations.AlterField(

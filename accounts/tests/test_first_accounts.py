@@ -130,7 +130,7 @@ def test_the_installations_supervisor_login_approves_only_until_a_four_eyes_rese
     assert set(denials.values_list("reason", flat=True)) == {installation.CONFINED_REASON}
 
     # The first access approver: entered by the administrator, approved by the confined supervisor.
-    approver, first, request = services.user_create(
+    approver, _first, request = services.user_create(
         by=admin,
         username="behorig",
         first_name="B",
