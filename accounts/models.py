@@ -473,3 +473,16 @@ class IdentityLink(Device):
 
     def __str__(self) -> str:
         return f"IdentityLink {self.pk}"
+
+
+class UsedAssertion(models.Model):
+    """An answer of a login provider accepted once (a SAML Response's or Assertion's ID): installation-
+    wide, across every session and process, so that the same answer is refused wherever it comes again.
+    Kept until the answer could no longer be accepted anyway, then pruned (accounts.replay). Only a
+    hash of the ID is kept: the IDs are the provider's, and hashing bounds the column."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"UsedAssertion {self.pk}"

@@ -211,6 +211,7 @@ NOT_PERSONAL = {
     "accounts.IdentityLink.claim": "a claim's name",
     "accounts.AccountRequest.identity_provider": "a login provider's issuer",
     "accounts.AccountRequest.identity_claim": "a claim's name",
+    "accounts.UsedAssertion.digest": "a hash of a login provider's answer's ID",
     "consent.Consent.categories": "information category codes",
     "consent.Disclosure.ground": "a legal ground's code",
     "consent.Disclosure.categories": "information category codes",
