@@ -17,7 +17,8 @@ encrypted assertions are decrypted with Lotsa's key. What is Lotsa's own, as for
 * the identity link is the session's django-otp device; every refusal is one denial event and one
   clear message, never a 500.
 
-Single logout (SLO) is not done: logging out ends Lotsa's session only.
+Single logout (SLO) is not done: logging out ends Lotsa's session only. ForceAuthn and the AuthnInstant
+check keep the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
 """
 
 from __future__ import annotations
