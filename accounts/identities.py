@@ -10,6 +10,7 @@ account, a link or a role. Removing a link narrows access and applies at once.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,7 +22,13 @@ from accounts.services import _pending, _request
 from audit import services as audit
 from audit.models import Action
 from lotsa import access
+from lotsa.crypto import blind_index_lookup
 from lotsa.errors import DomainError
+
+# What of an identity value is shown where its whole is not needed: its last characters, when it is
+# long enough that they do not give it away.
+MASK = "••••"
+SHOWN_TAIL = 4
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,58 @@ def login_providers() -> list[LoginProvider]:
     return providers
 
 
-def identity_links_of(user: User) -> list[IdentityLink]:
-    """An account's links, for its administrator's page (which is itself the recorded access)."""
-    return list(IdentityLink.objects.filter(user=user).order_by("provider", "claim"))
+def masked(value: str | None) -> str:
+    """An identity value as shown to whoever need not see it whole: its last four characters (of a
+    value of eight or more), never the rest."""
+    if not value:
+        return ""
+    return MASK + value[-SHOWN_TAIL:] if len(value) >= 2 * SHOWN_TAIL else MASK
+
+
+def sees_identity_whole(viewer: User, request: AccountRequest) -> bool:
+    """Only the administrator who asked for the link and the request's approvers see the value whole
+    (they must compare it with what the provider's administrators gave); everyone else its tail."""
+    if viewer.pk is None or request.kind != RequestKind.IDENTITY_LINK:
+        return False
+    if viewer.pk in (request.requested_by_id, request.decided_by_id):
+        return True
+    return any(row.user_id == viewer.pk for row in request.approver_rows.all())
+
+
+def with_identity_shown(viewer: User, requests: list[AccountRequest]) -> list[AccountRequest]:
+    """``requests``, each identity link's with ``identity_value_shown``: whole or masked for ``viewer``."""
+    for request in requests:
+        if request.kind == RequestKind.IDENTITY_LINK:
+            value = request.identity_value
+            request.identity_value_shown = value if sees_identity_whole(viewer, request) else masked(value)
+    return requests
+
+
+def identity_links_of(user: User, *, viewer: User) -> list[IdentityLink]:
+    """An account's links, for its administrator's page (which is itself the recorded access), each
+    with ``value_shown``: whole to the administrator who asked for it and its approver, else masked."""
+    links = list(
+        IdentityLink.objects.filter(user=user)
+        .select_related("request")
+        .prefetch_related("request__approver_rows")
+        .order_by("provider", "claim")
+    )
+    for link in links:
+        whole = sees_identity_whole(viewer, link.request)
+        link.value_shown = link.value if whole else masked(link.value)
+    return links
 
 
 def identity_find(*, provider: str, claim: str, value: str) -> IdentityLink | None:
+    """The link of ``value`` at ``provider``: found by its keyed blind index alone, nothing decrypted."""
     return (
         IdentityLink.objects.select_related("user", "user__organisation")
-        .filter(provider=provider, claim=claim, value=value, confirmed=True)
+        .filter(
+            provider=provider,
+            claim=claim,
+            confirmed=True,
+            **blind_index_lookup(IdentityLink, "value_index", value),
+        )
         .first()
     )
 
@@ -75,21 +125,31 @@ def identity_link_request(*, by: User, user: User, provider: str, value: str) ->
     user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.organisation is None or not user.is_active:
         raise DomainError(_("Only an active account of an organisation can be linked to a login provider."))
-    identity = {
-        "identity_provider": provider,
-        "identity_claim": known[provider].claim,
-        "identity_value": value,
-    }
-    if IdentityLink.objects.filter(provider=provider, claim=known[provider].claim, value=value).exists():
+    claim = known[provider].claim
+    if IdentityLink.objects.filter(
+        provider=provider, claim=claim, **blind_index_lookup(IdentityLink, "value_index", value)
+    ).exists():
         raise DomainError(_("This identity is already linked to an account."))
-    if _pending(RequestKind.IDENTITY_LINK, **identity):
+    if _pending(
+        RequestKind.IDENTITY_LINK,
+        identity_provider=provider,
+        identity_claim=claim,
+        **blind_index_lookup(AccountRequest, "identity_value_index", value),
+    ):
         raise DomainError(_("Linking this identity is already waiting for approval."))
     if IdentityLink.objects.filter(user=user, provider=provider).exists():
         raise DomainError(_("The account is already linked at this login provider: remove that link first."))
     if _pending(RequestKind.IDENTITY_LINK, subject_user=user, identity_provider=provider):
         raise DomainError(_("A link of this account at this login provider is already waiting for approval."))
     return _request(
-        by=by, kind=RequestKind.IDENTITY_LINK, organisation=user.organisation, subject=user, **identity
+        by=by,
+        kind=RequestKind.IDENTITY_LINK,
+        organisation=user.organisation,
+        subject=user,
+        identity_provider=provider,
+        identity_claim=claim,
+        identity_key=uuid.uuid4(),
+        identity_value=value,
     )
 
 

@@ -4,13 +4,19 @@ A fresh installation has no account, and the four-eyes rule needs two people fro
 administrator (who manages accounts and never reads a case) and a supervisor of a social-services
 unit (who approves the access the administrator asks for; a supervisor of one of the administration's
 own units also approves the very first access approver). This creates both, each without a usable
-password and with a one-time enrolment code for its own person (accounts.services: the same codes
-and the same activation page as every other account):
+password and with a one-time enrolment code (accounts.services: the same activation page as every
+other account's).
 
-* the administrator's code is whole: the administrator's role reaches no personal data;
-* the supervisor's code has two parts, like every code of an account that reads personal data (a
-  login one person ever held alone never reaches personal data): the installer hands the parts over
-  by two ways, and only the supervisor puts them together.
+Both codes are printed to the one person who runs the command, so both are recorded as what they are:
+whole codes the installation gave one person (``EnrolmentCode.by_installation``; the login they set is
+``LoginKind.INSTALLATION``). Splitting the supervisor's code in two would only pretend otherwise: the
+installer saw both parts. Invariant 5 (a login one person ever held alone never reaches personal data)
+is kept by confining that login instead (:func:`confined`, accounts.middleware): the supervisor logs in
+with it to approve the first accounts (an access approver first) and reaches nothing else, no page
+with personal data. Once a second approver exists, the administrator asks for the supervisor's login to
+be reset; the access approver approves it, and the supervisor sets a new login with a two-part code
+(the administrator's part and the approver's) that reaches the supervisor's pages. A login through the
+city's identity provider is the provider's, not the installer's, and is not confined.
 
 It runs once: as soon as any account exists it refuses and changes nothing. It is one transaction:
 whatever fails leaves nothing behind. What it did is in the access log, with the installation (this
@@ -23,16 +29,25 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import SOCIAL_SERVICES_KINDS, EnrolmentCode, Organisation, OrganisationKind, User
-from accounts.roles import Role
+from accounts.models import (
+    SOCIAL_SERVICES_KINDS,
+    EnrolmentCode,
+    IdentityLink,
+    Organisation,
+    OrganisationKind,
+    User,
+)
+from accounts.roles import GUARDED_ROLES, Role
 from accounts.services import (
     IssuedCode,
     _code_expiry,
     _code_hash,
-    _issue_code,
     _new_code_text,
+    _void_codes,
     user_set_roles,
 )
 from audit import services as audit
@@ -56,7 +71,7 @@ class FirstAccounts:
     administrator: User
     administrator_code: IssuedCode
     supervisor: User
-    supervisor_codes: tuple[IssuedCode, IssuedCode]  # the first part, the second part
+    supervisor_code: IssuedCode
     unit: Organisation
     system: Organisation
 
@@ -72,8 +87,14 @@ def _organisation(name: str, kind: str, *, kinds, district: str = "") -> Organis
     if existing is not None:
         if existing.kind not in kinds or not existing.is_active:
             raise DomainError(
-                f"The organisation {name!r} exists, but is not an active organisation of a fitting kind "
-                f"({', '.join(sorted(str(OrganisationKind(k).label) for k in kinds))})."
+                _(
+                    "The organisation %(name)s exists, but is not an active organisation of a fitting "
+                    "kind (%(kinds)s)."
+                )
+                % {
+                    "name": repr(name),
+                    "kinds": ", ".join(sorted(str(OrganisationKind(k).label) for k in kinds)),
+                }
             )
         return existing
     organisation = Organisation(name=name, kind=kind, district=district.strip(), is_active=True)
@@ -106,19 +127,57 @@ def _account(person: Person, organisation: Organisation, role: str) -> User:
     return user
 
 
-def _two_part_code(user: User) -> tuple[IssuedCode, IssuedCode]:
-    """A two-part enrolment code, complete at once: no approver exists yet to give the second part."""
-    first, second = _new_code_text(), _new_code_text()
+def _installation_code(user: User) -> IssuedCode:
+    """A whole enrolment code, recorded as the installation's: the one installer is shown it."""
+    _void_codes(user)
+    text = _new_code_text()
     code = EnrolmentCode.objects.create(
         user=user,
-        first_part_hash=_code_hash(user.pk, first, "first"),
-        second_part_hash=_code_hash(user.pk, second, "second"),
-        needs_second_part=True,
+        first_part_hash=_code_hash(user.pk, text, "first"),
+        needs_second_part=False,
+        by_installation=True,
         expires_at=_code_expiry(),
     )
-    return (
-        IssuedCode(text=first, complete=False, expires_at=code.expires_at),
-        IssuedCode(text=second, complete=True, expires_at=code.expires_at),
+    _record(user, "enrolment code issued by the installation")
+    return IssuedCode(text=text, complete=True, expires_at=code.expires_at)
+
+
+# What a login set by the installation's code reaches (accounts.middleware): the account requests it
+# approves (the code page of an approved account is that decision's answer), its own passkeys, logging
+# out. The start page leads to the requests. Everything else is refused, recorded.
+CONFINED_URL_NAMES = (
+    "accounts:requests",
+    "accounts:request_decide",
+    "accounts:logout",
+    "accounts:passkeys",
+    "accounts:passkey_remove",
+)
+# Pages that lead to the requests instead (the start page, where a login lands).
+CONFINED_PAGE_NAMES = ("home",)
+CONFINED_REASON = "a login one person held alone never reaches personal data"
+
+
+def confined(user, device) -> bool:
+    """Whether a session is a login set by the installation's code (not one through the provider) of an
+    account whose roles reach personal data or approve access to it (the administrator's reach neither)."""
+    return bool(
+        user.is_authenticated
+        and not isinstance(device, IdentityLink)
+        and user.login_code_id is not None  # the demo's and the fixtures' logins: no query
+        and user.has_role(*GUARDED_ROLES)
+        and user.login_by_installation
+    )
+
+
+def confined_home() -> str:
+    return reverse("accounts:requests")
+
+
+def confined_message() -> str:
+    return _(
+        "Your login was set with the installation's code, which one person held alone: it approves the "
+        "first accounts only. Ask your administrator to reset your login; once another approver approves "
+        "it, your new login reaches your pages."
     )
 
 
@@ -135,23 +194,26 @@ def first_accounts_create(
     social-services unit), created or named by name, each with an enrolment code. Refused, changing
     nothing, once any account exists."""
     if unit_kind not in SOCIAL_SERVICES_KINDS:
-        raise DomainError(f"The supervisor's unit must be a social-services organisation, not {unit_kind!r}.")
+        raise DomainError(
+            _("The supervisor's unit must be a social-services organisation, not %(kind)s.")
+            % {"kind": repr(unit_kind)}
+        )
     if administrator.username.strip().lower() == supervisor.username.strip().lower():
-        raise DomainError("The administrator and the supervisor are two people: give them two usernames.")
+        raise DomainError(_("The administrator and the supervisor are two people: give them two usernames."))
     with transaction.atomic():
         if User.objects.exists():
             raise DomainError(
-                "This installation has accounts already: the first accounts are created only on a fresh "
-                "installation. Its administrators create further accounts in Lotsa."
+                _(
+                    "This installation has accounts already: the first accounts are created only on a "
+                    "fresh installation. Its administrators create further accounts in Lotsa."
+                )
             )
         system = _organisation(
             system_name, OrganisationKind.SYSTEM_MANAGEMENT, kinds={OrganisationKind.SYSTEM_MANAGEMENT}
         )
         unit = _organisation(unit_name, unit_kind, kinds=SOCIAL_SERVICES_KINDS, district=unit_district)
         admin = _account(administrator, system, Role.ADMINISTRATOR)
-        admin_code = _issue_code(admin, request=None, by=None)
-        _record(admin, "enrolment code issued by the installation")
+        admin_code = _installation_code(admin)
         head = _account(supervisor, unit, Role.SUPERVISOR)
-        head_codes = _two_part_code(head)
-        _record(head, "enrolment code issued by the installation")
-    return FirstAccounts(admin, admin_code, head, head_codes, unit, system)
+        head_code = _installation_code(head)
+    return FirstAccounts(admin, admin_code, head, head_code, unit, system)

@@ -6,12 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import installation
 from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from audit import services as audit
+from audit.models import AccessOutcome, Action
 
 # Paths anyone may reach. Everything else needs a session with a verified second factor, so a page
 # added later is protected even if its view forgets to say so.
@@ -47,6 +50,13 @@ def _public_paths() -> tuple[str, ...]:
     return tuple(reverse(name) for name in PUBLIC_URL_NAMES)
 
 
+def _resolve(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
+
+
 class SessionPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -79,6 +89,7 @@ class SecondFactorRequiredMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._public = None
+        self._confined_paths = None
 
     def __call__(self, request):
         if self._public is None:
@@ -93,4 +104,26 @@ class SecondFactorRequiredMiddleware:
             logout(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+        if installation.confined(request.user, getattr(request.user, "otp_device", None)):
+            return self._confined(request)
         return self.get_response(request)
+
+    def _confined(self, request):
+        """A login set by the installation's code (held by its installer alone) reaches the account
+        requests it approves and nothing else (invariant 5): the start page leads there; any other page
+        is refused, recorded, before its view runs."""
+        if self._confined_paths is None:
+            self._confined_paths = tuple(reverse(name) for name in installation.CONFINED_PAGE_NAMES)
+        match = _resolve(request.path_info)
+        if match is not None and match.view_name in installation.CONFINED_URL_NAMES:
+            return self.get_response(request)
+        if request.path in self._confined_paths:
+            messages.info(request, installation.confined_message())
+            return redirect(installation.confined_home())
+        audit.record(
+            action=Action.VIEW,
+            outcome=AccessOutcome.DENIED,
+            actor=request.user,
+            reason=installation.CONFINED_REASON,
+        )
+        return render(request, "403.html", {"reason": installation.confined_message()}, status=403)

@@ -6,6 +6,8 @@ kinds of pages a user reaches; what they may see of a case is then decided by ``
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +17,7 @@ from django_otp.models import Device
 
 # The roles and the role sets live in accounts/roles.py, below every app: import them from there.
 from accounts.roles import CASE_ROLES, GUARDED_ROLES, SOCIAL_SERVICES_ROLES, Role
+from lotsa.crypto import BlindIndexField, EncryptedTextField
 
 
 class OrganisationKind(models.TextChoices):
@@ -211,11 +214,14 @@ class User(AbstractUser):
     @property
     def login_kind(self) -> str:
         """How the login in use was set: ``none`` (no usable password), ``whole`` (with a code one person
-        was given whole), ``split`` (with a code whose parts two people were given), ``unrecorded``."""
+        was given whole), ``installation`` (with a code the installation printed to its one installer),
+        ``split`` (with a code whose parts two people were given), ``unrecorded``."""
         if not self.has_usable_password():
             return LoginKind.NONE
         if self.login_code_id is None:
             return LoginKind.UNRECORDED
+        if self.login_code.by_installation:
+            return LoginKind.INSTALLATION
         return LoginKind.SPLIT if self.login_code.needs_second_part else LoginKind.WHOLE
 
     @property
@@ -225,7 +231,13 @@ class User(AbstractUser):
     @property
     def login_held_alone(self) -> bool:
         """The login in use was set with a code one person held whole: it never reaches personal data."""
-        return self.login_kind == LoginKind.WHOLE
+        return self.login_kind in (LoginKind.WHOLE, LoginKind.INSTALLATION)
+
+    @property
+    def login_by_installation(self) -> bool:
+        """The login in use is the installation's (``lotsa_first_accounts``): its installer held it alone.
+        It logs in, to approve the first accounts only, until a four-eyes reset issues it again."""
+        return self.login_kind == LoginKind.INSTALLATION
 
     def clean(self):
         super().clean()
@@ -236,6 +248,10 @@ class User(AbstractUser):
 class LoginKind(models.TextChoices):
     NONE = "none", _("no login set")
     WHOLE = "whole", _("set with a whole code, held by one person alone")
+    INSTALLATION = (
+        "installation",
+        _("set with the installation's code, held by the installer alone: approves the first accounts only"),
+    )
     SPLIT = "split", _("set with a two-part code, its parts given to two people")
     UNRECORDED = "unrecorded", _("set before Lotsa recorded how")
 
@@ -294,6 +310,9 @@ class AccountRequest(models.Model):
     """A change an administrator asked for that reaches case data: it takes effect only when a second
     person approves it (invariant 5). Holds no personal data of any client."""
 
+    encryption_subject_field = "identity_key"
+    encryption_row_field = "identity_key"
+
     kind = models.CharField(_("what"), max_length=32, choices=RequestKind.choices)
     subject_user = models.ForeignKey(
         User,
@@ -317,9 +336,14 @@ class AccountRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
     # An identity link (accounts.identities): the provider (issuer or entity id), the claim and its value.
+    # The value may be the member of staff's personal identity number (the SAML default): it is kept
+    # encrypted under a data key of the request's own (``identity_key``, also the row its ciphertext
+    # is bound to), beside a keyed blind index for the "already waiting" lookup (invariant 4).
     identity_provider = models.CharField(_("login provider"), max_length=300, blank=True)
     identity_claim = models.CharField(_("claim"), max_length=64, blank=True)
-    identity_value = models.CharField(_("value"), max_length=255, blank=True)
+    identity_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    identity_value = EncryptedTextField(_("value"))
+    identity_value_index = BlindIndexField(source="identity_value")
     # Who may approve, fixed when the request is made (accounts.access.approvers_for), each with the
     # role that made them one: disabling a supervisor or creating a unit afterwards never changes who
     # decides it, and an approver decides only while they still hold that role.
@@ -398,6 +422,8 @@ class EnrolmentCode(models.Model):
     first_part_hash = models.CharField(max_length=64)
     second_part_hash = models.CharField(max_length=64, blank=True)
     needs_second_part = models.BooleanField(default=False)
+    # Issued by the installation (lotsa_first_accounts), whole, to the one person who ran it.
+    by_installation = models.BooleanField(default=False)
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -419,20 +445,44 @@ class IdentityLink(Device):
     issuer or entity id, the claim it is matched by (the subject, an employee or HSA id) and its value.
     Made only when a second person approves an administrator's request (``RequestKind.IDENTITY_LINK``);
     a login never makes one. It is also the django-otp device of a session from that provider (the
-    provider proved the second factor): removing the link ends such sessions at their next request."""
+    provider proved the second factor): removing the link ends such sessions at their next request.
+
+    The value may be a personal identity number (the SAML default attribute): it is stored encrypted
+    under a data key of the link's own (``row_key``, also the row its ciphertext is bound to), and a
+    login finds the link by the keyed blind index ``value_index`` alone, never by decrypting."""
+
+    encryption_subject_field = "row_key"
+    encryption_row_field = "row_key"
 
     provider = models.CharField(_("login provider"), max_length=300)
     claim = models.CharField(_("claim"), max_length=64)
-    value = models.CharField(_("value"), max_length=255)
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    value = EncryptedTextField(_("value"))
+    value_index = BlindIndexField(source="value")
     request = models.ForeignKey(AccountRequest, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "claim", "value"], name="one_account_per_identity")
+            models.UniqueConstraint(
+                fields=["provider", "claim", "value_index"], name="one_account_per_identity"
+            )
         ]
         verbose_name = _("identity link")
         verbose_name_plural = _("identity links")
 
     def __str__(self) -> str:
         return f"IdentityLink {self.pk}"
+
+
+class UsedAssertion(models.Model):
+    """An answer of a login provider accepted once (a SAML Response's or Assertion's ID): installation-
+    wide, across every session and process, so that the same answer is refused wherever it comes again.
+    Kept until the answer could no longer be accepted anyway, then pruned (accounts.replay). Only a
+    hash of the ID is kept: the IDs are the provider's, and hashing bounds the column."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"UsedAssertion {self.pk}"

@@ -16,6 +16,7 @@ provider's published keys (JWKS, fetched again once when a key id is unknown). W
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
-from accounts import assurance, identities, services
+from accounts import assurance, identities, replay, services
 from accounts.models import User
 from accounts.roles import Role
 from audit import services as audit
@@ -210,7 +211,22 @@ def _fetch_claims(request) -> Outcome | tuple[dict, str]:
     claims = token.get("userinfo")
     if not claims or not token.get("id_token"):
         return _refused("single sign-on refused: token", token_problem)
+    if not _first_use(claims):
+        return _refused("single sign-on refused: nonce", token_problem)
     return dict(claims), token["id_token"]
+
+
+def _first_use(claims) -> bool:
+    """The provider redeems a code once and the state is this session's, but the id token's nonce is
+    also recorded installation-wide (accounts.replay), until the token expires: an id token is taken
+    once, in whichever process or session it comes."""
+    nonce, expires = claims.get("nonce"), claims.get("exp")
+    if not isinstance(nonce, str) or not nonce or not isinstance(expires, int | float):
+        return False
+    until = dt.datetime.fromtimestamp(expires + settings.LOTSA_OIDC_LEEWAY_SECONDS, tz=dt.UTC)
+    return replay.answer_use(
+        kind="oidc", identifiers=[f"{settings.LOTSA_OIDC_ISSUER}|nonce:{nonce}"], expires_at=until
+    )
 
 
 def oidc_finish(request) -> Outcome:

@@ -17,18 +17,23 @@ encrypted assertions are decrypted with Lotsa's key. What is Lotsa's own, as for
 * the identity link is the session's django-otp device; every refusal is one denial event and one
   clear message, never a 500.
 
-Single logout (SLO) is not done: logging out ends Lotsa's session only.
+Single logout (SLO) is not done: logging out ends Lotsa's session only. ForceAuthn and the AuthnInstant
+check keep the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import base64
 import calendar
+import datetime as dt
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
@@ -41,7 +46,7 @@ from saml2.sigver import SignatureError
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from accounts import assurance, identities, services
+from accounts import assurance, identities, replay, services
 from accounts.models import User
 from accounts.oidc import MESSAGES, START_AGAIN, Outcome, _refused
 from accounts.roles import Role
@@ -204,18 +209,41 @@ def saml_begin(request) -> tuple[str | None, Outcome | None]:
     return location, None
 
 
+SAMLP_RESPONSE = "{urn:oasis:names:tc:SAML:2.0:protocol}Response"
+
+
+def _in_response_to(xml: str) -> str | None:
+    """The InResponseTo of a Response, read (unverified, by a parser that refuses entities and DTDs)
+    before any signature work; None when it is no SAML Response or names no request."""
+    try:
+        document = base64.b64decode(xml, validate=False)
+        root = ElementTree.fromstring(document, forbid_dtd=True)
+    except Exception:  # not base64, not XML, entities or a DTD (defusedxml): a refusal, never a 500
+        return None
+    if root.tag != SAMLP_RESPONSE:
+        return None
+    return root.get("InResponseTo") or None
+
+
 def _parse(request):
-    """pysaml2's verified response; or the refusal, recorded. Answered requests are passed on as
-    outstanding too, so that a replay is told from an answer to no request of this browser."""
+    """pysaml2's verified response; or the refusal, recorded. An answer to no request of this browser
+    is refused before pysaml2 (and xmlsec1) sees it: its InResponseTo is read first, unverified, and
+    must name a request this session started and has not had answered."""
     waiting = request.session.get(SESSION_REQUESTS, {})
     answered = request.session.get(SESSION_ANSWERED, [])
-    outstanding = {key: "/" for key in [*waiting, *answered]}
     xml = request.POST.get("SAMLResponse", "")
     if not xml:
         return _refused("single sign-on refused: SAML response", ANSWER)
+    named = _in_response_to(xml)
+    if named is None:
+        return _refused("single sign-on refused: SAML response", ANSWER)
+    if named in answered:
+        return _refused("single sign-on refused: SAML replay", ANSWER)
+    if named not in waiting:
+        return _refused("single sign-on refused: state", MESSAGES["state"])
     try:
         response = _client(request).parse_authn_request_response(
-            xml, BINDING_HTTP_POST, outstanding=outstanding
+            xml, BINDING_HTTP_POST, outstanding={named: "/"}
         )
     except UnsolicitedResponse:
         return _refused("single sign-on refused: state", MESSAGES["state"])
@@ -236,12 +264,44 @@ def _parse(request):
     if not _from_our_idp_to_us(request, response):
         return _refused("single sign-on refused: SAML issuer or audience", ANSWER)
     in_response_to = response.in_response_to
-    if in_response_to in answered or in_response_to not in waiting:
+    if in_response_to != named or in_response_to in answered or in_response_to not in waiting:
+        return _refused("single sign-on refused: SAML replay", ANSWER)
+    if not replay.answer_use(
+        kind="saml", identifiers=_answer_ids(response), expires_at=_answer_expiry(response.assertion)
+    ):
+        # Accepted once already, in another browser or process: the table is installation-wide.
         return _refused("single sign-on refused: SAML replay", ANSWER)
     waiting.pop(in_response_to)
     request.session[SESSION_REQUESTS] = waiting
     request.session[SESSION_ANSWERED] = [*answered, in_response_to][-KEEP_REQUESTS * 4 :]
     return response
+
+
+def _answer_ids(response) -> list[str]:
+    """The IDs that make an answer one: the Response's and its Assertion's."""
+    ids = [f"response:{response.response.id}", f"assertion:{response.assertion.id}"]
+    return [identifier for identifier in ids if not identifier.endswith(":None")]
+
+
+def _answer_expiry(assertion) -> dt.datetime:
+    """Until when the answer could be accepted at all: its latest NotOnOrAfter (the conditions', the
+    subject confirmations'), with the leeway; never less than a request's lifetime from now."""
+    limits = []
+    if assertion.conditions is not None and assertion.conditions.not_on_or_after:
+        limits.append(assertion.conditions.not_on_or_after)
+    for confirmation in (assertion.subject.subject_confirmation if assertion.subject else None) or []:
+        data = confirmation.subject_confirmation_data
+        if data is not None and data.not_on_or_after:
+            limits.append(data.not_on_or_after)
+    now = timezone.now()
+    latest = now + dt.timedelta(seconds=REQUEST_LIFETIME_SECONDS)
+    for limit in limits:
+        try:
+            moment = dt.datetime.fromtimestamp(calendar.timegm(str_to_time(limit)), tz=dt.UTC)
+        except (TypeError, ValueError):
+            continue
+        latest = max(latest, moment)
+    return latest + dt.timedelta(seconds=settings.LOTSA_SAML_LEEWAY_SECONDS)
 
 
 def _from_our_idp_to_us(request, response) -> bool:

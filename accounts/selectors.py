@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from accounts.access import may_decide
+from accounts.identities import with_identity_shown
 from accounts.models import AccountRequest, AccountRequestStatus, User
 from accounts.roles import APPROVER_ROLES
 from audit import services as audit
@@ -42,7 +43,7 @@ def account_requests_waiting_for(*, user: User) -> list[AccountRequest]:
         target_type="accounts.accountrequest",
         reason=f"account requests waiting for approval: {len(rows)}",
     )
-    return rows
+    return with_identity_shown(user, rows)
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def account_requests_recent(*, user: User, limit: int = 50) -> list[AccountReque
     audit.record(
         action=Action.LIST, actor=user, target_type="accounts.accountrequest", reason="account requests"
     )
-    return rows
+    return with_identity_shown(user, rows)
 
 
 def pending_requests_about(*, user: User) -> list[AccountRequest]:

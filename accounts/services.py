@@ -41,6 +41,7 @@ from accounts.roles import APPROVER_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 from lotsa import access
+from lotsa.crypto import blind_index_lookup
 from lotsa.errors import DomainError
 
 SESSION_AUTH_AT = "lotsa_auth_at"
@@ -465,7 +466,9 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
 def _link_identity(request: AccountRequest, *, user: User, by: User) -> None:
     """An approved identity link (accounts.identities): the account can now log in through it."""
     taken = IdentityLink.objects.filter(
-        provider=request.identity_provider, claim=request.identity_claim, value=request.identity_value
+        provider=request.identity_provider,
+        claim=request.identity_claim,
+        **blind_index_lookup(IdentityLink, "value_index", request.identity_value),
     ).exists()
     if taken or IdentityLink.objects.filter(user=user, provider=request.identity_provider).exists():
         raise DomainError(_("This identity, or this account at that login provider, is linked already."))

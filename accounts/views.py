@@ -68,8 +68,9 @@ def login_view(request):
                 reason="no organisation",
             )
             form.add_error(None, _("Your account belongs to no organisation. Contact your administrator."))
-        elif user.login_held_alone and user.has_role(*GUARDED_ROLES):
+        elif user.login_held_alone and user.has_role(*GUARDED_ROLES) and not user.login_by_installation:
             # Cannot happen through Lotsa's own services (granting re-issues the login); checked anyway.
+            # (The installation's login logs in, confined to approving: accounts.installation.confined.)
             audit.record(
                 action=Action.LOGIN_FAILURE,
                 outcome=AccessOutcome.DENIED,
@@ -274,7 +275,7 @@ def user_edit(request, user_id: int):
         "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "has_password": user.has_usable_password(),
         "pending": selectors.pending_requests_about(user=user),
-        **views_sso.link_context(user),
+        **views_sso.link_context(user, viewer=request.user),
     }
     return form_page(
         request,

@@ -111,10 +111,10 @@ def saml_metadata(request):
     return HttpResponse(saml.sp_metadata(request), content_type="application/samlmetadata+xml")
 
 
-def link_context(user: User) -> dict:
+def link_context(user: User, *, viewer: User) -> dict:
     """What an account's page shows of its identity links: the links, and the form to ask for one."""
     return {
-        "identity_links": identities.identity_links_of(user),
+        "identity_links": identities.identity_links_of(user, viewer=viewer),
         "link_form": forms.IdentityLinkForm() if identities.login_providers() else None,
     }
 

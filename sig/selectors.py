@@ -129,6 +129,8 @@ def _news_on_group_pages(*, user: User, groups) -> dict:
         .values_list("pk", "news")
     )
     return {group_id: count for group_id, count in rows if count}
+
+
 def _band_horizon(today):
     return today + dt.timedelta(days=settings.LOTSA_SIG_BAND_WARNING_DAYS)
 

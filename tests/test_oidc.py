@@ -8,6 +8,7 @@ Every bad answer at the door is refused with a clear Swedish message and one den
 from __future__ import annotations
 
 import datetime as dt
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -476,3 +477,11 @@ def test_administrators_need_the_highest_level_unless_configured(settings):
     admin = UserFactory(roles=[Role.ADMINISTRATOR])
     assert oidc.assurance_short(admin, "substantial") == [("administrator", "high")]
     assert oidc.assurance_short(admin, "high") == []
+
+
+def test_an_id_tokens_nonce_is_taken_once_in_the_whole_installation(db, settings):
+    settings.LOTSA_OIDC_ISSUER = "https://idp.example"
+    claims = {"nonce": "n-1", "exp": int(time.time()) + 300}
+    assert oidc._first_use(claims)
+    assert not oidc._first_use(claims)  # the same id token again, in any session or process
+    assert not oidc._first_use({"exp": claims["exp"]})  # no nonce: never taken

@@ -16,15 +16,18 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts import identities, services
+from accounts.models import AccountRequest, IdentityLink
 from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import Case, JournalEntry
-from lotsa import waiting
+from lotsa import crypto, waiting
 from lotsa.waiting import Waiting
 from notifications import jobs
 from notifications.tests import smtp
 from tests.factories import OrganisationFactory, UserFactory, valid_number
 from tests.helpers import login_verified
+from tests.test_identity_values import ISSUER, NUMBER, make_people
 
 MARKERS = {
     "given_names": "Qwförnamnmarkör",
@@ -174,6 +177,60 @@ def sent_messages(send) -> str:
     return "\n\n".join(inbox.texts())
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_identity_value_is_nowhere_at_rest_and_the_login_finds_it_by_its_blind_index(
+    settings, client, caplog, monkeypatch
+):
+    """A staff member's identity at the login provider (here a personal identity number, the SAML
+    default attribute) is encrypted: not in a dump, the access log or the server log."""
+    identity_people = make_people(settings)
+    caplog.set_level(logging.DEBUG)
+    login_verified(client, identity_people["admin"])
+    response = client.post(
+        reverse("accounts:identity_link_create", kwargs={"user_id": identity_people["worker"].pk}),
+        {"provider": ISSUER, "value": NUMBER},
+    )
+    assert response.status_code == 302
+    request = AccountRequest.objects.get()
+    services.account_request_decide(by=identity_people["supervisor"], request_id=request.pk, approve=True)
+    link = IdentityLink.objects.get()
+    assert link.value == NUMBER and AccountRequest.objects.get().identity_value == NUMBER
+    assert link.value_index == crypto.blind_index("accounts.identitylink.value", NUMBER)
+    # The request's index is of its own domain: the two columns cannot be joined on.
+    assert AccountRequest.objects.get().identity_value_index not in (None, link.value_index)
+
+    # The login's lookup: by the blind index, with the decryption of no value.
+    def refuse(*args, **kwargs):
+        raise AssertionError("the lookup decrypted a value")
+
+    original = crypto.decrypt_value
+    crypto.decrypt_value = refuse
+    try:
+        found = identities.identity_find(provider=ISSUER, claim="personal_number", value=NUMBER)
+        assert (
+            identities.identity_find(provider=ISSUER, claim="personal_number", value=NUMBER[:-1] + "5")
+            is None
+        )
+    finally:
+        crypto.decrypt_value = original
+    assert found.pk == link.pk and found.user == identity_people["worker"]
+
+    dump = database_dump()
+    assert link.row_key.hex[:8] in dump.replace("-", "")  # the dump is real
+    audit_rows = " ".join(str(row) for row in AccessEvent.objects.values())
+    auditlog_rows = " ".join(
+        f"{e.object_repr} {e.changes} {e.serialized_data}" for e in LogEntry.objects.all()
+    )
+    log_text = "\n".join(record.getMessage() for record in caplog.records)
+    for where, text in (
+        ("database dump", dump),
+        ("access log", audit_rows),
+        ("django-auditlog's records", auditlog_rows),
+        ("server log", log_text),
+    ):
+        assert NUMBER not in text and NUMBER[-4:] + "'" not in text, where
+
+
 # Every stored text of every model is either encrypted or one of these, each free of any client's
 # personal data for the reason given. Derived from the models, so that a new field cannot be
 # forgotten: a plaintext text field not listed here fails the test below.
@@ -209,15 +266,14 @@ NOT_PERSONAL = {
     "accounts.AccountRequest.decision_note": "a supervisor's note on a staff account request",
     "accounts.EnrolmentCode.first_part_hash": "a keyed hash",
     "accounts.EnrolmentCode.second_part_hash": "a keyed hash",
-    # A staff member's identity at the city's login provider (accounts.identities): the provider's
-    # subject, an employee or HSA id, like the username (docs/operations.md: not a personal number).
+    # Where a staff member's identity at the city's login provider is matched (accounts.identities);
+    # the identity itself (it may be a personal identity number) is encrypted, with a blind index.
     "accounts.IdentityLink.name": "a django-otp device's name",
     "accounts.IdentityLink.provider": "a login provider's issuer",
     "accounts.IdentityLink.claim": "a claim's name",
-    "accounts.IdentityLink.value": "a staff account's identity at the login provider",
     "accounts.AccountRequest.identity_provider": "a login provider's issuer",
     "accounts.AccountRequest.identity_claim": "a claim's name",
-    "accounts.AccountRequest.identity_value": "a staff account's identity at the login provider",
+    "accounts.UsedAssertion.digest": "a hash of a login provider's answer's ID",
     "consent.Consent.categories": "information category codes",
     "consent.Disclosure.ground": "a legal ground's code",
     "consent.Disclosure.categories": "information category codes",

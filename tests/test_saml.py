@@ -18,8 +18,8 @@ from django.core.checks import Error
 from django.test import Client
 from django.utils import timezone
 
-from accounts import assurance, checks, identities, saml, services
-from accounts.models import IdentityLink, OrganisationKind
+from accounts import assurance, checks, identities, replay, saml, services
+from accounts.models import IdentityLink, OrganisationKind, UsedAssertion
 from accounts.roles import Role
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
@@ -317,3 +317,50 @@ def test_pysaml2_writes_nothing_to_the_log_even_when_it_fails(linked, caplog):
         log_in(Client(), user="198001011234", level=LOA3, **knobs)
     assert not [record for record in caplog.records if record.name.startswith(("saml2", "xmlschema"))]
     assert "198001011234" not in caplog.text
+
+
+def test_an_answer_is_accepted_once_in_the_whole_installation(linked):
+    """The used-answer table is installation-wide: an answer copied into another browser whose session
+    waits for the same request (a copied session) is refused there, one denial, no login."""
+    first = Client()
+    fields = answer(first, user="198001011234")
+    waiting = dict(first.session[saml.SESSION_REQUESTS])
+    assert first.post(ACS, fields).status_code == 302
+    assert UsedAssertion.objects.count() == 2  # the Response's ID and the Assertion's
+    other = Client()
+    begin(other)
+    session = other.session
+    session[saml.SESSION_REQUESTS] = waiting
+    session.save()
+    since = head_seq()
+    refusal(other.post(ACS, fields), "single sign-on refused: SAML replay", since)
+    assert not logged_in(other)
+
+
+def test_used_answers_are_kept_until_they_could_not_be_accepted_and_then_pruned(db):
+    now = timezone.now()
+    later = now + dt.timedelta(minutes=5)
+    assert replay.answer_use(kind="saml", identifiers=["a", "b"], expires_at=later, now=now)
+    assert not replay.answer_use(kind="saml", identifiers=["c", "b"], expires_at=later, now=now)
+    assert UsedAssertion.objects.count() == 2  # nothing of the refused answer was kept
+    assert replay.answer_use(kind="oidc", identifiers=["a"], expires_at=later, now=now)  # kinds apart
+    assert replay.answer_use(
+        kind="saml", identifiers=["d"], expires_at=later, now=later + dt.timedelta(seconds=1)
+    )
+    assert UsedAssertion.objects.count() == 1  # the expired were pruned
+
+
+def test_an_answer_to_no_request_of_this_session_never_reaches_the_signature_check(linked, monkeypatch):
+    victim, attacker = Client(), Client()
+    begin(attacker)
+    fields = answer(victim, user="198001011234")
+    assert victim.post(ACS, fields).status_code == 302
+
+    def no_pysaml2(request):
+        raise AssertionError("pysaml2 (and xmlsec1) reached")
+
+    monkeypatch.setattr(saml, "_client", no_pysaml2)
+    since = head_seq()
+    refusal(attacker.post(ACS, fields), "single sign-on refused: state", since)
+    since = head_seq()
+    refusal(victim.post(ACS, fields), "single sign-on refused: SAML replay", since)

@@ -9,14 +9,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import installation
-from accounts.models import EnrolmentCode, LoginKind, Organisation, OrganisationKind, User
+from accounts import installation, services
+from accounts.models import EnrolmentCode, IdentityLink, LoginKind, Organisation, OrganisationKind, User
 from accounts.roles import Role
 from audit import vocabulary
-from audit.models import AccessEvent, Action
+from audit.models import AccessEvent, AccessOutcome, Action
 from tests.factories import OrganisationFactory, UserFactory
 from tests.helpers import events_since, head_seq
 
@@ -43,13 +45,10 @@ def run(*extra) -> str:
 
 
 def codes_in(output: str) -> dict[str, str]:
-    found = {}
-    for line in output.splitlines():
-        match = CODE.search(line)
-        if match:
-            label = "second" if "second part" in line else "first" if "first part" in line else "whole"
-            found[label] = match.group()
-    return found
+    """The administrator's code (printed first) and the supervisor's."""
+    found = CODE.findall(output)
+    assert len(found) == 2, output
+    return {"administrator": found[0], "supervisor": found[1]}
 
 
 def activate(client, username, first, second=""):
@@ -83,29 +82,95 @@ def test_a_fresh_installation_gets_an_administrator_and_a_supervisor_whose_codes
     assert head.organisation.name == "VBE-teamet" and head.organisation.kind == OrganisationKind.VBE_TEAM
     assert head.organisation.is_active and not admin.has_usable_password() and not head.has_usable_password()
     codes = codes_in(output)
-    assert set(codes) == {"whole", "first", "second"} and len(set(codes.values())) == 3
+    assert codes["administrator"] != codes["supervisor"]
+    # Both codes were printed to the one installer: each is recorded as the installation's whole code.
+    for code in EnrolmentCode.objects.all():
+        assert code.by_installation and not code.needs_second_part and code.issued_by is None
 
     # Each person's own code activates their own account, on the real activation page.
-    assert activate(client, "chef", codes["whole"]).status_code == 200  # not the administrator's code
-    response = activate(client, "forvaltare", codes["whole"])
+    assert activate(client, "chef", codes["administrator"]).status_code == 200  # not the administrator's
+    response = activate(client, "forvaltare", codes["administrator"])
     assert response.status_code == 302 and response["Location"] == reverse("accounts:enrol")
     enrol_and_log_in(client, "forvaltare")
     assert client.get(reverse("accounts:user_list")).status_code == 200
     client.post(reverse("accounts:logout"))
 
-    assert activate(client, "chef", codes["first"]).status_code == 200  # one part alone is not enough
-    response = activate(client, "chef", codes["first"], codes["second"])
-    assert response.status_code == 302
+    assert activate(client, "chef", codes["supervisor"]).status_code == 302
     head.refresh_from_db()
-    # Two parts: a login no one held alone, so it reaches the supervisor's pages.
-    assert head.login_kind == LoginKind.SPLIT and not head.login_held_alone
-    enrol_and_log_in(client, "chef")
-    assert client.get(reverse("supervision:desk")).status_code == 200
+    assert head.login_kind == LoginKind.INSTALLATION and head.login_held_alone
 
     events = events_since(start).filter(actor_username=installation.INSTALLATION, actor_id=None)
     assert events.filter(action=Action.CREATE, target_type="accounts.organisation").count() == 2
     assert events.filter(action=Action.CREATE, target_type="accounts.user").count() == 4
     assert all(vocabulary.knows("reason", reason) for reason in events.values_list("reason", flat=True))
+
+
+def test_the_installations_supervisor_login_approves_only_until_a_four_eyes_reset(client):
+    """Invariant 5: the supervisor's first login was held by the installer alone. It logs in and approves
+    the first access approver, and reaches no page with personal data; the administrator then resets it,
+    the access approver approves, and the new two-part login reaches the supervisor's pages."""
+    codes = codes_in(run())
+    admin, head = User.objects.get(username="forvaltare"), User.objects.get(username="chef")
+    activate(client, "forvaltare", codes["administrator"])
+    enrol_and_log_in(client, "forvaltare")
+    client.post(reverse("accounts:logout"))
+    activate(client, "chef", codes["supervisor"])
+    enrol_and_log_in(client, "chef")
+
+    start = head_seq()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:requests")
+    with translation.override("sv"):
+        told = escape(installation.confined_message())
+    for page in (reverse("supervision:desk"), reverse("cases:my_cases"), reverse("accounts:user_list")):
+        refused = client.get(page)
+        assert refused.status_code == 403 and told in refused.content.decode(), page
+    denials = events_since(start).filter(outcome=AccessOutcome.DENIED, actor_username="chef")
+    assert denials.count() == 3
+    assert set(denials.values_list("reason", flat=True)) == {installation.CONFINED_REASON}
+
+    # The first access approver: entered by the administrator, approved by the confined supervisor.
+    approver, _first, request = services.user_create(
+        by=admin,
+        username="behorig",
+        first_name="B",
+        last_name="H",
+        email="",
+        organisation=head.organisation,
+        roles={Role.ACCESS_APPROVER},
+    )
+    assert list(request.approvers.all()) == [head]
+    assert client.get(reverse("accounts:requests")).status_code == 200
+    decided = client.post(
+        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
+    )
+    assert decided.status_code == 200 and CODE.search(decided.content.decode())  # the second part, once
+    approver = User.objects.get(pk=approver.pk)
+    assert approver.role_codes() == {Role.ACCESS_APPROVER}
+
+    # The reset of the supervisor's login waits for the access approver, never for the supervisor.
+    reset_first, reset = services.user_reset_credentials(by=admin, user=head)
+    assert list(reset.approvers.all()) == [approver]
+    assert client.get(reverse("supervision:desk")).status_code == 403  # still confined meanwhile
+    _decided, reset_second = services.account_request_decide(by=approver, request_id=reset.pk, approve=True)
+    head.refresh_from_db()
+    assert head.login_kind == LoginKind.NONE
+    client.logout()
+    assert activate(client, "chef", reset_first.text, reset_second.text).status_code == 302
+    head.refresh_from_db()
+    assert head.login_kind == LoginKind.SPLIT and not head.login_held_alone
+    enrol_and_log_in(client, "chef")
+    assert client.get(reverse("supervision:desk")).status_code == 200
+
+
+def test_a_login_through_the_provider_is_not_the_installers_and_is_not_confined(rf):
+    run()
+    head = User.objects.get(username="chef")
+    head.set_password(NEW_PASSWORD)
+    head.login_code = EnrolmentCode.objects.get(user=head)
+    head.save()
+    assert installation.confined(head, None) and installation.confined(head, TOTPDevice(user=head))
+    assert not installation.confined(head, IdentityLink(user=head))
 
 
 def test_a_second_run_is_refused_and_changes_nothing():
@@ -129,7 +194,7 @@ def test_a_failure_half_way_leaves_nothing(monkeypatch):
     def broken(user):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(installation, "_two_part_code", broken)
+    monkeypatch.setattr(installation, "_installation_code", broken)
     events = AccessEvent.objects.count()
     with pytest.raises(RuntimeError):
         run()
@@ -175,7 +240,7 @@ def test_in_production_with_single_sign_on_activation_never_leads_past_the_e_id(
     settings.LOTSA_PRODUCTION, settings.LOTSA_SINGLE_SIGN_ON = True, True
     settings.LOTSA_BREAK_GLASS_ACCOUNTS = ["forvaltare"]
     start = head_seq()
-    response = activate(client, "chef", codes["first"], codes["second"])
+    response = activate(client, "chef", codes["supervisor"])
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
     assert client.get(reverse("accounts:enrol")).status_code == 302  # no login waits for a second factor
     assert not TOTPDevice.objects.filter(user__username="chef").exists()
@@ -183,5 +248,5 @@ def test_in_production_with_single_sign_on_activation_never_leads_past_the_e_id(
     denial = events_since(start).get(action=Action.LOGIN_FAILURE)
     assert denial.actor_username == "chef" and denial.reason == "local login only for break-glass accounts"
     # The break-glass account named goes on as before.
-    assert activate(client, "forvaltare", codes["whole"]).status_code == 302
+    assert activate(client, "forvaltare", codes["administrator"]).status_code == 302
     enrol_and_log_in(client, "forvaltare")

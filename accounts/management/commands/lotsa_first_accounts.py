@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.installation import Person, first_accounts_create
 from accounts.models import SOCIAL_SERVICES_KINDS, OrganisationKind
@@ -58,34 +59,38 @@ class Command(BaseCommand):
                 system_name=options["system_organisation"],
             )
         except DomainError as error:
-            raise CommandError(f"Nothing was changed. {error}") from None
+            raise CommandError(_("Nothing was changed. %(error)s") % {"error": error}) from None
         activate = reverse("accounts:activate")
         until = timezone.localtime(made.administrator_code.expires_at).strftime("%Y-%m-%d %H:%M")
-        first, second = made.supervisor_codes
-        self.stdout.write(
-            "\n".join(
-                [
-                    "The first accounts are created. Each code is shown this once, and works once, until "
-                    f"{until}. Give each person their own code only; each activates their account at "
-                    f"{activate} (username, code, a password of their own), then adds Lotsa to an "
-                    "authenticator app.",
-                    "",
-                    f"1. The administrator: {made.administrator.username} ({made.system.name})",
-                    f"   Enrolment code: {made.administrator_code.text}",
-                    "",
-                    f"2. The supervisor: {made.supervisor.username} ({made.unit.name})",
-                    f"   Enrolment code, first part:  {first.text}",
-                    f"   Enrolment code, second part: {second.text}",
-                    "   The supervisor reads personal data: hand the two parts over by two ways (one in "
-                    "person, one by telephone or a sealed letter), so that no one but the supervisor "
-                    "holds both.",
-                    "",
-                    "Next: the administrator creates the other accounts (an access approver first); the "
-                    'supervisor approves them. See docs/operations.md, "The first accounts".',
-                ]
+        lines = [
+            _(
+                "The first accounts are created. Each code is shown this once, and works once, until "
+                "%(until)s. Give each person their own code only; each activates their account at "
+                "%(activate)s (username, code, a password of their own), then adds Lotsa to an "
+                "authenticator app."
             )
-            + "\n"
-        )
+            % {"until": until, "activate": activate},
+            "",
+            _("1. The administrator: %(username)s (%(organisation)s)")
+            % {"username": made.administrator.username, "organisation": made.system.name},
+            _("   Enrolment code: %(code)s") % {"code": made.administrator_code.text},
+            "",
+            _("2. The supervisor: %(username)s (%(organisation)s)")
+            % {"username": made.supervisor.username, "organisation": made.unit.name},
+            _("   Enrolment code: %(code)s") % {"code": made.supervisor_code.text},
+            _(
+                "   You have seen this code, so the login it sets is one person held alone: it approves "
+                "the first accounts only and reaches no personal data until it is reset with four eyes."
+            ),
+            "",
+            _(
+                "Next: the administrator creates an access approver, and the supervisor approves it. Then "
+                "the administrator resets the supervisor's login and the access approver approves that: "
+                "the supervisor's new login, from a two-part code, reaches the supervisor's pages. See "
+                'docs/operations.md, "The first accounts".'
+            ),
+        ]
+        self.stdout.write("\n".join(str(line) for line in lines) + "\n")
 
     @staticmethod
     def _person(options, which: str) -> Person:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import identities, oidc, services
 from accounts.models import IdentityLink, User
@@ -18,10 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEMO_MODE or not oidc.oidc_configured():
-            raise CommandError("demo_link_identities runs only in demo mode with LOTSA_OIDC_ISSUER set.")
+            raise CommandError(_("demo_link_identities runs only in demo mode with LOTSA_OIDC_ISSUER set."))
         admin = User.objects.filter(role_grants__role=Role.ADMINISTRATOR, is_active=True).first()
         if admin is None:
-            raise CommandError("No demo administrator: run `make demo` once first.")
+            raise CommandError(_("No demo administrator: run `make demo` once first."))
         linked = 0
         for user in User.objects.filter(is_active=True, organisation__isnull=False).exclude(pk=admin.pk):
             if IdentityLink.objects.filter(user=user, provider=settings.LOTSA_OIDC_ISSUER).exists():
@@ -35,6 +37,9 @@ class Command(BaseCommand):
                 linked += 1
             except DomainError as error:
                 self.stderr.write(f"  {user.username}: {error.message}")
-        self.stdout.write(
-            self.style.SUCCESS(f"{linked} demo accounts linked: log in at the provider with the username.")
-        )
+        done = ngettext(
+            "%(count)d demo account linked: log in at the provider with the username.",
+            "%(count)d demo accounts linked: log in at the provider with the username.",
+            linked,
+        ) % {"count": linked}
+        self.stdout.write(self.style.SUCCESS(done))
