@@ -468,6 +468,10 @@ else:
     LOTSA_NOTIFY_AT_ANY_HOUR = env_bool("LOTSA_NOTIFY_AT_ANY_HOUR")
 # A failed delivery is tried again by the next runs, at most this many times in all.
 LOTSA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("LOTSA_NOTIFY_MAX_ATTEMPTS", "3"))
+# A send whose outcome was never recorded (the worker died between sending and recording) is left alone
+# this long, so that no other round sends it meanwhile, then tried again (it counts as an attempt): a
+# message is delivered at least once, at most LOTSA_NOTIFY_MAX_ATTEMPTS times. Far above EMAIL_TIMEOUT.
+LOTSA_NOTIFY_CLAIM_MINUTES = int(os.environ.get("LOTSA_NOTIFY_CLAIM_MINUTES", "15"))
 # A digest whose waiting lines are the same as a message's of these last days is not sent; after them the
 # same lines are told again (a state that came back, or what still waits).
 LOTSA_NOTIFY_REPEAT_DAYS = int(os.environ.get("LOTSA_NOTIFY_REPEAT_DAYS", "7"))
