@@ -13,11 +13,15 @@ def notification_settings(request):
     """The person's own choice of how often they are told, and every notification sent to them."""
     user = request.user
     form = CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence})
+    # The record is read (one decision, one event) when the page is shown; an invalid post is decided
+    # as the change it is, and shows the form again without it: one act, one event.
+    shown = {"rows": None}
     return form_page(
         request,
         form,
         template="notifications/settings.html",
-        context=lambda: {"rows": selectors.notifications_visible_to(user)},
+        context=shown,
+        show=lambda: shown.update(rows=selectors.notifications_visible_to(user)),
         act=(Action.UPDATE, NotificationPreference(user=user)),
         change=lambda data: services.notification_preference_change(by=user, cadence=data["cadence"]),
         done=_("Your choice is saved."),

@@ -19,13 +19,14 @@ from django_q.tasks import async_task
 
 from accounts.roles import Role
 from lotsa import waiting
+from lotsa.posting import INVALID_FORM
 from lotsa.waiting import Waiting
 from notifications import checks, jobs
 from notifications.models import Cadence, Delivery, Kind, Notification, NotificationPreference
 from notifications.tests import smtp
 from notifications.tests.worker import run_queued
 from tests.factories import UserFactory
-from tests.helpers import login_verified
+from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -352,3 +353,24 @@ def test_a_crash_between_sending_and_recording_sends_again_only_after_the_claim_
     assert len(inbox.messages) == settings.LOTSA_NOTIFY_MAX_ATTEMPTS
     record = Notification.objects.get()
     assert (record.status, record.attempts) == (Delivery.PENDING, settings.LOTSA_NOTIFY_MAX_ATTEMPTS)
+
+
+def test_the_settings_page_records_one_event_per_act(client):
+    """Shown: the reading of the person's record. An invalid post: the change it is, decided (purpose
+    INVALID_FORM) before its message, and nothing else. A valid post: the change. One event each."""
+    user = worker(Cadence.AT_ONCE)
+    login_verified(client, user)
+    url = reverse("notifications:settings")
+
+    def events_of(request):
+        start = head_seq()
+        response = request()
+        return response, [(e.action, e.purpose) for e in events_since(start).filter(actor_id=user.pk)]
+
+    response, events = events_of(lambda: client.get(url))
+    assert response.status_code == 200 and events == [("list", "own notifications")]
+    response, events = events_of(lambda: client.post(url, {"cadence": "shouting"}))
+    assert response.status_code == 200 and events == [("update", INVALID_FORM)]
+    assert response.context["form"].errors and response.context["rows"] is None
+    response, events = events_of(lambda: client.post(url, {"cadence": Cadence.NEVER}))
+    assert response.status_code == 302 and events == [("update", "own notification settings")]
