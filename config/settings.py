@@ -459,6 +459,9 @@ Q_CLUSTER = {
 }
 # How often the reminder job looks for what waits (minutes).
 LOTSA_REMINDER_MINUTES = int(os.environ.get("LOTSA_REMINDER_MINUTES", "5"))
+# How often the scheduler runs a round of the access log's sealer (notifications.jobs.anchor_heartbeat):
+# seals, a checkpoint when the log moved, a heartbeat when idle (minutes; within LOTSA_AUDIT_ANCHOR_WINDOW).
+LOTSA_ANCHOR_HEARTBEAT_MINUTES = int(os.environ.get("LOTSA_ANCHOR_HEARTBEAT_MINUTES", "1"))
 # Notifications are sent on these weekdays (0 = Monday) within LOTSA_WORKING_HOURS, Lotsa's TIME_ZONE;
 # an urgent one (something overdue) at any hour. The demo sends at any hour, to show a digest.
 LOTSA_WORKING_DAYS = tuple(int(day) for day in env_list("LOTSA_WORKING_DAYS", "0,1,2,3,4"))

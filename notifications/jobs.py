@@ -23,13 +23,18 @@ from django.utils.translation import gettext_lazy as _
 from django_q.models import Schedule
 
 from accounts.models import User
+from audit import services as audit_services
 from lotsa.waiting import Waiting, waiting_for
 from notifications.models import Cadence, Delivery, Kind, Notification
 
 REMINDERS = "notifications.jobs.send_reminders"
+ANCHOR_HEARTBEAT = "notifications.jobs.anchor_heartbeat"
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
-JOBS = {REMINDERS: _("Reminders that something waits")}
+JOBS = {
+    REMINDERS: _("Reminders that something waits"),
+    ANCHOR_HEARTBEAT: _("The access log's seals and anchors"),
+}
 
 
 def ensure_schedules(sender=None, using="default", **kwargs) -> None:
@@ -45,6 +50,27 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: anchor heartbeat",
+        defaults={
+            "func": ANCHOR_HEARTBEAT,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.LOTSA_ANCHOR_HEARTBEAT_MINUTES,
+            "repeats": -1,
+        },
+    )
+
+
+def anchor_heartbeat() -> str:
+    """The access log's heartbeat on the scheduler, beside the sealer (``audit_sealer``) or in its
+    stead while it is stopped: one round of audit's sequencer (audit.services.Sealer.tick) seals what
+    is pending, writes a checkpoint when the log moved, and a heartbeat when it has been idle for
+    LOTSA_AUDIT_HEARTBEAT seconds. Idempotent: a run right after another writes nothing; the anchor
+    file's lock keeps it and a running sealer from writing one line twice. A missing key or an anchor
+    file in disorder fails the job (retried, and shown on the administrator's page). Returns the kind
+    of record written, or ""."""
+    done = audit_services.Sealer().tick()
+    return done["anchor"] or ""
 
 
 def in_working_hours(moment: dt.datetime) -> bool:
