@@ -225,7 +225,8 @@ def test_the_receiver_sees_a_handover_only_while_the_consent_names_it(units):
 
 
 @override_settings(
-    LOTSA_HANDOVER_OVERDUE_DAYS=14, LOTSA_HANDOVER_DECIDE_WITHIN={"defector_programme": dt.timedelta(hours=36)}
+    LOTSA_HANDOVER_OVERDUE_DAYS=14,
+    LOTSA_HANDOVER_DECIDE_WITHIN={"defector_programme": dt.timedelta(hours=36)},
 )
 def test_an_undecided_handover_is_flagged_overdue_after_its_purposes_time(client, units):
     """A referral to the defector programme is to be decided within hours (here 36), not the default
