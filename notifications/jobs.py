@@ -195,12 +195,17 @@ def _claim(user, kind: str, window: str, digest: str, now: dt.datetime) -> Attem
         user=user, window=window, defaults={"kind": kind, "waiting_digest": digest}
     )
     record = Notification.objects.select_for_update().get(pk=record.pk)
-    if record.status == Delivery.DELIVERED or record.attempts >= settings.LOTSA_NOTIFY_MAX_ATTEMPTS:
+    if record.status == Delivery.DELIVERED:
         return None
     lease = dt.timedelta(minutes=settings.LOTSA_NOTIFY_CLAIM_MINUTES)
     claimed = record.status == Delivery.PENDING and record.attempts > 0
     if claimed and record.last_attempt_at is not None and record.last_attempt_at > now - lease:
         return None  # being sent by another round, or its outcome was lost a moment ago
+    if record.attempts >= settings.LOTSA_NOTIFY_MAX_ATTEMPTS:
+        if claimed:  # the last attempt's outcome was lost: not delivered as far as Lotsa knows
+            record.status, record.failure = Delivery.FAILED, "OutcomeNotRecorded"
+            record.save(update_fields=["status", "failure"])
+        return None
     record.attempts += 1
     record.last_attempt_at = now
     record.status, record.failure = Delivery.PENDING, ""

@@ -351,8 +351,10 @@ def test_a_crash_between_sending_and_recording_sends_again_only_after_the_claim_
         with at(MONDAY_MORNING + later * claim):
             assert jobs.send_reminders() == 0  # the attempts are used
     assert len(inbox.messages) == settings.LOTSA_NOTIFY_MAX_ATTEMPTS
+    # The last outcome lost: not delivered as far as Lotsa knows, and so on the administrator's page.
     record = Notification.objects.get()
-    assert (record.status, record.attempts) == (Delivery.PENDING, settings.LOTSA_NOTIFY_MAX_ATTEMPTS)
+    assert (record.status, record.failure) == (Delivery.FAILED, "OutcomeNotRecorded")
+    assert record.attempts == attempts
 
 
 def test_the_settings_page_records_one_event_per_act(client):
