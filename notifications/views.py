@@ -10,15 +10,13 @@ from notifications.models import NotificationPreference
 
 
 def notification_settings(request):
-    """The person's own choice of how often they are told, and every notification sent to them."""
-    user = request.user
-    form = CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence})
-    # The record is read (one decision, one event) when the page is shown; an invalid post is decided
-    # as the change it is, and shows the form again without it: one act, one event.
-    shown = {"rows": None}
+    """The person's own choice of how often they are told, and every notification sent to them: read
+    (one event) when the page is shown; an invalid post is decided as the change it is and shows the
+    form again without it (one act, one event)."""
+    user, shown = request.user, {"rows": None}
     return form_page(
         request,
-        form,
+        CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence}),
         template="notifications/settings.html",
         context=shown,
         show=lambda: shown.update(rows=selectors.notifications_visible_to(user)),
