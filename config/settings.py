@@ -30,6 +30,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_durations(name: str, default: str = "") -> dict[str, timedelta]:
+    """``key=time`` pairs, comma-separated, each time in hours (``36h``) or days (``14d``)."""
+    durations = {}
+    for item in env_list(name, default):
+        key, _sep, amount = item.partition("=")
+        unit = {"h": "hours", "d": "days"}.get(amount.strip()[-1:])
+        if not key.strip() or unit is None or not amount.strip()[:-1].isdigit():
+            raise ImproperlyConfigured(f"{name}: write key=36h or key=14d, not {item!r}")
+        durations[key.strip()] = timedelta(**{unit: int(amount.strip()[:-1])})
+    return durations
+
+
 DEMO_MODE = env_bool("LOTSA_DEMO")
 DEBUG = env_bool("DEBUG")
 HTTPS = env_bool("LOTSA_HTTPS", default=not DEMO_MODE)
@@ -419,6 +431,16 @@ LOTSA_THREAT_REVIEW_MONTHS = int(os.environ.get("LOTSA_THREAT_REVIEW_MONTHS", "3
 # A hand-over or referral left undecided this many days is flagged overdue for the receiving unit and
 # its supervisor: the seeds ask that measures be taken quickly (skyndsamt).
 LOTSA_HANDOVER_OVERDUE_DAYS = int(os.environ.get("LOTSA_HANDOVER_OVERDUE_DAYS", "14"))
+# Hand-overs "to be decided quickly": each purpose's time to decide (purpose=hours or days), after which
+# an undecided one is overdue, and its unit told at once, at any hour; a purpose not named here has
+# LOTSA_HANDOVER_OVERDUE_DAYS. A referral to the defector programme follows a police assessment of high
+# threat with a protection need: hours, not the weeks a relative's support may wait.
+LOTSA_HANDOVER_DECIDE_WITHIN = env_durations(
+    "LOTSA_HANDOVER_DECIDE_WITHIN", "defector_programme=24h,relative_support=14d"
+)
+# A report of concern for a child (SoL 11 kap. 1 a §): the protection assessment is due the day it comes
+# in (told at once, at any hour, until it is recorded); the preliminary assessment within these days.
+LOTSA_CONCERN_PRELIMINARY_DAYS = int(os.environ.get("LOTSA_CONCERN_PRELIMINARY_DAYS", "14"))
 # The police conditions form's scan: at most this many bytes (PDF, JPEG or PNG).
 LOTSA_SCAN_MAX_BYTES = int(os.environ.get("LOTSA_SCAN_MAX_BYTES", str(5 * 2**20)))
 # A follow-up after closure can be recorded this many days before it is due.
@@ -470,6 +492,9 @@ Q_CLUSTER = {
 }
 # How often the reminder job looks for what waits (minutes).
 LOTSA_REMINDER_MINUTES = int(os.environ.get("LOTSA_REMINDER_MINUTES", "5"))
+# How often the scheduler runs a round of the access log's sealer (notifications.jobs.anchor_heartbeat):
+# seals, a checkpoint when the log moved, a heartbeat when idle (minutes; within LOTSA_AUDIT_ANCHOR_WINDOW).
+LOTSA_ANCHOR_HEARTBEAT_MINUTES = int(os.environ.get("LOTSA_ANCHOR_HEARTBEAT_MINUTES", "1"))
 # Notifications are sent on these weekdays (0 = Monday) within LOTSA_WORKING_HOURS, Lotsa's TIME_ZONE;
 # an urgent one (something overdue) at any hour. The demo sends at any hour, to show a digest.
 LOTSA_WORKING_DAYS = tuple(int(day) for day in env_list("LOTSA_WORKING_DAYS", "0,1,2,3,4"))
@@ -479,6 +504,10 @@ else:
     LOTSA_NOTIFY_AT_ANY_HOUR = env_bool("LOTSA_NOTIFY_AT_ANY_HOUR")
 # A failed delivery is tried again by the next runs, at most this many times in all.
 LOTSA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("LOTSA_NOTIFY_MAX_ATTEMPTS", "3"))
+# A send whose outcome was never recorded (the worker died between sending and recording) is left alone
+# this long, so that no other round sends it meanwhile, then tried again (it counts as an attempt): a
+# message is delivered at least once, at most LOTSA_NOTIFY_MAX_ATTEMPTS times. Far above EMAIL_TIMEOUT.
+LOTSA_NOTIFY_CLAIM_MINUTES = int(os.environ.get("LOTSA_NOTIFY_CLAIM_MINUTES", "15"))
 # A digest whose waiting lines are the same as a message's of these last days is not sent; after them the
 # same lines are told again (a state that came back, or what still waits).
 LOTSA_NOTIFY_REPEAT_DAYS = int(os.environ.get("LOTSA_NOTIFY_REPEAT_DAYS", "7"))

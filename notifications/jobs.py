@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_q.models import Schedule
 
 from accounts.models import User
+from audit import services as audit_services
 from lotsa.waiting import Waiting, waiting_for
 from notifications.models import Cadence, Delivery, Kind, Notification
 
@@ -29,11 +31,13 @@ REMINDERS = "notifications.jobs.send_reminders"
 # The access log's own retention (audit/retention.py): the seals past LOTSA_AUDIT_RETENTION_YEARS go,
 # under a signed pruning record. Monthly; a run with nothing due writes nothing.
 LOG_RETENTION = "audit.retention.prune_expired"
+ANCHOR_HEARTBEAT = "notifications.jobs.anchor_heartbeat"
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
 JOBS = {
     REMINDERS: _("Reminders that something waits"),
     LOG_RETENTION: _("Pruning of the access log past its retention period"),
+    ANCHOR_HEARTBEAT: _("The access log's seals and anchors"),
 }
 
 
@@ -54,6 +58,27 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
         name="lotsa: access log retention",
         defaults={"func": LOG_RETENTION, "schedule_type": Schedule.MONTHLY, "repeats": -1},
     )
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: anchor heartbeat",
+        defaults={
+            "func": ANCHOR_HEARTBEAT,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.LOTSA_ANCHOR_HEARTBEAT_MINUTES,
+            "repeats": -1,
+        },
+    )
+
+
+def anchor_heartbeat() -> str:
+    """The access log's heartbeat on the scheduler, beside the sealer (``audit_sealer``) or in its
+    stead while it is stopped: one round of audit's sequencer (audit.services.Sealer.tick) seals what
+    is pending, writes a checkpoint when the log moved, and a heartbeat when it has been idle for
+    LOTSA_AUDIT_HEARTBEAT seconds. Idempotent: a run right after another writes nothing; the anchor
+    file's lock keeps it and a running sealer from writing one line twice. A missing key or an anchor
+    file in disorder fails the job (retried, and shown on the administrator's page). Returns the kind
+    of record written, or ""."""
+    done = audit_services.Sealer().tick()
+    return done["anchor"] or ""
 
 
 def in_working_hours(moment: dt.datetime) -> bool:
@@ -141,25 +166,67 @@ def _remind(user, now: dt.datetime) -> int:
 
 def _notify(user, kind: str, window: str, digest: str, now: dt.datetime) -> int:
     """One notification per user and window: a delivered one is never sent again, a failed one is
-    tried again by the next runs until LOTSA_NOTIFY_MAX_ATTEMPTS. The row is locked while sending, so
-    two workers cannot both send it."""
-    with transaction.atomic():
-        record, _created = Notification.objects.get_or_create(
-            user=user, window=window, defaults={"kind": kind, "waiting_digest": digest}
-        )
-        record = Notification.objects.select_for_update().get(pk=record.pk)
-        if record.status == Delivery.DELIVERED or record.attempts >= settings.LOTSA_NOTIFY_MAX_ATTEMPTS:
-            return 0
-        record.attempts += 1
-        record.last_attempt_at = now
-        try:
-            send_email(user, kind)
-        except (smtplib.SMTPException, OSError) as error:
-            record.status, record.failure = Delivery.FAILED, type(error).__name__
-        else:
-            record.status, record.failure = Delivery.DELIVERED, ""
-        record.save()
-    return 1 if record.status == Delivery.DELIVERED else 0
+    tried again by the next runs until LOTSA_NOTIFY_MAX_ATTEMPTS.
+
+    Three steps, so that no transaction (nor SQLite's write lock) is held while the mail server is
+    talked to: the row is claimed in a short transaction (an attempt counted, its time noted), the
+    message sent outside any, and the outcome recorded in another. Delivery is at least once, at most
+    LOTSA_NOTIFY_MAX_ATTEMPTS times: a claim whose outcome was never recorded (the worker died between
+    sending and recording) is left alone for LOTSA_NOTIFY_CLAIM_MINUTES, so that no other worker sends
+    it meanwhile, and then tried again as a failed one is, counted against the same limit. A person may
+    then get the same message twice (it says only that something waits); a lost urgent one would be
+    worse."""
+    attempt = _claim(user, kind, window, digest, now)
+    if attempt is None:
+        return 0
+    try:
+        send_email(user, kind)
+    except (smtplib.SMTPException, OSError) as error:
+        status, failure = Delivery.FAILED, type(error).__name__
+    else:
+        status, failure = Delivery.DELIVERED, ""
+    _record(attempt, status, failure)
+    return 1 if status == Delivery.DELIVERED else 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    pk: int
+    number: int
+
+
+@transaction.atomic
+def _claim(user, kind: str, window: str, digest: str, now: dt.datetime) -> Attempt | None:
+    """The row locked for an instant: counted as one more attempt unless it was delivered, has used its
+    attempts, or is claimed by a send whose outcome is not recorded yet (and not too long ago)."""
+    record, _created = Notification.objects.get_or_create(
+        user=user, window=window, defaults={"kind": kind, "waiting_digest": digest}
+    )
+    record = Notification.objects.select_for_update().get(pk=record.pk)
+    if record.status == Delivery.DELIVERED:
+        return None
+    lease = dt.timedelta(minutes=settings.LOTSA_NOTIFY_CLAIM_MINUTES)
+    claimed = record.status == Delivery.PENDING and record.attempts > 0
+    if claimed and record.last_attempt_at is not None and record.last_attempt_at > now - lease:
+        return None  # being sent by another round, or its outcome was lost a moment ago
+    if record.attempts >= settings.LOTSA_NOTIFY_MAX_ATTEMPTS:
+        if claimed:  # the last attempt's outcome was lost: not delivered as far as Lotsa knows
+            record.status, record.failure = Delivery.FAILED, "OutcomeNotRecorded"
+            record.save(update_fields=["status", "failure"])
+        return None
+    record.attempts += 1
+    record.last_attempt_at = now
+    record.status, record.failure = Delivery.PENDING, ""
+    record.save(update_fields=["attempts", "last_attempt_at", "status", "failure"])
+    return Attempt(record.pk, record.attempts)
+
+
+def _record(attempt: Attempt, status: str, failure: str) -> None:
+    """The outcome of one attempt, unless a later attempt has claimed the row since (one statement: its
+    own transaction)."""
+    Notification.objects.filter(pk=attempt.pk, attempts=attempt.number, status=Delivery.PENDING).update(
+        status=status, failure=failure
+    )
 
 
 def send_email(user, kind: str) -> None:

@@ -10,14 +10,16 @@ from notifications.models import NotificationPreference
 
 
 def notification_settings(request):
-    """The person's own choice of how often they are told, and every notification sent to them."""
-    user = request.user
-    form = CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence})
+    """The person's own choice of how often they are told, and every notification sent to them: read
+    (one event) when the page is shown; an invalid post is decided as the change it is and shows the
+    form again without it (one act, one event)."""
+    user, shown = request.user, {"rows": None}
     return form_page(
         request,
-        form,
+        CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence}),
         template="notifications/settings.html",
-        context=lambda: {"rows": selectors.notifications_visible_to(user)},
+        context=shown,
+        show=lambda: shown.update(rows=selectors.notifications_visible_to(user)),
         act=(Action.UPDATE, NotificationPreference(user=user)),
         change=lambda data: services.notification_preference_change(by=user, cadence=data["cadence"]),
         done=_("Your choice is saved."),

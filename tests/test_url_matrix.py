@@ -806,6 +806,12 @@ MATRIX = {
     "cases:concern_reports": ("get", None, CASE_PAGES),
     # The district the report went to reads and assesses it; the sending handler reads what was sent.
     "cases:concern_report": ("get", concern_report, only({**DISTRICT_A, "vbe_worker": 200})),
+    "cases:concern_report_protection": (
+        "post",
+        concern_report,
+        only({k: 302 for k in DISTRICT_A}),
+        lambda w: {"decision": "not_immediate"},
+    ),
     "cases:concern_report_assess": (
         "post",
         concern_report,

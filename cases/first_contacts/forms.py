@@ -84,3 +84,12 @@ class ConcernAssessForm(forms.Form):
         required=False,
         max_length=4000,
     )
+
+
+class ConcernProtectionForm(forms.Form):
+    decision = id_fields.button_choice(
+        [
+            ("immediate", _("The child needs immediate protection")),
+            ("not_immediate", _("No need of immediate protection")),
+        ]
+    )

@@ -5,8 +5,11 @@ that the core's models module can import this one without a cycle."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.records import PersonalRecord
@@ -90,6 +93,14 @@ class ConcernReport(Recorded, PersonalRecord):
     status = models.CharField(
         _("status"), max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED
     )
+    # The protection assessment (skyddsbedömning, SoL 11 kap. 1 a §): whether the child needs immediate
+    # protection, made the day the report comes in. The preliminary assessment (förhandsbedömning:
+    # status, assessed_*) follows within LOTSA_CONCERN_PRELIMINARY_DAYS.
+    protection_assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    protection_assessed_at = models.DateTimeField(_("protection assessed"), null=True, blank=True)
+    immediate_protection = models.BooleanField(_("needs immediate protection"), null=True, blank=True)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -105,6 +116,14 @@ class ConcernReport(Recorded, PersonalRecord):
 
     def child_age(self) -> int | None:
         return self.child.age()
+
+    def received_on(self):
+        """The day the district received it (recorded here, it reached the district): the protection
+        assessment is due that day, the preliminary one within LOTSA_CONCERN_PRELIMINARY_DAYS of it."""
+        return timezone.localdate(self.recorded_at)
+
+    def preliminary_due(self):
+        return self.received_on() + dt.timedelta(days=settings.LOTSA_CONCERN_PRELIMINARY_DAYS)
 
     @property
     def for_child_and_youth_unit(self) -> bool:

@@ -3,11 +3,15 @@ return (or raise a denial that is already recorded)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
@@ -126,19 +130,44 @@ def concern_report_get_for(*, user: User, report_id) -> ConcernReport:
 
 
 def waiting_concern_reports(user: User) -> list:
-    """For the start page (lotsa.waiting): reports of concern the district has to assess."""
+    """For the start page and the reminders (lotsa.waiting): the reports of concern the district has to
+    assess, counts only, against the deadlines the law sets (SoL 11 kap. 1 a §): the protection
+    assessment the day a report comes in — urgent from the start, since that day has no working hours
+    to wait for — and the preliminary assessment within LOTSA_CONCERN_PRELIMINARY_DAYS, urgent once
+    overdue."""
     if not user.has_role(*CASE_PAGE_ROLES) or user.organisation_id is None:
         return []
-    count = (
+    now = timezone.now()
+    # Received on or before this day's midnight, LOTSA_CONCERN_PRELIMINARY_DAYS ago: overdue today.
+    last_day = timezone.localdate(now) - dt.timedelta(days=settings.LOTSA_CONCERN_PRELIMINARY_DAYS)
+    late = timezone.make_aware(dt.datetime.combine(last_day, dt.time.min))
+    counts = (
         access.visible_to(user, ConcernReport.objects.all())
         .filter(to_unit_id=user.organisation_id, status=ConcernStatus.RECEIVED)
-        .count()
+        .aggregate(
+            waiting=Count("pk"),
+            protection=Count("pk", filter=Q(protection_assessed_at__isnull=True)),
+            overdue=Count("pk", filter=Q(recorded_at__lt=late)),
+        )
     )
-    if not count:
-        return []
-    text = ngettext(
-        "%(n)d report of concern for a child waits to be assessed",
-        "%(n)d reports of concern for children wait to be assessed",
-        count,
-    ) % {"n": count}
-    return [Waiting(text=text, url=reverse("cases:concern_reports"), urgent=True)]
+    url = reverse("cases:concern_reports")
+    items = []
+    if protection := counts["protection"]:
+        text = ngettext(
+            "%(n)d report of concern for a child waits for its protection assessment, due the same day",
+            "%(n)d reports of concern for children wait for their protection assessment, due the same day",
+            protection,
+        ) % {"n": protection}
+        items.append(Waiting(text=text, url=url, urgent=True))
+    if waiting := counts["waiting"]:
+        text = ngettext(
+            "%(n)d report of concern for a child waits for its preliminary assessment",
+            "%(n)d reports of concern for children wait for their preliminary assessment",
+            waiting,
+        ) % {"n": waiting}
+        if overdue := counts["overdue"]:
+            text += ngettext(
+                "; %(n)d is past its %(days)d days", "; %(n)d are past their %(days)d days", overdue
+            ) % {"n": overdue, "days": settings.LOTSA_CONCERN_PRELIMINARY_DAYS}
+        items.append(Waiting(text=text, url=url, urgent=bool(counts["overdue"])))
+    return items

@@ -206,6 +206,23 @@ def concern_report_record(
 
 
 @transaction.atomic
+def concern_report_protection_assess(*, by: User, report_id, immediate: bool) -> ConcernReport:
+    """The district's protection assessment (skyddsbedömning, SoL 11 kap. 1 a §), the day the report
+    comes in: whether the child needs immediate protection. Recorded once, by whoever may assess the
+    report, before its preliminary assessment (which may follow the same day)."""
+    report = ConcernReport.objects.select_for_update(of=("self",)).get(pk=report_id)
+    access.check(by, Action.DECIDE, report, purpose="protection assessment of a report of concern")
+    if report.protection_assessed_at is not None:
+        raise DomainError(_("The protection assessment has been recorded already."))
+    if report.status != ConcernStatus.RECEIVED:
+        raise DomainError(_("The report has been assessed already."))
+    report.protection_assessed_by, report.protection_assessed_at = by, timezone.now()
+    report.immediate_protection = immediate
+    report.save(update_fields=["protection_assessed_by", "protection_assessed_at", "immediate_protection"])
+    return report
+
+
+@transaction.atomic
 def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) -> ConcernReport:
     """The district assesses the report: it opens the child's own case (the one assessing becomes
     responsible when they may), or records that no further action follows, with a note."""

@@ -11,6 +11,11 @@ urlpatterns = [
     path("concern-reports/", views.concern_reports, name="concern_reports"),
     path("concern-reports/<uuid:report_id>/", views.concern_report, name="concern_report"),
     path(
+        "concern-reports/<uuid:report_id>/protection/",
+        views.concern_report_protection,
+        name="concern_report_protection",
+    ),
+    path(
         "concern-reports/<uuid:report_id>/assess/", views.concern_report_assess, name="concern_report_assess"
     ),
     path("<uuid:case_id>/first-contact/", views.first_contact, name="first_contact"),

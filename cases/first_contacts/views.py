@@ -149,6 +149,22 @@ def _assessed(request, assessed) -> str:
 
 
 @require_POST
+def concern_report_protection(request, report_id):
+    back = reverse("cases:concern_report", kwargs={"report_id": report_id})
+    return post_form(
+        request,
+        forms.ConcernProtectionForm(request.POST),
+        change=lambda data: services.concern_report_protection_assess(
+            by=request.user, report_id=report_id, immediate=data["decision"] == "immediate"
+        ),
+        done=_("The protection assessment was recorded."),
+        back=back,
+        decide_on=lambda: get_object_or_404(ConcernReport, pk=report_id),
+        action=Action.DECIDE,
+    )
+
+
+@require_POST
 def concern_report_assess(request, report_id):
     return post_form(
         request,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,15 +96,28 @@ def receiving_activity(purpose: str, sent_activity: str | None) -> str:
     return route.activity
 
 
+def _default_decide_within() -> dt.timedelta:
+    return dt.timedelta(days=settings.LOTSA_HANDOVER_OVERDUE_DAYS)
+
+
+def decide_within(purpose: str) -> dt.timedelta:
+    """How long a hand-over for ``purpose`` may wait for the receiving unit's decision ("to be decided
+    quickly"): LOTSA_HANDOVER_DECIDE_WITHIN's time for it, else LOTSA_HANDOVER_OVERDUE_DAYS."""
+    return settings.LOTSA_HANDOVER_DECIDE_WITHIN.get(purpose) or _default_decide_within()
+
+
 class HandoverQuerySet(GuardedQuerySet):
     def undecided(self):
         return self.filter(status=HandoverStatus.SENT)
 
     def overdue(self, at: dt.datetime | None = None):
-        """Undecided for longer than LOTSA_HANDOVER_OVERDUE_DAYS."""
+        """Undecided for longer than its purpose's time to decide (``decide_within``)."""
         at = at or timezone.now()
-        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
-        return self.undecided().filter(sent_at__lt=at - dt.timedelta(days=days))
+        named = settings.LOTSA_HANDOVER_DECIDE_WITHIN
+        late = Q(sent_at__lt=at - _default_decide_within()) & ~Q(purpose__in=list(named))
+        for purpose, within in named.items():
+            late |= Q(purpose=purpose, sent_at__lt=at - within)
+        return self.undecided().filter(late)
 
     def closing_to_propose(self):
         """Accepted hand-overs whose sending case is still open and has had no proposal to close it
@@ -197,9 +211,13 @@ class Handover(PersonalRecord):
         return self.status == HandoverStatus.SENT
 
     @property
+    def decide_by(self) -> dt.datetime:
+        """When its purpose's time to decide runs out."""
+        return self.sent_at + decide_within(self.purpose)
+
+    @property
     def overdue(self) -> bool:
-        days = settings.LOTSA_HANDOVER_OVERDUE_DAYS
-        return self.is_open and timezone.now() - self.sent_at > dt.timedelta(days=days)
+        return self.is_open and timezone.now() > self.decide_by
 
     @property
     def waiting_days(self) -> int:

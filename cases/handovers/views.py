@@ -3,7 +3,6 @@ from a case. Views parse input, call one service or selector, and render."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -32,7 +31,6 @@ def handovers(request):
     sent, with the receiver's decision and reason."""
     access.require_role(request.user, *HANDOVER_PAGE_ROLES, action=Action.VIEW, target="cases.handover")
     context = selectors.handovers_for(user=request.user, filters=list_filters(request, HandoverFilter))
-    context["overdue_days"] = settings.LOTSA_HANDOVER_OVERDUE_DAYS
     context["requests_link"] = access.holds_role(request.user, *CASE_PAGE_ROLES)
     return render(request, "cases/handovers.html", context)
 
@@ -55,7 +53,6 @@ def handover_detail(request, handover_id):
             "can_withdraw": handover.is_open and access.decide(user, Action.WITHDRAW, handover).allowed,
             **_empty_forms(),
             "closing_to_propose": selectors.closing_to_propose_for(user=user, handover=handover),
-            "overdue_days": settings.LOTSA_HANDOVER_OVERDUE_DAYS,
         },
     )
 

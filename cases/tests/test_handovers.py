@@ -224,27 +224,40 @@ def test_the_receiver_sees_a_handover_only_while_the_consent_names_it(units):
     assert handover_selectors.handovers_for(user=colleague)["sent"] == []
 
 
-@override_settings(LOTSA_HANDOVER_OVERDUE_DAYS=14)
-def test_an_undecided_handover_is_flagged_overdue_for_the_unit_and_its_supervisor(client, units):
+@override_settings(
+    LOTSA_HANDOVER_OVERDUE_DAYS=14,
+    LOTSA_HANDOVER_DECIDE_WITHIN={"defector_programme": dt.timedelta(hours=36)},
+)
+def test_an_undecided_handover_is_flagged_overdue_after_its_purposes_time(client, units):
+    """A referral to the defector programme is to be decided within hours (here 36), not the default
+    days: flagged for the unit and its supervisor once they have passed, on the lists and the start page."""
     u = units
     consent(u, [u["programme"]], ["threat_protection"])
     handover = send(u)
     assert not handover.overdue
-    Handover.objects.bypassing_guard("test: sent long ago").filter(pk=handover.pk).update(
-        sent_at=timezone.now() - dt.timedelta(days=15)
-    )
-    handover.refresh_from_db()
-    assert handover.overdue and handover.waiting_days == 15
+
+    def sent_ago(**delta):
+        Handover.objects.bypassing_guard("test: sent long ago").filter(pk=handover.pk).update(
+            sent_at=timezone.now() - dt.timedelta(**delta)
+        )
+        handover.refresh_from_db()
+
+    sent_ago(hours=35)
+    assert not handover.overdue
+    assert handover_selectors.handovers_waiting_count(user=u["programme_worker"]) == (1, 0)
+    sent_ago(hours=37)
+    assert handover.overdue and handover.waiting_days == 1
+    deadline = timezone.localtime(handover.decide_by).strftime("%Y-%m-%d %H:%M")
     for reader in (u["programme_worker"], u["programme_supervisor"]):
         assert handover_selectors.handovers_waiting_count(user=reader) == (1, 1)
         login_verified(client, reader)
         page = client.get(reverse("cases:handovers")).content.decode()
-        assert "Obeslutad i mer än 14 dagar" in page
+        assert 'class="overdue-flag"' in page and deadline in page
         home = client.get(reverse("home")).content.decode()
         assert "1 överlämning väntar" in home and "1 är försenad" in home
     handover_services.handover_accept(by=u["programme_worker"], handover_id=handover.pk)
     handover.refresh_from_db()
-    assert not handover.overdue and handover.waiting_days == 15
+    assert not handover.overdue
 
 
 def test_every_state_change_is_an_access_event_naming_the_person(units):

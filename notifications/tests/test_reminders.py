@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django_q.models import Failure, Success
@@ -18,13 +19,14 @@ from django_q.tasks import async_task
 
 from accounts.roles import Role
 from lotsa import waiting
+from lotsa.posting import INVALID_FORM
 from lotsa.waiting import Waiting
 from notifications import checks, jobs
 from notifications.models import Cadence, Delivery, Kind, Notification, NotificationPreference
 from notifications.tests import smtp
 from notifications.tests.worker import run_queued
 from tests.factories import UserFactory
-from tests.helpers import login_verified
+from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +306,76 @@ def test_production_without_a_public_https_address_or_tls_is_warned(settings):
     ]
     settings.LOTSA_BASE_URL, settings.EMAIL_USE_TLS = "https://lotsa.stad.se", True
     assert checks.notifications_link_to_the_public_address(None) == []
+
+
+def test_no_transaction_is_open_while_the_mail_server_is_talked_to(inbox, waits, monkeypatch):
+    """The row is claimed (and committed) before the message is sent, outside any transaction, and the
+    outcome recorded after: SQLite's write lock is not held during SMTP, and a failed commit cannot
+    undo the record of a message already sent."""
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over")
+    outer, seen = len(connection.atomic_blocks), []
+    real = jobs.send_email
+
+    def watching(to, kind):
+        record = Notification.objects.get(user=to)
+        seen.append((len(connection.atomic_blocks), record.status, record.attempts))
+        real(to, kind)
+
+    monkeypatch.setattr(jobs, "send_email", watching)
+    with at(MONDAY_MORNING):
+        assert jobs.send_reminders() == 1
+    assert seen == [(outer, Delivery.PENDING, 1)]
+    assert Notification.objects.get().status == Delivery.DELIVERED
+    assert len(inbox.messages) == 1
+
+
+def test_a_crash_between_sending_and_recording_sends_again_only_after_the_claim_and_within_the_limit(
+    inbox, waits, monkeypatch
+):
+    """At least once, at most LOTSA_NOTIFY_MAX_ATTEMPTS times: a send whose outcome was lost is left
+    alone while its claim holds (no second message at the next runs), then tried again as one more
+    attempt, until the attempts are used."""
+    user = worker(Cadence.AT_ONCE)
+    waits.set(user, "a hand-over")
+
+    def crash(*args):
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(jobs, "_record", crash)
+    claim = dt.timedelta(minutes=settings.LOTSA_NOTIFY_CLAIM_MINUTES, seconds=1)
+    attempts = settings.LOTSA_NOTIFY_MAX_ATTEMPTS
+    for later in range(attempts):
+        with at(MONDAY_MORNING + later * claim):
+            with pytest.raises(jobs.ReminderRoundFailed):
+                jobs.send_reminders()
+            assert jobs.send_reminders() == 0  # the next run, at once: the claim holds, nothing is sent
+    for later in range(attempts, attempts + 3):
+        with at(MONDAY_MORNING + later * claim):
+            assert jobs.send_reminders() == 0  # the attempts are used
+    assert len(inbox.messages) == settings.LOTSA_NOTIFY_MAX_ATTEMPTS
+    # The last outcome lost: not delivered as far as Lotsa knows, and so on the administrator's page.
+    record = Notification.objects.get()
+    assert (record.status, record.failure) == (Delivery.FAILED, "OutcomeNotRecorded")
+    assert record.attempts == attempts
+
+
+def test_the_settings_page_records_one_event_per_act(client):
+    """Shown: the reading of the person's record. An invalid post: the change it is, decided (purpose
+    INVALID_FORM) before its message, and nothing else. A valid post: the change. One event each."""
+    user = worker(Cadence.AT_ONCE)
+    login_verified(client, user)
+    url = reverse("notifications:settings")
+
+    def events_of(request):
+        start = head_seq()
+        response = request()
+        return response, [(e.action, e.purpose) for e in events_since(start).filter(actor_id=user.pk)]
+
+    response, events = events_of(lambda: client.get(url))
+    assert response.status_code == 200 and events == [("list", "own notifications")]
+    response, events = events_of(lambda: client.post(url, {"cadence": "shouting"}))
+    assert response.status_code == 200 and events == [("update", INVALID_FORM)]
+    assert response.context["form"].errors and response.context["rows"] is None
+    response, events = events_of(lambda: client.post(url, {"cadence": Cadence.NEVER}))
+    assert response.status_code == 302 and events == [("update", "own notification settings")]
