@@ -28,7 +28,13 @@ from notifications.models import Cadence, Delivery, Kind, Notification
 REMINDERS = "notifications.jobs.send_reminders"
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
-JOBS = {REMINDERS: _("Reminders that something waits")}
+RETENTION_DRAW = "retention.jobs.draw_lists"
+RETENTION_CARRY_OUT = "retention.jobs.carry_out_lists"
+JOBS = {
+    REMINDERS: _("Reminders that something waits"),
+    RETENTION_DRAW: _("Destruction lists drawn (monthly)"),
+    RETENTION_CARRY_OUT: _("Approved destruction lists carried out"),
+}
 
 
 def ensure_schedules(sender=None, using="default", **kwargs) -> None:
@@ -43,6 +49,15 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
             "minutes": settings.LOTSA_REMINDER_MINUTES,
             "repeats": -1,
         },
+    )
+    # Retention: the month's lists on the first of each month, approved lists carried out each hour.
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: destruction lists",
+        defaults={"func": RETENTION_DRAW, "schedule_type": Schedule.MONTHLY, "repeats": -1},
+    )
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: destruction lists carried out",
+        defaults={"func": RETENTION_CARRY_OUT, "schedule_type": Schedule.HOURLY, "repeats": -1},
     )
 
 

@@ -8,3 +8,10 @@ class RetentionConfig(LotsaAppConfig):
 
     name = "retention"
     verbose_name = _("Retention")
+    policies = {
+        "DestructionList": "retention.access.DestructionListPolicy",
+        "ListItem": "retention.access.ListItemPolicy",
+        "Hold": "retention.access.HoldPolicy",
+    }
+    # The supervisor's start page and desk: lists waiting for approval, holds due for review (counts).
+    waiting_providers = ["retention.selectors.waiting_lists"]
