@@ -43,7 +43,9 @@ def test_drill_erase_a_list_then_every_page_answers_and_the_log_verifies(client,
     erased_cases = list(Case.objects.filter(owner_unit=unit).order_by("opened_at")[:2])
     now = timezone.now()
     # The list as the job draws it when these records are due (the demo's records are young).
-    drawn = DestructionList.objects.create(organisation=unit, month=now.date().replace(day=1), act="2001", drawn_at=now)
+    drawn = DestructionList.objects.create(
+        organisation=unit, month=now.date().replace(day=1), act="2001", drawn_at=now
+    )
     ListItem.objects.bulk_create(
         ListItem(
             destruction_list=drawn,

@@ -168,6 +168,10 @@ def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(clie
         assert client.get(reverse("cases:detail", args=[unit.plain.pk])).status_code == 200
         assert client.get(reverse("retention:list", args=[drawn.pk])).status_code == 200
         assert client.get(reverse("retention:lists")).status_code == 200
+        # Who accessed the erased record: still answered, by its opaque id.
+        assert (
+            client.get(reverse("supervision:person_access", args=[unit.plain.person_id])).status_code == 200
+        )
         # The held record: not erased; the hold lifted, it is drawn again next month.
         services.hold_review(by=unit.sup2, hold_id=hold.pk, keep=False)
     with travel(2026, 2, 2):
