@@ -50,10 +50,19 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
             "repeats": -1,
         },
     )
-    # Retention: the month's lists on the first of each month, approved lists carried out each hour.
+    # Retention: the month's lists on the first of each month (at 02:00, first next month), approved
+    # lists carried out each hour. The first run is set only when the schedule is made.
+    today = timezone.localdate()
+    first = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     Schedule.objects.using(using).update_or_create(
         name="lotsa: destruction lists",
         defaults={"func": RETENTION_DRAW, "schedule_type": Schedule.MONTHLY, "repeats": -1},
+        create_defaults={
+            "func": RETENTION_DRAW,
+            "schedule_type": Schedule.MONTHLY,
+            "repeats": -1,
+            "next_run": timezone.make_aware(dt.datetime.combine(first, dt.time(2, 0))),
+        },
     )
     Schedule.objects.using(using).update_or_create(
         name="lotsa: destruction lists carried out",
