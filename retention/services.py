@@ -33,7 +33,7 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def facts_of(people: list, *, held: set, now: dt.datetime) -> dict:
+def facts_of(people: list, *, held: set) -> dict:
     """person id -> rules.Facts, for people already loaded (their birth dates are decrypted here)."""
     ids = [person.pk for person in people]
     last = entries.last_entries(ids)
@@ -95,7 +95,7 @@ def destruction_list_draw(*, organisation_id, by: User | None = None, now: dt.da
         return existing
     with crypto.key_cache():
         people = _candidates(organisation.pk, today)
-        facts = facts_of(people, held=held_people(p.pk for p in people), now=now)
+        facts = facts_of(people, held=held_people(p.pk for p in people))
     items = []
     for person in people:
         verdict = rules.erasure_due(facts[person.pk])

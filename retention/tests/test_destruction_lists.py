@@ -9,7 +9,9 @@ import io
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -22,7 +24,7 @@ from lotsa import waiting
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from retention import jobs, selectors, services
-from retention.models import Certificate, DestructionList, HoldReason, ItemState, ListStatus
+from retention.models import Certificate, DestructionList, HoldReason, ItemState, ListItem, ListStatus
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, number_born
 from tests.helpers import login_verified
 
@@ -200,3 +202,27 @@ def test_a_list_drawn_by_hand_is_approved_by_another_supervisor(client, unit):
         client.post(reverse("retention:approve", args=[drawn.pk]))
         drawn.refresh_from_db()
         assert drawn.status == ListStatus.APPROVED and drawn.approved_by == unit.sup2
+
+
+def test_a_list_reads_in_the_same_number_of_queries_however_many_records(unit):
+    with travel(2026, 1, 2):
+        drawn = services.destruction_list_draw(organisation_id=unit.org.pk)
+        counts = []
+        for more in (0, 4):
+            for n in range(more):
+                person = PersonFactory(
+                    organisation=unit.org, personal_number=number_born(dt.date(1980, 1, 1), 40 + n)
+                )
+                ListItem.objects.create(
+                    destruction_list=drawn,
+                    person=person,
+                    rule_id="sol2001-file",
+                    last_entry_at=timezone.now(),
+                    erase_from=dt.date(2026, 1, 1),
+                    erase_by=dt.date(2026, 12, 31),
+                    state=ItemState.DUE,
+                )
+            with CaptureQueriesContext(connection) as queries:
+                context = selectors.destruction_list_get_for(user=unit.sup, list_id=drawn.pk)
+            counts.append((len(queries.captured_queries), len(context["items"])))
+    assert counts[0][0] == counts[1][0] and counts[1][1] == counts[0][1] + 4, counts
