@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -108,15 +108,19 @@ def waiting_lists(user: User) -> list[waiting.Waiting]:
             "%(n)s destruction list waits for approval.", "%(n)s destruction lists wait for approval.", lists
         ) % {"n": lists}
         items.append(waiting.Waiting(text, url, urgent=False, approval=True))
+    today = timezone.localdate()
     holds = (
         Hold.objects.filter(organisation_id=user.organisation_id, lifted_at__isnull=True)
-        .filter(Q(reviewed_at__isnull=True) | Q(review_on__lte=timezone.localdate()))
+        .filter(Q(reviewed_at__isnull=True) | Q(review_on__lte=today))
         .exclude(placed_by=user)
-        .count()
+        .aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(review_on__lt=today)))
     )
-    if holds:
+    if holds["waiting"]:
         text = ngettext(
-            "%(n)s hold on a record waits for review.", "%(n)s holds on records wait for review.", holds
-        ) % {"n": holds}
-        items.append(waiting.Waiting(text, url, urgent=True, approval=True))
+            "%(n)s hold on a record waits for review.",
+            "%(n)s holds on records wait for review.",
+            holds["waiting"],
+        ) % {"n": holds["waiting"]}
+        # Urgent once a review date has passed: the record stays held without anyone's decision.
+        items.append(waiting.Waiting(text, url, urgent=bool(holds["overdue"]), approval=True))
     return items

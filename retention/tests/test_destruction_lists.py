@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from guardian.shortcuts import assign_perm
 
 from accounts.roles import Role
@@ -104,8 +104,8 @@ def test_the_case_page_shows_the_date_and_the_rule_without_an_event_of_its_own(c
         page = client.get(reverse("cases:detail", args=[unit.plain.pk])).content.decode()
     assert "2026-01-01" in page and "2026-12-31" in page and "12 kap. 1 §" in page
     with override_settings(LOTSA_RETENTION_ACT="2025"), travel(2023, 5, 1):
-        page = client.get(reverse("cases:detail", args=[unit.plain.pk])).content.decode()
-    assert "to be checked by the legal department" in page or "kontrolleras av juridiska" in page
+        response = client.get(reverse("cases:detail", args=[unit.plain.pk]))
+    assert response.context["retention"].to_be_checked and 'id="retention"' in response.content.decode()
 
 
 def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(client, unit):
@@ -121,7 +121,8 @@ def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(clie
             unit.research.person_id: ItemState.TO_ARCHIVE,
             unit.appealed.person_id: ItemState.DUE,
         }
-        assert [w.text for w in waiting.waiting_for(unit.sup) if "destruction" in w.text]
+        with translation.override("en"):
+            assert [w.text for w in waiting.waiting_for(unit.sup) if "destruction" in w.text]
         # A hold with its reason, reviewed by another supervisor, never by the one who placed it.
         item = drawn.items.get(person_id=unit.appealed.person_id)
         hold = services.hold_place(
@@ -198,7 +199,7 @@ def test_a_list_drawn_by_hand_is_approved_by_another_supervisor(client, unit):
             )
         login_verified(client, unit.sup2)
         page = client.get(reverse("retention:list", args=[drawn.pk])).content.decode()
-        assert "Approve the list" in page or "Godkänn listan" in page
+        assert reverse("retention:approve", args=[drawn.pk]) in page
         client.post(reverse("retention:approve", args=[drawn.pk]))
         drawn.refresh_from_db()
         assert drawn.status == ListStatus.APPROVED and drawn.approved_by == unit.sup2
@@ -226,3 +227,19 @@ def test_a_list_reads_in_the_same_number_of_queries_however_many_records(unit):
                 context = selectors.destruction_list_get_for(user=unit.sup, list_id=drawn.pk)
             counts.append((len(queries.captured_queries), len(context["items"])))
     assert counts[0][0] == counts[1][0] and counts[1][1] == counts[0][1] + 4, counts
+
+
+def test_a_hold_waits_for_another_supervisors_review_and_is_urgent_once_its_date_passed(unit):
+    with travel(2026, 1, 2):
+        drawn = services.destruction_list_draw(organisation_id=unit.org.pk)
+        item = drawn.items.get(person_id=unit.plain.person_id)
+        services.hold_place(
+            by=unit.sup, item_id=item.pk, reason=HoldReason.POLICE, review_on=dt.date(2026, 2, 1)
+        )
+        with translation.override("en"):
+            assert not [w for w in waiting.waiting_for(unit.sup) if "hold" in w.text]  # not their own
+            (line,) = [w for w in waiting.waiting_for(unit.sup2) if "hold" in w.text]
+        assert not line.urgent and line.approval
+    with travel(2026, 2, 2), translation.override("en"):
+        (line,) = [w for w in waiting.waiting_for(unit.sup2) if "hold" in w.text]
+        assert line.urgent
