@@ -244,6 +244,12 @@ NOT_PERSONAL = {
     "supervision.ReviewItem.reasons": "risk rule codes",
     "supervision.SubjectAccessExtract.staff_names_reason": "why the staff are named on the extract",
     "supervision.SubjectAccessExtract.review_note": "the supervisor's note on approving an extract",
+    "retention.DestructionList.act": "which act's retention rules were in force (a code)",
+    "retention.ListItem.rule_id": "a retention rule's id",
+    "retention.Certificate.body": "the destruction certificate: opaque subject ids, counts, rule ids, staff",
+    "retention.Certificate.digest": "the certificate's SHA-256",
+    "retention.Certificate.signature": "the certificate's Ed25519 signature",
+    "retention.Certificate.key_id": "the signing key's id",
     # A notification's record (notifications/): never what it said.
     "notifications.Notification.window": "the kind and a day or a hash: one notification per window",
     "notifications.Notification.waiting_digest": "a hash of the waiting lines (counts and addresses)",
