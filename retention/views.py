@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.models import Action
-from lotsa.posting import post_form
+from lotsa.posting import confirm_page, post_form
 from retention import forms, selectors, services
 from retention.models import DestructionList, Hold, ListItem
 
@@ -36,6 +36,19 @@ def destruction_list_draw(request):
         back=reverse("retention:lists"),
         decide_on=lambda: DestructionList(organisation_id=request.user.organisation_id),
         action=Action.CREATE,
+    )
+
+
+@require_safe
+def destruction_list_approve_confirm(request, list_id):
+    """Before the list is approved: its records are then erased for good (lotsa.posting.confirm_page)."""
+    return confirm_page(
+        request,
+        "retention/approve_confirm.html",
+        show=lambda: selectors.destruction_list_get_for(user=request.user, list_id=list_id),
+        act=reverse("retention:approve", kwargs={"list_id": list_id}),
+        back=reverse("retention:list", kwargs={"list_id": list_id}),
+        context=lambda shown: shown,
     )
 
 

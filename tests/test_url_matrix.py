@@ -986,6 +986,7 @@ MATRIX = {
     "retention:lists": ("get", None, SUPERVISOR_ONLY),
     "retention:draw": ("post", None, SUPERVISOR_POST),
     "retention:list": ("get", destruction_list, SUPERVISOR_ONLY),
+    "retention:approve_confirm": ("get", destruction_list, SUPERVISOR_ONLY),
     "retention:approve": ("post", destruction_list, SUPERVISOR_POST),
     "retention:hold": (
         "post",

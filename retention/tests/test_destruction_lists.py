@@ -199,7 +199,9 @@ def test_a_list_drawn_by_hand_is_approved_by_another_supervisor(client, unit):
             )
         login_verified(client, unit.sup2)
         page = client.get(reverse("retention:list", args=[drawn.pk])).content.decode()
-        assert reverse("retention:approve", args=[drawn.pk]) in page
+        assert reverse("retention:approve_confirm", args=[drawn.pk]) in page
+        confirm = client.get(reverse("retention:approve_confirm", args=[drawn.pk])).content.decode()
+        assert f'action="{reverse("retention:approve", args=[drawn.pk])}"' in confirm
         client.post(reverse("retention:approve", args=[drawn.pk]))
         drawn.refresh_from_db()
         assert drawn.status == ListStatus.APPROVED and drawn.approved_by == unit.sup2
