@@ -40,13 +40,25 @@ SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 CASE = "cases.Case"
 PLACEMENT = "defectors.Placement"
+# People per query: each of the union's parts names them all, and a query's parameters are bounded
+# (SQLite 32766, PostgreSQL 65535), so a unit's whole draw is read in chunks of this many.
+CHUNK = 500
+
+
+def _chunks(person_ids: Iterable) -> list[list]:
+    ids = list(person_ids)
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
 def last_entries(person_ids: Iterable) -> dict:
     """person id -> the moment of the last entry of their file (people without any are left out)."""
-    ids = list(person_ids)
-    if not ids:
-        return {}
+    found: dict = {}
+    for ids in _chunks(person_ids):
+        found.update(_last_entries(ids))
+    return found
+
+
+def _last_entries(ids: list) -> dict:
     parts = []
     for label, fields in SOURCES:
         model = apps.get_model(label)
@@ -68,10 +80,14 @@ def last_entries(person_ids: Iterable) -> dict:
 
 
 def open_cases_and_placements(person_ids: Iterable) -> dict:
-    """person id -> (open cases, placements), in one query."""
-    ids = list(person_ids)
-    if not ids:
-        return {}
+    """person id -> (open cases, placements), in one query (per chunk of people)."""
+    found: dict = {}
+    for ids in _chunks(person_ids):
+        found.update(_open_cases_and_placements(ids))
+    return found
+
+
+def _open_cases_and_placements(ids: list) -> dict:
     rows = (
         apps.get_model(CASE)
         ._base_manager.filter(person_id__in=ids)
@@ -87,10 +103,13 @@ def open_cases_and_placements(person_ids: Iterable) -> dict:
 
 def record_counts(person_ids: Iterable) -> dict:
     """person id -> {table label: how many records}, for the certificate (counts, never content)."""
-    ids = list(person_ids)
     found: dict = {}
-    if not ids:
-        return found
+    for ids in _chunks(person_ids):
+        _count_into(found, ids)
+    return found
+
+
+def _count_into(found: dict, ids: list) -> None:
     for label, _fields in SOURCES:
         rows = (
             apps.get_model(label)
@@ -102,4 +121,3 @@ def record_counts(person_ids: Iterable) -> dict:
         )
         for person_id, n in rows:
             found.setdefault(person_id, {})[label] = n
-    return found

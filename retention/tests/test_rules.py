@@ -8,7 +8,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from retention import rules
+from retention import entries, rules
+from tests.factories import CaseFactory
 
 
 def at(year, month, day):
@@ -57,3 +58,13 @@ def test_the_2025_acts_rules_are_to_be_checked_by_the_legal_department():
     with override_settings(LOTSA_RETENTION_ACT="2001", LOTSA_RETENTION_YEARS=7):
         verdict = rules.erasure_due(rules.Facts(last_entry_at=at(2020, 3, 3)))
         assert verdict.erase_from == dt.date(2028, 1, 1) and "7" in verdict.rule.label
+
+
+@pytest.mark.django_db
+def test_the_last_entries_are_read_in_chunks_of_people(monkeypatch):
+    cases = [CaseFactory() for _ in range(3)]
+    monkeypatch.setattr(entries, "CHUNK", 2)
+    found = entries.last_entries([case.person_id for case in cases])
+    assert set(found) == {case.person_id for case in cases}
+    assert all(found[case.person_id] == case.opened_at for case in cases)
+    assert set(entries.open_cases_and_placements([case.person_id for case in cases])) == set(found)
