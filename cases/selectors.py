@@ -54,6 +54,7 @@ from consent import queries as consent_queries
 from lotsa import access, calendar_items, crypto, news, summary
 from lotsa.crypto import blind_index_lookup
 from lotsa.waiting import Waiting
+from retention import selectors as retention_selectors
 
 
 def _unit_record(user: User, canonical_number: str) -> Person | None:
@@ -474,6 +475,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         **_protection_of(user, case),
         **_merge_of(user, case),
         "duplicates": possible_duplicates_visible_to(user=user, case=case),
+        # When the unit's record of the person is erased, and under which rule (retention).
+        "retention": retention_selectors.retention_of(person=case.person),
     }
 
 

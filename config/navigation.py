@@ -46,6 +46,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     # The police's requests to the programme are listed with the hand-overs.
     "defectors:police_request": ("cases:handovers",),
     "supervision:*": ("supervision:desk",),
+    "retention:*": ("supervision:desk",),
     "supervision:analyses": ("supervision:analyses", "supervision:desk"),
     "supervision:analysis_write": ("supervision:analyses", "supervision:desk"),
     "supervision:analysis": ("supervision:analyses", "supervision:desk"),

@@ -474,6 +474,27 @@ LOTSA_ARCHIVE_CERTIFICATE = os.environ.get("LOTSA_ARCHIVE_CERTIFICATE", "")
 # Where the encrypted packages are written, for the archive to fetch (never a plaintext package).
 LOTSA_ARCHIVE_DIR = Path(os.environ.get("LOTSA_ARCHIVE_DIR", VAR_DIR / "archive"))
 
+# --- Retention (gallring; retention/rules.py, docs/operations.md "Retention") -------------------------
+# Which act's rules are in force: "2001" (SoL 2001:453, 12 kap.) or "2025" (SoL 2025:400, whose rules
+# are not yet confirmed: every date under them is shown "to be checked by the legal department").
+LOTSA_RETENTION_ACT = os.environ.get("LOTSA_RETENTION_ACT", "2025")
+# A person's file is erased this many years after its last entry (or its last case's closure, if later).
+LOTSA_RETENTION_YEARS = int(os.environ.get("LOTSA_RETENTION_YEARS", "5"))
+# People born on these days of a month are kept for research (to the archive, not erased).
+LOTSA_RETENTION_RESEARCH_DAYS = tuple(
+    int(day) for day in env_list("LOTSA_RETENTION_RESEARCH_DAYS", "5,15,25")
+)
+# A record with a placement (defectors) is kept this many years after its last entry; 0: not erased.
+LOTSA_RETENTION_PLACEMENT_YEARS = int(os.environ.get("LOTSA_RETENTION_PLACEMENT_YEARS", "0"))
+# The key that signs destruction certificates (Ed25519): by default the access log's anchor key, read
+# by the scheduled work that carries out approved lists; verified with its public half.
+LOTSA_RETENTION_CERTIFICATE_KEY_FILE = Path(
+    os.environ.get("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", str(LOTSA_AUDIT_ANCHOR_KEY_FILE))
+)
+LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE = Path(
+    os.environ.get("LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", str(LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE))
+)
+
 # --- Scheduled work and notifications (see notifications/, docs/operations.md) -----------------------
 # django-q2 with its ORM broker: the jobs' queue is the project's own database (SQLite in the demo,
 # PostgreSQL in production), run by `manage.py qcluster` beside the server. A job is retried up to

@@ -14,6 +14,7 @@ urlpatterns = [
     path("defectors/", include("defectors.urls")),
     path("relatives/", include("relatives.urls")),
     path("supervision/", include("supervision.urls")),
+    path("retention/", include("retention.urls")),
     path("coordination/", include("coordination.urls")),
     path("notifications/", include("notifications.urls")),
 ]

@@ -132,6 +132,7 @@ LINKS = (
     Link("supervision:desk", _("The supervisor's desk"), roles=SUPERVISOR_ROLES, places=BOTH),
     Link("supervision:reviews", _("Reviews of the access log"), roles=SUPERVISOR_ROLES, places=SUPERVISING),
     Link("consent:review_queue", _("Review queue"), roles=SUPERVISOR_ROLES, places=EVERYWHERE),
+    Link("retention:lists", _("Destruction lists"), roles=SUPERVISOR_ROLES, places=SUPERVISING),
     Link(
         "supervision:subject_accesses",
         _("Subject access extracts"),

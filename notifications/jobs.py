@@ -34,10 +34,14 @@ LOG_RETENTION = "audit.retention.prune_expired"
 ANCHOR_HEARTBEAT = "notifications.jobs.anchor_heartbeat"
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
+RETENTION_DRAW = "retention.jobs.draw_lists"
+RETENTION_CARRY_OUT = "retention.jobs.carry_out_lists"
 JOBS = {
     REMINDERS: _("Reminders that something waits"),
     LOG_RETENTION: _("Pruning of the access log past its retention period"),
     ANCHOR_HEARTBEAT: _("The access log's seals and anchors"),
+    RETENTION_DRAW: _("Destruction lists drawn (monthly)"),
+    RETENTION_CARRY_OUT: _("Approved destruction lists carried out"),
 }
 
 
@@ -68,6 +72,25 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
         },
     )
 
+    # Retention: the month's lists on the first of each month (at 02:00, first next month), approved
+    # lists carried out each hour. The first run is set only when the schedule is made.
+    today = timezone.localdate()
+    first = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: destruction lists",
+        defaults={"func": RETENTION_DRAW, "schedule_type": Schedule.MONTHLY, "repeats": -1},
+        create_defaults={
+            "func": RETENTION_DRAW,
+            "schedule_type": Schedule.MONTHLY,
+            "repeats": -1,
+            "next_run": timezone.make_aware(dt.datetime.combine(first, dt.time(2, 0))),
+        },
+    )
+    Schedule.objects.using(using).update_or_create(
+        name="lotsa: destruction lists carried out",
+        defaults={"func": RETENTION_CARRY_OUT, "schedule_type": Schedule.HOURLY, "repeats": -1},
+    )
+
 
 def anchor_heartbeat() -> str:
     """The access log's heartbeat on the scheduler, beside the sealer (``audit_sealer``) or in its
@@ -79,6 +102,7 @@ def anchor_heartbeat() -> str:
     of record written, or ""."""
     done = audit_services.Sealer().tick()
     return done["anchor"] or ""
+
 
 
 def in_working_hours(moment: dt.datetime) -> bool:

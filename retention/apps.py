@@ -9,3 +9,10 @@ class RetentionConfig(LotsaAppConfig):
     name = "retention"
     verbose_name = _("Retention")
     import_on_ready = ["retention.checks"]  # check --deploy: the archive's key
+    policies = {
+        "DestructionList": "retention.access.DestructionListPolicy",
+        "ListItem": "retention.access.ListItemPolicy",
+        "Hold": "retention.access.HoldPolicy",
+    }
+    # The supervisor's start page and desk: lists waiting for approval, holds due for review (counts).
+    waiting_providers = ["retention.selectors.waiting_lists"]

@@ -215,7 +215,7 @@ def archive_export(
                 id=package_id,
                 created_at=made_at,
                 created_by=by,
-                destruction_list_ref="" if destruction_list is None else str(destruction_list.pk),
+                destruction_list=destruction_list,
                 file_name=file_name,
                 sha256=hashlib.sha256(sealed).hexdigest(),
                 size=len(sealed),

@@ -45,6 +45,8 @@ NOTHING_TO_FILL_IN = {
     "defectors:go_on": "a button: the programme goes on after a lowered threat",
     "supervision:analysis_approve": "a button: approves the analysis the address names",
     "supervision:break_glass_review": "a button: marks the break-glass login the address names reviewed",
+    "retention:draw": "a button: draws the unit's list of this month (its service decides first)",
+    "retention:approve": "a button: approves the destruction list the address names",
     "accounts:passkey_remove": "a button: removes the passkey the address names (OwnPasskeyPolicy decides)",
     # The passkey ceremonies: the browser posts the authenticator's answer, nobody fills anything in.
     # Every refusal (a malformed or wrong answer among them) is a denial event and changes nothing

@@ -532,6 +532,70 @@ def duplicate_of_a(w):
     return {"case_id": case.pk, "other_id": person.pk}
 
 
+def destruction_list(w):
+    """District A's list of this month, drawn by the scheduled work, naming case A's person."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from retention.models import DestructionList, ItemState, ListItem
+
+    found = DestructionList.objects.filter(organisation=w.district_a).first()
+    if found is None:
+        now = timezone.now()
+        found = DestructionList.objects.create(
+            organisation=w.district_a, month=now.date().replace(day=1), act="2001", drawn_at=now
+        )
+        ListItem.objects.create(
+            destruction_list=found,
+            person=w.case_a.person,
+            rule_id="sol2001-file",
+            last_entry_at=now - dt.timedelta(days=2200),
+            erase_from=now.date().replace(month=1, day=1),
+            erase_by=now.date().replace(month=12, day=31),
+            state=ItemState.DUE,
+        )
+    return {"list_id": found.pk}
+
+
+def destruction_list_item(w):
+    from retention.models import ListItem
+
+    ids = destruction_list(w)
+    return {**ids, "item_id": ListItem.objects.get(destruction_list_id=ids["list_id"]).pk}
+
+
+def hold_by_another_supervisor(w):
+    """A hold on case A's person, placed by another supervisor of district A (the world's reviews it)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.roles import Role
+    from retention import services
+    from retention.models import Hold
+    from tests.factories import UserFactory
+
+    hold = Hold.objects.first()
+    if hold is None:
+        other = UserFactory(username="sup_a2", organisation=w.district_a, roles=[Role.SUPERVISOR])
+        hold = services.hold_place(
+            by=other,
+            item_id=destruction_list_item(w)["item_id"],
+            reason="appeal",
+            review_on=timezone.localdate() + dt.timedelta(days=30),
+        )
+    return {"hold_id": hold.pk}
+
+
+def in_a_month(w):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+
+
 SUPERVISOR_ONLY = only({"supervisor": 200})
 SUPERVISOR_POST = only({"supervisor": 302})
 
@@ -924,6 +988,24 @@ MATRIX = {
     "supervision:subject_access_preview": ("get", lambda w: extract(w, approved=False), SUPERVISOR_ONLY),
     # The administrator wrote it: only the unit's supervisor approves it.
     "supervision:analysis_approve": ("post", analysis, SUPERVISOR_POST),
+    # Retention: the unit's supervisors keep its destruction lists (issue 33); four eyes on approval.
+    "retention:lists": ("get", None, SUPERVISOR_ONLY),
+    "retention:draw": ("post", None, SUPERVISOR_POST),
+    "retention:list": ("get", destruction_list, SUPERVISOR_ONLY),
+    "retention:approve_confirm": ("get", destruction_list, SUPERVISOR_ONLY),
+    "retention:approve": ("post", destruction_list, SUPERVISOR_POST),
+    "retention:hold": (
+        "post",
+        destruction_list_item,
+        SUPERVISOR_POST,
+        lambda w: {"reason": "police", "review_on": in_a_month(w)},
+    ),
+    "retention:hold_review": (
+        "post",
+        hold_by_another_supervisor,
+        SUPERVISOR_POST,
+        lambda w: {"decision": "keep", "review_on": in_a_month(w)},
+    ),
     # Any member of staff reports a concern; administrators manage accounts only.
     "coordination:report_new": ("get", None, {**logged_in(200), "administrator": 403}),
     "coordination:reports": ("get", None, only({"coordinator": 200})),

@@ -229,7 +229,7 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
 
 
 def test_without_the_archives_key_nothing_is_exported(unit, archive):
-    with override_settings(LOTSA_ARCHIVE_CERTIFICATE=""), pytest.raises(DomainError, match="archive key"):
+    with override_settings(LOTSA_ARCHIVE_CERTIFICATE=""), pytest.raises(DomainError, match="LOTSA_ARCHIVE_CERTIFICATE"):
         archive_export(person_ids=[unit["other"].person_id], by=unit["supervisor"])
     assert not ArchivePackage.objects.exists() and not any(archive["dir"].iterdir())
 

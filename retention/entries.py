@@ -1,0 +1,123 @@
+"""The last entry of a person's file, found by one aggregate query over every app's records.
+
+Why an aggregate and not a denormalised ``last_entry_at`` kept by every service: the file is written
+by six apps through some forty services (a journal entry, a consent, a group's shared entry, a BOPS
+assessment, a placement, a relative's conversation, ...); a column each of them must remember to move
+would be wrong the day one forgets, and would need a migration and a write in every app. Every
+personal record is built on ``cases.records.PersonalRecord`` and carries its person, and each has the
+moment it was written, so one ``UNION ALL`` of per-table ``MAX``es, grouped by person and indexed by
+the person's foreign key, answers for a page (one person) or a unit's draw (all of them) in one query.
+
+Only dates and counts are read here, never a value of a record: nothing is decrypted, and nothing of
+what is read is personal content. Tables are named by label (``apps.get_model``): retention reads the
+moment each record was written, and nothing else of another app's tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db.models import Count, Max, Q
+
+# Each record that is an entry of the file, with the moments it was written (or changed for good).
+SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cases.Case", ("opened_at", "closed_at")),
+    ("cases.JournalEntry", ("created_at", "signed_at")),
+    ("cases.CaseStatusChange", ("changed_at",)),
+    ("consent.Consent", ("recorded_at", "withdrawn_at")),
+    ("consent.Disclosure", ("disclosed_at",)),
+    ("sig.ThreatAssessment", ("recorded_at",)),
+    ("sig.SharedEntry", ("created_at",)),
+    ("defectors.BopsAssessment", ("recorded_at",)),
+    ("defectors.SupportDecision", ("created_at", "reviewed_at")),
+    ("defectors.Intervention", ("decided_at",)),
+    ("defectors.Placement", ("created_at",)),
+    ("defectors.FollowUp", ("recorded_at",)),
+    ("relatives.Relation", ("recorded_at",)),
+    ("relatives.SupportConversation", ("recorded_at",)),
+)
+CASE = "cases.Case"
+PLACEMENT = "defectors.Placement"
+# People per query: each of the union's parts names them all, and a query's parameters are bounded
+# (SQLite 32766, PostgreSQL 65535), so a unit's whole draw is read in chunks of this many.
+CHUNK = 500
+
+
+def _chunks(person_ids: Iterable) -> list[list]:
+    ids = list(person_ids)
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def last_entries(person_ids: Iterable) -> dict:
+    """person id -> the moment of the last entry of their file (people without any are left out)."""
+    found: dict = {}
+    for ids in _chunks(person_ids):
+        found.update(_last_entries(ids))
+    return found
+
+
+def _last_entries(ids: list) -> dict:
+    parts = []
+    for label, fields in SOURCES:
+        model = apps.get_model(label)
+        for field in fields:
+            parts.append(
+                model._base_manager.filter(person_id__in=ids, **{f"{field}__isnull": False})
+                .order_by()
+                .values("person_id")
+                .annotate(at=Max(field))
+                .values_list("person_id", "at")
+            )
+    found: dict = {}
+    for person_id, at in parts[0].union(*parts[1:], all=True):
+        if isinstance(at, str):  # SQLite hands a union's dates back as text
+            at = dt.datetime.fromisoformat(at)
+        if person_id not in found or at > found[person_id]:
+            found[person_id] = at
+    return found
+
+
+def open_cases_and_placements(person_ids: Iterable) -> dict:
+    """person id -> (open cases, placements), in one query (per chunk of people)."""
+    found: dict = {}
+    for ids in _chunks(person_ids):
+        found.update(_open_cases_and_placements(ids))
+    return found
+
+
+def _open_cases_and_placements(ids: list) -> dict:
+    rows = (
+        apps.get_model(CASE)
+        ._base_manager.filter(person_id__in=ids)
+        .order_by()
+        .values("person_id")
+        .annotate(
+            open=Count("pk", filter=~Q(status="closed"), distinct=True),
+            placed=Count("placements", distinct=True),
+        )
+    )
+    return {row["person_id"]: (row["open"], row["placed"]) for row in rows}
+
+
+def record_counts(person_ids: Iterable) -> dict:
+    """person id -> {table label: how many records}, for the certificate (counts, never content)."""
+    found: dict = {}
+    for ids in _chunks(person_ids):
+        _count_into(found, ids)
+    return found
+
+
+def _count_into(found: dict, ids: list) -> None:
+    for label, _fields in SOURCES:
+        rows = (
+            apps.get_model(label)
+            ._base_manager.filter(person_id__in=ids)
+            .order_by()
+            .values("person_id")
+            .annotate(n=Count("pk"))
+            .values_list("person_id", "n")
+        )
+        for person_id, n in rows:
+            found.setdefault(person_id, {})[label] = n
