@@ -55,7 +55,9 @@ def store_period(sender=None, using="default", **kwargs) -> None:
         return
     years = max(settings.LOTSA_AUDIT_RETENTION_YEARS, MINIMUM_RETENTION_YEARS)
     with db.cursor() as cursor:
-        cursor.execute("UPDATE audit_retention SET years = %s", [years])
+        cursor.execute("SELECT to_regclass('audit_retention') IS NOT NULL")
+        if cursor.fetchone()[0]:  # not after migrating back below 0012
+            cursor.execute("UPDATE audit_retention SET years = %s", [years])
 
 
 def _us(moment: dt.datetime) -> int:
