@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
@@ -377,7 +378,7 @@ def test_only_the_sealers_role_prunes_and_only_through_the_door(log):  # noqa: F
 
 
 @postgres_only
-def test_the_door_keeps_the_configured_period_not_only_the_laws(log):  # noqa: F811
+def test_the_door_keeps_the_configured_period_not_only_the_laws(log, settings):  # noqa: F811
     """The period migrate stored (audit_retention) binds the door: with seven years configured, the
     seals six years old stay, whatever a caller asks; it is never stored below five."""
     six_years(log)
@@ -389,6 +390,11 @@ def test_the_door_keeps_the_configured_period_not_only_the_laws(log):  # noqa: F
     refusal = _refused_call(lambda: retention.prune_step(step, private=private_key()))
     assert "kept 7 years" in refusal and Seal.objects.filter(seq=1).exists()
     assert "audit_retention_years_check" in _refused("UPDATE audit_retention SET years = 4")
+    settings.LOTSA_AUDIT_RETENTION_YEARS = 8  # what migrate stores after the setting changed
+    retention.store_period(sender=apps.get_app_config("audit"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT years FROM audit_retention")
+        assert cursor.fetchone()[0] == 8
 
 
 def _refused_call(call) -> str:
