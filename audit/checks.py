@@ -7,7 +7,13 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError, connection
 
-LOG_TABLES = ["audit_accessevent", "audit_accesseventsubject", "audit_seal", "audit_pruning"]
+LOG_TABLES = [
+    "audit_accessevent",
+    "audit_accesseventsubject",
+    "audit_seal",
+    "audit_pruning",
+    "audit_retention",
+]
 TRIGGER_FUNCTION = "audit_accessevent_append_only"
 # Every function behind the log's triggers: append-only, and rows bound to their own transaction.
 TRIGGER_FUNCTIONS = [
@@ -67,6 +73,13 @@ def role_problems(cursor) -> list[str]:
     )
     for (table,) in cursor.fetchall():
         problems.append(f"the database user {user} may UPDATE, DELETE or TRUNCATE {table}")
+    # The pruning door is the sealer's (its own role): the web servers' role may not call it.
+    cursor.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname = 'audit_prune' "
+        "AND has_function_privilege(current_user, p.oid, 'EXECUTE')"
+    )
+    for (function,) in cursor.fetchall():
+        problems.append(f"the database user {user} may EXECUTE {function}: only the sealer's role prunes")
     cursor.execute("SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')")
     if cursor.fetchone()[0]:
         problems.append(f"the database user {user} may CREATE in the schema")

@@ -82,6 +82,18 @@ class Pruned:
         )
 
 
+def signed_by(record: Pruning, public) -> bool:
+    """Whether the record's text is what its hash says and is signed by ``public`` (the anchor key)."""
+    text = message({name: getattr(record, name) for name in SIGNED_FIELDS})
+    if hashlib.sha256(text).hexdigest() != record.hash or record.key_id != anchors.key_id(public):
+        return False
+    try:
+        public.verify(base64.b64decode(record.signature), text)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def check(public) -> Pruned | None:
     """Every pruning record in order, checked: its text's hash, its signature by the anchor key, its
     number, the record before it named by hash, seals and totals only going forward and adding up.

@@ -5,8 +5,9 @@ A seal is removed only when every event it covers is older than the period, and 
 before it; the newest seal always stays (the sealer chains the next one to it). Each step removes at
 most ``PRUNE_SEALS`` seals in one transaction, with its record and an access event saying so; on
 PostgreSQL the step goes through the database's door ``audit_prune`` (audit/migrations/0011), which
-refuses anything else. Run by ``manage.py audit_prune --apply`` and monthly by the scheduled work
-(notifications.jobs), as the sealer's user: signing needs the anchor key.
+refuses anything else, and which only the sealer's database role may call. Run by the sealer
+(``audit_sealer``, once every ``LOTSA_AUDIT_PRUNE_HOURS``) and by ``manage.py audit_prune --apply``, both
+as the sealer's user: signing needs the anchor key, which never enters the scheduled work's worker.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
@@ -42,6 +43,21 @@ def cutoff(now: dt.datetime | None = None) -> dt.datetime:
     """Events written before this moment are past the log's retention period."""
     years = max(settings.LOTSA_AUDIT_RETENTION_YEARS, MINIMUM_RETENTION_YEARS)
     return years_before(now or timezone.now(), years)
+
+
+def store_period(sender=None, using="default", **kwargs) -> None:
+    """After ``migrate`` (as the owner): the configured period where the database's door reads it
+    (audit_retention, PostgreSQL; audit/migrations/0012), never below five years."""
+    if sender is None or sender.label != "audit":
+        return
+    db = connections[using]
+    if db.vendor != "postgresql":
+        return
+    years = max(settings.LOTSA_AUDIT_RETENTION_YEARS, MINIMUM_RETENTION_YEARS)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('audit_retention') IS NOT NULL")
+        if cursor.fetchone()[0]:  # not after migrating back below 0012
+            cursor.execute("UPDATE audit_retention SET years = %s", [years])
 
 
 def _us(moment: dt.datetime) -> int:
@@ -212,11 +228,14 @@ def prune_step(
     return Pruning.objects.get(n=fields["n"])
 
 
-def prune_expired(now: dt.datetime | None = None, *, actor_username: str = SYSTEM) -> list[Pruning]:
-    """The scheduler's job (monthly): remove every seal past the retention period, step by step.
-    Returns the pruning records written (none when nothing is due)."""
-    private = keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
+def prune_expired(
+    now: dt.datetime | None = None, *, actor_username: str = SYSTEM, private=None
+) -> list[Pruning]:
+    """Remove every seal past the retention period, step by step (the sealer's pruning round, and
+    ``audit_prune --apply``). The anchor key (``private``, or read from its file) is needed only when a
+    step is due. Returns the pruning records written (none when nothing is due)."""
     written = []
     while (step := next_step(now=now)) is not None:
+        private = private or keyfile.load_anchor_private(settings.LOTSA_AUDIT_ANCHOR_KEY_FILE)
         written.append(prune_step(step, private=private, now=now, actor_username=actor_username))
     return written

@@ -394,6 +394,13 @@ class Sealer:
         upto = _event_bound(*bounds[seq], above=False)
         return AccessEvent.objects.filter(after, upto).exclude(target_type=MEMORY).exists()
 
+    def _pruned(self, seq: int) -> bool:
+        """Whether a pruning record signed by the anchor key removed seal ``seq``: a record without
+        that signature (inserted through the door by whoever holds the database) silences nothing."""
+        public = self.private.public_key()
+        records = Pruning.objects.filter(through_seal__gte=seq).order_by("n")
+        return any(pruning.signed_by(record, public) for record in records)
+
     def write(self, kind: str, *, now: float, reason: str = "", first_n: int = 1) -> anchors.Record:
         """Append a record naming the head as it is under the file's lock; remember it in the log."""
         record = self.writer.write(kind, head=self._head, now=now, reason=reason, first_n=first_n)
@@ -414,8 +421,8 @@ class Sealer:
             if (
                 seen_seq
                 and not Seal.objects.filter(seq=seen_seq, hash=seen_hash).exists()
-                and not Pruning.objects.filter(through_seal__gte=seen_seq).exists()
-            ):  # a seal a pruning record removed is not a cut tail (verification checks the record)
+                and not self._pruned(seen_seq)
+            ):  # a seal a signed pruning record removed is not a cut tail
                 record = self.write(
                     anchors.ALARM,
                     now=now,

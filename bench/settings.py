@@ -15,12 +15,20 @@ os.environ.setdefault("LOTSA_AUDIT_ANCHOR_FILE", str(CACHE_DIR / f"anchors-{_dat
 os.environ.setdefault("LOTSA_VAR_DIR", str(CACHE_DIR))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_KEY_FILE", str(CACHE_DIR / "audit-anchor.key"))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", str(CACHE_DIR / "audit-anchor.pub"))
+os.environ.setdefault("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", str(CACHE_DIR / "retention-certificate.key"))
+os.environ.setdefault(
+    "LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", str(CACHE_DIR / "retention-certificate.pub")
+)
 
 from lotsa import keyfile  # noqa: E402
 
 keyfile.generate_file(Path(os.environ["LOTSA_KEY_FILE"]))
 keyfile.generate_anchor_key(
     Path(os.environ["LOTSA_AUDIT_ANCHOR_KEY_FILE"]), Path(os.environ["LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE"])
+)
+keyfile.generate_anchor_key(
+    Path(os.environ["LOTSA_RETENTION_CERTIFICATE_KEY_FILE"]),
+    Path(os.environ["LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE"]),
 )
 
 from config.settings import *  # noqa: E402, F403

@@ -338,10 +338,13 @@ LOTSA_AUDIT_CLOCK_TOLERANCE = float(os.environ.get("LOTSA_AUDIT_CLOCK_TOLERANCE"
 # every signature of the active file, so this bounds its cost (about a second for 5 000 on 2 busy cores);
 # 0 never rotates.
 LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS = int(os.environ.get("LOTSA_AUDIT_ANCHOR_ROTATE_RECORDS", "5000"))
-# The access log's own retention (audit_prune, monthly): events older than this many years are removed,
+# The access log's own retention (a pruning round of audit_sealer every LOTSA_AUDIT_PRUNE_HOURS, or
+# audit_prune --apply; the database's door reads the period from audit_retention, written by migrate,
+# never below five years): events older than this many years are removed,
 # as whole seals from the oldest, under a signed pruning record. Five years at least (HSLF-FS 2016:40):
 # a lower value is a system check error.
 LOTSA_AUDIT_RETENTION_YEARS = int(os.environ.get("LOTSA_AUDIT_RETENTION_YEARS", "5"))
+LOTSA_AUDIT_PRUNE_HOURS = float(os.environ.get("LOTSA_AUDIT_PRUNE_HOURS", "24"))
 # audit_verify on PostgreSQL: how many database connections compute the seals' digests at once.
 LOTSA_AUDIT_VERIFY_WORKERS = int(os.environ.get("LOTSA_AUDIT_VERIFY_WORKERS", str(os.cpu_count() or 2)))
 
@@ -486,13 +489,14 @@ LOTSA_RETENTION_RESEARCH_DAYS = tuple(
 )
 # A record with a placement (defectors) is kept this many years after its last entry; 0: not erased.
 LOTSA_RETENTION_PLACEMENT_YEARS = int(os.environ.get("LOTSA_RETENTION_PLACEMENT_YEARS", "0"))
-# The key that signs destruction certificates (Ed25519): by default the access log's anchor key, read
-# by the scheduled work that carries out approved lists; verified with its public half.
+# The key that signs destruction certificates (Ed25519): a key of its own (never the anchor key, which
+# stays with the sealer), read by the scheduled work that carries out approved lists; verified with its
+# public half. Made by `python -m lotsa.bootstrap` / `manage.py generate_keys`.
 LOTSA_RETENTION_CERTIFICATE_KEY_FILE = Path(
-    os.environ.get("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", str(LOTSA_AUDIT_ANCHOR_KEY_FILE))
+    os.environ.get("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", str(VAR_DIR / "retention-certificate.key"))
 )
 LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE = Path(
-    os.environ.get("LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", str(LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE))
+    os.environ.get("LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", str(VAR_DIR / "retention-certificate.pub"))
 )
 
 # --- Scheduled work and notifications (see notifications/, docs/operations.md) -----------------------
@@ -513,9 +517,6 @@ Q_CLUSTER = {
 }
 # How often the reminder job looks for what waits (minutes).
 LOTSA_REMINDER_MINUTES = int(os.environ.get("LOTSA_REMINDER_MINUTES", "5"))
-# How often the scheduler runs a round of the access log's sealer (notifications.jobs.anchor_heartbeat):
-# seals, a checkpoint when the log moved, a heartbeat when idle (minutes; within LOTSA_AUDIT_ANCHOR_WINDOW).
-LOTSA_ANCHOR_HEARTBEAT_MINUTES = int(os.environ.get("LOTSA_ANCHOR_HEARTBEAT_MINUTES", "1"))
 # Notifications are sent on these weekdays (0 = Monday) within LOTSA_WORKING_HOURS, Lotsa's TIME_ZONE;
 # an urgent one (something overdue) at any hour. The demo sends at any hour, to show a digest.
 LOTSA_WORKING_DAYS = tuple(int(day) for day in env_list("LOTSA_WORKING_DAYS", "0,1,2,3,4"))

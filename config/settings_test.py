@@ -14,12 +14,20 @@ os.environ.setdefault("LOTSA_KEY_FILE", str(_test_dir / "keys.json"))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_FILE", str(_test_dir / "anchors.jsonl"))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_KEY_FILE", str(_test_dir / "audit-anchor.key"))
 os.environ.setdefault("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", str(_test_dir / "audit-anchor.pub"))
+os.environ.setdefault("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", str(_test_dir / "retention-certificate.key"))
+os.environ.setdefault(
+    "LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", str(_test_dir / "retention-certificate.pub")
+)
 
 from lotsa import keyfile  # noqa: E402
 
 keyfile.generate_file(Path(os.environ["LOTSA_KEY_FILE"]))
 keyfile.generate_anchor_key(
     Path(os.environ["LOTSA_AUDIT_ANCHOR_KEY_FILE"]), Path(os.environ["LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE"])
+)
+keyfile.generate_anchor_key(
+    Path(os.environ["LOTSA_RETENTION_CERTIFICATE_KEY_FILE"]),
+    Path(os.environ["LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE"]),
 )
 
 from config.settings import *  # noqa: E402, F403

@@ -1,8 +1,8 @@
 """First-run set-up that must work before Django can start: keys and the secret key.
 
-``python -m lotsa.bootstrap`` creates var/keys.json, the anchor key var/audit-anchor.key (and .pub) and
-var/secret_key (mode 0600) unless they
-exist, and compiles the translations. It never overwrites a key.
+``python -m lotsa.bootstrap`` creates var/keys.json, the anchor key var/audit-anchor.key (and .pub), the
+destruction certificates' own key var/retention-certificate.key (and .pub) and var/secret_key (mode
+0600) unless they exist, and compiles the translations. It never overwrites a key.
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ def main() -> int:
     anchor_public = Path(os.environ.get("LOTSA_AUDIT_ANCHOR_PUBLIC_KEY_FILE", var / "audit-anchor.pub"))
     if keyfile.generate_anchor_key(anchor_key, anchor_public):
         print(f"created the access log's anchor key {anchor_key} and {anchor_public}")
+    certificate_key = Path(
+        os.environ.get("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", var / "retention-certificate.key")
+    )
+    certificate_public = Path(
+        os.environ.get("LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", var / "retention-certificate.pub")
+    )
+    if keyfile.generate_anchor_key(certificate_key, certificate_public):
+        print(f"created the destruction certificates' key {certificate_key} and {certificate_public}")
     if "SECRET_KEY" not in os.environ and ensure_secret_key(secret_file):
         print(f"created {secret_file}")
     (var / "static").mkdir(parents=True, exist_ok=True)

@@ -23,23 +23,21 @@ from django.utils.translation import gettext_lazy as _
 from django_q.models import Schedule
 
 from accounts.models import User
-from audit import services as audit_services
 from lotsa.waiting import Waiting, waiting_for
 from notifications.models import Cadence, Delivery, Kind, Notification
 
 REMINDERS = "notifications.jobs.send_reminders"
-# The access log's own retention (audit/retention.py): the seals past LOTSA_AUDIT_RETENTION_YEARS go,
-# under a signed pruning record. Monthly; a run with nothing due writes nothing.
-LOG_RETENTION = "audit.retention.prune_expired"
-ANCHOR_HEARTBEAT = "notifications.jobs.anchor_heartbeat"
+# The access log's seals, anchors and retention are not scheduled work: they need the anchor key, which
+# stays out of the worker (a task is a pickle anyone holding the database role and SECRET_KEY could
+# queue). ``audit_sealer`` does them (docs/security.md, "Who holds which key"). Schedules an earlier
+# version made for them are removed by ensure_schedules.
+RETIRED = ("lotsa: access log retention", "lotsa: anchor heartbeat")
 
 # Each scheduled job by its function's path: its name in the schedule and in words.
 RETENTION_DRAW = "retention.jobs.draw_lists"
 RETENTION_CARRY_OUT = "retention.jobs.carry_out_lists"
 JOBS = {
     REMINDERS: _("Reminders that something waits"),
-    LOG_RETENTION: _("Pruning of the access log past its retention period"),
-    ANCHOR_HEARTBEAT: _("The access log's seals and anchors"),
     RETENTION_DRAW: _("Destruction lists drawn (monthly)"),
     RETENTION_CARRY_OUT: _("Approved destruction lists carried out"),
 }
@@ -58,19 +56,7 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
             "repeats": -1,
         },
     )
-    Schedule.objects.using(using).update_or_create(
-        name="lotsa: access log retention",
-        defaults={"func": LOG_RETENTION, "schedule_type": Schedule.MONTHLY, "repeats": -1},
-    )
-    Schedule.objects.using(using).update_or_create(
-        name="lotsa: anchor heartbeat",
-        defaults={
-            "func": ANCHOR_HEARTBEAT,
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.LOTSA_ANCHOR_HEARTBEAT_MINUTES,
-            "repeats": -1,
-        },
-    )
+    Schedule.objects.using(using).filter(name__in=RETIRED).delete()
 
     # Retention: the month's lists on the first of each month (at 02:00, first next month), approved
     # lists carried out each hour. The first run is set only when the schedule is made.
@@ -90,19 +76,6 @@ def ensure_schedules(sender=None, using="default", **kwargs) -> None:
         name="lotsa: destruction lists carried out",
         defaults={"func": RETENTION_CARRY_OUT, "schedule_type": Schedule.HOURLY, "repeats": -1},
     )
-
-
-def anchor_heartbeat() -> str:
-    """The access log's heartbeat on the scheduler, beside the sealer (``audit_sealer``) or in its
-    stead while it is stopped: one round of audit's sequencer (audit.services.Sealer.tick) seals what
-    is pending, writes a checkpoint when the log moved, and a heartbeat when it has been idle for
-    LOTSA_AUDIT_HEARTBEAT seconds. Idempotent: a run right after another writes nothing; the anchor
-    file's lock keeps it and a running sealer from writing one line twice. A missing key or an anchor
-    file in disorder fails the job (retried, and shown on the administrator's page). Returns the kind
-    of record written, or ""."""
-    done = audit_services.Sealer().tick()
-    return done["anchor"] or ""
-
 
 
 def in_working_hours(moment: dt.datetime) -> bool:

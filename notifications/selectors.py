@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -54,16 +54,21 @@ def waiting_failures(user) -> list[Waiting]:
     return items
 
 
-def preference_of(user) -> NotificationPreference:
-    """The user's own choice (a daily digest until they choose); no reading of anyone's data."""
-    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+@dataclass(frozen=True)
+class OwnNotifications:
+    """The settings page's reading: the person's choice and the notifications sent to them."""
+
+    cadence: str
+    rows: QuerySet
 
 
-def notifications_visible_to(user):
-    """The person's own notifications, newest first (the reading is recorded: their own page)."""
+def own_notifications_visible_to(user) -> OwnNotifications:
+    """The person's own choice of how often they are told (a daily digest until they choose) and their
+    own notifications, newest first: one reading, recorded (their own page)."""
     access.check(user, Action.LIST, Notification(user=user), purpose="own notifications")
     rows = access.visible_to(user, Notification.objects.all(), purpose="own notifications")
-    return rows.order_by("-created_at", "-pk")[:OWN_ROWS]
+    preference = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+    return OwnNotifications(cadence=preference.cadence, rows=rows.order_by("-created_at", "-pk")[:OWN_ROWS])
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,26 @@ from notifications.models import NotificationPreference
 
 def notification_settings(request):
     """The person's own choice of how often they are told, and every notification sent to them: read
-    (one event) when the page is shown; an invalid post is decided as the change it is and shows the
-    form again without it (one act, one event)."""
-    user, shown = request.user, {"rows": None}
+    (one selector, one event) when the page is shown; an invalid post is decided as the change it is
+    and shows the form again without them (one act, one event)."""
+    user, form, shown = request.user, CadenceForm(request.POST or None), {"rows": None}
     return form_page(
         request,
-        CadenceForm(request.POST or None, initial={"cadence": selectors.preference_of(user).cadence}),
+        form,
         template="notifications/settings.html",
         context=shown,
-        show=lambda: shown.update(rows=selectors.notifications_visible_to(user)),
+        show=lambda: _shown_to(user, form, shown),
         act=(Action.UPDATE, NotificationPreference(user=user)),
         change=lambda data: services.notification_preference_change(by=user, cadence=data["cadence"]),
         done=_("Your choice is saved."),
         then=reverse("notifications:settings"),
     )
+
+
+def _shown_to(user, form, shown: dict) -> None:
+    """The settings page's one reading (one selector): the choice into the form, the rows to the page."""
+    own = selectors.own_notifications_visible_to(user)
+    form.initial["cadence"], shown["rows"] = own.cadence, own.rows
 
 
 def failures(request):

@@ -3,10 +3,11 @@ when; signed with Ed25519 and sealed into the access log.
 
 The body is canonical JSON (sorted keys, no spaces) naming the unit's records by their opaque subject
 ids (the access log's), with record counts and rule ids, never a name or a number. Its SHA-256 digest
-is signed with ``LOTSA_RETENTION_CERTIFICATE_KEY_FILE`` (by default the access log's anchor key, read
-by the scheduled work) and written into the reason of an access event (``Action.SHRED``, target the
-certificate), so the access log's hash chain, its seals and anchors bind it: a certificate changed or
-removed afterwards no longer matches its event, and an event removed breaks the chain.
+is signed with ``LOTSA_RETENTION_CERTIFICATE_KEY_FILE`` (a key of its own, read by the scheduled work;
+never the anchor key, which stays with the sealer) and written into the reason of an access event
+(``Action.SHRED``, target the certificate), so the access log's hash chain, its seals and anchors bind
+it: a certificate changed or removed afterwards no longer matches its event, and an event removed
+breaks the chain.
 
 :func:`verify` (``manage.py retention_verify_certificate``) checks the signature, the digest, and that
 the event carrying it is in the log.

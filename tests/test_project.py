@@ -25,7 +25,7 @@ from accounts.models import Organisation, RoleGrant, User
 from accounts.roles import Role
 from cases.models import Case, JournalEntry, Person
 from cases.words import Activity
-from lotsa import bootstrap
+from lotsa import bootstrap, keyfile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +66,10 @@ def archive_certificate(directory: Path) -> Path:
 
 
 def test_production_settings_pass_the_deployment_check(tmp_path):
+    # The destruction certificates' own key, as generate_keys makes it (without it: retention.W002).
+    keyfile.generate_anchor_key(
+        tmp_path / "retention-certificate.key", tmp_path / "retention-certificate.pub"
+    )
     result = run_manage(
         "check",
         "--deploy",
@@ -123,12 +127,17 @@ def test_bootstrap_creates_keys_once_and_never_overwrites(tmp_path, monkeypatch)
     monkeypatch.delenv("LOTSA_KEY_FILE", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("SECRET_KEY_FILE", raising=False)
+    monkeypatch.delenv("LOTSA_RETENTION_CERTIFICATE_KEY_FILE", raising=False)
+    monkeypatch.delenv("LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE", raising=False)
     bootstrap.main()
     keys, secret = tmp_path / "keys.json", tmp_path / "secret_key"
-    first = keys.read_bytes(), secret.read_bytes()
+    certificate = tmp_path / "retention-certificate.key"  # the destruction certificates' own key
+    first = keys.read_bytes(), secret.read_bytes(), certificate.read_bytes()
     assert oct(keys.stat().st_mode & 0o777) == "0o600" and oct(secret.stat().st_mode & 0o777) == "0o600"
+    assert oct(certificate.stat().st_mode & 0o777) == "0o600"
+    assert (tmp_path / "retention-certificate.pub").exists()
     bootstrap.main()
-    assert (keys.read_bytes(), secret.read_bytes()) == first
+    assert (keys.read_bytes(), secret.read_bytes(), certificate.read_bytes()) == first
 
 
 def test_keys_are_outside_git():

@@ -594,6 +594,18 @@ class _Capture:
 # --- The locked-down database role (PostgreSQL) ---------------------------------------------------------
 
 APP_ROLE = "lotsa_app_ci"
+SEALER_ROLE = "lotsa_sealer_ci"
+
+
+def roles_recipe(*, app: str, owner: str) -> str:
+    """deploy/postgres-roles.sql for these roles, the sealer's role made first when missing."""
+    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
+    recipe = recipe.replace(':"app"', f'"{app}"').replace(':"owner"', f'"{owner}"')
+    return (
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SEALER_ROLE}') "
+        f"THEN CREATE ROLE {SEALER_ROLE} LOGIN; END IF; END $$;\n"
+        + recipe.replace(':"sealer"', f'"{SEALER_ROLE}"')
+    )
 
 
 def _connect(user: str):
@@ -618,8 +630,7 @@ def test_the_application_role_of_the_recipe_cannot_undo_the_log():
     from audit.checks import role_problems
 
     owner = connection.settings_dict["USER"]
-    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
-    recipe = recipe.replace(':"app"', f'"{APP_ROLE}"').replace(':"owner"', f'"{owner}"')
+    recipe = roles_recipe(app=APP_ROLE, owner=owner)
     with _connect(owner) as admin:
         admin.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
@@ -664,8 +675,7 @@ def test_the_deploy_check_warns_about_sqlite_in_production():
 
 def _roles_test_role(name: str, *extra: str):
     owner = connection.settings_dict["USER"]
-    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
-    recipe = recipe.replace(':"app"', f'"{name}"').replace(':"owner"', f'"{owner}"')
+    recipe = roles_recipe(app=name, owner=owner)
     with _connect(owner) as admin:
         admin.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') "

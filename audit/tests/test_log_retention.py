@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
@@ -27,10 +28,12 @@ from audit.models import AccessEvent, AccessEventSubject, Action, Pruning, Seal
 from audit.tests.test_audit import (  # noqa: F401
     APP_ROLE,
     ROOT,
+    SEALER_ROLE,
     append_n,
     broken,
     log,
     postgres_only,
+    roles_recipe,
     seal_and_anchor,
     tamper,
     verify,
@@ -146,6 +149,32 @@ def test_a_sealer_does_not_take_a_pruned_seal_for_a_cut_tail(log):  # noqa: F811
     log.seen = (2, Seal.objects.get(seq=2).hash)  # as if it had last seen seal 2
     retention.prune_expired()
     assert log.tick()["anchor"] != "alarm"
+
+
+def test_a_pruning_record_not_signed_by_the_anchor_key_does_not_silence_the_alarm(log):  # noqa: F811
+    """Whoever can put a record through the door without the anchor key cannot cut the tail quietly."""
+    six_years(log)
+    log.seen = (2, Seal.objects.get(seq=2).hash)
+    retention.prune_expired(private=Ed25519PrivateKey.generate())  # a record signed by another key
+    assert log.tick()["anchor"] == "alarm"
+
+
+def test_nothing_due_needs_no_key(log, settings, tmp_path):  # noqa: F811
+    """A pruning round with nothing due reads no key: the sealer's daily round, or audit_prune, does not
+    fail for want of one when there is nothing to sign."""
+    settings.LOTSA_AUDIT_ANCHOR_KEY_FILE = tmp_path / "no-such.key"
+    assert retention.prune_expired() == []
+
+
+def test_the_sealer_prunes_in_its_rounds(log, capsys):  # noqa: F811
+    """The sealer, which alone holds the anchor key, does the pruning: on start and then every
+    LOTSA_AUDIT_PRUNE_HOURS (no scheduled job holds the key)."""
+    six_years(log)
+    call_command("audit_sealer", "--once")
+    assert "pruning record #1: seals through #6 removed" in capsys.readouterr().out
+    assert not Seal.objects.filter(seq__lte=6).exists() and Pruning.objects.get().n == 1
+    call_command("audit_sealer", "--once")
+    assert "pruning record" not in capsys.readouterr().out  # nothing more is due
 
 
 # --- Tampering: every variant fails verification --------------------------------------------------------
@@ -316,11 +345,11 @@ def test_a_delete_outside_the_door_is_refused(log):  # noqa: F811
 
 
 @postgres_only
-def test_the_applications_role_prunes_only_through_the_door(log):  # noqa: F811
-    """deploy/postgres-roles.sql's ordinary role: no DELETE on the log, no INSERT of a pruning record;
-    EXECUTE on audit_prune, which prunes."""
+def test_only_the_sealers_role_prunes_and_only_through_the_door(log):  # noqa: F811
+    """deploy/postgres-roles.sql: the application's role (the web servers, the worker) may neither
+    delete from the log, nor insert a pruning record, nor call the door; the sealer's role calls the
+    door, which prunes."""
     six_years(log)
-    recipe = (ROOT / "deploy" / "postgres-roles.sql").read_text()
     with connection.cursor() as cursor:
         cursor.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
@@ -328,16 +357,50 @@ def test_the_applications_role_prunes_only_through_the_door(log):  # noqa: F811
         )
         cursor.execute("SELECT current_user")
         owner = cursor.fetchone()[0]
-        cursor.execute(recipe.replace(':"owner"', f'"{owner}"').replace(':"app"', f'"{APP_ROLE}"'))
+        cursor.execute(roles_recipe(app=APP_ROLE, owner=owner))
         cursor.execute(f"SET ROLE {APP_ROLE}")
+    step = retention.next_step()
     try:
         assert "permission denied" in _refused("DELETE FROM audit_seal WHERE seq = 1")
         assert "permission denied" in _refused("INSERT INTO audit_pruning (n) VALUES (1)")
-        record = retention.prune_step(retention.next_step(), private=private_key())
+        assert "permission denied" in _refused("UPDATE audit_retention SET years = 5")
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            retention.prune_step(step, private=private_key())
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"SET ROLE {SEALER_ROLE}")
+        assert "permission denied" in _refused("DELETE FROM audit_seal WHERE seq = 1")
+        record = retention.prune_step(step, private=private_key())
         assert record.through_seal == 6 and not Seal.objects.filter(seq__lte=6).exists()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+@postgres_only
+def test_the_door_keeps_the_configured_period_not_only_the_laws(log, settings):  # noqa: F811
+    """The period migrate stored (audit_retention) binds the door: with seven years configured, the
+    seals six years old stay, whatever a caller asks; it is never stored below five."""
+    six_years(log)
+    (step,) = retention.pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT years FROM audit_retention")
+        assert cursor.fetchone()[0] == 5  # migrate stored the setting
+        cursor.execute("UPDATE audit_retention SET years = 7")
+    refusal = _refused_call(lambda: retention.prune_step(step, private=private_key()))
+    assert "kept 7 years" in refusal and Seal.objects.filter(seq=1).exists()
+    assert "audit_retention_years_check" in _refused("UPDATE audit_retention SET years = 4")
+    settings.LOTSA_AUDIT_RETENTION_YEARS = 8  # what migrate stores after the setting changed
+    retention.store_period(sender=apps.get_app_config("audit"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT years FROM audit_retention")
+        assert cursor.fetchone()[0] == 8
+
+
+def _refused_call(call) -> str:
+    with pytest.raises(DatabaseError) as refused, transaction.atomic():
+        call()
+    return str(refused.value)
 
 
 @pytest.mark.django_db(transaction=True)

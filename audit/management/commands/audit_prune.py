@@ -12,8 +12,8 @@ class Command(BaseCommand):
         "The access log's own retention: show which seals are past LOTSA_AUDIT_RETENTION_YEARS (every event "
         "they cover older than the period, from the oldest on, never the newest seal), and with --apply "
         "remove them with their events under a signed pruning record, from which audit_verify then starts. "
-        "Without --apply nothing is changed. Needs the anchor signing key (run it as the sealer's user); "
-        "the scheduled work does the same every month."
+        "Without --apply nothing is changed. Needs the anchor signing key and, on PostgreSQL, the sealer's "
+        "database role (run it as the sealer's user); the sealer does the same every LOTSA_AUDIT_PRUNE_HOURS."
     )
 
     def add_arguments(self, parser):

@@ -10,7 +10,8 @@ from lotsa import keyfile
 class Command(BaseCommand):
     help = (
         "Create the key file (master key version 1, blind-index key), the access log's anchor key (a file "
-        "of its own, read by the sealer only, and its public half) and, for the demo, "
+        "of its own, read by the sealer only, and its public half), the destruction certificates' key "
+        "(another of its own, read by the scheduled work) and, for the demo, "
         "var/secret_key. Existing files are never overwritten."
     )
 
@@ -36,6 +37,12 @@ class Command(BaseCommand):
             self.stdout.write(f"created the anchor key {anchor_key} (mode 0600) and its public half")
         else:
             self.stdout.write(f"the anchor key {anchor_key} exists; left as it is")
+        certificate_key = Path(settings.LOTSA_RETENTION_CERTIFICATE_KEY_FILE)
+        certificate_public = Path(settings.LOTSA_RETENTION_CERTIFICATE_PUBLIC_KEY_FILE)
+        if keyfile.generate_anchor_key(certificate_key, certificate_public):
+            self.stdout.write(f"created the destruction certificates' key {certificate_key} (mode 0600)")
+        else:
+            self.stdout.write(f"the destruction certificates' key {certificate_key} exists; left as it is")
         if secret_key_file:
             self._secret_key(Path(secret_key_file))
 
