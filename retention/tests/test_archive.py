@@ -391,3 +391,20 @@ def test_a_relatives_support_case_keeps_its_relation_and_conversations(
         package = archive_export(person_ids=[case.person_id], by=unit["supervisor"])
     text = _text(_files_of(archive, package)[f"{archive_package.DATA}/{case.person_id}/case-{case.pk}.pdf"])
     assert "Qwbarnet" in text and "Qwstödsamtalet" in text and "2025-03-01" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_the_tests_transaction_a_rollback_leaves_nothing_and_a_commit_the_file(archive):
+    """The same with real transactions: the caller's outermost transaction rolls back (no file, no
+    temporary file, no record, no event); called in autocommit, the file is in place on return."""
+    unit = OrganisationFactory(name="Qwenheten")
+    supervisor = UserFactory(organisation=unit, roles=[Role.SUPERVISOR])
+    case = CaseFactory(owner_unit=unit, person=PersonFactory(organisation=unit))
+    with pytest.raises(RolledBack), transaction.atomic():
+        archive_export(person_ids=[case.person_id], by=supervisor)
+        raise RolledBack
+    assert not any(archive["dir"].iterdir())
+    assert not ArchivePackage.objects.exists() and not _export_events().exists()
+    package = archive_export(person_ids=[case.person_id], by=supervisor)
+    assert [p.name for p in archive["dir"].iterdir()] == [package.file_name]
+    assert _export_events(subject_id=case.person_id).count() == 1
