@@ -104,6 +104,7 @@ def anchor_heartbeat() -> str:
     return done["anchor"] or ""
 
 
+
 def in_working_hours(moment: dt.datetime) -> bool:
     """Within the configured working hours and days, in Lotsa's time zone."""
     if settings.LOTSA_NOTIFY_AT_ANY_HOUR:
