@@ -213,6 +213,14 @@ class PersonPolicy(Policy):
         if user.organisation_id == person.organisation_id:
             if CasePolicy().visible(user, Case.objects.filter(person=person)).exists():
                 return Decision.allow("has a case of the person")
+            # A record with no case at all (only consents or disclosures: it can be due for erasure and
+            # kept for the archive) is exported by the unit's supervisor, who may export every case.
+            if (
+                action == Action.EXPORT
+                and user.has_role(Role.SUPERVISOR)
+                and not Case.objects.filter(person=person).exists()
+            ):
+                return Decision.allow("supervisor of the unit: a record without a case")
             return Decision.deny("no case of the person is open to the user")
         if action not in READ_ACTIONS or _civil_society(user):
             return Decision.deny(policy.NO_GROUND)

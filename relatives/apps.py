@@ -12,4 +12,5 @@ class RelativesConfig(LotsaAppConfig):
     }
     waiting_providers = ["relatives.selectors.waiting_follow_ups"]
     calendar_providers = ["relatives.queries.calendar_of_follow_ups"]
+    archive_sections = ["relatives.queries.archive_of_support"]
     change_history = ["Relation", "SupportConversation"]

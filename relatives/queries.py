@@ -11,7 +11,7 @@ from cases import queries as case_queries
 from cases.words import CaseStatus
 from lotsa import access
 from lotsa.calendar_items import CalendarItem, within
-from relatives.models import SupportConversation
+from relatives.models import Relation, SupportConversation
 
 
 def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
@@ -21,6 +21,34 @@ def holdings_of(*, person, organisation_id) -> list[tuple[str, list[str]]]:
     conversations = SupportConversation.objects.filter(person=person, case__owner_unit_id=organisation_id)
     lines = [f"{c.held_on.isoformat()}: {c.get_form_display()}" for c in conversations.order_by("held_on")]
     return [(_("Support conversations"), lines)] if lines else []
+
+
+def archive_of_support(case) -> list[tuple[str, list[str]]]:
+    """For the archive's package (retention.archive): a relative's own support case as the unit's file
+    holds it: the relation to the person concerned (the relative's own record) and every support
+    conversation with its notes. Called after the package's EXPORT decision naming the relative is
+    recorded; records nothing. Nothing for a case without relatives' support."""
+    relations = [
+        _("%(kind)s of %(name)s (%(number)s), recorded %(when)s")
+        % {
+            "kind": relation.get_kind_display(),
+            "name": relation.concerned_name or "-",
+            "number": relation.concerned_number or "-",
+            "when": timezone.localtime(relation.recorded_at).date().isoformat(),
+        }
+        for relation in Relation.objects.filter(case=case).order_by("recorded_at", "pk")
+    ]
+    conversations = []
+    for conversation in SupportConversation.objects.filter(case=case).order_by("held_on", "pk"):
+        conversations.append(f"{conversation.held_on.isoformat()}: {conversation.get_form_display()}")
+        if conversation.notes:
+            conversations.append(conversation.notes)
+    if not relations and not conversations:
+        return []
+    return [
+        (_("Relation to the person concerned"), relations or [_("None")]),
+        (_("Support conversations"), conversations or [_("None")]),
+    ]
 
 
 def planned_follow_ups(user) -> QuerySet[SupportConversation]:

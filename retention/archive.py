@@ -18,7 +18,10 @@ Encryption: CMS (RFC 5652) enveloped data, DER, AES-256-CBC content encryption, 
 transported under the certificate's RSA key (cryptography's PKCS7EnvelopeBuilder: RSA with PKCS#1 v1.5
 is what it offers). It opens with ``openssl cms -decrypt -inform DER`` and the archive's private key,
 or any CMS library. The plaintext package is built in memory only and never written to disk; the
-encrypted file is written beside its final name and renamed into place.
+encrypted file is written beside its final name (owner-only) and renamed into place only once the
+transaction holding the package's record and its events commits (``on_commit``): a caller's transaction
+that rolls back leaves no file, no temporary file, no record and no event. Called outside any
+transaction (as the destruction list's erasure calls it), the file is in place when it returns.
 
 The protected address (the person's, under protected identity; every placement's) goes into no export
 (docs/domain: "never in a list, an export or a letter"): the package says that the person is protected
@@ -32,6 +35,7 @@ import hashlib
 import os
 import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -146,6 +150,7 @@ def _files(people: list, cases_of: dict) -> list[PersonFile]:
                 CaseFile(
                     case_id=case.pk,
                     activity=case.activity,
+                    activity_label=str(case.get_activity_display()),
                     status=case.status,
                     opened=case.opened_at,
                     closed=case.closed_at,
@@ -157,18 +162,41 @@ def _files(people: list, cases_of: dict) -> list[PersonFile]:
     return files
 
 
-def _write(directory: Path, name: str, data: bytes) -> None:
-    """Written beside its final name (owner-only), flushed, then renamed into place."""
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-", suffix=".p7m")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, directory / name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+class Incoming:
+    """The encrypted package written beside its final name (owner-only: mkstemp), flushed, and kept
+    there until the transaction that records it commits: :meth:`move_into_place` is its on_commit
+    callback. Should that transaction roll back, Django drops the callback, and with it the last
+    reference to this object, whose finalizer removes the file: a package is in the archive's directory
+    only once its record and its events are committed, and a rollback leaves not even the temporary
+    file behind."""
+
+    def __init__(self, directory: Path, name: str, data: bytes):
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-", suffix=".p7m")
+        self.path, self.final = Path(temporary), directory / name
+        self._discard = weakref.finalize(self, _unlink, self.path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            self.discard()
+            raise
+
+    def move_into_place(self) -> None:
+        try:
+            os.replace(self.path, self.final)
+        except BaseException:
+            self.discard()
+            raise
+        self._discard.detach()
+
+    def discard(self) -> None:
+        self._discard()
 
 
 def archive_export(
@@ -176,7 +204,8 @@ def archive_export(
 ) -> ArchivePackage:
     """Export the files of the people named to the archive, encrypted to its certificate; the package's
     record. Decided first (every case, by its own rule), then checked, then built and written; a refusal
-    (a DomainError, or a recorded AccessDenied) leaves no file and no record."""
+    (a DomainError, or a recorded AccessDenied) leaves no file and no record. The file is moved into
+    the archive's directory when the transaction that records it commits (at once, outside any)."""
     try:
         ids = list(dict.fromkeys(uuid.UUID(str(pk)) for pk in person_ids))
     except ValueError:
@@ -208,7 +237,7 @@ def archive_export(
     sealed, files = encrypt(built.data, certificate), built.files
     del built  # the plaintext package lives no longer than this call
     file_name = f"{name}.p7m"
-    _write(directory, file_name, sealed)
+    incoming = Incoming(directory, file_name, sealed)
     try:
         with transaction.atomic():
             package = ArchivePackage.objects.create(
@@ -225,7 +254,8 @@ def archive_export(
                 files=files,
             )
             audit.record(action=Action.CREATE, actor=by, target=package, purpose=PURPOSE)
+            transaction.on_commit(incoming.move_into_place)
     except BaseException:
-        (directory / file_name).unlink(missing_ok=True)
+        incoming.discard()
         raise
     return package

@@ -4,9 +4,11 @@ The layout follows FGS Paketstruktur 2.0, which is E-ARK CSIP 2.1 with E-ARK SIP
 2023): one root folder named by the package's id, holding ``METS.xml`` (the package's map: the agent
 that made it, the descriptive metadata, every file with its SHA-256, size and type, and the physical
 structure map), ``metadata/descriptive/lotsa-archive.xml`` (who and which cases, in Lotsa's own small
-schema, documented in docs/archive.md) and ``representations/rep1/data/<person>/case-<n>.pdf`` (one
-PDF/A-2b per case). Beside them ``manifest-sha256.txt`` lists the SHA-256 of every other file in the
-format ``sha256sum --check`` reads. The package is a zip file; nothing of it is written to disk here
+schema, documented in docs/archive.md), ``representations/rep1/data/<person>/person.pdf`` (one PDF/A-2b
+per person: who, and what the unit holds of them beside a case, so that a person without any case keeps
+their file too) and ``representations/rep1/data/<person>/case-<id>.pdf`` (one PDF/A-2b per case).
+Beside them ``manifest-sha256.txt`` lists the SHA-256 of every other file in the format
+``sha256sum --check`` reads. The package is a zip file; nothing of it is written to disk here
 (retention.archive encrypts it before it is written).
 
 It renders only: retention.archive has decided and recorded the export of every case it is given.
@@ -53,6 +55,7 @@ class CaseFile:
     closed: dt.datetime | None
     unit: str
     sections: list[tuple[str, list[str]]]
+    activity_label: str = ""  # the activity in words, for the person's PDF
 
 
 @dataclass
@@ -63,7 +66,7 @@ class PersonFile:
     personal_number: str
     protected_identity: str
     identity: list[str]
-    # What the unit holds of the person beside their cases (consents, disclosures): in every case's PDF.
+    # What the unit holds of the person beside their cases (consents, disclosures): in the person's PDF.
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     cases: list[CaseFile] = field(default_factory=list)
 
@@ -80,25 +83,48 @@ def _iso(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
 
 
-def case_pdf(person: PersonFile, case: CaseFile, *, made_at: dt.datetime, made_by: str) -> bytes:
-    """One case's file as a PDF/A-2b: who it is about, the case, its history, journal and the apps'
-    records of it, and the person's consents and disclosures (each section as heading and lines)."""
-    document = Document(_("Case file for the archive"), archival=True)
+def _pdf(title: str, sections: list[tuple[str, list[str]]], *, made_at: dt.datetime, made_by: str) -> bytes:
+    """A PDF/A-2b of the archive: the title, the secrecy notice and who made it when, then each section
+    as heading and lines."""
+    document = Document(title, archival=True)
     document.pdf.creation_date = made_at
     line = document.line
-    line(_("Case file for the archive"), 16, "B", 8)
+    line(title, 16, "B", 8)
     line(
         _("Subject to secrecy (OSL 26 kap. 1 §). Made for the archive %(when)s by %(who)s.")
         % {"when": timezone.localtime(made_at).strftime("%Y-%m-%d %H:%M"), "who": made_by},
         9,
     )
     document.pdf.ln(3)
-    for heading, lines in [(_("Person"), person.identity), *case.sections, *person.sections]:
+    for heading, lines in sections:
         line(heading, 13, "B", 7)
         for item in lines:
             line(item)
         document.pdf.ln(3)
     return document.output()
+
+
+def person_pdf(person: PersonFile, *, made_at: dt.datetime, made_by: str) -> bytes:
+    """The person's own file as a PDF/A-2b, written for every person, with a case or without: who it is
+    about, the cases the unit kept (each in its own PDF), and the person's consents and disclosures."""
+    cases = [
+        _("%(activity)s, opened %(opened)s: %(file)s")
+        % {
+            "activity": case.activity_label or case.activity,
+            "opened": timezone.localtime(case.opened).date().isoformat(),
+            "file": f"case-{case.case_id}.pdf",
+        }
+        for case in person.cases
+    ]
+    sections = [(_("Person"), person.identity), (_("Cases"), cases or [_("None")]), *person.sections]
+    return _pdf(_("Person file for the archive"), sections, made_at=made_at, made_by=made_by)
+
+
+def case_pdf(person: PersonFile, case: CaseFile, *, made_at: dt.datetime, made_by: str) -> bytes:
+    """One case's file as a PDF/A-2b: who it is about, the case, its history, journal and the apps'
+    records of it (each section as heading and lines)."""
+    sections = [(_("Person"), person.identity), *case.sections]
+    return _pdf(_("Case file for the archive"), sections, made_at=made_at, made_by=made_by)
 
 
 def _descriptive(package_id: str, people: list[PersonFile], paths: dict, *, made_at, made_by, ref) -> bytes:
@@ -111,7 +137,11 @@ def _descriptive(package_id: str, people: list[PersonFile], paths: dict, *, made
         element = ET.SubElement(
             root,
             f"{{{LOTSA}}}person",
-            {"id": person.person_id, "protectedIdentity": person.protected_identity},
+            {
+                "id": person.person_id,
+                "protectedIdentity": person.protected_identity,
+                "file": paths[(person.person_id, None)],
+            },
         )
         ET.SubElement(element, f"{{{LOTSA}}}unit").text = person.unit
         ET.SubElement(element, f"{{{LOTSA}}}name").text = person.name
@@ -211,8 +241,11 @@ def build(
 ) -> Built:
     """The package as zip bytes, in memory."""
     files: dict[str, bytes] = {}
-    paths: dict[tuple[str, int], str] = {}
+    paths: dict[tuple[str, object], str] = {}
     for person in people:
+        path = f"{DATA}/{person.person_id}/person.pdf"
+        files[path] = person_pdf(person, made_at=made_at, made_by=made_by)
+        paths[(person.person_id, None)] = path
         for case in person.cases:
             path = f"{DATA}/{person.person_id}/case-{case.case_id}.pdf"
             files[path] = case_pdf(person, case, made_at=made_at, made_by=made_by)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
+from django.db import transaction
 from django.test import override_settings
 from pypdf import PdfReader
 
@@ -26,9 +27,12 @@ from accounts.roles import Role
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases import services as case_services
 from cases.words import ProtectedIdentity
+from consent.models import Disclosure
 from defectors.models import Intervention, Placement
+from lotsa import access
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
+from relatives.models import Relation, SupportConversation
 from retention import archive_package
 from retention.archive import PURPOSE, archive_export, fingerprint
 from retention.checks import archive_key_is_configured
@@ -149,12 +153,27 @@ def _export_events(**filters):
     return AccessEvent.objects.filter(action=Action.EXPORT, purpose=PURPOSE, **filters)
 
 
-def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(unit, archive, caplog):
+def _files_of(archive, package: ArchivePackage) -> dict[str, bytes]:
+    bundle = _open(archive, package)
+    root = f"lotsa-archive-{package.pk}/"
+    assert all(name.startswith(root) for name in bundle.namelist())
+    return {name.removeprefix(root): bundle.read(name) for name in bundle.namelist()}
+
+
+def _text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
+    unit, archive, caplog, django_capture_on_commit_callbacks
+):
     caplog.set_level(logging.INFO)
     people = [unit["protected"].person_id, unit["other"].person_id]
-    package = archive_export(person_ids=people, by=unit["supervisor"])
+    with django_capture_on_commit_callbacks(execute=True):
+        package = archive_export(person_ids=people, by=unit["supervisor"])
 
-    assert (package.people, package.cases, package.files) == (2, 2, 5)
+    # Two person files, two case files, the descriptive metadata, METS and the manifest.
+    assert (package.people, package.cases, package.files) == (2, 2, 7)
     assert package.key_fingerprint == fingerprint(archive["certificate"])
     assert [p.name for p in archive["dir"].iterdir()] == [package.file_name]  # nothing else, no plaintext
 
@@ -179,7 +198,7 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
         for f in mets.iterfind(".//mets:file", METS_NS)
     }
     pdfs = {path for path in files if path.endswith(".pdf")}
-    assert set(in_mets) == pdfs and len(pdfs) == 2
+    assert set(in_mets) == pdfs and len(pdfs) == 4
     assert all(hashlib.sha256(files[path]).hexdigest() == digest for path, digest in in_mets.items())
     assert mets.find(".//mets:dmdSec/mets:mdRef", METS_NS).get(f"{{{archive_package.XLINK}}}href") == (
         archive_package.DESCRIPTIVE
@@ -194,6 +213,9 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
     assert shielded.find("l:name", LOTSA_NS).text.startswith(PROTECTED_NAME)
     case_file = persons[str(unit["other"].person_id)].find("l:case", LOTSA_NS)
     assert case_file.get("id") == str(unit["other"].pk) and case_file.get("file") in pdfs
+    person_files = {p.get("file") for p in persons.values()}
+    assert person_files == {f"{archive_package.DATA}/{pk}/person.pdf" for pk in people}
+    assert person_files < pdfs
 
     # Each PDF opens, claims PDF/A-2b, and holds the file, never a protected address or a draft.
     texts = {}
@@ -203,7 +225,7 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
         assert "<pdfaid:part>2</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
         texts[path] = " ".join(page.extract_text() for page in reader.pages)
     other_text = texts[case_file.get("file")]
-    protected_text = next(text for path, text in texts.items() if path != case_file.get("file"))
+    protected_text = texts[shielded.find("l:case", LOTSA_NS).get("file")]
     assert JOURNAL in other_text and OTHER_NAME in other_text and "Qwutförare" in other_text
     assert "Qwutkast" not in other_text
     assert PROTECTED_NAME in protected_text and PROTECTED_STREET not in protected_text
@@ -229,7 +251,10 @@ def test_a_package_for_two_people_opens_with_the_archives_key_and_proves_itself(
 
 
 def test_without_the_archives_key_nothing_is_exported(unit, archive):
-    with override_settings(LOTSA_ARCHIVE_CERTIFICATE=""), pytest.raises(DomainError, match="LOTSA_ARCHIVE_CERTIFICATE"):
+    with (
+        override_settings(LOTSA_ARCHIVE_CERTIFICATE=""),
+        pytest.raises(DomainError, match="LOTSA_ARCHIVE_CERTIFICATE"),
+    ):
         archive_export(person_ids=[unit["other"].person_id], by=unit["supervisor"])
     assert not ArchivePackage.objects.exists() and not any(archive["dir"].iterdir())
 
@@ -283,3 +308,103 @@ def test_without_the_font_pdf_a_needs_nothing_is_exported(unit, archive, tmp_pat
     with override_settings(LOTSA_PDF_FONT=str(tmp_path / "no-font.ttf")), pytest.raises(DomainError):
         archive_export(person_ids=[unit["other"].person_id], by=unit["supervisor"])
     assert not ArchivePackage.objects.exists() and not any(archive["dir"].iterdir())
+
+
+class RolledBack(Exception):
+    pass
+
+
+def test_a_package_appears_only_once_its_record_and_events_are_committed(
+    unit, archive, django_capture_on_commit_callbacks
+):
+    """The caller's transaction rolls back: no file, not even the temporary one, no record, no event.
+    Committed: the file is in place, alone, and no temporary file is left."""
+    people = [unit["other"].person_id]
+    with pytest.raises(RolledBack), transaction.atomic():
+        archive_export(person_ids=people, by=unit["supervisor"])
+        # Until the commit, only the owner-only temporary file is there, beside its final name.
+        (waiting,) = archive["dir"].iterdir()
+        assert waiting.name.startswith(".incoming-") and waiting.stat().st_mode & 0o077 == 0
+        raise RolledBack
+    assert not any(archive["dir"].iterdir())
+    assert not ArchivePackage.objects.exists() and not _export_events().exists()
+    assert not AccessEvent.objects.filter(target_type="retention.archivepackage").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        package = archive_export(person_ids=people, by=unit["supervisor"])
+        assert not (archive["dir"] / package.file_name).exists()  # not before the commit
+    assert [p.name for p in archive["dir"].iterdir()] == [package.file_name]
+    assert _export_events(subject_id=unit["other"].person_id).count() == 1
+
+
+def test_a_person_without_a_case_keeps_their_own_file(unit, archive, django_capture_on_commit_callbacks):
+    """Only a disclosure and a consent, no case: the package still holds the person's PDF (who, and
+    what the unit holds of them), listed in METS and the manifest."""
+    programme = unit["worker"].organisation
+    person = PersonFactory(organisation=programme, given_names="Qwutanärende")
+    police = OrganisationFactory(name="Qwpolisregionen", kind=OrganisationKind.POLICE)
+    disclosure = Disclosure(
+        person=person,
+        organisation=programme,
+        recipient=police,
+        ground="prevent_terrorism",
+        categories=["threat_protection"],
+        access_until=dt.date(2026, 1, 1),
+        disclosed_by=unit["worker"],
+    )
+    disclosure.what, disclosure.why = "Qwutlämnat", "Qwskälet"
+    disclosure.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        package = archive_export(person_ids=[person.pk], by=unit["supervisor"])
+    assert (package.people, package.cases, package.files) == (1, 0, 4)
+    files = _files_of(archive, package)
+    path = f"{archive_package.DATA}/{person.pk}/person.pdf"
+    text = _text(files[path])
+    assert "Qwutanärende" in text and "Qwpolisregionen" in text
+    assert path in files[archive_package.MANIFEST].decode() and path.encode() in files["METS.xml"]
+    described = ET.fromstring(files[archive_package.DESCRIPTIVE])  # noqa: S314 (the package just made)
+    (element,) = described.iterfind("l:person", LOTSA_NS)
+    assert element.get("file") == path and element.find("l:case", LOTSA_NS) is None
+    assert _export_events(outcome=AccessOutcome.ALLOWED, subject_id=person.pk).count() == 1
+    # Only the unit's supervisor exports a record without a case; its social worker does not.
+    assert not access.decide(unit["worker"], Action.EXPORT, person, PURPOSE).allowed
+
+
+def test_a_relatives_support_case_keeps_its_relation_and_conversations(
+    unit, archive, django_capture_on_commit_callbacks
+):
+    programme = unit["worker"].organisation
+    case = CaseFactory(owner_unit=programme, responsible=unit["worker"], activity="relative_support")
+    relation = Relation(case=case, person=case.person, kind="parent", recorded_by=unit["worker"])
+    relation.concerned_name, relation.concerned_number, relation.notes = "Qwbarnet", "", ""
+    relation.save()
+    conversation = SupportConversation(
+        case=case,
+        person=case.person,
+        held_on=dt.date(2025, 3, 1),
+        form="individual",
+        recorded_by=unit["worker"],
+    )
+    conversation.notes = "Qwstödsamtalet"
+    conversation.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        package = archive_export(person_ids=[case.person_id], by=unit["supervisor"])
+    text = _text(_files_of(archive, package)[f"{archive_package.DATA}/{case.person_id}/case-{case.pk}.pdf"])
+    assert "Qwbarnet" in text and "Qwstödsamtalet" in text and "2025-03-01" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_the_tests_transaction_a_rollback_leaves_nothing_and_a_commit_the_file(archive):
+    """The same with real transactions: the caller's outermost transaction rolls back (no file, no
+    temporary file, no record, no event); called in autocommit, the file is in place on return."""
+    unit = OrganisationFactory(name="Qwenheten")
+    supervisor = UserFactory(organisation=unit, roles=[Role.SUPERVISOR])
+    case = CaseFactory(owner_unit=unit, person=PersonFactory(organisation=unit))
+    with pytest.raises(RolledBack), transaction.atomic():
+        archive_export(person_ids=[case.person_id], by=supervisor)
+        raise RolledBack
+    assert not any(archive["dir"].iterdir())
+    assert not ArchivePackage.objects.exists() and not _export_events().exists()
+    package = archive_export(person_ids=[case.person_id], by=supervisor)
+    assert [p.name for p in archive["dir"].iterdir()] == [package.file_name]
+    assert _export_events(subject_id=case.person_id).count() == 1

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 import time_machine
+from cryptography.hazmat.primitives.serialization import pkcs7
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -15,11 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from guardian.shortcuts import assign_perm
+from pypdf import PdfReader
 
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
 from cases import services as case_services
 from cases.models import JournalEntry, Person
+from consent.models import Disclosure
 from lotsa import waiting
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
@@ -33,7 +37,7 @@ from retention.models import (
     ListItem,
     ListStatus,
 )
-from retention.tests.archive_key import archive_configured
+from retention.tests.archive_key import archive_configured, long_lived_key
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory, number_born
 from tests.helpers import login_verified
 
@@ -117,7 +121,9 @@ def test_the_case_page_shows_the_date_and_the_rule_without_an_event_of_its_own(c
     assert response.context["retention"].to_be_checked and 'id="retention"' in response.content.decode()
 
 
-def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(client, unit, tmp_path):
+def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(
+    client, unit, tmp_path, django_capture_on_commit_callbacks
+):
     with travel(2025, 12, 1):
         assert jobs.draw_lists() == 0  # the window opens on 1 January
     with travel(2026, 1, 2):
@@ -157,7 +163,9 @@ def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(clie
         assert not Certificate.objects.exists() and not ArchivePackage.objects.exists()
     with travel(2026, 1, 2), archive_configured(tmp_path):
         # The archive's key set: the research record goes to the archive, then its live copy goes too.
-        assert jobs.carry_out_lists() == 1
+        # (The job runs outside any transaction: the package's file is moved in as its record commits.)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert jobs.carry_out_lists() == 1
         package = ArchivePackage.objects.get()
         assert (package.destruction_list, package.people, package.created_by) == (drawn, 1, unit.sup)
         assert (tmp_path / "archive" / package.file_name).exists()
@@ -259,3 +267,39 @@ def test_a_hold_waits_for_another_supervisors_review_and_is_urgent_once_its_date
     with travel(2026, 2, 2), translation.override("en"):
         (line,) = [w for w in waiting.waiting_for(unit.sup2) if "hold" in w.text]
         assert line.urgent
+
+
+def test_a_research_record_without_a_case_goes_to_the_archive_with_its_own_file(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """A record with no case, only a disclosure (an entry of its file): born on the 15th, it is kept
+    for research; the package made for its list holds the person's own PDF, then the record is erased."""
+    unit = Unit()
+    with travel(2020, 5, 4):
+        person = PersonFactory(organisation=unit.org, personal_number=number_born(dt.date(1990, 1, 15), 21))
+        disclosure = Disclosure(
+            person=person,
+            organisation=unit.org,
+            recipient=OrganisationFactory(name="Qwpolisregion"),
+            ground="prevent_terrorism",
+            categories=["threat_protection"],
+            access_until=dt.date(2020, 6, 1),
+            disclosed_by=unit.worker,
+        )
+        disclosure.what, disclosure.why = "Qwutlämnat", "Qwskäl"
+        disclosure.save()
+    with travel(2026, 1, 2):
+        jobs.draw_lists()
+        drawn = DestructionList.objects.get()
+        assert drawn.items.get().state == ItemState.TO_ARCHIVE
+        services.destruction_list_approve(by=unit.sup, list_id=drawn.pk)
+        with archive_configured(tmp_path), django_capture_on_commit_callbacks(execute=True):
+            assert jobs.carry_out_lists() == 1
+    package = ArchivePackage.objects.get()
+    assert (package.people, package.cases, package.files) == (1, 0, 4)
+    key, certificate = long_lived_key()
+    sealed = (tmp_path / "archive" / package.file_name).read_bytes()
+    bundle = zipfile.ZipFile(io.BytesIO(pkcs7.pkcs7_decrypt_der(sealed, certificate, key, [])))
+    pdf = bundle.read(f"lotsa-archive-{package.pk}/representations/rep1/data/{person.pk}/person.pdf")
+    assert "Qwpolisregion" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert Person.objects.get(pk=person.pk).erased_at is not None
