@@ -236,8 +236,9 @@ class User(AbstractUser):
 
     @property
     def login_by_installation(self) -> bool:
-        """The login in use is the installation's (``lotsa_first_accounts``): its installer held it alone.
-        It logs in, to approve the first accounts only, until a four-eyes reset issues it again."""
+        """The login in use is the installation's (``lotsa_first_accounts``, or a code whose second part such
+        a login completed): its installer may have held it alone. It logs in to approve account requests
+        only (accounts.installation.confined); a login through the identity provider reaches more."""
         return self.login_kind == LoginKind.INSTALLATION
 
     def clean(self):
