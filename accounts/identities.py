@@ -29,6 +29,7 @@ from lotsa.errors import DomainError
 # long enough that they do not give it away.
 MASK = "••••"
 SHOWN_TAIL = 4
+PERSONAL_NUMBER_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,21 @@ def login_providers() -> list[LoginProvider]:
     return providers
 
 
+def looks_like_a_personal_number(value: str) -> bool:
+    """Ten or more digits (a personal identity or coordination number, with or without century or
+    separator): its last four digits are the sensitive ones (birth number and check digit)."""
+    return sum(ch.isdigit() for ch in value) >= PERSONAL_NUMBER_DIGITS
+
+
 def masked(value: str | None) -> str:
     """An identity value as shown to whoever need not see it whole: its last four characters (of a
-    value of eight or more), never the rest."""
+    value of eight or more), never the rest; nothing at all of a value that looks like a personal
+    identity number."""
     if not value:
         return ""
-    return MASK + value[-SHOWN_TAIL:] if len(value) >= 2 * SHOWN_TAIL else MASK
+    if len(value) < 2 * SHOWN_TAIL or looks_like_a_personal_number(value):
+        return MASK
+    return MASK + value[-SHOWN_TAIL:]
 
 
 def sees_identity_whole(viewer: User, request: AccountRequest) -> bool:

@@ -13,10 +13,12 @@ whole codes the installation gave one person (``EnrolmentCode.by_installation``;
 installer saw both parts. Invariant 5 (a login one person ever held alone never reaches personal data)
 is kept by confining that login instead (:func:`confined`, accounts.middleware): the supervisor logs in
 with it to approve the first accounts (an access approver first) and reaches nothing else, no page
-with personal data. Once a second approver exists, the administrator asks for the supervisor's login to
-be reset; the access approver approves it, and the supervisor sets a new login with a two-part code
-(the administrator's part and the approver's) that reaches the supervisor's pages. A login through the
-city's identity provider is the provider's, not the installer's, and is not confined.
+with personal data. The taint carries (accounts.services._complete_code): the installer holds the
+administrator's login too, so a code whose second part such a login completed is recorded as the
+installation's as well, and the login it sets is confined in turn (the first access approver's, a
+reset of the supervisor's login that approver approves). A login through the city's identity provider
+is the provider's, not the installer's, and is not confined: it ends the chain, and a second part
+completed in such a session is an ordinary one. A purely local installation never gets out of it.
 
 It runs once: as soon as any account exists it refuses and changes nothing. It is one transaction:
 whatever fails leaves nothing behind. What it did is in the access log, with the installation (this
@@ -175,9 +177,9 @@ def confined_home() -> str:
 
 def confined_message() -> str:
     return _(
-        "Your login was set with the installation's code, which one person held alone: it approves the "
-        "first accounts only. Ask your administrator to reset your login; once another approver approves "
-        "it, your new login reaches your pages."
+        "Your login was set with a code one person may have held alone (the installation's, or one "
+        "completed by such a login): it approves account requests only. Log in with your e-ID through "
+        "the city's login service to reach your pages; ask your administrator to connect it."
     )
 
 

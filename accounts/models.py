@@ -214,8 +214,9 @@ class User(AbstractUser):
     @property
     def login_kind(self) -> str:
         """How the login in use was set: ``none`` (no usable password), ``whole`` (with a code one person
-        was given whole), ``installation`` (with a code the installation printed to its one installer),
-        ``split`` (with a code whose parts two people were given), ``unrecorded``."""
+        was given whole), ``installation`` (with a code the installation printed to its one installer, or
+        one whose second part such a login completed), ``split`` (with a code whose parts two people were
+        given), ``unrecorded``."""
         if not self.has_usable_password():
             return LoginKind.NONE
         if self.login_code_id is None:
@@ -235,8 +236,9 @@ class User(AbstractUser):
 
     @property
     def login_by_installation(self) -> bool:
-        """The login in use is the installation's (``lotsa_first_accounts``): its installer held it alone.
-        It logs in, to approve the first accounts only, until a four-eyes reset issues it again."""
+        """The login in use is the installation's (``lotsa_first_accounts``, or a code whose second part such
+        a login completed): its installer may have held it alone. It logs in to approve account requests
+        only (accounts.installation.confined); a login through the identity provider reaches more."""
         return self.login_kind == LoginKind.INSTALLATION
 
     def clean(self):
@@ -422,7 +424,8 @@ class EnrolmentCode(models.Model):
     first_part_hash = models.CharField(max_length=64)
     second_part_hash = models.CharField(max_length=64, blank=True)
     needs_second_part = models.BooleanField(default=False)
-    # Issued by the installation (lotsa_first_accounts), whole, to the one person who ran it.
+    # Held by the one person who ran the installation (lotsa_first_accounts): issued by it, whole, or with
+    # a second part completed by a login set with such a code (the taint carries; accounts.services).
     by_installation = models.BooleanField(default=False)
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -165,7 +165,12 @@ def _issue_code(user: User, *, request: AccountRequest | None, by: User) -> Issu
     return IssuedCode(text=text, complete=not two_parts, expires_at=code.expires_at)
 
 
-def _complete_code(request: AccountRequest, *, by: User) -> IssuedCode:
+def _complete_code(request: AccountRequest, *, by: User, through_provider: bool) -> IssuedCode:
+    """The second part of the request's code, given to the approver ``by``. When ``by`` decides with a
+    login one person held alone (the installation's, not a login through the city's identity provider),
+    that person may hold the first part too (the installer holds the administrator's login as well):
+    the code is then recorded as held alone, the installation's, and the login it sets is confined like
+    the approver's own (invariant 5: the taint carries, no chain of such logins reaches personal data)."""
     code = (
         EnrolmentCode.objects.select_for_update()
         .filter(request=request, used_at__isnull=True, voided_at__isnull=True)
@@ -177,7 +182,8 @@ def _complete_code(request: AccountRequest, *, by: User) -> IssuedCode:
     code.second_part_hash = _code_hash(code.user_id, text, "second")
     code.expires_at = _code_expiry()
     code.completed_by = by
-    code.save(update_fields=["second_part_hash", "expires_at", "completed_by"])
+    code.by_installation = by.login_held_alone and not through_provider
+    code.save(update_fields=["second_part_hash", "expires_at", "completed_by", "by_installation"])
     return IssuedCode(text=text, complete=True, expires_at=code.expires_at)
 
 
@@ -392,11 +398,12 @@ def user_reset_credentials(*, by: User, user: User) -> tuple[IssuedCode, Account
 
 @transaction.atomic
 def account_request_decide(
-    *, by: User, request_id: int, approve: bool, note: str = ""
+    *, by: User, request_id: int, approve: bool, note: str = "", through_provider: bool = False
 ) -> tuple[AccountRequest, IssuedCode | None]:
     """One of the approvers fixed when the request was made approves it (the change takes effect) or
     refuses it. Returns the second part of an enrolment code when approving completes one, to be shown
-    once to the approver."""
+    once to the approver. ``through_provider``: the approver's session is a login through the city's
+    identity provider (not the password set with a code, which the installer may have held alone)."""
     request = (
         AccountRequest.objects.select_for_update(of=("self",))
         .select_related("subject_user", "organisation")
@@ -410,7 +417,7 @@ def account_request_decide(
     request.decision_note = (note or "").strip()[:300]
     issued = None
     if approve:
-        issued = _apply(request, by=by)
+        issued = _apply(request, by=by, through_provider=through_provider)
     elif request.kind in (RequestKind.ROLES, RequestKind.CREDENTIAL_RESET):
         EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).update(
             voided_at=timezone.now()
@@ -419,7 +426,7 @@ def account_request_decide(
     return request, issued
 
 
-def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
+def _apply(request: AccountRequest, *, by: User, through_provider: bool) -> IssuedCode | None:
     if request.kind == RequestKind.ORGANISATION_KIND:
         organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
         for member in organisation.users.filter(is_active=True):
@@ -449,7 +456,7 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
         return None
     if request.kind == RequestKind.CREDENTIAL_RESET:
         _disable_credentials(user)
-        return _complete_code(request, by=by)
+        return _complete_code(request, by=by, through_provider=through_provider)
     roles = set(request.roles)
     _check_roles(roles, request.organisation)
     reissue = request.reissues_login
@@ -460,7 +467,7 @@ def _apply(request: AccountRequest, *, by: User) -> IssuedCode | None:
     user.organisation = request.organisation
     user.save(update_fields=["organisation"])
     user_set_roles(user=user, roles=roles)
-    return _complete_code(request, by=by) if reissue else None
+    return _complete_code(request, by=by, through_provider=through_provider) if reissue else None
 
 
 def _link_identity(request: AccountRequest, *, user: User, by: User) -> None:

@@ -21,7 +21,15 @@ from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, local_login, lockout, oidc, passkeys, selectors, services, views_sso
-from accounts.models import AccountRequest, AccountRequestStatus, Organisation, RequestKind, RoleGrant, User
+from accounts.models import (
+    AccountRequest,
+    AccountRequestStatus,
+    IdentityLink,
+    Organisation,
+    RequestKind,
+    RoleGrant,
+    User,
+)
 from accounts.pending import pending_end, pending_start, pending_user
 from accounts.roles import ACCOUNT_REQUEST_ROLES, ADMINISTRATOR_ROLES, GUARDED_ROLES, Role
 from audit import services as audit
@@ -409,7 +417,11 @@ def account_request_decide(request, request_id: int):
         request,
         forms.DecisionForm(request.POST),
         change=lambda data: services.account_request_decide(
-            by=request.user, request_id=request_id, approve=data["decision"] == "approve", note=data["note"]
+            by=request.user,
+            request_id=request_id,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+            through_provider=isinstance(getattr(request.user, "otp_device", None), IdentityLink),
         ),
         done=None,
         back=reverse("accounts:requests") + f"#request-{request_id}",

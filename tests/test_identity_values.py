@@ -6,6 +6,7 @@ link and its approver, masked to everyone else; the migration converts existing 
 from __future__ import annotations
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.urls import reverse
 from accounts import identities, services
 from accounts.models import AccountRequest, IdentityLink, OrganisationKind
 from accounts.roles import Role
+from audit.models import AccessEvent
 from lotsa.errors import DomainError
 from tests.factories import OrganisationFactory, UserFactory
 from tests.helpers import login_verified
@@ -58,7 +60,7 @@ def test_the_value_is_whole_to_its_administrator_and_approver_and_masked_to_anyo
         login_verified(client, people[who])
         text = client.get(page).content.decode()
         if who == "other_admin":
-            assert NUMBER not in text and "••••1234" in text, who
+            assert NUMBER not in text and "••••1234" not in text and "••••" in text, who
         else:
             assert NUMBER in text, who
     services.account_request_decide(by=people["supervisor"], request_id=request.pk, approve=True)
@@ -66,11 +68,21 @@ def test_the_value_is_whole_to_its_administrator_and_approver_and_masked_to_anyo
     client.logout()
     login_verified(client, people["other_admin"])
     text = client.get(account_page).content.decode()
-    assert NUMBER not in text and "••••1234" in text
+    assert NUMBER not in text and "••••1234" not in text and "••••" in text
     client.logout()
     login_verified(client, people["admin"])
     assert NUMBER in client.get(account_page).content.decode()
     assert identities.masked("ab") == "••••" and identities.masked("") == ""
+
+
+@pytest.mark.parametrize("value", [NUMBER, "19770707-1234", "770707-1234", "7707071234", "19770707+1234"])
+def test_a_value_that_looks_like_a_personal_number_shows_no_character(value):
+    assert identities.masked(value) == identities.MASK
+
+
+def test_another_value_shows_its_last_four_characters_only():
+    assert identities.masked("sara.lind-sub") == "••••-sub"
+    assert identities.masked("ab12cd34") == "••••cd34"
 
 
 def test_a_second_request_for_the_same_identity_is_refused_by_the_blind_index(people):
@@ -125,3 +137,32 @@ def test_the_migration_encrypts_existing_values_and_decrypts_them_back(people):
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
+
+
+def test_the_value_reaches_no_access_event_and_no_log(people, client, caplog):
+    """The value is personal data (invariant 4): asking for the link, a refused second request,
+    approving, finding it at login and every page that shows it leave it in no access event (reason,
+    target, any text), no change-log entry and no log line, whole or in any common spelling."""
+    caplog.set_level("DEBUG")
+    start = AccessEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    request = _request(people)
+    other = UserFactory(username="olle", organisation=people["worker"].organisation, roles=[])
+    with pytest.raises(DomainError):
+        identities.identity_link_request(by=people["admin"], user=other, provider=ISSUER, value=NUMBER)
+    services.account_request_decide(by=people["supervisor"], request_id=request.pk, approve=True)
+    assert identities.identity_find(provider=ISSUER, claim="personal_number", value=NUMBER) is not None
+    account_page = reverse("accounts:user_edit", kwargs={"user_id": people["worker"].pk})
+    for who in ("admin", "supervisor", "other_admin"):
+        client.logout()
+        login_verified(client, people[who])
+        client.get(reverse("accounts:requests"))
+        client.get(account_page)
+
+    events = AccessEvent.objects.filter(pk__gt=start)
+    assert events.filter(reason__icontains="identity").exists()  # the events are there, without it
+    spellings = {NUMBER, NUMBER[2:], f"{NUMBER[:8]}-{NUMBER[8:]}", f"{NUMBER[2:8]}-{NUMBER[8:]}"}
+    texts = [str(value) for row in events.values() for value in row.values() if isinstance(value, str)]
+    texts += [f"{entry.object_repr} {entry.changes}" for entry in LogEntry.objects.all()]
+    texts.append(caplog.text)
+    for text in texts:
+        assert not any(spelling in text for spelling in spellings), text[:300]

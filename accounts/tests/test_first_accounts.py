@@ -11,16 +11,17 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import installation, services
+from accounts import identities, installation, services
 from accounts.models import EnrolmentCode, IdentityLink, LoginKind, Organisation, OrganisationKind, User
 from accounts.roles import Role
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
 from tests.factories import OrganisationFactory, UserFactory
-from tests.helpers import events_since, head_seq
+from tests.helpers import events_since, head_seq, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,9 @@ def enrol_and_log_in(client, username) -> None:
 
 def test_a_fresh_installation_gets_an_administrator_and_a_supervisor_whose_codes_activate(client):
     start = head_seq()
-    output = run()
+    with translation.override("en"):
+        output = run()
+    assert "Without an identity provider no login made from these accounts ever reaches" in output
     admin, head = User.objects.get(username="forvaltare"), User.objects.get(username="chef")
     assert admin.role_codes() == {Role.ADMINISTRATOR} and head.role_codes() == {Role.SUPERVISOR}
     assert admin.organisation.kind == OrganisationKind.SYSTEM_MANAGEMENT and admin.organisation.is_active
@@ -105,10 +108,10 @@ def test_a_fresh_installation_gets_an_administrator_and_a_supervisor_whose_codes
     assert all(vocabulary.knows("reason", reason) for reason in events.values_list("reason", flat=True))
 
 
-def test_the_installations_supervisor_login_approves_only_until_a_four_eyes_reset(client):
-    """Invariant 5: the supervisor's first login was held by the installer alone. It logs in and approves
-    the first access approver, and reaches no page with personal data; the administrator then resets it,
-    the access approver approves, and the new two-part login reaches the supervisor's pages."""
+def _first_approver(client):
+    """The installation's two logins activated, the confined supervisor (logged in on ``client``) has
+    approved the first access approver: the administrator, the supervisor, the approver and the two
+    parts of the approver's code."""
     codes = codes_in(run())
     admin, head = User.objects.get(username="forvaltare"), User.objects.get(username="chef")
     activate(client, "forvaltare", codes["administrator"])
@@ -116,7 +119,31 @@ def test_the_installations_supervisor_login_approves_only_until_a_four_eyes_rese
     client.post(reverse("accounts:logout"))
     activate(client, "chef", codes["supervisor"])
     enrol_and_log_in(client, "chef")
+    approver, first, request = services.user_create(
+        by=admin,
+        username="behorig",
+        first_name="B",
+        last_name="H",
+        email="",
+        organisation=head.organisation,
+        roles={Role.ACCESS_APPROVER},
+    )
+    assert list(request.approvers.all()) == [head]
+    decided = client.post(
+        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
+    )
+    assert decided.status_code == 200
+    second = CODE.search(decided.content.decode()).group()  # the second part, once
+    return admin, head, User.objects.get(pk=approver.pk), first.text, second
 
+
+def test_the_installations_supervisor_login_is_confined_and_so_is_every_login_it_completes(client):
+    """Invariant 5: the supervisor's first login was held by the installer alone, who also holds the
+    administrator's. It logs in and approves the first access approver, and reaches no page with
+    personal data. The approver's code it completed is held alone too (the installer was given both
+    parts), so the approver's login is confined, and so is the supervisor's login reset with it: a chain
+    of logins one person held never reaches personal data."""
+    admin, head, approver, first, second = _first_approver(client)
     start = head_seq()
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:requests")
@@ -128,39 +155,77 @@ def test_the_installations_supervisor_login_approves_only_until_a_four_eyes_rese
     denials = events_since(start).filter(outcome=AccessOutcome.DENIED, actor_username="chef")
     assert denials.count() == 3
     assert set(denials.values_list("reason", flat=True)) == {installation.CONFINED_REASON}
-
-    # The first access approver: entered by the administrator, approved by the confined supervisor.
-    approver, _first, request = services.user_create(
-        by=admin,
-        username="behorig",
-        first_name="B",
-        last_name="H",
-        email="",
-        organisation=head.organisation,
-        roles={Role.ACCESS_APPROVER},
-    )
-    assert list(request.approvers.all()) == [head]
-    assert client.get(reverse("accounts:requests")).status_code == 200
-    decided = client.post(
-        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
-    )
-    assert decided.status_code == 200 and CODE.search(decided.content.decode())  # the second part, once
-    approver = User.objects.get(pk=approver.pk)
     assert approver.role_codes() == {Role.ACCESS_APPROVER}
 
-    # The reset of the supervisor's login waits for the access approver, never for the supervisor.
+    # The approver's code: two parts, both the installer's. The login it sets is held alone, confined.
+    code = EnrolmentCode.objects.get(user=approver)
+    assert code.needs_second_part and code.by_installation and code.completed_by == head
+    client.post(reverse("accounts:logout"))
+    assert activate(client, "behorig", first, second).status_code == 302
+    approver.refresh_from_db()
+    assert approver.login_kind == LoginKind.INSTALLATION and approver.login_held_alone
+    enrol_and_log_in(client, "behorig")
+    assert client.get(reverse("supervision:desk")).status_code == 403
+    assert installation.confined(approver, None)
+
+    # The reset of the supervisor's login waits for the access approver, never for the supervisor; the
+    # approver's confined login completes it, so the new login is still held alone, still confined.
     reset_first, reset = services.user_reset_credentials(by=admin, user=head)
     assert list(reset.approvers.all()) == [approver]
-    assert client.get(reverse("supervision:desk")).status_code == 403  # still confined meanwhile
     _decided, reset_second = services.account_request_decide(by=approver, request_id=reset.pk, approve=True)
-    head.refresh_from_db()
-    assert head.login_kind == LoginKind.NONE
     client.logout()
     assert activate(client, "chef", reset_first.text, reset_second.text).status_code == 302
     head.refresh_from_db()
-    assert head.login_kind == LoginKind.SPLIT and not head.login_held_alone
+    assert head.login_kind == LoginKind.INSTALLATION and head.login_held_alone
     enrol_and_log_in(client, "chef")
-    assert client.get(reverse("supervision:desk")).status_code == 200
+    assert client.get(reverse("supervision:desk")).status_code == 403
+
+
+def test_the_supervisors_login_through_the_provider_breaks_the_chain(client, settings):
+    """The way out: the supervisor's e-ID is linked to the account (the access approver approves the
+    link: a link is no code, and the provider, not the installer, proves who uses it), the supervisor
+    logs in through the city's identity provider, which is not confined, and approves a case worker's
+    account: that second part was never the installer's, so the case worker's login is not held alone."""
+    settings.LOTSA_OIDC_ISSUER, settings.LOTSA_OIDC_CLAIM = "https://idp.example.se", "sub"
+    admin, head, approver, _first, _second = _first_approver(client)
+    link_request = identities.identity_link_request(
+        by=admin, user=head, provider=settings.LOTSA_OIDC_ISSUER, value="chef-at-the-city"
+    )
+    assert list(link_request.approvers.all()) == [approver]
+    services.account_request_decide(by=approver, request_id=link_request.pk, approve=True)
+    link = IdentityLink.objects.get(user=head)
+
+    client.logout()
+    head.refresh_from_db()  # the password it set (the session is bound to it)
+    login_verified(client, head)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = link.persistent_id  # the session is the provider's login
+    session.save()
+    assert client.get(reverse("supervision:desk")).status_code == 200  # not confined
+    worker, first, request = services.user_create(
+        by=admin,
+        username="handlaggare",
+        first_name="H",
+        last_name="L",
+        email="",
+        organisation=head.organisation,
+        roles={Role.VBE_TEAM},
+    )
+    assert list(request.approvers.all()) == [head]
+    decided = client.post(
+        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
+    )
+    assert decided.status_code == 200, decided.content[:500]
+    second = CODE.search(decided.content.decode()).group()
+    code = EnrolmentCode.objects.get(user=worker)
+    assert code.completed_by == head and not code.by_installation
+
+    client.logout()
+    assert activate(client, "handlaggare", first.text, second).status_code == 302
+    worker.refresh_from_db()
+    assert worker.login_kind == LoginKind.SPLIT and not worker.login_held_alone
+    enrol_and_log_in(client, "handlaggare")
+    assert client.get(reverse("cases:my_cases")).status_code == 200
 
 
 def test_a_login_through_the_provider_is_not_the_installers_and_is_not_confined(rf):
@@ -177,7 +242,7 @@ def test_a_second_run_is_refused_and_changes_nothing():
     run()
     counts = User.objects.count(), Organisation.objects.count(), EnrolmentCode.objects.count()
     events = AccessEvent.objects.count()
-    with pytest.raises(CommandError, match="has accounts already"):
+    with translation.override("en"), pytest.raises(CommandError, match="has accounts already"):
         run("--unit=Ett annat team")
     assert (User.objects.count(), Organisation.objects.count(), EnrolmentCode.objects.count()) == counts
     assert AccessEvent.objects.count() == events
@@ -185,7 +250,7 @@ def test_a_second_run_is_refused_and_changes_nothing():
 
 def test_any_account_at_all_makes_it_refuse():
     UserFactory(username="someone")
-    with pytest.raises(CommandError, match="Nothing was changed"):
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing was changed"):
         run()
     assert not User.objects.filter(username__in=["forvaltare", "chef"]).exists()
 
@@ -205,7 +270,7 @@ def test_a_failure_half_way_leaves_nothing(monkeypatch):
 def test_a_named_unit_is_used_when_it_fits_and_refused_when_it_does_not():
     unit = OrganisationFactory(name="Rinkeby-Kista stadsdelsförvaltning")
     police = OrganisationFactory(name="Polisen", kind=OrganisationKind.POLICE)
-    with pytest.raises(CommandError, match="fitting kind"):
+    with translation.override("en"), pytest.raises(CommandError, match="fitting kind"):
         run(f"--unit={police.name}")
     assert not User.objects.exists()
     run(f"--unit={unit.name}")
@@ -214,7 +279,7 @@ def test_a_named_unit_is_used_when_it_fits_and_refused_when_it_does_not():
 
 
 def test_bad_input_is_refused_clearly():
-    with pytest.raises(CommandError, match="two usernames"):
+    with translation.override("en"), pytest.raises(CommandError, match="two usernames"):
         call_command(
             "lotsa_first_accounts",
             "--administrator=samma",
@@ -222,7 +287,7 @@ def test_bad_input_is_refused_clearly():
             "--unit=U",
             stdout=io.StringIO(),
         )
-    with pytest.raises(CommandError, match="Nothing was changed"):
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing was changed"):
         call_command(
             "lotsa_first_accounts",
             "--administrator=bad name!",

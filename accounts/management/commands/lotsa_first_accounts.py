@@ -80,14 +80,17 @@ class Command(BaseCommand):
             _("   Enrolment code: %(code)s") % {"code": made.supervisor_code.text},
             _(
                 "   You have seen this code, so the login it sets is one person held alone: it approves "
-                "the first accounts only and reaches no personal data until it is reset with four eyes."
+                "account requests only and reaches no personal data; a login with e-ID reaches more."
             ),
             "",
             _(
-                "Next: the administrator creates an access approver, and the supervisor approves it. Then "
-                "the administrator resets the supervisor's login and the access approver approves that: "
-                "the supervisor's new login, from a two-part code, reaches the supervisor's pages. See "
-                'docs/operations.md, "The first accounts".'
+                "Next: the administrator creates an access approver, and the supervisor approves it. "
+                "Every login a code sets whose second part a login you held completed is confined too: "
+                "it approves, nothing else. Only a login through the city's identity provider (e-ID) "
+                "ends that chain: connect the supervisor's e-ID (the administrator asks, the access "
+                "approver approves), and the supervisor, logged in with e-ID, approves the other "
+                "accounts. Without an identity provider no login made from these accounts ever reaches "
+                'personal data. See docs/operations.md, "The first accounts".'
             ),
         ]
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
