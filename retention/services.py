@@ -214,6 +214,8 @@ def hold_place(*, by: User, item_id, reason: str, review_on: dt.date) -> Hold:
         raise DomainError(_("The hold's review date must be in the future."))
     if item.state == ItemState.ERASED:
         raise DomainError(_("The record is erased already."))
+    if item.state == ItemState.NO_LONGER_DUE:
+        raise DomainError(_("The record is no longer due: there is nothing to hold."))
     if Hold.objects.filter(person_id=item.person_id, lifted_at__isnull=True).exists():
         raise DomainError(_("The record is held already."))
     hold.save()
