@@ -187,8 +187,14 @@ def destruction_list_approve(*, by: User, list_id) -> DestructionList:
     each record on it that is not held (or waits for the archive) and issues the certificate."""
     drawn = _list_for_update(list_id)
     access.check(by, Action.DECIDE, drawn, purpose=RETENTION)
-    drawn.status, drawn.approved_by, drawn.approved_at = ListStatus.APPROVED, by, timezone.now()
+    now = timezone.now()
+    drawn.status, drawn.approved_by, drawn.approved_at = ListStatus.APPROVED, by, now
     drawn.save(update_fields=["status", "approved_by", "approved_at"])
+    # What is no longer due is taken off now, so the approver's list is the one carried out (checked
+    # again at carry-out all the same).
+    waiting = list(drawn.items.select_for_update().filter(state__in=[ItemState.DUE, ItemState.TO_ARCHIVE]))
+    held = held_people(item.person_id for item in waiting)
+    _no_longer_due([item for item in waiting if item.person_id not in held], now)
     return drawn
 
 

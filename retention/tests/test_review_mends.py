@@ -186,3 +186,12 @@ def test_a_certificate_whose_event_was_pruned_verifies_by_the_pruning_record(uni
     Pruning.objects.create(**pruning.signed(fields, private))
     assert certificate.verify(issued)["list"] == issued.destruction_list_id
     assert certificate.seal_of(issued) == "an event pruned under pruning record 1 (signed)"
+
+
+def test_a_record_with_a_new_entry_before_the_approval_is_taken_off_at_the_approval(unit):  # noqa: F811
+    with travel(2026, 1, 2):
+        drawn = services.destruction_list_draw(organisation_id=unit.org.pk)
+        CaseFactory(person=unit.plain.person, owner_unit=unit.org, responsible=unit.worker)
+        services.destruction_list_approve(by=unit.sup, list_id=drawn.pk)
+    assert drawn.items.get(person_id=unit.plain.person_id).state == ItemState.NO_LONGER_DUE
+    assert drawn.items.get(person_id=unit.appealed.person_id).state == ItemState.DUE
