@@ -411,17 +411,25 @@ def _request_decided(request, decided, issued):
     return "accounts:requests"
 
 
+def _decider(request) -> dict:
+    """Who decides, and whether they logged in through the identity provider (an identity link is
+    then the session's verified device): a second part completed so is not held alone."""
+    return {
+        "by": request.user,
+        "through_provider": isinstance(getattr(request.user, "otp_device", None), IdentityLink),
+    }
+
+
 @require_POST
 def account_request_decide(request, request_id: int):
     return post_form(
         request,
         forms.DecisionForm(request.POST),
         change=lambda data: services.account_request_decide(
-            by=request.user,
+            **_decider(request),
             request_id=request_id,
             approve=data["decision"] == "approve",
             note=data["note"],
-            through_provider=isinstance(getattr(request.user, "otp_device", None), IdentityLink),
         ),
         done=None,
         back=reverse("accounts:requests") + f"#request-{request_id}",

@@ -75,6 +75,9 @@ PURPOSES = {
     ),
     "ask to be assigned": pgettext_lazy("access purpose", "asking to be assigned to the case"),
     "assess a report of concern": pgettext_lazy("access purpose", "assessing a report of concern"),
+    "protection assessment of a report of concern": pgettext_lazy(
+        "access purpose", "the protection assessment of a report of concern"
+    ),
     "assess threat and protection need": pgettext_lazy(
         "access purpose", "assessing the threat and the need for protection"
     ),
@@ -288,6 +291,9 @@ REASONS = {
     ),
     "supervisor of the unit, not the requester": pgettext_lazy(
         "access reason", "supervisor of the unit, not the requester"
+    ),
+    "supervisor of the unit: a record without a case": pgettext_lazy(
+        "access reason", "supervisor of the unit: a record of the unit without a case"
     ),
     "BOPS assesses threat and protection for the programme": pgettext_lazy(
         "access reason", "BOPS assesses threat and protection for the programme"

@@ -19,17 +19,38 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.db.models import Count, Max, Q
+from django.db.models import Count, DateField, DateTimeField, Max, Q
+from django.utils import timezone
 
 # Each record that is an entry of the file, with the moments it was written (or changed for good).
+# A field may be a date (``*_on``) or a field of a related row (``meeting__held_on``): a day counts
+# as written at its local noon (only its local day matters to the rules).
 SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cases.Case", ("opened_at", "closed_at")),
     ("cases.JournalEntry", ("created_at", "signed_at")),
     ("cases.CaseStatusChange", ("changed_at",)),
+    ("cases.FirstContact", ("created_at",)),
+    ("cases.FirstContactMeeting", ("recorded_at",)),
+    ("cases.ConcernReport", ("recorded_at",)),
+    ("cases.Handover", ("sent_at", "decided_at", "kept_open_at")),
+    ("cases.ProtectionLowering", ("decided_at",)),
     ("consent.Consent", ("recorded_at", "withdrawn_at")),
     ("consent.Disclosure", ("disclosed_at",)),
     ("sig.ThreatAssessment", ("recorded_at",)),
     ("sig.SharedEntry", ("created_at",)),
+    ("sig.Meeting", ("held_on",)),
+    ("sig.MinutesItem", ("meeting__held_on",)),
+    ("sig.Goal", ("created_at",)),
+    ("sig.PlanAction", ("done_on",)),
+    (
+        "defectors.Enrolment",
+        (
+            "conditions_signed_on",
+            "not_protected_witness_confirmed_at",
+            "threat_lowered_at",
+            "continue_decided_at",
+        ),
+    ),
     ("defectors.BopsAssessment", ("recorded_at",)),
     ("defectors.SupportDecision", ("created_at", "reviewed_at")),
     ("defectors.Intervention", ("decided_at",)),
@@ -38,6 +59,17 @@ SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("relatives.Relation", ("recorded_at",)),
     ("relatives.SupportConversation", ("recorded_at",)),
 )
+# Records about a person that are not entries of the file: the staff's requests about the file (to
+# be assigned, to take a case over, to merge two records, to read it in an emergency) are
+# administration of access, not documentation of the person's matter; a request to read or take
+# over a file must not push its erasure five years on. They are kept or erased with the person
+# (cases.services.person_erase), and the access log has each of them.
+NOT_ENTRIES: dict[str, str] = {
+    "cases.AssignmentRequest": "a staff member's request to be assigned to the case",
+    "cases.HandoverRequest": "a unit's request to take a case over",
+    "cases.PersonMerge": "a request to merge two records of one person",
+    "consent.EmergencyAccess": "a staff member's emergency access to read the file",
+}
 CASE = "cases.Case"
 PLACEMENT = "defectors.Placement"
 # People per query: each of the union's parts names them all, and a query's parameters are bounded
@@ -58,24 +90,51 @@ def last_entries(person_ids: Iterable) -> dict:
     return found
 
 
+def _person_field(model) -> str:
+    """The field naming the person a record is about (a concern report's is its child)."""
+    return model.encryption_subject_field.removesuffix("_id")
+
+
+def _is_day(model, field: str) -> bool:
+    *path, last = field.split("__")
+    for step in path:
+        model = model._meta.get_field(step).related_model
+    found = model._meta.get_field(last)
+    return isinstance(found, DateField) and not isinstance(found, DateTimeField)
+
+
+def _as_moment(at) -> dt.datetime:
+    """A union's value as an aware moment: a day at its local noon, a naive moment (SQLite hands a
+    union's values back as text, in UTC) made aware."""
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at) if len(at) > 10 else dt.date.fromisoformat(at)
+    if not isinstance(at, dt.datetime):
+        return timezone.make_aware(dt.datetime.combine(at, dt.time(12)))
+    if timezone.is_naive(at):
+        return timezone.make_aware(at, dt.UTC)
+    return at
+
+
 def _last_entries(ids: list) -> dict:
-    parts = []
+    # Days and moments are read by two unions (a union's columns have one type).
+    parts: dict[bool, list] = {False: [], True: []}
     for label, fields in SOURCES:
         model = apps.get_model(label)
+        person = _person_field(model)
         for field in fields:
-            parts.append(
-                model._base_manager.filter(person_id__in=ids, **{f"{field}__isnull": False})
+            parts[_is_day(model, field)].append(
+                model._base_manager.filter(**{f"{person}_id__in": ids, f"{field}__isnull": False})
                 .order_by()
-                .values("person_id")
+                .values(person)
                 .annotate(at=Max(field))
-                .values_list("person_id", "at")
+                .values_list(person, "at")
             )
     found: dict = {}
-    for person_id, at in parts[0].union(*parts[1:], all=True):
-        if isinstance(at, str):  # SQLite hands a union's dates back as text
-            at = dt.datetime.fromisoformat(at)
-        if person_id not in found or at > found[person_id]:
-            found[person_id] = at
+    for queries in parts.values():
+        for person_id, at in queries[0].union(*queries[1:], all=True):
+            at = _as_moment(at)
+            if person_id not in found or at > found[person_id]:
+                found[person_id] = at
     return found
 
 
@@ -111,13 +170,14 @@ def record_counts(person_ids: Iterable) -> dict:
 
 def _count_into(found: dict, ids: list) -> None:
     for label, _fields in SOURCES:
+        model = apps.get_model(label)
+        person = _person_field(model)
         rows = (
-            apps.get_model(label)
-            ._base_manager.filter(person_id__in=ids)
+            model._base_manager.filter(**{f"{person}_id__in": ids})
             .order_by()
-            .values("person_id")
+            .values(person)
             .annotate(n=Count("pk"))
-            .values_list("person_id", "n")
+            .values_list(person, "n")
         )
         for person_id, n in rows:
             found.setdefault(person_id, {})[label] = n

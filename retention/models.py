@@ -32,6 +32,8 @@ class ItemState(models.TextChoices):
     TO_ARCHIVE = "to_archive", _("To the archive first")
     ARCHIVED = "archived", _("Archived, to be erased")
     ERASED = "erased", _("Erased")
+    # Checked again when the list was carried out: a new case or entry since the draw moved its date.
+    NO_LONGER_DUE = "no_longer_due", _("No longer due (new case or entry)")
 
 
 class HoldReason(models.TextChoices):
@@ -84,6 +86,8 @@ class ListItem(models.Model):
     state = models.CharField(max_length=16, choices=ItemState.choices)
     erased_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Born on a research day: to the archive before the erasure (whichever rule set the window).
+    for_research = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -174,5 +174,6 @@ def erasure_due(facts: Facts) -> Verdict:
     if governing.completion == NOT_ERASED:
         return Verdict(governing, KEPT)
     duty_on, erase_from, erase_by = _window(governing, facts.last_entry_at)
-    outcome = HELD if facts.held else (RESEARCH if governing.id.endswith("-research") else ERASE)
+    # Born on a research day: kept for research whichever rule sets the window (a placement's too).
+    outcome = HELD if facts.held else (RESEARCH if is_research_day(facts.birth_day) else ERASE)
     return Verdict(governing, outcome, duty_on, erase_from, erase_by)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retention.certificate import CertificateError, verify
+from retention.certificate import CertificateError, seal_of, verify
 from retention.models import Certificate
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(
                 f"list {certificate.destruction_list_id}: verified ({len(body['records'])} records, "
-                f"sha256 {certificate.digest}, event {certificate.sealed_by})"
+                f"sha256 {certificate.digest}, sealed by {seal_of(certificate)})"
             )
         if failed:
             raise CommandError(f"{failed} certificate(s) do not verify")
