@@ -69,8 +69,8 @@ PASS_THROUGH = {
     "ground.citation": "the citation of a legal ground (consent.grounds), shown as cited",
     "ground.code": "a legal ground's code (consent.grounds), which has words of its own",
     "handover.purpose": "a hand-over's purpose: one of lotsa.vocabulary.Purpose",
-    "purpose": "in cases/handovers/models.py: a hand-over purpose (lotsa.vocabulary.Purpose) the overdue "
-    "query filters on, not a column of the log",
+    "handover_purpose": "a hand-over purpose (lotsa.vocabulary.Purpose) the overdue query filters on "
+    "(cases.handovers.models), not a column of the log",
     "tuple(purposes)": "hand-over purposes (lotsa.vocabulary.Purpose) a consent query filters on, "
     "not a column of the log (consent.policy.purposes_consented)",
     "terms.purpose": "a consent's purpose: one of lotsa.vocabulary.Purpose",

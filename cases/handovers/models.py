@@ -115,8 +115,8 @@ class HandoverQuerySet(GuardedQuerySet):
         at = at or timezone.now()
         named = settings.LOTSA_HANDOVER_DECIDE_WITHIN
         late = Q(sent_at__lt=at - _default_decide_within()) & ~Q(purpose__in=list(named))
-        for purpose, within in named.items():
-            late |= Q(purpose=purpose, sent_at__lt=at - within)
+        for handover_purpose, within in named.items():
+            late |= Q(purpose=handover_purpose, sent_at__lt=at - within)
         return self.undecided().filter(late)
 
     def closing_to_propose(self):
