@@ -423,14 +423,14 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
     journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)
     entries = list(journal.object_list)
-    matrix = consent_queries.matrix_for(case)
+    consents = list(consent_queries.consents_of(case))
+    matrix = consent_queries.matrix_for(case, consents=consents)  # read once: the list and the matrix
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
     try:
         group = case.intervention_group
     except ObjectDoesNotExist:
         group = None
-    consents = list(consent_queries.consents_of(case))
     history = list(case.status_changes.select_related("changed_by").order_by("changed_at"))
     reassignments = list(case.reassignments.select_related("from_user", "to_user", "by"))
     handovers_sent = list(case.handovers_sent.select_related("to_unit").order_by("sent_at"))
