@@ -282,6 +282,9 @@ class CaseStatusChange(PersonalRecord):
 
     class Meta:
         ordering = ["changed_at"]
+        # The lists' latest activity (cases.selectors.with_latest_activity): a case's newest change,
+        # read from the index alone, as journal_case_newest does for its entries.
+        indexes = [models.Index(fields=["case", "-changed_at"], name="status_case_newest")]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.status}"

@@ -168,7 +168,10 @@ def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
     that is near enough to hand the case over now (or None)."""
     filters = filters or CaseFilter.opening()
     cases = filters.apply(with_latest_activity(cases_visible_to(user=user)))
-    cases = cases.select_related("person", "owner_unit", "responsible")
+    # Not the owning unit (the list never shows it; the filter names it already): joined, it let
+    # SQLite scan the organisations as the outer loop and read the user's cases once per organisation
+    # (docs/benchmarks.md, "My cases on SQLite").
+    cases = cases.select_related("person", "responsible")
     if not cases.query.order_by:
         cases = cases.order_by("-latest_activity", "pk")
     horizon = youth_unit_hand_over_by()
@@ -424,14 +427,14 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
     journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)
     entries = list(journal.object_list)
-    matrix = consent_queries.matrix_for(case)
+    consents = list(consent_queries.consents_of(case))
+    matrix = consent_queries.matrix_for(case, consents=consents)  # read once: the list and the matrix
     for entry in entries:
         entry.outside = [row["organisation"].name for row in matrix if entry.category in row["categories"]]
     try:
         group = case.intervention_group
     except ObjectDoesNotExist:
         group = None
-    consents = list(consent_queries.consents_of(case))
     history = list(case.status_changes.select_related("changed_by").order_by("changed_at"))
     reassignments = list(case.reassignments.select_related("from_user", "to_user", "by"))
     handovers_sent = list(case.handovers_sent.select_related("to_unit").order_by("sent_at"))

@@ -5,7 +5,8 @@ time (``lotsa.vocabulary.CROSSING_PURPOSES``): under a consent *for that purpose
 both the viewer's organisation and the recording one, or — the purpose ``LEGAL_GROUND`` — under a
 recorded disclosure (consent.grounds) to the viewer's organisation that has not run out. A read that
 names no such purpose crosses nothing. A deactivated organisation is covered by nothing; an erased
-person is shared with no one. Nothing is cached: every request asks again, so a withdrawal or an
+person is shared with no one. Nothing is cached across requests (a page may share one read within its
+request: lotsa.context.request_memo): every request asks again, so a withdrawal or an
 expiry takes effect on the very next request.
 
 What keeps a consent in force is written here too (``covering`` in SQL, ``consent_status`` for one
@@ -32,6 +33,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from consent.models import Consent, ConsentStatus, Disclosure, EmergencyAccess
+from lotsa import context
 from lotsa.access import Decision
 from lotsa.vocabulary import LEGAL_GROUND, Purpose
 
@@ -264,36 +266,69 @@ def organisations_named(*, person_id, purpose: str, at: dt.datetime | None = Non
     return named
 
 
-def grants_for_person(*, person_id, recorded_by_id: int, at: dt.datetime | None = None) -> list[tuple]:
+def in_force_among(consents, *, person, at: dt.datetime | None = None) -> list[Consent]:
+    """Of the person's consents already read (for a page that lists them too), those in force at
+    ``at``: the rule of ``covering`` for each one (``consent_status``), none for an erased person, as
+    ``consents_in_force`` would read them again."""
+    if person.erased_at is not None:
+        return []
+    return [
+        consent
+        for consent in consents
+        if consent.withdrawn_at is None and consent_status(consent, at) == ConsentStatus.ACTIVE
+    ]
+
+
+def grants_for_person(
+    *, person_id, recorded_by_id: int, at: dt.datetime | None = None, consents_in_force_now=None
+) -> list[tuple]:
     """Every crossing that holds now for what ``recorded_by_id`` recorded of the person:
-    ``(organisation id, category, consent or None, disclosure or None)``, the recording organisation
-    itself left out."""
+    ``(organisation, category, consent or None, disclosure or None)``, the recording organisation
+    itself left out. ``consents_in_force_now``: the person's consents in force with their recipients,
+    if the caller has read them already (``in_force_among``), so that a page reads them once."""
     at = at or timezone.now()
     grants = []
-    for consent in consents_in_force(person_id=person_id, at=at):
-        recipients = {o.pk for o in consent.recipients.all() if o.is_active}
+    if consents_in_force_now is None:
+        consents_in_force_now = consents_in_force(person_id=person_id, at=at)
+    for consent in consents_in_force_now:
+        recipients = {o.pk: o for o in consent.recipients.all() if o.is_active}
         if recorded_by_id not in recipients:
             continue
-        for organisation_id in recipients - {recorded_by_id}:
+        for organisation_id, organisation in recipients.items():
+            if organisation_id == recorded_by_id:
+                continue
             for category in consent.categories:
-                grants.append((organisation_id, category, consent, None))
+                grants.append((organisation, category, consent, None))
     disclosures = Disclosure.objects.filter(
         person_id=person_id,
         organisation_id=recorded_by_id,
         access_until__gte=timezone.localdate(at),
         recipient__is_active=True,
-    )
+    ).select_related("recipient")
     for disclosure in disclosures:
         for category in disclosure.categories:
-            grants.append((disclosure.recipient_id, category, None, disclosure))
+            grants.append((disclosure.recipient, category, None, disclosure))
     return grants
 
 
 def emergency_access_open_for(user, case):
     """The user's own open emergency access to the case, if any: the access decision counts it (two
-    steps, with a reason, reviewed afterwards), and the case page shows it."""
-    return (
-        EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
-        .order_by("-expires_at")
-        .first()
+    steps, with a reason, reviewed afterwards), and the case page shows it. Read once a request (the
+    decisions and the page share it; ``emergency_access_start`` forgets it), never across requests."""
+    return context.request_memo(
+        _emergency_key(user, case),
+        lambda: (
+            EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
+            .order_by("-expires_at")
+            .first()
+        ),
     )
+
+
+def _emergency_key(user, case) -> tuple:
+    return ("consent.emergency_access", user.pk, case.pk)
+
+
+def emergency_access_opened(user, case) -> None:
+    """Forget the request's memo of the user's emergency access to the case (it was just opened)."""
+    context.request_forget(_emergency_key(user, case))

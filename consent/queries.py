@@ -8,7 +8,6 @@ from django.utils import formats, timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation
 from consent import grounds, policy
 from consent.models import Consent, Disclosure
 from lotsa.vocabulary import InformationCategory, Purpose
@@ -59,20 +58,24 @@ def consents_in_force_of(case) -> list[Consent]:
     )
 
 
-def matrix_for(case, at=None) -> list[dict]:
+def matrix_for(case, at=None, consents=None) -> list[dict]:
     """Which organisations outside the owning unit may see which categories now, and on what ground
-    (the crossings come from consent.policy; this only words them)."""
+    (the crossings come from consent.policy; this only words them). ``consents``: the person's
+    consents with their recipients, if the page has read them already (consents_of), so that it
+    reads them once."""
+    in_force = None if consents is None else policy.in_force_among(consents, person=case.person, at=at)
     rows: dict[int, dict] = {}
-    for organisation_id, category, consent, disclosure in policy.grants_for_person(
-        person_id=case.person_id, recorded_by_id=case.owner_unit_id, at=at
+    organisations = {}
+    for organisation, category, consent, disclosure in policy.grants_for_person(
+        person_id=case.person_id, recorded_by_id=case.owner_unit_id, at=at, consents_in_force_now=in_force
     ):
         if consent is not None:
             label = _("consent until %(date)s") % {"date": formats.date_format(consent.valid_until, "Y-m-d")}
         else:
             ground = grounds.ground(disclosure.ground)
             label = ground.citation if ground else disclosure.ground
-        rows.setdefault(organisation_id, {}).setdefault(category, []).append(label)
-    organisations = Organisation.objects.in_bulk(list(rows))
+        organisations[organisation.pk] = organisation
+        rows.setdefault(organisation.pk, {}).setdefault(category, []).append(label)
     return [
         {
             "organisation": organisations[organisation_id],

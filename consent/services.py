@@ -17,7 +17,7 @@ from audit import services as audit
 from audit.models import Action
 from cases import personal_number as pnr
 from cases import queries as case_queries
-from consent import grounds
+from consent import grounds, policy
 from consent.models import Consent, ConsentReviewOutcome, Disclosure, EmergencyAccess, GivenHow, Review
 from lotsa import access
 from lotsa.errors import DomainError
@@ -219,6 +219,7 @@ def emergency_access_start(*, by, case_id, reason: str) -> EmergencyAccess:
     )
     emergency.reason = reason.strip()
     emergency.save()
+    policy.emergency_access_opened(by, case)
     Review.objects.create(
         organisation_id=case.owner_unit_id,
         emergency_access=emergency,

@@ -20,6 +20,9 @@ class RequestInfo:
     # How many access decisions this request has recorded in all (lotsa.posting: a service's refusal
     # that came before any decision is decided as the page's act before its message is shown).
     decided: int = 0
+    # What this request has read once and shares between its decisions and its page (request_memo):
+    # dropped with the request, so that nothing read here outlives it.
+    memo: dict = field(default_factory=dict)
 
 
 _current: ContextVar[RequestInfo | None] = ContextVar("lotsa_request", default=None)
@@ -36,3 +39,26 @@ def bind(info: RequestInfo) -> Iterator[RequestInfo]:
         yield info
     finally:
         _current.reset(token)
+
+
+_UNSET = object()
+
+
+def request_memo(key, compute):
+    """``compute()``, read once for the request being served and shared within it; outside a request
+    (a command, a task, a test calling a selector) computed every time. Never kept across requests,
+    so a withdrawal or an expiry takes effect on the next one."""
+    info = _current.get()
+    if info is None:
+        return compute()
+    value = info.memo.get(key, _UNSET)
+    if value is _UNSET:
+        value = info.memo[key] = compute()
+    return value
+
+
+def request_forget(key) -> None:
+    """Drop what the request remembered under ``key`` (it has just changed)."""
+    info = _current.get()
+    if info is not None:
+        info.memo.pop(key, None)

@@ -161,6 +161,12 @@ def key_cache() -> Iterator[None]:
         _key_cache.reset(token)
 
 
+def cached_subjects() -> frozenset[uuid.UUID] | None:
+    """The subjects whose unwrapped keys the current request (or block) holds; None outside any."""
+    cache = _key_cache.get()
+    return None if cache is None else frozenset(cache)
+
+
 def _data_key_model():
     return DataKey
 

@@ -231,3 +231,47 @@ def test_account_requests(world):
 
     assert_constant(lambda: account_selectors.account_requests_waiting_for(user=supervisor), grow)
     assert_constant(lambda: account_selectors.account_requests_recent(user=administrator), grow)
+
+
+def _reads_of(queries, table: str) -> int:
+    return sum(1 for query in queries if f'FROM "{table}"' in query["sql"])
+
+
+def test_the_case_page_reads_consents_and_emergency_access_once(world):
+    """The consent list and the sharing matrix share one read of the person's consents, and the
+    access decisions and the page share one read of the user's emergency access (a request-scoped
+    memo); the page's queries stay constant as consents grow, and the matrix is the one the policy
+    would read by itself."""
+    from consent import queries as consent_queries
+    from consent.services import consent_withdraw, emergency_access_start
+    from lotsa import context
+
+    reader, worker = world.users["social_worker_unassigned"], world.users["social_worker"]
+    emergency_access_start(by=reader, case_id=world.case_a.pk, reason="Akut fara")
+
+    def page():
+        with context.bind(context.RequestInfo()):
+            return case_selectors.case_page_for(user=reader, case_id=world.case_a.pk)
+
+    def grow(n):
+        for _ in range(n):
+            _consent(world, world.case_a, recipients=[world.district_a.pk, world.police.pk])
+
+    grow(2)
+    withdrawn = _consent(world, world.case_a, recipients=[world.district_a.pk, world.district_b.pk])
+    consent_withdraw(by=worker, consent_id=withdrawn.pk, case_id=world.case_a.pk, how="oral", note="")
+    page()
+    with CaptureQueriesContext(connection) as small:
+        shown = page()
+    grow(5)
+    with CaptureQueriesContext(connection) as large:
+        shown_large = page()
+    assert len(shown_large["consents"]) == len(shown["consents"]) + 5
+    assert len(large.captured_queries) == len(small.captured_queries)
+    for queries in (small.captured_queries, large.captured_queries):
+        assert _reads_of(queries, "consent_consent") == 1
+        assert _reads_of(queries, "consent_emergencyaccess") == 1
+    assert shown_large["emergency"] is not None
+    # The same matrix as the policy's own read, the withdrawn consent's recipient left out.
+    assert shown_large["matrix"] == consent_queries.matrix_for(world.case_a)
+    assert [row["organisation"] for row in shown_large["matrix"]] == [world.police]
