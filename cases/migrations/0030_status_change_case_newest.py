@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0028_handover_request'),
+        ('cases', '0029_concern_protection_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
