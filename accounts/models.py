@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device
+from django_otp.models import Device, DeviceManager
 
 # The roles and the role sets live in accounts/roles.py, below every app: import them from there.
 from accounts.roles import CASE_ROLES, GUARDED_ROLES, SOCIAL_SERVICES_ROLES, Role
 from lotsa.crypto import BlindIndexField, EncryptedTextField
+from lotsa.querysets import GuardedQuerySet
 
 
 class OrganisationKind(models.TextChoices):
@@ -353,6 +354,9 @@ class AccountRequest(models.Model):
         User, through="RequestApprover", related_name="approvable_requests", blank=True
     )
 
+    # The identity value is encrypted: bulk writes, which would bypass its encryption, are refused.
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["requested_at"]
         verbose_name = _("account request")
@@ -464,6 +468,9 @@ class IdentityLink(Device):
     value_index = BlindIndexField(source="value")
     request = models.ForeignKey(AccountRequest, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(auto_now_add=True)
+
+    # django-otp's device manager, over a queryset that refuses bulk writes (the value is encrypted).
+    objects = DeviceManager.from_queryset(GuardedQuerySet)()
 
     class Meta:
         constraints = [

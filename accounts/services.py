@@ -70,6 +70,11 @@ class LoginMethod:
         return text[:300]
 
 
+# Refusing pending requests in bulk writes their status and a fixed note, never an encrypted field
+# (an identity value stays as it was sealed): the guard of AccountRequest's queryset allows it, said so.
+BULK_REFUSAL = "pending requests refused: status and a fixed note only, no encrypted field"
+
+
 PASSWORD_AND_TOTP = LoginMethod(method="password and second factor")
 PASSWORD_AND_PASSKEY = LoginMethod(method="password and passkey")
 
@@ -140,7 +145,7 @@ def _void_codes(user: User) -> None:
     for code in codes:
         code.voided_at = timezone.now()
         code.save(update_fields=["voided_at"])
-    AccountRequest.objects.filter(
+    AccountRequest.objects.bypassing_guard(BULK_REFUSAL).filter(
         pk__in=[code.request_id for code in codes if code.request_id], status=AccountRequestStatus.PENDING
     ).update(
         status=AccountRequestStatus.REFUSED,
@@ -280,7 +285,7 @@ def user_create(
 
 
 def _refuse_pending(user: User, kinds, note: str) -> None:
-    AccountRequest.objects.filter(
+    AccountRequest.objects.bypassing_guard(BULK_REFUSAL).filter(
         kind__in=kinds, subject_user=user, status=AccountRequestStatus.PENDING
     ).update(status=AccountRequestStatus.REFUSED, decision_note=note)
 
@@ -645,7 +650,7 @@ def _end_organisation_sessions(*, by: User, organisation: Organisation) -> None:
 
 
 def _refuse_pending_activation(organisation: Organisation) -> None:
-    AccountRequest.objects.filter(
+    AccountRequest.objects.bypassing_guard(BULK_REFUSAL).filter(
         kind=RequestKind.ORGANISATION_ACTIVATE, organisation=organisation, status=AccountRequestStatus.PENDING
     ).update(
         status=AccountRequestStatus.REFUSED, decision_note="withdrawn: the organisation was left inactive"
