@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -16,7 +17,8 @@ from accounts.models import User
 from accounts.roles import Role
 from cases.models import Case, Person
 from retention import jobs, services
-from retention.models import DestructionList, ItemState, ListItem, ListStatus
+from retention.models import DestructionList, ItemState, ListStatus
+from retention.tests.archive_key import archive_configured
 from tests.helpers import login_verified
 from tests.test_crawl import crawl
 
@@ -38,31 +40,38 @@ def test_drill_erase_a_list_then_every_page_answers_and_the_log_verifies(client,
     settings.LOTSA_AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
     with override_settings(DEMO_MODE=True):
         call_command("load_demo", stdout=io.StringIO())
-    supervisor = User.objects.filter(role_grants__role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
-    unit = supervisor.organisation
-    erased_cases = list(Case.objects.filter(owner_unit=unit).order_by("opened_at")[:2])
-    now = timezone.now()
-    # The list as the job draws it when these records are due (the demo's records are young).
-    drawn = DestructionList.objects.create(
-        organisation=unit, month=now.date().replace(day=1), act="2001", drawn_at=now
+    # Nine years on, the demo's closed files are due: the job draws the lists, as it would that month.
+    later = timezone.now() + dt.timedelta(days=9 * 365)
+    with (
+        time_machine.travel(later, tick=True),
+        override_settings(LOTSA_RETENTION_ACT="2001"),
+        archive_configured(tmp_path),
+    ):
+        _drill(client)
+
+
+def _drill(client):
+    assert jobs.draw_lists() >= 1
+    drawn = (
+        DestructionList.objects.filter(items__state__in=[ItemState.DUE, ItemState.TO_ARCHIVE])
+        .distinct()
+        .order_by("pk")
+        .first()
     )
-    ListItem.objects.bulk_create(
-        ListItem(
-            destruction_list=drawn,
-            person_id=case.person_id,
-            rule_id="sol2001-file",
-            last_entry_at=now - dt.timedelta(days=6 * 365),
-            erase_from=now.date().replace(month=1, day=1),
-            erase_by=now.date().replace(month=12, day=31),
-            state=ItemState.DUE,
-        )
-        for case in {case.person_id: case for case in erased_cases}.values()
+    unit = drawn.organisation
+    supervisor = (
+        User.objects.filter(role_grants__role=Role.SUPERVISOR, is_active=True, organisation=unit)
+        .order_by("pk")
+        .first()
     )
+    erased_people = list(drawn.items.values_list("person_id", flat=True))
+    erased_cases = list(Case.objects.filter(person_id__in=erased_people))
     services.destruction_list_approve(by=supervisor, list_id=drawn.pk)
-    assert jobs.carry_out_lists() == 1
+    jobs.carry_out_lists()
     drawn.refresh_from_db()
     assert drawn.status == ListStatus.CARRIED_OUT
-    assert all(p.erased_at for p in Person.objects.filter(pk__in=[c.person_id for c in erased_cases]))
+    assert all(p.erased_at for p in Person.objects.filter(pk__in=erased_people))
+    assert erased_cases
 
     failures = []
     for user in one_user_per_role():

@@ -234,7 +234,11 @@ def test_account_requests(world):
 
 
 def _reads_of(queries, table: str) -> int:
-    return sum(1 for query in queries if f'FROM "{table}"' in query["sql"])
+    """Queries that read rows of the table. The retention date's one aggregate over every table of the
+    file (retention.entries: the newest date of each, no row read) is not a read of its rows."""
+    return sum(
+        1 for query in queries if f'FROM "{table}"' in query["sql"] and "MAX(" not in query["sql"].upper()
+    )
 
 
 def test_the_case_page_reads_consents_and_emergency_access_once(world):
