@@ -27,7 +27,7 @@ from retention import certificate, entries, jobs, rules, services
 from retention.models import ArchivePackage, Certificate, DestructionList, HoldReason, ItemState, ListStatus
 from retention.tests.archive_key import archive_configured
 from retention.tests.test_destruction_lists import act_2001, travel, unit  # noqa: F401
-from tests.factories import CaseFactory, PersonFactory
+from tests.factories import CaseFactory, PersonFactory, number_born
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("act_2001")]
 
@@ -70,7 +70,8 @@ def test_every_personal_record_is_an_entry_of_the_file_or_exempted_with_a_reason
 
 def test_a_child_with_only_a_report_of_concern_gets_a_date(unit):  # noqa: F811
     with travel(2020, 4, 2):
-        child = PersonFactory(organisation=unit.org)
+        # Born on no research day (the 5th, 15th or 25th would keep the record for research).
+        child = PersonFactory(organisation=unit.org, personal_number=number_born(dt.date(2012, 3, 7), 31))
         ConcernReport.objects.create(
             child=child,
             from_case=unit.open,
