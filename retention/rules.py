@@ -92,15 +92,16 @@ def act_code() -> str:
     return settings.LOTSA_RETENTION_ACT
 
 
-def act() -> tuple[str, bool]:
-    name, unconfirmed = _ACTS[settings.LOTSA_RETENTION_ACT]
+def act(code: str | None = None) -> tuple[str, bool]:
+    """An act's name (by default the one in force) and whether its rules are still unconfirmed."""
+    name, unconfirmed = _ACTS[code or settings.LOTSA_RETENTION_ACT]
     return str(name), unconfirmed
 
 
-def rules() -> dict[str, Rule]:
-    """The rules in force, by id, built from the settings."""
-    name, unconfirmed = act()
-    code = settings.LOTSA_RETENTION_ACT
+def rules(code: str | None = None) -> dict[str, Rule]:
+    """The rules of an act (by default the one in force), by id, built from the settings."""
+    code = code or settings.LOTSA_RETENTION_ACT
+    name, unconfirmed = act(code)
     years = settings.LOTSA_RETENTION_YEARS
     placement_years = settings.LOTSA_RETENTION_PLACEMENT_YEARS
     found = [

@@ -78,11 +78,12 @@ def destruction_list_get_for(*, user: User, list_id) -> dict:
     for item in items:
         item.hold_list = holds.get(item.pk, [])
         item.active_hold = next((hold for hold in item.hold_list if hold.lifted_at is None), None)
-    rules_in_force = rules.rules()
+    rules_of_list = rules.rules(found.act)  # the act the list was drawn under
+    for item in items:
+        item.rule = rules_of_list.get(item.rule_id)
     return {
         "destruction_list": found,
         "items": items,
-        "rules": {rule_id: rules_in_force.get(rule_id) for rule_id in {item.rule_id for item in items}},
         "certificate": getattr(found, "certificate", None)
         if found.status == ListStatus.CARRIED_OUT
         else None,

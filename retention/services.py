@@ -405,7 +405,7 @@ def destruction_list_carry_out(*, list_id, now: dt.datetime | None = None) -> De
 
 
 def certificate_body(drawn: DestructionList, items: list, now: dt.datetime) -> dict:
-    in_force = rules.rules()
+    in_force = rules.rules(drawn.act)  # the act the list was drawn under
     used = sorted({item.rule_id for item in items})
     return {
         "certificate": "lotsa destruction certificate v1",

@@ -191,8 +191,12 @@ def test_five_years_on_the_list_is_drawn_held_approved_erased_and_certified(
     with travel(2026, 1, 3):
         login_verified(client, unit.sup2)
         assert client.get(reverse("cases:detail", args=[unit.plain.pk])).status_code == 200
-        assert client.get(reverse("retention:list", args=[drawn.pk])).status_code == 200
-        assert client.get(reverse("retention:lists")).status_code == 200
+        shown = client.get(reverse("retention:list", args=[drawn.pk]))
+        lists = client.get(reverse("retention:lists"))
+        assert shown.status_code == 200 and lists.status_code == 200
+        # The rule by its name and source under the act the list was drawn under, never its code.
+        page = shown.content.decode() + lists.content.decode()
+        assert "sol2001" not in page and "12 kap. 1 §" in shown.content.decode()
         # Who accessed the erased record: still answered, by its opaque id.
         assert (
             client.get(reverse("supervision:person_access", args=[unit.plain.person_id])).status_code == 200
