@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_POST
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
 
@@ -77,7 +77,10 @@ def write_sp_metadata(folder: Path) -> None:
                     "endpoints": {
                         "assertion_consumer_service": [
                             ("http://testserver/accounts/login/saml/acs/", BINDING_HTTP_POST)
-                        ]
+                        ],
+                        "single_logout_service": [
+                            ("http://testserver/accounts/saml/slo/", BINDING_HTTP_REDIRECT)
+                        ],
                     },
                     "authn_requests_signed": True,
                     "want_assertions_signed": True,

@@ -10,14 +10,27 @@ writes its own metadata to DIR/idp.xml and prints "listening on <base url>".
 * ``POST /login`` answers with a Response through the HTTP-POST binding (an auto-posting form), the
   assertion signed with the IdP's key. The form's extra fields play an attacker or a broken IdP for
   the tests: ``audience`` (another SP entity id), ``signing`` ("none" or "foreign" key),
-  ``lifetime`` (minutes the assertion is valid; negative: already expired).
+  ``lifetime`` (minutes the assertion is valid; negative: already expired). The IdP keeps a session
+  of its own for the login (its cookie, the NameID and the SessionIndex it gave).
+* ``GET /`` is the IdP's own page: "Signed in as <person>" while its session lasts, else the login
+  form's heading ("Sign in"); ``GET /sessions`` lists its open sessions as JSON, for the tests.
+* ``GET /slo/redirect`` is its SingleLogoutService (HTTP-Redirect binding). A signed LogoutRequest
+  (pysaml2 checks the signature against the SP's metadata) ends the sessions of its NameID and
+  SessionIndex and is answered with a signed LogoutResponse to the SP's SingleLogoutService; extra
+  query fields play a broken IdP: ``signing`` ("none" or "foreign" key), ``status`` ("fail": the IdP
+  answers that it could not log out). A LogoutResponse (to the IdP's own LogoutRequest) is checked
+  (signature by the SP's key, InResponseTo) and its status shown.
+* ``GET /slo/initiate`` starts an IdP-initiated logout of this browser's IdP session: its session
+  ends, and the browser is sent to the SP with a signed LogoutRequest (``signing`` as above).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import sys
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -25,8 +38,11 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
+from saml2.s_utils import status_message_factory, success_status_factory
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+from saml2.samlp import STATUS_RESPONDER, STATUS_SUCCESS, STATUS_UNKNOWN_PRINCIPAL, response_from_string
 from saml2.server import Server
+from saml2.sigver import verify_redirect_signature
 
 ENTITY_ID_PATH = "/idp"
 ATTRIBUTES = ("urn:oid:1.2.752.29.4.13", "urn:oid:1.2.752.29.6.2.1")
@@ -49,7 +65,8 @@ def idp_config(folder: Path, base: str, *, key: str = "idp", lifetime: int = 15)
                 "idp": {
                     "name": "Lotsa test IdP",
                     "endpoints": {
-                        "single_sign_on_service": [(base + "/sso/redirect", BINDING_HTTP_REDIRECT)]
+                        "single_sign_on_service": [(base + "/sso/redirect", BINDING_HTTP_REDIRECT)],
+                        "single_logout_service": [(base + "/slo/redirect", BINDING_HTTP_REDIRECT)],
                     },
                     "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                     "policy": {
@@ -62,34 +79,74 @@ def idp_config(folder: Path, base: str, *, key: str = "idp", lifetime: int = 15)
     )
 
 
+COOKIE = "idp_session"
+
+
 class App:
     def __init__(self, folder: Path, base: str):
         self.folder = folder
         self.base = base
         self.server = Server(config=idp_config(folder, base))
         self.pending: dict[str, dict] = {}  # login form key -> the request being answered
+        # The IdP's own sessions: cookie value -> person, SP, NameID and SessionIndex of the login.
+        self.sessions: dict[str, dict] = {}
+        self.initiated: dict[str, str] = {}  # its own LogoutRequests' ids -> the SP's answer (status)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         try:
             if path == "/metadata":
                 return self._send(start_response, "200 OK", (self.folder / "idp.xml").read_text(), "text/xml")
+            if path == "/":
+                return self._home(environ, start_response)
+            if path == "/sessions":
+                body = json.dumps({"sessions": list(self.sessions.values()), "logouts": self.initiated})
+                return self._send(start_response, "200 OK", body, "application/json")
             if path == "/sso/redirect":
                 return self._sso(environ, start_response)
             if path == "/login" and environ["REQUEST_METHOD"] == "POST":
                 return self._login(environ, start_response)
+            if path == "/slo/redirect":
+                return self._slo(environ, start_response)
+            if path == "/slo/initiate":
+                return self._initiate(environ, start_response)
         except Exception as error:
             return self._send(start_response, "400 Bad Request", f"<p>{html.escape(repr(error))}</p>")
         return self._send(start_response, "404 Not Found", "<p>Not found</p>")
 
     @staticmethod
-    def _send(start_response, status: str, body: str, kind: str = "text/html; charset=utf-8"):
+    def _send(start_response, status: str, body: str, kind: str = "text/html; charset=utf-8", headers=()):
         data = body.encode()
-        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(data)))])
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(data))), *headers])
         return [data]
 
+    @staticmethod
+    def _query(environ) -> dict:
+        return {key: values[0] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
+
+    def _session_key(self, environ) -> str | None:
+        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        key = cookie[COOKIE].value if COOKIE in cookie else None
+        return key if key in self.sessions else None
+
+    def _server(self, signing: str) -> Server:
+        """The IdP's machinery, or (``signing="foreign"``) the same IdP signing with a key no one trusts."""
+        if signing != "foreign":
+            return self.server
+        server = Server(config=idp_config(self.folder, self.base, key="foreign"))
+        server.config.entityid = self.base + ENTITY_ID_PATH
+        return server
+
+    def _home(self, environ, start_response):
+        key = self._session_key(environ)
+        if key:
+            body = f"<h1>Signed in as {html.escape(self.sessions[key]['user'])}</h1>"
+        else:
+            body = "<h1>Sign in</h1><p>No one is signed in here.</p>"
+        return self._send(start_response, "200 OK", f"<!doctype html><title>Test IdP</title>{body}")
+
     def _sso(self, environ, start_response):
-        query = {key: values[0] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        query = self._query(environ)
         # pysaml2 checks the request's signature (want_authn_requests_signed) against the SP's metadata.
         request = self.server.parse_authn_request(
             query["SAMLRequest"],
@@ -132,17 +189,27 @@ class App:
             )
             server.config.entityid = self.base + ENTITY_ID_PATH
         audience = form.get("audience") or asked["sp"]
+        name_id = NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16))
         response = server.create_authn_response(
             identity={form.get("attribute") or ATTRIBUTES[0]: [form["user"]]},
             in_response_to=asked["id"],
             destination=asked["acs"],
             sp_entity_id=audience,
-            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16)),
+            name_id=name_id,
             authn={"class_ref": form.get("level") or LEVELS[1], "authn_auth": self.base + ENTITY_ID_PATH},
             sign_assertion=signing != "none",
             # The Response is signed for the SP that asked (pysaml2's IdP signs only for SPs in its metadata).
             sign_response=signing != "none" and audience == asked["sp"],
         )
+        # The IdP's session: what a LogoutRequest names (the NameID and the SessionIndex it gave).
+        statements = response_from_string(str(response)).assertion[0].authn_statement
+        cookie = self._session_key(environ) or secrets.token_urlsafe(16)
+        self.sessions[cookie] = {
+            "user": form["user"],
+            "sp": asked["sp"],
+            "name_id": name_id.text,
+            "session_index": statements[0].session_index,
+        }
         info = server.apply_binding(
             BINDING_HTTP_POST,
             str(response),
@@ -150,7 +217,94 @@ class App:
             relay_state=asked["relay_state"],
             response=True,
         )
-        return self._send(start_response, "200 OK", info["data"])
+        set_cookie = ("Set-Cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax")
+        return self._send(start_response, "200 OK", info["data"], headers=[set_cookie])
+
+    def _slo(self, environ, start_response):
+        query = self._query(environ)
+        if "SAMLResponse" in query:
+            return self._slo_answered(query, start_response)
+        # want_authn_requests_signed: pysaml2 checks the Signature of the query against the SP's metadata.
+        request = self.server.parse_logout_request(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
+        message = request.message
+        sp = message.issuer.text
+        indexes = {index.text for index in message.session_index or []}
+        ended = [
+            key
+            for key, session in self.sessions.items()
+            if session["sp"] == sp
+            and session["name_id"] == message.name_id.text
+            and (not indexes or session["session_index"] in indexes)
+        ]
+        for key in ended:
+            del self.sessions[key]
+        if query.get("status") == "fail":
+            status = status_message_factory("The IdP could not log out", STATUS_RESPONDER)
+        elif ended:
+            status = success_status_factory()
+        else:
+            status = status_message_factory("No such session", STATUS_UNKNOWN_PRINCIPAL)
+        signing = query.get("signing", "idp")
+        server = self._server(signing)
+        answer = server.create_logout_response(message, bindings=[BINDING_HTTP_REDIRECT], status=status)
+        where = server.response_args(message, [BINDING_HTTP_REDIRECT])["destination"]
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(answer),
+            where,
+            query.get("RelayState", ""),
+            response=True,
+            sign=signing != "none",
+        )
+        return self._send(start_response, "302 Found", "", headers=info["headers"])
+
+    def _slo_answered(self, query, start_response):
+        """The SP's LogoutResponse to the IdP's own LogoutRequest: signed by the SP, to a request sent."""
+        response = self.server.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
+        sp = response.issuer()
+        message = {
+            key: query[key] for key in ("SAMLResponse", "RelayState", "SigAlg", "Signature") if key in query
+        }
+        signed = "Signature" in query and any(
+            verify_redirect_signature(message, self.server.sec.sec_backend, cert)
+            for _name, cert in self.server.metadata.certs(sp, "spsso", "signing")
+        )
+        if not signed or response.in_response_to not in self.initiated:
+            return self._send(
+                start_response, "400 Bad Request", "<p>Not a signed answer to a logout sent here</p>"
+            )
+        status = response.response.status.status_code.value
+        self.initiated[response.in_response_to] = status
+        words = "Signed out of the service" if status == STATUS_SUCCESS else "The service did not confirm"
+        return self._send(start_response, "200 OK", f"<!doctype html><title>Test IdP</title><h1>{words}</h1>")
+
+    def _initiate(self, environ, start_response):
+        """IdP-initiated logout: this browser's IdP session ends, and the SP is asked to end its own."""
+        query = self._query(environ)
+        key = self._session_key(environ)
+        if key is None:
+            return self._send(start_response, "400 Bad Request", "<p>No one is signed in here</p>")
+        session = self.sessions.pop(key)
+        signing = query.get("signing", "idp")
+        server = self._server(signing)
+        services = server.metadata.single_logout_service(session["sp"], BINDING_HTTP_REDIRECT, "spsso")
+        where = services[0]["location"]
+        request_id, request = server.create_logout_request(
+            where,
+            session["sp"],
+            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=session["name_id"]),
+            session_indexes=[session["session_index"]],
+            sign=False,
+        )
+        self.initiated[request_id] = ""
+        info = server.apply_binding(BINDING_HTTP_REDIRECT, str(request), where, "", sign=signing != "none")
+        return self._send(start_response, "302 Found", "", headers=info["headers"])
 
 
 class QuietHandler(WSGIRequestHandler):
