@@ -36,6 +36,7 @@ PUBLIC_URL_NAMES = (
     "accounts:saml_login",
     "accounts:saml_acs",
     "accounts:saml_metadata",
+    "accounts:saml_slo",
     "health",
 )
 

@@ -274,11 +274,17 @@ class RoleGrant(models.Model):
 
 
 class UserSession(models.Model):
-    """The sessions a user has open, so that disabling an account can end them all at once."""
+    """The sessions a user has open, so that disabling an account can end them all at once.
+
+    A session made through SAML also keeps keyed hashes (lotsa.crypto.blind_index) of the provider's
+    NameID and of its SessionIndex, so that the provider's LogoutRequest ends every session made from
+    that login (accounts.saml); the NameID itself is kept only in the session's own data."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    sso_subject = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    sso_session = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"

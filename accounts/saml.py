@@ -17,8 +17,22 @@ encrypted assertions are decrypted with Lotsa's key. What is Lotsa's own, as for
 * the identity link is the session's django-otp device; every refusal is one denial event and one
   clear message, never a 500.
 
-Single logout (SLO) is not done: logging out ends Lotsa's session only. ForceAuthn and the AuthnInstant
-check keep the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
+Single logout (SLO, HTTP-Redirect binding), where the IdP's metadata has a SingleLogoutService:
+
+* logging out ends Lotsa's session first and records it (the provider is never waited for), then
+  sends the browser to the provider with a LogoutRequest signed with Lotsa's key, naming the login's
+  NameID and SessionIndex (kept in the session for this alone); its id is kept in the new, anonymous
+  session, and the provider's LogoutResponse (at ``accounts:saml_slo``) is taken only when its query
+  signature verifies against the provider's key, it answers that id, and comes from the configured
+  provider: the login page then says whether the provider ended its session too;
+* a LogoutRequest from the provider (IdP-initiated) is taken only when signed by it (the query's
+  signature, checked before anything else is believed) and issued by it, once: every Lotsa session
+  made from that NameID and SessionIndex ends (found through keyed hashes on accounts.UserSession,
+  never the NameID itself), one logout event per account, and Lotsa answers with a signed
+  LogoutResponse;
+* every refusal is one denial event and one clear message, never a 500. Without an SLO service in
+  the metadata, logging out ends Lotsa's session only; ForceAuthn and the AuthnInstant check keep
+  the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -27,11 +41,13 @@ import base64
 import calendar
 import datetime as dt
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from defusedxml import ElementTree
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,9 +56,10 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef
-from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import SignatureError
+from saml2.s_utils import success_status_factory
+from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef, NameID
+from saml2.samlp import STATUS_SUCCESS, RequestedAuthnContext
+from saml2.sigver import SignatureError, verify_redirect_signature
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
@@ -50,10 +67,15 @@ from accounts import assurance, identities, replay, services
 from accounts.models import User
 from accounts.oidc import MESSAGES, START_AGAIN, Outcome, _refused
 from accounts.roles import Role
+from audit import services as audit
+from audit.models import AccessOutcome, Action
+from lotsa.crypto import blind_index
 
 METHOD = "single sign-on (SAML)"
 SESSION_REQUESTS = "lotsa_saml_requests"  # request id -> when it was sent
 SESSION_ANSWERED = "lotsa_saml_answered"  # request ids already answered
+SESSION_LOGOUT = "lotsa_saml_logout"  # what single logout names: the IdP, the NameID, the SessionIndex
+SESSION_LOGOUT_SENT = "lotsa_saml_logout_sent"  # logout request id -> when it was sent, who logged out
 KEEP_REQUESTS = 5
 REQUEST_LIFETIME_SECONDS = 15 * 60
 
@@ -93,9 +115,14 @@ def _config(base_url: str) -> SPConfig:
     acs = base_url + reverse("accounts:saml_acs")
     sp = {
         "name": "Lotsa",
-        "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
+        "endpoints": {
+            "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
+            "single_logout_service": [(base_url + reverse("accounts:saml_slo"), BINDING_HTTP_REDIRECT)],
+        },
         "allow_unsolicited": False,
         "authn_requests_signed": True,
+        "logout_requests_signed": True,
+        "logout_responses_signed": True,
         "want_assertions_signed": True,
         # The Response too (Sweden Connect signs both): an encrypted assertion inside an unsigned
         # Response is otherwise taken as verified by pysaml2's decryption path.
@@ -405,5 +432,271 @@ def saml_finish(request) -> Outcome:
             username=user.username,
         )
     how = services.LoginMethod(method=METHOD, provider=provider, assurance=level or "-")
-    services.user_complete_login(request=request, user=user, how=how, device=link)
+    name_id, session_index = _login_session(response)
+    services.user_complete_login(
+        request=request,
+        user=user,
+        how=how,
+        device=link,
+        sso_subject=_subject_hash(provider, name_id.text) if name_id is not None else "",
+        sso_session=_session_hash(provider, session_index) if session_index else "",
+    )
+    if name_id is not None:
+        request.session[SESSION_LOGOUT] = {
+            "idp": provider,
+            "name_id": {
+                "text": name_id.text,
+                "format": name_id.format,
+                "name_qualifier": name_id.name_qualifier,
+                "sp_name_qualifier": name_id.sp_name_qualifier,
+            },
+            "session_index": session_index,
+        }
     return Outcome(user=user)
+
+
+# --- Single logout -----------------------------------------------------------------------------------
+
+SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+SAML_ISSUER = "{urn:oasis:names:tc:SAML:2.0:assertion}Issuer"
+MAX_MESSAGE_BYTES = 64 * 1024  # an inflated logout message is a few kilobytes; more is refused unread
+
+LOGOUT_DONE = _("You have logged out of Lotsa and of your organisation's e-ID.")
+LOGOUT_NOT_CONFIRMED = _(
+    "You have logged out of Lotsa, but your organisation's e-ID did not confirm that it ended its own "
+    "session. Close the browser to be sure."
+)
+LOGOUT_ANSWER = _(
+    "You have logged out of Lotsa, but Lotsa could not confirm the answer from your organisation's e-ID "
+    "(it was not signed by the identity provider, or it answered no logout started in this browser). "
+    "Close the browser to be sure you have logged out of the e-ID too."
+)
+LOGOUT_REQUEST = _(
+    "Lotsa could not confirm the request from your organisation's e-ID to log out (it was not signed by "
+    "the identity provider, came from another provider, had expired or had been used already). Nothing "
+    "was changed."
+)
+LOGOUT_BY_PROVIDER = _("Your organisation's e-ID has logged you out of Lotsa.")
+
+
+def _subject_hash(idp: str, name_id: str) -> str:
+    """The keyed hash a session made from this NameID is found by (the NameID itself is not kept)."""
+    return blind_index("saml single logout subject", f"{idp}\x1f{name_id}")
+
+
+def _session_hash(idp: str, session_index: str) -> str:
+    return blind_index("saml single logout session", f"{idp}\x1f{session_index}")
+
+
+def _login_session(response) -> tuple[NameID | None, str]:
+    """The verified assertion's NameID and SessionIndex: what a LogoutRequest names."""
+    assertion = response.assertion
+    name_id = assertion.subject.name_id if assertion.subject is not None else None
+    if name_id is not None and not (name_id.text or "").strip():
+        name_id = None
+    for statement in assertion.authn_statement or []:
+        if statement.session_index:
+            return name_id, statement.session_index
+    return name_id, ""
+
+
+def _slo_location(request) -> str | None:
+    """The provider's SingleLogoutService (HTTP-Redirect binding), when its metadata has one."""
+    try:
+        found = _sp_config(request).metadata.single_logout_service(
+            settings.LOTSA_SAML_IDP_ENTITY_ID, BINDING_HTTP_REDIRECT, "idpsso"
+        )
+    except Exception:  # broken metadata: the logout stays local
+        return None
+    for service in found or []:
+        if service.get("location"):
+            return service["location"]
+    return None
+
+
+def saml_logout_state(request) -> dict | None:
+    """What single logout needs of this session (read before the session ends), or None."""
+    return request.session.get(SESSION_LOGOUT)
+
+
+def saml_logout_url(request, state: dict | None, *, user_id: int | None) -> str | None:
+    """After Lotsa's session has ended (and its logout event is written): where to send the browser so
+    that the provider ends its own, a LogoutRequest signed with Lotsa's key (HTTP-Redirect), its id kept
+    in the new session; None when the session did not come from the provider or it offers no SLO."""
+    if not state or not saml_configured() or state.get("idp") != settings.LOTSA_SAML_IDP_ENTITY_ID:
+        return None
+    location = _slo_location(request)
+    if not location:
+        return None
+    client = _client(request)
+    index = state.get("session_index")
+    try:
+        request_id, logout_request = client.create_logout_request(
+            location,
+            state["idp"],
+            name_id=NameID(**state["name_id"]),
+            session_indexes=[index] if index else None,
+            sign=False,
+        )
+        info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), location, "", sign=True)
+    except Exception:  # a missing key or xmlsec1: Lotsa's own logout stands; the provider's is not asked
+        return None
+    target = dict(info["headers"]).get("Location")
+    if not target:
+        return None
+    now = time.time()
+    sent = {
+        key: value
+        for key, value in request.session.get(SESSION_LOGOUT_SENT, {}).items()
+        if now - value["sent"] < REQUEST_LIFETIME_SECONDS
+    }
+    sent[request_id] = {"sent": now, "user": user_id}
+    request.session[SESSION_LOGOUT_SENT] = dict(
+        sorted(sent.items(), key=lambda item: item[1]["sent"])[-KEEP_REQUESTS:]
+    )
+    return target
+
+
+def _logout_refused(reason: str, message) -> tuple[bool, str]:
+    audit.record(action=Action.LOGOUT, outcome=AccessOutcome.DENIED, reason=reason)
+    return False, str(message)
+
+
+def _redirect_message(request, kind: str):
+    """The HTTP-Redirect binding's message (``SAMLRequest`` or ``SAMLResponse``), inflated with a bound
+    and read by a parser that refuses entities and DTDs, unverified; None when it is not one."""
+    try:
+        inflater = zlib.decompressobj(-15)
+        document = inflater.decompress(
+            base64.b64decode(request.GET.get(kind, ""), validate=False), MAX_MESSAGE_BYTES
+        )
+        if inflater.unconsumed_tail or not document:
+            return None
+        return ElementTree.fromstring(document, forbid_dtd=True)
+    except Exception:  # not base64, not deflated, not XML, entities or a DTD: a refusal, never a 500
+        return None
+
+
+def _issuer(root) -> str:
+    element = root.find(SAML_ISSUER)
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _signed_by_idp(request, kind: str) -> bool:
+    """Whether the query's Signature (HTTP-Redirect binding: over the message, RelayState and SigAlg)
+    verifies against a signing key of the configured provider's metadata (pysaml2's check)."""
+    query = request.GET
+    if not query.get("Signature") or not query.get("SigAlg"):
+        return False
+    signed = {key: query[key] for key in (kind, "RelayState", "SigAlg", "Signature") if key in query}
+    try:
+        client = _client(request)
+        certificates = client.metadata.certs(settings.LOTSA_SAML_IDP_ENTITY_ID, "idpsso", "signing")
+        return any(
+            verify_redirect_signature(signed, client.sec.sec_backend, cert) for _name, cert in certificates
+        )
+    except Exception:  # an unknown algorithm or a broken signature: not signed by the provider
+        return False
+
+
+def saml_logout_finish(request) -> tuple[bool, str]:
+    """The provider's LogoutResponse to the LogoutRequest this browser carried: (True, what to tell the
+    person) when it is signed by the provider and answers that request, recorded as the provider's
+    confirmation (or its refusal to confirm); else (False, why not), one denial event."""
+    sent = request.session.get(SESSION_LOGOUT_SENT, {})
+    root = _redirect_message(request, "SAMLResponse")
+    if root is None or root.tag != SAMLP + "LogoutResponse":
+        return _logout_refused("single logout refused: SAML response", LOGOUT_ANSWER)
+    named = root.get("InResponseTo")
+    if not named or named not in sent:
+        return _logout_refused("single logout refused: state", LOGOUT_ANSWER)
+    if _issuer(root) != settings.LOTSA_SAML_IDP_ENTITY_ID:
+        return _logout_refused("single logout refused: SAML issuer", LOGOUT_ANSWER)
+    if not _signed_by_idp(request, "SAMLResponse"):
+        return _logout_refused("single logout refused: SAML signature", LOGOUT_ANSWER)
+    try:
+        response = _client(request).parse_logout_request_response(
+            request.GET["SAMLResponse"], BINDING_HTTP_REDIRECT
+        )
+        confirmed = response is not None and response.in_response_to == named
+    except StatusError:  # signed by the provider, which says it could not log the person out
+        response, confirmed = None, False
+    except Exception:
+        return _logout_refused("single logout refused: SAML response", LOGOUT_ANSWER)
+    if response is not None and (response.in_response_to != named or response.issuer() != _issuer(root)):
+        return _logout_refused("single logout refused: SAML response", LOGOUT_ANSWER)
+    if confirmed:
+        status = response.response.status
+        confirmed = status is None or status.status_code.value == STATUS_SUCCESS
+    entry = sent.pop(named)
+    request.session[SESSION_LOGOUT_SENT] = sent
+    user = User.objects.filter(pk=entry.get("user")).first() if entry.get("user") else None
+    reason = (
+        "single logout confirmed by the provider"
+        if confirmed
+        else "single logout not confirmed by the provider"
+    )
+    audit.record(action=Action.LOGOUT, actor=user, reason=reason)
+    return True, str(LOGOUT_DONE if confirmed else LOGOUT_NOT_CONFIRMED)
+
+
+def saml_logout_answer(request) -> tuple[str | None, str]:
+    """The provider's own LogoutRequest (IdP-initiated): when signed and issued by the configured
+    provider, and not seen before, end every Lotsa session made from its NameID and SessionIndex
+    (accounts.services.sessions_end_single_logout) and return where to send the signed LogoutResponse;
+    else (None, why not), one denial event, nothing ended."""
+    root = _redirect_message(request, "SAMLRequest")
+    if root is None or root.tag != SAMLP + "LogoutRequest":
+        return None, _logout_refused("single logout refused: SAML request", LOGOUT_REQUEST)[1]
+    idp = settings.LOTSA_SAML_IDP_ENTITY_ID
+    if _issuer(root) != idp:
+        return None, _logout_refused("single logout refused: SAML issuer", LOGOUT_REQUEST)[1]
+    if not _signed_by_idp(request, "SAMLRequest"):
+        return None, _logout_refused("single logout refused: SAML signature", LOGOUT_REQUEST)[1]
+    client = _client(request)
+    try:
+        parsed = client.parse_logout_request(request.GET["SAMLRequest"], BINDING_HTTP_REDIRECT)
+        message = parsed.message if parsed is not None else None
+    except Exception:  # another destination, a wrong version or issue instant, not a LogoutRequest
+        message = None
+    if message is None or message.name_id is None or not (message.name_id.text or "").strip():
+        return None, _logout_refused("single logout refused: SAML request", LOGOUT_REQUEST)[1]
+    now = time.time()
+    if message.not_on_or_after:
+        try:
+            expired = (
+                calendar.timegm(str_to_time(message.not_on_or_after)) + settings.LOTSA_SAML_LEEWAY_SECONDS
+                < now
+            )
+        except (TypeError, ValueError):
+            expired = True
+        if expired:
+            return None, _logout_refused("single logout refused: SAML request expired", LOGOUT_REQUEST)[1]
+    until = timezone.now() + dt.timedelta(
+        seconds=REQUEST_LIFETIME_SECONDS + settings.LOTSA_SAML_LEEWAY_SECONDS
+    )
+    if not replay.answer_use(kind="saml", identifiers=[f"logout-request:{message.id}"], expires_at=until):
+        return None, _logout_refused("single logout refused: SAML replay", LOGOUT_REQUEST)[1]
+    indexes = [_session_hash(idp, index.text) for index in message.session_index or [] if index.text]
+    ended = services.sessions_end_single_logout(
+        sso_subject=_subject_hash(idp, message.name_id.text.strip()), sso_sessions=indexes
+    )
+    if request.session.session_key and request.session.session_key in ended:
+        request.session.flush()
+        request.user = AnonymousUser()
+    try:
+        answer = client.create_logout_response(
+            message, bindings=[BINDING_HTTP_REDIRECT], status=success_status_factory()
+        )
+        where = client.response_args(message, [BINDING_HTTP_REDIRECT])["destination"]
+        info = client.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(answer),
+            where,
+            request.GET.get("RelayState", ""),
+            response=True,
+            sign=True,
+        )
+    except Exception:  # the sessions have ended; the provider is not told (it has no SLO service)
+        return None, ""
+    return dict(info["headers"]).get("Location") or None, ""

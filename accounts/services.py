@@ -79,10 +79,13 @@ PASSWORD_AND_TOTP = LoginMethod(method="password and second factor")
 PASSWORD_AND_PASSKEY = LoginMethod(method="password and passkey")
 
 
-def user_complete_login(*, request, user: User, how: LoginMethod, device=None) -> None:
+def user_complete_login(
+    *, request, user: User, how: LoginMethod, device=None, sso_subject: str = "", sso_session: str = ""
+) -> None:
     """The person is proven (both factors, or the provider at the required level): start the session,
     remember it, record the login and how it was made. ``device`` is the django-otp device that
-    verified the second factor, where there is one."""
+    verified the second factor, where there is one; ``sso_subject`` and ``sso_session`` the keyed
+    hashes of a SAML login's NameID and SessionIndex, which the provider's single logout names."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
@@ -90,7 +93,10 @@ def user_complete_login(*, request, user: User, how: LoginMethod, device=None) -
     request.session[SESSION_AUTH_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session.save()
-    UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={"user": user, "sso_subject": sso_subject, "sso_session": sso_session},
+    )
     audit.record(action=Action.LOGIN, actor=user, reason=how.describe())
 
 
@@ -99,6 +105,31 @@ def end_sessions(*, user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+SINGLE_LOGOUT = "single logout by the provider"
+SINGLE_LOGOUT_NONE_OPEN = "single logout by the provider: no open session"
+
+
+@transaction.atomic
+def sessions_end_single_logout(*, sso_subject: str, sso_sessions: list[str]) -> list[str]:
+    """The identity provider logged the person out (a verified LogoutRequest): end every Lotsa session
+    made from that login (its NameID, and one of its SessionIndexes when the request names any), one
+    logout event per account. Returns the ended session keys."""
+    if not sso_subject:
+        return []
+    rows = UserSession.objects.select_related("user").filter(sso_subject=sso_subject)
+    if sso_sessions:
+        rows = rows.filter(sso_session__in=sso_sessions)
+    rows = list(rows)
+    keys = [row.session_key for row in rows]
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    for user in {row.user_id: row.user for row in rows}.values():
+        audit.record(action=Action.LOGOUT, actor=user, reason=SINGLE_LOGOUT)
+    if not rows:
+        audit.record(action=Action.LOGOUT, reason=SINGLE_LOGOUT_NONE_OPEN)
+    return keys
 
 
 NO_APPROVER = _(

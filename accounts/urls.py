@@ -29,6 +29,7 @@ urlpatterns = [
     path("login/saml/", views_sso.saml_login, name="saml_login"),
     path("login/saml/acs/", views_sso.saml_acs, name="saml_acs"),
     path("saml/metadata/", views_sso.saml_metadata, name="saml_metadata"),
+    path("saml/slo/", views_sso.saml_slo, name="saml_slo"),
     path("admin/users/<int:user_id>/links/", views_sso.identity_link_create, name="identity_link_create"),
     path(
         "admin/users/<int:user_id>/links/<int:link_id>/remove/",

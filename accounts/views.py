@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import forms, local_login, lockout, oidc, passkeys, selectors, services, views_sso
+from accounts import forms, local_login, lockout, oidc, passkeys, saml, selectors, services, views_sso
 from accounts.models import (
     AccountRequest,
     AccountRequestStatus,
@@ -205,10 +205,16 @@ def logout_view(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     id_token = request.session.get(oidc.SESSION_ID_TOKEN)
-    logout(request)
+    saml_state = saml.saml_logout_state(request)
+    user_id = request.user.pk
+    logout(request)  # Lotsa's session ends, and is recorded, before the provider is asked anything
     messages.info(request, _("You have logged out."))
-    # A session from the city's provider ends there too (RP-initiated logout), where it can.
-    return redirect(oidc.oidc_logout_url(request, id_token) or settings.LOGOUT_REDIRECT_URL)
+    # A session from the city's provider ends there too (RP-initiated logout, SAML single logout),
+    # where it can.
+    location = oidc.oidc_logout_url(request, id_token) or saml.saml_logout_url(
+        request, saml_state, user_id=user_id
+    )
+    return redirect(location or settings.LOGOUT_REDIRECT_URL)
 
 
 # --- Account management (administrators only; never any case content) -------------------------

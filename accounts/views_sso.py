@@ -5,6 +5,7 @@ a second person approves)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -101,6 +102,40 @@ def saml_acs(request):
     if outcome.user is None:
         return _refused(request, outcome.message)
     return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@require_safe
+@never_cache
+def saml_slo(request):
+    """The single logout service (HTTP-Redirect binding): the provider's LogoutResponse to the logout
+    this browser started, or its own LogoutRequest (IdP-initiated). A browser redirected from the
+    provider's site arrives without the SameSite=Strict session cookie: the page then loads itself once
+    more from Lotsa (a same-site navigation, which carries it)."""
+    if not saml.saml_configured():
+        return HttpResponseNotFound()
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:
+        again = request.GET.copy()
+        again["again"] = "1"
+        return render(
+            request, "accounts/saml_logout_continue.html", {"url": f"{request.path}?{again.urlencode()}"}
+        )
+    if "SAMLRequest" in request.GET:
+        was_logged_in = request.user.is_authenticated
+        location, refusal = saml.saml_logout_answer(request)
+        if refusal:
+            return _logout_refused(request, refusal)
+        if was_logged_in and not request.user.is_authenticated:
+            messages.info(request, saml.LOGOUT_BY_PROVIDER)
+        return redirect(location or settings.LOGOUT_REDIRECT_URL)
+    accepted, message = saml.saml_logout_finish(request)
+    if not accepted:
+        return _logout_refused(request, message)
+    messages.info(request, message)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+def _logout_refused(request, message: str):
+    return render(request, "accounts/saml_logout_refused.html", {"message": message}, status=403)
 
 
 @require_safe

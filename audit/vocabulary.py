@@ -704,6 +704,40 @@ REASONS = {
     "single sign-on refused: SAML replay": pgettext_lazy(
         "access reason", "single sign-on refused: the answer had been used already (replay)"
     ),
+    "single logout by the provider": pgettext_lazy(
+        "access reason", "logged out by the identity provider (single logout)"
+    ),
+    "single logout by the provider: no open session": pgettext_lazy(
+        "access reason", "the identity provider asked for a logout (single logout): no session was open"
+    ),
+    "single logout confirmed by the provider": pgettext_lazy(
+        "access reason", "single logout: the identity provider ended its session too"
+    ),
+    "single logout not confirmed by the provider": pgettext_lazy(
+        "access reason", "single logout: the identity provider did not confirm that it ended its session"
+    ),
+    "single logout refused: SAML response": pgettext_lazy(
+        "access reason", "single logout refused: the identity provider's answer could not be read or verified"
+    ),
+    "single logout refused: state": pgettext_lazy(
+        "access reason", "single logout refused: the answer matched no logout started in this browser"
+    ),
+    "single logout refused: SAML issuer": pgettext_lazy(
+        "access reason", "single logout refused: not issued by the configured identity provider"
+    ),
+    "single logout refused: SAML signature": pgettext_lazy(
+        "access reason", "single logout refused: not signed by the identity provider's key"
+    ),
+    "single logout refused: SAML request": pgettext_lazy(
+        "access reason",
+        "single logout refused: the identity provider's request could not be read or verified",
+    ),
+    "single logout refused: SAML request expired": pgettext_lazy(
+        "access reason", "single logout refused: the identity provider's request had expired (NotOnOrAfter)"
+    ),
+    "single logout refused: SAML replay": pgettext_lazy(
+        "access reason", "single logout refused: the request had been used already (replay)"
+    ),
     "police request to the defector programme": pgettext_lazy(
         "access reason", "a request from the police to the defector programme"
     ),
