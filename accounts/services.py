@@ -122,9 +122,16 @@ def sessions_end_single_logout(*, sso_subject: str, sso_sessions: list[str]) -> 
     if sso_sessions:
         rows = rows.filter(sso_session__in=sso_sessions)
     rows = list(rows)
+    # A session that ended meanwhile (expired, or its cookie's session gone) is only forgotten.
+    open_keys = set(
+        Session.objects.filter(
+            session_key__in=[row.session_key for row in rows], expire_date__gt=timezone.now()
+        ).values_list("session_key", flat=True)
+    )
+    UserSession.objects.filter(session_key__in=[row.session_key for row in rows]).delete()
+    rows = [row for row in rows if row.session_key in open_keys]
     keys = [row.session_key for row in rows]
     Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(session_key__in=keys).delete()
     for user in {row.user_id: row.user for row in rows}.values():
         audit.record(action=Action.LOGOUT, actor=user, reason=SINGLE_LOGOUT)
     if not rows:

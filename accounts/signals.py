@@ -4,6 +4,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts.models import UserSession
 from audit import services as audit
 from audit.models import AccessOutcome, Action
 
@@ -30,6 +31,9 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 def on_logged_out(sender, request=None, user=None, **kwargs):
     if user is None:
         return
+    if request is not None and request.session.session_key:
+        # The session is over: single logout (accounts.saml) must not find it any more.
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
     reason = getattr(request, "lotsa_logout_reason", "user") if request is not None else "user"
     action = Action.SESSION_EXPIRED if reason != "user" else Action.LOGOUT
     audit.record(action=action, actor=user, reason=reason)

@@ -173,3 +173,13 @@ class IdpBrowser:
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', answer.text))
         assert action and "SAMLResponse" in fields, answer.text
         return html.unescape(action.group(1)), {key: html.unescape(value) for key, value in fields.items()}
+
+    def redirected(self, url: str) -> str:
+        """Opens ``url`` at the IdP (its single logout service) and returns where it sends the browser."""
+        answer = self.http.get(url, allow_redirects=False, timeout=10)
+        assert answer.status_code == 302, answer.text
+        return answer.headers["Location"]
+
+    def signed_in(self, base: str) -> bool:
+        """Whether the IdP still has a session for this browser (its own page says who is signed in)."""
+        return "Signed in as" in self.http.get(f"{base}/", timeout=10).text
