@@ -658,6 +658,7 @@ MATRIX = {
     "accounts:saml_login": ("post", None, {**dict.fromkeys(LOGGED_IN, 302), "anonymous": 404}),
     "accounts:saml_acs": ("post", None, dict.fromkeys(ROLES, 404)),
     "accounts:saml_metadata": ("get", None, dict.fromkeys(ROLES, 404)),
+    "accounts:saml_slo": ("get", None, dict.fromkeys(ROLES, 404)),
     # An identity link: asked for by an administrator (here with a provider Lotsa does not know: the
     # form is refused, decided first), removed by one (here a link that no longer exists: refused).
     "accounts:identity_link_create": (
@@ -1069,6 +1070,7 @@ WITHOUT_ACCESS = {
     "accounts:saml_login",
     "accounts:saml_acs",
     "accounts:saml_metadata",
+    "accounts:saml_slo",
 }
 CASES = [(name, role) for name in MATRIX for role in ROLES]
 
