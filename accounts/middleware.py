@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import installation
+from accounts import installation, saml
 from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from audit import services as audit
 from audit.models import AccessOutcome, Action
@@ -128,3 +128,23 @@ class SecondFactorRequiredMiddleware:
             reason=installation.CONFINED_REASON,
         )
         return render(request, "403.html", {"reason": installation.confined_message()}, status=403)
+
+
+class SingleLogoutFormActionMiddleware:
+    """A session made through SAML logs out through the provider's single logout service: the logout
+    form's redirect leads there, which the page's form-action must allow (browsers check a form's
+    redirects against it). Listed after django-csp's middleware, so that its update is read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.get(saml.SESSION_LOGOUT):
+            origin = saml.slo_origin(request)
+            if origin:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), origin]
+                response._csp_update = update
+        return response

@@ -514,6 +514,12 @@ def _slo_location(request) -> str | None:
     return None
 
 
+def slo_origin(request) -> str | None:
+    """The origin of the provider's single logout service (the logout form leads there, for the CSP)."""
+    parts = urlsplit(_slo_location(request) or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
 def saml_logout_state(request) -> dict | None:
     """What single logout needs of this session (read before the session ends), or None."""
     return request.session.get(SESSION_LOGOUT)

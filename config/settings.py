@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "lotsa.middleware.AuditlogActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SingleLogoutFormActionMiddleware",  # after CSP: its update is read by it
     "lotsa.middleware.NoStoreMiddleware",
     "lotsa.middleware.AccessDeniedMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -151,6 +151,18 @@ def saml_settings(settings, saml_idp):
     saml.forget_provider()
 
 
+@pytest.fixture
+def saml_sp_registered(saml_settings, live_server):
+    """The IdP knows Lotsa as it runs on the live server (its own SP metadata, with the live server's
+    assertion consumer and single logout services), for a browser test; registered as before after."""
+    before = (saml_settings.folder / "sp.xml").read_bytes()
+    metadata = requests.get(f"{live_server.url}/accounts/saml/metadata/", timeout=10)
+    assert metadata.ok, metadata.text
+    requests.post(f"{saml_settings.base}/sp-metadata", data=metadata.content, timeout=10).raise_for_status()
+    yield saml_settings
+    requests.post(f"{saml_settings.base}/sp-metadata", data=before, timeout=10).raise_for_status()
+
+
 class IdpBrowser:
     """The person's browser at the IdP: opens the AuthnRequest's URL, signs in on the login form, and
     returns the auto-posting form's target and fields (the HTTP-POST binding)."""

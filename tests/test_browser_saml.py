@@ -1,5 +1,6 @@
 """A real browser logs in through a real SAML identity provider (tests/saml_idp on 127.0.0.1, started
-by tests/saml_identity_provider.py) into Lotsa's start page, and out again (issue 31, item 2).
+by tests/saml_identity_provider.py) into Lotsa's start page, and out again, of Lotsa and of the IdP
+(single logout; issue 31, items 1 and 2).
 
 Lotsa runs on localhost and the IdP on 127.0.0.1: two sites, so the IdP's HTTP-POST answer arrives
 without Lotsa's SameSite=Strict session cookie, as it would from Sweden Connect, and the assertion
@@ -12,8 +13,10 @@ import os
 import re
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
-from accounts import identities, services
+from accounts import identities, saml, services
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import AccessEvent, Action
@@ -48,7 +51,8 @@ def sign_in_at_the_idp(page, live_server, saml_settings, level: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_a_person_logs_in_through_sweden_connect_and_out(live_server, page, saml_settings):
+def test_a_person_logs_in_through_sweden_connect_and_out(live_server, page, saml_sp_registered):
+    saml_settings = saml_sp_registered
     worker = linked_worker(saml_settings.entity_id)
     posts = []
     page.on("request", lambda r: posts.append(r.post_data or "") if r.url.endswith("/saml/acs/") else None)
@@ -62,10 +66,25 @@ def test_a_person_logs_in_through_sweden_connect_and_out(live_server, page, saml
     login = AccessEvent.objects.filter(action=Action.LOGIN, actor_id=worker.pk).get()
     assert login.reason == f"single sign-on (SAML) via {saml_settings.entity_id} at {LOA3}"
 
+    # Single logout: Lotsa's session ends, the browser goes to the IdP's SLO service with a signed
+    # LogoutRequest (the page's form-action allows it) and comes back with its signed LogoutResponse
+    # (a redirect chain that began at Lotsa: Chromium sends the SameSite=Strict cookie with it; when
+    # a browser does not, the SLO page loads itself once more, tests/test_saml_logout.py).
+    slo = []
+    page.on("request", lambda r: slo.append(r.url) if "/accounts/saml/slo/" in r.url else None)
     page.get_by_role("button", name="Logga ut").click()
-    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/accounts/login/"))
+    assert slo and all("SAMLResponse=" in url for url in slo)
+    with translation.override(settings.LANGUAGE_CODE):
+        assert str(saml.LOGOUT_DONE) in page.content()
+    assert AccessEvent.objects.filter(
+        action=Action.LOGOUT, actor_id=worker.pk, reason="single logout confirmed by the provider"
+    ).exists()
     page.goto(f"{live_server.url}/")
     page.wait_for_url(re.compile(r"/accounts/login/"))
+    # The IdP's own session has ended too: it asks the person to sign in.
+    page.goto(f"{saml_settings.base}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
 
 
 def test_too_low_a_level_is_refused_in_words(live_server, page, saml_settings):

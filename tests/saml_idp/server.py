@@ -20,6 +20,8 @@ writes its own metadata to DIR/idp.xml and prints "listening on <base url>".
   query fields play a broken IdP: ``signing`` ("none" or "foreign" key), ``status`` ("fail": the IdP
   answers that it could not log out). A LogoutResponse (to the IdP's own LogoutRequest) is checked
   (signature by the SP's key, InResponseTo) and its status shown.
+* ``POST /sp-metadata`` replaces the SP's metadata (its registration in the federation), for a
+  browser test whose Lotsa runs on a live server rather than at http://testserver.
 * ``GET /slo/initiate`` starts an IdP-initiated logout of this browser's IdP session: its session
   ends, and the browser is sent to the SP with a signed LogoutRequest (``signing`` as above).
 """
@@ -110,6 +112,8 @@ class App:
                 return self._slo(environ, start_response)
             if path == "/slo/initiate":
                 return self._initiate(environ, start_response)
+            if path == "/sp-metadata" and environ["REQUEST_METHOD"] == "POST":
+                return self._register(environ, start_response)
         except Exception as error:
             return self._send(start_response, "400 Bad Request", f"<p>{html.escape(repr(error))}</p>")
         return self._send(start_response, "404 Not Found", "<p>Not found</p>")
@@ -136,6 +140,14 @@ class App:
         server = Server(config=idp_config(self.folder, self.base, key="foreign"))
         server.config.entityid = self.base + ENTITY_ID_PATH
         return server
+
+    def _register(self, environ, start_response):
+        """The federation's registration of the SP changes (a browser test's Lotsa runs elsewhere than
+        http://testserver): the SP's metadata is replaced and read again; the sessions stay."""
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        (self.folder / "sp.xml").write_bytes(environ["wsgi.input"].read(size))
+        self.server = Server(config=idp_config(self.folder, self.base))
+        return self._send(start_response, "200 OK", "<p>Registered</p>")
 
     def _home(self, environ, start_response):
         key = self._session_key(environ)
