@@ -22,7 +22,8 @@ from accounts import saml
 from accounts.models import UserSession
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
-from tests.helpers import head_seq
+from tests.factories import OrganisationFactory, UserFactory
+from tests.helpers import head_seq, login_verified
 from tests.saml_identity_provider import LOA3, SP_ENTITY_ID, IdpBrowser
 from tests.test_saml import begin, link, people  # noqa: F401 (the fixture)
 
@@ -129,6 +130,18 @@ def test_logging_out_ends_lotsa_first_and_then_the_idps_session(linked, saml_set
     refused(client.get(lotsa(back)), "single logout refused: state", since)
 
 
+def test_the_logout_forms_page_may_lead_to_the_idps_slo_service(linked, saml_settings):
+    """Browsers check a form's redirects against form-action: a SAML session's pages allow the IdP."""
+    client = Client()
+    log_in(client, IdpBrowser())
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert saml_settings.base in policy.split("form-action")[1].split(";")[0]
+    local = Client()
+    login_verified(local, UserFactory(organisation=OrganisationFactory()))
+    policy = local.get("/").headers["Content-Security-Policy"]
+    assert saml_settings.base not in policy
+
+
 def test_an_idp_that_does_not_confirm_is_said_so(linked, saml_settings):
     client, idp = Client(), IdpBrowser()
     log_in(client, idp)
@@ -141,9 +154,7 @@ def test_an_idp_that_does_not_confirm_is_said_so(linked, saml_settings):
     assert reasons[-1] == "single logout not confirmed by the provider"
 
 
-def test_without_an_slo_service_the_logout_is_local(
-    linked, saml_settings, settings, tmp_path
-):
+def test_without_an_slo_service_the_logout_is_local(linked, saml_settings, settings, tmp_path):
     client, idp = Client(), IdpBrowser()
     log_in(client, idp)
     metadata = (saml_settings.folder / "idp-fetched.xml").read_text()
@@ -158,9 +169,6 @@ def test_without_an_slo_service_the_logout_is_local(
 
 
 def test_a_local_login_logs_out_locally(db, saml_settings):
-    from tests.factories import OrganisationFactory, UserFactory
-    from tests.helpers import login_verified
-
     client = Client()
     login_verified(client, UserFactory(organisation=OrganisationFactory()))
     assert start_logout(client) == "/accounts/login/"
