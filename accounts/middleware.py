@@ -117,8 +117,9 @@ class SecondFactorRequiredMiddleware:
         match = _resolve(request.path_info)
         if match is not None and match.view_name in installation.CONFINED_URL_NAMES:
             return self.get_response(request)
+        told = installation.confined_message(getattr(request.user, "otp_device", None))
         if request.path in self._confined_paths:
-            messages.info(request, installation.confined_message())
+            messages.info(request, told)
             return redirect(installation.confined_home())
         audit.record(
             action=Action.VIEW,
@@ -126,4 +127,4 @@ class SecondFactorRequiredMiddleware:
             actor=request.user,
             reason=installation.CONFINED_REASON,
         )
-        return render(request, "403.html", {"reason": installation.confined_message()}, status=403)
+        return render(request, "403.html", {"reason": told}, status=403)

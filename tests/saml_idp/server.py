@@ -10,7 +10,9 @@ writes its own metadata to DIR/idp.xml and prints "listening on <base url>".
 * ``POST /login`` answers with a Response through the HTTP-POST binding (an auto-posting form), the
   assertion signed with the IdP's key. The form's extra fields play an attacker or a broken IdP for
   the tests: ``audience`` (another SP entity id), ``signing`` ("none" or "foreign" key),
-  ``lifetime`` (minutes the assertion is valid; negative: already expired).
+  ``lifetime`` (minutes the assertion is valid; negative: already expired). ``groups`` (comma
+  separated) are released as the person's group memberships (eduPerson isMemberOf), as a city's
+  directory would: how the tests name one person the first supervisor and not another.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from saml2.server import Server
 
 ENTITY_ID_PATH = "/idp"
 ATTRIBUTES = ("urn:oid:1.2.752.29.4.13", "urn:oid:1.2.752.29.6.2.1")
+MEMBER_OF = "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"  # eduPerson isMemberOf: the person's groups
 LEVELS = (
     "http://id.elegnamnden.se/loa/1.0/loa2",
     "http://id.elegnamnden.se/loa/1.0/loa3",
@@ -115,6 +118,7 @@ class App:
 <label for="user">Person</label> <input id="user" name="user">
 <label for="level">Level of assurance</label> <select id="level" name="level">{options}</select>
 <label for="attribute">Attribute</label> <select id="attribute" name="attribute">{attributes}</select>
+<label for="groups">Groups</label> <input id="groups" name="groups">
 <button type="submit">Sign in</button>
 </form></body></html>"""
         return self._send(start_response, "200 OK", page)
@@ -132,8 +136,12 @@ class App:
             )
             server.config.entityid = self.base + ENTITY_ID_PATH
         audience = form.get("audience") or asked["sp"]
+        identity = {form.get("attribute") or ATTRIBUTES[0]: [form["user"]]}
+        groups = [group.strip() for group in form.get("groups", "").split(",") if group.strip()]
+        if groups:
+            identity[MEMBER_OF] = groups
         response = server.create_authn_response(
-            identity={form.get("attribute") or ATTRIBUTES[0]: [form["user"]]},
+            identity=identity,
             in_response_to=asked["id"],
             destination=asked["acs"],
             sp_entity_id=audience,
