@@ -22,8 +22,8 @@ from django.db.models.functions import Lower
 from accounts.installation import first_supervisor_claim
 from accounts.local_login import MAX_BREAK_GLASS_ACCOUNTS, break_glass_usernames
 from accounts.models import IdentityLink, User
-from accounts.roles import GUARDED_ROLES
 from accounts.oidc import oidc_configured
+from accounts.roles import GUARDED_ROLES
 from accounts.saml import saml_configured
 
 
