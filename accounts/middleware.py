@@ -109,9 +109,10 @@ class SecondFactorRequiredMiddleware:
         return self.get_response(request)
 
     def _confined(self, request):
-        """A login set by the installation's code (held by its installer alone) reaches the account
-        requests it approves and nothing else (invariant 5): the start page leads there; any other page
-        is refused, recorded, before its view runs."""
+        """A session its installer may have held alone (a login set by the installation's code, or
+        through an identity link such a login approved that the provider has not confirmed) reaches the
+        account requests it approves and nothing else (invariant 5): the start page leads there; any
+        other page is refused, recorded, before its view runs, and the page says why."""
         if self._confined_paths is None:
             self._confined_paths = tuple(reverse(name) for name in installation.CONFINED_PAGE_NAMES)
         match = _resolve(request.path_info)
