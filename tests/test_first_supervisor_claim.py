@@ -44,6 +44,10 @@ def installation() -> dict:
         stdout=io.StringIO(),
     )
     head = User.objects.get(username="chef")
+    head.set_password("a long passphrase of my own 2026")  # as activated with the installation's code
+    head.login_code = EnrolmentCode.objects.get(user=head)
+    head.save(update_fields=["password", "login_code"])
+    assert head.login_by_installation
     approver = UserFactory(username="behorig", organisation=head.organisation, roles=[Role.ACCESS_APPROVER])
     approver.login_code = EnrolmentCode.objects.create(
         user=approver, first_part_hash="-", needs_second_part=True, by_installation=True
@@ -200,7 +204,8 @@ def test_deploy_check_the_chain_open_or_ended(production):
     request = identities.identity_link_request(
         by=people["admin"], user=worker, provider=production.LOTSA_OIDC_ISSUER, value="h-e-id"
     )
-    services.account_request_decide(by=people["approver"], request_id=request.pk, approve=True)
+    assert list(request.approvers.all()) == [people["head"]]
+    services.account_request_decide(by=people["head"], request_id=request.pk, approve=True)  # by password
     problems = checks.the_provider_names_the_first_supervisor(None)
     assert ids(problems) == [] and ids(problems, Warning) == ["lotsa.W038"]
 

@@ -21,8 +21,12 @@ def record(apps, schema_editor):
         tainted_users = set(
             User.objects.filter(login_code__by_installation=True).values_list("pk", flat=True)
         ) | set(IdentityLink.objects.filter(by_installation=True).values_list("user_id", flat=True))
-        links = IdentityLink.objects.filter(by_installation=False, request__decided_by__in=tainted_users)
-        codes = EnrolmentCode.objects.filter(by_installation=False, completed_by__in=tainted_users)
+        # The base manager: a flag, no encrypted field, is written (the live model's default manager
+        # refuses bulk writes, which would bypass the value's encryption).
+        links = IdentityLink._base_manager.filter(
+            by_installation=False, request__decided_by__in=tainted_users
+        )
+        codes = EnrolmentCode._base_manager.filter(by_installation=False, completed_by__in=tainted_users)
         changed = links.update(by_installation=True) + codes.update(by_installation=True)
         if not changed:
             return
