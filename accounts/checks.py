@@ -5,6 +5,11 @@ Production needs a way in that is not everyone's local password: the city's iden
 both. The named accounts are looked up as the access log's checks look at the database (audit/checks.py):
 before the first accounts exist (a fresh installation, before ``lotsa_first_accounts``) there is
 nothing to look up.
+
+The installation's root of trust is the city's identity provider naming the first supervisor
+(accounts.installation): with single sign-on on, a provider must be told which claim does
+(``LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM``, ``LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE``) while the chain of
+logins the installer may have held alone has not ended.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 from django.db.models.functions import Lower
 
+from accounts.installation import first_supervisor_claim
 from accounts.local_login import MAX_BREAK_GLASS_ACCOUNTS, break_glass_usernames
-from accounts.models import User
+from accounts.models import IdentityLink, User
 from accounts.oidc import oidc_configured
+from accounts.roles import GUARDED_ROLES
 from accounts.saml import saml_configured
 
 
@@ -128,3 +135,82 @@ def passkeys_bound_to_a_named_domain(app_configs, **kwargs):
             id="lotsa.W035",
         )
     ]
+
+
+# The settings that name the first supervisor's claim, per protocol, with whether that provider is set up.
+_FIRST_SUPERVISOR_SETTINGS = (
+    ("LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM", oidc_configured),
+    ("LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE", saml_configured),
+)
+
+
+def _chain_not_ended() -> tuple[bool, int]:
+    """Whether no login from the first accounts can reach personal data yet (a fresh installation, or
+    installation logins or unconfirmed links of the installation's and no other link of an account with
+    a guarded role), and how many links of the installation's wait for the provider's confirmation."""
+    waiting = IdentityLink.objects.filter(by_installation=True, provider_confirmed_at__isnull=True)
+    if not User.objects.exists():
+        return True, 0
+    guarded = list(GUARDED_ROLES)
+    tainted = (
+        waiting.exists()
+        or User.objects.filter(
+            is_active=True, login_code__by_installation=True, role_grants__role__in=guarded
+        ).exists()
+    )
+    ended = (
+        IdentityLink.objects.filter(user__is_active=True, user__role_grants__role__in=guarded)
+        .exclude(by_installation=True, provider_confirmed_at__isnull=True)
+        .exists()
+    )
+    return tainted and not ended, waiting.count()
+
+
+@register("lotsa", deploy=True)
+def the_provider_names_the_first_supervisor(app_configs, **kwargs):
+    """An error, not a warning: without the claim, an installation whose chain has not ended can never
+    open a login that reaches personal data (each is confined), and the only way round would be to let
+    one person's login through, the hole the claim closes. Noticed here, before the supervisor is stuck."""
+    if not settings.LOTSA_PRODUCTION or not settings.LOTSA_SINGLE_SIGN_ON:
+        return []
+    problems, named = [], False
+    for name, configured in _FIRST_SUPERVISOR_SETTINGS:
+        value = getattr(settings, name)
+        if value and first_supervisor_claim(value) is None:
+            problems.append(
+                Error(
+                    f"{name} is not of the form name=value",
+                    hint='e.g. "groups=lotsa-first-supervisor" (docs/operations.md, "The first accounts").',
+                    id="lotsa.E039",
+                )
+            )
+        named = named or bool(configured() and first_supervisor_claim(value))
+    if named:
+        return problems
+    try:
+        not_ended, waiting = _chain_not_ended()
+    except DatabaseError:
+        not_ended, waiting = True, 0  # not migrated yet: a fresh installation
+    if not_ended:
+        problems.append(
+            Error(
+                "single sign-on is on, and no provider is told which claim names the first supervisor: "
+                "no login from the first accounts could ever reach personal data",
+                hint="Have the city's IT department assign the first supervisor a group or assignment in "
+                "its directory, released to Lotsa, and name it in LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM or "
+                "LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE (name=value) for a configured provider "
+                '(docs/operations.md, "The first accounts").',
+                id="lotsa.E038",
+            )
+        )
+    elif waiting:
+        problems.append(
+            Warning(
+                f"{waiting} identity links approved by the installation's logins wait for the provider to "
+                "confirm the first supervisor, and no claim is named: their logins stay confined",
+                hint="Remove those links and have a supervisor who logs in with e-ID approve them anew, or "
+                "name the first-supervisor claim.",
+                id="lotsa.W038",
+            )
+        )
+    return problems

@@ -16,9 +16,21 @@ with it to approve the first accounts (an access approver first) and reaches not
 with personal data. The taint carries (accounts.services._complete_code): the installer holds the
 administrator's login too, so a code whose second part such a login completed is recorded as the
 installation's as well, and the login it sets is confined in turn (the first access approver's, a
-reset of the supervisor's login that approver approves). A login through the city's identity provider
-is the provider's, not the installer's, and is not confined: it ends the chain, and a second part
-completed in such a session is an ordinary one. A purely local installation never gets out of it.
+reset of the supervisor's login that approver approves).
+
+The root of trust is the city's identity provider asserting who the first supervisor is. An identity
+link approved in such a session (the supervisor's first e-ID link, asked for by the administrator and
+approved by the confined supervisor or access approver) is the installation's too
+(``IdentityLink.by_installation``): the installer could have linked the account to their own e-ID. A
+login through it is confined like the installation's logins, unless the provider's answer carries the
+configured first-supervisor claim (:func:`first_supervisor_claim`: ``LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM``
+for OpenID Connect, ``LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE`` for SAML, each ``name=value``), a group
+or an assignment the city's IT department gives the named first supervisor in its own directory, out of
+the installer's reach. Then the link is confirmed (:func:`link_confirm_by_provider`: when, by which
+claim, an access event) and is the provider's from then on: its sessions are not confined, and a second
+part completed or a link approved in them is an ordinary one. The chain ends there. A link approved by
+an untainted login needs no claim, and the claim on it changes nothing. A purely local installation
+never gets out of the chain.
 
 It runs once: as soon as any account exists it refuses and changes nothing. It is one transaction:
 whatever fails leaves nothing behind. What it did is in the access log, with the installation (this
@@ -27,6 +39,7 @@ command) as the actor, not a person.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -160,12 +173,16 @@ CONFINED_REASON = "a login one person held alone never reaches personal data"
 
 
 def confined(user, device) -> bool:
-    """Whether a session is a login set by the installation's code (not one through the provider) of an
-    account whose roles reach personal data or approve access to it (the administrator's reach neither)."""
+    """Whether a session is one the installer may have held alone, of an account whose roles reach
+    personal data or approve access to it (the administrator's reach neither): a login set by the
+    installation's code, or a login through an identity link such a login approved that the provider
+    has not confirmed (``device``: the session's verified django-otp device)."""
+    if not user.is_authenticated:
+        return False
+    if isinstance(device, IdentityLink):
+        return device.held_by_installation and user.has_role(*GUARDED_ROLES)
     return bool(
-        user.is_authenticated
-        and not isinstance(device, IdentityLink)
-        and user.login_code_id is not None  # the demo's and the fixtures' logins: no query
+        user.login_code_id is not None  # the demo's and the fixtures' logins: no query
         and user.has_role(*GUARDED_ROLES)
         and user.login_by_installation
     )
@@ -175,12 +192,82 @@ def confined_home() -> str:
     return reverse("accounts:requests")
 
 
-def confined_message() -> str:
+def confined_message(device=None) -> str:
+    """Why the session approves account requests only: its password, or its unconfirmed e-ID link."""
+    if isinstance(device, IdentityLink):
+        return _(
+            "You logged in with your e-ID, but its link to this account was approved by a login the "
+            "installer may have held alone, and the city's login service did not confirm that you are "
+            "the first supervisor: this login approves account requests only. If you are the first "
+            "supervisor, ask the city's IT department to give you the first supervisor's assignment at "
+            "the login service, then log in again. Otherwise ask your administrator to have the link "
+            "approved anew by a supervisor who logged in with e-ID."
+        )
     return _(
         "Your login was set with a code one person may have held alone (the installation's, or one "
         "completed by such a login): it approves account requests only. Log in with your e-ID through "
         "the city's login service to reach your pages; ask your administrator to connect it."
     )
+
+
+# --- The root of trust: the provider says who the first supervisor is --------------------------------
+
+
+@dataclass(frozen=True)
+class FirstSupervisorClaim:
+    """A claim (OpenID Connect) or attribute (SAML) and the value the provider asserts for the first
+    supervisor, e.g. ``groups`` containing ``lotsa-first-supervisor``."""
+
+    name: str
+    value: str
+
+    def describe(self) -> str:
+        return f"{self.name}={self.value}"[:300]
+
+
+def first_supervisor_claim(setting: str) -> FirstSupervisorClaim | None:
+    """The claim a setting names (``name=value``, split at the first ``=``: a group's value may be a
+    directory name with ``=`` in it); None when it is empty or malformed."""
+    name, separator, value = (setting or "").partition("=")
+    name, value = name.strip(), value.strip()
+    return FirstSupervisorClaim(name, value) if separator and name and value else None
+
+
+def _asserted(raw) -> list[str]:
+    """A claim's values as the provider gave them: one string or number, or a list of them."""
+    if isinstance(raw, str | int):
+        return [str(raw)]
+    if isinstance(raw, list | tuple):
+        return [str(item) for item in raw if isinstance(item, str | int)]
+    return []
+
+
+def link_confirm_by_provider(
+    *, link: IdentityLink, claim: FirstSupervisorClaim | None, asserted: Callable[[str], object]
+) -> bool:
+    """A login through ``link`` whose verified answer (``asserted``: a claim's or attribute's values by
+    name) carries the first-supervisor ``claim`` confirms a link the installation's logins approved:
+    the provider, not the installer, said who the person is. Recorded on the link (when, which claim)
+    and as an access event of the person; True when it confirmed. Any other link, or no claim, or
+    another value: nothing changes (an ordinary link needs no claim, and the claim adds nothing to it)."""
+    if claim is None or not link.held_by_installation:
+        return False
+    if claim.value not in _asserted(asserted(claim.name)):
+        return False
+    with transaction.atomic():
+        locked = IdentityLink.objects.select_for_update().get(pk=link.pk)
+        if not locked.held_by_installation:
+            return False
+        link.provider_confirmed_at = timezone.now()
+        link.provider_confirmed_by = claim.describe()
+        link.save(update_fields=["provider_confirmed_at", "provider_confirmed_by"])
+        audit.record(
+            action=Action.UPDATE,
+            actor=link.user,
+            target=link.user,
+            reason="identity link confirmed by the provider's first-supervisor claim",
+        )
+    return True
 
 
 def first_accounts_create(

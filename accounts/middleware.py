@@ -110,16 +110,18 @@ class SecondFactorRequiredMiddleware:
         return self.get_response(request)
 
     def _confined(self, request):
-        """A login set by the installation's code (held by its installer alone) reaches the account
-        requests it approves and nothing else (invariant 5): the start page leads there; any other page
-        is refused, recorded, before its view runs."""
+        """A session its installer may have held alone (a login set by the installation's code, or
+        through an identity link such a login approved that the provider has not confirmed) reaches the
+        account requests it approves and nothing else (invariant 5): the start page leads there; any
+        other page is refused, recorded, before its view runs, and the page says why."""
         if self._confined_paths is None:
             self._confined_paths = tuple(reverse(name) for name in installation.CONFINED_PAGE_NAMES)
         match = _resolve(request.path_info)
         if match is not None and match.view_name in installation.CONFINED_URL_NAMES:
             return self.get_response(request)
+        told = installation.confined_message(getattr(request.user, "otp_device", None))
         if request.path in self._confined_paths:
-            messages.info(request, installation.confined_message())
+            messages.info(request, told)
             return redirect(installation.confined_home())
         audit.record(
             action=Action.VIEW,
@@ -127,7 +129,7 @@ class SecondFactorRequiredMiddleware:
             actor=request.user,
             reason=installation.CONFINED_REASON,
         )
-        return render(request, "403.html", {"reason": installation.confined_message()}, status=403)
+        return render(request, "403.html", {"reason": told}, status=403)
 
 
 class SingleLogoutFormActionMiddleware:

@@ -474,6 +474,15 @@ class IdentityLink(Device):
     value_index = BlindIndexField(source="value")
     request = models.ForeignKey(AccountRequest, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(auto_now_add=True)
+    # Approved by a login the installation's one installer may have held alone (accounts.installation):
+    # the installer could have linked the account to their own e-ID, so a login through it is confined
+    # like the installation's own, until the provider itself says who the person is: its answer carried
+    # the configured first-supervisor claim (LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM,
+    # LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE), which the city assigns in its own directory. Then the
+    # link is confirmed (when, by which claim): the chain ends there.
+    by_installation = models.BooleanField(default=False)
+    provider_confirmed_at = models.DateTimeField(null=True, blank=True)
+    provider_confirmed_by = models.CharField(max_length=300, blank=True)
 
     # django-otp's device manager, over a queryset that refuses bulk writes (the value is encrypted).
     objects = DeviceManager.from_queryset(GuardedQuerySet)()
@@ -489,6 +498,12 @@ class IdentityLink(Device):
 
     def __str__(self) -> str:
         return f"IdentityLink {self.pk}"
+
+    @property
+    def held_by_installation(self) -> bool:
+        """Approved by a login the installer may have held alone, and not (yet) confirmed by the
+        provider's first-supervisor claim: a login through it is confined (accounts.installation)."""
+        return self.by_installation and self.provider_confirmed_at is None
 
 
 class UsedAssertion(models.Model):

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
-from accounts import assurance, identities, replay, services
+from accounts import assurance, identities, installation, replay, services
 from accounts.models import User
 from accounts.roles import Role
 from audit import services as audit
@@ -267,6 +267,12 @@ def oidc_finish(request) -> Outcome:
             MESSAGES["assurance"] % {"acr": acr or "-", "needed": needed},
             username=user.username,
         )
+    # A link the installation's logins approved is confined until the id token names the first supervisor.
+    installation.link_confirm_by_provider(
+        link=link,
+        claim=installation.first_supervisor_claim(settings.LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM),
+        asserted=claims.get,
+    )
     how = services.LoginMethod(method=METHOD, provider=settings.LOTSA_OIDC_ISSUER, assurance=acr or "-")
     services.user_complete_login(request=request, user=user, how=how, device=link)
     request.session[SESSION_ID_TOKEN] = id_token

@@ -63,7 +63,7 @@ from saml2.sigver import SignatureError, verify_redirect_signature
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from accounts import assurance, identities, replay, services
+from accounts import assurance, identities, installation, replay, services
 from accounts.models import User
 from accounts.oidc import MESSAGES, START_AGAIN, Outcome, _refused
 from accounts.roles import Role
@@ -373,6 +373,18 @@ def _attribute(assertion, name: str) -> str:
     return ""
 
 
+def _attribute_values(assertion, name: str) -> list[str]:
+    """Every value of the attribute ``name`` in the (verified) assertion."""
+    return [
+        value.text.strip()
+        for statement in assertion.attribute_statement or []
+        for attribute in statement.attribute or []
+        if attribute.name == name
+        for value in attribute.attribute_value or []
+        if value.text and value.text.strip()
+    ]
+
+
 def _class_ref(assertion) -> str:
     for statement in assertion.authn_statement or []:
         context = statement.authn_context
@@ -431,6 +443,12 @@ def saml_finish(request) -> Outcome:
             MESSAGES["assurance"] % {"acr": level or "-", "needed": needed},
             username=user.username,
         )
+    # A link the installation's logins approved is confined until the assertion names the first supervisor.
+    installation.link_confirm_by_provider(
+        link=link,
+        claim=installation.first_supervisor_claim(settings.LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE),
+        asserted=lambda name: _attribute_values(response.assertion, name),
+    )
     how = services.LoginMethod(method=METHOD, provider=provider, assurance=level or "-")
     name_id, session_index = _login_session(response)
     services.user_complete_login(

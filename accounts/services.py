@@ -208,12 +208,22 @@ def _issue_code(user: User, *, request: AccountRequest | None, by: User) -> Issu
     return IssuedCode(text=text, complete=not two_parts, expires_at=code.expires_at)
 
 
-def _complete_code(request: AccountRequest, *, by: User, through_provider: bool) -> IssuedCode:
-    """The second part of the request's code, given to the approver ``by``. When ``by`` decides with a
-    login one person held alone (the installation's, not a login through the city's identity provider),
-    that person may hold the first part too (the installer holds the administrator's login as well):
-    the code is then recorded as held alone, the installation's, and the login it sets is confined like
-    the approver's own (invariant 5: the taint carries, no chain of such logins reaches personal data)."""
+def session_held_alone(user: User, device=None) -> bool:
+    """Whether a session of ``user`` may be one person's alone (the installer's): a password login set
+    with a code one person held (the installation's), or a login through an identity link such a login
+    approved that the provider has not confirmed (``IdentityLink.held_by_installation``). ``device`` is
+    the session's verified django-otp device: an identity link for a login through the provider."""
+    if isinstance(device, IdentityLink):
+        return device.held_by_installation
+    return user.login_held_alone
+
+
+def _complete_code(request: AccountRequest, *, by: User, held_alone: bool) -> IssuedCode:
+    """The second part of the request's code, given to the approver ``by``. When ``by`` decides in a
+    session one person may have held alone (:func:`session_held_alone`), that person may hold the
+    first part too (the installer holds the administrator's login as well): the code is then recorded
+    as held alone, the installation's, and the login it sets is confined like the approver's own
+    (invariant 5: the taint carries, no chain of such logins reaches personal data)."""
     code = (
         EnrolmentCode.objects.select_for_update()
         .filter(request=request, used_at__isnull=True, voided_at__isnull=True)
@@ -225,7 +235,7 @@ def _complete_code(request: AccountRequest, *, by: User, through_provider: bool)
     code.second_part_hash = _code_hash(code.user_id, text, "second")
     code.expires_at = _code_expiry()
     code.completed_by = by
-    code.by_installation = by.login_held_alone and not through_provider
+    code.by_installation = held_alone
     code.save(update_fields=["second_part_hash", "expires_at", "completed_by", "by_installation"])
     return IssuedCode(text=text, complete=True, expires_at=code.expires_at)
 
@@ -441,12 +451,13 @@ def user_reset_credentials(*, by: User, user: User) -> tuple[IssuedCode, Account
 
 @transaction.atomic
 def account_request_decide(
-    *, by: User, request_id: int, approve: bool, note: str = "", through_provider: bool = False
+    *, by: User, request_id: int, approve: bool, note: str = "", device=None
 ) -> tuple[AccountRequest, IssuedCode | None]:
     """One of the approvers fixed when the request was made approves it (the change takes effect) or
     refuses it. Returns the second part of an enrolment code when approving completes one, to be shown
-    once to the approver. ``through_provider``: the approver's session is a login through the city's
-    identity provider (not the password set with a code, which the installer may have held alone)."""
+    once to the approver. ``device``: the approver's session's verified device (an identity link for a
+    login through the city's identity provider): whether the session may be one person's alone
+    (:func:`session_held_alone`) is recorded on the code it completes or the link it approves."""
     request = (
         AccountRequest.objects.select_for_update(of=("self",))
         .select_related("subject_user", "organisation")
@@ -460,7 +471,7 @@ def account_request_decide(
     request.decision_note = (note or "").strip()[:300]
     issued = None
     if approve:
-        issued = _apply(request, by=by, through_provider=through_provider)
+        issued = _apply(request, by=by, held_alone=session_held_alone(by, device))
     elif request.kind in (RequestKind.ROLES, RequestKind.CREDENTIAL_RESET):
         EnrolmentCode.objects.filter(request=request, used_at__isnull=True, voided_at__isnull=True).update(
             voided_at=timezone.now()
@@ -469,7 +480,7 @@ def account_request_decide(
     return request, issued
 
 
-def _apply(request: AccountRequest, *, by: User, through_provider: bool) -> IssuedCode | None:
+def _apply(request: AccountRequest, *, by: User, held_alone: bool) -> IssuedCode | None:
     if request.kind == RequestKind.ORGANISATION_KIND:
         organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
         for member in organisation.users.filter(is_active=True):
@@ -489,7 +500,7 @@ def _apply(request: AccountRequest, *, by: User, through_provider: bool) -> Issu
         return None
     user = User.objects.select_for_update().get(pk=request.subject_user_id)
     if request.kind == RequestKind.IDENTITY_LINK:
-        _link_identity(request, user=user, by=by)
+        _link_identity(request, user=user, by=by, held_alone=held_alone)
         return None
     if request.kind == RequestKind.ACCOUNT_DISABLE:
         user.is_active = False
@@ -499,7 +510,7 @@ def _apply(request: AccountRequest, *, by: User, through_provider: bool) -> Issu
         return None
     if request.kind == RequestKind.CREDENTIAL_RESET:
         _disable_credentials(user)
-        return _complete_code(request, by=by, through_provider=through_provider)
+        return _complete_code(request, by=by, held_alone=held_alone)
     roles = set(request.roles)
     _check_roles(roles, request.organisation)
     reissue = request.reissues_login
@@ -510,11 +521,14 @@ def _apply(request: AccountRequest, *, by: User, through_provider: bool) -> Issu
     user.organisation = request.organisation
     user.save(update_fields=["organisation"])
     user_set_roles(user=user, roles=roles)
-    return _complete_code(request, by=by, through_provider=through_provider) if reissue else None
+    return _complete_code(request, by=by, held_alone=held_alone) if reissue else None
 
 
-def _link_identity(request: AccountRequest, *, user: User, by: User) -> None:
-    """An approved identity link (accounts.identities): the account can now log in through it."""
+def _link_identity(request: AccountRequest, *, user: User, by: User, held_alone: bool) -> None:
+    """An approved identity link (accounts.identities): the account can now log in through it. Approved
+    in a session one person may have held alone (the installer's), it is recorded so: the installer
+    could have named their own e-ID, so a login through it is confined until the provider confirms
+    who the person is (accounts.installation)."""
     taken = IdentityLink.objects.filter(
         provider=request.identity_provider,
         claim=request.identity_claim,
@@ -530,8 +544,14 @@ def _link_identity(request: AccountRequest, *, user: User, by: User) -> None:
         claim=request.identity_claim,
         value=request.identity_value,
         request=request,
+        by_installation=held_alone,
     )
-    audit.record(action=Action.UPDATE, actor=by, target=user, reason="identity linked")
+    audit.record(
+        action=Action.UPDATE,
+        actor=by,
+        target=user,
+        reason="identity linked by the installation" if held_alone else "identity linked",
+    )
 
 
 class ActivationFailed(DomainError):

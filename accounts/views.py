@@ -24,7 +24,6 @@ from accounts import forms, local_login, lockout, oidc, passkeys, saml, selector
 from accounts.models import (
     AccountRequest,
     AccountRequestStatus,
-    IdentityLink,
     Organisation,
     RequestKind,
     RoleGrant,
@@ -418,12 +417,9 @@ def _request_decided(request, decided, issued):
 
 
 def _decider(request) -> dict:
-    """Who decides, and whether they logged in through the identity provider (an identity link is
-    then the session's verified device): a second part completed so is not held alone."""
-    return {
-        "by": request.user,
-        "through_provider": isinstance(getattr(request.user, "otp_device", None), IdentityLink),
-    }
+    """Who decides, and with which verified device (an identity link for a login through the identity
+    provider): whether the session may be one person's alone is recorded on what it approves."""
+    return {"by": request.user, "device": getattr(request.user, "otp_device", None)}
 
 
 @require_POST

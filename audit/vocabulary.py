@@ -631,6 +631,15 @@ REASONS = {
     "unknown passkey": pgettext_lazy("access reason", "an unknown passkey"),
     "passkey of a disabled account": pgettext_lazy("access reason", "a passkey of a disabled account"),
     "identity linked": pgettext_lazy("access reason", "linked to an identity at a login provider"),
+    "identity linked by the installation": pgettext_lazy(
+        "access reason",
+        "linked to an identity at a login provider, approved by a login the installer may have held "
+        "alone: confined until the provider confirms the person",
+    ),
+    "identity link confirmed by the provider's first-supervisor claim": pgettext_lazy(
+        "access reason",
+        "link to an identity confirmed by the login provider's first-supervisor claim: no longer confined",
+    ),
     "identity link removed": pgettext_lazy(
         "access reason", "link to an identity at a login provider removed"
     ),

@@ -247,6 +247,11 @@ LOTSA_OIDC_ROLE_ASSURANCE = dict(
     item.split("=", 1) for item in env_list("LOTSA_OIDC_ROLE_ASSURANCE") if "=" in item
 )
 LOTSA_OIDC_LEEWAY_SECONDS = int(os.environ.get("LOTSA_OIDC_LEEWAY_SECONDS", "30"))
+# The root of trust of a new installation (accounts.installation; docs/operations.md, "The first
+# accounts"): the claim and value ("name=value", e.g. "groups=lotsa-first-supervisor") the provider's id
+# token carries for the first supervisor, assigned by the city's IT department in its own directory. A
+# login through an identity link the installation's logins approved is confined until it carries it.
+LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM = os.environ.get("LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM", "")
 # The provider proves the person anew when its own session is older than this (max_age, auth_time):
 # Lotsa's idle timeout is not undone by a provider's session that stays open all day.
 LOTSA_SSO_MAX_AGE_SECONDS = int(os.environ.get("LOTSA_SSO_MAX_AGE_SECONDS", "300"))
@@ -269,6 +274,10 @@ LOTSA_SAML_ROLE_ASSURANCE = dict(
     item.split("=", 1) for item in env_list("LOTSA_SAML_ROLE_ASSURANCE") if "=" in item
 )
 LOTSA_SAML_LEEWAY_SECONDS = int(os.environ.get("LOTSA_SAML_LEEWAY_SECONDS", "30"))
+# The same for SAML: the attribute and value ("name=value", e.g. a group membership
+# "urn:oid:1.3.6.1.4.1.5923.1.5.1.1=lotsa-first-supervisor" or an HSA assignment) the assertion carries
+# for the first supervisor (accounts.installation).
+LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE = os.environ.get("LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE", "")
 LOTSA_SAML_XMLSEC_BINARY = os.environ.get("LOTSA_SAML_XMLSEC_BINARY", "")  # found on PATH when empty
 _oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(LOTSA_OIDC_ISSUER)) if LOTSA_OIDC_ISSUER else ""
 

@@ -27,6 +27,10 @@ HERE = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "lotsa"
 CLIENT_SECRET = "lotsa-test-secret"
 ACR_ORDER = ["low", "substantial", "high"]
+# The city's directory in the test provider (server.mjs): this one person is in the first supervisor's
+# group, everyone else is not.
+FIRST_SUPERVISOR = "forsta-chefen"
+FIRST_SUPERVISOR_CLAIM = "groups=lotsa-first-supervisor"
 
 
 @dataclass
@@ -93,6 +97,7 @@ def oidc_settings(settings, oidc_provider):
     settings.LOTSA_OIDC_CLIENT_ID = CLIENT_ID
     settings.LOTSA_OIDC_CLIENT_SECRET = CLIENT_SECRET
     settings.LOTSA_OIDC_NAME = "Stadens e-legitimation"
+    settings.LOTSA_OIDC_SCOPES = "openid profile groups"  # the groups claim, in the id token
     settings.LOTSA_OIDC_ACR_ORDER = ACR_ORDER
     settings.LOTSA_OIDC_ROLE_ASSURANCE = {"social_worker": "substantial", "administrator": "low"}
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)

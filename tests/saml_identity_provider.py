@@ -37,6 +37,8 @@ SP_ENTITY_ID = "https://lotsa.test/saml/sp"
 PNR = "urn:oid:1.2.752.29.4.13"
 HSA = "urn:oid:1.2.752.29.6.2.1"
 LOA2, LOA3, LOA4 = (f"http://id.elegnamnden.se/loa/1.0/loa{n}" for n in (2, 3, 4))
+MEMBER_OF = "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"  # the test IdP releases the login form's groups as this
+FIRST_SUPERVISOR_GROUP = "lotsa-first-supervisor"
 
 
 def make_keypair(folder: Path, name: str) -> None:

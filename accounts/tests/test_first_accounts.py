@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import identities, installation, services
-from accounts.models import EnrolmentCode, IdentityLink, LoginKind, Organisation, OrganisationKind, User
+from accounts.models import (
+    AccountRequestStatus,
+    EnrolmentCode,
+    IdentityLink,
+    LoginKind,
+    Organisation,
+    OrganisationKind,
+    User,
+)
 from accounts.roles import Role
 from audit import vocabulary
 from audit.models import AccessEvent, AccessOutcome, Action
 from tests.factories import OrganisationFactory, UserFactory
-from tests.helpers import events_since, head_seq, login_verified
+from tests.helpers import events_since, head_seq
+from tests.identity_provider import FIRST_SUPERVISOR, FIRST_SUPERVISOR_CLAIM, ProviderBrowser
 
 pytestmark = pytest.mark.django_db
 
@@ -181,28 +191,79 @@ def test_the_installations_supervisor_login_is_confined_and_so_is_every_login_it
     assert client.get(reverse("supervision:desk")).status_code == 403
 
 
-def test_the_supervisors_login_through_the_provider_breaks_the_chain(client, settings):
-    """The way out: the supervisor's e-ID is linked to the account (the access approver approves the
-    link: a link is no code, and the provider, not the installer, proves who uses it), the supervisor
-    logs in through the city's identity provider, which is not confined, and approves a case worker's
-    account: that second part was never the installer's, so the case worker's login is not held alone."""
-    settings.LOTSA_OIDC_ISSUER, settings.LOTSA_OIDC_CLAIM = "https://idp.example.se", "sub"
-    admin, head, approver, _first, _second = _first_approver(client)
-    link_request = identities.identity_link_request(
-        by=admin, user=head, provider=settings.LOTSA_OIDC_ISSUER, value="chef-at-the-city"
-    )
-    assert list(link_request.approvers.all()) == [approver]
-    services.account_request_decide(by=approver, request_id=link_request.pk, approve=True)
-    link = IdentityLink.objects.get(user=head)
+CONFIRMED = "identity link confirmed by the provider's first-supervisor claim"
 
-    client.logout()
-    head.refresh_from_db()  # the password it set (the session is bound to it)
-    login_verified(client, head)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = link.persistent_id  # the session is the provider's login
-    session.save()
-    assert client.get(reverse("supervision:desk")).status_code == 200  # not confined
-    worker, first, request = services.user_create(
+
+def e_id_login(client, issuer: str, name: str, acr: str = "high"):
+    """Log in through the real test OpenID Provider as ``name`` (the person's browser signs in there)."""
+    started = client.post(reverse("accounts:oidc_login"))
+    assert started.status_code == 302, started.content[:500]
+    back = urlsplit(ProviderBrowser(issuer).sign_in(started["Location"], login=name, acr=acr))
+    response = client.get(back.path, {key: values[0] for key, values in parse_qs(back.query).items()})
+    assert response.status_code == 302, response.context and response.context.get("message")
+    return response
+
+
+def approve(client, request) -> str | None:
+    """Approve ``request`` on its page in ``client``'s session; the code's second part when it shows one."""
+    response = client.post(
+        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
+    )
+    assert response.status_code in (200, 302), response.content[:500]
+    request.refresh_from_db()
+    assert request.status == AccountRequestStatus.APPROVED, request.decision_note
+    found = CODE.search(response.content.decode()) if response.status_code == 200 else None
+    return found.group() if found else None
+
+
+def told(device=None) -> str:
+    """Why a confined session is refused, as the (Swedish) page shows it."""
+    with translation.override("sv"):
+        return escape(installation.confined_message(device))
+
+
+def assert_confined(client, told: str) -> None:
+    home = client.get(reverse("home"))
+    assert home.status_code == 302 and home["Location"] == reverse("accounts:requests")
+    for page in (reverse("supervision:desk"), reverse("cases:my_cases"), reverse("accounts:user_list")):
+        refused = client.get(page)
+        assert refused.status_code == 403 and told in refused.content.decode(), page
+
+
+def test_the_whole_path_the_city_s_provider_names_the_first_supervisor(client, settings, oidc_settings):
+    """From a fresh installation to a case worker at work, against the real test OpenID Provider.
+
+    The hole: the installer holds both first logins, so they can ask for the supervisor's e-ID link as
+    administrator and approve it with a confined login, naming their OWN e-ID. That link is the
+    installation's: a login through it stays confined (no personal data) and what it approves is held
+    alone too. The root of trust is the city's provider: only when its answer carries the first
+    supervisor's group (assigned in the city's directory, out of the installer's reach) is a link of the
+    installation's confirmed; that supervisor then reaches the desk, and what they approve (a reset, a
+    case worker's e-ID link) is ordinary and needs no claim."""
+    settings.LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM = FIRST_SUPERVISOR_CLAIM
+    issuer = oidc_settings.issuer
+    admin, head, approver, first, second = _first_approver(client)
+    client.post(reverse("accounts:logout"))
+    approver_session = Client()
+    assert activate(approver_session, "behorig", first, second).status_code == 302
+    enrol_and_log_in(approver_session, "behorig")
+    assert_confined(approver_session, told())
+
+    # 1. The installer links the supervisor's account to their own e-ID, approved by a confined login.
+    asked = identities.identity_link_request(by=admin, user=head, provider=issuer, value="installeraren")
+    assert list(asked.approvers.all()) == [approver]
+    approve(approver_session, asked)
+    link = IdentityLink.objects.get(user=head)
+    assert link.by_installation and link.held_by_installation
+    installer = Client()
+    start = head_seq()
+    e_id_login(installer, issuer, "installeraren")  # a login, as the provider proved someone
+    assert_confined(installer, told(link))
+    assert not events_since(start).filter(reason=CONFIRMED).exists()
+    denials = events_since(start).filter(outcome=AccessOutcome.DENIED, actor_username="chef")
+    assert denials.count() == 3 and {d.reason for d in denials} == {installation.CONFINED_REASON}
+    # What that session approves is held alone too: a case worker's code it completes sets a confined login.
+    worker, worker_first, worker_request = services.user_create(
         by=admin,
         username="handlaggare",
         first_name="H",
@@ -211,21 +272,63 @@ def test_the_supervisors_login_through_the_provider_breaks_the_chain(client, set
         organisation=head.organisation,
         roles={Role.VBE_TEAM},
     )
-    assert list(request.approvers.all()) == [head]
-    decided = client.post(
-        reverse("accounts:request_decide", kwargs={"request_id": request.pk}), {"decision": "approve"}
-    )
-    assert decided.status_code == 200, decided.content[:500]
-    second = CODE.search(decided.content.decode()).group()
-    code = EnrolmentCode.objects.get(user=worker)
-    assert code.completed_by == head and not code.by_installation
+    assert list(worker_request.approvers.all()) == [head]
+    worker_second = approve(installer, worker_request)
+    assert EnrolmentCode.objects.get(user=worker).by_installation
+    worker_session = Client()
+    assert activate(worker_session, "handlaggare", worker_first.text, worker_second).status_code == 302
+    enrol_and_log_in(worker_session, "handlaggare")
+    assert worker_session.get(reverse("cases:my_cases")).status_code == 403
 
-    client.logout()
-    assert activate(client, "handlaggare", first.text, second).status_code == 302
+    # 2. The way out: the city's IT department put the real first supervisor in the group. The installer's
+    # link is removed and the real one asked for and approved, the same (confined) way.
+    identities.identity_link_remove(by=admin, user=head, link_id=link.pk)
+    assert installer.get(reverse("accounts:requests")).status_code == 302  # its device is gone: logged out
+    asked = identities.identity_link_request(by=admin, user=head, provider=issuer, value=FIRST_SUPERVISOR)
+    approve(approver_session, asked)
+    link = IdentityLink.objects.get(user=head)
+    assert link.held_by_installation
+    supervisor = Client()
+    start = head_seq()
+    e_id_login(supervisor, issuer, FIRST_SUPERVISOR)
+    link.refresh_from_db()
+    assert link.by_installation and not link.held_by_installation
+    assert link.provider_confirmed_by == FIRST_SUPERVISOR_CLAIM and link.provider_confirmed_at is not None
+    confirmed = events_since(start).get(reason=CONFIRMED)
+    assert confirmed.actor_id == head.pk and confirmed.action == Action.UPDATE
+    assert vocabulary.knows("reason", CONFIRMED)
+    assert supervisor.get(reverse("home")).status_code == 200
+    assert supervisor.get(reverse("supervision:desk")).status_code == 200
+    # Confirmed once: the next login carries the claim again and records nothing more.
+    start = head_seq()
+    e_id_login(Client(), issuer, FIRST_SUPERVISOR)
+    assert not events_since(start).filter(reason=CONFIRMED).exists()
+
+    # 3. After confirmation the supervisor's approvals are ordinary: the worker's login is reset with it ...
+    reset_first, reset = services.user_reset_credentials(by=admin, user=worker)
+    assert list(reset.approvers.all()) == [head]
+    reset_second = approve(supervisor, reset)
+    assert not EnrolmentCode.objects.get(user=worker, used_at__isnull=True).by_installation
+    worker_session = Client()
+    assert activate(worker_session, "handlaggare", reset_first.text, reset_second).status_code == 302
     worker.refresh_from_db()
     assert worker.login_kind == LoginKind.SPLIT and not worker.login_held_alone
-    enrol_and_log_in(client, "handlaggare")
-    assert client.get(reverse("cases:my_cases")).status_code == 200
+    enrol_and_log_in(worker_session, "handlaggare")
+    assert worker_session.get(reverse("cases:my_cases")).status_code == 200
+    # ... and the worker's e-ID link it approves needs no claim (the worker is in no such group).
+    asked = identities.identity_link_request(by=admin, user=worker, provider=issuer, value="handlaggaren")
+    assert head in asked.approvers.all()
+    approve(supervisor, asked)
+    worker_link = IdentityLink.objects.get(user=worker)
+    assert not worker_link.by_installation and not worker_link.held_by_installation
+    by_e_id = Client()
+    e_id_login(by_e_id, issuer, "handlaggaren")
+    assert by_e_id.get(reverse("cases:my_cases")).status_code == 200
+    worker_link.refresh_from_db()
+    assert worker_link.provider_confirmed_at is None  # nothing to confirm
+
+    # The access approver's password login is still the installation's: still confined.
+    assert approver_session.get(reverse("supervision:desk")).status_code == 403
 
 
 def test_a_login_through_the_provider_is_not_the_installers_and_is_not_confined(rf):
@@ -236,6 +339,68 @@ def test_a_login_through_the_provider_is_not_the_installers_and_is_not_confined(
     head.save()
     assert installation.confined(head, None) and installation.confined(head, TOTPDevice(user=head))
     assert not installation.confined(head, IdentityLink(user=head))
+    # Through a link the installation's logins approved: confined, until the provider confirmed it.
+    tainted = IdentityLink(user=head, by_installation=True)
+    assert installation.confined(head, tainted)
+    tainted.provider_confirmed_at = timezone.now()
+    assert not installation.confined(head, tainted)
+    # The administrator reaches no personal data: not confined either way.
+    admin = User.objects.get(username="forvaltare")
+    assert not installation.confined(admin, IdentityLink(user=admin, by_installation=True))
+
+
+def test_the_first_supervisor_claim_is_name_equals_value():
+    claim = installation.first_supervisor_claim(" groups = lotsa-first-supervisor ")
+    assert claim == installation.FirstSupervisorClaim("groups", "lotsa-first-supervisor")
+    dn = installation.first_supervisor_claim("memberOf=cn=lotsa,ou=groups,dc=stad,dc=se")
+    assert dn.name == "memberOf" and dn.value == "cn=lotsa,ou=groups,dc=stad,dc=se"
+    for broken in ("", "groups", "=x", "groups=", None):
+        assert installation.first_supervisor_claim(broken) is None
+
+
+def test_only_a_link_of_the_installations_is_confirmed_and_only_by_the_claims_value(settings):
+    run()
+    head = User.objects.get(username="chef")
+    admin = User.objects.get(username="forvaltare")
+    worker = UserFactory(username="handlaggare", organisation=head.organisation, roles=[Role.VBE_TEAM])
+    claim = installation.first_supervisor_claim("groups=lotsa-first-supervisor")
+    settings.LOTSA_OIDC_ISSUER, settings.LOTSA_OIDC_CLAIM = "https://idp.example.se", "sub"
+
+    def linked(value, *, by_installation):
+        request = identities.identity_link_request(
+            by=admin, user=worker, provider=settings.LOTSA_OIDC_ISSUER, value=value
+        )
+        request.status = AccountRequestStatus.APPROVED
+        request.save(update_fields=["status"])
+        return IdentityLink.objects.create(
+            user=worker,
+            name="sso",
+            provider=request.identity_provider,
+            claim="sub",
+            value=value,
+            request=request,
+            by_installation=by_installation,
+        )
+
+    link = linked("worker-e-id", by_installation=True)
+    start = head_seq()
+    for asserted in ({}, {"groups": "other"}, {"groups": ["a", "b"]}, {"group": "lotsa-first-supervisor"}):
+        assert not installation.link_confirm_by_provider(link=link, claim=claim, asserted=asserted.get)
+    assert not installation.link_confirm_by_provider(link=link, claim=None, asserted={"groups": "x"}.get)
+    link.refresh_from_db()
+    assert link.held_by_installation and not events_since(start).exists()
+    asserted = {"groups": ["staff", "lotsa-first-supervisor"]}
+    assert installation.link_confirm_by_provider(link=link, claim=claim, asserted=asserted.get)
+    link.refresh_from_db()
+    assert not link.held_by_installation and link.provider_confirmed_by == "groups=lotsa-first-supervisor"
+    assert [e.reason for e in events_since(start)] == [CONFIRMED]
+    assert not installation.link_confirm_by_provider(link=link, claim=claim, asserted=asserted.get)
+    # An ordinary link needs no claim, and the claim adds nothing to it.
+    link.delete()
+    ordinary = linked("worker-again", by_installation=False)
+    assert not installation.link_confirm_by_provider(link=ordinary, claim=claim, asserted=asserted.get)
+    ordinary.refresh_from_db()
+    assert ordinary.provider_confirmed_at is None and not ordinary.provider_confirmed_by
 
 
 def test_a_second_run_is_refused_and_changes_nothing():

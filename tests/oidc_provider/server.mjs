@@ -7,6 +7,9 @@
 //   OIDC_CLIENT_ID      the client Lotsa is (default "lotsa")
 //   OIDC_CLIENT_SECRET  its secret (default "lotsa-test-secret")
 //   OIDC_TEST_HOOKS=1   adds /_test/ endpoints the tests use to play an attacker (a foreign key set)
+//   OIDC_FIRST_SUPERVISOR  the one name the city's directory gives the first supervisor's group
+//                       (default "forsta-chefen"): its id token's `groups` claim (scope `groups`)
+//                       carries "lotsa-first-supervisor", everyone else's the staff group only
 import crypto from 'node:crypto';
 import http from 'node:http';
 
@@ -16,6 +19,13 @@ const ACR_VALUES = ['low', 'substantial', 'high'];
 const clientId = process.env.OIDC_CLIENT_ID || 'lotsa';
 const clientSecret = process.env.OIDC_CLIENT_SECRET || 'lotsa-test-secret';
 const hooks = process.env.OIDC_TEST_HOOKS === '1';
+
+// The city's directory, kept by its IT department, out of Lotsa's and its installer's reach: the groups
+// each person is in. One person is the first supervisor (Lotsa's LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM,
+// "groups=lotsa-first-supervisor"); a name typed on the login page never chooses its own groups.
+const FIRST_SUPERVISOR = process.env.OIDC_FIRST_SUPERVISOR || 'forsta-chefen';
+const groupsOf = (sub) => (sub === FIRST_SUPERVISOR
+  ? ['socialtjansten', 'lotsa-first-supervisor'] : ['socialtjansten']);
 
 function signingKey() {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -77,7 +87,7 @@ const provider = new Provider(issuer, {
   claims: {
     // As a city's provider does, every id token tells the assurance level (acr) and the time of login.
     acr: null, auth_time: null, iss: null, sid: null, openid: ['sub', 'acr', 'auth_time'],
-    profile: ['name'], hsa: ['hsa_id'],
+    profile: ['name'], hsa: ['hsa_id'], groups: ['groups'],
   },
   conformIdTokenClaims: false, // the claims Lotsa matches travel in the signed id token
   pkce: { required: () => true },
@@ -87,7 +97,7 @@ const provider = new Provider(issuer, {
     return {
       accountId: sub,
       async claims() {
-        return { sub, name: `Test person ${sub}`, hsa_id: `SE2321000016-${sub}` };
+        return { sub, name: `Test person ${sub}`, hsa_id: `SE2321000016-${sub}`, groups: groupsOf(sub) };
       },
     };
   },

@@ -10,8 +10,10 @@ writes its own metadata to DIR/idp.xml and prints "listening on <base url>".
 * ``POST /login`` answers with a Response through the HTTP-POST binding (an auto-posting form), the
   assertion signed with the IdP's key. The form's extra fields play an attacker or a broken IdP for
   the tests: ``audience`` (another SP entity id), ``signing`` ("none" or "foreign" key),
-  ``lifetime`` (minutes the assertion is valid; negative: already expired). The IdP keeps a session
-  of its own for the login (its cookie, the NameID and the SessionIndex it gave).
+  ``lifetime`` (minutes the assertion is valid; negative: already expired). ``groups`` (comma
+  separated) are released as the person's group memberships (eduPerson isMemberOf), as a city's
+  directory would: how the tests name one person the first supervisor and not another. The IdP keeps
+  a session of its own for the login (its cookie, the NameID and the SessionIndex it gave).
 * ``GET /`` is the IdP's own page: "Signed in as <person>" while its session lasts, else the login
   form's heading ("Sign in"); ``GET /sessions`` lists its open sessions as JSON, for the tests.
 * ``GET /slo/redirect`` is its SingleLogoutService (HTTP-Redirect binding). A signed LogoutRequest
@@ -48,6 +50,7 @@ from saml2.sigver import verify_redirect_signature
 
 ENTITY_ID_PATH = "/idp"
 ATTRIBUTES = ("urn:oid:1.2.752.29.4.13", "urn:oid:1.2.752.29.6.2.1")
+MEMBER_OF = "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"  # eduPerson isMemberOf: the person's groups
 LEVELS = (
     "http://id.elegnamnden.se/loa/1.0/loa2",
     "http://id.elegnamnden.se/loa/1.0/loa3",
@@ -184,6 +187,7 @@ class App:
 <label for="user">Person</label> <input id="user" name="user">
 <label for="level">Level of assurance</label> <select id="level" name="level">{options}</select>
 <label for="attribute">Attribute</label> <select id="attribute" name="attribute">{attributes}</select>
+<label for="groups">Groups</label> <input id="groups" name="groups">
 <button type="submit">Sign in</button>
 </form></body></html>"""
         return self._send(start_response, "200 OK", page)
@@ -202,8 +206,12 @@ class App:
             server.config.entityid = self.base + ENTITY_ID_PATH
         audience = form.get("audience") or asked["sp"]
         name_id = NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16))
+        identity = {form.get("attribute") or ATTRIBUTES[0]: [form["user"]]}
+        groups = [group.strip() for group in form.get("groups", "").split(",") if group.strip()]
+        if groups:
+            identity[MEMBER_OF] = groups
         response = server.create_authn_response(
-            identity={form.get("attribute") or ATTRIBUTES[0]: [form["user"]]},
+            identity=identity,
             in_response_to=asked["id"],
             destination=asked["acs"],
             sp_entity_id=audience,

@@ -4,14 +4,31 @@ installation, each with a one-time enrolment code (accounts/installation.py; doc
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.installation import Person, first_accounts_create
+from accounts.installation import Person, first_accounts_create, first_supervisor_claim
 from accounts.models import SOCIAL_SERVICES_KINDS, OrganisationKind
 from lotsa.errors import DomainError
+
+
+def _first_supervisor_claims() -> str:
+    """The claims configured to name the first supervisor, as the installer should ask the city for."""
+    named = [
+        f"{setting}={value}"
+        for setting, value in (
+            ("LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM", settings.LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM),
+            ("LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE", settings.LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE),
+        )
+        if first_supervisor_claim(value)
+    ]
+    return ", ".join(named) or _(
+        "none is configured yet: set LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM or "
+        "LOTSA_SAML_FIRST_SUPERVISOR_ATTRIBUTE"
+    )
 
 
 class Command(BaseCommand):
@@ -86,12 +103,17 @@ class Command(BaseCommand):
             _(
                 "Next: the administrator creates an access approver, and the supervisor approves it. "
                 "Every login a code sets whose second part a login you held completed is confined too: "
-                "it approves, nothing else. Only a login through the city's identity provider (e-ID) "
-                "ends that chain: connect the supervisor's e-ID (the administrator asks, the access "
-                "approver approves), and the supervisor, logged in with e-ID, approves the other "
-                "accounts. Without an identity provider no login made from these accounts ever reaches "
-                'personal data. See docs/operations.md, "The first accounts".'
-            ),
+                "it approves, nothing else. The same holds for the supervisor's e-ID link that such a "
+                "login approves: you could have named your own e-ID. Only the city's identity provider "
+                "ends that chain, by saying who the first supervisor is: the city's IT department gives "
+                "%(supervisor)s, in its own directory, the group or assignment Lotsa is told of "
+                "(%(claim)s). Then the administrator asks for the supervisor's e-ID link, the access "
+                "approver approves it, and the supervisor's first login with e-ID carrying it confirms "
+                "the link; logged in so, the supervisor approves the other accounts. Without an "
+                "identity provider no login made from these accounts ever reaches personal data. See "
+                'docs/operations.md, "The first accounts".'
+            )
+            % {"supervisor": made.supervisor.username, "claim": _first_supervisor_claims()},
         ]
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
 
