@@ -24,7 +24,7 @@ def retention_of(*, person, now: dt.datetime | None = None) -> rules.Verdict:
     already decided (and recorded) its reading of the person: no event of its own. Two queries: the
     last entry (one aggregate over every app's records) and the open cases, placements and holds."""
     facts = rules.Facts(
-        last_entry_at=entries.last_entries([person.pk]).get(person.pk),
+        last_entry_at=entries.last_entry_of(person.pk),
         **_counts_and_hold(person),
     )
     return rules.erasure_due(facts)
