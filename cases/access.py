@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.roles import CASEWORK_ROLES, Role
 from audit.models import Action
@@ -20,6 +21,7 @@ from cases.words import CaseStatus
 from consent import policy
 from consent import policy as consent_policy
 from consent.policy import emergency_access_open_for
+from lotsa import context
 from lotsa.access import Decision, Policy
 from lotsa.vocabulary import InformationCategory
 
@@ -54,8 +56,34 @@ def is_named_handler(user, case) -> bool:
     return (
         user.organisation_id == case.owner_unit_id
         and user.has_role(*CASEWORK_ROLES)
-        and (case.responsible_id == user.pk or user.has_perm("cases.view_case", case))
+        and (case.responsible_id == user.pk or is_assigned(user, case))
     )
+
+
+def is_assigned(user, case) -> bool:
+    """Assigned to the case through django-guardian. Asked once a request (a page's decisions ask it
+    for every act the page offers), never across requests: an assignment ended takes effect on the
+    next request, and one granted or revoked within a request (``assignment_grant``,
+    ``assignment_revoke``) is asked again."""
+    if case.pk is None:
+        return False
+    return context.request_memo(_assigned_key(user, case), lambda: user.has_perm("cases.view_case", case))
+
+
+def _assigned_key(user, case) -> tuple:
+    return ("cases.assigned", user.pk, case.pk)
+
+
+def assignment_grant(user, case) -> None:
+    """Assign ``user`` to ``case`` (django-guardian's object permission)."""
+    assign_perm("cases.view_case", user, case)
+    context.request_forget(_assigned_key(user, case))
+
+
+def assignment_revoke(user, case) -> None:
+    """End ``user``'s assignment to ``case``."""
+    remove_perm("cases.view_case", user, case)
+    context.request_forget(_assigned_key(user, case))
 
 
 HELD_BY_UNIT = "the unit keeps a record of the person in cases the user does not handle"

@@ -32,6 +32,7 @@ from cases.models import (
     CaseReassignment,
     CaseStatusChange,
     Handover,
+    HandoverStatus,
     JournalEntry,
     Person,
     PersonMerge,
@@ -437,7 +438,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         group = None
     history = list(case.status_changes.select_related("changed_by").order_by("changed_at"))
     reassignments = list(case.reassignments.select_related("from_user", "to_user", "by"))
-    handovers_sent = list(case.handovers_sent.select_related("to_unit").order_by("sent_at"))
+    handovers_sent, handovers_accepted = _handovers_of(case)
     marked = [*entries, *consents, *history, *reassignments, *handovers_sent]
     for row in marked:
         row.is_new = news.is_new(row, user=user, since=last_visit)
@@ -453,9 +454,12 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "reassignments": reassignments,
         # The case's own hand-overs (sent from it, or the one it was opened from): units and dates only.
         "handovers_sent": handovers_sent,
-        "handovers_accepted": case.handovers_accepted.select_related("from_unit"),
-        # Accepted hand-overs after which its handler is asked to propose closing the case.
-        "closing_asked": set(case.handovers_sent.closing_to_propose().values_list("pk", flat=True)),
+        "handovers_accepted": handovers_accepted,
+        # Accepted hand-overs after which its handler is asked to propose closing the case (only an
+        # accepted one can be: without one sent and accepted, nothing is asked of the database).
+        "closing_asked": set(case.handovers_sent.closing_to_propose().values_list("pk", flat=True))
+        if any(handover.status == HandoverStatus.ACCEPTED for handover in handovers_sent)
+        else set(),
         "entries": entries,
         "last_visit": last_visit,
         "new_count": sum(row.is_new for row in marked),
@@ -467,7 +471,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # A case a hand-over opened: its handler may set what the unit does in it.
         "can_change_activity": not case.is_closed
         and case.activity in CHANGEABLE_ACTIVITIES
-        and case.handovers_accepted.exists()
+        and bool(handovers_accepted)
         and access.decide(user, Action.UPDATE, case).allowed,
         # An intervention group is formed only around whom it is for (never a relative's own case).
         "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
@@ -481,6 +485,18 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         # When the unit's record of the person is erased, and under which rule (retention).
         "retention": retention_selectors.retention_of(person=case.person),
     }
+
+
+def _handovers_of(case: Case) -> tuple[list, list]:
+    """The hand-overs sent from the case (oldest first) and the one it was opened from, in one read."""
+    handovers = list(
+        Handover.objects.filter(Q(from_case_id=case.pk) | Q(accepted_case_id=case.pk))
+        .select_related("to_unit", "from_unit")
+        .order_by("sent_at", "pk")
+    )
+    sent = [handover for handover in handovers if handover.from_case_id == case.pk]
+    accepted = [handover for handover in handovers if handover.accepted_case_id == case.pk]
+    return sent, accepted
 
 
 def _protection_of(user: User, case: Case) -> dict:

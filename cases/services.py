@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit import services as audit
 from audit.models import Action
+from cases import access as case_access
 from cases import duplicates, queries
 from cases import personal_number as pnr
 from cases import reserve_identity as reserve
@@ -196,7 +196,7 @@ def case_open(
     CaseStatusChange.objects.create(
         case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by, version=case.version
     )
-    assign_perm("cases.view_case", by, case)
+    case_access.assignment_grant(by, case)
     if created_person and case.person_id == person.pk:
         # A level registered with the new record is raised by this unit, in every unit's record; a
         # higher level another unit's record holds is this record's from the start.
@@ -237,7 +237,7 @@ def assignment_request_decide(*, by: User, request_id, grant: bool) -> Assignmen
     request.decided_by, request.decided_at = by, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     if grant:
-        assign_perm("cases.view_case", request.requested_by, request.case)
+        case_access.assignment_grant(request.requested_by, request.case)
     return request
 
 
@@ -373,8 +373,8 @@ def case_reassign(*, by: User, case_id, expected_version: int, to_user: User) ->
     case.version += 1
     case.save(update_fields=["responsible", "version"])
     if previous is not None:
-        remove_perm("cases.view_case", previous, case)
-    assign_perm("cases.view_case", to_user, case)
+        case_access.assignment_revoke(previous, case)
+    case_access.assignment_grant(to_user, case)
     CaseReassignment.objects.create(
         case=case, from_user=previous, to_user=to_user, by=by, version=case.version
     )

@@ -21,10 +21,11 @@ from retention.models import DestructionList, Hold, ListStatus
 
 def retention_of(*, person, now: dt.datetime | None = None) -> rules.Verdict:
     """When the unit's record of ``person`` is erased and under which rule, for a page that has
-    already decided (and recorded) its reading of the person: no event of its own. Two queries: the
-    last entry (one aggregate over every app's records) and the open cases, placements and holds."""
+    already decided (and recorded) its reading of the person: no event of its own. The last entry
+    (two unions of aggregates over every app's records, their SQL compiled once: entries.last_entry_of),
+    the open cases and placements, and the holds."""
     facts = rules.Facts(
-        last_entry_at=entries.last_entries([person.pk]).get(person.pk),
+        last_entry_at=entries.last_entry_of(person.pk),
         **_counts_and_hold(person),
     )
     return rules.erasure_due(facts)

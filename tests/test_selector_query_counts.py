@@ -279,3 +279,53 @@ def test_the_case_page_reads_consents_and_emergency_access_once(world):
     # The same matrix as the policy's own read, the withdrawn consent's recipient left out.
     assert shown_large["matrix"] == consent_queries.matrix_for(world.case_a)
     assert [row["organisation"] for row in shown_large["matrix"]] == [world.police]
+
+
+def _page_queries(user, case_id) -> list:
+    from lotsa import context
+
+    def page():
+        with context.bind(context.RequestInfo()):
+            return case_selectors.case_page_for(user=user, case_id=case_id)
+
+    page()  # warm what is cached per process (content types, the compiled retention unions)
+    with CaptureQueriesContext(connection) as queries:
+        page()
+    return queries.captured_queries
+
+
+def test_the_case_page_asks_the_assignment_once_reads_hand_overs_once_and_dates_in_two_unions(world):
+    """The case page in a pinned number of queries: the guardian assignment asked once a request
+    however many acts the page offers (it asked for each: 34 queries under emergency access), the
+    case's hand-overs read once (three times before), and the retention date's unions compiled once
+    per process and read on every page (two queries, no value kept)."""
+    from consent.services import emergency_access_start
+
+    reader, worker = world.users["social_worker_unassigned"], world.users["social_worker"]
+    for user, expected in ((worker, 22), (reader, 24)):
+        if user is reader:
+            emergency_access_start(by=reader, case_id=world.case_a.pk, reason="Akut fara")
+        queries = _page_queries(user, world.case_a.pk)
+        assert _reads_of(queries, "cases_caseuserobjectpermission") <= 1
+        assert _reads_of(queries, "cases_casegroupobjectpermission") <= 1
+        assert _reads_of(queries, "cases_handover") == 1
+        assert sum("UNION ALL" in query["sql"] for query in queries) == 2
+        assert len(queries) == expected, [query["sql"][:80] for query in queries]
+
+
+def test_an_assignment_granted_or_ended_within_a_request_is_asked_again(world):
+    """The request's memo of the assignment is dropped by whatever grants or ends one, so a decision
+    later in the same request sees the change."""
+    from audit.models import Action
+    from cases import access as case_access
+    from cases.models import Case
+    from lotsa import access, context
+
+    reader = world.users["social_worker_unassigned"]
+    case = Case.objects.get(pk=world.case_a.pk)
+    with context.bind(context.RequestInfo()):
+        assert not access.decide(reader, Action.VIEW, case).allowed
+        case_access.assignment_grant(reader, case)
+        assert access.decide(reader, Action.VIEW, case).allowed
+        case_access.assignment_revoke(reader, case)
+        assert not access.decide(reader, Action.VIEW, case).allowed

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
+from cases import access as case_access
 from cases import personal_number as pnr
 from cases.access import handles_a_case_of
 from cases.first_contacts.models import (
@@ -253,7 +253,7 @@ def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) ->
             case=case, person=child, status=CaseStatus.OPENED, changed_by=by, version=case.version
         )
         if handles:
-            assign_perm("cases.view_case", by, case)
+            case_access.assignment_grant(by, case)
         report.child_case = case
     report.status = ConcernStatus.CASE_OPENED if open_case else ConcernStatus.NO_ACTION
     report.assessed_by, report.assessed_at = by, timezone.now()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm
 
 from accounts.models import SOCIAL_SERVICES_KINDS, Organisation, OrganisationKind, User
 from accounts.roles import CASEWORK_ROLES
 from audit.models import Action
+from cases import access as case_access
 from cases import personal_number as pnr
 from cases import queries
 from cases.access import POINTER_DENIALS, handles_a_case_of
@@ -287,7 +287,7 @@ def handover_accept(*, by: User, handover_id) -> Case:
         case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version
     )
     if handles:
-        assign_perm("cases.view_case", by, case)
+        case_access.assignment_grant(by, case)
     _decided(handover, by, HandoverStatus.ACCEPTED)
     handover.accepted_case = case
     handover.save(update_fields=["status", "decided_by", "decided_at", "accepted_case"])

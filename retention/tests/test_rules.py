@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from retention import entries, rules
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, PersonFactory
 
 
 def at(year, month, day):
@@ -68,3 +68,30 @@ def test_the_last_entries_are_read_in_chunks_of_people(monkeypatch):
     assert set(found) == {case.person_id for case in cases}
     assert all(found[case.person_id] == case.opened_at for case in cases)
     assert set(entries.open_cases_and_placements([case.person_id for case in cases])) == set(found)
+
+
+@pytest.mark.django_db
+def test_the_case_pages_read_of_one_person_is_the_draws_read_anew_on_every_call(world):
+    """retention.entries.last_entry_of (the case page's, its SQL compiled once) answers what the
+    draw's last_entries answers, days and moments alike, and reads the tables on every call: a record
+    written after a first call moves what the next one says."""
+    from cases.models import Person
+    from sig import services as sig_services
+
+    worker = world.users["social_worker"]
+    sig_services.meeting_record(
+        by=worker,
+        group_id=world.group.pk,
+        held_on=timezone.localdate(),
+        present_ids={worker.pk},
+        items=[("housing", "Boende")],
+        decisions="",
+    )
+    alone = PersonFactory(organisation=world.district_a)
+    assert entries.last_entry_of(alone.pk) is None
+    for person_id in Person.objects.values_list("pk", flat=True):
+        assert entries.last_entry_of(person_id) == entries.last_entries([person_id]).get(person_id)
+    noon = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(12)))
+    assert entries.last_entry_of(world.case_a.person_id) >= noon  # the meeting's day, at its noon
+    case = CaseFactory(person=alone, owner_unit=world.district_a)
+    assert entries.last_entry_of(alone.pk) == case.opened_at
