@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import json
 import math
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -390,14 +392,33 @@ def _watch_anchors(stop: threading.Event, lags: list) -> None:
         connections.close_all()
 
 
+@dataclasses.dataclass(frozen=True)
+class Server:
+    host: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """The CPU time gunicorn's workers have used so far (Linux: /proc), 0.0 where unknown."""
+        total = 0.0
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            for child in children:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        return total
+
+
 @contextlib.contextmanager
-def serving(env: dict, workers: int):
+def serving(env: dict, workers: int, threads: int = 1):
     """gunicorn on a free port of 127.0.0.1 with the sealer beside it, until the block ends."""
     port = _free_port()
     host = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--access-logfile", "-", "--log-level", "warning"],
+         "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+         "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     sealer = subprocess.Popen(
@@ -406,7 +427,7 @@ def serving(env: dict, workers: int):
     )  # fmt: skip
     try:
         _wait_for(host + "/health/")
-        yield host
+        yield Server(host, server.pid)
     finally:
         for process in (server, sealer):
             process.send_signal(signal.SIGTERM)
@@ -417,9 +438,12 @@ def serving(env: dict, workers: int):
                 process.kill()
 
 
-def step(host: str, data: dict, users: int, seconds: int, env: dict, cache: Path) -> dict:
+def step(server: Server, data: dict, users: int, seconds: int, env: dict, cache: Path) -> dict:
     """One locust run of ``users`` users for ``seconds`` s: its figures, and whether every answered
-    request wrote its access event (by X-Request-ID)."""
+    request wrote its access event (by X-Request-ID). Also what the run cost in CPU, which the busy
+    machine's other work does not inflate as it does the times: gunicorn's workers' CPU per request,
+    and locust's share of a core."""
+    host = server.host
     from django.db.models import Max
 
     from audit.models import AccessEvent
@@ -432,6 +456,8 @@ def step(host: str, data: dict, users: int, seconds: int, env: dict, cache: Path
     prefix = cache / "load"
     first = (AccessEvent.objects.aggregate(last=Max("id"))["last"] or 0) + 1
     started = time.time()
+    harness = resource.getrusage(resource.RUSAGE_CHILDREN)
+    served = server.cpu_seconds()
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
          "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
@@ -441,6 +467,9 @@ def step(host: str, data: dict, users: int, seconds: int, env: dict, cache: Path
         capture_output=True, text=True, timeout=seconds + 120, check=True,
     )  # fmt: skip
     elapsed = time.time() - started
+    served = server.cpu_seconds() - served
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    harness_cpu = (after.ru_utime - harness.ru_utime) + (after.ru_stime - harness.ru_stime)
     with open(f"{prefix}_stats.csv", newline="") as handle:
         stats = {line["Name"]: line for line in csv.DictReader(handle)}
     total = stats.pop("Aggregated")
@@ -464,6 +493,8 @@ def step(host: str, data: dict, users: int, seconds: int, env: dict, cache: Path
         "answered": len(answered),
         "with_events": sum(1 for i in answered if i in logged),
         "events": written.count(),
+        "harness_cpu": harness_cpu / elapsed,  # locust's share of one core
+        "server_cpu_ms": served * 1000 / max(1, len(answered)),  # gunicorn's workers, per request
         "pages": {name: figure(line["95%"]) for name, line in sorted(stats.items())},
     }
     result["held"] = (
@@ -475,7 +506,8 @@ def step(host: str, data: dict, users: int, seconds: int, env: dict, cache: Path
     )
     print(
         f"  [load] {users} users {seconds} s: p95 {_ms(result['p95'])}, {result['errors']} errors, "
-        f"{result['rate']:.0f}/s, events {result['with_events']}/{result['answered']}",
+        f"{result['rate']:.0f}/s, events {result['with_events']}/{result['answered']}, locust "
+        f"{result['harness_cpu']:.0%} of a core, workers {result['server_cpu_ms']:.0f} ms CPU a request",
         file=sys.stderr,
         flush=True,
     )
@@ -558,9 +590,9 @@ def measure_load(mode: str, engine: str) -> list[dict]:
     watcher = threading.Thread(target=_watch_anchors, args=(stop, lags))
     try:
         data = prepare()
-        with serving(env, WORKERS) as host:
+        with serving(env, WORKERS) as server:
             watcher.start()
-            run = lambda n, s: step(host, data, n, s, env, cache)  # noqa: E731
+            run = lambda n, s: step(server, data, n, s, env, cache)  # noqa: E731
             run(WARM_UP[mode][0], WARM_UP[mode][1])  # every worker has served every kind of page once
             del lags[:]
             main = run(users, seconds)
