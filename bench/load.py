@@ -47,8 +47,8 @@ PLAN = {"full": (50, 60), "quick": (50, 30), "smoke": (4, 4)}  # users, seconds
 # The knee: seconds per step, the users tried (the load row's own run counts as the step at its
 # number of users), and how long the whole search may take (it reports what it reached by then).
 KNEE = {
-    "full": (30, (10, 20, 30, 40, 50, 75, 100, 125, 150, 200, 250, 300, 400), 900),
-    "quick": (15, (10, 20, 30, 40, 50, 75, 100, 125, 150, 200, 250, 300, 400), 420),
+    "full": (30, (5, 10, 20, 30, 40, 50, 75, 100, 125, 150, 200, 250, 300, 400), 900),
+    "quick": (15, (5, 10, 20, 30, 40, 50, 75, 100, 125, 150, 200, 250, 300, 400), 420),
     "smoke": (2, (2, 4), 20),
 }
 # Before the first measured step, a run that is not reported (users, seconds): a worker's first
@@ -158,7 +158,9 @@ def _programme():
     unit, _ = Organisation.objects.get_or_create(
         name="Bench avhopparverksamhet", defaults={"kind": OrganisationKind.DEFECTOR_PROGRAMME}
     )
-    bops_org, _ = Organisation.objects.get_or_create(name="Bench BOPS", defaults={"kind": OrganisationKind.BOPS})
+    bops_org, _ = Organisation.objects.get_or_create(
+        name="Bench BOPS", defaults={"kind": OrganisationKind.BOPS}
+    )
     people = {}
     for username, organisation, role in (
         ("bench.programme", unit, Role.DEFECTOR_PROGRAMME),
@@ -166,7 +168,8 @@ def _programme():
         ("bench.bops", bops_org, Role.EXTERNAL_MEMBER),
     ):
         user, _ = User.objects.get_or_create(
-            username=username, defaults={"organisation": organisation, "first_name": "Bench", "last_name": username}
+            username=username,
+            defaults={"organisation": organisation, "first_name": "Bench", "last_name": username},
         )
         RoleGrant.objects.get_or_create(user=user, role=role)
         people[username] = user
@@ -225,7 +228,11 @@ def _programme():
             planned_end=today + dt.timedelta(days=90),
         )
         programme.intervention_update(
-            by=worker, intervention_id=budget.pk, status="ongoing", follow_up="Första mötet.", expected_version=1
+            by=worker,
+            intervention_id=budget.pk,
+            status="ongoing",
+            follow_up="Första mötet.",
+            expected_version=1,
         )
         flat = programme.intervention_add(
             by=worker,
@@ -308,7 +315,9 @@ def prepare() -> dict:
     from cases.models import Case
 
     worker = User.objects.get(username="bench.worker")
-    cases = list(Case.objects.filter(responsible=worker).select_related("person").order_by("opened_at", "pk")[:200])
+    cases = list(
+        Case.objects.filter(responsible=worker).select_related("person").order_by("opened_at", "pk")[:200]
+    )
     _police_user, shared = _police(worker, cases)
     _programme_worker, programme_cases = _programme()
     index = {case.pk: n for n, case in enumerate(cases)}
@@ -606,11 +615,13 @@ def measure_load(mode: str, engine: str) -> list[dict]:
     note = (
         f"p50 {_ms(main['p50'])}, p99 {_ms(main['p99'])}; {main['requests']} requests "
         f"({main['rate']:.0f}/s), {main['errors']} errors; {main['with_events']} of the {main['answered']} "
-        f"answered requests wrote access events ({main['events']} events in all)"
+        f"answered requests wrote access events ({main['events']} events in all); gunicorn's workers "
+        f"used {main['server_cpu_ms']:.0f} ms CPU a request, locust {main['harness_cpu']:.0%} of a core"
     )
     note += "".join(f"; {name} p95 {_ms(p95)}" for name, p95 in main["pages"].items())
     steps = "; ".join(
-        f"{r['users']} users {r['seconds']} s: p95 {_ms(r['p95'])}, {r['errors']} errors, {r['rate']:.0f}/s"
+        f"{r['users']} users {r['seconds']} s: p95 {_ms(r['p95'])}, {r['errors']} errors, {r['rate']:.0f}/s, "
+        f"{r['server_cpu_ms']:.0f} ms CPU a request"
         + ("" if r["with_events"] == r["answered"] else f", {r['answered'] - r['with_events']} without event")
         + (" (held)" if r["held"] else " (not held)")
         for r in runs

@@ -50,7 +50,9 @@ class _Session(FastHttpUser):
         sessions = DATA["sessions"][self.kind]
         session = sessions[next(_slots[self.kind]) % len(sessions)]
         self.client.cookiejar.set_cookie(create_cookie(DATA["cookie"], session, domain="127.0.0.1"))
-        self.client.cookiejar.set_cookie(create_cookie("csrftoken", DATA["csrf"][session], domain="127.0.0.1"))
+        self.client.cookiejar.set_cookie(
+            create_cookie("csrftoken", DATA["csrf"][session], domain="127.0.0.1")
+        )
         self.csrf = DATA["csrf"][session]
 
     def get(self, url: str, name: str):
