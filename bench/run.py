@@ -34,7 +34,10 @@ def database_url(engine: str, dataset: str, mode: str, pg_url: str, cache: Path)
     if engine == "sqlite":
         return f"sqlite:///{cache / f'bench-{mode}-{dataset}.sqlite3'}"
     base = pg_url.rsplit("/", 1)[0]
-    return f"{base}/lotsa_bench_{mode}_{dataset}"
+    # BENCH_DB_PREFIX keeps a run's databases apart from the shared ones (the test suite's smoke run
+    # uses its test database's name, so that two suites on one server do not drop each other's).
+    prefix = os.environ.get("BENCH_DB_PREFIX", "lotsa_bench")
+    return f"{base}/{prefix}_{mode}_{dataset}"
 
 
 def _pg(pg_url: str, sql: str) -> None:

@@ -24,6 +24,10 @@ def test_the_benchmark_suite_runs_end_to_end(tmp_path):
         if engine == "postgres"
         else "postgres://postgres@127.0.0.1:5432/postgres"
     )
+    # Databases of this suite's own (its test database's name), dropped and made anew by --fresh: two
+    # suites on one PostgreSQL server never drop each other's.
+    if engine == "postgres":
+        env["BENCH_DB_PREFIX"] = f"{settings['NAME']}_bench"
     completed = subprocess.run(
         [
             sys.executable,
@@ -64,3 +68,8 @@ def test_the_benchmark_suite_runs_end_to_end(tmp_path):
         load = next(r for r in rows if r["row"] == 7 and r["what"].startswith("load"))
         assert load["requests"] > 0 and load["errors"] == 0, load["note"]
         assert load["answered"] > 0 and load["requests_with_events"] == load["answered"], load["note"]
+        knee = next(r for r in rows if r["row"] == 7 and r["what"].startswith("the knee"))
+        steps = knee["knee_steps"]  # the load row's own run first
+        assert steps and steps[0]["requests"] == load["requests"], knee["note"]
+        assert all(step["errors"] == 0 for step in steps), knee["note"]
+        assert all(step["with_events"] == step["answered"] for step in steps), knee["note"]
