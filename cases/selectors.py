@@ -8,8 +8,7 @@ import dataclasses
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -167,13 +166,13 @@ def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
     Each row carries ``hand_over_by``: the day the child and youth unit's responsibility ends, when
     that is near enough to hand the case over now (or None)."""
     filters = filters or CaseFilter.opening()
-    cases = filters.apply(with_latest_activity(cases_visible_to(user=user)))
+    cases = filters.apply(cases_visible_to(user=user))
     # Not the owning unit (the list never shows it; the filter names it already): joined, it let
     # SQLite scan the organisations as the outer loop and read the user's cases once per organisation
     # (docs/benchmarks.md, "My cases on SQLite").
     cases = cases.select_related("person", "responsible")
     if not cases.query.order_by:
-        cases = cases.order_by("-latest_activity", "pk")
+        cases = cases.order_by("-latest_activity", "-pk")
     horizon = youth_unit_hand_over_by()
     shown = Paginator(cases, filters.value("size") or 25).get_page(page)
     rows = list(shown.object_list)
@@ -222,22 +221,6 @@ def _news_on_case_pages(*, user: User, cases) -> dict:
         .values_list("pk", "news")
     )
     return {case_id: count for case_id, count in rows if count}
-
-
-def with_latest_activity(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Each case with ``latest_activity``: the newest of its opening, its last journal entry and its last
-    change of status (timestamps only: nothing encrypted is read)."""
-    last_entry = JournalEntry.objects.filter(case=OuterRef("pk")).order_by("-created_at").values("created_at")
-    last_change = (
-        CaseStatusChange.objects.filter(case=OuterRef("pk")).order_by("-changed_at").values("changed_at")
-    )
-    return cases.annotate(
-        latest_activity=Greatest(
-            "opened_at",
-            Coalesce(Subquery(last_entry[:1]), "opened_at"),
-            Coalesce(Subquery(last_change[:1]), "opened_at"),
-        )
-    )
 
 
 @transaction.atomic
