@@ -280,8 +280,12 @@ class Case(PersonalRecord):
             models.Index(fields=["responsible", "-opened_at"], name="case_responsible_newest"),
             models.Index(fields=["owner_unit", "-opened_at"], name="case_unit_newest"),
             # As the lists open: latest activity first (ties by id, as lotsa.listing breaks them), a page read
-            # in the index's order.
-            models.Index(fields=["responsible", "-latest_activity", "-id"], name="case_responsible_latest"),
+            # in the index's order. The user's: within the unit the policy filters by too, so that SQLite
+            # prefers it to the unit's (whose order it also has) without statistics.
+            models.Index(
+                fields=["responsible", "owner_unit", "-latest_activity", "-id"],
+                name="case_responsible_unit_latest",
+            ),
             models.Index(fields=["owner_unit", "-latest_activity", "-id"], name="case_unit_latest"),
         ]
 

@@ -279,3 +279,39 @@ def test_the_case_page_reads_consents_and_emergency_access_once(world):
     # The same matrix as the policy's own read, the withdrawn consent's recipient left out.
     assert shown_large["matrix"] == consent_queries.matrix_for(world.case_a)
     assert [row["organisation"] for row in shown_large["matrix"]] == [world.police]
+
+
+def test_my_cases_reads_its_page_and_news_in_one_query(world):
+    """My cases (issue 34): the assigned cases, the count, the page with each row's news (one query,
+    the news counted for the page's rows only), the list's one event naming every person shown, and
+    the data keys of the rows shown; constant as the cases and their news grow."""
+    worker, colleague = world.users["social_worker"], world.users["supervisor"]
+
+    def grow(n):
+        for _ in range(n):
+            case = _case_of(world, None)
+            case_services.case_visit_record(user=worker, case=case)
+            case_services.case_reassign(
+                by=colleague, case_id=case.pk, expected_version=case.version, to_user=worker
+            )
+
+    def page():
+        return case_selectors.my_cases_for(user=worker)
+
+    assert_constant(page, grow)
+    with CaptureQueriesContext(connection) as queries:
+        _shown, rows = page()
+    assert {case.news for case in rows} >= {1}  # the reassignment since the visit is news
+    tables = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert [_first_table(sql) for sql in tables] == [
+        "cases_caseuserobjectpermission",
+        "cases_case",  # the count
+        "cases_case",  # the page, with its news
+        "audit_accessevent",
+        "audit_accesseventsubject",
+        "lotsa_datakey",
+    ]
+
+
+def _first_table(sql: str) -> str:
+    return sql.split('FROM "', 1)[1].split('"', 1)[0] if sql.startswith("SELECT") else sql.split()[2]
