@@ -139,6 +139,7 @@ def build_cases(sizes: dict) -> dict:
     from audit.models import Action
     from bench.models import PlainCase, PlainJournalEntry, PlainPerson, PlainStatusChange
     from cases.models import Case, CaseStatusChange, JournalEntry
+    from cases.services import case_latest_activity_recount
     from lotsa import crypto
 
     unit, _other = _organisations()
@@ -237,6 +238,9 @@ def build_cases(sizes: dict) -> dict:
             case=case, person_id=case.person_id, status="opened", changed_by=worker
         )
         PlainStatusChange.objects.create(case=plain_case, status="opened", changed_by=worker)
+        # Written past the services, so the case's latest activity is counted from them here (the
+        # other cases' is their opening, which bulk_create fills: Case.latest_activity).
+        case_latest_activity_recount(case_ids=[case.pk])
 
     say(f"access log: {sizes['events']:,} events")
     from django.conf import settings

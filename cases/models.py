@@ -12,6 +12,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -218,6 +220,18 @@ class PersonNameToken(models.Model):
         return f"name token {self.pk}"
 
 
+class LatestActivityField(models.DateTimeField):
+    """A case's latest activity: on insert, the opening itself, unless a value is given (every way a
+    case is made, ``bulk_create`` too, fills it; ``opened_at`` is declared first, so it is set by then)."""
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if add and (value is None or isinstance(value, DatabaseDefault)):
+            value = model_instance.opened_at
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 class Case(PersonalRecord):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     owner_unit = models.ForeignKey(
@@ -249,6 +263,13 @@ class Case(PersonalRecord):
     youth_unit_ends_on = models.DateField(
         _("the child and youth unit's responsibility ends"), null=True, blank=True
     )
+    # The newest of the opening, the case's journal entries and its changes of status (what
+    # cases.queries.latest_activity_computed computes from those rows, kept here so that my cases reads
+    # a page of it in an index's order instead of computing it for every case of the user and sorting).
+    # Moved only by the services that write those rows (cases.services.case_latest_activity_move and
+    # case_latest_activity_recount), never by a save of the case. The database's default is a fallback
+    # for rows inserted past the model (the field fills it from ``opened_at`` otherwise).
+    latest_activity = LatestActivityField(_("Latest activity"), db_default=Now())
 
     class Meta:
         verbose_name = _("case")
@@ -258,6 +279,14 @@ class Case(PersonalRecord):
             # The lists: my cases (newest first) and the unit's cases for its supervisor.
             models.Index(fields=["responsible", "-opened_at"], name="case_responsible_newest"),
             models.Index(fields=["owner_unit", "-opened_at"], name="case_unit_newest"),
+            # As the lists open: latest activity first (ties by id, as lotsa.listing breaks them), a page read
+            # in the index's order. The user's: within the unit the policy filters by too, so that SQLite
+            # prefers it to the unit's (whose order it also has) without statistics.
+            models.Index(
+                fields=["responsible", "owner_unit", "-latest_activity", "-id"],
+                name="case_responsible_unit_latest",
+            ),
+            models.Index(fields=["owner_unit", "-latest_activity", "-id"], name="case_unit_latest"),
         ]
 
     @property
@@ -282,8 +311,9 @@ class CaseStatusChange(PersonalRecord):
 
     class Meta:
         ordering = ["changed_at"]
-        # The lists' latest activity (cases.selectors.with_latest_activity): a case's newest change,
-        # read from the index alone, as journal_case_newest does for its entries.
+        # A case's newest change, read from the index alone (as journal_case_newest does for its
+        # entries): the latest activity computed from the rows (cases.queries.latest_activity_computed),
+        # which the case keeps (Case.latest_activity) and a draft's deletion computes again.
         indexes = [models.Index(fields=["case", "-changed_at"], name="status_case_newest")]
 
     def __str__(self) -> str:

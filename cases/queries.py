@@ -9,7 +9,8 @@ import datetime as dt
 import uuid
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
@@ -32,6 +33,25 @@ from cases.models import (
 )
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import DomainError
+
+# What a case's latest activity is made of besides its opening: the rows of these models (linked to
+# the case by ``case``), by these timestamps. The case keeps the newest (Case.latest_activity), moved
+# by the services that write them; tests/test_latest_activity.py finds every place that writes them.
+LATEST_ACTIVITY_SOURCES = ((JournalEntry, "created_at"), (CaseStatusChange, "changed_at"))
+
+
+def latest_activity_computed() -> Greatest:
+    """A case's latest activity computed from its rows (timestamps only: nothing encrypted is read), as
+    an expression over the case's row: what ``Case.latest_activity`` keeps, for recounting it (an
+    update) and for checking it (an annotation)."""
+    newest = [
+        Coalesce(
+            Subquery(model.objects.filter(case=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]),
+            F("opened_at"),
+        )
+        for model, field in LATEST_ACTIVITY_SOURCES
+    ]
+    return Greatest(F("opened_at"), *newest)
 
 
 def first_contacts_counted(*, since: dt.date, until: dt.date) -> dict:

@@ -8,8 +8,7 @@ import dataclasses
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -168,22 +167,29 @@ def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
     Each row carries ``hand_over_by``: the day the child and youth unit's responsibility ends, when
     that is near enough to hand the case over now (or None)."""
     filters = filters or CaseFilter.opening()
-    cases = filters.apply(with_latest_activity(cases_visible_to(user=user)))
+    cases = filters.apply(cases_visible_to(user=user))
     # Not the owning unit (the list never shows it; the filter names it already): joined, it let
     # SQLite scan the organisations as the outer loop and read the user's cases once per organisation
     # (docs/benchmarks.md, "My cases on SQLite").
     cases = cases.select_related("person", "responsible")
     if not cases.query.order_by:
-        cases = cases.order_by("-latest_activity", "pk")
+        cases = cases.order_by("-latest_activity", "-pk")
     horizon = youth_unit_hand_over_by()
     shown = Paginator(cases, filters.value("size") or 25).get_page(page)
-    rows = list(shown.object_list)
-    with transaction.atomic():
-        access.record_list(user, rows, purpose="my cases")
+    # The page's cases, each with what is new to the user on its page, in one query: the page is cut
+    # by the inner query (in the list's order, an index's as the list opens), and the news is counted
+    # for its rows only.
+    rows = list(
+        Case.objects.filter(pk__in=shown.object_list.values("pk"))
+        .select_related("person", "responsible")
+        .annotate(seen=queries.last_visit(user=user, page=VisitedPage.CASE, case=OuterRef("pk")))
+        .annotate(news=_news_on_case_page(user=user))
+        .order_by(*cases.query.order_by)
+    )
+    shown.object_list = rows
+    access.record_list(user, rows, purpose="my cases")  # atomic itself: the event and its subjects
     crypto.prefetch_data_keys(case.person_id for case in rows)
-    new = _news_on_case_pages(user=user, cases=rows)
     for case in rows:
-        case.news = new.get(case.pk, 0)
         ends = case.youth_unit_ends_on
         case.hand_over_by = ends if ends and ends <= horizon and case.status != CaseStatus.CLOSED else None
     return shown, rows
@@ -201,13 +207,10 @@ def _case_page_news_sources() -> tuple:
     )
 
 
-def _news_on_case_pages(*, user: User, cases) -> dict:
-    """For a list of cases the user may open (already decided and recorded): how much is new to them on
-    each case's page since their last visit of it, {case id: count} for those with something new. One
-    query for the whole list, from timestamps only; a case never visited has nothing new."""
-    ids = [case.pk for case in cases]
-    if not ids:
-        return {}
+def _news_on_case_page(*, user: User):
+    """How much is new to ``user`` on a case's page since their last visit of it, as an expression over
+    the case's row (0 for a case never visited), from timestamps only: for a list of cases the user may
+    open (decided and recorded before anything of it is shown)."""
     since = OuterRef("seen")
     counted = [
         news.count_new(rows, link=link, user=user, since=since, outer=outer)
@@ -216,29 +219,7 @@ def _news_on_case_pages(*, user: User, cases) -> dict:
     total = counted[0]
     for count in counted[1:]:
         total = total + count
-    rows = (
-        Case.objects.filter(pk__in=ids)
-        .annotate(seen=queries.last_visit(user=user, page=VisitedPage.CASE, case=OuterRef("pk")))
-        .annotate(news=total)
-        .values_list("pk", "news")
-    )
-    return {case_id: count for case_id, count in rows if count}
-
-
-def with_latest_activity(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Each case with ``latest_activity``: the newest of its opening, its last journal entry and its last
-    change of status (timestamps only: nothing encrypted is read)."""
-    last_entry = JournalEntry.objects.filter(case=OuterRef("pk")).order_by("-created_at").values("created_at")
-    last_change = (
-        CaseStatusChange.objects.filter(case=OuterRef("pk")).order_by("-changed_at").values("changed_at")
-    )
-    return cases.annotate(
-        latest_activity=Greatest(
-            "opened_at",
-            Coalesce(Subquery(last_entry[:1]), "opened_at"),
-            Coalesce(Subquery(last_change[:1]), "opened_at"),
-        )
-    )
+    return total
 
 
 @transaction.atomic

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -193,10 +195,15 @@ def case_open(
             case.person = find()
             access.check(by, Action.CREATE, case, purpose="open a case")
     case.save()
+<<<<<<< HEAD
     CaseStatusChange.objects.create(
         case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by, version=case.version
     )
     case_access.assignment_grant(by, case)
+=======
+    case_status_change_record(case=case, by=by, status=CaseStatus.OPENED)
+    assign_perm("cases.view_case", by, case)
+>>>>>>> mycases
     if created_person and case.person_id == person.pk:
         # A level registered with the new record is raised by this unit, in every unit's record; a
         # higher level another unit's record holds is this record's from the start.
@@ -348,12 +355,46 @@ def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: st
     case.status = status
     case.version += 1
     case.save(update_fields=["status", "closed_at", "version"])
+    case_status_change_record(case=case, by=by, status=status, reason=reason, text=text)
+    return case
+
+
+def case_status_change_record(
+    *, case: Case, by: User, status: str, reason: str = "", text: str = ""
+) -> CaseStatusChange:
+    """The one place a change of a case's status (its opening too) is written, at the case's version,
+    with its reason; the case's latest activity moves to it. Internal: called by the services that
+    decided the change, inside their transaction."""
     change = CaseStatusChange(
         case=case, person_id=case.person_id, status=status, reason=reason, changed_by=by, version=case.version
     )
     change.reason_text = text or None
     change.save()
-    return case
+    case_latest_activity_move(case=case, at=change.changed_at)
+    return change
+
+
+_LATEST_ACTIVITY = "the latest activity: a timestamp of the case's own rows, nothing encrypted, no history"
+
+
+def case_latest_activity_move(*, case: Case, at: dt.datetime) -> None:
+    """A row the latest activity is made of (cases.queries.LATEST_ACTIVITY_SOURCES) was written at
+    ``at``: the case's latest activity moves to it, never back. The database compares, on the row as it
+    is when the update runs, so of two writers at once the later time stays. Not a change of the case:
+    its version (the optimistic lock of its pages' forms) and its change history are left alone."""
+    Case.objects.bypassing_guard(_LATEST_ACTIVITY).filter(pk=case.pk).update(
+        latest_activity=Greatest(F("latest_activity"), Value(at))
+    )
+    if "latest_activity" not in case.get_deferred_fields():
+        case.latest_activity = max(case.latest_activity, at)
+
+
+def case_latest_activity_recount(*, case_ids) -> None:
+    """The latest activity of these cases computed again from their rows: after a row it was made of
+    went (a deleted draft) or had its time written over (the demo's history)."""
+    Case.objects.bypassing_guard(_LATEST_ACTIVITY).filter(pk__in=list(case_ids)).update(
+        latest_activity=queries.latest_activity_computed()
+    )
 
 
 @transaction.atomic
@@ -416,6 +457,7 @@ def journal_add(*, by: User, case_id, category: str, text: str, corrects_id=None
     entry = JournalEntry(case=case, person_id=case.person_id, category=category, author=by, corrects=corrects)
     entry.text = text
     entry.save()
+    case_latest_activity_move(case=case, at=entry.created_at)
     return entry
 
 
@@ -506,6 +548,8 @@ def journal_entry_delete(*, by: User, case_id, entry_id, expected_version: int) 
     _draft_of(entry, expected_version)
     case = entry.case
     entry.delete()
+    case_latest_activity_recount(case_ids=[case.pk])  # the draft may have been the newest
+    case.refresh_from_db(fields=["latest_activity"])
     return case
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import F
 from django.http import QueryDict
 from django.utils.functional import Promise
@@ -81,10 +81,27 @@ class SortFilter(django_filters.ChoiceFilter):
         column, descending = self.column(value or "")
         if column is None or not column.field:
             return qs  # no sort asked, or one made in memory on the rows read (sort_rows)
-        # An empty value (no meeting yet, no decision yet) sorts last either way, on every database.
+        # An empty value (no meeting yet, no decision yet) sorts last either way, on every database. A
+        # column that is never empty is sorted plainly, so that an index in its order serves the page
+        # (PostgreSQL reads "DESC NULLS LAST" from no index made as SQLite can make one).
+        last = {"nulls_last": True} if _may_be_empty(qs.model, column.field) else {}
         if descending:
-            return qs.order_by(F(column.field).desc(nulls_last=True), "-pk")
-        return qs.order_by(F(column.field).asc(nulls_last=True), "pk")
+            return qs.order_by(F(column.field).desc(**last), "-pk")
+        return qs.order_by(F(column.field).asc(**last), "pk")
+
+
+def _may_be_empty(model, path: str) -> bool:
+    """Whether the list's field ``path`` (``responsible__last_name``) may be NULL in a row: a nullable
+    field on the way, or one that is no field of the model (an annotation) as far as it can tell."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        if getattr(field, "null", True) or not field.concrete:
+            return True
+        model = field.related_model if field.is_relation else model
+    return False
 
 
 class SelectorChoice(django_filters.ChoiceFilter):

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.services import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from audit.models import AccessEvent
 from cases.models import Case
+from cases.services import case_latest_activity_recount
 
 
 def login_verified(client, user) -> TOTPDevice:
@@ -83,6 +84,7 @@ def case_opened_days_ago(case: Case, days: int) -> Case:
     test of what may be dated before today but not before the case was opened."""
     opened_at = timezone.now() - dt.timedelta(days=days)
     Case.objects.bypassing_guard("test: a case opened earlier").filter(pk=case.pk).update(opened_at=opened_at)
+    case_latest_activity_recount(case_ids=[case.pk])  # as the demo's history does
     case.opened_at = opened_at
     return case
 

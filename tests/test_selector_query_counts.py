@@ -329,3 +329,33 @@ def test_an_assignment_granted_or_ended_within_a_request_is_asked_again(world):
         assert access.decide(reader, Action.VIEW, case).allowed
         case_access.assignment_revoke(reader, case)
         assert not access.decide(reader, Action.VIEW, case).allowed
+
+
+def test_my_cases_reads_its_page_and_news_in_one_query(world):
+    """My cases (issue 34): the assigned cases, the count, the page with each row's news (one query,
+    the news counted for the page's rows only), the list's one event naming every person shown, and
+    the data keys of the rows shown; constant as the cases and their news grow."""
+    worker, colleague = world.users["social_worker"], world.users["supervisor"]
+
+    def grow(n):
+        for _ in range(n):
+            case = _case_of(world, None)
+            case_services.case_visit_record(user=worker, case=case)
+            case_services.case_reassign(
+                by=colleague, case_id=case.pk, expected_version=case.version, to_user=worker
+            )
+
+    def page():
+        return case_selectors.my_cases_for(user=worker)
+
+    assert_constant(page, grow)
+    with CaptureQueriesContext(connection) as queries:
+        _shown, rows = page()
+    assert {case.news for case in rows} >= {1}  # the reassignment since the visit is news
+    sqls = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    # The assigned cases, the count, the page with its news, the event and its subjects, and (unless
+    # this process holds them already) the data keys of the rows shown.
+    assert len(sqls) <= 6
+    news = [sql for sql in sqls if "cases_casevisit" in sql]
+    assert len(news) == 1 and 'WHERE "cases_case"."id" IN (SELECT' in news[0]  # the page and its news
+    assert sum("INSERT INTO audit_accessevent " in sql for sql in sqls) == 1

@@ -25,12 +25,13 @@ from cases.first_contacts.models import (
     FirstContactMeeting,
     Referrer,
 )
-from cases.models import Activity, Case, CaseStatus, CaseStatusChange, Milieu, Person, TargetGroup
+from cases.models import Activity, Case, CaseStatus, Milieu, Person, TargetGroup
 from cases.queries import happened_on_check
 from cases.services import (
     PersonDetails,
     _locked_case,
     case_open,
+    case_status_change_record,
     person_find,
     person_protection_inherit,
     youth_unit_ends_on,
@@ -249,9 +250,7 @@ def concern_report_assess(*, by: User, report_id, open_case: bool, note: str) ->
             milieu=Milieu.NOT_RELEVANT,
             youth_unit_ends_on=youth_unit_ends_on(child, report.to_unit),
         )
-        CaseStatusChange.objects.create(
-            case=case, person=child, status=CaseStatus.OPENED, changed_by=by, version=case.version
-        )
+        case_status_change_record(case=case, by=by, status=CaseStatus.OPENED)
         if handles:
             case_access.assignment_grant(by, case)
         report.child_case = case

@@ -25,8 +25,13 @@ from cases.handovers.models import (
     HandoverStatus,
     receiving_activity,
 )
-from cases.models import Case, CaseStatus, CaseStatusChange, Milieu, Person
-from cases.services import person_find, person_protection_inherit, youth_unit_ends_on
+from cases.models import Case, CaseStatus, Milieu, Person
+from cases.services import (
+    case_status_change_record,
+    person_find,
+    person_protection_inherit,
+    youth_unit_ends_on,
+)
 from consent import policy as consent_policy
 from lotsa import access
 from lotsa.errors import DomainError
@@ -283,9 +288,7 @@ def handover_accept(*, by: User, handover_id) -> Case:
         youth_unit_ends_on=youth_unit_ends_on(person, unit),
         target_group=handover.target_group,
     )
-    CaseStatusChange.objects.create(
-        case=case, person=person, status=CaseStatus.OPENED, changed_by=by, version=case.version
-    )
+    case_status_change_record(case=case, by=by, status=CaseStatus.OPENED)
     if handles:
         case_access.assignment_grant(by, case)
     _decided(handover, by, HandoverStatus.ACCEPTED)

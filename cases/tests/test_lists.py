@@ -19,13 +19,14 @@ from django.utils import timezone
 from accounts.models import OrganisationKind
 from accounts.roles import Role
 from audit.models import Action
+from cases import services as case_services
 from cases.filters import CaseFilter
 from cases.first_contacts import services as first_contact_services
 from cases.first_contacts.filters import FirstContactFilter
 from cases.first_contacts.selectors import first_contacts_for
 from cases.handovers.filters import HandoverFilter
 from cases.handovers.selectors import handovers_for
-from cases.models import Case, Handover, JournalEntry
+from cases.models import Case, Handover
 from cases.services import PersonDetails
 from lotsa.crypto import BlindIndexField, EncryptedField
 from lotsa.listing import SortFilter, name_key
@@ -87,9 +88,7 @@ def desk(db):
     closed = case(5, "Stängd", status="closed")
     other = case(7, "Annan", activity="relative_support")
     with at(20):  # the oldest case has the latest activity: a journal entry
-        JournalEntry.objects.create(
-            case=old, person=old.person, category="housing", text="Nytt", author=worker
-        )
+        case_services.journal_add(by=worker, case_id=old.pk, category="housing", text="Nytt")
     return {"unit": unit, "worker": worker, "old": old, "new": new, "closed": closed, "other": other}
 
 

@@ -25,6 +25,7 @@ import datetime as dt
 from django.utils import timezone
 
 from cases.models import Case, CaseStatusChange
+from cases.services import case_latest_activity_recount
 from cases.words import CaseStatus
 
 # How far back the demo's history reaches: three years of first contacts (demo/scenes/first_contacts.py)
@@ -54,6 +55,7 @@ def case_opened_on(case: Case, day: dt.date) -> Case:
     CaseStatusChange.objects.bypassing_guard("demo: a case opened before the load day").filter(
         case=case, changed_at__gt=at
     ).update(changed_at=at)
+    case_latest_activity_recount(case_ids=[case.pk])  # what it was made of moved back
     case.opened_at = at
     return case
 
@@ -68,6 +70,7 @@ def case_closed_on(case: Case, day: dt.date) -> Case:
     CaseStatusChange.objects.bypassing_guard("demo: a case closed before the load day").filter(
         case=case, status__in=[CaseStatus.CLOSING, CaseStatus.CLOSED]
     ).update(changed_at=at)
+    case_latest_activity_recount(case_ids=[case.pk])
     case.closed_at = at
     return case
 
