@@ -80,6 +80,8 @@ class Indicator:
     # district (DISTRICT_INPUTS): a write to any of them makes its published table stale
     # (coordination.published).
     inputs: tuple[str, ...] = ()
+    # Counts what is due up to today: the same rows count differently tomorrow.
+    as_of_today: bool = False
 
 
 # What district_of_cases reads: the cases' owning units and the accepted hand-overs.
@@ -229,6 +231,7 @@ INDICATORS = [
         ),
         plans_on_time,
         inputs=("sig.planaction", "sig.goal", "sig.interventiongroup"),
+        as_of_today=True,
     ),
     Indicator(
         "referral_days",

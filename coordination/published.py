@@ -13,7 +13,7 @@ when that differs:
   migration, which writes past both, drops every stored table);
 * the **district administrations** in the order of their names (the table's rows; the order decides
   which counts protect a small one, so a renamed administration that moves is a new table);
-* **the day** (an indicator counts what is due "up to today").
+* **the day**, for an indicator that counts what is due "up to today".
 
 The cache is the database, not Django's cache framework: none is configured (the default would keep
 a copy per process, so one worker would show figures another has found stale), and a stored table
@@ -161,7 +161,7 @@ def indicator_results(years: dict[str, list[int]]) -> dict[tuple[str, int], Indi
     for indicator in indicators.INDICATORS:
         inputs = {
             "format": FORMAT,
-            "day": today,
+            "day": today if indicator.as_of_today else None,
             "administrations": list(names),
             "generations": {label: generations.get(label, 0) for label in inputs_of(indicator)},
         }

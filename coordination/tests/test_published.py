@@ -159,3 +159,12 @@ def test_the_page_stores_every_table_it_shows_and_a_migration_drops_them(client,
     assert not IndicatorTable.objects.exists()
     assert client.get(reverse("coordination:indicators")).status_code == 200
     assert IndicatorTable.objects.count() == stored
+
+
+def test_only_what_counts_up_to_today_is_computed_anew_the_next_day(world, units, computed):  # noqa: F811
+    with time_machine.travel(TODAY, tick=False):
+        published.indicator_results({i.key: [YEAR] for i in indicators.INDICATORS})
+    assert len(computed) == 6
+    with time_machine.travel(TODAY + dt.timedelta(days=1), tick=False):
+        published.indicator_results({i.key: [YEAR] for i in indicators.INDICATORS})
+    assert computed[6:] == [("plans_on_time", YEAR)]
