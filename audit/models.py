@@ -117,15 +117,17 @@ class AccessEventQuerySet(AppendOnlyQuerySet):
     def naming(self, subject_id):
         """Events that name a person: alone (``subject_id``) or among the people a list showed (one
         indexed row each), in one query."""
-        listed = AccessEventSubject.objects.filter(subject_id=subject_id).values("event_id")
-        return self.filter(models.Q(subject_id=subject_id) | models.Q(pk__in=listed))
+        return self.naming_any([subject_id])
 
     def naming_any(self, subject_ids):
         """Events that name any of several ids of one person (a record and those merged into it), as
-        :meth:`naming` does for one, in one query."""
+        :meth:`naming` does for one, in one query: the ids of the events naming them alone and of
+        those naming them among others, each read from its index and put together (a ``UNION``), not
+        ``subject_id IN (…) OR id IN (…)``, which PostgreSQL can only answer by reading the whole log."""
         subject_ids = list(subject_ids)
-        listed = AccessEventSubject.objects.filter(subject_id__in=subject_ids).values("event_id")
-        return self.filter(models.Q(subject_id__in=subject_ids) | models.Q(pk__in=listed))
+        alone = AccessEvent.objects.filter(subject_id__in=subject_ids).order_by().values("pk")
+        listed = AccessEventSubject.objects.filter(subject_id__in=subject_ids).order_by().values("event_id")
+        return self.filter(pk__in=alone.union(listed, all=True))
 
 
 class TransactionId(models.Func):

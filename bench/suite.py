@@ -480,7 +480,7 @@ def main() -> int:
     only = {int(number) for number in args.rows.split(",") if number.strip()}
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
-    from bench import anchorfile, load, names, pointer
+    from bench import anchorfile, load, names, newpages, pointer
 
     prepare_database(args.dataset, args.mode)
     n = {"full": 200, "quick": 60, "smoke": 3}[args.mode]
@@ -493,6 +493,7 @@ def main() -> int:
             ({7}, lambda: load.measure_load(args.mode, args.engine)),
             ({6}, measure_rotation),
             ({10}, lambda: pointer.measure(args.mode)),
+            ({11, 12, 13}, lambda: newpages.measure(args.mode, only)),
         ]
         if args.mode != "smoke" and args.engine == "sqlite":
             # The anchor file touches no database: measured once, beside SQLite's rows (the smoke run

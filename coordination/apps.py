@@ -14,3 +14,10 @@ class CoordinationConfig(LotsaAppConfig):
         "DeidentifiedReport": "coordination.access.ReportPolicy",
         "SituationPicture": "coordination.access.CoordinatorPolicy",
     }
+
+    def ready(self) -> None:
+        super().ready()
+        # Imported here: the models it watches are loaded only now.
+        from coordination import published
+
+        published.connect()  # a write to what the indicators count makes their stored tables stale

@@ -76,6 +76,16 @@ class Indicator:
     # defector programme), and the ones who say no are handed over to no district, so a district's
     # row would hold only the ones who said yes.
     city_wide: bool = False
+    # The models it reads (their labels), besides those every indicator reads to place a case in its
+    # district (DISTRICT_INPUTS): a write to any of them makes its published table stale
+    # (coordination.published).
+    inputs: tuple[str, ...] = ()
+    # Counts what is due up to today: the same rows count differently tomorrow.
+    as_of_today: bool = False
+
+
+# What district_of_cases reads: the cases' owning units and the accepted hand-overs.
+DISTRICT_INPUTS = ("cases.case", "cases.handover")
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -177,6 +187,7 @@ INDICATORS = [
             "lower. Groups first assessed as low are not counted (the threat cannot go lower)."
         ),
         threat_lowered,
+        inputs=("sig.threatassessment", "sig.interventiongroup"),
     ),
     Indicator(
         "first_contact_accepted",
@@ -187,6 +198,7 @@ INDICATORS = [
         ),
         first_contact_accepted,
         city_wide=True,
+        inputs=("cases.firstcontact", "cases.firstcontactmeeting"),
     ),
     Indicator(
         "follow_up_6",
@@ -197,6 +209,7 @@ INDICATORS = [
         ),
         _follow_up(6),
         city_wide=True,
+        inputs=("defectors.followup",),
     ),
     Indicator(
         "follow_up_12",
@@ -207,6 +220,7 @@ INDICATORS = [
         ),
         _follow_up(12),
         city_wide=True,
+        inputs=("defectors.followup",),
     ),
     Indicator(
         "plans_on_time",
@@ -216,6 +230,8 @@ INDICATORS = [
             "the share where every action was marked done by its due date."
         ),
         plans_on_time,
+        inputs=("sig.planaction", "sig.goal", "sig.interventiongroup"),
+        as_of_today=True,
     ),
     Indicator(
         "referral_days",
@@ -260,15 +276,20 @@ def _share(met: Count, not_met: Count) -> int | None:
     return round(100 * met.value / (met.value + not_met.value))
 
 
-def indicator_result(indicator: Indicator, year: int) -> IndicatorResult:
-    """One indicator for every district (and the city-wide units), protected as one table."""
+def indicator_result(
+    indicator: Indicator, year: int, where: list[Organisation] | None = None
+) -> IndicatorResult:
+    """One indicator for every district (``where``, all of them by default, in the order of their
+    names) and the city-wide units, protected as one table. Computed from every row it counts: what
+    the coordinator's pages show is this as published (coordination.published), computed anew only
+    when what it reads has changed."""
     values = indicator.compute(year)
     if indicator.city_wide:
         # One row, the whole city: what the table's total row shows; no district rows.
         where, keys, labels = [], [CITY_WIDE], [str(_("The whole city"))]
         values = {CITY_WIDE: [v for found in values.values() for v in found]}
     else:
-        where = districts()
+        where = districts() if where is None else where
         keys = [o.pk for o in where] + [CITY_WIDE]
         labels = _labels(where)
     if indicator.median:

@@ -118,3 +118,35 @@ class SituationPicture(GuardedRecord):
         if self.pk is not None:
             raise ValueError("a version of the situation picture is never changed")
         super().save(*args, **kwargs)
+
+
+class InputGeneration(models.Model):
+    """How many times the rows of one model the coordinator's figures are counted from have been
+    written: raised in the writing transaction by every save, delete and guarded bulk write of the
+    model (coordination.published), so a stored figure computed at another generation is stale."""
+
+    label = models.CharField(max_length=100, unique=True)
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.generation}"
+
+
+class IndicatorTable(models.Model):
+    """One indicator of effect for one year, as published: already protected (coordination.suppression),
+    so it holds "fewer than 5" and "hidden", never the number behind them, nor a median over fewer than
+    five, and no name (its rows are keyed by administration id). ``inputs`` is what it was computed
+    from (the generation of each model it reads, the administrations in order, the day); a view whose
+    inputs differ computes it anew (coordination.published)."""
+
+    key = models.CharField(max_length=50)
+    year = models.PositiveSmallIntegerField()
+    inputs = models.JSONField()
+    table = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "year"], name="one_indicator_table_a_year")]
+
+    def __str__(self) -> str:
+        return f"IndicatorTable {self.key} {self.year}"

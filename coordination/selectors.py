@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import COORDINATOR_ROLES
 from audit.models import Action
-from coordination import indicators
+from coordination import indicators, published
 from coordination.access import administrations_of, is_central_coordinator
 from coordination.models import DeidentifiedReport, ReportKind, SituationPicture
 from lotsa import access, charts
@@ -118,15 +118,23 @@ def indicators_for(*, user: User, year: int | None = None) -> dict:
     """Every indicator of effect for the year, as rows the coordinator may see (the whole city's
     total among them), with a picture of the shares and their trend over the last years."""
     access.require_role(user, *COORDINATOR_ROLES, target="coordination.indicators", purpose=COORDINATION)
-    year = _year(year)
+    return _indicators_page(year=_year(year), names=_own_names(user))
+
+
+def _indicators_page(*, year: int, names: set[str] | None) -> dict:
+    """The indicators page's content once its read is decided and recorded (the benchmarks' plaintext
+    baseline calls it without, to measure what the decision and its event cost)."""
     years = list(range(year - TREND_YEARS + 1, year + 1))
     shown = []
     trend = []
-    names = _own_names(user)
+    # A median has no trend line: only its year is shown. As published: computed anew only when what
+    # it counts has changed (coordination.published).
+    published_tables = published.indicator_results(
+        {i.key: (years[-1:] if i.median else years) for i in indicators.INDICATORS}
+    )
     for indicator in indicators.INDICATORS:
-        # A median has no trend line: only its year is computed.
         per_year = {
-            y: indicators.indicator_result(indicator, y) for y in (years[-1:] if indicator.median else years)
+            y: published_tables[indicator.key, y] for y in (years[-1:] if indicator.median else years)
         }
         result = per_year[year]
         rows = _indicator_rows(names, result)
@@ -253,8 +261,9 @@ def export_for(*, user: User, year: int | None = None) -> list[list[str]]:
                 [title, label, column, count.csv] for column, count in zip(table.columns, cells, strict=True)
             ]
             rows.append([title, label, str(_("Total")), total.csv])
+    published_tables = published.indicator_results({i.key: [year] for i in indicators.INDICATORS})
     for indicator in indicators.INDICATORS:
-        result = indicators.indicator_result(indicator, year)
+        result = published_tables[indicator.key, year]
         for row in [*_indicator_rows(names, result), result.total]:
             if indicator.median:
                 rows.append([str(indicator.title), row.label, str(_("referrals decided")), row.counted.csv])

@@ -19,7 +19,7 @@ from cases.access import THREAT_PICTURE_ON_PROGRAMME_PAGE
 from cases.words import Activity, CaseStatus
 from defectors import catalogue, queries
 from defectors.access import is_bops
-from defectors.gate import gate_for, gates_for
+from defectors.gate import gates_for
 from defectors.models import (
     BopsAssessment,
     DecisionStatus,
@@ -125,7 +125,13 @@ def programme_page_for(*, user: User, case_id) -> dict:
         "person": case.person,
         "enrolment": enrolment,
         "group_assessment": group_assessment,
-        "gate": gate_for(case),
+        # From the enrolment and the decisions read above (every decision of the case, not only those
+        # shown): the gate reads only BOPS's latest assessment and the consent itself.
+        "gate": gates_for(
+            [case],
+            enrolments={case.pk: enrolment} if enrolment is not None else {},
+            approved={case.pk} if any(d.status == DecisionStatus.APPROVED for d in decisions) else set(),
+        )[case.pk],
         "assessments": list(
             access.visible_to(user, BopsAssessment.objects.filter(case=case)).select_related(
                 "organisation", "author"

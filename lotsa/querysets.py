@@ -10,6 +10,12 @@ data, the benchmarks' data sets, tests that age a record) say so, with a reason:
 from __future__ import annotations
 
 from django.db import models
+from django.dispatch import Signal
+
+# Sent (sender: the model) after a bulk write that bypassed the guard: it wrote rows without save(), so
+# without post_save; what keeps something derived from the rows (coordination's published figures)
+# hears of it here.
+bulk_written = Signal()
 
 
 class BulkWriteRefused(TypeError):
@@ -40,14 +46,18 @@ class GuardedQuerySet(models.QuerySet):
                 f"must write in bulk says why with bypassing_guard(reason)."
             )
 
+    def _written(self, result):
+        bulk_written.send(sender=self.model)
+        return result
+
     def update(self, **kwargs):
         self._refuse("update")
-        return super().update(**kwargs)
+        return self._written(super().update(**kwargs))
 
     def bulk_create(self, objs, *args, **kwargs):
         self._refuse("bulk_create")
-        return super().bulk_create(objs, *args, **kwargs)
+        return self._written(super().bulk_create(objs, *args, **kwargs))
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         self._refuse("bulk_update")
-        return super().bulk_update(objs, fields, *args, **kwargs)
+        return self._written(super().bulk_update(objs, fields, *args, **kwargs))

@@ -130,7 +130,8 @@ def person_access_log_for(
     begin, finish = period_bounds(start, end)
     naming = AccessEvent.objects.naming_any(ids_of_person_with_merged(person_id=log.pk))
     events = filters.apply(naming.filter(occurred_at__gte=begin, occurred_at__lt=finish))
-    organisations = sorted({name for name in naming.values_list("actor_organisation", flat=True).distinct()})
+    # Without the log's own order, which would make every event distinct (one row each, not each name).
+    organisations = sorted(set(naming.order_by().values_list("actor_organisation", flat=True).distinct()))
     picture, weeks, series = _chart(events, start, end)
     if not events.query.order_by:
         events = events.order_by("-occurred_at", "-id")
