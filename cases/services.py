@@ -195,15 +195,8 @@ def case_open(
             case.person = find()
             access.check(by, Action.CREATE, case, purpose="open a case")
     case.save()
-<<<<<<< HEAD
-    CaseStatusChange.objects.create(
-        case=case, person=case.person, status=CaseStatus.OPENED, changed_by=by, version=case.version
-    )
-    case_access.assignment_grant(by, case)
-=======
     case_status_change_record(case=case, by=by, status=CaseStatus.OPENED)
-    assign_perm("cases.view_case", by, case)
->>>>>>> mycases
+    case_access.assignment_grant(by, case)
     if created_person and case.person_id == person.pk:
         # A level registered with the new record is raised by this unit, in every unit's record; a
         # higher level another unit's record holds is this record's from the start.
