@@ -19,7 +19,7 @@ from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 from django.db.models.functions import Lower
 
-from accounts.installation import first_supervisor_claim
+from accounts.installation import first_supervisor_claim, first_supervisor_claim_problem
 from accounts.local_login import MAX_BREAK_GLASS_ACCOUNTS, break_glass_usernames
 from accounts.models import IdentityLink, User
 from accounts.oidc import oidc_configured
@@ -176,11 +176,13 @@ def the_provider_names_the_first_supervisor(app_configs, **kwargs):
     problems, named = [], False
     for name, configured in _FIRST_SUPERVISOR_SETTINGS:
         value = getattr(settings, name)
-        if value and first_supervisor_claim(value) is None:
+        problem = first_supervisor_claim_problem(value) if value else None
+        if problem:
             problems.append(
                 Error(
-                    f"{name} is not of the form name=value",
-                    hint='e.g. "groups=lotsa-first-supervisor" (docs/operations.md, "The first accounts").',
+                    f"{name} {problem}",
+                    hint="Name a group or assignment of the first supervisor in the city's directory, e.g. "
+                    '"groups=lotsa-first-supervisor" (docs/operations.md, "The first accounts").',
                     id="lotsa.E039",
                 )
             )

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -225,12 +226,38 @@ class FirstSupervisorClaim:
         return f"{self.name}={self.value}"[:300]
 
 
-def first_supervisor_claim(setting: str) -> FirstSupervisorClaim | None:
-    """The claim a setting names (``name=value``, split at the first ``=``: a group's value may be a
-    directory name with ``=`` in it); None when it is empty or malformed."""
+def _linking_claims() -> set[str]:
+    """The claims that say which account a login is (an identity link's match): the person who sets the
+    environment could name their own e-ID by one of them, so none names the first supervisor."""
+    names = {"sub", settings.LOTSA_OIDC_CLAIM, settings.LOTSA_SAML_ATTRIBUTE}
+    return {name.strip().casefold() for name in names if name and name.strip()}
+
+
+def first_supervisor_claim_problem(setting: str) -> str | None:
+    """Why a setting names no first-supervisor claim (``check --deploy``'s words), or None when it names
+    one. Refused: not ``name=value``, or a claim that links a login to an account (``sub``,
+    ``LOTSA_OIDC_CLAIM``, ``LOTSA_SAML_ATTRIBUTE``): the claim must be one the city's IT department gives
+    the person in its own directory, not one naming a person's e-ID."""
     name, separator, value = (setting or "").partition("=")
     name, value = name.strip(), value.strip()
-    return FirstSupervisorClaim(name, value) if separator and name and value else None
+    if not (separator and name and value):
+        return "is not of the form name=value"
+    if name.casefold() in _linking_claims():
+        return (
+            f"names {name!r}, a claim that links a login to an account (sub, LOTSA_OIDC_CLAIM, "
+            "LOTSA_SAML_ATTRIBUTE): whoever sets it could name their own e-ID"
+        )
+    return None
+
+
+def first_supervisor_claim(setting: str) -> FirstSupervisorClaim | None:
+    """The claim a setting names (``name=value``, split at the first ``=``: a group's value may be a
+    directory name with ``=`` in it); None when it is empty, malformed or a linking claim
+    (:func:`first_supervisor_claim_problem`: then nothing is confirmed by it)."""
+    if not setting or first_supervisor_claim_problem(setting) is not None:
+        return None
+    name, _separator, value = setting.partition("=")
+    return FirstSupervisorClaim(name.strip(), value.strip())
 
 
 def _asserted(raw) -> list[str]:

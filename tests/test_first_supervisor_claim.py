@@ -2,13 +2,14 @@
 first supervisor is. A link approved by a login the installer may have held alone is confined until the
 provider's answer carries the configured claim (SAML here against the real test IdP; the whole path with
 OpenID Connect is in accounts/tests/test_first_accounts.py); an ordinary link needs no claim and the
-claim changes nothing on it; ``check --deploy`` says when it is missing; migration 0012 records the
+claim changes nothing on it; ``check --deploy`` says when it is missing; migration 0013 records the
 links made before."""
 
 from __future__ import annotations
 
 import importlib
 import io
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,9 +17,11 @@ from django.apps import apps
 from django.core.checks import Error, Warning
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from accounts import checks, identities, services
-from accounts.models import EnrolmentCode, IdentityLink, OrganisationKind, User
+from accounts import installation as installation_module
+from accounts.models import AccountRequest, EnrolmentCode, IdentityLink, OrganisationKind, User
 from accounts.roles import Role
 from audit.models import AccessEvent
 from tests.factories import OrganisationFactory, UserFactory
@@ -189,6 +192,31 @@ def test_deploy_check_a_fresh_installation_needs_the_claim(production):
     assert checks.the_provider_names_the_first_supervisor(None) == []
 
 
+def test_a_claim_that_links_a_login_never_names_the_first_supervisor(production):
+    """``sub``, the OpenID Connect matching claim and the SAML matching attribute say which account a
+    login is: whoever sets the environment could name their own e-ID by one of them (L5). The check
+    refuses them and no login confirms a link with them: one rule (installation.first_supervisor_claim)."""
+    production.LOTSA_OIDC_CLAIM, production.LOTSA_SAML_ATTRIBUTE = "personnummer", "urn:oid:1.2.752.29.4.13"
+    for setting in ("sub=installer-e-id", "SUB=x", "personnummer=191212121212", "urn:oid:1.2.752.29.4.13=x"):
+        production.LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM = setting
+        problems = checks.the_provider_names_the_first_supervisor(None)
+        assert ids(problems) == ["lotsa.E039", "lotsa.E038"], setting
+        assert "links a login to an account" in problems[0].msg
+        assert installation_module.first_supervisor_claim(setting) is None
+    production.LOTSA_OIDC_FIRST_SUPERVISOR_CLAIM = FIRST_SUPERVISOR_CLAIM
+    assert checks.the_provider_names_the_first_supervisor(None) == []
+    # At runtime: a link of the installation's whose login asserts the installer's own sub stays confined.
+    people = installation()
+    link = link_by_installation(people, production.LOTSA_OIDC_ISSUER, "installer-e-id")
+    asserted = {"sub": "installer-e-id", "groups": ["lotsa-first-supervisor"]}.get
+    claim = installation_module.first_supervisor_claim("sub=installer-e-id")
+    assert not installation_module.link_confirm_by_provider(link=link, claim=claim, asserted=asserted)
+    link.refresh_from_db()
+    assert link.held_by_installation
+    claim = installation_module.first_supervisor_claim(FIRST_SUPERVISOR_CLAIM)
+    assert installation_module.link_confirm_by_provider(link=link, claim=claim, asserted=asserted)
+
+
 def test_deploy_check_the_chain_open_or_ended(production):
     people = installation()
     assert ids(checks.the_provider_names_the_first_supervisor(None)) == [
@@ -210,7 +238,7 @@ def test_deploy_check_the_chain_open_or_ended(production):
     assert ids(problems) == [] and ids(problems, Warning) == ["lotsa.W038"]
 
 
-# --- Migration 0012: the links made before are recorded -------------------------------------------------
+# --- Migration 0013: the links made before are recorded -------------------------------------------------
 
 
 def test_the_migration_taints_links_approved_in_a_chain_of_the_installations_and_what_they_approved(settings):
@@ -225,7 +253,7 @@ def test_the_migration_taints_links_approved_in_a_chain_of_the_installations_and
     other = UserFactory(username="o", organisation=unit, roles=[Role.VBE_TEAM])
 
     def old_link(user, value, by):
-        """A link as made before 0011: approved by ``by``, no flag."""
+        """A link as made before this migration: approved by ``by``, no flag."""
         request = identities.identity_link_request(by=admin, user=user, provider="https://idp", value=value)
         request.status, request.decided_by = "approved", by
         request.save(update_fields=["status", "decided_by"])
@@ -249,3 +277,79 @@ def test_the_migration_taints_links_approved_in_a_chain_of_the_installations_and
     assert second_link.by_installation and worker_link.by_installation and code.by_installation
     assert not other_link.by_installation and not clean.by_installation
     assert AccessEvent.objects.count() == events
+
+
+def test_the_migration_decides_each_act_by_the_approvers_login_at_the_time(settings):
+    """The reviewer's chain (H1): the installation's approver links the supervisor to the installer's
+    e-ID; through it the supervisor approves a reset of the approver, whose new login approves a reset of
+    the supervisor. Both new codes were completed in sessions the installer may have held alone, though
+    neither login now in use shows it; a link removed since still taints what was done through it."""
+    backfill = importlib.import_module("accounts.migrations.0013_identity_links_by_installation_recorded")
+    settings.LOTSA_OIDC_ISSUER, settings.LOTSA_OIDC_CLAIM = "https://idp", "sub"
+    people = installation()
+    admin, head, approver = people["admin"], people["head"], people["approver"]
+    unit = head.organisation
+    second = UserFactory(username="sup2", organisation=unit, roles=[Role.SUPERVISOR])  # a password of its own
+    ordinary = UserFactory(username="sup", organisation=unit, roles=[Role.SUPERVISOR])
+    worker = UserFactory(username="w", organisation=unit, roles=[Role.VBE_TEAM])
+    start = timezone.now() - timedelta(days=30)
+
+    def at(day):
+        return start + timedelta(days=day)
+
+    def used(user, code, day):
+        code.used_at = at(day)
+        code.save(update_fields=["used_at"])
+        user.login_code = code
+        user.save(update_fields=["login_code"])
+
+    def approved(request, by, day):
+        request.status, request.decided_by, request.decided_at = "approved", by, at(day)
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+        return request
+
+    def old_link(user, value, by, day):
+        """A link as made before this migration: approved by ``by``, no flag."""
+        request = identities.identity_link_request(by=admin, user=user, provider="https://idp", value=value)
+        approved(request, by, day)
+        return IdentityLink.objects.create(
+            user=user, name="sso", provider="https://idp", claim="sub", value=value, request=request
+        )
+
+    def reset(user, by, day, *, use_on=None):
+        """A reset approved by ``by``: its code's second part completed by them, no flag."""
+        request = AccountRequest.objects.create(
+            kind="credential_reset", subject_user=user, organisation=user.organisation, requested_by=admin
+        )
+        approved(request, by, day)
+        code = EnrolmentCode.objects.create(
+            user=user, request=request, first_part_hash="-", needs_second_part=True, completed_by=by
+        )
+        if use_on is not None:
+            used(user, code, use_on)
+        return code
+
+    used(head, head.login_code, 0)  # the installation's code
+    used(approver, approver.login_code, 1)  # its second part completed by the confined supervisor
+    head_link = old_link(head, "installer-e-id", approver, 2)
+    second_link = old_link(second, "sup2-e-id", approver, 2)
+    approvers_reset = reset(approver, head, 3, use_on=4)  # through the link
+    through_removed_link = reset(worker, second, 4)  # through a link removed since
+    second_link.delete()
+    heads_reset = reset(head, approver, 5, use_on=6)  # by the approver's new login
+    head_link.delete()  # a reset removes the links
+    # A supervisor once on a whole code, reset by an untainted approver: what they approve after is clean.
+    ordinary.login_code = EnrolmentCode.objects.create(user=ordinary, first_part_hash="-", used_at=at(0))
+    ordinary.save(update_fields=["login_code"])
+    ordinarys_reset = reset(ordinary, second, 1, use_on=2)  # second's own password, before its link
+    clean = reset(worker, ordinary, 7)
+    assert not approver.login_held_alone and not head.login_held_alone  # the old rule's starting points
+    backfill.record(apps, None)
+    for code in (approvers_reset, through_removed_link, heads_reset, ordinarys_reset, clean):
+        code.refresh_from_db()
+    assert approvers_reset.by_installation and heads_reset.by_installation
+    assert through_removed_link.by_installation
+    assert not ordinarys_reset.by_installation and not clean.by_installation
+    head.refresh_from_db()
+    approver.refresh_from_db()
+    assert head.login_by_installation and approver.login_by_installation
