@@ -26,10 +26,11 @@ Single logout (SLO, HTTP-Redirect binding), where the IdP's metadata has a Singl
   signature verifies against the provider's key, it answers that id, and comes from the configured
   provider: the login page then says whether the provider ended its session too;
 * a LogoutRequest from the provider (IdP-initiated) is taken only when signed by it (the query's
-  signature, checked before anything else is believed) and issued by it, once: every Lotsa session
-  made from that NameID and SessionIndex ends (found through keyed hashes on accounts.UserSession,
-  never the NameID itself), one logout event per account, and Lotsa answers with a signed
-  LogoutResponse;
+  signature, checked before anything else is believed, over the query's bytes as received and only
+  with RSA-SHA256 or stronger) and issued by it, once, within the time its id is remembered (its
+  IssueInstant neither older nor from the future): every Lotsa session made from that NameID and
+  SessionIndex ends (found through keyed hashes on accounts.UserSession, never the NameID itself),
+  one logout event per account, and Lotsa answers with a signed LogoutResponse;
 * every refusal is one denial event and one clear message, never a 500. Without an SLO service in
   the metadata, logging out ends Lotsa's session only; ForceAuthn and the AuthnInstant check keep
   the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
