@@ -26,10 +26,11 @@ Single logout (SLO, HTTP-Redirect binding), where the IdP's metadata has a Singl
   signature verifies against the provider's key, it answers that id, and comes from the configured
   provider: the login page then says whether the provider ended its session too;
 * a LogoutRequest from the provider (IdP-initiated) is taken only when signed by it (the query's
-  signature, checked before anything else is believed) and issued by it, once: every Lotsa session
-  made from that NameID and SessionIndex ends (found through keyed hashes on accounts.UserSession,
-  never the NameID itself), one logout event per account, and Lotsa answers with a signed
-  LogoutResponse;
+  signature, checked before anything else is believed, over the query's bytes as received and only
+  with RSA-SHA256 or stronger) and issued by it, once, within the time its id is remembered (its
+  IssueInstant neither older nor from the future): every Lotsa session made from that NameID and
+  SessionIndex ends (found through keyed hashes on accounts.UserSession, never the NameID itself),
+  one logout event per account, and Lotsa answers with a signed LogoutResponse;
 * every refusal is one denial event and one clear message, never a 500. Without an SLO service in
   the metadata, logging out ends Lotsa's session only; ForceAuthn and the AuthnInstant check keep
   the IdP's own session from logging anyone into Lotsa again (docs/operations.md).
@@ -43,7 +44,7 @@ import datetime as dt
 import time
 import zlib
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from defusedxml import ElementTree
 from django.conf import settings
@@ -59,9 +60,17 @@ from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
 from saml2.s_utils import success_status_factory
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, AuthnContextClassRef, NameID
 from saml2.samlp import STATUS_SUCCESS, RequestedAuthnContext
-from saml2.sigver import SignatureError, verify_redirect_signature
+from saml2.sigver import (
+    REQ_ORDER,
+    RESP_ORDER,
+    SIGNER_ALGS,
+    SignatureError,
+    extract_rsa_key_from_x509_cert,
+    pem_format,
+)
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA512
 
 from accounts import assurance, identities, installation, replay, services
 from accounts.models import User
@@ -78,6 +87,9 @@ SESSION_LOGOUT = "lotsa_saml_logout"  # what single logout names: the IdP, the N
 SESSION_LOGOUT_SENT = "lotsa_saml_logout_sent"  # logout request id -> when it was sent, who logged out
 KEEP_REQUESTS = 5
 REQUEST_LIFETIME_SECONDS = 15 * 60
+# What Lotsa signs with (AuthnRequests, logout messages) and the only query signatures it accepts:
+# Sweden Connect's SHA-256 or stronger, never SHA-1 (pysaml2's default when nothing is said).
+SIGNATURE_ALGORITHMS = (SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA512)
 
 ANSWER = _(
     "Lotsa could not confirm the answer from your organisation's e-ID (it was expired, used already, "
@@ -129,6 +141,9 @@ def _config(base_url: str) -> SPConfig:
         "want_response_signed": True,
         "name_id_format": NAMEID_FORMAT_TRANSIENT,
         "idp": [settings.LOTSA_SAML_IDP_ENTITY_ID],
+        # Here, not at the top level: pysaml2 reads them in the service's context (else RSA-SHA1).
+        "signing_algorithm": SIG_RSA_SHA256,
+        "digest_algorithm": DIGEST_SHA256,
     }
     config = {
         "entityid": settings.LOTSA_SAML_SP_ENTITY_ID,
@@ -497,9 +512,10 @@ LOGOUT_REQUEST = _(
 LOGOUT_BY_PROVIDER = _("Your organisation's e-ID has logged you out of Lotsa.")
 
 
-def _subject_hash(idp: str, name_id: str) -> str:
-    """The keyed hash a session made from this NameID is found by (the NameID itself is not kept)."""
-    return blind_index("saml single logout subject", f"{idp}\x1f{name_id}")
+def _subject_hash(idp: str, name_id: str | None) -> str:
+    """The keyed hash a session made from this NameID is found by (the NameID itself is not kept): the
+    one place the NameID is normalised (whitespace around it dropped), for the login and the logout."""
+    return blind_index("saml single logout subject", f"{idp}\x1f{(name_id or '').strip()}")
 
 
 def _session_hash(idp: str, session_index: str) -> str:
@@ -606,20 +622,43 @@ def _issuer(root) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _raw_query(request) -> dict[str, str] | None:
+    """The query's fields as received (name -> the still URL-encoded value), or None when a field the
+    binding signs comes twice (which copy was signed would be a guess)."""
+    fields: dict[str, str] = {}
+    for piece in request.META.get("QUERY_STRING", "").split("&"):
+        name, _sep, value = piece.partition("=")
+        name = unquote_plus(name)
+        if name in fields and name in ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"):
+            return None
+        fields[name] = value
+    return fields
+
+
 def _signed_by_idp(request, kind: str) -> bool:
-    """Whether the query's Signature (HTTP-Redirect binding: over the message, RelayState and SigAlg)
-    verifies against a signing key of the configured provider's metadata (pysaml2's check)."""
-    query = request.GET
-    if not query.get("Signature") or not query.get("SigAlg"):
+    """Whether the query's Signature (HTTP-Redirect binding) verifies against a signing key of the
+    configured provider's metadata: over the exact bytes received (``kind``, RelayState when present,
+    SigAlg, as URL-encoded by the sender, whatever its case of percent escapes), and only with RSA and
+    SHA-256 or stronger (pysaml2's signer for that algorithm, the key from the metadata's certificate)."""
+    fields = _raw_query(request)
+    if fields is None or not fields.get(kind) or not fields.get("Signature") or not fields.get("SigAlg"):
         return False
-    signed = {key: query[key] for key in (kind, "RelayState", "SigAlg", "Signature") if key in query}
+    algorithm = unquote_plus(fields["SigAlg"])
+    if algorithm not in SIGNATURE_ALGORITHMS:
+        return False
+    order = REQ_ORDER if kind == "SAMLRequest" else RESP_ORDER
+    signed = "&".join(f"{name}={fields[name]}" for name in order if name in fields)
     try:
-        client = _client(request)
-        certificates = client.metadata.certs(settings.LOTSA_SAML_IDP_ENTITY_ID, "idpsso", "signing")
-        return any(
-            verify_redirect_signature(signed, client.sec.sec_backend, cert) for _name, cert in certificates
+        signature = base64.b64decode(unquote_plus(fields["Signature"]), validate=True)
+        certificates = _sp_config(request).metadata.certs(
+            settings.LOTSA_SAML_IDP_ENTITY_ID, "idpsso", "signing"
         )
-    except Exception:  # an unknown algorithm or a broken signature: not signed by the provider
+        signer = SIGNER_ALGS[algorithm]
+        return any(
+            signer.verify(signed.encode("ascii"), signature, extract_rsa_key_from_x509_cert(pem_format(cert)))
+            for _name, cert in certificates
+        )
+    except Exception:  # not base64, not ASCII, a broken certificate or signature: not signed by the provider
         return False
 
 
@@ -686,24 +725,24 @@ def saml_logout_answer(request) -> tuple[str | None, str]:
     if message is None or message.name_id is None or not (message.name_id.text or "").strip():
         return None, _logout_refused("single logout refused: SAML request", LOGOUT_REQUEST)[1]
     now = time.time()
-    if message.not_on_or_after:
-        try:
-            expired = (
-                calendar.timegm(str_to_time(message.not_on_or_after)) + settings.LOTSA_SAML_LEEWAY_SECONDS
-                < now
-            )
-        except (TypeError, ValueError):
-            expired = True
-        if expired:
-            return None, _logout_refused("single logout refused: SAML request expired", LOGOUT_REQUEST)[1]
-    until = timezone.now() + dt.timedelta(
-        seconds=REQUEST_LIFETIME_SECONDS + settings.LOTSA_SAML_LEEWAY_SECONDS
-    )
+    leeway = settings.LOTSA_SAML_LEEWAY_SECONDS
+    try:
+        issued = calendar.timegm(str_to_time(message.issue_instant))
+        expired = bool(
+            message.not_on_or_after and calendar.timegm(str_to_time(message.not_on_or_after)) + leeway < now
+        )
+    except (TypeError, ValueError):
+        issued, expired = None, True
+    # pysaml2 takes an IssueInstant up to a day away and NotOnOrAfter is optional: a request is taken
+    # only while its id is remembered (so a replay is always caught), and not from the future.
+    if expired or not issued - leeway <= now <= issued + REQUEST_LIFETIME_SECONDS + leeway:
+        return None, _logout_refused("single logout refused: SAML request expired", LOGOUT_REQUEST)[1]
+    until = dt.datetime.fromtimestamp(issued + REQUEST_LIFETIME_SECONDS + leeway + 60, tz=dt.UTC)
     if not replay.answer_use(kind="saml", identifiers=[f"logout-request:{message.id}"], expires_at=until):
         return None, _logout_refused("single logout refused: SAML replay", LOGOUT_REQUEST)[1]
     indexes = [_session_hash(idp, index.text) for index in message.session_index or [] if index.text]
     ended = services.sessions_end_single_logout(
-        sso_subject=_subject_hash(idp, message.name_id.text.strip()), sso_sessions=indexes
+        sso_subject=_subject_hash(idp, message.name_id.text), sso_sessions=indexes
     )
     if request.session.session_key and request.session.session_key in ended:
         request.session.flush()

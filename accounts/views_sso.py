@@ -114,11 +114,10 @@ def saml_slo(request):
     if not saml.saml_configured():
         return HttpResponseNotFound()
     if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:
-        again = request.GET.copy()
-        again["again"] = "1"
-        return render(
-            request, "accounts/saml_logout_continue.html", {"url": f"{request.path}?{again.urlencode()}"}
-        )
+        # The query as received, byte for byte: its signature is over the provider's own encoding.
+        query = request.META.get("QUERY_STRING", "")
+        url = f"{request.path}?{query}&again=1" if query else f"{request.path}?again=1"
+        return render(request, "accounts/saml_logout_continue.html", {"url": url})
     if "SAMLRequest" in request.GET:
         was_logged_in = request.user.is_authenticated
         location, refusal = saml.saml_logout_answer(request)

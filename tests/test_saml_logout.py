@@ -10,13 +10,17 @@ event and a clear message, never a 500.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import re
+import zlib
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts import saml
 from accounts.models import UserSession
@@ -336,3 +340,169 @@ def test_nothing_at_all_is_refused_not_a_500(linked):
     client = Client()
     client.get("/accounts/login/")  # a session cookie
     refused(client.get(SLO, {"again": "1"}), "single logout refused: SAML response", since)
+
+
+# --- Algorithms, encodings, lifetimes, hostile messages (review of issue 31) -------------------------
+
+SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+
+
+def sigalg(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["SigAlg"][0]
+
+
+def test_lotsa_and_the_idp_sign_with_sha256(linked, saml_settings):
+    """Sweden Connect requires SHA-256 or stronger: the AuthnRequest, Lotsa's LogoutRequest and the
+    IdP's LogoutResponse are all signed with RSA-SHA256 (pysaml2's own default is RSA-SHA1)."""
+    client, idp = Client(), IdpBrowser()
+    assert sigalg(begin(client)) == SHA256
+    log_in(client, idp)  # the IdP verified the SHA-256 AuthnRequest
+    location = start_logout(client)
+    assert sigalg(location) == SHA256
+    back = idp.redirected(location)  # the IdP verified the SHA-256 LogoutRequest
+    assert sigalg(back) == SHA256
+    assert client.get(lotsa(back))["Location"] == "/accounts/login/"
+    assert words(saml.LOGOUT_DONE) in shown(client)
+
+
+def test_a_sha1_signed_logout_request_is_refused_and_ends_nothing(linked, saml_settings):
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    request = idp_logout(idp, saml_settings.base, sigalg="sha1")
+    assert sigalg(request) == SHA1
+    since = head_seq()
+    message = refused(client.get(lotsa(request)), "single logout refused: SAML signature", since)
+    assert message == words(saml.LOGOUT_REQUEST)
+    assert logged_in(client)
+
+
+def test_a_sha1_signed_logout_response_is_refused(linked, saml_settings):
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    back = idp.redirected(with_query(start_logout(client), sigalg="sha1"))
+    assert sigalg(back) == SHA1
+    since = head_seq()
+    assert refused(client.get(lotsa(back)), "single logout refused: SAML signature", since) == words(
+        saml.LOGOUT_ANSWER
+    )
+
+
+def test_a_query_percent_encoded_in_lower_case_is_verified_over_its_own_bytes(linked, saml_settings):
+    """The redirect binding's signature is over the query as the IdP encoded it (ADFS writes %2f):
+    Lotsa verifies those bytes, never a re-encoding of its own, also through the cookieless reload."""
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    request = idp_logout(idp, saml_settings.base, encoding="lower")
+    assert re.search(r"%[0-9a-f][a-f]", request) and not re.search(r"%[0-9A-F][A-F]", request)
+    cookieless = Client()
+    page = cookieless.get(lotsa(request))
+    assert page.status_code == 200
+    again = re.search(r'url=([^"]+)"', page.content.decode()).group(1).replace("&amp;", "&")
+    assert again == lotsa(request) + "&again=1"
+    assert cookieless.get(again).status_code == 302
+    assert not logged_in(client)
+
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    back = idp.redirected(with_query(start_logout(client), encoding="lower"))
+    assert "%2f" in back or "%3a" in back
+    assert client.get(lotsa(back))["Location"] == "/accounts/login/"
+    assert words(saml.LOGOUT_DONE) in shown(client)
+
+
+def test_a_query_changed_in_its_encoding_is_refused(linked, saml_settings):
+    """The same fields encoded otherwise than signed are other bytes: refused (a signature is over
+    exactly what was sent)."""
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    request = idp_logout(idp, saml_settings.base, encoding="lower")
+    upper = re.sub(r"%[0-9a-f]{2}", lambda escape: escape.group(0).upper(), request)
+    since = head_seq()
+    refused(client.get(lotsa(upper)), "single logout refused: SAML signature", since)
+    assert logged_in(client)
+
+
+def test_a_logout_request_older_than_the_replay_window_is_refused(linked, saml_settings):
+    """A replay record lasts as long as a request is taken: after it, the request is too old, not new."""
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    request = idp_logout(idp, saml_settings.base)
+    assert client.get(lotsa(request)).status_code == 302
+    later = saml.REQUEST_LIFETIME_SECONDS + django_settings.LOTSA_SAML_LEEWAY_SECONDS + 120
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=later)):
+        since = head_seq()
+        refused(
+            Client().get(lotsa(request) + "&again=1"), "single logout refused: SAML request expired", since
+        )
+
+
+def test_a_logout_request_from_the_future_is_refused(linked, saml_settings):
+    client, idp = Client(), IdpBrowser()
+    log_in(client, idp)
+    request = idp_logout(idp, saml_settings.base)
+    earlier = django_settings.LOTSA_SAML_LEEWAY_SECONDS + 120
+    with time_machine.travel(timezone.now() - dt.timedelta(seconds=earlier)):
+        since = head_seq()
+        refused(
+            Client().get(lotsa(request) + "&again=1"), "single logout refused: SAML request expired", since
+        )
+    assert logged_in(client)
+
+
+def test_a_name_id_with_whitespace_around_it_is_found_at_logout(linked, saml_settings):
+    """The NameID is normalised in one place for the login and the logout."""
+    client, idp = Client(), IdpBrowser()
+    _action, fields = idp.sign_in(begin(client), user=PNR, level=LOA3, pad_name_id="1")
+    assert client.post(ACS, fields).status_code == 302 and logged_in(client)
+    received = client.session[saml.SESSION_LOGOUT]["name_id"]["text"]
+    assert received != received.strip()  # kept as received: the LogoutRequest names it so
+    request = idp_logout(idp, saml_settings.base)
+    assert client.get(lotsa(request)).status_code == 302
+    assert not logged_in(client)
+
+
+def deflated(document: bytes) -> str:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(compressor.compress(document) + compressor.flush()).decode()
+
+
+LOGOUT_REQUEST_XML = (
+    '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+    'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_x" Version="2.0" '
+    'IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>{issuer}</saml:Issuer>'
+    "<saml:NameID>&who;</saml:NameID></samlp:LogoutRequest>"
+)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "bomb",
+        "entity",
+        "external entity",
+    ],
+)
+def test_a_hostile_logout_message_is_refused_unread(linked, saml_settings, document):
+    """A deflate bomb (megabytes from a few kilobytes) or a DTD with entities: one denial, no 500."""
+    if document == "bomb":
+        body = b"<samlp:LogoutRequest>" + b" " * (20 * 1024 * 1024)
+    else:
+        declared = (
+            '<!ENTITY who "x">' if document == "entity" else '<!ENTITY who SYSTEM "file:///etc/passwd">'
+        )
+        body = (
+            f"<!DOCTYPE samlp:LogoutRequest [{declared}]>"
+            + LOGOUT_REQUEST_XML.replace("{issuer}", saml_settings.entity_id)
+        ).encode()
+    encoded = deflated(body)
+    assert len(encoded) < 100_000
+    client = Client()
+    log_in(client, IdpBrowser())
+    for kind, reason in (
+        ("SAMLRequest", "single logout refused: SAML request"),
+        ("SAMLResponse", "single logout refused: SAML response"),
+    ):
+        since = head_seq()
+        refused(client.get(SLO, {kind: encoded, "SigAlg": SHA256, "Signature": "AAAA"}), reason, since)
+    assert logged_in(client)

@@ -20,33 +20,42 @@ writes its own metadata to DIR/idp.xml and prints "listening on <base url>".
   (pysaml2 checks the signature against the SP's metadata) ends the sessions of its NameID and
   SessionIndex and is answered with a signed LogoutResponse to the SP's SingleLogoutService; extra
   query fields play a broken IdP: ``signing`` ("none" or "foreign" key), ``status`` ("fail": the IdP
-  answers that it could not log out). A LogoutResponse (to the IdP's own LogoutRequest) is checked
+  answers that it could not log out), ``sigalg`` ("sha1": the query signed with RSA-SHA1, not the
+  IdP's RSA-SHA256), ``encoding`` ("lower": the query percent-encoded in lower case, %2f as ADFS
+  does, and signed over those bytes). A LogoutResponse (to the IdP's own LogoutRequest) is checked
   (signature by the SP's key, InResponseTo) and its status shown.
 * ``POST /sp-metadata`` replaces the SP's metadata (its registration in the federation), for a
   browser test whose Lotsa runs on a live server rather than at http://testserver.
 * ``GET /slo/initiate`` starts an IdP-initiated logout of this browser's IdP session: its session
-  ends, and the browser is sent to the SP with a signed LogoutRequest (``signing`` as above).
+  ends, and the browser is sent to the SP with a signed LogoutRequest (``signing``, ``sigalg`` and
+  ``encoding`` as above).
+* ``POST /login`` with ``pad_name_id`` puts whitespace around the NameID it gives (and keeps it so in
+  its session, so its LogoutRequests name it the same way).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
 import secrets
 import sys
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote_plus
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
+from saml2.pack import deflate_and_base64_encode
 from saml2.s_utils import status_message_factory, success_status_factory
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.samlp import STATUS_RESPONDER, STATUS_SUCCESS, STATUS_UNKNOWN_PRINCIPAL, response_from_string
 from saml2.server import Server
-from saml2.sigver import verify_redirect_signature
+from saml2.sigver import REQ_ORDER, RESP_ORDER, verify_redirect_signature
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 ENTITY_ID_PATH = "/idp"
 ATTRIBUTES = ("urn:oid:1.2.752.29.4.13", "urn:oid:1.2.752.29.6.2.1")
@@ -78,6 +87,8 @@ def idp_config(folder: Path, base: str, *, key: str = "idp", lifetime: int = 15)
                         "default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None}
                     },
                     "want_authn_requests_signed": True,
+                    "signing_algorithm": SIG_RSA_SHA256,
+                    "digest_algorithm": DIGEST_SHA256,
                 }
             },
         }
@@ -85,6 +96,41 @@ def idp_config(folder: Path, base: str, *, key: str = "idp", lifetime: int = 15)
 
 
 COOKIE = "idp_session"
+
+
+def redirect_headers(server: Server, message, where: str, relay_state: str, query: dict, *, response: bool):
+    """The HTTP-Redirect binding's Location to ``where``: signed (RSA-SHA256 by default) unless
+    ``signing=none``; ``sigalg=sha1`` signs with RSA-SHA1; ``encoding=lower`` percent-encodes the
+    query in lower case and signs those very bytes (as some IdPs do, which the binding allows)."""
+    sign = query.get("signing", "idp") != "none"
+    sigalg = SIG_RSA_SHA1 if query.get("sigalg") == "sha1" else SIG_RSA_SHA256
+    if query.get("encoding") != "lower":
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(message),
+            where,
+            relay_state,
+            response=response,
+            sign=sign,
+            sigalg=sigalg,
+        )
+        return info["headers"]
+    kind = "SAMLResponse" if response else "SAMLRequest"
+    fields = {kind: deflate_and_base64_encode(str(message)), "RelayState": relay_state, "SigAlg": sigalg}
+
+    def lower(value: str) -> str:
+        return re.sub(r"%[0-9A-F]{2}", lambda escape: escape.group(0).lower(), quote_plus(value))
+
+    pieces = [
+        f"{name}={lower(fields[name])}" for name in (RESP_ORDER if response else REQ_ORDER) if fields[name]
+    ]
+    if sign:
+        signer = server.sec.sec_backend.get_signer(sigalg)
+        signature = base64.b64encode(signer.sign("&".join(pieces).encode("ascii"))).decode()
+        pieces.append(f"Signature={lower(signature)}")
+    else:
+        pieces = pieces[:1]
+    return [("Location", f"{where}?{'&'.join(pieces)}")]
 
 
 class App:
@@ -206,6 +252,8 @@ class App:
             server.config.entityid = self.base + ENTITY_ID_PATH
         audience = form.get("audience") or asked["sp"]
         name_id = NameID(format=NAMEID_FORMAT_TRANSIENT, text=secrets.token_hex(16))
+        if form.get("pad_name_id"):
+            name_id.text = f"\n  {name_id.text}  \n"
         identity = {form.get("attribute") or ATTRIBUTES[0]: [form["user"]]}
         groups = [group.strip() for group in form.get("groups", "").split(",") if group.strip()]
         if groups:
@@ -270,19 +318,11 @@ class App:
             status = success_status_factory()
         else:
             status = status_message_factory("No such session", STATUS_UNKNOWN_PRINCIPAL)
-        signing = query.get("signing", "idp")
-        server = self._server(signing)
+        server = self._server(query.get("signing", "idp"))
         answer = server.create_logout_response(message, bindings=[BINDING_HTTP_REDIRECT], status=status)
         where = server.response_args(message, [BINDING_HTTP_REDIRECT])["destination"]
-        info = server.apply_binding(
-            BINDING_HTTP_REDIRECT,
-            str(answer),
-            where,
-            query.get("RelayState", ""),
-            response=True,
-            sign=signing != "none",
-        )
-        return self._send(start_response, "302 Found", "", headers=info["headers"])
+        headers = redirect_headers(server, answer, where, query.get("RelayState", ""), query, response=True)
+        return self._send(start_response, "302 Found", "", headers=headers)
 
     def _slo_answered(self, query, start_response):
         """The SP's LogoutResponse to the IdP's own LogoutRequest: signed by the SP, to a request sent."""
@@ -323,8 +363,8 @@ class App:
             sign=False,
         )
         self.initiated[request_id] = ""
-        info = server.apply_binding(BINDING_HTTP_REDIRECT, str(request), where, "", sign=signing != "none")
-        return self._send(start_response, "302 Found", "", headers=info["headers"])
+        headers = redirect_headers(server, request, where, "", query, response=False)
+        return self._send(start_response, "302 Found", "", headers=headers)
 
 
 class QuietHandler(WSGIRequestHandler):
