@@ -247,7 +247,11 @@ def test_a_journal_entry_or_a_status_change_leaves_the_published_indicators_stor
         services.case_latest_activity_move(case=case, at=T0 + dt.timedelta(hours=1))
         services.case_latest_activity_recount(case_ids=[case.pk])
         case = services.case_close(
-            by=unit.worker, case_id=case.pk, expected_version=case.version, reason=CloseReason.GOALS_MET, text=""
+            by=unit.worker,
+            case_id=case.pk,
+            expected_version=case.version,
+            reason=CloseReason.GOALS_MET,
+            text="",
         )
         guarded = Case.objects.bypassing_guard("test: bulk writes of fields no indicator reads")
         guarded.filter(pk=case.pk).update(version=case.version)
