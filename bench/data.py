@@ -44,6 +44,23 @@ def number_for(i: int) -> str:
     return f"{born:%Y%m%d}{i % 999 + 1:03d}{check}"
 
 
+def name_of(i: int) -> tuple[str, str]:
+    """The given names and surname the data set gives its i-th person (the one of number_for(i))."""
+    return f"Förnamn{i}", f"Efternamn{i}"
+
+
+def index_of_name(given_names: str, surname: str) -> int | None:
+    """The i of a person the data set named (name_of(i)); None for a name it did not give."""
+    digits = given_names.removeprefix("Förnamn")
+    if (
+        given_names.startswith("Förnamn")
+        and digits.isdigit()
+        and name_of(int(digits)) == (given_names, surname)
+    ):
+        return int(digits)
+    return None
+
+
 def _person_rows(organisation, numbers):
     """Encrypted Person rows and their wrapped data keys, plus the keys, for a list of numbers."""
     from cases.models import Person
@@ -58,8 +75,8 @@ def _person_rows(organisation, numbers):
         pid = uuid.uuid4()
         dek = keyfile.new_key()
         values = {
-            "given_names": f"Förnamn{i}",
-            "surname": f"Efternamn{i}",
+            "given_names": name_of(i)[0],
+            "surname": name_of(i)[1],
             "personal_number": number,
             "contact": {"phone": f"070-{i:07d}"},
             "address": {"street": f"Benchgatan {i % 200}", "postcode": "164 00", "town": "Stockholm"},

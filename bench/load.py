@@ -15,8 +15,10 @@ set's version or shape as the other rows see it:
   Its people are named as the data set names its own (the rotation row reads those names back);
 * the name index of the worker's cases' people, under realistic names (bench.names.name_for): the
   data set's people are all "Förnamn<n> Efternamn<n>" with no rows in the index. They are renamed
-  for the run and named back afterwards (their index rows removed); the names to give back are kept
-  in a file beside the cache first, so that a run that died is undone by the next one;
+  for the run and named back afterwards (their index rows removed); which of the data set's people
+  each one was (its n: the name is the data set's rule, bench.data.name_of) is kept in a file beside
+  the cache first, so that a run that died is undone by the next one; never a name (plaintext of an
+  encrypted field) on disk. Only in a benchmark's own database (BenchMeta present);
 * the unit's supervisor (already in the data set) gets sessions of its own.
 """
 
@@ -149,7 +151,7 @@ def _programme():
 
     from accounts.models import Organisation, OrganisationKind, RoleGrant, User
     from accounts.roles import Role
-    from bench.data import number_for
+    from bench.data import name_of, number_for
     from cases import services as case_services
     from cases.models import Case
     from consent import services as consent_services
@@ -182,8 +184,8 @@ def _programme():
             by=worker,
             number=number_for(i),
             details=case_services.PersonDetails(
-                given_names=f"Förnamn{i}",
-                surname=f"Efternamn{i}",
+                given_names=name_of(i)[0],
+                surname=name_of(i)[1],
                 contact={"phone": f"070-{n:07d}"},
                 address={"street": f"Benchgatan {n}", "postcode": "164 00", "town": "Stockholm"},
                 protected_identity="none",
@@ -263,19 +265,36 @@ def _names_file() -> Path:
     return cache / f"load-renamed-{database}.json"
 
 
+def _refuse_unless_bench_database() -> None:
+    """Renaming people is for a benchmark's own data set: never a database that holds real ones."""
+    from django.db import connection
+
+    from bench.models import BenchMeta
+
+    if not BenchMeta.objects.filter(key="dataset").exists():
+        raise SystemExit(
+            f"{connection.settings_dict['NAME']} is no benchmark database (no BenchMeta): its people are "
+            f"not renamed"
+        )
+
+
 def restore_names() -> int:
     """Name the people renamed for a run back as the data set made them, and remove their rows of the
     name index (the data set has none). Also what a run that died left behind."""
+    from bench.data import name_of
     from cases.models import Person, PersonNameToken
     from lotsa import crypto
 
     path = _names_file()
     if not path.exists():
         return 0
-    kept = json.loads(path.read_text())
+    _refuse_unless_bench_database()
+    kept = json.loads(path.read_text())  # person id -> the data set's n
     with crypto.key_cache():
         for person in Person.objects.filter(pk__in=list(kept)):
-            person.given_names, person.surname = kept[str(person.pk)]
+            n = kept[str(person.pk)]
+            # (A list: the names themselves, left by a run before the file held only n.)
+            person.given_names, person.surname = tuple(n) if isinstance(n, list) else name_of(n)
             person.save()
     PersonNameToken.objects.filter(person_id__in=list(kept)).delete()
     path.unlink()
@@ -286,15 +305,20 @@ def _rename(cases) -> list[dict]:
     """The worker's cases' people under realistic names, with their rows of the name index, for the
     run (``restore_names`` names them back). The searches the simulated users make: a given name and
     the surname (most), or the surname and the birth year."""
+    from bench.data import index_of_name
     from bench.names import name_for
     from lotsa import crypto
 
+    _refuse_unless_bench_database()
     restore_names()
     path = _names_file()
     people = [case.person for case in cases]
     with crypto.key_cache():
         crypto.prefetch_data_keys(person.pk for person in people)
-        path.write_text(json.dumps({str(p.pk): [p.given_names, p.surname] for p in people}))
+        kept = {str(p.pk): index_of_name(p.given_names, p.surname) for p in people}
+        if None in kept.values():
+            raise SystemExit("a person of the worker's cases is not named as the data set names its own")
+        path.write_text(json.dumps(kept))
         searches = []
         for n, person in enumerate(people):
             given, surname, _year = name_for(LOAD_NAMES + n)

@@ -37,7 +37,7 @@ def _youth_unit_ending(queryset, name, value):
 class CaseFilter(ListFilter):
     """My cases (a supervisor: the unit's). It opens on the cases not closed, the latest activity first
     (``latest_activity``: the newest of the opening, the last journal entry and the last change of
-    status, which the selector adds). Paged, so never sorted by name."""
+    status, kept on the case by the services that write them). Paged, so never sorted by name."""
 
     status = django_filters.ChoiceFilter(
         label=_("Status"),

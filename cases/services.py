@@ -347,7 +347,9 @@ def case_close_decide(*, by: User, case_id, expected_version: int, approve: bool
 def _set_status(case: Case, *, by: User, status: str, reason: str = "", text: str = "") -> Case:
     case.status = status
     case.version += 1
-    case.save(update_fields=["status", "closed_at", "version"])
+    # closed_at is set only on closing (an indicator reads it; a status is no input of one).
+    closing = ["closed_at"] if status == CaseStatus.CLOSED else []
+    case.save(update_fields=["status", *closing, "version"])
     case_status_change_record(case=case, by=by, status=status, reason=reason, text=text)
     return case
 

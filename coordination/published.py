@@ -7,10 +7,16 @@ on every view of the coordinator's page, for figures that change a few times a d
 table is stored (``IndicatorTable``) with what it was computed from, and a view computes it anew only
 when that differs:
 
-* the **generation** of every model the indicator reads (``InputGeneration``): raised by every save and
-  delete of such a row, and by every bulk write that bypassed the guard (``lotsa.querysets.bulk_written``),
-  in the writing transaction, so a view that sees the change also sees the new generation (a
-  migration, which writes past both, drops every stored table);
+* the **generation** of every model the indicator reads (``InputGeneration``): raised, in the writing
+  transaction (so a view that sees the change also sees the new generation), by every save and delete
+  of such a row and by every bulk write through its guarded queryset (``lotsa.querysets.bulk_written``)
+  — a save or bulk write only if it touched a field an indicator reads (``concerns_indicators``: a
+  case's journal version, status or latest activity is no input). Two kinds of write pass by it: a
+  migration, which writes past both, so it drops every stored table; and a person merge, which
+  re-points rows through the plain ``_base_manager`` (``cases.services._repoint``), sending nothing —
+  it changes only which person a row belongs to (and encrypts the row's texts again under that
+  person's key), and no indicator reads a row's person or an encrypted field, so no table it leaves
+  stored is stale;
 * the **district administrations** in the order of their names (the table's rows; the order decides
   which counts protect a small one, so a renamed administration that moves is a new table);
 * **the day**, for an indicator that counts what is due "up to today".
@@ -28,6 +34,7 @@ administration's name, "All", "City-wide units") are the reader's, added when it
 from __future__ import annotations
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -43,9 +50,12 @@ from lotsa.querysets import bulk_written
 # Raised when what is stored changes shape, or how an indicator is computed changes: every stored table
 # is then stale.
 FORMAT = 1
-# A change of a case that no indicator reads (a journal's version, a status) leaves the figures as they
-# are; a save that names no fields may have changed any.
-CASE_FIELDS_READ = {"owner_unit", "owner_unit_id", "activity", "milieu", "opened_at", "closed_at"}
+# The fields an indicator (or the situation picture) reads of a watched model whose other fields change
+# often: a write of such a model that touches none of them leaves the figures as they are. A watched
+# model not named here: any write of it counts. Names, not attnames (concerns_indicators maps those).
+FIELDS_READ = {
+    "cases.case": frozenset({"owner_unit", "activity", "milieu", "opened_at", "closed_at"}),
+}
 
 
 def inputs_of(indicator: Indicator) -> tuple[str, ...]:
@@ -69,19 +79,33 @@ def generation_raise(label: str) -> None:
             InputGeneration.objects.filter(label=label).update(generation=F("generation") + 1)
 
 
+def concerns_indicators(model, fields) -> bool:
+    """Whether a write of ``model``'s rows that set ``fields`` (names or attnames; None: it may have set
+    any, as a new row or a save that names none) can change what an indicator counts."""
+    read = FIELDS_READ.get(model._meta.label_lower)
+    if read is None or fields is None:
+        return True
+    for name in fields:
+        try:
+            if model._meta.get_field(name).name in read:
+                return True
+        except FieldDoesNotExist:  # not a field we know: it may be anything
+            return True
+    return False
+
+
 def _saved(sender, instance=None, created=False, update_fields=None, raw=False, **kwargs):
-    if sender._meta.label_lower == "cases.case" and update_fields is not None and not created:
-        if not CASE_FIELDS_READ & set(update_fields):
-            return
-    generation_raise(sender._meta.label_lower)
+    if concerns_indicators(sender, None if created else update_fields):
+        generation_raise(sender._meta.label_lower)
 
 
 def _deleted(sender, **kwargs):
     generation_raise(sender._meta.label_lower)
 
 
-def _bulk_written(sender, **kwargs):
-    generation_raise(sender._meta.label_lower)
+def _bulk_written(sender, fields=None, **kwargs):
+    if concerns_indicators(sender, fields):
+        generation_raise(sender._meta.label_lower)
 
 
 def _migrated(sender, using="default", **kwargs):

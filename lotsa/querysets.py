@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.db import models
 from django.dispatch import Signal
 
-# Sent (sender: the model) after a bulk write that bypassed the guard: it wrote rows without save(), so
-# without post_save; what keeps something derived from the rows (coordination's published figures)
-# hears of it here.
+# Sent after a bulk write that bypassed the guard: it wrote rows without save(), so without post_save;
+# what keeps something derived from the rows (coordination's published figures) hears of it here.
+# Arguments: sender, the model; fields, the names of the fields written (a frozenset, as update() and
+# bulk_update() name them), or None when the write may have set any (bulk_create()).
 bulk_written = Signal()
 
 
@@ -46,18 +47,19 @@ class GuardedQuerySet(models.QuerySet):
                 f"must write in bulk says why with bypassing_guard(reason)."
             )
 
-    def _written(self, result):
-        bulk_written.send(sender=self.model)
+    def _written(self, result, fields):
+        bulk_written.send(sender=self.model, fields=None if fields is None else frozenset(fields))
         return result
 
     def update(self, **kwargs):
         self._refuse("update")
-        return self._written(super().update(**kwargs))
+        return self._written(super().update(**kwargs), kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
         self._refuse("bulk_create")
-        return self._written(super().bulk_create(objs, *args, **kwargs))
+        return self._written(super().bulk_create(objs, *args, **kwargs), None)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         self._refuse("bulk_update")
-        return self._written(super().bulk_update(objs, fields, *args, **kwargs))
+        # Written through this queryset's update(), one per batch, which tells of the fields it sets.
+        return super().bulk_update(objs, fields, *args, **kwargs)

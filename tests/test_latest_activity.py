@@ -28,6 +28,7 @@ from cases import services
 from cases.models import Case, JournalEntry
 from cases.queries import LATEST_ACTIVITY_SOURCES, latest_activity_computed
 from cases.words import CaseStatus, CloseReason
+from coordination.models import InputGeneration
 from demo.scenes import history
 from tests.factories import OrganisationFactory, UserFactory, valid_number
 
@@ -226,6 +227,49 @@ def test_a_write_never_moves_it_back(unit):
     services.case_latest_activity_move(case=case, at=T0 + dt.timedelta(hours=2))
     services.case_latest_activity_move(case=case, at=T0 + dt.timedelta(hours=1))
     assert stored(case) == case.latest_activity == T0 + dt.timedelta(hours=2)
+
+
+def generations() -> dict:
+    return dict(InputGeneration.objects.values_list("label", "generation"))
+
+
+def test_a_journal_entry_or_a_status_change_leaves_the_published_indicators_stored(unit):
+    """The latest activity is no input of an indicator: moving it (a bulk update of the case) must not
+    raise the case's generation, or every case write of the city would stale the stored tables and
+    queue on that one row (coordination.published). A field an indicator reads still raises it."""
+    with at(T0):
+        case = _open(unit)
+    before = generations()
+    with at(T0 + dt.timedelta(minutes=1)):
+        services.journal_add(by=unit.worker, case_id=case.pk, category="housing", text="Samtal")
+        case = services.case_activate(by=unit.worker, case_id=case.pk, expected_version=case.version)
+        services.case_status_change_record(case=case, by=unit.worker, status=case.status)
+        services.case_latest_activity_move(case=case, at=T0 + dt.timedelta(hours=1))
+        services.case_latest_activity_recount(case_ids=[case.pk])
+        case = services.case_close(
+            by=unit.worker,
+            case_id=case.pk,
+            expected_version=case.version,
+            reason=CloseReason.GOALS_MET,
+            text="",
+        )
+        guarded = Case.objects.bypassing_guard("test: bulk writes of fields no indicator reads")
+        guarded.filter(pk=case.pk).update(version=case.version)
+        guarded.bulk_update([case], ["status", "version"])
+    assert generations() == before
+    raised = before.get("cases.case", 0)
+    guarded = Case.objects.bypassing_guard("test: bulk writes of fields an indicator reads")
+    guarded.filter(pk=case.pk).update(milieu="autonomous")
+    assert generations()["cases.case"] == raised + 1
+    guarded.filter(pk=case.pk).update(owner_unit_id=case.owner_unit_id)  # an attname counts too
+    assert generations()["cases.case"] == raised + 2
+    guarded.bulk_update([case], (name for name in ["version", "activity"]))
+    assert generations()["cases.case"] == raised + 3
+    with at(T0 + dt.timedelta(minutes=2)):  # closing sets closed_at, which an indicator reads
+        services.case_close_decide(
+            by=unit.supervisor, case_id=case.pk, expected_version=_fresh(case).version, approve=True, note=""
+        )
+    assert generations()["cases.case"] == raised + 4
 
 
 def test_the_demos_history_counts_it_again(unit):
