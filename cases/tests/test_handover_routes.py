@@ -300,11 +300,15 @@ def test_stored_handovers_take_whom_their_case_is_for_and_going_back_restores_th
         by=receiver, handover_id=hand_over(worker, concerned, treatment, Purpose.RELATIVE_SUPPORT).pk
     )
     try:
+        # Read as values: the case's later columns (cases 0031 on) are not there at these migrations.
+        def target_group(case):
+            return Case.objects.filter(pk=case.pk).values_list("target_group", flat=True).get()
+
         migrate(BEFORE)  # the old code opened every received case as a person concerned's
-        assert Case.objects.get(pk=hers.pk).target_group == "person_concerned"
+        assert target_group(hers) == "person_concerned"
         migrate(AFTER)
-        assert Case.objects.get(pk=hers.pk).target_group == "relative"
-        assert Case.objects.get(pk=his.pk).target_group == "person_concerned"
+        assert target_group(hers) == "relative"
+        assert target_group(his) == "person_concerned"
         assert dict(Handover.objects.values_list("from_case_id", "target_group")) == {
             mother.pk: "relative",
             concerned.pk: "person_concerned",
