@@ -25,7 +25,7 @@ from coordination.tests.test_coordination import send
 from lotsa.access import AccessDenied
 from lotsa.errors import DomainError
 from tests.factories import OrganisationFactory, UserFactory
-from tests.helpers import events_since, head_seq, login_verified
+from tests.helpers import events_since, head_seq, login_verified, migrate_to_latest
 
 THIS_YEAR = __import__("datetime").date.today().year
 
@@ -340,3 +340,4 @@ def test_stored_versions_are_migrated_to_codes_and_back():
         )
     finally:
         _migrate(SNAPSHOT)
+        migrate_to_latest()  # and whatever migrations came after it (coordination 0007 on)
