@@ -49,7 +49,8 @@ def oidc_callback(request):
     if settings.SESSION_COOKIE_NAME not in request.COOKIES and "again" not in request.GET:
         again = request.GET.copy()
         again["again"] = "1"
-        return render(request, "accounts/oidc_continue.html", {"url": f"{request.path}?{again.urlencode()}"})
+        url = f"{request.path}?{again.urlencode()}"
+        return render(request, "accounts/sso_continue.html", {"url": url, "heading": _("Logging in")})
     outcome = oidc.oidc_finish(request)
     if outcome.user is None:
         return _refused(request, outcome.message)
@@ -117,7 +118,7 @@ def saml_slo(request):
         # The query as received, byte for byte: its signature is over the provider's own encoding.
         query = request.META.get("QUERY_STRING", "")
         url = f"{request.path}?{query}&again=1" if query else f"{request.path}?again=1"
-        return render(request, "accounts/saml_logout_continue.html", {"url": url})
+        return render(request, "accounts/sso_continue.html", {"url": url, "heading": _("Logging out")})
     if "SAMLRequest" in request.GET:
         was_logged_in = request.user.is_authenticated
         location, refusal = saml.saml_logout_answer(request)
