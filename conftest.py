@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
 from lotsa import crypto
@@ -44,6 +46,20 @@ def _fresh_key_cache():
     """Every test starts with no unwrapped data keys cached, as every request does."""
     with crypto.key_cache():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _migrations_left_at_the_latest(request, django_db_blocker):
+    """A test that migrates back and forth must leave every app at its latest migration: otherwise some
+    later test, in another file, fails on a table that is not there. Checked after each test of a module
+    that drives the migration executor, so the test that forgot fails, not the one after it."""
+    yield
+    if "MigrationExecutor" not in vars(request.module) or "django_db" not in request.keywords:
+        return
+    with django_db_blocker.unblock():
+        executor = MigrationExecutor(connection)
+        behind = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    assert not behind, f"the test left migrations unapplied: {[str(m) for m, _ in behind][:5]}"
 
 
 @pytest.fixture(scope="session")
