@@ -6,6 +6,8 @@ be added unguarded. Every 403 must leave a denial event.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -1073,6 +1075,13 @@ WITHOUT_ACCESS = {
     "accounts:saml_slo",
 }
 CASES = [(name, role) for name in MATRIX for role in ROLES]
+
+
+@pytest.fixture
+def world(world_of_the_module, db):
+    """The module's one world (built once: ``tests.fixtures.world_of_the_module``), a copy for each
+    test; what a test writes is rolled back after it, as with the usual ``world``."""
+    return copy.deepcopy(world_of_the_module)
 
 
 @pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
