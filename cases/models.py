@@ -222,11 +222,16 @@ class PersonNameToken(models.Model):
 
 class LatestActivityField(models.DateTimeField):
     """A case's latest activity: on insert, the opening itself, unless a value is given (every way a
-    case is made, ``bulk_create`` too, fills it; ``opened_at`` is declared first, so it is set by then)."""
+    case is made, ``bulk_create`` too, fills it; ``opened_at`` is declared first, so it is set by then).
+    A save of an existing case writes the column back as it stands in the database, never the instance's
+    value: an instance read before a journal entry was written would otherwise move it back. Only the
+    services move it (cases.services.case_latest_activity_move, case_latest_activity_recount)."""
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
-        if add and (value is None or isinstance(value, DatabaseDefault)):
+        if not add:
+            return models.F(self.attname)
+        if value is None or isinstance(value, DatabaseDefault):
             value = model_instance.opened_at
             setattr(model_instance, self.attname, value)
         return value

@@ -229,6 +229,21 @@ def test_a_write_never_moves_it_back(unit):
     assert stored(case) == case.latest_activity == T0 + dt.timedelta(hours=2)
 
 
+def test_a_save_of_a_case_read_before_a_write_leaves_it(unit):
+    """A whole save of an instance read before an entry was written (the stale instance a form holds)
+    writes the column as it stands, not the instance's older value; the rest of the save still lands."""
+    with at(T0):
+        case = _open(unit)
+    stale = _fresh(case)
+    with at(T0 + dt.timedelta(hours=1)):
+        services.journal_add(by=unit.worker, case_id=case.pk, category="housing", text="Samtal")
+    assert stale.latest_activity == T0
+    stale.milieu = "other"
+    stale.save()
+    assert stored(case) == T0 + dt.timedelta(hours=1)
+    assert _fresh(case).milieu == "other"
+
+
 def generations() -> dict:
     return dict(InputGeneration.objects.values_list("label", "generation"))
 
