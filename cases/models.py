@@ -168,7 +168,13 @@ class Person(PersonFacts, GuardedRecord):
         # The few erased people, so that "not erased" is an anti-join against a small index rather
         # than a join with every person (lists filter on it).
         indexes = [
-            models.Index(fields=["id"], condition=models.Q(erased_at__isnull=False), name="person_erased")
+            models.Index(fields=["id"], condition=models.Q(erased_at__isnull=False), name="person_erased"),
+            # The few merged records, so that finding the ones merged into a person (every read of the
+            # people an access log names) is a look-up: with the foreign key's own index alone, SQLite's
+            # statistics of a column all but empty made it scan every person.
+            models.Index(
+                fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="merged_people"
+            ),
         ]
 
     def save(self, *args, **kwargs):

@@ -5,6 +5,7 @@ a number that became known (person_merge, the one merge)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -384,3 +385,34 @@ def test_a_pending_merge_is_told_without_the_other_record_to_whoever_may_not_see
     page = client.get(reverse("cases:detail", args=[other.pk])).content.decode()
     assert "Hassan" not in page and "samma person" not in page
     assert "En begäran om uppgiften väntar på enhetschefens beslut." in page
+
+
+@pytest.mark.django_db
+def test_finding_the_records_merged_into_a_person_reads_an_index_of_the_merged_only():
+    """Every read of who accessed a person follows the records merged into it
+    (cases.queries.ids_of_person_with_merged). With the foreign key's own index alone, SQLite's
+    statistics of a column that is empty in almost every row made it scan every person; the partial
+    index of the merged records (cases 0035) is what both engines read."""
+    from django.db import connection
+
+    from cases import queries
+
+    people = PersonFactory.create_batch(30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    person = people[0]
+    captured = []
+
+    def explain(execute, sql, params, many, context):
+        if "merged_into_id" in sql and sql.lstrip().upper().startswith("SELECT"):
+            with connection.cursor() as cursor:
+                prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask what it could use
+                cursor.execute(prefix + sql, params)
+                captured.append(" ".join(str(row) for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        assert queries.ids_of_person_with_merged(person_id=person.pk) == [person.pk]
+    assert captured and all(re.search(r"\bmerged_people\b", plan) for plan in captured), captured
