@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from accounts.roles import Role
 from audit.models import AccessEvent, AccessOutcome, Action
-from cases import duplicates, names, selectors, services
+from cases import duplicates, names, queries, selectors, services
 from cases import reserve_identity as reserve
 from cases.models import Case, JournalEntry, Person, PersonDistinction, PersonMerge
 from cases.services import PersonDetails
@@ -393,10 +394,6 @@ def test_finding_the_records_merged_into_a_person_reads_an_index_of_the_merged_o
     (cases.queries.ids_of_person_with_merged). With the foreign key's own index alone, SQLite's
     statistics of a column that is empty in almost every row made it scan every person; the partial
     index of the merged records (cases 0035) is what both engines read."""
-    from django.db import connection
-
-    from cases import queries
-
     people = PersonFactory.create_batch(30)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
