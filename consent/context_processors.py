@@ -1,19 +1,12 @@
-from django.utils import timezone
-
 from accounts.roles import CASEWORK_ROLES
-from consent.models import EmergencyAccess
+from consent import policy
 
 
 def emergency_banner(request):
     """Marked on every page while an emergency access of the user is open (and only then). Only
-    social workers can hold one: nobody else pays for the query."""
+    social workers can hold one: nobody else pays for the query, and a page that decides on a case
+    shares its one read with the decision (consent.policy)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.has_role(*CASEWORK_ROLES):
         return {"open_emergency_accesses": []}
-    return {
-        "open_emergency_accesses": list(
-            EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now()).only(
-                "expires_at", "case_id"
-            )
-        )
-    }
+    return {"open_emergency_accesses": policy.emergency_accesses_open_of(user)}

@@ -311,24 +311,30 @@ def grants_for_person(
     return grants
 
 
-def emergency_access_open_for(user, case):
-    """The user's own open emergency access to the case, if any: the access decision counts it (two
-    steps, with a reason, reviewed afterwards), and the case page shows it. Read once a request (the
-    decisions and the page share it; ``emergency_access_start`` forgets it), never across requests."""
+def emergency_accesses_open_of(user) -> list[EmergencyAccess]:
+    """The user's own emergency accesses open now, the one ending last first: the banner every page
+    shows while one is open, and the decisions on each case (:func:`emergency_access_open_for`), from
+    one read a request (``emergency_access_start`` forgets it), never across requests."""
     return context.request_memo(
-        _emergency_key(user, case),
-        lambda: (
-            EmergencyAccess.objects.filter(user=user, case=case, expires_at__gt=timezone.now())
-            .order_by("-expires_at")
-            .first()
+        _emergency_key(user),
+        lambda: list(
+            EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now()).order_by(
+                "-expires_at", "-pk"
+            )
         ),
     )
 
 
-def _emergency_key(user, case) -> tuple:
-    return ("consent.emergency_access", user.pk, case.pk)
+def emergency_access_open_for(user, case):
+    """The user's own open emergency access to the case, if any: the access decision counts it (two
+    steps, with a reason, reviewed afterwards), and the case page shows it."""
+    return next((opened for opened in emergency_accesses_open_of(user) if opened.case_id == case.pk), None)
+
+
+def _emergency_key(user) -> tuple:
+    return ("consent.emergency_accesses", user.pk)
 
 
 def emergency_access_opened(user, case) -> None:
-    """Forget the request's memo of the user's emergency access to the case (it was just opened)."""
-    context.request_forget(_emergency_key(user, case))
+    """Forget the request's memo of the user's emergency accesses (one to ``case`` was just opened)."""
+    context.request_forget(_emergency_key(user))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.services import person_erase
@@ -42,14 +44,15 @@ def test_the_caches_live_as_long_as_the_request(client, world, monkeypatch):
         keys, memo = seen[-1]
         # Inside the request: the person's key was unwrapped, the emergency access read once.
         assert world.case_a.person_id in keys
-        assert any(key[0] == "consent.emergency_access" for key in memo)
+        emergency = ("consent.emergency_accesses", world.users["social_worker"].pk)
+        assert emergency in memo
         # Outside it: nothing of the request's is left.
         assert crypto.cached_subjects() == frozenset()
         assert context.current() is None
         # A second request starts empty again and unwraps what it shows itself.
         assert client.get(reverse("cases:my_cases")).status_code == 200
         assert world.case_a.person_id in seen[-1][0]
-        assert not any(key[0] == "consent.emergency_access" for key in seen[-1][1])
+        assert seen[-1][1].get(emergency) is not memo[emergency]  # read again, by its own banner
         assert crypto.cached_subjects() == frozenset()
 
 
@@ -107,6 +110,21 @@ def test_an_emergency_access_opened_in_a_request_is_seen_within_it(world):
         assert policy.emergency_access_open_for(reader, world.case_a) is None
         consent_services.emergency_access_start(by=reader, case_id=world.case_a.pk, reason="Akut fara")
         assert policy.emergency_access_open_for(reader, world.case_a) is not None
+
+
+def test_the_banner_and_the_decision_share_one_read_of_the_emergency_accesses(client, world):
+    """A social worker's case page asks the database once for their open emergency accesses: the
+    decision on the case and the banner every page shows read the same list."""
+    reader = world.users["social_worker_unassigned"]
+    consent_services.emergency_access_start(by=reader, case_id=world.case_a.pk, reason="Akut fara")
+    login_verified(client, reader)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("cases:detail", args=[world.case_a.pk]))
+    assert response.status_code == 200
+    assert response.context["open_emergency_accesses"][0].case_id == world.case_a.pk  # the banner
+    assert response.context["emergency"].case_id == world.case_a.pk  # the decision's, on the page
+    read = [q for q in captured.captured_queries if 'FROM "consent_emergencyaccess"' in q["sql"]]
+    assert len(read) == 1, read
 
 
 def test_my_cases_decrypts_only_the_rows_it_shows(client, world, monkeypatch):
