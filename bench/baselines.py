@@ -4,7 +4,6 @@ that their views stay as thin as the real ones (bench/views.py)."""
 
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -107,10 +106,12 @@ def person_access_context(request, person_id) -> dict:
     naming = PlainAccessEvent.objects.filter(person=person)
     events = filters.apply(naming.filter(occurred_at__gte=begin, occurred_at__lt=finish))
     organisations = sorted(set(naming.values_list("actor_organisation", flat=True).distinct()))
-    picture, weeks, series = supervision_selectors._chart(events, start, end)
     if not events.query.order_by:
         events = events.order_by("-occurred_at", "-id")
-    shown = Paginator(events, supervision_selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    # The same reads as the page's (one of the period's events, then the page's rows).
+    shown, picture, weeks, series = supervision_selectors.period_page(
+        events, start=start, end=end, page=request.GET.get("page")
+    )
     filters = filters.offering(organisations)
     return {
         "person": person,

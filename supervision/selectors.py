@@ -92,11 +92,12 @@ def _weeks(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def _chart(events, start: dt.date, end: dt.date) -> tuple:
-    """Accesses per week by organisation, as a picture and as a table."""
+    """Accesses per week by organisation, as a picture and as a table; ``events``: (when, organisation)
+    of each."""
     weeks = _weeks(start, end)
     index = {week: i for i, week in enumerate(weeks)}
     counts: dict[str, list[int]] = {}
-    for at, organisation in events.values_list("occurred_at", "actor_organisation"):
+    for at, organisation in events:
         day = timezone.localtime(at).date()
         week = day - dt.timedelta(days=day.weekday())
         if week in index:
@@ -110,6 +111,21 @@ def _chart(events, start: dt.date, end: dt.date) -> tuple:
         series=series,
     )
     return picture, labels, series
+
+
+def period_page(events, *, start: dt.date, end: dt.date, page) -> tuple:
+    """The events of a period (``events``: filtered and in the list's order) as the page about one
+    person shows them: one page of them, with how many there are and the picture of the accesses per
+    week, from one read of what each is (when, by which organisation), and then the page's own rows
+    by their ids. Not three passes over the events naming the person (a count, the picture, the page),
+    each of which finds them again through the log's two indexes of who is named."""
+    listed = list(events.values_list("pk", "occurred_at", "actor_organisation"))
+    picture, weeks, series = _chart([(at, organisation) for _, at, organisation in listed], start, end)
+    shown = Paginator(listed, PAGE_SIZE).get_page(page)
+    ids = [pk for pk, _, _ in shown.object_list]
+    rows = events.model._default_manager.in_bulk(ids)
+    shown.object_list = [rows[pk] for pk in ids]
+    return shown, picture, weeks, series
 
 
 def person_access_log_for(
@@ -132,10 +148,9 @@ def person_access_log_for(
     events = filters.apply(naming.filter(occurred_at__gte=begin, occurred_at__lt=finish))
     # Without the log's own order, which would make every event distinct (one row each, not each name).
     organisations = sorted(set(naming.order_by().values_list("actor_organisation", flat=True).distinct()))
-    picture, weeks, series = _chart(events, start, end)
     if not events.query.order_by:
         events = events.order_by("-occurred_at", "-id")
-    shown = Paginator(events, PAGE_SIZE).get_page(page)
+    shown, picture, weeks, series = period_page(events, start=start, end=end, page=page)
     head = audit.SealedHead()
     return {
         # The names are read through the person's own model: its ciphertexts are bound to it.

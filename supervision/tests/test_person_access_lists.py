@@ -9,10 +9,13 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AccessOutcome, Action
+from supervision.selectors import PAGE_SIZE
 from supervision.tests.test_supervision import WORKDAY, event
 from tests.helpers import events_since, head_seq, login_verified
 
@@ -87,3 +90,30 @@ def test_a_bad_value_says_so_and_shows_the_log_as_it_opens(client, world, log, q
     assert "Listan visas utan dina filter" in text
     today = timezone.localdate()
     assert response.context["end"] == today and response.context["start"] == today - dt.timedelta(weeks=12)
+
+
+def test_who_accessed_pages_through_many_events_in_a_constant_number_of_queries(client, world):
+    """More events than a page: the page holds the newest 50, the next page the rest in the same order,
+    the total and the picture count every event of the period, and how many queries the page asks does
+    not grow with the events (one read of the period's events, then the page's rows by their ids)."""
+    person, worker = world.case_a.person, world.users["social_worker"]
+    made = [event(worker, person, when=WORKDAY + dt.timedelta(minutes=i)) for i in range(PAGE_SIZE + 5)]
+    newest_first = [e.pk for e in sorted(made, key=lambda e: (e.occurred_at, e.pk), reverse=True)]
+    login_verified(client, world.users["supervisor"])
+    url = reverse("supervision:person_access", kwargs={"person_id": person.pk})
+    with CaptureQueriesContext(connection) as first:
+        response = client.get(url, PERIOD)
+    assert [row.event.pk for row in response.context["rows"]] == newest_first[:PAGE_SIZE]
+    assert response.context["total"] == PAGE_SIZE + 5
+    assert sum(sum(series.values) for series in response.context["series"]) == PAGE_SIZE + 5
+    # The events naming the person are found twice: the organisations of all of them (the filter's
+    # choices) and the period's, once for the count, the picture and the page.
+    finding = [q for q in first.captured_queries if '"audit_accesseventsubject"' in q["sql"]]
+    assert len(finding) == 2, [q["sql"][:120] for q in finding]
+    second = client.get(url, {**PERIOD, "page": 2})
+    assert [row.event.pk for row in second.context["rows"]] == newest_first[PAGE_SIZE:]
+    for i in range(PAGE_SIZE):
+        event(worker, person, when=WORKDAY + dt.timedelta(hours=2, minutes=i))
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url, PERIOD).context["total"] == 2 * PAGE_SIZE + 5
+    assert len(more.captured_queries) == len(first.captured_queries)
