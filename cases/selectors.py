@@ -405,8 +405,12 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     shown a page at a time, newest first (``journal_page_number``; or the page holding
     ``journal_entry_id``). What is new to the user since their last visit of the page is marked
     (``is_new``) and counted (lotsa.news)."""
-    case = case_get_for(user=user, case_id=case_id, purpose="casework")
-    last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
+    # The decision's event and the visit it allows commit together: one commit a page, not two (on
+    # PostgreSQL each is a flush of its log to disk). A denial rolls back with it, and is written again
+    # outside it before the refusal is shown (lotsa.access.ensure_recorded, by the 403 middleware).
+    with transaction.atomic():
+        case = case_get_for(user=user, case_id=case_id, purpose="casework")
+        last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
     journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)
     entries = list(journal.object_list)
     consents = list(consent_queries.consents_of(case))
@@ -423,6 +427,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     marked = [*entries, *consents, *history, *reassignments, *handovers_sent]
     for row in marked:
         row.is_new = news.is_new(row, user=user, since=last_visit)
+    may_update = access.decide(user, Action.UPDATE, case).allowed
     return {
         "case": case,
         "person": case.person,
@@ -447,13 +452,13 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "journal": journal,
         "on_this_page": {entry.pk for entry in entries},
         # What the page offers (unrecorded: the act itself is decided when it is posted).
-        "can_write": access.decide(user, Action.UPDATE, case).allowed and not case.is_closed,
+        "can_write": may_update and not case.is_closed,
         "can_reassign": access.decide(user, Action.ASSIGN, case).allowed,
         # A case a hand-over opened: its handler may set what the unit does in it.
         "can_change_activity": not case.is_closed
         and case.activity in CHANGEABLE_ACTIVITIES
         and bool(handovers_accepted)
-        and access.decide(user, Action.UPDATE, case).allowed,
+        and may_update,
         # An intervention group is formed only around whom it is for (never a relative's own case).
         "group_fits": case.target_group in INTERVENTION_GROUP_TARGET_GROUPS,
         "closing": _closing_proposal(case),

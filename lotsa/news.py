@@ -19,8 +19,7 @@ import functools
 import operator
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, OuterRef, Q, Subquery
 
 
 def is_new(obj, *, user, since: dt.datetime | None) -> bool:
@@ -47,13 +46,16 @@ def new_since(model, *, user, since) -> Q:
 def count_new(rows: models.QuerySet, *, link: str, user, since, outer: str = "pk"):
     """A subquery counting the rows of ``rows`` that belong to the outer row (``link`` on them equals
     ``outer`` on it) and are new to ``user`` since ``since`` (an expression over the outer row: when
-    ``since`` is NULL, nothing is new). ``rows`` is already narrowed to what the page shows."""
+    ``since`` is NULL, nothing is new). ``rows`` is already narrowed to what the page shows.
+
+    The count is SQL's ``COUNT`` over the subquery's rows with no ``GROUP BY`` (a plain function to
+    Django, which therefore groups nothing): one row, 0 when none is new. A list asks it for each of its
+    cases from several models, so it is built with as few steps as it takes (one filter, no grouping,
+    no ``COALESCE``): building these subqueries was most of what the list's news cost."""
     counted = (
-        rows.filter(**{link: OuterRef(outer)})
-        .filter(new_since(rows.model, user=user, since=since))
+        rows.filter(Q(**{link: OuterRef(outer)}) & new_since(rows.model, user=user, since=since))
         .order_by()
-        .values(link)
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
     )
-    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+    return Subquery(counted, output_field=models.IntegerField())

@@ -544,3 +544,24 @@ def test_my_cases_opens_on_the_live_cases_and_shows_the_closed_ones_when_asked(c
     assert "Alfa" not in client.get("/cases/?page=1").content.decode()
     assert "Alfa" in client.get("/cases/?status=").content.decode()
     assert "Alfa" in client.get("/cases/?status=closed").content.decode()
+
+
+def test_the_case_page_commits_its_decision_with_the_visit_and_a_denial_once(client, world):
+    """The case page's decision and the visit it allows commit together; a denial, rolled back with
+    that transaction, is in the log once all the same (written again outside it), and no visit is kept."""
+    from cases.models import CaseVisit
+
+    url = reverse("cases:detail", args=[world.case_a.pk])
+    worker, stranger = world.users["social_worker"], world.users["social_worker_other_district"]
+    login_verified(client, worker)
+    start = head_seq()
+    assert client.get(url).status_code == 200
+    shown = events_since(start).filter(target_type="cases.case", target_id=str(world.case_a.pk))
+    assert [(e.outcome, e.actor_id) for e in shown] == [(AccessOutcome.ALLOWED, worker.pk)]
+    assert CaseVisit.objects.filter(user=worker, case=world.case_a).count() == 1
+    login_verified(client, stranger)
+    start = head_seq()
+    assert client.get(url).status_code == 403
+    refused = events_since(start).filter(target_type="cases.case", target_id=str(world.case_a.pk))
+    assert [(e.outcome, e.actor_id) for e in refused] == [(AccessOutcome.DENIED, stranger.pk)]
+    assert not CaseVisit.objects.filter(user=stranger).exists()
