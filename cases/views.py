@@ -9,6 +9,7 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -37,9 +38,13 @@ from lotsa.vocabulary import InformationCategory
 
 def my_cases(request):
     """The user's cases (a supervisor: the unit's), filtered, sorted and paginated."""
-    access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
-    filters = list_filters(request, CaseFilter)
-    page, rows = selectors.my_cases_for(user=request.user, filters=filters, page=request.GET.get("page"))
+    # The page's decision and the list's event commit together, before the page is rendered: one
+    # commit a page, not two (on PostgreSQL each is a flush of its log to disk). A denial rolls back
+    # with it and is written again outside it before the refusal is shown (access.ensure_recorded).
+    with transaction.atomic():
+        access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
+        filters = list_filters(request, CaseFilter)
+        page, rows = selectors.my_cases_for(user=request.user, filters=filters, page=request.GET.get("page"))
     return render(
         request,
         "cases/my_cases.html",

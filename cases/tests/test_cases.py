@@ -565,3 +565,27 @@ def test_the_case_page_commits_its_decision_with_the_visit_and_a_denial_once(cli
     refused = events_since(start).filter(target_type="cases.case", target_id=str(world.case_a.pk))
     assert [(e.outcome, e.actor_id) for e in refused] == [(AccessOutcome.DENIED, stranger.pk)]
     assert not CaseVisit.objects.filter(user=stranger).exists()
+
+
+def test_my_cases_commits_its_decision_with_the_list_and_a_denial_once(client, world):
+    """My cases: the page's decision and the list's event commit together (one commit); a role without
+    the page is refused with one denied event all the same."""
+    url = reverse("cases:my_cases")
+    worker = world.users["social_worker"]
+    login_verified(client, worker)
+    start = head_seq()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    mine = events_since(start).filter(actor_id=worker.pk)
+    assert sorted(e.action for e in mine) == [Action.LIST, Action.VIEW]
+    # One transaction (in the test's own, a savepoint) opened before the first event, for both events.
+    statements = [q["sql"] for q in captured.captured_queries]
+    opened = [i for i, sql in enumerate(statements) if sql.startswith(("SAVEPOINT", "BEGIN"))]
+    inserts = [i for i, sql in enumerate(statements) if sql.startswith("INSERT INTO audit_accessevent ")]
+    assert len(opened) == 1 and len(inserts) == 2 and opened[0] < inserts[0], statements
+    administrator = world.users["administrator"]
+    login_verified(client, administrator)
+    start = head_seq()
+    assert client.get(url).status_code == 403
+    refused = events_since(start).filter(actor_id=administrator.pk, target_type="cases.case")
+    assert [(e.outcome, e.action) for e in refused] == [(AccessOutcome.DENIED, Action.VIEW)]
