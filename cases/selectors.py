@@ -7,8 +7,9 @@ import dataclasses
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -182,8 +183,7 @@ def my_cases_for(*, user: User, filters: CaseFilter | None = None, page=None):
     rows = list(
         Case.objects.filter(pk__in=shown.object_list.values("pk"))
         .select_related("person", "responsible")
-        .annotate(seen=queries.last_visit(user=user, page=VisitedPage.CASE, case=OuterRef("pk")))
-        .annotate(news=_news_on_case_page(user=user))
+        .annotate(**news_on_case_pages(user=user))
         .order_by(*cases.query.order_by)
     )
     shown.object_list = rows
@@ -207,10 +207,55 @@ def _case_page_news_sources() -> tuple:
     )
 
 
-def _news_on_case_page(*, user: User):
-    """How much is new to ``user`` on a case's page since their last visit of it, as an expression over
-    the case's row (0 for a case never visited), from timestamps only: for a list of cases the user may
-    open (decided and recorded before anything of it is shown)."""
+def news_on_case_pages(*, user: User) -> dict:
+    """For a list of cases the user may open (decided and recorded before anything of it is shown): for
+    each case's row, ``seen``, when ``user`` last opened the case's page (NULL: never), and ``news``,
+    how much is new to them on it since (:func:`_news_on_case_page`), as annotations of ``Case`` rows.
+
+    Their SQL is compiled once per process and database, for a user id no account has, and each of its
+    parameters that is that id is given ``user``'s: building and compiling the five subqueries cost the
+    list more than all the database's work for it (docs/benchmarks.md). The text holds no value read
+    from the database, and the counts are read anew on every call."""
+    key = (connection.alias, connection.vendor)
+    compiled = _compiled_news.get(key)
+    if compiled is None:
+        compiled = _compiled_news[key] = _news_compiled()
+    # Django's own SQL for the two annotations, every value in it a parameter (S611: no text is added).
+    return {
+        alias: RawSQL(sql, [user.pk if param == _NEWS_PROBE else param for param in params], field)  # noqa: S611
+        for alias, sql, params, field in compiled
+    }
+
+
+# The user id the news is compiled for (no account has it: ids count up from 1).
+_NEWS_PROBE = -4_242_424
+_compiled_news: dict[tuple, list[tuple]] = {}
+
+
+def _news_compiled() -> list[tuple]:
+    query = (
+        Case.objects.annotate(
+            seen=queries.last_visit(user=_NEWS_PROBE, page=VisitedPage.CASE, case=OuterRef("pk"))
+        )
+        .annotate(news=_news_on_case_page(user=_NEWS_PROBE))
+        .query
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.setup_query()
+    compiled = []
+    for expression, (sql, params), alias in compiler.select:
+        if alias not in ("seen", "news"):
+            continue
+        if _NEWS_PROBE not in params:
+            raise RuntimeError(f"cases.selectors: the {alias} annotation does not name its user")
+        compiled.append((alias, sql, list(params), expression.output_field))
+    return compiled
+
+
+def _news_on_case_page(*, user):
+    """How much is new to ``user`` (or their id) on a case's page since their last visit of it, as an
+    expression over the case's row with its ``seen`` (0 for a case never visited), from timestamps
+    only."""
     since = OuterRef("seen")
     counted = [
         news.count_new(rows, link=link, user=user, since=since, outer=outer)

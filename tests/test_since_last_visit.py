@@ -195,6 +195,36 @@ def test_my_cases_reads_the_news_of_every_case_in_one_query(world, colleague):
     assert small == large
 
 
+def test_the_lists_news_compiled_once_counts_as_the_expression_for_each_user(world, colleague):
+    """My cases' news is SQL compiled once per process for a user id no account has, then given each
+    user's id: for two users of the same case it counts what the expression built for that user counts
+    (each one's own entries are not news to them), and a second call compiles nothing."""
+    from django.db.models import OuterRef
+
+    from cases import queries as case_queries
+    from cases.models import Case
+
+    worker = world.users["social_worker"]
+    with at(1):
+        for user in (worker, colleague):
+            case_services.case_visit_record(user=user, case=world.case_a)
+    with at(2):
+        case_services.journal_add(by=colleague, case_id=world.case_a.pk, category="housing", text="Ny")
+        for _ in range(2):
+            case_services.journal_add(by=worker, case_id=world.case_a.pk, category="housing", text="Min")
+    case_selectors.news_on_case_pages(user=worker)
+    compiled = dict(case_selectors._compiled_news)
+    for user, expected in ((worker, 1), (colleague, 2)):
+        cases = Case.objects.filter(pk=world.case_a.pk)
+        built = cases.annotate(
+            seen=case_queries.last_visit(user=user, page=VisitedPage.CASE, case=OuterRef("pk"))
+        ).annotate(news=case_selectors._news_on_case_page(user=user))
+        fast = cases.annotate(**case_selectors.news_on_case_pages(user=user))
+        assert [(c.seen, c.news) for c in fast] == [(c.seen, c.news) for c in built]
+        assert fast.get().news == expected and fast.get().seen is not None
+    assert case_selectors._compiled_news == compiled  # compiled once, not again per user or call
+
+
 def test_the_group_page_and_the_list_of_groups_mark_what_others_shared(client, world):
     police, worker = world.users["external_member"], world.users["social_worker"]
     group_url = reverse("sig:detail", kwargs={"group_id": world.group.pk})
