@@ -120,7 +120,7 @@ def period_page(events, *, start: dt.date, end: dt.date, page) -> tuple:
     by their ids. Not three passes over the events naming the person (a count, the picture, the page),
     each of which finds them again through the log's two indexes of who is named."""
     listed = list(events.values_list("pk", "occurred_at", "actor_organisation"))
-    picture, weeks, series = _chart([(at, organisation) for _, at, organisation in listed], start, end)
+    picture, weeks, series = _chart(((at, organisation) for _, at, organisation in listed), start, end)
     shown = Paginator(listed, PAGE_SIZE).get_page(page)
     ids = [pk for pk, _, _ in shown.object_list]
     rows = events.model._default_manager.in_bulk(ids)
