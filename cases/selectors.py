@@ -7,9 +7,8 @@ import dataclasses
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +52,7 @@ from cases.words import CHANGEABLE_ACTIVITIES, INTERVENTION_GROUP_TARGET_GROUPS,
 from consent import policy as consent_policy
 from consent import queries as consent_queries
 from lotsa import access, calendar_items, crypto, news, summary
+from lotsa.compiled import CompiledOnce
 from lotsa.crypto import blind_index_lookup
 from lotsa.waiting import Waiting
 from retention import selectors as retention_selectors
@@ -212,44 +212,21 @@ def news_on_case_pages(*, user: User) -> dict:
     each case's row, ``seen``, when ``user`` last opened the case's page (NULL: never), and ``news``,
     how much is new to them on it since (:func:`_news_on_case_page`), as annotations of ``Case`` rows.
 
-    Their SQL is compiled once per process and database, for a user id no account has, and each of its
-    parameters that is that id is given ``user``'s: building and compiling the five subqueries cost the
-    list more than all the database's work for it (docs/benchmarks.md). The text holds no value read
-    from the database, and the counts are read anew on every call."""
-    key = (connection.alias, connection.vendor)
-    compiled = _compiled_news.get(key)
-    if compiled is None:
-        compiled = _compiled_news[key] = _news_compiled()
-    # Django's own SQL for the two annotations, every value in it a parameter (S611: no text is added).
-    return {
-        alias: RawSQL(sql, [user.pk if param == _NEWS_PROBE else param for param in params], field)  # noqa: S611
-        for alias, sql, params, field in compiled
-    }
+    Their SQL is compiled once per process and database for a user id no account has, and given
+    ``user``'s (lotsa.compiled): building and compiling the five subqueries cost the list more than all
+    the database's work for it (docs/benchmarks.md). The counts are read anew on every call."""
+    return _NEWS.raw(_NEWS.get(), user.pk)
+
+
+def _news_compiled(probe) -> list[tuple]:
+    query = Case.objects.annotate(
+        seen=queries.last_visit(user=probe, page=VisitedPage.CASE, case=OuterRef("pk"))
+    ).annotate(news=_news_on_case_page(user=probe))
+    return _NEWS.annotations(query, ("seen", "news"))
 
 
 # The user id the news is compiled for (no account has it: ids count up from 1).
-_NEWS_PROBE = -4_242_424
-_compiled_news: dict[tuple, list[tuple]] = {}
-
-
-def _news_compiled() -> list[tuple]:
-    query = (
-        Case.objects.annotate(
-            seen=queries.last_visit(user=_NEWS_PROBE, page=VisitedPage.CASE, case=OuterRef("pk"))
-        )
-        .annotate(news=_news_on_case_page(user=_NEWS_PROBE))
-        .query
-    )
-    compiler = query.get_compiler(connection=connection)
-    compiler.setup_query()
-    compiled = []
-    for expression, (sql, params), alias in compiler.select:
-        if alias not in ("seen", "news"):
-            continue
-        if _NEWS_PROBE not in params:
-            raise RuntimeError(f"cases.selectors: the {alias} annotation does not name its user")
-        compiled.append((alias, sql, list(params), expression.output_field))
-    return compiled
+_NEWS = CompiledOnce("cases.selectors.news_on_case_pages", probe=-4_242_424, compile=_news_compiled)
 
 
 def _news_on_case_page(*, user):

@@ -24,6 +24,8 @@ from django.db import connection
 from django.db.models import Count, DateField, DateTimeField, Max, Q
 from django.utils import timezone
 
+from lotsa.compiled import CompiledOnce
+
 # Each record that is an entry of the file, with the moments it was written (or changed for good).
 # A field may be a date (``*_on``) or a field of a related row (``meeting__held_on``): a day counts
 # as written at its local noon (only its local day matters to the rules).
@@ -150,14 +152,12 @@ def last_entry_of(person_id) -> dt.datetime | None:
     reads it, for a page showing the person's retention date.
 
     The same two unions, read anew on every call; only their SQL text is kept, compiled once per
-    process and database: building and compiling some thirty ORM querysets cost the case page several
-    times what the database takes to answer them (docs/benchmarks.md). No value read is kept."""
-    statements = _one_person_sql()
-    value = _person_pk().get_db_prep_value(person_id, connection, prepared=False)
+    process and database (lotsa.compiled): building and compiling some thirty ORM querysets cost the
+    case page several times what the database takes to answer them (docs/benchmarks.md)."""
     latest = None
     with connection.cursor() as cursor:
-        for sql, count in statements:
-            cursor.execute(sql, [value] * count)
+        for sql, params in _ONE_PERSON.get():
+            cursor.execute(sql, _ONE_PERSON.given(params, person_id))
             for _person, at in cursor.fetchall():
                 at = _as_moment(at)
                 if latest is None or at > latest:
@@ -165,30 +165,17 @@ def last_entry_of(person_id) -> dt.datetime | None:
     return latest
 
 
-# A person id no record names: the unions are compiled for it, and each of its parameters is then
-# checked to be it (and nothing else), to be given the asked person's id instead.
-_PROBE = uuid.UUID(int=0)
-_compiled: dict[tuple, list[tuple[str, int]]] = {}
-
-
 def _person_pk():
     return apps.get_model("cases.Person")._meta.pk
 
 
-def _one_person_sql() -> list[tuple[str, int]]:
-    key = (connection.alias, connection.vendor)
-    found = _compiled.get(key)
-    if found is not None:
-        return found
-    probe = _person_pk().get_db_prep_value(_PROBE, connection, prepared=False)
-    statements = []
-    for union in _unions([_PROBE]):
-        sql, params = union.query.get_compiler(connection=connection).as_sql()
-        if not params or any(param != probe for param in params):
-            raise RuntimeError("retention.entries: a union's parameters are not all the person's id")
-        statements.append((sql, len(params)))
-    _compiled[key] = statements
-    return statements
+# Compiled for a person id no record names (lotsa.compiled), then given the asked person's id.
+_ONE_PERSON = CompiledOnce(
+    "retention.entries.last_entry_of",
+    probe=uuid.UUID(int=0),
+    prepare=lambda person_id: _person_pk().get_db_prep_value(person_id, connection, prepared=False),
+    compile=lambda probe: [_ONE_PERSON.sql(union) for union in _unions([probe])],
+)
 
 
 def open_cases_and_placements(person_ids: Iterable) -> dict:

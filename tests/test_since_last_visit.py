@@ -213,7 +213,7 @@ def test_the_lists_news_compiled_once_counts_as_the_expression_for_each_user(wor
         for _ in range(2):
             case_services.journal_add(by=worker, case_id=world.case_a.pk, category="housing", text="Min")
     case_selectors.news_on_case_pages(user=worker)
-    compiled = dict(case_selectors._compiled_news)
+    compiled = case_selectors._NEWS.compiled()
     for user, expected in ((worker, 1), (colleague, 2)):
         cases = Case.objects.filter(pk=world.case_a.pk)
         built = cases.annotate(
@@ -222,7 +222,7 @@ def test_the_lists_news_compiled_once_counts_as_the_expression_for_each_user(wor
         fast = cases.annotate(**case_selectors.news_on_case_pages(user=user))
         assert [(c.seen, c.news) for c in fast] == [(c.seen, c.news) for c in built]
         assert fast.get().news == expected and fast.get().seen is not None
-    assert case_selectors._compiled_news == compiled  # compiled once, not again per user or call
+    assert case_selectors._NEWS.compiled() == compiled  # compiled once, not again per user or call
 
 
 def test_the_group_page_and_the_list_of_groups_mark_what_others_shared(client, world):
