@@ -427,10 +427,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     shown a page at a time, newest first (``journal_page_number``; or the page holding
     ``journal_entry_id``). What is new to the user since their last visit of the page is marked
     (``is_new``) and counted (lotsa.news)."""
-    # The decision's event and the visit it allows commit together: one commit a page, not two (on
-    # PostgreSQL each is a flush of its log to disk). A denial rolls back with it, and is written again
-    # outside it before the refusal is shown (lotsa.access.ensure_recorded, by the 403 middleware).
-    with transaction.atomic():
+    # The decision's event and the visit it allows commit together (one commit a page).
+    with access.page_commit(actor=user):
         case = case_get_for(user=user, case_id=case_id, purpose="casework")
         last_visit = case_visit_record(user=user, case=case, page=VisitedPage.CASE)
     journal = journal_page(case, page=journal_page_number, entry_id=journal_entry_id)

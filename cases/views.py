@@ -9,7 +9,6 @@ the decision is in the access log before anything is decrypted.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -38,10 +37,8 @@ from lotsa.vocabulary import InformationCategory
 
 def my_cases(request):
     """The user's cases (a supervisor: the unit's), filtered, sorted and paginated."""
-    # The page's decision and the list's event commit together, before the page is rendered: one
-    # commit a page, not two (on PostgreSQL each is a flush of its log to disk). A denial rolls back
-    # with it and is written again outside it before the refusal is shown (access.ensure_recorded).
-    with transaction.atomic():
+    # The page's decision and the list's event commit together, before the page is rendered.
+    with access.page_commit(actor=request.user):
         access.require_role(request.user, *CASE_PAGE_ROLES, action=Action.VIEW, target="cases.case")
         filters = list_filters(request, CaseFilter)
         page, rows = selectors.my_cases_for(user=request.user, filters=filters, page=request.GET.get("page"))

@@ -15,8 +15,9 @@ so this module stays small. Anything without a policy is denied.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -240,6 +241,20 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
         reason=denial.decision.reason,
     )
     denial.event_token = audit.token(event)
+
+
+@contextlib.contextmanager
+def page_commit(*, actor) -> Iterator[None]:
+    """A page's decision and what it writes because of it (the list's event, the visit it allows)
+    commit together: one commit a page, not one per write (on PostgreSQL each commit waits for its log
+    to reach the disk). A denial inside rolls back with the rest, and is written again at once,
+    outside it, before it goes on to whoever shows the refusal: it never depends on who catches it."""
+    try:
+        with transaction.atomic():
+            yield
+    except AccessDenied as denial:
+        ensure_recorded(denial, actor=actor)
+        raise
 
 
 def visible_to(user, queryset: models.QuerySet, *, purpose: str = "") -> models.QuerySet:

@@ -78,6 +78,25 @@ def test_the_denial_survives_the_rolled_back_transaction_of_the_view(client, wor
     )
 
 
+def test_a_page_commit_keeps_its_writes_together_and_its_denial_whoever_catches_it(world):
+    """lotsa.access.page_commit: what a page writes after its decision commits with it, and a denial
+    inside rolls the writes back but is in the log as soon as the block is left, with nobody (no 403
+    middleware) to write it again."""
+    worker, stranger = world.users["social_worker"], world.users["social_worker_other_district"]
+    start = head_seq()
+    with access.page_commit(actor=worker):
+        access.check(worker, Action.VIEW, world.case_a, purpose="casework")
+        access.check(worker, Action.VIEW, world.case_a.person, purpose="casework")
+    assert [e.outcome for e in events_since(start)] == [AccessOutcome.ALLOWED] * 2
+    start = head_seq()
+    with pytest.raises(access.AccessDenied):
+        with access.page_commit(actor=stranger):
+            access.check(worker, Action.VIEW, world.case_a.person, purpose="casework")
+            access.check(stranger, Action.VIEW, world.case_a, purpose="casework")
+    after = events_since(start)
+    assert [(e.outcome, e.actor_id) for e in after] == [(AccessOutcome.DENIED, stranger.pk)]
+
+
 def test_if_the_access_event_cannot_be_written_no_data_is_shown(world, monkeypatch):
     client = Client(raise_request_exception=False)
     login_verified(client, world.users["social_worker"])
