@@ -15,6 +15,7 @@ moment each record was written, and nothing else of another app's tables.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable
@@ -76,6 +77,7 @@ NOT_ENTRIES: dict[str, str] = {
 }
 CASE = "cases.Case"
 PLACEMENT = "defectors.Placement"
+HOLD = "retention.Hold"
 # People per query: each of the union's parts names them all, and a query's parameters are bounded
 # (SQLite 32766, PostgreSQL 65535), so a unit's whole draw is read in chunks of this many.
 CHUNK = 500
@@ -147,34 +149,67 @@ def _last_entries(ids: list) -> dict:
     return found
 
 
-def last_entry_of(person_id) -> dt.datetime | None:
-    """The moment of the last entry of one person's file (None without any), as :func:`last_entries`
-    reads it, for a page showing the person's retention date.
+@dataclasses.dataclass(frozen=True)
+class OneFile:
+    """What the retention date of one person's file is decided from, as :func:`file_of` reads it."""
 
-    The same two unions, read anew on every call; only their SQL text is kept, compiled once per
-    process and database (lotsa.compiled): building and compiling some thirty ORM querysets cost the
-    case page several times what the database takes to answer them (docs/benchmarks.md)."""
-    latest = None
+    last_entry_at: dt.datetime | None
+    open_cases: int
+    placements: int
+    held: bool
+
+
+def file_of(person_id) -> OneFile:
+    """One person's file for a page showing its retention date: the moment of its last entry (as
+    :func:`last_entries` reads it: the same two unions), its open cases and placements (as
+    :func:`open_cases_and_placements`) and whether a hold stands on it, in one statement.
+
+    Read anew on every call; only the statement's text is kept, compiled once per process and database
+    (lotsa.compiled): building and compiling some thirty ORM querysets cost the case page several
+    times what the database takes to answer them (docs/benchmarks.md)."""
+    sql, params = _ONE_FILE.get()
     with connection.cursor() as cursor:
-        for sql, params in _ONE_PERSON.get():
-            cursor.execute(sql, _ONE_PERSON.given(params, person_id))
-            for _person, at in cursor.fetchall():
-                at = _as_moment(at)
-                if latest is None or at > latest:
-                    latest = at
-    return latest
+        cursor.execute(sql, _ONE_FILE.given(params, person_id))
+        day, moment, open_cases, placements, held = cursor.fetchone()
+    moments = [_as_moment(at) for at in (day, moment) if at is not None]
+    return OneFile(
+        last_entry_at=max(moments, default=None),
+        open_cases=open_cases or 0,
+        placements=placements or 0,
+        held=bool(held),
+    )
 
 
 def _person_pk():
     return apps.get_model("cases.Person")._meta.pk
 
 
+def _one_file_sql(probe) -> tuple[str, list]:
+    """The statement of :func:`file_of`, for ``probe``: each part is Django's own SQL for its queryset
+    (every value a parameter), each read as one value. A union's latest moment is the ``MAX`` of its
+    per-table ``MAX``es (a day at its local noon, later in Python, keeps the order of days)."""
+    parts = [_ONE_FILE.sql(union) for union in _unions([probe])]
+    counts = _ONE_FILE.sql(_open_cases_and_placements_query([probe]))
+    held = _ONE_FILE.sql(
+        apps.get_model(HOLD)._base_manager.filter(person_id=probe, lifted_at__isnull=True).values("pk")
+    )
+    # Only Django's compiled text and these fixed wrappers; every value is a parameter (S608).
+    columns = [
+        *(f"(SELECT MAX(entries.at) FROM ({sql}) entries)" for sql, _ in parts),  # noqa: S608
+        f'(SELECT counts."open" FROM ({counts[0]}) counts)',  # noqa: S608
+        f'(SELECT counts."placed" FROM ({counts[0]}) counts)',  # noqa: S608
+        f"EXISTS ({held[0]})",
+    ]
+    params = [*parts[0][1], *parts[1][1], *counts[1], *counts[1], *held[1]]
+    return "SELECT " + ", ".join(columns), params
+
+
 # Compiled for a person id no record names (lotsa.compiled), then given the asked person's id.
-_ONE_PERSON = CompiledOnce(
-    "retention.entries.last_entry_of",
+_ONE_FILE = CompiledOnce(
+    "retention.entries.file_of",
     probe=uuid.UUID(int=0),
     prepare=lambda person_id: _person_pk().get_db_prep_value(person_id, connection, prepared=False),
-    compile=lambda probe: [_ONE_PERSON.sql(union) for union in _unions([probe])],
+    compile=_one_file_sql,
 )
 
 
@@ -187,7 +222,12 @@ def open_cases_and_placements(person_ids: Iterable) -> dict:
 
 
 def _open_cases_and_placements(ids: list) -> dict:
-    rows = (
+    rows = _open_cases_and_placements_query(ids)
+    return {row["person_id"]: (row["open"], row["placed"]) for row in rows}
+
+
+def _open_cases_and_placements_query(ids: list):
+    return (
         apps.get_model(CASE)
         ._base_manager.filter(person_id__in=ids)
         .order_by()
@@ -197,7 +237,6 @@ def _open_cases_and_placements(ids: list) -> dict:
             placed=Count("placements", distinct=True),
         )
     )
-    return {row["person_id"]: (row["open"], row["placed"]) for row in rows}
 
 
 def record_counts(person_ids: Iterable) -> dict:

@@ -21,27 +21,20 @@ from retention.models import DestructionList, Hold, ListStatus
 
 def retention_of(*, person, now: dt.datetime | None = None) -> rules.Verdict:
     """When the unit's record of ``person`` is erased and under which rule, for a page that has
-    already decided (and recorded) its reading of the person: no event of its own. The last entry
-    (two unions of aggregates over every app's records, their SQL compiled once: entries.last_entry_of),
-    the open cases and placements, and the holds."""
-    facts = rules.Facts(
-        last_entry_at=entries.last_entry_of(person.pk),
-        **_counts_and_hold(person),
-    )
-    return rules.erasure_due(facts)
-
-
-def _counts_and_hold(person) -> dict:
-    open_cases, placements = entries.open_cases_and_placements([person.pk]).get(person.pk, (0, 0))
+    already decided (and recorded) its reading of the person: no event of its own. The last entry,
+    the open cases and placements and the holds, in one statement (entries.file_of, compiled once)."""
+    file = entries.file_of(person.pk)
     erased = person.erased_at is not None
     born = None if erased else person.birth_date
-    return {
-        "open_cases": open_cases,
-        "has_placement": bool(placements),
-        "birth_day": born.day if born and not person.birth_date_is_approximate else None,
-        "held": Hold.objects.filter(person_id=person.pk, lifted_at__isnull=True).exists(),
-        "erased": erased,
-    }
+    facts = rules.Facts(
+        last_entry_at=file.last_entry_at,
+        open_cases=file.open_cases,
+        has_placement=bool(file.placements),
+        birth_day=born.day if born and not person.birth_date_is_approximate else None,
+        held=file.held,
+        erased=erased,
+    )
+    return rules.erasure_due(facts)
 
 
 def destruction_lists_for(*, user: User) -> dict:

@@ -71,11 +71,13 @@ def test_the_last_entries_are_read_in_chunks_of_people(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_case_pages_read_of_one_person_is_the_draws_read_anew_on_every_call(world):
-    """retention.entries.last_entry_of (the case page's, its SQL compiled once) answers what the
-    draw's last_entries answers, days and moments alike, and reads the tables on every call: a record
-    written after a first call moves what the next one says."""
+def test_the_case_pages_read_of_one_file_is_the_draws_read_anew_on_every_call(world):
+    """retention.entries.file_of (the case page's, one statement compiled once) answers what the
+    draw's reads answer (last_entries, open_cases_and_placements, the holds), days and moments alike,
+    for every person; and it reads the tables on every call: what is written after a first call moves
+    what the next one says."""
     from cases.models import Person
+    from retention.models import Hold, HoldReason
     from sig import services as sig_services
 
     worker = world.users["social_worker"]
@@ -88,10 +90,28 @@ def test_the_case_pages_read_of_one_person_is_the_draws_read_anew_on_every_call(
         decisions="",
     )
     alone = PersonFactory(organisation=world.district_a)
-    assert entries.last_entry_of(alone.pk) is None
+    assert entries.file_of(alone.pk) == entries.OneFile(None, 0, 0, False)
+    counts = entries.open_cases_and_placements(Person.objects.values_list("pk", flat=True))
     for person_id in Person.objects.values_list("pk", flat=True):
-        assert entries.last_entry_of(person_id) == entries.last_entries([person_id]).get(person_id)
+        file = entries.file_of(person_id)
+        assert file.last_entry_at == entries.last_entries([person_id]).get(person_id)
+        assert (file.open_cases, file.placements) == counts.get(person_id, (0, 0))
+        assert not file.held
     noon = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(12)))
-    assert entries.last_entry_of(world.case_a.person_id) >= noon  # the meeting's day, at its noon
+    assert entries.file_of(world.case_a.person_id).last_entry_at >= noon  # the meeting's day, its noon
     case = CaseFactory(person=alone, owner_unit=world.district_a)
-    assert entries.last_entry_of(alone.pk) == case.opened_at
+    assert entries.file_of(alone.pk) == entries.OneFile(case.opened_at, 1, 0, False)
+    hold = Hold.objects.create(
+        person=alone,
+        organisation=world.district_a,
+        reason=HoldReason.APPEAL,
+        review_on=timezone.localdate(),
+        placed_by=world.users["supervisor"],
+        placed_at=timezone.now(),
+    )
+    assert entries.file_of(alone.pk).held
+    Hold.objects.filter(pk=hold.pk).update(lifted_at=timezone.now())
+    assert not entries.file_of(alone.pk).held
+    case.status = "closed"
+    case.save(update_fields=["status"])
+    assert entries.file_of(alone.pk).open_cases == 0
