@@ -29,8 +29,13 @@ from cases.models import (
     HandoverSource,
     JournalEntry,
     Person,
+    PersonMerge,
+    PersonMergeStatus,
     PersonNameToken,
+    ProtectionLowering,
+    ProtectionLoweringStatus,
 )
+from lotsa.compiled import CompiledOnce
 from lotsa.crypto import blind_index_lookup
 from lotsa.errors import DomainError
 
@@ -505,3 +510,53 @@ def _name_criteria_rows(criteria: list[list[tuple[int, int]]]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {counted}", params)
         return list(cursor.fetchone())
+
+
+def lowerings_pending(person_id) -> QuerySet[ProtectionLowering]:
+    """The request to lower the person's protection that waits for approval (at most one)."""
+    return ProtectionLowering.objects.filter(person_id=person_id, status=ProtectionLoweringStatus.PENDING)
+
+
+def merges_pending(person_id) -> QuerySet[PersonMerge]:
+    """The request to merge the person's record that waits for approval (at most one a record):
+    asked from one of its cases, or naming it as the other record of the same person."""
+    return PersonMerge.objects.filter(
+        Q(person_id=person_id) | Q(other_id=person_id), status=PersonMergeStatus.PENDING
+    )
+
+
+def requests_pending_of(person_id) -> tuple[ProtectionLowering | None, PersonMerge | None]:
+    """For the case page: the request to lower the person's protection and the request to merge their
+    record that wait, each with who asked (or None), asked in one statement compiled once (lotsa.compiled);
+    a request found is then read as a row of its model (the rare case: both questions are asked on
+    every visit of every case page)."""
+    sql, params = _PENDING.get()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _PENDING.given(params, person_id))
+        lowering_id, merge_id = cursor.fetchone()
+    lowering = merge = None
+    if lowering_id is not None:
+        lowering = ProtectionLowering.objects.select_related("requested_by").filter(pk=lowering_id).first()
+    if merge_id is not None:
+        merge = PersonMerge.objects.select_related("requested_by").filter(pk=merge_id).first()
+    return lowering, merge
+
+
+def _pending_sql(probe) -> tuple[str, list]:
+    """Each question as Django compiles it (every value a parameter), read as one value: the first
+    pending request's id, in the order ``.first()`` reads them."""
+    parts = [
+        _PENDING.sql(rows.order_by("requested_at", "pk").values("pk")[:1])
+        for rows in (lowerings_pending(probe), merges_pending(probe))
+    ]
+    # Only Django's compiled text in fixed wrappers; every value is a parameter.
+    return "SELECT " + ", ".join(f"({sql})" for sql, _ in parts), [*parts[0][1], *parts[1][1]]
+
+
+# Compiled for a person id no record names, then given the asked person's id.
+_PENDING = CompiledOnce(
+    "cases.queries.requests_pending_of",
+    probe=uuid.UUID(int=0),
+    prepare=lambda person_id: Person._meta.pk.get_db_prep_value(person_id, connection, prepared=False),
+    compile=_pending_sql,
+)

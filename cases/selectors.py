@@ -43,8 +43,6 @@ from cases.services import (
     case_visit_record,
     closing_proposal,
     person_find,
-    person_merge_pending,
-    protection_lowering_pending,
     surviving_record,
 )
 from cases.summary import Summary, render
@@ -448,6 +446,7 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
     for row in marked:
         row.is_new = news.is_new(row, user=user, since=last_visit)
     may_update = access.decide(user, Action.UPDATE, case).allowed
+    lowering, merge = queries.requests_pending_of(case.person_id)
     return {
         "case": case,
         "person": case.person,
@@ -485,8 +484,8 @@ def case_page_for(*, user: User, case_id, journal_page_number=None, journal_entr
         "can_decide_closing": access.decide(user, Action.DECIDE, case).allowed,
         # The printable summary is an export: offered only to those it would not refuse.
         "can_print": access.decide(user, Action.EXPORT, case).allowed,
-        **_protection_of(user, case),
-        **_merge_of(user, case),
+        **_protection_of(user, case, lowering),
+        **_merge_of(user, case, merge),
         "duplicates": possible_duplicates_visible_to(user=user, case=case),
         # When the unit's record of the person is erased, and under which rule (retention).
         "retention": retention_selectors.retention_of(person=case.person),
@@ -505,13 +504,12 @@ def _handovers_of(case: Case) -> tuple[list, list]:
     return sent, accepted
 
 
-def _protection_of(user: User, case: Case) -> dict:
+def _protection_of(user: User, case: Case, lowering: ProtectionLowering | None) -> dict:
     """The person's protected-identity level as the case page shows it: when it was raised or lowered,
     whether by this unit or by another (never which: that another board holds the person is itself
     secret), the request to lower it that waits, and what the page offers (unrecorded: each act is
     decided when it is posted)."""
     person = case.person
-    lowering = protection_lowering_pending(person.pk)
     probe = ProtectionLowering(case=case, person=person, requested_by=user)
     return {
         "protection_by_other_unit": bool(
@@ -525,11 +523,10 @@ def _protection_of(user: User, case: Case) -> dict:
     }
 
 
-def _merge_of(user: User, case: Case) -> dict:
+def _merge_of(user: User, case: Case, merge: PersonMerge | None) -> dict:
     """A person recorded without a number: the request to give them their number (merge) that waits,
     and what the page offers (unrecorded: each act is decided when it is posted)."""
     person = case.person
-    merge = person_merge_pending(person.pk)
     # A request to merge with another record of the unit is told only to whoever may see that record
     # too: to anyone else, even "another record is the same person" says more than they may know.
     other_id = (

@@ -801,11 +801,7 @@ def person_protect(*, by: User, case_id, level: str) -> Person:
 
 def protection_lowering_pending(person_id) -> ProtectionLowering | None:
     """The request to lower the person's level that waits for approval, if any (found, not shown)."""
-    return (
-        ProtectionLowering.objects.filter(person_id=person_id, status=ProtectionLoweringStatus.PENDING)
-        .select_related("requested_by")
-        .first()
-    )
+    return queries.lowerings_pending(person_id).select_related("requested_by").first()
 
 
 @transaction.atomic
@@ -894,13 +890,7 @@ _BOTH_WAITING = _("Both records have a request waiting for a decision: decide it
 def person_merge_pending(person_id) -> PersonMerge | None:
     """The request to merge the person's record that waits for approval, if any (found, not shown):
     asked from one of its cases, or naming it as the other record of the same person."""
-    return (
-        PersonMerge.objects.filter(
-            models.Q(person_id=person_id) | models.Q(other_id=person_id), status=PersonMergeStatus.PENDING
-        )
-        .select_related("requested_by")
-        .first()
-    )
+    return queries.merges_pending(person_id).select_related("requested_by").first()
 
 
 @transaction.atomic

@@ -233,6 +233,22 @@ def ask(world, case, other, by=None, reason="Samma skola, samma vårdnadshavare"
     )
 
 
+def test_the_case_pages_one_question_finds_the_waiting_merge_from_either_record(world):
+    """cases.queries.requests_pending_of (the case page's, compiled once) answers what
+    person_merge_pending answers for both records of a request, and reads anew: refused, it is gone."""
+    case = open_without_number(world)
+    numbered = numbered_case(world, handler=world.users["social_worker"])
+    assert queries.requests_pending_of(case.person_id) == (None, None)
+    merge = ask(world, case, numbered.person)
+    for person_id in (case.person_id, numbered.person_id):
+        lowering, found = queries.requests_pending_of(person_id)
+        assert lowering is None and found == merge == services.person_merge_pending(person_id)
+        assert found.requested_by == world.users["social_worker"]
+    assert queries.requests_pending_of(world.case_a.person_id) == (None, None)
+    services.person_merge_decide(by=world.users["supervisor"], merge_id=merge.pk, approve=False, note="Nej")
+    assert queries.requests_pending_of(case.person_id) == (None, None)
+
+
 def test_a_merge_of_two_records_keeps_the_numbered_one_and_loses_nothing(world):
     worker, chief = world.users["social_worker"], world.users["supervisor"]
     case = open_without_number(world)

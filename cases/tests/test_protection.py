@@ -20,7 +20,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.roles import Role
 from audit.models import AccessOutcome, Action
-from cases import services
+from cases import queries, services
 from cases.access import NOT_THE_RAISING_UNIT
 from cases.models import Case, Person, ProtectionLowering
 from lotsa.access import AccessDenied
@@ -394,3 +394,18 @@ def test_a_merge_never_lowers_protection_and_keeps_the_survivors_own_raise_overt
     services.protection_lowering_decide(by=world.users["supervisor"], lowering_id=lowering.pk, approve=True)
     records = Person.objects.filter(pk__in=[units[key].person_id for key in ("a", "b", "p")])
     assert {(r.protected_identity, r.protection_raised_by_id) for r in records} == {(SM, world.programme.pk)}
+
+
+def test_the_case_pages_one_question_finds_the_waiting_lowering_until_it_is_decided(world, units):
+    """cases.queries.requests_pending_of (the case page's, compiled once) answers what
+    protection_lowering_pending answers, with who asked, and reads anew: decided, it is gone."""
+    person_id = units["p"].person_id
+    assert queries.requests_pending_of(person_id) == (None, None)
+    raise_in_programme(units)
+    lowering = ask_to_lower(units)
+    found, merge = queries.requests_pending_of(person_id)
+    assert merge is None and found == lowering == services.protection_lowering_pending(person_id)
+    assert found.requested_by == units["worker"]
+    assert queries.requests_pending_of(units["a"].person_id) == (None, None)  # another unit's record
+    services.protection_lowering_decide(by=units["chief"], lowering_id=lowering.pk, approve=True)
+    assert queries.requests_pending_of(person_id) == (None, None)
