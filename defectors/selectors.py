@@ -94,7 +94,13 @@ def programme_overview_for(*, user: User) -> dict:
 def programme_page_for(*, user: User, case_id) -> dict:
     """The programme's page of one case, after one recorded decision to view the case: the gate, BOPS's
     assessments (while the consent lets them cross), the decisions, the interventions and placements
-    (an address only for the named handlers, each shown address its own access event), follow-ups."""
+    (an address only for the named handlers, each shown address its own access event), follow-ups.
+    The page's events (the case, each address shown, the group's threat picture) commit together."""
+    with access.page_commit(actor=user):
+        return _programme_page(user, case_id)
+
+
+def _programme_page(user: User, case_id) -> dict:
     case = case_selectors.case_get_for(user=user, case_id=case_id, purpose="defector programme")
     if case.activity != Activity.DEFECTOR_PROGRAMME:
         raise Http404
@@ -106,8 +112,7 @@ def programme_page_for(*, user: User, case_id) -> dict:
     for placement in placements:
         placement.shown_address = None
         if access.decide(user, Action.VIEW, placement).allowed:
-            with transaction.atomic():
-                access.check(user, Action.VIEW, placement, purpose="placement address")
+            access.check(user, Action.VIEW, placement, purpose="placement address")
             placement.shown_address = placement.address
     for intervention in interventions:
         intervention.kind_info = catalogue.intervention(intervention.kind)
@@ -118,8 +123,7 @@ def programme_page_for(*, user: User, case_id) -> dict:
         decision.can_review = (
             decision.status == DecisionStatus.PENDING and access.decide(user, Action.DECIDE, decision).allowed
         )
-    with transaction.atomic():
-        group_assessment = group_assessment_for(user=user, case=case)
+    group_assessment = group_assessment_for(user=user, case=case)
     return {
         "case": case,
         "person": case.person,

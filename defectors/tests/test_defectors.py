@@ -12,6 +12,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -319,6 +320,22 @@ def test_a_placement_address_is_shown_only_to_named_handlers_and_never_in_a_list
         for url in (case_page, reverse("defectors:overview"), reverse("cases:my_cases")):
             assert STREET not in client.get(url).content.decode(), (reader.username, url)
     assert access.visible_to(prog["worker"], Placement.objects.all()).count() == 0  # never listed
+
+
+def test_the_programme_pages_events_commit_together(client, prog):
+    """The programme's page: its decision on the case and the address it shows are two events written
+    in one transaction opened before the first (one commit a page, lotsa.access.page_commit)."""
+    housing(prog)
+    case_page = reverse("defectors:case", kwargs={"case_id": prog["case"].pk})
+    login_verified(client, prog["worker"])
+    with CaptureQueriesContext(connection) as captured:
+        assert STREET in client.get(case_page).content.decode()
+    statements = [q["sql"] for q in captured.captured_queries]
+    opened = [i for i, sql in enumerate(statements) if sql.startswith(("SAVEPOINT", "BEGIN"))]
+    inserts = [i for i, sql in enumerate(statements) if sql.startswith("INSERT INTO audit_accessevent ")]
+    ended = [i for i, sql in enumerate(statements) if sql.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
+    assert len(inserts) >= 2 and len(opened) == 1 and len(ended) == 1, statements
+    assert opened[0] < inserts[0] and inserts[-1] < ended[0]
 
 
 def test_bops_sees_the_placement_address_only_when_the_consent_covers_housing(client, prog):
