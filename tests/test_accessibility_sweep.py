@@ -23,7 +23,12 @@ from tests.test_crawl import crawl
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.sweep,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _pages_to_check() -> list[tuple[User, list[str]]]:
@@ -104,8 +109,9 @@ def _kinds_of_page(user) -> list[str]:
 
 
 def test_on_a_phone_no_page_is_wider_than_the_screen_and_the_menu_is_usable(live_server, browser):
-    """At 390 px (and at 1280 px) every page of these users' crawl: nothing wider than the screen,
-    every menu link on the screen and reachable, axe finds nothing."""
+    """At 390 px every page of these users' crawl: nothing wider than the screen, every menu link on
+    the screen and reachable, axe finds nothing. (At a desk's 1280 px, axe has checked each of these
+    pages for each set of roles in the sweep above.)"""
     with override_settings(DEMO_MODE=True):
         call_command("load_demo", stdout=io.StringIO())
     pages = [(user, _kinds_of_page(user)) for user in User.objects.filter(username__in=PHONE_USERS)]
@@ -115,25 +121,21 @@ def test_on_a_phone_no_page_is_wider_than_the_screen_and_the_menu_is_usable(live
         client = Client()
         login_verified(client, user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        for width in (PHONE_WIDTH, 1280):
-            context = browser.new_context(viewport={"width": width, "height": 844}, locale="sv-SE")
-            context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-            )
-            page = context.new_page()
-            for url in urls:
-                page.goto(live_server.url + url)
-                checked += 1
-                where = f"{user.username} {url} at {width} px"
-                if width == PHONE_WIDTH:
-                    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-                    if scroll_width > PHONE_WIDTH + 1:
-                        failures.append(f"{where}: {scroll_width} px wide")
-                    if off := page.evaluate(MENU_OFF_SCREEN):
-                        failures.append(f"{where}: menu links off the screen: {off}")
-                results = axe.run(page)
-                if results.violations_count:
-                    failures.append(f"{where}:\n{results.generate_report()}")
-            context.close()
-    assert checked > 60, checked
+        context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844}, locale="sv-SE")
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        page = context.new_page()
+        for url in urls:
+            page.goto(live_server.url + url)
+            checked += 1
+            where = f"{user.username} {url} at {PHONE_WIDTH} px"
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > PHONE_WIDTH + 1:
+                failures.append(f"{where}: {scroll_width} px wide")
+            if off := page.evaluate(MENU_OFF_SCREEN):
+                failures.append(f"{where}: menu links off the screen: {off}")
+            results = axe.run(page)
+            if results.violations_count:
+                failures.append(f"{where}:\n{results.generate_report()}")
+        context.close()
+    assert checked > 30, checked
     assert not failures, f"{len(failures)} problems on {checked} pages:\n" + "\n".join(failures)
