@@ -294,22 +294,27 @@ def _page_queries(user, case_id) -> list:
     return queries.captured_queries
 
 
-def test_the_case_page_asks_the_assignment_once_reads_hand_overs_once_and_dates_in_two_unions(world):
+def test_the_case_page_asks_the_assignment_once_reads_hand_overs_once_and_dates_in_one_statement(world):
     """The case page in a pinned number of queries: the guardian assignment asked once a request
     however many acts the page offers (it asked for each: 34 queries under emergency access), the
-    case's hand-overs read once (three times before), and the retention date's unions compiled once
-    per process and read on every page (two queries, no value kept)."""
+    case's hand-overs read once (three times before), the retention date's facts (the two unions of
+    the last entry, the open cases and placements, the holds) in one statement compiled once per
+    process and read on every page (four queries before, no value kept), and the pending lowering
+    and merge in one (two before)."""
     from consent.services import emergency_access_start
 
     reader, worker = world.users["social_worker_unassigned"], world.users["social_worker"]
-    for user, expected in ((worker, 22), (reader, 24)):
+    for user, expected in ((worker, 18), (reader, 20)):
         if user is reader:
             emergency_access_start(by=reader, case_id=world.case_a.pk, reason="Akut fara")
         queries = _page_queries(user, world.case_a.pk)
         assert _reads_of(queries, "cases_caseuserobjectpermission") <= 1
         assert _reads_of(queries, "cases_casegroupobjectpermission") <= 1
         assert _reads_of(queries, "cases_handover") == 1
-        assert sum("UNION ALL" in query["sql"] for query in queries) == 2
+        (dates,) = [query["sql"] for query in queries if "UNION ALL" in query["sql"]]
+        assert 'FROM "retention_hold"' in dates and '"defectors_placement"' in dates
+        (pending,) = [query["sql"] for query in queries if 'FROM "cases_personmerge"' in query["sql"]]
+        assert 'FROM "cases_protectionlowering"' in pending
         # The decision's event and the visit commit together (in the test's transaction, a savepoint).
         savepoints = [query for query in queries if "SAVEPOINT" in query["sql"]]
         assert len(savepoints) == 2, savepoints
