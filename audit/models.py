@@ -182,6 +182,12 @@ class AccessEvent(AppendOnly):
                 name="audit_event_anchor_memory",
                 condition=models.Q(target_type="audit.anchor"),
             ),
+            # The logins by how they were made: the break-glass logins waiting at the desk and on the
+            # start page are counted among the logins only, not by reading the whole log (a million
+            # events: 70-120 ms a page on PostgreSQL without it).
+            models.Index(
+                fields=["reason", "outcome"], name="audit_event_logins", condition=models.Q(action="login")
+            ),
         ]
         # No row below the first seal's range: a transaction id is never negative.
         constraints = [

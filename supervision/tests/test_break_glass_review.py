@@ -159,3 +159,25 @@ def test_postgresql_keeps_a_review_as_it_was_made(client, people):
         with pytest.raises(Exception, match="refused"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [login.pk])
     assert BreakGlassReview.objects.filter(login_id=login.pk).exists()
+
+
+@pytest.mark.postgres
+def test_the_waiting_break_glass_logins_are_counted_through_the_logins_index(client, people):
+    """The desk and the start page count the break-glass logins waiting for a review on every visit: the
+    count reads the partial index of the log's logins (audit_event_logins), never the whole log (a
+    million events took 70-120 ms a page). Asked with sequential scans off, the plan must name it:
+    if the query's conditions or the index change so that it no longer serves, this fails."""
+    from django.db import connection, transaction
+
+    from supervision import queries
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    break_glass_login(client, people["worker"])
+    sql, params = queries.break_glass_logins_waiting().query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) waiting", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_event_logins" in plan, plan
+    assert queries.break_glass_logins_waiting().count() == 1
