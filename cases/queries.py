@@ -550,7 +550,7 @@ def _pending_sql(probe) -> tuple[str, list]:
         for rows in (lowerings_pending(probe), merges_pending(probe))
     ]
     # Only Django's compiled text in fixed wrappers; every value is a parameter.
-    return "SELECT " + ", ".join(f"({sql})" for sql, _ in parts), [*parts[0][1], *parts[1][1]]
+    return "SELECT " + ", ".join(f"({sql})" for sql, _ in parts), [p for _, params in parts for p in params]
 
 
 # Compiled for a person id no record names, then given the asked person's id.

@@ -137,7 +137,7 @@ def case_get_for(*, user: User, case_id, purpose: str, action: str = Action.VIEW
     case = Case.objects.select_related("person", "owner_unit", "responsible").filter(pk=case_id).first()
     if case is None:
         raise Http404
-    access.check(user, action, case, purpose=purpose)  # one INSERT that commits by itself
+    access.check(user, action, case, purpose=purpose)  # one INSERT (in page_commit: with the page)
     return case
 
 

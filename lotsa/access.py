@@ -135,6 +135,7 @@ def keep_decisions() -> None:
         fields = info.decisions.pop(old)
         event = audit.append([audit.Event(**fields)])[0]
         info.decisions[audit.token(event)] = fields
+        info.rewritten[old] = audit.token(event)
 
 
 def check(user, action: str, obj, *, purpose: str = "", naming: Iterable = ()) -> Decision:
@@ -225,9 +226,11 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
     inside a transaction that was then rolled back, the event is gone, so it is written again here.
     Whoever catches an :class:`AccessDenied` to show something else calls this, outside the rolled-back
     transaction (the 403 middleware does it for every denial that reaches it)."""
+    info = context.current()
+    if info is not None and denial.event_token in info.rewritten:
+        denial.event_token = info.rewritten[denial.event_token]  # written again by keep_decisions
     if denial.event_token and audit.present([denial.event_token]):
         return
-    info = context.current()
     if info is not None:
         info.decisions.pop(denial.event_token, None)
     event = _record_decision(
@@ -247,13 +250,18 @@ def ensure_recorded(denial: AccessDenied, *, actor) -> None:
 def page_commit(*, actor) -> Iterator[None]:
     """A page's decision and what it writes because of it (the list's event, the visit it allows)
     commit together: one commit a page, not one per write (on PostgreSQL each commit waits for its log
-    to reach the disk). A denial inside rolls back with the rest, and is written again at once,
-    outside it, before it goes on to whoever shows the refusal: it never depends on who catches it."""
+    to reach the disk). Whatever ends the block early (a denial, a 404 after the page's decision)
+    rolls its writes back; the decisions it made are then written again at once, in the order they
+    were made (keep_decisions), and a denial is made sure of (ensure_recorded), before the exception
+    goes on to whoever shows the refusal. Outermost, that never depends on who catches it; inside an
+    outer transaction that is rolled back too, the end of the request writes them again."""
     try:
         with transaction.atomic():
             yield
-    except AccessDenied as denial:
-        ensure_recorded(denial, actor=actor)
+    except BaseException as failure:
+        keep_decisions()
+        if isinstance(failure, AccessDenied):
+            ensure_recorded(failure, actor=actor)
         raise
 
 

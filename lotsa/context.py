@@ -17,6 +17,9 @@ class RequestInfo:
     # The access decisions of this request whose transaction has not committed yet, by their event's
     # token, so that one rolled back with a refused change is written again (access.keep_decisions).
     decisions: dict = field(default_factory=dict)
+    # A rolled-back decision written again: its old event token -> the new one (access.ensure_recorded
+    # then knows a denial's event is already back, and does not write it twice).
+    rewritten: dict = field(default_factory=dict)
     # How many access decisions this request has recorded in all (lotsa.posting: a service's refusal
     # that came before any decision is decided as the page's act before its message is shown).
     decided: int = 0

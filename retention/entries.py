@@ -200,7 +200,7 @@ def _one_file_sql(probe) -> tuple[str, list]:
         f'(SELECT counts."placed" FROM ({counts[0]}) counts)',  # noqa: S608
         f"EXISTS ({held[0]})",
     ]
-    params = [*parts[0][1], *parts[1][1], *counts[1], *counts[1], *held[1]]
+    params = [*(param for _, part_params in parts for param in part_params), *counts[1], *counts[1], *held[1]]
     return "SELECT " + ", ".join(columns), params
 
 

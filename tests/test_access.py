@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
 from audit import services as audit_services
 from audit.models import AccessEvent, AccessOutcome, Action
 from cases.models import Case
-from lotsa import access
+from lotsa import access, context
 from tests.factories import CaseFactory
 from tests.fixtures import MARKER
 from tests.helpers import events_since, head_seq, login_verified, named_by
@@ -91,10 +92,30 @@ def test_a_page_commit_keeps_its_writes_together_and_its_denial_whoever_catches_
     start = head_seq()
     with pytest.raises(access.AccessDenied):
         with access.page_commit(actor=stranger):
-            access.check(worker, Action.VIEW, world.case_a.person, purpose="casework")
             access.check(stranger, Action.VIEW, world.case_a, purpose="casework")
     after = events_since(start)
     assert [(e.outcome, e.actor_id) for e in after] == [(AccessOutcome.DENIED, stranger.pk)]
+
+
+def test_what_ends_a_page_commit_early_leaves_its_decisions_in_the_log_in_order_once(world):
+    """In a request, whatever ends the block (a 404 after the page's decision, a denial after an
+    allowed read) rolls back its writes, but every decision made in it is written again at once, in
+    the order made; the 403 middleware's later ensure_recorded finds the denial and writes nothing."""
+    worker, stranger = world.users["social_worker"], world.users["social_worker_other_district"]
+    with context.bind(context.RequestInfo()):
+        start = head_seq()
+        with pytest.raises(Http404), access.page_commit(actor=worker):
+            access.check(worker, Action.VIEW, world.case_a, purpose="casework")
+            raise Http404
+        assert [(e.outcome, e.actor_id) for e in events_since(start)] == [(AccessOutcome.ALLOWED, worker.pk)]
+        start = head_seq()
+        with pytest.raises(access.AccessDenied) as denied, access.page_commit(actor=stranger):
+            access.check(worker, Action.VIEW, world.case_a.person, purpose="casework")
+            access.check(stranger, Action.VIEW, world.case_a, purpose="casework")
+        access.ensure_recorded(denied.value, actor=stranger)  # as the 403 middleware does
+        access.keep_decisions()  # as the end of the request does
+        after = [(e.outcome, e.actor_id) for e in events_since(start)]
+    assert after == [(AccessOutcome.ALLOWED, worker.pk), (AccessOutcome.DENIED, stranger.pk)]
 
 
 def test_if_the_access_event_cannot_be_written_no_data_is_shown(world, monkeypatch):
