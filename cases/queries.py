@@ -530,10 +530,7 @@ def requests_pending_of(person_id) -> tuple[ProtectionLowering | None, PersonMer
     record that wait, each with who asked (or None), asked in one statement compiled once (lotsa.compiled);
     a request found is then read as a row of its model (the rare case: both questions are asked on
     every visit of every case page)."""
-    sql, params = _PENDING.get()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _PENDING.given(params, person_id))
-        lowering_id, merge_id = cursor.fetchone()
+    lowering_id, merge_id = _PENDING.fetch_row(person_id)
     lowering = merge = None
     if lowering_id is not None:
         lowering = ProtectionLowering.objects.select_related("requested_by").filter(pk=lowering_id).first()
@@ -543,14 +540,12 @@ def requests_pending_of(person_id) -> tuple[ProtectionLowering | None, PersonMer
 
 
 def _pending_sql(probe) -> tuple[str, list]:
-    """Each question as Django compiles it (every value a parameter), read as one value: the first
-    pending request's id, in the order ``.first()`` reads them."""
-    parts = [
-        _PENDING.sql(rows.order_by("requested_at", "pk").values("pk")[:1])
+    """Each question as Django compiles it, read as one value: the first pending request's id, in the
+    order ``.first()`` reads them."""
+    return _PENDING.row(
+        ("({})", rows.order_by("requested_at", "pk").values("pk")[:1])
         for rows in (lowerings_pending(probe), merges_pending(probe))
-    ]
-    # Only Django's compiled text in fixed wrappers; every value is a parameter.
-    return "SELECT " + ", ".join(f"({sql})" for sql, _ in parts), [p for _, params in parts for p in params]
+    )
 
 
 # Compiled for a person id no record names, then given the asked person's id.

@@ -56,6 +56,26 @@ class CompiledOnce(Generic[T]):
         sql, params = queryset.query.get_compiler(connection=connection).as_sql()
         return sql, self._checked(params, what="the query")
 
+    def row(self, columns: Iterable[tuple[str, QuerySet]]) -> tuple[str, list]:
+        """One statement that reads one row: each column is a queryset's statement (built for the
+        probe, checked to name it) in a fixed wrapper whose ``{}`` it takes, e.g.
+        ``"(SELECT MAX(u.at) FROM ({}) u)"``; the parameters in the columns' order. Read with
+        :meth:`fetch_row`."""
+        texts, params = [], []
+        for wrapper, queryset in columns:
+            sql, part = self.sql(queryset)
+            texts.append(wrapper.replace("{}", sql, 1))
+            params += part
+        # Only Django's compiled text in the callers' fixed wrappers; every value is a parameter.
+        return "SELECT " + ", ".join(texts), params
+
+    def fetch_row(self, value: Any) -> tuple:
+        """The row of a statement made by :meth:`row`, read anew for ``value``."""
+        sql, params = self.get()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.given(params, value))
+            return cursor.fetchone()
+
     def annotations(self, queryset: QuerySet, aliases: Iterable[str]) -> list[tuple[str, str, list, Any]]:
         """The SQL of some annotations of ``queryset`` (built for the probe), each checked to name it:
         (alias, sql, params, output field), to be given again as :meth:`raw`."""

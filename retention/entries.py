@@ -167,10 +167,7 @@ def file_of(person_id) -> OneFile:
     Read anew on every call; only the statement's text is kept, compiled once per process and database
     (lotsa.compiled): building and compiling some thirty ORM querysets cost the case page several
     times what the database takes to answer them (docs/benchmarks.md)."""
-    sql, params = _ONE_FILE.get()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _ONE_FILE.given(params, person_id))
-        day, moment, open_cases, placements, held = cursor.fetchone()
+    day, moment, open_cases, placements, held = _ONE_FILE.fetch_row(person_id)
     moments = [_as_moment(at) for at in (day, moment) if at is not None]
     return OneFile(
         last_entry_at=max(moments, default=None),
@@ -185,23 +182,19 @@ def _person_pk():
 
 
 def _one_file_sql(probe) -> tuple[str, list]:
-    """The statement of :func:`file_of`, for ``probe``: each part is Django's own SQL for its queryset
-    (every value a parameter), each read as one value. A union's latest moment is the ``MAX`` of its
-    per-table ``MAX``es (a day at its local noon, later in Python, keeps the order of days)."""
-    parts = [_ONE_FILE.sql(union) for union in _unions([probe])]
-    counts = _ONE_FILE.sql(_open_cases_and_placements_query([probe]))
-    held = _ONE_FILE.sql(
-        apps.get_model(HOLD)._base_manager.filter(person_id=probe, lifted_at__isnull=True).values("pk")
+    """The statement of :func:`file_of`, for ``probe``: each column Django's own SQL for its queryset,
+    read as one value. A union's latest moment is the ``MAX`` of its per-table ``MAX``es (a day at its
+    local noon, later in Python, keeps the order of days)."""
+    counts = _open_cases_and_placements_query([probe])
+    held = apps.get_model(HOLD)._base_manager.filter(person_id=probe, lifted_at__isnull=True).values("pk")
+    return _ONE_FILE.row(
+        [
+            *(("(SELECT MAX(entries.at) FROM ({}) entries)", union) for union in _unions([probe])),
+            ('(SELECT counts."open" FROM ({}) counts)', counts),
+            ('(SELECT counts."placed" FROM ({}) counts)', counts),
+            ("EXISTS ({})", held),
+        ]
     )
-    # Only Django's compiled text and these fixed wrappers; every value is a parameter (S608).
-    columns = [
-        *(f"(SELECT MAX(entries.at) FROM ({sql}) entries)" for sql, _ in parts),  # noqa: S608
-        f'(SELECT counts."open" FROM ({counts[0]}) counts)',  # noqa: S608
-        f'(SELECT counts."placed" FROM ({counts[0]}) counts)',  # noqa: S608
-        f"EXISTS ({held[0]})",
-    ]
-    params = [*(param for _, part_params in parts for param in part_params), *counts[1], *counts[1], *held[1]]
-    return "SELECT " + ", ".join(columns), params
 
 
 # Compiled for a person id no record names (lotsa.compiled), then given the asked person's id.

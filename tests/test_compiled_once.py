@@ -73,3 +73,23 @@ def test_a_query_that_does_not_name_its_probe_is_refused_when_compiled():
 def test_only_parameters_equal_to_the_probe_are_given_the_value():
     compiled = CompiledOnce("test.given", probe=PROBE, compile=lambda probe: None)
     assert compiled.given([PROBE, 3, "x", PROBE], 42) == [42, 3, "x", 42]
+
+
+def test_a_row_of_compiled_columns_reads_each_as_built_and_refuses_a_column_without_the_probe(world):
+    def compile(probe):
+        return _ROW.row(
+            [
+                ("(SELECT COUNT(*) FROM ({}) named)", User.objects.filter(pk=probe).values("pk")),
+                ("EXISTS ({})", User.objects.filter(pk=probe, is_active=True).values("pk")),
+            ]
+        )
+
+    _ROW = CompiledOnce("test.row", probe=PROBE, compile=compile)
+    user = world.users["social_worker"]
+    assert tuple(_ROW.fetch_row(user.pk)) in ((1, True), (1, 1))
+    assert tuple(_ROW.fetch_row(PROBE - 1)) in ((0, False), (0, 0))
+    unnamed = CompiledOnce(
+        "test.unnamed", probe=PROBE, compile=lambda probe: unnamed.row([("({})", User.objects.filter(pk=1))])
+    )
+    with pytest.raises(RuntimeError, match="does not name its probe"):
+        unnamed.get()
